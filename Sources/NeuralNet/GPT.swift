@@ -1,0 +1,187 @@
+import Foundation
+import TensorCore
+
+/// GPT-2 hyper-parameters, with Hugging Face `GPT2Config` field names in its JSON form.
+public struct GPTConfig: Codable, Equatable, Sendable {
+    public var vocabSize: Int
+    public var blockSize: Int
+    public var nLayer: Int
+    public var nHead: Int
+    public var nEmbd: Int
+    public var dropout: Float = 0
+    public var layerNormEpsilon: Float = 1e-5
+
+    public init(vocabSize: Int, blockSize: Int, nLayer: Int, nHead: Int, nEmbd: Int, dropout: Float = 0,
+                layerNormEpsilon: Float = 1e-5) {
+        self.vocabSize = vocabSize; self.blockSize = blockSize; self.nLayer = nLayer; self.nHead = nHead
+        self.nEmbd = nEmbd; self.dropout = dropout; self.layerNormEpsilon = layerNormEpsilon
+    }
+
+    public func validate() throws {
+        guard vocabSize > 0, blockSize > 0, nLayer > 0, nHead > 0, nEmbd > 0 else {
+            throw NeuralNetError("GPT config needs positive sizes (vocab \(vocabSize), block \(blockSize), layers \(nLayer), heads \(nHead), width \(nEmbd))")
+        }
+        guard nEmbd % nHead == 0 else { throw NeuralNetError("width \(nEmbd) is not divisible by \(nHead) heads") }
+        guard (0..<1).contains(dropout) else { throw NeuralNetError("dropout \(dropout) must be in [0, 1)") }
+    }
+
+    /// The `config.json` a Hugging Face `GPT2LMHeadModel.from_pretrained` reads.
+    public var huggingFaceJSON: [String: Any] {
+        [
+            "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
+            "vocab_size": vocabSize, "n_positions": blockSize, "n_ctx": blockSize, "n_embd": nEmbd,
+            "n_layer": nLayer, "n_head": nHead, "n_inner": NSNull(),
+            "activation_function": "gelu_new", "layer_norm_epsilon": Double(layerNormEpsilon),
+            "resid_pdrop": Double(dropout), "embd_pdrop": Double(dropout), "attn_pdrop": Double(dropout),
+            "initializer_range": 0.02, "scale_attn_weights": true, "tie_word_embeddings": true,
+            "bos_token_id": 0, "eos_token_id": 0, "use_cache": true, "torch_dtype": "float32",
+        ]
+    }
+
+    /// Reads a Hugging Face GPT-2 `config.json` dictionary.
+    public init(huggingFace j: [String: Any]) throws {
+        func int(_ k: String, _ alt: String? = nil) throws -> Int {
+            if let v = j[k] as? Int { return v }
+            if let alt, let v = j[alt] as? Int { return v }
+            throw NeuralNetError("config.json lacks the integer field '\(k)'")
+        }
+        if let type = j["model_type"] as? String, type != "gpt2" {
+            throw NeuralNetError("config.json describes a '\(type)' model, not gpt2")
+        }
+        self.init(vocabSize: try int("vocab_size"), blockSize: try int("n_positions", "n_ctx"), nLayer: try int("n_layer"),
+                  nHead: try int("n_head"), nEmbd: try int("n_embd"),
+                  dropout: Float((j["resid_pdrop"] as? Double) ?? 0),
+                  layerNormEpsilon: Float((j["layer_norm_epsilon"] as? Double) ?? 1e-5))
+        if let inner = j["n_inner"] as? Int, inner != 4 * nEmbd {
+            throw NeuralNetError("config.json sets n_inner \(inner); only 4 x n_embd is supported")
+        }
+    }
+}
+
+
+/// Causal multi-head self-attention with a fused q|k|v projection (GPT-2's `c_attn`), grouped-query ready:
+/// with `kvHeads < heads`, `c_attn` projects to (heads + 2 kvHeads) x headSize and query heads share K/V heads.
+public final class CausalSelfAttention: Module {
+    public let cAttn: Linear   // "c_attn"
+    public let cProj: Linear   // "c_proj"
+    public let heads: Int, kvHeads: Int
+
+    public init(width: Int, heads: Int, kvHeads: Int? = nil, projStd: Float, rng: inout RandomGenerator) {
+        self.heads = heads
+        self.kvHeads = kvHeads ?? heads
+        let hs = width / heads
+        cAttn = Linear(width, (heads + 2 * self.kvHeads) * hs, layout: .inOut, rng: &rng)
+        cProj = Linear(width, width, layout: .inOut, std: projStd, rng: &rng)
+    }
+
+    /// x (B, T, C) -> (B, T, C); `probabilities` receives the attention pattern (B, nh, T, T).
+    public func callAsFunction(_ x: Tensor, probabilities: ((Tensor) -> Void)? = nil) -> Tensor {
+        let qkv = cAttn(x)                                                        // (B, T, (nh + 2 nkv) hs)
+        let a = Tensor.causalSelfAttention(qkv: qkv, heads: heads, kvHeads: kvHeads) // (B, T, nh hs)
+        probabilities?(a.probabilities)
+        return cProj(a.output)
+    }
+
+    public func namedParameters() -> [(String, Tensor)] {
+        scoped("c_attn", cAttn.namedParameters()) + scoped("c_proj", cProj.namedParameters())
+    }
+}
+
+/// GPT-2's MLP: c_proj(gelu(c_fc(x))), 4x wide.
+public final class MLP: Module {
+    public let cFc: Linear     // "c_fc"
+    public let cProj: Linear   // "c_proj"
+
+    public init(width: Int, projStd: Float, rng: inout RandomGenerator) {
+        cFc = Linear(width, 4 * width, layout: .inOut, rng: &rng)
+        cProj = Linear(4 * width, width, layout: .inOut, std: projStd, rng: &rng)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor { cProj(cFc(x).gelu()) }
+
+    public func namedParameters() -> [(String, Tensor)] {
+        scoped("c_fc", cFc.namedParameters()) + scoped("c_proj", cProj.namedParameters())
+    }
+}
+
+/// A pre-norm transformer block: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)).
+public final class GPTBlock: Module {
+    public let ln1: LayerNorm             // "ln_1"
+    public let attn: CausalSelfAttention  // "attn"
+    public let ln2: LayerNorm             // "ln_2"
+    public let mlp: MLP                   // "mlp"
+
+    init(_ c: GPTConfig, rng: inout RandomGenerator) {
+        // GPT-2 scales the residual projections by 1/sqrt(2 n_layer).
+        let projStd = 0.02 / (2 * Float(c.nLayer)).squareRoot()
+        ln1 = LayerNorm(c.nEmbd, eps: c.layerNormEpsilon)
+        attn = CausalSelfAttention(width: c.nEmbd, heads: c.nHead, projStd: projStd, rng: &rng)
+        ln2 = LayerNorm(c.nEmbd, eps: c.layerNormEpsilon)
+        mlp = MLP(width: c.nEmbd, projStd: projStd, rng: &rng)
+    }
+
+    func callAsFunction(_ x: Tensor, dropout: Float, rng: inout RandomGenerator,
+                        probabilities: ((Tensor) -> Void)?) -> Tensor {
+        let x = x + attn(ln1(x), probabilities: probabilities).dropout(dropout, rng: &rng)
+        return x + mlp(ln2(x)).dropout(dropout, rng: &rng)
+    }
+
+    public func namedParameters() -> [(String, Tensor)] {
+        scoped("ln_1", ln1.namedParameters()) + scoped("attn", attn.namedParameters())
+            + scoped("ln_2", ln2.namedParameters()) + scoped("mlp", mlp.namedParameters())
+    }
+}
+
+/// GPT-2 (Radford et al. 2019) with Hugging Face parameter names and the head tied to the token embedding.
+public final class GPT: Module {
+    public let config: GPTConfig
+    public let wte: Embedding      // "transformer.wte"
+    public let wpe: Embedding      // "transformer.wpe"
+    public let h: [GPTBlock]       // "transformer.h.{i}"
+    public let lnF: LayerNorm      // "transformer.ln_f"
+    // lm_head.weight is wte.weight (tied, stored once).
+
+    public init(_ config: GPTConfig, seed: UInt64) {
+        var rng = RandomGenerator(seed: seed)
+        self.config = config
+        wte = Embedding(config.vocabSize, config.nEmbd, rng: &rng)
+        wpe = Embedding(config.blockSize, config.nEmbd, rng: &rng)
+        h = (0..<config.nLayer).map { _ in GPTBlock(config, rng: &rng) }
+        lnF = LayerNorm(config.nEmbd, eps: config.layerNormEpsilon)
+    }
+
+    /// ids (B*T, row-major) -> logits (B, T, V), without dropout. `attention` receives each layer's pattern.
+    public func forward(_ ids: TokenIDs, batch B: Int, time T: Int, attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+        var unused = RandomGenerator(seed: 0)
+        return run(ids, B, T, dropout: 0, rng: &unused, attention: attention)
+    }
+
+    /// The training forward: dropout (config.dropout) drawn from `dropoutRNG`.
+    public func forward(_ ids: TokenIDs, batch B: Int, time T: Int, dropoutRNG: inout RandomGenerator) -> Tensor {
+        run(ids, B, T, dropout: config.dropout, rng: &dropoutRNG, attention: nil)
+    }
+
+    private func run(_ ids: TokenIDs, _ B: Int, _ T: Int, dropout p: Float, rng: inout RandomGenerator,
+                     attention: ((Int, Tensor) -> Void)?) -> Tensor {
+        precondition(ids.count == B * T && T <= config.blockSize, "GPT.forward: \(ids.count) ids for (\(B), \(T))")
+        let positions = TokenIDs(0..<Int32(T))
+        var x = wte(ids, shape: [B, T]) + wpe(positions)                  // (B, T, C) + (T, C)
+        x = x.dropout(p, rng: &rng)
+        for (i, block) in h.enumerated() {
+            x = block(x, dropout: p, rng: &rng, probabilities: attention.map { f in { f(i, $0) } })
+        }
+        x = lnF(x)
+        return x.linear(wte.weight, layout: .outIn)                       // (B, T, C) -> (B, T, V)
+    }
+
+    /// Mean next-token cross-entropy of logits (B, T, V) against targets (B*T ids).
+    public func loss(logits: Tensor, targets: TokenIDs) -> Tensor {
+        logits.reshaped([-1, config.vocabSize]).crossEntropy(targets: targets)
+    }
+
+    public func namedParameters() -> [(String, Tensor)] {
+        var p = scoped("transformer.wte", wte.namedParameters()) + scoped("transformer.wpe", wpe.namedParameters())
+        for (i, b) in h.enumerated() { p += scoped("transformer.h.\(i)", b.namedParameters()) }
+        return p + scoped("transformer.ln_f", lnF.namedParameters())
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import ModelFormats
+import TensorCore
+
+/// Hugging Face folders for GPT-2: `config.json` + `model.safetensors` (HF names, tied head stored once).
+extension GPT {
+    /// Loads a folder written by `save_pretrained` (or by `GPT.save`).
+    public static func load(folder: URL) throws -> GPT {
+        let configURL = folder.appendingPathComponent("config.json")
+        guard let data = try? Data(contentsOf: configURL) else {
+            throw NeuralNetError("\(configURL.path): no such file (a model folder needs config.json)")
+        }
+        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw NeuralNetError("\(configURL.path): not a JSON object")
+        }
+        let config: GPTConfig
+        do { config = try GPTConfig(huggingFace: json) } catch { throw NeuralNetError("\(configURL.path): \(error)") }
+        try config.validate()
+        let model = GPT(config, seed: 0)
+        let file = try SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path)
+        try model.load(from: file)
+        return model
+    }
+
+    /// Copies every parameter from a safetensors file, by Hugging Face name (an optional "transformer." prefix
+    /// is tolerated on either side, as checkpoints differ there).
+    public func load(from file: SafeTensorsFile) throws {
+        for (name, p) in namedParameters() {
+            let candidates = [name, name.hasPrefix("transformer.") ? String(name.dropFirst(12)) : "transformer." + name]
+            guard let key = candidates.first(where: { file.tensors[$0] != nil }) else {
+                throw FormatError(file: file.path, tensor: name, "missing from the checkpoint")
+            }
+            let info = try file.info(key)
+            guard info.shape == p.shape else {
+                throw FormatError(file: file.path, tensor: key, "shape \(info.shape) does not fit the model's \(p.shape)")
+            }
+            let values = try file.floats(key)
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw FormatError(file: file.path, tensor: key, "non-finite value at element \(bad)")
+            }
+            values.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress!, count: p.count) }
+        }
+    }
+
+    /// The parameters as safetensors entries (HF names; the tied lm_head is not stored twice).
+    public func safetensorsEntries() -> [SafeTensorsEntry] {
+        namedParameters().map { name, p in
+            SafeTensorsEntry(name: name, shape: p.shape, floats: UnsafeBufferPointer(start: p.data, count: p.count))
+        }
+    }
+
+    /// Writes config.json and model.safetensors into `folder` (each file atomically).
+    public func save(folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let json = try JSONSerialization.data(withJSONObject: config.huggingFaceJSON, options: [.prettyPrinted, .sortedKeys])
+        try writeAtomically(json, to: folder.appendingPathComponent("config.json"))
+        try SafeTensorsWriter.write(safetensorsEntries(), metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
+    }
+}

@@ -1,0 +1,49 @@
+import TensorCore
+
+/// A layer or model: owns parameters under stable names (Hugging Face checkpoint keys, relative to the module).
+///
+/// The names are written next to the properties (`namedParameters()`), not discovered by reflection, so a
+/// checkpoint key can be found by reading the module.
+public protocol Module: AnyObject {
+    func namedParameters() -> [(String, Tensor)]
+}
+
+extension Module {
+    public var parameters: [Tensor] { namedParameters().map(\.1) }
+
+    public var parameterCount: Int { namedParameters().reduce(0) { $0 + $1.1.count } }
+
+    /// Clears every parameter's gradient.
+    public func zeroGrad() { for p in parameters { p.grad = nil } }
+
+    /// Copies values from a name -> (shape, values) dictionary, checking every name and shape.
+    public func load(_ state: [String: (shape: [Int], values: [Float])], strict: Bool = true) throws {
+        for (name, p) in namedParameters() {
+            guard let entry = state[name] else {
+                if strict { throw NeuralNetError("missing parameter '\(name)'") }
+                continue
+            }
+            guard entry.shape == p.shape else {
+                throw NeuralNetError("parameter '\(name)' has shape \(entry.shape), the model expects \(p.shape)")
+            }
+            entry.values.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress!, count: p.count) }
+        }
+    }
+}
+
+/// Prefixes the names of a child module's parameters ("h.0" + "ln_1.weight" -> "h.0.ln_1.weight").
+func scoped(_ prefix: String, _ params: [(String, Tensor)]) -> [(String, Tensor)] {
+    params.map { ("\(prefix).\($0.0)", $0.1) }
+}
+
+/// The one public error of NeuralNet.
+public struct NeuralNetError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A trainable tensor: contiguous, requiring gradients.
+func parameter(_ t: Tensor) -> Tensor {
+    t.requiresGrad = true
+    return t
+}

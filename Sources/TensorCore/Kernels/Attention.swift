@@ -1,0 +1,130 @@
+/// Fused causal scaled-dot-product attention, grouped-query ready.
+///
+/// For batch b, query head h (using key/value head h / (nh / nkv)):
+///   S = Q Kᵀ · scale  (T, T),  P = softmax(causal(S)),  O = P V  (T, hs)
+/// Q, K, V are read in place from [B, T, *] buffers at a column offset with a row stride, so GPT-2's fused
+/// `c_attn` output [B, T, 3C] needs no split. Heads run in parallel, each with single-threaded GEMMs.
+
+/// Where one of Q, K, V lives: base pointer, the row stride of [B, T, rowStride], and a column offset.
+struct HeadMatrix {
+    let base: UnsafeMutablePointer<Float>
+    let rowStride: Int
+    let column: Int
+    @inline(__always) func head(_ b: Int, _ h: Int, T: Int, hs: Int) -> UnsafeMutablePointer<Float> {
+        base + b * T * rowStride + column + h * hs
+    }
+}
+
+/// Forward for every (b, h): fills probs [B, nh, T, T] and out [B, T, nh * hs].
+func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMutablePointer<Float>,
+                      probs: UnsafeMutablePointer<Float>, B: Int, T: Int, nh: Int, nkv: Int, hs: Int, scale: Float) {
+    let group = nh / nkv
+    let C = nh * hs
+    Parallel.forEach(B * nh) { bh in
+        let b = bh / nh, h = bh % nh, kvh = h / group
+        let p = probs + bh * T * T
+        sgemm(transA: false, transB: true, M: T, N: T, K: hs, alpha: scale, A: q.head(b, h, T: T, hs: hs),
+              lda: q.rowStride, B: k.head(b, kvh, T: T, hs: hs), ldb: k.rowStride, beta: 0, C: p, ldc: T, parallel: false)
+        for i in 0..<T {
+            let row = p + i * T
+            softmaxRowInPlace(row, i + 1)
+            (row + i + 1).update(repeating: 0, count: T - i - 1)
+        }
+        sgemm(transA: false, transB: false, M: T, N: hs, K: T, A: p, lda: T, B: v.head(b, kvh, T: T, hs: hs),
+              ldb: v.rowStride, beta: 0, C: out + b * T * C + h * hs, ldc: C, parallel: false)
+    }
+}
+
+/// Backward: dQ, dK, dV accumulate (+=) into buffers laid out like Q, K, V. Work is split by (b, kv head) so
+/// that query heads sharing a key/value head never write the same dK/dV rows at once.
+func attentionBackward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, dq: HeadMatrix?, dk: HeadMatrix?, dv: HeadMatrix?,
+                       dout: UnsafePointer<Float>, probs: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                       B: Int, T: Int, nh: Int, nkv: Int, hs: Int, scale: Float) {
+    let group = nh / nkv
+    let C = nh * hs
+    Parallel.forEach(B * nkv) { bk in
+        let b = bk / nkv, kvh = bk % nkv
+        let dp = scratch + bk * T * T
+        for h in (kvh * group)..<((kvh + 1) * group) {
+            let p = probs + (b * nh + h) * T * T
+            let dO = dout + b * T * C + h * hs
+            // dP = dO Vᵀ
+            sgemm(transA: false, transB: true, M: T, N: T, K: hs, A: dO, lda: C, B: v.head(b, kvh, T: T, hs: hs),
+                  ldb: v.rowStride, beta: 0, C: dp, ldc: T, parallel: false)
+            // dV += Pᵀ dO
+            if let dv {
+                sgemm(transA: true, transB: false, M: T, N: hs, K: T, A: p, lda: T, B: dO, ldb: C, beta: 1,
+                      C: dv.head(b, kvh, T: T, hs: hs), ldc: dv.rowStride, parallel: false)
+            }
+            // dS = P ⊙ (dP - rowsum(dP ⊙ P)) · scale, in place in dp (masked entries have P = 0).
+            for i in 0..<T {
+                let pr = p + i * T, dr = dp + i * T
+                let n = i + 1
+                let s = simdDot(pr, dr, n)
+                for j in 0..<n { dr[j] = pr[j] * (dr[j] - s) * scale }
+                (dr + n).update(repeating: 0, count: T - n)
+            }
+            // dQ += dS K ; dK += dSᵀ Q
+            if let dq {
+                sgemm(transA: false, transB: false, M: T, N: hs, K: T, A: dp, lda: T, B: k.head(b, kvh, T: T, hs: hs),
+                      ldb: k.rowStride, beta: 1, C: dq.head(b, h, T: T, hs: hs), ldc: dq.rowStride, parallel: false)
+            }
+            if let dk {
+                sgemm(transA: true, transB: false, M: T, N: hs, K: T, A: dp, lda: T, B: q.head(b, h, T: T, hs: hs),
+                      ldb: q.rowStride, beta: 1, C: dk.head(b, kvh, T: T, hs: hs), ldc: dk.rowStride, parallel: false)
+            }
+        }
+    }
+}
+
+/// The result of an attention op: the output and the softmax probabilities [B, nh, T, T] (no gradient).
+public struct AttentionOutput {
+    public let output: Tensor
+    public let probabilities: Tensor
+}
+
+extension Tensor {
+    /// Causal self-attention over a fused [B, T, (nh + 2 nkv) hs] projection (q | k | v along the last axis).
+    public static func causalSelfAttention(qkv: Tensor, heads nh: Int, kvHeads nkv: Int? = nil) -> AttentionOutput {
+        let x = qkv.contiguous()
+        let nkv = nkv ?? nh
+        let B = x.shape[0], T = x.shape[1], W = x.shape[2]
+        shapeCheck(nh % nkv == 0 && W % (nh + 2 * nkv) == 0, "attention: width \(W) for \(nh) heads, \(nkv) kv heads")
+        let hs = W / (nh + 2 * nkv)
+        return attention(q: (x, 0), k: (x, nh * hs), v: (x, (nh + nkv) * hs), B: B, T: T, nh: nh, nkv: nkv, hs: hs)
+    }
+
+    /// Causal attention with separate q [B, T, nh·hs], k and v [B, T, nkv·hs].
+    public static func causalAttention(q: Tensor, k: Tensor, v: Tensor, heads nh: Int, kvHeads nkv: Int) -> AttentionOutput {
+        let q = q.contiguous(), k = k.contiguous(), v = v.contiguous()
+        let B = q.shape[0], T = q.shape[1], hs = q.shape[2] / nh
+        shapeCheck(k.shape == [B, T, nkv * hs] && v.shape == k.shape, "attention: q \(q.shape) k \(k.shape) v \(v.shape)")
+        return attention(q: (q, 0), k: (k, 0), v: (v, 0), B: B, T: T, nh: nh, nkv: nkv, hs: hs)
+    }
+
+    private static func attention(q: (Tensor, Int), k: (Tensor, Int), v: (Tensor, Int), B: Int, T: Int, nh: Int,
+                                  nkv: Int, hs: Int) -> AttentionOutput {
+        func matrix(_ t: (Tensor, Int)) -> HeadMatrix { HeadMatrix(base: t.0.data, rowStride: t.0.shape[2], column: t.1) }
+        let out = Tensor(uninitialized: [B, T, nh * hs])
+        let probs = Tensor(uninitialized: [B, nh, T, T])
+        let scale = 1 / Float(hs).squareRoot()
+        attentionForward(q: matrix(q), k: matrix(k), v: matrix(v), out: out.data, probs: probs.data,
+                         B: B, T: T, nh: nh, nkv: nkv, hs: hs, scale: scale)
+        // Distinct source tensors (q, k, v may be one fused tensor).
+        var inputs: [Tensor] = []
+        for t in [q.0, k.0, v.0] where !inputs.contains(where: { $0 === t }) { inputs.append(t) }
+        out.record(inputs) { g in
+            func gradMatrix(_ t: (Tensor, Int)) -> HeadMatrix? {
+                guard t.0.requiresGrad else { return nil }
+                var m: HeadMatrix?
+                t.0.accumulateGrad { m = HeadMatrix(base: $0, rowStride: t.0.shape[2], column: t.1) }
+                return m
+            }
+            let scratch = Tensor(uninitialized: [B * nkv, T, T])
+            attentionBackward(q: matrix(q), k: matrix(k), v: matrix(v), dq: gradMatrix(q), dk: gradMatrix(k),
+                              dv: gradMatrix(v), dout: g.data, probs: probs.data, scratch: scratch.data,
+                              B: B, T: T, nh: nh, nkv: nkv, hs: hs, scale: scale)
+        }
+        return AttentionOutput(output: out, probabilities: probs)
+    }
+}
