@@ -1,0 +1,159 @@
+import Foundation
+import GRDB
+import Training
+
+/// The one public error of RunStore.
+public struct RunStoreError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A run as listed by `glassbox runs list`.
+public struct RunRecord: Codable, Sendable {
+    public let id: String
+    public let createdAt: Double
+    public let updatedAt: Double
+    public let status: String
+    public let step: Int
+    public let totalSteps: Int
+    public let parameterCount: Int
+    public let config: String
+    public let lastTrainLoss: Double?
+    public let lastValLoss: Double?
+}
+
+/// A scalar series point.
+public struct ScalarPoint: Codable, Sendable {
+    public let step: Int
+    public let wallTime: Double
+    public let value: Double
+}
+
+/// The SQLite database of runs (`<runs-dir>/glassbox.sqlite`), in WAL mode so readers see a run while it writes.
+///
+/// Tables: runs (hyper-parameters as JSON), scalars (run, tag, step, wall time, value), histograms, samples,
+/// messages, checkpoints.
+public final class RunDatabase: @unchecked Sendable {
+    public let pool: DatabasePool
+    public let path: String
+
+    public init(directory: URL) throws {
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw RunStoreError("cannot create the runs directory \(directory.path): \(error.localizedDescription)")
+        }
+        path = directory.appendingPathComponent("glassbox.sqlite").path
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw RunStoreError("cannot open the run database \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                    id TEXT PRIMARY KEY, created_at REAL NOT NULL, updated_at REAL NOT NULL, status TEXT NOT NULL,
+                    step INTEGER NOT NULL DEFAULT 0, total_steps INTEGER NOT NULL, parameter_count INTEGER NOT NULL,
+                    config TEXT NOT NULL);
+                CREATE TABLE scalars (run_id TEXT NOT NULL, tag TEXT NOT NULL, step INTEGER NOT NULL,
+                    wall_time REAL NOT NULL, value REAL NOT NULL);
+                CREATE INDEX scalars_by_run_tag_step ON scalars(run_id, tag, step);
+                CREATE TABLE histograms (run_id TEXT NOT NULL, tag TEXT NOT NULL, step INTEGER NOT NULL,
+                    min REAL NOT NULL, max REAL NOT NULL, counts TEXT NOT NULL);
+                CREATE INDEX histograms_by_run ON histograms(run_id, tag, step);
+                CREATE TABLE samples (run_id TEXT NOT NULL, step INTEGER NOT NULL, text TEXT NOT NULL);
+                CREATE TABLE messages (run_id TEXT NOT NULL, step INTEGER NOT NULL, level TEXT NOT NULL,
+                    text TEXT NOT NULL, wall_time REAL NOT NULL);
+                CREATE TABLE checkpoints (run_id TEXT NOT NULL, step INTEGER NOT NULL, path TEXT NOT NULL);
+                """)
+        }
+        return m
+    }
+
+    // MARK: Reading
+
+    public func runs() throws -> [RunRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at").map { try record(db, $0) }
+        }
+    }
+
+    public func run(_ id: String) throws -> RunRecord {
+        let found = try pool.read { db -> RunRecord? in
+            // Accept a unique prefix of the id, as git does.
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY id", arguments: [id, id + "%"])
+            if let exact = rows.first(where: { ($0["id"] as String) == id }) { return try record(db, exact) }
+            if rows.count > 1 { throw RunStoreError("run '\(id)' is ambiguous: \(rows.map { $0["id"] as String }.joined(separator: ", "))") }
+            return try rows.first.map { try record(db, $0) }
+        }
+        guard let found else { throw RunStoreError("no run '\(id)' in \(path)") }
+        return found
+    }
+
+    private func record(_ db: Database, _ row: Row) throws -> RunRecord {
+        let id: String = row["id"]
+        func last(_ tag: String) throws -> Double? {
+            try Double.fetchOne(db, sql: "SELECT value FROM scalars WHERE run_id = ? AND tag = ? ORDER BY step DESC LIMIT 1", arguments: [id, tag])
+        }
+        return RunRecord(id: id, createdAt: row["created_at"], updatedAt: row["updated_at"], status: row["status"],
+                         step: row["step"], totalSteps: row["total_steps"], parameterCount: row["parameter_count"],
+                         config: row["config"], lastTrainLoss: try last("train/loss"), lastValLoss: try last("val/loss"))
+    }
+
+    public func tags(run: String) throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT tag FROM scalars WHERE run_id = ? ORDER BY tag", arguments: [run]) }
+    }
+
+    public func series(run: String, tag: String) throws -> [ScalarPoint] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT step, wall_time, value FROM scalars WHERE run_id = ? AND tag = ? ORDER BY step",
+                             arguments: [run, tag]).map { ScalarPoint(step: $0["step"], wallTime: $0["wall_time"], value: $0["value"]) }
+        }
+    }
+
+    /// The newest value of every scalar tag of a run.
+    public func lastScalars(run: String) throws -> [(tag: String, step: Int, value: Double)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.tag, s.step, s.value FROM scalars s
+                JOIN (SELECT tag, MAX(step) AS step FROM scalars WHERE run_id = ? GROUP BY tag) m
+                  ON s.tag = m.tag AND s.step = m.step
+                WHERE s.run_id = ? ORDER BY s.tag
+                """, arguments: [run, run]).map { ($0["tag"], $0["step"], $0["value"]) }
+        }
+    }
+
+    public func samples(run: String) throws -> [(step: Int, text: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT step, text FROM samples WHERE run_id = ? ORDER BY step", arguments: [run]).map { ($0["step"], $0["text"]) }
+        }
+    }
+
+    public func messages(run: String) throws -> [(step: Int, level: String, text: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT step, level, text FROM messages WHERE run_id = ? ORDER BY rowid", arguments: [run])
+                .map { ($0["step"], $0["level"], $0["text"]) }
+        }
+    }
+
+    public func histograms(run: String, tag: String) throws -> [(step: Int, histogram: Histogram)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT step, min, max, counts FROM histograms WHERE run_id = ? AND tag = ? ORDER BY step",
+                             arguments: [run, tag]).map { row in
+                let counts = (try? JSONDecoder().decode([Int].self, from: Data((row["counts"] as String).utf8))) ?? []
+                return (row["step"], Histogram(min: row["min"], max: row["max"], counts: counts))
+            }
+        }
+    }
+
+    public func checkpoints(run: String) throws -> [(step: Int, path: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT step, path FROM checkpoints WHERE run_id = ? ORDER BY step", arguments: [run]).map { ($0["step"], $0["path"]) }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import Training
+
+/// Records a training run into the `RunDatabase`, batching rows in memory and writing them in one transaction
+/// every `flushInterval` seconds (and at checkpoints and the end), so recording costs a tiny part of a step.
+public final class RunRecorder: TrainingSink {
+    let db: RunDatabase
+    private(set) var runID = ""
+    private var pending: [(sql: String, arguments: StatementArguments)] = []
+    private var lastFlush = Date()
+    private var lastStep = 0
+    public var flushInterval: TimeInterval = 2
+
+    public init(database: RunDatabase) { db = database }
+
+    public func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws {
+        runID = id
+        let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        let now = Date().timeIntervalSince1970
+        do {
+            try db.pool.write { d in
+                if resumedAt != nil {
+                    // A resumed run drops what the interrupted one recorded after its checkpoint.
+                    let step = resumedAt ?? 0
+                    for table in ["scalars", "histograms", "samples", "checkpoints", "messages"] {
+                        try d.execute(sql: "DELETE FROM \(table) WHERE run_id = ? AND step > ?", arguments: [id, step])
+                    }
+                    try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ? WHERE id = ?",
+                                  arguments: [now, config.steps, json, id])
+                } else {
+                    try d.execute(sql: """
+                        INSERT INTO runs (id, created_at, updated_at, status, step, total_steps, parameter_count, config)
+                        VALUES (?, ?, ?, 'running', 0, ?, ?, ?)
+                        """, arguments: [id, now, now, config.steps, parameterCount, json])
+                }
+            }
+        } catch {
+            throw RunStoreError("cannot record run \(id) in \(db.path): \(error)")
+        }
+    }
+
+    public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
+        lastStep = max(lastStep, step)
+        for v in values {
+            pending.append(("INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, ?, ?, ?, ?)",
+                            [runID, v.tag, step, wallTime, v.value]))
+        }
+        flushIfDue()
+    }
+
+    public func histogram(step: Int, tag: String, _ h: Histogram) {
+        let counts = String(decoding: (try? JSONEncoder().encode(h.counts)) ?? Data("[]".utf8), as: UTF8.self)
+        pending.append(("INSERT INTO histograms (run_id, tag, step, min, max, counts) VALUES (?, ?, ?, ?, ?, ?)",
+                        [runID, tag, step, Double(h.min), Double(h.max), counts]))
+    }
+
+    public func sample(step: Int, text: String) {
+        pending.append(("INSERT INTO samples (run_id, step, text) VALUES (?, ?, ?)", [runID, step, text]))
+    }
+
+    public func message(step: Int, level: String, text: String) {
+        pending.append(("INSERT INTO messages (run_id, step, level, text, wall_time) VALUES (?, ?, ?, ?, ?)",
+                        [runID, step, level, text, Date().timeIntervalSince1970]))
+    }
+
+    public func checkpoint(step: Int, path: String) {
+        lastStep = max(lastStep, step)
+        pending.append(("INSERT INTO checkpoints (run_id, step, path) VALUES (?, ?, ?)", [runID, step, path]))
+        try? flush()
+    }
+
+    public func runEnded(status: String, step: Int) {
+        lastStep = step
+        pending.append(("UPDATE runs SET status = ? WHERE id = ?", [status, runID]))
+    }
+
+    private func flushIfDue() {
+        if Date().timeIntervalSince(lastFlush) >= flushInterval { try? flush() }
+    }
+
+    public func flush() throws {
+        let rows = pending
+        pending.removeAll(keepingCapacity: true)
+        lastFlush = Date()
+        let step = lastStep, id = runID
+        do {
+            try db.pool.write { d in
+                for r in rows { try d.cachedStatement(sql: r.sql).execute(arguments: r.arguments) }
+                try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ? WHERE id = ?",
+                              arguments: [step, Date().timeIntervalSince1970, id])
+            }
+        } catch {
+            throw RunStoreError("cannot write to the run database \(db.path): \(error)")
+        }
+    }
+}

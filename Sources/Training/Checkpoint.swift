@@ -1,0 +1,99 @@
+import Foundation
+import ModelFormats
+import NeuralNet
+import TensorCore
+
+/// Everything besides the weights that a resumed run needs to continue exactly.
+public struct TrainerState: Codable, Sendable {
+    public var format = "glassbox-trainer-state-1"
+    public var run: String
+    public var step: Int
+    public var config: TrainConfig
+    public var dataRNG: RandomGenerator
+    public var dropoutRNG: RandomGenerator
+    /// Tokens consumed so far (the data position: batches are random windows drawn with dataRNG).
+    public var tokensSeen: Int
+    public var lastTrainLoss: Double?
+    public var lastValLoss: Double?
+    public var bestValLoss: Double?
+    public var overfitStreak: Int
+    public var trainLossAtLastEval: Double?
+}
+
+/// A checkpoint folder a Hugging Face user recognises:
+/// `config.json`, `model.safetensors`, `vocab.json`, plus `optimizer.safetensors` and `trainer_state.json`.
+public enum Checkpoint {
+    /// Writes the folder under a temporary name and renames it into place, so a crash never leaves a half
+    /// checkpoint where a resume would look.
+    public static func write(to folder: URL, model: GPT, vocabulary: Vocabulary, optimizer: Adam, state: TrainerState) throws {
+        let fm = FileManager.default
+        let parent = folder.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let tmp = parent.appendingPathComponent(".tmp-\(folder.lastPathComponent)-\(getpid())")
+        try? fm.removeItem(at: tmp)
+        do {
+            try model.save(folder: tmp)
+            let vocab = try JSONSerialization.data(withJSONObject: vocabulary.vocabJSON, options: [.sortedKeys])
+            try writeAtomically(vocab, to: tmp.appendingPathComponent("vocab.json"))
+            let opt = optimizer.stateDict()
+            try SafeTensorsWriter.write(opt.tensors.map { SafeTensorsEntry(name: $0.0, shape: $0.1, floats: $0.2) },
+                                        metadata: ["step": "\(opt.step)"], to: tmp.appendingPathComponent("optimizer.safetensors"))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeAtomically(try encoder.encode(state), to: tmp.appendingPathComponent("trainer_state.json"))
+            if fm.fileExists(atPath: folder.path) { try fm.removeItem(at: folder) }
+            try fm.moveItem(at: tmp, to: folder)
+        } catch {
+            try? fm.removeItem(at: tmp)
+            throw TrainingError("cannot write checkpoint \(folder.path): \(error)")
+        }
+    }
+
+    /// The newest complete checkpoint folder of a run directory (step-NNNNNN), if any.
+    public static func latest(in runDirectory: URL) -> URL? {
+        let dir = runDirectory.appendingPathComponent("checkpoints")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasPrefix("step-") }.sorted().last.map { dir.appendingPathComponent($0) }
+    }
+
+    public static func folderName(step: Int) -> String { String(format: "step-%06d", step) }
+
+    /// Reads a checkpoint back: model, vocabulary, optimizer state and trainer state, each validated.
+    public static func read(_ folder: URL) throws -> (model: GPT, vocabulary: Vocabulary, optimizerStep: Int,
+                                                      optimizerTensors: [String: [Float]], state: TrainerState) {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
+            throw TrainingError("\(folder.path): no such checkpoint folder")
+        }
+        let stateURL = folder.appendingPathComponent("trainer_state.json")
+        guard let stateData = fm.contents(atPath: stateURL.path) else {
+            throw TrainingError("\(stateURL.path): missing; \(folder.path) is not a Glassbox training checkpoint")
+        }
+        let state: TrainerState
+        do { state = try JSONDecoder().decode(TrainerState.self, from: stateData) } catch {
+            throw TrainingError("\(stateURL.path): not a Glassbox trainer state (\(error.localizedDescription))")
+        }
+        guard state.format == "glassbox-trainer-state-1" else {
+            throw TrainingError("\(stateURL.path): unknown format '\(state.format)'")
+        }
+        let model: GPT
+        do { model = try GPT.load(folder: folder) } catch { throw TrainingError("checkpoint \(folder.path): \(error)") }
+        let vocabURL = folder.appendingPathComponent("vocab.json")
+        guard let vdata = fm.contents(atPath: vocabURL.path),
+              let vjson = (try? JSONSerialization.jsonObject(with: vdata)) as? [String: Int] else {
+            throw TrainingError("\(vocabURL.path): missing or not a {\"token\": id} JSON object")
+        }
+        let vocabulary = try Vocabulary(vocabJSON: vjson)
+        guard vocabulary.size == model.config.vocabSize else {
+            throw TrainingError("\(vocabURL.path): \(vocabulary.size) tokens, but the model has a vocabulary of \(model.config.vocabSize)")
+        }
+        let optURL = folder.appendingPathComponent("optimizer.safetensors")
+        let opt: SafeTensorsFile
+        do { opt = try SafeTensorsFile(path: optURL.path) } catch { throw TrainingError("optimizer state: \(error)") }
+        var tensors: [String: [Float]] = [:]
+        for name in opt.names { tensors[name] = try opt.floats(name) }
+        let step = Int(opt.metadata["step"] ?? "") ?? state.step
+        return (model, vocabulary, step, tensors, state)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A histogram of a tensor's values: `counts[i]` values fell in bin i of `bins` equal bins over [min, max].
+public struct Histogram: Codable, Equatable, Sendable {
+    public let min: Float
+    public let max: Float
+    public let counts: [Int]
+
+    public init(min: Float, max: Float, counts: [Int]) { self.min = min; self.max = max; self.counts = counts }
+
+    public init(_ values: UnsafeBufferPointer<Float>, bins: Int = 32) {
+        var lo = Float.infinity, hi = -Float.infinity
+        for v in values where v.isFinite { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+        if lo > hi { lo = 0; hi = 0 }
+        var counts = [Int](repeating: 0, count: bins)
+        let width = (hi - lo) / Float(bins)
+        for v in values where v.isFinite {
+            let b = width > 0 ? Int((v - lo) / width) : 0
+            counts[Swift.min(Swift.max(b, 0), bins - 1)] += 1
+        }
+        self.min = lo; self.max = hi; self.counts = counts
+    }
+}
+
+/// Where a run's record goes (the run store implements it; tests may collect in memory).
+/// Calls come from the training thread; an implementation batches its writes.
+public protocol TrainingSink: AnyObject {
+    func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws
+    func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)])
+    func histogram(step: Int, tag: String, _ histogram: Histogram)
+    func sample(step: Int, text: String)
+    func message(step: Int, level: String, text: String)
+    func checkpoint(step: Int, path: String)
+    func runEnded(status: String, step: Int)
+    func flush() throws
+}
+
+/// What the trainer reports after each step (for progress bars and JSON lines).
+public struct StepReport: Codable, Sendable {
+    public let step: Int
+    public let totalSteps: Int
+    public let loss: Double
+    public let valLoss: Double?
+    public let learningRate: Double
+    public let gradNorm: Double
+    public let tokensPerSecond: Double
+    public let elapsedSeconds: Double
+    /// Whether this step's scalars were recorded (every logInterval steps).
+    public let logged: Bool
+}
+
+/// The end of a run.
+public struct TrainSummary: Codable, Sendable {
+    public let run: String
+    public let steps: Int
+    public let finalTrainLoss: Double
+    public let finalValLoss: Double?
+    public let checkpoint: String?
+    public let status: String
+
+    enum CodingKeys: String, CodingKey {
+        case run, steps, status, checkpoint
+        case finalTrainLoss = "final_train_loss", finalValLoss = "final_val_loss"
+    }
+}

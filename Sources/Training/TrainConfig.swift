@@ -1,0 +1,73 @@
+import Foundation
+import NeuralNet
+
+/// Every setting of a training run. Presets fill the model shape; each field can be overridden.
+public struct TrainConfig: Codable, Equatable, Sendable {
+    public var dataPath: String
+    public var tokenizer: TokenizerKind = .char
+    public var preset: String = "s"
+    public var layers: Int = 4
+    public var heads: Int = 4
+    public var width: Int = 128
+    public var block: Int = 128
+    public var batch: Int = 16
+    public var steps: Int = 500
+    public var learningRate: Float = 1e-3
+    public var minLearningRate: Float = 1e-4
+    /// "cosine" (linear warm-up then cosine decay to minLearningRate) or "constant".
+    public var schedule: String = "cosine"
+    public var warmupSteps: Int = 50
+    public var weightDecay: Float = 0.1
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.99
+    public var dropout: Float = 0
+    public var gradClip: Float = 1
+    public var seed: UInt64 = 0
+    /// Log scalars every `logInterval` steps; evaluate validation loss every `evalInterval`.
+    public var logInterval: Int = 10
+    public var evalInterval: Int = 100
+    public var evalBatches: Int = 20
+    /// Histograms and a text sample every `sampleInterval` steps; a checkpoint every `checkpointInterval`.
+    public var sampleInterval: Int = 100
+    public var sampleLength: Int = 200
+    public var checkpointInterval: Int = 100
+    /// Stop when validation loss has risen at this many evaluations in a row while training loss fell (0: never).
+    public var earlyStopPatience: Int = 0
+    public var threads: Int = 0
+
+    public init(dataPath: String) { self.dataPath = dataPath }
+
+    /// Applies a preset's model and batch shape: "s" (4 layers, 4 heads, 128 wide, block 128, batch 16) or
+    /// "m" (6 layers, 6 heads, 384 wide, block 256, batch 16).
+    public mutating func apply(preset name: String) throws {
+        switch name {
+        case "s": layers = 4; heads = 4; width = 128; block = 128; batch = 16; learningRate = 1e-3
+        case "m": layers = 6; heads = 6; width = 384; block = 256; batch = 16; learningRate = 6e-4
+        default: throw TrainingError("unknown preset '\(name)' (choose s or m)")
+        }
+        preset = name
+    }
+
+    public func validate() throws {
+        guard steps > 0 else { throw TrainingError("--steps must be positive, got \(steps)") }
+        guard layers > 0, heads > 0, width > 0, block > 0, batch > 0 else {
+            throw TrainingError("layers, heads, width, block and batch must be positive")
+        }
+        guard width % heads == 0 else { throw TrainingError("width \(width) is not divisible by \(heads) heads") }
+        guard learningRate > 0, learningRate.isFinite else { throw TrainingError("learning rate must be positive, got \(learningRate)") }
+        guard ["cosine", "constant"].contains(schedule) else { throw TrainingError("unknown schedule '\(schedule)' (cosine or constant)") }
+        guard (0..<1).contains(dropout) else { throw TrainingError("dropout must be in [0, 1), got \(dropout)") }
+        guard logInterval > 0, evalInterval > 0, sampleInterval > 0, checkpointInterval > 0, evalBatches > 0 else {
+            throw TrainingError("log, eval, sample and checkpoint intervals and eval batches must be positive")
+        }
+    }
+
+    public var lrSchedule: LRSchedule {
+        schedule == "constant" ? .constant(learningRate)
+            : .warmupCosine(peak: learningRate, warmup: min(warmupSteps, steps), total: steps, minimum: minLearningRate)
+    }
+
+    public func modelConfig(vocabSize: Int) -> GPTConfig {
+        GPTConfig(vocabSize: vocabSize, blockSize: block, nLayer: layers, nHead: heads, nEmbd: width, dropout: dropout)
+    }
+}

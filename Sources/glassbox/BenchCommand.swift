@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import NeuralNet
+import TensorCore
+import Training
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure speed (release builds; compare with the reference scripts in bench/).",
+        subcommands: [BenchTrain.self]
+    )
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training tokens/s (forward + backward + AdamW) and model-FLOPs utilisation against this machine's sgemm peak."
+    )
+
+    @Option(help: "Model preset: s or m.") var preset: String = "s"
+    @Option(help: "Timed steps (after warm-up); default 20 for s, 6 for m.") var steps: Int?
+    @Option(help: "Warm-up steps.") var warmup: Int = 3
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Vocabulary size (tinyshakespeare's characters: 65).") var vocab: Int = 65
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        Parallel.setThreads(threads ?? Parallel.threads)
+        var tc = TrainConfig(dataPath: "")
+        try tc.apply(preset: preset)
+        let config = tc.modelConfig(vocabSize: vocab)
+        let B = tc.batch, T = tc.block
+        let model = GPT(config, seed: 0)
+        let opt = Adam.adamW(model.namedParameters(), lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0.1, decay: .matricesOnly)
+        var rng = RandomGenerator(seed: 1)
+        let params = model.parameters
+        func step() {
+            let x = (0..<(B * T)).map { _ in Int32(rng.nextInt(vocab)) }
+            let y = (0..<(B * T)).map { _ in Int32(rng.nextInt(vocab)) }
+            model.zeroGrad()
+            let loss = model.loss(logits: model.forward(x, batch: B, time: T), targets: y)
+            loss.backward()
+            clipGradNorm(params, maxNorm: 1)
+            opt.step()
+        }
+        for _ in 0..<warmup { step() }
+        let n = steps ?? (preset == "m" ? 6 : 20)
+        var times: [Double] = []
+        for _ in 0..<n {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            step()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        let tokensPerSecond = Double(B * T) / median
+        let peak = measureSgemmPeak()
+        // nanoGPT's estimate: 6 N + 12 L T C flops per token, N = parameters without position embeddings.
+        let n6 = 6 * Double(model.parameterCount - config.blockSize * config.nEmbd)
+        let flopsPerToken = n6 + 12 * Double(config.nLayer * T * config.nEmbd)
+        let mfu = flopsPerToken * tokensPerSecond / (peak * 1e9)
+        if json {
+            print(Terminal.jsonLine(["preset": preset, "tokens_per_s": tokensPerSecond, "mfu": mfu,
+                                     "sgemm_peak_gflops": peak, "threads": Parallel.threads,
+                                     "step_ms_median": median * 1000, "parameters": model.parameterCount,
+                                     "flops_per_token": flopsPerToken]))
+        } else {
+            print(String(format: "preset %@: %.0f tokens/s (median step %.1f ms over %d steps), MFU %.1f%% of %.1f GFLOP/s sgemm peak, %d threads",
+                         preset, tokensPerSecond, median * 1000, n, mfu * 100, peak, Parallel.threads))
+        }
+    }
+}
+
+/// The best of several 1024³ sgemm runs through the engine's own (parallel) GEMM, in GFLOP/s.
+func measureSgemmPeak() -> Double {
+    let n = 1024
+    let a = Tensor.full([n, n], 0.5), b = Tensor.full([n, n], 0.25), c = Tensor.zeros([n, n])
+    var best = 0.0
+    for _ in 0..<6 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        sgemm(transA: false, transB: false, M: n, N: n, K: n, A: a.data, lda: n, B: b.data, ldb: n, beta: 0, C: c.data, ldc: n)
+        let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        best = max(best, 2 * Double(n * n * n) / s / 1e9)
+    }
+    return best
+}

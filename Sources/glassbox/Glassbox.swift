@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Glassbox: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "glassbox",
+        abstract: "Train, run and see inside transformer language models.",
+        subcommands: [Train.self, Runs.self, Bench.self]
+    )
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import RunStore
+
+struct Runs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List and show recorded training runs.",
+        subcommands: [List.self, Show.self]
+    )
+
+    struct Options: ParsableArguments {
+        @Option(help: "Where runs are stored.") var runsDir: String = "runs"
+        @Flag(help: "Machine-readable output.") var json = false
+
+        func database() throws -> RunDatabase {
+            guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: runsDir).appendingPathComponent("glassbox.sqlite").path) else {
+                throw ValidationError("no runs in '\(runsDir)' (train one with: glassbox train)")
+            }
+            return try RunDatabase(directory: URL(fileURLWithPath: runsDir))
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One line per run.")
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let runs = try options.database().runs()
+            if options.json {
+                print(Terminal.jsonLine(runs.map(\.jsonObject)))
+                return
+            }
+            if runs.isEmpty { print("no runs yet"); return }
+            print(Terminal.bold("RUN                     STATUS         STEP    TRAIN     VAL  PARAMS"))
+            for r in runs {
+                let train = r.lastTrainLoss.map { String(format: "%.4f", $0) } ?? "-"
+                let val = r.lastValLoss.map { String(format: "%.4f", $0) } ?? "-"
+                print("\(r.id.padding(toLength: 24, withPad: " ", startingAt: 0))\(r.status.padding(toLength: 13, withPad: " ", startingAt: 0))"
+                      + String(format: "%6d/%-6d %7@ %7@  %d", r.step, r.totalSteps, train, val, r.parameterCount))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A run's loss curves and the last value of every scalar.")
+        @Argument(help: "Run id (or a unique prefix).") var id: String
+        @OptionGroup var options: Options
+
+        func run() throws {
+            let db = try options.database()
+            let r = try db.run(id)
+            let train = try db.series(run: r.id, tag: "train/loss")
+            let val = try db.series(run: r.id, tag: "val/loss")
+            let last = try db.lastScalars(run: r.id)
+            let samples = try db.samples(run: r.id)
+            let messages = try db.messages(run: r.id)
+            let checkpoints = try db.checkpoints(run: r.id)
+            if options.json {
+                var o = r.jsonObject
+                o["train_loss"] = train.map { [$0.step, $0.value] }
+                o["val_loss"] = val.map { [$0.step, $0.value] }
+                o["last"] = Dictionary(uniqueKeysWithValues: last.map { ($0.tag, ["step": $0.step, "value": $0.value] as [String: Any]) })
+                o["samples"] = samples.map { ["step": $0.step, "text": $0.text] as [String: Any] }
+                o["messages"] = messages.map { ["step": $0.step, "level": $0.level, "text": $0.text] as [String: Any] }
+                o["checkpoints"] = checkpoints.map { ["step": $0.step, "path": $0.path] as [String: Any] }
+                print(Terminal.jsonLine(o))
+                return
+            }
+            print(Terminal.bold("run \(r.id)") + "  \(r.status), step \(r.step)/\(r.totalSteps), \(r.parameterCount) parameters")
+            if let cfg = try? JSONSerialization.jsonObject(with: Data(r.config.utf8)) as? [String: Any] {
+                let keys = ["dataPath", "tokenizer", "layers", "heads", "width", "block", "batch", "learningRate", "schedule", "weightDecay", "dropout", "seed"]
+                print(Terminal.dim("  " + keys.compactMap { k in cfg[k].map { "\(k)=\($0)" } }.joined(separator: " ")))
+            }
+            if !train.isEmpty {
+                print("train loss " + Terminal.green(Terminal.sparkline(train.map(\.value)))
+                      + String(format: "  %.4f → %.4f", train.first!.value, train.last!.value))
+            }
+            if !val.isEmpty {
+                print("val loss   " + Terminal.yellow(Terminal.sparkline(val.map(\.value)))
+                      + String(format: "  %.4f → %.4f", val.first!.value, val.last!.value))
+            }
+            let headline = last.filter { !$0.tag.contains("/transformer.") }
+            if !headline.isEmpty {
+                print(Terminal.bold("\nlast values"))
+                for s in headline { print("  \(s.tag.padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%12.6g", s.value))  (step \(s.step))") }
+            }
+            let perParam = last.filter { $0.tag.contains("/transformer.") }
+            if !perParam.isEmpty {
+                print(Terminal.bold("\nper parameter (last)"))
+                for s in perParam { print("  \(s.tag.padding(toLength: 48, withPad: " ", startingAt: 0)) \(String(format: "%12.6g", s.value))") }
+            }
+            for m in messages { print(Terminal.yellow("\(m.level) at step \(m.step): ") + m.text) }
+            if let s = samples.last {
+                print(Terminal.bold("\nsample at step \(s.step)"))
+                print(s.text)
+            }
+            if let c = checkpoints.last { print(Terminal.dim("\nlatest checkpoint: \(c.path)")) }
+        }
+    }
+}
+
+extension RunRecord {
+    var jsonObject: [String: Any] {
+        var o: [String: Any] = ["id": id, "status": status, "step": step, "total_steps": totalSteps,
+                                "parameter_count": parameterCount, "created_at": createdAt, "updated_at": updatedAt]
+        o["last_train_loss"] = lastTrainLoss ?? NSNull()
+        o["last_val_loss"] = lastValLoss ?? NSNull()
+        o["config"] = (try? JSONSerialization.jsonObject(with: Data(config.utf8))) ?? config
+        return o
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Terminal conventions: colour only on a TTY and never with NO_COLOR; progress bars only on a TTY.
+enum Terminal {
+    static let isTTY = isatty(STDOUT_FILENO) == 1
+    static let useColor = isTTY && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+
+    static func color(_ s: String, _ code: String) -> String { useColor ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    static func bold(_ s: String) -> String { color(s, "1") }
+    static func dim(_ s: String) -> String { color(s, "2") }
+    static func yellow(_ s: String) -> String { color(s, "33") }
+    static func red(_ s: String) -> String { color(s, "31") }
+    static func green(_ s: String) -> String { color(s, "32") }
+
+    static func err(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+
+    /// A sparkline of the values (8 levels), downsampled to at most `width` points.
+    static func sparkline(_ values: [Double], width: Int = 60) -> String {
+        let finite = values.filter(\.isFinite)
+        guard let lo = finite.min(), let hi = finite.max(), !values.isEmpty else { return "" }
+        let blocks = Array("▁▂▃▄▅▆▇█")
+        let n = min(width, values.count)
+        var out = ""
+        for i in 0..<n {
+            let a = i * values.count / n, b = max(a + 1, (i + 1) * values.count / n)
+            let chunk = values[a..<b].filter(\.isFinite)
+            guard !chunk.isEmpty else { out.append(" "); continue }
+            let v = chunk.reduce(0, +) / Double(chunk.count)
+            let level = hi > lo ? Int((v - lo) / (hi - lo) * 7.999) : 3
+            out.append(blocks[max(0, min(7, level))])
+        }
+        return out
+    }
+
+    static func duration(_ s: Double) -> String {
+        guard s.isFinite, s >= 0 else { return "--:--" }
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%02d:%02d", t / 60, t % 60)
+    }
+
+    /// One JSON object on one line.
+    static func jsonLine(_ object: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Set by SIGINT: the trainer checkpoints and stops at the end of the step.
+nonisolated(unsafe) var interruptRequested = false
+
+func installInterruptHandler() {
+    signal(SIGINT) { _ in
+        if interruptRequested { exit(130) }
+        interruptRequested = true
+    }
+}
+
+/// The bundled corpus: ./data/tinyshakespeare.txt, or beside the executable's package checkout.
+func defaultCorpusPath() -> String? {
+    let fm = FileManager.default
+    var candidates = ["data/tinyshakespeare.txt"]
+    if let env = ProcessInfo.processInfo.environment["GLASSBOX_DATA"] { candidates.insert(env, at: 0) }
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    for _ in 0..<5 {
+        candidates.append(dir.appendingPathComponent("data/tinyshakespeare.txt").path)
+        dir = dir.deletingLastPathComponent()
+    }
+    return candidates.first { fm.fileExists(atPath: $0) }
+}

@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import RunStore
+import TensorCore
+import Training
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a character- or byte-level GPT on a text file, recording the run.",
+        discussion: """
+        Presets: s (4 layers, 4 heads, 128 wide, block 128, batch 16) and m (6 layers, 6 heads, 384 wide, \
+        block 256, batch 16); every field can be overridden. Runs are recorded in <runs-dir>/glassbox.sqlite and \
+        checkpoints written to <runs-dir>/<run>/checkpoints/step-NNNNNN (Hugging Face GPT-2 folders). \
+        Ctrl-C checkpoints and stops; --resume RUN continues exactly.
+        """
+    )
+
+    @Option(help: "Text corpus (UTF-8). Default: the bundled tinyshakespeare.") var data: String?
+    @Option(help: "Model preset: s or m.") var preset: String = "s"
+    @Option(help: "Tokenizer: char or byte.") var tokenizer: String = "char"
+    @Option(help: "Training steps.") var steps: Int?
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Where runs are stored.") var runsDir: String = "runs"
+    @Option(help: "Continue this run (id or unique prefix) from its newest checkpoint.") var resume: String?
+    @Option(help: "Transformer layers.") var layers: Int?
+    @Option(help: "Attention heads.") var heads: Int?
+    @Option(help: "Model width (embedding size).") var width: Int?
+    @Option(help: "Context length (block size).") var block: Int?
+    @Option(help: "Sequences per batch.") var batch: Int?
+    @Option(name: .customLong("lr"), help: "Peak learning rate.") var learningRate: Float?
+    @Option(help: "Final learning rate of the cosine schedule.") var minLr: Float?
+    @Option(help: "Learning-rate schedule: cosine (with warm-up) or constant.") var schedule: String?
+    @Option(help: "Warm-up steps.") var warmup: Int?
+    @Option(help: "AdamW weight decay (matrices and embeddings).") var weightDecay: Float?
+    @Option(help: "Dropout probability.") var dropout: Float?
+    @Option(help: "Clip the global gradient norm to this (0: off).") var clip: Float?
+    @Option(help: "Record scalars every N steps.") var logInterval: Int?
+    @Option(help: "Evaluate validation loss every N steps.") var evalInterval: Int?
+    @Option(help: "Validation batches per evaluation.") var evalBatches: Int?
+    @Option(help: "Record histograms and a text sample every N steps.") var sampleInterval: Int?
+    @Option(help: "Write a checkpoint every N steps.") var checkpointInterval: Int?
+    @Option(help: "Stop after N evaluations in a row where validation loss rose while training loss fell (0: never).")
+    var earlyStop: Int?
+    @Option(help: "Stop (with a checkpoint) after this step, as if interrupted.") var stopAt: Int?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
+
+    func run() throws {
+        if let threads { Parallel.setThreads(threads) } else { Parallel.setThreads(Parallel.threads) }
+        let runsURL = URL(fileURLWithPath: runsDir)
+        let database = try RunDatabase(directory: runsURL)
+        let trainer: Trainer
+        if let resume {
+            let record = try database.run(resume)
+            trainer = try Trainer(resume: runsURL.appendingPathComponent(record.id), steps: steps)
+        } else {
+            var config = TrainConfig(dataPath: "")
+            guard let path = data ?? defaultCorpusPath() else {
+                throw ValidationError("no --data given and the bundled corpus data/tinyshakespeare.txt was not found")
+            }
+            config.dataPath = path
+            try config.apply(preset: preset)
+            guard let kind = TokenizerKind(rawValue: tokenizer) else {
+                throw ValidationError("unknown tokenizer '\(tokenizer)' (char or byte)")
+            }
+            config.tokenizer = kind
+            config.seed = seed
+            if let steps { config.steps = steps }
+            if let layers { config.layers = layers }
+            if let heads { config.heads = heads }
+            if let width { config.width = width }
+            if let block { config.block = block }
+            if let batch { config.batch = batch }
+            if let learningRate { config.learningRate = learningRate }
+            if let minLr { config.minLearningRate = minLr }
+            if let schedule { config.schedule = schedule }
+            if let warmup { config.warmupSteps = warmup }
+            if let weightDecay { config.weightDecay = weightDecay }
+            if let dropout { config.dropout = dropout }
+            if let clip { config.gradClip = clip }
+            if let logInterval { config.logInterval = logInterval }
+            if let evalInterval { config.evalInterval = evalInterval }
+            if let evalBatches { config.evalBatches = evalBatches }
+            if let sampleInterval { config.sampleInterval = sampleInterval }
+            if let checkpointInterval { config.checkpointInterval = checkpointInterval }
+            if let earlyStop { config.earlyStopPatience = earlyStop }
+            config.threads = Parallel.threads
+            trainer = try Trainer(config: config, runsDirectory: runsURL)
+        }
+        let recorder = RunRecorder(database: database)
+        trainer.sink = recorder
+        trainer.stopAt = stopAt
+        installInterruptHandler()
+        trainer.shouldStop = { interruptRequested }
+        let c = trainer.config
+        let progress = ProgressPrinter(json: json, total: c.steps, tokensPerStep: c.batch * c.block)
+        if !json {
+            print(Terminal.bold("glassbox train") + " run \(trainer.id)" + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
+            print(Terminal.dim("  data \(c.dataPath) · \(c.tokenizer.rawValue)-level, vocabulary \(trainer.dataset.vocabulary.size) · \(trainer.dataset.train.count) train / \(trainer.dataset.validation.count) val tokens"))
+            print(Terminal.dim("  model \(c.layers) layers × \(c.heads) heads × \(c.width) wide, block \(c.block), batch \(c.batch) · \(trainer.model.parameterCount) parameters · \(Parallel.threads) threads"))
+        }
+        trainer.onStep = { progress.step($0) }
+        trainer.onMessage = { progress.message($0) }
+        let summary: TrainSummary
+        do { summary = try trainer.run() } catch {
+            progress.finishLine()
+            throw error
+        }
+        progress.finishLine()
+        if json {
+            var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
+                                      "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull()]
+            obj["final_val_loss"] = summary.finalValLoss ?? NSNull()
+            print(Terminal.jsonLine(obj))
+        } else {
+            let val = summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a"
+            print("\(summary.status == "finished" ? Terminal.green("done") : Terminal.yellow(summary.status)): \(summary.steps) steps, train loss \(String(format: "%.4f", summary.finalTrainLoss)), val loss \(val)")
+            if let ck = summary.checkpoint { print("checkpoint: \(ck)") }
+            if summary.status == "interrupted" { print("resume with: glassbox train --resume \(summary.run) --runs-dir \(runsDir)") }
+            print(Terminal.dim("see the run: glassbox runs show \(summary.run) --runs-dir \(runsDir)"))
+        }
+    }
+}
+
+/// Prints training progress: a one-line bar with ETA on a terminal, plain lines when piped, JSON with --json.
+final class ProgressPrinter {
+    let json: Bool, total: Int, tokensPerStep: Int
+    var lastDraw = Date.distantPast
+    var barShown = false
+
+    init(json: Bool, total: Int, tokensPerStep: Int) {
+        self.json = json; self.total = total; self.tokensPerStep = tokensPerStep
+    }
+
+    func step(_ r: StepReport) {
+        if json {
+            guard r.logged || r.valLoss != nil else { return }
+            var o: [String: Any] = ["step": r.step, "loss": r.loss, "lr": r.learningRate, "grad_norm": r.gradNorm,
+                                    "tokens_per_s": r.tokensPerSecond, "elapsed_s": r.elapsedSeconds]
+            if let v = r.valLoss { o["val_loss"] = v }
+            print(Terminal.jsonLine(o))
+            fflush(stdout)
+            return
+        }
+        let rate = r.elapsedSeconds / Double(max(r.step, 1))
+        let eta = rate * Double(total - r.step)
+        if Terminal.isTTY {
+            if let v = r.valLoss {
+                clearBar()
+                print(String(format: "step %5d  train %.4f  val %.4f", r.step, r.loss, v))
+            }
+            guard Date().timeIntervalSince(lastDraw) > 0.1 || r.step == total else { return }
+            lastDraw = Date()
+            let width = 28
+            let filled = Int(Double(width) * Double(r.step) / Double(max(total, 1)))
+            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            let line = String(format: "%@ %d/%d  loss %.4f  %.0f tok/s  ETA %@", bar, r.step, total, r.loss,
+                              r.tokensPerSecond, Terminal.duration(eta))
+            print("\r\u{1B}[2K" + line, terminator: "")
+            fflush(stdout)
+            barShown = true
+        } else if r.logged || r.valLoss != nil {
+            var line = String(format: "step %d/%d  loss %.4f  lr %.2e  grad %.3f  %.0f tok/s  ETA %@", r.step, total, r.loss,
+                              r.learningRate, r.gradNorm, r.tokensPerSecond, Terminal.duration(eta))
+            if let v = r.valLoss { line += String(format: "  val %.4f", v) }
+            print(line)
+            fflush(stdout)
+        }
+    }
+
+    func message(_ text: String) {
+        clearBar()
+        if json { Terminal.err("warning: \(text)") } else { print(Terminal.yellow("warning: ") + text) }
+    }
+
+    func clearBar() {
+        if barShown { print("\r\u{1B}[2K", terminator: ""); barShown = false }
+    }
+
+    func finishLine() {
+        if barShown { print(""); barShown = false }
+    }
+}
