@@ -16,8 +16,9 @@ public struct TrainerState: Codable, Sendable {
     public var lastTrainLoss: Double?
     public var lastValLoss: Double?
     public var bestValLoss: Double?
-    public var overfitStreak: Int
-    public var trainLossAtLastEval: Double?
+    public var overfit: OverfitMonitor
+    /// Training losses since the last evaluation (their mean is compared at the next one).
+    public var lossesSinceEval: [Double] = []
 }
 
 /// A checkpoint folder a Hugging Face user recognises:

@@ -46,7 +46,7 @@ public final class Trainer {
         self.optimizer = Trainer.makeOptimizer(model, config)
         self.state = TrainerState(run: runID, step: 0, config: config, dataRNG: RandomGenerator(seed: config.seed &+ 1),
                                   dropoutRNG: RandomGenerator(seed: config.seed &+ 2), tokensSeen: 0,
-                                  overfitStreak: 0)
+                                  overfit: OverfitMonitor())
         self.valBatches = Trainer.validationBatches(dataset, config)
     }
 
@@ -130,7 +130,6 @@ public final class Trainer {
         var intervalStart = Date(), intervalTokens = 0
         var tokensPerSecond = 0.0
         var lastLoss = state.lastTrainLoss ?? .nan
-        var lossSinceEval: [Double] = []
         var status = "finished"
         defer { try? sink?.flush() }
 
@@ -139,7 +138,6 @@ public final class Trainer {
             let lr = config.lrSchedule.rate(at: step - 1)
             optimizer.learningRate = lr
             let batch = dataset.batch(from: dataset.train, batch: config.batch, block: config.block, rng: &state.dataRNG)
-            let stepStart = Date()
             model.zeroGrad()
             let logits = config.dropout > 0
                 ? model.forward(batch.inputs, batch: config.batch, time: config.block, dropoutRNG: &state.dropoutRNG)
@@ -161,9 +159,8 @@ public final class Trainer {
             state.step = step
             state.tokensSeen += tokensPerStep
             lastLoss = loss
-            lossSinceEval.append(loss)
+            state.lossesSinceEval.append(loss)
             intervalTokens += tokensPerStep
-            _ = stepStart
 
             var valLoss: Double?
             if logged {
@@ -192,11 +189,9 @@ public final class Trainer {
                 let v = validationLoss()
                 valLoss = v
                 sink?.scalars(step: step, wallTime: Date().timeIntervalSince1970, [("val/loss", v)])
-                let trainMean = lossSinceEval.reduce(0, +) / Double(max(lossSinceEval.count, 1))
-                lossSinceEval.removeAll()
-                if checkOverfitting(step: step, valLoss: v, trainLoss: trainMean) {
-                    status = "stopped-early"
-                }
+                let trainMean = state.lossesSinceEval.reduce(0, +) / Double(max(state.lossesSinceEval.count, 1))
+                state.lossesSinceEval.removeAll()
+                if checkOverfitting(step: step, valLoss: v, trainLoss: trainMean) { status = "stopped-early" }
                 state.lastValLoss = v
                 state.bestValLoss = min(state.bestValLoss ?? v, v)
             }
@@ -235,24 +230,14 @@ public final class Trainer {
 
     /// Warns when validation loss rose while training loss fell since the last evaluation; returns whether to stop.
     private func checkOverfitting(step: Int, valLoss: Double, trainLoss: Double) -> Bool {
-        defer { state.trainLossAtLastEval = trainLoss }
-        guard let prevVal = state.lastValLoss, let prevTrain = state.trainLossAtLastEval else { return false }
-        if valLoss > prevVal && trainLoss < prevTrain {
-            state.overfitStreak += 1
-            let text = String(format: "step %d: validation loss rose %.4f -> %.4f while training loss fell %.4f -> %.4f (overfitting?)",
-                              step, prevVal, valLoss, prevTrain, trainLoss)
-            sink?.message(step: step, level: "warning", text: text)
-            onMessage?(text)
-            if config.earlyStopPatience > 0 && state.overfitStreak >= config.earlyStopPatience {
-                let stop = "stopping early after \(state.overfitStreak) evaluations of rising validation loss"
-                sink?.message(step: step, level: "warning", text: stop)
-                onMessage?(stop)
-                return true
-            }
-        } else {
-            state.overfitStreak = 0
-        }
-        return false
+        guard let warning = state.overfit.observe(step: step, valLoss: valLoss, trainLoss: trainLoss) else { return false }
+        sink?.message(step: step, level: "warning", text: warning)
+        onMessage?(warning)
+        guard config.earlyStopPatience > 0 && state.overfit.streak >= config.earlyStopPatience else { return false }
+        let stop = "stopping early after \(state.overfit.streak) evaluations of rising validation loss"
+        sink?.message(step: step, level: "warning", text: stop)
+        onMessage?(stop)
+        return true
     }
 
     private func recordHistograms(step: Int, params: [(String, Tensor)], gradients: Bool) {

@@ -1,0 +1,29 @@
+# Glassbox: `make demo` trains a small GPT live on the bundled corpus; `make test` runs the whole test suite.
+SWIFT ?= swift
+RELEASE := $(SWIFT) build -c release
+GLASSBOX := .build/release/glassbox
+
+.PHONY: setup build demo test bench-train clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(RELEASE)
+
+# A short training run on tinyshakespeare, printed live, then the recorded run.
+demo: build
+	$(GLASSBOX) train --preset s --steps 300 --eval-interval 50 --sample-interval 100 --runs-dir runs
+	$(GLASSBOX) runs list --runs-dir runs
+
+# Tests run in release mode: the numeric code is what users run, and debug builds are ~30x slower.
+test: setup
+	$(SWIFT) test -c release -Xswiftc -enable-testing
+
+# Glassbox beside PyTorch on the same configuration (needs network access to PyPI for the reference venv).
+bench-train: build
+	bench/train_vs_pytorch.sh s
+	bench/train_vs_pytorch.sh m
+
+clean:
+	rm -rf .build runs
