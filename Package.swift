@@ -39,6 +39,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "TensorCore"]),
+        .testTarget(name: "CLITests", dependencies: ["glassbox"]),
     ],
     swiftLanguageModes: [.v5]
 )

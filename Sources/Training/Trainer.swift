@@ -200,12 +200,13 @@ public final class Trainer {
                 sink?.sample(step: step, text: sampleText())
             }
             state.lastTrainLoss = loss
-            if logged { intervalStart = Date(); intervalTokens = 0 }
 
             let stopping = status == "stopped-early" || stopAt == step || shouldStop()
             if step % config.checkpointInterval == 0 || step == config.steps || stopping {
                 try saveCheckpoint()
             }
+            // Evaluation, sampling and checkpoints stay out of the next interval's tokens/s.
+            if logged { intervalStart = Date(); intervalTokens = 0 }
             onStep?(StepReport(step: step, totalSteps: config.steps, loss: loss, valLoss: valLoss, learningRate: Double(lr),
                                gradNorm: Double(gradNorm), tokensPerSecond: tokensPerSecond,
                                elapsedSeconds: Date().timeIntervalSince(start), logged: logged))

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// Runs the built `glassbox` binary (it sits beside the test bundle in .build/<configuration>/).
+func glassbox(_ args: [String], cwd: URL? = nil) throws -> (status: Int32, out: String, err: String) {
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("glassbox")
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = args
+    if let cwd { p.currentDirectoryURL = cwd }
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = "1"
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("data/tinyshakespeare.txt").path
+
+func scratch() -> URL {
+    let u = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-cli-\(UUID().uuidString.prefix(8))")
+    try? FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+    return u
+}
+
+@Suite("glassbox command line")
+struct CLITests {
+    let tiny = ["--layers", "1", "--heads", "2", "--width", "32", "--block", "16", "--batch", "4", "--eval-interval", "5",
+                "--eval-batches", "2", "--sample-interval", "10", "--checkpoint-interval", "5", "--log-interval", "5"]
+
+    @Test func trainJSONThenRunsListAndShow() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try glassbox(["train", "--data", corpus, "--steps", "10", "--runs-dir", dir.path, "--json"] + tiny)
+        #expect(r.status == 0, "\(r.err)")
+        let lines = r.out.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(lines.count == 3)  // steps 5 and 10, then the summary
+        #expect(lines[0]["step"] as? Int == 5 && lines[0]["loss"] is Double && lines[0]["tokens_per_s"] is Double)
+        let summary = lines[2]
+        #expect(summary["steps"] as? Int == 10)
+        #expect(summary["final_train_loss"] is Double && summary["final_val_loss"] is Double)
+        let run = summary["run"] as! String
+        let checkpoint = summary["checkpoint"] as! String
+        #expect(checkpoint.hasSuffix("\(run)/checkpoints/step-000010"))
+
+        let list = try glassbox(["runs", "list", "--runs-dir", dir.path, "--json"])
+        let runs = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as! [[String: Any]]
+        #expect(runs.count == 1 && runs[0]["id"] as? String == run && runs[0]["status"] as? String == "finished")
+
+        let show = try glassbox(["runs", "show", String(run.prefix(12)), "--runs-dir", dir.path])
+        #expect(show.status == 0)
+        #expect(show.out.contains("train loss") && show.out.contains("val loss") && show.out.contains("latest checkpoint"))
+        let showJSON = try glassbox(["runs", "show", run, "--runs-dir", dir.path, "--json"])
+        let o = try JSONSerialization.jsonObject(with: Data(showJSON.out.utf8)) as! [String: Any]
+        #expect((o["train_loss"] as! [[Double]]).count == 2)
+        #expect((o["last"] as! [String: Any])["val/loss"] != nil)
+    }
+
+    @Test func pipedOutputIsPlainLines() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try glassbox(["train", "--data", corpus, "--steps", "10", "--runs-dir", dir.path] + tiny)
+        #expect(r.status == 0)
+        #expect(r.out.contains("step 5/10") && !r.out.contains("\u{1B}["), "no escape codes when piped")
+    }
+
+    @Test func badInputExitsNonZeroWithAMessage() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [([String], String)] = [
+            (["train", "--data", "/no/such.txt", "--runs-dir", dir.path], "no such file"),
+            (["train", "--data", corpus, "--preset", "huge", "--runs-dir", dir.path], "unknown preset 'huge'"),
+            (["train", "--data", corpus, "--tokenizer", "bpe", "--runs-dir", dir.path], "unknown tokenizer"),
+            (["train", "--resume", "nothing", "--runs-dir", dir.path], "no run 'nothing'"),
+            (["runs", "show", "x", "--runs-dir", dir.appendingPathComponent("empty").path], "no runs in"),
+        ]
+        for (args, expected) in cases {
+            let r = try glassbox(args)
+            #expect(r.status != 0, "\(args) exited 0")
+            #expect(r.err.contains(expected), "\(args): \(r.err)")
+        }
+    }
+
+    @Test func resumeFromTheCommandLine() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let a = try glassbox(["train", "--data", corpus, "--steps", "10", "--stop-at", "5", "--runs-dir", dir.path, "--json"] + tiny)
+        let summary = try JSONSerialization.jsonObject(with: Data(a.out.split(separator: "\n").last!.utf8)) as! [String: Any]
+        #expect(summary["status"] as? String == "interrupted" && summary["steps"] as? Int == 5)
+        let run = summary["run"] as! String
+        let b = try glassbox(["train", "--resume", run, "--runs-dir", dir.path, "--json"])
+        #expect(b.status == 0, "\(b.err)")
+        let end = try JSONSerialization.jsonObject(with: Data(b.out.split(separator: "\n").last!.utf8)) as! [String: Any]
+        #expect(end["status"] as? String == "finished" && end["steps"] as? Int == 10 && end["run"] as? String == run)
+    }
+}
