@@ -20,6 +20,8 @@ public final class Trainer {
     public var onStep: ((StepReport) -> Void)?
     /// Called for warnings (e.g. overfitting).
     public var onMessage: ((String) -> Void)?
+    /// Called with each text sample (step, text).
+    public var onSample: ((Int, String) -> Void)?
     /// Checked after every step: return true to stop (and checkpoint), as on Ctrl-C.
     public var shouldStop: () -> Bool = { false }
     /// For tests: runs between backward and the optimizer step.
@@ -197,7 +199,9 @@ public final class Trainer {
             }
             if histograms {
                 recordHistograms(step: step, params: params, gradients: false)
-                sink?.sample(step: step, text: sampleText())
+                let text = sampleText()
+                sink?.sample(step: step, text: text)
+                onSample?(step, text)
             }
             state.lastTrainLoss = loss
 

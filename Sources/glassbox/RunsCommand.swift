@@ -84,10 +84,20 @@ struct Runs: ParsableCommand {
                 print(Terminal.bold("\nlast values"))
                 for s in headline { print("  \(s.tag.padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(format: "%12.6g", s.value))  (step \(s.step))") }
             }
-            let perParam = last.filter { $0.tag.contains("/transformer.") }
+            // One row per parameter: its gradient norm and update-to-weight ratio.
+            var perParam: [String: (grad: Double?, ratio: Double?)] = [:]
+            for s in last where s.tag.contains("/transformer.") {
+                let name = String(s.tag.split(separator: "/", maxSplits: 1)[1])
+                if s.tag.hasPrefix("grad_norm/") { perParam[name, default: (nil, nil)].grad = s.value }
+                if s.tag.hasPrefix("update_ratio/") { perParam[name, default: (nil, nil)].ratio = s.value }
+            }
             if !perParam.isEmpty {
-                print(Terminal.bold("\nper parameter (last)"))
-                for s in perParam { print("  \(s.tag.padding(toLength: 48, withPad: " ", startingAt: 0)) \(String(format: "%12.6g", s.value))") }
+                print(Terminal.bold("\n" + "parameter".padding(toLength: 46, withPad: " ", startingAt: 0) + "   grad norm   update/weight"))
+                func cell(_ v: Double?) -> String { v.map { String(format: "%12.4g", $0) } ?? String(repeating: " ", count: 11) + "-" }
+                for name in perParam.keys.sorted(by: parameterOrder) {
+                    let v = perParam[name]!
+                    print("  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(cell(v.grad))    \(cell(v.ratio))")
+                }
             }
             for m in messages { print(Terminal.yellow("\(m.level) at step \(m.step): ") + m.text) }
             if let s = samples.last {
@@ -108,4 +118,12 @@ extension RunRecord {
         o["config"] = (try? JSONSerialization.jsonObject(with: Data(config.utf8))) ?? config
         return o
     }
+}
+
+/// Orders "transformer.h.10.x" after "transformer.h.9.x" (numeric layer indices), embeddings first.
+func parameterOrder(_ a: String, _ b: String) -> Bool {
+    func key(_ s: String) -> [String] {
+        s.split(separator: ".").map { part in Int(part).map { String(format: "%06d", $0) } ?? String(part) }
+    }
+    return key(a).lexicographicallyPrecedes(key(b))
 }

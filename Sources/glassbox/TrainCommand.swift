@@ -101,6 +101,7 @@ struct Train: ParsableCommand {
         }
         trainer.onStep = { progress.step($0) }
         trainer.onMessage = { progress.message($0) }
+        trainer.onSample = { progress.sample(step: $0, text: $1) }
         let summary: TrainSummary
         do { summary = try trainer.run() } catch {
             progress.finishLine()
@@ -171,6 +172,15 @@ final class ProgressPrinter {
     func message(_ text: String) {
         clearBar()
         if json { Terminal.err("warning: \(text)") } else { print(Terminal.yellow("warning: ") + text) }
+    }
+
+    /// Shows a text sample between progress lines (not in JSON mode: samples are in the run database).
+    func sample(step: Int, text: String) {
+        guard !json else { return }
+        clearBar()
+        print(Terminal.dim("── sample at step \(step) ──"))
+        print(text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n", omittingEmptySubsequences: false)
+            .prefix(6).map { "  " + $0 }.joined(separator: "\n"))
     }
 
     func clearBar() {

@@ -99,23 +99,35 @@ struct GradientTests {
         }
     }
 
-    @Test func fusedAttentionEqualsComposedOps() {
-        // softmax(mask(Q Kᵀ/√d)) V through the general ops gives the same output as the fused kernel.
-        let B = 2, T = 5, nh = 2, hs = 4
-        let qkv = rand([B, T, 3 * nh * hs], seed: 85)
-        let fused = Tensor.causalSelfAttention(qkv: qkv, heads: nh).output.scalars
-        let parts = qkv.reshaped([B, T, 3, nh, hs]).scalars
+    /// softmax(mask(Q Kᵀ/√d)) V through the general ops, from a fused [B, T, 3·nh·hs] projection.
+    func composedAttention(_ qkv: Tensor, B: Int, T: Int, nh: Int, hs: Int) -> Tensor {
+        let parts = qkv.reshaped([B, T, 3, nh, hs])                  // (B, T, 3, nh, hs)
         func head(_ which: Int) -> Tensor {
-            var v = [Float]()
-            for b in 0..<B { for h in 0..<nh { for t in 0..<T { for d in 0..<hs {
-                v.append(parts[(((b * T + t) * 3 + which) * nh + h) * hs + d])
-            } } } }
-            return Tensor(v, shape: [B, nh, T, hs])
+            // Select q, k or v with a one-hot matmul over the "3" axis, then (B, nh, T, hs).
+            var sel = [Float](repeating: 0, count: 3); sel[which] = 1
+            let picked = parts.transposed(2, 4).matmul(Tensor(sel, shape: [3, 1]))   // (B, T, hs, nh, 1)
+            return picked.reshaped([B, T, hs, nh]).transposed(1, 3).transposed(2, 3).contiguous()
         }
         let q = head(0), k = head(1), v = head(2)
         let att = (q.matmul(k.transposed()) * (1 / Float(hs).squareRoot())).causalMasked().softmax()
-        let y = att.matmul(v).transposed(1, 2).contiguous().scalars  // (B, T, nh, hs)
-        for i in 0..<y.count { #expect(abs(y[i] - fused[i]) < 1e-5) }
+        return att.matmul(v).transposed(1, 2).contiguous().reshaped([B, T, nh * hs])
+    }
+
+    @Test(arguments: [5, 64, 130])
+    func fusedAttentionEqualsComposedOps(T: Int) {
+        // T = 130 spans three query blocks of the fused kernel, the last one partial.
+        let B = 2, nh = 2, hs = 4
+        let x1 = rand([B, T, 3 * nh * hs], seed: 85), x2 = Tensor(x1.scalars, shape: x1.shape)
+        x1.requiresGrad = true; x2.requiresGrad = true
+        let w = rand([B, T, nh * hs], seed: 86)
+        let fused = Tensor.causalSelfAttention(qkv: x1, heads: nh).output
+        let composed = composedAttention(x2, B: B, T: T, nh: nh, hs: hs)
+        let a = fused.scalars, b = composed.scalars
+        #expect(zip(a, b).map { abs($0 - $1) }.max()! < 1e-5)
+        (fused * w).sum().backward()
+        (composed * w).sum().backward()
+        let g1 = x1.grad!.scalars, g2 = x2.grad!.scalars
+        #expect(zip(g1, g2).map { abs($0 - $1) }.max()! < 1e-5)
     }
 }
 

@@ -15,6 +15,10 @@ struct HeadMatrix {
     }
 }
 
+/// Queries are processed in blocks of this many rows; block [i0, i1) only needs keys [0, i1) (causality), which
+/// skips close to half of the T x T products on long contexts.
+let attentionQueryBlock = 64
+
 /// Forward for every (b, h): fills probs [B, nh, T, T] and out [B, T, nh * hs].
 func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMutablePointer<Float>,
                       probs: UnsafeMutablePointer<Float>, B: Int, T: Int, nh: Int, nkv: Int, hs: Int, scale: Float) {
@@ -23,15 +27,24 @@ func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMu
     Parallel.forEach(B * nh) { bh in
         let b = bh / nh, h = bh % nh, kvh = h / group
         let p = probs + bh * T * T
-        sgemm(transA: false, transB: true, M: T, N: T, K: hs, alpha: scale, A: q.head(b, h, T: T, hs: hs),
-              lda: q.rowStride, B: k.head(b, kvh, T: T, hs: hs), ldb: k.rowStride, beta: 0, C: p, ldc: T, parallel: false)
-        for i in 0..<T {
-            let row = p + i * T
-            softmaxRowInPlace(row, i + 1)
-            (row + i + 1).update(repeating: 0, count: T - i - 1)
+        let qh = q.head(b, h, T: T, hs: hs), kh = k.head(b, kvh, T: T, hs: hs), vh = v.head(b, kvh, T: T, hs: hs)
+        let oh = out + b * T * C + h * hs
+        var i0 = 0
+        while i0 < T {
+            let i1 = Swift.min(T, i0 + attentionQueryBlock), rows = i1 - i0
+            // S[i0..<i1, 0..<i1] = Q[i0..<i1] K[0..<i1]ᵀ · scale
+            sgemm(transA: false, transB: true, M: rows, N: i1, K: hs, alpha: scale, A: qh + i0 * q.rowStride,
+                  lda: q.rowStride, B: kh, ldb: k.rowStride, beta: 0, C: p + i0 * T, ldc: T, parallel: false)
+            for i in i0..<i1 {
+                let row = p + i * T
+                softmaxRowInPlace(row, i + 1)
+                (row + i + 1).update(repeating: 0, count: T - i - 1)
+            }
+            // O[i0..<i1] = P[i0..<i1, 0..<i1] V[0..<i1]
+            sgemm(transA: false, transB: false, M: rows, N: hs, K: i1, A: p + i0 * T, lda: T, B: vh,
+                  ldb: v.rowStride, beta: 0, C: oh + i0 * C, ldc: C, parallel: false)
+            i0 = i1
         }
-        sgemm(transA: false, transB: false, M: T, N: hs, K: T, A: p, lda: T, B: v.head(b, kvh, T: T, hs: hs),
-              ldb: v.rowStride, beta: 0, C: out + b * T * C + h * hs, ldc: C, parallel: false)
     }
 }
 
@@ -45,33 +58,41 @@ func attentionBackward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, dq: HeadMatr
     Parallel.forEach(B * nkv) { bk in
         let b = bk / nkv, kvh = bk % nkv
         let dp = scratch + bk * T * T
+        let kh = k.head(b, kvh, T: T, hs: hs), vh = v.head(b, kvh, T: T, hs: hs)
         for h in (kvh * group)..<((kvh + 1) * group) {
             let p = probs + (b * nh + h) * T * T
             let dO = dout + b * T * C + h * hs
-            // dP = dO Vᵀ
-            sgemm(transA: false, transB: true, M: T, N: T, K: hs, A: dO, lda: C, B: v.head(b, kvh, T: T, hs: hs),
-                  ldb: v.rowStride, beta: 0, C: dp, ldc: T, parallel: false)
-            // dV += Pᵀ dO
-            if let dv {
-                sgemm(transA: true, transB: false, M: T, N: hs, K: T, A: p, lda: T, B: dO, ldb: C, beta: 1,
-                      C: dv.head(b, kvh, T: T, hs: hs), ldc: dv.rowStride, parallel: false)
-            }
-            // dS = P ⊙ (dP - rowsum(dP ⊙ P)) · scale, in place in dp (masked entries have P = 0).
-            for i in 0..<T {
-                let pr = p + i * T, dr = dp + i * T
-                let n = i + 1
-                let s = simdDot(pr, dr, n)
-                for j in 0..<n { dr[j] = pr[j] * (dr[j] - s) * scale }
-                (dr + n).update(repeating: 0, count: T - n)
-            }
-            // dQ += dS K ; dK += dSᵀ Q
-            if let dq {
-                sgemm(transA: false, transB: false, M: T, N: hs, K: T, A: dp, lda: T, B: k.head(b, kvh, T: T, hs: hs),
-                      ldb: k.rowStride, beta: 1, C: dq.head(b, h, T: T, hs: hs), ldc: dq.rowStride, parallel: false)
-            }
-            if let dk {
-                sgemm(transA: true, transB: false, M: T, N: hs, K: T, A: dp, lda: T, B: q.head(b, h, T: T, hs: hs),
-                      ldb: q.rowStride, beta: 1, C: dk.head(b, kvh, T: T, hs: hs), ldc: dk.rowStride, parallel: false)
+            let qh = q.head(b, h, T: T, hs: hs)
+            var i0 = 0
+            while i0 < T {
+                let i1 = Swift.min(T, i0 + attentionQueryBlock), rows = i1 - i0
+                let pb = p + i0 * T, db = dp + i0 * T, dOb = dO + i0 * C
+                // dP = dO Vᵀ over keys 0..<i1
+                sgemm(transA: false, transB: true, M: rows, N: i1, K: hs, A: dOb, lda: C, B: vh, ldb: v.rowStride,
+                      beta: 0, C: db, ldc: T, parallel: false)
+                // dV[0..<i1] += Pᵀ dO
+                if let dv {
+                    sgemm(transA: true, transB: false, M: i1, N: hs, K: rows, A: pb, lda: T, B: dOb, ldb: C, beta: 1,
+                          C: dv.head(b, kvh, T: T, hs: hs), ldc: dv.rowStride, parallel: false)
+                }
+                // dS = P ⊙ (dP - rowsum(dP ⊙ P)) · scale (entries past the diagonal have P = 0).
+                for i in i0..<i1 {
+                    let pr = p + i * T, dr = dp + i * T
+                    let n = i + 1
+                    let s = simdDot(pr, dr, n)
+                    for j in 0..<n { dr[j] = pr[j] * (dr[j] - s) * scale }
+                    (dr + n).update(repeating: 0, count: i1 - n)
+                }
+                // dQ[i0..<i1] += dS K[0..<i1] ; dK[0..<i1] += dSᵀ Q[i0..<i1]
+                if let dq {
+                    sgemm(transA: false, transB: false, M: rows, N: hs, K: i1, A: db, lda: T, B: kh, ldb: k.rowStride,
+                          beta: 1, C: dq.head(b, h, T: T, hs: hs) + i0 * dq.rowStride, ldc: dq.rowStride, parallel: false)
+                }
+                if let dk {
+                    sgemm(transA: true, transB: false, M: i1, N: hs, K: rows, A: db, lda: T, B: qh + i0 * q.rowStride,
+                          ldb: q.rowStride, beta: 1, C: dk.head(b, kvh, T: T, hs: hs), ldc: dk.rowStride, parallel: false)
+                }
+                i0 = i1
             }
         }
     }
