@@ -22,6 +22,7 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Warm-up steps.") var warmup: Int = 3
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Option(help: "Vocabulary size (tinyshakespeare's characters: 65).") var vocab: Int = 65
+    @Flag(help: "Also report the median forward, backward and optimizer times.") var breakdown = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -34,16 +35,24 @@ struct BenchTrain: ParsableCommand {
         let opt = Adam.adamW(model.namedParameters(), lr: 1e-4, beta1: 0.9, beta2: 0.99, weightDecay: 0.1, decay: .matricesOnly)
         var rng = RandomGenerator(seed: 1)
         let params = model.parameters
+        var phases: [[Double]] = [[], [], []]
+        func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
         func step() {
             let x = (0..<(B * T)).map { _ in Int32(rng.nextInt(vocab)) }
             let y = (0..<(B * T)).map { _ in Int32(rng.nextInt(vocab)) }
             model.zeroGrad()
+            let t0 = now()
             let loss = model.loss(logits: model.forward(x, batch: B, time: T), targets: y)
+            let t1 = now()
             loss.backward()
+            let t2 = now()
             clipGradNorm(params, maxNorm: 1)
             opt.step()
+            let t3 = now()
+            for (i, d) in [t1 - t0, t2 - t1, t3 - t2].enumerated() { phases[i].append(Double(d) / 1e6) }
         }
         for _ in 0..<warmup { step() }
+        phases = [[], [], []]
         let n = steps ?? (preset == "m" ? 6 : 20)
         var times: [Double] = []
         for _ in 0..<n {
@@ -59,14 +68,23 @@ struct BenchTrain: ParsableCommand {
         let n6 = 6 * Double(model.parameterCount - config.blockSize * config.nEmbd)
         let flopsPerToken = n6 + 12 * Double(config.nLayer * T * config.nEmbd)
         let mfu = flopsPerToken * tokensPerSecond / (peak * 1e9)
+        let phaseMedians = phases.map { $0.sorted()[$0.count / 2] }
         if json {
-            print(Terminal.jsonLine(["preset": preset, "tokens_per_s": tokensPerSecond, "mfu": mfu,
+            var extra: [String: Any] = [:]
+            if breakdown {
+                extra = ["forward_ms": phaseMedians[0], "backward_ms": phaseMedians[1], "optimizer_ms": phaseMedians[2]]
+            }
+            print(Terminal.jsonLine(extra.merging(["preset": preset, "tokens_per_s": tokensPerSecond, "mfu": mfu,
                                      "sgemm_peak_gflops": peak, "threads": Parallel.threads,
                                      "step_ms_median": median * 1000, "parameters": model.parameterCount,
-                                     "flops_per_token": flopsPerToken]))
+                                     "flops_per_token": flopsPerToken]) { a, _ in a }))
         } else {
             print(String(format: "preset %@: %.0f tokens/s (median step %.1f ms over %d steps), MFU %.1f%% of %.1f GFLOP/s sgemm peak, %d threads",
                          preset, tokensPerSecond, median * 1000, n, mfu * 100, peak, Parallel.threads))
+            if breakdown {
+                print(String(format: "  forward %.1f ms, backward %.1f ms, clip + optimizer %.1f ms (medians)",
+                             phaseMedians[0], phaseMedians[1], phaseMedians[2]))
+            }
         }
     }
 }
