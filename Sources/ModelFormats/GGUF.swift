@@ -1,0 +1,287 @@
+import Foundation
+
+/// A metadata value of a GGUF file.
+public enum GGUFValue: Sendable, Equatable {
+    case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
+    case float32(Float), bool(Bool), string(String), uint64(UInt64), int64(Int64), float64(Double)
+    case array(GGUFValueType, [GGUFValue])
+
+    public var int: Int? {
+        switch self {
+        case .uint8(let v): Int(v)
+        case .int8(let v): Int(v)
+        case .uint16(let v): Int(v)
+        case .int16(let v): Int(v)
+        case .uint32(let v): Int(v)
+        case .int32(let v): Int(v)
+        case .uint64(let v): Int(exactly: v)
+        case .int64(let v): Int(v)
+        case .bool(let v): v ? 1 : 0
+        default: nil
+        }
+    }
+
+    public var double: Double? {
+        switch self {
+        case .float32(let v): Double(v)
+        case .float64(let v): v
+        default: int.map(Double.init)
+        }
+    }
+
+    public var string: String? { if case .string(let s) = self { s } else { nil } }
+    public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    public var array: [GGUFValue]? { if case .array(_, let a) = self { a } else { nil } }
+    public var strings: [String]? { array?.compactMap(\.string) }
+    public var ints: [Int]? { array?.compactMap(\.int) }
+}
+
+/// GGUF metadata value types (the numbers stored in the file).
+public enum GGUFValueType: UInt32, Sendable {
+    case uint8 = 0, int8, uint16, int16, uint32, int32, float32, bool, string, array, uint64, int64, float64
+
+    public var name: String {
+        switch self {
+        case .uint8: "UINT8"
+        case .int8: "INT8"
+        case .uint16: "UINT16"
+        case .int16: "INT16"
+        case .uint32: "UINT32"
+        case .int32: "INT32"
+        case .float32: "FLOAT32"
+        case .bool: "BOOL"
+        case .string: "STRING"
+        case .array: "ARRAY"
+        case .uint64: "UINT64"
+        case .int64: "INT64"
+        case .float64: "FLOAT64"
+        }
+    }
+}
+
+/// One tensor's entry in a GGUF tensor-info table.
+public struct GGUFTensorInfo: Sendable {
+    public let name: String
+    /// GGML order: dims[0] is the contiguous (row) length.
+    public let dims: [Int]
+    public let type: GGMLType
+    /// Offset relative to the start of the data section.
+    public let offset: Int
+    public var elementCount: Int { dims.reduce(1, *) }
+    /// Row-major (NumPy/PyTorch) shape: the reverse of `dims`.
+    public var shape: [Int] { dims.reversed() }
+    public var rowLength: Int { dims.first ?? 1 }
+    public var rowCount: Int { elementCount / max(rowLength, 1) }
+    public var byteCount: Int { type.byteCount(elements: elementCount) }
+}
+
+/// A GGUF file (versions 2 and 3), memory-mapped: header, metadata, tensor infos, and tensor data read in place.
+public final class GGUFFile: @unchecked Sendable {
+    public let file: MappedFile
+    public let version: Int
+    /// Metadata in file order.
+    public let metadata: [(key: String, value: GGUFValue)]
+    public let tensors: [GGUFTensorInfo]
+    public let alignment: Int
+    /// Absolute offset of the data section.
+    public let dataOffset: Int
+    private let metadataIndex: [String: Int]
+    private let tensorIndex: [String: Int]
+
+    public var path: String { file.path }
+
+    public convenience init(path: String) throws {
+        try self.init(file: MappedFile(path: path))
+    }
+
+    public init(file: MappedFile) throws {
+        self.file = file
+        var r = GGUFReader(file: file)
+        let magic = try r.u32("magic")
+        guard magic == 0x4655_4747 else {
+            throw FormatError(file: file.path, "not a GGUF file (the first 4 bytes are not \"GGUF\")")
+        }
+        let version = Int(try r.u32("version"))
+        guard version == 2 || version == 3 else {
+            throw FormatError(file: file.path, "GGUF version \(version) is not supported (2 and 3 are)")
+        }
+        self.version = version
+        let tensorCount = try r.count("tensor count", minBytesEach: 24)
+        let kvCount = try r.count("metadata count", minBytesEach: 12)
+        var metadata: [(String, GGUFValue)] = []
+        metadata.reserveCapacity(kvCount)
+        for _ in 0..<kvCount {
+            let key = try r.string("metadata key")
+            let typeRaw = try r.u32("type of \(key)")
+            guard let type = GGUFValueType(rawValue: typeRaw) else {
+                throw FormatError(file: file.path, "metadata '\(key)' has unknown value type \(typeRaw)")
+            }
+            metadata.append((key, try r.value(type, key)))
+        }
+        self.metadata = metadata
+        metadataIndex = Dictionary(metadata.enumerated().map { ($1.0, $0) }, uniquingKeysWith: { a, _ in a })
+        var alignment = 32
+        if let i = metadataIndex["general.alignment"] {
+            guard let a = metadata[i].1.int, a > 0, a & (a - 1) == 0 else {
+                throw FormatError(file: file.path, "general.alignment must be a power of two")
+            }
+            alignment = a
+        }
+        self.alignment = alignment
+        var tensors: [GGUFTensorInfo] = []
+        tensors.reserveCapacity(tensorCount)
+        for _ in 0..<tensorCount {
+            let name = try r.string("tensor name")
+            let nd = Int(try r.u32("dimension count of \(name)"))
+            guard (1...4).contains(nd) else {
+                throw FormatError(file: file.path, tensor: name, "has \(nd) dimensions (1 to 4 allowed)")
+            }
+            var dims: [Int] = []
+            var elements = 1
+            for _ in 0..<nd {
+                let d = try r.u64("dimension of \(name)")
+                guard d > 0, d < 1 << 40 else { throw FormatError(file: file.path, tensor: name, "invalid dimension \(d)") }
+                let (m, o) = elements.multipliedReportingOverflow(by: Int(d))
+                guard !o, m < 1 << 40 else { throw FormatError(file: file.path, tensor: name, "shape \(dims + [Int(d)]) is too large") }
+                elements = m
+                dims.append(Int(d))
+            }
+            let typeRaw = try r.u32("type of \(name)")
+            guard let type = GGMLType(rawValue: typeRaw) else {
+                throw FormatError(file: file.path, tensor: name, "unsupported tensor type \(typeRaw)")
+            }
+            guard dims[0] % type.blockSize == 0 else {
+                throw FormatError(file: file.path, tensor: name, "row length \(dims[0]) is not a multiple of the \(type.name) block size \(type.blockSize)")
+            }
+            let offset = try r.u64("offset of \(name)")
+            guard offset < 1 << 48, Int(offset) % alignment == 0 else {
+                throw FormatError(file: file.path, tensor: name, "data offset \(offset) is not aligned to \(alignment)")
+            }
+            tensors.append(GGUFTensorInfo(name: name, dims: dims, type: type, offset: Int(offset)))
+        }
+        dataOffset = (r.position + alignment - 1) / alignment * alignment
+        for t in tensors {
+            guard dataOffset + t.offset + t.byteCount <= file.count else {
+                throw FormatError(file: file.path, tensor: t.name,
+                                  "data (\(t.byteCount) bytes at \(dataOffset + t.offset)) runs past the end of the \(file.count)-byte file")
+            }
+        }
+        self.tensors = tensors
+        tensorIndex = Dictionary(tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public subscript(key: String) -> GGUFValue? { metadataIndex[key].map { metadata[$0].value } }
+
+    public func tensor(_ name: String) throws -> GGUFTensorInfo {
+        guard let i = tensorIndex[name] else { throw FormatError(file: path, tensor: name, "not in the file") }
+        return tensors[i]
+    }
+
+    /// The raw bytes of a tensor, in place in the mapping.
+    public func bytes(of t: GGUFTensorInfo) -> UnsafeRawPointer {
+        file.bytes.baseAddress! + dataOffset + t.offset
+    }
+
+    /// Rows `rows` of a tensor (in units of `rowLength` elements), dequantised to Float32.
+    public func dequantize(_ name: String, rows: Range<Int>? = nil) throws -> [Float] {
+        let t = try tensor(name)
+        let rows = rows ?? 0..<t.rowCount
+        guard rows.lowerBound >= 0, rows.upperBound <= t.rowCount else {
+            throw FormatError(file: path, tensor: name, "rows \(rows) outside 0..<\(t.rowCount)")
+        }
+        let n = t.rowLength
+        let rowBytes = t.type.byteCount(elements: n)
+        var out = [Float](repeating: 0, count: rows.count * n)
+        out.withUnsafeMutableBufferPointer { dst in
+            for (j, row) in rows.enumerated() {
+                t.type.dequantizeRow(bytes(of: t) + row * rowBytes, dst.baseAddress! + j * n, count: n)
+            }
+        }
+        return out
+    }
+}
+
+/// A bounds-checked little-endian cursor over the mapped file.
+struct GGUFReader {
+    let file: MappedFile
+    var position = 0
+
+    mutating func need(_ n: Int, _ what: String) throws {
+        guard n >= 0, position + n <= file.count else {
+            throw FormatError(file: file.path, "truncated: \(what) at byte \(position) needs \(n) bytes, the file has \(file.count)")
+        }
+    }
+
+    mutating func u32(_ what: String) throws -> UInt32 {
+        try need(4, what); defer { position += 4 }
+        return file.load(position, as: UInt32.self)
+    }
+
+    mutating func u64(_ what: String) throws -> UInt64 {
+        try need(8, what); defer { position += 8 }
+        return file.load(position, as: UInt64.self)
+    }
+
+    /// A u64 count that must fit in the rest of the file (`minBytesEach` per item), so no absurd allocation.
+    mutating func count(_ what: String, minBytesEach: Int) throws -> Int {
+        let n = try u64(what)
+        guard n <= UInt64((file.count - position) / max(minBytesEach, 1)) else {
+            throw FormatError(file: file.path, "\(what) \(n) cannot fit in the file")
+        }
+        return Int(n)
+    }
+
+    mutating func string(_ what: String) throws -> String {
+        let n = try count("length of \(what)", minBytesEach: 1)
+        try need(n, what)
+        defer { position += n }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: file.bytes[position..<(position + n)]), as: UTF8.self)
+    }
+
+    mutating func scalar<T: FixedWidthInteger>(_ type: T.Type, _ what: String) throws -> T {
+        try need(MemoryLayout<T>.size, what); defer { position += MemoryLayout<T>.size }
+        return file.load(position, as: T.self)
+    }
+
+    mutating func value(_ type: GGUFValueType, _ key: String) throws -> GGUFValue {
+        switch type {
+        case .uint8: return .uint8(try scalar(UInt8.self, key))
+        case .int8: return .int8(try scalar(Int8.self, key))
+        case .uint16: return .uint16(try scalar(UInt16.self, key))
+        case .int16: return .int16(try scalar(Int16.self, key))
+        case .uint32: return .uint32(try scalar(UInt32.self, key))
+        case .int32: return .int32(try scalar(Int32.self, key))
+        case .uint64: return .uint64(try scalar(UInt64.self, key))
+        case .int64: return .int64(try scalar(Int64.self, key))
+        case .float32: return .float32(Float(bitPattern: try scalar(UInt32.self, key)))
+        case .float64: return .float64(Double(bitPattern: try scalar(UInt64.self, key)))
+        case .bool:
+            let b = try scalar(UInt8.self, key)
+            guard b <= 1 else { throw FormatError(file: file.path, "metadata '\(key)': invalid bool \(b)") }
+            return .bool(b == 1)
+        case .string: return .string(try string(key))
+        case .array:
+            let raw = try u32("element type of \(key)")
+            guard let et = GGUFValueType(rawValue: raw), et != .array else {
+                throw FormatError(file: file.path, "metadata '\(key)': unsupported array element type \(raw)")
+            }
+            let n = try count("length of \(key)", minBytesEach: et == .string ? 8 : max(1, et.fixedSize))
+            var items: [GGUFValue] = []
+            items.reserveCapacity(n)
+            for _ in 0..<n { items.append(try value(et, key)) }
+            return .array(et, items)
+        }
+    }
+}
+
+extension GGUFValueType {
+    var fixedSize: Int {
+        switch self {
+        case .uint8, .int8, .bool: 1
+        case .uint16, .int16: 2
+        case .uint32, .int32, .float32: 4
+        case .uint64, .int64, .float64: 8
+        case .string, .array: 0
+        }
+    }
+}
