@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: simd),
         .target(name: "ModelFormats"),
+        .target(name: "Tokenization", dependencies: ["ModelFormats"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "ModelFormats"], swiftSettings: simd),
         .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "ModelFormats"]),
         .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -40,6 +41,7 @@ let package = Package(
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "TensorCore"]),
         .testTarget(name: "CLITests", dependencies: ["glassbox"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "ModelFormats"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

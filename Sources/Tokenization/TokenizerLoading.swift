@@ -1,0 +1,74 @@
+import Foundation
+import ModelFormats
+
+extension BPETokenizer {
+    /// From GGUF metadata (`tokenizer.ggml.*`).
+    public convenience init(gguf g: GGUFFile) throws {
+        guard let model = g["tokenizer.ggml.model"]?.string else {
+            throw TokenizerError("\(g.path): no tokenizer.ggml.model in the metadata")
+        }
+        guard model == "gpt2" else {
+            throw TokenizerError("\(g.path): tokenizer model '\(model)' is not supported (byte-level BPE 'gpt2' is)")
+        }
+        guard let tokens = g["tokenizer.ggml.tokens"]?.strings, !tokens.isEmpty else {
+            throw TokenizerError("\(g.path): tokenizer.ggml.tokens is missing or empty")
+        }
+        let mergeStrings = g["tokenizer.ggml.merges"]?.strings ?? []
+        let merges = try mergeStrings.map { m -> (String, String) in
+            guard let sp = m.firstIndex(of: " ") else { throw TokenizerError("\(g.path): malformed merge '\(m)'") }
+            return (String(m[..<sp]), String(m[m.index(after: sp)...]))
+        }
+        let types = g["tokenizer.ggml.token_type"]?.ints ?? []
+        // 3 = control, 4 = user-defined: both are matched literally in text.
+        let special = types.enumerated().filter { $0.element == 3 || $0.element == 4 }.map { Int32($0.offset) }
+        let pre = g["tokenizer.ggml.pre"]?.string ?? "gpt2"
+        let preTokenizer: PreTokenizer
+        switch pre {
+        case "smollm": preTokenizer = .smollm
+        case "gpt2", "default", "gpt-2": preTokenizer = .gpt2
+        default: throw TokenizerError("\(g.path): pre-tokenizer '\(pre)' is not supported (gpt2 and smollm are)")
+        }
+        try self.init(tokens: tokens, merges: merges, specialIDs: special, preTokenizer: preTokenizer,
+                      bos: g["tokenizer.ggml.bos_token_id"]?.int.map(Int32.init),
+                      eos: g["tokenizer.ggml.eos_token_id"]?.int.map(Int32.init),
+                      addBOS: g["tokenizer.ggml.add_bos_token"]?.bool ?? false)
+    }
+
+    /// From a Hugging Face `tokenizer.json` (byte-level BPE; `tokenizer_config.json` beside it may name BOS/EOS).
+    public convenience init(tokenizerJSON url: URL) throws {
+        guard let data = try? Data(contentsOf: url) else { throw TokenizerError("\(url.path): no such file") }
+        guard let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let model = j["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int] else {
+            throw TokenizerError("\(url.path): not a Hugging Face tokenizer.json with a BPE model")
+        }
+        guard (model["type"] as? String ?? "BPE") == "BPE" else {
+            throw TokenizerError("\(url.path): tokenizer type '\(model["type"] ?? "")' is not supported (BPE is)")
+        }
+        var tokens = [String](repeating: "", count: (vocab.values.max() ?? -1) + 1)
+        for (t, i) in vocab { tokens[i] = t }
+        var special: [Int32] = []
+        for added in j["added_tokens"] as? [[String: Any]] ?? [] {
+            guard let id = added["id"] as? Int, let content = added["content"] as? String else { continue }
+            if id >= tokens.count { tokens += [String](repeating: "", count: id - tokens.count + 1) }
+            tokens[id] = content
+            special.append(Int32(id))
+        }
+        let merges: [(String, String)] = (model["merges"] as? [Any] ?? []).compactMap { m in
+            if let s = m as? String, let sp = s.firstIndex(of: " ") { return (String(s[..<sp]), String(s[s.index(after: sp)...])) }
+            if let pair = m as? [String], pair.count == 2 { return (pair[0], pair[1]) }
+            return nil
+        }
+        let preJSON = String(decoding: (try? JSONSerialization.data(withJSONObject: j["pre_tokenizer"] ?? [:])) ?? Data(), as: UTF8.self)
+        let pre: PreTokenizer = preJSON.contains("\"Digits\"") && preJSON.contains("\"individual_digits\":true") ? .smollm : .gpt2
+        var bos: Int32?, eos: Int32?
+        let configURL = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+        if let cd = try? Data(contentsOf: configURL), let c = (try? JSONSerialization.jsonObject(with: cd)) as? [String: Any] {
+            func tokenID(_ key: String) -> Int32? {
+                let name = (c[key] as? String) ?? ((c[key] as? [String: Any])?["content"] as? String)
+                return name.flatMap { n in tokens.firstIndex(of: n).map(Int32.init) }
+            }
+            bos = tokenID("bos_token"); eos = tokenID("eos_token")
+        }
+        try self.init(tokens: tokens, merges: merges, specialIDs: special, preTokenizer: pre, bos: bos, eos: eos, addBOS: false)
+    }
+}

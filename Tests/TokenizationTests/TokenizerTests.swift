@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import ModelFormats
+@testable import Tokenization
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+func smolLM2() throws -> GGUFFile {
+    let env = ProcessInfo.processInfo.environment
+    let path = env["GLASSBOX_MODEL"] ?? (env["GLASSBOX_MODELS"] ?? (NSHomeDirectory() + "/.cache/glassbox/models"))
+        + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+    return try GGUFFile(path: path)
+}
+
+struct Case {
+    let name: String, text: String, ids: [Int32], tokens: [String], decodedBytes: [UInt8], pretokens: [String]?
+}
+
+func loadCases() throws -> [Case] {
+    let j = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("cases.json"))) as! [String: Any]
+    return (j["cases"] as! [[String: Any]]).map { c in
+        func hex(_ s: String) -> [UInt8] {
+            var out: [UInt8] = []
+            var i = s.startIndex
+            while i < s.endIndex { let n = s.index(i, offsetBy: 2); out.append(UInt8(s[i..<n], radix: 16)!); i = n }
+            return out
+        }
+        let textBytes = hex(c["utf8_hex"] as! String)
+        return Case(name: c["name"] as! String, text: String(decoding: textBytes, as: UTF8.self),
+                    ids: (c["ids"] as! [Int]).map(Int32.init), tokens: c["tokens"] as! [String],
+                    decodedBytes: hex(c["decoded_bytes_hex"] as! String), pretokens: c["pretokens"] as? [String])
+    }
+}
+
+@Suite("SmolLM2 tokenizer against the reference")
+struct TokenizerFixtureTests {
+    static let tokenizer: BPETokenizer = try! BPETokenizer(gguf: smolLM2())
+
+    @Test func everyCaseEncodesToTheReferenceIDs() throws {
+        let t = Self.tokenizer
+        let cases = try loadCases()
+        #expect(cases.count == 41)
+        for c in cases {
+            let ids = t.encode(c.text)
+            #expect(ids == c.ids, "\(c.name): \(ids) vs \(c.ids)")
+            #expect(ids.map(t.token) == c.tokens, "\(c.name) tokens")
+            #expect(t.decodeBytes(c.ids) == c.decodedBytes, "\(c.name) decoded bytes")
+            if let pre = c.pretokens {
+                let ours = t.preTokenizer.split(c.text).map { ByteLevel.encode($0.utf8) }
+                #expect(ours == pre, "\(c.name) pre-tokens: \(ours) vs \(pre)")
+            }
+        }
+    }
+
+    @Test func metadata() throws {
+        let t = Self.tokenizer
+        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("tokenizer_meta.json"))) as! [String: Any]
+        #expect(t.vocabularySize == meta["vocab_size"] as! Int)
+        #expect(t.bosID == Int32(meta["bos_token_id"] as! Int) && t.eosID == Int32(meta["eos_token_id"] as! Int))
+        #expect(t.addBOS == false)
+        #expect(t.specialIDs.count == 17)
+        #expect(t.merges.count == meta["merges_count"] as! Int)
+    }
+
+    @Test func streamingDecodeHoldsBackSplitCharacters() throws {
+        let t = Self.tokenizer
+        for c in try loadCases() where !c.ids.isEmpty {
+            var d = StreamingDecoder(t)
+            var text = ""
+            for id in c.ids { text += d.push(id) }
+            text += d.finish()
+            #expect(text == String(decoding: c.decodedBytes, as: UTF8.self), "\(c.name)")
+        }
+        // "人工" is split into byte fragments: nothing is emitted until a character is complete.
+        var d = StreamingDecoder(t)
+        let ids = t.encode("人工")
+        let pieces = ids.map { d.push($0) }
+        #expect(pieces.joined() == "人工" && pieces.contains(""))
+    }
+}
+
+@Suite("Pre-tokenizer")
+struct PreTokenizerTests {
+    @Test func gpt2Pattern() {
+        #expect(PreTokenizer.gpt2.split("Hello world") == ["Hello", " world"])
+        #expect(PreTokenizer.gpt2.split("I'm here  now\n\n") == ["I", "'m", " here", " ", " now", "\n\n"])
+        #expect(PreTokenizer.gpt2.split("x = 42;") == ["x", " =", " 42", ";"])
+        #expect(PreTokenizer.smollm.split("x = 42;") == ["x", " =", " ", "4", "2", ";"])
+        #expect(PreTokenizer.smollm.split("Total:  42") == ["Total", ":", "  ", "4", "2"])
+    }
+}
