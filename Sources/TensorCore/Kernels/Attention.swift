@@ -19,29 +19,34 @@ struct HeadMatrix {
 /// skips close to half of the T x T products on long contexts.
 let attentionQueryBlock = 64
 
-/// Forward for every (b, h): fills probs [B, nh, T, T] and out [B, T, nh * hs].
+/// Forward for every (b, h): fills probs [B, nh, Tq, Tk] and out [B, Tq, nh * hs].
+///
+/// The Tq queries are the last Tq of the Tk positions (Tq < Tk when earlier keys come from a KV cache):
+/// query i attends keys 0 ... Tk - Tq + i.
 func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMutablePointer<Float>,
-                      probs: UnsafeMutablePointer<Float>, B: Int, T: Int, nh: Int, nkv: Int, hs: Int, scale: Float) {
+                      probs: UnsafeMutablePointer<Float>, B: Int, Tq: Int, Tk: Int, nh: Int, nkv: Int, hs: Int,
+                      scale: Float) {
     let group = nh / nkv
     let C = nh * hs
+    let shift = Tk - Tq
     Parallel.forEach(B * nh) { bh in
         let b = bh / nh, h = bh % nh, kvh = h / group
-        let p = probs + bh * T * T
-        let qh = q.head(b, h, T: T, hs: hs), kh = k.head(b, kvh, T: T, hs: hs), vh = v.head(b, kvh, T: T, hs: hs)
-        let oh = out + b * T * C + h * hs
+        let p = probs + bh * Tq * Tk
+        let qh = q.head(b, h, T: Tq, hs: hs), kh = k.head(b, kvh, T: Tk, hs: hs), vh = v.head(b, kvh, T: Tk, hs: hs)
+        let oh = out + b * Tq * C + h * hs
         var i0 = 0
-        while i0 < T {
-            let i1 = Swift.min(T, i0 + attentionQueryBlock), rows = i1 - i0
-            // S[i0..<i1, 0..<i1] = Q[i0..<i1] K[0..<i1]ᵀ · scale
-            sgemm(transA: false, transB: true, M: rows, N: i1, K: hs, alpha: scale, A: qh + i0 * q.rowStride,
-                  lda: q.rowStride, B: kh, ldb: k.rowStride, beta: 0, C: p + i0 * T, ldc: T, parallel: false)
+        while i0 < Tq {
+            let i1 = Swift.min(Tq, i0 + attentionQueryBlock), rows = i1 - i0, keys = shift + i1
+            // S[i0..<i1, 0..<keys] = Q[i0..<i1] K[0..<keys]ᵀ · scale
+            sgemm(transA: false, transB: true, M: rows, N: keys, K: hs, alpha: scale, A: qh + i0 * q.rowStride,
+                  lda: q.rowStride, B: kh, ldb: k.rowStride, beta: 0, C: p + i0 * Tk, ldc: Tk, parallel: false)
             for i in i0..<i1 {
-                let row = p + i * T
-                softmaxRowInPlace(row, i + 1)
-                (row + i + 1).update(repeating: 0, count: T - i - 1)
+                let row = p + i * Tk, n = shift + i + 1
+                softmaxRowInPlace(row, n)
+                (row + n).update(repeating: 0, count: Tk - n)
             }
-            // O[i0..<i1] = P[i0..<i1, 0..<i1] V[0..<i1]
-            sgemm(transA: false, transB: false, M: rows, N: hs, K: i1, A: p + i0 * T, lda: T, B: vh,
+            // O[i0..<i1] = P[i0..<i1, 0..<keys] V[0..<keys]
+            sgemm(transA: false, transB: false, M: rows, N: hs, K: keys, A: p + i0 * Tk, lda: Tk, B: vh,
                   ldb: v.rowStride, beta: 0, C: oh + i0 * C, ldc: C, parallel: false)
             i0 = i1
         }
@@ -130,7 +135,7 @@ extension Tensor {
         let probs = Tensor(uninitialized: [B, nh, T, T])
         let scale = 1 / Float(hs).squareRoot()
         attentionForward(q: matrix(q), k: matrix(k), v: matrix(v), out: out.data, probs: probs.data,
-                         B: B, T: T, nh: nh, nkv: nkv, hs: hs, scale: scale)
+                         B: B, Tq: T, Tk: T, nh: nh, nkv: nkv, hs: hs, scale: scale)
         // Distinct source tensors (q, k, v may be one fused tensor).
         var inputs: [Tensor] = []
         for t in [q.0, k.0, v.0] where !inputs.contains(where: { $0 === t }) { inputs.append(t) }
@@ -146,6 +151,26 @@ extension Tensor {
                               dv: gradMatrix(v), dout: g.data, probs: probs.data, scratch: scratch.data,
                               B: B, T: T, nh: nh, nkv: nkv, hs: hs, scale: scale)
         }
+        return AttentionOutput(output: out, probabilities: probs)
+    }
+}
+
+extension Tensor {
+    /// Inference attention of q [Tq, nh·hs] against the first Tk rows of key/value caches [capacity, nkv·hs]
+    /// (the queries being the last Tq positions). Records no gradient.
+    public static func cachedAttention(q: Tensor, keys: Tensor, values: Tensor, length Tk: Int, heads nh: Int,
+                                       kvHeads nkv: Int) -> AttentionOutput {
+        let q = q.contiguous()
+        let Tq = q.count / q.shape[q.rank - 1], hs = q.shape[q.rank - 1] / nh
+        shapeCheck(Tq <= Tk && keys.shape[keys.rank - 1] == nkv * hs && Tk <= keys.count / (nkv * hs),
+                   "cachedAttention: q \(q.shape), cache \(keys.shape), length \(Tk)")
+        let out = Tensor(uninitialized: [Tq, nh * hs])
+        let probs = Tensor(uninitialized: [nh, Tq, Tk])
+        attentionForward(q: HeadMatrix(base: q.data, rowStride: nh * hs, column: 0),
+                         k: HeadMatrix(base: keys.data, rowStride: nkv * hs, column: 0),
+                         v: HeadMatrix(base: values.data, rowStride: nkv * hs, column: 0),
+                         out: out.data, probs: probs.data, B: 1, Tq: Tq, Tk: Tk, nh: nh, nkv: nkv, hs: hs,
+                         scale: 1 / Float(hs).squareRoot())
         return AttentionOutput(output: out, probabilities: probs)
     }
 }

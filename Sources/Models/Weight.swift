@@ -1,0 +1,74 @@
+import ModelFormats
+import TensorCore
+
+/// A frozen [out, in] weight: dense Float32 (safetensors) or block-quantised in place (GGUF).
+public enum Weight {
+    case dense(Tensor)
+    case quantized(QuantizedMatrix)
+
+    /// y = x Wᵀ: [..., in] -> [..., out].
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        switch self {
+        case .dense(let w): return x.linear(w, layout: .outIn)
+        case .quantized(let q): return x.quantizedLinear(q)
+        }
+    }
+
+    public var shape: [Int] {
+        switch self {
+        case .dense(let w): return w.shape
+        case .quantized(let q): return [q.rows, q.cols]
+        }
+    }
+
+    public var parameterCount: Int { shape.reduce(1, *) }
+
+    /// Bytes held (for `glassbox info`).
+    public var byteCount: Int {
+        switch self {
+        case .dense(let w): return w.count * 4
+        case .quantized(let q): return q.byteCount
+        }
+    }
+
+    /// Rows gathered and dequantised: an embedding lookup [ids.count, in].
+    public func rows(_ ids: [Int32]) -> Tensor {
+        switch self {
+        case .dense(let w): return GradMode.withoutGradients { w.embedding(ids) }
+        case .quantized(let q):
+            let out = Tensor(uninitialized: [ids.count, q.cols])
+            for (i, id) in ids.enumerated() { q.dequantize(rows: Int(id), Int(id) + 1, into: out.data + i * q.cols) }
+            return out
+        }
+    }
+
+    /// The whole matrix as Float32 (for analyses that need it, e.g. identical-row checks).
+    public func dequantized() -> Tensor {
+        switch self {
+        case .dense(let w): return w
+        case .quantized(let q):
+            let out = Tensor(uninitialized: [q.rows, q.cols])
+            q.dequantize(rows: 0, q.rows, into: out.data)
+            return out
+        }
+    }
+
+    /// A GGUF tensor as a weight, read in place from the memory-mapped file.
+    public static func gguf(_ file: GGUFFile, _ name: String) throws -> Weight {
+        let t = try file.tensor(name)
+        guard t.dims.count == 2 else { throw FormatError(file: file.path, tensor: name, "expected a matrix, found dims \(t.dims)") }
+        let format: QuantFormat
+        switch t.type {
+        case .f32: format = .f32
+        case .q4_0: format = .q4_0
+        case .q4_1: format = .q4_1
+        case .q8_0: format = .q8_0
+        default: format = .other
+        }
+        let type = t.type
+        return .quantized(QuantizedMatrix(rows: t.dims[1], cols: t.dims[0], format: format, data: file.bytes(of: t),
+                                          rowBytes: type.byteCount(elements: t.dims[0]), owner: file) { src, dst, n in
+            type.dequantizeRow(src, dst, count: n)
+        })
+    }
+}

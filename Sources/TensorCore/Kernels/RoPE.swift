@@ -1,0 +1,60 @@
+import Foundation
+
+/// Rotary position embeddings (Su et al. 2021): rotate pairs of each head's dimensions by position-dependent angles.
+///
+/// Pair i of a head (i < hs/2) rotates by angle p · theta^(-2i/hs). `.adjacent` pairs dimensions (2i, 2i+1)
+/// (GGUF files, whose q/k rows llama.cpp permutes); `.halves` pairs (i, i + hs/2) (Hugging Face rotate_half).
+public enum RoPEPairing: Sendable { case adjacent, halves }
+
+/// cos/sin tables [positions, hs/2], computed in Double and rounded once.
+func ropeTables(_ positions: [Int], hs: Int, theta: Float) -> (cos: [Float], sin: [Float]) {
+    let half = hs / 2
+    var c = [Float](repeating: 0, count: positions.count * half), s = c
+    for (k, p) in positions.enumerated() {
+        for i in 0..<half {
+            let invFreq = 1 / Foundation.pow(Double(theta), Double(2 * i) / Double(hs))
+            // Hugging Face computes inv_freq and the angle in float32; match its rounding of the angle.
+            let angle = Float(Double(p) * Double(Float(invFreq)))
+            c[k * half + i] = Foundation.cos(angle); s[k * half + i] = Foundation.sin(angle)
+        }
+    }
+    return (c, s)
+}
+
+/// Rotates every head of rows x [T, heads·hs] in place-free form: y = R(p) x; backward applies R(-p).
+func ropeApply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, T: Int, heads: Int, hs: Int,
+               cos: [Float], sin: [Float], pairing: RoPEPairing, inverse: Bool, accumulate: Bool) {
+    let half = hs / 2, W = heads * hs
+    let sign: Float = inverse ? -1 : 1
+    for t in 0..<T {
+        for h in 0..<heads {
+            let base = t * W + h * hs
+            for i in 0..<half {
+                let c = cos[t * half + i], s = sign * sin[t * half + i]
+                let (a, b) = pairing == .adjacent ? (base + 2 * i, base + 2 * i + 1) : (base + i, base + i + half)
+                let x0 = x[a], x1 = x[b]
+                let r0 = x0 * c - x1 * s, r1 = x0 * s + x1 * c
+                if accumulate { y[a] += r0; y[b] += r1 } else { y[a] = r0; y[b] = r1 }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// RoPE over x [..., T, heads·hs] at `positions` (one per row of T).
+    public func rope(positions: [Int], heads: Int, theta: Float, pairing: RoPEPairing) -> Tensor {
+        let x = contiguous()
+        let W = shape[rank - 1], hs = W / heads
+        let T = count / W
+        shapeCheck(positions.count == T && hs % 2 == 0, "rope: \(positions.count) positions for shape \(shape)")
+        let (c, s) = ropeTables(positions, hs: hs, theta: theta)
+        let y = Tensor(uninitialized: shape)
+        ropeApply(x.data, y.data, T: T, heads: heads, hs: hs, cos: c, sin: s, pairing: pairing, inverse: false, accumulate: false)
+        y.record([x]) { g in
+            x.accumulateGrad { dx in
+                ropeApply(g.data, dx, T: T, heads: heads, hs: hs, cos: c, sin: s, pairing: pairing, inverse: true, accumulate: true)
+            }
+        }
+        return y
+    }
+}
