@@ -13,7 +13,9 @@ extension GPT {
                 let logits = forward(context, batch: 1, time: context.count)
                 let V = config.vocabSize
                 let last = Array(UnsafeBufferPointer(start: logits.data + (context.count - 1) * V, count: V))
-                let next = Sampler.pick(last, temperature: temperature, topK: topK, rng: &rng)
+                var sampler = TokenSampler(SamplingOptions(temperature: temperature, topK: topK, topP: 1, minP: 0), rng: rng)
+                let next = sampler.next(last, history: ids)
+                rng = sampler.rng
                 ids.append(next)
                 out.append(next)
             }
@@ -22,27 +24,3 @@ extension GPT {
     }
 }
 
-/// Picks a token id from logits.
-public enum Sampler {
-    public static func pick(_ logits: [Float], temperature: Float, topK: Int, rng: inout RandomGenerator) -> Int32 {
-        if temperature <= 0 {
-            return Int32(logits.indices.max { logits[$0] < logits[$1] } ?? 0)
-        }
-        var candidates = Array(logits.indices)
-        if topK > 0 && topK < logits.count {
-            candidates.sort { logits[$0] > logits[$1] }
-            candidates = Array(candidates.prefix(topK))
-        }
-        let m = candidates.map { logits[$0] }.max() ?? 0
-        let weights = candidates.map { Double(expf((logits[$0] - m) / temperature)) }
-        let total = weights.reduce(0, +)
-        var r = Double(rng.nextFloat()) * total
-        for (i, w) in zip(candidates, weights) {
-            r -= w
-            if r <= 0 { return Int32(i) }
-        }
-        return Int32(candidates.last ?? 0)
-    }
-}
-
-import Foundation

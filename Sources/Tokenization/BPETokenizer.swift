@@ -142,14 +142,14 @@ public final class BPETokenizer: @unchecked Sendable {
 
 /// Turns a stream of token ids into text pieces, holding back bytes of a UTF-8 character split across tokens.
 public struct StreamingDecoder {
-    let tokenizer: BPETokenizer
+    let tokenizer: any TextTokenizer
     var pending: [UInt8] = []
 
-    public init(_ tokenizer: BPETokenizer) { self.tokenizer = tokenizer }
+    public init(_ tokenizer: any TextTokenizer) { self.tokenizer = tokenizer }
 
     /// The text that became complete with this token ("" while a character is still incomplete).
     public mutating func push(_ id: Int32) -> String {
-        tokenizer.appendBytes(of: id, to: &pending)
+        pending += tokenizer.decodeBytes([id])
         let keep = incompleteSuffixLength(pending)
         let ready = pending.count - keep
         let text = String(decoding: pending[..<ready], as: UTF8.self)

@@ -1,3 +1,4 @@
+import Tokenization
 import Foundation
 import NeuralNet
 

@@ -1,3 +1,4 @@
+import Tokenization
 import ArgumentParser
 import Foundation
 import NeuralNet
@@ -7,7 +8,7 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (release builds; compare with the reference scripts in bench/).",
-        subcommands: [BenchTrain.self]
+        subcommands: [BenchTrain.self, BenchInfer.self]
     )
 }
 
@@ -101,4 +102,54 @@ func measureSgemmPeak() -> Double {
         best = max(best, 2 * Double(n * n * n) / s / 1e9)
     }
     return best
+}
+
+struct BenchInfer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Prefill tokens/s (128- and 512-token prompts) and decode tokens/s (128 new tokens), medians of several runs."
+    )
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Repetitions (the median is reported).") var repeats: Int = 3
+    @Option(help: "New tokens for the decode measurement.") var decodeTokens: Int = 128
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let loaded = try modelOptions.load()
+        let model = loaded.model
+        // Real text as the prompt: the bundled corpus, tokenised.
+        let text = defaultCorpusPath().flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map { String($0.prefix(20_000)) }
+            ?? String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 400)
+        let all = try loaded.tokenizer.encodeText(text)
+        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+        func prefill(_ n: Int) -> Double {
+            let ids = Array(all.prefix(n))
+            return median((0..<repeats).map { _ in
+                let s = model.makeSession(capacity: n + 1)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = s.feed(ids)
+                return Double(n) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            })
+        }
+        _ = prefill(16)  // warm-up: page in the mapped weights
+        let p128 = prefill(128), p512 = prefill(512)
+        let decode = median((0..<repeats).map { _ in
+            let s = model.makeSession(capacity: 32 + decodeTokens + 1)
+            var logits = s.feed(Array(all.prefix(32)))
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<decodeTokens {
+                var best = 0
+                for i in 1..<logits.count where logits[i] > logits[best] { best = i }
+                logits = s.feed([Int32(best)])
+            }
+            return Double(decodeTokens) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        })
+        if json {
+            print(Terminal.jsonLine(["prefill_128_tokens_per_s": p128, "prefill_512_tokens_per_s": p512,
+                                     "decode_tokens_per_s": decode, "threads": Parallel.threads, "model": loaded.path]))
+        } else {
+            print(String(format: "prefill 128: %.0f tok/s, prefill 512: %.0f tok/s, decode: %.1f tok/s (%d threads, medians of %d)",
+                         p128, p512, decode, Parallel.threads, repeats))
+        }
+    }
 }

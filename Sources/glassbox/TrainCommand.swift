@@ -1,3 +1,4 @@
+import Tokenization
 import ArgumentParser
 import Foundation
 import RunStore

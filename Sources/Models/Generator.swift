@@ -1,0 +1,109 @@
+import Foundation
+import NeuralNet
+import TensorCore
+import Tokenization
+
+/// What to generate and when to stop.
+public struct GenerationOptions: Sendable {
+    public var maxTokens: Int = 256
+    public var sampling = SamplingOptions()
+    public var seed: UInt64 = 0
+    /// Stop when the generated text contains one of these (the stop string is not part of the result).
+    public var stopStrings: [String] = []
+    /// Stop at the tokenizer's end-of-sequence token.
+    public var stopAtEOS = true
+    /// Also report the top alternatives of every generated token (their count).
+    public var alternatives: Int = 0
+
+    public init() {}
+}
+
+/// One generated token as streamed.
+public struct GeneratedToken: Sendable {
+    public let id: Int32
+    /// Text that became complete with this token (may be empty inside a multi-byte character).
+    public let text: String
+    /// The chosen token's probability and the top alternatives (id, probability), when requested.
+    public let probability: Float?
+    public let alternatives: [(id: Int32, probability: Float)]
+}
+
+/// The result of a generation.
+public struct GenerationResult: Sendable {
+    public let promptIDs: [Int32]
+    public let ids: [Int32]
+    public let text: String
+    public let stopReason: String
+    public let prefillSeconds: Double
+    public let decodeSeconds: Double
+    public var prefillTokensPerSecond: Double { Double(promptIDs.count) / max(prefillSeconds, 1e-9) }
+    /// Tokens after the first, over the time spent producing them.
+    public var decodeTokensPerSecond: Double { Double(max(ids.count - 1, 0)) / max(decodeSeconds, 1e-9) }
+}
+
+/// Autoregressive generation with streaming, sampling and stop conditions.
+public struct Generator {
+    public let model: any LanguageModel
+    public let tokenizer: any TextTokenizer
+
+    public init(model: any LanguageModel, tokenizer: any TextTokenizer) {
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    public func generate(prompt ids: [Int32], options: GenerationOptions, session: (any DecodingSession)? = nil,
+                         onToken: (GeneratedToken) -> Bool = { _ in true }) -> GenerationResult {
+        let session = session ?? model.makeSession(capacity: ids.count + options.maxTokens + 1)
+        var sampler = TokenSampler(options.sampling, seed: options.seed)
+        var decoder = StreamingDecoder(tokenizer)
+        let t0 = Date()
+        var logits = ids.isEmpty ? [Float](repeating: 0, count: model.vocabularySize) : session.feed(ids)
+        let prefill = Date().timeIntervalSince(t0)
+        var out: [Int32] = []
+        var text = ""
+        var reason = "max_tokens"
+        let t1 = Date()
+        var history = ids
+        let room = model.contextLength - session.length
+        for step in 0..<min(options.maxTokens, max(room, 0)) {
+            let id = sampler.next(logits, history: history)
+            var probability: Float?
+            var alternatives: [(Int32, Float)] = []
+            if options.alternatives > 0 {
+                let probs = softmax(logits)
+                probability = probs[Int(id)]
+                alternatives = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(options.alternatives).map { (Int32($0), probs[$0]) }
+            }
+            if options.stopAtEOS, id == tokenizer.eosID { reason = "eos"; break }
+            out.append(id)
+            history.append(id)
+            var piece = decoder.push(id)
+            text += piece
+            if let stop = options.stopStrings.first(where: { text.contains($0) }), let r = text.range(of: stop) {
+                // Emit only what precedes the stop string.
+                let keep = text.distance(from: text.startIndex, to: r.lowerBound)
+                let before = text.count - piece.count
+                piece = keep > before ? String(text.dropFirst(before).prefix(keep - before)) : ""
+                text = String(text[..<r.lowerBound])
+                _ = onToken(GeneratedToken(id: id, text: piece, probability: probability, alternatives: alternatives))
+                reason = "stop_string"
+                break
+            }
+            if !onToken(GeneratedToken(id: id, text: piece, probability: probability, alternatives: alternatives)) {
+                reason = "cancelled"; break
+            }
+            if step + 1 < options.maxTokens && session.length < model.contextLength { logits = session.feed([id]) }
+        }
+        if reason != "stop_string" { text += decoder.finish() }
+        if reason == "max_tokens" && out.count < options.maxTokens { reason = "context_full" }
+        return GenerationResult(promptIDs: ids, ids: out, text: text, stopReason: reason, prefillSeconds: prefill,
+                                decodeSeconds: Date().timeIntervalSince(t1))
+    }
+}
+
+func softmax(_ logits: [Float]) -> [Float] {
+    let m = logits.max() ?? 0
+    let e = logits.map { Foundation.exp(Double($0 - m)) }
+    let s = e.reduce(0, +)
+    return e.map { Float($0 / s) }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import ModelFormats
+import NeuralNet
+import TensorCore
+import Tokenization
+
+/// A causal language model that generation can drive.
+public protocol LanguageModel: AnyObject {
+    var vocabularySize: Int { get }
+    var contextLength: Int { get }
+    /// A fresh decoding state (a KV cache where the model has one).
+    func makeSession(capacity: Int) -> any DecodingSession
+}
+
+/// Feeds tokens and returns the next-token logits.
+public protocol DecodingSession: AnyObject {
+    /// Positions consumed so far.
+    var length: Int { get }
+    /// Appends `ids` and returns the logits [V] after the last of them.
+    func feed(_ ids: [Int32]) -> [Float]
+    /// Forgets every position from `n` on (to reuse a shared prefix).
+    func truncate(to n: Int)
+}
+
+extension Llama: LanguageModel {
+    public var vocabularySize: Int { config.vocabSize }
+    public var contextLength: Int { config.contextLength }
+
+    public func makeSession(capacity: Int) -> any DecodingSession {
+        LlamaSession(model: self, cache: makeCache(capacity: min(capacity, config.contextLength)))
+    }
+}
+
+final class LlamaSession: DecodingSession {
+    let model: Llama
+    let cache: KVCache
+    init(model: Llama, cache: KVCache) { self.model = model; self.cache = cache }
+    var length: Int { cache.length }
+    func feed(_ ids: [Int32]) -> [Float] {
+        GradMode.withoutGradients { model.forward(ids, cache: cache, logits: .last).scalars }
+    }
+    func truncate(to n: Int) { cache.truncate(to: n) }
+}
+
+extension GPT: LanguageModel {
+    public var vocabularySize: Int { config.vocabSize }
+    public var contextLength: Int { config.blockSize }
+    public func makeSession(capacity: Int) -> any DecodingSession { GPTSession(model: self) }
+}
+
+/// GPT-2 has no KV cache here: each step re-runs the last `blockSize` tokens (small models).
+final class GPTSession: DecodingSession {
+    let model: GPT
+    var history: [Int32] = []
+    init(model: GPT) { self.model = model }
+    var length: Int { history.count }
+    func truncate(to n: Int) { history = Array(history.prefix(n)) }
+    func feed(_ ids: [Int32]) -> [Float] {
+        history += ids
+        let context = Array(history.suffix(model.config.blockSize))
+        return GradMode.withoutGradients {
+            let logits = model.forward(context, batch: 1, time: context.count)
+            let V = model.config.vocabSize
+            return Array(UnsafeBufferPointer(start: logits.data + (context.count - 1) * V, count: V))
+        }
+    }
+}

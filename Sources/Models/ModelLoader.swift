@@ -1,0 +1,114 @@
+import Foundation
+import ModelFormats
+import NeuralNet
+import TensorCore
+import Tokenization
+
+/// A model ready to run: the network, its tokenizer, and what `glassbox info` shows.
+public struct LoadedModel {
+    public let path: String
+    public let architecture: String
+    public let model: any LanguageModel
+    public let tokenizer: any TextTokenizer
+    /// Hyper-parameters by name.
+    public let hyperParameters: [(String, String)]
+    /// Parameter counts per component.
+    public let parameterCounts: [(String, Int)]
+    /// Bytes per weight type (e.g. "Q4_1": 63 MB).
+    public let bytesByType: [(String, Int)]
+    public let chatTemplate: String?
+
+    public var llama: Llama? { model as? Llama }
+    public var gpt: GPT? { model as? GPT }
+    public var parameterCount: Int { parameterCounts.reduce(0) { $0 + $1.1 } }
+
+    /// small (≤ 1M parameters), medium (1M–100M), large (100M–1B), extra-large (≥ 1B).
+    public var sizeClass: String {
+        let n = parameterCount
+        return n <= 1_000_000 ? "small" : n < 100_000_000 ? "medium" : n < 1_000_000_000 ? "large" : "extra-large"
+    }
+}
+
+public enum ModelLoader {
+    /// The bundled SmolLM2-135M-Instruct in the model cache (fetched by scripts/fetch-model.sh).
+    public static var bundledModelPath: String {
+        let env = ProcessInfo.processInfo.environment
+        if let p = env["GLASSBOX_MODEL"] { return p }
+        let dir = env["GLASSBOX_MODELS"] ?? (NSHomeDirectory() + "/.cache/glassbox/models")
+        return dir + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+    }
+
+    /// Loads a .gguf file or a folder (config.json + *.safetensors + tokenizer.json or vocab.json); nil = bundled.
+    public static func load(_ path: String?) throws -> LoadedModel {
+        let path = path ?? bundledModelPath
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            if path == bundledModelPath {
+                throw FormatError(file: path, "the bundled model is not downloaded yet: run scripts/fetch-model.sh (or make model)")
+            }
+            throw FormatError(file: path, "no such file or folder")
+        }
+        return isDir.boolValue ? try loadFolder(URL(fileURLWithPath: path)) : try loadGGUF(path)
+    }
+
+    static func loadGGUF(_ path: String) throws -> LoadedModel {
+        let g = try GGUFFile(path: path)
+        let model = try Llama(gguf: g)
+        let tokenizer = try BPETokenizer(gguf: g)
+        var bytes: [String: Int] = [:]
+        for t in g.tensors { bytes[t.type.name, default: 0] += t.byteCount }
+        return LoadedModel(path: path, architecture: "llama", model: model, tokenizer: tokenizer,
+                           hyperParameters: llamaHyperParameters(model.config) + [("rope_pairing", "adjacent (GGUF)")],
+                           parameterCounts: model.parameterCounts, bytesByType: bytes.sorted { $0.key < $1.key },
+                           chatTemplate: g["tokenizer.chat_template"]?.string)
+    }
+
+    static func loadFolder(_ folder: URL) throws -> LoadedModel {
+        let configURL = folder.appendingPathComponent("config.json")
+        guard let data = try? Data(contentsOf: configURL),
+              let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw FormatError(file: configURL.path, "missing or not a JSON object (a model folder needs config.json)")
+        }
+        let type = j["model_type"] as? String ?? "?"
+        let tokenizer = try folderTokenizer(folder)
+        switch type {
+        case "llama":
+            let model = try Llama(huggingFace: folder, config: j)
+            return LoadedModel(path: folder.path, architecture: "llama", model: model, tokenizer: tokenizer,
+                               hyperParameters: llamaHyperParameters(model.config) + [("rope_pairing", "halves (Hugging Face)")],
+                               parameterCounts: model.parameterCounts,
+                               bytesByType: [("F32", model.parameterCounts.reduce(0) { $0 + $1.1 } * 4)], chatTemplate: nil)
+        case "gpt2":
+            let model = try GPT.load(folder: folder)
+            let c = model.config
+            let counts = [("embedding", c.vocabSize * c.nEmbd + c.blockSize * c.nEmbd),
+                          ("blocks", model.parameterCount - (c.vocabSize + c.blockSize) * c.nEmbd - 2 * c.nEmbd),
+                          ("norms", 2 * c.nEmbd)]
+            return LoadedModel(path: folder.path, architecture: "gpt2", model: model, tokenizer: tokenizer,
+                               hyperParameters: [("vocab_size", "\(c.vocabSize)"), ("n_positions", "\(c.blockSize)"),
+                                                 ("n_embd", "\(c.nEmbd)"), ("n_layer", "\(c.nLayer)"), ("n_head", "\(c.nHead)"),
+                                                 ("n_inner", "\(4 * c.nEmbd)"), ("layer_norm_epsilon", "\(c.layerNormEpsilon)"),
+                                                 ("activation", "gelu_new")],
+                               parameterCounts: counts, bytesByType: [("F32", model.parameterCount * 4)], chatTemplate: nil)
+        default:
+            throw FormatError(file: configURL.path, "model_type '\(type)' is not supported (llama and gpt2 are)")
+        }
+    }
+
+    static func folderTokenizer(_ folder: URL) throws -> any TextTokenizer {
+        let tj = folder.appendingPathComponent("tokenizer.json")
+        if FileManager.default.fileExists(atPath: tj.path) { return try BPETokenizer(tokenizerJSON: tj) }
+        let vj = folder.appendingPathComponent("vocab.json")
+        if let d = try? Data(contentsOf: vj), let v = (try? JSONSerialization.jsonObject(with: d)) as? [String: Int] {
+            return try Vocabulary(vocabJSON: v)
+        }
+        throw FormatError(file: folder.path, "no tokenizer.json or vocab.json in the model folder")
+    }
+
+    static func llamaHyperParameters(_ c: LlamaConfig) -> [(String, String)] {
+        [("vocab_size", "\(c.vocabSize)"), ("hidden_size", "\(c.dim)"), ("intermediate_size", "\(c.hiddenDim)"),
+         ("num_layers", "\(c.layers)"), ("num_heads", "\(c.heads)"), ("num_kv_heads", "\(c.kvHeads)"),
+         ("head_dim", "\(c.headDim)"), ("rope_theta", "\(c.ropeTheta)"), ("rms_norm_eps", "\(c.normEps)"),
+         ("context_length", "\(c.contextLength)"), ("tied_embeddings", "\(c.tiedEmbeddings)")]
+    }
+}

@@ -1,0 +1,30 @@
+/// What generation and inspection need from a tokenizer.
+public protocol TextTokenizer: Sendable {
+    var vocabularySize: Int { get }
+    /// End of sequence (generation stops here), if the tokenizer has one.
+    var eosID: Int32? { get }
+    /// Token ids of `text` (special-token text recognised; BOS only if the model's metadata asks for it).
+    func encodeText(_ text: String) throws -> [Int32]
+    /// The raw bytes of ids (special tokens as their literal text).
+    func decodeBytes(_ ids: [Int32]) -> [UInt8]
+    /// A token as shown to people (its vocabulary string).
+    func tokenString(_ id: Int32) -> String
+}
+
+extension TextTokenizer {
+    /// Text of ids; invalid UTF-8 becomes U+FFFD.
+    public func decodeText(_ ids: [Int32]) -> String { String(decoding: decodeBytes(ids), as: UTF8.self) }
+}
+
+extension BPETokenizer: TextTokenizer {
+    public func encodeText(_ text: String) throws -> [Int32] { encode(text) }
+    public func tokenString(_ id: Int32) -> String { token(id) }
+}
+
+extension Vocabulary: TextTokenizer {
+    public var vocabularySize: Int { size }
+    public var eosID: Int32? { nil }
+    public func encodeText(_ text: String) throws -> [Int32] { try encode(text) }
+    public func decodeBytes(_ ids: [Int32]) -> [UInt8] { Array(decode(ids).utf8) }
+    public func tokenString(_ id: Int32) -> String { decode([id]) }
+}

@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import Models
+import NeuralNet
+import TensorCore
+import Tokenization
+
+/// --model and --threads, shared by the commands that run a model.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "A .gguf file or a model folder (config.json + *.safetensors + tokenizer.json or vocab.json). Default: the bundled SmolLM2-135M-Instruct.")
+    var model: String?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+
+    func load() throws -> LoadedModel {
+        Parallel.setThreads(threads ?? Parallel.threads)
+        return try ModelLoader.load(model)
+    }
+}
+
+/// PROMPT or --file F (- for standard input).
+struct PromptInput: ParsableArguments {
+    @Argument(help: "The prompt text.") var prompt: String?
+    @Option(help: "Read the prompt from a file (- for standard input).") var file: String?
+
+    func text() throws -> String {
+        if let file {
+            if file == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+            guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            return String(decoding: d, as: UTF8.self)
+        }
+        guard let prompt else { throw ValidationError("give a PROMPT or --file F") }
+        return prompt
+    }
+}
+
+struct SamplingFlags: ParsableArguments {
+    @Option(help: "New tokens at most.") var maxTokens: Int = 256
+    @Option(help: "Sampling temperature (0: greedy).") var temperature: Float = 0.8
+    @Option(help: "Top-k (0: off).") var topK: Int = 40
+    @Option(help: "Top-p / nucleus (1: off).") var topP: Float = 0.95
+    @Option(help: "Min-p (0: off).") var minP: Float = 0.05
+    @Option(help: "Repetition penalty (1: off).") var repeatPenalty: Float = 1
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Option(help: "Stop when this text appears (repeatable).") var stop: [String] = []
+
+    var options: GenerationOptions {
+        var o = GenerationOptions()
+        o.maxTokens = maxTokens
+        o.sampling = SamplingOptions(temperature: temperature, topK: topK, topP: topP, minP: minP, repetitionPenalty: repeatPenalty)
+        o.seed = seed
+        o.stopStrings = stop
+        return o
+    }
+
+    func validate() throws {
+        guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
+        guard temperature >= 0, topP > 0, topP <= 1, minP >= 0, minP < 1, repeatPenalty > 0 else {
+            throw ValidationError("sampling settings out of range (temperature >= 0, 0 < top-p <= 1, 0 <= min-p < 1, repeat-penalty > 0)")
+        }
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate text from a prompt, streamed as it is produced.")
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var input: PromptInput
+    @OptionGroup var sampling: SamplingFlags
+    @Flag(help: "Print one JSON object at the end instead of streaming text.") var json = false
+
+    func run() throws {
+        let loaded = try modelOptions.load()
+        let text = try input.text()
+        let ids = try loaded.tokenizer.encodeText(text)
+        guard ids.count < loaded.model.contextLength else {
+            throw ValidationError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)")
+        }
+        let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
+        let result = generator.generate(prompt: ids, options: sampling.options) { token in
+            if !json { print(token.text, terminator: ""); fflush(stdout) }
+            return true
+        }
+        if json {
+            print(Terminal.jsonLine([
+                "prompt_ids": result.promptIDs.map(Int.init), "ids": result.ids.map(Int.init), "text": result.text,
+                "stop_reason": result.stopReason, "prefill_tokens_per_s": result.prefillTokensPerSecond,
+                "decode_tokens_per_s": result.decodeTokensPerSecond,
+            ]))
+        } else {
+            print("")
+            fflush(stdout)
+            Terminal.err(Terminal.dim(String(format: "[%d prompt tokens at %.0f tok/s, %d new at %.1f tok/s, %@]",
+                                             result.promptIDs.count, result.prefillTokensPerSecond, result.ids.count,
+                                             result.decodeTokensPerSecond, result.stopReason)))
+        }
+    }
+}
+
+struct Chat: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Chat with the model in the terminal (ChatML; /reset clears, /exit or Ctrl-D quits).")
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "System prompt.") var system: String?
+    @OptionGroup var sampling: SamplingFlags
+
+    func run() throws {
+        let loaded = try modelOptions.load()
+        let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
+        var messages: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
+        let session = loaded.model.makeSession(capacity: loaded.model.contextLength)
+        var fed: [Int32] = []  // what the session's cache holds
+        var options = sampling.options
+        options.stopStrings += ["<|im_end|>"]
+        print(Terminal.dim("chatting with \(URL(fileURLWithPath: loaded.path).lastPathComponent) — /reset clears the history, /exit quits"))
+        while true {
+            print(Terminal.bold("you> "), terminator: "")
+            fflush(stdout)
+            guard let line = readLine() else { print(""); break }
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            if text == "/exit" || text == "/quit" { break }
+            if text == "/reset" {
+                messages = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
+                print(Terminal.dim("(history cleared)"))
+                continue
+            }
+            messages.append(ChatMessage(role: "user", content: text))
+            let prompt = try loaded.tokenizer.encodeText(ChatTemplate.chatML(messages))
+            guard prompt.count + 8 < loaded.model.contextLength else {
+                print(Terminal.yellow("(the conversation no longer fits the context; /reset to start over)"))
+                messages.removeLast()
+                continue
+            }
+            // Reuse the cached prefix: only the part of the conversation the cache lacks is fed.
+            let common = zip(prompt, fed).prefix { $0 == $1 }.count
+            session.truncate(to: common)
+            print(Terminal.bold("assistant> "), terminator: "")
+            let result = generator.generate(prompt: Array(prompt[common...]), options: options, session: session) { t in
+                print(t.text, terminator: ""); fflush(stdout); return true
+            }
+            print("")
+            messages.append(ChatMessage(role: "assistant", content: result.text))
+            // The cache holds the prompt and every generated id but the last (sampled, never fed).
+            fed = prompt + result.ids.dropLast()
+        }
+    }
+}
+
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show how text is split into tokens.")
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var input: PromptInput
+    @Flag(help: "Print {\"ids\": [...], \"tokens\": [...]}.") var json = false
+
+    func run() throws {
+        let loaded = try modelOptions.load()
+        let ids = try loaded.tokenizer.encodeText(try input.text())
+        let tokens = ids.map { loaded.tokenizer.tokenString($0) }
+        if json {
+            print(Terminal.jsonLine(["ids": ids.map(Int.init), "tokens": tokens]))
+        } else {
+            for (id, t) in zip(ids, tokens) { print(String(format: "%7d  ", id) + String(reflecting: t)) }
+            print(Terminal.dim("\(ids.count) tokens"))
+        }
+    }
+}
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "A model's architecture, hyper-parameters, parameter counts and memory.")
+    @OptionGroup var modelOptions: ModelOptions
+    @Flag(help: "Machine-readable output.") var json = false
+
+    func run() throws {
+        let m = try modelOptions.load()
+        let weightBytes = m.bytesByType.reduce(0) { $0 + $1.1 }
+        // KV cache at full context: 2 (K, V) x layers x context x kv width x 4 bytes.
+        var kvBytes = 0
+        if let l = m.llama { kvBytes = 2 * l.config.layers * l.config.contextLength * l.config.kvHeads * l.config.headDim * 4 }
+        if json {
+            print(Terminal.jsonLine([
+                "path": m.path, "architecture": m.architecture, "size_class": m.sizeClass,
+                "hyper_parameters": Dictionary(uniqueKeysWithValues: m.hyperParameters),
+                "parameters": Dictionary(uniqueKeysWithValues: m.parameterCounts), "parameters_total": m.parameterCount,
+                "bytes_by_type": Dictionary(uniqueKeysWithValues: m.bytesByType), "weight_bytes": weightBytes,
+                "kv_cache_bytes_full_context": kvBytes, "memory_bytes": weightBytes + kvBytes,
+                "vocabulary_size": m.tokenizer.vocabularySize,
+            ]))
+            return
+        }
+        print(Terminal.bold("\(URL(fileURLWithPath: m.path).lastPathComponent)") + "  \(m.architecture), \(m.sizeClass) (\(m.parameterCount) parameters)")
+        print(Terminal.bold("\nhyper-parameters"))
+        for (k, v) in m.hyperParameters { print("  \(k.padding(toLength: 20, withPad: " ", startingAt: 0)) \(v)") }
+        print(Terminal.bold("\nparameters"))
+        for (k, v) in m.parameterCounts { print("  \(k.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%12d", v))") }
+        print("  \("total".padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%12d", m.parameterCount))")
+        print(Terminal.bold("\nweights by type"))
+        for (k, v) in m.bytesByType { print("  \(k.padding(toLength: 20, withPad: " ", startingAt: 0)) \(megabytes(v))") }
+        print(Terminal.bold("\nmemory"))
+        print("  weights              \(megabytes(weightBytes)) (memory-mapped)")
+        if kvBytes > 0 { print("  KV cache (full ctx)  \(megabytes(kvBytes))") }
+    }
+
+    func megabytes(_ b: Int) -> String { String(format: "%9.1f MB", Double(b) / 1e6) }
+}
