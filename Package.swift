@@ -7,8 +7,10 @@ import PackageDescription
 // SSE2 baseline, which halves the vector width (measured: see bench notes in the README).
 #if arch(x86_64)
 let simd: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let simdC: [CSetting] = [.unsafeFlags(["-O3", "-mavx2", "-mfma", "-mf16c"])]
 #else
 let simd: [SwiftSetting] = []
+let simdC: [CSetting] = [.unsafeFlags(["-O3"])]
 #endif
 
 let package = Package(
@@ -23,7 +25,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: simd),
+        .target(name: "CQuantKernels", cSettings: simdC),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CQuantKernels"], swiftSettings: simd),
         .target(name: "ModelFormats"),
         .target(name: "Tokenization", dependencies: ["ModelFormats"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "ModelFormats"], swiftSettings: simd),

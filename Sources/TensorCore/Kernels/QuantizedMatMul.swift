@@ -1,3 +1,5 @@
+import CQuantKernels
+
 /// y = x Wᵀ with W [out, in] kept in a block-quantised format, dequantised on the fly.
 ///
 /// Few rows of x (decode): each output row's blocks are unpacked once into SIMD registers and dotted with every x
@@ -39,21 +41,81 @@ public struct QuantizedMatrix: @unchecked Sendable {
     Float(Float16(bitPattern: p.loadUnaligned(fromByteOffset: o, as: UInt16.self)))
 }
 
+/// The 32 4-bit values of a Q4 block as floats: low nibbles of bytes 0–15 are elements 0–15, high nibbles 16–31.
+/// Each 8-byte half is widened straight into 32-bit lanes, so every step is an 8-wide AVX2 operation.
 @inline(__always) func nibbles(_ p: UnsafeRawPointer) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-    let b = p.loadUnaligned(as: SIMD16<UInt8>.self)
-    let lo = b & 0x0F, hi = b &>> 4
-    return (SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: lo.lowHalf)), SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: lo.highHalf)),
-            SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: hi.lowHalf)), SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: hi.highHalf)))
+    let a = SIMD8<Int32>(truncatingIfNeeded: p.loadUnaligned(as: SIMD8<UInt8>.self))
+    let b = SIMD8<Int32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: 8, as: SIMD8<UInt8>.self))
+    return (SIMD8<Float>(a & 15), SIMD8<Float>(b & 15), SIMD8<Float>(a &>> 4), SIMD8<Float>(b &>> 4))
 }
 
 @inline(__always) func int8x8(_ p: UnsafeRawPointer, _ o: Int) -> SIMD8<Float> {
     SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: p.loadUnaligned(fromByteOffset: o, as: SIMD8<Int8>.self)))
 }
 
+/// One Q4_1/Q4_0 block (32 weights) dotted with 32 x values, before the block scale: a shallow tree of
+/// products so that consecutive blocks overlap in the pipeline.
+@inline(__always) func q4BlockDot(_ q: UnsafeRawPointer, _ xb: UnsafeRawPointer, centred: Bool) -> SIMD8<Float> {
+    var (l0, l1, h0, h1) = nibbles(q)
+    if centred { l0 -= 8; l1 -= 8; h0 -= 8; h1 -= 8 }
+    var p0 = l0 * xb.loadUnaligned(as: SIMD8<Float>.self)
+    var p1 = l1 * xb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+    p0 = p0.addingProduct(h0, xb.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+    p1 = p1.addingProduct(h1, xb.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+    return p0 + p1
+}
+
+@inline(__always) func q8BlockDot(_ p: UnsafeRawPointer, _ xb: UnsafeRawPointer) -> SIMD8<Float> {
+    var p0 = int8x8(p, 2) * xb.loadUnaligned(as: SIMD8<Float>.self)
+    var p1 = int8x8(p, 10) * xb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+    p0 = p0.addingProduct(int8x8(p, 18), xb.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self))
+    p1 = p1.addingProduct(int8x8(p, 26), xb.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self))
+    return p0 + p1
+}
+
+/// dot(W row, x) for one row of x (decode). One block per iteration: the only loop-carried dependency is the
+/// accumulator's FMA, so out-of-order execution overlaps consecutive blocks. (Unrolling by hand made LLVM's SLP
+/// vectoriser mix the two blocks' lanes into shuffles: 2x slower.)
+@inline(__always) func quantizedRowDot(_ format: QuantFormat, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>,
+                                       nb: Int, xsums: UnsafePointer<Float>) -> Float {
+    var acc = SIMD8<Float>()
+    var offset: Float = 0
+    let xr = UnsafeRawPointer(x)
+    switch format {
+    case .q4_1:
+        for b in 0..<nb {
+            let p = row + b * 20
+            acc = acc.addingProduct(q4BlockDot(p + 4, xr + b * 128, centred: false), SIMD8(repeating: loadHalf(p, 0)))
+            offset = offset.addingProduct(loadHalf(p, 2), xsums[b])
+        }
+    case .q4_0:
+        for b in 0..<nb {
+            let p = row + b * 18
+            acc = acc.addingProduct(q4BlockDot(p + 2, xr + b * 128, centred: true), SIMD8(repeating: loadHalf(p, 0)))
+        }
+    case .q8_0:
+        for b in 0..<nb {
+            let p = row + b * 34
+            acc = acc.addingProduct(q8BlockDot(p, xr + b * 128), SIMD8(repeating: loadHalf(p, 0)))
+        }
+    case .f32, .other:
+        preconditionFailure("quantizedRowDot: no block kernel for \(format)")
+    }
+    return acc.sum() + offset
+}
+
 /// out[m * ldo + r] = dot(W row r, x row m) for rows r in lo..<hi and m in 0..<M (M <= 4).
 func quantizedRowsTimesX(_ w: QuantizedMatrix, _ x: UnsafePointer<Float>, M: Int, _ out: UnsafeMutablePointer<Float>,
                          ldo: Int, rows lo: Int, _ hi: Int, scratch: UnsafeMutablePointer<Float>, xsums: UnsafePointer<Float>) {
     let K = w.cols, nb = K / 32
+    if M == 1 && (w.format == .q4_1 || w.format == .q4_0 || w.format == .q8_0) {
+        switch w.format {
+        case .q4_1: for r in lo..<hi { out[r] = gb_dot_q4_1(w.data + r * w.rowBytes, x, xsums, nb) }
+        case .q4_0: for r in lo..<hi { out[r] = gb_dot_q4_0(w.data + r * w.rowBytes, x, nb) }
+        default: for r in lo..<hi { out[r] = gb_dot_q8_0(w.data + r * w.rowBytes, x, nb) }
+        }
+        return
+    }
     for r in lo..<hi {
         let row = w.data + r * w.rowBytes
         var acc = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())

@@ -1,0 +1,13 @@
+#ifndef GLASSBOX_QUANT_KERNELS_H
+#define GLASSBOX_QUANT_KERNELS_H
+#include <stddef.h>
+
+// Dot products of one block-quantised weight row with float32 activations, dequantising on the fly exactly as
+// the GGML block formats define (the sums are reassociated, so results differ from dequantise-then-dot only by
+// float32 rounding). nb = number of 32-element blocks; x holds nb * 32 floats.
+// xsums[b] = sum of x[32b ..< 32b + 32] (needed for the Q4_1 block offsets).
+float gb_dot_q4_1(const void *row, const float *x, const float *xsums, size_t nb);
+float gb_dot_q4_0(const void *row, const float *x, size_t nb);
+float gb_dot_q8_0(const void *row, const float *x, size_t nb);
+
+#endif

@@ -1,0 +1,131 @@
+// SIMD kernels for quantised matrix-vector products (decode). AVX2 + FMA + F16C on x86-64, portable C elsewhere.
+#include "quant_kernels.h"
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#include <immintrin.h>
+
+static inline float half_to_float(const uint8_t *p) {
+    uint16_t h; memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+static inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// The 32 nibbles of a Q4 block dotted with 32 floats: low nibbles are elements 0-15, high nibbles 16-31.
+static inline __m256 q4_block(const uint8_t *qs, const float *x, __m256 bias) {
+    __m128i b = _mm_loadu_si128((const __m128i *)qs);
+    __m128i mask = _mm_set1_epi8(0x0F);
+    __m128i lo = _mm_and_si128(b, mask), hi = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
+    __m256 l0 = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo)), bias);
+    __m256 l1 = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8))), bias);
+    __m256 h0 = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi)), bias);
+    __m256 h1 = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8))), bias);
+    __m256 p0 = _mm256_mul_ps(l0, _mm256_loadu_ps(x));
+    __m256 p1 = _mm256_mul_ps(l1, _mm256_loadu_ps(x + 8));
+    p0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + 16), p0);
+    p1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + 24), p1);
+    return _mm256_add_ps(p0, p1);
+}
+
+static inline __m256 q8_block(const uint8_t *q, const float *x) {
+    __m256 p0 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)q))), _mm256_loadu_ps(x));
+    __m256 p1 = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(q + 8)))), _mm256_loadu_ps(x + 8));
+    p0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(q + 16)))), _mm256_loadu_ps(x + 16), p0);
+    p1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(q + 24)))), _mm256_loadu_ps(x + 24), p1);
+    return _mm256_add_ps(p0, p1);
+}
+
+float gb_dot_q4_1(const void *row, const float *x, const float *xsums, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 zero = _mm256_setzero_ps();
+    // The block offset m contributes m * sum(x over the block); the sums are computed once per vector.
+    float off0 = 0, off1 = 0;
+    size_t b = 0;
+    for (; b + 1 < nb; b += 2, p += 40, x += 64) {
+        __m256 s0 = q4_block(p + 4, x, zero), s1 = q4_block(p + 24, x + 32, zero);
+        acc0 = _mm256_fmadd_ps(s0, _mm256_set1_ps(half_to_float(p)), acc0);
+        acc1 = _mm256_fmadd_ps(s1, _mm256_set1_ps(half_to_float(p + 20)), acc1);
+        off0 += half_to_float(p + 2) * xsums[b];
+        off1 += half_to_float(p + 22) * xsums[b + 1];
+    }
+    if (b < nb) {
+        acc0 = _mm256_fmadd_ps(q4_block(p + 4, x, zero), _mm256_set1_ps(half_to_float(p)), acc0);
+        off0 += half_to_float(p + 2) * xsums[b];
+    }
+    return hsum(_mm256_add_ps(acc0, acc1)) + (off0 + off1);
+}
+
+float gb_dot_q4_0(const void *row, const float *x, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    __m256 bias = _mm256_set1_ps(-8.0f);
+    size_t b = 0;
+    for (; b + 1 < nb; b += 2, p += 36, x += 64) {
+        acc0 = _mm256_fmadd_ps(q4_block(p + 2, x, bias), _mm256_set1_ps(half_to_float(p)), acc0);
+        acc1 = _mm256_fmadd_ps(q4_block(p + 20, x + 32, bias), _mm256_set1_ps(half_to_float(p + 18)), acc1);
+    }
+    if (b < nb) acc0 = _mm256_fmadd_ps(q4_block(p + 2, x, bias), _mm256_set1_ps(half_to_float(p)), acc0);
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+float gb_dot_q8_0(const void *row, const float *x, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    size_t b = 0;
+    for (; b + 1 < nb; b += 2, p += 68, x += 64) {
+        acc0 = _mm256_fmadd_ps(q8_block(p + 2, x), _mm256_set1_ps(half_to_float(p)), acc0);
+        acc1 = _mm256_fmadd_ps(q8_block(p + 36, x + 32), _mm256_set1_ps(half_to_float(p + 34)), acc1);
+    }
+    if (b < nb) acc0 = _mm256_fmadd_ps(q8_block(p + 2, x), _mm256_set1_ps(half_to_float(p)), acc0);
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+#else  // portable fallback
+
+static float half_to_float(const uint8_t *p) {
+    uint16_t h = (uint16_t)(p[0] | (p[1] << 8));
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1F, mant = h & 0x3FF, bits;
+    if (exp == 0) {
+        if (mant == 0) bits = sign;
+        else { exp = 127 - 14; while (!(mant & 0x400)) { mant <<= 1; exp--; } mant &= 0x3FF; bits = sign | (exp << 23) | (mant << 13); }
+    } else if (exp == 31) bits = sign | 0x7F800000u | (mant << 13);
+    else bits = sign | ((exp + 112) << 23) | (mant << 13);
+    float f; memcpy(&f, &bits, 4); return f;
+}
+
+float gb_dot_q4_1(const void *row, const float *x, const float *xsums, size_t nb) {
+    (void)xsums;
+    const uint8_t *p = (const uint8_t *)row; float s = 0;
+    for (size_t b = 0; b < nb; b++, p += 20, x += 32) {
+        float d = half_to_float(p), m = half_to_float(p + 2);
+        for (int j = 0; j < 16; j++) s += ((p[4 + j] & 15) * d + m) * x[j] + ((p[4 + j] >> 4) * d + m) * x[j + 16];
+    }
+    return s;
+}
+
+float gb_dot_q4_0(const void *row, const float *x, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row; float s = 0;
+    for (size_t b = 0; b < nb; b++, p += 18, x += 32) {
+        float d = half_to_float(p);
+        for (int j = 0; j < 16; j++) s += ((p[2 + j] & 15) - 8) * d * x[j] + ((p[2 + j] >> 4) - 8) * d * x[j + 16];
+    }
+    return s;
+}
+
+float gb_dot_q8_0(const void *row, const float *x, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row; float s = 0;
+    for (size_t b = 0; b < nb; b++, p += 34, x += 32) {
+        float d = half_to_float(p);
+        for (int j = 0; j < 32; j++) s += (float)(int8_t)p[2 + j] * d * x[j];
+    }
+    return s;
+}
+#endif
