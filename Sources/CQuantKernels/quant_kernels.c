@@ -129,3 +129,11 @@ float gb_dot_q8_0(const void *row, const float *x, size_t nb) {
     return s;
 }
 #endif
+
+void gb_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}

@@ -10,4 +10,8 @@ float gb_dot_q4_1(const void *row, const float *x, const float *xsums, size_t nb
 float gb_dot_q4_0(const void *row, const float *x, size_t nb);
 float gb_dot_q8_0(const void *row, const float *x, size_t nb);
 
+
+
+// A spin-wait hint for busy loops (PAUSE on x86).
+void gb_cpu_relax(void);
 #endif
