@@ -34,6 +34,24 @@ func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMu
         let p = probs + bh * Tq * Tk
         let qh = q.head(b, h, T: Tq, hs: hs), kh = k.head(b, kvh, T: Tk, hs: hs), vh = v.head(b, kvh, T: Tk, hs: hs)
         let oh = out + b * Tq * C + h * hs
+        if Tq <= 2 {
+            // Decode: one or two queries against the cache. Plain SIMD dot products and axpys; sgemm's packing
+            // would cost more than the arithmetic here.
+            for i in 0..<Tq {
+                let row = p + i * Tk, n = shift + i + 1
+                let qi = qh + i * q.rowStride
+                for j in 0..<n { row[j] = scale * simdDot(qi, kh + j * k.rowStride, hs) }
+                softmaxRowInPlace(row, n)
+                (row + n).update(repeating: 0, count: Tk - n)
+                let o = oh + i * C
+                o.update(repeating: 0, count: hs)
+                for j in 0..<n {
+                    let pj = row[j], vj = vh + j * v.rowStride
+                    for d in 0..<hs { o[d] += pj * vj[d] }
+                }
+            }
+            return
+        }
         var i0 = 0
         while i0 < Tq {
             let i1 = Swift.min(Tq, i0 + attentionQueryBlock), rows = i1 - i0, keys = shift + i1
