@@ -18,20 +18,37 @@ static inline float hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-// The 32 nibbles of a Q4 block dotted with 32 floats: low nibbles are elements 0-15, high nibbles 16-31.
-static inline __m256 q4_block(const uint8_t *qs, const float *x, __m256 bias) {
+// The 32 nibbles of a Q4 block as floats: low nibbles are elements 0-15, high nibbles 16-31.
+static inline void q4_unpack(const uint8_t *qs, __m256 *l0, __m256 *l1, __m256 *h0, __m256 *h1) {
     __m128i b = _mm_loadu_si128((const __m128i *)qs);
     __m128i mask = _mm_set1_epi8(0x0F);
     __m128i lo = _mm_and_si128(b, mask), hi = _mm_and_si128(_mm_srli_epi16(b, 4), mask);
-    __m256 l0 = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo)), bias);
-    __m256 l1 = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8))), bias);
-    __m256 h0 = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi)), bias);
-    __m256 h1 = _mm256_add_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8))), bias);
+    *l0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo));
+    *l1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)));
+    *h0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi));
+    *h1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
+}
+
+static inline __m256 dot32(__m256 l0, __m256 l1, __m256 h0, __m256 h1, const float *x) {
     __m256 p0 = _mm256_mul_ps(l0, _mm256_loadu_ps(x));
     __m256 p1 = _mm256_mul_ps(l1, _mm256_loadu_ps(x + 8));
     p0 = _mm256_fmadd_ps(h0, _mm256_loadu_ps(x + 16), p0);
     p1 = _mm256_fmadd_ps(h1, _mm256_loadu_ps(x + 24), p1);
     return _mm256_add_ps(p0, p1);
+}
+
+// Q4_1 block: sum_j q_j x_j (the scale and offset are applied by the caller).
+static inline __m256 q4_block(const uint8_t *qs, const float *x) {
+    __m256 l0, l1, h0, h1;
+    q4_unpack(qs, &l0, &l1, &h0, &h1);
+    return dot32(l0, l1, h0, h1, x);
+}
+
+// Q4_0 block: sum_j (q_j - 8) x_j.
+static inline __m256 q4_block_centred(const uint8_t *qs, const float *x) {
+    __m256 l0, l1, h0, h1, eight = _mm256_set1_ps(8.0f);
+    q4_unpack(qs, &l0, &l1, &h0, &h1);
+    return dot32(_mm256_sub_ps(l0, eight), _mm256_sub_ps(l1, eight), _mm256_sub_ps(h0, eight), _mm256_sub_ps(h1, eight), x);
 }
 
 static inline __m256 q8_block(const uint8_t *q, const float *x) {
@@ -45,19 +62,18 @@ static inline __m256 q8_block(const uint8_t *q, const float *x) {
 float gb_dot_q4_1(const void *row, const float *x, const float *xsums, size_t nb) {
     const uint8_t *p = (const uint8_t *)row;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    __m256 zero = _mm256_setzero_ps();
     // The block offset m contributes m * sum(x over the block); the sums are computed once per vector.
     float off0 = 0, off1 = 0;
     size_t b = 0;
     for (; b + 1 < nb; b += 2, p += 40, x += 64) {
-        __m256 s0 = q4_block(p + 4, x, zero), s1 = q4_block(p + 24, x + 32, zero);
+        __m256 s0 = q4_block(p + 4, x), s1 = q4_block(p + 24, x + 32);
         acc0 = _mm256_fmadd_ps(s0, _mm256_set1_ps(half_to_float(p)), acc0);
         acc1 = _mm256_fmadd_ps(s1, _mm256_set1_ps(half_to_float(p + 20)), acc1);
         off0 += half_to_float(p + 2) * xsums[b];
         off1 += half_to_float(p + 22) * xsums[b + 1];
     }
     if (b < nb) {
-        acc0 = _mm256_fmadd_ps(q4_block(p + 4, x, zero), _mm256_set1_ps(half_to_float(p)), acc0);
+        acc0 = _mm256_fmadd_ps(q4_block(p + 4, x), _mm256_set1_ps(half_to_float(p)), acc0);
         off0 += half_to_float(p + 2) * xsums[b];
     }
     return hsum(_mm256_add_ps(acc0, acc1)) + (off0 + off1);
@@ -66,13 +82,12 @@ float gb_dot_q4_1(const void *row, const float *x, const float *xsums, size_t nb
 float gb_dot_q4_0(const void *row, const float *x, size_t nb) {
     const uint8_t *p = (const uint8_t *)row;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    __m256 bias = _mm256_set1_ps(-8.0f);
     size_t b = 0;
     for (; b + 1 < nb; b += 2, p += 36, x += 64) {
-        acc0 = _mm256_fmadd_ps(q4_block(p + 2, x, bias), _mm256_set1_ps(half_to_float(p)), acc0);
-        acc1 = _mm256_fmadd_ps(q4_block(p + 20, x + 32, bias), _mm256_set1_ps(half_to_float(p + 18)), acc1);
+        acc0 = _mm256_fmadd_ps(q4_block_centred(p + 2, x), _mm256_set1_ps(half_to_float(p)), acc0);
+        acc1 = _mm256_fmadd_ps(q4_block_centred(p + 20, x + 32), _mm256_set1_ps(half_to_float(p + 18)), acc1);
     }
-    if (b < nb) acc0 = _mm256_fmadd_ps(q4_block(p + 2, x, bias), _mm256_set1_ps(half_to_float(p)), acc0);
+    if (b < nb) acc0 = _mm256_fmadd_ps(q4_block_centred(p + 2, x), _mm256_set1_ps(half_to_float(p)), acc0);
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
