@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build demo test bench-train clean
+.PHONY: setup model build demo test bench-train bench-infer clean
 
 setup:
 	@scripts/setup.sh
@@ -15,10 +15,12 @@ model:
 build: setup
 	$(RELEASE)
 
-# A short training run on tinyshakespeare, printed live, then the recorded run.
-demo: build
+# A short training run on tinyshakespeare, printed live, then the real model: what it is, and a live answer.
+demo: build model
 	$(GLASSBOX) train --preset s --steps 300 --eval-interval 50 --sample-interval 100 --runs-dir runs
 	$(GLASSBOX) runs list --runs-dir runs
+	$(GLASSBOX) info
+	$(GLASSBOX) generate --chat --temperature 0 --max-tokens 120 "Explain in three sentences what a transformer language model does."
 
 # Tests run in release mode: the numeric code is what users run, and debug builds are ~30x slower.
 test: setup model
@@ -28,6 +30,10 @@ test: setup model
 bench-train: build
 	bench/train_vs_pytorch.sh s
 	bench/train_vs_pytorch.sh m
+
+# Glassbox beside llama.cpp (llama-cpp-python built from PyPI in its own venv) on the bundled GGUF.
+bench-infer: build model
+	bench/infer_vs_llamacpp.sh
 
 clean:
 	rm -rf .build runs

@@ -64,7 +64,7 @@ public struct Generator {
         var reason = "max_tokens"
         let t1 = Date()
         var history = ids
-        let room = model.contextLength - session.length
+        let room = model.slidesContext ? options.maxTokens : model.contextLength - session.length
         for step in 0..<min(options.maxTokens, max(room, 0)) {
             let id = sampler.next(logits, history: history)
             var probability: Float?
@@ -92,7 +92,9 @@ public struct Generator {
             if !onToken(GeneratedToken(id: id, text: piece, probability: probability, alternatives: alternatives)) {
                 reason = "cancelled"; break
             }
-            if step + 1 < options.maxTokens && session.length < model.contextLength { logits = session.feed([id]) }
+            if step + 1 < options.maxTokens && (model.slidesContext || session.length < model.contextLength) {
+                logits = session.feed([id])
+            }
         }
         if reason != "stop_string" { text += decoder.finish() }
         if reason == "max_tokens" && out.count < options.maxTokens { reason = "context_full" }

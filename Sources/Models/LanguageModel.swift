@@ -8,6 +8,8 @@ import Tokenization
 public protocol LanguageModel: AnyObject {
     var vocabularySize: Int { get }
     var contextLength: Int { get }
+    /// Whether generation may run past the context, keeping the last `contextLength` tokens (no KV cache).
+    var slidesContext: Bool { get }
     /// A fresh decoding state (a KV cache where the model has one).
     func makeSession(capacity: Int) -> any DecodingSession
 }
@@ -25,6 +27,7 @@ public protocol DecodingSession: AnyObject {
 extension Llama: LanguageModel {
     public var vocabularySize: Int { config.vocabSize }
     public var contextLength: Int { config.contextLength }
+    public var slidesContext: Bool { false }
 
     public func makeSession(capacity: Int) -> any DecodingSession {
         LlamaSession(model: self, cache: makeCache(capacity: min(capacity, config.contextLength)))
@@ -45,6 +48,7 @@ final class LlamaSession: DecodingSession {
 extension GPT: LanguageModel {
     public var vocabularySize: Int { config.vocabSize }
     public var contextLength: Int { config.blockSize }
+    public var slidesContext: Bool { true }
     public func makeSession(capacity: Int) -> any DecodingSession { GPTSession(model: self) }
 }
 

@@ -65,13 +65,20 @@ struct Generate: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var input: PromptInput
     @OptionGroup var sampling: SamplingFlags
+    @Flag(help: "Wrap the prompt as a user message in the chat template (ChatML) and answer as the assistant.")
+    var chat = false
+    @Option(help: "System prompt for --chat.") var system: String?
     @Flag(help: "Print one JSON object at the end instead of streaming text.") var json = false
 
     func run() throws {
         let loaded = try modelOptions.load()
-        let text = try input.text()
+        var text = try input.text()
+        if chat {
+            text = ChatTemplate.chatML((system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
+                                       + [ChatMessage(role: "user", content: text)])
+        }
         let ids = try loaded.tokenizer.encodeText(text)
-        guard ids.count < loaded.model.contextLength else {
+        guard ids.count < loaded.model.contextLength || loaded.model.slidesContext else {
             throw ValidationError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)")
         }
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)

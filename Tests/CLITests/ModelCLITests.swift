@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+/// Runs glassbox with text on standard input.
+func glassbox(_ args: [String], stdin: String) throws -> (status: Int32, out: String, err: String) {
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = args
+    let input = Pipe(), out = Pipe(), err = Pipe()
+    p.standardInput = input; p.standardOutput = out; p.standardError = err
+    try p.run()
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+@Suite("glassbox with the bundled model")
+struct ModelCLITests {
+    @Test func generateJSON() throws {
+        let r = try glassbox(["generate", "The capital of France is", "--temperature", "0", "--max-tokens", "12", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        #expect(o["prompt_ids"] as? [Int] == [504, 3575, 282, 4649, 314])
+        #expect((o["ids"] as! [Int]).count <= 12)
+        #expect((o["text"] as! String).contains("Paris"))
+        #expect(o["prefill_tokens_per_s"] is Double && o["decode_tokens_per_s"] is Double)
+    }
+
+    @Test func generateReadsTheFileFromStandardInputAndStreams() throws {
+        let r = try glassbox(["generate", "--file", "-", "--temperature", "0", "--max-tokens", "8"], stdin: "The capital of France is")
+        #expect(r.status == 0 && r.out.contains("Paris"), "\(r.out) \(r.err)")
+        #expect(r.err.contains("prompt tokens"))
+    }
+
+    @Test func tokenizeJSONMatchesTheReference() throws {
+        let r = try glassbox(["tokenize", "<|im_start|>user\nHello world<|im_end|>", "--json"])
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        #expect(o["ids"] as? [Int] == [1, 4093, 198, 19556, 905, 2])
+        #expect(o["tokens"] as? [String] == ["<|im_start|>", "user", "Ċ", "Hello", "Ġworld", "<|im_end|>"])
+    }
+
+    @Test func infoJSON() throws {
+        let r = try glassbox(["info", "--json"])
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        #expect(o["architecture"] as? String == "llama" && o["size_class"] as? String == "large")
+        #expect(o["parameters_total"] as? Int == 134_515_008)
+        let h = o["hyper_parameters"] as! [String: String]
+        #expect(h["num_layers"] == "30" && h["num_kv_heads"] == "3" && h["rope_theta"] == "100000.0")
+        #expect((o["bytes_by_type"] as! [String: Int])["Q4_1"]! > 50_000_000)
+    }
+
+    @Test func badModelsAndPromptsFailCleanly() throws {
+        let missing = try glassbox(["generate", "hi", "--model", "/no/such.gguf"])
+        #expect(missing.status != 0 && missing.err.contains("/no/such.gguf") && missing.err.contains("no such file"))
+        let junk = FileManager.default.temporaryDirectory.appendingPathComponent("junk-\(UUID().uuidString).gguf")
+        try Data(repeating: 7, count: 100).write(to: junk)
+        defer { try? FileManager.default.removeItem(at: junk) }
+        let bad = try glassbox(["info", "--model", junk.path])
+        #expect(bad.status != 0 && bad.err.contains("not a GGUF file"))
+        let noPrompt = try glassbox(["generate"])
+        #expect(noPrompt.status != 0 && noPrompt.err.contains("PROMPT"))
+    }
+}
