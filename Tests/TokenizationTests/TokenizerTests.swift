@@ -89,3 +89,34 @@ struct PreTokenizerTests {
         #expect(PreTokenizer.smollm.split("Total:  42") == ["Total", ":", "  ", "4", "2"])
     }
 }
+
+@Suite("Hugging Face tokenizer.json")
+struct TokenizerJSONTests {
+    @Test func aTokenizerJSONWithTheSameVocabularyEncodesLikeTheGGUF() throws {
+        let g = try smolLM2()
+        let gguf = try BPETokenizer(gguf: g)
+        // The layout `tokenizers` writes: model.vocab / model.merges, added_tokens, Digits + ByteLevel pre-tokenizer.
+        var vocab: [String: Int] = [:]
+        for (i, t) in gguf.tokens.enumerated() where !gguf.specialIDs.contains(Int32(i)) { vocab[t] = i }
+        let json: [String: Any] = [
+            "version": "1.0",
+            "added_tokens": gguf.specialIDs.map { ["id": Int($0), "content": gguf.tokens[Int($0)], "special": true] },
+            "pre_tokenizer": ["type": "Sequence", "pretokenizers": [
+                ["type": "Digits", "individual_digits": true],
+                ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true]]],
+            "model": ["type": "BPE", "vocab": vocab, "merges": g["tokenizer.ggml.merges"]!.strings!],
+        ]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tj-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try JSONSerialization.data(withJSONObject: json).write(to: dir.appendingPathComponent("tokenizer.json"))
+        try JSONSerialization.data(withJSONObject: ["bos_token": "<|im_start|>", "eos_token": "<|im_end|>"])
+            .write(to: dir.appendingPathComponent("tokenizer_config.json"))
+        let hf = try BPETokenizer(tokenizerJSON: dir.appendingPathComponent("tokenizer.json"))
+        #expect(hf.preTokenizer == .smollm && hf.bosID == 1 && hf.eosID == 2)
+        for c in try loadCases() {
+            #expect(hf.encode(c.text) == c.ids, "\(c.name)")
+        }
+        #expect(throws: TokenizerError.self) { _ = try BPETokenizer(tokenizerJSON: dir.appendingPathComponent("missing.json")) }
+    }
+}
