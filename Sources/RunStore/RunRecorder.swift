@@ -11,6 +11,8 @@ public final class RunRecorder: TrainingSink {
     private var lastFlush = Date()
     private var lastStep = 0
     public var flushInterval: TimeInterval = 2
+    /// Write transactions so far (each flush is one).
+    public private(set) var transactions = 0
 
     public init(database: RunDatabase) { db = database }
 
@@ -84,6 +86,7 @@ public final class RunRecorder: TrainingSink {
         pending.removeAll(keepingCapacity: true)
         lastFlush = Date()
         let step = lastStep, id = runID
+        transactions += 1
         do {
             try db.pool.write { d in
                 for r in rows { try d.cachedStatement(sql: r.sql).execute(arguments: r.arguments) }
