@@ -31,12 +31,13 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["ModelFormats"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "ModelFormats"], swiftSettings: simd),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"], swiftSettings: simd),
+        .target(name: "Interpretability", dependencies: ["TensorCore", "Models"], swiftSettings: simd),
         .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"]),
         .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "glassbox",
             dependencies: [
-                "TensorCore", "NeuralNet", "ModelFormats", "Tokenization", "Models", "Training", "RunStore",
+                "TensorCore", "NeuralNet", "ModelFormats", "Tokenization", "Models", "Interpretability", "Training", "RunStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "TensorCore", "Tokenization"]),
         .testTarget(name: "CLITests", dependencies: ["glassbox"]),
+        .testTarget(name: "InterpretabilityTests", dependencies: ["Interpretability", "Models", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenization", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "ModelFormats"], exclude: ["Fixtures"]),
     ],

@@ -78,40 +78,102 @@ public final class Llama {
     }
 
     /// Which positions get logits.
-    public enum LogitPositions { case all, last }
+    public enum LogitPositions: Equatable {
+        case all, last
+        /// Only the logit of one token at the last position of each sequence: (B, 1). Attributions need just
+        /// this, and it spares multiplying by (and back through) the whole output matrix.
+        case lastToken(Int32)
+    }
 
     /// Runs `ids` (appended after the cache's positions when a cache is given) and returns logits [n, V].
     ///
     /// Without a cache the whole sequence is one differentiable graph (gradients flow to `embeddings` when given).
+    /// `embeddings` may hold a batch of B sequences of T = ids.count positions, (B·T, D); then `.last` returns
+    /// the last position of each sequence. `hooks` read or replace activations at the hook points (see `Hooks`).
     public func forward(_ ids: [Int32], cache: KVCache? = nil, logits which: LogitPositions = .all,
-                        embeddings: Tensor? = nil, attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+                        embeddings: Tensor? = nil, hooks: Hooks? = nil,
+                        attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
         let c = config
         let T = ids.count
         let start = cache?.length ?? 0
-        let positions = Array(start..<(start + T))
-        var x = embeddings ?? tokenEmbedding.rows(ids)                           // (T, D)
+        var x = embeddings ?? tokenEmbedding.rows(ids)                           // (B·T, D)
+        let B = x.shape[0] / max(T, 1)
+        precondition(cache == nil || B == 1, "a KV cache holds one sequence")
+        let positions = Array(repeating: Array(start..<(start + T)), count: B).flatMap { $0 }
+        @inline(__always) func hook(_ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
+            guard let hooks else { return t }
+            return hooks.apply(name(), t)
+        }
+        x = hook("hook_embed", x)
         for (l, layer) in layers.enumerated() {
-            let n = x.rmsNorm(weight: layer.attnNorm, eps: c.normEps)
-            let q = layer.wq(n).rope(positions: positions, heads: c.heads, theta: c.ropeTheta, pairing: ropePairing)   // (T, nh·hs)
-            let k = layer.wk(n).rope(positions: positions, heads: c.kvHeads, theta: c.ropeTheta, pairing: ropePairing) // (T, nkv·hs)
-            let v = layer.wv(n)                                                   // (T, nkv·hs)
+            x = hook("blocks.\(l).hook_resid_pre", x)
+            let n = hook("blocks.\(l).ln1.hook_normalized", x.rmsNorm(weight: layer.attnNorm, eps: c.normEps))
+            let qRaw = hook("blocks.\(l).attn.hook_q", layer.wq(n))                          // (B·T, nh·hs)
+            let kRaw = hook("blocks.\(l).attn.hook_k", layer.wk(n))                          // (B·T, nkv·hs)
+            let v = hook("blocks.\(l).attn.hook_v", layer.wv(n))                             // (B·T, nkv·hs)
+            let q = qRaw.rope(positions: positions, heads: c.heads, theta: c.ropeTheta, pairing: ropePairing)
+            let k = kRaw.rope(positions: positions, heads: c.kvHeads, theta: c.ropeTheta, pairing: ropePairing)
             let a: AttentionOutput
             if let cache {
                 cache.append(layer: l, k: k, v: v)
                 a = Tensor.cachedAttention(q: q, keys: cache.keys[l], values: cache.values[l], length: start + T,
                                            heads: c.heads, kvHeads: c.kvHeads)
             } else {
-                a = Tensor.causalAttention(q: q.reshaped([1, T, -1]), k: k.reshaped([1, T, -1]), v: v.reshaped([1, T, -1]),
+                a = Tensor.causalAttention(q: q.reshaped([B, T, -1]), k: k.reshaped([B, T, -1]), v: v.reshaped([B, T, -1]),
                                            heads: c.heads, kvHeads: c.kvHeads)
             }
+            if let hooks, hooks.wants("blocks.\(l).attn.hook_attn_scores") {
+                _ = hooks.apply("blocks.\(l).attn.hook_attn_scores", attentionScores(q, k, B: B, Tq: T, start: start, cache: cache, layer: l))
+            }
+            if let hooks { _ = hooks.apply("blocks.\(l).attn.hook_pattern", a.probabilities) }
             attention?(l, a.probabilities)
-            let h = x + layer.wo(a.output.reshaped([T, -1]))                      // (T, D)
-            let m = h.rmsNorm(weight: layer.ffnNorm, eps: c.normEps)
-            x = h + layer.wDown(layer.wGate(m).silu() * layer.wUp(m))             // (T, D)
+            let z = hook("blocks.\(l).attn.hook_z", a.output.reshaped([B * T, -1]))        // (B·T, nh·hs)
+            let attnOut = hook("blocks.\(l).hook_attn_out", layer.wo(z))                    // (B·T, D)
+            let h = hook("blocks.\(l).hook_resid_mid", x + attnOut)
+            let m = hook("blocks.\(l).ln2.hook_normalized", h.rmsNorm(weight: layer.ffnNorm, eps: c.normEps))
+            let gate = hook("blocks.\(l).mlp.hook_pre", layer.wGate(m))                     // (B·T, F)
+            let up = hook("blocks.\(l).mlp.hook_pre_linear", layer.wUp(m))
+            let post = hook("blocks.\(l).mlp.hook_post", gate.silu() * up)
+            let mlpOut = hook("blocks.\(l).hook_mlp_out", layer.wDown(post))                // (B·T, D)
+            x = hook("blocks.\(l).hook_resid_post", h + mlpOut)
         }
         cache?.advance(T)
-        if which == .last && T > 1 { x = x.narrow(start: T - 1, length: 1) }
-        return output(x.rmsNorm(weight: outputNorm, eps: c.normEps))              // (n, V)
+        if which != .all && T > 1 {
+            x = B == 1 ? x.narrow(start: T - 1, length: 1) : x.reshaped([B, T, -1]).transposed(0, 1).contiguous()
+                .narrow(start: T - 1, length: 1).reshaped([B, -1])
+        }
+        let normed = hook("ln_final.hook_normalized", x.rmsNorm(weight: outputNorm, eps: c.normEps))
+        if case .lastToken(let id) = which {
+            return normed.linear(output.rows([id]), layout: .outIn)                  // (B, 1)
+        }
+        return hook("logits", output(normed))                                      // (n, V)
+    }
+
+    /// Raw attention scores (H, T, Tk) = q·k/√d with −inf above the diagonal, for the hook (computed on demand).
+    func attentionScores(_ q: Tensor, _ k: Tensor, B: Int, Tq: Int, start: Int, cache: KVCache?, layer: Int) -> Tensor {
+        let c = config, hs = c.headDim
+        let Tk = start + Tq
+        let keys = cache.map { $0.keys[layer].narrow(start: 0, length: Tk) } ?? k
+        let out = Tensor(uninitialized: [B * c.heads, Tq, Tk])
+        let qd = q.contiguous().data, kd = keys.contiguous().data
+        let scale = 1 / Float(hs).squareRoot()
+        for b in 0..<B {
+            for h in 0..<c.heads {
+                let kvh = h / (c.heads / c.kvHeads)
+                for i in 0..<Tq {
+                    for j in 0..<Tk {
+                        let o = ((b * c.heads + h) * Tq + i) * Tk + j
+                        if j > start + i { out.data[o] = -.infinity; continue }
+                        var s: Float = 0
+                        for d in 0..<hs {
+                            s += qd[(b * Tq + i) * c.heads * hs + h * hs + d] * kd[(b * Tk + j) * c.kvHeads * hs + kvh * hs + d]
+                        }
+                        out.data[o] = s * scale
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// Parameters per component (embedding, attention, MLP, norms, output) and in total.

@@ -1,0 +1,87 @@
+import Foundation
+import Models
+import TensorCore
+
+/// Token ids with probabilities, most likely first.
+public typealias TopTokens = [(id: Int32, probability: Float)]
+
+/// The top-k of softmax(logits), with the entropy (nats) and the probability and rank of one token.
+public struct Distribution: Sendable {
+    public let top: TopTokens
+    public let entropy: Float
+    public let chosenRank: Int?
+    public let chosenProbability: Float?
+
+    public init(logits: UnsafeBufferPointer<Float>, k: Int, chosen: Int32? = nil) {
+        let m = logits.max() ?? 0
+        var z = 0.0
+        for l in logits { z += Foundation.exp(Double(l - m)) }
+        var h = 0.0
+        for l in logits {
+            let p = Foundation.exp(Double(l - m)) / z
+            if p > 0 { h -= p * Foundation.log(p) }
+        }
+        entropy = Float(h)
+        // Partial selection of the top k (ties: lower id first).
+        var best: [(Int, Float)] = []
+        for (i, l) in logits.enumerated() {
+            if best.count < k || l > best[best.count - 1].1 {
+                let pos = best.firstIndex { l > $0.1 } ?? best.count
+                best.insert((i, l), at: pos)
+                if best.count > k { best.removeLast() }
+            }
+        }
+        top = best.map { (Int32($0.0), Float(Foundation.exp(Double($0.1 - m)) / z)) }
+        if let chosen, Int(chosen) < logits.count {
+            let lc = logits[Int(chosen)]
+            chosenRank = logits.enumerated().filter { $0.element > lc || ($0.element == lc && $0.offset < Int(chosen)) }.count
+            chosenProbability = Float(Foundation.exp(Double(lc - m)) / z)
+        } else {
+            chosenRank = nil; chosenProbability = nil
+        }
+    }
+}
+
+/// Logit lens (nostalgebraist 2020): the final norm and unembedding applied to the residual stream at every layer
+/// boundary. Entry 0 reads the embeddings, entry L the output of block L−1; the last entry is the model's own
+/// next-token distribution.
+public struct LogitLens: Sendable {
+    public struct Entry: Sendable {
+        public let layer: Int
+        public let distribution: Distribution
+    }
+    /// One entry per layer boundary at the analysed position.
+    public let entries: [Entry]
+    public let position: Int
+    /// The finally predicted token and its rank at every boundary.
+    public let finalToken: Int32
+    public var finalTokenRanks: [Int] { entries.map { $0.distribution.chosenRank ?? -1 } }
+
+    /// From a cache holding `blocks.{L}.hook_resid_post` for every layer and `hook_embed`.
+    public init(model: Llama, cache: [String: Tensor], position: Int, topK: Int) {
+        var residuals = [cache["hook_embed"]!]
+        for l in 0..<model.config.layers { residuals.append(cache["blocks.\(l).hook_resid_post"]!) }
+        let rows = residuals.map { $0.narrow(start: position, length: 1) }
+        let stacked = GradMode.withoutGradients { () -> Tensor in
+            let x = Tensor(uninitialized: [rows.count, model.config.dim])
+            for (i, r) in rows.enumerated() { (x.data + i * model.config.dim).update(from: r.contiguous().data, count: model.config.dim) }
+            return model.output(x.rmsNorm(weight: model.outputNorm, eps: model.config.normEps))   // (L+1, V)
+        }
+        let V = model.config.vocabSize
+        let last = UnsafeBufferPointer(start: stacked.data + (rows.count - 1) * V, count: V)
+        let final = Distribution(logits: last, k: 1).top[0].id
+        finalToken = final
+        entries = (0..<rows.count).map { i in
+            Entry(layer: i, distribution: Distribution(logits: UnsafeBufferPointer(start: stacked.data + i * V, count: V),
+                                                       k: topK, chosen: final))
+        }
+        self.position = position
+    }
+}
+
+/// Names of the hook points that an analysis needs.
+public enum HookNames {
+    public static func residuals(layers: Int) -> Set<String> {
+        Set(["hook_embed"] + (0..<layers).map { "blocks.\($0).hook_resid_post" })
+    }
+}

@@ -1,0 +1,57 @@
+import TensorCore
+
+/// Hook points of a forward pass (TransformerLens names): read an activation into a cache, or replace it.
+///
+/// The model's one forward calls `hooks?.apply(name, x)` at every hook point; with no hooks nothing is named
+/// or stored, so plain runs pay nothing. Names and shapes (T positions, D width, H heads, d head width, F MLP width):
+///
+/// | name | shape |
+/// |---|---|
+/// | `hook_embed` | (T, D) token embeddings |
+/// | `blocks.{L}.hook_resid_pre` | (T, D) residual stream entering block L |
+/// | `blocks.{L}.ln1.hook_normalized` | (T, D) RMSNorm/LayerNorm output before attention |
+/// | `blocks.{L}.attn.hook_q`, `hook_k`, `hook_v` | (T, H·d), (T, Hkv·d), (T, Hkv·d) projections, q and k before RoPE |
+/// | `blocks.{L}.attn.hook_attn_scores` | (H, T, T) scaled scores q·k/√d, −inf above the diagonal |
+/// | `blocks.{L}.attn.hook_pattern` | (H, T, T) attention probabilities [head, query, key] |
+/// | `blocks.{L}.attn.hook_z` | (T, H·d) attention output per head, before the output projection |
+/// | `blocks.{L}.hook_attn_out` | (T, D) attention block output |
+/// | `blocks.{L}.hook_resid_mid` | (T, D) residual stream after attention |
+/// | `blocks.{L}.ln2.hook_normalized` | (T, D) norm output before the MLP |
+/// | `blocks.{L}.mlp.hook_pre` | (T, F) gate pre-activation (Llama: W_gate·x; GPT-2: W_in·x) |
+/// | `blocks.{L}.mlp.hook_pre_linear` | (T, F) Llama only: W_up·x |
+/// | `blocks.{L}.mlp.hook_post` | (T, F) MLP hidden activation (Llama: silu(gate)·up) |
+/// | `blocks.{L}.hook_mlp_out` | (T, D) MLP block output |
+/// | `blocks.{L}.hook_resid_post` | (T, D) residual stream leaving block L |
+/// | `ln_final.hook_normalized` | (T, D) final norm output |
+/// | `logits` | (T, V) |
+///
+/// With a batch (integrated gradients), T counts the positions of all sequences (B·T rows).
+public final class Hooks {
+    /// Which activations to keep (by name); nil keeps none.
+    public var cacheFilter: ((String) -> Bool)?
+    /// The kept activations (detached copies of the values; no graph is kept alive).
+    public private(set) var cache: [String: Tensor] = [:]
+    /// Replacements by name: receive the activation, return the one the forward continues with (same shape).
+    public var replacements: [String: (Tensor) -> Tensor] = [:]
+
+    public init(cache filter: ((String) -> Bool)? = nil, replacements: [String: (Tensor) -> Tensor] = [:]) {
+        self.cacheFilter = filter
+        self.replacements = replacements
+    }
+
+    /// Whether anything wants this activation (so that expensive extras, like raw attention scores, are only
+    /// computed on demand).
+    public func wants(_ name: String) -> Bool { cacheFilter?(name) == true || replacements[name] != nil }
+
+    public func apply(_ name: String, _ x: Tensor) -> Tensor {
+        var y = x
+        if let r = replacements[name] {
+            y = r(x)
+            precondition(y.shape == x.shape, "hook \(name) replaced \(x.shape) with \(y.shape)")
+        }
+        if cacheFilter?(name) == true { cache[name] = y.detach() }
+        return y
+    }
+
+    public func clearCache() { cache = [:] }
+}
