@@ -8,11 +8,17 @@ public enum AttributionBaseline: Sendable, Equatable {
     case zero
     /// The embedding of one token at every position (a neutral token keeps every norm well defined on the path).
     case token(Int32)
+    /// The embedding of one token at every position but the first, which keeps its own embedding. Llama-style
+    /// models turn the first position into an attention sink with massive activations (residual norms ~7x the
+    /// others in SmolLM2); interpolating it makes f jump along the path, so no quadrature converges. The first
+    /// token then gets no attribution, by construction.
+    case tokenKeepingFirst(Int32)
 
     public var name: String {
         switch self {
         case .zero: "zero"
         case .token(let id): "token:\(id)"
+        case .tokenKeepingFirst(let id): "token:\(id)+first"
         }
     }
 }
@@ -108,6 +114,7 @@ public struct Attributor {
         switch baseline {
         case .zero: b = Tensor.zeros([T, D])
         case .token(let id): b = model.tokenEmbedding.rows([Int32](repeating: id, count: T))
+        case .tokenKeepingFirst(let id): b = model.tokenEmbedding.rows([ids[0]] + [Int32](repeating: id, count: max(T - 1, 0)))
         }
         let xv = x.scalars, bv = b.scalars
         // The input itself: f(X) and ∇f(X) for gradient × input.
