@@ -64,3 +64,32 @@ struct ModelCLITests {
         #expect(noPrompt.status != 0 && noPrompt.err.contains("PROMPT"))
     }
 }
+
+@Suite("glassbox inspect")
+struct InspectCLITests {
+    @Test func inspectJSONHasTheDocumentedFields() throws {
+        let r = try glassbox(["inspect", "The capital of France is", "--json", "--layers", "0,29", "--steps", "8"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let tokens = o["tokens"] as! [[String: Any]]
+        #expect(tokens.map { $0["id"] as! Int } == [504, 3575, 282, 4649, 314])
+        let positions = o["positions"] as! [[String: Any]]
+        #expect(positions.count == 5 && (positions[4]["top"] as! [[Double]]).count == 5)
+        let lens = o["logit_lens"] as! [[String: Any]]
+        #expect(lens.count == 31 && lens[30]["final_token_rank"] as? Int == 0)
+        let attention = o["attention"] as! [[String: Any]]
+        #expect(attention.map { $0["layer"] as! Int } == [0, 29])
+        let pattern = attention[0]["pattern"] as! [[[Double]]]
+        #expect(pattern.count == 9 && pattern[0].count == 5 && abs(pattern[3][4].reduce(0, +) - 1) < 1e-5)
+        let a = o["attributions"] as! [String: Any]
+        #expect((a["scores"] as! [Double]).count == 5 && (a["gradient_x_input"] as! [Double]).count == 5)
+        #expect(a["target_id"] as? Int == 7042 && a["baseline"] as? String == "zero" && a["completeness_gap"] is Double)
+    }
+
+    @Test func badInspectArguments() throws {
+        let r = try glassbox(["inspect", "hi", "--layers", "31"])
+        #expect(r.status != 0 && r.err.contains("--layers"))
+        let b = try glassbox(["inspect", "hi", "--baseline", "mean"])
+        #expect(b.status != 0 && b.err.contains("--baseline"))
+    }
+}
