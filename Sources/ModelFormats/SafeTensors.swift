@@ -110,6 +110,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         let t = try info(name)
         let raw = try rawBytes(name)
         let n = t.count
+        if n == 0 { return [] }
         switch t.dtype {
         case .f32:
             return [Float](unsafeUninitializedCapacity: n) { buf, c in

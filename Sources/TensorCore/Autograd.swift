@@ -54,8 +54,21 @@ extension Tensor {
     @inline(__always)
     func accumulateGrad(_ body: (UnsafeMutablePointer<Float>) -> Void) {
         guard requiresGrad else { return }
-        if grad == nil { grad = Tensor.zeros(shape) }
-        body(grad!.data)
+        let g = grad ?? Tensor.zeros(shape)
+        grad = g
+        body(g.data)
+    }
+
+    /// Gives the gradient buffer to `body` with `fresh` = true when it has just been created: then its contents are
+    /// unspecified and `body` must write every element (e.g. a GEMM with beta = 0), which spares zero-filling a
+    /// buffer only to add into it. With `fresh` = false, `body` must add (+=).
+    @inline(__always)
+    func writeOrAccumulateGrad(_ body: (UnsafeMutablePointer<Float>, _ fresh: Bool) -> Void) {
+        guard requiresGrad else { return }
+        if let g = grad { body(g.data, false); return }
+        let g = Tensor(uninitialized: shape)
+        grad = g
+        body(g.data, true)
     }
 
     /// Reverse-mode autodiff from this scalar: fills `.grad` of every tensor that requires it.

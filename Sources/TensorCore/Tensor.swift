@@ -43,7 +43,7 @@ public final class Tensor {
     public convenience init(_ values: [Float], shape: [Int], requiresGrad: Bool = false) {
         precondition(values.count == shape.reduce(1, *), "Tensor: \(values.count) values do not fill shape \(shape)")
         self.init(uninitialized: shape)
-        values.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: values.count) }
+        values.withUnsafeBufferPointer { if let base = $0.baseAddress { storage.pointer.update(from: base, count: values.count) } }
         self.requiresGrad = requiresGrad
     }
 

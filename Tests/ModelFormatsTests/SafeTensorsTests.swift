@@ -102,3 +102,14 @@ struct SafeTensorsTests {
         }
     }
 }
+
+@Suite("safetensors edge cases")
+struct SafeTensorsEdgeTests {
+    @Test func zeroElementTensorsRead() throws {
+        let data = SafeTensorsWriter.encode([SafeTensorsEntry(name: "empty", shape: [0, 4], floats: [])])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("e-\(UUID().uuidString).safetensors").path
+        try data.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try SafeTensorsFile(path: path).floats("empty") == [])
+    }
+}

@@ -78,10 +78,11 @@ extension Tensor {
             }
         }
         y.record([x]) { g in
-            x.accumulateGrad { dx in
+            x.writeOrAccumulateGrad { dx, fresh in
                 let gp = g.data
                 Parallel.forChunks(n, minChunk: 1 << 15) { lo, hi in
                     let m = hi - lo, xs = xp + lo, ys = yp + lo, gs = gp + lo, ds = dx + lo
+                    if fresh { ds.update(repeating: 0, count: m) }  // one pass, in cache, instead of a memset
                     switch f {
                     case .gelu: geluBackward(xs, gs, ds, m)
                     case .silu: siluBackward(xs, gs, ds, m)

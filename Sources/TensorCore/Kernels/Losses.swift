@@ -43,7 +43,7 @@ extension Tensor {
     public func crossEntropy(targets: TokenIDs) -> Tensor {
         let x = contiguous()
         let V = shape[rank - 1], rows = count / V
-        shapeCheck(targets.count == rows, "crossEntropy: \(rows) rows, \(targets.count) targets")
+        shapeCheck(targets.count == rows && rows > 0, "crossEntropy: \(rows) rows, \(targets.count) targets")
         for t in targets { shapeCheck(t < Int32(V), "crossEntropy: target \(t) outside vocabulary of \(V)") }
         let probs = Tensor(uninitialized: shape)
         var losses = [Float](repeating: 0, count: rows)

@@ -117,21 +117,22 @@ extension Tensor {
 /// dx += dy Wᵀ (inOut) or dy W (outIn); dW += xᵀ dy (inOut) or dyᵀ x (outIn); db += column sums of dy.
 func linearBackward(x: Tensor, w: Tensor, b: Tensor?, g: Tensor, rows: Int, inF: Int, outF: Int, layout: WeightLayout) {
     let gp = g.data, xp = x.data, wp = w.data
-    x.accumulateGrad { dx in
+    x.writeOrAccumulateGrad { dx, fresh in
         sgemm(transA: false, transB: layout == .inOut, M: rows, N: inF, K: outF, A: gp, lda: outF, B: wp,
-              ldb: layout == .inOut ? outF : inF, beta: 1, C: dx, ldc: inF)
+              ldb: layout == .inOut ? outF : inF, beta: fresh ? 0 : 1, C: dx, ldc: inF)
     }
-    w.accumulateGrad { dw in
+    w.writeOrAccumulateGrad { dw, fresh in
         switch layout {
         case .inOut:
             sgemm(transA: true, transB: false, M: inF, N: outF, K: rows, A: xp, lda: inF, B: gp, ldb: outF,
-                  beta: 1, C: dw, ldc: outF)
+                  beta: fresh ? 0 : 1, C: dw, ldc: outF)
         case .outIn:
             sgemm(transA: true, transB: false, M: outF, N: inF, K: rows, A: gp, lda: outF, B: xp, ldb: inF,
-                  beta: 1, C: dw, ldc: inF)
+                  beta: fresh ? 0 : 1, C: dw, ldc: inF)
         }
     }
-    b?.accumulateGrad { db in
+    b?.writeOrAccumulateGrad { db, fresh in
+        if fresh { db.update(repeating: 0, count: outF) }
         for r in 0..<rows { addInPlace(db, gp + r * outF, outF) }
     }
 }
