@@ -100,6 +100,7 @@ public final class Llama {
         let B = x.shape[0] / max(T, 1)
         precondition(cache == nil || B == 1, "a KV cache holds one sequence")
         let positions = Array(repeating: Array(start..<(start + T)), count: B).flatMap { $0 }
+        let rope = RoPETable(positions: positions, headSize: c.headDim, theta: c.ropeTheta)   // shared by all layers
         @inline(__always) func hook(_ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
             guard let hooks else { return t }
             return hooks.apply(name(), t)
@@ -111,8 +112,8 @@ public final class Llama {
             let qRaw = hook("blocks.\(l).attn.hook_q", layer.wq(n))                          // (B·T, nh·hs)
             let kRaw = hook("blocks.\(l).attn.hook_k", layer.wk(n))                          // (B·T, nkv·hs)
             let v = hook("blocks.\(l).attn.hook_v", layer.wv(n))                             // (B·T, nkv·hs)
-            let q = qRaw.rope(positions: positions, heads: c.heads, theta: c.ropeTheta, pairing: ropePairing)
-            let k = kRaw.rope(positions: positions, heads: c.kvHeads, theta: c.ropeTheta, pairing: ropePairing)
+            let q = qRaw.rope(rope, heads: c.heads, pairing: ropePairing)
+            let k = kRaw.rope(rope, heads: c.kvHeads, pairing: ropePairing)
             let a: AttentionOutput
             if let cache {
                 cache.append(layer: l, k: k, v: v)

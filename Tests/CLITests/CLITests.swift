@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// Runs the built `glassbox` binary (it sits beside the test bundle in .build/<configuration>/).
-func glassbox(_ args: [String], cwd: URL? = nil) throws -> (status: Int32, out: String, err: String) {
+/// Runs the built `glassbox` binary (it sits beside the test bundle in .build/<configuration>/), optionally with
+/// text on standard input.
+func glassbox(_ args: [String], stdin: String? = nil, cwd: URL? = nil) throws -> (status: Int32, out: String, err: String) {
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         .appendingPathComponent("glassbox")
     let p = Process()
@@ -12,10 +13,15 @@ func glassbox(_ args: [String], cwd: URL? = nil) throws -> (status: Int32, out: 
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
     p.environment = env
-    let out = Pipe(), err = Pipe()
+    let out = Pipe(), err = Pipe(), input = Pipe()
     p.standardOutput = out
     p.standardError = err
+    if stdin != nil { p.standardInput = input }
     try p.run()
+    if let stdin {
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+    }
     let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))

@@ -1,22 +1,6 @@
 import Foundation
 import Testing
 
-/// Runs glassbox with text on standard input.
-func glassbox(_ args: [String], stdin: String) throws -> (status: Int32, out: String, err: String) {
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
-    let p = Process()
-    p.executableURL = exe
-    p.arguments = args
-    let input = Pipe(), out = Pipe(), err = Pipe()
-    p.standardInput = input; p.standardOutput = out; p.standardError = err
-    try p.run()
-    input.fileHandleForWriting.write(Data(stdin.utf8))
-    try input.fileHandleForWriting.close()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-}
-
 @Suite("glassbox with the bundled model")
 struct ModelCLITests {
     @Test func generateJSON() throws {

@@ -6,6 +6,19 @@ import Foundation
 /// (GGUF files, whose q/k rows llama.cpp permutes); `.halves` pairs (i, i + hs/2) (Hugging Face rotate_half).
 public enum RoPEPairing: Sendable { case adjacent, halves }
 
+/// cos/sin tables for a list of positions: computed once per forward and shared by q and k of every layer.
+public struct RoPETable: Sendable {
+    public let positions: Int
+    public let headSize: Int
+    let cos: [Float], sin: [Float]
+
+    public init(positions: [Int], headSize: Int, theta: Float) {
+        (cos, sin) = ropeTables(positions, hs: headSize, theta: theta)
+        self.positions = positions.count
+        self.headSize = headSize
+    }
+}
+
 /// cos/sin tables [positions, hs/2], computed in Double and rounded once.
 func ropeTables(_ positions: [Int], hs: Int, theta: Float) -> (cos: [Float], sin: [Float]) {
     let half = hs / 2
@@ -43,11 +56,16 @@ func ropeApply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, T: I
 extension Tensor {
     /// RoPE over x [..., T, heads·hs] at `positions` (one per row of T).
     public func rope(positions: [Int], heads: Int, theta: Float, pairing: RoPEPairing) -> Tensor {
+        rope(RoPETable(positions: positions, headSize: shape[rank - 1] / heads, theta: theta), heads: heads, pairing: pairing)
+    }
+
+    /// RoPE with precomputed tables (one row per row of x).
+    public func rope(_ table: RoPETable, heads: Int, pairing: RoPEPairing) -> Tensor {
         let x = contiguous()
         let W = shape[rank - 1], hs = W / heads
         let T = count / W
-        shapeCheck(positions.count == T && hs % 2 == 0, "rope: \(positions.count) positions for shape \(shape)")
-        let (c, s) = ropeTables(positions, hs: hs, theta: theta)
+        shapeCheck(table.positions == T && table.headSize == hs && hs % 2 == 0, "rope: \(table.positions) positions for shape \(shape)")
+        let c = table.cos, s = table.sin
         let y = Tensor(uninitialized: shape)
         ropeApply(x.data, y.data, T: T, heads: heads, hs: hs, cos: c, sin: s, pairing: pairing, inverse: false, accumulate: false)
         y.record([x]) { g in
