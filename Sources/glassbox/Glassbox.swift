@@ -5,6 +5,6 @@ struct Glassbox: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glassbox",
         abstract: "Train, run and see inside transformer language models.",
-        subcommands: [Train.self, Runs.self, Generate.self, Chat.self, Tokenize.self, Info.self, Inspect.self, Bench.self]
+        subcommands: [Train.self, Runs.self, Generate.self, Chat.self, Tokenize.self, Info.self, Inspect.self, Patch.self, Bench.self]
     )
 }

@@ -77,3 +77,29 @@ struct InspectCLITests {
         #expect(b.status != 0 && b.err.contains("--baseline"))
     }
 }
+
+@Suite("glassbox patch")
+struct PatchCLITests {
+    @Test func patchJSONAndBadPrompts() throws {
+        let r = try glassbox(["patch", "--clean", "The Eiffel Tower is in", "--corrupted", "The Colosseum is in",
+                              "--answer", " Paris", "--wrong", " Rome", "--json"])
+        // Both prompts are 6 tokens.
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let residual = (o["residual"] as! [String: Any])["restored"] as! [[Double]]
+        #expect(residual.count == 30)
+        let heads = (o["heads"] as! [String: Any])["restored"] as! [[Double]]
+        #expect(heads.count == 30 && heads[0].count == 9)
+        let clean = o["clean_metric"] as! Double, corrupted = o["corrupted_metric"] as! Double
+        #expect(clean > corrupted)
+        // Positions 1-3 differ (" E iffel Tower" vs " Col osse um"). At layer 0, patching an unchanged position
+        // (0, 4, 5) changes nothing; patching a changed one restores part of the answer.
+        for p in [0, 4, 5] { #expect(abs(residual[0][p]) < 1e-3, "position \(p)") }
+        #expect(residual[0][1...3].allSatisfy { $0 > 0.05 })
+    }
+
+    @Test func unequalLengthsAreRefused() throws {
+        let r = try glassbox(["patch", "--clean", "a b c", "--corrupted", "a", "--answer", " x", "--wrong", " y"])
+        #expect(r.status != 0 && r.err.contains("must be equal"))
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Models
+import TensorCore
+
+/// Activation patching (causal tracing): run the corrupted prompt with one activation taken from the clean run,
+/// and measure how much of the clean behaviour comes back.
+///
+/// Metric m = logit(answer) − logit(wrong) at the last position; restored fraction = (m_patched − m_corrupted) /
+/// (m_clean − m_corrupted): 1 = fully restored, 0 = no effect. Patch runs are batched: one forward per layer
+/// covers every position (residual stream) or every head (attention output `hook_z`).
+public struct PatchingResult: Sendable {
+    public let cleanMetric: Float
+    public let corruptedMetric: Float
+    /// [layer][position]: patching `blocks.{L}.hook_resid_pre` at one position.
+    public let residual: [[Float]]
+    /// [layer][head]: patching one head's slice of `blocks.{L}.attn.hook_z` at every position.
+    public let heads: [[Float]]
+}
+
+public struct Patcher {
+    public let model: Llama
+
+    public init(model: Llama) { self.model = model }
+
+    /// The metric for each sequence of a batched run on `embeddings` (B·T, D) with optional replacements.
+    func metrics(_ ids: [Int32], embeddings: Tensor, answer: Int32, wrong: Int32, hooks: Hooks? = nil) -> [Float] {
+        GradMode.withoutGradients {
+            let logits = model.forward(ids, logits: .last, embeddings: embeddings, hooks: hooks)   // (B, V)
+            let V = model.config.vocabSize, B = logits.count / V
+            return (0..<B).map { logits.data[$0 * V + Int(answer)] - logits.data[$0 * V + Int(wrong)] }
+        }
+    }
+
+    /// A batch of B copies of x (T, D) as (B·T, D).
+    func repeated(_ x: Tensor, _ B: Int) -> Tensor {
+        let n = x.count
+        let out = Tensor(uninitialized: [B * x.shape[0], x.shape[1]])
+        let src = x.contiguous().data
+        for b in 0..<B { (out.data + b * n).update(from: src, count: n) }
+        return out
+    }
+
+    public func run(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32) -> PatchingResult {
+        precondition(clean.count == corrupted.count, "patching needs prompts of equal length")
+        let c = model.config, T = clean.count, D = c.dim, L = c.layers, H = c.heads, hs = c.headDim
+        // The clean run's activations at the patched hook points.
+        let cleanHooks = Hooks(cache: { $0.hasSuffix("hook_resid_pre") || $0.hasSuffix("attn.hook_z") })
+        let cleanEmb = model.tokenEmbedding.rows(clean), corruptEmb = model.tokenEmbedding.rows(corrupted)
+        let mClean = metrics(clean, embeddings: cleanEmb, answer: answer, wrong: wrong, hooks: cleanHooks)[0]
+        let mCorrupt = metrics(corrupted, embeddings: corruptEmb, answer: answer, wrong: wrong)[0]
+        let denom = mClean - mCorrupt
+        func restored(_ m: Float) -> Float { denom == 0 ? 0 : (m - mCorrupt) / denom }
+
+        var residual: [[Float]] = [], heads: [[Float]] = []
+        for l in 0..<L {
+            // Sequence p of the batch gets the clean residual at position p.
+            let cleanResid = cleanHooks.cache["blocks.\(l).hook_resid_pre"]!.contiguous()
+            let r = Hooks(replacements: ["blocks.\(l).hook_resid_pre": { x in
+                let y = Tensor(uninitialized: x.shape)
+                y.copyValues(from: x)
+                for p in 0..<T { (y.data + (p * T + p) * D).update(from: cleanResid.data + p * D, count: D) }
+                return y
+            }])
+            residual.append(metrics(corrupted, embeddings: repeated(corruptEmb, T), answer: answer, wrong: wrong, hooks: r).map(restored))
+            // Sequence h of the batch gets head h's clean output at every position.
+            let cleanZ = cleanHooks.cache["blocks.\(l).attn.hook_z"]!.contiguous()
+            let z = Hooks(replacements: ["blocks.\(l).attn.hook_z": { x in
+                let y = Tensor(uninitialized: x.shape)
+                y.copyValues(from: x)
+                for h in 0..<H {
+                    for t in 0..<T {
+                        (y.data + (h * T + t) * H * hs + h * hs).update(from: cleanZ.data + t * H * hs + h * hs, count: hs)
+                    }
+                }
+                return y
+            }])
+            heads.append(metrics(corrupted, embeddings: repeated(corruptEmb, H), answer: answer, wrong: wrong, hooks: z).map(restored))
+        }
+        return PatchingResult(cleanMetric: mClean, corruptedMetric: mCorrupt, residual: residual, heads: heads)
+    }
+}
