@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["ModelFormats"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "ModelFormats"], swiftSettings: simd),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"], swiftSettings: simd),
-        .target(name: "Interpretability", dependencies: ["TensorCore", "Models"], swiftSettings: simd),
+        .target(name: "Interpretability", dependencies: ["TensorCore", "NeuralNet", "Models"], swiftSettings: simd),
         .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"]),
         .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(

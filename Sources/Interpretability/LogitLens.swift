@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import NeuralNet
 import TensorCore
 
 /// Token ids with probabilities, most likely first.
@@ -22,16 +23,7 @@ public struct Distribution: Sendable {
             if p > 0 { h -= p * Foundation.log(p) }
         }
         entropy = Float(h)
-        // Partial selection of the top k (ties: lower id first).
-        var best: [(Int, Float)] = []
-        for (i, l) in logits.enumerated() {
-            if best.count < k || l > best[best.count - 1].1 {
-                let pos = best.firstIndex { l > $0.1 } ?? best.count
-                best.insert((i, l), at: pos)
-                if best.count > k { best.removeLast() }
-            }
-        }
-        top = best.map { (Int32($0.0), Float(Foundation.exp(Double($0.1 - m)) / z)) }
+        top = topKIndices(logits, k).map { (Int32($0), Float(Foundation.exp(Double(logits[$0] - m)) / z)) }
         if let chosen, Int(chosen) < logits.count {
             let lc = logits[Int(chosen)]
             chosenRank = logits.enumerated().filter { $0.element > lc || ($0.element == lc && $0.offset < Int(chosen)) }.count

@@ -72,7 +72,7 @@ public struct Generator {
             if options.alternatives > 0 {
                 let probs = softmax(logits)
                 probability = probs[Int(id)]
-                alternatives = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(options.alternatives).map { (Int32($0), probs[$0]) }
+                alternatives = topKIndices(probs, options.alternatives).map { (Int32($0), probs[$0]) }
             }
             if options.stopAtEOS, id == tokenizer.eosID { reason = "eos"; break }
             out.append(id)

@@ -24,6 +24,32 @@ public struct SamplingOptions: Codable, Equatable, Sendable {
     public static let greedy = SamplingOptions(temperature: 0, topK: 0, topP: 1, minP: 0)
 }
 
+/// Indices of the k largest values, largest first (ties: lower index first), without sorting everything:
+/// one pass keeping a sorted list of k, which for k ≪ n costs O(n) compares instead of O(n log n).
+public func topKIndices(_ values: UnsafeBufferPointer<Float>, _ k: Int) -> [Int] {
+    let k = min(k, values.count)
+    if k <= 0 { return [] }
+    if k > 256 {
+        return Array(values.indices.sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }.prefix(k))
+    }
+    var best: [Int] = []
+    best.reserveCapacity(k + 1)
+    for i in values.indices {
+        let v = values[i]
+        if best.count == k && v <= values[best[k - 1]] { continue }
+        // Insert after every entry >= v (earlier indices win ties).
+        var pos = best.count
+        while pos > 0 && values[best[pos - 1]] < v { pos -= 1 }
+        best.insert(i, at: pos)
+        if best.count > k { best.removeLast() }
+    }
+    return best
+}
+
+public func topKIndices(_ values: [Float], _ k: Int) -> [Int] {
+    values.withUnsafeBufferPointer { topKIndices($0, k) }
+}
+
 /// Picks tokens: repetition penalty, then greedy or top-k -> temperature softmax -> top-p -> min-p -> draw.
 public struct TokenSampler: Sendable {
     public let options: SamplingOptions
@@ -50,12 +76,7 @@ public struct TokenSampler: Sendable {
             for i in 1..<logits.count where logits[i] > logits[best] { best = i }
             return Int32(best)
         }
-        var candidates = Array(logits.indices)
-        if o.topK > 0 && o.topK < candidates.count {
-            candidates = Array(candidates.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }.prefix(o.topK))
-        } else {
-            candidates.sort { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
-        }
+        var candidates = topKIndices(logits, o.topK > 0 ? o.topK : logits.count)
         let m = logits[candidates[0]]
         var probs = candidates.map { Double(Foundation.exp((logits[$0] - m) / o.temperature)) }
         var total = probs.reduce(0, +)

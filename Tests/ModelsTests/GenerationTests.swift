@@ -151,3 +151,17 @@ struct ModelLoadingTests {
 
 import ModelFormats
 enum ModelFormatsGGUF { static func open(_ p: String) throws -> GGUFFile { try GGUFFile(path: p) } }
+
+@Suite("Top-k selection")
+struct TopKTests {
+    @Test func matchesAFullSortWithTiesToLowerIndices() {
+        var rng = RandomGenerator(seed: 9)
+        // Few distinct values, so ties are everywhere.
+        let v = (0..<2000).map { _ in Float(rng.nextInt(50)) }
+        let sorted = v.indices.sorted { v[$0] > v[$1] || (v[$0] == v[$1] && $0 < $1) }
+        for k in [1, 5, 40, 256, 300, 2000, 5000] {
+            #expect(topKIndices(v, k) == Array(sorted.prefix(k)), "k = \(k)")
+        }
+        #expect(topKIndices([Float](), 3).isEmpty && topKIndices([1, 2], 0).isEmpty)
+    }
+}
