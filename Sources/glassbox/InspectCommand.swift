@@ -15,10 +15,11 @@ struct Inspect: ParsableCommand {
     @Option(help: "Attribute this token id's logit.") var targetId: Int?
     @Option(help: "Alternatives per position and per logit-lens layer.") var topK: Int = 5
     @Option(help: "Layers whose attention patterns to include (comma-separated; default: first and last).") var layers: String?
-    @Option(help: "Integrated-gradients baseline: zero, token:ID, or token:ID+first (keeps the first position).")
-    var baseline: String = "zero"
-    @Option(help: "Integrated-gradients path points.") var steps: Int = 32
-    @Option(help: "Quadrature: riemann (right Riemann sum) or gauss (Gauss-Legendre).") var rule: String = "riemann"
+    @Option(help: "Integrated-gradients baseline: mean+sinks (mean token embedding, attention sinks kept), mean+first, zero, token:ID, token:ID+first.")
+    var baseline: String = "mean+sinks"
+    @Option(help: "Integrated-gradients gradient evaluations along the path.") var steps: Int = 64
+    @Option(help: "Quadrature: adaptive (refines where f changes), riemann (right Riemann sum) or gauss (Gauss-Legendre).")
+    var rule: String = "adaptive"
     @Flag(help: "Print the JSON document.") var json = false
 
     func run() throws {
@@ -51,9 +52,10 @@ struct Inspect: ParsableCommand {
         }
         let base = try parseBaseline(baseline)
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
-        guard rule == "riemann" || rule == "gauss" else { throw ValidationError("--rule: riemann or gauss") }
+        let rules: [String: IntegrationRule] = ["riemann": .rightRiemann, "gauss": .gaussLegendre, "adaptive": .adaptive]
+        guard let integration = rules[rule] else { throw ValidationError("--rule: riemann, gauss or adaptive") }
         let attribution = Attributor(model: model).attribute(ids, target: targetID, baseline: base, steps: steps,
-                                                             rule: rule == "gauss" ? .gaussLegendre : .rightRiemann)
+                                                             rule: integration)
         let tok = loaded.tokenizer
         func top(_ d: Distribution) -> [[Any]] { d.top.map { [Int($0.id), Double($0.probability)] } }
         let doc: [String: Any] = [
@@ -79,7 +81,7 @@ struct Inspect: ParsableCommand {
             },
             "attributions": [
                 "method": attribution.method, "baseline": attribution.baseline, "steps": attribution.steps,
-                "rule": rule == "gauss" ? "gauss_legendre" : "riemann_right", "target_id": Int(attribution.targetID),
+                "rule": integration.name, "target_id": Int(attribution.targetID),
                 "target_text": tok.tokenString(attribution.targetID), "scores": attribution.scores.map(Double.init),
                 "gradient_x_input": attribution.gradientXInput.map(Double.init),
                 "f_input": Double(attribution.fInput), "f_baseline": Double(attribution.fBaseline),
@@ -88,8 +90,8 @@ struct Inspect: ParsableCommand {
             ],
         ]
         if abs(attribution.relativeGap) > 0.05 {
-            Terminal.err(Terminal.yellow("warning: ") + String(format: "integrated gradients explain %.0f%% of f(x) - f(baseline) (completeness gap %.3g): the path integral is not resolved by %d points with baseline %@",
-                                                               100 * (1 + Double(attribution.relativeGap)), attribution.completenessGap, steps, attribution.baseline))
+            Terminal.err(Terminal.yellow("warning: ") + String(format: "integrated gradients explain %.0f%% of f(x) - f(baseline) (completeness gap %.3g): the path integral is not resolved by %d points with baseline %@; try --steps %d",
+                                                               100 * (1 + Double(attribution.relativeGap)), attribution.completenessGap, steps, attribution.baseline, steps * 4))
         }
         if json { print(Terminal.jsonLine(doc)); return }
         // A terminal summary.
@@ -108,13 +110,15 @@ struct Inspect: ParsableCommand {
 
     func parseBaseline(_ s: String) throws -> AttributionBaseline {
         if s == "zero" { return .zero }
+        if s == "mean+first" { return .meanKeepingFirst }
+        if s == "mean+sinks" { return .meanKeepingSinks }
         if s.hasPrefix("token:") {
             var rest = String(s.dropFirst(6))
             let keep = rest.hasSuffix("+first")
             if keep { rest = String(rest.dropLast(6)) }
-            guard let id = Int32(rest) else { throw ValidationError("--baseline: '\(s)' (zero, token:ID or token:ID+first)") }
+            guard let id = Int32(rest) else { throw ValidationError("--baseline: '\(s)' (mean+sinks, mean+first, zero, token:ID or token:ID+first)") }
             return keep ? .tokenKeepingFirst(id) : .token(id)
         }
-        throw ValidationError("--baseline: '\(s)' (zero, token:ID or token:ID+first)")
+        throw ValidationError("--baseline: '\(s)' (mean+sinks, mean+first, zero, token:ID or token:ID+first)")
     }
 }
