@@ -23,7 +23,9 @@ demo: build model
 	$(GLASSBOX) generate --chat --temperature 0 --max-tokens 120 "Explain in three sentences what a transformer language model does."
 
 # Tests run in release mode: the numeric code is what users run, and debug builds are ~30x slower.
-test: setup model
+test:
+	@scripts/setup.sh --test
+	@scripts/fetch-model.sh >/dev/null
 	$(SWIFT) test -c release -Xswiftc -enable-testing
 
 # Glassbox beside PyTorch on the same configuration (needs network access to PyPI for the reference venv).

@@ -34,10 +34,11 @@ let package = Package(
         .target(name: "Interpretability", dependencies: ["TensorCore", "NeuralNet", "Models"], swiftSettings: simd),
         .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"]),
         .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Reports"),
         .executableTarget(
             name: "glassbox",
             dependencies: [
-                "TensorCore", "NeuralNet", "ModelFormats", "Tokenization", "Models", "Interpretability", "Training", "RunStore",
+                "TensorCore", "NeuralNet", "ModelFormats", "Tokenization", "Models", "Interpretability", "Training", "RunStore", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,7 +47,8 @@ let package = Package(
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "TensorCore", "Tokenization"]),
         .testTarget(name: "CLITests", dependencies: ["glassbox"]),
-        .testTarget(name: "InterpretabilityTests", dependencies: ["Interpretability", "Models", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "InterpretabilityTests", dependencies: ["Interpretability", "Models", "NeuralNet", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenization", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "ModelFormats"], exclude: ["Fixtures"]),
     ],

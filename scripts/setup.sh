@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Glassbox needs on a fresh Debian machine with Swift: OpenBLAS and SQLite headers, pkg-config.
+# With --test, also Chromium (headless, for the HTML report tests).
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
@@ -7,6 +8,9 @@ need=()
 pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+if [ "${1:-}" = "--test" ]; then
+  command -v chromium >/dev/null || need+=(chromium)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"

@@ -109,32 +109,34 @@ public struct Attribution: Sendable {
     public var relativeGap: Float { completenessGap / max(abs(fInput - fBaseline), 1e-6) }
 }
 
-/// Gradient-based attributions on a Llama model (the forward is the model's own, run on embeddings).
+/// Gradient-based attributions (the forward is the model's own, run on token embeddings).
 public struct Attributor {
-    public let model: Llama
+    public let model: any InspectableModel
     /// Rows (positions × path points) per batched forward/backward.
     public var maxRows = 2048
 
-    public init(model: Llama) { self.model = model }
+    public init(model: any InspectableModel) { self.model = model }
 
     /// f(E) and ∇f(E) for a batch of embedding sets: E is (B·T, D); returns f per set and the gradient (B·T, D),
     /// each set's gradient scaled by its weight.
     func valueAndGradient(_ ids: [Int32], _ e: Tensor, target: Int32, weights: [Float]) -> ([Float], Tensor) {
         let input = e.detach()
         input.requiresGrad = true
-        let f = model.forward(ids, logits: .lastToken(target), embeddings: input)        // (B, 1)
-        let w = Tensor(weights, shape: [weights.count, 1])
-        (f * w).sum().backward()
-        return (f.scalars, input.grad ?? Tensor.zeros(input.shape))
+        return model.withFrozenWeights {
+            let f = model.run(ids, logits: .lastToken(target), embeddings: input)        // (B, 1)
+            let w = Tensor(weights, shape: [weights.count, 1])
+            (f * w).sum().backward()
+            return (f.scalars, input.grad ?? Tensor.zeros(input.shape))
+        }
     }
 
     /// Positions whose residual stream halfway through the model is over 4x the median norm (attention sinks).
     public func sinkPositions(_ ids: [Int32]) -> [Int] {
-        let name = "blocks.\(model.config.layers / 2).hook_resid_post"
+        let name = "blocks.\(model.shape.layers / 2).hook_resid_post"
         let hooks = Hooks(cache: { $0 == name })
-        _ = GradMode.withoutGradients { model.forward(ids, logits: .last, hooks: hooks) }
+        _ = GradMode.withoutGradients { model.run(ids, logits: .last, hooks: hooks) }
         guard let r = hooks.cache[name]?.contiguous() else { return [0] }
-        let D = model.config.dim, T = ids.count
+        let D = model.shape.dim, T = ids.count
         let norms = (0..<T).map { t in (0..<D).reduce(Float(0)) { $0 + r.data[t * D + $1] * r.data[t * D + $1] }.squareRoot() }
         let median = norms.sorted()[T / 2]
         return (0..<T).filter { norms[$0] > 4 * median }
@@ -142,12 +144,12 @@ public struct Attributor {
 
     /// The mean of all rows of the token embedding.
     func meanEmbedding() -> [Float] {
-        let V = model.config.vocabSize, D = model.config.dim
+        let V = model.shape.vocab, D = model.shape.dim
         var sum = [Double](repeating: 0, count: D)
         var start = 0
         while start < V {
             let n = min(4096, V - start)
-            let rows = model.tokenEmbedding.rows((start..<(start + n)).map { Int32($0) }).data
+            let rows = model.tokenEmbeddings((start..<(start + n)).map { Int32($0) }).data
             for r in 0..<n { for d in 0..<D { sum[d] += Double(rows[r * D + d]) } }
             start += n
         }
@@ -167,7 +169,7 @@ public struct Attributor {
                 let a = Float(a)
                 for i in 0..<n { e.data[j * n + i] = b[i] + a * (x[i] - b[i]) }
             }
-            out += GradMode.withoutGradients { model.forward(ids, logits: .lastToken(target), embeddings: e).scalars }
+            out += GradMode.withoutGradients { model.run(ids, logits: .lastToken(target), embeddings: e).scalars }
             k0 += batch.count
         }
         return out
@@ -302,16 +304,16 @@ public struct Attributor {
     /// the completeness gap small on typical prompts; `.zero`, 32, `.rightRiemann` is the reference definition.
     public func attribute(_ ids: [Int32], target: Int32, baseline: AttributionBaseline = .meanKeepingSinks, steps: Int = 64,
                           rule: IntegrationRule = .adaptive) -> Attribution {
-        let T = ids.count, D = model.config.dim
-        let x = model.tokenEmbedding.rows(ids)                                         // (T, D)
+        let T = ids.count, D = model.shape.dim
+        let x = model.tokenEmbeddings(ids)                                         // (T, D)
         let b: Tensor
         var kept: [Int] = []
         switch baseline {
         case .zero: b = Tensor.zeros([T, D])
-        case .token(let id): b = model.tokenEmbedding.rows([Int32](repeating: id, count: T))
+        case .token(let id): b = model.tokenEmbeddings([Int32](repeating: id, count: T))
         case .tokenKeepingFirst(let id):
             kept = [0]
-            b = model.tokenEmbedding.rows([ids[0]] + [Int32](repeating: id, count: max(T - 1, 0)))
+            b = model.tokenEmbeddings([ids[0]] + [Int32](repeating: id, count: max(T - 1, 0)))
         case .meanKeepingFirst, .meanKeepingSinks:
             let mean = meanEmbedding()
             kept = baseline == .meanKeepingFirst ? [0] : sinkPositions(ids)
@@ -324,7 +326,7 @@ public struct Attributor {
         let xv = x.scalars, bv = b.scalars
         // The input itself: f(X) and ∇f(X) for gradient × input.
         let (fx, gx) = valueAndGradient(ids, x, target: target, weights: [1])
-        let fb = GradMode.withoutGradients { model.forward(ids, logits: .lastToken(target), embeddings: b).item }
+        let fb = GradMode.withoutGradients { model.run(ids, logits: .lastToken(target), embeddings: b).item }
         let gxv = gx.scalars
         var gradXInput = [Float](repeating: 0, count: T), norms = [Float](repeating: 0, count: T)
         for t in 0..<T {

@@ -50,16 +50,16 @@ public struct LogitLens: Sendable {
     public var finalTokenRanks: [Int] { entries.map { $0.distribution.chosenRank ?? -1 } }
 
     /// From a cache holding `blocks.{L}.hook_resid_post` for every layer and `hook_embed`.
-    public init(model: Llama, cache: [String: Tensor], position: Int, topK: Int) {
+    public init(model: any InspectableModel, cache: [String: Tensor], position: Int, topK: Int) {
         var residuals = [cache["hook_embed"]!]
-        for l in 0..<model.config.layers { residuals.append(cache["blocks.\(l).hook_resid_post"]!) }
+        for l in 0..<model.shape.layers { residuals.append(cache["blocks.\(l).hook_resid_post"]!) }
         let rows = residuals.map { $0.narrow(start: position, length: 1) }
         let stacked = GradMode.withoutGradients { () -> Tensor in
-            let x = Tensor(uninitialized: [rows.count, model.config.dim])
-            for (i, r) in rows.enumerated() { (x.data + i * model.config.dim).update(from: r.contiguous().data, count: model.config.dim) }
-            return model.output(x.rmsNorm(weight: model.outputNorm, eps: model.config.normEps))   // (L+1, V)
+            let x = Tensor(uninitialized: [rows.count, model.shape.dim])
+            for (i, r) in rows.enumerated() { (x.data + i * model.shape.dim).update(from: r.contiguous().data, count: model.shape.dim) }
+            return model.unembed(x)   // (L+1, V)
         }
-        let V = model.config.vocabSize
+        let V = model.shape.vocab
         let last = UnsafeBufferPointer(start: stacked.data + (rows.count - 1) * V, count: V)
         let final = Distribution(logits: last, k: 1).top[0].id
         finalToken = final
@@ -75,5 +75,53 @@ public struct LogitLens: Sendable {
 public enum HookNames {
     public static func residuals(layers: Int) -> Set<String> {
         Set(["hook_embed"] + (0..<layers).map { "blocks.\($0).hook_resid_post" })
+    }
+}
+
+/// The logit lens at every position (for the layers × positions grid): per layer boundary and position, the top
+/// token and its probability, and the rank there of the token the model finally predicts at that position.
+public struct LogitLensGrid: Sendable {
+    /// [boundary][position]
+    public let top: [[Int32]]
+    public let probability: [[Float]]
+    public let finalRank: [[Int]]
+
+    /// From a cache holding `HookNames.residuals(layers:)` (one sequence). Positions go through the unembedding
+    /// in chunks, so memory stays at chunk × vocabulary floats.
+    public init(model: any InspectableModel, cache: [String: Tensor], chunk: Int = 128) {
+        var residuals = [cache["hook_embed"]!.contiguous()]
+        for l in 0..<model.shape.layers { residuals.append(cache["blocks.\(l).hook_resid_post"]!.contiguous()) }
+        let D = model.shape.dim, V = model.shape.vocab, T = residuals[0].count / D
+        func unembed(_ r: Tensor, _ start: Int, _ n: Int) -> Tensor {
+            GradMode.withoutGradients { model.unembed(r.narrow(start: start, length: n)) }
+        }
+        var top = [[Int32]](repeating: [], count: residuals.count)
+        var prob = [[Float]](repeating: [], count: residuals.count)
+        var rank = [[Int]](repeating: [], count: residuals.count)
+        var start = 0
+        while start < T {
+            let n = min(chunk, T - start)
+            let finalLogits = unembed(residuals[residuals.count - 1], start, n)
+            let finals: [Int] = (0..<n).map { t in
+                let row = UnsafeBufferPointer(start: finalLogits.data + t * V, count: V)
+                return topKIndices(row, 1)[0]
+            }
+            for (i, r) in residuals.enumerated() {
+                let logits = i == residuals.count - 1 ? finalLogits : unembed(r, start, n)
+                for t in 0..<n {
+                    let row = UnsafeBufferPointer(start: logits.data + t * V, count: V)
+                    let best = topKIndices(row, 1)[0]
+                    let m = row[best]
+                    var z = 0.0
+                    for v in row { z += Foundation.exp(Double(v - m)) }
+                    let lf = row[finals[t]]
+                    var above = 0
+                    for (j, v) in row.enumerated() where v > lf || (v == lf && j < finals[t]) { above += 1 }
+                    top[i].append(Int32(best)); prob[i].append(Float(1 / z)); rank[i].append(above)
+                }
+            }
+            start += n
+        }
+        self.top = top; probability = prob; finalRank = rank
     }
 }

@@ -18,15 +18,15 @@ public struct PatchingResult: Sendable {
 }
 
 public struct Patcher {
-    public let model: Llama
+    public let model: any InspectableModel
 
-    public init(model: Llama) { self.model = model }
+    public init(model: any InspectableModel) { self.model = model }
 
     /// The metric for each sequence of a batched run on `embeddings` (B·T, D) with optional replacements.
     func metrics(_ ids: [Int32], embeddings: Tensor, answer: Int32, wrong: Int32, hooks: Hooks? = nil) -> [Float] {
         GradMode.withoutGradients {
-            let logits = model.forward(ids, logits: .last, embeddings: embeddings, hooks: hooks)   // (B, V)
-            let V = model.config.vocabSize, B = logits.count / V
+            let logits = model.run(ids, logits: .last, embeddings: embeddings, hooks: hooks)   // (B, V)
+            let V = model.shape.vocab, B = logits.count / V
             return (0..<B).map { logits.data[$0 * V + Int(answer)] - logits.data[$0 * V + Int(wrong)] }
         }
     }
@@ -42,10 +42,10 @@ public struct Patcher {
 
     public func run(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32) -> PatchingResult {
         precondition(clean.count == corrupted.count, "patching needs prompts of equal length")
-        let c = model.config, T = clean.count, D = c.dim, L = c.layers, H = c.heads, hs = c.headDim
+        let c = model.shape, T = clean.count, D = c.dim, L = c.layers, H = c.heads, hs = c.headDim
         // The clean run's activations at the patched hook points.
         let cleanHooks = Hooks(cache: { $0.hasSuffix("hook_resid_pre") || $0.hasSuffix("attn.hook_z") })
-        let cleanEmb = model.tokenEmbedding.rows(clean), corruptEmb = model.tokenEmbedding.rows(corrupted)
+        let cleanEmb = model.tokenEmbeddings(clean), corruptEmb = model.tokenEmbeddings(corrupted)
         let mClean = metrics(clean, embeddings: cleanEmb, answer: answer, wrong: wrong, hooks: cleanHooks)[0]
         let mCorrupt = metrics(corrupted, embeddings: corruptEmb, answer: answer, wrong: wrong)[0]
         let denom = mClean - mCorrupt

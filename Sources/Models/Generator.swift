@@ -26,6 +26,10 @@ public struct GeneratedToken: Sendable {
     /// The chosen token's probability and the top alternatives (id, probability), when requested.
     public let probability: Float?
     public let alternatives: [(id: Int32, probability: Float)]
+    /// The entropy (nats) of the model's next-token distribution and the chosen token's rank in it (0 = the
+    /// most likely), when alternatives are requested.
+    public var entropy: Float? = nil
+    public var rank: Int? = nil
 }
 
 /// The result of a generation.
@@ -69,10 +73,14 @@ public struct Generator {
             let id = sampler.next(logits, history: history)
             var probability: Float?
             var alternatives: [(Int32, Float)] = []
+            var entropy: Float?, rank: Int?
             if options.alternatives > 0 {
                 let probs = softmax(logits)
-                probability = probs[Int(id)]
+                let p = probs[Int(id)]
+                probability = p
                 alternatives = topKIndices(probs, options.alternatives).map { (Int32($0), probs[$0]) }
+                entropy = probs.reduce(0) { $1 > 0 ? $0 - $1 * Foundation.log($1) : $0 }
+                rank = probs.reduce(0) { $1 > p ? $0 + 1 : $0 }
             }
             if options.stopAtEOS, id == tokenizer.eosID { reason = "eos"; break }
             out.append(id)
@@ -85,11 +93,13 @@ public struct Generator {
                 let before = text.count - piece.count
                 piece = keep > before ? String(text.dropFirst(before).prefix(keep - before)) : ""
                 text = String(text[..<r.lowerBound])
-                _ = onToken(GeneratedToken(id: id, text: piece, probability: probability, alternatives: alternatives))
+                _ = onToken(GeneratedToken(id: id, text: piece, probability: probability, alternatives: alternatives,
+                                           entropy: entropy, rank: rank))
                 reason = "stop_string"
                 break
             }
-            if !onToken(GeneratedToken(id: id, text: piece, probability: probability, alternatives: alternatives)) {
+            if !onToken(GeneratedToken(id: id, text: piece, probability: probability, alternatives: alternatives,
+                                       entropy: entropy, rank: rank)) {
                 reason = "cancelled"; break
             }
             if step + 1 < options.maxTokens && (model.slidesContext || session.length < model.contextLength) {

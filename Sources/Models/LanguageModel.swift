@@ -69,3 +69,6 @@ final class GPTSession: DecodingSession {
         }
     }
 }
+
+/// Hook points live in NeuralNet (GPT-2's forward uses them too); re-exported here for Llama users.
+public typealias Hooks = NeuralNet.Hooks

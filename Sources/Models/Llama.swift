@@ -1,5 +1,6 @@
 import Foundation
 import ModelFormats
+import NeuralNet
 import TensorCore
 
 /// Llama hyper-parameters (from GGUF metadata or a Hugging Face config.json).
@@ -77,13 +78,7 @@ public final class Llama {
         KVCache(layers: config.layers, capacity: capacity ?? config.contextLength, width: config.kvHeads * config.headDim)
     }
 
-    /// Which positions get logits.
-    public enum LogitPositions: Equatable {
-        case all, last
-        /// Only the logit of one token at the last position of each sequence: (B, 1). Attributions need just
-        /// this, and it spares multiplying by (and back through) the whole output matrix.
-        case lastToken(Int32)
-    }
+    public typealias LogitPositions = NeuralNet.LogitPositions
 
     /// Runs `ids` (appended after the cache's positions when a cache is given) and returns logits [n, V].
     ///
@@ -156,22 +151,19 @@ public final class Llama {
         let Tk = start + Tq
         let keys = cache.map { $0.keys[layer].narrow(start: 0, length: Tk) } ?? k
         let out = Tensor(uninitialized: [B * c.heads, Tq, Tk])
-        let qd = q.contiguous().data, kd = keys.contiguous().data
+        let qc = q.contiguous(), kc = keys.contiguous()
         let scale = 1 / Float(hs).squareRoot()
-        for b in 0..<B {
-            for h in 0..<c.heads {
-                let kvh = h / (c.heads / c.kvHeads)
-                for i in 0..<Tq {
-                    for j in 0..<Tk {
-                        let o = ((b * c.heads + h) * Tq + i) * Tk + j
-                        if j > start + i { out.data[o] = -.infinity; continue }
-                        var s: Float = 0
-                        for d in 0..<hs {
-                            s += qd[(b * Tq + i) * c.heads * hs + h * hs + d] * kd[(b * Tk + j) * c.kvHeads * hs + kvh * hs + d]
-                        }
-                        out.data[o] = s * scale
-                    }
-                }
+        let group = c.heads / c.kvHeads
+        Parallel.forEach(B * c.heads) { bh in
+            let b = bh / c.heads, h = bh % c.heads, kvh = h / group
+            // (Tq, hs) · (Tk, hs)ᵀ with the heads' strided rows, one small sgemm per head.
+            let o = out.data + bh * Tq * Tk
+            sgemm(transA: false, transB: true, M: Tq, N: Tk, K: hs, alpha: scale,
+                  A: qc.data + b * Tq * c.heads * hs + h * hs, lda: c.heads * hs,
+                  B: kc.data + b * Tk * c.kvHeads * hs + kvh * hs, ldb: c.kvHeads * hs,
+                  beta: 0, C: o, ldc: Tk, parallel: false)
+            for i in 0..<Tq where start + i + 1 < Tk {
+                for j in (start + i + 1)..<Tk { o[i * Tk + j] = -.infinity }
             }
         }
         return out

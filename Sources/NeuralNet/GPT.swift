@@ -74,12 +74,15 @@ public final class CausalSelfAttention: Module {
         cProj = Linear(width, width, layout: .inOut, std: projStd, rng: &rng)
     }
 
-    /// x (B, T, C) -> (B, T, C); `probabilities` receives the attention pattern (B, nh, T, T).
-    public func callAsFunction(_ x: Tensor, probabilities: ((Tensor) -> Void)? = nil) -> Tensor {
+    /// x (B, T, C) -> (B, T, C); `probabilities` receives the attention pattern (B, nh, T, T). With hooks,
+    /// `blocks.{layer}.attn.hook_pattern` and `hook_z` are read (and `hook_z` may be replaced).
+    public func callAsFunction(_ x: Tensor, probabilities: ((Tensor) -> Void)? = nil, hooks: Hooks? = nil, layer: Int = 0) -> Tensor {
         let qkv = cAttn(x)                                                        // (B, T, (nh + 2 nkv) hs)
         let a = Tensor.causalSelfAttention(qkv: qkv, heads: heads, kvHeads: kvHeads) // (B, T, nh hs)
         probabilities?(a.probabilities)
-        return cProj(a.output)
+        guard let hooks else { return cProj(a.output) }
+        _ = hooks.apply("blocks.\(layer).attn.hook_pattern", a.probabilities)
+        return cProj(hooks.applyRows("blocks.\(layer).attn.hook_z", a.output))
     }
 
     public func namedParameters() -> [(String, Tensor)] {
@@ -121,9 +124,22 @@ public final class GPTBlock: Module {
     }
 
     func callAsFunction(_ x: Tensor, dropout: Float, rng: inout RandomGenerator,
-                        probabilities: ((Tensor) -> Void)?) -> Tensor {
-        let x = x + attn(ln1(x), probabilities: probabilities).dropout(dropout, rng: &rng)
-        return x + mlp(ln2(x)).dropout(dropout, rng: &rng)
+                        probabilities: ((Tensor) -> Void)?, hooks: Hooks? = nil, layer l: Int = 0) -> Tensor {
+        guard let hooks else {
+            let x = x + attn(ln1(x), probabilities: probabilities).dropout(dropout, rng: &rng)
+            return x + mlp(ln2(x)).dropout(dropout, rng: &rng)
+        }
+        // The same computation with every hook point named (TransformerLens names; activations as (B·T, width)).
+        let x = hooks.applyRows("blocks.\(l).hook_resid_pre", x)
+        let n = hooks.applyRows("blocks.\(l).ln1.hook_normalized", ln1(x))
+        let attnOut = hooks.applyRows("blocks.\(l).hook_attn_out",
+                                      attn(n, probabilities: probabilities, hooks: hooks, layer: l).dropout(dropout, rng: &rng))
+        let h = hooks.applyRows("blocks.\(l).hook_resid_mid", x + attnOut)
+        let m = hooks.applyRows("blocks.\(l).ln2.hook_normalized", ln2(h))
+        let pre = hooks.applyRows("blocks.\(l).mlp.hook_pre", mlp.cFc(m))
+        let post = hooks.applyRows("blocks.\(l).mlp.hook_post", pre.gelu())
+        let mlpOut = hooks.applyRows("blocks.\(l).hook_mlp_out", mlp.cProj(post).dropout(dropout, rng: &rng))
+        return hooks.applyRows("blocks.\(l).hook_resid_post", h + mlpOut)
     }
 
     public func namedParameters() -> [(String, Tensor)] {
@@ -161,17 +177,42 @@ public final class GPT: Module {
         run(ids, B, T, dropout: config.dropout, rng: &dropoutRNG, attention: nil)
     }
 
+    /// The inspection forward: token embeddings may be given instead of ids (B·T rows of width C, e.g. points
+    /// on an integrated-gradients path; the positional embeddings are added as usual), `hooks` read or replace
+    /// activations, and `logits` picks the positions that get logits: (B·T, V), (B, V), or (B, 1).
+    public func forward(_ ids: TokenIDs, batch B: Int, time T: Int, embeddings: Tensor?, hooks: Hooks?,
+                        logits which: LogitPositions = .all, attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+        var unused = RandomGenerator(seed: 0)
+        return run(ids, B, T, dropout: 0, rng: &unused, attention: attention, embeddings: embeddings, hooks: hooks, logits: which)
+            .reshaped(which == .all ? [B * T, -1] : [B, -1])
+    }
+
     private func run(_ ids: TokenIDs, _ B: Int, _ T: Int, dropout p: Float, rng: inout RandomGenerator,
-                     attention: ((Int, Tensor) -> Void)?) -> Tensor {
-        precondition(ids.count == B * T && T <= config.blockSize, "GPT.forward: \(ids.count) ids for (\(B), \(T))")
+                     attention: ((Int, Tensor) -> Void)?, embeddings: Tensor? = nil, hooks: Hooks? = nil,
+                     logits which: LogitPositions = .all) -> Tensor {
+        precondition((embeddings != nil || ids.count == B * T) && T <= config.blockSize, "GPT.forward: \(ids.count) ids for (\(B), \(T))")
+        let C = config.nEmbd
         let positions = TokenIDs(0..<Int32(T))
-        var x = wte(ids, shape: [B, T]) + wpe(positions)                  // (B, T, C) + (T, C)
-        x = x.dropout(p, rng: &rng)
+        var x = embeddings?.reshaped([B, T, C]) ?? wte(ids, shape: [B, T])          // (B, T, C)
+        var pos = wpe(positions)                                                     // (T, C)
+        if let hooks {
+            x = hooks.applyRows("hook_embed", x)
+            pos = hooks.apply("hook_pos_embed", pos)
+        }
+        x = (x + pos).dropout(p, rng: &rng)
         for (i, block) in h.enumerated() {
-            x = block(x, dropout: p, rng: &rng, probabilities: attention.map { f in { f(i, $0) } })
+            x = block(x, dropout: p, rng: &rng, probabilities: attention.map { f in { f(i, $0) } }, hooks: hooks, layer: i)
+        }
+        if which != .all && T > 1 {
+            x = x.transposed(0, 1).contiguous().narrow(start: T - 1, length: 1).reshaped([B, 1, C])
         }
         x = lnF(x)
-        return x.linear(wte.weight, layout: .outIn)                       // (B, T, C) -> (B, T, V)
+        if let hooks { x = hooks.applyRows("ln_final.hook_normalized", x) }
+        if case .lastToken(let id) = which {
+            return x.reshaped([B, C]).linear(wte.weight.narrow(start: Int(id), length: 1), layout: .outIn)   // (B, 1)
+        }
+        let logits = x.linear(wte.weight, layout: .outIn)                            // (B, T, C) -> (B, T, V)
+        return hooks?.applyRows("logits", logits) ?? logits
     }
 
     /// Mean next-token cross-entropy of logits (B, T, V) against targets (B*T ids).

@@ -1,6 +1,8 @@
 import Tokenization
 import ArgumentParser
 import Foundation
+import Interpretability
+import Models
 import NeuralNet
 import TensorCore
 import Training
@@ -8,7 +10,7 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (release builds; compare with the reference scripts in bench/).",
-        subcommands: [BenchTrain.self, BenchInfer.self]
+        subcommands: [BenchTrain.self, BenchInfer.self, BenchInspect.self]
     )
 }
 
@@ -151,5 +153,77 @@ struct BenchInfer: ParsableCommand {
             print(String(format: "prefill 128: %.0f tok/s, prefill 512: %.0f tok/s, decode: %.1f tok/s (%d threads, medians of %d)",
                          p128, p512, decode, Parallel.threads, repeats))
         }
+    }
+}
+
+struct BenchInspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "The cost of looking inside: a forward caching every hook point, and integrated gradients, against a plain forward (medians).",
+        discussion: "Also the memory of caching every hook point: the resident-size growth against the cached tensors' bytes."
+    )
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "Prompt tokens for the forward and attribution measurements.") var tokens: Int = 256
+    @Option(help: "Prompt tokens for the memory measurement.") var memoryTokens: Int = 512
+    @Option(help: "Repetitions (the median is reported).") var repeats: Int = 3
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        let loaded = try modelOptions.load()
+        guard let model = loaded.llama else { throw ValidationError("bench inspect needs a Llama model") }
+        let text = defaultCorpusPath().flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map { String($0.prefix(20_000)) }
+            ?? String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 400)
+        let all = try loaded.tokenizer.encodeText(text)
+        guard all.count >= max(tokens, memoryTokens) else { throw ValidationError("the corpus has only \(all.count) tokens") }
+        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+        func time(_ body: () -> Void) -> Double {
+            median((0..<repeats).map { _ in
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                body()
+                return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            })
+        }
+        let ids = Array(all.prefix(tokens))
+        _ = GradMode.withoutGradients { model.forward(Array(ids.prefix(16))) }     // page in the weights
+        let plain = time { _ = GradMode.withoutGradients { model.forward(ids) } }
+        let cached = time {
+            let hooks = Hooks(cache: { _ in true })
+            _ = GradMode.withoutGradients { model.forward(ids, hooks: hooks) }
+        }
+        let target = GradMode.withoutGradients { () -> Int32 in
+            let l = model.forward(ids, logits: .last).scalars
+            return Int32(l.indices.max { l[$0] < l[$1] }!)
+        }
+        let attributor = Attributor(model: model)
+        let ig32 = time { _ = attributor.attribute(ids, target: target, baseline: .zero, steps: 32, rule: .rightRiemann) }
+        let igDefault = time { _ = attributor.attribute(ids, target: target) }
+        // Memory: resident size before and after caching every hook point of a longer prompt.
+        let memIDs = Array(all.prefix(memoryTokens))
+        let before = residentBytes()
+        let hooks = Hooks(cache: { _ in true })
+        _ = GradMode.withoutGradients { model.forward(memIDs, hooks: hooks) }
+        let after = residentBytes()
+        let cachedBytes = hooks.cache.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
+        let doc: [String: Any] = [
+            "tokens": tokens, "plain_forward_s": plain, "cache_all_forward_s": cached, "cache_all_ratio": cached / plain,
+            "ig_zero_32_riemann_s": ig32, "ig_zero_32_ratio": ig32 / plain,
+            "ig_default_s": igDefault, "ig_default_ratio": igDefault / plain,
+            "memory_tokens": memoryTokens, "cached_tensors": hooks.cache.count, "cached_bytes": cachedBytes,
+            "resident_growth_bytes": after - before, "model_file_bytes": (try? FileManager.default.attributesOfItem(atPath: loaded.path)[.size] as? Int) ?? 0,
+            "threads": Parallel.threads,
+        ]
+        if json { print(Terminal.jsonLine(doc)); return }
+        print(String(format: "forward, %d tokens: plain %.3f s, caching every hook point %.3f s (%.2fx)", tokens, plain, cached, cached / plain))
+        print(String(format: "integrated gradients: zero baseline, 32 Riemann steps %.2f s (%.1fx a forward); default %.2f s (%.1fx)",
+                     ig32, ig32 / plain, igDefault, igDefault / plain))
+        print(String(format: "memory, %d tokens: %d cached tensors, %.1f MiB; resident size grew %.1f MiB",
+                     memoryTokens, hooks.cache.count, Double(cachedBytes) / 1048576, Double(after - before) / 1048576))
+    }
+
+    /// Resident set size from /proc/self/statm.
+    func residentBytes() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = s.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
     }
 }

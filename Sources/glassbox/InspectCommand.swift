@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Interpretability
 import Models
+import Reports
 import TensorCore
+import Tokenization
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,92 +22,115 @@ struct Inspect: ParsableCommand {
     @Option(help: "Integrated-gradients gradient evaluations along the path.") var steps: Int = 64
     @Option(help: "Quadrature: adaptive (refines where f changes), riemann (right Riemann sum) or gauss (Gauss-Legendre).")
     var rule: String = "adaptive"
+    @Option(help: "Trace one MLP neuron across the tokens: LAYER:INDEX.") var neuron: String?
+    @Option(help: "Write a self-contained HTML report to this file.") var html: String?
     @Flag(help: "Print the JSON document.") var json = false
 
     func run() throws {
         let loaded = try modelOptions.load()
-        guard let model = loaded.llama else { throw ValidationError("inspect supports Llama models for now (this is \(loaded.architecture))") }
+        guard let model = loaded.model as? any InspectableModel else { throw ValidationError("inspect cannot open a \(loaded.architecture) model") }
         let ids = try loaded.tokenizer.encodeText(try input.text())
         guard !ids.isEmpty else { throw ValidationError("the prompt is empty") }
-        let L = model.config.layers
+        guard ids.count <= loaded.model.contextLength else {
+            throw ValidationError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)")
+        }
+        let L = model.shape.layers
         let wanted = try layers.map { s in try s.split(separator: ",").map { p -> Int in
             guard let l = Int(p.trimmingCharacters(in: .whitespaces)), (0..<L).contains(l) else { throw ValidationError("--layers: \(p) is not a layer in 0..<\(L)") }
             return l
         } } ?? [0, L - 1]
-        let residuals = HookNames.residuals(layers: L)
-        let patterns = Set(wanted.map { "blocks.\($0).attn.hook_pattern" })
-        let hooks = Hooks(cache: { residuals.contains($0) || patterns.contains($0) })
-        let logits = GradMode.withoutGradients { model.forward(ids, hooks: hooks) }
-        let V = model.config.vocabSize, T = ids.count
-        let positions = (0..<T).map { t in
-            Distribution(logits: UnsafeBufferPointer(start: logits.data + t * V, count: V), k: topK,
-                         chosen: t + 1 < T ? ids[t + 1] : nil)
-        }
-        let lens = LogitLens(model: model, cache: hooks.cache, position: T - 1, topK: topK)
-        var targetID = positions[T - 1].top[0].id
+        let V = model.shape.vocab, T = ids.count
+        var options = InspectionOptions()
+        options.topK = topK
+        options.attentionLayers = wanted
         if let targetId {
             guard (0..<V).contains(targetId) else { throw ValidationError("--target-id \(targetId) is outside the vocabulary of \(V)") }
-            targetID = Int32(targetId)
+            options.target = Int32(targetId)
         } else if let target {
             guard let first = try loaded.tokenizer.encodeText(target).first else { throw ValidationError("--target is empty") }
-            targetID = first
+            options.target = first
         }
-        let base = try parseBaseline(baseline)
+        options.baseline = try parseBaseline(baseline)
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
         let rules: [String: IntegrationRule] = ["riemann": .rightRiemann, "gauss": .gaussLegendre, "adaptive": .adaptive]
         guard let integration = rules[rule] else { throw ValidationError("--rule: riemann, gauss or adaptive") }
-        let attribution = Attributor(model: model).attribute(ids, target: targetID, baseline: base, steps: steps,
-                                                             rule: integration)
+        options.steps = steps
+        options.rule = integration
+        if let neuron {
+            let parts = neuron.split(separator: ":").map { Int($0) }
+            guard parts.count == 2, let l = parts[0], let n = parts[1], (0..<L).contains(l), (0..<model.shape.mlpWidth).contains(n) else {
+                throw ValidationError("--neuron: '\(neuron)' is not LAYER:INDEX with a layer in 0..<\(L) and an index in 0..<\(model.shape.mlpWidth)")
+            }
+            options.neuron = (l, n)
+        }
+        options.compactAttention = html != nil
+        if let html { try Self.checkWritable(html) }
+        guard topK > 0 else { throw ValidationError("--top-k must be positive") }
         let tok = loaded.tokenizer
-        func top(_ d: Distribution) -> [[Any]] { d.top.map { [Int($0.id), Double($0.probability)] } }
-        let doc: [String: Any] = [
-            "model": ["path": loaded.path, "architecture": loaded.architecture, "parameters": loaded.parameterCount,
-                      "size_class": loaded.sizeClass, "layers": L, "heads": model.config.heads],
-            "tokens": ids.enumerated().map { ["position": $0.offset, "id": Int($0.element), "text": tok.tokenString($0.element)] },
-            "positions": positions.enumerated().map { t, d -> [String: Any] in
-                var o: [String: Any] = ["position": t, "top": top(d), "entropy": Double(d.entropy)]
-                if let r = d.chosenRank { o["actual_next_rank"] = r; o["actual_next_probability"] = Double(d.chosenProbability ?? 0) }
-                return o
-            },
-            "logit_lens": lens.entries.map { ["layer": $0.layer, "top": top($0.distribution),
-                                              "final_token_rank": $0.distribution.chosenRank ?? -1] },
-            "attention": wanted.map { l -> [String: Any] in
-                let p = hooks.cache["blocks.\(l).attn.hook_pattern"]!
-                let H = model.config.heads
-                let s = p.scalars
-                let pattern = (0..<H).map { h in (0..<T).map { i in (0..<T).map { j in Double(s[(h * T + i) * T + j]) } } }
-                return ["layer": l, "pattern": pattern,
-                        "heads": HeadSummary.summarise(p.reshaped([H, T, T])).map {
-                            ["head": $0.head, "entropy": Double($0.entropy), "previous_token": Double($0.previousToken),
-                             "first_token": Double($0.firstToken), "same_token": Double($0.sameToken)] }]
-            },
-            "attributions": [
-                "method": attribution.method, "baseline": attribution.baseline, "steps": attribution.steps,
-                "rule": integration.name, "target_id": Int(attribution.targetID),
-                "target_text": tok.tokenString(attribution.targetID), "scores": attribution.scores.map(Double.init),
-                "gradient_x_input": attribution.gradientXInput.map(Double.init),
-                "f_input": Double(attribution.fInput), "f_baseline": Double(attribution.fBaseline),
-                "completeness_gap": Double(attribution.completenessGap),
-                "completeness_relative_gap": Double(attribution.relativeGap),
-            ],
-        ]
+        let result = Inspector(model: model, tokenString: { tok.tokenString($0) }, tokenText: { tok.decodeText([$0]) })
+            .run(ids, options: options)
+        var doc = result.document
+        let attribution = result.attribution, lens = result.lens
+        let c = model.shape
+        doc["model"] = ["path": loaded.path, "name": URL(fileURLWithPath: loaded.path).lastPathComponent,
+                        "architecture": loaded.architecture, "parameters": loaded.parameterCount,
+                        "size_class": loaded.sizeClass, "layers": L, "heads": c.heads, "kv_heads": c.kvHeads,
+                        "dim": c.dim, "mlp_width": c.mlpWidth, "vocab": c.vocab]
+        if let html {
+            var report = doc
+            report["attention"] = nil          // every layer is in attention_compact
+            report["attention_compact"] = result.compactAttention?.json
+            report["vocab"] = Self.vocabulary(of: doc, tokenizer: tok)
+            let page = try HTMLReport.render(kind: "inspect", title: "Glassbox — " + tok.decodeText(Array(ids.suffix(12))), document: report)
+            do { try HTMLReport.write(page, to: html) } catch {
+                throw ValidationError("--html: cannot write \(html): \(error.localizedDescription)")
+            }
+            Terminal.err("wrote \(html) (\(page.utf8.count / 1024) KiB)")
+        }
+        let positions = result.document["positions"] as! [[String: Any]]
+        _ = T
         if abs(attribution.relativeGap) > 0.05 {
             Terminal.err(Terminal.yellow("warning: ") + String(format: "integrated gradients explain %.0f%% of f(x) - f(baseline) (completeness gap %.3g): the path integral is not resolved by %d points with baseline %@; try --steps %d",
                                                                100 * (1 + Double(attribution.relativeGap)), attribution.completenessGap, steps, attribution.baseline, steps * 4))
         }
         if json { print(Terminal.jsonLine(doc)); return }
+        if html != nil { return }
         // A terminal summary.
         print(Terminal.bold("tokens"))
         for (t, id) in ids.enumerated() {
             let s = attribution.scores[t]
             print(String(format: "  %3d %-18@ IG %+8.3f  grad×input %+8.3f", t, String(reflecting: tok.tokenString(id)) as NSString, s, attribution.gradientXInput[t]))
         }
-        print(Terminal.bold("\nnext token") + " (after the last position): " + positions[T - 1].top.map { "\(String(reflecting: tok.tokenString($0.id))) \(String(format: "%.3f", $0.probability))" }.joined(separator: ", "))
+        let next = (positions[ids.count - 1]["top"] as! [[Any]]).map { "\(String(reflecting: tok.tokenString(Int32($0[0] as! Int)))) \(String(format: "%.3f", $0[1] as! Double))" }
+        print(Terminal.bold("\nnext token") + " (after the last position): " + next.joined(separator: ", "))
         print(Terminal.bold("\nlogit lens") + " (top token per layer at the last position)")
         for e in lens.entries {
             let t = e.distribution.top[0]
             print(String(format: "  %2d  %-20@ %.3f   rank of final: %d", e.layer, String(reflecting: tok.tokenString(t.id)) as NSString, t.probability, e.distribution.chosenRank ?? -1))
         }
+    }
+
+    /// Fails early (before minutes of work) when the report cannot be written there.
+    static func checkWritable(_ path: String) throws {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw ValidationError("--html: the folder \(dir) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: dir) else { throw ValidationError("--html: the folder \(dir) is not writable") }
+    }
+
+    /// Decoded text of every token id the report shows (predictions, logit lens, target).
+    static func vocabulary(of doc: [String: Any], tokenizer: any TextTokenizer) -> [String: String] {
+        var ids = Set<Int>()
+        for p in doc["positions"] as? [[String: Any]] ?? [] { for t in p["top"] as? [[Any]] ?? [] { if let i = t[0] as? Int { ids.insert(i) } } }
+        for e in doc["logit_lens"] as? [[String: Any]] ?? [] { for t in e["top"] as? [[Any]] ?? [] { if let i = t[0] as? Int { ids.insert(i) } } }
+        if let g = doc["logit_lens_grid"] as? [String: Any], let top = g["top"] as? [[Int]] { for r in top { ids.formUnion(r) } }
+        if let a = doc["attributions"] as? [String: Any], let t = a["target_id"] as? Int { ids.insert(t) }
+        if let d = doc["direct_logit_attribution"] as? [String: Any], let t = d["target_id"] as? Int { ids.insert(t) }
+        var out: [String: String] = [:]
+        for i in ids { out[String(i)] = tokenizer.decodeText([Int32(i)]) }
+        return out
     }
 
     func parseBaseline(_ s: String) throws -> AttributionBaseline {

@@ -69,8 +69,12 @@ struct Generate: ParsableCommand {
     var chat = false
     @Option(help: "System prompt for --chat.") var system: String?
     @Flag(help: "Print one JSON object at the end instead of streaming text.") var json = false
+    @Flag(help: "Explain each token as it streams: its probability, rank, the entropy and the top alternatives (one line per token; with --json, a \"tokens\" list).")
+    var explain = false
+    @Option(help: "Alternatives per token with --explain.") var alternatives: Int = 5
 
     func run() throws {
+        guard alternatives > 0 else { throw ValidationError("--alternatives must be positive") }
         let loaded = try modelOptions.load()
         var text = try input.text()
         if chat {
@@ -82,16 +86,35 @@ struct Generate: ParsableCommand {
             throw ValidationError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)")
         }
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
-        let result = generator.generate(prompt: ids, options: sampling.options) { token in
-            if !json { print(token.text, terminator: ""); fflush(stdout) }
+        var options = sampling.options
+        if explain { options.alternatives = alternatives }
+        let tok = loaded.tokenizer
+        var explained: [[String: Any]] = []
+        func quoted(_ id: Int32) -> String { String(reflecting: tok.decodeText([id])) }
+        let result = generator.generate(prompt: ids, options: options) { token in
+            if explain {
+                explained.append([
+                    "id": Int(token.id), "text": token.text, "token": tok.tokenString(token.id),
+                    "probability": Double(token.probability ?? 0), "rank": token.rank ?? 0, "entropy": Double(token.entropy ?? 0),
+                    "alternatives": token.alternatives.map { [Int($0.id), tok.decodeText([$0.id]), Double($0.probability)] as [Any] },
+                ])
+                if !json {
+                    let alts = token.alternatives.map { "\(quoted($0.id)) \(String(format: "%.3f", $0.probability))" }.joined(separator: "  ")
+                    print(String(format: "%-18@ p %.3f  rank %-3d H %.2f  | ", quoted(token.id) as NSString, token.probability ?? 0,
+                                 token.rank ?? 0, token.entropy ?? 0) + Terminal.dim(alts))
+                    fflush(stdout)
+                }
+            } else if !json { print(token.text, terminator: ""); fflush(stdout) }
             return true
         }
         if json {
-            print(Terminal.jsonLine([
+            var doc: [String: Any] = [
                 "prompt_ids": result.promptIDs.map(Int.init), "ids": result.ids.map(Int.init), "text": result.text,
                 "stop_reason": result.stopReason, "prefill_tokens_per_s": result.prefillTokensPerSecond,
                 "decode_tokens_per_s": result.decodeTokensPerSecond,
-            ]))
+            ]
+            if explain { doc["tokens"] = explained }
+            print(Terminal.jsonLine(doc))
         } else {
             print("")
             fflush(stdout)

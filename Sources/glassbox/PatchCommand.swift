@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Interpretability
 import Models
+import Reports
 import TensorCore
 
 struct Patch: ParsableCommand {
@@ -19,11 +20,12 @@ struct Patch: ParsableCommand {
     @Option(help: "The corrupted prompt (same number of tokens).") var corrupted: String
     @Option(help: "The answer the clean prompt leads to (its first token is used).") var answer: String
     @Option(help: "The answer the corrupted prompt leads to (its first token is used).") var wrong: String
+    @Option(help: "Write a self-contained HTML report with the heatmaps to this file.") var html: String?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
         let loaded = try modelOptions.load()
-        guard let model = loaded.llama else { throw ValidationError("patch supports Llama models for now (this is \(loaded.architecture))") }
+        guard let model = loaded.model as? any InspectableModel else { throw ValidationError("patch cannot open a \(loaded.architecture) model") }
         let tok = loaded.tokenizer
         let c = try tok.encodeText(clean), x = try tok.encodeText(corrupted)
         guard !c.isEmpty, c.count == x.count else {
@@ -32,16 +34,32 @@ struct Patch: ParsableCommand {
         guard let a = try tok.encodeText(answer).first, let w = try tok.encodeText(wrong).first else {
             throw ValidationError("--answer and --wrong must not be empty")
         }
+        guard c.count <= loaded.model.contextLength else {
+            throw ValidationError("the prompts have \(c.count) tokens; the model's context is \(loaded.model.contextLength)")
+        }
         guard a != w else { throw ValidationError("--answer and --wrong are the same token (\(tok.tokenString(a)))") }
+        if let html { try Inspect.checkWritable(html) }
         let r = Patcher(model: model).run(clean: c, corrupted: x, answer: a, wrong: w)
+        let mc = model.shape
         let doc: [String: Any] = [
+            "model": ["path": loaded.path, "name": URL(fileURLWithPath: loaded.path).lastPathComponent,
+                      "architecture": loaded.architecture, "parameters": loaded.parameterCount, "layers": mc.layers,
+                      "heads": mc.heads, "kv_heads": mc.kvHeads, "dim": mc.dim, "vocab": mc.vocab],
             "clean_tokens": c.map { tok.tokenString($0) }, "corrupted_tokens": x.map { tok.tokenString($0) },
+            "clean_decoded": c.map { tok.decodeText([$0]) }, "corrupted_decoded": x.map { tok.decodeText([$0]) },
             "answer": ["id": Int(a), "text": tok.tokenString(a)], "wrong": ["id": Int(w), "text": tok.tokenString(w)],
             "metric": "logit(answer) - logit(wrong) at the last position",
             "clean_metric": Double(r.cleanMetric), "corrupted_metric": Double(r.corruptedMetric),
             "residual": ["hook": "blocks.{L}.hook_resid_pre", "restored": r.residual.map { $0.map(Double.init) }],
             "heads": ["hook": "blocks.{L}.attn.hook_z", "restored": r.heads.map { $0.map(Double.init) }],
         ]
+        if let html {
+            let page = try HTMLReport.render(kind: "patch", title: "Glassbox — patching", document: doc)
+            do { try HTMLReport.write(page, to: html) } catch {
+                throw ValidationError("--html: cannot write \(html): \(error.localizedDescription)")
+            }
+            Terminal.err("wrote \(html) (\(page.utf8.count / 1024) KiB)")
+        }
         if json { print(Terminal.jsonLine(doc)); return }
         print(String(format: "metric: clean %.3f, corrupted %.3f", r.cleanMetric, r.corruptedMetric))
         print(Terminal.bold("\nresidual stream (restored fraction; rows = layers, columns = positions)"))

@@ -67,7 +67,38 @@ struct InspectCLITests {
         #expect(pattern.count == 9 && pattern[0].count == 5 && abs(pattern[3][4].reduce(0, +) - 1) < 1e-5)
         let a = o["attributions"] as! [String: Any]
         #expect((a["scores"] as! [Double]).count == 5 && (a["gradient_x_input"] as! [Double]).count == 5)
-        #expect(a["target_id"] as? Int == 7042 && a["baseline"] as? String == "zero" && a["completeness_gap"] is Double)
+        #expect(a["target_id"] as? Int == 7042 && a["baseline"] as? String == "mean+sinks" && a["completeness_gap"] is Double)
+        #expect(a["kept_positions"] as? [Int] == [0] && (a["scores"] as! [Double])[0] == 0)
+        // The logit-lens grid: 31 boundaries x 5 positions; at the last boundary every final rank is 0.
+        let grid = o["logit_lens_grid"] as! [String: Any]
+        let top = grid["top"] as! [[Int]], ranks = grid["final_rank"] as! [[Int]]
+        #expect(top.count == 31 && top[0].count == 5 && ranks[30] == [0, 0, 0, 0, 0] && top[30][4] == 7042)
+        // Head summaries for every layer.
+        #expect((o["heads"] as! [[String: Any]]).count == 30)
+        // Direct logit attribution adds up to the target's logit f(x).
+        let dla = o["direct_logit_attribution"] as! [String: Any]
+        let parts = (dla["embedding"] as! Double) + (dla["attention"] as! [Double]).reduce(0, +) + (dla["mlp"] as! [Double]).reduce(0, +)
+        #expect(abs(parts - (a["f_input"] as! Double)) < 1e-2, "DLA sum \(parts) vs logit \(a["f_input"]!)")
+        // Heads add up to their layer's attention contribution.
+        let heads = dla["heads"] as! [[Double]], attn = dla["attention"] as! [Double]
+        for l in 0..<30 { #expect(abs(heads[l].reduce(0, +) - attn[l]) < 1e-2, "layer \(l)") }
+        // Neurons: the top-5 per layer and position, largest |activation| first.
+        let neurons = o["neurons"] as! [String: Any]
+        let nt = neurons["top"] as! [[[[Double]]]]
+        #expect(nt.count == 30 && nt[0].count == 5 && nt[0][0].count == 5 && (neurons["width"] as? Int) == 1536)
+        #expect(abs(nt[3][2][0][1]) >= abs(nt[3][2][4][1]))
+    }
+
+    @Test func neuronTrace() throws {
+        let r = try glassbox(["inspect", "The capital of France is", "--json", "--steps", "4", "--neuron", "5:100"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let t = o["neuron_trace"] as! [String: Any]
+        #expect(t["layer"] as? Int == 5 && t["neuron"] as? Int == 100 && (t["activations"] as! [Double]).count == 5)
+        let bad = try glassbox(["inspect", "hi", "--neuron", "5:99999"])
+        #expect(bad.status != 0 && bad.err.contains("--neuron"))
+        let noDir = try glassbox(["inspect", "hi", "--html", "/nonexistent-dir/x.html"])
+        #expect(noDir.status != 0 && noDir.err.contains("does not exist"))
     }
 
     @Test func badInspectArguments() throws {
@@ -75,6 +106,28 @@ struct InspectCLITests {
         #expect(r.status != 0 && r.err.contains("--layers"))
         let b = try glassbox(["inspect", "hi", "--baseline", "mean"])
         #expect(b.status != 0 && b.err.contains("--baseline"))
+    }
+}
+
+@Suite("glassbox generate --explain")
+struct ExplainCLITests {
+    @Test func everyTokenCarriesItsAlternatives() throws {
+        let r = try glassbox(["generate", "The capital of France is", "--temperature", "0", "--max-tokens", "4", "--explain", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let o = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let tokens = o["tokens"] as! [[String: Any]]
+        #expect(tokens.count == (o["ids"] as! [Int]).count && tokens.count == 4)
+        for t in tokens {
+            let alts = t["alternatives"] as! [[Any]]
+            #expect(alts.count == 5)
+            // Greedy: the chosen token is the most likely one.
+            #expect(t["rank"] as? Int == 0 && (alts[0][0] as? Int) == (t["id"] as? Int))
+            #expect(abs((t["probability"] as! Double) - (alts[0][2] as! Double)) < 1e-6 && (t["entropy"] as! Double) >= 0)
+        }
+        #expect(tokens[0]["id"] as? Int == 7042)   // " Paris"
+        // Streaming form: one line per token.
+        let s = try glassbox(["generate", "The capital of France is", "--temperature", "0", "--max-tokens", "3", "--explain"])
+        #expect(s.status == 0 && s.out.split(separator: "\n").count == 3 && s.out.contains("rank 0"))
     }
 }
 

@@ -1,5 +1,13 @@
 import TensorCore
 
+/// Which positions get logits.
+public enum LogitPositions: Equatable, Sendable {
+    case all, last
+    /// Only the logit of one token at the last position of each sequence: (B, 1). Attributions need just
+    /// this, and it spares multiplying by (and back through) the whole output matrix.
+    case lastToken(Int32)
+}
+
 /// Hook points of a forward pass (TransformerLens names): read an activation into a cache, or replace it.
 ///
 /// The model's one forward calls `hooks?.apply(name, x)` at every hook point; with no hooks nothing is named
@@ -54,4 +62,12 @@ public final class Hooks {
     }
 
     public func clearCache() { cache = [:] }
+
+    /// `apply` on an activation of any rank, seen as rows (n, width): hooks always see (positions, width), also
+    /// where the model computes in (B, T, width).
+    public func applyRows(_ name: String, _ x: Tensor) -> Tensor {
+        guard wants(name) else { return x }
+        if x.rank == 2 { return apply(name, x) }
+        return apply(name, x.reshaped([-1, x.shape[x.rank - 1]])).reshaped(x.shape)
+    }
 }
