@@ -264,6 +264,7 @@ extension HTMLReport {
           onVisible(c, () => paintPattern(c, l, k));
           withTip(c, () => "layer " + l + " head " + k + "\n" + summary(l, k));
           c.addEventListener("click", () => { if (selected) selected.classList.remove("sel"); selected = c; c.classList.add("sel"); open(l, k); });
+          if (location.hash === "#head-" + l + "-" + k) setTimeout(() => { c.click(); zoom.scrollIntoView(); }, 0);
           grid.append(c);
         }
       }
@@ -323,8 +324,9 @@ extension HTMLReport {
       const L = Q.attention.length;
       const p = panel("dla", "Direct logit attribution",
         "How much each layer's attention and MLP output, read straight through the final norm and unembedding, adds to the logit of " +
-        JSON.stringify(shown(tokenText(Q.target_id))) + " (" + fmt(Q.logit, 2) + " = embedding " + fmt(Q.embedding, 2) + " + the bars).");
-      const W = Math.max(520, L * 22 + 60), H = 200, pad = 40;
+        JSON.stringify(shown(tokenText(Q.target_id))) + " (" + fmt(Q.logit, 2) + " = embedding " + fmt(Q.embedding, 2) +
+        (Q.bias ? " + final-norm bias " + fmt(Q.bias, 2) : "") + " + the bars).");
+      const W = Math.max(520, L * 22 + 60), H = Math.max(200, Math.min(420, Q.heads.length * 16)), pad = 40;
       const max = Math.max(1e-6, ...Q.attention.map(Math.abs), ...Q.mlp.map(Math.abs));
       const svg = s("svg", { width: W, height: H, id: "dla-chart" });
       const mid = (H - 30) / 2 + 5, scale = (H - 40) / 2 / max;
@@ -431,7 +433,7 @@ extension HTMLReport {
       });
       p.append(h("div", { class: "grid-wrap" }, svg));
     }
-    // Deep links: report.html#attention opens at that panel.
+    // Deep links: report.html#attention opens at that panel, #head-3-2 with layer 3's head 2 enlarged.
     if (location.hash) { const target = document.getElementById(location.hash.slice(1)); if (target) target.scrollIntoView(); }
     document.body.setAttribute("data-ready", "1");
     })();

@@ -166,6 +166,7 @@ struct BenchInspect: ParsableCommand {
     @Option(help: "Prompt tokens for the forward and attribution measurements.") var tokens: Int = 256
     @Option(help: "Prompt tokens for the memory measurement.") var memoryTokens: Int = 512
     @Option(help: "Repetitions (the median is reported).") var repeats: Int = 3
+    @Flag(help: "Only the memory measurement.") var memoryOnly = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -183,8 +184,29 @@ struct BenchInspect: ParsableCommand {
                 return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             })
         }
+        // Memory first (a fresh process): resident size before, and the peak after, caching every hook point of a longer prompt.
+        let memIDs = Array(all.prefix(memoryTokens))
+        _ = GradMode.withoutGradients { model.forward(Array(memIDs.prefix(16))) }     // page in the weights
+        let before = residentBytes()
+        let hooks = Hooks(cache: { _ in true })
+        _ = GradMode.withoutGradients { model.forward(memIDs, hooks: hooks) }
+        let after = peakResidentBytes()
+        let cachedBytes = hooks.cache.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
         let ids = Array(all.prefix(tokens))
-        _ = GradMode.withoutGradients { model.forward(Array(ids.prefix(16))) }     // page in the weights
+        let modelBytes = (try? FileManager.default.attributesOfItem(atPath: loaded.path)[.size] as? Int) ?? 0
+        if memoryOnly && json {
+            print(Terminal.jsonLine(["memory_tokens": memoryTokens, "cached_tensors": hooks.cache.count, "cached_bytes": cachedBytes,
+                                     "peak_resident_growth_bytes": after - before, "model_file_bytes": modelBytes]))
+            return
+        }
+        if memoryOnly {
+            print(String(format: "memory, %d tokens: %d cached tensors, %.1f MiB; peak resident size grew %.1f MiB (model file %.1f MiB)",
+                         memoryTokens, hooks.cache.count, Double(cachedBytes) / 1048576, Double(after - before) / 1048576,
+                         Double(modelBytes) / 1048576))
+            return
+        }
+        let cachedCount = hooks.cache.count
+        hooks.clearCache()
         let plain = time { _ = GradMode.withoutGradients { model.forward(ids) } }
         let cached = time {
             let hooks = Hooks(cache: { _ in true })
@@ -197,27 +219,27 @@ struct BenchInspect: ParsableCommand {
         let attributor = Attributor(model: model)
         let ig32 = time { _ = attributor.attribute(ids, target: target, baseline: .zero, steps: 32, rule: .rightRiemann) }
         let igDefault = time { _ = attributor.attribute(ids, target: target) }
-        // Memory: resident size before and after caching every hook point of a longer prompt.
-        let memIDs = Array(all.prefix(memoryTokens))
-        let before = residentBytes()
-        let hooks = Hooks(cache: { _ in true })
-        _ = GradMode.withoutGradients { model.forward(memIDs, hooks: hooks) }
-        let after = residentBytes()
-        let cachedBytes = hooks.cache.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
         let doc: [String: Any] = [
             "tokens": tokens, "plain_forward_s": plain, "cache_all_forward_s": cached, "cache_all_ratio": cached / plain,
             "ig_zero_32_riemann_s": ig32, "ig_zero_32_ratio": ig32 / plain,
             "ig_default_s": igDefault, "ig_default_ratio": igDefault / plain,
-            "memory_tokens": memoryTokens, "cached_tensors": hooks.cache.count, "cached_bytes": cachedBytes,
-            "resident_growth_bytes": after - before, "model_file_bytes": (try? FileManager.default.attributesOfItem(atPath: loaded.path)[.size] as? Int) ?? 0,
+            "memory_tokens": memoryTokens, "cached_tensors": cachedCount, "cached_bytes": cachedBytes,
+            "peak_resident_growth_bytes": after - before, "model_file_bytes": modelBytes,
             "threads": Parallel.threads,
         ]
         if json { print(Terminal.jsonLine(doc)); return }
         print(String(format: "forward, %d tokens: plain %.3f s, caching every hook point %.3f s (%.2fx)", tokens, plain, cached, cached / plain))
         print(String(format: "integrated gradients: zero baseline, 32 Riemann steps %.2f s (%.1fx a forward); default %.2f s (%.1fx)",
                      ig32, ig32 / plain, igDefault, igDefault / plain))
-        print(String(format: "memory, %d tokens: %d cached tensors, %.1f MiB; resident size grew %.1f MiB",
-                     memoryTokens, hooks.cache.count, Double(cachedBytes) / 1048576, Double(after - before) / 1048576))
+        print(String(format: "memory, %d tokens: %d cached tensors, %.1f MiB; peak resident size grew %.1f MiB",
+                     memoryTokens, cachedCount, Double(cachedBytes) / 1048576, Double(after - before) / 1048576))
+    }
+
+    /// Peak resident set size (VmHWM) from /proc/self/status.
+    func peakResidentBytes() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }
 
     /// Resident set size from /proc/self/statm.
