@@ -79,6 +79,8 @@ public struct Inspector {
         public var document: [String: Any]
         public var attribution: Attribution
         public var lens: LogitLens
+        /// The next-token distribution after every position.
+        public var positions: [Distribution]
         public var compactAttention: CompactAttention?
     }
 
@@ -153,6 +155,6 @@ public struct Inspector {
         if let n = o.neuron, let trace = NeuronActivations.trace(cache: hooks.cache, layer: n.layer, neuron: n.index) {
             doc["neuron_trace"] = ["layer": n.layer, "neuron": n.index, "activations": doubles(trace)]
         }
-        return Result(document: doc, attribution: attribution, lens: lens, compactAttention: compact)
+        return Result(document: doc, attribution: attribution, lens: lens, positions: positions, compactAttention: compact)
     }
 }

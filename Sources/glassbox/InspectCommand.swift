@@ -39,7 +39,7 @@ struct Inspect: ParsableCommand {
             guard let l = Int(p.trimmingCharacters(in: .whitespaces)), (0..<L).contains(l) else { throw ValidationError("--layers: \(p) is not a layer in 0..<\(L)") }
             return l
         } } ?? [0, L - 1]
-        let V = model.shape.vocab, T = ids.count
+        let V = model.shape.vocab
         var options = InspectionOptions()
         options.topK = topK
         options.attentionLayers = wanted
@@ -87,8 +87,6 @@ struct Inspect: ParsableCommand {
             }
             Terminal.err("wrote \(html) (\(page.utf8.count / 1024) KiB)")
         }
-        let positions = result.document["positions"] as! [[String: Any]]
-        _ = T
         if abs(attribution.relativeGap) > 0.05 {
             Terminal.err(Terminal.yellow("warning: ") + String(format: "integrated gradients explain %.0f%% of f(x) - f(baseline) (completeness gap %.3g): the path integral is not resolved by %d points with baseline %@; try --steps %d",
                                                                100 * (1 + Double(attribution.relativeGap)), attribution.completenessGap, steps, attribution.baseline, steps * 4))
@@ -101,7 +99,10 @@ struct Inspect: ParsableCommand {
             let s = attribution.scores[t]
             print(String(format: "  %3d %-18@ IG %+8.3f  grad×input %+8.3f", t, String(reflecting: tok.tokenString(id)) as NSString, s, attribution.gradientXInput[t]))
         }
-        let next = (positions[ids.count - 1]["top"] as! [[Any]]).map { "\(String(reflecting: tok.tokenString(Int32($0[0] as! Int)))) \(String(format: "%.3f", $0[1] as! Double))" }
+        print(String(format: "  target %@, baseline %@, %d gradient points: completeness gap %.3f (%.1f%% of f(x) - f(baseline))",
+                     String(reflecting: tok.tokenString(attribution.targetID)) as NSString, attribution.baseline as NSString, attribution.steps,
+                     attribution.completenessGap, 100 * attribution.relativeGap))
+        let next = result.positions[ids.count - 1].top.map { "\(String(reflecting: tok.tokenString($0.id))) \(String(format: "%.3f", $0.probability))" }
         print(Terminal.bold("\nnext token") + " (after the last position): " + next.joined(separator: ", "))
         print(Terminal.bold("\nlogit lens") + " (top token per layer at the last position)")
         for e in lens.entries {
