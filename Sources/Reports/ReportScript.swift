@@ -406,7 +406,7 @@ extension HTMLReport {
         "The corrupted prompt is run with one activation taken from the clean run; cells show the restored fraction of " + P.metric +
         " (1 = the clean answer fully restored, 0 = no effect).");
       info.append(h("div", { class: "stats" }, "clean ", h("b", {}, fmt(P.clean_metric, 2)), ", corrupted ", h("b", {}, fmt(P.corrupted_metric, 2)),
-        "; answer ", h("b", {}, JSON.stringify(P.answer.text)), " vs ", h("b", {}, JSON.stringify(P.wrong.text))));
+        "; answer ", h("b", {}, JSON.stringify(shown(P.answer.decoded))), " vs ", h("b", {}, JSON.stringify(shown(P.wrong.decoded)))));
       const strip = (toks, other) => h("div", { class: "tokens" }, ...toks.map((t, i) => h("span", { class: "tok", style: other[i] !== t ? "background:#fde7c8" : "" }, shown(t))));
       info.append(h("div", { class: "stats", style: "margin-top:8px" }, "clean"), strip(P.clean_decoded, P.corrupted_decoded),
                   h("div", { class: "stats", style: "margin-top:6px" }, "corrupted"), strip(P.corrupted_decoded, P.clean_decoded));
@@ -431,7 +431,9 @@ extension HTMLReport {
           }
         }
       });
-      p.append(h("div", { class: "grid-wrap" }, svg));
+      p.append(h("div", { class: "legend" }, h("span", {}, "\u2212" + fmt(max, 1)),
+        h("span", { class: "bar", style: "background:linear-gradient(90deg, rgba(40,98,200,.9), rgba(255,255,255,1), rgba(214,63,52,.9))" }),
+        h("span", {}, "+" + fmt(max, 1) + " restored")), h("div", { class: "grid-wrap" }, svg));
     }
     // Deep links: report.html#attention opens at that panel, #head-3-2 with layer 3's head 2 enlarged.
     if (location.hash) { const target = document.getElementById(location.hash.slice(1)); if (target) target.scrollIntoView(); }
