@@ -97,7 +97,8 @@ struct Inspect: ParsableCommand {
         print(Terminal.bold("tokens"))
         for (t, id) in ids.enumerated() {
             let s = attribution.scores[t]
-            print(String(format: "  %3d %-18@ IG %+8.3f  grad×input %+8.3f", t, String(reflecting: tok.tokenString(id)) as NSString, s, attribution.gradientXInput[t]))
+            print(String(format: "  %3d ", t) + Terminal.padded(String(reflecting: tok.tokenString(id)), 18)
+                  + String(format: " IG %+8.3f  grad×input %+8.3f", s, attribution.gradientXInput[t]))
         }
         print(String(format: "  target %@, baseline %@, %d gradient points: completeness gap %.3f (%.1f%% of f(x) - f(baseline))",
                      String(reflecting: tok.tokenString(attribution.targetID)) as NSString, attribution.baseline as NSString, attribution.steps,
@@ -107,7 +108,8 @@ struct Inspect: ParsableCommand {
         print(Terminal.bold("\nlogit lens") + " (top token per layer at the last position)")
         for e in lens.entries {
             let t = e.distribution.top[0]
-            print(String(format: "  %2d  %-20@ %.3f   rank of final: %d", e.layer, String(reflecting: tok.tokenString(t.id)) as NSString, t.probability, e.distribution.chosenRank ?? -1))
+            print(String(format: "  %2d  ", e.layer) + Terminal.padded(String(reflecting: tok.tokenString(t.id)), 20)
+                  + String(format: " %.3f   rank of final: %d", t.probability, e.distribution.chosenRank ?? -1))
         }
     }
 

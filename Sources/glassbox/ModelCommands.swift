@@ -100,7 +100,7 @@ struct Generate: ParsableCommand {
                 ])
                 if !json {
                     let alts = token.alternatives.map { "\(quoted($0.id)) \(String(format: "%.3f", $0.probability))" }.joined(separator: "  ")
-                    print(String(format: "%-18@ p %.3f  rank %-3d H %.2f  | ", quoted(token.id) as NSString, token.probability ?? 0,
+                    print(Terminal.padded(quoted(token.id), 18) + String(format: " p %.3f  rank %-3d H %.2f  | ", token.probability ?? 0,
                                  token.rank ?? 0, token.entropy ?? 0) + Terminal.dim(alts))
                     fflush(stdout)
                 }

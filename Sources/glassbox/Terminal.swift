@@ -70,3 +70,10 @@ func defaultCorpusPath() -> String? {
     }
     return candidates.first { fm.fileExists(atPath: $0) }
 }
+
+extension Terminal {
+    /// `s` padded with spaces to `width` characters (`%-18@` in String(format:) does not pad on Linux).
+    static func padded(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+    }
+}
