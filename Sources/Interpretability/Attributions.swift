@@ -156,19 +156,25 @@ public struct Attributor {
         return sum.map { Float($0 / Double(V)) }
     }
 
+    /// The embedding sets B + α (X − B) for each α, stacked: (alphas.count · T, D).
+    func pathPoints(_ alphas: [Double], from b: [Float], to x: [Float], positions T: Int) -> Tensor {
+        let n = x.count
+        let e = Tensor(uninitialized: [alphas.count * T, n / max(T, 1)])
+        for (j, a) in alphas.enumerated() {
+            let a = Float(a)
+            for i in 0..<n { e.data[j * n + i] = b[i] + a * (x[i] - b[i]) }
+        }
+        return e
+    }
+
     /// f at the given path points (forward only, batched).
     func values(_ ids: [Int32], from b: [Float], to x: [Float], target: Int32, alphas: [Double]) -> [Float] {
-        let n = b.count
         let perBatch = max(1, maxRows / max(ids.count, 1))
         var out: [Float] = []
         var k0 = 0
         while k0 < alphas.count {
             let batch = Array(alphas[k0..<min(alphas.count, k0 + perBatch)])
-            let e = Tensor(uninitialized: [batch.count * ids.count, x.count / ids.count])
-            for (j, a) in batch.enumerated() {
-                let a = Float(a)
-                for i in 0..<n { e.data[j * n + i] = b[i] + a * (x[i] - b[i]) }
-            }
+            let e = pathPoints(batch, from: b, to: x, positions: ids.count)
             out += GradMode.withoutGradients { model.run(ids, logits: .lastToken(target), embeddings: e).scalars }
             k0 += batch.count
         }
@@ -178,18 +184,14 @@ public struct Attributor {
     /// Σ_k w_k ∇f(B + α_k (X − B)) for each group of path points; all points of all groups run in batches.
     func weightedGradients(_ ids: [Int32], from b: [Float], to x: [Float], target: Int32,
                            groups: [[(alpha: Double, weight: Double)]]) -> [[Double]] {
-        let n = x.count, T = ids.count, D = n / max(T, 1)
+        let n = x.count, T = ids.count
         let points = groups.enumerated().flatMap { g, ps in ps.map { (group: g, alpha: $0.alpha, weight: $0.weight) } }
         var out = groups.map { _ in [Double](repeating: 0, count: n) }
         let perBatch = max(1, maxRows / max(T, 1))
         var k0 = 0
         while k0 < points.count {
             let batch = Array(points[k0..<min(points.count, k0 + perBatch)])
-            let e = Tensor(uninitialized: [batch.count * T, D])
-            for (j, p) in batch.enumerated() {
-                let a = Float(p.alpha)
-                for i in 0..<n { e.data[j * n + i] = b[i] + a * (x[i] - b[i]) }
-            }
+            let e = pathPoints(batch.map(\.alpha), from: b, to: x, positions: T)
             let (_, grad) = valueAndGradient(ids, e, target: target, weights: batch.map { Float($0.weight) })
             let gp = grad.data
             for (j, p) in batch.enumerated() {
