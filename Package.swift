@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One package. Dependencies point one way:
-// COpenBLAS -> TensorCore -> NeuralNet -> Training; ModelFormats feeds NeuralNet; RunStore and the CLI sit at the edge.
+// CBLAS (OpenBLAS, loaded at run time) -> TensorCore -> NeuralNet -> Training; ModelFormats feeds NeuralNet; RunStore and the CLI sit at the edge.
 // The numeric kernels are written for 8-wide SIMD: on x86-64 compile for AVX2 + FMA (x86-64-v3) rather than the
 // SSE2 baseline, which halves the vector width (measured: see bench notes in the README).
 #if arch(x86_64)
@@ -24,9 +24,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // OpenBLAS is opened at run time (dlopen) after the kernel is chosen from the CPU's features.
+        .target(name: "CBLAS", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CQuantKernels", cSettings: simdC),
-        .target(name: "TensorCore", dependencies: ["COpenBLAS", "CQuantKernels"], swiftSettings: simd),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CQuantKernels"], swiftSettings: simd),
         .target(name: "ModelFormats"),
         .target(name: "Tokenization", dependencies: ["ModelFormats"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "ModelFormats"], swiftSettings: simd),

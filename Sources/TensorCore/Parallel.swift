@@ -1,27 +1,38 @@
 import Foundation
-import COpenBLAS
+import Synchronization
 
-/// How many threads the engine's kernels use. OpenBLAS itself is kept single-threaded and our kernels split
-/// the work, so the total never exceeds the cores (DESIGN rule 5: no oversubscription).
+/// How many threads the engine's kernels use, and the parallel regions that use them.
+///
+/// Every region runs on one persistent `WorkerPool` (spinning workers that sleep when idle). OpenBLAS is kept
+/// single-threaded and our kernels split the work, so the total never exceeds the threads asked for (DESIGN
+/// rule 5: no oversubscription). Regions with too little work for more than one chunk run inline.
 public enum Parallel {
-    nonisolated(unsafe) public private(set) static var threads: Int = {
-        openblas_set_num_threads(1)
-        return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    nonisolated(unsafe) private static var current: WorkerPool = {
+        WorkerPool(size: Swift.max(1, ProcessInfo.processInfo.activeProcessorCount))
     }()
+    private static let lock = NSLock()
 
+    /// The threads a region may use (the caller included).
+    public static var threads: Int { current.size }
+
+    /// Uses `n` threads from now on (the old workers end). Call it between regions, not inside one.
     public static func setThreads(_ n: Int) {
-        openblas_set_num_threads(1)
-        threads = Swift.max(1, n)
+        let n = Swift.max(1, n)
+        lock.lock(); defer { lock.unlock() }
+        if n == current.size { return }
+        let old = current
+        current = WorkerPool(size: n)
+        old.shutdown()
     }
 
     /// Runs `body(chunkStart, chunkEnd)` over 0..<count split into at most `threads` chunks of at least
     /// `minChunk` items; inline when one chunk suffices.
     @inline(__always)
     public static func forChunks(_ count: Int, minChunk: Int, _ body: (Int, Int) -> Void) {
-        let _ = threads
-        let chunks = min(threads, Swift.max(1, count / Swift.max(minChunk, 1)))
+        let pool = current
+        let chunks = min(pool.size, Swift.max(1, count / Swift.max(minChunk, 1)))
         if chunks <= 1 { body(0, count); return }
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        pool.run(parts: chunks) { c in
             let lo = count * c / chunks, hi = count * (c + 1) / chunks
             if lo < hi { body(lo, hi) }
         }

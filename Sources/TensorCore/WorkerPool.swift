@@ -1,27 +1,36 @@
 import CQuantKernels
 import Dispatch
+import Foundation
 import Synchronization
 
 /// Persistent worker threads for short parallel regions (decode runs ~200 of them per token).
 ///
-/// `DispatchQueue.concurrentPerform` costs tens of microseconds per region; here the caller publishes a job by
-/// bumping an atomic generation counter that the workers spin on, runs part 0 itself, and spins until the others
-/// finish. Workers that see no work for a while sleep on a semaphore and are woken by the next job.
+/// Waking threads through `DispatchQueue.concurrentPerform` costs tens of microseconds per region on these VMs,
+/// more than a small region saves. Here the caller publishes a job by bumping an atomic generation counter that
+/// the workers spin on, runs part 0 itself, and spins until the others finish (as ggml's thread pool does).
+/// A worker that has seen no job for `spinNanoseconds` sleeps on a semaphore, so an idle process (a server
+/// waiting for requests, a chat waiting for input) uses no CPU; the next job wakes it.
 final class WorkerPool: @unchecked Sendable {
+    /// Threads in all: the caller and size - 1 workers.
     let size: Int
+    /// How long an idle worker spins before it sleeps.
+    static let spinNanoseconds: UInt64 = 2_000_000
     private let generation = Atomic<Int>(0)
     private let remaining = Atomic<Int>(0)
     private let sleeping = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+    private let exited = Atomic<Int>(0)
     private let wake = DispatchSemaphore(value: 0)
+    // Written by the caller before the generation bump (sequentially consistent), read by workers after it.
     private var job: ((Int) -> Void)?
     private var parts = 0
 
-    /// `size` threads in all: the caller and size - 1 workers.
     init(size: Int) {
-        self.size = size
-        for i in 1..<max(size, 1) {
-            let t = Thread { [unowned self] in self.workerLoop(index: i) }
+        self.size = max(size, 1)
+        for i in 1..<self.size {
+            let t = Thread { [self] in self.workerLoop(index: i) }
+            t.name = "glassbox-worker-\(i)"
             t.stackSize = 1 << 20
             t.start()
         }
@@ -30,27 +39,37 @@ final class WorkerPool: @unchecked Sendable {
     private func workerLoop(index: Int) {
         var seen = 0
         while true {
-            var spins = 0
             var g = generation.load(ordering: .sequentiallyConsistent)
-            while g == seen {
-                spins += 1
-                if spins < 200_000 {
-                    gb_cpu_relax()
-                } else {
-                    sleeping.add(1, ordering: .sequentiallyConsistent)
-                    if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
-                    sleeping.subtract(1, ordering: .sequentiallyConsistent)
-                    spins = 0
+            if g == seen {
+                let start = DispatchTime.now().uptimeNanoseconds
+                var spins = 0
+                while g == seen {
+                    spins &+= 1
+                    if spins & 255 != 0 {
+                        gb_cpu_relax()
+                    } else if DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds {
+                        sleeping.add(1, ordering: .sequentiallyConsistent)
+                        if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
+                        sleeping.subtract(1, ordering: .sequentiallyConsistent)
+                    }
+                    g = generation.load(ordering: .sequentiallyConsistent)
                 }
-                g = generation.load(ordering: .sequentiallyConsistent)
             }
             seen = g
+            if stopped.load(ordering: .sequentiallyConsistent) {
+                exited.add(1, ordering: .sequentiallyConsistent)
+                return
+            }
             if index < parts, let job { job(index) }
             remaining.subtract(1, ordering: .releasing)
         }
     }
 
-    /// Runs body(0..<parts) with part 0 on the calling thread. Nested or concurrent calls run inline.
+    /// Whether a region is running on this pool now (a nested or concurrent region runs inline instead).
+    var isBusy: Bool { busy.load(ordering: .relaxed) }
+
+    /// Runs body(0..<n) with part 0 on the calling thread and parts 1..<size on the workers; parts beyond the
+    /// pool's size run on the caller afterwards. Nested or concurrent calls run inline.
     func run(parts n: Int, _ body: (Int) -> Void) {
         guard n > 1, size > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
             for i in 0..<n { body(i) }
@@ -69,9 +88,16 @@ final class WorkerPool: @unchecked Sendable {
             while remaining.load(ordering: .acquiring) > 0 { gb_cpu_relax() }
             job = nil
         }
-        // More parts than threads: the rest run here.
         for i in parts..<n { body(i) }
     }
-}
 
-import Foundation
+    /// Ends the worker threads (after any running region) and waits until they have left.
+    func shutdown() {
+        guard size > 1 else { return }
+        while !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { gb_cpu_relax() }
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        generation.add(1, ordering: .sequentiallyConsistent)
+        for _ in 0..<size { wake.signal() }
+        while exited.load(ordering: .sequentiallyConsistent) < size - 1 { usleep(50) }
+    }
+}

@@ -66,7 +66,8 @@ struct BenchTrain: ParsableCommand {
         times.sort()
         let median = times[times.count / 2]
         let tokensPerSecond = Double(B * T) / median
-        let peak = measureSgemmPeak()
+        let system = SystemReport.current(measureSgemm: true)
+        let peak = system.sgemmGflops ?? 0
         // nanoGPT's estimate: 6 N + 12 L T C flops per token, N = parameters without position embeddings.
         let n6 = 6 * Double(model.parameterCount - config.blockSize * config.nEmbd)
         let flopsPerToken = n6 + 12 * Double(config.nLayer * T * config.nEmbd)
@@ -78,32 +79,19 @@ struct BenchTrain: ParsableCommand {
                 extra = ["forward_ms": phaseMedians[0], "backward_ms": phaseMedians[1], "optimizer_ms": phaseMedians[2]]
             }
             print(Terminal.jsonLine(extra.merging(["preset": preset, "tokens_per_s": tokensPerSecond, "mfu": mfu,
-                                     "sgemm_peak_gflops": peak, "threads": Parallel.threads,
+                                     "sgemm_peak_gflops": peak, "threads": Parallel.threads, "system": system.jsonObject,
                                      "step_ms_median": median * 1000, "parameters": model.parameterCount,
                                      "flops_per_token": flopsPerToken]) { a, _ in a }))
         } else {
             print(String(format: "preset %@: %.0f tokens/s (median step %.1f ms over %d steps), MFU %.1f%% of %.1f GFLOP/s sgemm peak, %d threads",
                          preset, tokensPerSecond, median * 1000, n, mfu * 100, peak, Parallel.threads))
+            print(Terminal.dim(system.oneLine))
             if breakdown {
                 print(String(format: "  forward %.1f ms, backward %.1f ms, clip + optimizer %.1f ms (medians)",
                              phaseMedians[0], phaseMedians[1], phaseMedians[2]))
             }
         }
     }
-}
-
-/// The best of several 1024³ sgemm runs through the engine's own (parallel) GEMM, in GFLOP/s.
-func measureSgemmPeak() -> Double {
-    let n = 1024
-    let a = Tensor.full([n, n], 0.5), b = Tensor.full([n, n], 0.25), c = Tensor.zeros([n, n])
-    var best = 0.0
-    for _ in 0..<6 {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        sgemm(transA: false, transB: false, M: n, N: n, K: n, A: a.data, lda: n, B: b.data, ldb: n, beta: 0, C: c.data, ldc: n)
-        let s = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        best = max(best, 2 * Double(n * n * n) / s / 1e9)
-    }
-    return best
 }
 
 struct BenchInfer: ParsableCommand {
@@ -148,10 +136,12 @@ struct BenchInfer: ParsableCommand {
         })
         if json {
             print(Terminal.jsonLine(["prefill_128_tokens_per_s": p128, "prefill_512_tokens_per_s": p512,
-                                     "decode_tokens_per_s": decode, "threads": Parallel.threads, "model": loaded.path]))
+                                     "decode_tokens_per_s": decode, "threads": Parallel.threads, "model": loaded.path,
+                                     "system": SystemReport.current(measureSgemm: false).jsonObject]))
         } else {
             print(String(format: "prefill 128: %.0f tok/s, prefill 512: %.0f tok/s, decode: %.1f tok/s (%d threads, medians of %d)",
                          p128, p512, decode, Parallel.threads, repeats))
+            print(Terminal.dim(SystemReport.current(measureSgemm: false).oneLine))
         }
     }
 }
@@ -225,7 +215,7 @@ struct BenchInspect: ParsableCommand {
             "ig_default_s": igDefault, "ig_default_ratio": igDefault / plain,
             "memory_tokens": memoryTokens, "cached_tensors": cachedCount, "cached_bytes": cachedBytes,
             "peak_resident_growth_bytes": after - before, "model_file_bytes": modelBytes,
-            "threads": Parallel.threads,
+            "threads": Parallel.threads, "system": SystemReport.current(measureSgemm: false).jsonObject,
         ]
         if json { print(Terminal.jsonLine(doc)); return }
         print(String(format: "forward, %d tokens: plain %.3f s, caching every hook point %.3f s (%.2fx)", tokens, plain, cached, cached / plain))

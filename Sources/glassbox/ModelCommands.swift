@@ -194,11 +194,19 @@ struct Tokenize: ParsableCommand {
 }
 
 struct Info: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "A model's architecture, hyper-parameters, parameter counts and memory.")
+    static let configuration = CommandConfiguration(abstract: "A model's architecture, hyper-parameters, parameter counts and memory; or, with --system, this machine's CPU and matrix kernels.")
     @OptionGroup var modelOptions: ModelOptions
+    @Flag(help: "Describe this machine instead: CPU features, the matrix kernel chosen, threads, and sgemm GFLOP/s against the FMA peak.")
+    var system = false
     @Flag(help: "Machine-readable output.") var json = false
 
     func run() throws {
+        if system {
+            Parallel.setThreads(modelOptions.threads ?? Parallel.threads)
+            let report = SystemReport.current(measureSgemm: true)
+            print(json ? Terminal.jsonLine(report.jsonObject) : report.text)
+            return
+        }
         let m = try modelOptions.load()
         let weightBytes = m.bytesByType.reduce(0) { $0 + $1.1 }
         // KV cache at full context: 2 (K, V) x layers x context x kv width x 4 bytes.
