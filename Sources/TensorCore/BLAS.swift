@@ -19,7 +19,29 @@ public func sgemm(
         gb_sgemm(ta, tb, Int32(M), Int32(N), Int32(K), alpha, A, Int32(lda), B, Int32(ldb), beta, C, Int32(ldc))
         return
     }
-    if M >= N || M >= 8 * parts {
+    if K >= 2 * Swift.max(M, N) && M * N <= 1 << 20 {
+        // Long inner dimension, small result (weight gradients: K = batch rows): each thread multiplies a slice
+        // of K into a partial result, so no thread packs the whole of a large operand; the partials are added.
+        let chunks = Swift.min(parts, Swift.max(1, K / 64))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (chunks - 1) * M * N)
+        defer { scratch.deallocate() }
+        Parallel.forEach(chunks) { c in
+            let lo = K * c / chunks, hi = K * (c + 1) / chunks
+            let a = transA ? A + lo * lda : A + lo
+            let b = transB ? B + lo : B + lo * ldb
+            if c == 0 {
+                gb_sgemm(ta, tb, Int32(M), Int32(N), Int32(hi - lo), alpha, a, Int32(lda), b, Int32(ldb), beta, C, Int32(ldc))
+            } else {
+                gb_sgemm(ta, tb, Int32(M), Int32(N), Int32(hi - lo), alpha, a, Int32(lda), b, Int32(ldb), 0,
+                         scratch + (c - 1) * M * N, Int32(N))
+            }
+        }
+        Parallel.forChunks(M, minChunk: Swift.max(1, 8192 / N)) { lo, hi in
+            for c in 1..<chunks {
+                for r in lo..<hi { addInPlace(C + r * ldc, scratch + (c - 1) * M * N + r * N, N) }
+            }
+        }
+    } else if M >= N || M >= 8 * parts {
         Parallel.forChunks(M, minChunk: 4) { lo, hi in
             // Rows lo..<hi of op(A): row offset without transpose, column offset with it.
             let a = transA ? A + lo : A + lo * lda

@@ -23,15 +23,22 @@ func binaryForwardSame(_ op: BinaryOp, _ a: UnsafePointer<Float>, _ b: UnsafePoi
     }
 }
 
+/// Elementwise regions smaller than this run inline (a parallel region costs about a microsecond).
+let elementwiseChunk = 1 << 15
+
 /// Forward: out = a op b with broadcasting.
 func binaryForward(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ outShape: [Int]) -> Tensor {
     let out = Tensor(uninitialized: outShape)
     let pa = a.data, pb = b.data, po = out.data
     if a.shape == b.shape {
-        binaryForwardSame(op, pa, pb, po, out.count)
+        Parallel.forChunks(out.count, minChunk: elementwiseChunk) { lo, hi in
+            binaryForwardSame(op, pa + lo, pb + lo, po + lo, hi - lo)
+        }
     } else if a.shape == outShape && Broadcast.isSuffix(b.shape, of: outShape) {
         let m = b.count, rows = out.count / Swift.max(m, 1)
-        for r in 0..<rows { binaryForwardSame(op, pa + r * m, pb, po + r * m, m) }
+        Parallel.forChunks(rows, minChunk: Swift.max(1, elementwiseChunk / Swift.max(m, 1))) { lo, hi in
+            for r in lo..<hi { binaryForwardSame(op, pa + r * m, pb, po + r * m, m) }
+        }
     } else {
         Broadcast.forEach(outShape, Broadcast.strides(a.shape, to: outShape), Broadcast.strides(b.shape, to: outShape)) {
             o, i, j in po[o] = applyBinary(op, pa[i], pb[j])
@@ -54,6 +61,27 @@ func binaryBackward(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ g: Tensor) {
     }
     let n = g.count
     let gp = g.data
+    // Sums and differences of same-shape tensors pass the gradient through: written straight into a fresh
+    // gradient buffer (or added to an existing one) without intermediate tensors.
+    if (op == .add || op == .sub) && a.shape == outShape && b.shape == outShape {
+        a.writeOrAccumulateGrad { d, fresh in
+            Parallel.forChunks(n, minChunk: elementwiseChunk) { lo, hi in
+                if fresh { (d + lo).update(from: gp + lo, count: hi - lo) } else { addInPlace(d + lo, gp + lo, hi - lo) }
+            }
+        }
+        b.writeOrAccumulateGrad { d, fresh in
+            Parallel.forChunks(n, minChunk: elementwiseChunk) { lo, hi in
+                if op == .add {
+                    if fresh { (d + lo).update(from: gp + lo, count: hi - lo) } else { addInPlace(d + lo, gp + lo, hi - lo) }
+                } else if fresh {
+                    for i in lo..<hi { d[i] = -gp[i] }
+                } else {
+                    for i in lo..<hi { d[i] -= gp[i] }
+                }
+            }
+        }
+        return
+    }
     if a.requiresGrad {
         let local: Tensor
         switch op {

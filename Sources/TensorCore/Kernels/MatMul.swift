@@ -100,7 +100,10 @@ extension Tensor {
         let b = bias?.contiguous()
         if let b {
             shapeCheck(b.count == outF, "linear: bias \(b.shape) for \(outF) outputs")
-            for r in 0..<rows { (yp + r * outF).update(from: b.data, count: outF) }
+            let bp = b.data
+            Parallel.forChunks(rows, minChunk: Swift.max(1, elementwiseChunk / outF)) { lo, hi in
+                for r in lo..<hi { (yp + r * outF).update(from: bp, count: outF) }
+            }
             beta = 1
         }
         sgemm(transA: false, transB: layout == .outIn, M: rows, N: outF, K: inF, A: xp, lda: inF, B: wp,
@@ -133,6 +136,9 @@ func linearBackward(x: Tensor, w: Tensor, b: Tensor?, g: Tensor, rows: Int, inF:
     }
     b?.writeOrAccumulateGrad { db, fresh in
         if fresh { db.update(repeating: 0, count: outF) }
-        for r in 0..<rows { addInPlace(db, gp + r * outF, outF) }
+        withRowChunkPartials(rows: rows, C: outF, outputs: [db]) { lo, hi, partials in
+            guard let out = partials[0] else { return }
+            for r in lo..<hi { addInPlace(out, gp + r * outF, outF) }
+        }
     }
 }

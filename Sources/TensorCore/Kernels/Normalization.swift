@@ -24,28 +24,53 @@ func layerNormForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b:
 }
 
 /// dx += rstd * (dnorm - mean(dnorm) - norm * mean(dnorm * norm)), dw += dy * norm, db += dy; dnorm = dy * w.
+///
+/// Rows are split across the threads; each chunk sums its dw and db into a partial of its own, added at the end.
 func layerNormBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ mean: UnsafePointer<Float>,
                        _ rstd: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>?,
                        _ dw: UnsafeMutablePointer<Float>?, _ db: UnsafeMutablePointer<Float>?, rows: Int, C: Int) {
-    for r in 0..<rows {
-        let xr = x + r * C, gr = dy + r * C
-        let m = mean[r], s = rstd[r]
-        var sumD: Float = 0, sumDN: Float = 0
-        for i in 0..<C {
-            let n = (xr[i] - m) * s
-            let dn = gr[i] * w[i]
-            sumD += dn; sumDN += dn * n
-            if let dw { dw[i] += gr[i] * n }
-            if let db { db[i] += gr[i] }
-        }
-        if let dx {
-            let md = sumD / Float(C), mdn = sumDN / Float(C)
-            let dxr = dx + r * C
+    withRowChunkPartials(rows: rows, C: C, outputs: [dw, db]) { lo, hi, partials in
+        let pw = partials[0], pb = partials[1]
+        for r in lo..<hi {
+            let xr = x + r * C, gr = dy + r * C
+            let m = mean[r], s = rstd[r]
+            var sumD: Float = 0, sumDN: Float = 0
             for i in 0..<C {
                 let n = (xr[i] - m) * s
-                dxr[i] += s * (gr[i] * w[i] - md - n * mdn)
+                let dn = gr[i] * w[i]
+                sumD += dn; sumDN += dn * n
+                if let pw { pw[i] += gr[i] * n }
+                if let pb { pb[i] += gr[i] }
+            }
+            if let dx {
+                let md = sumD / Float(C), mdn = sumDN / Float(C)
+                let dxr = dx + r * C
+                for i in 0..<C {
+                    let n = (xr[i] - m) * s
+                    dxr[i] += s * (gr[i] * w[i] - md - n * mdn)
+                }
             }
         }
+    }
+}
+
+/// Runs `body(lo, hi, partials)` over row chunks in parallel, where `partials[k]` is a zeroed [C] buffer of the
+/// chunk's own standing in for `outputs[k]` (nil stays nil); the partials are then added into the outputs in
+/// chunk order, so results do not depend on thread timing.
+func withRowChunkPartials(rows: Int, C: Int, outputs: [UnsafeMutablePointer<Float>?],
+                          _ body: (Int, Int, [UnsafeMutablePointer<Float>?]) -> Void) {
+    let chunks = Swift.max(1, Swift.min(Parallel.threads, rows / Swift.max(1, 16384 / Swift.max(C, 1))))
+    if chunks == 1 { body(0, rows, outputs); return }
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunks * outputs.count * C)
+    defer { scratch.deallocate() }
+    scratch.initialize(repeating: 0, count: chunks * outputs.count * C)
+    Parallel.forEach(chunks) { c in
+        let partials = outputs.indices.map { k in outputs[k] == nil ? nil : scratch + (c * outputs.count + k) * C }
+        body(rows * c / chunks, rows * (c + 1) / chunks, partials)
+    }
+    for (k, out) in outputs.enumerated() {
+        guard let out else { continue }
+        for c in 0..<chunks { addInPlace(out, scratch + (c * outputs.count + k) * C, C) }
     }
 }
 
@@ -62,22 +87,25 @@ func rmsNormForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ y: U
     }
 }
 
-/// dx += rstd * (dnorm - norm * mean(dnorm * norm)), dw += dy * norm; dnorm = dy * w.
+/// dx += rstd * (dnorm - norm * mean(dnorm * norm)), dw += dy * norm; dnorm = dy * w. Rows split as in LayerNorm.
 func rmsNormBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>,
                      _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>?, _ dw: UnsafeMutablePointer<Float>?,
                      rows: Int, C: Int) {
-    for r in 0..<rows {
-        let xr = x + r * C, gr = dy + r * C, s = rstd[r]
-        var sumDN: Float = 0
-        for i in 0..<C {
-            let n = xr[i] * s
-            sumDN += gr[i] * w[i] * n
-            if let dw { dw[i] += gr[i] * n }
-        }
-        if let dx {
-            let mdn = sumDN / Float(C)
-            let dxr = dx + r * C
-            for i in 0..<C { dxr[i] += s * (gr[i] * w[i] - xr[i] * s * mdn) }
+    withRowChunkPartials(rows: rows, C: C, outputs: [dw]) { lo, hi, partials in
+        let pw = partials[0]
+        for r in lo..<hi {
+            let xr = x + r * C, gr = dy + r * C, s = rstd[r]
+            var sumDN: Float = 0
+            for i in 0..<C {
+                let n = xr[i] * s
+                sumDN += gr[i] * w[i] * n
+                if let pw { pw[i] += gr[i] * n }
+            }
+            if let dx {
+                let mdn = sumDN / Float(C)
+                let dxr = dx + r * C
+                for i in 0..<C { dxr[i] += s * (gr[i] * w[i] - xr[i] * s * mdn) }
+            }
         }
     }
 }
