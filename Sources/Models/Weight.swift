@@ -14,6 +14,15 @@ public enum Weight {
         }
     }
 
+    /// x through several weights of the same input width (q, k, v; gate and up): quantised weights share one
+    /// parallel region when x has few rows (decode); otherwise each is applied alone.
+    public static func apply(_ weights: [Weight], to x: Tensor) -> [Tensor] {
+        var qs: [QuantizedMatrix] = []
+        for w in weights { if case .quantized(let q) = w { qs.append(q) } }
+        if qs.count == weights.count { return x.quantizedLinears(qs) }
+        return weights.map { $0(x) }
+    }
+
     public var shape: [Int] {
         switch self {
         case .dense(let w): return w.shape

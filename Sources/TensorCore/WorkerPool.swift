@@ -21,6 +21,7 @@ final class WorkerPool: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let exited = Atomic<Int>(0)
+    private let nextItem = Atomic<Int>(0)
     private let wake = DispatchSemaphore(value: 0)
     // Written by the caller before the generation bump (sequentially consistent), read by workers after it.
     private var job: ((Int) -> Void)?
@@ -77,6 +78,30 @@ final class WorkerPool: @unchecked Sendable {
         }
         defer { busy.store(false, ordering: .releasing) }
         let parts = min(n, size)
+        publish(parts: parts, body)
+        for i in parts..<n { body(i) }
+    }
+
+    /// Runs body(0..<n) with every thread taking the next unclaimed index until none is left: for items of
+    /// uneven cost, or when a worker may start late (a woken thread, a busy core), the fast threads take more.
+    func runDynamic(items n: Int, _ body: (Int) -> Void) {
+        guard n > 1, size > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+            for i in 0..<n { body(i) }
+            return
+        }
+        defer { busy.store(false, ordering: .releasing) }
+        nextItem.store(0, ordering: .relaxed)
+        publish(parts: min(n, size)) { _ in
+            while true {
+                let i = nextItem.wrappingAdd(1, ordering: .relaxed).oldValue
+                if i >= n { break }
+                body(i)
+            }
+        }
+    }
+
+    /// Hands `body` to the workers (parts 1..<parts), runs part 0 here, and waits for every worker.
+    private func publish(parts: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { escaping in
             job = escaping
             self.parts = parts
@@ -88,7 +113,6 @@ final class WorkerPool: @unchecked Sendable {
             while remaining.load(ordering: .acquiring) > 0 { gb_cpu_relax() }
             job = nil
         }
-        for i in parts..<n { body(i) }
     }
 
     /// Ends the worker threads (after any running region) and waits until they have left.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Fused causal scaled-dot-product attention, grouped-query ready.
 ///
 /// For batch b, query head h (using key/value head h / (nh / nkv)):
@@ -29,6 +31,11 @@ func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMu
     let group = nh / nkv
     let C = nh * hs
     let shift = Tk - Tq
+    if B == 1 && Tq == 1 {
+        decodeAttention(q: q.base + q.column, k: k.base + k.column, v: v.base + v.column, kStride: k.rowStride,
+                        vStride: v.rowStride, out: out, probs: probs, n: Tk, nh: nh, nkv: nkv, hs: hs, scale: scale)
+        return
+    }
     Parallel.forEach(B * nh) { bh in
         let b = bh / nh, h = bh % nh, kvh = h / group
         let p = probs + bh * Tq * Tk
@@ -67,6 +74,69 @@ func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMu
             sgemm(transA: false, transB: false, M: rows, N: hs, K: keys, A: p + i0 * Tk, lda: Tk, B: vh,
                   ldb: v.rowStride, beta: 0, C: oh + i0 * C, ldc: C, parallel: false)
             i0 = i1
+        }
+    }
+}
+
+/// One query position against n cached keys (decode), every head at once, with the keys split across the threads.
+///
+/// Splitting by heads leaves a thread idle (9 heads on 2 threads) and reads each shared K/V row once per query
+/// head; here each thread takes a contiguous range of keys for all heads (split-K, as flash-decoding does): per
+/// key-value head it reads each key and value row once for the query heads of its group, keeping a running
+/// maximum, the sum of exponentials and the unnormalised output. The partial results are then combined exactly:
+/// with m = max over parts, out = Σ_p e^{m_p − m} o_p / Σ_p e^{m_p − m} l_p, and the probabilities rescaled alike.
+func decodeAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, kStride: Int,
+                     vStride: Int, out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, n: Int,
+                     nh: Int, nkv: Int, hs: Int, scale: Float) {
+    let group = nh / nkv
+    let parts = Swift.max(1, Swift.min(Parallel.threads, n / 32))
+    // Per part and head: running max, sum of exponentials, and the unnormalised output (hs floats).
+    let stride = hs + 2
+    let partial = UnsafeMutablePointer<Float>.allocate(capacity: parts * nh * stride)
+    defer { partial.deallocate() }
+    Parallel.forEach(parts) { p in
+        let lo = n * p / parts, hi = n * (p + 1) / parts
+        for kvh in 0..<nkv {
+            for g in 0..<group {
+                let h = kvh * group + g
+                let qh = q + h * hs, row = probs + h * n
+                // Scores for this head over keys lo..<hi, and their maximum.
+                var m = -Float.infinity
+                for j in lo..<hi {
+                    let sc = scale * simdDot(qh, k + j * kStride + kvh * hs, hs)
+                    row[j] = sc
+                    m = Swift.max(m, sc)
+                }
+                let mv = SIMD8<Float>(repeating: m)
+                mapSIMD8(hi - lo, row + lo, row + lo) { simdExp($0 - mv) }
+                let st = partial + (p * nh + h) * stride
+                st[0] = m
+                st[1] = simdSum(row + lo, hi - lo)
+                let o = st + 2
+                o.update(repeating: 0, count: hs)
+                for j in lo..<hi {
+                    let e = row[j], vj = v + j * vStride + kvh * hs
+                    var d = 0
+                    let ev = SIMD8<Float>(repeating: e)
+                    while d + 8 <= hs { storeSIMD8(loadSIMD8(o + d) + ev * loadSIMD8(vj + d), o + d); d += 8 }
+                    while d < hs { o[d] += e * vj[d]; d += 1 }
+                }
+            }
+        }
+    }
+    for h in 0..<nh {
+        var m = -Float.infinity
+        for p in 0..<parts { m = Swift.max(m, partial[(p * nh + h) * stride]) }
+        var l: Float = 0
+        for p in 0..<parts { let st = partial + (p * nh + h) * stride; l += expf(st[0] - m) * st[1] }
+        let o = out + h * hs, row = probs + h * n
+        o.update(repeating: 0, count: hs)
+        for p in 0..<parts {
+            let st = partial + (p * nh + h) * stride
+            let w = expf(st[0] - m) / l
+            for d in 0..<hs { o[d] += w * st[2 + d] }
+            let lo = n * p / parts, hi = n * (p + 1) / parts
+            for j in lo..<hi { row[j] *= w }
         }
     }
 }
