@@ -51,4 +51,9 @@ def decode():
 prefill(16)  # warm-up
 out = {"prefill_128_tokens_per_s": prefill(128), "prefill_512_tokens_per_s": prefill(512),
        "decode_tokens_per_s": decode(), "threads": a.threads}
+try:  # which CPU features llama.cpp's kernels were built for and use
+    import llama_cpp
+    out["system_info"] = llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
+except Exception:
+    pass
 print(json.dumps(out))

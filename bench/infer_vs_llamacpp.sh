@@ -27,6 +27,11 @@ threads = int(sys.argv[1]); runs = [json.loads(x) for x in sys.argv[2:]]
 n = len(runs) // 2
 ours, theirs = runs[:n], runs[n:]
 out = {"threads": threads, "runs": n}
+sysinfo = ours[0].get("system", {})
+out["cpu"] = sysinfo.get("cpu", {}).get("model")
+out["glassbox_blas_kernel"] = sysinfo.get("blas", {}).get("kernel")
+out["glassbox_quant_kernel"] = sysinfo.get("quant_kernel")
+out["llama_cpp_system_info"] = theirs[0].get("system_info")
 for k in ["prefill_128_tokens_per_s", "prefill_512_tokens_per_s", "decode_tokens_per_s"]:
     g = statistics.median(r[k] for r in ours); l = statistics.median(r[k] for r in theirs)
     out[k.replace("_tokens_per_s", "")] = {"glassbox": round(g, 1), "llama_cpp": round(l, 1), "ratio": round(g / l, 2)}

@@ -92,7 +92,9 @@ def main():
     n_params = sum(q.numel() for q in model.parameters()) - model.wpe.weight.numel()
     flops_per_token = 6 * n_params + 12 * p["n_layer"] * T * p["n_embd"]
     out = {"preset": a.preset, "tokens_per_s": tps, "threads": a.threads, "step_ms_median": median * 1000,
-           "torch": torch.__version__, "flops_per_token": flops_per_token}
+           "torch": torch.__version__, "flops_per_token": flops_per_token,
+           "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+           "blas": "mkl" if torch.backends.mkl.is_available() else "other"}
     if a.peak_gflops:
         out["mfu"] = flops_per_token * tps / (a.peak_gflops * 1e9)
     print(json.dumps(out))

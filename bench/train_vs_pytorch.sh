@@ -14,7 +14,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import torch" 2>/dev/
   "$venv/bin/pip" install -q torch numpy
 fi
 [ -x .build/release/glassbox ] || swift build -c release
-ours=(); theirs=(); peaks=(); mfus=(); tmfus=()
+ours=(); theirs=(); peaks=(); mfus=(); tmfus=(); first=""; tfirst=""
 for i in 1 2 3; do
   g=$(.build/release/glassbox bench train --preset "$preset" --threads "$threads" --json)
   peak=$(echo "$g" | python3 -c 'import json,sys; print(json.load(sys.stdin)["sgemm_peak_gflops"])')
@@ -26,14 +26,18 @@ for i in 1 2 3; do
   mfus+=("$(echo "$g" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mfu"])')")
   tmfus+=("$(echo "$t" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mfu"])')")
   peaks+=("$peak")
+  [ -n "$first" ] || { first=$g; tfirst=$t; }
 done
-python3 - "$preset" "$threads" "${ours[*]}" "${theirs[*]}" "${mfus[*]}" "${tmfus[*]}" "${peaks[*]}" <<'PY'
+python3 - "$preset" "$threads" "${ours[*]}" "${theirs[*]}" "${mfus[*]}" "${tmfus[*]}" "${peaks[*]}" "$first" "$tfirst" <<'PY'
 import json, statistics, sys
 preset, threads = sys.argv[1], int(sys.argv[2])
 ours, theirs, mfu, tmfu, peaks = ([float(x) for x in s.split()] for s in sys.argv[3:8])
+system, torch_info = json.loads(sys.argv[8]).get("system", {}), json.loads(sys.argv[9])
 g, t = statistics.median(ours), statistics.median(theirs)
 print(json.dumps({"preset": preset, "threads": threads,
                   "glassbox_tokens_per_s": round(g), "pytorch_tokens_per_s": round(t), "ratio": round(g / t, 3),
                   "glassbox_mfu": round(statistics.median(mfu), 3), "pytorch_mfu": round(statistics.median(tmfu), 3),
-                  "sgemm_peak_gflops": round(statistics.median(peaks), 1), "runs": len(ours)}))
+                  "sgemm_peak_gflops": round(statistics.median(peaks), 1), "runs": len(ours),
+                  "cpu": system.get("cpu", {}).get("model"), "glassbox_blas_kernel": system.get("blas", {}).get("kernel"),
+                  "pytorch_cpu_capability": torch_info.get("cpu_capability"), "pytorch_blas": torch_info.get("blas")}))
 PY

@@ -20,22 +20,37 @@ static void *handle;
 static sgemm_fn blas_sgemm;
 static char corename[64], config[256], path[512];
 
+// Sets an environment variable for the load only, remembering the value to put back (child processes such as
+// the tests' own `glassbox` runs must see the user's environment, not ours).
+typedef struct { const char *name; char *saved; int had; } env_override;
+
+static void env_set(env_override *o, const char *name, const char *value) {
+    const char *old = getenv(name);
+    o->name = name; o->had = old != NULL; o->saved = old ? strdup(old) : NULL;
+    setenv(name, value, 1);
+}
+
+static void env_restore(env_override *o) {
+    if (!o->name) return;
+    if (o->had && o->saved) setenv(o->name, o->saved, 1); else unsetenv(o->name);
+    free(o->saved);
+    o->name = NULL; o->saved = NULL;
+}
+
+static void *open_library(void);
+
 int gb_blas_load(const char *coretype, char *err, size_t errlen) {
     gb_blas_unload();
-    if (coretype) setenv("OPENBLAS_CORETYPE", coretype, 1);
-    // Glassbox splits products across its own threads; OpenBLAS's pool would oversubscribe the cores.
-    setenv("OPENBLAS_NUM_THREADS", "1", 1);
-    static const char *names[] = {
-        "libopenblas.so.0", "libopenblas.so", "libopenblasp.so.0",
-        "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
-        "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
-    };
+    // OpenBLAS reads both variables once, while it loads: the kernel, and one thread (Glassbox splits products
+    // across its own threads; OpenBLAS's pool would oversubscribe the cores).
+    env_override core = {0}, threads = {0};
+    if (coretype) env_set(&core, "OPENBLAS_CORETYPE", coretype);
+    env_set(&threads, "OPENBLAS_NUM_THREADS", "1");
     const char *last = "";
-    for (size_t i = 0; i < sizeof names / sizeof *names && !handle; i++) {
-        handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-        if (!handle) { const char *e = dlerror(); if (e) last = e; }
-        else snprintf(path, sizeof path, "%s", names[i]);
-    }
+    handle = open_library();
+    if (!handle) { const char *e = dlerror(); if (e) last = e; }
+    env_restore(&core);
+    env_restore(&threads);
     if (!handle) {
         snprintf(err, errlen, "OpenBLAS (libopenblas.so.0) could not be loaded: %.200s", last);
         return 1;
@@ -55,6 +70,19 @@ int gb_blas_load(const char *coretype, char *err, size_t errlen) {
     Dl_info info;
     if (dladdr((void *)blas_sgemm, &info) && info.dli_fname) snprintf(path, sizeof path, "%s", info.dli_fname);
     return 0;
+}
+
+static void *open_library(void) {
+    static const char *names[] = {
+        "libopenblas.so.0", "libopenblas.so", "libopenblasp.so.0",
+        "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+        "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (h) { snprintf(path, sizeof path, "%s", names[i]); return h; }
+    }
+    return NULL;
 }
 
 void gb_blas_unload(void) {

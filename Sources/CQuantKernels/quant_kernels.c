@@ -1,6 +1,8 @@
+#define _GNU_SOURCE
 // SIMD kernels for quantised matrix-vector products (decode). AVX2 + FMA + F16C on x86-64, portable C elsewhere.
 #include "quant_kernels.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,6 +236,17 @@ float gb_dot_q8_0(const void *row, const float *x, size_t nb) {
     return s;
 }
 #endif
+
+#include <pthread.h>
+void gb_set_thread_name(const char *name) {
+#if defined(__linux__)
+    char buf[16];
+    snprintf(buf, sizeof buf, "%s", name);
+    pthread_setname_np(pthread_self(), buf);
+#else
+    (void)name;
+#endif
+}
 
 void gb_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

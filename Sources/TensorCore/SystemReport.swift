@@ -1,3 +1,4 @@
+import CQuantKernels
 import Dispatch
 
 /// Where numbers were measured: the CPU and its features, the matrix kernel in use, the threads, and the sgemm
@@ -6,6 +7,8 @@ import Dispatch
 public struct SystemReport: Codable, Sendable {
     public var cpu: CPUDescription
     public var blas: MatrixKernels.Selection
+    /// The quantised dot-product kernels in use for decode ("avx512", "avx2" or "portable").
+    public var quantKernel: String
     public var threads: Int
     /// fp32 FMA peak of one core (a register-bound FMA loop at the widest vector width), GFLOP/s.
     public var fmaPeakGflopsPerCore: Double
@@ -17,7 +20,7 @@ public struct SystemReport: Codable, Sendable {
     public var sgemmFractionOfPeak: Double?
 
     enum CodingKeys: String, CodingKey {
-        case cpu, blas, threads
+        case cpu, blas, threads, quantKernel = "quant_kernel"
         case fmaPeakGflopsPerCore = "fma_peak_gflops_per_core", fmaPeakGflops = "fma_peak_gflops"
         case sgemmGflops = "sgemm_1024_gflops", sgemmFractionOfPeak = "sgemm_fraction_of_peak"
     }
@@ -27,7 +30,8 @@ public struct SystemReport: Codable, Sendable {
         let perCore = MatrixKernels.fmaPeakPerCore()
         let peak = perCore * Double(Parallel.threads)
         let sgemm = measureSgemm ? MatrixKernels.measureSgemm() : nil
-        return SystemReport(cpu: .current, blas: MatrixKernels.selection, threads: Parallel.threads,
+        return SystemReport(cpu: .current, blas: MatrixKernels.selection,
+                            quantKernel: String(cString: gb_quant_kernel_name()), threads: Parallel.threads,
                             fmaPeakGflopsPerCore: perCore, fmaPeakGflops: peak, sgemmGflops: sgemm,
                             sgemmFractionOfPeak: sgemm.flatMap { peak > 0 ? $0 / peak : nil })
     }

@@ -22,16 +22,25 @@ final class WorkerPool: @unchecked Sendable {
     private let stopped = Atomic<Bool>(false)
     private let exited = Atomic<Int>(0)
     private let nextItem = Atomic<Int>(0)
-    private let wake = DispatchSemaphore(value: 0)
+    // Sleeping workers wait on `wakeCondition` for the generation to move; the caller takes `wakeLock` to broadcast,
+    // so a worker that checked the generation under the lock is already waiting when the broadcast comes.
+    private let wakeLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wakeCondition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Written by the caller before the generation bump (sequentially consistent), read by workers after it.
     private var job: ((Int) -> Void)?
     private var parts = 0
 
-    init(size: Int) {
+    /// `name`-1, `name`-2, ... name the worker threads (as `top -H` and /proc show them; 15 bytes at most).
+    init(size: Int, name: String = "gb-worker") {
         self.size = max(size, 1)
+        pthread_mutex_init(wakeLock, nil)
+        pthread_cond_init(wakeCondition, nil)
         for i in 1..<self.size {
-            let t = Thread { [self] in self.workerLoop(index: i) }
-            t.name = "glassbox-worker-\(i)"
+            let threadName = "\(name)-\(i)"
+            let t = Thread { [self] in
+                gb_set_thread_name(threadName)
+                self.workerLoop(index: i)
+            }
             t.stackSize = 1 << 20
             t.start()
         }
@@ -49,9 +58,13 @@ final class WorkerPool: @unchecked Sendable {
                     if spins & 255 != 0 {
                         gb_cpu_relax()
                     } else if DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds {
+                        pthread_mutex_lock(wakeLock)
                         sleeping.add(1, ordering: .sequentiallyConsistent)
-                        if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
+                        while generation.load(ordering: .sequentiallyConsistent) == seen {
+                            pthread_cond_wait(wakeCondition, wakeLock)
+                        }
                         sleeping.subtract(1, ordering: .sequentiallyConsistent)
+                        pthread_mutex_unlock(wakeLock)
                     }
                     g = generation.load(ordering: .sequentiallyConsistent)
                 }
@@ -107,8 +120,7 @@ final class WorkerPool: @unchecked Sendable {
             self.parts = parts
             remaining.store(size - 1, ordering: .sequentiallyConsistent)
             generation.add(1, ordering: .sequentiallyConsistent)
-            let asleep = sleeping.load(ordering: .sequentiallyConsistent)
-            for _ in 0..<asleep { wake.signal() }
+            wakeSleepers()
             escaping(0)
             while remaining.load(ordering: .acquiring) > 0 { gb_cpu_relax() }
             job = nil
@@ -121,7 +133,24 @@ final class WorkerPool: @unchecked Sendable {
         while !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { gb_cpu_relax() }
         stopped.store(true, ordering: .sequentiallyConsistent)
         generation.add(1, ordering: .sequentiallyConsistent)
-        for _ in 0..<size { wake.signal() }
+        wakeSleepers()
         while exited.load(ordering: .sequentiallyConsistent) < size - 1 { usleep(50) }
+    }
+
+    deinit {
+        pthread_cond_destroy(wakeCondition)
+        pthread_mutex_destroy(wakeLock)
+        wakeCondition.deallocate()
+        wakeLock.deallocate()
+    }
+
+    /// Wakes the workers that went to sleep (after the generation moved). A worker counts itself in `sleeping`
+    /// before it checks the generation, both sequentially consistent, so either it sees the new generation or
+    /// this sees it counted.
+    private func wakeSleepers() {
+        guard sleeping.load(ordering: .sequentiallyConsistent) > 0 else { return }
+        pthread_mutex_lock(wakeLock)
+        pthread_cond_broadcast(wakeCondition)
+        pthread_mutex_unlock(wakeLock)
     }
 }

@@ -13,6 +13,7 @@ extension SystemReport {
     var oneLine: String {
         var parts = [cpu.model.isEmpty ? cpu.architecture : cpu.model, cpu.features.joined(separator: " ")]
         parts.append(blas.library == "openblas" ? "OpenBLAS \(blas.kernel) (\(blas.reason))" : "portable sgemm (\(blas.reason))")
+        parts.append("quantised \(quantKernel)")
         parts.append("\(threads) threads")
         if let g = sgemmGflops {
             parts.append(String(format: "sgemm 1024³ %.0f GFLOP/s of %.0f FMA peak (%.0f%%)", g, fmaPeakGflops, 100 * (sgemmFractionOfPeak ?? 0)))
@@ -33,6 +34,7 @@ extension SystemReport {
             lines.append("matrix kernel portable C sgemm (\(blas.reason))")
         }
         for r in blas.rejected { lines.append("rejected      \(r)") }
+        lines.append("quantised     \(quantKernel) dot products (decode)")
         lines.append("threads       \(threads) (OpenBLAS single-threaded; the engine's pool splits the work)")
         lines.append(String(format: "FMA peak      %.1f GFLOP/s per core, %.1f on %d threads", fmaPeakGflopsPerCore, fmaPeakGflops, threads))
         if let g = sgemmGflops {

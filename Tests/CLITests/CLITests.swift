@@ -3,7 +3,7 @@ import Testing
 
 /// Runs the built `glassbox` binary (it sits beside the test bundle in .build/<configuration>/), optionally with
 /// text on standard input.
-func glassbox(_ args: [String], stdin: String? = nil, cwd: URL? = nil) throws -> (status: Int32, out: String, err: String) {
+func glassbox(_ args: [String], stdin: String? = nil, cwd: URL? = nil, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         .appendingPathComponent("glassbox")
     let p = Process()
@@ -12,6 +12,7 @@ func glassbox(_ args: [String], stdin: String? = nil, cwd: URL? = nil) throws ->
     if let cwd { p.currentDirectoryURL = cwd }
     var env = ProcessInfo.processInfo.environment
     env["NO_COLOR"] = "1"
+    env.merge(environment) { _, new in new }
     p.environment = env
     let out = Pipe(), err = Pipe(), input = Pipe()
     p.standardOutput = out

@@ -16,4 +16,6 @@ const char *gb_quant_kernel_name(void);
 
 // A spin-wait hint for busy loops (PAUSE on x86).
 void gb_cpu_relax(void);
+// Names the calling thread (at most 15 bytes are kept), as `top -H` and /proc/self/task/*/comm show it.
+void gb_set_thread_name(const char *name);
 #endif
