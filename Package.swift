@@ -7,10 +7,11 @@ import PackageDescription
 // SSE2 baseline, which halves the vector width (measured: see bench notes in the README).
 #if arch(x86_64)
 let simd: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
-let simdC: [CSetting] = [.unsafeFlags(["-O3", "-mavx2", "-mfma", "-mf16c"])]
+// No contraction of a separate multiply and add into an FMA: dequantisation rounds the product first, as the formats do.
+let simdC: [CSetting] = [.unsafeFlags(["-O3", "-mavx2", "-mfma", "-mf16c", "-ffp-contract=off"])]
 #else
 let simd: [SwiftSetting] = []
-let simdC: [CSetting] = [.unsafeFlags(["-O3"])]
+let simdC: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=off"])]
 #endif
 
 let package = Package(

@@ -106,6 +106,62 @@ static float dot_q8_0_avx2(const void *row, const float *x, size_t nb) {
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
+// Whole rows of a block format as float32, exactly as the GGML formats define them (product rounded before the
+// offset is added, as gguf-py does): Q4_0 y = (q - 8)·d, Q4_1 y = q·d + m, Q8_0 y = q·d. For prefill, whose
+// weight tiles are dequantised for sgemm.
+static inline void store_q4_dequant(__m128i q16, __m256 d, __m256 m, int offset, float *y) {
+    // q16 holds 16 nibble values (0..15) as bytes; y[0..15] = q·d + m (m = 0 adds nothing exactly).
+    __m256 a = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(q16));
+    __m256 b = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(q16, 8)));
+    if (offset) {
+        _mm256_storeu_ps(y, _mm256_add_ps(_mm256_mul_ps(a, d), m));
+        _mm256_storeu_ps(y + 8, _mm256_add_ps(_mm256_mul_ps(b, d), m));
+    } else {
+        _mm256_storeu_ps(y, _mm256_mul_ps(a, d));
+        _mm256_storeu_ps(y + 8, _mm256_mul_ps(b, d));
+    }
+}
+
+void gb_dequant_q4_1(const void *row, float *y, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row;
+    __m128i mask = _mm_set1_epi8(0x0F);
+    for (size_t b = 0; b < nb; b++, p += 20, y += 32) {
+        __m256 d = _mm256_set1_ps(half_to_float(p)), m = _mm256_set1_ps(half_to_float(p + 2));
+        __m128i q = _mm_loadu_si128((const __m128i *)(p + 4));
+        store_q4_dequant(_mm_and_si128(q, mask), d, m, 1, y);
+        store_q4_dequant(_mm_and_si128(_mm_srli_epi16(q, 4), mask), d, m, 1, y + 16);
+    }
+}
+
+void gb_dequant_q4_0(const void *row, float *y, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row;
+    __m128i mask = _mm_set1_epi8(0x0F);
+    __m256i eight = _mm256_set1_epi32(8);
+    for (size_t b = 0; b < nb; b++, p += 18, y += 32) {
+        __m256 d = _mm256_set1_ps(half_to_float(p));
+        __m128i q = _mm_loadu_si128((const __m128i *)(p + 2));
+        __m128i lo = _mm_and_si128(q, mask), hi = _mm_and_si128(_mm_srli_epi16(q, 4), mask);
+        __m128i parts[2] = {lo, hi};
+        for (int h = 0; h < 2; h++) {
+            __m256 a = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(parts[h]), eight));
+            __m256 c = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(parts[h], 8)), eight));
+            _mm256_storeu_ps(y + 16 * h, _mm256_mul_ps(a, d));
+            _mm256_storeu_ps(y + 16 * h + 8, _mm256_mul_ps(c, d));
+        }
+    }
+}
+
+void gb_dequant_q8_0(const void *row, float *y, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row;
+    for (size_t b = 0; b < nb; b++, p += 34, y += 32) {
+        __m256 d = _mm256_set1_ps(half_to_float(p));
+        for (int k = 0; k < 4; k++) {
+            __m256 q = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(p + 2 + 8 * k))));
+            _mm256_storeu_ps(y + 8 * k, _mm256_mul_ps(d, q));
+        }
+    }
+}
+
 // AVX-512 forms of the same products: 16 floats per instruction, so each 32-element block is two conversions and
 // two FMAs instead of four. Chosen at run time when the CPU has AVX-512 F/BW/VL (the binary itself needs AVX2 only).
 #define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
@@ -226,6 +282,31 @@ float gb_dot_q4_0(const void *row, const float *x, size_t nb) {
 }
 
 const char *gb_quant_kernel_name(void) { return "portable"; }
+
+void gb_dequant_q4_1(const void *row, float *y, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row;
+    for (size_t b = 0; b < nb; b++, p += 20, y += 32) {
+        float d = half_to_float(p), m = half_to_float(p + 2);
+        for (int j = 0; j < 16; j++) { y[j] = (float)(p[4 + j] & 15) * d + m; y[j + 16] = (float)(p[4 + j] >> 4) * d + m; }
+    }
+}
+
+void gb_dequant_q4_0(const void *row, float *y, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row;
+    for (size_t b = 0; b < nb; b++, p += 18, y += 32) {
+        float d = half_to_float(p);
+        for (int j = 0; j < 16; j++) { y[j] = (float)((p[2 + j] & 15) - 8) * d; y[j + 16] = (float)((p[2 + j] >> 4) - 8) * d; }
+    }
+}
+
+void gb_dequant_q8_0(const void *row, float *y, size_t nb) {
+    const uint8_t *p = (const uint8_t *)row;
+    for (size_t b = 0; b < nb; b++, p += 34, y += 32) {
+        float d = half_to_float(p);
+        for (int j = 0; j < 32; j++) y[j] = d * (float)(int8_t)p[2 + j];
+    }
+}
+
 
 float gb_dot_q8_0(const void *row, const float *x, size_t nb) {
     const uint8_t *p = (const uint8_t *)row; float s = 0;

@@ -9,6 +9,11 @@
 float gb_dot_q4_1(const void *row, const float *x, const float *xsums, size_t nb);
 float gb_dot_q4_0(const void *row, const float *x, size_t nb);
 float gb_dot_q8_0(const void *row, const float *x, size_t nb);
+// Rows of nb blocks dequantised exactly (the product rounded before an offset is added, as the formats define).
+void gb_dequant_q4_0(const void *row, float *y, size_t nb);
+void gb_dequant_q4_1(const void *row, float *y, size_t nb);
+void gb_dequant_q8_0(const void *row, float *y, size_t nb);
+
 // Which implementation the three functions above dispatch to on this CPU: "avx512", "avx2" or "portable".
 const char *gb_quant_kernel_name(void);
 

@@ -28,9 +28,19 @@ public struct QuantizedMatrix: @unchecked Sendable {
         self.owner = owner; self.dequantizeRow = dequantizeRow
     }
 
-    /// Rows lo..<hi dequantised into dst (row-major, `cols` per row).
+    /// Rows lo..<hi dequantised into dst (row-major, `cols` per row): the SIMD kernels of CQuantKernels for
+    /// Q4_0, Q4_1 and Q8_0 (bit-identical to the format's definition), the matrix's own function otherwise.
     public func dequantize(rows lo: Int, _ hi: Int, into dst: UnsafeMutablePointer<Float>) {
-        for r in lo..<hi { dequantizeRow(data + r * rowBytes, dst + (r - lo) * cols, cols) }
+        let nb = cols / 32
+        for r in lo..<hi {
+            let src = data + r * rowBytes, y = dst + (r - lo) * cols
+            switch format {
+            case .q4_0 where cols % 32 == 0: gb_dequant_q4_0(src, y, nb)
+            case .q4_1 where cols % 32 == 0: gb_dequant_q4_1(src, y, nb)
+            case .q8_0 where cols % 32 == 0: gb_dequant_q8_0(src, y, nb)
+            default: dequantizeRow(src, y, cols)
+            }
+        }
     }
 
     /// Bytes of the weights (what one pass over the matrix reads).
