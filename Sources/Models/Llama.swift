@@ -16,6 +16,29 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     public var normEps: Float
     public var contextLength: Int
     public var tiedEmbeddings: Bool
+
+    /// Checks sizes and hyper-parameters read from a file before anything is allocated or divided by them:
+    /// positive and within sane limits, heads dividing the width, key-value heads dividing the heads, an even head
+    /// size (rotary pairs), a positive finite norm epsilon and rope base. `source` names the file in the message.
+    public static func validate(vocabSize: Int, dim: Int, hiddenDim: Int, layers: Int, heads: Int, kvHeads: Int,
+                                headDim: Int?, ropeTheta: Double, normEps: Double, contextLength: Int,
+                                source: String) throws {
+        func check(_ ok: Bool, _ what: String) throws {
+            if !ok { throw FormatError(file: source, what) }
+        }
+        let limits: [(String, Int, Int)] = [
+            ("vocabulary size", vocabSize, 1 << 22), ("width", dim, 1 << 16), ("feed-forward width", hiddenDim, 1 << 18),
+            ("layer count", layers, 4096), ("head count", heads, 1024), ("key-value head count", kvHeads, 1024),
+            ("context length", contextLength, 1 << 24),
+        ]
+        for (name, v, limit) in limits { try check(v > 0 && v <= limit, "\(name) \(v) is outside 1...\(limit)") }
+        try check(heads % kvHeads == 0, "\(kvHeads) key-value heads do not divide \(heads) heads")
+        let hs = headDim ?? dim / heads
+        try check(headDim != nil || dim % heads == 0, "\(heads) heads do not divide the width \(dim)")
+        try check(hs > 0 && hs <= 4096 && hs % 2 == 0, "head size \(hs) is not a positive even number up to 4096")
+        try check(normEps.isFinite && normEps > 0 && normEps < 1, "norm epsilon \(normEps) is not in (0, 1)")
+        try check(ropeTheta.isFinite && ropeTheta > 1, "rope base \(ropeTheta) is not a finite number above 1")
+    }
 }
 
 /// One Llama block's weights (GGUF names: blk.{i}.attn_norm, attn_q, attn_k, attn_v, attn_output, ffn_norm,

@@ -13,7 +13,13 @@ extension Llama {
         }
         let dim = try int("embedding_length"), heads = try int("attention.head_count")
         let embd = try g.tensor("token_embd.weight")
+        guard embd.dims.count == 2 else { throw FormatError(file: g.path, tensor: "token_embd.weight", "expected a matrix, found dims \(embd.dims)") }
         let tied = (try? g.tensor("output.weight")) == nil
+        try LlamaConfig.validate(
+            vocabSize: embd.dims[1], dim: dim, hiddenDim: try int("feed_forward_length"), layers: try int("block_count"),
+            heads: heads, kvHeads: g["llama.attention.head_count_kv"]?.int ?? heads, headDim: g["llama.rope.dimension_count"]?.int,
+            ropeTheta: g["llama.rope.freq_base"]?.double ?? 10000, normEps: g["llama.attention.layer_norm_rms_epsilon"]?.double ?? 1e-5,
+            contextLength: try int("context_length"), source: g.path)
         let config = LlamaConfig(
             vocabSize: embd.dims[1], dim: dim, hiddenDim: try int("feed_forward_length"), layers: try int("block_count"),
             heads: heads, kvHeads: g["llama.attention.head_count_kv"]?.int ?? heads,
@@ -27,7 +33,12 @@ extension Llama {
         func vector(_ name: String, _ n: Int) throws -> Tensor {
             let t = try g.tensor(name)
             guard t.elementCount == n else { throw FormatError(file: g.path, tensor: name, "has \(t.elementCount) elements, expected \(n)") }
-            return Tensor(try g.dequantize(name), shape: [n])
+            let values = try g.dequantize(name)
+            // Norm weights are few: scan them all (a NaN here makes every output NaN).
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
+                throw FormatError(file: g.path, tensor: name, "element \(bad) is \(values[bad]) (weights must be finite)")
+            }
+            return Tensor(values, shape: [n])
         }
         func matrix(_ name: String, _ rows: Int, _ cols: Int) throws -> Weight {
             let w = try Weight.gguf(g, name)
@@ -59,6 +70,14 @@ extension Llama {
         }
         let dim = try int("hidden_size"), heads = try int("num_attention_heads")
         let rope = (j["rope_theta"] as? Double) ?? ((j["rope_parameters"] as? [String: Any])?["rope_theta"] as? Double) ?? 10000
+        if let act = j["hidden_act"] as? String, act != "silu" {
+            throw FormatError(file: configPath, "hidden_act '\(act)' is not supported (Llama uses silu)")
+        }
+        try LlamaConfig.validate(
+            vocabSize: try int("vocab_size"), dim: dim, hiddenDim: try int("intermediate_size"), layers: try int("num_hidden_layers"),
+            heads: heads, kvHeads: (j["num_key_value_heads"] as? Int) ?? heads, headDim: j["head_dim"] as? Int,
+            ropeTheta: rope, normEps: (j["rms_norm_eps"] as? Double) ?? 1e-5,
+            contextLength: (j["max_position_embeddings"] as? Int) ?? 2048, source: configPath)
         let config = LlamaConfig(
             vocabSize: try int("vocab_size"), dim: dim, hiddenDim: try int("intermediate_size"),
             layers: try int("num_hidden_layers"), heads: heads, kvHeads: (j["num_key_value_heads"] as? Int) ?? heads,

@@ -46,7 +46,11 @@ public enum Weight {
         case .dense(let w): return GradMode.withoutGradients { w.embedding(ids) }
         case .quantized(let q):
             let out = Tensor(uninitialized: [ids.count, q.cols])
-            for (i, id) in ids.enumerated() { q.dequantize(rows: Int(id), Int(id) + 1, into: out.data + i * q.cols) }
+            for (i, id) in ids.enumerated() {
+                // Never read outside the table, whatever a caller passes (callers validate user input first).
+                shapeCheck(id >= 0 && Int(id) < q.rows, "embedding: id \(id) outside the table of \(q.rows) rows")
+                q.dequantize(rows: Int(id), Int(id) + 1, into: out.data + i * q.cols)
+            }
             return out
         }
     }

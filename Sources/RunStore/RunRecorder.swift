@@ -4,6 +4,9 @@ import Training
 
 /// Records a training run into the `RunDatabase`, batching rows in memory and writing them in one transaction
 /// every `flushInterval` seconds (and at checkpoints and the end), so recording costs a tiny part of a step.
+///
+/// Nothing is dropped: rows leave the queue only once their transaction has committed. A failed write is retried
+/// (three tries, backing off); if it still fails, `failure` holds the error and the trainer stops on it.
 public final class RunRecorder: TrainingSink {
     let db: RunDatabase
     private(set) var runID = ""
@@ -13,6 +16,12 @@ public final class RunRecorder: TrainingSink {
     public var flushInterval: TimeInterval = 2
     /// Write transactions so far (each flush is one).
     public private(set) var transactions = 0
+    /// The write error that retries did not overcome, if any (the rows stay queued).
+    public private(set) var failure: Error?
+    /// Rows waiting to be written.
+    public var pendingCount: Int { pending.count }
+    /// Pauses between the tries of a failed write, in seconds.
+    public var retryDelays: [Double] = [0.05, 0.25]
 
     public init(database: RunDatabase) { db = database }
 
@@ -69,7 +78,7 @@ public final class RunRecorder: TrainingSink {
     public func checkpoint(step: Int, path: String) {
         lastStep = max(lastStep, step)
         pending.append(("INSERT INTO checkpoints (run_id, step, path) VALUES (?, ?, ?)", [runID, step, path]))
-        try? flush()
+        try? flush()   // a failure stays in `failure`
     }
 
     public func runEnded(status: String, step: Int) {
@@ -78,23 +87,39 @@ public final class RunRecorder: TrainingSink {
     }
 
     private func flushIfDue() {
+        // A failure is kept in `failure` for the trainer; the rows stay queued.
         if Date().timeIntervalSince(lastFlush) >= flushInterval { try? flush() }
     }
 
     public func flush() throws {
         let rows = pending
-        pending.removeAll(keepingCapacity: true)
-        lastFlush = Date()
         let step = lastStep, id = runID
-        transactions += 1
-        do {
-            try db.pool.write { d in
-                for r in rows { try d.cachedStatement(sql: r.sql).execute(arguments: r.arguments) }
-                try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ? WHERE id = ?",
-                              arguments: [step, Date().timeIntervalSince1970, id])
+        var lastError: Error?
+        for attempt in 0...retryDelays.count {
+            if attempt > 0 { Thread.sleep(forTimeInterval: retryDelays[attempt - 1]) }
+            do {
+                try db.pool.write { d in
+                    for r in rows { try d.cachedStatement(sql: r.sql).execute(arguments: r.arguments) }
+                    try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ? WHERE id = ?",
+                                  arguments: [step, Date().timeIntervalSince1970, id])
+                }
+                // Committed: only now do the rows leave the queue.
+                pending.removeFirst(rows.count)
+                lastFlush = Date()
+                transactions += 1
+                failure = nil
+                return
+            } catch {
+                lastError = error
             }
-        } catch {
-            throw RunStoreError("cannot write to the run database \(db.path): \(error)")
         }
+        lastFlush = Date()
+        let error = RunStoreError("cannot write to the run database \(db.path): \(lastError.map { "\($0)" } ?? "unknown error") (\(rows.count) records kept in memory, none written)")
+        failure = error
+        // The run's status alone, so that the run does not stay "running" (a small write may still succeed).
+        if let status = rows.last(where: { $0.sql.hasPrefix("UPDATE runs SET status") }) {
+            try? db.pool.write { d in try d.execute(sql: status.sql, arguments: status.arguments) }
+        }
+        throw error
     }
 }

@@ -33,6 +33,12 @@ public protocol TrainingSink: AnyObject {
     func checkpoint(step: Int, path: String)
     func runEnded(status: String, step: Int)
     func flush() throws
+    /// A write error the sink could not overcome (it keeps what it could not write): the trainer stops on it.
+    var failure: Error? { get }
+}
+
+extension TrainingSink {
+    public var failure: Error? { nil }
 }
 
 /// What the trainer reports after each step (for progress bars and JSON lines).

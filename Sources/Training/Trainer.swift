@@ -209,6 +209,7 @@ public final class Trainer {
             if step % config.checkpointInterval == 0 || step == config.steps || stopping {
                 try saveCheckpoint()
             }
+            if let failure = sink?.failure { try failRecording(step: step, failure) }
             // Evaluation, sampling and checkpoints stay out of the next interval's tokens/s.
             if logged { intervalStart = Date(); intervalTokens = 0 }
             onStep?(StepReport(step: step, totalSteps: config.steps, loss: loss, valLoss: valLoss, learningRate: Double(lr),
@@ -254,6 +255,16 @@ public final class Trainer {
                 sink?.histogram(step: step, tag: "weight/\(name)", Histogram(UnsafeBufferPointer(start: p.data, count: p.count)))
             }
         }
+    }
+
+    /// The run store could not be written: checkpoint (training is not lost), mark the run failed as far as the
+    /// store allows, and stop with the store's error.
+    private func failRecording(step: Int, _ failure: Error) throws -> Never {
+        if lastCheckpoint?.lastPathComponent != Checkpoint.folderName(step: state.step) { try? saveCheckpoint() }
+        sink?.runEnded(status: "failed", step: state.step)
+        try? sink?.flush()
+        let kept = lastCheckpoint.map { "; the last checkpoint is \($0.path)" } ?? ""
+        throw TrainingError("stopped at step \(step): \(failure)\(kept)")
     }
 
     private func failNonFinite(step: Int, loss: Double, params: [(String, Tensor)]) throws -> Never {

@@ -50,7 +50,7 @@ struct Inspect: ParsableCommand {
             guard let first = try loaded.tokenizer.encodeText(target).first else { throw ValidationError("--target is empty") }
             options.target = first
         }
-        options.baseline = try parseBaseline(baseline)
+        options.baseline = try parseBaseline(baseline, vocabulary: V)
         guard steps > 0 else { throw ValidationError("--steps must be positive") }
         let rules: [String: IntegrationRule] = ["riemann": .rightRiemann, "gauss": .gaussLegendre, "adaptive": .adaptive]
         guard let integration = rules[rule] else { throw ValidationError("--rule: riemann, gauss or adaptive") }
@@ -136,7 +136,7 @@ struct Inspect: ParsableCommand {
         return out
     }
 
-    func parseBaseline(_ s: String) throws -> AttributionBaseline {
+    func parseBaseline(_ s: String, vocabulary V: Int) throws -> AttributionBaseline {
         if s == "zero" { return .zero }
         if s == "mean+first" { return .meanKeepingFirst }
         if s == "mean+sinks" { return .meanKeepingSinks }
@@ -145,6 +145,9 @@ struct Inspect: ParsableCommand {
             let keep = rest.hasSuffix("+first")
             if keep { rest = String(rest.dropLast(6)) }
             guard let id = Int32(rest) else { throw ValidationError("--baseline: '\(s)' (mean+sinks, mean+first, zero, token:ID or token:ID+first)") }
+            guard (0..<V).contains(Int(id)) else {
+                throw ValidationError("--baseline: token id \(id) is outside the vocabulary of \(V) (0..<\(V))")
+            }
             return keep ? .tokenKeepingFirst(id) : .token(id)
         }
         throw ValidationError("--baseline: '\(s)' (mean+sinks, mean+first, zero, token:ID or token:ID+first)")

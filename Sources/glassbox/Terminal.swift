@@ -48,14 +48,27 @@ enum Terminal {
     }
 }
 
-/// Set by SIGINT: the trainer checkpoints and stops at the end of the step.
+/// Set by SIGINT or SIGTERM: the trainer checkpoints and stops at the end of the step.
 nonisolated(unsafe) var interruptRequested = false
+/// The signal that asked to stop (SIGINT or SIGTERM), for the exit status 128 + signal.
+nonisolated(unsafe) var interruptSignal: Int32 = 0
 
+/// Ctrl-C and `kill` (SIGTERM, as service managers and container runtimes stop a process) both checkpoint and
+/// stop; a second signal exits at once with 128 + signal.
 func installInterruptHandler() {
-    signal(SIGINT) { _ in
-        if interruptRequested { exit(130) }
+    let handler: @convention(c) (Int32) -> Void = { sig in
+        if interruptRequested { _exit(128 + sig) }
+        interruptSignal = sig
         interruptRequested = true
     }
+    signal(SIGINT, handler)
+    signal(SIGTERM, handler)
+    // A parent may have started us with these signals blocked (the mask is inherited): unblock them.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }
 
 /// The bundled corpus: ./data/tinyshakespeare.txt, or beside the executable's package checkout.

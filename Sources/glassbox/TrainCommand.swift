@@ -121,6 +121,11 @@ struct Train: ParsableCommand {
             if summary.status == "interrupted" { print("resume with: glassbox train --resume \(summary.run) --runs-dir \(runsDir)") }
             print(Terminal.dim("see the run: glassbox runs show \(summary.run) --runs-dir \(runsDir)"))
         }
+        // Stopped by a signal: checkpointed and recorded as interrupted, then the conventional status 128 + signal.
+        if summary.status == "interrupted" && interruptSignal != 0 {
+            fflush(stdout)
+            throw ExitCode(128 + interruptSignal)
+        }
     }
 }
 

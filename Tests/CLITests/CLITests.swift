@@ -104,3 +104,48 @@ struct CLITests {
         #expect(end["status"] as? String == "finished" && end["steps"] as? Int == 10 && end["run"] as? String == run)
     }
 }
+
+@Suite("glassbox train and signals")
+struct TrainSignalTests {
+    /// SIGTERM (what `kill`, systemd and container runtimes send) stops like Ctrl-C: a checkpoint, the run
+    /// recorded as interrupted, a resume hint, and the exit status 143; SIGINT gives 130.
+    @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
+    func aSignalCheckpointsAndExitsWithItsStatus(_ signal: Int32, _ expected: Int32) throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("glassbox")
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = ["train", "--data", corpus, "--steps", "20000", "--runs-dir", dir.path, "--json",
+                       "--layers", "1", "--width", "32", "--heads", "2", "--block", "16", "--batch", "4",
+                       "--log-interval", "1", "--checkpoint-interval", "20000", "--eval-interval", "20000", "--sample-interval", "20000"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait for the first step: the handler is in place once training runs.
+        var text = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !text.contains("\"step\"") && Date() < deadline {
+            text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        #expect(text.contains("\"step\""), "training never started")
+        kill(p.processIdentifier, signal)
+        // It must stop within seconds (after the current step and a checkpoint), not run on.
+        let stopped = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { p.waitUntilExit(); stopped.signal() }
+        if stopped.wait(timeout: .now() + 30) == .timedOut {
+            kill(p.processIdentifier, SIGKILL)
+            Issue.record("still running 30 s after the signal")
+        }
+        text += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == expected, "status \(p.terminationStatus)")
+        let summary = text.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(summary?["status"] as? String == "interrupted")
+        let checkpoint = summary?["checkpoint"] as? String ?? ""
+        #expect(!checkpoint.isEmpty && FileManager.default.fileExists(atPath: checkpoint + "/model.safetensors"))
+        let list = try glassbox(["runs", "list", "--runs-dir", dir.path, "--json"])
+        #expect(list.out.contains("\"interrupted\""), "\(list.out)")
+    }
+}

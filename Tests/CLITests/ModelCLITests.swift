@@ -106,6 +106,11 @@ struct InspectCLITests {
         #expect(r.status != 0 && r.err.contains("--layers"))
         let b = try glassbox(["inspect", "hi", "--baseline", "mean"])
         #expect(b.status != 0 && b.err.contains("--baseline"))
+        // Token ids outside the vocabulary (they used to read memory outside the embedding table).
+        for bad in ["token:999999", "token:49152", "token:-1", "token:-1+first"] {
+            let r = try glassbox(["inspect", "Hi", "--baseline", bad])
+            #expect(r.status != 0 && r.status < 128 && r.err.contains("outside the vocabulary of 49152"), "\(bad): \(r.status) \(r.err)")
+        }
     }
 }
 

@@ -114,3 +114,40 @@ struct TinyLlamaTests {
         #expect(abs(loss - Double(try out.floats("loss")[0])) < 1e-5)
     }
 }
+
+@Suite("Hyper-parameters from files are checked before use")
+struct LlamaConfigValidationTests {
+    /// tiny_llama's config.json with one field changed: each gives a one-line error naming config.json and the problem.
+    @Test func nonsenseConfigsAreRefused() throws {
+        let source = fixtures.appendingPathComponent("tiny_llama")
+        let base = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("config.json"))) as! [String: Any]
+        let cases: [(String, Any, String)] = [
+            ("num_key_value_heads", 0, "key-value head count 0"),
+            ("num_key_value_heads", 3, "do not divide"),
+            ("num_attention_heads", 0, "head count 0"),
+            ("num_hidden_layers", 1 << 40, "layer count"),
+            ("vocab_size", -1, "vocabulary size -1"),
+            ("hidden_size", 1 << 30, "width"),
+            ("rms_norm_eps", -1e-5, "norm epsilon"),
+            ("rope_theta", 0.0, "rope base"),
+            ("hidden_act", "gelu_pytorch_tanh", "hidden_act"),
+        ]
+        for (key, value, expected) in cases {
+            var j = base
+            j[key] = value
+            var message = ""
+            do { _ = try Llama(huggingFace: source, config: j) } catch { message = "\(error)" }
+            #expect(message.contains(expected) && message.contains("config.json") && !message.contains("\n"),
+                    "\(key) = \(value): '\(message)'")
+        }
+    }
+
+    @Test func validateAcceptsSmolLM2() throws {
+        try LlamaConfig.validate(vocabSize: 49152, dim: 576, hiddenDim: 1536, layers: 30, heads: 9, kvHeads: 3, headDim: nil,
+                                 ropeTheta: 100000, normEps: 1e-5, contextLength: 8192, source: "x")
+        #expect(throws: FormatError.self) {
+            try LlamaConfig.validate(vocabSize: 49152, dim: 576, hiddenDim: 1536, layers: 30, heads: 9, kvHeads: 3, headDim: nil,
+                                     ropeTheta: .nan, normEps: 1e-5, contextLength: 8192, source: "x")
+        }
+    }
+}

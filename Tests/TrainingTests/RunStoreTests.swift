@@ -34,6 +34,31 @@ struct RunStoreTests {
         #expect(throws: RunStoreError.self) { _ = try reader.run("nope") }
     }
 
+    /// A run store that stops accepting writes stops the training with an error naming it, keeps every record it
+    /// could not write, marks the run failed and leaves a checkpoint of the last step.
+    @Test func aFailingRunStoreStopsTrainingWithoutLosingRecords() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try RunDatabase(directory: dir)
+        let trainer = try Trainer(config: smallConfig(steps: 30), runsDirectory: dir, id: "broken")
+        let recorder = RunRecorder(database: db)
+        recorder.flushInterval = 0
+        recorder.retryDelays = [0.01, 0.01]
+        trainer.sink = recorder
+        // From step 4 on, every insert of a scalar fails (the table is gone), as on a full or failing disk.
+        trainer.onStep = { r in
+            if r.step == 4 { try? db.pool.write { try $0.execute(sql: "DROP TABLE scalars") } }
+        }
+        var message = ""
+        do { _ = try trainer.run() } catch { message = "\(error)" }
+        #expect(message.contains("cannot write to the run database") && message.contains(db.path), "\(message)")
+        #expect(message.contains("stopped at step 5"), "\(message)")
+        #expect(recorder.pendingCount > 0 && recorder.failure != nil)
+        let status = try db.pool.read { try String.fetchOne($0, sql: "SELECT status FROM runs WHERE id = 'broken'") }
+        #expect(status == "failed")
+        let checkpoint = dir.appendingPathComponent("broken/checkpoints/step-000005")
+        #expect(FileManager.default.fileExists(atPath: checkpoint.appendingPathComponent("model.safetensors").path))
+    }
+
     @Test func resumingDropsRecordsAfterTheCheckpoint() throws {
         let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
         let db = try RunDatabase(directory: dir)
