@@ -111,7 +111,7 @@ public final class GGUFFile: @unchecked Sendable {
         var metadata: [(String, GGUFValue)] = []
         metadata.reserveCapacity(kvCount)
         for _ in 0..<kvCount {
-            let key = try r.string("metadata key")
+            let key = try r.string("metadata key", maxLength: 65_535)
             let typeRaw = try r.u32("type of \(key)")
             guard let type = GGUFValueType(rawValue: typeRaw) else {
                 throw FormatError(file: file.path, "metadata '\(key)' has unknown value type \(typeRaw)")
@@ -131,7 +131,7 @@ public final class GGUFFile: @unchecked Sendable {
         var tensors: [GGUFTensorInfo] = []
         tensors.reserveCapacity(tensorCount)
         for _ in 0..<tensorCount {
-            let name = try r.string("tensor name")
+            let name = try r.string("tensor name", maxLength: 4096)
             let nd = Int(try r.u32("dimension count of \(name)"))
             guard (1...4).contains(nd) else {
                 throw FormatError(file: file.path, tensor: name, "has \(nd) dimensions (1 to 4 allowed)")
@@ -165,6 +165,15 @@ public final class GGUFFile: @unchecked Sendable {
                 throw FormatError(file: file.path, tensor: t.name,
                                   "data (\(t.byteCount) bytes at \(dataOffset + t.offset)) runs past the end of the \(file.count)-byte file")
             }
+        }
+        // Tensor data may neither overlap nor alias: one corrupted offset must not make two weights share bytes.
+        let byOffset = tensors.sorted { $0.offset < $1.offset }
+        for (a, b) in zip(byOffset, byOffset.dropFirst()) where a.offset + a.byteCount > b.offset {
+            throw FormatError(file: file.path, tensor: b.name, "data at offset \(b.offset) overlaps tensor '\(FormatError.bounded(a.name, 120))' (\(a.byteCount) bytes at \(a.offset))")
+        }
+        var names = Set<String>()
+        for t in tensors where !names.insert(t.name).inserted {
+            throw FormatError(file: file.path, tensor: t.name, "appears twice")
         }
         self.tensors = tensors
         tensorIndex = Dictionary(tensors.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -231,8 +240,9 @@ struct GGUFReader {
         return Int(n)
     }
 
-    mutating func string(_ what: String) throws -> String {
+    mutating func string(_ what: String, maxLength: Int = Int.max) throws -> String {
         let n = try count("length of \(what)", minBytesEach: 1)
+        guard n <= maxLength else { throw FormatError(file: file.path, "\(what) at byte \(position) claims \(n) bytes (at most \(maxLength))") }
         try need(n, what)
         defer { position += n }
         return String(decoding: UnsafeRawBufferPointer(rebasing: file.bytes[position..<(position + n)]), as: UTF8.self)

@@ -30,6 +30,12 @@ public final class BPETokenizer: @unchecked Sendable {
 
     public init(tokens: [String], merges: [(String, String)], specialIDs: [Int32], preTokenizer: PreTokenizer,
                 bos: Int32?, eos: Int32?, addBOS: Bool) throws {
+        guard tokens.count <= 1 << 22 else { throw TokenizerError("vocabulary of \(tokens.count) tokens is too large (at most \(1 << 22))") }
+        for (what, id) in [("BOS token id", bos), ("EOS token id", eos)] + specialIDs.map { ("special token id", $0) } {
+            if let id, !(0..<Int32(tokens.count)).contains(id) {
+                throw TokenizerError("\(what) \(id) is outside the vocabulary of \(tokens.count)")
+            }
+        }
         self.tokens = tokens
         self.preTokenizer = preTokenizer
         self.specialIDs = specialIDs

@@ -28,10 +28,21 @@ extension BPETokenizer {
         case "gpt2", "default", "gpt-2": preTokenizer = .gpt2
         default: throw TokenizerError("\(g.path): pre-tokenizer '\(pre)' is not supported (gpt2 and smollm are)")
         }
-        try self.init(tokens: tokens, merges: merges, specialIDs: special, preTokenizer: preTokenizer,
-                      bos: g["tokenizer.ggml.bos_token_id"]?.int.map(Int32.init),
-                      eos: g["tokenizer.ggml.eos_token_id"]?.int.map(Int32.init),
-                      addBOS: g["tokenizer.ggml.add_bos_token"]?.bool ?? false)
+        // Ids from the file are checked before they become Int32 (0xFFFFFFFF would trap).
+        func tokenID(_ key: String) throws -> Int32? {
+            guard let v = g[key]?.int else { return nil }
+            guard (0..<tokens.count).contains(v) else {
+                throw TokenizerError("\(g.path): \(key) \(v) is outside the vocabulary of \(tokens.count)")
+            }
+            return Int32(v)
+        }
+        do {
+            try self.init(tokens: tokens, merges: merges, specialIDs: special, preTokenizer: preTokenizer,
+                          bos: try tokenID("tokenizer.ggml.bos_token_id"), eos: try tokenID("tokenizer.ggml.eos_token_id"),
+                          addBOS: g["tokenizer.ggml.add_bos_token"]?.bool ?? false)
+        } catch let e as TokenizerError where !e.description.hasPrefix(g.path) {
+            throw TokenizerError("\(g.path): \(e.description)")
+        }
     }
 
     /// From a Hugging Face `tokenizer.json` (byte-level BPE; `tokenizer_config.json` beside it may name BOS/EOS).
@@ -44,11 +55,20 @@ extension BPETokenizer {
         guard (model["type"] as? String ?? "BPE") == "BPE" else {
             throw TokenizerError("\(url.path): tokenizer type '\(model["type"] ?? "")' is not supported (BPE is)")
         }
+        // Ids index an array: each must be in 0..<(tokens listed), so no negative index and no huge allocation.
+        let added = j["added_tokens"] as? [[String: Any]] ?? []
+        let idLimit = vocab.count + added.count
+        if let bad = vocab.first(where: { !(0..<idLimit).contains($0.value) }) {
+            throw TokenizerError("\(url.path): token '\(bad.key.prefix(40))' has id \(bad.value), outside 0..<\(idLimit)")
+        }
         var tokens = [String](repeating: "", count: (vocab.values.max() ?? -1) + 1)
         for (t, i) in vocab { tokens[i] = t }
         var special: [Int32] = []
-        for added in j["added_tokens"] as? [[String: Any]] ?? [] {
+        for added in added {
             guard let id = added["id"] as? Int, let content = added["content"] as? String else { continue }
+            guard (0..<idLimit).contains(id) else {
+                throw TokenizerError("\(url.path): added token '\(content.prefix(40))' has id \(id), outside 0..<\(idLimit)")
+            }
             if id >= tokens.count { tokens += [String](repeating: "", count: id - tokens.count + 1) }
             tokens[id] = content
             special.append(Int32(id))

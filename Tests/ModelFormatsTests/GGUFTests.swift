@@ -171,6 +171,24 @@ struct GGUFParsingTests {
             cases.append((badType, "unsupported tensor type 99"))
         }
         cases.append((good.prefix(good.count - 10), "runs past the end"))
+        // "q"'s data offset (after its type) moved onto "a"'s bytes: aliasing tensors are refused.
+        if let r = good.range(of: Data([0x01, 0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0x08, 0, 0, 0])) {
+            var aliased = good
+            aliased.replaceSubrange((r.lowerBound + 16)..<(r.lowerBound + 24), with: Data(count: 8))
+            cases.append((aliased, "overlaps tensor 'a'"))
+        }
+        // A metadata key of 100 kB of binary: refused, and the message stays short.
+        var longKey = GGUFBuilder()
+        longKey.u32(0x4655_4747); longKey.u32(3); longKey.u64(0); longKey.u64(1)
+        longKey.str(String(decoding: (0..<100_000).map { UInt8(truncatingIfNeeded: $0 * 7) }, as: UTF8.self))
+        longKey.u32(4); longKey.u32(1)
+        cases.append((longKey.data, "at most 65535"))
+        // A 60 kB binary key with an unknown type: the key is echoed cut short and escaped.
+        var binaryKey = GGUFBuilder()
+        binaryKey.u32(0x4655_4747); binaryKey.u32(3); binaryKey.u64(0); binaryKey.u64(1)
+        binaryKey.str(String(decoding: (0..<60_000).map { UInt8(truncatingIfNeeded: $0 % 31) }, as: UTF8.self))
+        binaryKey.u32(77); binaryKey.u32(1)
+        cases.append((binaryKey.data, "unknown value type 77"))
         for (data, expected) in cases {
             let path = try write(data); defer { try? FileManager.default.removeItem(atPath: path) }
             do {
@@ -178,6 +196,7 @@ struct GGUFParsingTests {
                 Issue.record("accepted a bad file (\(expected))")
             } catch {
                 #expect("\(error)".contains(expected) && "\(error)".contains(path), "\(error)")
+                #expect("\(error)".utf8.count < 1500 && !"\(error)".contains("\n"), "message of \("\(error)".utf8.count) bytes")
             }
         }
     }

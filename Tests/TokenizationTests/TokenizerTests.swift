@@ -120,3 +120,29 @@ struct TokenizerJSONTests {
         #expect(throws: TokenizerError.self) { _ = try BPETokenizer(tokenizerJSON: dir.appendingPathComponent("missing.json")) }
     }
 }
+
+@Suite("Token ids from files are checked")
+struct TokenIDValidationTests {
+    @Test func idsOutsideTheVocabularyAreRefused() {
+        for (bos, eos, special) in [(Int32(3), Int32?.none, [Int32]()), (nil, -1, []), (nil, nil, [Int32.max])] {
+            #expect(throws: TokenizerError.self) {
+                _ = try BPETokenizer(tokens: ["a", "b", "c"], merges: [], specialIDs: special, preTokenizer: .gpt2,
+                                     bos: bos, eos: eos, addBOS: false)
+            }
+        }
+    }
+
+    /// A negative or huge id in tokenizer.json is an error naming the file, not a trap or a huge allocation.
+    @Test func badTokenizerJSONIDs() throws {
+        for vocab in [#"{"a": 0, "b": -1}"#, #"{"a": 0, "b": 1099511627776}"#] {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tok-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let url = dir.appendingPathComponent("tokenizer.json")
+            try Data(#"{"model": {"type": "BPE", "vocab": \#(vocab), "merges": []}}"#.utf8).write(to: url)
+            var message = ""
+            do { _ = try BPETokenizer(tokenizerJSON: url) } catch { message = "\(error)" }
+            #expect(message.contains(url.path) && message.contains("outside"), "\(message)")
+        }
+    }
+}
