@@ -44,11 +44,21 @@ public final class RunDatabase: @unchecked Sendable {
         path = directory.appendingPathComponent("glassbox.sqlite").path
         var config = Configuration()
         config.busyMode = .timeout(5)
-        do {
-            pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw RunStoreError("cannot open the run database \(path): \(error)")
+        // Several trainings started at once on a new runs directory race to create the file and switch it to WAL;
+        // the loser gets SQLITE_BUSY from the journal-mode switch, which the busy timeout does not cover: retry.
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: config)
+                try Self.migrator.migrate(pool)
+                self.pool = pool
+                break
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 50 {
+                attempt += 1
+                Thread.sleep(forTimeInterval: 0.02 + Double.random(in: 0..<0.08))
+            } catch {
+                throw RunStoreError("cannot open the run database \(path): \(error)")
+            }
         }
     }
 

@@ -56,6 +56,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         }
         guard width % heads == 0 else { throw TrainingError("width \(width) is not divisible by \(heads) heads") }
         guard learningRate > 0, learningRate.isFinite else { throw TrainingError("learning rate must be positive, got \(learningRate)") }
+        guard minLearningRate >= 0, minLearningRate.isFinite else { throw TrainingError("--min-lr must be a finite number >= 0, got \(minLearningRate)") }
+        guard warmupSteps >= 0 else { throw TrainingError("--warmup must be >= 0, got \(warmupSteps)") }
+        guard gradClip >= 0, gradClip.isFinite else { throw TrainingError("--clip must be a finite number >= 0 (0: off), got \(gradClip)") }
+        guard weightDecay >= 0, weightDecay.isFinite else { throw TrainingError("--weight-decay must be a finite number >= 0, got \(weightDecay)") }
+        guard earlyStopPatience >= 0 else { throw TrainingError("--early-stop must be >= 0, got \(earlyStopPatience)") }
         guard ["cosine", "constant"].contains(schedule) else { throw TrainingError("unknown schedule '\(schedule)' (cosine or constant)") }
         guard (0..<1).contains(dropout) else { throw TrainingError("dropout must be in [0, 1), got \(dropout)") }
         guard logInterval > 0, evalInterval > 0, sampleInterval > 0, checkpointInterval > 0, evalBatches > 0 else {

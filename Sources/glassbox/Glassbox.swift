@@ -5,6 +5,7 @@ struct Glassbox: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glassbox",
         abstract: "Train, run and see inside transformer language models.",
+        version: "glassbox 0.6.0",
         subcommands: [Train.self, Runs.self, Generate.self, Chat.self, Tokenize.self, Info.self, Inspect.self, Patch.self, Bench.self]
     )
 }

@@ -43,6 +43,12 @@ struct SamplingFlags: ParsableArguments {
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Stop when this text appears (repeatable).") var stop: [String] = []
 
+    /// The options, checked against the model's vocabulary.
+    func options(vocabulary: Int) throws -> GenerationOptions {
+        guard topK <= vocabulary else { throw ValidationError("--top-k \(topK) is larger than the vocabulary of \(vocabulary)") }
+        return options
+    }
+
     var options: GenerationOptions {
         var o = GenerationOptions()
         o.maxTokens = maxTokens
@@ -54,8 +60,10 @@ struct SamplingFlags: ParsableArguments {
 
     func validate() throws {
         guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be >= 0") }
-        guard temperature >= 0, topP > 0, topP <= 1, minP >= 0, minP < 1, repeatPenalty > 0 else {
-            throw ValidationError("sampling settings out of range (temperature >= 0, 0 < top-p <= 1, 0 <= min-p < 1, repeat-penalty > 0)")
+        guard temperature.isFinite, temperature >= 0 else { throw ValidationError("--temperature must be a finite number >= 0, got \(temperature)") }
+        guard topK >= 0 else { throw ValidationError("--top-k must be >= 0 (0: off), got \(topK)") }
+        guard topP > 0, topP <= 1, minP >= 0, minP < 1, repeatPenalty.isFinite, repeatPenalty > 0 else {
+            throw ValidationError("sampling settings out of range (0 < top-p <= 1, 0 <= min-p < 1, finite repeat-penalty > 0)")
         }
     }
 }
@@ -82,11 +90,12 @@ struct Generate: ParsableCommand {
                                        + [ChatMessage(role: "user", content: text)])
         }
         let ids = try loaded.tokenizer.encodeText(text)
+        guard !ids.isEmpty else { throw ValidationError("the prompt is empty: give some text to continue") }
         guard ids.count < loaded.model.contextLength || loaded.model.slidesContext else {
             throw ValidationError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)")
         }
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
-        var options = sampling.options
+        var options = try sampling.options(vocabulary: loaded.tokenizer.vocabularySize)
         if explain { options.alternatives = alternatives }
         let tok = loaded.tokenizer
         var explained: [[String: Any]] = []
@@ -137,7 +146,7 @@ struct Chat: ParsableCommand {
         var messages: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
         let session = loaded.model.makeSession(capacity: loaded.model.contextLength)
         var fed: [Int32] = []  // what the session's cache holds
-        var options = sampling.options
+        var options = try sampling.options(vocabulary: loaded.tokenizer.vocabularySize)
         options.stopStrings += ["<|im_end|>"]
         print(Terminal.dim("chatting with \(URL(fileURLWithPath: loaded.path).lastPathComponent) — /reset clears the history, /exit quits"))
         while true {

@@ -13,6 +13,7 @@ struct Runs: ParsableCommand {
         @Flag(help: "Machine-readable output.") var json = false
 
         func database() throws -> RunDatabase {
+            guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
             guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: runsDir).appendingPathComponent("glassbox.sqlite").path) else {
                 throw ValidationError("no runs in '\(runsDir)' (train one with: glassbox train)")
             }

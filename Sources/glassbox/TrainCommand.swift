@@ -48,6 +48,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if let threads { Parallel.setThreads(threads) } else { Parallel.setThreads(Parallel.threads) }
+        guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
         let runsURL = URL(fileURLWithPath: runsDir)
         let database = try RunDatabase(directory: runsURL)
         let trainer: Trainer

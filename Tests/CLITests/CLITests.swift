@@ -149,3 +149,47 @@ struct TrainSignalTests {
         #expect(list.out.contains("\"interrupted\""), "\(list.out)")
     }
 }
+
+@Suite("Bad values and concurrent runs")
+struct HardeningCLITests {
+    /// Four trainings started at once on a new runs directory all succeed (they used to race switching it to WAL).
+    @Test func fourTrainingsAtOnceOnANewRunsDirectory() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let runs = dir.appendingPathComponent("runs").path
+        let statuses = UnsafeMutablePointer<Int32>.allocate(capacity: 4)
+        defer { statuses.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let r = try? glassbox(["train", "--data", corpus, "--steps", "2", "--layers", "1", "--width", "32", "--heads", "2",
+                                   "--block", "16", "--batch", "4", "--runs-dir", runs, "--json", "--threads", "1"])
+            statuses[i] = r?.status ?? -1
+        }
+        #expect((0..<4).allSatisfy { statuses[$0] == 0 }, "\((0..<4).map { statuses[$0] })")
+        let list = try glassbox(["runs", "list", "--runs-dir", runs, "--json"])
+        let all = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]] ?? []
+        #expect(all.count == 4 && all.allSatisfy { $0["status"] as? String == "finished" })
+    }
+
+    @Test func outOfRangeValuesAreRefusedWithTheirName() throws {
+        let cases: [([String], String)] = [
+            (["train", "--clip=-1", "--steps", "2"], "--clip"),
+            (["train", "--warmup=-5", "--steps", "2"], "--warmup"),
+            (["train", "--runs-dir", "", "--steps", "2"], "--runs-dir is empty"),
+            (["runs", "list", "--runs-dir", ""], "--runs-dir is empty"),
+            (["generate", "hi", "--temperature", "inf"], "--temperature"),
+            (["generate", "hi", "--top-k", "100000"], "--top-k 100000 is larger than the vocabulary"),
+            (["generate", "hi", "--top-k=-3"], "--top-k"),
+            (["generate", ""], "the prompt is empty"),
+        ]
+        for (args, expected) in cases {
+            var extra: [String] = []
+            if args[0] == "train" {
+                extra = ["--data", corpus]
+                if !args.contains("--runs-dir") { extra += ["--runs-dir", scratch().path] }
+            }
+            let r = try glassbox(args + extra)
+            #expect(r.status != 0 && r.status < 128 && r.err.contains(expected), "\(args): \(r.status) \(r.err)")
+        }
+        let v = try glassbox(["--version"])
+        #expect(v.status == 0 && v.out.hasPrefix("glassbox "))
+    }
+}
