@@ -52,10 +52,41 @@ public enum Checkpoint {
     }
 
     /// The newest complete checkpoint folder of a run directory (step-NNNNNN), if any.
-    public static func latest(in runDirectory: URL) -> URL? {
+    public static func latest(in runDirectory: URL) -> URL? { all(in: runDirectory).last }
+
+    /// Every checkpoint folder of a run directory (step-NNNNNN), oldest first.
+    public static func all(in runDirectory: URL) -> [URL] {
         let dir = runDirectory.appendingPathComponent("checkpoints")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.filter { $0.hasPrefix("step-") }.sorted().last.map { dir.appendingPathComponent($0) }
+        return names.filter { $0.hasPrefix("step-") && Int($0.dropFirst(5)) != nil }.sorted().map { dir.appendingPathComponent($0) }
+    }
+
+    /// A file a user puts in a checkpoint folder so that pruning never removes it.
+    public static let keepMarker = "KEEP"
+
+    /// Removes the temporary folders that a killed writer left (`.tmp-step-NNNNNN-PID`); returns their names.
+    @discardableResult
+    public static func removeStrayTemporaries(in runDirectory: URL) -> [String] {
+        let dir = runDirectory.appendingPathComponent("checkpoints")
+        let fm = FileManager.default
+        let stray = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasPrefix(".tmp-step-") }
+        for name in stray { try? fm.removeItem(at: dir.appendingPathComponent(name)) }
+        return stray
+    }
+
+    /// Keeps the newest `keep` checkpoints (and every one holding a `KEEP` file, and `protected`); removes the
+    /// rest. Returns the removed folders' names.
+    @discardableResult
+    public static func prune(in runDirectory: URL, keep: Int, protected: URL?) -> [String] {
+        guard keep > 0 else { return [] }
+        let fm = FileManager.default
+        let folders = all(in: runDirectory)
+        var removed: [String] = []
+        for folder in folders.dropLast(keep) where folder.standardizedFileURL != protected?.standardizedFileURL {
+            if fm.fileExists(atPath: folder.appendingPathComponent(keepMarker).path) { continue }
+            if (try? fm.removeItem(at: folder)) != nil { removed.append(folder.lastPathComponent) }
+        }
+        return removed
     }
 
     public static func folderName(step: Int) -> String { String(format: "step-%06d", step) }
@@ -79,6 +110,15 @@ public enum Checkpoint {
         guard state.format == "glassbox-trainer-state-1" else {
             throw TrainingError("\(stateURL.path): unknown format '\(state.format)'")
         }
+        // Values from the file are checked before use: a hand-edited or corrupted state must not trap later.
+        func check(_ ok: Bool, _ problem: String) throws { if !ok { throw TrainingError("\(stateURL.path): \(problem)") } }
+        try check(state.step >= 0 && state.step <= 1 << 40, "step \(state.step) is not a valid step")
+        try check(state.tokensSeen >= 0, "tokensSeen \(state.tokensSeen) is negative")
+        for (name, g) in [("dataRNG", state.dataRNG), ("dropoutRNG", state.dropoutRNG)] {
+            try check(g.state.count == 4 && g.state.contains { $0 != 0 }, "\(name) is not a generator state (4 words, not all zero)")
+        }
+        try check(state.lossesSinceEval.allSatisfy(\.isFinite), "lossesSinceEval holds a non-finite value")
+        do { try state.config.validate() } catch { throw TrainingError("\(stateURL.path): \(error)") }
         let model: GPT
         do { model = try GPT.load(folder: folder) } catch { throw TrainingError("checkpoint \(folder.path): \(error)") }
         let vocabURL = folder.appendingPathComponent("vocab.json")

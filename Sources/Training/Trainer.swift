@@ -2,6 +2,7 @@ import Foundation
 import ModelFormats
 import NeuralNet
 import TensorCore
+import Tokenization
 
 /// Trains a GPT on a text corpus, recording the run (scalars, histograms, samples, checkpoints) to a sink.
 ///
@@ -26,6 +27,11 @@ public final class Trainer {
     public var shouldStop: () -> Bool = { false }
     /// For tests: runs between backward and the optimizer step.
     public var afterBackward: ((Int, GPT) -> Void)?
+    /// What resuming had to do (skipped unreadable checkpoints, removed temporary folders), for the user.
+    public private(set) var notes: [String] = []
+    /// Keep this many newest checkpoints (0: all); the newest, the one resumed from and those holding a `KEEP`
+    /// file are never removed.
+    public var keepCheckpoints = 0
     /// Stop after this step as if interrupted (the schedule still spans `config.steps`).
     public var stopAt: Int?
 
@@ -52,12 +58,29 @@ public final class Trainer {
         self.valBatches = Trainer.validationBatches(dataset, config)
     }
 
-    /// Continues the run in `runDirectory` from its newest checkpoint, up to `steps` (default: the run's own).
+    /// Continues the run in `runDirectory` from its newest checkpoint that reads back whole, up to `steps`
+    /// (default: the run's own). Newer checkpoints that do not read (a disk that filled, a hand edit) are skipped,
+    /// and `notes` says so; temporary folders left by a killed writer are removed.
     public init(resume runDirectory: URL, steps: Int? = nil) throws {
-        guard let folder = Checkpoint.latest(in: runDirectory) else {
+        let folders = Checkpoint.all(in: runDirectory)
+        guard !folders.isEmpty else {
             throw TrainingError("\(runDirectory.path): no checkpoint to resume from (expected \(runDirectory.path)/checkpoints/step-NNNNNN)")
         }
-        let ck = try Checkpoint.read(folder)
+        var notes: [String] = Checkpoint.removeStrayTemporaries(in: runDirectory).map { "removed the unfinished checkpoint folder \($0)" }
+        var found: (URL, (model: GPT, vocabulary: Vocabulary, optimizerStep: Int, optimizerTensors: [String: [Float]], state: TrainerState))?
+        var firstError: Error?
+        for folder in folders.reversed() {
+            do {
+                found = (folder, try Checkpoint.read(folder))
+                break
+            } catch {
+                firstError = firstError ?? error
+                notes.append("skipped \(folder.lastPathComponent): \(error)")
+            }
+        }
+        guard let (folder, ck) = found else { throw firstError ?? TrainingError("\(runDirectory.path): no readable checkpoint") }
+        if folder != folders.last { notes.append("resuming from \(folder.lastPathComponent), the newest checkpoint that reads back whole") }
+        self.notes = notes
         var config = ck.state.config
         if let steps { config.steps = steps }
         try config.validate()
@@ -232,6 +255,7 @@ public final class Trainer {
         try Checkpoint.write(to: folder, model: model, vocabulary: dataset.vocabulary, optimizer: optimizer, state: state)
         lastCheckpoint = folder
         sink?.checkpoint(step: state.step, path: folder.path)
+        Checkpoint.prune(in: runDirectory, keep: keepCheckpoints, protected: folder)
     }
 
     /// Warns when validation loss rose while training loss fell since the last evaluation; returns whether to stop.

@@ -44,6 +44,8 @@ struct Train: ParsableCommand {
     var earlyStop: Int?
     @Option(help: "Stop (with a checkpoint) after this step, as if interrupted.") var stopAt: Int?
     @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Keep the newest N checkpoints (0: all). The newest and any folder holding a file named KEEP are never removed.")
+    var keepCheckpoints: Int = 5
     @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
 
     func run() throws {
@@ -89,6 +91,9 @@ struct Train: ParsableCommand {
             config.threads = Parallel.threads
             trainer = try Trainer(config: config, runsDirectory: runsURL)
         }
+        guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
+        trainer.keepCheckpoints = keepCheckpoints
+        for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
         let recorder = RunRecorder(database: database)
         trainer.sink = recorder
         trainer.stopAt = stopAt

@@ -188,6 +188,54 @@ struct BadInputTests {
         #expect(try Trainer(resume: run).state.step == 2)
     }
 
+    /// Old checkpoints are pruned (never the newest, never one marked KEEP); a corrupt newest checkpoint is skipped
+    /// on resume for the previous good one, which continues exactly; stray temporary folders are removed.
+    @Test func pruningAndFallingBackToTheLastGoodCheckpoint() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        var config = smallConfig(steps: 30)
+        config.checkpointInterval = 5
+        let trainer = try Trainer(config: config, runsDirectory: dir, id: "p")
+        trainer.keepCheckpoints = 2
+        let run = dir.appendingPathComponent("p")
+        trainer.onStep = { r in
+            if r.step == 10 {
+                FileManager.default.createFile(atPath: run.appendingPathComponent("checkpoints/step-000010/KEEP").path, contents: Data())
+            }
+        }
+        let sink = MemorySink(); trainer.sink = sink
+        _ = try trainer.run()
+        #expect(Checkpoint.all(in: run).map(\.lastPathComponent) == ["step-000010", "step-000025", "step-000030"])
+
+        // The newest checkpoint's state is corrupt (a negative step) and a killed writer left a temporary folder.
+        let newest = run.appendingPathComponent("checkpoints/step-000030/trainer_state.json")
+        let text = try String(contentsOf: newest, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"step\" : 30", with: "\"step\" : -1").write(to: newest, atomically: true, encoding: .utf8)
+        let stray = run.appendingPathComponent("checkpoints/.tmp-step-000031-4242")
+        try FileManager.default.createDirectory(at: stray, withIntermediateDirectories: true)
+
+        let resumed = try Trainer(resume: run)
+        #expect(resumed.state.step == 25)
+        #expect(resumed.notes.contains { $0.contains("skipped step-000030") && $0.contains("step -1") }, "\(resumed.notes)")
+        #expect(resumed.notes.contains { $0.contains("resuming from step-000025") })
+        #expect(!FileManager.default.fileExists(atPath: stray.path))
+        let again = MemorySink(); resumed.sink = again
+        _ = try resumed.run()
+        let reference = sink.scalars["train/loss"]!.filter { $0.step > 25 }.map(\.value)
+        #expect(again.scalars["train/loss"]!.map(\.value) == reference, "the resumed steps differ from the original ones")
+
+        // An empty generator state is refused with its name, not a trap.
+        let state25 = run.appendingPathComponent("checkpoints/step-000030/trainer_state.json")
+        let good = try String(contentsOf: state25, encoding: .utf8)
+        var emptied = good
+        if let start = good.range(of: "\"dataRNG\""), let open = good.range(of: "[", range: start.upperBound..<good.endIndex),
+           let close = good.range(of: "]", range: open.upperBound..<good.endIndex) {
+            emptied.replaceSubrange(open.lowerBound..<close.upperBound, with: "[]")
+        }
+        #expect(emptied != good)
+        try emptied.write(to: state25, atomically: true, encoding: .utf8)
+        #expect(message { _ = try Checkpoint.read(run.appendingPathComponent("checkpoints/step-000030")) }.contains("dataRNG"))
+    }
+
     @Test func invalidSettings() {
         var c = smallConfig(steps: 5)
         c.heads = 3
