@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build demo test bench-train bench-infer clean
+.PHONY: setup model build demo test fuzz bench-train bench-infer clean
 
 setup:
 	@scripts/setup.sh
@@ -23,10 +23,17 @@ demo: build model
 	$(GLASSBOX) generate --chat --temperature 0 --max-tokens 120 "Explain in three sentences what a transformer language model does."
 
 # Tests run in release mode: the numeric code is what users run, and debug builds are ~30x slower.
+# A short fuzzing pass of every file reader first (the long runs: make fuzz), then the test suite.
 test:
 	@scripts/setup.sh --test
 	@scripts/fetch-model.sh >/dev/null
+	scripts/fuzz.sh 15
 	$(SWIFT) test -c release -Xswiftc -enable-testing
+
+# Coverage-guided fuzzing of the file readers (libFuzzer + AddressSanitizer): FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 300
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # Glassbox beside PyTorch on the same configuration (needs network access to PyPI for the reference venv).
 bench-train: build

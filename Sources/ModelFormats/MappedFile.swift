@@ -7,9 +7,22 @@ import Glibc
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeRawBufferPointer
+    /// Whether `bytes` is our own copy (freed on deinit) rather than a mapping.
+    private let owned: Bool
+
+    /// The bytes of something that is not a file (a buffer received over the network, a fuzzer's input), copied;
+    /// `name` stands for the path in error messages.
+    public init(copying source: UnsafeRawBufferPointer, name: String) {
+        path = name
+        owned = true
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 64)
+        if let base = source.baseAddress, source.count > 0 { copy.baseAddress!.copyMemory(from: base, byteCount: source.count) }
+        bytes = UnsafeRawBufferPointer(start: copy.baseAddress, count: source.count)
+    }
 
     public init(path: String) throws {
         self.path = path
+        owned = false
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw FormatError(file: path, errno == ENOENT ? "no such file" : "cannot open (\(String(cString: strerror(errno))))")
@@ -30,7 +43,8 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        guard let base = bytes.baseAddress else { return }
+        if owned { UnsafeMutableRawPointer(mutating: base).deallocate() } else { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 
     public var count: Int { bytes.count }

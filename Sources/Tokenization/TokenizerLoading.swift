@@ -48,6 +48,12 @@ extension BPETokenizer {
     /// From a Hugging Face `tokenizer.json` (byte-level BPE; `tokenizer_config.json` beside it may name BOS/EOS).
     public convenience init(tokenizerJSON url: URL) throws {
         guard let data = try? Data(contentsOf: url) else { throw TokenizerError("\(url.path): no such file") }
+        let configURL = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+        try self.init(tokenizerJSON: data, source: url, config: try? Data(contentsOf: configURL))
+    }
+
+    /// From the bytes of a tokenizer.json (and of the tokenizer_config.json beside it, if any); `source` names it.
+    public convenience init(tokenizerJSON data: Data, source url: URL, config: Data?) throws {
         guard let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let model = j["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int] else {
             throw TokenizerError("\(url.path): not a Hugging Face tokenizer.json with a BPE model")
@@ -81,8 +87,7 @@ extension BPETokenizer {
         let preJSON = String(decoding: (try? JSONSerialization.data(withJSONObject: j["pre_tokenizer"] ?? [:])) ?? Data(), as: UTF8.self)
         let pre: PreTokenizer = preJSON.contains("\"Digits\"") && preJSON.contains("\"individual_digits\":true") ? .smollm : .gpt2
         var bos: Int32?, eos: Int32?
-        let configURL = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
-        if let cd = try? Data(contentsOf: configURL), let c = (try? JSONSerialization.jsonObject(with: cd)) as? [String: Any] {
+        if let cd = config, let c = (try? JSONSerialization.jsonObject(with: cd)) as? [String: Any] {
             func tokenID(_ key: String) -> Int32? {
                 let name = (c[key] as? String) ?? ((c[key] as? [String: Any])?["content"] as? String)
                 return name.flatMap { n in tokens.firstIndex(of: n).map(Int32.init) }
