@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// How many threads the engine's kernels use, and the parallel regions that use them.
 ///
@@ -38,26 +37,9 @@ public enum Parallel {
         }
     }
 
-    /// Runs `body(chunkStart, chunkEnd)` over 0..<count in chunks of `grain` items that the threads claim one at a
-    /// time (dynamic scheduling: no thread waits for a slow one while work is left); inline when one chunk suffices.
-    @inline(__always)
-    public static func forDynamicChunks(_ count: Int, grain: Int, _ body: (Int, Int) -> Void) {
-        let pool = current
-        let g = Swift.max(grain, 1)
-        let chunks = (count + g - 1) / g
-        if chunks <= 1 || pool.size == 1 { body(0, count); return }
-        pool.runDynamic(items: chunks) { c in body(c * g, Swift.min(count, (c + 1) * g)) }
-    }
-
     /// Runs `body(i)` for i in 0..<count across the threads (for independent items such as attention heads).
     @inline(__always)
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         forChunks(count, minChunk: 1) { lo, hi in for i in lo..<hi { body(i) } }
-    }
-
-    /// Runs `body(i)` for i in 0..<count, each thread claiming the next item when it is done with one.
-    @inline(__always)
-    public static func forEachDynamic(_ count: Int, _ body: (Int) -> Void) {
-        forDynamicChunks(count, grain: 1) { lo, hi in for i in lo..<hi { body(i) } }
     }
 }

@@ -21,7 +21,6 @@ final class WorkerPool: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let exited = Atomic<Int>(0)
-    private let nextItem = Atomic<Int>(0)
     // Sleeping workers wait on `wakeCondition` for the generation to move; the caller takes `wakeLock` to broadcast,
     // so a worker that checked the generation under the lock is already waiting when the broadcast comes.
     private let wakeLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -79,9 +78,6 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Whether a region is running on this pool now (a nested or concurrent region runs inline instead).
-    var isBusy: Bool { busy.load(ordering: .relaxed) }
-
     /// Runs body(0..<n) with part 0 on the calling thread and parts 1..<size on the workers; parts beyond the
     /// pool's size run on the caller afterwards. Nested or concurrent calls run inline.
     func run(parts n: Int, _ body: (Int) -> Void) {
@@ -93,24 +89,6 @@ final class WorkerPool: @unchecked Sendable {
         let parts = min(n, size)
         publish(parts: parts, body)
         for i in parts..<n { body(i) }
-    }
-
-    /// Runs body(0..<n) with every thread taking the next unclaimed index until none is left: for items of
-    /// uneven cost, or when a worker may start late (a woken thread, a busy core), the fast threads take more.
-    func runDynamic(items n: Int, _ body: (Int) -> Void) {
-        guard n > 1, size > 1, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-            for i in 0..<n { body(i) }
-            return
-        }
-        defer { busy.store(false, ordering: .releasing) }
-        nextItem.store(0, ordering: .relaxed)
-        publish(parts: min(n, size)) { _ in
-            while true {
-                let i = nextItem.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= n { break }
-                body(i)
-            }
-        }
     }
 
     /// Hands `body` to the workers (parts 1..<parts), runs part 0 here, and waits for every worker.

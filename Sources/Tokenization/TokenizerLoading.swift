@@ -84,7 +84,10 @@ extension BPETokenizer {
             if let pair = m as? [String], pair.count == 2 { return (pair[0], pair[1]) }
             return nil
         }
-        let preJSON = String(decoding: (try? JSONSerialization.data(withJSONObject: j["pre_tokenizer"] ?? [:])) ?? Data(), as: UTF8.self)
+        // Serialising anything but an array or object is a fatal error in Foundation (found by the fuzzer).
+        let preObject = j["pre_tokenizer"] ?? [String: Any]()
+        let preJSON = JSONSerialization.isValidJSONObject(preObject)
+            ? String(decoding: (try? JSONSerialization.data(withJSONObject: preObject)) ?? Data(), as: UTF8.self) : ""
         let pre: PreTokenizer = preJSON.contains("\"Digits\"") && preJSON.contains("\"individual_digits\":true") ? .smollm : .gpt2
         var bos: Int32?, eos: Int32?
         if let cd = config, let c = (try? JSONSerialization.jsonObject(with: cd)) as? [String: Any] {

@@ -43,6 +43,16 @@ enum Terminal {
 
     /// One JSON object on one line.
     static func jsonLine(_ object: Any) -> String {
+        // JSON has no NaN or infinity (and Foundation traps on them): such numbers become null.
+        func clean(_ v: Any) -> Any {
+            if let d = v as? Double { return d.isFinite ? d : NSNull() }
+            if let f = v as? Float { return f.isFinite ? f : NSNull() }
+            if let a = v as? [Any] { return a.map(clean) }
+            if let o = v as? [String: Any] { return o.mapValues(clean) }
+            return v
+        }
+        let object = clean(object)
+        guard JSONSerialization.isValidJSONObject(object) else { return "{}" }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

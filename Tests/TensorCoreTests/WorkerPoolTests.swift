@@ -13,9 +13,6 @@ struct WorkerPoolTests {
             hits.initialize(repeating: 0, count: n)
             for _ in 0..<50 { pool.run(parts: n) { hits[$0] += 1 } }
             #expect((0..<n).allSatisfy { hits[$0] == 50 })
-            hits.initialize(repeating: 0, count: n)
-            for _ in 0..<50 { pool.runDynamic(items: n) { hits[$0] += 1 } }
-            #expect((0..<n).allSatisfy { hits[$0] == 50 })
             hits.deallocate()
         }
     }
@@ -35,9 +32,6 @@ struct WorkerPoolTests {
             let seen = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 1))
             seen.initialize(repeating: 0, count: max(count, 1))
             Parallel.forChunks(count, minChunk: 7) { lo, hi in for i in lo..<hi { seen[i] += 1 } }
-            #expect((0..<count).allSatisfy { seen[$0] == 1 })
-            seen.initialize(repeating: 0, count: max(count, 1))
-            Parallel.forDynamicChunks(count, grain: 64) { lo, hi in for i in lo..<hi { seen[i] += 1 } }
             #expect((0..<count).allSatisfy { seen[$0] == 1 })
             seen.deallocate()
         }
