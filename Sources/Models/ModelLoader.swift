@@ -22,10 +22,11 @@ public struct LoadedModel {
     public var gpt: GPT? { model as? GPT }
     public var parameterCount: Int { parameterCounts.reduce(0) { $0 + $1.1 } }
 
-    /// small (≤ 1M parameters), medium (1M–100M), large (100M–1B), extra-large (≥ 1B).
+    /// The size classes of the articles this project grew from: small (≤ 1M parameters), medium (≤ 100M),
+    /// large (≤ 1B), very large (above).
     public var sizeClass: String {
         let n = parameterCount
-        return n <= 1_000_000 ? "small" : n < 100_000_000 ? "medium" : n < 1_000_000_000 ? "large" : "extra-large"
+        return n <= 1_000_000 ? "small" : n <= 100_000_000 ? "medium" : n <= 1_000_000_000 ? "large" : "very large"
     }
 }
 

@@ -16,7 +16,7 @@ struct Inspect: ParsableCommand {
     @Option(help: "Attribute this token's logit (its first token); default: the predicted next token.") var target: String?
     @Option(help: "Attribute this token id's logit.") var targetId: Int?
     @Option(help: "Alternatives per position and per logit-lens layer.") var topK: Int = 5
-    @Option(help: "Layers whose attention patterns to include (comma-separated; default: first and last).") var layers: String?
+    @Option(help: "Layers whose full attention patterns go into the JSON (comma-separated; default: first and last). Head statistics cover every layer, and the HTML report shows every layer's heads.") var layers: String?
     @Option(help: "Integrated-gradients baseline: mean+sinks (mean token embedding, attention sinks kept), mean+first, zero, token:ID, token:ID+first.")
     var baseline: String = "mean+sinks"
     @Option(help: "Integrated-gradients gradient evaluations along the path.") var steps: Int = 64

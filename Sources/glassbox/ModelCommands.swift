@@ -130,6 +130,9 @@ struct Generate: ParsableCommand {
             Terminal.err(Terminal.dim(String(format: "[%d prompt tokens at %.0f tok/s, %d new at %.1f tok/s, %@]",
                                              result.promptIDs.count, result.prefillTokensPerSecond, result.ids.count,
                                              result.decodeTokensPerSecond, result.stopReason)))
+            if result.stopReason == "max_tokens" {
+                Terminal.err(Terminal.yellow("(cut at --max-tokens \(options.maxTokens); raise it for a longer answer)"))
+            }
         }
     }
 }
@@ -176,6 +179,9 @@ struct Chat: ParsableCommand {
                 print(t.text, terminator: ""); fflush(stdout); return true
             }
             print("")
+            var stats = String(format: "[%d tokens at %.1f tok/s]", result.ids.count, result.decodeTokensPerSecond)
+            if result.stopReason == "max_tokens" { stats += " (cut at --max-tokens \(options.maxTokens))" }
+            print(Terminal.dim(stats))
             messages.append(ChatMessage(role: "assistant", content: result.text))
             // The cache holds the prompt and every generated id but the last (sampled, never fed).
             fed = prompt + result.ids.dropLast()
@@ -233,6 +239,7 @@ struct Info: ParsableCommand {
             return
         }
         print(Terminal.bold("\(URL(fileURLWithPath: m.path).lastPathComponent)") + "  \(m.architecture), \(m.sizeClass) (\(m.parameterCount) parameters)")
+        print(Terminal.dim("  size classes: small ≤ 1M parameters, medium ≤ 100M, large ≤ 1B, very large above"))
         print(Terminal.bold("\nhyper-parameters"))
         for (k, v) in m.hyperParameters { print("  \(k.padding(toLength: 20, withPad: " ", startingAt: 0)) \(v)") }
         print(Terminal.bold("\nparameters"))

@@ -3,6 +3,14 @@ import Testing
 
 @Suite("glassbox with the bundled model")
 struct ModelCLITests {
+    /// An answer cut by --max-tokens says so; chat prints its speed after each answer.
+    @Test func cutAnswersSaySoAndChatShowsItsSpeed() throws {
+        let g = try glassbox(["generate", "Once upon a time", "--max-tokens", "3", "--temperature", "0"])
+        #expect(g.status == 0 && g.err.contains("cut at --max-tokens 3"), "\(g.err)")
+        let c = try glassbox(["chat", "--max-tokens", "4", "--temperature", "0"], stdin: "Hello\n/exit\n")
+        #expect(c.status == 0 && c.out.contains("tok/s]") && c.out.contains("cut at --max-tokens 4"), "\(c.out)")
+    }
+
     @Test func generateJSON() throws {
         let r = try glassbox(["generate", "The capital of France is", "--temperature", "0", "--max-tokens", "12", "--json"])
         #expect(r.status == 0, "\(r.err)")
