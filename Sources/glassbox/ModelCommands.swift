@@ -17,6 +17,13 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
+/// Chat needs ChatML's special tokens: a model without them (e.g. a character-level GPT trained here) is told so.
+func requireChatTemplate(_ tokenizer: any TextTokenizer) throws {
+    guard let ids = try? tokenizer.encodeText("<|im_start|>"), ids.count == 1 else {
+        throw ValidationError("this model has no chat template (its vocabulary has no <|im_start|> token): use generate without --chat")
+    }
+}
+
 /// PROMPT or --file F (- for standard input).
 struct PromptInput: ParsableArguments {
     @Argument(help: "The prompt text.") var prompt: String?
@@ -86,6 +93,7 @@ struct Generate: ParsableCommand {
         let loaded = try modelOptions.load()
         var text = try input.text()
         if chat {
+            try requireChatTemplate(loaded.tokenizer)
             text = ChatTemplate.chatML((system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
                                        + [ChatMessage(role: "user", content: text)])
         }
@@ -145,6 +153,7 @@ struct Chat: ParsableCommand {
 
     func run() throws {
         let loaded = try modelOptions.load()
+        try requireChatTemplate(loaded.tokenizer)
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
         var messages: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
         let session = loaded.model.makeSession(capacity: loaded.model.contextLength)

@@ -169,6 +169,19 @@ struct HardeningCLITests {
         #expect(all.count == 4 && all.allSatisfy { $0["status"] as? String == "finished" })
     }
 
+    /// A model without ChatML tokens (a character-level GPT trained here) is told it has no chat template.
+    @Test func chatWithoutATemplateSaysSo() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let t = try glassbox(["train", "--data", corpus, "--steps", "2", "--layers", "1", "--width", "32", "--heads", "2",
+                              "--block", "16", "--batch", "4", "--runs-dir", dir.path, "--json"])
+        let summary = t.out.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let checkpoint = try #require(summary?["checkpoint"] as? String)
+        let g = try glassbox(["generate", "--model", checkpoint, "--chat", "hello"])
+        #expect(g.status != 0 && g.err.contains("no chat template"), "\(g.err)")
+        let c = try glassbox(["chat", "--model", checkpoint], stdin: "hello\n")
+        #expect(c.status != 0 && c.err.contains("no chat template"), "\(c.err)")
+    }
+
     @Test func outOfRangeValuesAreRefusedWithTheirName() throws {
         let cases: [([String], String)] = [
             (["train", "--clip=-1", "--steps", "2"], "--clip"),
