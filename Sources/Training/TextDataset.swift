@@ -34,6 +34,17 @@ public struct TextDataset: Sendable {
         }
     }
 
+    /// How many times a run of `steps` steps reads the training split over (each step reads batch × block tokens).
+    public func epochs(steps: Int, batch: Int, block: Int) -> Double {
+        Double(steps) * Double(batch * block) / Double(max(train.count, 1))
+    }
+
+    /// A warning when the validation split is too small for its loss to mean much, else nil.
+    public func validationWarning(block: Int) -> String? {
+        guard validation.count < max(2_000, 20 * block) else { return nil }
+        return "the validation split has only \(validation.count) tokens: its loss will be noisy and overfitting hard to see (a larger corpus helps)"
+    }
+
     /// A batch of `batch` windows: inputs and targets, each batch x block ids row-major.
     public func batch(from split: [Int32], batch: Int, block: Int, rng: inout RandomGenerator) -> (inputs: [Int32], targets: [Int32]) {
         var x = [Int32](), y = [Int32]()

@@ -105,6 +105,11 @@ struct Train: ParsableCommand {
             print(Terminal.bold("glassbox train") + " run \(trainer.id)" + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
             print(Terminal.dim("  data \(c.dataPath) · \(c.tokenizer.rawValue)-level, vocabulary \(trainer.dataset.vocabulary.size) · \(trainer.dataset.train.count) train / \(trainer.dataset.validation.count) val tokens"))
             print(Terminal.dim("  model \(c.layers) layers × \(c.heads) heads × \(c.width) wide, block \(c.block), batch \(c.batch) · \(trainer.model.parameterCount) parameters · \(Parallel.threads) threads"))
+            let epochs = trainer.dataset.epochs(steps: c.steps, batch: c.batch, block: c.block)
+            print(Terminal.dim(String(format: "  %d steps × %d tokens = %.2g passes (epochs) over the training split", c.steps, c.batch * c.block, epochs)))
+        }
+        if let warning = trainer.dataset.validationWarning(block: c.block) {
+            json ? Terminal.err("warning: \(warning)") : print(Terminal.yellow("warning: ") + warning)
         }
         trainer.onStep = { progress.step($0) }
         trainer.onMessage = { progress.message($0) }

@@ -182,6 +182,19 @@ struct HardeningCLITests {
         #expect(c.status != 0 && c.err.contains("no chat template"), "\(c.err)")
     }
 
+    /// A small corpus: the run says how many passes it makes over the data and warns about the tiny validation split.
+    @Test func smallCorpusEpochsAndValidationWarning() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try String(contentsOfFile: corpus, encoding: .utf8).prefix(10_000)
+        let small = dir.appendingPathComponent("small.txt")
+        try String(text).write(to: small, atomically: true, encoding: .utf8)
+        let r = try glassbox(["train", "--data", small.path, "--steps", "3", "--layers", "1", "--width", "32", "--heads", "2",
+                              "--block", "16", "--batch", "4", "--runs-dir", dir.path])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("passes (epochs) over the training split"), "\(r.out)")
+        #expect(r.out.contains("warning: the validation split has only"), "\(r.out)")
+    }
+
     @Test func outOfRangeValuesAreRefusedWithTheirName() throws {
         let cases: [([String], String)] = [
             (["train", "--clip=-1", "--steps", "2"], "--clip"),
