@@ -29,8 +29,8 @@ public final class Trainer {
     public var afterBackward: ((Int, GPT) -> Void)?
     /// What resuming had to do (skipped unreadable checkpoints, removed temporary folders), for the user.
     public private(set) var notes: [String] = []
-    /// Keep this many newest checkpoints (0: all); the newest, the one resumed from and those holding a `KEEP`
-    /// file are never removed.
+    /// Keep this many newest checkpoints (0: all); the newest (the last good one) and those holding a `KEEP` file
+    /// are never removed.
     public var keepCheckpoints = 0
     /// Stop after this step as if interrupted (the schedule still spans `config.steps`).
     public var stopAt: Int?
@@ -69,16 +69,24 @@ public final class Trainer {
         var notes: [String] = Checkpoint.removeStrayTemporaries(in: runDirectory).map { "removed the unfinished checkpoint folder \($0)" }
         var found: (URL, (model: GPT, vocabulary: Vocabulary, optimizerStep: Int, optimizerTensors: [String: [Float]], state: TrainerState))?
         var firstError: Error?
+        var skipped: [(URL, Error)] = []
         for folder in folders.reversed() {
             do {
                 found = (folder, try Checkpoint.read(folder))
                 break
             } catch {
                 firstError = firstError ?? error
-                notes.append("skipped \(folder.lastPathComponent): \(error)")
+                skipped.append((folder, error))
             }
         }
         guard let (folder, ck) = found else { throw firstError ?? TrainingError("\(runDirectory.path): no readable checkpoint") }
+        // Unreadable newer checkpoints are set aside, not deleted (the user may want them), out of the way of later
+        // resumes and of pruning.
+        for (bad, error) in skipped {
+            let aside = bad.deletingLastPathComponent().appendingPathComponent(".unreadable-\(bad.lastPathComponent)")
+            let moved = (try? FileManager.default.moveItem(at: bad, to: aside)) != nil
+            notes.append("skipped \(bad.lastPathComponent): \(error)" + (moved ? " (kept as \(aside.lastPathComponent))" : ""))
+        }
         if folder != folders.last { notes.append("resuming from \(folder.lastPathComponent), the newest checkpoint that reads back whole") }
         self.notes = notes
         var config = ck.state.config

@@ -218,6 +218,7 @@ struct BadInputTests {
         #expect(resumed.notes.contains { $0.contains("skipped step-000030") && $0.contains("step -1") }, "\(resumed.notes)")
         #expect(resumed.notes.contains { $0.contains("resuming from step-000025") })
         #expect(!FileManager.default.fileExists(atPath: stray.path))
+        #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/.unreadable-step-000030").path))
         let again = MemorySink(); resumed.sink = again
         _ = try resumed.run()
         let reference = sink.scalars["train/loss"]!.filter { $0.step > 25 }.map(\.value)
