@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build demo test fuzz bench-train bench-infer clean
+.PHONY: setup model build install demo test fuzz bench-train bench-infer clean
 
 setup:
 	@scripts/setup.sh
@@ -14,6 +14,12 @@ model:
 
 build: setup
 	$(RELEASE)
+
+# The binary and its bundled corpus: PREFIX/bin/glassbox, PREFIX/share/glassbox/tinyshakespeare.txt (found from there).
+PREFIX ?= /usr/local
+install: build
+	install -D -m 755 $(GLASSBOX) $(DESTDIR)$(PREFIX)/bin/glassbox
+	install -D -m 644 data/tinyshakespeare.txt $(DESTDIR)$(PREFIX)/share/glassbox/tinyshakespeare.txt
 
 # A short training run on tinyshakespeare, printed live, then the real model: what it is, and a live answer.
 demo: build model

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer, with AddressSanitizer) of the readers of untrusted files:
-#   scripts/fuzz.sh [SECONDS per target, default 60] [TARGET ...]   (targets: gguf safetensors tokenizer_json)
+#   scripts/fuzz.sh [SECONDS per target, default 60] [TARGET ...]
+#   (targets: gguf safetensors tokenizer_json checkpoint_json)
 # Builds ModelFormats and Tokenization with coverage and ASan into .build/fuzz, then runs each target from its seed
 # corpus (fuzz/corpus/TARGET, small real files) plus a work corpus kept in .build/fuzz. A crash is written to
 # fuzz/crashes/TARGET/ (commit it: the regression tests replay every file there) and fails the script.
@@ -10,10 +11,10 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gguf safetensors tokenizer_json)
+[ ${#targets[@]} -gt 0 ] || targets=(gguf safetensors tokenizer_json checkpoint_json)
 out=.build/fuzz
 mkdir -p "$out"
-flags=(-O -g -sanitize=fuzzer,address -parse-as-library)
+flags=(-O -g -sanitize=fuzzer,address -parse-as-library -package-name Glassbox)
 echo "fuzz: building the readers with coverage and AddressSanitizer" >&2
 # The linker's notes about ASan's local symbols are noise: the build log is shown only when a step fails.
 build() { "$@" > "$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }; }
@@ -21,9 +22,30 @@ build swiftc "${flags[@]}" -module-name ModelFormats -emit-module -emit-module-p
   -emit-library -static Sources/ModelFormats/*.swift -o "$out/libModelFormats.a"
 build swiftc "${flags[@]}" -module-name Tokenization -I "$out" -emit-module -emit-module-path "$out/Tokenization.swiftmodule" \
   -emit-library -static Sources/Tokenization/*.swift -o "$out/libTokenization.a"
+libs=("$out/libTokenization.a" "$out/libModelFormats.a")
+# The checkpoint reader (trainer_state.json, vocab.json, config.json) lives in Training, over the engine: build the
+# C kernels and TensorCore, NeuralNet and Training the same way when that target is asked for.
+if [[ " ${targets[*]} " == *" checkpoint_json "* ]]; then
+  for c in CBLAS CQuantKernels; do
+    mkdir -p "$out/$c"
+    header=$(ls "$PWD/Sources/$c/include/"*.h)
+    printf 'module %s {\n  header "%s"\n  export *\n}\n' "$c" "$header" > "$out/$c/module.modulemap"
+    for f in Sources/$c/*.c; do
+      build clang -O2 -g -fsanitize=address,fuzzer-no-link -mavx2 -mfma -mf16c -ffp-contract=off -I "Sources/$c/include" \
+        -c "$f" -o "$out/$c-$(basename "$f" .c).o"
+    done
+  done
+  for m in TensorCore NeuralNet Training; do
+    build swiftc "${flags[@]}" -module-name "$m" -I "$out" -I "$out/CBLAS" -I "$out/CQuantKernels" -emit-module \
+      -emit-module-path "$out/$m.swiftmodule" -emit-library -static $(find "Sources/$m" -name '*.swift') -o "$out/lib$m.a"
+  done
+  engine=("$out/libTraining.a" "$out/libNeuralNet.a" "$out/libTensorCore.a" "$out"/CBLAS-*.o "$out"/CQuantKernels-*.o -ldl)
+fi
 status=0
 for t in "${targets[@]}"; do
-  build swiftc "${flags[@]}" -I "$out" "fuzz/targets/$t.swift" "$out/libTokenization.a" "$out/libModelFormats.a" -o "$out/fuzz-$t"
+  extra=()
+  [ "$t" = checkpoint_json ] && extra=(-I "$out/CBLAS" -I "$out/CQuantKernels" "${engine[@]}")
+  build swiftc "${flags[@]}" -I "$out" "fuzz/targets/$t.swift" "${extra[@]}" "${libs[@]}" -o "$out/fuzz-$t"
   mkdir -p "$out/corpus-$t" "fuzz/crashes/$t"
   log="$out/fuzz-$t.log"
   if "$out/fuzz-$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

@@ -48,6 +48,29 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
 
     public func byteCount(elements: Int) -> Int { elements / blockSize * blockBytes }
 
+    /// The first block (or element, for f32/f16/bf16) of `elements` values at `src` whose scale is NaN or
+    /// infinite — f16 scales `d` (and `m`/`dmin` where the format has one) of every block — or nil. One
+    /// strided pass over the scales: cheap next to a forward, and a NaN scale poisons every output it touches.
+    public func firstNonFiniteScale(_ src: UnsafeRawPointer, elements: Int) -> Int? {
+        func badHalf(_ offset: Int) -> Bool { src.loadUnaligned(fromByteOffset: offset, as: UInt16.self) & 0x7C00 == 0x7C00 }
+        let blocks = elements / blockSize
+        switch self {
+        case .f32:
+            for i in 0..<elements where !src.loadUnaligned(fromByteOffset: 4 * i, as: Float.self).isFinite { return i }
+        case .f16:
+            for i in 0..<elements where badHalf(2 * i) { return i }
+        case .bf16:
+            for i in 0..<elements where src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self) & 0x7F80 == 0x7F80 { return i }
+        case .q4_0, .q5_0, .q8_0:
+            for b in 0..<blocks where badHalf(b * blockBytes) { return b }
+        case .q4_1, .q5_1, .q4_K, .q5_K:
+            for b in 0..<blocks where badHalf(b * blockBytes) || badHalf(b * blockBytes + 2) { return b }
+        case .q6_K:
+            for b in 0..<blocks where badHalf(b * blockBytes + 208) { return b }
+        }
+        return nil
+    }
+
     /// Dequantises `count` elements (a multiple of the block size) from `src` into `dst`.
     public func dequantizeRow(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         let blocks = count / blockSize

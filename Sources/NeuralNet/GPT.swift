@@ -21,8 +21,21 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         guard vocabSize > 0, blockSize > 0, nLayer > 0, nHead > 0, nEmbd > 0 else {
             throw NeuralNetError("GPT config needs positive sizes (vocab \(vocabSize), block \(blockSize), layers \(nLayer), heads \(nHead), width \(nEmbd))")
         }
+        // Sane limits before anything is allocated from these numbers (a config.json is untrusted input).
+        let limits: [(String, Int, Int)] = [("vocabulary size", vocabSize, 1 << 22), ("context length (n_positions)", blockSize, 1 << 20),
+                                            ("layer count", nLayer, 4096), ("head count", nHead, 1024), ("width", nEmbd, 1 << 16)]
+        for (name, v, limit) in limits where v > limit { throw NeuralNetError("GPT config: \(name) \(v) is above the limit \(limit)") }
         guard nEmbd % nHead == 0 else { throw NeuralNetError("width \(nEmbd) is not divisible by \(nHead) heads") }
+        guard layerNormEpsilon.isFinite, layerNormEpsilon > 0, layerNormEpsilon < 1 else {
+            throw NeuralNetError("GPT config: layer_norm_epsilon \(layerNormEpsilon) is not in (0, 1)")
+        }
         guard (0..<1).contains(dropout) else { throw NeuralNetError("dropout \(dropout) must be in [0, 1)") }
+    }
+
+    /// Parameters of a model of this shape (the tied output head counted once), computed without allocating it.
+    public var expectedParameterCount: Int {
+        let w = nEmbd, perLayer = 2 * 2 * w + (w * 3 * w + 3 * w) + (w * w + w) + (w * 4 * w + 4 * w) + (4 * w * w + w)
+        return vocabSize * w + blockSize * w + nLayer * perLayer + 2 * w
     }
 
     /// The `config.json` a Hugging Face `GPT2LMHeadModel.from_pretrained` reads.
@@ -52,6 +65,10 @@ public struct GPTConfig: Codable, Equatable, Sendable {
                   nHead: try int("n_head"), nEmbd: try int("n_embd"),
                   dropout: Float((j["resid_pdrop"] as? Double) ?? 0),
                   layerNormEpsilon: Float((j["layer_norm_epsilon"] as? Double) ?? 1e-5))
+        if let act = j["activation_function"] as? String, !["gelu_new", "gelu_pytorch_tanh"].contains(act) {
+            throw NeuralNetError("config.json sets activation_function '\(act.prefix(40))'; only gelu_new (tanh GELU) is supported")
+        }
+        if let eps = j["layer_norm_epsilon"], !(eps is Double) { throw NeuralNetError("config.json: layer_norm_epsilon is not a number") }
         if let inner = j["n_inner"] as? Int, inner != 4 * nEmbd {
             throw NeuralNetError("config.json sets n_inner \(inner); only 4 x n_embd is supported")
         }

@@ -15,9 +15,15 @@ extension GPT {
         }
         let config: GPTConfig
         do { config = try GPTConfig(huggingFace: json) } catch { throw NeuralNetError("\(configURL.path): \(error)") }
-        try config.validate()
-        let model = GPT(config, seed: 0)
+        do { try config.validate() } catch { throw NeuralNetError("\(configURL.path): \(error)") }
         let file = try SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path)
+        // The weights must be in the file before the model is allocated from config.json's numbers (2 bytes a
+        // parameter at the least): a config that asks for far more than the file holds is refused here.
+        let stored = file.tensors.values.reduce(0) { $0 + $1.count }
+        guard config.expectedParameterCount <= stored else {
+            throw NeuralNetError("\(configURL.path): describes \(config.expectedParameterCount) parameters but model.safetensors holds \(stored)")
+        }
+        let model = GPT(config, seed: 0)
         try model.load(from: file)
         return model
     }

@@ -11,6 +11,8 @@ public struct RunStoreError: Error, CustomStringConvertible, Sendable {
 /// A run as listed by `glassbox runs list`.
 public struct RunRecord: Codable, Sendable {
     public let id: String
+    /// The name given with `--name`, or the id.
+    public let name: String
     public let createdAt: Double
     public let updatedAt: Double
     public let status: String
@@ -20,6 +22,14 @@ public struct RunRecord: Codable, Sendable {
     public let config: String
     public let lastTrainLoss: Double?
     public let lastValLoss: Double?
+
+    /// The training corpus (file name) and tokenizer, from the run's settings.
+    public var dataSet: String? { (settings["dataPath"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }
+    public var tokenizer: String? { settings["tokenizer"] as? String }
+    /// The run's settings (TrainConfig as JSON) as a dictionary.
+    public var settings: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(config.utf8))) as? [String: Any] ?? [:]
+    }
 }
 
 /// A scalar series point.
@@ -36,12 +46,17 @@ public struct ScalarPoint: Codable, Sendable {
 public final class RunDatabase: @unchecked Sendable {
     public let pool: DatabasePool
     public let path: String
+    /// A file of reserved space beside the database (`glassbox.sqlite-reserve`), given back when the disk is full
+    /// so that the last records and the run's final status can still be written.
+    public let reservePath: String
+    public static let reserveBytes = 1 << 20
 
     public init(directory: URL) throws {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw RunStoreError("cannot create the runs directory \(directory.path): \(error.localizedDescription)")
         }
         path = directory.appendingPathComponent("glassbox.sqlite").path
+        reservePath = path + "-reserve"
         var config = Configuration()
         config.busyMode = .timeout(5)
         // Several trainings started at once on a new runs directory race to create the file and switch it to WAL;
@@ -52,6 +67,7 @@ public final class RunDatabase: @unchecked Sendable {
                 let pool = try DatabasePool(path: path, configuration: config)
                 try Self.migrator.migrate(pool)
                 self.pool = pool
+                Self.makeReserve(reservePath)
                 break
             } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 50 {
                 attempt += 1
@@ -60,6 +76,29 @@ public final class RunDatabase: @unchecked Sendable {
                 throw RunStoreError("cannot open the run database \(path): \(error)")
             }
         }
+    }
+
+    /// Best effort: where there is no room for the reserve, there is nothing to reserve.
+    static func makeReserve(_ path: String) {
+        var st = stat()
+        if stat(path, &st) == 0 && Int(st.st_size) >= reserveBytes { return }
+        let fd = open(path, O_WRONLY | O_CREAT, 0o644)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        if posix_fallocate(fd, 0, off_t(reserveBytes)) != 0 { _ = ftruncate(fd, 0) }
+    }
+
+    /// Frees the reserved space (on a full disk); returns whether there was any.
+    @discardableResult
+    public func releaseReserve() -> Bool {
+        var st = stat()
+        guard stat(reservePath, &st) == 0, st.st_size > 0 else { return false }
+        return unlink(reservePath) == 0
+    }
+
+    /// SQLite's own check of the file (`PRAGMA integrity_check`): "ok" when whole.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
     }
 
     static var migrator: DatabaseMigrator {
@@ -82,6 +121,13 @@ public final class RunDatabase: @unchecked Sendable {
                 CREATE TABLE checkpoints (run_id TEXT NOT NULL, step INTEGER NOT NULL, path TEXT NOT NULL);
                 """)
         }
+        // v2: runs can be named (`train --name`); the name is unique when given.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN name TEXT;
+                CREATE UNIQUE INDEX runs_by_name ON runs(name) WHERE name IS NOT NULL;
+                """)
+        }
         return m
     }
 
@@ -94,9 +140,12 @@ public final class RunDatabase: @unchecked Sendable {
     }
 
     public func run(_ id: String) throws -> RunRecord {
+        guard !id.isEmpty else { throw RunStoreError("the run to look up is empty: give a run id, name or id prefix") }
         let found = try pool.read { db -> RunRecord? in
-            // Accept a unique prefix of the id, as git does.
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE id = ? OR id LIKE ? ORDER BY id", arguments: [id, id + "%"])
+            // Accept the id, the run's name, or a unique prefix of the id, as git does.
+            if let named = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE name = ?", arguments: [id]) { return try record(db, named) }
+            let pattern = id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id", arguments: [id, pattern + "%"])
             if let exact = rows.first(where: { ($0["id"] as String) == id }) { return try record(db, exact) }
             if rows.count > 1 { throw RunStoreError("run '\(id)' is ambiguous: \(rows.map { $0["id"] as String }.joined(separator: ", "))") }
             return try rows.first.map { try record(db, $0) }
@@ -110,9 +159,15 @@ public final class RunDatabase: @unchecked Sendable {
         func last(_ tag: String) throws -> Double? {
             try Double.fetchOne(db, sql: "SELECT value FROM scalars WHERE run_id = ? AND tag = ? ORDER BY step DESC LIMIT 1", arguments: [id, tag])
         }
-        return RunRecord(id: id, createdAt: row["created_at"], updatedAt: row["updated_at"], status: row["status"],
+        let name: String? = row["name"]
+        return RunRecord(id: id, name: name ?? id, createdAt: row["created_at"], updatedAt: row["updated_at"], status: row["status"],
                          step: row["step"], totalSteps: row["total_steps"], parameterCount: row["parameter_count"],
                          config: row["config"], lastTrainLoss: try last("train/loss"), lastValLoss: try last("val/loss"))
+    }
+
+    /// The id of the run with this name, if any.
+    public func runID(named name: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT id FROM runs WHERE name = ?", arguments: [name]) }
     }
 
     public func tags(run: String) throws -> [String] {

@@ -41,9 +41,9 @@ public final class RunRecorder: TrainingSink {
                                   arguments: [now, config.steps, json, id])
                 } else {
                     try d.execute(sql: """
-                        INSERT INTO runs (id, created_at, updated_at, status, step, total_steps, parameter_count, config)
-                        VALUES (?, ?, ?, 'running', 0, ?, ?, ?)
-                        """, arguments: [id, now, now, config.steps, parameterCount, json])
+                        INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config)
+                        VALUES (?, ?, ?, ?, 'running', 0, ?, ?, ?)
+                        """, arguments: [id, config.name, now, now, config.steps, parameterCount, json])
                 }
             }
         } catch {
@@ -109,6 +109,25 @@ public final class RunRecorder: TrainingSink {
                 transactions += 1
                 failure = nil
                 return
+            } catch {
+                lastError = error
+            }
+        }
+        // A full disk: give back the reserved space beside the database and try once more, so that what was
+        // recorded (and the run's status) reaches the file after all.
+        if let e = lastError as? DatabaseError, e.resultCode == .SQLITE_FULL || e.resultCode == .SQLITE_IOERR, db.releaseReserve() {
+            do {
+                try db.pool.write { d in
+                    for r in rows { try d.cachedStatement(sql: r.sql).execute(arguments: r.arguments) }
+                    try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ? WHERE id = ?", arguments: [step, Date().timeIntervalSince1970, id])
+                }
+                pending.removeFirst(rows.count)
+                lastFlush = Date()
+                // Written, but the disk is full: the trainer still stops, with the store's error.
+                failure = RunStoreError("the disk holding the run database \(db.path) is full: \(e) (the records so far were written using the space reserved for this)")
+                throw failure!
+            } catch let error as RunStoreError {
+                throw error
             } catch {
                 lastError = error
             }

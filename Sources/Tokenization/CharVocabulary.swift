@@ -63,12 +63,14 @@ public struct Vocabulary: Codable, Equatable, Sendable {
             self.init(kind: .byte, characters: [])
             return
         }
-        var chars = [String](repeating: "", count: vocabJSON.count)
+        var chars = [String?](repeating: nil, count: vocabJSON.count)
         for (c, i) in vocabJSON {
             guard i >= 0, i < chars.count else { throw TokenizerError("vocab.json: id \(i) outside 0..<\(chars.count)") }
+            guard chars[i] == nil else { throw TokenizerError("vocab.json: id \(i) is given to two tokens") }
+            guard c.count == 1 else { throw TokenizerError("vocab.json: '\(c.prefix(20))' is not one character (a character-level vocabulary)") }
             chars[i] = c
         }
-        self.init(kind: .char, characters: chars)
+        self.init(kind: .char, characters: chars.compactMap { $0 })
     }
 }
 

@@ -20,6 +20,32 @@ public struct TrainerState: Codable, Sendable {
     public var overfit: OverfitMonitor
     /// Training losses since the last evaluation (their mean is compared at the next one).
     public var lossesSinceEval: [Double] = []
+
+    /// Reads and validates a `trainer_state.json` (untrusted: a hand edit or a disk error must give an error
+    /// naming `source` and the field, never a trap later).
+    public static func decode(_ data: Data, source: String) throws -> TrainerState {
+        func check(_ ok: Bool, _ problem: String) throws { if !ok { throw TrainingError("\(source): \(problem)") } }
+        try check(data.count <= 64 << 20, "\(data.count) bytes is too large for a trainer state")
+        let state: TrainerState
+        do { state = try JSONDecoder().decode(TrainerState.self, from: data) } catch {
+            throw TrainingError("\(source): not a Glassbox trainer state (\(String(describing: error).prefix(300)))")
+        }
+        try check(state.format == "glassbox-trainer-state-1", "unknown format '\(state.format.prefix(64))'")
+        try check(state.step >= 0 && state.step <= 1 << 40, "step \(state.step) is not a valid step")
+        try check(state.tokensSeen >= 0, "tokensSeen \(state.tokensSeen) is negative")
+        for (name, g) in [("dataRNG", state.dataRNG), ("dropoutRNG", state.dropoutRNG)] {
+            try check(g.state.count == 4 && g.state.contains { $0 != 0 }, "\(name) is not a generator state (4 words, not all zero)")
+        }
+        try check(state.lossesSinceEval.count <= 1 << 24 && state.lossesSinceEval.allSatisfy(\.isFinite), "lossesSinceEval holds a non-finite value")
+        for (name, v) in [("lastTrainLoss", state.lastTrainLoss), ("lastValLoss", state.lastValLoss), ("bestValLoss", state.bestValLoss)] {
+            if let v { try check(!v.isNaN, "\(name) is NaN") }
+        }
+        try check((0...(1 << 40)).contains(state.overfit.streak), "overfit.streak \(state.overfit.streak) is out of range")
+        try check(state.run.count <= 200 && !state.run.contains("/") && !state.run.hasPrefix("."), "run id '\(state.run.prefix(64))' is not a run id")
+        do { try state.config.validate() } catch { throw TrainingError("\(source): \(error)") }
+        do { try state.config.modelConfig(vocabSize: 1).validate() } catch { throw TrainingError("\(source): \(error)") }
+        return state
+    }
 }
 
 /// A checkpoint folder a Hugging Face user recognises:
@@ -103,22 +129,7 @@ public enum Checkpoint {
         guard let stateData = fm.contents(atPath: stateURL.path) else {
             throw TrainingError("\(stateURL.path): missing; \(folder.path) is not a Glassbox training checkpoint")
         }
-        let state: TrainerState
-        do { state = try JSONDecoder().decode(TrainerState.self, from: stateData) } catch {
-            throw TrainingError("\(stateURL.path): not a Glassbox trainer state (\(error.localizedDescription))")
-        }
-        guard state.format == "glassbox-trainer-state-1" else {
-            throw TrainingError("\(stateURL.path): unknown format '\(state.format)'")
-        }
-        // Values from the file are checked before use: a hand-edited or corrupted state must not trap later.
-        func check(_ ok: Bool, _ problem: String) throws { if !ok { throw TrainingError("\(stateURL.path): \(problem)") } }
-        try check(state.step >= 0 && state.step <= 1 << 40, "step \(state.step) is not a valid step")
-        try check(state.tokensSeen >= 0, "tokensSeen \(state.tokensSeen) is negative")
-        for (name, g) in [("dataRNG", state.dataRNG), ("dropoutRNG", state.dropoutRNG)] {
-            try check(g.state.count == 4 && g.state.contains { $0 != 0 }, "\(name) is not a generator state (4 words, not all zero)")
-        }
-        try check(state.lossesSinceEval.allSatisfy(\.isFinite), "lossesSinceEval holds a non-finite value")
-        do { try state.config.validate() } catch { throw TrainingError("\(stateURL.path): \(error)") }
+        let state = try TrainerState.decode(stateData, source: stateURL.path)
         let model: GPT
         do { model = try GPT.load(folder: folder) } catch { throw TrainingError("checkpoint \(folder.path): \(error)") }
         let vocabURL = folder.appendingPathComponent("vocab.json")

@@ -5,6 +5,8 @@ import NeuralNet
 /// Every setting of a training run. Presets fill the model shape; each field can be overridden.
 public struct TrainConfig: Codable, Equatable, Sendable {
     public var dataPath: String
+    /// A name the user gave the run (`--name`), shown beside its id; nil: the id is the name.
+    public var name: String?
     public var tokenizer: TokenizerKind = .char
     public var preset: String = "s"
     public var layers: Int = 4
@@ -49,11 +51,28 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         preset = name
     }
 
+    /// A run name: 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' (it names folders and URLs).
+    public static func checkRunName(_ name: String) throws {
+        guard !name.isEmpty, name.count <= 64 else { throw TrainingError("--name must be 1 to 64 characters, got \(name.count)") }
+        guard !name.hasPrefix("."), name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }) else {
+            throw TrainingError("--name '\(name.prefix(64))' may hold only letters, digits, '-', '_' and '.', and may not start with '.'")
+        }
+    }
+
     public func validate() throws {
+        if let name { try TrainConfig.checkRunName(name) }
         guard steps > 0 else { throw TrainingError("--steps must be positive, got \(steps)") }
         guard layers > 0, heads > 0, width > 0, block > 0, batch > 0 else {
             throw TrainingError("layers, heads, width, block and batch must be positive")
         }
+        guard steps <= 1 << 40 else { throw TrainingError("--steps \(steps) is beyond any run (at most 2^40)") }
+        guard batch <= 1 << 16, block <= 1 << 20, batch * block <= 1 << 26 else {
+            throw TrainingError("a batch of \(batch) × \(block) tokens is too large (at most 2^26 tokens a step)")
+        }
+        guard evalBatches <= 10_000, (0...100_000).contains(sampleLength), (0...4096).contains(threads) else {
+            throw TrainingError("eval batches (≤ 10000), sample length (≤ 100000) or threads (≤ 4096) out of range")
+        }
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else { throw TrainingError("Adam betas must be in [0, 1), got \(beta1), \(beta2)") }
         guard width % heads == 0 else { throw TrainingError("width \(width) is not divisible by \(heads) heads") }
         guard learningRate > 0, learningRate.isFinite else { throw TrainingError("learning rate must be positive, got \(learningRate)") }
         guard minLearningRate >= 0, minLearningRate.isFinite else { throw TrainingError("--min-lr must be a finite number >= 0, got \(minLearningRate)") }

@@ -155,7 +155,7 @@ public final class Trainer {
     public func run() throws -> TrainSummary {
         let resumedAt = state.step > 0 ? state.step : nil
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        try sink?.runStarted(id: id, name: runDirectory.lastPathComponent, config: config,
+        try sink?.runStarted(id: id, name: config.name ?? id, config: config,
                              parameterCount: model.parameterCount, resumedAt: resumedAt)
         let params = model.namedParameters()
         let tokensPerStep = config.batch * config.block
@@ -238,7 +238,7 @@ public final class Trainer {
 
             let stopping = status == "stopped-early" || stopAt == step || shouldStop()
             if step % config.checkpointInterval == 0 || step == config.steps || stopping {
-                try saveCheckpoint()
+                do { try saveCheckpoint() } catch { try failCheckpoint(step: step, error) }
             }
             if let failure = sink?.failure { try failRecording(step: step, failure) }
             // Evaluation, sampling and checkpoints stay out of the next interval's tokens/s.
@@ -297,6 +297,17 @@ public final class Trainer {
         try? sink?.flush()
         let kept = lastCheckpoint.map { "; the last checkpoint is \($0.path)" } ?? ""
         throw TrainingError("stopped at step \(step): \(failure)\(kept)")
+    }
+
+    /// A checkpoint could not be written (e.g. a full disk): its temporary folder is gone, the previous checkpoint
+    /// stays; record why, mark the run failed and stop.
+    private func failCheckpoint(step: Int, _ error: Error) throws -> Never {
+        let kept = lastCheckpoint.map { "; the last good checkpoint is \($0.path)" } ?? "; no checkpoint was written yet"
+        let text = "stopped at step \(step): \(error)\(kept)"
+        sink?.message(step: step, level: "error", text: text)
+        sink?.runEnded(status: "failed", step: state.step)
+        try? sink?.flush()
+        throw TrainingError(text)
     }
 
     private func failNonFinite(step: Int, loss: Double, params: [(String, Tensor)]) throws -> Never {

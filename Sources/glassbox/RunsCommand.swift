@@ -32,12 +32,18 @@ struct Runs: ParsableCommand {
                 return
             }
             if runs.isEmpty { print("no runs yet"); return }
-            print(Terminal.bold("RUN                     STATUS         STEP    TRAIN     VAL  PARAMS"))
+            // The run column holds the name where one was given (the id otherwise); either selects the run.
+            let width = max(24, runs.map { $0.name.count + 1 }.max() ?? 0)
+            let dataWidth = min(28, max(5, runs.map { ($0.dataSet ?? "-").count + 1 }.max() ?? 0))
+            func right(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+            print(Terminal.bold(Terminal.padded("RUN", width) + Terminal.padded("STATUS", 12) + right("STEP", 13) + right("TRAIN", 9)
+                                + right("VAL", 9) + right("PARAMS", 9) + "  " + Terminal.padded("DATA", dataWidth) + "TOKENIZER"))
             for r in runs {
                 let train = r.lastTrainLoss.map { String(format: "%.4f", $0) } ?? "-"
                 let val = r.lastValLoss.map { String(format: "%.4f", $0) } ?? "-"
-                print("\(r.id.padding(toLength: 24, withPad: " ", startingAt: 0))\(r.status.padding(toLength: 13, withPad: " ", startingAt: 0))"
-                      + String(format: "%6d/%-6d %7@ %7@  %d", r.step, r.totalSteps, train, val, r.parameterCount))
+                print(Terminal.padded(r.name, width) + Terminal.padded(r.status, 12) + right("\(r.step)/\(r.totalSteps)", 13)
+                      + right(train, 9) + right(val, 9) + right(Terminal.compactCount(r.parameterCount), 9) + "  "
+                      + Terminal.padded(String((r.dataSet ?? "-").prefix(dataWidth - 1)), dataWidth) + (r.tokenizer ?? "-"))
             }
         }
     }
@@ -67,7 +73,7 @@ struct Runs: ParsableCommand {
                 print(Terminal.jsonLine(o))
                 return
             }
-            print(Terminal.bold("run \(r.id)") + "  \(r.status), step \(r.step)/\(r.totalSteps), \(r.parameterCount) parameters")
+            print(Terminal.bold("run \(r.id)") + (r.name != r.id ? " (\(r.name))" : "") + "  \(r.status), step \(r.step)/\(r.totalSteps), \(r.parameterCount) parameters")
             if let cfg = try? JSONSerialization.jsonObject(with: Data(r.config.utf8)) as? [String: Any] {
                 let keys = ["dataPath", "tokenizer", "layers", "heads", "width", "block", "batch", "learningRate", "schedule", "weightDecay", "dropout", "seed"]
                 print(Terminal.dim("  " + keys.compactMap { k in cfg[k].map { "\(k)=\($0)" } }.joined(separator: " ")))
@@ -112,11 +118,13 @@ struct Runs: ParsableCommand {
 
 extension RunRecord {
     var jsonObject: [String: Any] {
-        var o: [String: Any] = ["id": id, "status": status, "step": step, "total_steps": totalSteps,
+        var o: [String: Any] = ["id": id, "name": name, "status": status, "step": step, "total_steps": totalSteps,
                                 "parameter_count": parameterCount, "created_at": createdAt, "updated_at": updatedAt]
         o["last_train_loss"] = lastTrainLoss ?? NSNull()
         o["last_val_loss"] = lastValLoss ?? NSNull()
         o["config"] = (try? JSONSerialization.jsonObject(with: Data(config.utf8))) ?? config
+        o["data_set"] = dataSet ?? NSNull()
+        o["tokenizer"] = tokenizer ?? NSNull()
         return o
     }
 }

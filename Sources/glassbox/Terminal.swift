@@ -81,14 +81,20 @@ func installInterruptHandler() {
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }
 
-/// The bundled corpus: ./data/tinyshakespeare.txt, or beside the executable's package checkout.
+/// The bundled corpus, wherever the binary is run from: `$GLASSBOX_DATA`, `./data/tinyshakespeare.txt`, then beside
+/// the executable (found through /proc/self/exe, so a binary on the PATH works too): `<bin>/../share/glassbox/` as
+/// `make install` lays it out, `<bin>/data/`, and the `data/` folder of the package checkout it was built in.
 func defaultCorpusPath() -> String? {
     let fm = FileManager.default
-    var candidates = ["data/tinyshakespeare.txt"]
-    if let env = ProcessInfo.processInfo.environment["GLASSBOX_DATA"] { candidates.insert(env, at: 0) }
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    let name = "tinyshakespeare.txt"
+    var candidates = ["data/\(name)"]
+    if let env = ProcessInfo.processInfo.environment["GLASSBOX_DATA"], !env.isEmpty { candidates.insert(env, at: 0) }
+    let exe = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var dir = exe.deletingLastPathComponent()
+    candidates.append(dir.deletingLastPathComponent().appendingPathComponent("share/glassbox/\(name)").path)
     for _ in 0..<5 {
-        candidates.append(dir.appendingPathComponent("data/tinyshakespeare.txt").path)
+        candidates.append(dir.appendingPathComponent("data/\(name)").path)
         dir = dir.deletingLastPathComponent()
     }
     return candidates.first { fm.fileExists(atPath: $0) }
@@ -96,6 +102,15 @@ func defaultCorpusPath() -> String? {
 
 extension Terminal {
     /// `s` padded with spaces to `width` characters (`%-18@` in String(format:) does not pad on Linux).
+    /// 812345 → "812k", 134515008 → "134.5M", 1.2e9 → "1.20B".
+    static func compactCount(_ n: Int) -> String {
+        let v = Double(n)
+        if n < 1000 { return "\(n)" }
+        if v < 1e6 { return String(format: v < 1e4 ? "%.1fk" : "%.0fk", v / 1e3) }
+        if v < 1e9 { return String(format: v < 1e8 ? "%.2fM" : "%.1fM", v / 1e6) }
+        return String(format: "%.2fB", v / 1e9)
+    }
+
     static func padded(_ s: String, _ width: Int) -> String {
         s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }

@@ -22,6 +22,8 @@ struct Train: ParsableCommand {
     @Option(help: "Training steps.") var steps: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Where runs are stored.") var runsDir: String = "runs"
+    @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory; usable wherever a run id is.")
+    var name: String?
     @Option(help: "Continue this run (id or unique prefix) from its newest checkpoint.") var resume: String?
     @Option(help: "Transformer layers.") var layers: Int?
     @Option(help: "Attention heads.") var heads: Int?
@@ -55,12 +57,14 @@ struct Train: ParsableCommand {
         let database = try RunDatabase(directory: runsURL)
         let trainer: Trainer
         if let resume {
+            if name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }
             let record = try database.run(resume)
             trainer = try Trainer(resume: runsURL.appendingPathComponent(record.id), steps: steps)
         } else {
             var config = TrainConfig(dataPath: "")
             guard let path = data ?? defaultCorpusPath() else {
-                throw ValidationError("no --data given and the bundled corpus data/tinyshakespeare.txt was not found")
+                throw ValidationError("no --data given and the bundled corpus tinyshakespeare.txt was not found beside the binary "
+                                      + "(looked in ./data, <bin>/../share/glassbox, <bin>/data): give --data FILE or set GLASSBOX_DATA")
             }
             config.dataPath = path
             try config.apply(preset: preset)
@@ -69,6 +73,11 @@ struct Train: ParsableCommand {
             }
             config.tokenizer = kind
             config.seed = seed
+            if let name {
+                try TrainConfig.checkRunName(name)
+                if let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
+                config.name = name
+            }
             if let steps { config.steps = steps }
             if let layers { config.layers = layers }
             if let heads { config.heads = heads }
@@ -102,7 +111,7 @@ struct Train: ParsableCommand {
         let c = trainer.config
         let progress = ProgressPrinter(json: json, total: c.steps, tokensPerStep: c.batch * c.block)
         if !json {
-            print(Terminal.bold("glassbox train") + " run \(trainer.id)" + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
+            print(Terminal.bold("glassbox train") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
             print(Terminal.dim("  data \(c.dataPath) · \(c.tokenizer.rawValue)-level, vocabulary \(trainer.dataset.vocabulary.size) · \(trainer.dataset.train.count) train / \(trainer.dataset.validation.count) val tokens"))
             print(Terminal.dim("  model \(c.layers) layers × \(c.heads) heads × \(c.width) wide, block \(c.block), batch \(c.batch) · \(trainer.model.parameterCount) parameters · \(Parallel.threads) threads"))
             let epochs = trainer.dataset.epochs(steps: c.steps, batch: c.batch, block: c.block)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RunStore
 
 /// Runs the built `glassbox` binary (it sits beside the test bundle in .build/<configuration>/), optionally with
 /// text on standard input.
@@ -195,6 +196,62 @@ struct HardeningCLITests {
         #expect(r.out.contains("warning: the validation split has only"), "\(r.out)")
     }
 
+    /// `--name` names a run: unique, usable wherever an id is, listed with its data set and tokenizer.
+    @Test func namedRunsAndTheirListing() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let small = ["--steps", "2", "--layers", "1", "--width", "32", "--heads", "2", "--block", "16", "--batch", "4", "--runs-dir", dir.path]
+        let a = try glassbox(["train", "--data", corpus, "--name", "first-try"] + small)
+        #expect(a.status == 0, "\(a.err)")
+        let again = try glassbox(["train", "--data", corpus, "--name", "first-try"] + small)
+        #expect(again.status != 0 && again.err.contains("a run named 'first-try' already exists"), "\(again.err)")
+        for bad in ["../up", ".hidden", "with space", String(repeating: "x", count: 65)] {
+            let r = try glassbox(["train", "--data", corpus, "--name", bad] + small)
+            #expect(r.status != 0 && r.err.contains("--name"), "\(bad): \(r.err)")
+        }
+        #expect(try glassbox(["train", "--data", corpus, "--tokenizer", "byte"] + small).status == 0)
+        let list = try glassbox(["runs", "list", "--runs-dir", dir.path])
+        #expect(list.out.contains("DATA") && list.out.contains("TOKENIZER"), "\(list.out)")
+        let rows = list.out.split(separator: "\n").dropFirst()
+        #expect(rows.count == 2 && rows[rows.startIndex].hasPrefix("first-try ") && rows.allSatisfy { $0.contains("tinyshakespeare.txt") })
+        #expect(rows.last!.hasSuffix("byte"))
+        let json = try JSONSerialization.jsonObject(with: Data(try glassbox(["runs", "list", "--runs-dir", dir.path, "--json"]).out.utf8)) as! [[String: Any]]
+        #expect(json.first?["name"] as? String == "first-try" && json.first?["data_set"] as? String == "tinyshakespeare.txt")
+        #expect(json.first?["tokenizer"] as? String == "char" && json.last?["name"] as? String == json.last?["id"] as? String)
+        let show = try glassbox(["runs", "show", "first-try", "--runs-dir", dir.path, "--json"])
+        #expect(show.status == 0 && show.out.contains("\"first-try\""))
+        let resume = try glassbox(["train", "--resume", "first-try", "--runs-dir", dir.path, "--steps", "3"])
+        #expect(resume.status == 0, "\(resume.err)")
+    }
+
+    /// Installed as `make install` lays it out and run from the PATH in another folder, training finds its corpus.
+    @Test func theBundledCorpusIsFoundFromAnInstalledBinary() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
+        let bin = dir.appendingPathComponent("prefix/bin"), share = dir.appendingPathComponent("prefix/share/glassbox")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: share, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: exe, to: bin.appendingPathComponent("glassbox"))
+        try FileManager.default.copyItem(atPath: corpus, toPath: share.appendingPathComponent("tinyshakespeare.txt").path)
+        let work = dir.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["glassbox", "train", "--steps", "1", "--layers", "1", "--width", "32", "--heads", "2", "--block", "16", "--batch", "4", "--json"]
+        p.currentDirectoryURL = work
+        var env = ProcessInfo.processInfo.environment
+        env["PATH"] = bin.path + ":" + (env["PATH"] ?? "/usr/bin")
+        env["GLASSBOX_DATA"] = nil
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("runs/glassbox.sqlite").path))
+    }
+
     @Test func outOfRangeValuesAreRefusedWithTheirName() throws {
         let cases: [([String], String)] = [
             (["train", "--clip=-1", "--steps", "2"], "--clip"),
@@ -217,5 +274,105 @@ struct HardeningCLITests {
         }
         let v = try glassbox(["--version"])
         #expect(v.status == 0 && v.out.hasPrefix("glassbox "))
+    }
+}
+
+@Suite("Full disk and killed trainings", .serialized)
+struct FaultCLITests {
+    let tiny = ["--layers", "1", "--heads", "2", "--width", "32", "--block", "16", "--batch", "4", "--threads", "1"]
+
+    /// A run store on a small tmpfs fills up: the training stops with an error naming the run store, the run is
+    /// marked failed, the database opens and passes SQLite's integrity check, and the last checkpoint reads back.
+    /// Needs root and a kernel that lets it mount a tmpfs; skipped with a message otherwise.
+    @Test func aFullDiskStopsTheRunCleanly() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=3m", "tmpfs", dir.path]
+        mount.standardError = FileHandle.nullDevice
+        try? mount.run()
+        mount.waitUntilExit()
+        guard mount.terminationStatus == 0 else {
+            print("skipped: the full-disk test needs to mount a tmpfs (root, and a kernel that allows it)")
+            return
+        }
+        defer {
+            let u = Process()
+            u.executableURL = URL(fileURLWithPath: "/bin/umount")
+            u.arguments = [dir.path]
+            try? u.run()
+            u.waitUntilExit()
+        }
+        let runs = dir.appendingPathComponent("runs")
+        let r = try glassbox(["train", "--data", corpus, "--steps", "3000", "--log-interval", "1", "--sample-interval", "1",
+                              "--checkpoint-interval", "50", "--keep-checkpoints", "1", "--runs-dir", runs.path, "--json"] + tiny)
+        #expect(r.status != 0 && r.status < 128, "status \(r.status)")
+        #expect(r.err.contains("run database") && r.err.contains(runs.appendingPathComponent("glassbox.sqlite").path)
+                && r.err.contains("full"), "\(r.err)")
+        let db = try RunDatabase(directory: runs)
+        #expect(try db.integrityCheck() == "ok")
+        let run = try #require(try db.runs().first)
+        #expect(run.status == "failed")
+        let checkpoint = try #require(try db.checkpoints(run: run.id).last?.path)
+        let info = try glassbox(["info", "--model", checkpoint, "--json"])
+        #expect(info.status == 0, "\(info.err)")
+        let stray = try FileManager.default.contentsOfDirectory(atPath: runs.appendingPathComponent(run.id + "/checkpoints").path)
+        #expect(!stray.contains { $0.hasPrefix(".tmp-") }, "\(stray)")
+    }
+
+    /// SIGKILL at random moments during a run with frequent checkpoints, resumed each time: the recorded losses
+    /// equal an uninterrupted run's, the database passes its integrity check, no temporary folder remains.
+    @Test func killedAtRandomMomentsThenResumedEqualsAnUninterruptedRun() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let steps = 240
+        let common = ["--data", corpus, "--steps", "\(steps)", "--log-interval", "1", "--checkpoint-interval", "3",
+                      "--eval-interval", "40", "--sample-interval", "60", "--json"] + tiny
+        let reference = try glassbox(["train", "--runs-dir", dir.appendingPathComponent("reference").path] + common)
+        #expect(reference.status == 0, "\(reference.err)")
+        let runs = dir.appendingPathComponent("killed")
+        var generator = SystemRandomNumberGenerator()
+        var run: String?
+        var kills = 0
+        for round in 0..<4 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
+            p.arguments = (run.map { ["train", "--resume", $0, "--runs-dir", runs.path, "--json", "--threads", "1"] }
+                           ?? ["train", "--runs-dir", runs.path] + common)
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            // Wait for a few steps past the first checkpoint, then kill at a random moment.
+            var text = ""
+            let deadline = Date().addingTimeInterval(60)
+            while p.isRunning && Date() < deadline && text.components(separatedBy: "\"step\"").count < 6 {
+                text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+            }
+            Thread.sleep(forTimeInterval: Double.random(in: 0...0.15, using: &generator))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
+            p.waitUntilExit()
+            if run == nil {
+                let db = try RunDatabase(directory: runs)
+                run = try db.runs().first?.id
+            }
+            _ = round
+        }
+        #expect(kills > 0, "the run finished before any kill")
+        let id = try #require(run)
+        let finish = try glassbox(["train", "--resume", id, "--runs-dir", runs.path, "--json", "--threads", "1"])
+        #expect(finish.status == 0, "\(finish.err)")
+        func losses(_ runsDir: URL) throws -> [Double] {
+            let db = try RunDatabase(directory: runsDir)
+            let r = try #require(try db.runs().first)
+            return try db.series(run: r.id, tag: "train/loss").map(\.value)
+        }
+        let expected = try losses(dir.appendingPathComponent("reference")), got = try losses(runs)
+        #expect(expected.count == steps && got == expected, "\(got.count) losses recorded; first difference at \(zip(got, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? -1)")
+        let db = try RunDatabase(directory: runs)
+        #expect(try db.integrityCheck() == "ok")
+        #expect(try db.run(id).status == "finished")
+        let folder = runs.appendingPathComponent(id + "/checkpoints").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(!names.contains { $0.hasPrefix(".tmp-") }, "\(names)")
     }
 }

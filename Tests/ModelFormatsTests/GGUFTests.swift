@@ -220,3 +220,30 @@ struct GGUFParsingTests {
         }
     }
 }
+
+
+@Suite("Quantisation scales are checked on load")
+struct ScaleScanTests {
+    /// A NaN or infinite scale in one block of every format is found, in that block; clean data passes.
+    @Test(arguments: [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q5_K, .q6_K])
+    func findsTheBadBlock(_ type: GGMLType) {
+        let blocks = 5, elements = blocks * type.blockSize
+        var bytes = [UInt8](repeating: 0, count: type.byteCount(elements: elements))
+        // Finite scales everywhere (f16 1.0 = 0x3C00; raw floats 0), then a NaN in block 3.
+        let scaleOffsets: [Int] = switch type {
+        case .f32, .f16, .bf16: []
+        case .q6_K: [208]
+        case .q4_1, .q5_1, .q4_K, .q5_K: [0, 2]
+        default: [0]
+        }
+        for b in 0..<blocks { for o in scaleOffsets { bytes[b * type.blockBytes + o + 1] = 0x3C } }
+        bytes.withUnsafeBytes { #expect(type.firstNonFiniteScale($0.baseAddress!, elements: elements) == nil) }
+        let bad = 3 * type.blockBytes + (scaleOffsets.last ?? 0)
+        switch type {
+        case .f32: bytes[bad + 2] = 0xC0; bytes[bad + 3] = 0x7F       // NaN
+        case .bf16: bytes[bad] = 0x80; bytes[bad + 1] = 0x7F          // +inf
+        default: bytes[bad] = 0x00; bytes[bad + 1] = 0x7C             // f16 +inf
+        }
+        bytes.withUnsafeBytes { #expect(type.firstNonFiniteScale($0.baseAddress!, elements: elements) == 3) }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ModelFormats
 import NeuralNet
 import TensorCore
 import Tokenization
@@ -130,6 +131,24 @@ struct ModelLoadingTests {
         try FileManager.default.createDirectory(at: emptyDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: emptyDir) }
         #expect { try ModelLoader.load(emptyDir.path) } throws: { "\($0)".contains("config.json") }
+    }
+
+    /// A NaN quantisation scale in one block of the bundled model is refused on load, naming the file and tensor.
+    @Test func aNaNScaleIsRefusedOnLoad() throws {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("nan-scale-\(UUID().uuidString).gguf")
+        try FileManager.default.copyItem(atPath: try smolLM2Path(), toPath: copy.path)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        let info = try GGUFFile(path: copy.path)
+        let t = try info.tensor("blk.7.ffn_up.weight")
+        let at = UInt64(info.dataOffset + t.offset + 5 * t.type.blockBytes)
+        let handle = try FileHandle(forWritingTo: copy)
+        try handle.seek(toOffset: at)
+        try handle.write(contentsOf: Data([0x00, 0x7E]))   // f16 NaN as block 5's scale
+        try handle.close()
+        #expect { try ModelLoader.load(copy.path) } throws: {
+            let m = "\($0)"
+            return m.contains(copy.lastPathComponent) && m.contains("blk.7.ffn_up.weight") && m.contains("scale in block 5")
+        }
     }
 
     @Test func aGPTCheckpointWithItsCharacterVocabularyLoadsAndGenerates() throws {

@@ -101,3 +101,43 @@ struct TinyGPT2FixtureTests {
         #expect(file.tensors["transformer.h.1.attn.c_attn.weight"]?.shape == [48, 144])
     }
 }
+
+@Suite("GPT-2 config.json is checked before use")
+struct GPTConfigValidationTests {
+    /// tiny_gpt2's config.json with one field changed: each gives a one-line error naming config.json and the
+    /// problem, before a model is allocated from its numbers.
+    @Test func nonsenseConfigsAreRefused() throws {
+        let source = TinyGPT2FixtureTests.folder
+        let base = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("config.json"))) as! [String: Any]
+        let cases: [(String, Any, String)] = [
+            ("n_layer", 1 << 40, "layer count"),
+            ("n_layer", 1000, "model.safetensors holds"),
+            ("vocab_size", 1 << 30, "vocabulary size"),
+            ("vocab_size", 0, "positive sizes"),
+            ("n_embd", 1 << 20, "width"),
+            ("n_head", 5, "not divisible"),
+            ("n_positions", 1 << 40, "context length"),
+            ("layer_norm_epsilon", -1e-5, "layer_norm_epsilon"),
+            ("layer_norm_epsilon", "tiny", "layer_norm_epsilon"),
+            ("activation_function", "relu", "activation_function"),
+            ("model_type", "bert", "bert"),
+        ]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gpt2cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(at: source.appendingPathComponent("model.safetensors"), to: dir.appendingPathComponent("model.safetensors"))
+        for (key, value, expected) in cases {
+            var j = base
+            j[key] = value
+            try JSONSerialization.data(withJSONObject: j).write(to: dir.appendingPathComponent("config.json"))
+            var message = ""
+            do { _ = try GPT.load(folder: dir) } catch { message = "\(error)" }
+            #expect(message.contains(expected) && message.contains("config.json") && !message.contains("\n"),
+                    "\(key) = \(value): '\(message)'")
+        }
+        // The unchanged config still loads, and the size estimate matches the built model.
+        try JSONSerialization.data(withJSONObject: base).write(to: dir.appendingPathComponent("config.json"))
+        let model = try GPT.load(folder: dir)
+        #expect(model.config.expectedParameterCount == model.parameterCount)
+    }
+}
