@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // OpenBLAS is opened at run time (dlopen) after the kernel is chosen from the CPU's features.
@@ -35,12 +36,20 @@ let package = Package(
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"], swiftSettings: simd),
         .target(name: "Interpretability", dependencies: ["TensorCore", "NeuralNet", "Models"], swiftSettings: simd),
         .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"]),
-        .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Reports"),
+        .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift"),
+                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+        // The front end: real .js/.css/.html files, embedded in the binary.
+        .target(name: "Reports", resources: [
+            .embedInCode("Resources/studio.html"), .embedInCode("Resources/studio.css"), .embedInCode("Resources/core.js"),
+            .embedInCode("Resources/charts.js"), .embedInCode("Resources/studio-runs.js"), .embedInCode("Resources/studio-run.js"),
+            .embedInCode("Resources/studio.js"),
+        ]),
+        // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
+        .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "glassbox",
             dependencies: [
-                "TensorCore", "NeuralNet", "ModelFormats", "Tokenization", "Models", "Interpretability", "Training", "RunStore", "Reports",
+                "TensorCore", "NeuralNet", "ModelFormats", "Tokenization", "Models", "Interpretability", "Training", "RunStore", "Reports", "Studio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +59,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "TensorCore", "Tokenization"]),
         .testTarget(name: "CLITests", dependencies: ["glassbox", "RunStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "StudioTests", dependencies: ["Studio", "RunStore", "Training", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "InterpretabilityTests", dependencies: ["Interpretability", "Models", "NeuralNet", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenization", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "ModelFormats"], exclude: ["Fixtures"]),

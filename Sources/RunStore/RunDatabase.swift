@@ -22,6 +22,22 @@ public struct RunRecord: Codable, Sendable {
     public let config: String
     public let lastTrainLoss: Double?
     public let lastValLoss: Double?
+    /// The machine and process recording the run (nil for runs recorded before they were kept).
+    public let host: String?
+    public let pid: Int?
+
+    /// What a viewer should see: `live` for a run whose recording process is alive (on this machine; elsewhere:
+    /// heard from in the last 2 minutes), `stale` for one recorded as running whose process is gone, else the
+    /// stored status.
+    public var displayStatus: String {
+        guard status == "running" else { return status }
+        if let host, host == RunRecord.thisHost, let pid {
+            return kill(pid_t(pid), 0) == 0 || errno == EPERM ? "live" : "stale"
+        }
+        return Date().timeIntervalSince1970 - updatedAt < 120 ? "live" : "stale"
+    }
+
+    public static let thisHost: String = ProcessInfo.processInfo.hostName
 
     /// The training corpus (file name) and tokenizer, from the run's settings.
     public var dataSet: String? { (settings["dataPath"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }
@@ -121,11 +137,22 @@ public final class RunDatabase: @unchecked Sendable {
                 CREATE TABLE checkpoints (run_id TEXT NOT NULL, step INTEGER NOT NULL, path TEXT NOT NULL);
                 """)
         }
-        // v2: runs can be named (`train --name`); the name is unique when given.
+        // v2: runs can be named (`train --name`); the name is unique when given. The host and process that record a
+        // run tell a live run from one whose process was killed.
         m.registerMigration("v2") { db in
             try db.execute(sql: """
                 ALTER TABLE runs ADD COLUMN name TEXT;
+                ALTER TABLE runs ADD COLUMN host TEXT;
+                ALTER TABLE runs ADD COLUMN pid INTEGER;
                 CREATE UNIQUE INDEX runs_by_name ON runs(name) WHERE name IS NOT NULL;
+                """)
+        }
+        // v3: series are read from a covering index (step, value and wall time in index order): a million points
+        // stream without touching the table.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE INDEX scalars_series ON scalars(run_id, tag, step, value, wall_time);
+                DROP INDEX scalars_by_run_tag_step;
                 """)
         }
         return m
@@ -162,7 +189,8 @@ public final class RunDatabase: @unchecked Sendable {
         let name: String? = row["name"]
         return RunRecord(id: id, name: name ?? id, createdAt: row["created_at"], updatedAt: row["updated_at"], status: row["status"],
                          step: row["step"], totalSteps: row["total_steps"], parameterCount: row["parameter_count"],
-                         config: row["config"], lastTrainLoss: try last("train/loss"), lastValLoss: try last("val/loss"))
+                         config: row["config"], lastTrainLoss: try last("train/loss"), lastValLoss: try last("val/loss"),
+                         host: row["host"], pid: row["pid"])
     }
 
     /// The id of the run with this name, if any.

@@ -37,13 +37,13 @@ public final class RunRecorder: TrainingSink {
                     for table in ["scalars", "histograms", "samples", "checkpoints", "messages"] {
                         try d.execute(sql: "DELETE FROM \(table) WHERE run_id = ? AND step > ?", arguments: [id, step])
                     }
-                    try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ? WHERE id = ?",
-                                  arguments: [now, config.steps, json, id])
+                    try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ?, host = ?, pid = ? WHERE id = ?",
+                                  arguments: [now, config.steps, json, RunRecord.thisHost, Int(getpid()), id])
                 } else {
                     try d.execute(sql: """
-                        INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config)
-                        VALUES (?, ?, ?, ?, 'running', 0, ?, ?, ?)
-                        """, arguments: [id, config.name, now, now, config.steps, parameterCount, json])
+                        INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config, host, pid)
+                        VALUES (?, ?, ?, ?, 'running', 0, ?, ?, ?, ?, ?)
+                        """, arguments: [id, config.name, now, now, config.steps, parameterCount, json, RunRecord.thisHost, Int(getpid())])
                 }
             }
         } catch {

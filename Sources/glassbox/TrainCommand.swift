@@ -2,6 +2,7 @@ import Tokenization
 import ArgumentParser
 import Foundation
 import RunStore
+import Studio
 import TensorCore
 import Training
 
@@ -49,6 +50,34 @@ struct Train: ParsableCommand {
     @Option(help: "Keep the newest N checkpoints (0: all). The newest and any folder holding a file named KEEP are never removed.")
     var keepCheckpoints: Int = 5
     @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
+    @Flag(help: "Serve the studio while training (127.0.0.1, --port) and print the run's address; after the run it keeps serving until Ctrl-C.")
+    var serve = false
+    @Option(help: "The studio's port with --serve (0: any free port).") var port: Int = 8080
+
+    /// Starts the studio on its own threads (the training keeps this one); returns once it listens, or throws.
+    func startStudio(run id: String) throws {
+        var options = StudioServer.Options(runsDirectory: URL(fileURLWithPath: runsDir))
+        options.port = port
+        let server = try StudioServer(options: options)
+        let ready = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var failure: Error?
+        let json = self.json
+        Task.detached {
+            do {
+                try await server.run(handleSignals: false) { url in
+                    let runURL = url + "runs/\(id)"
+                    json ? Terminal.err("studio: \(runURL)") : print(Terminal.bold("studio: ") + runURL)
+                    fflush(stdout)
+                    ready.signal()
+                }
+            } catch {
+                failure = error
+                ready.signal()
+            }
+        }
+        ready.wait()
+        if let failure { throw CommandFailure(StudioOptions.describe(failure, host: options.host, port: port)) }
+    }
 
     func run() throws {
         if let threads { Parallel.setThreads(threads) } else { Parallel.setThreads(Parallel.threads) }
@@ -107,6 +136,7 @@ struct Train: ParsableCommand {
         trainer.sink = recorder
         trainer.stopAt = stopAt
         installInterruptHandler()
+        if serve { try startStudio(run: trainer.id) }
         trainer.shouldStop = { interruptRequested }
         let c = trainer.config
         let progress = ProgressPrinter(json: json, total: c.steps, tokensPerStep: c.batch * c.block)
@@ -140,6 +170,13 @@ struct Train: ParsableCommand {
             if let ck = summary.checkpoint { print("checkpoint: \(ck)") }
             if summary.status == "interrupted" { print("resume with: glassbox train --resume \(summary.run) --runs-dir \(runsDir)") }
             print(Terminal.dim("see the run: glassbox runs show \(summary.run) --runs-dir \(runsDir)"))
+        }
+        if serve && interruptSignal == 0 {
+            // The run is over; its pages stay up until Ctrl-C.
+            print(Terminal.dim("still serving the studio · Ctrl-C to stop"))
+            fflush(stdout)
+            while !interruptRequested { usleep(100_000) }
+            return
         }
         // Stopped by a signal: checkpointed and recorded as interrupted, then the conventional status 128 + signal.
         if summary.status == "interrupted" && interruptSignal != 0 {

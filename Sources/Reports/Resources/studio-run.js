@@ -1,0 +1,947 @@
+/* Glassbox Studio: the run page (/runs/{run}) and the compare page (/compare?runs=a,b,c). Plain ES2020; needs
+ * core.js and charts.js. */
+"use strict";
+
+(function (GB) {
+  const { el, isNum } = GB;
+  const enc = encodeURIComponent;
+
+  /** The charts every run gets; any other scalar tag gets one in "More scalars". */
+  const MAIN_CHARTS = [
+    { key: "loss", title: "Loss", tags: ["train/loss", "val/loss"], height: 300, wide: true, subtitle: "train and validation" },
+    { key: "lr", title: "Learning rate", tags: ["train/lr"], height: 190, subtitle: "train/lr", colorIndex: 4 },
+    { key: "grad_norm", title: "Gradient norm", tags: ["train/grad_norm"], height: 190, subtitle: "train/grad_norm (before clipping)", colorIndex: 2 },
+    { key: "throughput", title: "Throughput", tags: ["train/tokens_per_s"], height: 190, subtitle: "train/tokens_per_s", colorIndex: 1, yFormat: (v) => GB.compact(v) + " tok/s" },
+  ];
+  const MAIN_TAGS = new Set(MAIN_CHARTS.flatMap((c) => c.tags));
+  const isParamTag = (t) => t.startsWith("grad_norm/") || t.startsWith("update_ratio/");
+  const isMoreTag = (t) => !MAIN_TAGS.has(t) && !isParamTag(t);
+
+  // Hyper-parameters listed first in tables and offered first for grouping.
+  const HP_FIRST = ["preset", "layers", "heads", "width", "block", "batch", "learningRate", "minLearningRate", "schedule",
+    "warmupSteps", "weightDecay", "dropout", "gradClip", "beta1", "beta2", "seed", "steps", "tokenizer", "dataPath"];
+  // Settings that do not change what is learned: not offered for grouping by default.
+  const HP_NOT_MODEL = new Set(["logInterval", "evalInterval", "evalBatches", "sampleInterval", "sampleLength", "checkpointInterval", "threads", "name"]);
+
+  function hpOrder(keys) {
+    return keys.sort((a, b) => {
+      const ia = HP_FIRST.indexOf(a), ib = HP_FIRST.indexOf(b);
+      if (ia >= 0 || ib >= 0) return (ia < 0 ? 999 : ia) - (ib < 0 ? 999 : ib);
+      return a.localeCompare(b);
+    });
+  }
+
+  function hpText(v) {
+    if (v === undefined) return "–";
+    if (v === null) return "null";
+    if (typeof v === "number") return GB.num(v, 6);
+    if (typeof v === "object") return JSON.stringify(v);
+    return String(v);
+  }
+
+  /** Runs a few promises at a time (the browser holds at most six connections to one server, and live pages hold
+   * one per event stream). */
+  async function pool(tasks, limit) {
+    const results = new Array(tasks.length);
+    let next = 0;
+    async function worker() {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]();
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+    return results;
+  }
+
+  // ---------------------------------------------------------------- the page
+
+  /** mode "run": one run; mode "compare": several overlaid. Returns a cleanup function. */
+  GB.runPage = function (app, ids, mode) {
+    const compare = mode === "compare";
+    const S = {
+      runs: [], // {id, name, detail, color, index}
+      smoothing: clampSmoothing(GB.store.get("smoothing", 0.6)),
+      xMode: GB.store.get("xmode", "step"),
+      logY: false,
+      zoom: null,
+      groupBy: [],
+      data: new Map(), // "runId\ttag" -> {buckets, ema: {last, count}, W}
+      pendingLive: null, // while series are being fetched: the live points to replay on top of the answer
+      charts: new Map(), // key -> {def, chart}
+      dirty: new Set(),
+      frame: 0,
+      samples: [], sampleIndex: -1, followLatest: true,
+      messages: [], checkpoints: [],
+      sources: [],
+      stopped: false,
+      loadSeq: 0,
+      abort: null,
+      errors: new Map(),
+      timers: [],
+    };
+    if (!["step", "relative", "wall"].includes(S.xMode)) S.xMode = "step";
+
+    const page = el("div", { class: ["page", compare ? "compare-page" : "run-page"] });
+    const errorsNode = el("div", { class: "page-errors", "aria-live": "polite" });
+    app.appendChild(page);
+
+    function showError(err, title) {
+      const msg = (title ? title + ": " : "") + (err && err.message ? err.message : String(err));
+      if (S.errors.has(msg)) return;
+      const box = el("div", { class: "notice error", role: "alert" }, [
+        el("span", { class: "notice-text", text: msg }),
+        el("button", { type: "button", class: "icon-btn", "aria-label": "Dismiss", title: "Dismiss", onclick: () => { box.remove(); S.errors.delete(msg); } }, GB.icon("close")),
+      ]);
+      S.errors.set(msg, box);
+      errorsNode.appendChild(box);
+    }
+
+    function clampSmoothing(v) { return isNum(v) ? Math.max(0, Math.min(0.99, v)) : 0.6; }
+
+    // ------------------------------------------------------------ loading the runs
+
+    async function start() {
+      if (!ids.length) {
+        page.appendChild(GB.emptyState(compare ? "No runs to compare." : "No run given.", [
+          el("p", {}, ["Tick two or more runs on the ", el("a", { href: "/", text: "runs page" }), " and press Compare selected."]),
+        ]));
+        GB.ready();
+        return;
+      }
+      let details;
+      try {
+        details = await Promise.all(ids.map((id) => GB.fetchJSON("/api/runs/" + enc(id))));
+      } catch (err) {
+        page.appendChild(GB.errorBox(err, compare ? "Could not open these runs" : "Could not open this run"));
+        GB.ready();
+        return;
+      }
+      if (S.stopped) return;
+      const seen = new Set();
+      S.runs = details.filter((d) => !seen.has(d.id) && seen.add(d.id)).map((d, i) => ({ id: d.id, name: d.name, detail: d, color: GB.color(i), index: i }));
+      document.title = (compare ? "Compare " + S.runs.map((r) => r.name).join(", ") : S.runs[0].name) + " · Glassbox Studio";
+      if (!compare) {
+        const d = S.runs[0].detail;
+        S.messages = (d.messages || []).slice();
+        S.checkpoints = (d.checkpoints || []).slice();
+      }
+      build();
+      await openStreams();
+      await loadSeries();
+      if (S.stopped) return;
+      requestAnimationFrame(() => requestAnimationFrame(() => GB.ready()));
+      if (!compare) { loadSamples(); loadParameters(); }
+    }
+
+    // ------------------------------------------------------------ layout
+
+    let headNode, controls, chartsGrid, moreGrid, moreSection, legendNode;
+    let samplePanel, messagesPanel, paramsSection, histSection, hpSection, groupMenu;
+    let smoothingInput, smoothingOut, xSelect, logYBox, resetBtn, liveNode;
+
+    function build() {
+      headNode = el("div", { class: "page-head run-head" });
+      renderHead();
+      controls = buildControls();
+      chartsGrid = el("div", { class: "charts-grid" });
+      moreGrid = el("div", { class: "charts-grid three" });
+      moreSection = el("section", { class: "section", hidden: true }, [
+        el("h2", { class: "section-title", text: "More scalars" }), moreGrid]);
+
+      page.appendChild(el("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, [
+        el("a", { href: "/", text: "Runs" }), el("span", { class: "crumb-sep", "aria-hidden": "true", text: "/" }),
+        el("span", { text: compare ? "Compare " + S.runs.length + " runs" : S.runs[0].name }),
+      ]));
+      page.appendChild(headNode);
+      page.appendChild(errorsNode);
+      page.appendChild(controls);
+
+      if (compare) {
+        legendNode = el("div", { class: "run-legend", id: "run-legend" });
+        page.appendChild(legendNode);
+      }
+
+      const lossDef = MAIN_CHARTS[0];
+      const loss = makeChart(lossDef);
+      if (compare) {
+        chartsGrid.appendChild(loss.root);
+        const small = el("div", { class: "charts-grid three" });
+        for (const def of MAIN_CHARTS.slice(1)) small.appendChild(makeChart(def).root);
+        page.appendChild(el("section", { class: "section" }, [chartsGrid, small]));
+      } else {
+        samplePanel = el("section", { class: "card samples", id: "samples" });
+        messagesPanel = el("section", { class: "card messages", id: "messages" });
+        const top = el("div", { class: "loss-row" }, [loss.root, el("div", { class: "side" }, [samplePanel, messagesPanel])]);
+        const small = el("div", { class: "charts-grid three" });
+        for (const def of MAIN_CHARTS.slice(1)) small.appendChild(makeChart(def).root);
+        page.appendChild(el("section", { class: "section" }, [top, small]));
+        renderSamples();
+        renderMessages();
+      }
+      page.appendChild(moreSection);
+      const moreTags = new Set();
+      for (const r of S.runs) for (const t of r.detail.tags || []) if (isMoreTag(t)) moreTags.add(t);
+      for (const t of [...moreTags].sort()) addMoreChart(t);
+
+      if (!compare) {
+        paramsSection = el("section", { class: "section params", id: "parameters" });
+        histSection = el("section", { class: "section hists", id: "histograms" });
+        page.appendChild(paramsSection);
+        page.appendChild(histSection);
+        renderHistograms();
+      }
+      hpSection = el("section", { class: "section hp-section", id: "hyper-parameters" });
+      page.appendChild(hpSection);
+      renderHP();
+      if (compare) renderLegend();
+      updateMarkers();
+    }
+
+    function addMoreChart(tag) {
+      const key = "more:" + tag;
+      if (S.charts.has(key)) return S.charts.get(key);
+      const def = { key, title: tag, tags: [tag], height: 180, colorIndex: 5 + (S.charts.size % 5) };
+      const c = makeChart(def);
+      moreGrid.appendChild(c.root);
+      moreSection.hidden = false;
+      return c;
+    }
+
+    function makeChart(def) {
+      const chart = new GB.LineChart({
+        name: def.key, title: def.title, subtitle: def.subtitle, height: def.height, yFormat: def.yFormat,
+        fileName: (compare ? "compare" : S.runs[0].name) + "-" + def.key,
+        emptyText: "Nothing recorded for " + def.tags.join(" or ") + (isLive() ? " yet" : ""),
+        onZoom: (z) => setZoom(z),
+        onClick: def.key === "loss" && !compare ? (step) => showSampleNear(step) : null,
+        legendItems: compare && def.tags.length > 1 ? def.tags.map((t) => ({ label: t, color: GB.cssVar("--muted") || "#888", dashed: t.startsWith("val/"), dots: t.startsWith("val/") })) : undefined,
+      });
+      chart.root.id = "chart-" + GB.slug(def.key.replace(":", "-"));
+      chart.setOptions({ xMode: S.xMode, logY: S.logY, smoothing: S.smoothing });
+      const entry = { def, chart, root: chart.root };
+      S.charts.set(def.key, entry);
+      return entry;
+    }
+
+    function isLive() { return S.runs.some((r) => r.detail.status === "live"); }
+
+    // --- the header
+
+    function renderHead() {
+      GB.clear(headNode);
+      if (compare) {
+        GB.append(headNode, [
+          el("div", { class: "head-main" }, [
+            el("h1", { text: "Compare " + S.runs.length + " runs" }),
+            el("div", { class: "meta" }, S.runs.map((r) => el("span", { class: "meta-item" }, [GB.statusBadge(r.detail.status), " ", r.name]))),
+          ]),
+        ]);
+        return;
+      }
+      const d = S.runs[0].detail;
+      const total = d.total_steps || 0;
+      const frac = total ? Math.min(1, d.step / total) : 0;
+      const fill = el("span", { class: "progress-fill" });
+      fill.style.width = (frac * 100).toFixed(1) + "%";
+      const item = (label, value, title) => el("div", { class: "stat" }, [el("div", { class: "stat-label", text: label }), el("div", { class: "stat-value", title: title || "" }, value)]);
+      const lastCk = S.checkpoints.length ? S.checkpoints[S.checkpoints.length - 1] : null;
+      GB.append(headNode, [
+        el("div", { class: "head-main" }, [
+          el("div", { class: "title-line" }, [el("h1", { id: "run-name", text: d.name }), el("span", { id: "run-status" }, GB.statusBadge(d.status))]),
+          el("div", { class: "meta" }, [
+            el("code", { class: "run-id", text: d.id, title: "Run id" }),
+            d.host ? el("span", { class: "meta-item", text: "on " + d.host }) : null,
+            el("span", { class: "meta-item", title: GB.dateTime(d.created_at), text: "started " + GB.relTime(d.created_at) }),
+          ]),
+        ]),
+        el("div", { class: "stats" }, [
+          item("Step", el("div", { class: "steps-cell big" }, [
+            el("span", { id: "run-step", text: GB.int(d.step) + " / " + GB.int(total) }),
+            el("span", { class: ["progress", "status-" + d.status] }, fill)]), Math.round(frac * 100) + "%"),
+          item("Data set", d.data_set || "–"),
+          item("Tokenizer", d.tokenizer || "–"),
+          item("Parameters", GB.compact(d.parameter_count), GB.int(d.parameter_count)),
+          item("Duration", el("span", { id: "run-duration", text: GB.duration(d.duration_s) })),
+          item("Checkpoints", S.checkpoints.length ? String(S.checkpoints.length) : "none", lastCk ? "newest: step " + lastCk.step + "\n" + lastCk.path : ""),
+        ]),
+      ]);
+    }
+
+    // live duration: counts up from the last status
+    let durationBase = null;
+    function tickDuration() {
+      if (compare || !S.runs.length) return;
+      const d = S.runs[0].detail;
+      const node = document.getElementById("run-duration");
+      if (!node) return;
+      if (d.status === "live") {
+        if (!durationBase) durationBase = { at: Date.now() / 1000, dur: d.duration_s };
+        node.textContent = GB.duration(durationBase.dur + (Date.now() / 1000 - durationBase.at));
+      } else {
+        durationBase = null;
+        node.textContent = GB.duration(d.duration_s);
+      }
+    }
+    S.timers.push(setInterval(tickDuration, 1000));
+
+    // --- controls
+
+    function buildControls() {
+      smoothingInput = el("input", { type: "range", id: "smoothing", min: "0", max: "0.99", step: "0.01", value: String(S.smoothing), "aria-label": "Smoothing" });
+      smoothingOut = el("output", { for: "smoothing", class: "range-value", id: "smoothing-value", text: S.smoothing.toFixed(2) });
+      const applySmoothing = GB.debounce(() => {
+        S.smoothing = clampSmoothing(Number(smoothingInput.value));
+        GB.store.set("smoothing", S.smoothing);
+        loadSeries();
+      }, 150);
+      smoothingInput.addEventListener("input", () => { smoothingOut.textContent = Number(smoothingInput.value).toFixed(2); applySmoothing(); });
+
+      xSelect = el("select", { id: "x-axis", class: "select", "aria-label": "Horizontal axis" }, [
+        el("option", { value: "step", text: "Step" }), el("option", { value: "relative", text: "Relative time" }), el("option", { value: "wall", text: "Wall time" })]);
+      xSelect.value = S.xMode;
+      xSelect.addEventListener("change", () => {
+        S.xMode = xSelect.value;
+        GB.store.set("xmode", S.xMode);
+        for (const { chart } of S.charts.values()) chart.setOptions({ xMode: S.xMode });
+      });
+      logYBox = el("input", { type: "checkbox", id: "log-y", checked: S.logY });
+      logYBox.addEventListener("change", () => {
+        S.logY = logYBox.checked;
+        for (const { chart } of S.charts.values()) chart.setOptions({ logY: S.logY });
+      });
+      resetBtn = el("button", { type: "button", id: "reset-zoom", class: "btn small", disabled: true, title: "Drag across a chart to zoom; double-click it or press this to see every step", onclick: () => setZoom(null) }, [GB.icon("reset"), "Reset zoom"]);
+      liveNode = el("span", { class: "live-indicator", id: "live-indicator", "aria-live": "polite" });
+
+      const parts = [
+        el("label", { class: "control" }, [el("span", { class: "control-label", text: "Smoothing" }), smoothingInput, smoothingOut]),
+        el("label", { class: "control" }, [el("span", { class: "control-label", text: "X axis" }), xSelect]),
+        el("label", { class: "control check" }, [logYBox, el("span", { text: "Log y" })]),
+        resetBtn,
+      ];
+      if (compare) {
+        groupMenu = el("details", { class: "menu group-menu" });
+        parts.push(groupMenu);
+        renderGroupMenu();
+      }
+      parts.push(el("span", { class: "spacer" }), liveNode);
+      return el("div", { class: "toolbar controls sticky", role: "group", "aria-label": "Chart controls" }, parts);
+    }
+
+    function setZoom(z) {
+      S.zoom = z;
+      resetBtn.disabled = !z;
+      resetBtn.classList.toggle("primary", !!z);
+      for (const { chart } of S.charts.values()) chart.setOptions({ zoom: z });
+      loadSeries();
+    }
+
+    // ------------------------------------------------------------ series
+
+    const dkey = (runId, tag) => runId + "\t" + tag;
+
+    async function loadSeries() {
+      const seq = ++S.loadSeq;
+      if (S.abort) S.abort.abort();
+      const abort = new AbortController();
+      S.abort = abort;
+      S.pendingLive = new Map();
+      const W = S.smoothing, zoom = S.zoom;
+      const tasks = [];
+      for (const { def, chart } of S.charts.values()) {
+        const n = Math.max(50, Math.min(4000, chart.pixelWidth()));
+        for (const r of S.runs) {
+          for (const tag of def.tags) {
+            if (!(r.detail.tags || []).includes(tag)) continue;
+            let url = "/api/runs/" + enc(r.id) + "/scalars?tag=" + enc(tag) + "&buckets=" + n + "&smoothing=" + W;
+            if (zoom) url += "&from=" + zoom.from + "&to=" + zoom.to;
+            tasks.push(async () => {
+              try {
+                const res = await GB.fetchJSON(url, { signal: abort.signal });
+                return { key: dkey(r.id, tag), res, def };
+              } catch (err) {
+                if (err.name === "AbortError") return null;
+                return { key: dkey(r.id, tag), err, def, tag, run: r };
+              }
+            });
+          }
+        }
+      }
+      for (const { chart } of S.charts.values()) chart.setStatus(tasks.length ? "loading…" : "");
+      const results = await pool(tasks, S.sources.length >= 3 ? 2 : 4);
+      if (seq !== S.loadSeq || S.stopped) return;
+      const pending = S.pendingLive;
+      S.pendingLive = null;
+      S.abort = null;
+      for (const x of results) {
+        if (!x) continue;
+        if (x.err) { showError(x.err, "Could not load " + x.tag + " of " + x.run.name); continue; }
+        S.data.set(x.key, { buckets: x.res.buckets || [], ema: Object.assign({ last: 0, count: 0 }, x.res.ema || {}), W: isNum(x.res.smoothing) ? x.res.smoothing : W });
+      }
+      // series the server has nothing for yet start empty; live points continue them
+      for (const { def } of S.charts.values()) for (const r of S.runs) for (const tag of def.tags) {
+        const k = dkey(r.id, tag);
+        const d = S.data.get(k);
+        if (!(r.detail.tags || []).includes(tag) && (!d || d.W !== W)) S.data.set(k, { buckets: [], ema: { last: 0, count: 0 }, W });
+      }
+      // points that arrived while we were fetching
+      for (const [k, pts] of pending) for (const p of pts) appendPoint(k, p);
+      for (const { chart } of S.charts.values()) chart.setOptions({ smoothing: W });
+      for (const key of S.charts.keys()) S.dirty.add(key);
+      for (const { chart } of S.charts.values()) chart.setStatus("");
+      flush();
+    }
+
+    /** A live point as a one-point bucket, the smoothing continued from the series' state. */
+    function appendPoint(k, p) {
+      let d = S.data.get(k);
+      if (!d) { d = { buckets: [], ema: { last: 0, count: 0 }, W: S.smoothing }; S.data.set(k, d); }
+      const bs = d.buckets;
+      if (bs.length && p.step <= bs[bs.length - 1].last_step) return false; // already in the fetched answer
+      const v = p.value, W = d.W;
+      if (isNum(v)) { d.ema.last = d.ema.last * W + (1 - W) * v; d.ema.count += 1; }
+      const smoothed = W === 0 ? v : d.ema.count > 0 ? d.ema.last / (1 - Math.pow(W, d.ema.count)) : null;
+      bs.push({ first_step: p.step, last_step: p.step, min: v, max: v, mean: v, last: v, count: 1, wall_time: p.wall_time, smoothed });
+      return true;
+    }
+
+    function chartsForTag(tag) {
+      const out = [];
+      for (const [key, { def }] of S.charts) if (def.tags.includes(tag)) out.push(key);
+      return out;
+    }
+
+    function onPoints(runId, points) {
+      const refetch = new Set();
+      let paramPoints = false;
+      for (const p of points) {
+        if (!p || typeof p.tag !== "string") continue;
+        if (isParamTag(p.tag)) { paramPoints = true; continue; }
+        let keys = chartsForTag(p.tag);
+        if (!keys.length && isMoreTag(p.tag)) { addMoreChart(p.tag); keys = chartsForTag(p.tag); }
+        if (!keys.length) continue;
+        const k = dkey(runId, p.tag);
+        if (S.pendingLive) {
+          if (!S.pendingLive.has(k)) S.pendingLive.set(k, []);
+          S.pendingLive.get(k).push(p);
+        }
+        const run = S.runs.find((r) => r.id === runId);
+        if (run && !(run.detail.tags || []).includes(p.tag)) run.detail.tags = (run.detail.tags || []).concat([p.tag]);
+        if (appendPoint(k, p)) {
+          for (const key of keys) S.dirty.add(key);
+          const d = S.data.get(k);
+          const entry = S.charts.get(keys[0]);
+          if (d.buckets.length > 2.5 * Math.max(200, entry.chart.pixelWidth())) refetch.add(k);
+        }
+      }
+      if (paramPoints) scheduleParameters();
+      if (refetch.size) scheduleRefetch();
+      scheduleFlush();
+    }
+
+    // When live points have piled up past the chart's resolution, ask the server for buckets again (rarely).
+    let refetchTimer = null;
+    function scheduleRefetch() {
+      if (refetchTimer) return;
+      refetchTimer = setTimeout(() => { refetchTimer = null; loadSeries(); }, 3000);
+      S.timers.push(refetchTimer);
+    }
+
+    function scheduleFlush() {
+      if (S.frame) return;
+      S.frame = requestAnimationFrame(() => { S.frame = 0; flush(); });
+    }
+
+    /** Redraws the charts whose data changed (at most once per animation frame). */
+    function flush() {
+      for (const key of S.dirty) {
+        const entry = S.charts.get(key);
+        if (!entry) continue;
+        entry.chart.series = seriesFor(entry.def);
+        entry.chart.renderLegend();
+        entry.chart.draw();
+      }
+      S.dirty.clear();
+    }
+
+    function tagColor(def, tag, i) {
+      if (def.key === "loss") return GB.color(tag.startsWith("val/") ? 1 : 0);
+      return GB.color(def.colorIndex !== undefined ? def.colorIndex + i : i);
+    }
+
+    function seriesFor(def) {
+      const out = [];
+      if (!compare) {
+        const r = S.runs[0];
+        def.tags.forEach((tag, i) => {
+          const d = S.data.get(dkey(r.id, tag));
+          out.push({ key: tag, label: tag, color: tagColor(def, tag, i), buckets: d ? d.buckets : [], dots: tag.startsWith("val/"), start: r.detail.created_at });
+        });
+        return out;
+      }
+      const groups = grouping();
+      if (!groups) {
+        for (const r of S.runs) for (const tag of def.tags) {
+          const d = S.data.get(dkey(r.id, tag));
+          out.push({ key: r.id + "|" + tag, label: def.tags.length > 1 ? r.name + " · " + tag : r.name, color: r.color, buckets: d ? d.buckets : [],
+            dashed: tag.startsWith("val/"), dots: tag.startsWith("val/"), start: r.detail.created_at });
+        }
+        return out;
+      }
+      for (const g of groups) for (const tag of def.tags) {
+        out.push({ key: g.key + "|" + tag, label: (def.tags.length > 1 ? tag + " · " : "") + g.label, color: g.color,
+          buckets: aggregate(g.runs, tag), dashed: tag.startsWith("val/"), dots: tag.startsWith("val/"), noRaw: true,
+          start: g.runs[0].detail.created_at, bandAlpha: 0.2 });
+      }
+      return out;
+    }
+
+    // ------------------------------------------------------------ grouping (compare)
+
+    function allHPKeys() {
+      const keys = new Set();
+      for (const r of S.runs) for (const k of Object.keys(r.detail.hyper_parameters || {})) keys.add(k);
+      return hpOrder([...keys]);
+    }
+
+    function differingKeys() {
+      return allHPKeys().filter((k) => new Set(S.runs.map((r) => JSON.stringify((r.detail.hyper_parameters || {})[k]))).size > 1);
+    }
+
+    /** Groups of runs that agree on every chosen field, or null when not grouping. */
+    function grouping() {
+      if (!compare || !S.groupBy.length) return null;
+      const map = new Map();
+      for (const r of S.runs) {
+        const hp = r.detail.hyper_parameters || {};
+        const sig = JSON.stringify(S.groupBy.map((k) => hp[k]));
+        if (!map.has(sig)) map.set(sig, []);
+        map.get(sig).push(r);
+      }
+      return [...map.entries()].map(([sig, runs], i) => {
+        const hp = runs[0].detail.hyper_parameters || {};
+        const shown = S.groupBy.filter((k) => differingKeys().includes(k));
+        const label = (shown.length ? shown : S.groupBy).slice(0, 4).map((k) => k + "=" + hpText(hp[k])).join(" · ") +
+          ((shown.length ? shown : S.groupBy).length > 4 ? " …" : "") + " (" + runs.length + (runs.length === 1 ? " run)" : " runs)");
+        return { key: "g" + i + ":" + sig, runs, color: GB.color(i), label };
+      });
+    }
+
+    /** The mean of the group's line values at each bucket of its longest member, with the min–max across runs. */
+    function aggregate(runs, tag) {
+      const series = runs.map((r) => (S.data.get(dkey(r.id, tag)) || { buckets: [] }).buckets).filter((b) => b.length);
+      if (!series.length) return [];
+      const val = (b) => (S.smoothing > 0 && isNum(b.smoothed) ? b.smoothed : b.mean);
+      let ref = series[0];
+      for (const s of series) if (s.length > ref.length) ref = s;
+      const out = [];
+      for (const b of ref) {
+        const step = b.last_step;
+        const vals = [];
+        for (const s of series) {
+          if (step < s[0].first_step || step > s[s.length - 1].last_step + (b.last_step - b.first_step)) continue;
+          let lo = 0, hi = s.length - 1;
+          while (lo < hi) { const mid = (lo + hi) >> 1; if (s[mid].last_step < step) lo = mid + 1; else hi = mid; }
+          let i = lo;
+          if (i > 0 && Math.abs(s[i - 1].last_step - step) < Math.abs(s[i].last_step - step)) i--;
+          const v = val(s[i]);
+          if (isNum(v)) vals.push(v);
+        }
+        if (!vals.length) continue;
+        const mean = vals.reduce((a, c) => a + c, 0) / vals.length;
+        out.push({ first_step: b.first_step, last_step: step, min: Math.min(...vals), max: Math.max(...vals), mean, last: mean, smoothed: mean, count: vals.length, wall_time: b.wall_time });
+      }
+      return out;
+    }
+
+    function renderGroupMenu() {
+      if (!groupMenu) return;
+      const keys = allHPKeys();
+      const diff = new Set(differingKeys());
+      const panel = el("div", { class: "menu-panel group-panel" });
+      const summaryText = S.groupBy.length ? "Group by: " + (S.groupBy.length <= 2 ? S.groupBy.join(", ") : S.groupBy.length + " fields") : "Group by";
+      GB.clear(groupMenu);
+      groupMenu.appendChild(el("summary", { class: ["btn", "small", S.groupBy.length ? "primary" : ""], id: "group-by", title: "Draw runs that agree on the chosen hyper-parameters as one line (their mean, with the min–max band)" }, [summaryText, GB.icon("chevron")]));
+      groupMenu.appendChild(panel);
+      panel.appendChild(el("div", { class: "menu-title", text: "Group runs with equal" }));
+      const setGroup = (list) => { S.groupBy = list; renderGroupMenu(); groupMenu.open = true; regroup(); };
+      const seedLike = keys.filter((k) => /seed/i.test(k));
+      panel.appendChild(el("div", { class: "menu-actions" }, [
+        el("button", { type: "button", class: "btn small", text: "Everything but seed", onclick: () => setGroup(keys.filter((k) => !seedLike.includes(k) && !HP_NOT_MODEL.has(k))) }),
+        el("button", { type: "button", class: "btn small ghost", text: "None", onclick: () => setGroup([]) }),
+      ]));
+      for (const k of keys) {
+        panel.appendChild(el("label", { class: ["menu-check", diff.has(k) ? "differs" : ""] }, [
+          el("input", { type: "checkbox", checked: S.groupBy.includes(k), dataset: { key: k }, onchange: (e) => {
+            const set = new Set(S.groupBy);
+            if (e.target.checked) set.add(k); else set.delete(k);
+            S.groupBy = keys.filter((q) => set.has(q));
+            renderGroupMenu();
+            groupMenu.open = true;
+            groupMenu.querySelector('input[data-key="' + CSS.escape(k) + '"]').focus();
+            regroup();
+          } }),
+          el("span", { text: k }),
+          diff.has(k) ? el("span", { class: "tag-differs", text: "differs" }) : null,
+        ]));
+      }
+    }
+
+    function regroup() {
+      for (const key of S.charts.keys()) S.dirty.add(key);
+      renderLegend();
+      flush();
+    }
+
+    function renderLegend() {
+      if (!legendNode) return;
+      GB.clear(legendNode);
+      const groups = grouping();
+      if (groups) {
+        for (const g of groups) {
+          const sw = el("span", { class: "swatch" });
+          sw.style.setProperty("--c", g.color);
+          legendNode.appendChild(el("span", { class: "legend-chip group" }, [sw, el("span", { text: g.label }),
+            el("span", { class: "muted", text: g.runs.map((r) => r.name).join(", ") })]));
+        }
+        return;
+      }
+      for (const r of S.runs) {
+        const sw = el("span", { class: "swatch" });
+        sw.style.setProperty("--c", r.color);
+        const others = S.runs.filter((q) => q.id !== r.id).map((q) => q.id);
+        legendNode.appendChild(el("span", { class: "legend-chip", dataset: { runId: r.id } }, [sw,
+          el("a", { href: "/runs/" + enc(r.id), text: r.name }), GB.statusBadge(r.detail.status),
+          others.length >= 2 ? el("a", { class: "chip-remove", href: "/compare?runs=" + others.map(enc).join(","), title: "Remove " + r.name + " from the comparison", "aria-label": "Remove " + r.name }, GB.icon("close")) : null]));
+      }
+    }
+
+    // ------------------------------------------------------------ markers, samples, messages
+
+    function updateMarkers() {
+      const entry = S.charts.get("loss");
+      if (!entry || compare) return;
+      const marks = [];
+      for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", text: "Checkpoint at step " + GB.int(c.step) + " — " + c.path, series: "train/loss" });
+      for (const m of S.messages) if (m.level === "warning" || m.level === "error") marks.push({ step: m.step, kind: "warning", text: m.level + " at step " + GB.int(m.step) + ": " + m.text, series: "val/loss" });
+      const s = S.samples[S.sampleIndex];
+      if (s && !S.followLatest) marks.push({ step: s.step, kind: "selected", text: "sample at step " + s.step });
+      entry.chart.setMarkers(marks);
+      entry.root.dataset.markers = String(marks.filter((m) => m.kind !== "selected").length);
+    }
+
+    async function loadSamples() {
+      try {
+        const list = await GB.fetchJSON("/api/runs/" + enc(S.runs[0].id) + "/samples");
+        if (S.stopped) return;
+        const known = new Set(S.samples.map((s) => s.step));
+        S.samples = (Array.isArray(list) ? list : []).concat(S.samples.filter((s) => !list.some((q) => q.step === s.step))).sort((a, b) => a.step - b.step);
+        void known;
+        if (S.followLatest || S.sampleIndex < 0) S.sampleIndex = S.samples.length - 1;
+        renderSamples();
+      } catch (err) { showError(err, "Could not load the text samples"); }
+    }
+
+    function showSampleNear(step) {
+      if (!S.samples.length) return;
+      let best = 0;
+      S.samples.forEach((s, i) => { if (Math.abs(s.step - step) < Math.abs(S.samples[best].step - step)) best = i; });
+      S.sampleIndex = best;
+      S.followLatest = best === S.samples.length - 1;
+      renderSamples();
+      updateMarkers();
+      samplePanel.classList.remove("flash");
+      void samplePanel.offsetWidth;
+      samplePanel.classList.add("flash");
+    }
+
+    function renderSamples() {
+      if (!samplePanel) return;
+      GB.clear(samplePanel);
+      const n = S.samples.length;
+      const i = S.sampleIndex;
+      const s = S.samples[i];
+      const go = (j) => { S.sampleIndex = Math.max(0, Math.min(n - 1, j)); S.followLatest = S.sampleIndex === n - 1; renderSamples(); updateMarkers(); };
+      samplePanel.dataset.samples = String(n);
+      samplePanel.dataset.step = s ? String(s.step) : "";
+      GB.append(samplePanel, [
+        el("header", { class: "chart-head" }, [
+          el("h3", { class: "chart-title", text: "Text sample" }),
+          s ? el("span", { class: "chart-sub", id: "sample-step", text: "step " + GB.int(s.step) }) : null,
+          el("span", { class: "spacer" }),
+          n ? el("div", { class: "pager" }, [
+            el("button", { type: "button", class: "icon-btn", id: "sample-prev", "aria-label": "Previous sample", title: "Previous sample", disabled: i <= 0, onclick: () => go(i - 1) }, GB.icon("left")),
+            el("span", { class: "pager-text", text: (i + 1) + " / " + n }),
+            el("button", { type: "button", class: "icon-btn", id: "sample-next", "aria-label": "Next sample", title: "Next sample", disabled: i >= n - 1, onclick: () => go(i + 1) }, GB.icon("right")),
+          ]) : null,
+        ]),
+        s ? el("pre", { class: "sample-text", id: "sample-text", tabindex: "0", text: s.text }) :
+          el("div", { class: "empty small" }, [el("p", { text: "No text samples yet." }),
+            el("p", { class: "muted" }, ["A sample is written every ", el("code", { text: "--sample-interval" }), " steps."])]),
+        n ? el("p", { class: "hint", text: "Click a point on the loss chart to see the sample nearest that step." }) : null,
+      ]);
+    }
+
+    function renderMessages() {
+      if (!messagesPanel) return;
+      GB.clear(messagesPanel);
+      const list = S.messages;
+      messagesPanel.dataset.messages = String(list.length);
+      messagesPanel.appendChild(el("header", { class: "chart-head" }, [el("h3", { class: "chart-title", text: "Warnings" }),
+        list.length ? el("span", { class: "count", text: String(list.length) }) : null]));
+      if (!list.length) {
+        messagesPanel.appendChild(el("p", { class: "muted small-text", text: "None. A warning appears here (and as a red marker on the validation curve) when validation loss rises while training loss falls." }));
+        return;
+      }
+      messagesPanel.appendChild(el("ul", { class: "message-list" }, list.slice().reverse().map((m) =>
+        el("li", { class: ["message", "level-" + m.level] }, [
+          el("span", { class: "message-step", text: "step " + GB.int(m.step) }),
+          el("span", { class: "message-text", text: m.text })]))));
+    }
+
+    // ------------------------------------------------------------ parameters (heatmaps) and histograms
+
+    let heatGrad = null, heatRatio = null, paramTimer = null;
+    const shortParam = (n) => n.replace(/^transformer\./, "").replace(/^h\./, "h");
+
+    function scheduleParameters() {
+      if (paramTimer || compare) return;
+      paramTimer = setTimeout(() => { paramTimer = null; loadParameters(); }, 10000);
+      S.timers.push(paramTimer);
+    }
+
+    async function loadParameters() {
+      if (!paramsSection) return;
+      if (!heatGrad) {
+        const logBox = el("input", { type: "checkbox", id: "heat-log", checked: true, onchange: () => {
+          for (const h of [heatGrad, heatRatio]) { h.opts.log = logBox.checked; h.legendSig = null; h.requestDraw(); }
+        } });
+        heatGrad = new GB.Heatmap({ name: "grad-norm-heatmap", title: "Gradient norm", subtitle: "per parameter × step", rowLabel: shortParam, fileName: S.runs[0].name + "-grad-norm" });
+        heatRatio = new GB.Heatmap({ name: "update-ratio-heatmap", title: "Update / weight ratio", subtitle: "per parameter × step", rowLabel: shortParam, fileName: S.runs[0].name + "-update-ratio" });
+        heatGrad.root.id = "heatmap-grad-norm";
+        heatRatio.root.id = "heatmap-update-ratio";
+        GB.append(paramsSection, [
+          el("div", { class: "section-head" }, [el("h2", { class: "section-title", text: "Parameters" }),
+            el("span", { class: "section-sub", text: "the largest value in each step bucket" }),
+            el("span", { class: "spacer" }),
+            el("label", { class: "control check" }, [logBox, el("span", { text: "Log colour scale" })])]),
+          el("div", { class: "charts-grid two" }, [heatGrad.root, heatRatio.root]),
+        ]);
+      }
+      try {
+        const width = Math.max(60, Math.min(600, heatGrad.box.clientWidth - 200));
+        const res = await GB.fetchJSON("/api/runs/" + enc(S.runs[0].id) + "/parameters?buckets=" + Math.round(width / 3));
+        if (S.stopped) return;
+        const names = res.parameters || [];
+        heatGrad.opts.emptyText = heatRatio.opts.emptyText = "No per-parameter statistics recorded" + (isLive() ? " yet" : "");
+        heatGrad.setData({ rows: names, cols: res.steps || [], values: res.grad_norm || [] });
+        heatRatio.setData({ rows: names, cols: res.steps || [], values: res.update_ratio || [] });
+      } catch (err) { showError(err, "Could not load the per-parameter statistics"); }
+    }
+
+    let histChart = null, histSelect = null, histSeq = 0;
+    function renderHistograms() {
+      const tags = (S.runs[0].detail.histogram_tags || []).slice();
+      GB.clear(histSection);
+      histSection.appendChild(el("div", { class: "section-head" }, [el("h2", { class: "section-title", text: "Histograms" }),
+        el("span", { class: "section-sub", text: "quantile bands over steps" })]));
+      if (!tags.length) {
+        histSection.appendChild(el("div", { class: "card" }, GB.emptyState("No histograms recorded" + (isLive() ? " yet." : "."), [
+          el("p", { class: "muted", text: "Weight and gradient histograms are written with the checkpoints." })])));
+        return;
+      }
+      const weights = tags.filter((t) => t.startsWith("weight/")), grads = tags.filter((t) => t.startsWith("grad/"));
+      const other = tags.filter((t) => !t.startsWith("weight/") && !t.startsWith("grad/"));
+      histSelect = el("select", { id: "histogram-tag", class: "select wide", "aria-label": "Histogram" }, [
+        weights.length ? el("optgroup", { label: "Weights" }, weights.map((t) => el("option", { value: t, text: t.slice(7) }))) : null,
+        grads.length ? el("optgroup", { label: "Gradients" }, grads.map((t) => el("option", { value: t, text: t.slice(5) }))) : null,
+        other.length ? el("optgroup", { label: "Other" }, other.map((t) => el("option", { value: t, text: t }))) : null,
+      ]);
+      const preferred = GB.store.get("histogram", null);
+      histSelect.value = tags.includes(preferred) ? preferred : (weights.find((t) => /h\.0\.attn\.c_attn\.weight/.test(t)) || tags[0]);
+      histChart = new GB.HistogramChart({ name: "histogram", title: histSelect.value, color: GB.color(4), height: 260, fileName: S.runs[0].name + "-histogram" });
+      histChart.root.id = "histogram-chart";
+      histSelect.addEventListener("change", () => { GB.store.set("histogram", histSelect.value); loadHistogram(); });
+      histSection.appendChild(el("div", { class: "toolbar" }, [el("label", { class: "control" }, [el("span", { class: "control-label", text: "Tensor" }), histSelect])]));
+      histSection.appendChild(histChart.root);
+      loadHistogram();
+    }
+
+    async function loadHistogram() {
+      const tag = histSelect.value;
+      const seq = ++histSeq;
+      histChart.setTitle(tag);
+      try {
+        const res = await GB.fetchJSON("/api/runs/" + enc(S.runs[0].id) + "/histograms?tag=" + enc(tag) + "&buckets=200");
+        if (seq !== histSeq || S.stopped) return;
+        histChart.setData(res.steps || []);
+      } catch (err) { showError(err, "Could not load the histogram " + tag); }
+    }
+
+    // ------------------------------------------------------------ hyper-parameters
+
+    let onlyDiffering = GB.store.get("compare.onlyDiffering", false);
+    function renderHP() {
+      GB.clear(hpSection);
+      const keys = allHPKeys();
+      const head = el("div", { class: "section-head" }, [el("h2", { class: "section-title", text: "Hyper-parameters" })]);
+      hpSection.appendChild(head);
+      if (!keys.length) { hpSection.appendChild(el("p", { class: "muted", text: "No hyper-parameters recorded." })); return; }
+      if (!compare) {
+        const hp = S.runs[0].detail.hyper_parameters || {};
+        const table = el("table", { class: "kv-table", id: "hp-table" }, el("tbody", {}, keys.map((k) =>
+          el("tr", { dataset: { key: k } }, [el("th", { scope: "row", text: k }), el("td", { class: "mono", text: hpText(hp[k]) })]))));
+        hpSection.appendChild(el("div", { class: "card kv-card" }, table));
+        return;
+      }
+      const diff = new Set(differingKeys());
+      const toggle = el("input", { type: "checkbox", id: "only-differing", checked: onlyDiffering, onchange: (e) => {
+        onlyDiffering = e.target.checked;
+        GB.store.set("compare.onlyDiffering", onlyDiffering);
+        renderHP();
+        document.getElementById("only-differing").focus();
+      } });
+      head.appendChild(el("span", { class: "section-sub", text: diff.size ? diff.size + " of " + keys.length + " differ" : "all equal" }));
+      head.appendChild(el("span", { class: "spacer" }));
+      head.appendChild(el("label", { class: "control check" }, [toggle, el("span", { text: "Show only differing" })]));
+      const swatch = (r) => { const s = el("span", { class: "swatch" }); s.style.setProperty("--c", r.color); return s; };
+      const rows = keys.filter((k) => !onlyDiffering || diff.has(k)).map((k) =>
+        el("tr", { class: diff.has(k) ? "differs" : "", dataset: { key: k } }, [
+          el("th", { scope: "row" }, [k, diff.has(k) ? el("span", { class: "visually-hidden", text: " (differs)" }) : null]),
+          S.runs.map((r) => el("td", { class: "mono", text: hpText((r.detail.hyper_parameters || {})[k]) }))]));
+      const table = el("table", { class: "compare-table", id: "hp-table" }, [
+        el("thead", {}, el("tr", {}, [el("th", { text: "" }), S.runs.map((r) => el("th", { scope: "col" }, [swatch(r), el("a", { href: "/runs/" + enc(r.id), text: r.name })]))])),
+        el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: String(S.runs.length + 1), class: "muted", text: "Every hyper-parameter is equal across these runs." }))),
+      ]);
+      hpSection.appendChild(el("div", { class: "card table-wrap" }, table));
+    }
+
+    // ------------------------------------------------------------ live updates
+
+    function setLiveText() {
+      if (!liveNode) return;
+      const open = S.sources.filter((s) => s.readyState === 1).length;
+      const live = S.runs.filter((r) => r.detail.status === "live").length;
+      liveNode.classList.toggle("on", open > 0 && live > 0);
+      liveNode.textContent = open > 0 && live > 0 ? (compare ? live + " live" : "live: updating") : "";
+    }
+
+    /** Opens the event streams (every run on the run page; the live ones on the compare page) and waits (briefly)
+     * for each `hello`, so that nothing recorded between the fetch and the subscription is missed. */
+    function openStreams() {
+      if (typeof EventSource === "undefined") return Promise.resolve();
+      const want = compare ? S.runs.filter((r) => r.detail.status === "live").slice(0, 3) : S.runs;
+      const hellos = want.map((r) => new Promise((resolve) => {
+        const es = new EventSource("/api/runs/" + enc(r.id) + "/events");
+        let greeted = false;
+        S.sources.push(es);
+        const timer = setTimeout(resolve, 2000);
+        const parse = (e) => { try { return JSON.parse(e.data); } catch (err) { return null; } };
+        es.addEventListener("hello", (e) => {
+          const d = parse(e);
+          if (d && d.status) setStatus(r, d.status, d.step);
+          if (greeted) { refreshAfterReconnect(r); } else { greeted = true; clearTimeout(timer); resolve(); }
+          setLiveText();
+        });
+        es.addEventListener("scalars", (e) => { const d = parse(e); if (d && Array.isArray(d.points)) onPoints(r.id, d.points); });
+        es.addEventListener("status", (e) => { const d = parse(e); if (d) setStatus(r, d.status, d.step); });
+        es.addEventListener("sample", (e) => {
+          const d = parse(e);
+          if (!d || compare) return;
+          if (!S.samples.some((s) => s.step === d.step)) { S.samples.push(d); S.samples.sort((a, b) => a.step - b.step); }
+          if (S.followLatest) S.sampleIndex = S.samples.length - 1;
+          renderSamples();
+        });
+        es.addEventListener("message", (e) => {
+          const d = parse(e);
+          if (!d || compare) return;
+          S.messages.push(d);
+          renderMessages();
+          updateMarkers();
+        });
+        es.addEventListener("checkpoint", (e) => {
+          const d = parse(e);
+          if (!d || compare) return;
+          if (!S.checkpoints.some((c) => c.step === d.step)) S.checkpoints.push(d);
+          updateMarkers();
+          renderHead();
+          tickDuration();
+        });
+        es.addEventListener("open", setLiveText);
+        es.addEventListener("error", () => {
+          setLiveText();
+          if (es.readyState === 2) { clearTimeout(timer); resolve(); }
+        });
+      }));
+      return Promise.all(hellos);
+    }
+
+    let reconnectTimer = null;
+    function refreshAfterReconnect() {
+      if (reconnectTimer) return;
+      reconnectTimer = setTimeout(async () => {
+        reconnectTimer = null;
+        try {
+          const details = await Promise.all(S.runs.map((r) => GB.fetchJSON("/api/runs/" + enc(r.id))));
+          details.forEach((d, i) => { S.runs[i].detail = d; });
+          if (!compare) { S.messages = (details[0].messages || []).slice(); S.checkpoints = (details[0].checkpoints || []).slice(); renderMessages(); loadSamples(); }
+          renderHead();
+          updateMarkers();
+          loadSeries();
+        } catch (err) { showError(err, "Could not refresh after reconnecting"); }
+      }, 300);
+      S.timers.push(reconnectTimer);
+    }
+
+    function setStatus(r, status, step) {
+      const d = r.detail;
+      const changed = d.status !== status || (isNum(step) && step !== d.step);
+      if (!changed) return;
+      const statusChanged = d.status !== status;
+      d.status = status;
+      if (isNum(step)) d.step = step;
+      if (compare) {
+        if (statusChanged) { renderHead(); renderLegend(); }
+        setLiveText();
+        return;
+      }
+      if (statusChanged) {
+        const node = document.getElementById("run-status");
+        if (node) GB.clear(node).appendChild(GB.statusBadge(status));
+        document.querySelectorAll(".run-head .progress").forEach((p) => { p.className = "progress status-" + status; });
+        if (status !== "live") {
+          // the final duration and values come from the server
+          GB.fetchJSON("/api/runs/" + enc(r.id)).then((full) => {
+            Object.assign(d, full);
+            renderHead();
+            tickDuration();
+          }).catch((err) => showError(err, "Could not refresh the run"));
+        }
+      }
+      const stepNode = document.getElementById("run-step");
+      if (stepNode) stepNode.textContent = GB.int(d.step) + " / " + GB.int(d.total_steps);
+      const fill = document.querySelector(".run-head .progress-fill");
+      if (fill && d.total_steps) fill.style.width = (Math.min(1, d.step / d.total_steps) * 100).toFixed(1) + "%";
+      setLiveText();
+    }
+
+    // ------------------------------------------------------------ theme changes recolour the legends
+
+    function onTheme() {
+      for (const { chart, def } of S.charts.values()) {
+        if (chart.opts.legendItems) { chart.opts.legendItems = def.tags.map((t) => ({ label: t, color: GB.cssVar("--muted") || "#888", dashed: t.startsWith("val/"), dots: t.startsWith("val/") })); chart.legendSig = null; chart.renderLegend(); }
+      }
+    }
+    document.addEventListener("gb-theme", onTheme);
+
+    start().catch((err) => { page.appendChild(GB.errorBox(err)); GB.ready(); });
+
+    return () => {
+      S.stopped = true;
+      for (const es of S.sources) es.close();
+      for (const t of S.timers) { clearTimeout(t); clearInterval(t); }
+      if (S.abort) S.abort.abort();
+      document.removeEventListener("gb-theme", onTheme);
+    };
+  };
+})(window.GB);

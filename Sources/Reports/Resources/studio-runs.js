@@ -1,0 +1,436 @@
+/* Glassbox Studio: the runs page (GET /api/runs as a sortable, filterable table). Plain ES2020; needs core.js. */
+"use strict";
+
+(function (GB) {
+  const { el, isNum } = GB;
+
+  // Hyper-parameters shown by default (others can be switched on in the Columns menu).
+  const DEFAULT_HP = ["layers", "heads", "width", "block", "batch", "learningRate", "dropout", "seed"];
+  // Settings that are not hyper-parameters worth a column by default, or that duplicate a fixed column.
+  const HP_SKIP = new Set(["name", "tokenizer"]);
+  const STATUS_ORDER = { live: 0, stale: 1, interrupted: 2, failed: 3, "stopped-early": 4, finished: 5 };
+
+  const last = (r, tag) => (r.last && isNum(r.last[tag]) ? r.last[tag] : null);
+  const hp = (r) => r.hyper_parameters || {};
+
+  /** The fixed columns; hyper-parameter columns are added from the runs. */
+  function fixedColumns() {
+    return [
+      { key: "name", label: "Run", always: true, sort: (r) => String(r.name).toLowerCase(), cell: nameCell },
+      { key: "status", label: "Status", sort: (r) => STATUS_ORDER[r.status] ?? 9, cell: (r) => GB.statusBadge(r.status) },
+      { key: "steps", label: "Steps", num: true, sort: (r) => r.step, cell: stepsCell },
+      { key: "train_loss", label: "Train loss", num: true, sort: (r) => last(r, "train/loss"), cell: (r) => GB.num(last(r, "train/loss")) },
+      { key: "val_loss", label: "Val loss", num: true, sort: (r) => last(r, "val/loss"), cell: (r) => GB.num(last(r, "val/loss")) },
+      { key: "tokens_per_s", label: "Tokens/s", num: true, sort: (r) => last(r, "train/tokens_per_s"), cell: (r) => GB.compact(last(r, "train/tokens_per_s")) },
+      { key: "started", label: "Started", sort: (r) => r.created_at, cell: (r) => el("span", { title: GB.dateTime(r.created_at), text: GB.relTime(r.created_at) }) },
+      { key: "duration", label: "Duration", num: true, sort: (r) => r.duration_s, cell: (r) => GB.duration(r.duration_s) },
+      { key: "parameter_count", label: "Params", num: true, hidden: true, sort: (r) => r.parameter_count, cell: (r) => el("span", { title: GB.int(r.parameter_count), text: GB.compact(r.parameter_count) }) },
+      { key: "tokenizer", label: "tokenizer", sort: (r) => r.tokenizer || "", cell: (r) => r.tokenizer || "–" },
+      { key: "data_set", label: "data_set", sort: (r) => r.data_set || "", cell: (r) => r.data_set || "–" },
+      { key: "id", label: "Id", hidden: true, sort: (r) => r.id, cell: (r) => el("code", { text: r.id }) },
+    ];
+  }
+
+  function nameCell(r) {
+    return el("div", { class: "run-name" }, [
+      el("a", { class: "run-link", href: "/runs/" + encodeURIComponent(r.id), text: r.name, title: "Open " + r.name }),
+      r.name !== r.id ? el("span", { class: "run-id", text: r.id }) : null,
+    ]);
+  }
+
+  function stepsCell(r) {
+    const total = r.total_steps || 0;
+    const frac = total > 0 ? Math.max(0, Math.min(1, r.step / total)) : 0;
+    const bar = el("span", { class: "progress-fill" });
+    bar.style.width = (frac * 100).toFixed(1) + "%";
+    return el("div", { class: "steps-cell", title: Math.round(frac * 100) + "% of " + GB.int(total) + " steps" }, [
+      el("span", { class: "steps-text" }, [GB.int(r.step), el("span", { class: "muted", text: " / " + GB.int(total) })]),
+      el("span", { class: ["progress", "status-" + r.status] }, bar),
+    ]);
+  }
+
+  function hpColumn(key) {
+    return {
+      key: "hp:" + key, label: key, hp: true, num: true,
+      sort: (r) => { const v = hp(r)[key]; return v === undefined ? null : v; },
+      cell: (r) => { const v = hp(r)[key]; return v === undefined ? "–" : typeof v === "number" ? GB.num(v) : typeof v === "object" ? JSON.stringify(v) : String(v); },
+    };
+  }
+
+  // ---------------------------------------------------------------- filters
+
+  const OPS = ["<=", ">=", "!=", "=", "<", ">"];
+
+  /** "layers=4 learningRate<0.001" -> {tests: [fn], errors: [text]} */
+  function parseHPFilter(text, knownKeys) {
+    const tests = [], errors = [];
+    const lower = new Map();
+    for (const k of knownKeys) lower.set(k.toLowerCase(), k);
+    for (const token of text.trim().split(/\s+/).filter(Boolean)) {
+      const m = /^([^<>=!]+?)(<=|>=|!=|==|=|<|>)(.*)$/.exec(token);
+      if (!m || m[3] === "") { errors.push("'" + token + "' is not key=value, key<value or key>value"); continue; }
+      const keyText = m[1], op = m[2] === "==" ? "=" : m[2], want = m[3];
+      const key = lower.get(keyText.toLowerCase());
+      if (!key) { errors.push("no hyper-parameter '" + keyText + "'"); continue; }
+      const wantNum = Number(want);
+      tests.push((run) => {
+        const v = valueOf(run, key);
+        if (v === undefined || v === null) return op === "!=";
+        if (isNum(v) && want.trim() !== "" && Number.isFinite(wantNum)) {
+          switch (op) {
+            case "=": return Math.abs(v - wantNum) <= 1e-12 * Math.max(1, Math.abs(wantNum));
+            case "!=": return Math.abs(v - wantNum) > 1e-12 * Math.max(1, Math.abs(wantNum));
+            case "<": return v < wantNum;
+            case ">": return v > wantNum;
+            case "<=": return v <= wantNum;
+            case ">=": return v >= wantNum;
+          }
+        }
+        const a = String(v).toLowerCase(), b = want.toLowerCase();
+        switch (op) {
+          case "=": return a === b;
+          case "!=": return a !== b;
+          case "<": return a < b;
+          case ">": return a > b;
+          case "<=": return a <= b;
+          case ">=": return a >= b;
+        }
+        return false;
+      });
+    }
+    return { tests, errors };
+  }
+
+  const TOP_KEYS = { step: (r) => r.step, total_steps: (r) => r.total_steps, status: (r) => r.status, data_set: (r) => r.data_set,
+    tokenizer: (r) => r.tokenizer, parameter_count: (r) => r.parameter_count, name: (r) => r.name, id: (r) => r.id,
+    train_loss: (r) => last(r, "train/loss"), val_loss: (r) => last(r, "val/loss"), duration_s: (r) => r.duration_s };
+
+  function valueOf(run, key) {
+    if (key in hp(run)) return hp(run)[key];
+    if (TOP_KEYS[key]) return TOP_KEYS[key](run);
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------- the page
+
+  GB.runsPage = function (app) {
+    const state = {
+      runs: [], text: "", hpText: "", selected: new Set(GB.store.get("runs.selected", [])),
+      sort: GB.store.get("runs.sort", { key: "started", dir: -1 }),
+      colPrefs: GB.store.get("runs.columns", {}),
+      columns: [], rowCache: new Map(), shownIds: [], timer: null, stopped: false, errorNode: null, lastJSON: "", loaded: false,
+    };
+    const params = new URLSearchParams(location.search);
+    state.text = params.get("q") || "";
+    state.hpText = params.get("hp") || "";
+
+    // --- skeleton
+    const search = el("input", { type: "search", id: "run-filter", class: "input", placeholder: "Filter by name, id, status, data set", value: state.text, "aria-label": "Filter runs by name, id, status or data set", autocomplete: "off", spellcheck: "false" });
+    const hpInput = el("input", { type: "search", id: "hp-filter", class: "input mono", placeholder: "layers=4 learningRate<0.001", value: state.hpText, "aria-label": "Filter runs by hyper-parameters, e.g. layers=4 learningRate<0.001", autocomplete: "off", spellcheck: "false" });
+    const hpHint = el("div", { class: "filter-hint", id: "hp-filter-hint", "aria-live": "polite" });
+    const colPanel = el("div", { class: "menu-panel columns-panel" });
+    const colMenu = el("details", { class: "menu columns-menu" }, [
+      el("summary", { class: "btn", title: "Show or hide columns" }, [GB.icon("columns"), "Columns"]), colPanel]);
+    const compareBtn = el("button", { type: "button", id: "compare-btn", class: "btn primary", disabled: true, onclick: compare }, [GB.icon("compare"), "Compare selected"]);
+    const summary = el("div", { class: "summary", id: "runs-summary", "aria-live": "polite" });
+    const thead = el("thead");
+    const tbody = el("tbody");
+    const table = el("table", { id: "runs-table", class: "runs-table" }, [thead, tbody]);
+    const tableWrap = el("div", { class: "table-wrap card" }, table);
+    const empty = el("div", { class: "runs-empty" });
+    const errors = el("div", { class: "page-errors" });
+
+    GB.append(app, el("div", { class: "page runs-page" }, [
+      el("div", { class: "page-head" }, [
+        el("div", {}, [el("h1", { text: "Runs" }), summary]),
+        el("span", { class: "spacer" }),
+        compareBtn,
+      ]),
+      errors,
+      el("div", { class: "toolbar runs-toolbar" }, [
+        el("label", { class: "field grow" }, [el("span", { class: "field-label", text: "Search" }), search]),
+        el("label", { class: "field grow" }, [el("span", { class: "field-label", text: "Hyper-parameters" }), hpInput]),
+        colMenu,
+      ]),
+      hpHint,
+      tableWrap,
+      empty,
+    ]));
+
+    const refilter = GB.debounce(() => { saveQuery(); render(); }, 80);
+    search.addEventListener("input", () => { state.text = search.value; refilter(); });
+    hpInput.addEventListener("input", () => { state.hpText = hpInput.value; refilter(); });
+    document.addEventListener("click", (e) => { if (colMenu.open && !colMenu.contains(e.target)) colMenu.open = false; });
+    colMenu.addEventListener("keydown", (e) => { if (e.key === "Escape") { colMenu.open = false; colMenu.querySelector("summary").focus(); } });
+
+    tbody.addEventListener("change", (e) => {
+      const box = e.target;
+      if (!box.classList || !box.classList.contains("select-run")) return;
+      const id = box.closest("tr").dataset.runId;
+      if (box.checked) state.selected.add(id); else state.selected.delete(id);
+      box.closest("tr").classList.toggle("selected", box.checked);
+      selectionChanged();
+    });
+
+    function saveQuery() {
+      const p = new URLSearchParams();
+      if (state.text) p.set("q", state.text);
+      if (state.hpText) p.set("hp", state.hpText);
+      const qs = p.toString();
+      history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
+    }
+
+    function selectionChanged() {
+      const present = new Set(state.runs.map((r) => r.id));
+      const ids = [...state.selected].filter((id) => present.has(id));
+      GB.store.set("runs.selected", ids);
+      compareBtn.disabled = ids.length < 2;
+      compareBtn.lastChild.textContent = ids.length ? "Compare selected (" + ids.length + ")" : "Compare selected";
+      compareBtn.title = ids.length < 2 ? "Tick two or more runs to compare them" : "Overlay the " + ids.length + " selected runs";
+      const all = thead.querySelector("input.select-all");
+      if (all) {
+        const shown = state.shownIds;
+        const n = shown.filter((id) => state.selected.has(id)).length;
+        all.checked = shown.length > 0 && n === shown.length;
+        all.indeterminate = n > 0 && n < shown.length;
+      }
+    }
+
+    function compare() {
+      const present = state.runs.filter((r) => state.selected.has(r.id)).map((r) => r.id);
+      if (present.length < 2) return;
+      location.href = "/compare?runs=" + present.map(encodeURIComponent).join(",");
+    }
+
+    // --- columns
+
+    function buildColumns() {
+      const keys = new Set();
+      for (const r of state.runs) for (const k of Object.keys(hp(r))) if (!HP_SKIP.has(k)) keys.add(k);
+      const hpKeys = [...keys].sort((a, b) => {
+        const ia = DEFAULT_HP.indexOf(a), ib = DEFAULT_HP.indexOf(b);
+        if (ia >= 0 || ib >= 0) return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
+        return a.localeCompare(b);
+      });
+      const cols = fixedColumns();
+      const at = cols.findIndex((c) => c.key === "tokenizer");
+      const hpCols = hpKeys.map((k) => Object.assign(hpColumn(k), { hidden: !DEFAULT_HP.includes(k) }));
+      cols.splice(at, 0, ...hpCols);
+      for (const c of cols) c.shown = c.always || (c.key in state.colPrefs ? !!state.colPrefs[c.key] : !c.hidden);
+      return cols;
+    }
+
+    function columnsSignature(cols) { return cols.map((c) => c.key + (c.shown ? "+" : "-")).join(","); }
+
+    function renderColumnsMenu() {
+      GB.clear(colPanel);
+      colPanel.appendChild(el("div", { class: "menu-title", text: "Columns" }));
+      const groups = [["Run", state.columns.filter((c) => !c.hp)], ["Hyper-parameters", state.columns.filter((c) => c.hp)]];
+      for (const [title, cols] of groups) {
+        if (!cols.length) continue;
+        colPanel.appendChild(el("div", { class: "menu-group", text: title }));
+        for (const c of cols) {
+          if (c.always) continue;
+          colPanel.appendChild(el("label", { class: "menu-check" }, [
+            el("input", { type: "checkbox", checked: c.shown, dataset: { col: c.key }, onchange: (e) => {
+              state.colPrefs[c.key] = e.target.checked;
+              GB.store.set("runs.columns", state.colPrefs);
+              c.shown = e.target.checked;
+              state.rowCache.clear();
+              renderHead();
+              render(true);
+            } }),
+            el("span", { text: c.label }),
+          ]));
+        }
+      }
+      colPanel.appendChild(el("button", { type: "button", class: "btn small ghost menu-reset", text: "Default columns", onclick: () => {
+        state.colPrefs = {};
+        GB.store.set("runs.columns", undefined);
+        state.columns = buildColumns();
+        state.colSig = columnsSignature(state.columns);
+        state.rowCache.clear();
+        renderColumnsMenu();
+        renderHead();
+        render(true);
+      } }));
+    }
+
+    function renderHead() {
+      const tr = el("tr");
+      const all = el("input", { type: "checkbox", class: "select-all", "aria-label": "Select every shown run", onchange: (e) => {
+        for (const id of state.shownIds) if (e.target.checked) state.selected.add(id); else state.selected.delete(id);
+        for (const row of tbody.rows) {
+          const box = row.querySelector("input.select-run");
+          if (box) { box.checked = state.selected.has(row.dataset.runId); row.classList.toggle("selected", box.checked); }
+        }
+        selectionChanged();
+      } });
+      tr.appendChild(el("th", { class: "col-select" }, all));
+      for (const c of state.columns) {
+        if (!c.shown) continue;
+        const active = state.sort.key === c.key;
+        const th = el("th", { class: [c.num ? "num" : "", c.hp ? "hp" : "", "col-" + c.key.replace(/[^a-z0-9_-]/gi, "_")], "aria-sort": active ? (state.sort.dir > 0 ? "ascending" : "descending") : "none", scope: "col" },
+          el("button", { type: "button", class: ["sort", active ? "active" : ""], title: "Sort by " + c.label, onclick: () => {
+            state.sort = state.sort.key === c.key ? { key: c.key, dir: -state.sort.dir } : { key: c.key, dir: c.key === "started" ? -1 : 1 };
+            GB.store.set("runs.sort", state.sort);
+            renderHead();
+            render(true);
+          } }, [el("span", { text: c.label }), el("span", { class: "sort-arrow", "aria-hidden": "true", text: active ? (state.sort.dir > 0 ? "▲" : "▼") : "" })]));
+        tr.appendChild(th);
+      }
+      GB.clear(thead).appendChild(tr);
+    }
+
+    // --- rows
+
+    function buildRow(r, minute) {
+      const tr = el("tr", { dataset: { runId: r.id, status: r.status }, class: state.selected.has(r.id) ? "selected" : "" });
+      tr.appendChild(el("td", { class: "col-select" }, el("input", { type: "checkbox", class: "select-run", checked: state.selected.has(r.id), "aria-label": "Select " + r.name })));
+      for (const c of state.columns) {
+        if (!c.shown) continue;
+        const td = document.createElement("td");
+        if (c.num) td.className = "num";
+        const v = c.cell(r);
+        if (v instanceof Node) td.appendChild(v); else td.textContent = v;
+        tr.appendChild(td);
+      }
+      tr._minute = minute;
+      return tr;
+    }
+
+    function matches(r, words, tests) {
+      if (words.length) {
+        const hay = (r.name + " " + r.id + " " + r.status + " " + (r.data_set || "")).toLowerCase();
+        for (const w of words) if (!hay.includes(w)) return false;
+      }
+      for (const t of tests) if (!t(r)) return false;
+      return true;
+    }
+
+    function compareValues(a, b) {
+      const an = a === null || a === undefined || (typeof a === "number" && !Number.isFinite(a));
+      const bn = b === null || b === undefined || (typeof b === "number" && !Number.isFinite(b));
+      if (an || bn) return an && bn ? 0 : an ? 1 : -1; // missing values last, whichever the direction
+      if (typeof a === "number" && typeof b === "number") return a - b;
+      return String(a).localeCompare(String(b), undefined, { numeric: true });
+    }
+
+    function render(force) {
+      if (!state.loaded) return;
+      const words = state.text.toLowerCase().split(/\s+/).filter(Boolean);
+      const known = new Set(Object.keys(TOP_KEYS));
+      for (const r of state.runs) for (const k of Object.keys(hp(r))) known.add(k);
+      const { tests, errors } = parseHPFilter(state.hpText, known);
+      hpHint.textContent = errors.length ? errors.join("; ") + (errors.some((e) => e.startsWith("no hyper")) ? ". Known: " + [...known].sort().join(", ") : "") : "";
+      hpHint.classList.toggle("on", errors.length > 0);
+      hpInput.classList.toggle("invalid", errors.length > 0);
+
+      const col = state.columns.find((c) => c.key === state.sort.key) || state.columns.find((c) => c.key === "started");
+      const dir = state.sort.dir || 1;
+      const shown = state.runs.filter((r) => matches(r, words, tests));
+      const keyed = shown.map((r) => ({ r, k: col.sort(r) }));
+      keyed.sort((a, b) => {
+        const missA = a.k === null || a.k === undefined, missB = b.k === null || b.k === undefined;
+        if (missA || missB) return compareValues(a.k, b.k);
+        return dir * compareValues(a.k, b.k) || a.r.created_at - b.r.created_at;
+      });
+
+      const minute = Math.floor(Date.now() / 60000);
+      const rows = keyed.map(({ r }) => {
+        const sig = r._json;
+        const cached = state.rowCache.get(r.id);
+        if (cached && cached.sig === sig && cached.tr._minute === minute && !force) return cached.tr;
+        if (cached && cached.sig === sig && cached.tr._minute === minute) return cached.tr;
+        const tr = buildRow(r, minute);
+        state.rowCache.set(r.id, { sig, tr });
+        return tr;
+      });
+      const same = rows.length === tbody.rows.length && rows.every((tr, i) => tbody.rows[i] === tr);
+      if (!same) {
+        const frag = document.createDocumentFragment();
+        for (const tr of rows) frag.appendChild(tr);
+        tbody.replaceChildren(frag);
+      }
+      state.shownIds = keyed.map(({ r }) => r.id);
+
+      const live = state.runs.filter((r) => r.status === "live").length;
+      summary.textContent = state.runs.length === 0 ? "" :
+        state.runs.length + (state.runs.length === 1 ? " run" : " runs") + (live ? " · " + live + " live" : "") +
+        (shown.length !== state.runs.length ? " · " + shown.length + " shown" : "");
+
+      GB.clear(empty);
+      tableWrap.hidden = state.runs.length === 0;
+      if (state.runs.length === 0) {
+        empty.appendChild(GB.emptyState("No runs yet.", [
+          el("p", {}, ["Train one: ", el("code", { class: "cmd", text: "glassbox train --preset s" })]),
+          el("p", { class: "muted", text: "Runs are read from the runs directory this server was started with (--runs-dir). New runs appear here by themselves." }),
+        ]));
+      } else if (shown.length === 0) {
+        empty.appendChild(GB.emptyState("No run matches the filter.", [
+          el("button", { type: "button", class: "btn small", text: "Clear the filters", onclick: () => {
+            search.value = hpInput.value = state.text = state.hpText = "";
+            saveQuery();
+            render();
+          } }),
+        ]));
+      }
+      selectionChanged();
+    }
+
+    // --- data
+
+    async function load() {
+      try {
+        const runs = await GB.fetchJSON("/api/runs");
+        if (state.stopped) return;
+        if (!Array.isArray(runs)) throw new Error("The server's run list is not a list.");
+        const json = JSON.stringify(runs);
+        if (state.errorNode) { state.errorNode.remove(); state.errorNode = null; }
+        if (json !== state.lastJSON || !state.loaded) {
+          state.lastJSON = json;
+          for (const r of runs) r._json = JSON.stringify(r);
+          state.runs = runs;
+          const cols = buildColumns();
+          const sig = columnsSignature(cols);
+          if (sig !== state.colSig) {
+            state.columns = cols;
+            state.colSig = sig;
+            state.rowCache.clear();
+            renderColumnsMenu();
+            renderHead();
+          }
+          state.loaded = true;
+          render();
+        } else {
+          render(); // relative times move on
+        }
+        GB.ready();
+      } catch (err) {
+        if (state.stopped) return;
+        if (!state.loaded) {
+          GB.clear(errors).appendChild(GB.errorBox(err, "Could not load the runs"));
+          GB.ready();
+        } else if (!state.errorNode) {
+          state.errorNode = el("div", { class: "notice warn", role: "status", text: "Lost contact with the server (" + err.message + "). Retrying…" });
+          errors.appendChild(state.errorNode);
+        }
+      }
+      schedule();
+    }
+
+    function schedule() {
+      if (state.stopped) return;
+      clearTimeout(state.timer);
+      const live = state.runs.some((r) => r.status === "live");
+      state.timer = setTimeout(load, document.hidden ? 10000 : live ? 2000 : 8000);
+    }
+
+    document.addEventListener("visibilitychange", () => { if (!document.hidden && !state.stopped) { clearTimeout(state.timer); load(); } });
+    load();
+
+    return () => { state.stopped = true; clearTimeout(state.timer); };
+  };
+
+  GB.parseHPFilter = parseHPFilter;
+})(window.GB);

@@ -1,0 +1,37 @@
+import Foundation
+
+/// The front end's files (Resources/), embedded in the binary at build time; the studio serves them under
+/// `/assets/`. `GLASSBOX_STUDIO_ASSETS=DIR` serves them from DIR instead (for working on the front end without a
+/// rebuild).
+public enum WebAssets {
+    /// Every file, by name; nothing else is ever served.
+    public static let names = ["studio.html", "studio.css", "core.js", "charts.js", "studio-runs.js", "studio-run.js", "studio.js"]
+
+    public static func bytes(_ name: String) -> [UInt8]? {
+        guard names.contains(name) else { return nil }
+        if let dir = ProcessInfo.processInfo.environment["GLASSBOX_STUDIO_ASSETS"], !dir.isEmpty,
+           let data = FileManager.default.contents(atPath: URL(fileURLWithPath: dir).appendingPathComponent(name).path) {
+            return [UInt8](data)
+        }
+        switch name {
+        case "studio.html": return PackageResources.studio_html
+        case "studio.css": return PackageResources.studio_css
+        case "core.js": return PackageResources.core_js
+        case "charts.js": return PackageResources.charts_js
+        case "studio-runs.js": return PackageResources.studio_runs_js
+        case "studio-run.js": return PackageResources.studio_run_js
+        case "studio.js": return PackageResources.studio_js
+        default: return nil
+        }
+    }
+
+    public static func contentType(_ name: String) -> String {
+        if name.hasSuffix(".js") { return "text/javascript; charset=utf-8" }
+        if name.hasSuffix(".css") { return "text/css; charset=utf-8" }
+        if name.hasSuffix(".html") { return "text/html; charset=utf-8" }
+        return "application/octet-stream"
+    }
+
+    /// Whether assets come from a folder on disk (development) rather than the binary.
+    public static var fromDisk: Bool { !(ProcessInfo.processInfo.environment["GLASSBOX_STUDIO_ASSETS"] ?? "").isEmpty }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// One tag's raw points, column by column, in step order.
+public struct SeriesColumns: Sendable {
+    public var steps: [Int] = []
+    public var wallTimes: [Double] = []
+    public var values: [Double] = []
+    public var count: Int { steps.count }
+    public init() {}
+}
+
+/// A bucket of consecutive raw points: the envelope (min, max), the mean and the last value, so that a chart drawn
+/// from buckets never loses a spike.
+public struct SeriesBucket: Codable, Sendable, Equatable {
+    public var firstStep: Int
+    public var lastStep: Int
+    public var min: Double
+    public var max: Double
+    public var mean: Double
+    public var last: Double
+    public var count: Int
+    public var wallTime: Double
+    /// The smoothed value (debiased EMA over the whole series) at the bucket's last point.
+    public var smoothed: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case firstStep = "first_step", lastStep = "last_step", min, max, mean, last, count, wallTime = "wall_time", smoothed
+    }
+}
+
+/// The state of the debiased exponential moving average after some points (TensorBoard's smoothing):
+/// `last = last·w + (1−w)·v`, `count += 1`, smoothed = `last / (1 − w^count)`; non-finite values pass through.
+public struct EMAState: Codable, Sendable, Equatable {
+    public var last: Double = 0
+    public var count: Int = 0
+
+    public mutating func add(_ v: Double, weight w: Double) -> Double {
+        guard v.isFinite else { return v }
+        last = last * w + (1 - w) * v
+        count += 1
+        let debias = w == 1 ? 1 : 1 - pow(w, Double(count))
+        return debias > 0 ? last / debias : v
+    }
+}
+
+/// A series reduced to at most `buckets` buckets of equal step width over [from, to].
+public struct SeriesSummary: Codable, Sendable {
+    public let run: String
+    public let tag: String
+    public let count: Int
+    public let from: Int?
+    public let to: Int?
+    public let smoothing: Double
+    public let buckets: [SeriesBucket]
+    public let ema: EMAState
+
+    /// Buckets `columns` (all of a tag's points) over steps `from...to` (default: the whole series). Smoothing runs
+    /// over every point from the first, so a zoomed view shows the same smoothed line as the whole one.
+    public static func reduce(run: String, tag: String, _ c: SeriesColumns, buckets n: Int, from: Int?, to: Int?,
+                              smoothing w: Double) -> SeriesSummary {
+        var ema = EMAState()
+        let lo = from ?? c.steps.first ?? 0, hi = to ?? c.steps.last ?? 0
+        var out: [SeriesBucket] = []
+        out.reserveCapacity(Swift.min(n, c.count))
+        let span = Double(hi - lo + 1)
+        var current: SeriesBucket?
+        var currentIndex = -1
+        var sum = 0.0
+        var inRange = 0
+        for i in 0..<c.count {
+            let s = c.steps[i], v = c.values[i]
+            let smoothed = ema.add(v, weight: w)
+            guard s >= lo && s <= hi else { continue }
+            inRange += 1
+            let b = hi > lo ? Swift.min(n - 1, Int(Double(s - lo) / span * Double(n))) : 0
+            if b != currentIndex, let done = current {
+                var d = done
+                d.mean = sum / Double(d.count)
+                out.append(d)
+                current = nil
+            }
+            if current == nil {
+                current = SeriesBucket(firstStep: s, lastStep: s, min: v, max: v, mean: 0, last: v, count: 0, wallTime: c.wallTimes[i],
+                                       smoothed: smoothed)
+                currentIndex = b
+                sum = 0
+            }
+            current!.lastStep = s
+            // NaN never wins min/max silently: a non-finite value is kept as the bucket's last and shows in count.
+            if v < current!.min || current!.min.isNaN { current!.min = v }
+            if v > current!.max || current!.max.isNaN { current!.max = v }
+            current!.last = v
+            current!.count += 1
+            current!.wallTime = c.wallTimes[i]
+            current!.smoothed = smoothed
+            sum += v
+        }
+        if var d = current { d.mean = sum / Double(d.count); out.append(d) }
+        return SeriesSummary(run: run, tag: tag, count: inRange, from: from, to: to, smoothing: w, buckets: out, ema: ema)
+    }
+}
+
+/// New rows since a cursor (the tables' rowids), for live views.
+public struct RunChanges: Sendable {
+    public var scalars: [(tag: String, step: Int, wallTime: Double, value: Double)] = []
+    public var samples: [(step: Int, text: String)] = []
+    public var messages: [(step: Int, level: String, text: String)] = []
+    public var checkpoints: [(step: Int, path: String)] = []
+    public var cursor: RunCursor
+}
+
+public struct RunCursor: Sendable, Equatable {
+    public var scalars: Int64 = 0, samples: Int64 = 0, messages: Int64 = 0, checkpoints: Int64 = 0
+}
+
+extension RunDatabase {
+    /// A tag's points (steps, wall times, values) read straight from the covering index with SQLite's own
+    /// statement API: about 30 ns a point, so a million points need no cache.
+    public func seriesColumns(run: String, tag: String) throws -> SeriesColumns {
+        try pool.read { db in
+            let statement = try db.makeStatement(sql: "SELECT step, wall_time, value FROM scalars WHERE run_id = ? AND tag = ? ORDER BY step")
+            statement.arguments = [run, tag]
+            let s = statement.sqliteStatement
+            // Bind again by hand: the arguments above are validated by GRDB; reset and re-bind for raw stepping.
+            sqlite3_reset(s)
+            var c = SeriesColumns()
+            while true {
+                let rc = sqlite3_step(s)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else {
+                    throw RunStoreError("reading \(tag) of run \(run) from \(path): \(String(cString: sqlite3_errmsg(sqlite3_db_handle(s))))")
+                }
+                c.steps.append(Int(sqlite3_column_int64(s, 0)))
+                c.wallTimes.append(sqlite3_column_double(s, 1))
+                c.values.append(sqlite3_column_type(s, 2) == SQLITE_NULL ? .nan : sqlite3_column_double(s, 2))
+            }
+            sqlite3_reset(s)
+            return c
+        }
+    }
+
+    public func histogramTags(run: String) throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT tag FROM histograms WHERE run_id = ? ORDER BY tag", arguments: [run]) }
+    }
+
+    public func sampleCount(run: String) throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM samples WHERE run_id = ?", arguments: [run]) ?? 0 }
+    }
+
+    /// The newest value of the given tags for many runs at once (one query per tag, for the runs table).
+    public func lastValues(tags: [String]) throws -> [String: [String: Double]] {
+        try pool.read { db in
+            var out: [String: [String: Double]] = [:]
+            for tag in tags {
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT s.run_id, s.value FROM scalars s
+                    JOIN (SELECT run_id, MAX(step) AS step FROM scalars WHERE tag = ? GROUP BY run_id) m
+                      ON s.run_id = m.run_id AND s.step = m.step
+                    WHERE s.tag = ?
+                    """, arguments: [tag, tag])
+                for r in rows { out[r["run_id"], default: [:]][tag] = r["value"] }
+            }
+            return out
+        }
+    }
+
+    /// Where the tables end now: a live view starts here.
+    public func cursor() throws -> RunCursor {
+        try pool.read { db in
+            func top(_ table: String) throws -> Int64 { try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM \(table)") ?? 0 }
+            return RunCursor(scalars: try top("scalars"), samples: try top("samples"), messages: try top("messages"),
+                             checkpoints: try top("checkpoints"))
+        }
+    }
+
+    /// A run's rows recorded after `cursor` (at most `limit` scalars at a time).
+    public func changes(run: String, after cursor: RunCursor, limit: Int = 20_000) throws -> RunChanges {
+        try pool.read { db in
+            var ch = RunChanges(cursor: cursor)
+            let scalars = try Row.fetchAll(db, sql: "SELECT rowid, tag, step, wall_time, value FROM scalars WHERE rowid > ? AND run_id = ? ORDER BY rowid LIMIT ?",
+                                           arguments: [cursor.scalars, run, limit])
+            for r in scalars { ch.scalars.append((r["tag"], r["step"], r["wall_time"], r["value"])) }
+            if let last = scalars.last { ch.cursor.scalars = last["rowid"] }
+            let samples = try Row.fetchAll(db, sql: "SELECT rowid, step, text FROM samples WHERE rowid > ? AND run_id = ? ORDER BY rowid", arguments: [cursor.samples, run])
+            for r in samples { ch.samples.append((r["step"], r["text"])) }
+            if let last = samples.last { ch.cursor.samples = last["rowid"] }
+            let messages = try Row.fetchAll(db, sql: "SELECT rowid, step, level, text FROM messages WHERE rowid > ? AND run_id = ? ORDER BY rowid", arguments: [cursor.messages, run])
+            for r in messages { ch.messages.append((r["step"], r["level"], r["text"])) }
+            if let last = messages.last { ch.cursor.messages = last["rowid"] }
+            let checkpoints = try Row.fetchAll(db, sql: "SELECT rowid, step, path FROM checkpoints WHERE rowid > ? AND run_id = ? ORDER BY rowid", arguments: [cursor.checkpoints, run])
+            for r in checkpoints { ch.checkpoints.append((r["step"], r["path"])) }
+            if let last = checkpoints.last { ch.cursor.checkpoints = last["rowid"] }
+            return ch
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import RunStore
+
+/// The JSON API under `/api/` (docs/studio-api.md).
+struct StudioAPI: Sendable {
+    let store: StoreAccess
+    let pollInterval: Double
+
+    func register(_ router: Router<BasicRequestContext>) {
+        router.get("/api/runs") { _, _ in try self.runs() }
+        router.get("/api/runs/:run") { _, c in try self.run(c) }
+        router.get("/api/runs/:run/scalars") { r, c in try self.scalars(r, c) }
+        router.get("/api/runs/:run/histograms") { r, c in try self.histograms(r, c) }
+        router.get("/api/runs/:run/parameters") { r, c in try self.parameters(r, c) }
+        router.get("/api/runs/:run/samples") { _, c in
+            let (db, id) = try self.lookup(c)
+            return JSONResponse.make(try db.samples(run: id).map { ["step": $0.step, "text": $0.text] as [String: Any] })
+        }
+        router.get("/api/runs/:run/messages") { _, c in
+            let (db, id) = try self.lookup(c)
+            return JSONResponse.make(try db.messages(run: id).map { ["step": $0.step, "level": $0.level, "text": $0.text] as [String: Any] })
+        }
+        router.get("/api/runs/:run/checkpoints") { _, c in
+            let (db, id) = try self.lookup(c)
+            return JSONResponse.make(try db.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] })
+        }
+        router.get("/api/runs/:run/events") { r, c in try self.events(r, c) }
+        router.get("/api/**") { r, _ -> Response in
+            throw APIError(.notFound, "no endpoint \(r.uri.path.prefix(200)) (see docs/studio-api.md)")
+        }
+    }
+
+    /// Run names in paths: 1 to 200 of letters, digits, '-', '_', '.', not starting with '.'; checked before any
+    /// lookup, so `..`, slashes and encoded forms never reach the store or the file system.
+    static func checkRunName(_ name: String) throws {
+        guard !name.isEmpty, name.count <= 200, !name.hasPrefix("."),
+              name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }) else {
+            throw APIError(.badRequest, "'\(name.prefix(80))' is not a run name (letters, digits, '-', '_', '.'; not starting with '.')")
+        }
+    }
+
+    func lookup(_ context: BasicRequestContext) throws -> (RunDatabase, String) {
+        let name = try context.parameters.require("run")
+        try Self.checkRunName(name)
+        let db = try store.require()
+        return (db, try db.run(name).id)
+    }
+
+    // MARK: Runs
+
+    static let headlineTags = ["train/loss", "val/loss", "train/tokens_per_s", "train/lr", "train/grad_norm"]
+
+    static func object(_ r: RunRecord, last: [String: Double]) -> [String: Any] {
+        var hp = r.settings
+        hp.removeValue(forKey: "name")
+        let end = r.status == "running" ? max(r.updatedAt, Date().timeIntervalSince1970) : r.updatedAt
+        return [
+            "id": r.id, "name": r.name, "status": r.displayStatus, "stored_status": r.status, "step": r.step,
+            "total_steps": r.totalSteps, "parameter_count": r.parameterCount, "created_at": r.createdAt,
+            "updated_at": r.updatedAt, "duration_s": max(0, (r.displayStatus == "live" ? end : r.updatedAt) - r.createdAt),
+            "data_set": r.dataSet ?? NSNull(), "tokenizer": r.tokenizer ?? NSNull(), "hyper_parameters": hp,
+            "last": last, "host": r.host ?? NSNull(),
+        ]
+    }
+
+    func runs() throws -> Response {
+        guard let db = try store.database() else { return JSONResponse.make([Any]()) }
+        let records = try db.runs()
+        let last = try db.lastValues(tags: Self.headlineTags)
+        return JSONResponse.make(records.map { Self.object($0, last: last[$0.id] ?? [:]) })
+    }
+
+    func run(_ c: BasicRequestContext) throws -> Response {
+        let (db, id) = try lookup(c)
+        let r = try db.run(id)
+        var last: [String: Double] = [:]
+        for s in try db.lastScalars(run: id) where Self.headlineTags.contains(s.tag) { last[s.tag] = s.value }
+        var o = Self.object(r, last: last)
+        o["tags"] = try db.tags(run: id)
+        o["histogram_tags"] = try db.histogramTags(run: id)
+        o["checkpoints"] = try db.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] }
+        o["messages"] = try db.messages(run: id).map { ["step": $0.step, "level": $0.level, "text": $0.text] as [String: Any] }
+        o["sample_count"] = try db.sampleCount(run: id)
+        return JSONResponse.make(o)
+    }
+
+    // MARK: Series
+
+    /// An integer query parameter in `range`, or the default; anything else is a 400 naming it.
+    static func int(_ r: Request, _ name: String, _ range: ClosedRange<Int>, default value: Int?) throws -> Int? {
+        guard let text = r.uri.queryParameters.get(name) else { return value }
+        guard let v = Int(text), range.contains(v) else {
+            throw APIError(.badRequest, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text.prefix(40))'")
+        }
+        return v
+    }
+
+    func scalars(_ r: Request, _ c: BasicRequestContext) throws -> Response {
+        let (db, id) = try lookup(c)
+        guard let tag = r.uri.queryParameters.get("tag"), !tag.isEmpty, tag.count <= 500 else {
+            throw APIError(.badRequest, "tag is required: /api/runs/\(id)/scalars?tag=train/loss&buckets=1000")
+        }
+        let buckets = try Self.int(r, "buckets", 1...10_000, default: 1000)!
+        let from = try Self.int(r, "from", Int.min / 2...Int.max / 2, default: nil)
+        let to = try Self.int(r, "to", Int.min / 2...Int.max / 2, default: nil)
+        if let from, let to, from > to { throw APIError(.badRequest, "from (\(from)) is after to (\(to))") }
+        var smoothing = 0.0
+        if let s = r.uri.queryParameters.get("smoothing") {
+            guard let v = Double(s), v >= 0, v < 1 else { throw APIError(.badRequest, "smoothing must be a number in [0, 1), got '\(s.prefix(40))'") }
+            smoothing = v
+        }
+        let columns = try db.seriesColumns(run: id, tag: tag)
+        guard try columns.count > 0 || db.tags(run: id).contains(tag) else {
+            throw APIError(.notFound, "run \(id) has no scalar tag '\(tag.prefix(200))'")
+        }
+        return try JSONResponse.encode(SeriesSummary.reduce(run: id, tag: tag, columns, buckets: buckets, from: from, to: to, smoothing: smoothing))
+    }
+
+    func histograms(_ r: Request, _ c: BasicRequestContext) throws -> Response {
+        let (db, id) = try lookup(c)
+        guard let tag = r.uri.queryParameters.get("tag"), !tag.isEmpty, tag.count <= 500 else {
+            throw APIError(.badRequest, "tag is required, e.g. weight/transformer.wte.weight (see histogram_tags of the run)")
+        }
+        let n = try Self.int(r, "buckets", 1...10_000, default: 200)!
+        let all = try db.histograms(run: id, tag: tag)
+        guard !all.isEmpty else { throw APIError(.notFound, "run \(id) has no histogram tag '\(tag.prefix(200))'") }
+        // At most n steps, evenly chosen, always including the last.
+        let picked = all.count <= n ? all : (0..<n).map { all[$0 * (all.count - 1) / (n - 1 == 0 ? 1 : n - 1)] }
+        return JSONResponse.make([
+            "run": id, "tag": tag,
+            "steps": picked.map { ["step": $0.step, "min": Double($0.histogram.min), "max": Double($0.histogram.max), "counts": $0.histogram.counts] as [String: Any] },
+        ] as [String: Any])
+    }
+
+    /// Parameter × step matrices of gradient norm and update ratio (each cell the bucket's maximum).
+    func parameters(_ r: Request, _ c: BasicRequestContext) throws -> Response {
+        let (db, id) = try lookup(c)
+        let n = try Self.int(r, "buckets", 1...2000, default: 200)!
+        let tags = try db.tags(run: id)
+        let names = Set(tags.compactMap { t -> String? in
+            for p in ["grad_norm/", "update_ratio/"] where t.hasPrefix(p) { return String(t.dropFirst(p.count)) }
+            return nil
+        }).sorted(by: parameterOrder)
+        var lo = Int.max, hi = Int.min
+        var series: [String: SeriesColumns] = [:]
+        for name in names {
+            for kind in ["grad_norm/", "update_ratio/"] {
+                let cols = try db.seriesColumns(run: id, tag: kind + name)
+                if let f = cols.steps.first, let l = cols.steps.last { lo = min(lo, f); hi = max(hi, l) }
+                series[kind + name] = cols
+            }
+        }
+        guard lo <= hi else { return JSONResponse.make(["run": id, "parameters": [String](), "steps": [Int](), "grad_norm": [Any](), "update_ratio": [Any]()] as [String: Any]) }
+        let width = max(1, min(n, hi - lo + 1))
+        func bucket(_ s: Int) -> Int { min(width - 1, Int(Double(s - lo) / Double(hi - lo + 1) * Double(width))) }
+        var steps = [Int](repeating: lo, count: width)
+        for b in 0..<width { steps[b] = lo + Int((Double(b + 1) * Double(hi - lo + 1) / Double(width)).rounded(.up)) - 1 }
+        func matrix(_ kind: String) -> [[Any]] {
+            names.map { name in
+                var row = [Double?](repeating: nil, count: width)
+                if let cols = series[kind + name] {
+                    for i in 0..<cols.count where cols.values[i].isFinite {
+                        let b = bucket(cols.steps[i])
+                        row[b] = max(row[b] ?? -Double.infinity, cols.values[i])
+                    }
+                }
+                return row.map { $0.map { $0 as Any } ?? NSNull() }
+            }
+        }
+        return JSONResponse.make(["run": id, "parameters": names, "steps": steps,
+                                  "grad_norm": matrix("grad_norm/"), "update_ratio": matrix("update_ratio/")] as [String: Any])
+    }
+
+    // MARK: Live
+
+    /// Server-sent events: new points, samples, messages, checkpoints and status changes of one run.
+    func events(_ r: Request, _ c: BasicRequestContext) throws -> Response {
+        let (db, id) = try lookup(c)
+        // `duration=S` ends the stream after S seconds (for scripts, e.g. curl); a page keeps it open.
+        let duration = try Self.int(r, "duration", 1...86_400, default: nil)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-store"
+        headers[.init("X-Accel-Buffering")!] = "no"
+        let interval = pollInterval
+        let body = ResponseBody { writer in
+            var cursor = try db.cursor()
+            var record = try db.run(id)
+            var status = record.displayStatus, step = record.step
+            func send(_ event: String, _ object: Any) async throws {
+                let data = (try? JSONSerialization.data(withJSONObject: JSONResponse.clean(object))) ?? Data("{}".utf8)
+                var text = "event: \(event)\ndata: "
+                text += String(decoding: data, as: UTF8.self)
+                text += "\n\n"
+                try await writer.write(ByteBuffer(string: text))
+            }
+            try await send("hello", ["run": id, "status": status, "step": step])
+            var quiet = 0.0
+            let started = Date()
+            while !Task.isCancelled {
+                if let duration, Date().timeIntervalSince(started) >= Double(duration) { break }
+                try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                let ch = try db.changes(run: id, after: cursor)
+                cursor = ch.cursor
+                var sent = false
+                if !ch.scalars.isEmpty {
+                    try await send("scalars", ["points": ch.scalars.map { ["tag": $0.tag, "step": $0.step, "wall_time": $0.wallTime, "value": $0.value] as [String: Any] }])
+                    sent = true
+                }
+                for s in ch.samples { try await send("sample", ["step": s.step, "text": s.text]); sent = true }
+                for m in ch.messages { try await send("message", ["step": m.step, "level": m.level, "text": m.text]); sent = true }
+                for k in ch.checkpoints { try await send("checkpoint", ["step": k.step, "path": k.path]); sent = true }
+                record = try db.run(id)
+                if record.displayStatus != status || record.step != step {
+                    status = record.displayStatus; step = record.step
+                    try await send("status", ["status": status, "stored_status": record.status, "step": step])
+                    sent = true
+                }
+                quiet = sent ? 0 : quiet + interval
+                if quiet >= 15 {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    quiet = 0
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+}
+
+/// Orders "transformer.h.10.x" after "transformer.h.9.x" (numeric layer indices).
+func parameterOrder(_ a: String, _ b: String) -> Bool {
+    func key(_ s: String) -> [String] {
+        s.split(separator: ".").map { part in Int(part).map { String(format: "%06d", $0) } ?? String(part) }
+    }
+    return key(a).lexicographicallyPrecedes(key(b))
+}

@@ -1,0 +1,251 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Reports
+import RunStore
+
+/// The one public error of Studio.
+public struct StudioError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A request that gets a 4xx with a JSON body naming the problem.
+struct APIError: Error {
+    let status: HTTPResponse.Status
+    let message: String
+    init(_ status: HTTPResponse.Status, _ message: String) { self.status = status; self.message = message }
+}
+
+/// Glassbox Studio: the pages and the JSON API over one runs directory (docs/studio-api.md).
+public struct StudioServer: Sendable {
+    public struct Options: Sendable {
+        public var runsDirectory: URL
+        public var host = "127.0.0.1"
+        public var port = 8080
+        /// Required on every request when set; required (generated if absent) when binding beyond loopback.
+        public var token: String?
+        /// How often live views poll the run store, in seconds.
+        public var pollInterval = 0.25
+        public init(runsDirectory: URL) { self.runsDirectory = runsDirectory }
+    }
+
+    public let options: Options
+    let store: StoreAccess
+
+    public init(options: Options) throws {
+        guard !options.host.isEmpty else { throw StudioError("--host is empty") }
+        guard (0...65535).contains(options.port) else { throw StudioError("--port \(options.port) is not a port (0 to 65535)") }
+        if let token = options.token {
+            guard token.count >= 8, token.count <= 256, token.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.~".contains($0)) }) else {
+                throw StudioError("--token must be 8 to 256 letters, digits, '-', '_', '.' or '~'")
+            }
+        }
+        if !Self.isLoopback(options.host) && options.token == nil {
+            throw StudioError("binding \(options.host) (beyond this machine) requires a token: give --token or let serve generate one")
+        }
+        self.options = options
+        self.store = StoreAccess(directory: options.runsDirectory)
+    }
+
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// A random token of 32 URL-safe characters.
+    public static func generateToken() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<32).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
+    }
+
+    /// The router: middleware (errors as JSON, token, methods), the API, the assets and the pages.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: GuardMiddleware(token: options.token))
+        let api = StudioAPI(store: store, pollInterval: options.pollInterval)
+        api.register(router)
+        router.get("/assets/:file") { request, context in try Self.asset(request, context) }
+        for page in ["/", "/compare", "/runs/:run"] {
+            router.get(RouterPath(page)) { _, context -> Response in
+                if let run = context.parameters.get("run") { try StudioAPI.checkRunName(run) }
+                return try Self.shell()
+            }
+        }
+        return router
+    }
+
+    /// The application, bound as the options say; `onRunning` gets the URL once the port is open.
+    public func application(onRunning: @escaping @Sendable (String) -> Void = { _ in }) -> some ApplicationProtocol {
+        let host = options.host, token = options.token
+        return Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: options.port), serverName: "Glassbox"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                let shown = host.contains(":") ? "[\(host)]" : host
+                onRunning("http://\(shown):\(port)/" + (token.map { "?token=\($0)" } ?? ""))
+            },
+            logger: {
+                var l = Logger(label: "glassbox.studio")
+                l.logLevel = .error
+                return l
+            }()
+        )
+    }
+
+    /// Serves until SIGINT/SIGTERM (graceful shutdown) when `handleSignals`, else until the task is cancelled or the
+    /// process exits (a training that serves handles the signals itself).
+    public func run(handleSignals: Bool = true, onRunning: @escaping @Sendable (String) -> Void) async throws {
+        try await application(onRunning: onRunning).runService(gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [])
+    }
+
+    static func shell() throws -> Response {
+        guard let bytes = WebAssets.bytes("studio.html") else { throw APIError(.internalServerError, "the studio page is missing from this build") }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-cache"
+        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func asset(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        let name = try context.parameters.require("file")
+        guard let bytes = WebAssets.bytes(name) else { throw APIError(.notFound, "no asset '\(name.prefix(80))'") }
+        // The content's hash names its version: a changed build gets a new ETag.
+        var hash: UInt64 = 0xcbf29ce484222325
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
+        let etag = "\"\(String(hash, radix: 16))\""
+        var headers = HTTPFields()
+        headers[.eTag] = etag
+        headers[.cacheControl] = WebAssets.fromDisk ? "no-cache" : "public, max-age=3600"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        if request.headers[.ifNoneMatch] == etag { return Response(status: .notModified, headers: headers) }
+        headers[.contentType] = WebAssets.contentType(name)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
+/// Every error leaves as `{"error": message, "status": code}`.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as APIError {
+            return JSONResponse.error(e.status, e.message)
+        } catch let e as HTTPError {
+            let message = e.body ?? (e.status == .notFound ? "no such page or endpoint: \(request.uri.path.prefix(200))" : e.status.reasonPhrase)
+            return JSONResponse.error(e.status, message)
+        } catch let e as RunStoreError {
+            return JSONResponse.error(e.description.hasPrefix("no run") ? .notFound : .badRequest, e.description)
+        } catch {
+            return JSONResponse.error(.internalServerError, "\(error)")
+        }
+    }
+}
+
+/// Only GET and HEAD; no request bodies; the token when one is set (header, cookie, or `?token=` which sets the
+/// cookie and redirects to the address without it).
+struct GuardMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get || request.method == .head else {
+            throw APIError(.methodNotAllowed, "method \(request.method) is not allowed: the studio only reads (GET)")
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > 0 {
+            throw APIError(.contentTooLarge, "request bodies are not accepted (got \(length) bytes)")
+        }
+        guard let token else { return try await next(request, context) }
+        if let given = request.uri.queryParameters.get("token") {
+            guard constantTimeEqual(given, token) else { throw APIError(.unauthorized, "wrong token") }
+            // Keep the token out of the address bar and history: set the cookie and go to the same page without it.
+            let rest = request.uri.queryParameters.filter { $0.key != "token" }
+                .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")" }
+            var headers = HTTPFields()
+            headers[.location] = request.uri.path + (rest.isEmpty ? "" : "?" + rest.joined(separator: "&"))
+            headers[.setCookie] = "glassbox_token=\(token); Path=/; HttpOnly; SameSite=Strict"
+            return Response(status: .seeOther, headers: headers)
+        }
+        let bearer = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        let header = request.headers[.init("X-Glassbox-Token")!]
+        let cookie = request.headers[values: .cookie].flatMap { $0.split(separator: ";") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.hasPrefix("glassbox_token=") }.map { String($0.dropFirst("glassbox_token=".count)) }
+        guard let given = bearer ?? header ?? cookie else {
+            throw APIError(.unauthorized, "this studio needs its token: open the address serve printed (…/?token=…) or send Authorization: Bearer TOKEN")
+        }
+        guard constantTimeEqual(given, token) else { throw APIError(.unauthorized, "wrong token") }
+        return try await next(request, context)
+    }
+
+    func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var d: UInt8 = 0
+        for i in 0..<x.count { d |= x[i] ^ y[i] }
+        return d == 0
+    }
+}
+
+enum JSONResponse {
+    /// `object` (dictionaries, arrays, strings, numbers, NSNull) as JSON; non-finite numbers become null.
+    static func make(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: clean(object), options: [])) ?? Data("{}".utf8)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let data = try encoder.encode(value)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        make(["error": String(message.prefix(2000)), "status": status.code], status: status)
+    }
+
+    static func clean(_ v: Any) -> Any {
+        switch v {
+        case let d as Double: return d.isFinite ? d : NSNull()
+        case let f as Float: return f.isFinite ? Double(f) : NSNull()
+        case let a as [Any]: return a.map(clean)
+        case let o as [String: Any]: return o.mapValues(clean)
+        default: return v
+        }
+    }
+}
+
+/// Opens the run database when it exists (a studio may start before the first training).
+final class StoreAccess: @unchecked Sendable {
+    let directory: URL
+    private var db: RunDatabase?
+    private let lock = NSLock()
+
+    init(directory: URL) { self.directory = directory }
+
+    /// The database, or nil while there is none yet.
+    func database() throws -> RunDatabase? {
+        lock.lock(); defer { lock.unlock() }
+        if let db { return db }
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("glassbox.sqlite").path) else { return nil }
+        let opened = try RunDatabase(directory: directory)
+        db = opened
+        return opened
+    }
+
+    func require() throws -> RunDatabase {
+        guard let db = try database() else { throw APIError(.notFound, "no runs yet in \(directory.path) (train one with: glassbox train)") }
+        return db
+    }
+}
