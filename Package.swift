@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // OpenBLAS is opened at run time (dlopen) after the kernel is chosen from the CPU's features.
@@ -45,7 +46,8 @@ let package = Package(
             .embedInCode("Resources/studio.js"),
         ]),
         // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
-        .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", .product(name: "Hummingbird", package: "hummingbird"),
+                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
             name: "glassbox",
             dependencies: [

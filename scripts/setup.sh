@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Glassbox needs on a fresh Debian machine with Swift: OpenBLAS and SQLite headers, pkg-config.
-# With --test, also Chromium (headless, for the HTML report tests).
+# With --test, also Chromium and its WebDriver (headless, for the report and studio browser tests), python3-venv
+# (Selenium from PyPI goes into a venv) and curl.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
@@ -10,6 +11,9 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null || need+=(chromium)
+  command -v chromedriver >/dev/null || [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+  python3 -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv)
+  command -v curl >/dev/null || need+=(curl)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

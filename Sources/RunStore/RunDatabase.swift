@@ -137,13 +137,10 @@ public final class RunDatabase: @unchecked Sendable {
                 CREATE TABLE checkpoints (run_id TEXT NOT NULL, step INTEGER NOT NULL, path TEXT NOT NULL);
                 """)
         }
-        // v2: runs can be named (`train --name`); the name is unique when given. The host and process that record a
-        // run tell a live run from one whose process was killed.
+        // v2: runs can be named (`train --name`); the name is unique when given.
         m.registerMigration("v2") { db in
             try db.execute(sql: """
                 ALTER TABLE runs ADD COLUMN name TEXT;
-                ALTER TABLE runs ADD COLUMN host TEXT;
-                ALTER TABLE runs ADD COLUMN pid INTEGER;
                 CREATE UNIQUE INDEX runs_by_name ON runs(name) WHERE name IS NOT NULL;
                 """)
         }
@@ -153,6 +150,13 @@ public final class RunDatabase: @unchecked Sendable {
             try db.execute(sql: """
                 CREATE INDEX scalars_series ON scalars(run_id, tag, step, value, wall_time);
                 DROP INDEX scalars_by_run_tag_step;
+                """)
+        }
+        // v4: the host and process that record a run tell a live run from one whose process was killed.
+        m.registerMigration("v4") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN host TEXT;
+                ALTER TABLE runs ADD COLUMN pid INTEGER;
                 """)
         }
         return m

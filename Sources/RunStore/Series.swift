@@ -56,6 +56,14 @@ public struct SeriesSummary: Codable, Sendable {
     public let buckets: [SeriesBucket]
     public let ema: EMAState
 
+    /// Which of `n` equal buckets over [lo, hi] holds step s: ⌊(s − lo)·n / (hi − lo + 1)⌋, exact in integers.
+    public static func bucket(of s: Int, from lo: Int, to hi: Int, buckets n: Int) -> Int {
+        guard hi > lo else { return 0 }
+        let (high, low) = (s - lo).multipliedFullWidth(by: n)
+        let (q, _) = (hi - lo + 1).dividingFullWidth((high, low))
+        return Swift.min(n - 1, Swift.max(0, q))
+    }
+
     /// Buckets `columns` (all of a tag's points) over steps `from...to` (default: the whole series). Smoothing runs
     /// over every point from the first, so a zoomed view shows the same smoothed line as the whole one.
     public static func reduce(run: String, tag: String, _ c: SeriesColumns, buckets n: Int, from: Int?, to: Int?,
@@ -64,7 +72,6 @@ public struct SeriesSummary: Codable, Sendable {
         let lo = from ?? c.steps.first ?? 0, hi = to ?? c.steps.last ?? 0
         var out: [SeriesBucket] = []
         out.reserveCapacity(Swift.min(n, c.count))
-        let span = Double(hi - lo + 1)
         var current: SeriesBucket?
         var currentIndex = -1
         var sum = 0.0
@@ -74,7 +81,7 @@ public struct SeriesSummary: Codable, Sendable {
             let smoothed = ema.add(v, weight: w)
             guard s >= lo && s <= hi else { continue }
             inRange += 1
-            let b = hi > lo ? Swift.min(n - 1, Int(Double(s - lo) / span * Double(n))) : 0
+            let b = SeriesSummary.bucket(of: s, from: lo, to: hi, buckets: n)
             if b != currentIndex, let done = current {
                 var d = done
                 d.mean = sum / Double(d.count)

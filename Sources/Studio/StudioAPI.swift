@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import RunStore
+import ServiceLifecycle
 
 /// The JSON API under `/api/` (docs/studio-api.md).
 struct StudioAPI: Sendable {
@@ -142,7 +143,7 @@ struct StudioAPI: Sendable {
         let names = Set(tags.compactMap { t -> String? in
             for p in ["grad_norm/", "update_ratio/"] where t.hasPrefix(p) { return String(t.dropFirst(p.count)) }
             return nil
-        }).sorted(by: parameterOrder)
+        }).sorted(by: modelOrder)
         var lo = Int.max, hi = Int.min
         var series: [String: SeriesColumns] = [:]
         for name in names {
@@ -154,9 +155,12 @@ struct StudioAPI: Sendable {
         }
         guard lo <= hi else { return JSONResponse.make(["run": id, "parameters": [String](), "steps": [Int](), "grad_norm": [Any](), "update_ratio": [Any]()] as [String: Any]) }
         let width = max(1, min(n, hi - lo + 1))
-        func bucket(_ s: Int) -> Int { min(width - 1, Int(Double(s - lo) / Double(hi - lo + 1) * Double(width))) }
-        var steps = [Int](repeating: lo, count: width)
-        for b in 0..<width { steps[b] = lo + Int((Double(b + 1) * Double(hi - lo + 1) / Double(width)).rounded(.up)) - 1 }
+        func bucket(_ s: Int) -> Int { SeriesSummary.bucket(of: s, from: lo, to: hi, buckets: width) }
+        // Each column is a bucket holding at least one recorded step, labelled by the last step it holds.
+        var lastStep = [Int?](repeating: nil, count: width)
+        for cols in series.values { for s in cols.steps { let b = bucket(s); lastStep[b] = max(lastStep[b] ?? s, s) } }
+        let used = (0..<width).filter { lastStep[$0] != nil }
+        let steps = used.map { lastStep[$0]! }
         func matrix(_ kind: String) -> [[Any]] {
             names.map { name in
                 var row = [Double?](repeating: nil, count: width)
@@ -166,7 +170,7 @@ struct StudioAPI: Sendable {
                         row[b] = max(row[b] ?? -Double.infinity, cols.values[i])
                     }
                 }
-                return row.map { $0.map { $0 as Any } ?? NSNull() }
+                return used.map { row[$0].map { $0 as Any } ?? NSNull() }
             }
         }
         return JSONResponse.make(["run": id, "parameters": names, "steps": steps,
@@ -199,7 +203,9 @@ struct StudioAPI: Sendable {
             try await send("hello", ["run": id, "status": status, "step": step])
             var quiet = 0.0
             let started = Date()
-            while !Task.isCancelled {
+            // Ends on a client that went away (the next write fails), on the server's graceful shutdown, or after
+            // `duration`.
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 if let duration, Date().timeIntervalSince(started) >= Double(duration) { break }
                 try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
                 let ch = try db.changes(run: id, after: cursor)
@@ -219,7 +225,7 @@ struct StudioAPI: Sendable {
                     sent = true
                 }
                 quiet = sent ? 0 : quiet + interval
-                if quiet >= 15 {
+                if quiet >= 5 {
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                     quiet = 0
                 }
@@ -228,6 +234,18 @@ struct StudioAPI: Sendable {
         }
         return Response(status: .ok, headers: headers, body: body)
     }
+}
+
+/// The model's order: embeddings first, then the blocks by their numeric index (h.9 before h.10), the final norm
+/// last.
+func modelOrder(_ a: String, _ b: String) -> Bool {
+    func rank(_ s: String) -> Int {
+        if s.contains("wte") || s.contains("wpe") || s.contains("embed") { return 0 }
+        if s.contains("ln_f") || s.contains("final") || s.hasPrefix("norm") || s.contains(".norm.") { return 2 }
+        return 1
+    }
+    let ra = rank(a), rb = rank(b)
+    return ra != rb ? ra < rb : parameterOrder(a, b)
 }
 
 /// Orders "transformer.h.10.x" after "transformer.h.9.x" (numeric layer indices).

@@ -177,3 +177,42 @@ struct TrainedModelInspectionTests {
         #expect(long.status != 0 && long.err.contains("context"))
     }
 }
+
+@Suite("Studio in a real browser", .serialized)
+struct StudioBrowserTests {
+    /// tests/browser/run-studio-test.sh: two recorded runs and one training live, `glassbox serve` over them, and
+    /// Selenium driving Chromium through the runs, run and compare pages (charts drawn, smoothing, comparison with
+    /// differing hyper-parameters highlighted, live points within a second, no console errors); screenshots of
+    /// every page in both themes land in .build/studio-screenshots.
+    @Test func runsRunAndComparePagesWork() throws {
+        guard Browser.executable != nil else { throw BrowserMissing() }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [root.appendingPathComponent("tests/browser/run-studio-test.sh").path, root.appendingPathComponent(".build/studio-screenshots").path]
+        p.currentDirectoryURL = root
+        var env = ProcessInfo.processInfo.environment
+        env["GLASSBOX_BIN"] = exe.path
+        env["NO_COLOR"] = "1"
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        var text = Data()
+        let reader = Thread { text = out.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { p.waitUntilExit(); done.signal() }
+        if done.wait(timeout: .now() + 300) == .timedOut {
+            kill(-p.processIdentifier, SIGKILL)
+            p.terminate()
+            Issue.record("the studio browser test ran over 300 s")
+        }
+        while !reader.isFinished { usleep(10_000) }
+        let log = String(decoding: text, as: UTF8.self)
+        print(log)
+        #expect(p.terminationStatus == 0, "\(log.suffix(4000))")
+    }
+}

@@ -222,23 +222,31 @@
     return (neg ? "−" : "") + out;
   }
 
-  function tickLabel(v, step) {
-    if (v === 0) return "0";
-    const a = Math.abs(v);
-    if (a >= 1e5 || a < 1e-3) return GB.compact(v);
+  /** Labels for a whole set of linear ticks, in one style: fixed decimals, or mantissa-exponent when tiny or huge. */
+  function tickLabels(ticks, step) {
+    const big = Math.max(...ticks.map(Math.abs));
+    if (big >= 1e6 || (big > 0 && big < 1e-2)) {
+      const e = Math.floor(Math.log10(step) + 1e-9);
+      const digits = Math.max(0, Math.floor(Math.log10(big) + 1e-9) - e);
+      return ticks.map((t) => (t === 0 ? "0" : sciLabel(t, Math.min(3, digits))));
+    }
+    if (big >= 1e4) return ticks.map((t) => GB.compact(t));
     const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
-    return v.toFixed(decimals);
+    return ticks.map((t) => (t === 0 ? "0" : t.toFixed(decimals)));
+  }
+
+  function sciLabel(v, digits) {
+    const [m, e] = v.toExponential(digits).split("e");
+    const mm = m.includes(".") ? m.replace(/\.?0+$/, "") : m;
+    return mm + "e" + (e.startsWith("+") ? e.slice(1) : e);
   }
 
   function logLabel(t) {
-    const v = Math.pow(10, t);
-    const a = Math.abs(v);
-    if (a >= 1e4 || a < 1e-3) {
-      const e = Math.round(t);
-      if (Math.abs(t - e) < 1e-9) return "1e" + e;
-      return GB.num(v, 2);
-    }
-    return GB.num(Number(v.toPrecision(3)), 3);
+    const v = Number(Math.pow(10, t).toPrecision(3));
+    const e = Math.round(t);
+    if (v >= 1e4) return GB.compact(v);
+    if (v < 1e-3) return Math.abs(t - e) < 1e-9 ? "1e" + e : sciLabel(v, 0);
+    return GB.num(v, 3);
   }
 
   // ---------------------------------------------------------------- the line chart
@@ -376,9 +384,21 @@
       ylo -= ypad; yhi += ypad;
       if (!this.logY && ylo < 0 && this.series.every((s) => (s.buckets || []).every((b) => !(b.min < 0)))) ylo = Math.max(ylo, 0);
 
-      const yt = this.logY ? logTicks(ylo, yhi) : linearTicks(ylo, yhi, Math.max(3, Math.round(h / 55)));
-      const ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
-      const ylabels = yt.map((t) => (this.logY ? logLabel(t) : tickLabel(t, ystep)));
+      const ycount = Math.max(4, Math.round(h / 48));
+      let yt, ylabels;
+      if (!this.logY) {
+        yt = linearTicks(ylo, yhi, ycount);
+        ylabels = tickLabels(yt, yt.length > 1 ? yt[1] - yt[0] : 1);
+      } else {
+        yt = logTicks(ylo, yhi);
+        ylabels = yt.map(logLabel);
+        if (yt.length < 3) {
+          // less than a decade: evenly spaced values, placed on the log scale
+          const vals = linearTicks(Math.pow(10, ylo), Math.pow(10, yhi), ycount).filter((v) => v > 0);
+          ylabels = tickLabels(vals, vals.length > 1 ? vals[1] - vals[0] : 1);
+          yt = vals.map((v) => Math.log10(v));
+        }
+      }
       const left = Math.ceil(Math.max(28, ...ylabels.map((l) => painter.measure(l)))) + 12;
       const plot = { x: left, y: 10, w: Math.max(10, w - left - 14), h: Math.max(10, h - 10 - 24) };
       const X = (x) => plot.x + ((x - xlo) / (xhi - xlo)) * plot.w;
@@ -451,7 +471,7 @@
       if (this.smoothing > 0) for (const ln of lines) if (!ln.s.noRaw) p.line(ln.raw, { color: ln.s.color, width: 1, alpha: 0.3, dash: ln.s.dashed ? [4, 3] : [] });
       for (const ln of lines) {
         p.line(ln.pts, { color: ln.s.color, width: ln.s.width || 1.8, dash: ln.s.dashed ? [6, 4] : [] });
-        if (ln.s.dots) for (const q of ln.pts) if (q) p.circle(q[0], q[1], 2.6, { fill: ln.s.color, stroke: c.bg, width: 1 });
+        if (ln.s.dots && ln.pts.length <= plot.w / 6) for (const q of ln.pts) if (q) p.circle(q[0], q[1], 2.6, { fill: ln.s.color, stroke: c.bg, width: 1 });
         if (ln.pts.filter(Boolean).length === 1 && !ln.s.dots) { const q = ln.pts.find(Boolean); p.circle(q[0], q[1], 2.5, { fill: ln.s.color }); }
       }
       p.unclip();
@@ -944,7 +964,7 @@
       const pad = (yhi - ylo) * 0.05; ylo -= pad; yhi += pad;
       const yt = linearTicks(ylo, yhi, Math.max(3, Math.round(h / 55)));
       const ystep = yt.length > 1 ? yt[1] - yt[0] : 1;
-      const yl = yt.map((t) => tickLabel(t, ystep));
+      const yl = tickLabels(yt, ystep);
       const left = Math.ceil(Math.max(28, ...yl.map((l) => measure(l)))) + 12;
       const plot = { x: left, y: 10, w: w - left - 14, h: h - 34 };
       const X = (x) => plot.x + ((x - xlo) / (xhi - xlo)) * plot.w;
@@ -1022,5 +1042,5 @@
 
   function redrawAll() { for (const c of all) c.requestDraw(); }
 
-  Object.assign(GB, { LineChart, Heatmap, HistogramChart, quantiles, redrawAll, niceStep, linearTicks, rampCSS });
+  Object.assign(GB, { LineChart, Heatmap, HistogramChart, quantiles, redrawAll, niceStep, linearTicks, rampCSS, allCharts: () => [...all] });
 })(window.GB);

@@ -10,7 +10,7 @@
   const MAIN_CHARTS = [
     { key: "loss", title: "Loss", tags: ["train/loss", "val/loss"], height: 300, wide: true, subtitle: "train and validation" },
     { key: "lr", title: "Learning rate", tags: ["train/lr"], height: 190, subtitle: "train/lr", colorIndex: 4 },
-    { key: "grad_norm", title: "Gradient norm", tags: ["train/grad_norm"], height: 190, subtitle: "train/grad_norm (before clipping)", colorIndex: 2 },
+    { key: "grad_norm", title: "Gradient norm", tags: ["train/grad_norm"], height: 190, subtitle: "train/grad_norm", colorIndex: 2 },
     { key: "throughput", title: "Throughput", tags: ["train/tokens_per_s"], height: 190, subtitle: "train/tokens_per_s", colorIndex: 1, yFormat: (v) => GB.compact(v) + " tok/s" },
   ];
   const MAIN_TAGS = new Set(MAIN_CHARTS.flatMap((c) => c.tags));
@@ -215,6 +215,7 @@
         emptyText: "Nothing recorded for " + def.tags.join(" or ") + (isLive() ? " yet" : ""),
         onZoom: (z) => setZoom(z),
         onClick: def.key === "loss" && !compare ? (step) => showSampleNear(step) : null,
+        legend: compare && def.tags.length === 1 ? false : undefined,
         legendItems: compare && def.tags.length > 1 ? def.tags.map((t) => ({ label: t, color: GB.cssVar("--muted") || "#888", dashed: t.startsWith("val/"), dots: t.startsWith("val/") })) : undefined,
       });
       chart.root.id = "chart-" + GB.slug(def.key.replace(":", "-"));
@@ -231,10 +232,16 @@
     function renderHead() {
       GB.clear(headNode);
       if (compare) {
+        const live = S.runs.filter((r) => r.detail.status === "live").length;
+        const steps = S.runs.map((r) => r.detail.step);
         GB.append(headNode, [
           el("div", { class: "head-main" }, [
             el("h1", { text: "Compare " + S.runs.length + " runs" }),
-            el("div", { class: "meta" }, S.runs.map((r) => el("span", { class: "meta-item" }, [GB.statusBadge(r.detail.status), " ", r.name]))),
+            el("div", { class: "meta" }, [
+              el("span", { class: "meta-item", text: "steps " + GB.int(Math.min(...steps)) + (Math.min(...steps) !== Math.max(...steps) ? " – " + GB.int(Math.max(...steps)) : "") }),
+              live ? el("span", { class: "meta-item" }, [GB.statusBadge("live"), live + " recording"]) : null,
+              el("span", { class: "meta-item", text: differingKeys().length + " differing hyper-parameters" }),
+            ]),
           ]),
         ]);
         return;
@@ -428,7 +435,11 @@
         const run = S.runs.find((r) => r.id === runId);
         if (run && !(run.detail.tags || []).includes(p.tag)) run.detail.tags = (run.detail.tags || []).concat([p.tag]);
         if (appendPoint(k, p)) {
-          for (const key of keys) S.dirty.add(key);
+          for (const key of keys) {
+            S.dirty.add(key);
+            const root = S.charts.get(key).root;
+            root.dataset.livePoints = String(Number(root.dataset.livePoints || 0) + 1);
+          }
           const d = S.data.get(k);
           const entry = S.charts.get(keys[0]);
           if (d.buckets.length > 2.5 * Math.max(200, entry.chart.pixelWidth())) refetch.add(k);
@@ -559,15 +570,18 @@
       const keys = allHPKeys();
       const diff = new Set(differingKeys());
       const panel = el("div", { class: "menu-panel group-panel" });
-      const summaryText = S.groupBy.length ? "Group by: " + (S.groupBy.length <= 2 ? S.groupBy.join(", ") : S.groupBy.length + " fields") : "Group by";
+      const seedLike = keys.filter((k) => /seed/i.test(k));
+      const allButSeed = keys.filter((k) => !seedLike.includes(k) && !HP_NOT_MODEL.has(k));
+      const same = (a, b) => a.length === b.length && a.every((k) => b.includes(k));
+      const summaryText = !S.groupBy.length ? "Group by" : same(S.groupBy, allButSeed) ? "Grouped: all but seed" :
+        "Grouped: " + (S.groupBy.length <= 2 ? S.groupBy.join(", ") : S.groupBy.length + " fields");
       GB.clear(groupMenu);
       groupMenu.appendChild(el("summary", { class: ["btn", "small", S.groupBy.length ? "primary" : ""], id: "group-by", title: "Draw runs that agree on the chosen hyper-parameters as one line (their mean, with the min–max band)" }, [summaryText, GB.icon("chevron")]));
       groupMenu.appendChild(panel);
       panel.appendChild(el("div", { class: "menu-title", text: "Group runs with equal" }));
       const setGroup = (list) => { S.groupBy = list; renderGroupMenu(); groupMenu.open = true; regroup(); };
-      const seedLike = keys.filter((k) => /seed/i.test(k));
       panel.appendChild(el("div", { class: "menu-actions" }, [
-        el("button", { type: "button", class: "btn small", text: "Everything but seed", onclick: () => setGroup(keys.filter((k) => !seedLike.includes(k) && !HP_NOT_MODEL.has(k))) }),
+        el("button", { type: "button", class: "btn small", id: "group-all-but-seed", text: "Everything but seed", onclick: () => setGroup(allButSeed) }),
         el("button", { type: "button", class: "btn small ghost", text: "None", onclick: () => setGroup([]) }),
       ]));
       for (const k of keys) {
@@ -634,9 +648,7 @@
       try {
         const list = await GB.fetchJSON("/api/runs/" + enc(S.runs[0].id) + "/samples");
         if (S.stopped) return;
-        const known = new Set(S.samples.map((s) => s.step));
         S.samples = (Array.isArray(list) ? list : []).concat(S.samples.filter((s) => !list.some((q) => q.step === s.step))).sort((a, b) => a.step - b.step);
-        void known;
         if (S.followLatest || S.sampleIndex < 0) S.sampleIndex = S.samples.length - 1;
         renderSamples();
       } catch (err) { showError(err, "Could not load the text samples"); }
@@ -687,8 +699,9 @@
       GB.clear(messagesPanel);
       const list = S.messages;
       messagesPanel.dataset.messages = String(list.length);
-      messagesPanel.appendChild(el("header", { class: "chart-head" }, [el("h3", { class: "chart-title", text: "Warnings" }),
-        list.length ? el("span", { class: "count", text: String(list.length) }) : null]));
+      const warnings = list.filter((m) => m.level === "warning" || m.level === "error").length;
+      messagesPanel.appendChild(el("header", { class: "chart-head" }, [el("h3", { class: "chart-title", text: list.length && !warnings ? "Messages" : "Warnings" }),
+        warnings ? el("span", { class: "count", title: warnings + " warnings or errors", text: String(warnings) }) : null]));
       if (!list.length) {
         messagesPanel.appendChild(el("p", { class: "muted small-text", text: "None. A warning appears here (and as a red marker on the validation curve) when validation loss rises while training loss falls." }));
         return;
@@ -733,15 +746,20 @@
         const res = await GB.fetchJSON("/api/runs/" + enc(S.runs[0].id) + "/parameters?buckets=" + Math.round(width / 3));
         if (S.stopped) return;
         const names = res.parameters || [];
+        const steps = res.steps || [], gn = res.grad_norm || [], ur = res.update_ratio || [];
+        // step buckets that hold no value in either matrix (finer buckets than recorded steps) are left out
+        const keep = steps.map((_, j) => gn.some((row) => row && isNum(row[j])) || ur.some((row) => row && isNum(row[j])));
+        const pick = (m) => m.map((row) => (row || []).filter((_, j) => keep[j]));
         heatGrad.opts.emptyText = heatRatio.opts.emptyText = "No per-parameter statistics recorded" + (isLive() ? " yet" : "");
-        heatGrad.setData({ rows: names, cols: res.steps || [], values: res.grad_norm || [] });
-        heatRatio.setData({ rows: names, cols: res.steps || [], values: res.update_ratio || [] });
+        heatGrad.setData({ rows: names, cols: steps.filter((_, j) => keep[j]), values: pick(gn) });
+        heatRatio.setData({ rows: names, cols: steps.filter((_, j) => keep[j]), values: pick(ur) });
       } catch (err) { showError(err, "Could not load the per-parameter statistics"); }
     }
 
     let histChart = null, histSelect = null, histSeq = 0;
     function renderHistograms() {
       const tags = (S.runs[0].detail.histogram_tags || []).slice();
+      if (histChart) { histChart.destroy(); histChart = null; }
       GB.clear(histSection);
       histSection.appendChild(el("div", { class: "section-head" }, [el("h2", { class: "section-title", text: "Histograms" }),
         el("span", { class: "section-sub", text: "quantile bands over steps" })]));
@@ -765,6 +783,24 @@
       histSection.appendChild(el("div", { class: "toolbar" }, [el("label", { class: "control" }, [el("span", { class: "control-label", text: "Tensor" }), histSelect])]));
       histSection.appendChild(histChart.root);
       loadHistogram();
+    }
+
+    // histograms are written with the checkpoints: look again (once the burst of writes is over)
+    let histTimer = null;
+    function scheduleHistograms() {
+      if (histTimer || compare) return;
+      histTimer = setTimeout(async () => {
+        histTimer = null;
+        try {
+          const d = await GB.fetchJSON("/api/runs/" + enc(S.runs[0].id));
+          if (S.stopped) return;
+          const before = (S.runs[0].detail.histogram_tags || []).length;
+          S.runs[0].detail.histogram_tags = d.histogram_tags || [];
+          if (!before && S.runs[0].detail.histogram_tags.length) renderHistograms();
+          else if (histChart) loadHistogram();
+        } catch (err) { showError(err, "Could not refresh the histograms"); }
+      }, 1500);
+      S.timers.push(histTimer);
     }
 
     async function loadHistogram() {
@@ -866,6 +902,7 @@
           updateMarkers();
           renderHead();
           tickDuration();
+          scheduleHistograms();
         });
         es.addEventListener("open", setLiveText);
         es.addEventListener("error", () => {
@@ -910,6 +947,8 @@
         if (node) GB.clear(node).appendChild(GB.statusBadge(status));
         document.querySelectorAll(".run-head .progress").forEach((p) => { p.className = "progress status-" + status; });
         if (status !== "live") {
+          loadParameters();
+          scheduleHistograms();
           // the final duration and values come from the server
           GB.fetchJSON("/api/runs/" + enc(r.id)).then((full) => {
             Object.assign(d, full);

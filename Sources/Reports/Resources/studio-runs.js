@@ -19,8 +19,8 @@
       { key: "name", label: "Run", always: true, sort: (r) => String(r.name).toLowerCase(), cell: nameCell },
       { key: "status", label: "Status", sort: (r) => STATUS_ORDER[r.status] ?? 9, cell: (r) => GB.statusBadge(r.status) },
       { key: "steps", label: "Steps", num: true, sort: (r) => r.step, cell: stepsCell },
-      { key: "train_loss", label: "Train loss", num: true, sort: (r) => last(r, "train/loss"), cell: (r) => GB.num(last(r, "train/loss")) },
-      { key: "val_loss", label: "Val loss", num: true, sort: (r) => last(r, "val/loss"), cell: (r) => GB.num(last(r, "val/loss")) },
+      { key: "train_loss", label: "Train loss", num: true, sort: (r) => last(r, "train/loss"), cell: (r) => GB.fixed(last(r, "train/loss"), 3) },
+      { key: "val_loss", label: "Val loss", num: true, sort: (r) => last(r, "val/loss"), cell: (r) => GB.fixed(last(r, "val/loss"), 3) },
       { key: "tokens_per_s", label: "Tokens/s", num: true, sort: (r) => last(r, "train/tokens_per_s"), cell: (r) => GB.compact(last(r, "train/tokens_per_s")) },
       { key: "started", label: "Started", sort: (r) => r.created_at, cell: (r) => el("span", { title: GB.dateTime(r.created_at), text: GB.relTime(r.created_at) }) },
       { key: "duration", label: "Duration", num: true, sort: (r) => r.duration_s, cell: (r) => GB.duration(r.duration_s) },
@@ -160,7 +160,6 @@
     const refilter = GB.debounce(() => { saveQuery(); render(); }, 80);
     search.addEventListener("input", () => { state.text = search.value; refilter(); });
     hpInput.addEventListener("input", () => { state.hpText = hpInput.value; refilter(); });
-    document.addEventListener("click", (e) => { if (colMenu.open && !colMenu.contains(e.target)) colMenu.open = false; });
     colMenu.addEventListener("keydown", (e) => { if (e.key === "Escape") { colMenu.open = false; colMenu.querySelector("summary").focus(); } });
 
     tbody.addEventListener("change", (e) => {
@@ -238,7 +237,7 @@
               c.shown = e.target.checked;
               state.rowCache.clear();
               renderHead();
-              render(true);
+              render();
             } }),
             el("span", { text: c.label }),
           ]));
@@ -252,7 +251,7 @@
         state.rowCache.clear();
         renderColumnsMenu();
         renderHead();
-        render(true);
+        render();
       } }));
     }
 
@@ -275,7 +274,7 @@
             state.sort = state.sort.key === c.key ? { key: c.key, dir: -state.sort.dir } : { key: c.key, dir: c.key === "started" ? -1 : 1 };
             GB.store.set("runs.sort", state.sort);
             renderHead();
-            render(true);
+            render();
           } }, [el("span", { text: c.label }), el("span", { class: "sort-arrow", "aria-hidden": "true", text: active ? (state.sort.dir > 0 ? "▲" : "▼") : "" })]));
         tr.appendChild(th);
       }
@@ -316,7 +315,7 @@
       return String(a).localeCompare(String(b), undefined, { numeric: true });
     }
 
-    function render(force) {
+    function render() {
       if (!state.loaded) return;
       const words = state.text.toLowerCase().split(/\s+/).filter(Boolean);
       const known = new Set(Object.keys(TOP_KEYS));
@@ -340,7 +339,6 @@
       const rows = keyed.map(({ r }) => {
         const sig = r._json;
         const cached = state.rowCache.get(r.id);
-        if (cached && cached.sig === sig && cached.tr._minute === minute && !force) return cached.tr;
         if (cached && cached.sig === sig && cached.tr._minute === minute) return cached.tr;
         const tr = buildRow(r, minute);
         state.rowCache.set(r.id, { sig, tr });

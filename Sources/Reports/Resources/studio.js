@@ -63,6 +63,7 @@
 
   // menus (<details>) close on Escape and on a click elsewhere
   document.addEventListener("click", (e) => {
+    if (!e.target.isConnected) return; // a menu that redrew itself under the click stays open
     for (const d of document.querySelectorAll("details.menu[open]")) if (!d.contains(e.target)) d.open = false;
   });
   document.addEventListener("keydown", (e) => {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The studio in a real browser: two short recorded runs, a server over them, a third run training live while
+# tests/browser/studio_test.py (Selenium + Debian's chromium and chromium-driver) drives the pages.
+#   tests/browser/run-studio-test.sh [SCREENSHOT_DIR]      (GLASSBOX_BIN: the binary, default .build/release/glassbox)
+# Needs chromium, chromium-driver and python3-venv (scripts/setup.sh --test); Selenium goes into a venv at
+# ~/.cache/glassbox-browser-venv (from PyPI) on first use.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${GLASSBOX_BIN:-.build/release/glassbox}
+shots=${1:-.build/studio-screenshots}
+mkdir -p "$shots"
+venv=${GLASSBOX_BROWSER_VENV:-$HOME/.cache/glassbox-browser-venv}
+if ! "$venv/bin/python" -c "import selenium" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check selenium
+fi
+runs=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
+trap cleanup EXIT
+small=(--layers 1 --heads 2 --width 32 --block 32 --batch 8 --log-interval 2 --eval-interval 20 --sample-interval 40
+       --checkpoint-interval 40 --threads 1 --runs-dir "$runs")
+"$bin" train "${small[@]}" --steps 160 --seed 1 --name compare-a >/dev/null
+"$bin" train "${small[@]}" --steps 160 --seed 2 --lr 0.003 --name compare-b >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
+pids+=($!)
+# A run that keeps recording while the pages are open (long enough for the whole test; killed at the end).
+"$bin" train --layers 2 --heads 2 --width 64 --block 64 --batch 8 --log-interval 1 --eval-interval 50 --sample-interval 100 \
+  --checkpoint-interval 1000 --threads 1 --runs-dir "$runs" --steps 200000 --name live-run > "$runs/live.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$port/api/runs" >/dev/null && break
+  sleep 0.1
+done
+"$venv/bin/python" tests/browser/studio_test.py --url "http://127.0.0.1:$port" --screenshots "$shots" \
+  --live-run live-run --runs compare-a,compare-b

@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Browser test of Glassbox Studio's pages against a running `glassbox serve`.
+
+The caller starts the server and the trainings; this script only looks. It prints one line per check and exits
+non-zero when any check fails. Every wait has a timeout, and a watchdog ends the whole script.
+
+Needs Debian's chromium and chromium-driver (`apt-get install -y chromium chromium-driver`) and Selenium 4
+(`python3 -m venv /root/.cache/glassbox-browser-venv && /root/.cache/glassbox-browser-venv/bin/pip install selenium`).
+
+    /root/.cache/glassbox-browser-venv/bin/python tests/browser/studio_test.py \\
+        --url http://127.0.0.1:8765 --screenshots /tmp/studio-shots --live-run live-c --runs small-a,small-b
+
+What the pages expose for it: body[data-ready="1"] once a page's first data is drawn; the runs table
+#runs-table with rows tr[data-run-id] holding input.select-run; #compare-btn; chart sections #chart-loss,
+#chart-lr, #chart-grad_norm, #chart-throughput with data-points (points drawn), data-series (series with data),
+data-checksum (a hash of the drawn line values) and data-live-points (points appended from the event stream);
+the smoothing slider #smoothing; #run-legend .legend-chip per compared run; #hp-table tr.differs for
+hyper-parameters that differ; #theme-toggle and html[data-theme].
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+except ImportError:  # pragma: no cover
+    print("FAIL setup: Selenium is missing (python3 -m venv /root/.cache/glassbox-browser-venv && "
+          "/root/.cache/glassbox-browser-venv/bin/pip install selenium)")
+    sys.exit(2)
+
+RESULTS = []
+
+
+def report(ok, name, detail=""):
+    RESULTS.append(ok)
+    print(("PASS " if ok else "FAIL ") + name + (" — " + detail if detail else ""), flush=True)
+    return ok
+
+
+def wait_for(fn, timeout, interval=0.05):
+    """Polls fn() until it returns something truthy or timeout seconds pass; returns the last value."""
+    end = time.time() + timeout
+    value = None
+    while True:
+        try:
+            value = fn()
+        except WebDriverException:
+            value = None
+        if value or time.time() >= end:
+            return value
+        time.sleep(interval)
+
+
+def api(base, path, timeout=10):
+    with urllib.request.urlopen(base + path, timeout=timeout) as r:
+        return json.loads(r.read().decode("utf-8"))
+
+
+class Studio:
+    def __init__(self, base, shots):
+        self.base = base.rstrip("/")
+        self.shots = shots
+        opts = webdriver.ChromeOptions()
+        for a in ["--headless=new", "--no-sandbox", "--window-size=1280,900", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--hide-scrollbars", "--force-device-scale-factor=1"]:
+            opts.add_argument(a)
+        opts.binary_location = "/usr/bin/chromium"
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+        self.d.set_page_load_timeout(20)
+        self.d.set_script_timeout(10)
+
+    def quit(self):
+        try:
+            self.d.quit()
+        except Exception:
+            pass
+
+    def js(self, script, *args):
+        return self.d.execute_script(script, *args)
+
+    def open(self, path, theme=None, timeout=15):
+        """Loads a page (with a stored theme choice) and waits for body[data-ready]. Returns whether it got there."""
+        if theme:
+            if not self.d.current_url.startswith(self.base):
+                self.d.get(self.base + "/")
+                wait_for(lambda: self.js("return document.body && document.body.dataset.ready === '1'"), timeout)
+            self.js("localStorage.setItem('glassbox.theme', JSON.stringify(arguments[0]))", theme)
+        self.d.get(self.base + path)
+        return bool(wait_for(lambda: self.js("return document.body.dataset.ready === '1'"), timeout))
+
+    def console_problems(self):
+        """Browser console entries of level WARNING or SEVERE since the last call."""
+        try:
+            logs = self.d.get_log("browser")
+        except WebDriverException:
+            return []
+        return [e for e in logs if e.get("level") in ("SEVERE", "WARNING")]
+
+    def check_console(self, page):
+        problems = self.console_problems()
+        return report(not problems, "no console errors or warnings on " + page,
+                      "; ".join(p["level"] + ": " + p["message"][:240] for p in problems[:5]))
+
+    def error_boxes(self):
+        return self.js("return [...document.querySelectorAll('.error-box, .notice.error')].map(n => n.textContent.trim()).slice(0, 3)")
+
+    def screenshot(self, name):
+        path = os.path.join(self.shots, name + ".png")
+        try:
+            height = self.js("return Math.min(5000, Math.max(900, document.documentElement.scrollHeight))")
+            self.d.set_window_size(1280, height)
+            time.sleep(0.5)  # charts redraw on resize (next animation frame)
+            self.js("window.scrollTo(0, 0)")
+            ok = self.d.save_screenshot(path)
+        finally:
+            self.d.set_window_size(1280, 900)
+        return report(bool(ok) and os.path.getsize(path) > 10000, "screenshot " + name, path)
+
+    def chart(self, cid):
+        return self.js("""
+            const c = document.getElementById(arguments[0]);
+            if (!c) return null;
+            return {points: +c.dataset.points || 0, series: +c.dataset.series || 0, checksum: c.dataset.checksum || '',
+                    live: +c.dataset.livePoints || 0, drawn: c.dataset.drawn === '1'};
+        """, cid)
+
+    def canvas_ink(self, cid):
+        """How many pixels of the chart's canvas differ from its background (a blank canvas has none)."""
+        return self.js("""
+            const c = document.querySelector('#' + arguments[0] + ' canvas');
+            if (!c || !c.width || !c.height) return 0;
+            const ctx = c.getContext('2d');
+            const data = ctx.getImageData(0, 0, c.width, c.height).data;
+            const r0 = data[0], g0 = data[1], b0 = data[2];
+            let n = 0;
+            for (let i = 0; i < data.length; i += 4 * 7) {
+                if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) > 60) n++;
+            }
+            return n;
+        """, cid)
+
+
+def resolve(base, spec):
+    """A run's id and name from an id, a name or an id prefix (GET /api/runs/{run})."""
+    r = api(base, "/api/runs/" + urllib.parse.quote(spec, safe=""))
+    return r["id"], r["name"], r
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Browser test of Glassbox Studio (needs a running glassbox serve).")
+    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap.add_argument("--screenshots", required=True, help="folder for the PNG screenshots")
+    ap.add_argument("--live-run", required=True, help="a run that is recording now (id, name or id prefix)")
+    ap.add_argument("--runs", required=True, help="two finished runs A,B with some differing hyper-parameter")
+    ap.add_argument("--timeout", type=int, default=240, help="the whole script's limit in seconds (default 240)")
+    args = ap.parse_args()
+
+    def watchdog(signum, frame):
+        print("FAIL watchdog: the test ran past %d s" % args.timeout, flush=True)
+        os._exit(3)
+    signal.signal(signal.SIGALRM, watchdog)
+    signal.alarm(args.timeout)
+
+    base = args.url.rstrip("/")
+    os.makedirs(args.screenshots, exist_ok=True)
+    specs = [s for s in args.runs.split(",") if s]
+    if len(specs) < 2:
+        print("FAIL arguments: --runs needs two runs, A,B")
+        return 2
+
+    # the server answers, and the runs exist
+    try:
+        runs = api(base, "/api/runs")
+        a_id, a_name, _ = resolve(base, specs[0])
+        b_id, b_name, _ = resolve(base, specs[1])
+        live_id, live_name, live = resolve(base, args.live_run)
+    except (urllib.error.URLError, OSError, KeyError, ValueError) as e:
+        report(False, "server and runs", str(e))
+        return 1
+    report(True, "server and runs", "%d runs; A=%s B=%s live=%s (%s)" % (len(runs), a_name, b_name, live_name, live.get("status")))
+
+    try:
+        st = Studio(base, args.screenshots)
+    except WebDriverException as e:
+        report(False, "start headless chromium", str(e).splitlines()[0])
+        return 1
+
+    try:
+        # ------------------------------------------------------------ runs page
+        ready = st.open("/", theme="light")
+        report(ready, "runs page loads (data-ready)", "" if ready else "body[data-ready] never set; errors: %s" % st.error_boxes())
+        ids = wait_for(lambda: st.js("return [...document.querySelectorAll('#runs-table tbody tr[data-run-id]')].map(r => r.dataset.runId)"), 5) or []
+        missing = [n for i, n in [(a_id, a_name), (b_id, b_name), (live_id, live_name)] if i not in ids]
+        report(not missing, "runs page lists the runs", "%d rows" % len(ids) if not missing else "missing: " + ", ".join(missing))
+        badge = st.js("const r = document.querySelector('#runs-table tr[data-run-id=\"' + arguments[0] + '\"] .badge'); return r && r.dataset.status", live_id)
+        report(badge == "live", "runs page shows the live run as live", "badge: %s" % badge)
+        st.check_console("the runs page")
+
+        # theme toggle flips the theme and remembers it
+        before = st.js("return document.documentElement.dataset.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')")
+        st.d.find_element(By.ID, "theme-toggle").click()
+        after = st.js("return document.documentElement.dataset.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')")
+        stored = st.js("return localStorage.getItem('glassbox.theme')")
+        report(before != after, "theme toggle switches the theme", "%s → %s (stored %s)" % (before, after, stored))
+        st.d.find_element(By.ID, "theme-toggle").click()
+
+        # ------------------------------------------------------------ run page of A
+        ready = st.open("/runs/" + urllib.parse.quote(a_id), theme="light")
+        report(ready, "run page of %s loads (data-ready)" % a_name, "" if ready else "errors: %s" % st.error_boxes())
+        for cid in ["chart-loss", "chart-lr", "chart-grad_norm", "chart-throughput"]:
+            info = wait_for(lambda: (lambda c: c if c and c["points"] > 0 else None)(st.chart(cid)), 5) or st.chart(cid)
+            ink = st.canvas_ink(cid) if info else 0
+            report(bool(info) and info["points"] > 0 and ink > 50, "run page draws " + cid,
+                   "points=%s series=%s ink=%s" % (info and info["points"], info and info["series"], ink))
+        loss = st.chart("chart-loss")
+        report(bool(loss) and loss["series"] >= 2, "loss chart has train and val series", "series=%s" % (loss and loss["series"]))
+        heat = wait_for(lambda: st.js("const h = document.getElementById('heatmap-grad-norm'); return h && +h.dataset.cells > 0 ? +h.dataset.cells : 0"), 5)
+        report(bool(heat), "gradient-norm heatmap has cells", "cells=%s" % heat)
+
+        # smoothing changes the drawn line
+        before = st.chart("chart-loss")["checksum"]
+        target = "0" if float(st.js("return document.getElementById('smoothing').value")) > 0.3 else "0.9"
+        st.js("""const s = document.getElementById('smoothing'); s.value = arguments[0];
+                 s.dispatchEvent(new Event('input', {bubbles: true})); s.dispatchEvent(new Event('change', {bubbles: true}));""", target)
+        after = wait_for(lambda: (lambda c: c["checksum"] if c and c["checksum"] != before else None)(st.chart("chart-loss")), 5)
+        report(bool(after), "moving the smoothing slider changes the drawn line", "checksum %s → %s (smoothing %s)" % (before, after, target))
+        st.js("""const s = document.getElementById('smoothing'); s.value = '0.6'; s.dispatchEvent(new Event('input', {bubbles: true}));""")
+        wait_for(lambda: st.chart("chart-loss")["checksum"] == before, 3)
+
+        # clicking the loss chart shows the nearest text sample
+        samples = st.js("const s = document.getElementById('samples'); return s ? +s.dataset.samples : 0")
+        if samples:
+            box = st.js("const r = document.querySelector('#chart-loss canvas').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]")
+            st.js("window.scrollTo(0, 0)")
+            from selenium.webdriver.common.action_chains import ActionChains
+            canvas = st.d.find_element(By.CSS_SELECTOR, "#chart-loss canvas")
+            ActionChains(st.d).move_to_element_with_offset(canvas, int(-box[2] * 0.3), 0).click().perform()
+            step = wait_for(lambda: st.js("return document.getElementById('samples').dataset.step"), 3)
+            report(bool(step), "clicking the loss chart picks a text sample", "sample at step %s" % step)
+        st.check_console("the run page")
+
+        # ------------------------------------------------------------ compare (by ticking two runs)
+        st.open("/", theme="light")
+        st.js("localStorage.removeItem('glassbox.runs.selected')")
+        st.open("/")
+        for rid in (a_id, b_id):
+            box = st.d.find_element(By.CSS_SELECTOR, '#runs-table tr[data-run-id="%s"] input.select-run' % rid)
+            st.js("arguments[0].scrollIntoView({block: 'center'})", box)
+            box.click()
+        btn = st.d.find_element(By.ID, "compare-btn")
+        enabled = wait_for(lambda: btn.is_enabled(), 3)
+        report(bool(enabled), "ticking two runs enables Compare selected")
+        btn.click()
+        wait_for(lambda: "/compare" in st.d.current_url, 5)
+        ready = bool(wait_for(lambda: st.js("return document.body.dataset.ready === '1'"), 15))
+        report(ready and "/compare" in st.d.current_url, "compare page loads", st.d.current_url)
+        chips = wait_for(lambda: st.js("return [...document.querySelectorAll('#run-legend .legend-chip')].map(c => c.dataset.runId)"), 5) or []
+        report(a_id in chips and b_id in chips, "compare page lists both runs in the legend", ", ".join(chips))
+        loss = wait_for(lambda: (lambda c: c if c and c["series"] >= 2 else None)(st.chart("chart-loss")), 5) or st.chart("chart-loss")
+        report(bool(loss) and loss["series"] >= 2 and st.canvas_ink("chart-loss") > 50, "compare page overlays both runs on the loss chart",
+               "series=%s points=%s" % (loss and loss["series"], loss and loss["points"]))
+        differs = st.js("return [...document.querySelectorAll('#hp-table tr.differs')].map(r => r.dataset.key)") or []
+        report(len(differs) > 0, "compare page highlights the differing hyper-parameters", ", ".join(differs))
+        st.check_console("the compare page")
+        compare_path = "/compare?runs=" + urllib.parse.quote(a_id) + "," + urllib.parse.quote(b_id)
+
+        # ------------------------------------------------------------ live updates
+        live_now = api(base, "/api/runs/" + urllib.parse.quote(live_id))
+        if live_now.get("status") != "live":
+            report(False, "live run is recording", "%s is %s" % (live_name, live_now.get("status")))
+        else:
+            ready = st.open("/runs/" + urllib.parse.quote(live_id), theme="light")
+            report(ready, "run page of the live run loads", "" if ready else "errors: %s" % st.error_boxes())
+            start = st.chart("chart-loss") or {"points": 0, "live": 0}
+            # the first point pushed by the event stream (training writes one every --log-interval steps)
+            first = wait_for(lambda: (lambda c: c if c and c["live"] > 0 else None)(st.chart("chart-loss")), 30, 0.02)
+            if not first:
+                report(False, "live points arrive over the event stream", "no point in 30 s")
+            else:
+                t0 = time.time()
+                grown = wait_for(lambda: (lambda c: c if c and c["points"] > start["points"] else None)(st.chart("chart-loss")), 3, 0.02)
+                report(bool(grown), "the live loss chart grows within 3 s of the first streamed point",
+                       "points %s → %s in %.2f s" % (start["points"], grown and grown["points"], time.time() - t0))
+                # and keeps growing (a second point within a few seconds)
+                n1 = (grown or first)["points"]
+                more = wait_for(lambda: (lambda c: c if c and c["points"] > n1 else None)(st.chart("chart-loss")), 8, 0.05)
+                report(bool(more), "the live loss chart keeps growing", "points %s → %s" % (n1, more and more["points"]))
+            st.check_console("the live run page")
+
+        # ------------------------------------------------------------ screenshots, light and dark
+        for theme in ("light", "dark"):
+            for name, path in (("runs", "/"), ("run", "/runs/" + urllib.parse.quote(a_id)), ("compare", compare_path)):
+                ready = st.open(path, theme=theme)
+                applied = st.js("return document.documentElement.dataset.theme")
+                if not ready or applied != theme:
+                    report(False, "%s page in the %s theme" % (name, theme), "ready=%s theme=%s" % (ready, applied))
+                time.sleep(0.3)
+                st.screenshot("%s-%s" % (name, theme))
+            st.check_console("the %s-theme pages" % theme)
+        st.js("localStorage.removeItem('glassbox.theme')")
+    except WebDriverException as e:
+        report(False, "browser", str(e).splitlines()[0] if str(e) else repr(e))
+    finally:
+        st.quit()
+
+    failed = RESULTS.count(False)
+    print("%d checks, %d failed" % (len(RESULTS), failed), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
