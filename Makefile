@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo test fuzz bench-train bench-infer clean
+.PHONY: setup model build install demo studio test fuzz asan bench-train bench-infer clean
 
 setup:
 	@scripts/setup.sh
@@ -27,6 +27,12 @@ demo: build model
 	$(GLASSBOX) runs list --runs-dir runs
 	$(GLASSBOX) info
 	$(GLASSBOX) generate --chat --temperature 0 --max-tokens 120 "Explain in three sentences what a transformer language model does."
+	@echo
+	@echo "Watch the run in the studio:  make studio   (or: $(GLASSBOX) serve --runs-dir runs, then open http://127.0.0.1:8080/)"
+
+# Glassbox Studio over the demo's runs: charts, comparison, live updates (Ctrl-C stops it).
+studio: build
+	$(GLASSBOX) serve --runs-dir runs
 
 # Tests run in release mode: the numeric code is what users run, and debug builds are ~30x slower.
 # A short fuzzing pass of every file reader first (the long runs: make fuzz), then the test suite.
@@ -40,6 +46,10 @@ test:
 FUZZ_SECONDS ?= 300
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The parser tests once under AddressSanitizer (debug build in .build-asan).
+asan:
+	$(SWIFT) test --scratch-path .build-asan --sanitize=address --filter "ModelFormatsTests|TokenizationTests"
 
 # Glassbox beside PyTorch on the same configuration (needs network access to PyPI for the reference venv).
 bench-train: build

@@ -25,6 +25,8 @@ public struct RunRecord: Codable, Sendable {
     /// The machine and process recording the run (nil for runs recorded before they were kept).
     public let host: String?
     public let pid: Int?
+    /// Times a resume deleted what the run recorded after its checkpoint.
+    public let revision: Int
 
     /// What a viewer should see: `live` for a run whose recording process is alive (on this machine; elsewhere:
     /// heard from in the last 2 minutes), `stale` for one recorded as running whose process is gone, else the
@@ -152,11 +154,13 @@ public final class RunDatabase: @unchecked Sendable {
                 DROP INDEX scalars_by_run_tag_step;
                 """)
         }
-        // v4: the host and process that record a run tell a live run from one whose process was killed.
+        // v4: the host and process that record a run tell a live run from one whose process was killed; `revision`
+        // counts the times a resume rewrote the run's tail (viewers holding its series read them again).
         m.registerMigration("v4") { db in
             try db.execute(sql: """
                 ALTER TABLE runs ADD COLUMN host TEXT;
                 ALTER TABLE runs ADD COLUMN pid INTEGER;
+                ALTER TABLE runs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
                 """)
         }
         return m
@@ -194,7 +198,7 @@ public final class RunDatabase: @unchecked Sendable {
         return RunRecord(id: id, name: name ?? id, createdAt: row["created_at"], updatedAt: row["updated_at"], status: row["status"],
                          step: row["step"], totalSteps: row["total_steps"], parameterCount: row["parameter_count"],
                          config: row["config"], lastTrainLoss: try last("train/loss"), lastValLoss: try last("val/loss"),
-                         host: row["host"], pid: row["pid"])
+                         host: row["host"], pid: row["pid"], revision: row["revision"] ?? 0)
     }
 
     /// The id of the run with this name, if any.

@@ -37,7 +37,7 @@ public final class RunRecorder: TrainingSink {
                     for table in ["scalars", "histograms", "samples", "checkpoints", "messages"] {
                         try d.execute(sql: "DELETE FROM \(table) WHERE run_id = ? AND step > ?", arguments: [id, step])
                     }
-                    try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ?, host = ?, pid = ? WHERE id = ?",
+                    try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ?, host = ?, pid = ?, revision = revision + 1 WHERE id = ?",
                                   arguments: [now, config.steps, json, RunRecord.thisHost, Int(getpid()), id])
                 } else {
                     try d.execute(sql: """

@@ -7,6 +7,9 @@ public struct SeriesColumns: Sendable {
     public var steps: [Int] = []
     public var wallTimes: [Double] = []
     public var values: [Double] = []
+    /// The scalars table's newest row id in the snapshot these points were read from, and the run's revision.
+    public var version: Int64 = 0
+    public var revision = 0
     public var count: Int { steps.count }
     public init() {}
 }
@@ -35,12 +38,17 @@ public struct SeriesBucket: Codable, Sendable, Equatable {
 public struct EMAState: Codable, Sendable, Equatable {
     public var last: Double = 0
     public var count: Int = 0
+    /// w^count, kept as a running product (a pow per point costs more than the rest of the reduction).
+    var weightPower: Double = 1
+
+    enum CodingKeys: String, CodingKey { case last, count }
 
     public mutating func add(_ v: Double, weight w: Double) -> Double {
         guard v.isFinite else { return v }
         last = last * w + (1 - w) * v
         count += 1
-        let debias = w == 1 ? 1 : 1 - pow(w, Double(count))
+        weightPower *= w
+        let debias = w == 1 ? 1 : 1 - weightPower
         return debias > 0 ? last / debias : v
     }
 }
@@ -133,6 +141,8 @@ extension RunDatabase {
             // Bind again by hand: the arguments above are validated by GRDB; reset and re-bind for raw stepping.
             sqlite3_reset(s)
             var c = SeriesColumns()
+            c.version = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM scalars") ?? 0
+            c.revision = try Int.fetchOne(db, sql: "SELECT revision FROM runs WHERE id = ?", arguments: [run]) ?? 0
             while true {
                 let rc = sqlite3_step(s)
                 if rc == SQLITE_DONE { break }
@@ -148,6 +158,29 @@ extension RunDatabase {
         }
     }
 
+    /// The newest row id of the scalars table (it changes whenever a point is recorded) and the run's revision
+    /// (it changes when a resume deletes points, whose row ids SQLite may then give out again).
+    public func scalarsVersion(run: String) throws -> (rowid: Int64, revision: Int) {
+        try pool.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM scalars") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT revision FROM runs WHERE id = ?", arguments: [run]) ?? 0)
+        }
+    }
+
+    /// A tag's points recorded after row `rowid`, in recording order.
+    public func seriesColumns(run: String, tag: String, afterRowID rowid: Int64) throws -> SeriesColumns {
+        try pool.read { db in
+            var c = SeriesColumns()
+            c.version = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM scalars") ?? 0
+            c.revision = try Int.fetchOne(db, sql: "SELECT revision FROM runs WHERE id = ?", arguments: [run]) ?? 0
+            for r in try Row.fetchAll(db, sql: "SELECT step, wall_time, value FROM scalars WHERE rowid > ? AND run_id = ? AND tag = ? ORDER BY rowid",
+                                      arguments: [rowid, run, tag]) {
+                c.steps.append(r["step"]); c.wallTimes.append(r["wall_time"]); c.values.append(r["value"] ?? .nan)
+            }
+            return c
+        }
+    }
+
     public func histogramTags(run: String) throws -> [String] {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT tag FROM histograms WHERE run_id = ? ORDER BY tag", arguments: [run]) }
     }
@@ -156,18 +189,17 @@ extension RunDatabase {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM samples WHERE run_id = ?", arguments: [run]) ?? 0 }
     }
 
-    /// The newest value of the given tags for many runs at once (one query per tag, for the runs table).
+    /// The newest value of the given tags of every run (for the runs table): one index seek per run and tag, so a
+    /// thousand runs cost milliseconds whatever their lengths.
     public func lastValues(tags: [String]) throws -> [String: [String: Double]] {
         try pool.read { db in
             var out: [String: [String: Double]] = [:]
-            for tag in tags {
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT s.run_id, s.value FROM scalars s
-                    JOIN (SELECT run_id, MAX(step) AS step FROM scalars WHERE tag = ? GROUP BY run_id) m
-                      ON s.run_id = m.run_id AND s.step = m.step
-                    WHERE s.tag = ?
-                    """, arguments: [tag, tag])
-                for r in rows { out[r["run_id"], default: [:]][tag] = r["value"] }
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM runs")
+            let statement = try db.cachedStatement(sql: "SELECT value FROM scalars WHERE run_id = ? AND tag = ? ORDER BY step DESC LIMIT 1")
+            for id in ids {
+                for tag in tags {
+                    if let v = try Double.fetchOne(statement, arguments: [id, tag]) { out[id, default: [:]][tag] = v }
+                }
             }
             return out
         }

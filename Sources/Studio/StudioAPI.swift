@@ -112,7 +112,7 @@ struct StudioAPI: Sendable {
             guard let v = Double(s), v >= 0, v < 1 else { throw APIError(.badRequest, "smoothing must be a number in [0, 1), got '\(s.prefix(40))'") }
             smoothing = v
         }
-        let columns = try db.seriesColumns(run: id, tag: tag)
+        let columns = try store.seriesColumns(db, run: id, tag: tag)
         guard try columns.count > 0 || db.tags(run: id).contains(tag) else {
             throw APIError(.notFound, "run \(id) has no scalar tag '\(tag.prefix(200))'")
         }
@@ -192,7 +192,7 @@ struct StudioAPI: Sendable {
         let body = ResponseBody { writer in
             var cursor = try db.cursor()
             var record = try db.run(id)
-            var status = record.displayStatus, step = record.step
+            var status = record.displayStatus, step = record.step, revision = record.revision
             func send(_ event: String, _ object: Any) async throws {
                 let data = (try? JSONSerialization.data(withJSONObject: JSONResponse.clean(object))) ?? Data("{}".utf8)
                 var text = "event: \(event)\ndata: "
@@ -219,6 +219,13 @@ struct StudioAPI: Sendable {
                 for m in ch.messages { try await send("message", ["step": m.step, "level": m.level, "text": m.text]); sent = true }
                 for k in ch.checkpoints { try await send("checkpoint", ["step": k.step, "path": k.path]); sent = true }
                 record = try db.run(id)
+                if record.revision != revision {
+                    // Resumed: its tail was deleted and row ids may be reused; the viewer starts over from here.
+                    revision = record.revision
+                    cursor = try db.cursor()
+                    try await send("reset", ["run": id, "step": record.step])
+                    sent = true
+                }
                 if record.displayStatus != status || record.step != step {
                     status = record.displayStatus; step = record.step
                     try await send("status", ["status": status, "stored_status": record.status, "step": step])

@@ -244,6 +244,41 @@ final class StoreAccess: @unchecked Sendable {
         return opened
     }
 
+    // Series read once and kept (a million points take ~0.2 s to read from SQLite, ~1 ms to reduce): an entry is
+    // extended with the rows recorded since, or read again when they do not simply follow it (a resumed run
+    // rewrites its tail).
+    private var series: [String: SeriesColumns] = [:]
+    private var cachedPoints = 0
+    static let cacheLimit = 8_000_000
+
+    func seriesColumns(_ db: RunDatabase, run: String, tag: String) throws -> SeriesColumns {
+        let key = run + "\u{0}" + tag
+        let version = try db.scalarsVersion(run: run)
+        lock.lock()
+        let cached = series[key]
+        lock.unlock()
+        var columns: SeriesColumns
+        if let cached, cached.version == version.rowid, cached.revision == version.revision {
+            return cached
+        } else if let cached, cached.revision == version.revision {
+            let new = try db.seriesColumns(run: run, tag: tag, afterRowID: cached.version)
+            if new.count == 0 || (new.steps.first! > (cached.steps.last ?? Int.min) && zip(new.steps, new.steps.dropFirst()).allSatisfy { $0 < $1 }) {
+                columns = cached
+                columns.steps += new.steps; columns.wallTimes += new.wallTimes; columns.values += new.values
+                columns.version = new.version
+            } else {
+                columns = try db.seriesColumns(run: run, tag: tag)
+            }
+        } else {
+            columns = try db.seriesColumns(run: run, tag: tag)
+        }
+        lock.lock(); defer { lock.unlock() }
+        cachedPoints += columns.count - (series[key]?.count ?? 0)
+        if cachedPoints > Self.cacheLimit { series.removeAll(); cachedPoints = columns.count }
+        series[key] = columns
+        return columns
+    }
+
     func require() throws -> RunDatabase {
         guard let db = try database() else { throw APIError(.notFound, "no runs yet in \(directory.path) (train one with: glassbox train)") }
         return db

@@ -134,6 +134,35 @@ struct StudioAPITests {
         }
     }
 
+    /// Series are kept between requests: new points extend them; a rewritten tail (a resumed run) is read again.
+    @Test func keptSeriesFollowTheStore() async throws {
+        let (dir, alpha, _) = try makeRuns(); defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try RunDatabase(directory: dir)
+        func count(_ client: some TestClientProtocol) async throws -> (Int, Double?) {
+            try await client.execute(uri: "/api/runs/alpha/scalars?tag=train/loss&buckets=10000", method: .get) { r in
+                let o = try json(r) as! [String: Any]
+                return (o["count"] as! Int, (o["buckets"] as! [[String: Any]]).last?["last"] as? Double)
+            }
+        }
+        try await app(dir).test(.router) { client in
+            #expect(try await count(client).0 == 3000)
+            try await db.pool.write { d in
+                try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, 'train/loss', 3001, 0, 7)", arguments: [alpha])
+            }
+            let appended = try await count(client)
+            #expect(appended.0 == 3001 && appended.1 == 7)
+            // A resume from step 2000, as the trainer records it: the tail is deleted and recorded anew.
+            let recorder = RunRecorder(database: db)
+            var config = TrainConfig(dataPath: "/data/tinyshakespeare.txt")
+            config.steps = 3000
+            try recorder.runStarted(id: alpha, name: "alpha", config: config, parameterCount: 1234, resumedAt: 2000)
+            recorder.scalars(step: 2001, wallTime: 0, [("train/loss", 9)])
+            try recorder.flush()
+            let rewritten = try await count(client)
+            #expect(rewritten.0 == 2001 && rewritten.1 == 9)
+        }
+    }
+
     @Test func parametersHistogramsAndEvents() async throws {
         let (dir, _, _) = try makeRuns(); defer { try? FileManager.default.removeItem(at: dir) }
         try await app(dir).test(.router) { client in

@@ -881,6 +881,8 @@
         });
         es.addEventListener("scalars", (e) => { const d = parse(e); if (d && Array.isArray(d.points)) onPoints(r.id, d.points); });
         es.addEventListener("status", (e) => { const d = parse(e); if (d) setStatus(r, d.status, d.step); });
+        // The run was resumed from a checkpoint: what it recorded after that step is gone; fetch everything again.
+        es.addEventListener("reset", () => refreshAfterReconnect(r));
         es.addEventListener("sample", (e) => {
           const d = parse(e);
           if (!d || compare) return;

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import RunStore
+import TensorCore
+import Training
+
+/// The studio's series path on a long run: recording N points, then answering them bucketed, cold and warm.
+struct BenchSeries: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "series",
+        abstract: "Record a long scalar series, then time the studio's bucketed answer (cold and warm) and check a spike survives."
+    )
+
+    @Option(help: "Points in the series.") var points: Int = 1_000_000
+    @Option(help: "Buckets in the answer.") var buckets: Int = 2000
+    @Flag(help: "Machine-readable output.") var json = false
+
+    func run() throws {
+        guard (1...100_000_000).contains(points), (1...10_000).contains(buckets) else {
+            throw ValidationError("--points must be in 1...100000000 and --buckets in 1...10000")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-bench-series-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spike = Int.random(in: 1...points)
+        var config = TrainConfig(dataPath: "bench")
+        config.steps = points
+        // Recording: the trainer's own path (batched transactions).
+        let t0 = Date()
+        do {
+            let recorder = RunRecorder(database: try RunDatabase(directory: dir))
+            try recorder.runStarted(id: "bench", name: "bench", config: config, parameterCount: 0, resumedAt: nil)
+            for step in 1...points {
+                recorder.scalars(step: step, wallTime: 1_800_000_000 + Double(step), [("train/loss", step == spike ? 100 : 3 + sin(Double(step) / 1000))])
+            }
+            recorder.runEnded(status: "finished", step: points)
+            try recorder.flush()
+        }
+        let recordSeconds = Date().timeIntervalSince(t0)
+        var readMs: [Double] = []
+        func answer(_ db: RunDatabase) throws -> (ms: Double, summary: SeriesSummary) {
+            let t = Date()
+            let columns = try db.seriesColumns(run: "bench", tag: "train/loss")
+            readMs.append(Date().timeIntervalSince(t) * 1000)
+            let s = SeriesSummary.reduce(run: "bench", tag: "train/loss", columns, buckets: buckets, from: nil, to: nil, smoothing: 0.6)
+            let data = try JSONEncoder().encode(s)
+            _ = data.count
+            return (Date().timeIntervalSince(t) * 1000, s)
+        }
+        // Cold: a newly opened store (as a server just started); warm: the same store again.
+        let cold = try answer(try RunDatabase(directory: dir))
+        let warmDB = try RunDatabase(directory: dir)
+        var warm: [Double] = []
+        var last = cold.summary
+        for _ in 0..<5 { let a = try answer(warmDB); warm.append(a.ms); last = a.summary }
+        warm.sort()
+        let spikeKept = last.buckets.contains { $0.firstStep <= spike && spike <= $0.lastStep && $0.max == 100 }
+        if json {
+            print(Terminal.jsonLine(["points": points, "buckets": last.buckets.count, "record_s": recordSeconds,
+                                     "record_points_per_s": Double(points) / recordSeconds, "cold_ms": cold.ms,
+                                     "warm_ms_median": warm[warm.count / 2], "read_ms_median": readMs.sorted()[readMs.count / 2], "spike_step": spike, "spike_kept": spikeKept,
+                                     "system": SystemReport.current(measureSgemm: false).jsonObject] as [String: Any]))
+        } else {
+            print(String(format: "recorded %d points in %.2f s (%.0f points/s)", points, recordSeconds, Double(points) / recordSeconds))
+            print(String(format: "reading the points from the store: %.1f ms (median)", readMs.sorted()[readMs.count / 2]))
+            print(String(format: "answer in %d buckets: cold %.1f ms, warm %.1f ms (median of 5); spike at step %d %@",
+                         last.buckets.count, cold.ms, warm[warm.count / 2], spike, spikeKept ? "kept" : "LOST"))
+        }
+        if !spikeKept { throw CommandFailure("the spike at step \(spike) was lost") }
+    }
+}
