@@ -53,6 +53,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Serve the studio while training (127.0.0.1, --port) and print the run's address; after the run it keeps serving until Ctrl-C.")
     var serve = false
     @Option(help: "The studio's port with --serve (0: any free port).") var port: Int = 8080
+    @Flag(inversion: .prefixedNo, help: "Also write TensorBoard event files (<runs-dir>/<run>/events.out.tfevents.*).")
+    var tensorboard = true
 
     /// Starts the studio on its own threads (the training keeps this one); returns once it listens, or throws.
     func startStudio(run id: String) throws {
@@ -133,7 +135,8 @@ struct Train: ParsableCommand {
         trainer.keepCheckpoints = keepCheckpoints
         for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
         let recorder = RunRecorder(database: database)
-        trainer.sink = recorder
+        let events = tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
+        trainer.sink = events.map { SinkGroup([recorder, $0]) } ?? recorder
         trainer.stopAt = stopAt
         installInterruptHandler()
         if serve { try startStudio(run: trainer.id) }
@@ -159,6 +162,7 @@ struct Train: ParsableCommand {
             throw error
         }
         progress.finishLine()
+        if let problem = events?.problem { Terminal.err("warning: \(problem)") }
         if json {
             var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
                                       "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull()]

@@ -376,3 +376,95 @@ struct FaultCLITests {
         #expect(!names.contains { $0.hasPrefix(".tmp-") }, "\(names)")
     }
 }
+
+@Suite("TensorBoard event files, both ways", .serialized)
+struct TensorBoardCLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func check(_ args: [String]) throws -> (status: Int32, out: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [Self.root.appendingPathComponent("tests/tensorboard/check.sh").path] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    /// A training writes event files that TensorBoard's own EventAccumulator reads back with the run store's
+    /// scalars and histograms; files written as PyTorch's SummaryWriter writes them import with their values.
+    @Test func ourFilesReadInTensorBoardAndTheirsImport() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let runs = dir.appendingPathComponent("runs")
+        let t = try glassbox(["train", "--data", corpus, "--steps", "30", "--layers", "1", "--width", "32", "--heads", "2", "--block", "16",
+                              "--batch", "4", "--log-interval", "1", "--eval-interval", "10", "--sample-interval", "10", "--runs-dir", runs.path])
+        #expect(t.status == 0, "\(t.err)")
+        let db = try RunDatabase(directory: runs)
+        let run = try #require(try db.runs().first)
+        var expected: [String: Any] = [:]
+        var scalars: [String: Any] = [:]
+        for tag in ["train/loss", "val/loss", "train/lr", "train/grad_norm"] {
+            scalars[tag] = try db.series(run: run.id, tag: tag).map { [$0.step, $0.value] as [Any] }
+        }
+        expected["scalars"] = scalars
+        let tag = "weight/transformer.h.0.attn.c_attn.weight"
+        expected["histograms"] = [tag: try db.histograms(run: run.id, tag: tag).map { [$0.step, $0.histogram.counts.reduce(0, +)] as [Any] }]
+        let expectedFile = dir.appendingPathComponent("expected.json")
+        try JSONSerialization.data(withJSONObject: expected).write(to: expectedFile)
+        let read = try check(["read", runs.appendingPathComponent(run.id).path, expectedFile.path])
+        #expect(read.status == 0, "\(read.out)")
+
+        // The other way: SummaryWriter-style files under exp/seed0 and exp/seed1, imported as two runs.
+        let logs = dir.appendingPathComponent("logs"), theirs = dir.appendingPathComponent("theirs.json")
+        let write = try check(["write", logs.path, theirs.path])
+        #expect(write.status == 0, "\(write.out)")
+        let imported = dir.appendingPathComponent("imported")
+        let r = try glassbox(["import-tensorboard", logs.path, "--runs-dir", imported.path, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let reference = try JSONSerialization.jsonObject(with: Data(contentsOf: theirs)) as! [String: [String: Any]]
+        let store = try RunDatabase(directory: imported)
+        for (name, want) in reference {
+            let got = try store.run(name)
+            #expect(got.status == "imported")
+            let points = try store.series(run: got.id, tag: "loss/train")
+            let wantPoints = (want["scalars"] as! [String: [[Double]]])["loss/train"]!
+            #expect(points.map { Double($0.step) } == wantPoints.map { $0[0] } && points.map(\.value) == wantPoints.map { $0[1] }, "\(name)")
+            let hist = try store.histograms(run: got.id, tag: "weights/layer0")
+            #expect(hist.map { $0.histogram.counts.reduce(0, +) } == (want["histograms"] as! [String: [[Double]]])["weights/layer0"]!.map { Int($0[1]) })
+            let texts = try store.samples(run: got.id).map(\.text)
+            #expect(texts.count == 4 && texts.allSatisfy { $0.contains("sample") })
+        }
+        // The same folder again: already imported, skipped with a warning.
+        let again = try glassbox(["import-tensorboard", logs.path, "--runs-dir", imported.path])
+        #expect(again.status == 0 && again.err.contains("already in the store"))
+    }
+
+    /// Truncated and corrupted event files are read up to the damage, with a warning naming the file and offset.
+    @Test func damagedEventFilesAreSkippedWithAWarning() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let runs = dir.appendingPathComponent("runs")
+        let t = try glassbox(["train", "--data", corpus, "--steps", "20", "--layers", "1", "--width", "32", "--heads", "2", "--block", "16",
+                              "--batch", "4", "--log-interval", "1", "--runs-dir", runs.path])
+        #expect(t.status == 0, "\(t.err)")
+        let runFolder = try FileManager.default.contentsOfDirectory(at: runs, includingPropertiesForKeys: nil).first { $0.hasDirectoryPath }!
+        let file = try FileManager.default.contentsOfDirectory(at: runFolder, includingPropertiesForKeys: nil).first { $0.lastPathComponent.contains("tfevents") }!
+        let bytes = try Data(contentsOf: file)
+        let logs = dir.appendingPathComponent("logs")
+        for (name, damaged) in [("truncated", bytes.prefix(bytes.count * 2 / 3)), ("flipped", { var d = bytes; d[d.count / 2] ^= 0x40; return d }()),
+                                ("garbage", Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }))] {
+            let folder = logs.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(damaged).write(to: folder.appendingPathComponent("events.out.tfevents.1.test"))
+        }
+        let r = try glassbox(["import-tensorboard", logs.path, "--runs-dir", dir.appendingPathComponent("imported").path, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("truncated/events.out.tfevents.1.test") && r.err.contains("at byte"), "\(r.err)")
+        #expect(r.err.contains("flipped/events.out.tfevents.1.test"), "\(r.err)")
+        let out = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        let names = (out["runs"] as! [[String: Any]]).map { $0["name"] as! String }
+        #expect(names.contains("truncated") && names.contains("flipped"), "\(names)")
+    }
+}

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import RunStore
+@testable import RunStore
 import Training
 
 @Suite("Run store (SQLite through GRDB)")
@@ -94,5 +94,33 @@ struct RunStoreTests {
         // Measured, not asserted (shared machines are noisy): the cost per step of recording 200 scalars.
         print("recording 200 scalars: \(Date().timeIntervalSince(start) / 100 * 1000) ms per step")
         #expect(try db.series(run: "bench", tag: "tag/7").count == 100)
+    }
+}
+
+@Suite("TensorBoard event encoding")
+struct TensorBoardEncodingTests {
+    @Test func crc32cKnownValue() {
+        // The CRC-32C check value (RFC 3720's polynomial): "123456789" → 0xE3069283.
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+    }
+
+    /// Scalars, histograms and text written to an event file read back equal; a damaged tail is reported.
+    @Test func eventsRoundTripThroughAFile() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try TensorBoardFileWriter(folder: dir)
+        let events = [
+            TensorBoardEvent(wallTime: 1.5, step: 1, values: [("train/loss", .scalar(2.5)), ("train/lr", .scalar(0.25))]),
+            TensorBoardEvent(wallTime: 2.5, step: -3, values: [("w", .histogram(min: -1, max: 1, limits: [0, 1], counts: [3, 4]))]),
+            TensorBoardEvent(wallTime: 3.5, step: 1 << 40, values: [("samples", .text("héllo\nworld"))]),
+        ]
+        for e in events { writer.write(e) }
+        try writer.flush()
+        var warnings: [String] = []
+        #expect(try readTensorBoardEvents(writer.path) { warnings.append($0) } == events)
+        #expect(warnings.isEmpty)
+        let data = try Data(contentsOf: URL(fileURLWithPath: writer.path))
+        try data.prefix(data.count - 5).write(to: URL(fileURLWithPath: writer.path))
+        let partial = try readTensorBoardEvents(writer.path) { warnings.append($0) }
+        #expect(partial == Array(events.prefix(2)) && warnings.count == 1 && warnings[0].contains("at byte"))
     }
 }

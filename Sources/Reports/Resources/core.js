@@ -276,7 +276,8 @@ window.GB = window.GB || {};
     failed: { label: "failed", title: "Stopped by an error" },
     interrupted: { label: "interrupted", title: "Stopped by Ctrl-C or SIGTERM; resume with glassbox train --resume RUN" },
     "stopped-early": { label: "stopped early", title: "Stopped by early stopping (validation loss rising)" },
-    stale: { label: "stale", title: "Recorded as running but silent for more than 2 minutes: the process was probably killed" },
+    stale: { label: "stale", title: "Recorded as running, but the process recording it is gone (killed?); resume with glassbox train --resume RUN" },
+    imported: { label: "imported", title: "Imported from TensorBoard event files (glassbox import-tensorboard)" },
   };
 
   function statusBadge(status) {
