@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NeuralNet
 import RunStore
 import TensorCore
 import Training
@@ -53,17 +54,37 @@ struct BenchSeries: ParsableCommand {
         var last = cold.summary
         for _ in 0..<5 { let a = try answer(warmDB); warm.append(a.ms); last = a.summary }
         warm.sort()
+        // The cost of recording one logged training step of preset s (loss, lr, grad norm, tokens/s, and a gradient
+        // norm and update ratio per parameter) into the run store and the TensorBoard files, per step.
+        var tc = TrainConfig(dataPath: "bench")
+        try tc.apply(preset: "s")
+        let names = GPT(tc.modelConfig(vocabSize: 65), seed: 0).namedParameters().map(\.0)
+        let recordDir = dir.appendingPathComponent("record")
+        let sink = SinkGroup([RunRecorder(database: try RunDatabase(directory: recordDir)), TensorBoardSink(runsDirectory: recordDir)])
+        try sink.runStarted(id: "cost", name: "cost", config: tc, parameterCount: 0, resumedAt: nil)
+        let loggedSteps = 2000
+        let tr = Date()
+        for step in 1...loggedSteps {
+            var values: [(tag: String, value: Double)] = [("train/loss", 2), ("train/lr", 1e-3), ("train/grad_norm", 1), ("train/tokens_per_s", 24000)]
+            for n in names { values.append(("grad_norm/" + n, 0.5)); values.append(("update_ratio/" + n, 1e-3)) }
+            sink.scalars(step: step, wallTime: Date().timeIntervalSince1970, values)
+        }
+        try sink.flush()
+        let recordMicros = Date().timeIntervalSince(tr) / Double(loggedSteps) * 1e6
         let spikeKept = last.buckets.contains { $0.firstStep <= spike && spike <= $0.lastStep && $0.max == 100 }
         if json {
             print(Terminal.jsonLine(["points": points, "buckets": last.buckets.count, "record_s": recordSeconds,
                                      "record_points_per_s": Double(points) / recordSeconds, "cold_ms": cold.ms,
                                      "warm_ms_median": warm[warm.count / 2], "read_ms_median": readMs.sorted()[readMs.count / 2], "spike_step": spike, "spike_kept": spikeKept,
+                                     "record_us_per_logged_step": recordMicros, "scalars_per_logged_step": 4 + 2 * names.count,
                                      "system": SystemReport.current(measureSgemm: false).jsonObject] as [String: Any]))
         } else {
             print(String(format: "recorded %d points in %.2f s (%.0f points/s)", points, recordSeconds, Double(points) / recordSeconds))
             print(String(format: "reading the points from the store: %.1f ms (median)", readMs.sorted()[readMs.count / 2]))
             print(String(format: "answer in %d buckets: cold %.1f ms, warm %.1f ms (median of 5); spike at step %d %@",
                          last.buckets.count, cold.ms, warm[warm.count / 2], spike, spikeKept ? "kept" : "LOST"))
+            print(String(format: "recording a logged step of preset s (%d scalars) into the run store and TensorBoard files: %.0f µs",
+                         4 + 2 * names.count, recordMicros))
         }
         if !spikeKept { throw CommandFailure("the spike at step \(spike) was lost") }
     }

@@ -262,25 +262,34 @@ struct StudioAPITests {
     @Test func eventsStreamNewPoints() async throws {
         let (dir, alpha, _) = try makeRuns(); defer { try? FileManager.default.removeItem(at: dir) }
         let db = try RunDatabase(directory: dir)
+        // A writer that keeps recording until the stream has ended (however late the request starts on a busy
+        // machine, points arrive after it subscribed).
+        let done = ManagedAtomicFlag()
         let writer = Task.detached {
-            try? await Task.sleep(nanoseconds: 400_000_000)
-            try await db.pool.write { d in
-                try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, 'train/loss', 3001, 0, 0.5)", arguments: [alpha])
-                try d.execute(sql: "INSERT INTO samples (run_id, step, text) VALUES (?, 3001, 'live sample')", arguments: [alpha])
-                try d.execute(sql: "UPDATE runs SET step = 3001 WHERE id = ?", arguments: [alpha])
+            var step = 3001
+            while !done.isSet {
+                try await db.pool.write { d in
+                    try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, 'train/loss', ?, 0, 0.5)", arguments: [alpha, step])
+                    try d.execute(sql: "INSERT INTO samples (run_id, step, text) VALUES (?, ?, 'live sample')", arguments: [alpha, step])
+                    try d.execute(sql: "UPDATE runs SET step = ? WHERE id = ?", arguments: [step, alpha])
+                }
+                step += 1
+                try? await Task.sleep(nanoseconds: 100_000_000)
             }
         }
         try await app(dir).test(.router) { client in
-            try await client.execute(uri: "/api/runs/alpha/events?duration=2", method: .get) { r in
+            try await client.execute(uri: "/api/runs/alpha/events?duration=3", method: .get) { r in
+                done.set()
                 #expect(r.headers[.contentType] == "text/event-stream")
                 let text = String(buffer: r.body)
                 #expect(text.hasPrefix("event: hello\ndata: "), "\(text.prefix(200))")
-                // Only what was recorded after subscribing: the new point, not the 3,000 before.
-                #expect(text.contains("event: scalars\ndata: {") && text.contains("\"step\":3001") && !text.contains("\"step\":2999"), "\(text)")
+                // Only what was recorded after subscribing: new points, not the 3,000 before.
+                #expect(text.contains("event: scalars\ndata: {") && text.contains("train\\/loss") && !text.contains("\"step\":2999,"), "\(text.prefix(2000))")
                 #expect(text.contains("event: sample\ndata: ") && text.contains("live sample"))
                 #expect(text.contains("event: status\ndata: "))
             }
         }
+        done.set()
         try await writer.value
         // The change feed under the endpoint: a cursor, then exactly the rows after it.
         let start = try db.cursor()
@@ -291,4 +300,13 @@ struct StudioAPITests {
         #expect(changes.scalars.count == 1 && changes.scalars[0].step == 3002 && changes.cursor.scalars > start.scalars)
         #expect(try db.changes(run: alpha, after: changes.cursor).scalars.isEmpty)
     }
+}
+
+
+/// A flag set once, read from another task.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
 }
