@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer, with AddressSanitizer) of the readers of untrusted files:
 #   scripts/fuzz.sh [SECONDS per target, default 60] [TARGET ...]
-#   (targets: gguf safetensors tokenizer_json checkpoint_json)
+#   (targets: gguf safetensors tokenizer_json checkpoint_json tensorboard_events)
 # Builds ModelFormats and Tokenization with coverage and ASan into .build/fuzz, then runs each target from its seed
 # corpus (fuzz/corpus/TARGET, small real files) plus a work corpus kept in .build/fuzz. A crash is written to
 # fuzz/crashes/TARGET/ (commit it: the regression tests replay every file there) and fails the script.
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gguf safetensors tokenizer_json checkpoint_json)
+[ ${#targets[@]} -gt 0 ] || targets=(gguf safetensors tokenizer_json checkpoint_json tensorboard_events)
 out=.build/fuzz
 mkdir -p "$out"
 flags=(-O -g -sanitize=fuzzer,address -parse-as-library -package-name Glassbox)
@@ -45,7 +45,12 @@ status=0
 for t in "${targets[@]}"; do
   extra=()
   [ "$t" = checkpoint_json ] && extra=(-I "$out/CBLAS" -I "$out/CQuantKernels" "${engine[@]}")
-  build swiftc "${flags[@]}" -I "$out" "fuzz/targets/$t.swift" "${extra[@]}" "${libs[@]}" -o "$out/fuzz-$t"
+  if [ "$t" = tensorboard_events ]; then
+    # The event-file reader stands alone in one file: compiled with the target, no library.
+    build swiftc "${flags[@]}" "fuzz/targets/$t.swift" Sources/RunStore/TensorBoard.swift -o "$out/fuzz-$t"
+  else
+    build swiftc "${flags[@]}" -I "$out" "fuzz/targets/$t.swift" "${extra[@]}" "${libs[@]}" -o "$out/fuzz-$t"
+  fi
   mkdir -p "$out/corpus-$t" "fuzz/crashes/$t"
   log="$out/fuzz-$t.log"
   if "$out/fuzz-$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

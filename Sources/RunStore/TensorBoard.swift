@@ -1,5 +1,4 @@
 import Foundation
-import Training
 
 // TensorBoard event files, both ways: TFRecord framing (length, masked CRC-32C of the length, data, masked CRC-32C
 // of the data) around `Event` protocol buffers (wall_time 1, step 2, file_version 3, summary 5); a `Summary` holds
@@ -109,6 +108,12 @@ func protoFields(_ b: ArraySlice<UInt8>) throws -> [ProtoField] {
         }
     }
     return fields
+}
+
+/// An event file that cannot be created, written or read.
+public struct TensorBoardFileError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 // MARK: Events
@@ -288,7 +293,7 @@ public final class TensorBoardFileWriter {
         let name = "events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(ProcessInfo.processInfo.hostName).\(getpid()).glassbox"
         path = folder.appendingPathComponent(name).path
         guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw RunStoreError("cannot create the TensorBoard event file \(path)")
+            throw TensorBoardFileError("cannot create the TensorBoard event file \(path)")
         }
         handle = h
         // The first event of every file names the format version.
@@ -314,7 +319,7 @@ public final class TensorBoardFileWriter {
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         do { try handle.write(contentsOf: Data(buffer)) } catch {
-            throw RunStoreError("cannot write the TensorBoard event file \(path): \(error.localizedDescription)")
+            throw TensorBoardFileError("cannot write the TensorBoard event file \(path): \(error.localizedDescription)")
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -323,8 +328,12 @@ public final class TensorBoardFileWriter {
 /// Reads every event of a file. A record whose length or checksum does not match ends the reading of that file
 /// with a warning naming the file and the byte offset; what came before it is kept.
 public func readTensorBoardEvents(_ path: String, warn: (String) -> Void = { _ in }) throws -> [TensorBoardEvent] {
-    guard let data = FileManager.default.contents(atPath: path) else { throw RunStoreError("cannot read \(path)") }
-    let b = [UInt8](data)
+    guard let data = FileManager.default.contents(atPath: path) else { throw TensorBoardFileError("cannot read \(path)") }
+    return readTensorBoardEvents([UInt8](data), source: path, warn: warn)
+}
+
+/// The events in the bytes of an event file (`source` names it in warnings).
+public func readTensorBoardEvents(_ b: [UInt8], source path: String, warn: (String) -> Void = { _ in }) -> [TensorBoardEvent] {
     var events: [TensorBoardEvent] = []
     var offset = 0
     func u64(_ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[o + $1]) << (8 * UInt64($1)) } }
@@ -335,7 +344,9 @@ public func readTensorBoardEvents(_ path: String, warn: (String) -> Void = { _ i
         guard u32(offset + 8) == CRC32C.masked(b[offset..<(offset + 8)]) else {
             warn("\(path): bad length checksum at byte \(offset); the rest is skipped"); break
         }
-        guard length <= UInt64(b.count - offset - 16) else {
+        // A record is 12 header bytes, the data and a 4-byte checksum; a file shorter than that is cut off.
+        let available = b.count - offset - 16
+        guard available >= 0, length <= UInt64(available) else {
             warn("\(path): record at byte \(offset) claims \(length) bytes, the file ends before; the rest is skipped"); break
         }
         let start = offset + 12, end = start + Int(length)
@@ -344,93 +355,11 @@ public func readTensorBoardEvents(_ path: String, warn: (String) -> Void = { _ i
         }
         do {
             if let e = try TensorBoardEvent.decode(b[start..<end]) { events.append(e) }
-        } catch let e as ProtoError {
-            warn("\(path): record at byte \(offset) is not an event (\(e.message)); skipped")
+        } catch {
+            warn("\(path): record at byte \(offset) is not an event (\((error as? ProtoError)?.message ?? "\(error)")); skipped")
         }
         offset = end + 4
     }
     return events
 }
 
-// MARK: The training sink
-
-/// Writes a run's scalars, histograms and text samples as TensorBoard events beside its checkpoints.
-///
-/// The files are a copy for other tools; the run store holds the record. So a write error never stops a training:
-/// the copy stops, and `problem` says why. Nor does the copy take the last space of a disk: below 16 MB free it
-/// stops before writing (the run store needs that room to record the run's end).
-public final class TensorBoardSink: TrainingSink {
-    let folder: URL
-    private var writer: TensorBoardFileWriter?
-    private var lastFlush = Date()
-    /// Why the copy stopped, if it did.
-    public private(set) var problem: String?
-    static let minimumFreeBytes = 16 << 20
-
-    public init(runsDirectory: URL) { folder = runsDirectory }
-
-    public func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws {
-        do { writer = try TensorBoardFileWriter(folder: folder.appendingPathComponent(id)) } catch { stop("\(error)") }
-    }
-
-    private func stop(_ why: String) {
-        if problem == nil { problem = "TensorBoard event files stopped: \(why) (the run store keeps the whole record)" }
-        writer = nil
-    }
-
-    public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
-        writer?.write(TensorBoardEvent(wallTime: wallTime, step: step, values: values.map { ($0.tag, .scalar($0.value)) }))
-        if Date().timeIntervalSince(lastFlush) > 2 { try? flush() }
-    }
-
-    public func histogram(step: Int, tag: String, _ h: Histogram) {
-        let bins = max(h.counts.count, 1)
-        let width = Double(h.max - h.min) / Double(bins)
-        let limits = (1...bins).map { Double(h.min) + width * Double($0) }
-        writer?.write(TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: step,
-                                       values: [(tag, .histogram(min: Double(h.min), max: Double(h.max), limits: limits, counts: h.counts.map(Double.init)))]))
-    }
-
-    public func sample(step: Int, text: String) {
-        writer?.write(TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: step, values: [("samples", .text(text))]))
-    }
-
-    public func message(step: Int, level: String, text: String) {
-        writer?.write(TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: step, values: [("messages/\(level)", .text(text))]))
-    }
-
-    public func checkpoint(step: Int, path: String) {}
-    public func runEnded(status: String, step: Int) {}
-
-    public func flush() throws {
-        lastFlush = Date()
-        guard let writer else { return }
-        var fs = statvfs()
-        if statvfs(folder.path, &fs) == 0, Int(fs.f_bavail) * Int(fs.f_frsize) < Self.minimumFreeBytes {
-            stop("less than \(Self.minimumFreeBytes >> 20) MB free on the disk of \(folder.path)")
-            return
-        }
-        do { try writer.flush() } catch { stop("\(error)") }
-    }
-}
-
-/// Several sinks as one (the run store and the TensorBoard files).
-public final class SinkGroup: TrainingSink {
-    public let sinks: [TrainingSink]
-    public init(_ sinks: [TrainingSink]) { self.sinks = sinks }
-    public func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws {
-        for s in sinks { try s.runStarted(id: id, name: name, config: config, parameterCount: parameterCount, resumedAt: resumedAt) }
-    }
-    public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) { for s in sinks { s.scalars(step: step, wallTime: wallTime, values) } }
-    public func histogram(step: Int, tag: String, _ h: Histogram) { for s in sinks { s.histogram(step: step, tag: tag, h) } }
-    public func sample(step: Int, text: String) { for s in sinks { s.sample(step: step, text: text) } }
-    public func message(step: Int, level: String, text: String) { for s in sinks { s.message(step: step, level: level, text: text) } }
-    public func checkpoint(step: Int, path: String) { for s in sinks { s.checkpoint(step: step, path: path) } }
-    public func runEnded(status: String, step: Int) { for s in sinks { s.runEnded(status: status, step: step) } }
-    /// In order; a sink that fails stops the flush there (the first sink is the run store: nothing after it may
-    /// take space it still needs).
-    public func flush() throws {
-        for s in sinks { try s.flush() }
-    }
-    public var failure: Error? { sinks.lazy.compactMap(\.failure).first }
-}

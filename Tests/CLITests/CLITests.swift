@@ -32,6 +32,28 @@ func glassbox(_ args: [String], stdin: String? = nil, cwd: URL? = nil, environme
 let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("data/tinyshakespeare.txt").path
 
+/// Starts the built `glassbox` with standard output on a pipe (standard error discarded).
+func spawnGlassbox(_ args: [String]) throws -> (Process, Pipe) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
+    p.arguments = args
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return (p, out)
+}
+
+/// Reads a training's JSON lines until `count` steps were printed, the process ended, or a minute passed.
+func readSteps(_ out: Pipe, of p: Process, count: Int) -> String {
+    var text = ""
+    let deadline = Date().addingTimeInterval(60)
+    while p.isRunning && Date() < deadline && text.components(separatedBy: "\"step\"").count <= count {
+        text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+    }
+    return text
+}
+
 func scratch() -> URL {
     let u = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-cli-\(UUID().uuidString.prefix(8))")
     try? FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
@@ -113,23 +135,11 @@ struct TrainSignalTests {
     @Test(arguments: [(SIGTERM, Int32(143)), (SIGINT, Int32(130))])
     func aSignalCheckpointsAndExitsWithItsStatus(_ signal: Int32, _ expected: Int32) throws {
         let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("glassbox")
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = ["train", "--data", corpus, "--steps", "20000", "--runs-dir", dir.path, "--json",
-                       "--layers", "1", "--width", "32", "--heads", "2", "--block", "16", "--batch", "4",
-                       "--log-interval", "1", "--checkpoint-interval", "20000", "--eval-interval", "20000", "--sample-interval", "20000"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let (p, out) = try spawnGlassbox(["train", "--data", corpus, "--steps", "20000", "--runs-dir", dir.path, "--json",
+                                          "--layers", "1", "--width", "32", "--heads", "2", "--block", "16", "--batch", "4",
+                                          "--log-interval", "1", "--checkpoint-interval", "20000", "--eval-interval", "20000", "--sample-interval", "20000"])
         // Wait for the first step: the handler is in place once training runs.
-        var text = ""
-        let deadline = Date().addingTimeInterval(60)
-        while !text.contains("\"step\"") && Date() < deadline {
-            text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-        }
+        var text = readSteps(out, of: p, count: 1)
         #expect(text.contains("\"step\""), "training never started")
         kill(p.processIdentifier, signal)
         // It must stop within seconds (after the current step and a checkpoint), not run on.
@@ -334,20 +344,10 @@ struct FaultCLITests {
         var run: String?
         var kills = 0
         for round in 0..<4 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
-            p.arguments = (run.map { ["train", "--resume", $0, "--runs-dir", runs.path, "--json", "--threads", "1"] }
-                           ?? ["train", "--runs-dir", runs.path] + common)
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
+            let (p, out) = try spawnGlassbox(run.map { ["train", "--resume", $0, "--runs-dir", runs.path, "--json", "--threads", "1"] }
+                                             ?? ["train", "--runs-dir", runs.path] + common)
             // Wait for a few steps past the first checkpoint, then kill at a random moment.
-            var text = ""
-            let deadline = Date().addingTimeInterval(60)
-            while p.isRunning && Date() < deadline && text.components(separatedBy: "\"step\"").count < 6 {
-                text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-            }
+            _ = readSteps(out, of: p, count: 5)
             Thread.sleep(forTimeInterval: Double.random(in: 0...0.15, using: &generator))
             if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
             p.waitUntilExit()

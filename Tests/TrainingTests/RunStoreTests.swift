@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import RunStore
 import Training
+import NeuralNet
+import Tokenization
 
 @Suite("Run store (SQLite through GRDB)")
 struct RunStoreTests {
@@ -122,5 +124,43 @@ struct TensorBoardEncodingTests {
         try data.prefix(data.count - 5).write(to: URL(fileURLWithPath: writer.path))
         let partial = try readTensorBoardEvents(writer.path) { warnings.append($0) }
         #expect(partial == Array(events.prefix(2)) && warnings.count == 1 && warnings[0].contains("at byte"))
+    }
+}
+
+/// The seed and crash corpora of the checkpoint-JSON and event-file fuzz targets, read again by the same readers:
+/// each gives a value or an error, never a crash.
+@Suite("Fuzz corpus replay (checkpoints, event files)")
+struct CheckpointAndEventFuzzReplayTests {
+    static let fuzzRoot = repoRoot.appendingPathComponent("fuzz")
+
+    func files(_ target: String) -> [URL] {
+        ["corpus", "crashes"].flatMap { kind -> [URL] in
+            let dir = Self.fuzzRoot.appendingPathComponent(kind).appendingPathComponent(target)
+            return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { !$0.hasPrefix(".") }
+                .map { dir.appendingPathComponent($0) }
+        }
+    }
+
+    @Test func checkpointJSONFiles() throws {
+        var read = 0
+        for url in files("checkpoint_json") {
+            let bytes = try Data(contentsOf: url)
+            guard let selector = bytes.first else { continue }
+            let body = bytes.dropFirst()
+            switch selector % 3 {
+            case 0: if (try? TrainerState.decode(Data(body), source: url.path)) != nil { read += 1 }
+            case 1: if let j = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Int], (try? Vocabulary(vocabJSON: j)) != nil { read += 1 }
+            default: if let j = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], (try? GPTConfig(huggingFace: j)) != nil { read += 1 }
+            }
+        }
+        #expect(read >= 4, "the seeds are real files: each should read")
+    }
+
+    @Test func eventFiles() throws {
+        var events = 0
+        for url in files("tensorboard_events") {
+            events += readTensorBoardEvents([UInt8](try Data(contentsOf: url)), source: url.path).count
+        }
+        #expect(events > 5)
     }
 }

@@ -331,11 +331,17 @@ window.GB = window.GB || {};
   const themeQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
   function systemTheme() { return themeQuery && themeQuery.matches ? "dark" : "light"; }
   function currentTheme() { return document.documentElement.dataset.theme || systemTheme(); }
+  /** `data-theme` holds the user's choice (absent: follow the system); `data-scheme` the theme in force, which
+   * the CSS reads. */
   function applyTheme(choice) {
-    if (choice === "light" || choice === "dark") document.documentElement.dataset.theme = choice;
-    else delete document.documentElement.dataset.theme;
+    const root = document.documentElement;
+    if (choice === "light" || choice === "dark") root.dataset.theme = choice;
+    else delete root.dataset.theme;
+    root.dataset.scheme = root.dataset.theme || systemTheme();
   }
   applyTheme(store.get("theme", null));
+  // Registered before any page's listener: the scheme follows the system first, then pages redraw.
+  if (themeQuery && themeQuery.addEventListener) themeQuery.addEventListener("change", () => applyTheme(store.get("theme", null)));
 
   Object.assign(GB, {
     icon, themeQuery, systemTheme, currentTheme, applyTheme,

@@ -1,0 +1,85 @@
+import Foundation
+import Training
+
+// MARK: The training sink
+
+/// Writes a run's scalars, histograms and text samples as TensorBoard events beside its checkpoints.
+///
+/// The files are a copy for other tools; the run store holds the record. So a write error never stops a training:
+/// the copy stops, and `problem` says why. Nor does the copy take the last space of a disk: below 16 MB free it
+/// stops before writing (the run store needs that room to record the run's end).
+public final class TensorBoardSink: TrainingSink {
+    let folder: URL
+    private var writer: TensorBoardFileWriter?
+    private var lastFlush = Date()
+    /// Why the copy stopped, if it did.
+    public private(set) var problem: String?
+    static let minimumFreeBytes = 16 << 20
+
+    public init(runsDirectory: URL) { folder = runsDirectory }
+
+    public func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws {
+        do { writer = try TensorBoardFileWriter(folder: folder.appendingPathComponent(id)) } catch { stop("\(error)") }
+    }
+
+    private func stop(_ why: String) {
+        if problem == nil { problem = "TensorBoard event files stopped: \(why) (the run store keeps the whole record)" }
+        writer = nil
+    }
+
+    public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
+        writer?.write(TensorBoardEvent(wallTime: wallTime, step: step, values: values.map { ($0.tag, .scalar($0.value)) }))
+        if Date().timeIntervalSince(lastFlush) > 2 { try? flush() }
+    }
+
+    public func histogram(step: Int, tag: String, _ h: Histogram) {
+        let bins = max(h.counts.count, 1)
+        let width = Double(h.max - h.min) / Double(bins)
+        let limits = (1...bins).map { Double(h.min) + width * Double($0) }
+        writer?.write(TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: step,
+                                       values: [(tag, .histogram(min: Double(h.min), max: Double(h.max), limits: limits, counts: h.counts.map(Double.init)))]))
+    }
+
+    public func sample(step: Int, text: String) {
+        writer?.write(TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: step, values: [("samples", .text(text))]))
+    }
+
+    public func message(step: Int, level: String, text: String) {
+        writer?.write(TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: step, values: [("messages/\(level)", .text(text))]))
+    }
+
+    public func checkpoint(step: Int, path: String) {}
+    public func runEnded(status: String, step: Int) {}
+
+    public func flush() throws {
+        lastFlush = Date()
+        guard let writer else { return }
+        var fs = statvfs()
+        if statvfs(folder.path, &fs) == 0, Int(fs.f_bavail) * Int(fs.f_frsize) < Self.minimumFreeBytes {
+            stop("less than \(Self.minimumFreeBytes >> 20) MB free on the disk of \(folder.path)")
+            return
+        }
+        do { try writer.flush() } catch { stop("\(error)") }
+    }
+}
+
+/// Several sinks as one (the run store and the TensorBoard files).
+public final class SinkGroup: TrainingSink {
+    public let sinks: [TrainingSink]
+    public init(_ sinks: [TrainingSink]) { self.sinks = sinks }
+    public func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws {
+        for s in sinks { try s.runStarted(id: id, name: name, config: config, parameterCount: parameterCount, resumedAt: resumedAt) }
+    }
+    public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) { for s in sinks { s.scalars(step: step, wallTime: wallTime, values) } }
+    public func histogram(step: Int, tag: String, _ h: Histogram) { for s in sinks { s.histogram(step: step, tag: tag, h) } }
+    public func sample(step: Int, text: String) { for s in sinks { s.sample(step: step, text: text) } }
+    public func message(step: Int, level: String, text: String) { for s in sinks { s.message(step: step, level: level, text: text) } }
+    public func checkpoint(step: Int, path: String) { for s in sinks { s.checkpoint(step: step, path: path) } }
+    public func runEnded(status: String, step: Int) { for s in sinks { s.runEnded(status: status, step: step) } }
+    /// In order; a sink that fails stops the flush there (the first sink is the run store: nothing after it may
+    /// take space it still needs).
+    public func flush() throws {
+        for s in sinks { try s.flush() }
+    }
+    public var failure: Error? { sinks.lazy.compactMap(\.failure).first }
+}
