@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Reports", resources: [
             .embedInCode("Resources/studio.html"), .embedInCode("Resources/studio.css"), .embedInCode("Resources/core.js"),
             .embedInCode("Resources/charts.js"), .embedInCode("Resources/studio-runs.js"), .embedInCode("Resources/studio-run.js"),
-            .embedInCode("Resources/studio.js"),
+            .embedInCode("Resources/studio.js"), .embedInCode("Resources/report.js"), .embedInCode("Resources/report.css"),
         ]),
         // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
         .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", .product(name: "Hummingbird", package: "hummingbird"),

@@ -9,6 +9,11 @@ import Foundation
 public enum HTMLReport {
     /// A report for `document` (an inspect or patch document); `kind` is "inspect" or "patch".
     public static func render(kind: String, title: String, document: [String: Any]) throws -> String {
+        // The report's script and styles are real files (Resources/report.js, report.css), embedded in the binary
+        // and inlined here so the page needs nothing else.
+        guard let script = WebAssets.text("report.js"), let css = WebAssets.text("report.css") else {
+            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the report's script or styles are missing from this build"])
+        }
         var doc = rounded(document) as! [String: Any]
         doc["kind"] = kind
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
@@ -29,7 +34,7 @@ public enum HTMLReport {
         <main id="app"><noscript>This report draws its panels with JavaScript.</noscript></main>
         <div id="tooltip" role="tooltip"></div>
         <script type="application/json" id="glassbox-data">\(json)</script>
-        <script>\(script)</script>
+        <script>\(script.replacingOccurrences(of: "</script", with: "<\\/script"))</script>
         </body>
         </html>
         """

@@ -5,7 +5,8 @@ import Foundation
 /// rebuild).
 public enum WebAssets {
     /// Every file, by name; nothing else is ever served.
-    public static let names = ["studio.html", "studio.css", "core.js", "charts.js", "studio-runs.js", "studio-run.js", "studio.js"]
+    public static let names = ["studio.html", "studio.css", "core.js", "charts.js", "studio-runs.js", "studio-run.js", "studio.js",
+                               "report.js", "report.css"]
 
     public static func bytes(_ name: String) -> [UInt8]? {
         guard names.contains(name) else { return nil }
@@ -21,9 +22,14 @@ public enum WebAssets {
         case "studio-runs.js": return PackageResources.studio_runs_js
         case "studio-run.js": return PackageResources.studio_run_js
         case "studio.js": return PackageResources.studio_js
+        case "report.js": return PackageResources.report_js
+        case "report.css": return PackageResources.report_css
         default: return nil
         }
     }
+
+    /// A file as UTF-8 text.
+    public static func text(_ name: String) -> String? { bytes(name).map { String(decoding: $0, as: UTF8.self) } }
 
     public static func contentType(_ name: String) -> String {
         if name.hasSuffix(".js") { return "text/javascript; charset=utf-8" }
