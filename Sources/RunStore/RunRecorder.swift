@@ -94,17 +94,19 @@ public final class RunRecorder: TrainingSink {
     public func flush() throws {
         let rows = pending
         let step = lastStep, id = runID
+        // One transaction: every queued row and the run's step. Only once it commits do the rows leave the queue.
+        func writeRows() throws {
+            try db.pool.write { d in
+                for r in rows { try d.cachedStatement(sql: r.sql).execute(arguments: r.arguments) }
+                try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ? WHERE id = ?", arguments: [step, Date().timeIntervalSince1970, id])
+            }
+            pending.removeFirst(rows.count)
+        }
         var lastError: Error?
         for attempt in 0...retryDelays.count {
             if attempt > 0 { Thread.sleep(forTimeInterval: retryDelays[attempt - 1]) }
             do {
-                try db.pool.write { d in
-                    for r in rows { try d.cachedStatement(sql: r.sql).execute(arguments: r.arguments) }
-                    try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ? WHERE id = ?",
-                                  arguments: [step, Date().timeIntervalSince1970, id])
-                }
-                // Committed: only now do the rows leave the queue.
-                pending.removeFirst(rows.count)
+                try writeRows()
                 lastFlush = Date()
                 transactions += 1
                 failure = nil
@@ -117,11 +119,7 @@ public final class RunRecorder: TrainingSink {
         // recorded (and the run's status) reaches the file after all.
         if let e = lastError as? DatabaseError, e.resultCode == .SQLITE_FULL || e.resultCode == .SQLITE_IOERR, db.releaseReserve() {
             do {
-                try db.pool.write { d in
-                    for r in rows { try d.cachedStatement(sql: r.sql).execute(arguments: r.arguments) }
-                    try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ? WHERE id = ?", arguments: [step, Date().timeIntervalSince1970, id])
-                }
-                pending.removeFirst(rows.count)
+                try writeRows()
                 lastFlush = Date()
                 // Written, but the disk is full: the trainer still stops, with the store's error.
                 failure = RunStoreError("the disk holding the run database \(db.path) is full: \(e) (the records so far were written using the space reserved for this)")

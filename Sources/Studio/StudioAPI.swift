@@ -53,7 +53,11 @@ struct StudioAPI: Sendable {
 
     static let headlineTags = ["train/loss", "val/loss", "train/tokens_per_s", "train/lr", "train/grad_norm"]
 
-    static func object(_ r: RunRecord, last: [String: Double]) -> [String: Any] {
+    static func object(_ r: RunRecord, last given: [String: Double]) -> [String: Any] {
+        // The record carries the newest losses already.
+        var last = given
+        if let v = r.lastTrainLoss { last["train/loss"] = v }
+        if let v = r.lastValLoss { last["val/loss"] = v }
         var hp = r.settings
         hp.removeValue(forKey: "name")
         let end = r.status == "running" ? max(r.updatedAt, Date().timeIntervalSince1970) : r.updatedAt
@@ -69,7 +73,7 @@ struct StudioAPI: Sendable {
     func runs() throws -> Response {
         guard let db = try store.database() else { return JSONResponse.make([Any]()) }
         let records = try db.runs()
-        let last = try db.lastValues(tags: Self.headlineTags)
+        let last = try db.lastValues(tags: Self.headlineTags.filter { $0 != "train/loss" && $0 != "val/loss" })
         return JSONResponse.make(records.map { Self.object($0, last: last[$0.id] ?? [:]) })
     }
 

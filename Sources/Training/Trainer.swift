@@ -293,18 +293,21 @@ public final class Trainer {
     /// store allows, and stop with the store's error.
     private func failRecording(step: Int, _ failure: Error) throws -> Never {
         if lastCheckpoint?.lastPathComponent != Checkpoint.folderName(step: state.step) { try? saveCheckpoint() }
-        sink?.runEnded(status: "failed", step: state.step)
-        try? sink?.flush()
         let kept = lastCheckpoint.map { "; the last checkpoint is \($0.path)" } ?? ""
-        throw TrainingError("stopped at step \(step): \(failure)\(kept)")
+        try stopFailed(step: step, "stopped at step \(step): \(failure)\(kept)", record: false)
     }
 
     /// A checkpoint could not be written (e.g. a full disk): its temporary folder is gone, the previous checkpoint
     /// stays; record why, mark the run failed and stop.
     private func failCheckpoint(step: Int, _ error: Error) throws -> Never {
         let kept = lastCheckpoint.map { "; the last good checkpoint is \($0.path)" } ?? "; no checkpoint was written yet"
-        let text = "stopped at step \(step): \(error)\(kept)"
-        sink?.message(step: step, level: "error", text: text)
+        try stopFailed(step: step, "stopped at step \(step): \(error)\(kept)")
+    }
+
+    /// Every failure ends the same way: the reason recorded (unless the store itself failed), the run marked
+    /// failed, what is queued written as far as possible, and the training stopped with the reason.
+    private func stopFailed(step: Int, _ text: String, record: Bool = true) throws -> Never {
+        if record { sink?.message(step: step, level: "error", text: text) }
         sink?.runEnded(status: "failed", step: state.step)
         try? sink?.flush()
         throw TrainingError(text)
@@ -319,9 +322,6 @@ public final class Trainer {
         if let culprit { text += "; first parameter with a non-finite gradient: \(culprit)" }
         text += lastCheckpoint.map { "; the last good checkpoint is \($0.path)" } ?? "; no checkpoint was written yet"
         text += " (try a lower --lr or --clip)"
-        sink?.message(step: step, level: "error", text: text)
-        sink?.runEnded(status: "failed", step: state.step)
-        try? sink?.flush()
-        throw TrainingError(text)
+        try stopFailed(step: step, text)
     }
 }
