@@ -38,6 +38,12 @@ public struct GPTConfig: Codable, Equatable, Sendable {
         return vocabSize * w + blockSize * w + nLayer * perLayer + 2 * w
     }
 
+    /// Training FLOPs per token (nanoGPT's estimate): 6 N + 12 L T C, N the parameters without position embeddings,
+    /// T the context the model is trained at.
+    public func trainingFlopsPerToken(parameterCount: Int, context: Int) -> Double {
+        6 * Double(parameterCount - blockSize * nEmbd) + 12 * Double(nLayer * context * nEmbd)
+    }
+
     /// The `config.json` a Hugging Face `GPT2LMHeadModel.from_pretrained` reads.
     public var huggingFaceJSON: [String: Any] {
         [

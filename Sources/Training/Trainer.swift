@@ -34,6 +34,9 @@ public final class Trainer {
     public var keepCheckpoints = 0
     /// Stop after this step as if interrupted (the schedule still spans `config.steps`).
     public var stopAt: Int?
+    /// The machine's peak FLOP/s for the threads in use: when set, `train/mfu` (model-FLOPs utilisation) is
+    /// recorded with the other scalars.
+    public var peakFlops: Double?
 
     private let valBatches: [(inputs: [Int32], targets: [Int32])]
     private var lastCheckpoint: URL?
@@ -203,6 +206,10 @@ public final class Trainer {
                     ("train/loss", loss), ("train/lr", Double(lr)), ("train/grad_norm", Double(gradNorm)),
                     ("train/tokens_per_s", tokensPerSecond),
                 ]
+                if let peak = peakFlops, peak > 0 {
+                    let flops = model.config.trainingFlopsPerToken(parameterCount: model.parameterCount, context: config.block)
+                    values.append(("train/mfu", flops * tokensPerSecond / peak))
+                }
                 for (i, (name, p)) in params.enumerated() {
                     let g = p.grad.map { Double(simdDot($0.data, $0.data, $0.count)).squareRoot() } ?? 0
                     values.append(("grad_norm/\(name)", g))

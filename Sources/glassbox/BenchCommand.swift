@@ -68,9 +68,7 @@ struct BenchTrain: ParsableCommand {
         let tokensPerSecond = Double(B * T) / median
         let system = SystemReport.current(measureSgemm: true)
         let peak = system.sgemmGflops ?? 0
-        // nanoGPT's estimate: 6 N + 12 L T C flops per token, N = parameters without position embeddings.
-        let n6 = 6 * Double(model.parameterCount - config.blockSize * config.nEmbd)
-        let flopsPerToken = n6 + 12 * Double(config.nLayer * T * config.nEmbd)
+        let flopsPerToken = config.trainingFlopsPerToken(parameterCount: model.parameterCount, context: T)
         let mfu = flopsPerToken * tokensPerSecond / (peak * 1e9)
         let phaseMedians = phases.map { $0.sorted()[$0.count / 2] }
         if json {

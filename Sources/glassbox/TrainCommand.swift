@@ -138,6 +138,8 @@ struct Train: ParsableCommand {
         let events = tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
         trainer.sink = events.map { SinkGroup([recorder, $0]) } ?? recorder
         trainer.stopAt = stopAt
+        // MFU against the hardware's FMA peak for these threads (a register-bound loop, a few milliseconds).
+        trainer.peakFlops = MatrixKernels.fmaPeakPerCore() * Double(Parallel.threads) * 1e9
         installInterruptHandler()
         if serve { try startStudio(run: trainer.id) }
         trainer.shouldStop = { interruptRequested }

@@ -6,6 +6,21 @@ import TensorCore
 
 @Suite("Training a GPT on tinyshakespeare")
 struct TrainerTests {
+    /// With the machine's peak given, model-FLOPs utilisation is recorded beside throughput: tokens/s × FLOPs per
+    /// token ÷ peak.
+    @Test func mfuIsRecordedWithThroughput() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(config: smallConfig(steps: 20), runsDirectory: dir)
+        let sink = MemorySink()
+        trainer.sink = sink
+        trainer.peakFlops = 1e12
+        _ = try trainer.run()
+        let mfu = try #require(sink.scalars["train/mfu"]), tps = try #require(sink.scalars["train/tokens_per_s"])
+        let flops = trainer.model.config.trainingFlopsPerToken(parameterCount: trainer.model.parameterCount, context: trainer.config.block)
+        #expect(mfu.count == tps.count && zip(mfu, tps).allSatisfy { abs($0.value - $1.value * flops / 1e12) <= 1e-12 * max(1, $0.value) })
+        #expect(mfu.allSatisfy { $0.value > 0 && $0.value < 1 })
+    }
+
     @Test func validationLossFalls() throws {
         let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
         let trainer = try Trainer(config: smallConfig(steps: 150), runsDirectory: dir)
