@@ -138,7 +138,7 @@ struct StudioAPITests {
     @Test func keptSeriesFollowTheStore() async throws {
         let (dir, alpha, _) = try makeRuns(); defer { try? FileManager.default.removeItem(at: dir) }
         let db = try RunDatabase(directory: dir)
-        func count(_ client: some TestClientProtocol) async throws -> (Int, Double?) {
+        @Sendable func count(_ client: some TestClientProtocol) async throws -> (Int, Double?) {
             try await client.execute(uri: "/api/runs/alpha/scalars?tag=train/loss&buckets=10000", method: .get) { r in
                 let o = try json(r) as! [String: Any]
                 return (o["count"] as! Int, (o["buckets"] as! [[String: Any]]).last?["last"] as? Double)
@@ -268,10 +268,11 @@ struct StudioAPITests {
         let writer = Task.detached {
             var step = 3001
             while !done.isSet {
+                let s = step
                 try await db.pool.write { d in
-                    try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, 'train/loss', ?, 0, 0.5)", arguments: [alpha, step])
-                    try d.execute(sql: "INSERT INTO samples (run_id, step, text) VALUES (?, ?, 'live sample')", arguments: [alpha, step])
-                    try d.execute(sql: "UPDATE runs SET step = ? WHERE id = ?", arguments: [step, alpha])
+                    try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, 'train/loss', ?, 0, 0.5)", arguments: [alpha, s])
+                    try d.execute(sql: "INSERT INTO samples (run_id, step, text) VALUES (?, ?, 'live sample')", arguments: [alpha, s])
+                    try d.execute(sql: "UPDATE runs SET step = ? WHERE id = ?", arguments: [s, alpha])
                 }
                 step += 1
                 try? await Task.sleep(nanoseconds: 100_000_000)

@@ -29,8 +29,9 @@ pids+=($!)
 "$bin" train --layers 2 --heads 2 --width 64 --block 64 --batch 8 --log-interval 1 --eval-interval 50 --sample-interval 100 \
   --checkpoint-interval 1000 --threads 1 --runs-dir "$runs" --steps 200000 --name live-run > "$runs/live.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$port/api/runs" >/dev/null && break
+# Wait for the server, then for the live run to have recorded its first points (a busy machine starts it late).
+for _ in $(seq 600); do
+  curl -sf "http://127.0.0.1:$port/api/runs/live-run/scalars?tag=train/loss&buckets=1" >/dev/null && break
   sleep 0.1
 done
 "$venv/bin/python" tests/browser/studio_test.py --url "http://127.0.0.1:$port" --screenshots "$shots" \
