@@ -34,9 +34,11 @@ public final class RunRecorder: TrainingSink {
                 if resumedAt != nil {
                     // A resumed run drops what the interrupted one recorded after its checkpoint.
                     let step = resumedAt ?? 0
-                    for table in ["scalars", "histograms", "samples", "checkpoints", "messages"] {
+                    for table in ["scalars", "histograms", "samples", "messages"] {
                         try d.execute(sql: "DELETE FROM \(table) WHERE run_id = ? AND step > ?", arguments: [id, step])
                     }
+                    // The checkpoint resumed from is recorded again by the trainer.
+                    try d.execute(sql: "DELETE FROM checkpoints WHERE run_id = ? AND step >= ?", arguments: [id, step])
                     try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ?, host = ?, pid = ?, revision = revision + 1 WHERE id = ?",
                                   arguments: [now, config.steps, json, RunRecord.thisHost, Int(getpid()), id])
                 } else {

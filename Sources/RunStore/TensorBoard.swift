@@ -316,6 +316,9 @@ public final class TensorBoardFileWriter {
 
     public func write(_ event: TensorBoardEvent) { append(record: event.encoded()) }
 
+    /// Drops what is not written yet (so that closing the file writes nothing more).
+    public func discard() { buffer.removeAll() }
+
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         do { try handle.write(contentsOf: Data(buffer)) } catch {

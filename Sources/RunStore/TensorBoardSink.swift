@@ -24,6 +24,7 @@ public final class TensorBoardSink: TrainingSink {
 
     private func stop(_ why: String) {
         if problem == nil { problem = "TensorBoard event files stopped: \(why) (the run store keeps the whole record)" }
+        writer?.discard()
         writer = nil
     }
 

@@ -160,6 +160,8 @@ public final class Trainer {
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         try sink?.runStarted(id: id, name: config.name ?? id, config: config,
                              parameterCount: model.parameterCount, resumedAt: resumedAt)
+        // A resumed run records the checkpoint it starts from again (a kill may have come before its record).
+        if resumedAt != nil, let folder = lastCheckpoint { sink?.checkpoint(step: state.step, path: folder.path) }
         let params = model.namedParameters()
         let tokensPerStep = config.batch * config.block
         let start = Date()
@@ -245,6 +247,11 @@ public final class Trainer {
 
             let stopping = status == "stopped-early" || stopAt == step || shouldStop()
             if step % config.checkpointInterval == 0 || step == config.steps || stopping {
+                // What was recorded up to this step reaches the store before the checkpoint: a resume starts after
+                // the checkpoint, so a record that reached the checkpoint but not the store (a kill between the
+                // two) would be lost for good.
+                try? sink?.flush()
+                if let failure = sink?.failure { try failRecording(step: step, failure) }
                 do { try saveCheckpoint() } catch { try failCheckpoint(step: step, error) }
             }
             if let failure = sink?.failure { try failRecording(step: step, failure) }
@@ -299,22 +306,28 @@ public final class Trainer {
     /// The run store could not be written: checkpoint (training is not lost), mark the run failed as far as the
     /// store allows, and stop with the store's error.
     private func failRecording(step: Int, _ failure: Error) throws -> Never {
+        // The status first (small, and what the store's reserved space is for), then a checkpoint if the disk
+        // still has room for one.
+        sink?.runEnded(status: "failed", step: state.step)
+        try? sink?.flush()
         if lastCheckpoint?.lastPathComponent != Checkpoint.folderName(step: state.step) { try? saveCheckpoint() }
-        let kept = lastCheckpoint.map { "; the last checkpoint is \($0.path)" } ?? ""
-        try stopFailed(step: step, "stopped at step \(step): \(failure)\(kept)", record: false)
+        let kept = lastCheckpoint.map { "; the last checkpoint is \($0.path)" } ?? "; no checkpoint could be written"
+        throw TrainingError("stopped at step \(step): \(failure)\(kept)")
     }
 
     /// A checkpoint could not be written (e.g. a full disk): its temporary folder is gone, the previous checkpoint
     /// stays; record why, mark the run failed and stop.
     private func failCheckpoint(step: Int, _ error: Error) throws -> Never {
         let kept = lastCheckpoint.map { "; the last good checkpoint is \($0.path)" } ?? "; no checkpoint was written yet"
-        try stopFailed(step: step, "stopped at step \(step): \(error)\(kept)")
+        // The store may have failed on the same full disk: then it is named first.
+        let store = sink?.failure.map { "\($0); and " } ?? ""
+        try stopFailed(step: step, "stopped at step \(step): \(store)\(error)\(kept)")
     }
 
-    /// Every failure ends the same way: the reason recorded (unless the store itself failed), the run marked
-    /// failed, what is queued written as far as possible, and the training stopped with the reason.
-    private func stopFailed(step: Int, _ text: String, record: Bool = true) throws -> Never {
-        if record { sink?.message(step: step, level: "error", text: text) }
+    /// A failure ends the same way: the reason recorded, the run marked failed, what is queued written as far as
+    /// possible, and the training stopped with the reason.
+    private func stopFailed(step: Int, _ text: String) throws -> Never {
+        sink?.message(step: step, level: "error", text: text)
         sink?.runEnded(status: "failed", step: state.step)
         try? sink?.flush()
         throw TrainingError(text)
