@@ -44,6 +44,17 @@ func spawnGlassbox(_ args: [String]) throws -> (Process, Pipe) {
     return (p, out)
 }
 
+/// Runs `p` to its end with standard output and error on one pipe; returns what it printed.
+func runCombined(_ p: Process) throws -> String {
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return text
+}
+
 /// Reads a training's JSON lines until `count` steps were printed, the process ended, or a minute passed.
 func readSteps(_ out: Pipe, of p: Process, count: Int) -> String {
     var text = ""
@@ -252,12 +263,7 @@ struct HardeningCLITests {
         env["PATH"] = bin.path + ":" + (env["PATH"] ?? "/usr/bin")
         env["GLASSBOX_DATA"] = nil
         p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try runCombined(p)
         #expect(p.terminationStatus == 0, "\(text)")
         #expect(FileManager.default.fileExists(atPath: work.appendingPathComponent("runs/glassbox.sqlite").path))
     }
@@ -385,12 +391,7 @@ struct TensorBoardCLITests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = [Self.root.appendingPathComponent("tests/tensorboard/check.sh").path] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try runCombined(p)
         return (p.terminationStatus, text)
     }
 
