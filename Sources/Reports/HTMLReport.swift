@@ -11,9 +11,17 @@ public enum HTMLReport {
     public static func render(kind: String, title: String, document: [String: Any]) throws -> String {
         // The report's script and styles are real files (Resources/report.js, report.css), embedded in the binary
         // and inlined here so the page needs nothing else.
-        guard let script = WebAssets.text("report.js"), let css = WebAssets.text("report.css") else {
-            throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the report's script or styles are missing from this build"])
+        // The same core.js and charts.js the studio serves, then the report's panels: one front end, two outputs.
+        var scripts: [String] = [], styles: [String] = []
+        for name in WebAssets.reportScripts {
+            guard let text = WebAssets.text(name) else { throw missing(name) }
+            scripts.append(text)
         }
+        for name in WebAssets.reportStyles {
+            guard let text = WebAssets.text(name) else { throw missing(name) }
+            styles.append(text)
+        }
+        let script = scripts.joined(separator: "\n;\n"), css = styles.joined(separator: "\n")
         var doc = rounded(document) as! [String: Any]
         doc["kind"] = kind
         let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
@@ -38,6 +46,10 @@ public enum HTMLReport {
         </body>
         </html>
         """
+    }
+
+    static func missing(_ name: String) -> Error {
+        CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "the report's \(name) is missing from this build"])
     }
 
     /// Writes the report atomically (a temporary file renamed into place).

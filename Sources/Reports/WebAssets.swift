@@ -8,6 +8,11 @@ public enum WebAssets {
     public static let names = ["studio.html", "studio.css", "core.js", "charts.js", "studio-runs.js", "studio-run.js", "studio.js",
                                "report.js", "report.css"]
 
+    /// What a self-contained report inlines, in order (the studio's styles first: theme tokens, buttons, menus,
+    /// tooltip; report.css adds the panels).
+    public static let reportScripts = ["core.js", "charts.js", "report.js"]
+    public static let reportStyles = ["studio.css", "report.css"]
+
     public static func bytes(_ name: String) -> [UInt8]? {
         guard names.contains(name) else { return nil }
         if let dir = ProcessInfo.processInfo.environment["GLASSBOX_STUDIO_ASSETS"], !dir.isEmpty,

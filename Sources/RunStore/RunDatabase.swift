@@ -163,6 +163,21 @@ public final class RunDatabase: @unchecked Sendable {
                 ALTER TABLE runs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        // v5: a value may be NaN (SQLite stores NaN as NULL; the first table refused it, failing the whole write);
+        // long series are also kept packed in chunks (SeriesChunks.swift), read as blobs.
+        m.registerMigration("v5") { db in
+            try db.execute(sql: """
+                CREATE TABLE scalars_v5 (run_id TEXT NOT NULL, tag TEXT NOT NULL, step INTEGER NOT NULL,
+                    wall_time REAL NOT NULL, value REAL);
+                INSERT INTO scalars_v5 (rowid, run_id, tag, step, wall_time, value)
+                    SELECT rowid, run_id, tag, step, wall_time, value FROM scalars;
+                DROP TABLE scalars;
+                ALTER TABLE scalars_v5 RENAME TO scalars;
+                CREATE INDEX scalars_series ON scalars(run_id, tag, step, value, wall_time);
+                """)
+            try createChunkTables(db)
+            try packAll(db)
+        }
         return m
     }
 
@@ -213,7 +228,7 @@ public final class RunDatabase: @unchecked Sendable {
     public func series(run: String, tag: String) throws -> [ScalarPoint] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, wall_time, value FROM scalars WHERE run_id = ? AND tag = ? ORDER BY step",
-                             arguments: [run, tag]).map { ScalarPoint(step: $0["step"], wallTime: $0["wall_time"], value: $0["value"]) }
+                             arguments: [run, tag]).map { ScalarPoint(step: $0["step"], wallTime: $0["wall_time"], value: $0["value"] ?? .nan) }
         }
     }
 
@@ -225,7 +240,7 @@ public final class RunDatabase: @unchecked Sendable {
                 JOIN (SELECT tag, MAX(step) AS step FROM scalars WHERE run_id = ? GROUP BY tag) m
                   ON s.tag = m.tag AND s.step = m.step
                 WHERE s.run_id = ? ORDER BY s.tag
-                """, arguments: [run, run]).map { ($0["tag"], $0["step"], $0["value"]) }
+                """, arguments: [run, run]).map { ($0["tag"], $0["step"], $0["value"] ?? .nan) }
         }
     }
 

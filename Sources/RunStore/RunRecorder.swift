@@ -13,6 +13,8 @@ public final class RunRecorder: TrainingSink {
     private var pending: [(sql: String, arguments: StatementArguments)] = []
     private var lastFlush = Date()
     private var lastStep = 0
+    /// Points recorded per tag since its series was last packed into chunks.
+    private var unpacked: [String: Int] = [:]
     public var flushInterval: TimeInterval = 2
     /// Write transactions so far (each flush is one).
     public private(set) var transactions = 0
@@ -56,6 +58,7 @@ public final class RunRecorder: TrainingSink {
     public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
         lastStep = max(lastStep, step)
         for v in values {
+            unpacked[v.tag, default: 0] += 1
             pending.append(("INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, ?, ?, ?, ?)",
                             [runID, v.tag, step, wallTime, v.value]))
         }
@@ -93,6 +96,14 @@ public final class RunRecorder: TrainingSink {
         if Date().timeIntervalSince(lastFlush) >= flushInterval { try? flush() }
     }
 
+    /// Packs the series that grew by a chunk's worth of points since they were last packed. Chunks are a copy of
+    /// rows already committed, so a failure here loses nothing: the series is read from its rows meanwhile.
+    private func packDueSeries() {
+        for (tag, n) in unpacked where n >= RunDatabase.chunkPoints {
+            if (try? db.packSeries(run: runID, tag: tag)) != nil { unpacked[tag] = 0 }
+        }
+    }
+
     public func flush() throws {
         let rows = pending
         let step = lastStep, id = runID
@@ -112,6 +123,7 @@ public final class RunRecorder: TrainingSink {
                 lastFlush = Date()
                 transactions += 1
                 failure = nil
+                packDueSeries()
                 return
             } catch {
                 lastError = error

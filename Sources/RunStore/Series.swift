@@ -82,7 +82,7 @@ public struct SeriesSummary: Codable, Sendable {
         out.reserveCapacity(Swift.min(n, c.count))
         var current: SeriesBucket?
         var currentIndex = -1
-        var sum = 0.0
+        var sum = 0.0, finite = 0
         var inRange = 0
         for i in 0..<c.count {
             let s = c.steps[i], v = c.values[i]
@@ -92,7 +92,7 @@ public struct SeriesSummary: Codable, Sendable {
             let b = SeriesSummary.bucket(of: s, from: lo, to: hi, buckets: n)
             if b != currentIndex, let done = current {
                 var d = done
-                d.mean = sum / Double(d.count)
+                d.mean = finite > 0 ? sum / Double(finite) : .nan
                 out.append(d)
                 current = nil
             }
@@ -101,6 +101,7 @@ public struct SeriesSummary: Codable, Sendable {
                                        smoothed: smoothed)
                 currentIndex = b
                 sum = 0
+                finite = 0
             }
             current!.lastStep = s
             // NaN never wins min/max silently: a non-finite value is kept as the bucket's last and shows in count.
@@ -110,9 +111,10 @@ public struct SeriesSummary: Codable, Sendable {
             current!.count += 1
             current!.wallTime = c.wallTimes[i]
             current!.smoothed = smoothed
-            sum += v
+            // The mean is that of the finite points: one NaN does not blank its bucket.
+            if v.isFinite { sum += v; finite += 1 }
         }
-        if var d = current { d.mean = sum / Double(d.count); out.append(d) }
+        if var d = current { d.mean = finite > 0 ? sum / Double(finite) : .nan; out.append(d) }
         return SeriesSummary(run: run, tag: tag, count: inRange, from: from, to: to, smoothing: w, buckets: out, ema: ema)
     }
 }
@@ -131,29 +133,16 @@ public struct RunCursor: Sendable, Equatable {
 }
 
 extension RunDatabase {
-    /// A tag's points (steps, wall times, values) read straight from the covering index with SQLite's own
-    /// statement API: about 30 ns a point, so a million points need no cache.
+    /// A tag's points (steps, wall times, values) in step order: the packed chunks (SeriesChunks.swift) copied out
+    /// of their blobs, then the newest rows from the covering index.
     public func seriesColumns(run: String, tag: String) throws -> SeriesColumns {
         try pool.read { db in
-            let statement = try db.makeStatement(sql: "SELECT step, wall_time, value FROM scalars WHERE run_id = ? AND tag = ? ORDER BY step")
-            statement.arguments = [run, tag]
-            let s = statement.sqliteStatement
-            // Bind again by hand: the arguments above are validated by GRDB; reset and re-bind for raw stepping.
-            sqlite3_reset(s)
             var c = SeriesColumns()
             c.version = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM scalars") ?? 0
             c.revision = try Int.fetchOne(db, sql: "SELECT revision FROM runs WHERE id = ?", arguments: [run]) ?? 0
-            while true {
-                let rc = sqlite3_step(s)
-                if rc == SQLITE_DONE { break }
-                guard rc == SQLITE_ROW else {
-                    throw RunStoreError("reading \(tag) of run \(run) from \(path): \(String(cString: sqlite3_errmsg(sqlite3_db_handle(s))))")
-                }
-                c.steps.append(Int(sqlite3_column_int64(s, 0)))
-                c.wallTimes.append(sqlite3_column_double(s, 1))
-                c.values.append(sqlite3_column_type(s, 2) == SQLITE_NULL ? .nan : sqlite3_column_double(s, 2))
+            do { try Self.readSeries(db, run: run, tag: tag, into: &c) } catch let e as RunStoreError {
+                throw RunStoreError("\(e.description) (in \(path))")
             }
-            sqlite3_reset(s)
             return c
         }
     }
@@ -220,7 +209,7 @@ extension RunDatabase {
             var ch = RunChanges(cursor: cursor)
             let scalars = try Row.fetchAll(db, sql: "SELECT rowid, tag, step, wall_time, value FROM scalars WHERE rowid > ? AND run_id = ? ORDER BY rowid LIMIT ?",
                                            arguments: [cursor.scalars, run, limit])
-            for r in scalars { ch.scalars.append((r["tag"], r["step"], r["wall_time"], r["value"])) }
+            for r in scalars { ch.scalars.append((r["tag"], r["step"], r["wall_time"], r["value"] ?? .nan)) }
             if let last = scalars.last { ch.cursor.scalars = last["rowid"] }
             let samples = try Row.fetchAll(db, sql: "SELECT rowid, step, text FROM samples WHERE rowid > ? AND run_id = ? ORDER BY rowid", arguments: [cursor.samples, run])
             for r in samples { ch.samples.append((r["step"], r["text"])) }

@@ -97,6 +97,11 @@ public enum TensorBoardImport {
                     }
                 }
             }
+            var scalarTags = Set<String>()
+            for e in events { for v in e.values { if case .scalar = v.value { scalarTags.insert(v.tag) } } }
+            for tag in scalarTags {
+                try RunDatabase.packSeries(d, run: id, tag: tag)
+            }
         }
         return Imported(id: id, name: name, folder: folder.path, scalars: scalars, histograms: histograms, texts: texts, files: files)
     }

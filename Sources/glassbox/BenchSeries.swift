@@ -37,6 +37,7 @@ struct BenchSeries: ParsableCommand {
             try recorder.flush()
         }
         let recordSeconds = Date().timeIntervalSince(t0)
+        let chunks = try RunDatabase(directory: dir).chunkCount(run: "bench", tag: "train/loss")
         var readMs: [Double] = []
         func answer(_ db: RunDatabase) throws -> (ms: Double, summary: SeriesSummary) {
             let t = Date()
@@ -74,13 +75,13 @@ struct BenchSeries: ParsableCommand {
         let spikeKept = last.buckets.contains { $0.firstStep <= spike && spike <= $0.lastStep && $0.max == 100 }
         if json {
             print(Terminal.jsonLine(["points": points, "buckets": last.buckets.count, "record_s": recordSeconds,
-                                     "record_points_per_s": Double(points) / recordSeconds, "cold_ms": cold.ms,
+                                     "record_points_per_s": Double(points) / recordSeconds, "cold_ms": cold.ms, "chunks": chunks,
                                      "warm_ms_median": warm[warm.count / 2], "read_ms_median": readMs.sorted()[readMs.count / 2], "spike_step": spike, "spike_kept": spikeKept,
                                      "record_us_per_logged_step": recordMicros, "scalars_per_logged_step": 4 + 2 * names.count,
                                      "system": SystemReport.current(measureSgemm: false).jsonObject] as [String: Any]))
         } else {
             print(String(format: "recorded %d points in %.2f s (%.0f points/s)", points, recordSeconds, Double(points) / recordSeconds))
-            print(String(format: "reading the points from the store: %.1f ms (median)", readMs.sorted()[readMs.count / 2]))
+            print(String(format: "reading the points from the store (%d packed chunks and the newest rows): %.1f ms (median)", chunks, readMs.sorted()[readMs.count / 2]))
             print(String(format: "answer in %d buckets: cold %.1f ms, warm %.1f ms (median of 5); spike at step %d %@",
                          last.buckets.count, cold.ms, warm[warm.count / 2], spike, spikeKept ? "kept" : "LOST"))
             print(String(format: "recording a logged step of preset s (%d scalars) into the run store and TensorBoard files: %.0f µs",

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RunStore
+import GRDB
 import Training
 import NeuralNet
 import Tokenization
@@ -162,5 +163,109 @@ struct CheckpointAndEventFuzzReplayTests {
             events += readTensorBoardEvents([UInt8](try Data(contentsOf: url)), source: url.path).count
         }
         #expect(events > 5)
+    }
+}
+
+@Suite("Packed series (scalar chunks)")
+struct SeriesChunkTests {
+    /// The rows of a tag straight from the table, for comparison with what the packed path returns.
+    func rows(_ db: RunDatabase, _ run: String, _ tag: String) throws -> SeriesColumns {
+        var c = SeriesColumns()
+        try db.pool.read { d in try RunDatabase.readRows(d, run: run, tag: tag, after: nil, into: &c) }
+        return c
+    }
+
+    func same(_ a: SeriesColumns, _ b: SeriesColumns) -> Bool {
+        a.steps == b.steps && a.wallTimes == b.wallTimes && zip(a.values, b.values).allSatisfy { $0 == $1 || $0.isNaN && $1.isNaN }
+            && a.values.count == b.values.count
+    }
+
+    @Test func recordedSeriesArePackedAndReadBackExactly() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try RunDatabase(directory: dir)
+        let recorder = RunRecorder(database: db)
+        recorder.flushInterval = 0
+        try recorder.runStarted(id: "r", name: "r", config: TrainConfig(dataPath: "x"), parameterCount: 0, resumedAt: nil)
+        let n = 5 * RunDatabase.chunkPoints + 300
+        for step in 1...n {
+            // A NaN value (SQLite keeps it as NULL) and a spike, both kept.
+            let v = step == 777 ? Double.nan : step == 4000 ? 1e9 : Double(step) * 0.5
+            recorder.scalars(step: step, wallTime: 1000 + Double(step), [("a", v), ("b", -Double(step))])
+        }
+        try recorder.flush()
+        #expect(try db.chunkCount(run: "r", tag: "a") == 5)
+        let packed = try db.seriesColumns(run: "r", tag: "a")
+        #expect(packed.count == n)
+        let packedRows = try rows(db, "r", "a")
+        #expect(same(packed, packedRows))
+        #expect(packed.values[776].isNaN && packed.values[3999] == 1e9)
+        // Resuming at step 2500 drops the chunks from there on; the points after it are recorded again.
+        let resumed = RunRecorder(database: db)
+        resumed.flushInterval = 0
+        try resumed.runStarted(id: "r", name: "r", config: TrainConfig(dataPath: "x"), parameterCount: 0, resumedAt: 2500)
+        #expect(try db.chunkCount(run: "r", tag: "a") == 2)
+        #expect(try db.seriesColumns(run: "r", tag: "a").steps == Array(1...2500))
+        for step in 2501...(n + 2000) { resumed.scalars(step: step, wallTime: 5000 + Double(step), [("a", Double(step) * 2)]) }
+        try resumed.flush()
+        let again = try db.seriesColumns(run: "r", tag: "a")
+        #expect(again.steps == Array(1...(n + 2000)))
+        let againRows = try rows(db, "r", "a")
+        #expect(same(again, againRows))
+        #expect(try db.chunkCount(run: "r", tag: "a") >= 6)
+        // A point written into the packed past (out of order) unpacks from there: the answer stays the rows'.
+        try db.pool.write { d in try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES ('r', 'a', 10, 1, 42)") }
+        #expect(try db.chunkCount(run: "r", tag: "a") == 0)
+        let mixed = try db.seriesColumns(run: "r", tag: "a")
+        let mixedRows = try rows(db, "r", "a")
+        #expect(mixed.count == n + 2001 && same(mixed, mixedRows))
+        // Packing again never splits the two points of step 10 and reads back the same.
+        try db.packSeries(run: "r", tag: "a")
+        let repacked = try db.seriesColumns(run: "r", tag: "a"), repackedRows = try rows(db, "r", "a")
+        #expect(same(repacked, repackedRows))
+        try db.pool.read { d in
+            for r in try Row.fetchAll(d, sql: "SELECT first_step, last_step FROM scalar_chunks WHERE run_id = 'r' AND tag = 'a' ORDER BY last_step") {
+                let first: Int = r["first_step"], last: Int = r["last_step"]
+                #expect(first <= last)
+            }
+            let boundary = try Int.fetchAll(d, sql: "SELECT last_step FROM scalar_chunks WHERE run_id = 'r' AND tag = 'a'")
+            #expect(!boundary.contains(9))  // step 10 has two points: no chunk ends between them
+        }
+        // Bucketed answers from the packed columns equal those from the rows.
+        let fromChunks = SeriesSummary.reduce(run: "r", tag: "a", try db.seriesColumns(run: "r", tag: "a"), buckets: 100, from: nil, to: nil, smoothing: 0.6)
+        let fromRows = SeriesSummary.reduce(run: "r", tag: "a", try rows(db, "r", "a"), buckets: 100, from: nil, to: nil, smoothing: 0.6)
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        encoder.outputFormatting = .sortedKeys
+        let diff = zip(fromChunks.buckets, fromRows.buckets).first { (try? encoder.encode($0)) != (try? encoder.encode($1)) }
+        #expect(try encoder.encode(fromChunks.buckets) == encoder.encode(fromRows.buckets), "\(String(describing: diff))")
+        // The NaN at step 777 does not hide its bucket's finite points: the mean is theirs.
+        let nanBucket = try #require(fromRows.buckets.first { $0.firstStep <= 777 && $0.lastStep >= 777 })
+        #expect(nanBucket.mean.isFinite && nanBucket.min.isFinite && nanBucket.max.isFinite)
+    }
+
+    /// A store written before chunks existed (schema v4, value NOT NULL) is migrated: rows kept with their ids,
+    /// series packed, NaN accepted from then on.
+    @Test func aVersionFourStoreIsMigrated() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("glassbox.sqlite").path
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        do {
+            let q = try DatabaseQueue(path: path)
+            let m = RunDatabase.migrator
+            try m.migrate(q, upTo: "v4")
+            try q.write { d in
+                try d.execute(sql: "INSERT INTO runs (id, created_at, updated_at, status, total_steps, parameter_count, config) VALUES ('old', 0, 0, 'finished', 3000, 0, '{}')")
+                for step in 1...3000 {
+                    try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES ('old', 'loss', ?, ?, ?)", arguments: [step, Double(step), 1.0 / Double(step)])
+                }
+            }
+        }
+        let db = try RunDatabase(directory: dir)
+        #expect(try db.chunkCount(run: "old", tag: "loss") == 2)
+        let c = try db.seriesColumns(run: "old", tag: "loss")
+        #expect(c.steps == Array(1...3000) && c.values[2999] == 1.0 / 3000)
+        try db.pool.write { d in try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES ('old', 'loss', 3001, 0, ?)", arguments: [Double.nan]) }
+        #expect(try db.seriesColumns(run: "old", tag: "loss").values.last!.isNaN)
+        #expect(try db.integrityCheck() == "ok")
     }
 }

@@ -5,6 +5,7 @@
 (function (GB) {
   const { el, isNum } = GB;
   const FONT = "11px system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif";
+  const MONO_FAMILY = "ui-monospace, 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace";
   const all = new Set(); // every live chart, redrawn on theme changes
 
   // ---------------------------------------------------------------- painters: one drawing, two back ends
@@ -17,8 +18,9 @@
   }
 
   class CanvasPainter {
-    constructor(canvas, w, h) {
-      const dpr = Math.max(1, window.devicePixelRatio || 1);
+    /** scale: device pixels per CSS pixel (the screen's by default; downloads draw at 2). */
+    constructor(canvas, w, h, scale) {
+      const dpr = scale || Math.max(1, window.devicePixelRatio || 1);
       const bw = Math.round(w * dpr), bh = Math.round(h * dpr);
       if (canvas.width !== bw) canvas.width = bw;
       if (canvas.height !== bh) canvas.height = bh;
@@ -89,7 +91,16 @@
       c.fillStyle = o.color;
       c.textAlign = o.align || "left";
       c.textBaseline = o.baseline || "alphabetic";
-      c.fillText(s, x, y);
+      if (o.rotate) { // degrees, about (x, y)
+        c.save(); c.translate(x, y); c.rotate((o.rotate * Math.PI) / 180); c.fillText(s, 0, 0); c.restore();
+      } else c.fillText(s, x, y);
+    }
+    /** A bitmap (a canvas) stretched over the box; smooth: interpolate (for shrinking), else crisp pixels. */
+    image(src, x, y, w, h, smooth) {
+      const c = this.ctx;
+      c.imageSmoothingEnabled = !!smooth;
+      c.drawImage(src, x, y, w, h);
+      c.imageSmoothingEnabled = true;
     }
     clip(x, y, w, h) { this.ctx.save(); this.ctx.beginPath(); this.ctx.rect(x, y, w, h); this.ctx.clip(); }
     unclip() { this.ctx.restore(); }
@@ -132,8 +143,14 @@
       const anchor = { left: "start", center: "middle", right: "end" }[o.align || "left"];
       const base = { top: "hanging", middle: "central", bottom: "text-after-edge", alphabetic: "alphabetic" }[o.baseline || "alphabetic"];
       const bold = o.font && /bold|600|700/.test(o.font) ? ` font-weight="600"` : "";
-      const size = o.font ? (/(\d+)px/.exec(o.font) || [0, 11])[1] : 11;
-      this.parts.push(`<text x="${r2(x)}" y="${r2(y)}" fill="${esc(o.color)}" font-size="${size}"${bold} text-anchor="${anchor}" dominant-baseline="${base}">${esc(s)}</text>`);
+      const size = o.font ? (/(\d+(?:\.\d+)?)px/.exec(o.font) || [0, 11])[1] : 11;
+      const mono = o.font && /monospace/.test(o.font) ? ` font-family="${esc(MONO_FAMILY)}"` : "";
+      const turn = o.rotate ? ` transform="rotate(${o.rotate} ${r2(x)} ${r2(y)})"` : "";
+      this.parts.push(`<text x="${r2(x)}" y="${r2(y)}" fill="${esc(o.color)}" font-size="${size}"${bold}${mono} text-anchor="${anchor}" dominant-baseline="${base}"${turn} xml:space="preserve">${esc(s)}</text>`);
+    }
+    image(src, x, y, w, h, smooth) {
+      this.parts.push(`<image x="${r2(x)}" y="${r2(y)}" width="${r2(w)}" height="${r2(h)}" preserveAspectRatio="none"` +
+        (smooth ? "" : ` image-rendering="pixelated" style="image-rendering:pixelated"`) + ` href="${src.toDataURL("image/png")}"/>`);
     }
     clip(x, y, w, h) {
       const id = "clip" + (++this.clips);
@@ -167,6 +184,7 @@
       bg: v("--chart-bg") || "#fff", grid: v("--chart-grid") || "#eee", axis: v("--chart-axis") || "#666",
       ink: v("--ink") || "#111", muted: v("--muted") || "#666", danger: v("--danger") || "#d33",
       accent: v("--accent") || "#36c", marker: v("--chart-marker") || "#888", empty: v("--cell-empty") || "#ddd",
+      faint: v("--faint") || "#aaa", line: v("--line") || "#ddd",
     };
   }
 
@@ -724,6 +742,104 @@
     return d;
   }
 
+  // ---------------------------------------------------------------- figures: one paint function, page and downloads
+
+  const figures = new Set(); // drawn figures, redrawn on theme changes
+
+  function svgOf(w, h, paint) {
+    const p = new SVGPainter(w, h);
+    p.measure = (t, font) => measure(t, font);
+    paint(p, w, h, true);
+    return p.toString();
+  }
+
+  /** Downloads a picture drawn by paint(painter, w, h, true): "svg" (vector, bitmaps embedded) or "png" (2x). */
+  function savePicture(kind, base, w, h, paint) {
+    if (kind === "svg") GB.downloadText(base + ".svg", svgOf(w, h, paint), "image/svg+xml");
+    else if (kind === "png") {
+      const canvas = document.createElement("canvas");
+      const p = new CanvasPainter(canvas, w, h, 2);
+      p.measure = (t, font) => measure(t, font);
+      paint(p, w, h, true);
+      canvas.toBlob((b) => { if (b) GB.downloadBlob(base + ".png", b); }, "image/png");
+    }
+  }
+
+  /**
+   * A fixed-size picture drawn by one function, shown on a HiDPI canvas (or, with svg: true, as inline SVG: crisp
+   * at any zoom, for small charts) and replayed for the SVG and PNG downloads.
+   * new GB.Figure({title, name, id, className, size: () => [w, h], paint(p, w, h, exporting, figure),
+   *   tip(x, y) -> tooltip content | null, hover(x, y) -> a key (redraws when it changes; figure.hover holds it),
+   *   click(x, y, event), csv: () => rows, json: () => value, kinds: ["svg", "png", "csv", "json"]})
+   * .root (the element), .draw() (the first call is the caller's: figures are drawn when they come into view),
+   * .requestDraw(), .download(kind), .menu() (a download menu), .destroy()
+   */
+  class Figure {
+    constructor(opts) {
+      this.opts = Object.assign({ title: "", name: "figure" }, opts);
+      const o = this.opts;
+      this.drawn = false;
+      this.hover = null;
+      this.root = o.svg
+        ? el("svg:svg", { id: o.id, class: ["figure", o.className], role: "img", "aria-label": o.title })
+        : el("canvas", { id: o.id, class: ["figure", o.className], role: "img", "aria-label": o.title });
+      const [w, h] = o.size();
+      this.root.style.width = w + "px"; // reserve the space before the first draw
+      this.root.style.height = h + "px";
+      const local = (e) => { const r = this.root.getBoundingClientRect(); return [e.clientX - r.left, e.clientY - r.top]; };
+      if (o.tip || o.hover) {
+        this.root.addEventListener("pointermove", (e) => {
+          const [x, y] = local(e);
+          if (o.hover) this.setHover(o.hover(x, y));
+          const c = o.tip ? o.tip(x, y) : null;
+          if (c) GB.tooltip.show(c, e.clientX, e.clientY); else GB.tooltip.hide();
+        });
+        this.root.addEventListener("pointerleave", () => { this.setHover(null); GB.tooltip.hide(); });
+      }
+      if (o.click) this.root.addEventListener("click", (e) => { const [x, y] = local(e); o.click(x, y, e); });
+    }
+    setHover(key) {
+      if (key === this.hover) return;
+      this.hover = key;
+      this.requestDraw();
+    }
+    draw() {
+      const o = this.opts;
+      const [w, h] = o.size();
+      if (o.svg) {
+        const src = new DOMParser().parseFromString(svgOf(w, h, (p) => o.paint(p, w, h, false, this)), "image/svg+xml").documentElement;
+        for (const a of ["width", "height", "viewBox", "font-family"]) this.root.setAttribute(a, src.getAttribute(a));
+        this.root.replaceChildren(...[...src.childNodes].map((n) => document.importNode(n, true)));
+        this.root.style.width = w + "px";
+        this.root.style.height = h + "px";
+      } else {
+        const p = new CanvasPainter(this.root, w, h);
+        p.measure = (t, font) => measure(t, font);
+        o.paint(p, w, h, false, this);
+      }
+      this.drawn = true;
+      this.root.dataset.drawn = "1";
+      figures.add(this);
+    }
+    requestDraw() {
+      if (!this.drawn || this.pending) return; // not drawn yet: its first draw is still to come
+      this.pending = true;
+      requestAnimationFrame(() => { this.pending = false; if (this.root.isConnected) this.draw(); });
+    }
+    toSVG() { const [w, h] = this.opts.size(); return svgOf(w, h, (p) => this.opts.paint(p, w, h, true, this)); }
+    download(kind) {
+      const o = this.opts, base = GB.slug(o.fileName || o.name);
+      if (kind === "svg" || kind === "png") { const [w, h] = o.size(); savePicture(kind, base, w, h, (p) => o.paint(p, w, h, true, this)); }
+      else if (kind === "csv" && o.csv) GB.downloadCSV(base + ".csv", o.csv());
+      else if (kind === "json" && o.json) GB.downloadJSON(base + ".json", o.json());
+    }
+    menu() {
+      const o = this.opts;
+      return downloadMenu(this, o.kinds || ["svg", "png"].concat(o.csv ? ["csv"] : [], o.json ? ["json"] : []));
+    }
+    destroy() { figures.delete(this); }
+  }
+
   // ---------------------------------------------------------------- colour scale for heatmaps
 
   // A perceptually ordered dark-blue → teal → yellow ramp (our own stops).
@@ -1040,7 +1156,13 @@
   }
   function legendLine(label) { return el("span", { class: "legend-item" }, [el("span", { class: "swatch" }), label]); }
 
-  function redrawAll() { for (const c of all) c.requestDraw(); }
+  function redrawAll() {
+    for (const c of all) c.requestDraw();
+    for (const f of figures) if (f.root.isConnected) f.requestDraw(); else figures.delete(f);
+  }
 
-  Object.assign(GB, { LineChart, Heatmap, HistogramChart, quantiles, redrawAll, niceStep, linearTicks, rampCSS, allCharts: () => [...all] });
+  Object.assign(GB, {
+    LineChart, Heatmap, HistogramChart, quantiles, redrawAll, niceStep, linearTicks, rampCSS, allCharts: () => [...all],
+    Figure, CanvasPainter, SVGPainter, savePicture, downloadMenu, measureText: measure, chartTheme: theme, MONO_FAMILY,
+  });
 })(window.GB);

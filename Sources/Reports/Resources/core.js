@@ -168,6 +168,76 @@ window.GB = window.GB || {};
     return "rgba(" + parseInt(m[1], 16) + "," + parseInt(m[2], 16) + "," + parseInt(m[3], 16) + "," + a + ")";
   }
 
+  // ---------------------------------------------------------------- colour scales (heat maps, token shading)
+
+  // Our own stops for each theme. Zero sits just off the panel colour, so that an empty cell still reads as a
+  // cell; the dark theme's strong end is the bright one (light on dark), so the ink on a cell is chosen by contrast.
+  const SCALES = {
+    /** 0..1, square-root eased so that small weights and probabilities still show. */
+    sequential: {
+      lo: 0, size: 256, ease: Math.sqrt,
+      light: [[0, "#f3f5f9"], [0.55, "#8ea6ea"], [1, "#2443b8"]],
+      dark: [[0, "#1b212c"], [0.55, "#32539f"], [1, "#8aa6f2"]],
+    },
+    /** -1..1: blue below zero, red above, linear. */
+    diverging: {
+      lo: -1, size: 257, ease: null,
+      light: [[-1, "#2b5cc4"], [0, "#f3f5f9"], [1, "#cc3a2f"]],
+      dark: [[-1, "#5b8cff"], [0, "#1b212c"], [1, "#ff6a5c"]],
+    },
+  };
+  const scaleCache = new Map();
+
+  function hexRGB(h) { const n = parseInt(h.slice(1), 16); return [(n >> 16) & 255, (n >> 8) & 255, n & 255]; }
+  function rgbCSS(c) { return "rgb(" + c[0] + "," + c[1] + "," + c[2] + ")"; }
+
+  /** Dark or light ink for text on the colour [r, g, b], whichever contrasts more (WCAG luminance). */
+  function inkOn(c) {
+    const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    const L = 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+    return 1.05 / (L + 0.05) >= (L + 0.05) / 0.061 ? "#ffffff" : "#161b26";
+  }
+
+  /**
+   * colorScale("sequential" | "diverging") for the theme in force (a table of colours, built once per theme):
+   * .rgb(v) -> [r, g, b], .css(v), .ink(v) (text colour on it), .gradient() (CSS, for legends), .u32 (packed RGBA
+   * per table entry, for ImageData), .index(v); v is clamped to the scale's domain (0..1 or -1..1).
+   */
+  function colorScale(name) {
+    const def = SCALES[name];
+    if (!def) throw new Error("no colour scale " + name);
+    const scheme = document.documentElement.dataset.scheme === "dark" ? "dark" : "light";
+    const key = scheme + ":" + name;
+    if (scaleCache.has(key)) return scaleCache.get(key);
+    const stops = def[scheme].map(([t, h]) => [t, hexRGB(h)]);
+    const n = def.size, lo = def.lo;
+    const lut = new Uint8ClampedArray(n * 3), u32 = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = lo + ((1 - lo) * i) / (n - 1);
+      const t = def.ease ? Math.sign(v) * def.ease(Math.abs(v)) : v;
+      let k = 1;
+      while (k < stops.length - 1 && t > stops[k][0]) k++;
+      const [t0, c0] = stops[k - 1], [t1, c1] = stops[k];
+      const f = Math.max(0, Math.min(1, (t - t0) / (t1 - t0)));
+      for (let j = 0; j < 3; j++) lut[3 * i + j] = Math.round(c0[j] + (c1[j] - c0[j]) * f);
+      u32[i] = ((255 << 24) | (lut[3 * i + 2] << 16) | (lut[3 * i + 1] << 8) | lut[3 * i]) >>> 0; // RGBA bytes, little-endian
+    }
+    const index = (v) => Math.round(((Math.max(lo, Math.min(1, isNum(v) ? v : 0)) - lo) / (1 - lo)) * (n - 1));
+    const rgb = (v) => { const i = 3 * index(v); return [lut[i], lut[i + 1], lut[i + 2]]; };
+    const scale = {
+      name, scheme, domain: [lo, 1], lut, u32, index, rgb,
+      css: (v) => rgbCSS(rgb(v)),
+      ink: (v) => inkOn(rgb(v)),
+      gradient() {
+        const parts = [];
+        for (let k = 0; k <= 10; k++) parts.push(rgbCSS(rgb(lo + ((1 - lo) * k) / 10)) + " " + k * 10 + "%");
+        return "linear-gradient(to right, " + parts.join(", ") + ")";
+      },
+    };
+    scaleCache.set(key, scale);
+    return scale;
+  }
+
   // ---------------------------------------------------------------- tooltip
 
   let tipNode = null;
@@ -190,6 +260,26 @@ window.GB = window.GB || {};
       tipNode.style.top = top + "px";
     },
     hide() { if (tipNode) tipNode.classList.remove("on"); },
+    /** Shows contentOf(event) while the pointer moves over node (nothing when it returns a falsy value): one
+     * listener for a whole grid of cells, found with event.target. */
+    attach(node, contentOf) {
+      node.addEventListener("pointermove", (e) => {
+        const c = contentOf(e);
+        if (c) tooltip.show(c, e.clientX, e.clientY); else tooltip.hide();
+      });
+      node.addEventListener("pointerleave", () => tooltip.hide());
+      return node;
+    },
+    /** Tooltip content in the charts' style: a head line, [label, value] rows, then notes (muted, below a rule). */
+    content(head, rows, notes) {
+      const n = (notes || []).filter(Boolean);
+      return [
+        head ? el("div", { class: "tip-head", text: head }) : null,
+        (rows || []).filter(Boolean).map(([label, value]) => el("div", { class: "tip-row" }, [
+          el("span", { class: "tip-label", text: label }), el("b", { text: String(value) })])),
+        n.length ? el("div", { class: "tip-marker", text: n.join("\n") }) : null,
+      ];
+    },
   };
 
   // ---------------------------------------------------------------- fetching
@@ -326,6 +416,34 @@ window.GB = window.GB || {};
     return svg;
   }
 
+  /** The Glassbox mark (the studio's top bar draws the same one in studio.html). */
+  function logo() {
+    return el("svg:svg", { class: "logo", viewBox: "0 0 24 24", width: "22", height: "22", "aria-hidden": "true", focusable: "false" }, [
+      el("svg:rect", { x: "2.5", y: "2.5", width: "19", height: "19", rx: "5", fill: "none", stroke: "currentColor", "stroke-width": "1.8" }),
+      el("svg:path", { d: "M6.5 15.5 10 11l3 2.5 4.5-6", fill: "none", stroke: "currentColor", "stroke-width": "1.8", "stroke-linecap": "round", "stroke-linejoin": "round" }),
+    ]);
+  }
+
+  // ---------------------------------------------------------------- menus
+
+  let menusBound = false;
+  /** Menus built on <details class="menu"> close on a click elsewhere and on Escape (which also hides the
+   * tooltip, as scrolling does). Once per page. */
+  function bindMenus() {
+    if (menusBound) return;
+    menusBound = true;
+    document.addEventListener("click", (e) => {
+      if (!e.target.isConnected) return; // a menu that redrew itself under the click stays open
+      for (const d of document.querySelectorAll("details.menu[open]")) if (!d.contains(e.target)) d.open = false;
+    });
+    document.addEventListener("keydown", (e) => {
+      if (e.key !== "Escape") return;
+      for (const d of document.querySelectorAll("details.menu[open]")) { d.open = false; const s = d.querySelector("summary"); if (s) s.focus(); }
+      tooltip.hide();
+    });
+    window.addEventListener("scroll", () => tooltip.hide(), { passive: true });
+  }
+
   // ---------------------------------------------------------------- theme (applied as early as possible: core.js loads in <head>)
 
   const themeQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
@@ -343,11 +461,45 @@ window.GB = window.GB || {};
   // Registered before any page's listener: the scheme follows the system first, then pages redraw.
   if (themeQuery && themeQuery.addEventListener) themeQuery.addEventListener("change", () => applyTheme(store.get("theme", null)));
 
+  /**
+   * Makes button the light/dark switch: a click flips the theme in force (picking the system's own theme means
+   * "follow the system" again) and remembers the choice; onChange runs after every change of scheme, the system's
+   * and another tab's included, so the page can redraw what it painted.
+   */
+  function bindThemeToggle(button, onChange) {
+    function sync() {
+      const dark = currentTheme() === "dark";
+      button.setAttribute("aria-pressed", dark ? "true" : "false");
+      button.title = dark ? "Switch to the light theme" : "Switch to the dark theme";
+      button.setAttribute("aria-label", button.title);
+    }
+    function changed() { sync(); if (onChange) onChange(); }
+    button.addEventListener("click", () => {
+      const next = currentTheme() === "dark" ? "light" : "dark";
+      const choice = next === systemTheme() ? null : next;
+      applyTheme(choice);
+      store.set("theme", choice === null ? undefined : choice);
+      changed();
+    });
+    if (themeQuery && themeQuery.addEventListener) themeQuery.addEventListener("change", changed);
+    window.addEventListener("storage", (e) => {
+      if (e.key === "glassbox.theme") { applyTheme(store.get("theme", null)); changed(); }
+    });
+    sync();
+    return button;
+  }
+
+  /** A new theme switch (moon in light, sun in dark), wired with bindThemeToggle. */
+  function themeToggle(onChange) {
+    const b = el("button", { type: "button", class: "icon-btn theme-toggle", "aria-pressed": "false" }, [icon("moon", "icon-moon"), icon("sun", "icon-sun")]);
+    return bindThemeToggle(b, onChange);
+  }
+
   Object.assign(GB, {
-    icon, themeQuery, systemTheme, currentTheme, applyTheme,
+    icon, logo, themeQuery, systemTheme, currentTheme, applyTheme, bindThemeToggle, themeToggle, bindMenus,
     el, append, clear, $, store,
     isNum, compact, num, fixed, int, duration, relTime, dateTime, clockTime,
-    palette, color, cssVar, withAlpha,
+    palette, color, cssVar, withAlpha, colorScale, inkOn, rgbCSS,
     tooltip, HTTPError, fetchJSON,
     downloadBlob, downloadText, downloadJSON, downloadCSV, toCSV, slug,
     debounce, checksum, statusInfo, statusBadge, errorBox, emptyState,

@@ -31,47 +31,18 @@
 
   // ---------------------------------------------------------------- theme
 
+  // The switch in the top bar (core.js keeps the choice); pages redraw what they painted on "gb-theme".
   const toggle = document.getElementById("theme-toggle");
-  function syncToggle() {
-    const dark = GB.currentTheme() === "dark";
-    if (!toggle) return;
-    toggle.setAttribute("aria-pressed", dark ? "true" : "false");
-    toggle.title = dark ? "Switch to the light theme" : "Switch to the dark theme";
-    toggle.setAttribute("aria-label", toggle.title);
-  }
-  function themeChanged() {
-    syncToggle();
-    GB.tooltip.hide();
-    document.dispatchEvent(new CustomEvent("gb-theme"));
-    GB.redrawAll();
-  }
   if (toggle) {
-    toggle.addEventListener("click", () => {
-      const next = GB.currentTheme() === "dark" ? "light" : "dark";
-      // choosing what the system already uses means "follow the system" again
-      const choice = next === GB.systemTheme() ? null : next;
-      GB.applyTheme(choice);
-      GB.store.set("theme", choice === null ? undefined : choice);
-      themeChanged();
+    GB.bindThemeToggle(toggle, () => {
+      GB.tooltip.hide();
+      document.dispatchEvent(new CustomEvent("gb-theme"));
+      GB.redrawAll();
     });
   }
-  if (GB.themeQuery && GB.themeQuery.addEventListener) GB.themeQuery.addEventListener("change", themeChanged);
-  window.addEventListener("storage", (e) => {
-    if (e.key === "glassbox.theme") { GB.applyTheme(GB.store.get("theme", null)); themeChanged(); }
-  });
-  syncToggle();
 
   // menus (<details>) close on Escape and on a click elsewhere
-  document.addEventListener("click", (e) => {
-    if (!e.target.isConnected) return; // a menu that redrew itself under the click stays open
-    for (const d of document.querySelectorAll("details.menu[open]")) if (!d.contains(e.target)) d.open = false;
-  });
-  document.addEventListener("keydown", (e) => {
-    if (e.key !== "Escape") return;
-    for (const d of document.querySelectorAll("details.menu[open]")) { d.open = false; const s = d.querySelector("summary"); if (s) s.focus(); }
-    GB.tooltip.hide();
-  });
-  window.addEventListener("scroll", () => GB.tooltip.hide(), { passive: true });
+  GB.bindMenus();
 
   // ---------------------------------------------------------------- routing
 
