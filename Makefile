@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo studio test fuzz asan bench-train bench-infer clean
+.PHONY: setup model build install demo studio test fuzz asan bench-train bench-infer bench-studio clean
 
 setup:
 	@scripts/setup.sh
@@ -59,6 +59,10 @@ bench-train: build
 # Glassbox beside llama.cpp (llama-cpp-python built from PyPI in its own venv) on the bundled GGUF.
 bench-infer: build model
 	bench/infer_vs_llamacpp.sh
+
+# The studio beside TensorBoard (from PyPI in its own venv) on one 1,000,000-point series.
+bench-studio: build
+	bench/studio_vs_tensorboard.sh
 
 clean:
 	rm -rf .build runs

@@ -53,28 +53,18 @@ struct StudioAPI: Sendable {
 
     static let headlineTags = ["train/loss", "val/loss", "train/tokens_per_s", "train/lr", "train/grad_norm"]
 
-    static func object(_ r: RunRecord, last given: [String: Double]) -> [String: Any] {
-        // The record carries the newest losses already.
-        var last = given
-        if let v = r.lastTrainLoss { last["train/loss"] = v }
-        if let v = r.lastValLoss { last["val/loss"] = v }
-        var hp = r.settings
-        hp.removeValue(forKey: "name")
-        let end = r.status == "running" ? max(r.updatedAt, Date().timeIntervalSince1970) : r.updatedAt
-        return [
-            "id": r.id, "name": r.name, "status": r.displayStatus, "stored_status": r.status, "step": r.step,
-            "total_steps": r.totalSteps, "parameter_count": r.parameterCount, "created_at": r.createdAt,
-            "updated_at": r.updatedAt, "duration_s": max(0, (r.displayStatus == "live" ? end : r.updatedAt) - r.createdAt),
-            "data_set": r.dataSet ?? NSNull(), "tokenizer": r.tokenizer ?? NSNull(), "hyper_parameters": hp,
-            "last": last, "host": r.host ?? NSNull(),
-        ]
-    }
-
     func runs() throws -> Response {
         guard let db = try store.database() else { return JSONResponse.make([Any]()) }
         let records = try db.runs()
         let last = try db.lastValues(tags: Self.headlineTags.filter { $0 != "train/loss" && $0 != "val/loss" })
-        return JSONResponse.make(records.map { Self.object($0, last: last[$0.id] ?? [:]) })
+        let encoder = JSONResponse.encoder()
+        var out = Data("[".utf8)
+        for (i, r) in records.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(try store.summaryJSON(r, last: last[r.id] ?? [:], encoder: encoder))
+        }
+        out.append(UInt8(ascii: "]"))
+        return JSONResponse.raw(out)
     }
 
     func run(_ c: BasicRequestContext) throws -> Response {
@@ -82,13 +72,11 @@ struct StudioAPI: Sendable {
         let r = try db.run(id)
         var last: [String: Double] = [:]
         for s in try db.lastScalars(run: id) where Self.headlineTags.contains(s.tag) { last[s.tag] = s.value }
-        var o = Self.object(r, last: last)
-        o["tags"] = try db.tags(run: id)
-        o["histogram_tags"] = try db.histogramTags(run: id)
-        o["checkpoints"] = try db.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] }
-        o["messages"] = try db.messages(run: id).map { ["step": $0.step, "level": $0.level, "text": $0.text] as [String: Any] }
-        o["sample_count"] = try db.sampleCount(run: id)
-        return JSONResponse.make(o)
+        return try JSONResponse.encode(RunDetail(
+            summary: RunSummary(r, last: last), tags: try db.tags(run: id), histogramTags: try db.histogramTags(run: id),
+            checkpoints: try db.checkpoints(run: id).map { .init(step: $0.step, path: $0.path) },
+            messages: try db.messages(run: id).map { .init(step: $0.step, level: $0.level, text: $0.text) },
+            sampleCount: try db.sampleCount(run: id)))
     }
 
     // MARK: Series

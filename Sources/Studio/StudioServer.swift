@@ -201,10 +201,18 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func encode<T: Encodable>(_ value: T) throws -> Response {
+    static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        let data = try encoder.encode(value)
+        return encoder
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> Response {
+        try raw(try encoder().encode(value))
+    }
+
+    /// Bytes already encoded as JSON.
+    static func raw(_ data: Data) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -277,6 +285,24 @@ final class StoreAccess: @unchecked Sendable {
         if cachedPoints > Self.cacheLimit { series.removeAll(); cachedPoints = columns.count }
         series[key] = columns
         return columns
+    }
+
+    // Each run's summary as encoded JSON, kept while the run does not change (its updated_at, status and revision):
+    // a thousand finished runs are then listed without decoding and encoding their settings again.
+    private var summaries: [String: (key: String, json: Data)] = [:]
+
+    func summaryJSON(_ r: RunRecord, last: [String: Double], encoder: JSONEncoder) throws -> Data {
+        let status = r.displayStatus
+        let key = "\(r.updatedAt)|\(status)|\(r.revision)|\(r.step)"
+        lock.lock()
+        let cached = summaries[r.id]
+        lock.unlock()
+        if let cached, cached.key == key, status != "live" { return cached.json }
+        let json = try encoder.encode(RunSummary(r, last: last))
+        lock.lock(); defer { lock.unlock() }
+        if summaries.count > 100_000 { summaries.removeAll() }
+        summaries[r.id] = (key, json)
+        return json
     }
 
     func require() throws -> RunDatabase {

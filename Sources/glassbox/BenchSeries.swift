@@ -15,20 +15,27 @@ struct BenchSeries: ParsableCommand {
     @Option(help: "Points in the series.") var points: Int = 1_000_000
     @Option(help: "Buckets in the answer.") var buckets: Int = 2000
     @Flag(help: "Machine-readable output.") var json = false
+    @Option(help: ArgumentHelp("Keep the recorded run in this runs directory, with a TensorBoard copy of its events (for bench/studio_vs_tensorboard.sh).", valueName: "dir"))
+    var keep: String?
 
     func run() throws {
         guard (1...100_000_000).contains(points), (1...10_000).contains(buckets) else {
             throw ValidationError("--points must be in 1...100000000 and --buckets in 1...10000")
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-bench-series-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-bench-series-\(UUID().uuidString.prefix(8))")
+        let dir = keep.map { URL(fileURLWithPath: $0) } ?? scratch
+        if keep != nil, FileManager.default.fileExists(atPath: dir.appendingPathComponent("glassbox.sqlite").path) {
+            throw ValidationError("\(dir.path) already holds a run store: give --keep a new folder")
+        }
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let spike = Int.random(in: 1...points)
         var config = TrainConfig(dataPath: "bench")
         config.steps = points
         // Recording: the trainer's own path (batched transactions).
         let t0 = Date()
         do {
-            let recorder = RunRecorder(database: try RunDatabase(directory: dir))
+            let store = RunRecorder(database: try RunDatabase(directory: dir))
+            let recorder = keep == nil ? SinkGroup([store]) : SinkGroup([store, TensorBoardSink(runsDirectory: dir)])
             try recorder.runStarted(id: "bench", name: "bench", config: config, parameterCount: 0, resumedAt: nil)
             for step in 1...points {
                 recorder.scalars(step: step, wallTime: 1_800_000_000 + Double(step), [("train/loss", step == spike ? 100 : 3 + sin(Double(step) / 1000))])
@@ -60,7 +67,7 @@ struct BenchSeries: ParsableCommand {
         var tc = TrainConfig(dataPath: "bench")
         try tc.apply(preset: "s")
         let names = GPT(tc.modelConfig(vocabSize: 65), seed: 0).namedParameters().map(\.0)
-        let recordDir = dir.appendingPathComponent("record")
+        let recordDir = scratch.appendingPathComponent("record")
         let sink = SinkGroup([RunRecorder(database: try RunDatabase(directory: recordDir)), TensorBoardSink(runsDirectory: recordDir)])
         try sink.runStarted(id: "cost", name: "cost", config: tc, parameterCount: 0, resumedAt: nil)
         let loggedSteps = 2000

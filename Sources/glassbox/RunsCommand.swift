@@ -41,7 +41,7 @@ struct Runs: ParsableCommand {
             for r in runs {
                 let train = r.lastTrainLoss.map { String(format: "%.4f", $0) } ?? "-"
                 let val = r.lastValLoss.map { String(format: "%.4f", $0) } ?? "-"
-                print(Terminal.padded(r.name, width) + Terminal.padded(r.status, 12) + right("\(r.step)/\(r.totalSteps)", 13)
+                print(Terminal.padded(r.name, width) + Terminal.padded(r.displayStatus, 12) + right("\(r.step)/\(r.totalSteps)", 13)
                       + right(train, 9) + right(val, 9) + right(Terminal.compactCount(r.parameterCount), 9) + "  "
                       + Terminal.padded(String((r.dataSet ?? "-").prefix(dataWidth - 1)), dataWidth) + (r.tokenizer ?? "-"))
             }
@@ -73,7 +73,7 @@ struct Runs: ParsableCommand {
                 print(Terminal.jsonLine(o))
                 return
             }
-            print(Terminal.bold("run \(r.id)") + (r.name != r.id ? " (\(r.name))" : "") + "  \(r.status), step \(r.step)/\(r.totalSteps), \(r.parameterCount) parameters")
+            print(Terminal.bold("run \(r.id)") + (r.name != r.id ? " (\(r.name))" : "") + "  \(r.displayStatus), step \(r.step)/\(r.totalSteps), \(r.parameterCount) parameters")
             if let cfg = try? JSONSerialization.jsonObject(with: Data(r.config.utf8)) as? [String: Any] {
                 let keys = ["dataPath", "tokenizer", "layers", "heads", "width", "block", "batch", "learningRate", "schedule", "weightDecay", "dropout", "seed"]
                 print(Terminal.dim("  " + keys.compactMap { k in cfg[k].map { "\(k)=\($0)" } }.joined(separator: " ")))
@@ -118,7 +118,7 @@ struct Runs: ParsableCommand {
 
 extension RunRecord {
     var jsonObject: [String: Any] {
-        var o: [String: Any] = ["id": id, "name": name, "status": status, "step": step, "total_steps": totalSteps,
+        var o: [String: Any] = ["id": id, "name": name, "status": displayStatus, "step": step, "total_steps": totalSteps,
                                 "parameter_count": parameterCount, "created_at": createdAt, "updated_at": updatedAt]
         o["last_train_loss"] = lastTrainLoss ?? NSNull()
         o["last_val_loss"] = lastValLoss ?? NSNull()

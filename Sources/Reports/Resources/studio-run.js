@@ -12,6 +12,7 @@
     { key: "lr", title: "Learning rate", tags: ["train/lr"], height: 190, subtitle: "train/lr", colorIndex: 4 },
     { key: "grad_norm", title: "Gradient norm", tags: ["train/grad_norm"], height: 190, subtitle: "train/grad_norm", colorIndex: 2 },
     { key: "throughput", title: "Throughput", tags: ["train/tokens_per_s"], height: 190, subtitle: "train/tokens_per_s", colorIndex: 1, yFormat: (v) => GB.compact(v) + " tok/s" },
+    { key: "mfu", title: "Model FLOPs utilisation", tags: ["train/mfu"], height: 190, subtitle: "train/mfu, of the FMA peak", colorIndex: 3, yFormat: (v) => GB.num(v * 100, 3) + "%" },
   ];
   const MAIN_TAGS = new Set(MAIN_CHARTS.flatMap((c) => c.tags));
   const isParamTag = (t) => t.startsWith("grad_norm/") || t.startsWith("update_ratio/");
@@ -166,14 +167,14 @@
       const loss = makeChart(lossDef);
       if (compare) {
         chartsGrid.appendChild(loss.root);
-        const small = el("div", { class: "charts-grid three" });
+        const small = el("div", { class: "charts-grid four" });
         for (const def of MAIN_CHARTS.slice(1)) small.appendChild(makeChart(def).root);
         page.appendChild(el("section", { class: "section" }, [chartsGrid, small]));
       } else {
         samplePanel = el("section", { class: "card samples", id: "samples" });
         messagesPanel = el("section", { class: "card messages", id: "messages" });
         const top = el("div", { class: "loss-row" }, [loss.root, el("div", { class: "side" }, [samplePanel, messagesPanel])]);
-        const small = el("div", { class: "charts-grid three" });
+        const small = el("div", { class: "charts-grid four" });
         for (const def of MAIN_CHARTS.slice(1)) small.appendChild(makeChart(def).root);
         page.appendChild(el("section", { class: "section" }, [top, small]));
         renderSamples();
