@@ -46,7 +46,7 @@ let package = Package(
             .embedInCode("Resources/studio.js"), .embedInCode("Resources/report.js"), .embedInCode("Resources/report.css"),
         ]),
         // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
-        .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", "Models", "Interpretability", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
             name: "glassbox",
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "TensorCore", "Tokenization"]),
         .testTarget(name: "CLITests", dependencies: ["glassbox", "RunStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "StudioTests", dependencies: ["Studio", "RunStore", "Training", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "StudioTests", dependencies: ["Studio", "RunStore", "Training", "Models", "Interpretability", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "InterpretabilityTests", dependencies: ["Interpretability", "Models", "NeuralNet", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenization", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "ModelFormats"], exclude: ["Fixtures"]),

@@ -114,6 +114,9 @@ public struct Attributor {
     public let model: any InspectableModel
     /// Rows (positions × path points) per batched forward/backward.
     public var maxRows = 2048
+    /// Told of each batch of gradient points; once it is cancelled the remaining batches are skipped (the caller
+    /// checks it and discards the result).
+    public var monitor: WorkMonitor?
 
     public init(model: any InspectableModel) { self.model = model }
 
@@ -173,10 +176,13 @@ public struct Attributor {
         var out: [Float] = []
         var k0 = 0
         while k0 < alphas.count {
+            // Cancelled: the remaining values are zeros (callers index every point; the result is discarded).
+            if monitor?.isCancelled == true { out += [Float](repeating: 0, count: alphas.count - k0); break }
             let batch = Array(alphas[k0..<min(alphas.count, k0 + perBatch)])
             let e = pathPoints(batch, from: b, to: x, positions: ids.count)
             out += GradMode.withoutGradients { model.run(ids, logits: .lastToken(target), embeddings: e).scalars }
             k0 += batch.count
+            monitor?.advance("attributions", by: Double(batch.count) / 3)   // a forward costs about a third of a gradient
         }
         return out
     }
@@ -190,6 +196,7 @@ public struct Attributor {
         let perBatch = max(1, maxRows / max(T, 1))
         var k0 = 0
         while k0 < points.count {
+            if monitor?.isCancelled == true { break }
             let batch = Array(points[k0..<min(points.count, k0 + perBatch)])
             let e = pathPoints(batch.map(\.alpha), from: b, to: x, positions: T)
             let (_, grad) = valueAndGradient(ids, e, target: target, weights: batch.map { Float($0.weight) })
@@ -200,6 +207,7 @@ public struct Attributor {
                 }
             }
             k0 += batch.count
+            monitor?.advance("attributions", by: Double(batch.count))
         }
         return out
     }

@@ -34,10 +34,12 @@ public struct DirectLogitAttribution: Sendable {
     }
 
     /// From a cache holding `hookNames(layers:)` (one sequence), at the last position.
-    public init(model: any InspectableModel, cache: [String: Tensor], target: Int32) {
+    public init(model: any InspectableModel, cache: [String: Tensor], target: Int32) throws {
         let c = model.shape, D = c.dim, H = c.heads, hs = c.headDim
+        // Every hook point is looked up first, so a missing one is an error before any work.
+        for name in Self.hookNames(layers: c.layers) { _ = try hook(cache, name) }
         func lastRow(_ name: String) -> [Float] {
-            let t = cache[name]!.contiguous()
+            guard let t = cache[name]?.contiguous() else { return [] }
             let w = t.shape[t.rank - 1], T = t.count / w
             return Array(UnsafeBufferPointer(start: t.data + (T - 1) * w, count: w))
         }
@@ -80,10 +82,10 @@ public struct NeuronActivations: Sendable {
 
     public static func hookNames(layers: [Int]) -> Set<String> { Set(layers.map { "blocks.\($0).mlp.hook_post" }) }
 
-    public init(cache: [String: Tensor], layers: [Int], k: Int) {
+    public init(cache: [String: Tensor], layers: [Int], k: Int) throws {
         var top: [[[Neuron]]] = [], peak: [[Float]] = []
         for l in layers {
-            let a = cache["blocks.\(l).mlp.hook_post"]!.contiguous()
+            let a = try hook(cache, "blocks.\(l).mlp.hook_post").contiguous()
             let F = a.shape[a.rank - 1], T = a.count / F
             var lt: [[Neuron]] = [], lp: [Float] = []
             for t in 0..<T {

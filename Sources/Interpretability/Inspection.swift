@@ -15,10 +15,29 @@ public struct InspectionOptions {
     public var rule: IntegrationRule = .adaptive
     /// One neuron (layer, index) to trace across the tokens.
     public var neuron: (layer: Int, index: Int)?
-    /// Every layer's attention, compressed for the HTML report (see `CompactAttention`).
+    /// Every layer's attention, compressed, and the text of every token shown: what the HTML report needs.
     public var compactAttention = false
+    /// The analyses to compute (the tokens and next-token predictions always come).
+    public var parts = Set(InspectPart.allCases)
 
     public init() {}
+}
+
+/// The analyses an inspection can compute (`--only`); the next-token predictions always come.
+public enum InspectPart: String, CaseIterable, Sendable, Codable {
+    case lens, attention, dla, neurons, attributions
+
+    /// Parts from a comma-separated list ("lens,attention"), or an error naming the unknown one.
+    public static func parse(_ list: String) throws -> Set<InspectPart> {
+        var out = Set<InspectPart>()
+        for p in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !p.isEmpty {
+            guard let part = InspectPart(rawValue: p) else {
+                throw InterpretabilityError("'\(p.prefix(40))' is not an analysis: choose from \(allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            out.insert(part)
+        }
+        return out
+    }
 }
 
 /// Attention patterns of every layer and head, compressed for the HTML report: for each query row the keys with
@@ -60,11 +79,11 @@ public struct CompactAttention {
         Array(row.indices.sorted { row[$0] > row[$1] }.prefix(k)).sorted()
     }
 
-    public var json: [String: Any] { ["positions": positions, "keys_per_row": keysPerRow, "layers": layers] }
+    public var data: InspectDocument.CompactAttentionData { .init(positions: positions, keysPerRow: keysPerRow, layers: layers) }
 }
 
-/// Runs the analyses of `glassbox inspect` on one prompt and collects them as a JSON document
-/// (schema: docs/inspect-json.md). One hooked forward pass feeds every cache-based analysis.
+/// Runs the analyses of `glassbox inspect` on one prompt and returns them as a document (docs/inspect-json.md).
+/// One hooked forward pass feeds every cache-based analysis; integrated gradients come last (the slow part).
 public struct Inspector {
     public let model: any InspectableModel
     /// How a token id is shown (its vocabulary string) and its decoded text.
@@ -75,86 +94,90 @@ public struct Inspector {
         self.model = model; self.tokenString = tokenString; self.tokenText = tokenText
     }
 
-    public struct Result {
-        public var document: [String: Any]
-        public var attribution: Attribution
-        public var lens: LogitLens
-        /// The next-token distribution after every position.
-        public var positions: [Distribution]
-        public var compactAttention: CompactAttention?
-    }
-
-    public func run(_ ids: [Int32], options o: InspectionOptions) -> Result {
+    public func run(_ ids: [Int32], options o: InspectionOptions, monitor: WorkMonitor? = nil) throws -> InspectDocument {
         let c = model.shape, L = c.layers, H = c.heads, V = c.vocab, T = ids.count
         let allLayers = Array(0..<L)
-        var wanted = HookNames.residuals(layers: L).union(DirectLogitAttribution.hookNames(layers: L))
-            .union(NeuronActivations.hookNames(layers: allLayers))
-        for l in o.attentionLayers { wanted.insert("blocks.\(l).attn.hook_pattern") }
+        let parts = o.parts
+        var wanted = Set<String>()
+        if parts.contains(.lens) { wanted.formUnion(HookNames.residuals(layers: L)) }
+        if parts.contains(.dla) { wanted.formUnion(DirectLogitAttribution.hookNames(layers: L)) }
+        if parts.contains(.neurons) || o.neuron != nil { wanted.formUnion(NeuronActivations.hookNames(layers: allLayers)) }
+        if parts.contains(.attention) { for l in o.attentionLayers { wanted.insert("blocks.\(l).attn.hook_pattern") } }
         let hooks = Hooks(cache: { wanted.contains($0) })
         var summaries: [[HeadSummary]] = []
-        var compact = o.compactAttention ? CompactAttention(positions: T) : nil
+        var compact = o.compactAttention && parts.contains(.attention) ? CompactAttention(positions: T) : nil
+        try monitor?.check()
+        monitor?.progress("forward", 0)
         let logits = GradMode.withoutGradients {
-            model.run(ids, hooks: hooks, attention: { _, p in
+            model.run(ids, hooks: hooks, attention: parts.contains(.attention) ? { _, p in
                 summaries.append(HeadSummary.summarise(p.reshaped([H, T, T])))
                 compact?.append(p)
-            })
+            } : nil)
         }
+        monitor?.progress("forward", 1)
         let positions = (0..<T).map { t in
             Distribution(logits: UnsafeBufferPointer(start: logits.data + t * V, count: V), k: o.topK,
                          chosen: t + 1 < T ? ids[t + 1] : nil)
         }
-        let lens = LogitLens(model: model, cache: hooks.cache, position: T - 1, topK: o.topK)
-        let grid = LogitLensGrid(model: model, cache: hooks.cache)
+        func ranked(_ top: TopTokens) -> [RankedToken] { top.map { RankedToken(id: Int($0.id), probability: $0.probability) } }
+        var doc = InspectDocument(
+            tokens: ids.enumerated().map { TokenInfo(position: $0.offset, id: Int($0.element), text: tokenString($0.element), decoded: tokenText($0.element)) },
+            positions: positions.enumerated().map { t, d in
+                .init(position: t, top: ranked(d.top), entropy: d.entropy, actualNextRank: d.chosenRank, actualNextProbability: d.chosenProbability)
+            })
         let target = o.target ?? positions[T - 1].top[0].id
-        let dla = DirectLogitAttribution(model: model, cache: hooks.cache, target: target)
-        let neurons = NeuronActivations(cache: hooks.cache, layers: allLayers, k: o.topK)
-        let attribution = Attributor(model: model).attribute(ids, target: target, baseline: o.baseline, steps: o.steps, rule: o.rule)
-
-        func top(_ d: Distribution) -> [[Any]] { d.top.map { [Int($0.id), Double($0.probability)] } }
-        func doubles(_ a: [Float]) -> [Double] { a.map(Double.init) }
-        var doc: [String: Any] = [
-            "tokens": ids.enumerated().map { ["position": $0.offset, "id": Int($0.element), "text": tokenString($0.element),
-                                              "decoded": tokenText($0.element)] },
-            "positions": positions.enumerated().map { t, d -> [String: Any] in
-                var e: [String: Any] = ["position": t, "top": top(d), "entropy": Double(d.entropy)]
-                if let r = d.chosenRank { e["actual_next_rank"] = r; e["actual_next_probability"] = Double(d.chosenProbability ?? 0) }
-                return e
-            },
-            "logit_lens": lens.entries.map { ["layer": $0.layer, "top": top($0.distribution),
-                                              "final_token_rank": $0.distribution.chosenRank ?? -1] },
-            "logit_lens_grid": ["top": grid.top.map { $0.map(Int.init) }, "probability": grid.probability.map(doubles),
-                                "final_rank": grid.finalRank],
-            "attention": o.attentionLayers.map { l -> [String: Any] in
-                let s = hooks.cache["blocks.\(l).attn.hook_pattern"]!.scalars
-                return ["layer": l, "pattern": (0..<H).map { h in (0..<T).map { i in (0..<T).map { j in Double(s[(h * T + i) * T + j]) } } }]
-            },
-            "heads": summaries.enumerated().map { l, hs in
-                ["layer": l, "heads": hs.map { ["head": $0.head, "entropy": Double($0.entropy), "previous_token": Double($0.previousToken),
-                                                "first_token": Double($0.firstToken), "same_token": Double($0.sameToken)] }]
-            },
-            "attributions": [
-                "method": attribution.method, "baseline": attribution.baseline, "steps": attribution.steps,
-                "rule": o.rule.name, "target_id": Int(attribution.targetID),
-                "target_text": tokenString(attribution.targetID), "scores": doubles(attribution.scores),
-                "gradient_x_input": doubles(attribution.gradientXInput), "gradient_norms": doubles(attribution.gradientNorms),
-                "f_input": Double(attribution.fInput), "f_baseline": Double(attribution.fBaseline),
-                "completeness_gap": Double(attribution.completenessGap),
-                "completeness_relative_gap": Double(attribution.relativeGap),
-                "kept_positions": attribution.keptPositions,
-            ],
-            "direct_logit_attribution": [
-                "target_id": Int(dla.targetID), "logit": Double(dla.logit), "embedding": Double(dla.embedding), "bias": Double(dla.bias),
-                "attention": doubles(dla.attention), "mlp": doubles(dla.mlp), "heads": dla.heads.map(doubles),
-            ],
-            "neurons": [
-                "width": c.mlpWidth,
-                "peak": neurons.peak.map(doubles),
-                "top": neurons.top.map { $0.map { $0.map { [$0.index, Double($0.activation)] } } },
-            ],
-        ]
-        if let n = o.neuron, let trace = NeuronActivations.trace(cache: hooks.cache, layer: n.layer, neuron: n.index) {
-            doc["neuron_trace"] = ["layer": n.layer, "neuron": n.index, "activations": doubles(trace)]
+        if parts.contains(.lens) {
+            try monitor?.check()
+            let lens = try LogitLens(model: model, cache: hooks.cache, position: T - 1, topK: o.topK)
+            doc.logitLens = lens.entries.map { .init(layer: $0.layer, top: ranked($0.distribution.top), finalTokenRank: $0.distribution.chosenRank ?? -1) }
+            let grid = try LogitLensGrid(model: model, cache: hooks.cache)
+            doc.logitLensGrid = .init(top: grid.top.map { $0.map(Int.init) }, probability: grid.probability, finalRank: grid.finalRank)
+            monitor?.progress("lens", 1)
         }
-        return Result(document: doc, attribution: attribution, lens: lens, positions: positions, compactAttention: compact)
+        if parts.contains(.attention) {
+            doc.attention = try o.attentionLayers.map { l in
+                let s = try hook(hooks.cache, "blocks.\(l).attn.hook_pattern").scalars
+                return .init(layer: l, pattern: (0..<H).map { h in (0..<T).map { i in Array(s[((h * T + i) * T)..<((h * T + i) * T + T)]) } })
+            }
+            doc.heads = summaries.enumerated().map { l, hs in
+                .init(layer: l, heads: hs.map { .init(head: $0.head, entropy: $0.entropy, previousToken: $0.previousToken,
+                                                      firstToken: $0.firstToken, sameToken: $0.sameToken) })
+            }
+            doc.attentionCompact = compact?.data
+        }
+        if parts.contains(.dla) {
+            try monitor?.check()
+            let dla = try DirectLogitAttribution(model: model, cache: hooks.cache, target: target)
+            doc.directLogitAttribution = .init(targetID: Int(dla.targetID), logit: dla.logit, embedding: dla.embedding, bias: dla.bias,
+                                               attention: dla.attention, mlp: dla.mlp, heads: dla.heads)
+        }
+        if parts.contains(.neurons) {
+            let neurons = try NeuronActivations(cache: hooks.cache, layers: allLayers, k: o.topK)
+            doc.neurons = .init(width: c.mlpWidth, peak: neurons.peak,
+                                top: neurons.top.map { $0.map { $0.map { NeuronValue(index: $0.index, activation: $0.activation) } } })
+        }
+        if let n = o.neuron, let trace = NeuronActivations.trace(cache: hooks.cache, layer: n.layer, neuron: n.index) {
+            doc.neuronTrace = .init(layer: n.layer, neuron: n.index, activations: trace)
+        }
+        if parts.contains(.attributions) {
+            try monitor?.check()
+            var attributor = Attributor(model: model)
+            attributor.monitor = monitor
+            // The gradient points, plus the adaptive rule's forward scan (about 100 forwards at a third each).
+            monitor?.expect("attributions", units: Double(o.steps) + (o.rule == .adaptive ? 35 : 0) + 2)
+            let a = attributor.attribute(ids, target: target, baseline: o.baseline, steps: o.steps, rule: o.rule)
+            try monitor?.check()
+            monitor?.progress("attributions", 1)
+            doc.attributions = .init(method: a.method, baseline: a.baseline, steps: a.steps, rule: o.rule.name, targetID: Int(a.targetID),
+                                     targetText: tokenString(a.targetID), scores: a.scores, gradientXInput: a.gradientXInput,
+                                     gradientNorms: a.gradientNorms, fInput: a.fInput, fBaseline: a.fBaseline,
+                                     completenessGap: a.completenessGap, completenessRelativeGap: a.relativeGap, keptPositions: a.keptPositions)
+        }
+        if o.compactAttention {
+            var vocab: [String: String] = [:]
+            for i in doc.shownTokenIDs { vocab[String(i)] = tokenText(Int32(i)) }
+            doc.vocab = vocab
+        }
+        return doc
     }
 }

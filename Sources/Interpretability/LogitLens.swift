@@ -50,9 +50,9 @@ public struct LogitLens: Sendable {
     public var finalTokenRanks: [Int] { entries.map { $0.distribution.chosenRank ?? -1 } }
 
     /// From a cache holding `blocks.{L}.hook_resid_post` for every layer and `hook_embed`.
-    public init(model: any InspectableModel, cache: [String: Tensor], position: Int, topK: Int) {
-        var residuals = [cache["hook_embed"]!]
-        for l in 0..<model.shape.layers { residuals.append(cache["blocks.\(l).hook_resid_post"]!) }
+    public init(model: any InspectableModel, cache: [String: Tensor], position: Int, topK: Int) throws {
+        var residuals = [try hook(cache, "hook_embed")]
+        for l in 0..<model.shape.layers { residuals.append(try hook(cache, "blocks.\(l).hook_resid_post")) }
         let rows = residuals.map { $0.narrow(start: position, length: 1) }
         let stacked = GradMode.withoutGradients { () -> Tensor in
             let x = Tensor(uninitialized: [rows.count, model.shape.dim])
@@ -88,9 +88,9 @@ public struct LogitLensGrid: Sendable {
 
     /// From a cache holding `HookNames.residuals(layers:)` (one sequence). Positions go through the unembedding
     /// in chunks, so memory stays at chunk × vocabulary floats.
-    public init(model: any InspectableModel, cache: [String: Tensor], chunk: Int = 128) {
-        var residuals = [cache["hook_embed"]!.contiguous()]
-        for l in 0..<model.shape.layers { residuals.append(cache["blocks.\(l).hook_resid_post"]!.contiguous()) }
+    public init(model: any InspectableModel, cache: [String: Tensor], chunk: Int = 128) throws {
+        var residuals = [try hook(cache, "hook_embed").contiguous()]
+        for l in 0..<model.shape.layers { residuals.append(try hook(cache, "blocks.\(l).hook_resid_post").contiguous()) }
         let D = model.shape.dim, V = model.shape.vocab, T = residuals[0].count / D
         func unembed(_ r: Tensor, _ start: Int, _ n: Int) -> Tensor {
             GradMode.withoutGradients { model.unembed(r.narrow(start: start, length: n)) }

@@ -40,8 +40,11 @@ public struct Patcher {
         return out
     }
 
-    public func run(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32) -> PatchingResult {
-        precondition(clean.count == corrupted.count, "patching needs prompts of equal length")
+    /// Reports progress per layer to `monitor` and stops when it is cancelled.
+    public func run(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32, monitor: WorkMonitor? = nil) throws -> PatchingResult {
+        guard !clean.isEmpty, clean.count == corrupted.count else {
+            throw InterpretabilityError("patching needs two prompts of the same number of tokens (clean \(clean.count), corrupted \(corrupted.count))")
+        }
         let c = model.shape, T = clean.count, D = c.dim, L = c.layers, H = c.heads, hs = c.headDim
         // The clean run's activations at the patched hook points.
         let cleanHooks = Hooks(cache: { $0.hasSuffix("hook_resid_pre") || $0.hasSuffix("attn.hook_z") })
@@ -53,8 +56,10 @@ public struct Patcher {
 
         var residual: [[Float]] = [], heads: [[Float]] = []
         for l in 0..<L {
+            try monitor?.check()
+            monitor?.progress("patching", Double(l) / Double(L))
             // Sequence p of the batch gets the clean residual at position p.
-            let cleanResid = cleanHooks.cache["blocks.\(l).hook_resid_pre"]!.contiguous()
+            let cleanResid = try hook(cleanHooks.cache, "blocks.\(l).hook_resid_pre").contiguous()
             let r = Hooks(replacements: ["blocks.\(l).hook_resid_pre": { x in
                 let y = Tensor(uninitialized: x.shape)
                 y.copyValues(from: x)
@@ -63,7 +68,7 @@ public struct Patcher {
             }])
             residual.append(metrics(corrupted, embeddings: repeated(corruptEmb, T), answer: answer, wrong: wrong, hooks: r).map(restored))
             // Sequence h of the batch gets head h's clean output at every position.
-            let cleanZ = cleanHooks.cache["blocks.\(l).attn.hook_z"]!.contiguous()
+            let cleanZ = try hook(cleanHooks.cache, "blocks.\(l).attn.hook_z").contiguous()
             let z = Hooks(replacements: ["blocks.\(l).attn.hook_z": { x in
                 let y = Tensor(uninitialized: x.shape)
                 y.copyValues(from: x)
@@ -76,6 +81,7 @@ public struct Patcher {
             }])
             heads.append(metrics(corrupted, embeddings: repeated(corruptEmb, H), answer: answer, wrong: wrong, hooks: z).map(restored))
         }
+        monitor?.progress("patching", 1)
         return PatchingResult(cleanMetric: mClean, corruptedMetric: mCorrupt, residual: residual, heads: heads)
     }
 }

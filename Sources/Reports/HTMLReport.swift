@@ -8,6 +8,16 @@ import Foundation
 /// prompt with 30 layers x 9 heads opens at once.
 public enum HTMLReport {
     /// A report for `document` (an inspect or patch document); `kind` is "inspect" or "patch".
+    public static func render<Document: Encodable>(kind: String, title: String, document: Document) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let object = try JSONSerialization.jsonObject(with: try encoder.encode(document))
+        guard let dictionary = object as? [String: Any] else {
+            throw CocoaError(.coderInvalidValue, userInfo: [NSLocalizedDescriptionKey: "a report's document must be a JSON object"])
+        }
+        return try render(kind: kind, title: title, document: dictionary)
+    }
+
     public static func render(kind: String, title: String, document: [String: Any]) throws -> String {
         // The report's script and styles are real files (Resources/report.js, report.css), embedded in the binary
         // and inlined here so the page needs nothing else.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Interpretability
 import NIOCore
 import RunStore
 import ServiceLifecycle
@@ -7,6 +8,7 @@ import ServiceLifecycle
 /// The JSON API under `/api/` (docs/studio-api.md).
 struct StudioAPI: Sendable {
     let store: StoreAccess
+    let models: ModelAccess
     let pollInterval: Double
 
     func register(_ router: Router<BasicRequestContext>) {
@@ -28,6 +30,9 @@ struct StudioAPI: Sendable {
             return JSONResponse.make(try db.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] })
         }
         router.get("/api/runs/:run/events") { r, c in try self.events(r, c) }
+        router.get("/api/models") { _, _ in try JSONResponse.encode(try self.models.entries()) }
+        router.get("/api/inspect") { r, _ in try await self.inspect(r) }
+        router.get("/api/patch") { r, _ in try await self.patch(r) }
         router.get("/api/**") { r, _ -> Response in
             throw APIError(.notFound, "no endpoint \(r.uri.path.prefix(200)) (see docs/studio-api.md)")
         }
@@ -47,6 +52,65 @@ struct StudioAPI: Sendable {
         try Self.checkRunName(name)
         let db = try store.require()
         return (db, try db.run(name).id)
+    }
+
+    // MARK: Looking inside models
+
+    /// A text query parameter (at most `limit` characters), required or not.
+    static func text(_ r: Request, _ name: String, limit: Int = 20_000, required: Bool = false) throws -> String? {
+        guard let v = r.uri.queryParameters.get(name) else {
+            if required { throw APIError(.badRequest, "\(name) is required") }
+            return nil
+        }
+        guard v.count <= limit else { throw APIError(.badRequest, "\(name) is longer than \(limit) characters") }
+        return v
+    }
+
+    /// `GET /api/inspect?model=ID&prompt=TEXT[&target=TEXT|&target_id=N][&only=lens,attention][&layers=0,29][&top_k=5]
+    /// [&baseline=mean+sinks][&steps=64][&rule=adaptive][&neuron=L:N]`: the document `glassbox inspect --json` prints
+    /// for the same request (the same function computes both).
+    func inspect(_ r: Request) async throws -> Response {
+        let entry = try models.entry(try Self.text(r, "model", limit: 300))
+        var request = InspectRequest(prompt: try Self.text(r, "prompt", required: true) ?? "")
+        request.target = try Self.text(r, "target", limit: 200)
+        request.targetID = try Self.int(r, "target_id", 0...Int(Int32.max), default: nil)
+        request.topK = try Self.int(r, "top_k", 1...100, default: 5)!
+        if let layers = try Self.text(r, "layers", limit: 2000) {
+            request.attentionLayers = try layers.split(separator: ",").map { p in
+                guard let l = Int(p.trimmingCharacters(in: .whitespaces)) else { throw APIError(.badRequest, "layers: '\(p.prefix(20))' is not a layer number") }
+                return l
+            }
+        }
+        if let b = try Self.text(r, "baseline", limit: 100) { request.baseline = b }
+        request.steps = try Self.int(r, "steps", 1...4096, default: 64)!
+        if let rule = try Self.text(r, "rule", limit: 40) { request.rule = rule }
+        request.neuron = try Self.text(r, "neuron", limit: 40)
+        if let only = try Self.text(r, "only", limit: 200) {
+            do { request.parts = try InspectPart.parse(only) } catch let e as InterpretabilityError { throw APIError(.badRequest, e.description) }
+        }
+        let models = self.models
+        let req = request
+        return try await models.run {
+            let loaded = try models.model(entry)
+            do { return try JSONResponse.encode(try InspectService.inspect(loaded, req)) } catch let e as InterpretabilityError {
+                throw APIError(.unprocessableContent, e.description)
+            }
+        }
+    }
+
+    /// `GET /api/patch?model=ID&clean=TEXT&corrupted=TEXT&answer=TEXT&wrong=TEXT`: the document of `glassbox patch --json`.
+    func patch(_ r: Request) async throws -> Response {
+        let entry = try models.entry(try Self.text(r, "model", limit: 300))
+        let request = PatchRequest(clean: try Self.text(r, "clean", required: true) ?? "", corrupted: try Self.text(r, "corrupted", required: true) ?? "",
+                                   answer: try Self.text(r, "answer", limit: 200, required: true) ?? "",
+                                   wrong: try Self.text(r, "wrong", limit: 200, required: true) ?? "")
+        let models = self.models
+        return try await models.run {
+            let loaded = try models.model(entry)
+            do { return try JSONResponse.encode(try InspectService.patch(loaded, request)) } catch let e as InterpretabilityError {
+                throw APIError(.unprocessableContent, e.description)
+            }
+        }
     }
 
     // MARK: Runs

@@ -28,11 +28,14 @@ public struct StudioServer: Sendable {
         public var token: String?
         /// How often live views poll the run store, in seconds.
         public var pollInterval = 0.25
+        /// Model files or folders to offer besides the bundled model and the runs' checkpoints (`serve --model`).
+        public var models: [String] = []
         public init(runsDirectory: URL) { self.runsDirectory = runsDirectory }
     }
 
     public let options: Options
     let store: StoreAccess
+    let models: ModelAccess
 
     public init(options: Options) throws {
         guard !options.host.isEmpty else { throw StudioError("--host is empty") }
@@ -45,8 +48,12 @@ public struct StudioServer: Sendable {
         if !Self.isLoopback(options.host) && options.token == nil {
             throw StudioError("binding \(options.host) (beyond this machine) requires a token: give --token or let serve generate one")
         }
+        for m in options.models where !FileManager.default.fileExists(atPath: m) {
+            throw StudioError("--model \(m): no such file or folder")
+        }
         self.options = options
         self.store = StoreAccess(directory: options.runsDirectory)
+        self.models = ModelAccess(given: options.models.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, store: store)
     }
 
     public static func isLoopback(_ host: String) -> Bool {
@@ -65,7 +72,7 @@ public struct StudioServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: GuardMiddleware(token: options.token))
-        let api = StudioAPI(store: store, pollInterval: options.pollInterval)
+        let api = StudioAPI(store: store, models: models, pollInterval: options.pollInterval)
         api.register(router)
         router.get("/assets/:file") { request, context in try Self.asset(request, context) }
         for page in ["/", "/compare", "/runs/:run"] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interpretability
 import Models
 import NeuralNet
 import TensorCore
@@ -106,15 +107,14 @@ struct Generate: ParsableCommand {
         var options = try sampling.options(vocabulary: loaded.tokenizer.vocabularySize)
         if explain { options.alternatives = alternatives }
         let tok = loaded.tokenizer
-        var explained: [[String: Any]] = []
+        var explained: [GenerationDocument.Token] = []
         func quoted(_ id: Int32) -> String { String(reflecting: tok.decodeText([id])) }
         let result = generator.generate(prompt: ids, options: options) { token in
             if explain {
-                explained.append([
-                    "id": Int(token.id), "text": token.text, "token": tok.tokenString(token.id),
-                    "probability": Double(token.probability ?? 0), "rank": token.rank ?? 0, "entropy": Double(token.entropy ?? 0),
-                    "alternatives": token.alternatives.map { [Int($0.id), tok.decodeText([$0.id]), Double($0.probability)] as [Any] },
-                ])
+                explained.append(GenerationDocument.Token(
+                    id: Int(token.id), text: token.text, token: tok.tokenString(token.id), probability: token.probability ?? 0,
+                    rank: token.rank ?? 0, entropy: token.entropy ?? 0,
+                    alternatives: token.alternatives.map { .init(id: Int($0.id), text: tok.decodeText([$0.id]), probability: $0.probability) }))
                 if !json {
                     let alts = token.alternatives.map { "\(quoted($0.id)) \(String(format: "%.3f", $0.probability))" }.joined(separator: "  ")
                     print(Terminal.padded(quoted(token.id), 18) + String(format: " p %.3f  rank %-3d H %.2f  | ", token.probability ?? 0,
@@ -125,13 +125,10 @@ struct Generate: ParsableCommand {
             return true
         }
         if json {
-            var doc: [String: Any] = [
-                "prompt_ids": result.promptIDs.map(Int.init), "ids": result.ids.map(Int.init), "text": result.text,
-                "stop_reason": result.stopReason, "prefill_tokens_per_s": result.prefillTokensPerSecond,
-                "decode_tokens_per_s": result.decodeTokensPerSecond,
-            ]
-            if explain { doc["tokens"] = explained }
-            print(Terminal.jsonLine(doc))
+            let doc = GenerationDocument(promptIDs: result.promptIDs.map(Int.init), ids: result.ids.map(Int.init), text: result.text,
+                                         stopReason: result.stopReason, prefillTokensPerSecond: result.prefillTokensPerSecond,
+                                         decodeTokensPerSecond: result.decodeTokensPerSecond, tokens: explain ? explained : nil)
+            print(try DocumentCoding.line(doc))
         } else {
             print("")
             fflush(stdout)

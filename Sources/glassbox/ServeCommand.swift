@@ -28,6 +28,8 @@ struct StudioOptions: ParsableArguments {
     @Option(help: "Port (0: any free port).") var port: Int = 8080
     @Option(help: "Access token required on every request (generated when binding beyond this machine).") var token: String?
     @Flag(help: "Open the studio in the default browser.") var open = false
+    @Option(help: "A model to offer for inspection besides the bundled one and the runs' checkpoints (a .gguf file or a model folder; repeatable).")
+    var model: [String] = []
 
     func serverOptions() throws -> StudioServer.Options {
         guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
@@ -35,6 +37,7 @@ struct StudioOptions: ParsableArguments {
         o.host = host
         o.port = port
         o.token = token
+        o.models = model
         if token == nil && !StudioServer.isLoopback(host) {
             let generated = StudioServer.generateToken()
             o.token = generated

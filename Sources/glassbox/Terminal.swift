@@ -17,6 +17,36 @@ enum Terminal {
         FileHandle.standardError.write(Data((s + "\n").utf8))
     }
 
+    /// A one-line progress display on standard error for work that takes more than a second: the part being
+    /// computed and a bar, redrawn at most ten times a second; nothing when standard error is not a terminal.
+    final class Progress: @unchecked Sendable {
+        private let enabled: Bool
+        private let started = Date()
+        private var lastDraw = Date.distantPast
+        private var drawn = false
+        private let lock = NSLock()
+
+        init(enabled: Bool = true) { self.enabled = enabled && isatty(STDERR_FILENO) == 1 }
+
+        func update(_ part: String, _ fraction: Double) {
+            guard enabled else { return }
+            lock.lock(); defer { lock.unlock() }
+            let now = Date()
+            guard now.timeIntervalSince(started) > 1, now.timeIntervalSince(lastDraw) > 0.1 else { return }
+            lastDraw = now
+            let width = 30, filled = Int((fraction * Double(width)).rounded())
+            let bar = String(repeating: "█", count: max(0, min(width, filled))) + String(repeating: "░", count: max(0, width - filled))
+            let line = String(format: "\r%@ %@ %3.0f%%  %@", Terminal.padded(part, 13), bar, fraction * 100, Terminal.duration(now.timeIntervalSince(started)))
+            FileHandle.standardError.write(Data((line + "\u{1B}[K").utf8))
+            drawn = true
+        }
+
+        func finish() {
+            lock.lock(); defer { lock.unlock() }
+            if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); drawn = false }
+        }
+    }
+
     /// A sparkline of the values (8 levels), downsampled to at most `width` points.
     static func sparkline(_ values: [Double], width: Int = 60) -> String {
         let finite = values.filter(\.isFinite)

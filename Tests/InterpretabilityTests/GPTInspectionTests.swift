@@ -39,11 +39,11 @@ struct GPTInspectionTests {
         #expect(zip(plain, ablated).map { abs($0 - $1) }.max()! > 1e-4)
     }
 
-    @Test func directLogitAttributionAddsUp() {
+    @Test func directLogitAttributionAddsUp() throws {
         let hooks = Hooks(cache: { DirectLogitAttribution.hookNames(layers: 3).contains($0) })
         let logits = GradMode.withoutGradients { gpt.run(ids, hooks: hooks) }
         let target: Int32 = 9
-        let dla = DirectLogitAttribution(model: gpt, cache: hooks.cache, target: target)
+        let dla = try DirectLogitAttribution(model: gpt, cache: hooks.cache, target: target)
         #expect(abs(dla.logit - logits.data[7 * 50 + 9]) < 1e-4, "\(dla.logit) vs \(logits.data[7 * 50 + 9])")
         #expect(dla.heads.count == 3 && dla.heads[0].count == 4)
     }
@@ -56,9 +56,9 @@ struct GPTInspectionTests {
         #expect(gpt.parameters.allSatisfy { $0.grad == nil && $0.requiresGrad })
     }
 
-    @Test func patchingSanity() {
+    @Test func patchingSanity() throws {
         let corrupted: [Int32] = [3, 17, 40, 8, 8, 23, 5, 11]
-        let r = Patcher(model: gpt).run(clean: ids, corrupted: corrupted, answer: 9, wrong: 10)
+        let r = try Patcher(model: gpt).run(clean: ids, corrupted: corrupted, answer: 9, wrong: 10)
         // At layer 0 the residual stream is the embeddings: the changed position restores everything, the others nothing.
         #expect(abs(r.residual[0][2] - 1) < 1e-3)
         for p in [0, 1, 3, 4, 5, 6, 7] { #expect(abs(r.residual[0][p]) < 1e-3) }

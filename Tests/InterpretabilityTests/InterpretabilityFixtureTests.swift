@@ -23,7 +23,7 @@ struct LogitLensTests {
         let hooks = Hooks(cache: { HookNames.residuals(layers: 30).contains($0) })
         let logits = GradMode.withoutGradients { model.forward(ids, hooks: hooks) }
         #expect(hooks.cache.count == 31)
-        let lens = LogitLens(model: model, cache: hooks.cache, position: ids.count - 1, topK: 5)
+        let lens = try LogitLens(model: model, cache: hooks.cache, position: ids.count - 1, topK: 5)
         #expect(lens.entries.count == 31)
         let refIDs = try f.ints("logit_lens_top5_ids"), refProbs = try f.floats("logit_lens_top5_probs")
         for (l, e) in lens.entries.enumerated() {

@@ -16,7 +16,7 @@ struct PatchingTests {
         let emb = model.tokenEmbedding.rows(corrupted)
         // Patching nothing restores 0%.
         let none = p.metrics(corrupted, embeddings: emb, answer: paris, wrong: rome)[0]
-        let r = p.run(clean: clean, corrupted: corrupted, answer: paris, wrong: rome)
+        let r = try p.run(clean: clean, corrupted: corrupted, answer: paris, wrong: rome)
         #expect(abs(none - r.corruptedMetric) < 1e-4)
         #expect(r.cleanMetric != r.corruptedMetric)
         // Patching the whole clean residual stream at the last layer restores 100%.

@@ -1,0 +1,147 @@
+import Foundation
+import Models
+
+/// What to inspect, as the CLI's flags and the studio's query parameters give it: text, not yet checked.
+public struct InspectRequest: Sendable {
+    public var prompt: String
+    /// Attribute this text's first token (default: the predicted next token).
+    public var target: String?
+    public var targetID: Int?
+    /// Layers whose full patterns go into the document (default: the first and the last).
+    public var attentionLayers: [Int]?
+    public var topK = 5
+    /// `mean+sinks`, `mean+first`, `zero`, `token:ID`, `token:ID+first`.
+    public var baseline = "mean+sinks"
+    public var steps = 64
+    /// `adaptive`, `riemann` or `gauss`.
+    public var rule = "adaptive"
+    /// `LAYER:INDEX`
+    public var neuron: String?
+    public var parts = Set(InspectPart.allCases)
+    /// Add what the HTML report needs (every layer's attention compressed, the text of every token shown).
+    public var forReport = false
+
+    public init(prompt: String) { self.prompt = prompt }
+}
+
+/// What to patch: two prompts of the same number of tokens, the clean answer and the corrupted one.
+public struct PatchRequest: Sendable {
+    public var clean: String
+    public var corrupted: String
+    public var answer: String
+    public var wrong: String
+    public init(clean: String, corrupted: String, answer: String, wrong: String) {
+        self.clean = clean; self.corrupted = corrupted; self.answer = answer; self.wrong = wrong
+    }
+}
+
+/// The one place where requests become documents: the CLI, the HTML report and the studio all call these, so the
+/// same request gives the same document everywhere. Every check of the request happens here, with a message that
+/// names the field and the problem.
+public enum InspectService {
+    public static func inspect(_ loaded: LoadedModel, _ r: InspectRequest, monitor: WorkMonitor? = nil) throws -> InspectDocument {
+        guard let model = loaded.model as? any InspectableModel else {
+            throw InterpretabilityError("a \(loaded.architecture) model cannot be inspected")
+        }
+        let tok = loaded.tokenizer
+        let ids = try tok.encodeText(r.prompt)
+        guard !ids.isEmpty else { throw InterpretabilityError("the prompt is empty") }
+        guard ids.count <= loaded.model.contextLength else {
+            throw InterpretabilityError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)")
+        }
+        let c = model.shape, L = c.layers, V = c.vocab
+        var o = InspectionOptions()
+        guard (1...100).contains(r.topK) else { throw InterpretabilityError("top-k must be in 1...100, got \(r.topK)") }
+        o.topK = r.topK
+        o.attentionLayers = try (r.attentionLayers ?? [0, L - 1]).map { l in
+            guard (0..<L).contains(l) else { throw InterpretabilityError("layer \(l) is not a layer of this model (0..<\(L))") }
+            return l
+        }
+        if let id = r.targetID {
+            guard (0..<V).contains(id) else { throw InterpretabilityError("target id \(id) is outside the vocabulary of \(V)") }
+            o.target = Int32(id)
+        } else if let text = r.target {
+            guard let first = try tok.encodeText(text).first else { throw InterpretabilityError("the target is empty") }
+            o.target = first
+        }
+        o.baseline = try AttributionBaseline.parse(r.baseline, vocabulary: V)
+        guard (1...4096).contains(r.steps) else { throw InterpretabilityError("steps must be in 1...4096, got \(r.steps)") }
+        o.steps = r.steps
+        o.rule = try IntegrationRule.parse(r.rule)
+        if let n = r.neuron {
+            let parts = n.split(separator: ":").map { Int($0) }
+            guard parts.count == 2, let l = parts[0], let i = parts[1], (0..<L).contains(l), (0..<c.mlpWidth).contains(i) else {
+                throw InterpretabilityError("neuron '\(n.prefix(40))' is not LAYER:INDEX with a layer in 0..<\(L) and an index in 0..<\(c.mlpWidth)")
+            }
+            o.neuron = (l, i)
+        }
+        o.parts = r.parts
+        o.compactAttention = r.forReport
+        var doc = try Inspector(model: model, tokenString: { tok.tokenString($0) }, tokenText: { tok.decodeText([$0]) })
+            .run(ids, options: o, monitor: monitor)
+        doc.model = ModelSummary(loaded, shape: c)
+        return doc
+    }
+
+    public static func patch(_ loaded: LoadedModel, _ r: PatchRequest, monitor: WorkMonitor? = nil) throws -> PatchDocument {
+        guard let model = loaded.model as? any InspectableModel else {
+            throw InterpretabilityError("a \(loaded.architecture) model cannot be patched")
+        }
+        let tok = loaded.tokenizer
+        let c = try tok.encodeText(r.clean), x = try tok.encodeText(r.corrupted)
+        guard !c.isEmpty, c.count == x.count else {
+            throw InterpretabilityError("the clean prompt has \(c.count) tokens and the corrupted one \(x.count): they must be equal (and non-zero)")
+        }
+        guard let a = try tok.encodeText(r.answer).first, let w = try tok.encodeText(r.wrong).first else {
+            throw InterpretabilityError("the answer and the wrong answer must not be empty")
+        }
+        guard c.count <= loaded.model.contextLength else {
+            throw InterpretabilityError("the prompts have \(c.count) tokens; the model's context is \(loaded.model.contextLength)")
+        }
+        guard a != w else { throw InterpretabilityError("the answer and the wrong answer are the same token (\(tok.tokenString(a)))") }
+        let result = try Patcher(model: model).run(clean: c, corrupted: x, answer: a, wrong: w, monitor: monitor)
+        func answer(_ id: Int32) -> PatchDocument.Answer { .init(id: Int(id), text: tok.tokenString(id), decoded: tok.decodeText([id])) }
+        return PatchDocument(
+            model: ModelSummary(loaded, shape: model.shape, includeMLP: false),
+            cleanTokens: c.map { tok.tokenString($0) }, corruptedTokens: x.map { tok.tokenString($0) },
+            cleanDecoded: c.map { tok.decodeText([$0]) }, corruptedDecoded: x.map { tok.decodeText([$0]) },
+            answer: answer(a), wrong: answer(w), metric: "logit(answer) - logit(wrong) at the last position",
+            cleanMetric: result.cleanMetric, corruptedMetric: result.corruptedMetric,
+            residual: .init(hook: "blocks.{L}.hook_resid_pre", restored: result.residual),
+            heads: .init(hook: "blocks.{L}.attn.hook_z", restored: result.heads))
+    }
+}
+
+extension AttributionBaseline {
+    /// `mean+sinks`, `mean+first`, `zero`, `token:ID` or `token:ID+first`.
+    public static func parse(_ s: String, vocabulary V: Int) throws -> AttributionBaseline {
+        let choices = "mean+sinks, mean+first, zero, token:ID or token:ID+first"
+        switch s {
+        case "zero": return .zero
+        case "mean+first": return .meanKeepingFirst
+        case "mean+sinks": return .meanKeepingSinks
+        default: break
+        }
+        guard s.hasPrefix("token:") else { throw InterpretabilityError("baseline '\(s.prefix(40))' is not one of \(choices)") }
+        var rest = String(s.dropFirst(6))
+        let keep = rest.hasSuffix("+first")
+        if keep { rest = String(rest.dropLast(6)) }
+        guard let id = Int32(rest) else { throw InterpretabilityError("baseline '\(s.prefix(40))' is not one of \(choices)") }
+        guard (0..<V).contains(Int(id)) else {
+            throw InterpretabilityError("baseline token id \(id) is outside the vocabulary of \(V) (0..<\(V))")
+        }
+        return keep ? .tokenKeepingFirst(id) : .token(id)
+    }
+}
+
+extension IntegrationRule {
+    /// `adaptive`, `riemann` or `gauss`.
+    public static func parse(_ s: String) throws -> IntegrationRule {
+        switch s {
+        case "adaptive": return .adaptive
+        case "riemann": return .rightRiemann
+        case "gauss": return .gaussLegendre
+        default: throw InterpretabilityError("rule '\(s.prefix(40))' is not adaptive, riemann or gauss")
+        }
+    }
+}

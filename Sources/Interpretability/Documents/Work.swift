@@ -1,0 +1,55 @@
+import Foundation
+import TensorCore
+
+/// The one public error of Interpretability: what was asked, and why it cannot be done.
+public struct InterpretabilityError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+    public static let cancelled = InterpretabilityError("cancelled")
+}
+
+/// A cached hook point, or an error naming it (a model without that hook point, or an analysis that did not ask
+/// for it).
+func hook(_ cache: [String: Tensor], _ name: String) throws -> Tensor {
+    guard let t = cache[name] else {
+        throw InterpretabilityError("the hook point \(name) was not cached: the model has no such hook point, or the analysis did not request it")
+    }
+    return t
+}
+
+/// Progress and cancellation of one long request (an inspection, a patching scan): the service reports each
+/// part's progress, and stops at the next check once `cancel()` was called (from any thread).
+public final class WorkMonitor: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+    private let report: @Sendable (_ part: String, _ fraction: Double) -> Void
+
+    public init(report: @escaping @Sendable (_ part: String, _ fraction: Double) -> Void = { _, _ in }) { self.report = report }
+
+    public func cancel() { lock.lock(); cancelled = true; lock.unlock() }
+
+    public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
+
+    /// Throws `InterpretabilityError.cancelled` once cancelled.
+    public func check() throws { if isCancelled { throw InterpretabilityError.cancelled } }
+
+    /// `part` is `fraction` done (0...1).
+    public func progress(_ part: String, _ fraction: Double) { report(part, min(1, max(0, fraction))) }
+
+    private var expected: [String: Double] = [:], done: [String: Double] = [:]
+
+    /// `part` will take about `units` of work (reported with `advance`).
+    public func expect(_ part: String, units: Double) {
+        lock.lock(); expected[part] = units; done[part] = 0; lock.unlock()
+        report(part, 0)
+    }
+
+    /// `units` more of `part` are done; the fraction reported stays below 1 until the part says it is finished.
+    public func advance(_ part: String, by units: Double) {
+        lock.lock()
+        done[part, default: 0] += units
+        let f = expected[part].map { $0 > 0 ? min(0.99, done[part, default: 0] / $0) : 0 } ?? 0
+        lock.unlock()
+        report(part, f)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Interpretability
+import Models
+import RunStore
+
+/// A model the studio can open: the bundled SmolLM2, a model given to `serve --model`, or a checkpoint of a run.
+/// Requests name models by `id` only (never by path), so nothing outside this list can be opened.
+struct ModelEntry: Codable, Sendable, Equatable {
+    var id: String
+    var name: String
+    /// bundled | given | checkpoint
+    var kind: String
+    var path: String
+    var run: String?
+    var step: Int?
+}
+
+/// Opens models once and keeps them (weights memory-mapped), one per file; runs the heavy analyses one at a time
+/// on a thread of their own, so the server's event loops stay free and two users cannot run the machine out of
+/// memory together.
+final class ModelAccess: @unchecked Sendable {
+    let given: [String]
+    let store: StoreAccess
+    private var loaded: [String: LoadedModel] = [:]
+    private let lock = NSLock()
+    private let heavy = DispatchQueue(label: "glassbox.studio.analyses")
+    /// Models kept open at most (the least recently used goes first).
+    static let keep = 4
+    private var order: [String] = []
+
+    init(given: [String], store: StoreAccess) { self.given = given; self.store = store }
+
+    /// Every model a request may name.
+    func entries() throws -> [ModelEntry] {
+        var out: [ModelEntry] = []
+        let bundled = ModelLoader.bundledModelPath
+        if FileManager.default.fileExists(atPath: bundled) {
+            out.append(.init(id: "bundled", name: URL(fileURLWithPath: bundled).lastPathComponent, kind: "bundled", path: bundled))
+        }
+        for (i, path) in given.enumerated() {
+            out.append(.init(id: "model-\(i + 1)", name: URL(fileURLWithPath: path).lastPathComponent, kind: "given", path: path))
+        }
+        if let db = try store.database() {
+            for r in try db.runs() {
+                for c in try db.checkpoints(run: r.id) where FileManager.default.fileExists(atPath: c.path) {
+                    out.append(.init(id: "\(r.id)@\(c.step)", name: "\(r.name) step \(c.step)", kind: "checkpoint", path: c.path, run: r.id, step: c.step))
+                }
+            }
+        }
+        return out
+    }
+
+    /// The entry named `id` (default: the bundled model), or a 404 naming the choices.
+    func entry(_ id: String?) throws -> ModelEntry {
+        let all = try entries()
+        let wanted = id ?? "bundled"
+        guard let e = all.first(where: { $0.id == wanted }) else {
+            let known = all.prefix(8).map(\.id).joined(separator: ", ")
+            throw APIError(.notFound, "no model '\(wanted.prefix(120))' (see /api/models; known: \(known.isEmpty ? "none" : known))")
+        }
+        return e
+    }
+
+    /// The model, opened on first use.
+    func model(_ e: ModelEntry) throws -> LoadedModel {
+        lock.lock()
+        if let m = loaded[e.path] {
+            order.removeAll { $0 == e.path }; order.append(e.path)
+            lock.unlock()
+            return m
+        }
+        lock.unlock()
+        let m: LoadedModel
+        do { m = try ModelLoader.load(e.path) } catch {
+            throw APIError(.unprocessableContent, "cannot open model \(e.id) (\(e.path)): \(error)")
+        }
+        lock.lock(); defer { lock.unlock() }
+        loaded[e.path] = m
+        order.removeAll { $0 == e.path }; order.append(e.path)
+        while order.count > Self.keep { loaded.removeValue(forKey: order.removeFirst()) }
+        return m
+    }
+
+    /// Runs `body` on the analyses' own thread, after the requests before it.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in heavy.async { c.resume(with: Result { try body() }) } }
+    }
+}
