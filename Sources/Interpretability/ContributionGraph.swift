@@ -203,22 +203,22 @@ private func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer
 @inline(__always)
 private func l1Gain(_ w: UnsafePointer<Float>, _ absW: UnsafePointer<Float>, _ o: UnsafePointer<Float>, _ a: Float,
                     _ n: Int) -> Float {
-    let av = SIMD8<Float>(repeating: a)
+    let nav = SIMD8<Float>(repeating: -a)                // w − a·o as one fused multiply-add
     var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>(), acc2 = SIMD8<Float>(), acc3 = SIMD8<Float>()
     var i = 0
     while i + 32 <= n {
-        acc0 += load8(absW + i) - simdAbs(load8(w + i) - av * load8(o + i))
-        acc1 += load8(absW + i + 8) - simdAbs(load8(w + i + 8) - av * load8(o + i + 8))
-        acc2 += load8(absW + i + 16) - simdAbs(load8(w + i + 16) - av * load8(o + i + 16))
-        acc3 += load8(absW + i + 24) - simdAbs(load8(w + i + 24) - av * load8(o + i + 24))
+        acc0 += load8(absW + i) - simdAbs(load8(w + i).addingProduct(nav, load8(o + i)))
+        acc1 += load8(absW + i + 8) - simdAbs(load8(w + i + 8).addingProduct(nav, load8(o + i + 8)))
+        acc2 += load8(absW + i + 16) - simdAbs(load8(w + i + 16).addingProduct(nav, load8(o + i + 16)))
+        acc3 += load8(absW + i + 24) - simdAbs(load8(w + i + 24).addingProduct(nav, load8(o + i + 24)))
         i += 32
     }
     while i + 8 <= n {
-        acc0 += load8(absW + i) - simdAbs(load8(w + i) - av * load8(o + i))
+        acc0 += load8(absW + i) - simdAbs(load8(w + i).addingProduct(nav, load8(o + i)))
         i += 8
     }
     var s = ((acc0 + acc1) + (acc2 + acc3)).sum()
-    while i < n { s += absW[i] - abs(w[i] - a * o[i]); i += 1 }
+    while i < n { s += absW[i] - abs(w[i].addingProduct(-a, o[i])); i += 1 }
     return s
 }
 

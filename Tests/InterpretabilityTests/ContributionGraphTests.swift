@@ -126,28 +126,27 @@ struct ContributionGraphTests {
     }
 
     /// The inspect page's first-answer budget: one forward plus the graph for 32 tokens under 1 s on 2 cores.
-    /// Prints the times for 32 and 256 tokens (forward alone, then the graph from the cache).
+    /// Prints the times for 32 tokens (best of 3) and 256 tokens (one run): the hooked forward, then the graph
+    /// from its cache. Not asserted: these shared machines are noisy.
     @Test func timing() throws {
         let prompt = try (0..<3).flatMap { try Self.ids(prompt: $0) }
-        for T in [32, 256] {
+        let names = ContributionGraph.hookNames(model: model)
+        let clock = ContinuousClock()
+        for (T, runs) in [(32, 3), (256, 1)] {
             let ids = (0..<T).map { prompt[$0 % prompt.count] }
-            let names = ContributionGraph.hookNames(model: model)
-            let clock = ContinuousClock()
-            var best = (forward: Duration.seconds(100), graph: Duration.seconds(100), total: Duration.seconds(100))
-            for _ in 0..<3 {
+            var forward = Duration.seconds(1000), graph = Duration.seconds(1000)
+            for _ in 0..<runs {
                 let hooks = Hooks(cache: { names.contains($0) })
                 let t0 = clock.now
                 _ = GradMode.withoutGradients { model.run(ids, logits: .last, hooks: hooks) }
                 let t1 = clock.now
                 let g = try ContributionGraph(model: model, cache: hooks.cache, positions: T)
                 let t2 = clock.now
-                _ = try ContributionGraph(model: model, ids: ids)
-                let t3 = clock.now
-                best = (min(best.forward, t1 - t0), min(best.graph, t2 - t1), min(best.total, t3 - t2))
+                forward = min(forward, t1 - t0); graph = min(graph, t2 - t1)
                 #expect(g.layers.count == 30 && Self.worstSumError(g) < 1e-5)
             }
-            print("contribution graph timing, SmolLM2, T = \(T), \(Parallel.threads) threads (best of 3): forward \(best.forward), "
-                  + "graph from the cache \(best.graph), ContributionGraph(model:ids:) \(best.total)")
+            print("contribution graph timing, SmolLM2, T = \(T), \(Parallel.threads) threads (best of \(runs)): "
+                  + "hooked forward \(forward), graph from the cache \(graph)")
         }
     }
 }
