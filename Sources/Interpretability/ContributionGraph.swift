@@ -68,13 +68,13 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
 
     /// One hooked forward of `ids` (no logits but the last position's), then the graph.
     public init(model: any InspectableModel, ids: [Int32]) throws {
-        guard !ids.isEmpty else { throw ContributionGraphError("the contribution graph needs at least one token") }
+        guard !ids.isEmpty else { throw InterpretabilityError("the contribution graph needs at least one token") }
         let vocab = model.shape.vocab
         if let bad = ids.first(where: { !(0..<Int32(clamping: vocab)).contains($0) }) {
-            throw ContributionGraphError("token id \(bad) is outside the vocabulary of \(vocab)")
+            throw InterpretabilityError("token id \(bad) is outside the vocabulary of \(vocab)")
         }
         if let gpt = model as? GPT, ids.count > gpt.config.blockSize {
-            throw ContributionGraphError("\(ids.count) tokens exceed the model's \(gpt.config.blockSize) positions")
+            throw InterpretabilityError("\(ids.count) tokens exceed the model's \(gpt.config.blockSize) positions")
         }
         let names = Self.hookNames(model: model)
         let hooks = Hooks(cache: { names.contains($0) })
@@ -86,17 +86,17 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
     /// one forward can feed it). Throws when a hook point is missing or has an unexpected shape.
     public init(model: any InspectableModel, cache: [String: Tensor], positions T: Int) throws {
         let c = model.shape, D = c.dim, H = c.heads, Hkv = c.kvHeads, hd = c.headDim
-        guard T > 0 else { throw ContributionGraphError("the contribution graph needs at least one token") }
+        guard T > 0 else { throw InterpretabilityError("the contribution graph needs at least one token") }
         guard Hkv > 0, H % Hkv == 0, H * hd > 0 else {
-            throw ContributionGraphError("\(H) heads do not split into \(Hkv) key-value groups")
+            throw InterpretabilityError("\(H) heads do not split into \(Hkv) key-value groups")
         }
         func tensor(_ name: String, count: Int) throws -> Tensor {
             guard let t = cache[name] else {
-                throw ContributionGraphError("hook point '\(name)' is not in the cache: run the forward with "
+                throw InterpretabilityError("hook point '\(name)' is not in the cache: run the forward with "
                                              + "ContributionGraph.hookNames(model:) cached")
             }
             guard t.count == count else {
-                throw ContributionGraphError("hook point '\(name)' holds \(t.shape) (\(t.count) values); expected \(count) "
+                throw InterpretabilityError("hook point '\(name)' holds \(t.shape) (\(t.count) values); expected \(count) "
                                              + "for one sequence of \(T) tokens")
             }
             return t.contiguous()
@@ -108,13 +108,13 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
             let values: Tensor
             if let v = cache[p + "attn.hook_v"] {
                 guard v.count == T * Hkv * hd else {
-                    throw ContributionGraphError("hook point '\(p)attn.hook_v' holds \(v.shape); expected (\(T), \(Hkv * hd))")
+                    throw InterpretabilityError("hook point '\(p)attn.hook_v' holds \(v.shape); expected (\(T), \(Hkv * hd))")
                 }
                 values = v.contiguous()
             } else if let gpt = model as? GPT {
                 values = gptValues(gpt, layer: l, normalized: try tensor(p + "ln1.hook_normalized", count: T * D), T: T)
             } else {
-                throw ContributionGraphError("hook point '\(p)attn.hook_v' is not in the cache: run the forward with "
+                throw InterpretabilityError("hook point '\(p)attn.hook_v' is not in the cache: run the forward with "
                                              + "ContributionGraph.hookNames(model:) cached")
             }
             inputs.append(LayerInputs(pre: try tensor(p + "hook_resid_pre", count: T * D),
@@ -137,10 +137,6 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
 }
 
 /// Why a contribution graph could not be computed (a hook point missing from the cache, a shape that does not fit).
-public struct ContributionGraphError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    init(_ message: String) { description = message }
-}
 
 // MARK: - The computation
 
@@ -168,7 +164,7 @@ private func outputProjectionT(_ model: any InspectableModel, layer l: Int) thro
     for i in 0..<width { eye.data[i * width + i] = 1 }
     let t = GradMode.withoutGradients { model.headOutputs(layer: l, z: eye) }.contiguous()
     guard t.count == width * s.dim else {
-        throw ContributionGraphError("layer \(l): headOutputs returned \(t.shape); expected (\(width), \(s.dim))")
+        throw InterpretabilityError("layer \(l): headOutputs returned \(t.shape); expected (\(width), \(s.dim))")
     }
     return t
 }

@@ -25,7 +25,12 @@ public struct InspectionOptions {
 
 /// The analyses an inspection can compute (`--only`); the next-token predictions always come.
 public enum InspectPart: String, CaseIterable, Sendable, Codable {
-    case lens, attention, dla, neurons, attributions
+    case lens, attention, dla, neurons, graph, attributions
+
+    /// Every part; without the contribution graph past 128 tokens (its T × T per layer would dominate the document).
+    public static func standard(positions: Int) -> Set<InspectPart> {
+        positions > 128 ? Set(allCases).subtracting([.graph]) : Set(allCases)
+    }
 
     /// Parts from a comma-separated list ("lens,attention"), or an error naming the unknown one.
     public static func parse(_ list: String) throws -> Set<InspectPart> {
@@ -103,6 +108,7 @@ public struct Inspector {
         if parts.contains(.dla) { wanted.formUnion(DirectLogitAttribution.hookNames(layers: L)) }
         if parts.contains(.neurons) || o.neuron != nil { wanted.formUnion(NeuronActivations.hookNames(layers: allLayers)) }
         if parts.contains(.attention) { for l in o.attentionLayers { wanted.insert("blocks.\(l).attn.hook_pattern") } }
+        if parts.contains(.graph) { wanted.formUnion(ContributionGraph.hookNames(model: model)) }
         let hooks = Hooks(cache: { wanted.contains($0) })
         var summaries: [[HeadSummary]] = []
         var compact = o.compactAttention && parts.contains(.attention) ? CompactAttention(positions: T) : nil
@@ -155,6 +161,11 @@ public struct Inspector {
             let neurons = try NeuronActivations(cache: hooks.cache, layers: allLayers, k: o.topK)
             doc.neurons = .init(width: c.mlpWidth, peak: neurons.peak,
                                 top: neurons.top.map { $0.map { $0.map { NeuronValue(index: $0.index, activation: $0.activation) } } })
+        }
+        if parts.contains(.graph) {
+            try monitor?.check()
+            doc.contributionGraph = try ContributionGraph(model: model, cache: hooks.cache, positions: T)
+            monitor?.progress("graph", 1)
         }
         if let n = o.neuron, let trace = NeuronActivations.trace(cache: hooks.cache, layer: n.layer, neuron: n.index) {
             doc.neuronTrace = .init(layer: n.layer, neuron: n.index, activations: trace)

@@ -85,6 +85,8 @@ struct StudioAPI: Sendable {
         request.steps = try Self.int(r, "steps", 1...4096, default: 64)!
         if let rule = try Self.text(r, "rule", limit: 40) { request.rule = rule }
         request.neuron = try Self.text(r, "neuron", limit: 40)
+        // report=1: also every layer's attention compressed and the text of every token shown (the report's views).
+        request.forReport = try Self.int(r, "report", 0...1, default: 0) == 1
         if let only = try Self.text(r, "only", limit: 200) {
             do { request.parts = try InspectPart.parse(only) } catch let e as InterpretabilityError { throw APIError(.badRequest, e.description) }
         }

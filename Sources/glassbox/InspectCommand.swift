@@ -25,7 +25,7 @@ struct Inspect: ParsableCommand {
     @Option(help: "Trace one MLP neuron across the tokens: LAYER:INDEX.") var neuron: String?
     @Option(help: "Write a self-contained HTML report to this file.") var html: String?
     @Flag(help: "Print the JSON document.") var json = false
-    @Option(help: "Compute only these analyses (comma-separated: lens, attention, dla, neurons, attributions); the next-token predictions always come.")
+    @Option(help: "Compute only these analyses (comma-separated: lens, attention, dla, neurons, graph, attributions); the next-token predictions always come. Default: all (the contribution graph up to 128 tokens).")
     var only: String?
 
     func run() throws {
@@ -42,7 +42,9 @@ struct Inspect: ParsableCommand {
         request.steps = steps
         request.rule = rule
         request.neuron = neuron
-        if let only { request.parts = try InspectPart.parse(only) }
+        if let only {
+            do { request.parts = try InspectPart.parse(only) } catch let e as InterpretabilityError { throw ValidationError("--only: \(e.description)") }
+        }
         request.forReport = html != nil
         if let html { try Self.checkWritable(html) }
         let progress = Terminal.Progress(enabled: !json)

@@ -100,19 +100,19 @@ struct ContributionGraphTests {
 
     @Test func missingHookPointsThrow() throws {
         let ids: [Int32] = [504, 3575, 282, 4649, 314]
-        #expect(throws: ContributionGraphError.self) { try ContributionGraph(model: model, cache: [:], positions: 5) }
-        #expect(throws: ContributionGraphError.self) { try ContributionGraph(model: model, ids: []) }
+        #expect(throws: InterpretabilityError.self) { try ContributionGraph(model: model, cache: [:], positions: 5) }
+        #expect(throws: InterpretabilityError.self) { try ContributionGraph(model: model, ids: []) }
         let names = ContributionGraph.hookNames(model: model)
         let hooks = Hooks(cache: { names.contains($0) && $0 != "blocks.7.attn.hook_pattern" })
         _ = GradMode.withoutGradients { model.run(ids, logits: .last, hooks: hooks) }
         do {
             _ = try ContributionGraph(model: model, cache: hooks.cache, positions: 5)
             Issue.record("a missing hook point did not throw")
-        } catch let e as ContributionGraphError {
+        } catch let e as InterpretabilityError {
             #expect(e.description.contains("blocks.7.attn.hook_pattern"), "\(e)")
         }
         // A cache of another length is refused, not read out of bounds.
-        #expect(throws: ContributionGraphError.self) { try ContributionGraph(model: model, cache: hooks.cache, positions: 6) }
+        #expect(throws: InterpretabilityError.self) { try ContributionGraph(model: model, cache: hooks.cache, positions: 6) }
     }
 
     @Test func jsonUsesSnakeCaseAndRoundTrips() throws {

@@ -29,7 +29,7 @@ struct DocumentTests {
         #expect(try DocumentCoding.encoder().encode(back) == data)
         // The keys docs/inspect-json.md documents, pairs as [id, probability].
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        for key in ["tokens", "positions", "logit_lens", "logit_lens_grid", "attention", "heads", "attributions", "direct_logit_attribution", "neurons", "neuron_trace"] {
+        for key in ["tokens", "positions", "logit_lens", "logit_lens_grid", "attention", "heads", "attributions", "direct_logit_attribution", "neurons", "neuron_trace", "contribution_graph"] {
             #expect(object[key] != nil, "missing \(key)")
         }
         let first = try #require((object["positions"] as? [[String: Any]])?.first)

@@ -193,6 +193,8 @@ public struct InspectDocument: Codable, Sendable {
     public var directLogitAttribution: DirectLogitAttribution?
     public var neurons: Neurons?
     public var neuronTrace: NeuronTrace?
+    /// How information flowed (the LLM Transparency Tool's contribution graph).
+    public var contributionGraph: ContributionGraph?
     /// For the HTML report: every layer's attention compressed, and the decoded text of every token id shown.
     public var attentionCompact: CompactAttentionData?
     public var vocab: [String: String]?
@@ -200,6 +202,7 @@ public struct InspectDocument: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case model, tokens, positions, logitLens = "logit_lens", logitLensGrid = "logit_lens_grid", attention, heads, attributions
         case directLogitAttribution = "direct_logit_attribution", neurons, neuronTrace = "neuron_trace"
+        case contributionGraph = "contribution_graph"
         case attentionCompact = "attention_compact", vocab
     }
 

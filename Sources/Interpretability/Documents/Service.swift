@@ -17,7 +17,8 @@ public struct InspectRequest: Sendable {
     public var rule = "adaptive"
     /// `LAYER:INDEX`
     public var neuron: String?
-    public var parts = Set(InspectPart.allCases)
+    /// The analyses to compute; nil: `InspectPart.standard` (all, the contribution graph up to 128 tokens).
+    public var parts: Set<InspectPart>?
     /// Add what the HTML report needs (every layer's attention compressed, the text of every token shown).
     public var forReport = false
 
@@ -75,7 +76,7 @@ public enum InspectService {
             }
             o.neuron = (l, i)
         }
-        o.parts = r.parts
+        o.parts = r.parts ?? InspectPart.standard(positions: ids.count)
         o.compactAttention = r.forReport
         var doc = try Inspector(model: model, tokenString: { tok.tokenString($0) }, tokenText: { tok.decodeText([$0]) })
             .run(ids, options: o, monitor: monitor)

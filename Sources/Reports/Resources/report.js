@@ -154,51 +154,78 @@
 
   // ================================================================ inspect
 
-  function renderInspect(container, doc) {
+  /**
+   * opts.pending: a node shown in the prompt panel while the document has no attributions yet (a studio page
+   * computes them after the rest). The returned view's setAttributions(A) adds them later, redrawing that panel only.
+   */
+  function renderInspect(container, doc, opts) {
+    opts = opts || {};
     const v = new View(container, doc);
-    tokensPanel(v);
+    let tokens = tokensPanel(v, opts.pending, null);
     lensPanel(v);
     const attention = attentionPanel(v);
     dlaPanel(v);
     neuronPanel(v);
-    return { destroy: () => v.destroy(), openHead: (l, k) => (attention ? attention.open(l, k, true) : null) };
+    return {
+      destroy: () => v.destroy(),
+      openHead: (l, k) => (attention ? attention.open(l, k, true) : null),
+      /** The attributions arrived (or are gone again, A = null: pending shows instead): the prompt panel is drawn anew in place. */
+      setAttributions(A, pending) {
+        if (A) doc.attributions = A; else delete doc.attributions;
+        tokens = tokensPanel(v, pending, tokens);
+      },
+    };
   }
 
   // ---------------------------------------------------------------- prompt and attributions
 
-  function tokensPanel(v) {
-    const D = v.doc, A = D.attributions, T = D.tokens.length;
-    const target = quoted(v.tokenText(A.target_id));
-    const p = v.panel("tokens", "Prompt and attributions",
-      "Each token coloured by how much it drove the logit of " + target + " at the last position (red raises it, blue lowers it). " +
-      "Click a token for the model's next-token alternatives there.");
-    const rel = A.completeness_relative_gap, gapOK = Math.abs(rel) <= 0.05;
+  /** The prompt's tokens, coloured by their attributions when the document has them; old: the panel it replaces. */
+  function tokensPanel(v, pending, old) {
+    const D = v.doc, A = D.attributions || null, T = D.tokens.length;
+    const lastTop = D.positions[T - 1] && D.positions[T - 1].top[0];
+    const targetID = A ? A.target_id : D.direct_logit_attribution ? D.direct_logit_attribution.target_id : lastTop ? lastTop[0] : null;
+    const target = quoted(targetID === null ? "?" : v.tokenText(targetID));
+    const p = v.panel("tokens", "Prompt and attributions", A
+      ? "Each token coloured by how much it drove the logit of " + target + " at the last position (red raises it, blue lowers it). " +
+        "Click a token for the model's next-token alternatives there."
+      : "Once the attributions are computed, each token is coloured by how much it drove the logit of " + target +
+        " at the last position. Click a token for the model's next-token alternatives there.");
+    if (old) {
+      old.node.replaceWith(p);
+      v.repaint = v.repaint.filter((f) => f !== old.paint);
+    }
     const methods = [["scores", "Integrated gradients", "IG"], ["gradient_x_input", "Gradient \u00d7 input", "grad\u00d7input"]];
     let method = "scores";
-    const buttons = methods.map(([key, label]) => el("button", {
-      type: "button", "data-method": key, class: key === method ? "on" : null, "aria-pressed": key === method ? "true" : "false", text: label,
-      onclick: () => { method = key; for (const b of buttons) { const on = b.dataset.method === key; b.classList.toggle("on", on); b.setAttribute("aria-pressed", on ? "true" : "false"); } paint(); },
-    }));
-    const toggle = el("div", { class: "v-seg", id: "method", role: "group", "aria-label": "Attribution method" }, buttons);
-    const gap = el("span", { class: ["badge", gapOK ? "v-ok" : "v-warn"], id: "gap", title: "How far the attributions' sum is from f(x) \u2212 f(baseline)" },
-      "completeness gap " + v3(A.completeness_gap) + " (" + GB.fixed(100 * rel, 1) + "% of f(x) \u2212 f(baseline) = " + v3(A.f_input - A.f_baseline) + ")");
-    const facts = el("div", { class: "v-facts" }, [
-      el("span", {}, ["baseline ", el("b", { text: A.baseline })]),
-      el("span", {}, [el("b", { text: String(A.steps) }), " gradient points (" + A.rule + ")"]),
-      el("span", {}, ["f(x) ", el("b", { text: v3(A.f_input) })]),
-      el("span", {}, ["f(baseline) ", el("b", { text: v3(A.f_baseline) })]),
-      gap,
-    ]);
-    p.append(el("div", { class: "v-toolbar" }, [toggle, facts]));
-    if (!gapOK) p.append(el("div", { class: "notice warn v-notice", role: "note", text: "The attributions do not add up to the change in the logit: the path integral is not resolved. Treat the colours as rough; rerun with more --steps." }));
+    if (A) {
+      const rel = A.completeness_relative_gap, gapOK = Math.abs(rel) <= 0.05;
+      const buttons = methods.map(([key, label]) => el("button", {
+        type: "button", "data-method": key, class: key === method ? "on" : null, "aria-pressed": key === method ? "true" : "false", text: label,
+        onclick: () => { method = key; for (const b of buttons) { const on = b.dataset.method === key; b.classList.toggle("on", on); b.setAttribute("aria-pressed", on ? "true" : "false"); } paint(); },
+      }));
+      const toggle = el("div", { class: "v-seg", id: "method", role: "group", "aria-label": "Attribution method" }, buttons);
+      const gap = el("span", { class: ["badge", gapOK ? "v-ok" : "v-warn"], id: "gap", title: "How far the attributions' sum is from f(x) \u2212 f(baseline)" },
+        "completeness gap " + v3(A.completeness_gap) + " (" + GB.fixed(100 * rel, 1) + "% of f(x) \u2212 f(baseline) = " + v3(A.f_input - A.f_baseline) + ")");
+      const facts = el("div", { class: "v-facts" }, [
+        el("span", {}, ["baseline ", el("b", { text: A.baseline })]),
+        el("span", {}, [el("b", { text: String(A.steps) }), " gradient points (" + A.rule + ")"]),
+        el("span", {}, ["f(x) ", el("b", { text: v3(A.f_input) })]),
+        el("span", {}, ["f(baseline) ", el("b", { text: v3(A.f_baseline) })]),
+        gap,
+      ]);
+      p.append(el("div", { class: "v-toolbar" }, [toggle, facts]));
+      if (!gapOK) p.append(el("div", { class: "notice warn v-notice", role: "note", text: "The attributions do not add up to the change in the logit: the path integral is not resolved. Treat the colours as rough; rerun with more --steps." }));
+    } else if (pending) {
+      p.append(pending);
+    }
 
-    const kept = new Set(A.kept_positions || []);
+    const kept = new Set(A ? A.kept_positions || [] : []);
     const chips = D.tokens.map((t, i) => el("span", {
       class: ["tok", kept.has(i) ? "kept" : null], "data-pos": i, tabindex: "0", role: "button", "aria-label": "token " + i + " " + shown(t.decoded),
       text: shown(t.decoded),
     }));
-    const targetChip = el("span", { class: "tok target", title: "the attributed token", text: shown(v.tokenText(A.target_id)) });
-    const strip = el("div", { class: "v-tokens", id: "token-strip" }, [chips, el("span", { class: "v-arrow", text: "\u2192" }), targetChip]);
+    const targetChip = el("span", { class: "tok target", title: A ? "the attributed token" : "the token the attributions will explain", text: shown(targetID === null ? "?" : v.tokenText(targetID)) });
+    const strip = el("div", { class: ["v-tokens", A ? null : "v-plain"], id: "token-strip", dataset: { attributed: A ? "1" : "0" } },
+      [chips, el("span", { class: "v-arrow", text: "\u2192" }), targetChip]);
     const chipAt = (e) => { const c = e.target.closest && e.target.closest(".tok[data-pos]"); return c ? +c.dataset.pos : -1; };
     strip.addEventListener("click", (e) => { const i = chipAt(e); if (i >= 0) select(i); });
     strip.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { const i = chipAt(e); if (i >= 0) { e.preventDefault(); select(i); } } });
@@ -206,20 +233,21 @@
       const i = chipAt(e);
       if (i < 0) return null;
       const t = D.tokens[i], m = methods.find((x) => x[0] === method);
-      return GB.tooltip.content("#" + i + "  " + JSON.stringify(t.text), [["id", t.id], [m[2], v3(A[method][i])]],
+      return GB.tooltip.content("#" + i + "  " + JSON.stringify(t.text), [["id", t.id], A ? [m[2], v3(A[method][i])] : null],
         [kept.has(i) ? "kept at its own embedding by the baseline (attention sink)" : null]);
     });
     const legendBox = el("div", { class: "v-legend-row" });
     const methodName = () => methods.find((x) => x[0] === method)[1];
-    const caption = el("span", {});
-    const save = saver("Attributions", "attributions", () => stripPicture(), () =>
+    const caption = el("span", { text: A ? "" : "The prompt's " + T + " token" + (T === 1 ? "" : "s") });
+    const save = A ? saver("Attributions", "attributions", () => stripPicture(), () =>
       [["position", "token", "id", "integrated_gradients", "gradient_x_input", "gradient_norm", "kept"]].concat(D.tokens.map((t, i) =>
         [i, t.text, t.id, A.scores[i], A.gradient_x_input[i], A.gradient_norms ? A.gradient_norms[i] : null, kept.has(i) ? 1 : 0])),
-    () => ({ target: { id: A.target_id, text: v.tokenText(A.target_id) }, tokens: D.tokens, attributions: A, positions: D.positions }));
+    () => ({ target: { id: A.target_id, text: v.tokenText(A.target_id) }, tokens: D.tokens, attributions: A, positions: D.positions })) : null;
     const details = el("div", { class: "v-details", id: "token-details" });
     p.append(el("div", { class: "v-fig" }, [figHead(caption, save), strip, legendBox]), details);
 
     function paint() {
+      if (!A) return;
       const vals = A[method], max = Math.max(1e-9, ...vals.map(Math.abs)), sc = GB.colorScale("diverging");
       chips.forEach((c, i) => { c.style.backgroundColor = sc.css(vals[i] / max); c.style.color = sc.ink(vals[i] / max); });
       caption.textContent = methodName() + " attributions to the logit of " + target;
@@ -270,6 +298,7 @@
     v.repaint.push(paint);
     paint();
     select(T - 1);
+    return { node: p, paint };
   }
 
   // ---------------------------------------------------------------- logit lens
@@ -419,8 +448,11 @@
     const D = v.doc, C = D.attention_compact;
     if (!C) return null;
     const L = C.layers.length, H = C.layers[0].length, T = C.positions;
+    // layer_numbers: the model's layer of each entry, where the document holds only some layers (all by default)
+    const ln = (l) => (C.layer_numbers ? C.layer_numbers[l] : l);
     const p = v.panel("attention", "Attention",
-      "Every layer and head: rows are queries, columns keys. Click a head to enlarge it and see where each token looks." +
+      (C.layer_numbers ? "Layers " + C.layer_numbers.join(", ") + ", every head" : "Every layer and head") +
+      ": rows are queries, columns keys. Click a head to enlarge it and see where each token looks." +
       (C.keys_per_row < T ? " (Each query keeps its " + C.keys_per_row + " largest weights.)" : ""));
 
     // An n x n bitmap per size in use, reused for every head painted at that size (one at a time).
@@ -468,7 +500,7 @@
       dense.set(key, out);
       return out;
     }
-    const stats = (l, k) => { const S = D.heads && D.heads[l] && D.heads[l].heads[k]; return S || null; };
+    const stats = (l, k) => { const S = D.heads && D.heads[ln(l)] && D.heads[ln(l)].heads[k]; return S || null; };
     const statRows = (S) => (S ? [["entropy", GB.fixed(S.entropy, 2)], ["previous token", GB.fixed(S.previous_token, 2)], ["first token", GB.fixed(S.first_token, 2)], ["same token", GB.fixed(S.same_token, 2)]] : []);
     const tok = (i) => (D.tokens[i] ? D.tokens[i].decoded : "#" + i);
 
@@ -484,10 +516,10 @@
       g.drawImage(bitmap(l, k, px), 0, 0, px, px);
     }
     for (let l = 0; l < L; l++) {
-      grid.append(el("div", { class: "v-lab", text: "L" + l }));
+      grid.append(el("div", { class: "v-lab", text: "L" + ln(l) }));
       for (let k = 0; k < H; k++) {
         const c = el("canvas", { class: "thumb", width: side, height: side, style: { width: side + "px", height: side + "px" },
-          "data-layer": l, "data-head": k, tabindex: "0", role: "button", "aria-label": "layer " + l + " head " + k });
+          "data-layer": l, "data-head": k, tabindex: "0", role: "button", "aria-label": "layer " + ln(l) + " head " + k });
         v.lazy.add(c, () => paintThumb(c, l, k), true);
         thumbs.push(c);
         grid.append(c);
@@ -504,7 +536,7 @@
       const c = thumbAt(e);
       if (!c) return null;
       const l = +c.dataset.layer, k = +c.dataset.head;
-      return GB.tooltip.content("layer " + l + " \u00b7 head " + k, statRows(stats(l, k)), ["click to enlarge"]);
+      return GB.tooltip.content("layer " + ln(l) + " \u00b7 head " + k, statRows(stats(l, k)), ["click to enlarge"]);
     });
     const gridSave = saver("All attention heads", "attention-heads", () => gridPicture(),
       () => [["layer", "head", "entropy", "previous_token", "first_token", "same_token"]].concat(
@@ -525,7 +557,7 @@
         for (let k = 0; k < H; k++) pt.text("h" + k, lw + k * (cell + gap) + cell / 2, top - 6, { color: c.axis, align: "center" });
         for (let l = 0; l < L; l++) {
           const y = top + l * (cell + gap);
-          pt.text("L" + l, lw - 6, y + cell / 2, { color: c.axis, align: "right", baseline: "middle" });
+          pt.text("L" + ln(l), lw - 6, y + cell / 2, { color: c.axis, align: "right", baseline: "middle" });
           for (let k = 0; k < H; k++) pt.image(bitmap(l, k, 2 * cell), lw + k * (cell + gap), y, cell, cell, T > 2 * cell);
         }
       }];
@@ -547,7 +579,7 @@
       const prev = el("button", { type: "button", class: "icon-btn", title: "Previous head", "aria-label": "Previous head", disabled: idx === 0, onclick: () => step(-1) }, GB.icon("left"));
       const next = el("button", { type: "button", class: "icon-btn", title: "Next head", "aria-label": "Next head", disabled: idx === L * H - 1, onclick: () => step(1) }, GB.icon("right"));
       GB.clear(zoom).append(
-        el("div", { class: "v-zoom-head" }, [el("h3", { text: "Layer " + l + ", head " + k }), el("span", { class: "v-stepper" }, [prev, next]),
+        el("div", { class: "v-zoom-head" }, [el("h3", { text: "Layer " + ln(l) + ", head " + k }), el("span", { class: "v-stepper" }, [prev, next]),
           S ? el("div", { class: "v-facts" }, statRows(S).map(([a, b]) => el("span", {}, [a + " ", el("b", { text: b })]))) : null]),
         el("div", { class: "v-row" }, [
           el("div", { class: "v-fig" }, [figHead("weights (rows queries, columns keys)", zf), zf.root]),
@@ -568,8 +600,8 @@
       const box = { x: lw, y: top, s: size };
       const cellAt = (x, y) => [Math.floor(((y - box.y) / box.s) * T), Math.floor(((x - box.x) / box.s) * T)];
       return new GB.Figure({
-        id: "zoom-canvas", className: "v-heat", name: "attention-L" + l + "-H" + k, fileName: "glassbox-attention-L" + l + "-H" + k,
-        title: "Attention of layer " + l + " head " + k, size: () => [box.x + size + (labels ? Math.max(8, top - 10) : 8), box.y + size + 8],
+        id: "zoom-canvas", className: "v-heat", name: "attention-L" + ln(l) + "-H" + k, fileName: "glassbox-attention-L" + ln(l) + "-H" + k,
+        title: "Attention of layer " + ln(l) + " head " + k, size: () => [box.x + size + (labels ? Math.max(8, top - 10) : 8), box.y + size + 8],
         hover: (x, y) => { const [i, j] = cellAt(x, y); return i >= 0 && j >= 0 && i < T && j < T ? i + ":" + j : null; },
         paint(pt, w, h, exporting, f) {
           const c = background(pt, w, h);
@@ -596,7 +628,7 @@
         },
         csv: () => [["query \\ key"].concat(D.tokens.map((t, j) => j + " " + t.text))].concat(
           Array.from({ length: T }, (_, i) => [i + " " + D.tokens[i].text].concat(Array.from(P.subarray(i * T, (i + 1) * T))))),
-        json: () => ({ layer: l, head: k, tokens: D.tokens.map((t) => t.text), keys_per_row: C.keys_per_row,
+        json: () => ({ layer: ln(l), head: k, tokens: D.tokens.map((t) => t.text), keys_per_row: C.keys_per_row,
           weights: Array.from({ length: T }, (_, i) => Array.from(P.subarray(i * T, i * T + i + 1))) }),
       });
     }
@@ -606,8 +638,8 @@
       const n = Math.min(T, 40), first = T - n, rowH = 17, W = 380, Hh = n * rowH + 26, xl = 120, xr = W - 120;
       const rowAt = (y) => { const a = Math.floor((y - 26 + rowH / 2 + 4) / rowH); return a >= 0 && a < n ? a : null; };
       return new GB.Figure({
-        id: "head-view", className: "v-headview", name: "head-view-L" + l + "-H" + k, fileName: "glassbox-head-view-L" + l + "-H" + k,
-        title: "Head view of layer " + l + " head " + k, size: () => [W, Hh],
+        id: "head-view", className: "v-headview", name: "head-view-L" + ln(l) + "-H" + k, fileName: "glassbox-head-view-L" + ln(l) + "-H" + k,
+        title: "Head view of layer " + ln(l) + " head " + k, size: () => [W, Hh],
         hover: (x, y) => (x < W / 2 ? rowAt(y) : null),
         paint(pt, w, h, exporting, f) {
           const c = background(pt, w, h), only = exporting ? null : f.hover, accent = GB.color(0);

@@ -49,7 +49,7 @@
   function route() {
     const path = location.pathname.replace(/\/+$/, "") || "/";
     const nav = document.querySelectorAll(".topnav a");
-    nav.forEach((a) => a.classList.toggle("active", a.getAttribute("href") === "/" && path === "/"));
+    nav.forEach((a) => a.classList.toggle("active", a.getAttribute("href") === "/" ? path === "/" || path.startsWith("/runs/") || path === "/compare" : path === a.getAttribute("href")));
     try {
       if (path === "/") {
         document.title = "Runs · Glassbox Studio";
@@ -61,6 +61,10 @@
         try { id = decodeURIComponent(m[1]); } catch (e) { id = m[1]; }
         document.title = id + " · Glassbox Studio";
         return GB.runPage(app, [id], "run");
+      }
+      if (path === "/inspect") {
+        document.title = "Inspect · Glassbox Studio";
+        return GB.inspectPage(app);
       }
       if (path === "/compare") {
         const list = (new URLSearchParams(location.search).get("runs") || "").split(",").map((s) => s.trim()).filter(Boolean);

@@ -1,0 +1,588 @@
+/* Glassbox Studio: the inspect page (/inspect?model=ID&prompt=TEXT[&target=TEXT][&steps=N], or with tab=patch
+ * &clean=..&corrupted=..&answer=..&wrong=.. the patching form). The page asks the server for the quick analyses first
+ * (one forward pass: logit lens, attention, direct logit attribution, neurons) and draws them at once with report.js's
+ * views, then asks for the integrated-gradient attributions (the slow part) and colours the prompt when they come.
+ * Plain ES2020; needs core.js, charts.js and report.js.
+ *
+ * For tests: #inspect-page carries data-phase (empty | running | shown | error | cancelled), data-attr (none |
+ * running | done | cancelled | error), data-patch (none | running | done | error | cancelled) and data-tab. */
+"use strict";
+
+(function (GB) {
+  const { el } = GB;
+  const FIRST = "lens,attention,dla,neurons";
+  const DEFAULT_STEPS = 64;
+  const STEP_CHOICES = [16, 32, 64, 128, 256, 512, 1024];
+  const EXAMPLES = [
+    { prompt: "The Eiffel Tower is located in the city of", note: "a fact: watch the answer appear in the late layers" },
+    { prompt: "When Mary and John went to the store, John gave a drink to", note: "indirect object: which heads carry the name" },
+    { prompt: "北京是中国的", note: "Chinese: characters split into byte-level tokens" },
+  ];
+  const PATCH_EXAMPLES = [
+    { clean: "The capital of France is", corrupted: "The capital of Italy is", answer: " Paris", wrong: " Rome", note: "5 tokens" },
+    { clean: "When Mary and John went to the store, John gave a drink to", corrupted: "When Mary and John went to the store, Mary gave a drink to",
+      answer: " Mary", wrong: " John", note: "14 tokens: slower" },
+  ];
+  // Query parameters handed on to the API as they are (links from `glassbox inspect` users): to the first request,
+  // to the attributions request.
+  const PASS_FIRST = ["layers", "top_k", "neuron"];
+  const PASS_ATTR = ["baseline", "rule", "top_k"];
+
+  const enc = encodeURIComponent; // '+' must reach the server as %2B, a space as %20
+  const query = (pairs) => pairs.filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => enc(k) + "=" + enc(v)).join("&");
+  /** GPT-2 byte-alphabet vocabulary strings shown as text (only where the document brings no decoded text). */
+  const byteText = (s) => String(s).replace(/\u0120/g, " ").replace(/\u010a/g, "\n").replace(/\u0109/g, "\t");
+  const seconds = (ms) => (ms < 10000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)) + " s";
+
+  /** The page's state as the address holds it. */
+  function readURL() {
+    const p = new URLSearchParams(location.search);
+    const steps = parseInt(p.get("steps") || "", 10);
+    const pass = {};
+    for (const k of new Set(PASS_FIRST.concat(PASS_ATTR))) if (p.has(k)) pass[k] = p.get(k);
+    return {
+      tab: p.get("tab") === "patch" ? "patch" : "inspect",
+      model: p.get("model") || "",
+      prompt: p.get("prompt") || "",
+      target: p.get("target") || "",
+      steps: Number.isInteger(steps) && steps > 0 ? steps : DEFAULT_STEPS,
+      pass,
+      clean: p.get("clean") || "", corrupted: p.get("corrupted") || "", answer: p.get("answer") || "", wrong: p.get("wrong") || "",
+    };
+  }
+
+  /**
+   * Attention of the layers the document holds in full (`attention`: H x T x T each), in the compressed form the
+   * report's attention grid reads (`attention_compact`), for a server that does not send every layer's. The layers'
+   * own numbers go along (layer_numbers).
+   */
+  function compactFrom(layers, T) {
+    const out = layers.map((entry) => entry.pattern.map((head) => {
+      const parts = [];
+      for (let i = 0; i < T; i++) {
+        const row = head[i] || [];
+        const bytes = [];
+        for (let j = 0; j <= i; j++) bytes.push(j & 255, j >> 8, Math.max(0, Math.min(255, Math.round((row[j] || 0) * 255))));
+        parts.push(String.fromCharCode.apply(null, bytes));
+      }
+      return btoa(parts.join(""));
+    }));
+    return { positions: T, keys_per_row: T, layers: out, layer_numbers: layers.map((e) => e.layer) };
+  }
+
+  /** Fills in what the views need and an older server leaves out (report=1: every layer's attention, token texts). */
+  function prepare(doc) {
+    const notes = [];
+    if (!doc.vocab) {
+      doc.vocab = {};
+      notes.push("This server sends no token texts for the predictions (the API's report=1), so predicted tokens outside the prompt show as #id.");
+    }
+    for (const t of doc.tokens || []) if (!(String(t.id) in doc.vocab)) doc.vocab[String(t.id)] = t.decoded;
+    if (!doc.attention_compact && Array.isArray(doc.attention) && doc.attention.length && doc.tokens) {
+      doc.attention_compact = compactFrom(doc.attention, doc.tokens.length);
+      notes.push("This server sends the attention of layers " + doc.attention_compact.layer_numbers.join(" and ") + " only (every layer needs the API's report=1).");
+    }
+    return notes;
+  }
+
+  GB.inspectPage = function (app) {
+    const state = readURL();
+    const live = { run: null, patch: null, view: null, patchView: null, models: [], timers: new Set(), stopped: false };
+
+    // ------------------------------------------------------------ skeleton
+    const modelSelect = el("select", { id: "model-select", class: "select", "aria-label": "Model", disabled: true }, el("option", { text: "Loading models…" }));
+    const summary = el("div", { class: "summary ins-summary", id: "inspect-summary", "aria-live": "polite" });
+    const dataBtn = el("button", { type: "button", class: "btn small ghost", id: "inspect-data", hidden: true, title: "Download this analysis as JSON (the document of glassbox inspect --json)",
+      onclick: () => { if (live.run && live.run.doc) GB.downloadJSON("glassbox-inspect.json", live.run.doc); } }, [GB.icon("download"), "Data"]);
+
+    const tabInspect = el("button", { type: "button", role: "tab", id: "tab-inspect", class: "ins-tab", "aria-controls": "inspect-panel", text: "Inspect a prompt" });
+    const tabPatch = el("button", { type: "button", role: "tab", id: "tab-patch", class: "ins-tab", "aria-controls": "patch-panel", text: "Activation patching" });
+    const tabs = el("div", { class: "ins-tabs", role: "tablist", "aria-label": "What to do" }, [tabInspect, tabPatch]);
+
+    // the inspect form
+    const promptInput = el("textarea", { id: "prompt-input", class: "input ins-textarea", rows: "2", spellcheck: "false", autocomplete: "off",
+      placeholder: "Type a prompt: the model predicts the token after it", "aria-describedby": "prompt-hint" });
+    const targetInput = el("input", { id: "target-input", class: "input mono", type: "text", spellcheck: "false", autocomplete: "off", placeholder: "the predicted next token",
+      title: "The token whose logit the attributions explain: the first token of this text (mind the leading space: ' Paris'). Empty: the model's own prediction." });
+    const stepsSelect = el("select", { id: "steps-select", class: "select", title: "Gradient evaluations of integrated gradients: more is slower and closes the completeness gap" });
+    const inspectBtn = el("button", { type: "submit", class: "btn primary", id: "inspect-btn" }, "Inspect");
+    const inspectForm = el("form", { class: "card ins-form", id: "inspect-form", novalidate: true }, [
+      el("label", { class: "field ins-prompt-field" }, [el("span", { class: "field-label", text: "Prompt" }), promptInput]),
+      el("div", { class: "ins-row" }, [
+        el("label", { class: "field" }, [el("span", { class: "field-label", text: "Why this token? (optional)" }), targetInput]),
+        el("label", { class: "field ins-narrow" }, [el("span", { class: "field-label", text: "Attribution steps" }), stepsSelect]),
+        el("span", { class: "spacer" }),
+        el("span", { class: "hint ins-hint", id: "prompt-hint" }, [el("kbd", { text: "Enter" }), " runs · ", el("kbd", { text: "Shift" }), "+", el("kbd", { text: "Enter" }), " adds a line"]),
+        inspectBtn,
+      ]),
+    ]);
+    const inspectErrors = el("div", { class: "page-errors", id: "inspect-errors" });
+    const inspectStatus = el("div", { class: "ins-status", id: "inspect-status", role: "status", "aria-live": "polite" });
+    const inspectOut = el("div", { class: "ins-out", id: "inspect-out" });
+    const inspectPanel = el("section", { id: "inspect-panel", role: "tabpanel", "aria-labelledby": "tab-inspect" }, [inspectForm, inspectErrors, inspectStatus, inspectOut]);
+
+    // the patch form
+    const cleanInput = el("textarea", { id: "patch-clean", class: "input ins-textarea", rows: "2", spellcheck: "false", placeholder: "The capital of France is" });
+    const corruptInput = el("textarea", { id: "patch-corrupted", class: "input ins-textarea", rows: "2", spellcheck: "false", placeholder: "The capital of Italy is" });
+    const answerInput = el("input", { id: "patch-answer", class: "input mono", type: "text", spellcheck: "false", autocomplete: "off", placeholder: "' Paris'" });
+    const wrongInput = el("input", { id: "patch-wrong", class: "input mono", type: "text", spellcheck: "false", autocomplete: "off", placeholder: "' Rome'" });
+    const patchBtn = el("button", { type: "submit", class: "btn primary", id: "patch-btn" }, "Patch");
+    const patchForm = el("form", { class: "card ins-form", id: "patch-form", novalidate: true }, [
+      el("div", { class: "ins-two" }, [
+        el("label", { class: "field" }, [el("span", { class: "field-label", text: "Clean prompt" }), cleanInput]),
+        el("label", { class: "field" }, [el("span", { class: "field-label", text: "Corrupted prompt (same number of tokens)" }), corruptInput]),
+      ]),
+      el("div", { class: "ins-row" }, [
+        el("label", { class: "field ins-narrow" }, [el("span", { class: "field-label", text: "Answer (clean)" }), answerInput]),
+        el("label", { class: "field ins-narrow" }, [el("span", { class: "field-label", text: "Wrong answer (corrupted)" }), wrongInput]),
+        el("span", { class: "spacer" }),
+        el("span", { class: "hint ins-hint" }, "Answers are single tokens: most words need their leading space."),
+        patchBtn,
+      ]),
+    ]);
+    const patchErrors = el("div", { class: "page-errors", id: "patch-errors" });
+    const patchStatus = el("div", { class: "ins-status", id: "patch-status", role: "status", "aria-live": "polite" });
+    const patchOut = el("div", { class: "ins-out", id: "patch-out" });
+    const patchPanel = el("section", { id: "patch-panel", role: "tabpanel", "aria-labelledby": "tab-patch", hidden: true }, [patchForm, patchErrors, patchStatus, patchOut]);
+
+    const page = el("div", { class: "page inspect-page", id: "inspect-page", dataset: { phase: "empty", attr: "none", patch: "none", tab: state.tab } }, [
+      el("div", { class: "page-head ins-head" }, [
+        el("div", { class: "ins-title" }, [el("h1", { text: "Inspect" }), summary]),
+        dataBtn,
+        el("label", { class: "field ins-model" }, [el("span", { class: "field-label", text: "Model" }), modelSelect]),
+      ]),
+      tabs, inspectPanel, patchPanel,
+    ]);
+    GB.clear(app).appendChild(page);
+
+    for (const n of STEP_CHOICES) stepsSelect.appendChild(el("option", { value: String(n), text: n + (n === DEFAULT_STEPS ? " (default)" : "") }));
+
+    // ------------------------------------------------------------ small helpers
+
+    function setData(key, value) { page.dataset[key] = value; }
+
+    /** A ticking "12 s" in node while a request runs; returns stop(). */
+    function ticker(node, t0) {
+      const tick = () => { node.textContent = seconds(performance.now() - t0); };
+      tick();
+      const id = setInterval(tick, 250);
+      live.timers.add(id);
+      return () => { clearInterval(id); live.timers.delete(id); };
+    }
+
+    /** An indeterminate progress block: a line of text with an elapsed-time read-out, a Cancel button, a moving bar. */
+    function busy(text, detail, onCancel, id) {
+      const clock = el("b", { class: "ins-clock" });
+      const node = el("div", { class: "ins-busy", id, dataset: { state: "running" } }, [
+        el("div", { class: "ins-busy-line" }, [
+          el("span", { class: "ins-busy-text" }, [el("span", { class: "ins-busy-title", text: text }), " ", clock]),
+          onCancel ? el("button", { type: "button", class: "btn small", id: id ? id + "-cancel" : null, onclick: onCancel }, [GB.icon("close"), "Cancel"]) : null,
+        ]),
+        el("div", { class: "progress indeterminate", role: "progressbar", "aria-label": text }, el("span", { class: "progress-fill" })),
+        detail ? el("div", { class: "ins-busy-detail", text: detail }) : null,
+      ]);
+      node.stop = ticker(clock, performance.now());
+      node.detail = (t) => {
+        let d = node.querySelector(".ins-busy-detail");
+        if (!d) { d = el("div", { class: "ins-busy-detail" }); node.appendChild(d); }
+        d.textContent = t;
+      };
+      return node;
+    }
+
+    /** GB.errorBox with "Try again" in place of the page-wide actions. */
+    function errorBox(err, title, retry) {
+      const box = GB.errorBox(err, title);
+      const actions = box.querySelector(".error-actions");
+      if (actions) {
+        GB.clear(actions);
+        if (retry) actions.appendChild(el("button", { type: "button", class: "btn small", text: "Try again", onclick: retry }));
+        else actions.remove();
+      }
+      return box;
+    }
+
+    function modelID() { return modelSelect.value || state.model || "bundled"; }
+
+    // ------------------------------------------------------------ the address
+
+    function inspectURL(s) {
+      return "/inspect?" + query([["model", s.model], ["prompt", s.prompt], ["target", s.target], ["steps", s.steps !== DEFAULT_STEPS ? s.steps : null]]
+        .concat(Object.entries(s.pass || {})));
+    }
+    function patchURL(s) {
+      return "/inspect?" + query([["tab", "patch"], ["model", s.model], ["clean", s.clean], ["corrupted", s.corrupted], ["answer", s.answer], ["wrong", s.wrong]]);
+    }
+    function setAddress(url, push) {
+      if (url === location.pathname + location.search) return;
+      if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+    }
+
+    // ------------------------------------------------------------ tabs
+
+    function showTab(name, focus) {
+      state.tab = name;
+      setData("tab", name);
+      for (const [t, panel, on] of [[tabInspect, inspectPanel, name === "inspect"], [tabPatch, patchPanel, name === "patch"]]) {
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+        t.classList.toggle("on", on);
+        panel.hidden = !on;
+      }
+      if (focus) (name === "inspect" ? tabInspect : tabPatch).focus();
+      GB.tooltip.hide();
+    }
+    function tabAddress() {
+      if (state.tab === "patch") setAddress(patchURL(Object.assign(readPatchForm(), { model: modelID() })), false);
+      else setAddress(promptInput.value.trim() ? inspectURL(readInspectForm()) : "/inspect" + (modelID() !== "bundled" ? "?model=" + enc(modelID()) : ""), false);
+    }
+    tabInspect.addEventListener("click", () => { showTab("inspect"); tabAddress(); });
+    tabPatch.addEventListener("click", () => { showTab("patch"); tabAddress(); });
+    tabs.addEventListener("keydown", (e) => {
+      if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
+      e.preventDefault();
+      const next = e.key === "Home" ? "inspect" : e.key === "End" ? "patch" : state.tab === "inspect" ? "patch" : "inspect";
+      showTab(next, true);
+      tabAddress();
+    });
+
+    // ------------------------------------------------------------ models
+
+    async function loadModels() {
+      let list;
+      try {
+        list = await GB.fetchJSON("/api/models");
+      } catch (err) {
+        GB.clear(modelSelect).appendChild(el("option", { value: state.model || "bundled", text: state.model || "bundled" }));
+        modelSelect.disabled = false;
+        inspectErrors.appendChild(errorBox(err, "Could not list the models"));
+        return false;
+      }
+      live.models = Array.isArray(list) ? list : [];
+      GB.clear(modelSelect);
+      const groups = [];
+      const group = (label) => { let g = groups.find((x) => x.label === label); if (!g) { g = { label, items: [] }; groups.push(g); } return g; };
+      for (const m of live.models) {
+        if (m.kind === "bundled") group("Bundled").items.push([m.id, m.name + " (bundled)"]);
+        else if (m.kind === "given") group("Given to glassbox serve").items.push([m.id, m.name]);
+        else {
+          const run = String(m.name).replace(/ step \d+$/, "") || m.run || "run";
+          group("Run " + run + " · checkpoints").items.push([m.id, m.step !== undefined && m.step !== null ? "step " + GB.int(m.step) : m.name]);
+        }
+      }
+      for (const g of groups) modelSelect.appendChild(el("optgroup", { label: g.label, dataset: { group: g.label } }, g.items.map(([id, text]) => el("option", { value: id, text }))));
+      if (!live.models.length) {
+        modelSelect.appendChild(el("option", { value: "bundled", text: "no model available" }));
+        inspectErrors.appendChild(el("div", { class: "notice warn", role: "note" }, [el("span", { class: "notice-text" }, [
+          "No model to inspect: fetch the bundled SmolLM2 with ", el("code", { text: "scripts/fetch-model.sh" }),
+          ", train a run that saves checkpoints, or start the studio with ", el("code", { text: "glassbox serve --model FILE" }), "."])]));
+      }
+      modelSelect.disabled = false;
+      if (state.model && !live.models.some((m) => m.id === state.model)) {
+        inspectErrors.appendChild(el("div", { class: "notice warn", role: "note", id: "model-missing" }, [el("span", { class: "notice-text",
+          text: "There is no model '" + state.model + "' here" + (live.models.length ? "; showing " + live.models[0].name + " instead." : ".") })]));
+        state.model = "";
+      }
+      modelSelect.value = state.model || (live.models.find((m) => m.id === "bundled") || live.models[0] || { id: "bundled" }).id;
+      return true;
+    }
+    modelSelect.addEventListener("change", () => { state.model = modelSelect.value; tabAddress(); });
+
+    // ------------------------------------------------------------ empty states
+
+    function inspectEmpty() {
+      return el("div", { class: "card ins-empty", id: "inspect-empty" }, [
+        el("h2", { text: "Look inside a prediction" }),
+        el("p", { class: "muted", text: "Type a prompt and the model runs once on it. You see what it predicts next and how it got there:" }),
+        el("ul", { class: "ins-list" }, [
+          el("li", {}, [el("b", { text: "Logit lens" }), " \u2014 what every layer would predict, token by token"]),
+          el("li", {}, [el("b", { text: "Attention" }), " \u2014 each head's pattern; click one for its head view"]),
+          el("li", {}, [el("b", { text: "Direct logit attribution" }), " \u2014 which layers and heads push the predicted token up or down"]),
+          el("li", {}, [el("b", { text: "MLP neurons" }), " \u2014 the units that fire hardest on each token"]),
+          el("li", {}, [el("b", { text: "Attributions" }), " \u2014 which prompt tokens drove the prediction (integrated gradients; computed last, as it takes longer)"]),
+        ]),
+        el("div", { class: "ins-examples-title", text: "Try one" }),
+        el("div", { class: "ins-examples" }, EXAMPLES.map((x, i) => el("button", { type: "button", class: "ins-example", "data-example": i, onclick: () => {
+          promptInput.value = x.prompt; targetInput.value = ""; inspect(true);
+        } }, [el("span", { class: "ins-example-text", text: x.prompt }), el("span", { class: "ins-example-note", text: x.note })]))),
+      ]);
+    }
+
+    function patchEmpty() {
+      return el("div", { class: "card ins-empty", id: "patch-empty" }, [
+        el("h2", { text: "Which parts carry the answer?" }),
+        el("p", { class: "muted", text: "Activation patching runs the corrupted prompt with one activation copied over from the clean prompt, one place at a time, and measures how much of the clean answer comes back (the logit difference of the answer over the wrong answer). " +
+          "It scans every layer at every position of the residual stream and every attention head. The two prompts must have the same number of tokens." }),
+        el("p", { class: "muted", text: "A scan runs the model once for each layer and position and once for each layer and head: on a small CPU, a minute or more." }),
+        el("div", { class: "ins-examples-title", text: "Try one" }),
+        el("div", { class: "ins-examples" }, PATCH_EXAMPLES.map((x, i) => el("button", { type: "button", class: "ins-example", "data-example": i, onclick: () => {
+          cleanInput.value = x.clean; corruptInput.value = x.corrupted; answerInput.value = x.answer; wrongInput.value = x.wrong; patch(true);
+        } }, [el("span", { class: "ins-example-text", text: x.clean + " \u2192 " + JSON.stringify(x.answer) }),
+          el("span", { class: "ins-example-note", text: "vs " + x.corrupted + " \u2192 " + JSON.stringify(x.wrong) + " · " + x.note })]))),
+      ]);
+    }
+
+    // ------------------------------------------------------------ inspect
+
+    function readInspectForm() {
+      const steps = parseInt(stepsSelect.value, 10);
+      return { model: modelID(), prompt: promptInput.value, target: targetInput.value, steps: Number.isInteger(steps) ? steps : DEFAULT_STEPS, pass: state.pass || {} };
+    }
+
+    function apiInspect(s, only) {
+      const pass = Object.entries(s.pass || {}).filter(([k]) => (only === "attributions" ? PASS_ATTR : PASS_FIRST).includes(k));
+      return "/api/inspect?" + query([["model", s.model], ["prompt", s.prompt], ["target", s.target], ["only", only], ["report", "1"]]
+        .concat(only === "attributions" ? [["steps", s.steps]] : [], pass));
+    }
+
+    function stopRun(r) {
+      if (!r) return;
+      r.dead = true;
+      r.ctrl.abort();
+      if (r.attrCtrl) r.attrCtrl.abort();
+      if (r.busy) r.busy.stop();
+      if (r.pending && r.pending.stop) r.pending.stop();
+    }
+
+    function showSummary(r) {
+      const d = r.doc;
+      GB.clear(summary).append(el("span", { class: "ins-facts" }, d && d.model ? GB.views.modelFacts(d.model) : []),
+        el("span", { class: "ins-timing", id: "inspect-timing" }, [
+          r.firstMs !== undefined ? "first answer in " + seconds(r.firstMs) : null,
+          r.attrMs !== undefined ? " · attributions in " + seconds(r.attrMs) : null,
+        ]));
+    }
+
+    async function inspect(push) {
+      const s = readInspectForm();
+      GB.clear(inspectErrors);
+      if (!s.prompt.trim()) {
+        inspectErrors.appendChild(el("div", { class: "notice warn", role: "alert", id: "prompt-missing" }, el("span", { class: "notice-text", text: "Type a prompt first (or pick an example below)." })));
+        promptInput.focus();
+        return;
+      }
+      state.model = s.model;
+      setAddress(inspectURL(s), push);
+      stopRun(live.run);
+      const r = { s, ctrl: new AbortController(), attrCtrl: null, t0: performance.now() };
+      live.run = r;
+      setData("phase", "running");
+      setData("attr", "none");
+      inspectOut.classList.add("ins-stale");
+      r.busy = busy("Running the model\u2026", "", () => { r.ctrl.abort(); }, "first-busy");
+      GB.clear(inspectStatus).appendChild(r.busy);
+      // The server runs one analysis at a time: a slow start means an earlier one (e.g. cancelled attributions) is finishing.
+      const slow = setTimeout(() => { if (!r.dead && !r.doc) r.busy.detail("The server runs one analysis at a time: an earlier one may still be finishing."); }, 2500);
+      let doc;
+      try {
+        doc = await GB.fetchJSON(apiInspect(s, FIRST), { signal: r.ctrl.signal });
+      } catch (err) {
+        clearTimeout(slow);
+        r.busy.stop();
+        if (live.run !== r) return;
+        GB.clear(inspectStatus);
+        inspectOut.classList.remove("ins-stale");
+        if (err.name === "AbortError") {
+          setData("phase", "cancelled");
+          inspectStatus.appendChild(el("div", { class: "notice warn", role: "status" }, el("span", { class: "notice-text", text: "Cancelled." })));
+          return;
+        }
+        setData("phase", "error");
+        inspectErrors.appendChild(errorBox(err, err.status === 422 ? "The model cannot run on this" : "Could not inspect the prompt", () => inspect(false)));
+        return;
+      }
+      clearTimeout(slow);
+      r.busy.stop();
+      if (live.run !== r) return;
+      r.firstMs = performance.now() - r.t0;
+      r.doc = doc;
+      const notes = prepare(doc);
+      GB.clear(inspectStatus);
+      if (notes.length) inspectStatus.appendChild(el("div", { class: "notice warn ins-note", role: "note", id: "inspect-degraded" }, el("span", { class: "notice-text", text: notes.join(" ") })));
+      if (live.view) live.view.destroy();
+      live.view = null;
+      inspectOut.classList.remove("ins-stale");
+      r.pending = el("div", { class: "ins-pending", id: "attr-status" });
+      try {
+        live.view = GB.inspectView.render(inspectOut, doc, { pending: r.pending });
+      } catch (err) {
+        setData("phase", "error");
+        inspectErrors.appendChild(errorBox(err, "Could not draw the analysis"));
+        return;
+      }
+      dataBtn.hidden = false;
+      showSummary(r);
+      setData("phase", "shown");
+      attributions(r);
+    }
+
+    async function attributions(r) {
+      const t0 = performance.now();
+      r.attrCtrl = new AbortController();
+      setData("attr", "running");
+      const b = busy("Computing attributions\u2026", "Integrated gradients with " + r.s.steps + " gradient evaluations: the slow part. Everything else above and below is ready.",
+        () => { r.attrCtrl.abort(); }, "attr-busy");
+      r.pending.stop = b.stop;
+      GB.clear(r.pending).appendChild(b);
+      let got;
+      try {
+        got = await GB.fetchJSON(apiInspect(r.s, "attributions"), { signal: r.attrCtrl.signal });
+      } catch (err) {
+        b.stop();
+        if (live.run !== r || r.dead) return;
+        const after = seconds(performance.now() - t0);
+        if (err.name === "AbortError") {
+          setData("attr", "cancelled");
+          GB.clear(r.pending).appendChild(el("div", { class: "notice warn ins-cancelled", id: "attr-cancelled", role: "status" }, [
+            el("span", { class: "notice-text", text: "Attributions cancelled after " + after + ". The server finishes the computation it started before it takes the next request." }),
+            el("button", { type: "button", class: "btn small", id: "attr-retry", onclick: () => attributions(r) }, "Compute them"),
+          ]));
+        } else {
+          setData("attr", "error");
+          GB.clear(r.pending).appendChild(errorBox(err, "Could not compute the attributions", () => attributions(r)));
+        }
+        return;
+      }
+      b.stop();
+      if (live.run !== r || r.dead) return;
+      r.attrMs = performance.now() - t0;
+      const A = got && got.attributions;
+      if (!A) {
+        setData("attr", "error");
+        GB.clear(r.pending).appendChild(errorBox(new Error("the answer holds no attributions"), "Could not compute the attributions", () => attributions(r)));
+        return;
+      }
+      const vocab = r.doc.vocab;
+      if (got.vocab) for (const k of Object.keys(got.vocab)) vocab[k] = got.vocab[k];
+      if (!(String(A.target_id) in vocab) && A.target_text !== undefined) vocab[String(A.target_id)] = byteText(A.target_text);
+      live.view.setAttributions(A, null);
+      setData("attr", "done");
+      showSummary(r);
+    }
+
+    // Enter runs, Shift+Enter adds a line (not while an input method is composing: Chinese, Japanese…)
+    function enterSubmits(area, form) {
+      area.addEventListener("keydown", (e) => {
+        if (e.key !== "Enter" || e.shiftKey || e.isComposing || e.keyCode === 229) return;
+        e.preventDefault();
+        form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+      });
+    }
+    enterSubmits(promptInput, inspectForm);
+    inspectForm.addEventListener("submit", (e) => { e.preventDefault(); inspect(true); });
+
+    // ------------------------------------------------------------ patch
+
+    function readPatchForm() {
+      return { model: modelID(), clean: cleanInput.value, corrupted: corruptInput.value, answer: answerInput.value, wrong: wrongInput.value };
+    }
+
+    async function patch(push) {
+      const s = readPatchForm();
+      GB.clear(patchErrors);
+      const missing = [["clean prompt", s.clean.trim()], ["corrupted prompt", s.corrupted.trim()], ["answer", s.answer], ["wrong answer", s.wrong]].filter(([, v]) => !v).map(([n]) => n);
+      if (missing.length) {
+        patchErrors.appendChild(el("div", { class: "notice warn", role: "alert", id: "patch-missing" }, el("span", { class: "notice-text", text: "Fill in the " + missing.join(", ") + "." })));
+        return;
+      }
+      state.model = s.model;
+      setAddress(patchURL(s), push);
+      if (live.patch) { live.patch.dead = true; live.patch.ctrl.abort(); live.patch.busy.stop(); }
+      const r = { s, ctrl: new AbortController(), t0: performance.now() };
+      live.patch = r;
+      setData("patch", "running");
+      patchOut.classList.add("ins-stale");
+      r.busy = busy("Patching\u2026", "The corrupted prompt runs once for every layer and position, and once for every layer and head.", () => r.ctrl.abort(), "patch-busy");
+      GB.clear(patchStatus).appendChild(r.busy);
+      let doc;
+      try {
+        doc = await GB.fetchJSON("/api/patch?" + query([["model", s.model], ["clean", s.clean], ["corrupted", s.corrupted], ["answer", s.answer], ["wrong", s.wrong]]), { signal: r.ctrl.signal });
+      } catch (err) {
+        r.busy.stop();
+        if (live.patch !== r || r.dead) return;
+        GB.clear(patchStatus);
+        patchOut.classList.remove("ins-stale");
+        if (err.name === "AbortError") {
+          setData("patch", "cancelled");
+          patchStatus.appendChild(el("div", { class: "notice warn", role: "status", id: "patch-cancelled" }, el("span", { class: "notice-text",
+            text: "Patching cancelled. The server finishes the scan it started before it takes the next request." })));
+          return;
+        }
+        setData("patch", "error");
+        patchErrors.appendChild(errorBox(err, err.status === 422 ? "These prompts cannot be patched" : "Could not patch", () => patch(false)));
+        return;
+      }
+      r.busy.stop();
+      if (live.patch !== r) return;
+      GB.clear(patchStatus).appendChild(el("div", { class: "ins-timing", id: "patch-timing", text: "patched in " + seconds(performance.now() - r.t0) }));
+      if (live.patchView) live.patchView.destroy();
+      patchOut.classList.remove("ins-stale");
+      try {
+        live.patchView = GB.patchView.render(patchOut, doc);
+      } catch (err) {
+        setData("patch", "error");
+        patchErrors.appendChild(errorBox(err, "Could not draw the patching scan"));
+        return;
+      }
+      setData("patch", "done");
+    }
+    enterSubmits(cleanInput, patchForm);
+    enterSubmits(corruptInput, patchForm);
+    patchForm.addEventListener("submit", (e) => { e.preventDefault(); patch(true); });
+
+    // ------------------------------------------------------------ from the address (first load, back and forward)
+
+    function fromAddress(first) {
+      const s = readURL();
+      state.pass = s.pass;
+      promptInput.value = s.prompt;
+      targetInput.value = s.target;
+      if (![...stepsSelect.options].some((o) => +o.value === s.steps)) stepsSelect.appendChild(el("option", { value: String(s.steps), text: String(s.steps) }));
+      stepsSelect.value = String(s.steps);
+      cleanInput.value = s.clean; corruptInput.value = s.corrupted; answerInput.value = s.answer; wrongInput.value = s.wrong;
+      if (s.model && live.models.some((m) => m.id === s.model)) modelSelect.value = s.model;
+      showTab(s.tab);
+      if (s.prompt.trim()) {
+        const r = live.run;
+        if (first || !r || r.s.prompt !== s.prompt || r.s.target !== s.target || r.s.model !== modelID() || r.s.steps !== s.steps) inspect(false);
+      } else if (!first) {
+        stopRun(live.run);
+        live.run = null;
+        if (live.view) { live.view.destroy(); live.view = null; }
+        GB.clear(inspectStatus);
+        GB.clear(inspectOut).appendChild(inspectEmpty());
+        setData("phase", "empty");
+        setData("attr", "none");
+        dataBtn.hidden = true;
+        GB.clear(summary);
+      }
+      if (s.tab === "patch" && s.clean && s.corrupted && s.answer && s.wrong) {
+        const p = live.patch;
+        if (first || !p || JSON.stringify(p.s) !== JSON.stringify(readPatchForm())) patch(false);
+      }
+    }
+    const onPop = () => fromAddress(false);
+    window.addEventListener("popstate", onPop);
+
+    inspectOut.appendChild(inspectEmpty());
+    patchOut.appendChild(patchEmpty());
+    showTab(state.tab);
+    promptInput.value = state.prompt;
+    loadModels().then(() => {
+      if (live.stopped) return;
+      fromAddress(true);
+      GB.ready();
+      if (!state.prompt && state.tab === "inspect") promptInput.focus({ preventScroll: true });
+    });
+
+    return () => {
+      live.stopped = true;
+      window.removeEventListener("popstate", onPop);
+      stopRun(live.run);
+      if (live.patch) { live.patch.dead = true; live.patch.ctrl.abort(); }
+      for (const id of live.timers) clearInterval(id);
+      if (live.view) live.view.destroy();
+      if (live.patchView) live.patchView.destroy();
+    };
+  };
+})(window.GB);

@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""Browser test of Glassbox Studio's inspect page (/inspect) against a running `glassbox serve`.
+
+The caller starts the server (tests/browser/run-inspect-test.sh does, over a fresh runs folder); this script only
+looks, through headless Chromium. It prints one line per check and exits non-zero when any check fails. Every wait
+has a timeout, and a watchdog ends the whole script. Needs the bundled SmolLM2 (scripts/fetch-model.sh).
+
+    /root/.cache/glassbox-browser-venv/bin/python tests/browser/inspect_test.py --url http://127.0.0.1:8765 \\
+        [--screenshots DIR] [--checkpoint-run NAME]
+
+Screenshots go to --screenshots, else $GLASSBOX_SCREENSHOTS, else .build/studio-screenshots.
+
+What the page exposes for it (studio-inspect.js): #inspect-page with data-phase (empty | running | shown | error |
+cancelled), data-attr (none | running | done | cancelled | error), data-patch and data-tab; the form #prompt-input,
+#target-input, #steps-select, #model-select; #attr-busy (with #attr-busy-cancel) while the attributions compute,
+#attr-cancelled after Cancel; the patch tab #tab-patch with #patch-clean, #patch-corrupted, #patch-answer,
+#patch-wrong, #patch-btn, #patch-errors; and report.js's views: #lens-table, #head-grid .thumb, #head-zoom.open,
+#head-view, #token-strip[data-attributed], #gap, #patch-residual-svg, #patch-heads-svg.
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.common.action_chains import ActionChains
+except ImportError:  # pragma: no cover
+    print("FAIL setup: Selenium is missing (python3 -m venv /root/.cache/glassbox-browser-venv && "
+          "/root/.cache/glassbox-browser-venv/bin/pip install selenium)")
+    sys.exit(2)
+
+RESULTS = []
+PROMPT = "The capital of France is"                 # 5 tokens: attributions in seconds, not minutes
+PATCH = {"clean": "The capital of France is", "corrupted": "The capital of Italy is", "answer": " Paris", "wrong": " Rome"}
+PATCH_UNEVEN = "The capital of the United Kingdom is"  # more tokens than the clean prompt: the server answers 422
+
+
+def report(ok, name, detail=""):
+    RESULTS.append(bool(ok))
+    print(("PASS " if ok else "FAIL ") + name + (" — " + detail if detail else ""), flush=True)
+    return ok
+
+
+def wait_for(fn, timeout, interval=0.1):
+    """Polls fn() until it returns something truthy or timeout seconds pass; returns the last value."""
+    end = time.time() + timeout
+    value = None
+    while True:
+        try:
+            value = fn()
+        except WebDriverException:
+            value = None
+        if value or time.time() >= end:
+            return value
+        time.sleep(interval)
+
+
+def api(base, path, timeout=20):
+    with urllib.request.urlopen(base + path, timeout=timeout) as r:
+        return json.loads(r.read().decode("utf-8"))
+
+
+class Browser:
+    def __init__(self, base, shots):
+        self.base = base.rstrip("/")
+        self.shots = shots
+        self.expected = []  # console messages a check caused on purpose (substrings)
+        opts = webdriver.ChromeOptions()
+        for a in ["--headless=new", "--no-sandbox", "--window-size=1280,900", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--hide-scrollbars", "--force-device-scale-factor=1"]:
+            opts.add_argument(a)
+        opts.binary_location = "/usr/bin/chromium"
+        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+        self.d.set_page_load_timeout(30)
+        self.d.set_script_timeout(20)
+
+    def quit(self):
+        try:
+            self.d.quit()
+        except Exception:
+            pass
+
+    def js(self, script, *args):
+        return self.d.execute_script(script, *args)
+
+    def open(self, path, theme=None, timeout=30):
+        """Loads a page (with a stored theme choice) and waits for body[data-ready]."""
+        if theme:
+            if not self.d.current_url.startswith(self.base):
+                self.d.get(self.base + "/inspect")
+                wait_for(lambda: self.js("return document.body && document.body.dataset.ready === '1'"), timeout)
+            self.js("localStorage.setItem('glassbox.theme', JSON.stringify(arguments[0]))", theme)
+        self.d.get(self.base + path)
+        return bool(wait_for(lambda: self.js("return document.body.dataset.ready === '1'"), timeout))
+
+    def page(self, key):
+        return self.js("const p = document.getElementById('inspect-page'); return p ? p.dataset[arguments[0]] : null", key)
+
+    def console_problems(self):
+        try:
+            logs = self.d.get_log("browser")
+        except WebDriverException:
+            return []
+        bad = [e for e in logs if e.get("level") in ("SEVERE", "WARNING")]
+        return [e for e in bad if not any(x in e.get("message", "") for x in self.expected)]
+
+    def check_console(self, what):
+        problems = self.console_problems()
+        return report(not problems, "no console errors or warnings " + what,
+                      "; ".join(p["level"] + ": " + p["message"][:240] for p in problems[:5]))
+
+    def error_boxes(self):
+        return self.js("return [...document.querySelectorAll('.error-box, .notice.error')].map(n => n.textContent.trim()).slice(0, 3)")
+
+    def screenshot(self, name):
+        path = os.path.join(self.shots, name + ".png")
+        try:
+            height = self.js("return Math.min(6000, Math.max(900, document.documentElement.scrollHeight))")
+            self.d.set_window_size(1280, height)
+            time.sleep(0.8)  # panels draw when they come into view (next frames)
+            self.js("window.scrollTo(0, 0)")
+            ok = self.d.save_screenshot(path)
+        finally:
+            self.d.set_window_size(1280, 900)
+        return report(bool(ok) and os.path.getsize(path) > 10000, "screenshot " + name, path)
+
+    def canvas_ink(self, selector):
+        """Pixels of a canvas that differ from its first pixel (a blank canvas has none)."""
+        return self.js("""
+            const c = document.querySelector(arguments[0]);
+            if (!c || !c.width || !c.height) return 0;
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const r0 = data[0], g0 = data[1], b0 = data[2];
+            let n = 0;
+            for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) > 30) n++;
+            return n;
+        """, selector)
+
+    def type_into(self, element_id, text):
+        box = self.d.find_element(By.ID, element_id)
+        box.clear()
+        box.send_keys(text)
+        return box
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Browser test of the studio's inspect page (needs a running glassbox serve).")
+    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
+                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
+    ap.add_argument("--checkpoint-run", default="", help="a run whose checkpoints the model picker must list as a group")
+    ap.add_argument("--timeout", type=int, default=900, help="the whole script's limit in seconds (default 900)")
+    ap.add_argument("--slow", type=int, default=300, help="seconds to wait for one attribution or patching request (default 300)")
+    args = ap.parse_args()
+
+    def watchdog(signum, frame):
+        print("FAIL watchdog: the test ran past %d s" % args.timeout, flush=True)
+        os._exit(3)
+    signal.signal(signal.SIGALRM, watchdog)
+    signal.alarm(args.timeout)
+
+    base = args.url.rstrip("/")
+    os.makedirs(args.screenshots, exist_ok=True)
+    try:
+        models = api(base, "/api/models")
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        report(False, "server answers /api/models", str(e))
+        return 1
+    bundled = [m for m in models if m.get("id") == "bundled"]
+    if not report(bool(bundled), "the bundled model is available", ", ".join(m["id"] for m in models) or "no models (scripts/fetch-model.sh)"):
+        return 1
+
+    try:
+        b = Browser(base, args.screenshots)
+    except WebDriverException as e:
+        report(False, "start headless chromium", str(e).splitlines()[0])
+        return 1
+
+    try:
+        # ------------------------------------------------------------ the empty page
+        ready = b.open("/inspect", theme="light")
+        report(ready, "inspect page loads (data-ready)", "" if ready else "errors: %s" % b.error_boxes())
+        examples = b.js("return document.querySelectorAll('#inspect-empty .ins-example').length")
+        report(b.page("phase") == "empty" and examples >= 3, "empty state explains the page with example prompts",
+               "phase=%s examples=%s" % (b.page("phase"), examples))
+        options = b.js("return [...document.querySelectorAll('#model-select option')].map(o => [o.value, o.parentNode.dataset.group || ''])")
+        report(["bundled", "Bundled"] in [list(o) for o in options], "model picker lists the bundled model in its group", json.dumps(options)[:300])
+        if args.checkpoint_run:
+            groups = b.js("return [...document.querySelectorAll('#model-select optgroup')].map(g => g.label)")
+            report(any(args.checkpoint_run in g for g in groups), "model picker groups the checkpoints of run " + args.checkpoint_run, ", ".join(groups))
+        b.screenshot("inspect-empty-light")
+        b.check_console("on the empty inspect page")
+
+        # Enter on an empty prompt asks for one; Shift+Enter adds a line and does not run
+        box = b.d.find_element(By.ID, "prompt-input")
+        box.send_keys(Keys.ENTER)
+        asked = wait_for(lambda: b.js("return !!document.getElementById('prompt-missing')"), 3)
+        report(asked and b.page("phase") == "empty", "Enter on an empty prompt asks for a prompt")
+        box.send_keys("The capital of")
+        box.send_keys(Keys.SHIFT, Keys.ENTER)
+        time.sleep(0.3)
+        value = b.js("return document.getElementById('prompt-input').value")
+        report(value == "The capital of\n" and b.page("phase") == "empty", "Shift+Enter adds a line without running", repr(value))
+
+        # ------------------------------------------------------------ type a prompt and press Enter
+        box = b.type_into("prompt-input", PROMPT)
+        t0 = time.time()
+        box.send_keys(Keys.ENTER)
+        shown = wait_for(lambda: b.page("phase") in ("shown", "error"), 60)
+        first_s = time.time() - t0
+        phase, attr = b.page("phase"), b.page("attr")
+        report(phase == "shown", "Enter runs the prompt: the first parts are drawn", "phase=%s after %.1f s; errors: %s" % (phase, first_s, b.error_boxes()))
+        url = b.d.current_url
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+        report(q.get("prompt") == [PROMPT] and q.get("model") == ["bundled"], "the address holds the model and the prompt", url)
+        report(attr in ("running", "done") and (attr == "done" or b.js("return !!document.querySelector('#attr-busy .progress.indeterminate')")),
+               "attributions computing after the first answer, with a progress bar", "attr=%s" % attr)
+        if attr == "running":
+            plain = b.js("const s = document.getElementById('token-strip'); return s && s.dataset.attributed")
+            report(plain == "0", "the prompt's tokens show before their attributions", "data-attributed=%s" % plain)
+        rows = wait_for(lambda: b.js("return document.querySelectorAll('#lens-table tbody tr').length"), 10) or 0
+        cells = b.js("return document.querySelectorAll('#lens-table tbody td').length")
+        report(rows >= 2 and cells >= rows, "logit lens table is drawn", "%s rows, %s cells" % (rows, cells))
+        thumbs = b.js("return document.querySelectorAll('#head-grid .thumb').length")
+        b.js("const g = document.getElementById('head-grid'); if (g) g.scrollIntoView({block: 'center'})")
+        ink = wait_for(lambda: b.canvas_ink("#head-grid .thumb"), 5) or 0
+        report(thumbs >= 2 and ink > 0, "attention grid with painted head thumbnails", "%s thumbnails, first has %s inked pixels" % (thumbs, ink))
+        b.check_console("after the first answer")
+
+        # ------------------------------------------------------------ the attributions arrive
+        t1 = time.time()
+        done = wait_for(lambda: b.page("attr") in ("done", "error", "cancelled"), args.slow, 0.25)
+        attr = b.page("attr")
+        report(attr == "done", "attributions arrive and colour the prompt", "attr=%s after %.0f s more; errors: %s" % (attr, time.time() - t1, b.error_boxes()))
+        if attr == "done":
+            strip = b.js("""const s = document.getElementById('token-strip');
+                return s ? {attributed: s.dataset.attributed, colours: [...new Set([...s.querySelectorAll('.tok[data-pos]')].map(c => c.style.backgroundColor))].length} : null""")
+            gap = b.js("const g = document.getElementById('gap'); return g ? g.textContent : ''")
+            report(bool(strip) and strip["attributed"] == "1" and strip["colours"] >= 2 and "completeness gap" in gap,
+                   "token strip is coloured and the completeness gap shown", "%s; %s" % (strip, gap))
+            timing = b.js("const t = document.getElementById('inspect-timing'); return t ? t.textContent : ''")
+            report("attributions in" in timing, "the page says how long each part took", timing)
+
+        # ------------------------------------------------------------ a head, enlarged
+        thumb = b.d.find_element(By.CSS_SELECTOR, "#head-grid .thumb[data-head='1']")
+        b.js("arguments[0].scrollIntoView({block: 'center'})", thumb)
+        thumb.click()
+        opened = wait_for(lambda: b.js("return !!document.querySelector('#head-zoom.open #head-view')"), 5)
+        title = b.js("const h = document.querySelector('#head-zoom h3'); return h ? h.textContent : ''")
+        hv_ink = wait_for(lambda: b.canvas_ink("#head-view canvas") if b.js("return !!document.querySelector('#head-view canvas')") else 1, 3)
+        report(bool(opened) and "head 1" in title, "clicking a head opens its head view", "%s (head view ink %s)" % (title, hv_ink))
+        # keyboard: the next head with Enter on a focused thumbnail
+        nxt = b.d.find_element(By.CSS_SELECTOR, "#head-grid .thumb[data-head='2']")
+        b.js("arguments[0].focus()", nxt)
+        nxt.send_keys(Keys.ENTER)
+        title2 = wait_for(lambda: (lambda t: t if "head 2" in t else None)(b.js("const h = document.querySelector('#head-zoom h3'); return h ? h.textContent : ''")), 3)
+        report(bool(title2), "Enter on a focused thumbnail opens that head", title2 or "")
+        b.check_console("after opening a head")
+
+        # ------------------------------------------------------------ light and dark
+        b.screenshot("inspect-light")
+        light_cell = b.js("const c = document.querySelector('#lens-table td'); return c ? c.style.backgroundColor : ''")
+        b.d.find_element(By.ID, "theme-toggle").click()
+        scheme = b.js("return document.documentElement.dataset.scheme")
+        time.sleep(0.5)
+        dark_cell = b.js("const c = document.querySelector('#lens-table td'); return c ? c.style.backgroundColor : ''")
+        report(scheme == "dark" and light_cell != dark_cell, "the theme switch repaints the views", "%s: %s → %s" % (scheme, light_cell, dark_cell))
+        b.screenshot("inspect-dark")
+        b.check_console("in the dark theme")
+        b.d.find_element(By.ID, "theme-toggle").click()
+
+        # back to the empty page: the address is the state
+        b.d.back()
+        back = wait_for(lambda: b.page("phase") == "empty" and b.js("return !!document.getElementById('inspect-empty')"), 5)
+        report(back, "Back returns to the empty page", b.d.current_url)
+
+        # ------------------------------------------------------------ patching
+        b.d.find_element(By.ID, "tab-patch").click()
+        on = wait_for(lambda: b.js("return !document.getElementById('patch-panel').hidden && document.getElementById('inspect-panel').hidden"), 3)
+        report(on and b.page("tab") == "patch", "the Patch tab shows the patching form", b.d.current_url)
+        b.type_into("patch-clean", PATCH["clean"])
+        b.type_into("patch-corrupted", PATCH_UNEVEN)
+        b.type_into("patch-answer", PATCH["answer"])
+        b.type_into("patch-wrong", " London")
+        b.expected.append("status of 422")  # the browser logs the refused request itself
+        b.d.find_element(By.ID, "patch-btn").click()
+        err = wait_for(lambda: b.js("const e = document.querySelector('#patch-errors .error-box'); return e ? e.textContent : ''"), args.slow)
+        report(bool(err) and "tokens" in err and b.page("patch") == "error", "uneven prompts show the server's 422 message", (err or "")[:200])
+        b.type_into("patch-corrupted", PATCH["corrupted"])
+        b.type_into("patch-wrong", PATCH["wrong"])
+        t2 = time.time()
+        b.d.find_element(By.ID, "patch-btn").click()
+        busy = wait_for(lambda: b.js("return !!document.querySelector('#patch-busy .progress.indeterminate')") or b.page("patch") == "done", 5)
+        report(busy, "patching shows its progress")
+        wait_for(lambda: b.page("patch") in ("done", "error"), args.slow, 0.25)
+        figs = b.js("return ['patch-residual-svg', 'patch-heads-svg'].filter(id => document.getElementById(id)).length")
+        report(b.page("patch") == "done" and figs == 2, "a patch draws the residual and head scans",
+               "patch=%s figures=%s after %.0f s; errors: %s" % (b.page("patch"), figs, time.time() - t2, b.error_boxes()))
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(b.d.current_url).query)
+        report(q.get("tab") == ["patch"] and q.get("answer") == [PATCH["answer"]], "the address holds the patch (a leading space kept)", b.d.current_url)
+        b.screenshot("patch-light")
+        b.d.find_element(By.ID, "theme-toggle").click()
+        b.screenshot("patch-dark")
+        b.d.find_element(By.ID, "theme-toggle").click()
+        b.check_console("on the patch tab")
+
+        # ------------------------------------------------------------ cancel: a slow attribution (512 gradient points) from a link
+        link = "/inspect?model=bundled&prompt=" + urllib.parse.quote(PROMPT) + "&steps=512"
+        ready = b.open(link, theme="light")
+        wait_for(lambda: b.page("phase") in ("shown", "error"), 60)
+        running = wait_for(lambda: b.page("attr") == "running" and b.js("return !!document.getElementById('attr-busy-cancel')"), 10)
+        steps = b.js("return document.getElementById('steps-select').value")
+        report(bool(ready and running) and steps == "512", "a link with steps=512 reproduces the view and starts the attributions", "steps=%s attr=%s" % (steps, b.page("attr")))
+        time.sleep(1.5)
+        if running:
+            b.d.find_element(By.ID, "attr-busy-cancel").click()
+            cancelled = wait_for(lambda: b.page("attr") == "cancelled" and b.js("return !!document.getElementById('attr-cancelled')"), 5)
+            text = b.js("const n = document.getElementById('attr-cancelled'); return n ? n.textContent : ''")
+            report(bool(cancelled) and "cancelled" in text, "Cancel stops waiting and says so", text[:160])
+            report(b.js("return document.querySelectorAll('#lens-table tbody tr').length") > 0, "the rest of the analysis stays after Cancel")
+            b.screenshot("inspect-cancelled-light")
+        b.check_console("after cancelling")
+        b.js("localStorage.removeItem('glassbox.theme')")
+    except WebDriverException as e:
+        report(False, "browser", str(e).splitlines()[0] if str(e) else repr(e))
+    finally:
+        b.quit()
+
+    failed = RESULTS.count(False)
+    print("%d passed, %d failed" % (len(RESULTS) - failed, failed), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

