@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["ModelFormats"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "ModelFormats"], swiftSettings: simd),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"], swiftSettings: simd),
-        .target(name: "Interpretability", dependencies: ["TensorCore", "NeuralNet", "Models"], swiftSettings: simd),
+        .target(name: "Interpretability", dependencies: ["TensorCore", "NeuralNet", "Models", "Tokenization"], swiftSettings: simd),
         .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"]),
         .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift"),
                                                  .product(name: "GRDBSQLite", package: "GRDB.swift")]),

@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import Tokenization
 import TensorCore
 
 /// What `Inspector.run` computes.
@@ -94,9 +95,12 @@ public struct Inspector {
     /// How a token id is shown (its vocabulary string) and its decoded text.
     public let tokenString: (Int32) -> String
     public let tokenText: (Int32) -> String
+    /// A token's bytes (for showing characters split across tokens).
+    public let tokenBytes: ((Int32) -> [UInt8])?
 
-    public init(model: any InspectableModel, tokenString: @escaping (Int32) -> String, tokenText: @escaping (Int32) -> String) {
-        self.model = model; self.tokenString = tokenString; self.tokenText = tokenText
+    public init(model: any InspectableModel, tokenString: @escaping (Int32) -> String, tokenText: @escaping (Int32) -> String,
+                tokenBytes: ((Int32) -> [UInt8])? = nil) {
+        self.model = model; self.tokenString = tokenString; self.tokenText = tokenText; self.tokenBytes = tokenBytes
     }
 
     public func run(_ ids: [Int32], options o: InspectionOptions, monitor: WorkMonitor? = nil) throws -> InspectDocument {
@@ -125,9 +129,14 @@ public struct Inspector {
             Distribution(logits: UnsafeBufferPointer(start: logits.data + t * V, count: V), k: o.topK,
                          chosen: t + 1 < T ? ids[t + 1] : nil)
         }
+        let pieces = tokenBytes.map { bytes in TokenPiece.describe(ids.map(bytes)) }
         func ranked(_ top: TopTokens) -> [RankedToken] { top.map { RankedToken(id: Int($0.id), probability: $0.probability) } }
         var doc = InspectDocument(
-            tokens: ids.enumerated().map { TokenInfo(position: $0.offset, id: Int($0.element), text: tokenString($0.element), decoded: tokenText($0.element)) },
+            tokens: ids.enumerated().map { t, id in
+                let piece = pieces.map { $0[t] }
+                return TokenInfo(position: t, id: Int(id), text: tokenString(id), decoded: tokenText(id), shown: piece?.shown,
+                                 group: piece?.group, groupText: piece?.groupText)
+            },
             positions: positions.enumerated().map { t, d in
                 .init(position: t, top: ranked(d.top), entropy: d.entropy, actualNextRank: d.chosenRank, actualNextProbability: d.chosenProbability)
             })

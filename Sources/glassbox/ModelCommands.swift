@@ -205,10 +205,19 @@ struct Tokenize: ParsableCommand {
         let loaded = try modelOptions.load()
         let ids = try loaded.tokenizer.encodeText(try input.text())
         let tokens = ids.map { loaded.tokenizer.tokenString($0) }
+        let pieces = TokenPiece.describe(ids, tokenizer: loaded.tokenizer)
         if json {
-            print(Terminal.jsonLine(["ids": ids.map(Int.init), "tokens": tokens]))
+            print(Terminal.jsonLine(["ids": ids.map(Int.init), "tokens": tokens, "shown": pieces.map(\.shown),
+                                     "groups": pieces.map(\.group), "group_texts": pieces.map(\.groupText)]))
         } else {
-            for (id, t) in zip(ids, tokens) { print(String(format: "%7d  ", id) + String(reflecting: t)) }
+            // The token's text; a part of a character as byte escapes, with the character its group forms.
+            for (i, (id, p)) in zip(ids, pieces).enumerated() {
+                var line = String(format: "%7d  ", id) + Terminal.padded(p.complete ? String(reflecting: p.shown) : p.shown, 20)
+                if !p.complete || pieces.indices.contains(i + 1) && pieces[i + 1].group == p.group || p.group != i {
+                    line += Terminal.dim(p.group == i ? "  ┐ " + String(reflecting: p.groupText) : "  │")
+                }
+                print(line)
+            }
             print(Terminal.dim("\(ids.count) tokens"))
         }
     }

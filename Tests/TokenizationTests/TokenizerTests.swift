@@ -197,3 +197,33 @@ struct FuzzCorpusReplayTests {
         #expect(parsed >= 1)
     }
 }
+
+@Suite("Characters split across tokens")
+struct TokenPieceTests {
+    @Test func partialCharactersAreEscapedAndGrouped() {
+        // 北 = E5 8C 97 split as [E5] [8C 97], then "A", then 京 = E4 BA AC whole, then é = C3 A9 split.
+        let p = TokenPiece.describe([[0xE5], [0x8C, 0x97], [0x41], [0xE4, 0xBA, 0xAC], [0xC3], [0xA9, 0x20]])
+        #expect(p.map(\.shown) == ["\\xE5", "\\x8C\\x97", "A", "京", "\\xC3", "\\xA9\\x20"])
+        #expect(p.map(\.complete) == [false, false, true, true, false, false])
+        #expect(p.map(\.group) == [0, 0, 2, 3, 4, 4])
+        #expect(p.map(\.groupText) == ["北", "北", "A", "京", "é ", "é "])
+        // A dangling lead byte at the end, and stray continuation bytes, still end their group.
+        let q = TokenPiece.describe([[0x41], [0xE5, 0x8C], [0x80], [0x42]])
+        #expect(q.map(\.group) == [0, 1, 1, 3] || q.map(\.group) == [0, 1, 2, 3])
+        #expect(q.last?.groupText == "B")
+    }
+
+    @Test func chineseTextReadsAsItsCharacters() throws {
+        let t = TokenizerFixtureTests.tokenizer
+        let text = "北京是中国的首都，长城很长。"
+        let ids = t.encode(text)
+        let pieces = TokenPiece.describe(ids, tokenizer: t)
+        // Every group's text, once per group, gives back the text; no replacement character anywhere.
+        var seen = Set<Int>(), joined = ""
+        for p in pieces where seen.insert(p.group).inserted { joined += p.groupText }
+        #expect(joined == text)
+        #expect(!pieces.contains { $0.shown.contains("\u{FFFD}") || $0.groupText.contains("\u{FFFD}") })
+        #expect(pieces.contains { !$0.complete }, "SmolLM2 splits some of these characters")
+        for p in pieces where !p.complete { #expect(p.shown.hasPrefix("\\x")) }
+    }
+}

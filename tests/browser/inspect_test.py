@@ -41,6 +41,7 @@ except ImportError:  # pragma: no cover
 
 RESULTS = []
 PROMPT = "The capital of France is"                 # 5 tokens: attributions in seconds, not minutes
+PROMPT2 = "The capital of Germany is"               # submitted while PROMPT's attributions compute
 PATCH = {"clean": "The capital of France is", "corrupted": "The capital of Italy is", "answer": " Paris", "wrong": " Rome"}
 PATCH_UNEVEN = "The capital of the United Kingdom is"  # more tokens than the clean prompt: the server answers 422
 
@@ -140,12 +141,25 @@ class Browser:
         return self.js("""
             const c = document.querySelector(arguments[0]);
             if (!c || !c.width || !c.height) return 0;
-            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            // read a copy: reading the page's own canvas back again and again makes Chrome warn in the console
+            const copy = document.createElement('canvas');
+            copy.width = c.width; copy.height = c.height;
+            const g = copy.getContext('2d', {willReadFrequently: true});
+            g.drawImage(c, 0, 0);
+            const data = g.getImageData(0, 0, c.width, c.height).data;
             const r0 = data[0], g0 = data[1], b0 = data[2];
             let n = 0;
             for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) > 30) n++;
             return n;
         """, selector)
+
+    def lens_rows(self, timeout=10):
+        """Rows of the logit-lens table (the panel draws when it comes into view: brought there first)."""
+        self.js("const p = document.getElementById('logit-lens'); if (p) p.scrollIntoView({block: 'start'})")
+        return wait_for(lambda: self.js("return document.querySelectorAll('#lens-table tbody tr').length"), timeout) or 0
+
+    def lens_cell_colour(self):
+        return self.js("const c = document.querySelector('#lens-table tbody td'); return c ? c.style.backgroundColor : ''")
 
     def type_into(self, element_id, text):
         box = self.d.find_element(By.ID, element_id)
@@ -202,6 +216,11 @@ def main():
         b.screenshot("inspect-empty-light")
         b.check_console("on the empty inspect page")
 
+        # record the requests the page aborts (fetchJSON looks fetch up at each call)
+        b.js("""const f = window.fetch; window.__aborted = [];
+                window.fetch = function (u) { const p = f.apply(this, arguments);
+                  p.catch((e) => { if (e && e.name === 'AbortError') window.__aborted.push(String(u)); }); return p; };""")
+
         # Enter on an empty prompt asks for one; Shift+Enter adds a line and does not run
         box = b.d.find_element(By.ID, "prompt-input")
         box.send_keys(Keys.ENTER)
@@ -229,7 +248,7 @@ def main():
         if attr == "running":
             plain = b.js("const s = document.getElementById('token-strip'); return s && s.dataset.attributed")
             report(plain == "0", "the prompt's tokens show before their attributions", "data-attributed=%s" % plain)
-        rows = wait_for(lambda: b.js("return document.querySelectorAll('#lens-table tbody tr').length"), 10) or 0
+        rows = b.lens_rows()
         cells = b.js("return document.querySelectorAll('#lens-table tbody td').length")
         report(rows >= 2 and cells >= rows, "logit lens table is drawn", "%s rows, %s cells" % (rows, cells))
         thumbs = b.js("return document.querySelectorAll('#head-grid .thumb').length")
@@ -237,6 +256,16 @@ def main():
         ink = wait_for(lambda: b.canvas_ink("#head-grid .thumb"), 5) or 0
         report(thumbs >= 2 and ink > 0, "attention grid with painted head thumbnails", "%s thumbnails, first has %s inked pixels" % (thumbs, ink))
         b.check_console("after the first answer")
+
+        # ------------------------------------------------------------ a new prompt while the attributions compute
+        if b.page("attr") == "running":
+            box = b.type_into("prompt-input", PROMPT2)
+            box.send_keys(Keys.ENTER)
+            aborted = wait_for(lambda: [u for u in (b.js("return window.__aborted") or []) if "only=attributions" in u], 5) or []
+            report(any(urllib.parse.quote(PROMPT) in u for u in aborted), "a new prompt aborts the running attributions request", "; ".join(aborted)[:200])
+            new = wait_for(lambda: b.page("phase") == "shown" and "Germany" in (b.js(
+                "const s = document.getElementById('token-strip'); return s ? s.textContent : ''") or ""), 120, 0.25)
+            report(bool(new), "the new prompt's analysis replaces the old one", "phase=%s" % b.page("phase"))
 
         # ------------------------------------------------------------ the attributions arrive
         t1 = time.time()
@@ -258,8 +287,10 @@ def main():
         thumb.click()
         opened = wait_for(lambda: b.js("return !!document.querySelector('#head-zoom.open #head-view')"), 5)
         title = b.js("const h = document.querySelector('#head-zoom h3'); return h ? h.textContent : ''")
-        hv_ink = wait_for(lambda: b.canvas_ink("#head-view canvas") if b.js("return !!document.querySelector('#head-view canvas')") else 1, 3)
-        report(bool(opened) and "head 1" in title, "clicking a head opens its head view", "%s (head view ink %s)" % (title, hv_ink))
+        hv_ink = wait_for(lambda: b.canvas_ink("canvas#head-view"), 3) or 0
+        zoom_ink = b.canvas_ink("canvas#zoom-canvas")
+        report(bool(opened) and "head 1" in title and hv_ink > 0 and zoom_ink > 0, "clicking a head opens its weights and head view",
+               "%s (inked pixels: head view %s, weights %s)" % (title, hv_ink, zoom_ink))
         # keyboard: the next head with Enter on a focused thumbnail
         nxt = b.d.find_element(By.CSS_SELECTOR, "#head-grid .thumb[data-head='2']")
         b.js("arguments[0].focus()", nxt)
@@ -270,20 +301,25 @@ def main():
 
         # ------------------------------------------------------------ light and dark
         b.screenshot("inspect-light")
-        light_cell = b.js("const c = document.querySelector('#lens-table td'); return c ? c.style.backgroundColor : ''")
+        b.lens_rows()
+        light_cell = b.lens_cell_colour()
         b.d.find_element(By.ID, "theme-toggle").click()
         scheme = b.js("return document.documentElement.dataset.scheme")
-        time.sleep(0.5)
-        dark_cell = b.js("const c = document.querySelector('#lens-table td'); return c ? c.style.backgroundColor : ''")
+        b.lens_rows()  # a theme change redraws each panel as it next comes into view
+        dark_cell = wait_for(lambda: (lambda c: c if c and c != light_cell else None)(b.lens_cell_colour()), 5) or b.lens_cell_colour()
         report(scheme == "dark" and light_cell != dark_cell, "the theme switch repaints the views", "%s: %s → %s" % (scheme, light_cell, dark_cell))
         b.screenshot("inspect-dark")
         b.check_console("in the dark theme")
         b.d.find_element(By.ID, "theme-toggle").click()
 
-        # back to the empty page: the address is the state
+        # the address is the state: Back shows the previous prompt again, twice Back the empty page
+        b.d.back()
+        back = wait_for(lambda: b.page("phase") == "shown" and "France" in (b.js(
+            "const s = document.getElementById('token-strip'); return s ? s.textContent : ''") or ""), 60, 0.2)
+        report(back and b.js("return document.getElementById('prompt-input').value") == PROMPT, "Back shows the previous prompt's analysis", b.d.current_url)
         b.d.back()
         back = wait_for(lambda: b.page("phase") == "empty" and b.js("return !!document.getElementById('inspect-empty')"), 5)
-        report(back, "Back returns to the empty page", b.d.current_url)
+        report(back, "Back again returns to the empty page", b.d.current_url)
 
         # ------------------------------------------------------------ patching
         b.d.find_element(By.ID, "tab-patch").click()
@@ -328,9 +364,15 @@ def main():
             cancelled = wait_for(lambda: b.page("attr") == "cancelled" and b.js("return !!document.getElementById('attr-cancelled')"), 5)
             text = b.js("const n = document.getElementById('attr-cancelled'); return n ? n.textContent : ''")
             report(bool(cancelled) and "cancelled" in text, "Cancel stops waiting and says so", text[:160])
-            report(b.js("return document.querySelectorAll('#lens-table tbody tr').length") > 0, "the rest of the analysis stays after Cancel")
+            report(b.lens_rows() > 0 and b.js("return document.querySelectorAll('#head-grid .thumb').length") > 0, "the rest of the analysis stays after Cancel")
             b.screenshot("inspect-cancelled-light")
         b.check_console("after cancelling")
+
+        # the empty page in the dark theme
+        ready = b.open("/inspect", theme="dark")
+        report(ready and b.page("phase") == "empty" and b.js("return document.documentElement.dataset.scheme") == "dark", "the empty page in the dark theme")
+        b.screenshot("inspect-empty-dark")
+        b.check_console("on the dark empty page")
         b.js("localStorage.removeItem('glassbox.theme')")
     except WebDriverException as e:
         report(False, "browser", str(e).splitlines()[0] if str(e) else repr(e))

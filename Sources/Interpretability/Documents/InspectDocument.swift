@@ -67,12 +67,19 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     }
 }
 
-/// A prompt token: its vocabulary string (`text`, GPT-2's byte alphabet) and its decoded text.
+/// A prompt token: its vocabulary string (`text`, GPT-2's byte alphabet), its decoded text, and how it reads when
+/// a character is split across tokens (`shown`: byte escapes for a part of a character; `group`: the first token of
+/// the tokens that together form whole characters, `group_text` their text).
 public struct TokenInfo: Codable, Sendable, Equatable {
     public var position: Int
     public var id: Int
     public var text: String
     public var decoded: String
+    public var shown: String?
+    public var group: Int?
+    public var groupText: String?
+
+    enum CodingKeys: String, CodingKey { case position, id, text, decoded, shown, group, groupText = "group_text" }
 }
 
 /// The document of one inspection (docs/inspect-json.md). Parts not asked for (`--only`) are absent.

@@ -78,7 +78,8 @@ public enum InspectService {
         }
         o.parts = r.parts ?? InspectPart.standard(positions: ids.count)
         o.compactAttention = r.forReport
-        var doc = try Inspector(model: model, tokenString: { tok.tokenString($0) }, tokenText: { tok.decodeText([$0]) })
+        var doc = try Inspector(model: model, tokenString: { tok.tokenString($0) }, tokenText: { tok.decodeText([$0]) },
+                                tokenBytes: { tok.decodeBytes([$0]) })
             .run(ids, options: o, monitor: monitor)
         doc.model = ModelSummary(loaded, shape: c)
         return doc

@@ -30,8 +30,27 @@
 
   const enc = encodeURIComponent; // '+' must reach the server as %2B, a space as %20
   const query = (pairs) => pairs.filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => enc(k) + "=" + enc(v)).join("&");
-  /** GPT-2 byte-alphabet vocabulary strings shown as text (only where the document brings no decoded text). */
-  const byteText = (s) => String(s).replace(/\u0120/g, " ").replace(/\u010a/g, "\n").replace(/\u0109/g, "\t");
+  // GPT-2's byte alphabet (a printable character for every byte), reversed: for a vocabulary string such as
+  // "\u0120Paris" where the document brings no decoded text (a server without report=1).
+  const BYTE_OF = (() => {
+    const m = new Map();
+    let n = 0;
+    for (let b = 0; b < 256; b++) {
+      const printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
+      m.set(printable ? b : 256 + n++, b);
+    }
+    return m;
+  })();
+  function byteText(s) {
+    s = String(s);
+    const bytes = [];
+    for (const ch of s) {
+      const b = BYTE_OF.get(ch.codePointAt(0));
+      if (b === undefined) return s; // not a byte-level vocabulary (a character-level model): as it is
+      bytes.push(b);
+    }
+    try { return new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(bytes)); } catch (e) { return s; }
+  }
   const seconds = (ms) => (ms < 10000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)) + " s";
 
   /** The page's state as the address holds it. */
@@ -92,9 +111,11 @@
     // ------------------------------------------------------------ skeleton
     const modelSelect = el("select", { id: "model-select", class: "select", "aria-label": "Model", disabled: true }, el("option", { text: "Loading models…" }));
     const summary = el("div", { class: "summary ins-summary", id: "inspect-summary", "aria-live": "polite" });
-    const dataBtn = el("button", { type: "button", class: "btn small ghost", id: "inspect-data", hidden: true, title: "Download this analysis as JSON (the document of glassbox inspect --json)",
-      onclick: () => { if (live.run && live.run.doc) GB.downloadJSON("glassbox-inspect.json", live.run.doc); } }, [GB.icon("download"), "Data"]);
+    const dataBtn = el("button", { type: "button", class: "btn small ghost", id: "inspect-data", hidden: true,
+      onclick: () => { const d = shownDoc(); if (d) GB.downloadJSON("glassbox-" + (state.tab === "patch" ? "patch" : "inspect") + ".json", d); } }, [GB.icon("download"), "Data"]);
 
+    // one model picker for both forms: it moves into the form of the tab shown
+    const modelField = el("label", { class: "field ins-model" }, [el("span", { class: "field-label", text: "Model" }), modelSelect]);
     const tabInspect = el("button", { type: "button", role: "tab", id: "tab-inspect", class: "ins-tab", "aria-controls": "inspect-panel", text: "Inspect a prompt" });
     const tabPatch = el("button", { type: "button", role: "tab", id: "tab-patch", class: "ins-tab", "aria-controls": "patch-panel", text: "Activation patching" });
     const tabs = el("div", { class: "ins-tabs", role: "tablist", "aria-label": "What to do" }, [tabInspect, tabPatch]);
@@ -107,15 +128,20 @@
     const stepsSelect = el("select", { id: "steps-select", class: "select", title: "Gradient evaluations of integrated gradients: more is slower and closes the completeness gap" });
     const inspectBtn = el("button", { type: "submit", class: "btn primary", id: "inspect-btn" }, "Inspect");
     const inspectForm = el("form", { class: "card ins-form", id: "inspect-form", novalidate: true }, [
-      el("label", { class: "field ins-prompt-field" }, [el("span", { class: "field-label", text: "Prompt" }), promptInput]),
-      el("div", { class: "ins-row" }, [
-        el("label", { class: "field" }, [el("span", { class: "field-label", text: "Why this token? (optional)" }), targetInput]),
+      el("div", { class: "field ins-prompt-field" }, [
+        el("div", { class: "ins-label-line" }, [
+          el("label", { class: "field-label", for: "prompt-input", text: "Prompt" }),
+          el("span", { class: "hint ins-hint", id: "prompt-hint" }, [el("kbd", { text: "Enter" }), " runs \u00b7 ", el("kbd", { text: "Shift" }), "+", el("kbd", { text: "Enter" }), " adds a line"]),
+        ]),
+        promptInput]),
+      el("div", { class: "ins-row", id: "inspect-row" }, [
+        el("label", { class: "field ins-target" }, [el("span", { class: "field-label", text: "Why this token? (optional)" }), targetInput]),
         el("label", { class: "field ins-narrow" }, [el("span", { class: "field-label", text: "Attribution steps" }), stepsSelect]),
         el("span", { class: "spacer" }),
-        el("span", { class: "hint ins-hint", id: "prompt-hint" }, [el("kbd", { text: "Enter" }), " runs · ", el("kbd", { text: "Shift" }), "+", el("kbd", { text: "Enter" }), " adds a line"]),
         inspectBtn,
       ]),
     ]);
+    const modelNotes = el("div", { class: "page-errors", id: "model-notes" });
     const inspectErrors = el("div", { class: "page-errors", id: "inspect-errors" });
     const inspectStatus = el("div", { class: "ins-status", id: "inspect-status", role: "status", "aria-live": "polite" });
     const inspectOut = el("div", { class: "ins-out", id: "inspect-out" });
@@ -132,11 +158,11 @@
         el("label", { class: "field" }, [el("span", { class: "field-label", text: "Clean prompt" }), cleanInput]),
         el("label", { class: "field" }, [el("span", { class: "field-label", text: "Corrupted prompt (same number of tokens)" }), corruptInput]),
       ]),
-      el("div", { class: "ins-row" }, [
+      el("div", { class: "ins-row", id: "patch-row" }, [
         el("label", { class: "field ins-narrow" }, [el("span", { class: "field-label", text: "Answer (clean)" }), answerInput]),
         el("label", { class: "field ins-narrow" }, [el("span", { class: "field-label", text: "Wrong answer (corrupted)" }), wrongInput]),
+        el("span", { class: "hint ins-hint", title: "The answers are single tokens: a word after a space is usually its own token with the space" }, "Mind the leading space: \u201c Paris\u201d"),
         el("span", { class: "spacer" }),
-        el("span", { class: "hint ins-hint" }, "Answers are single tokens: most words need their leading space."),
         patchBtn,
       ]),
     ]);
@@ -149,9 +175,8 @@
       el("div", { class: "page-head ins-head" }, [
         el("div", { class: "ins-title" }, [el("h1", { text: "Inspect" }), summary]),
         dataBtn,
-        el("label", { class: "field ins-model" }, [el("span", { class: "field-label", text: "Model" }), modelSelect]),
       ]),
-      tabs, inspectPanel, patchPanel,
+      modelNotes, tabs, inspectPanel, patchPanel,
     ]);
     GB.clear(app).appendChild(page);
 
@@ -229,7 +254,10 @@
         t.classList.toggle("on", on);
         panel.hidden = !on;
       }
+      const row = (name === "inspect" ? inspectForm : patchForm).querySelector(".ins-row");
+      if (modelField.parentNode !== row) row.prepend(modelField);
       if (focus) (name === "inspect" ? tabInspect : tabPatch).focus();
+      showSummary();
       GB.tooltip.hide();
     }
     function tabAddress() {
@@ -255,7 +283,7 @@
       } catch (err) {
         GB.clear(modelSelect).appendChild(el("option", { value: state.model || "bundled", text: state.model || "bundled" }));
         modelSelect.disabled = false;
-        inspectErrors.appendChild(errorBox(err, "Could not list the models"));
+        modelNotes.appendChild(errorBox(err, "Could not list the models", () => location.reload()));
         return false;
       }
       live.models = Array.isArray(list) ? list : [];
@@ -263,8 +291,8 @@
       const groups = [];
       const group = (label) => { let g = groups.find((x) => x.label === label); if (!g) { g = { label, items: [] }; groups.push(g); } return g; };
       for (const m of live.models) {
-        if (m.kind === "bundled") group("Bundled").items.push([m.id, m.name + " (bundled)"]);
-        else if (m.kind === "given") group("Given to glassbox serve").items.push([m.id, m.name]);
+        if (m.kind === "bundled") group("Bundled").items.push([m.id, String(m.name).replace(/\.gguf$/i, "")]);
+        else if (m.kind === "given") group("Given to glassbox serve").items.push([m.id, String(m.name).replace(/\.gguf$/i, "")]);
         else {
           const run = String(m.name).replace(/ step \d+$/, "") || m.run || "run";
           group("Run " + run + " · checkpoints").items.push([m.id, m.step !== undefined && m.step !== null ? "step " + GB.int(m.step) : m.name]);
@@ -273,13 +301,13 @@
       for (const g of groups) modelSelect.appendChild(el("optgroup", { label: g.label, dataset: { group: g.label } }, g.items.map(([id, text]) => el("option", { value: id, text }))));
       if (!live.models.length) {
         modelSelect.appendChild(el("option", { value: "bundled", text: "no model available" }));
-        inspectErrors.appendChild(el("div", { class: "notice warn", role: "note" }, [el("span", { class: "notice-text" }, [
+        modelNotes.appendChild(el("div", { class: "notice warn", role: "note", id: "no-models" }, [el("span", { class: "notice-text" }, [
           "No model to inspect: fetch the bundled SmolLM2 with ", el("code", { text: "scripts/fetch-model.sh" }),
           ", train a run that saves checkpoints, or start the studio with ", el("code", { text: "glassbox serve --model FILE" }), "."])]));
       }
       modelSelect.disabled = false;
       if (state.model && !live.models.some((m) => m.id === state.model)) {
-        inspectErrors.appendChild(el("div", { class: "notice warn", role: "note", id: "model-missing" }, [el("span", { class: "notice-text",
+        modelNotes.appendChild(el("div", { class: "notice warn", role: "note", id: "model-missing" }, [el("span", { class: "notice-text",
           text: "There is no model '" + state.model + "' here" + (live.models.length ? "; showing " + live.models[0].name + " instead." : ".") })]));
         state.model = "";
       }
@@ -344,13 +372,29 @@
       if (r.pending && r.pending.stop) r.pending.stop();
     }
 
-    function showSummary(r) {
-      const d = r.doc;
-      GB.clear(summary).append(el("span", { class: "ins-facts" }, d && d.model ? GB.views.modelFacts(d.model) : []),
-        el("span", { class: "ins-timing", id: "inspect-timing" }, [
+    /** The document of the tab shown (for the Data button and the summary under the title). */
+    function shownDoc() {
+      const r = state.tab === "patch" ? live.patch : live.run;
+      return r && r.doc ? r.doc : null;
+    }
+
+    /** Under the title: the model of the tab's analysis and how long its parts took. */
+    function showSummary() {
+      const r = state.tab === "patch" ? live.patch : live.run, d = shownDoc();
+      dataBtn.hidden = !d;
+      dataBtn.title = state.tab === "patch" ? "Download this scan as JSON (the document of glassbox patch --json)" : "Download this analysis as JSON (the document of glassbox inspect --json)";
+      GB.clear(summary);
+      if (!d) {
+        summary.textContent = state.tab === "patch" ? "Which layers, positions and heads carry an answer." : "What a model predicts next, and why.";
+        return;
+      }
+      const timing = state.tab === "patch"
+        ? el("span", { class: "ins-timing", id: "patch-timing", text: "patched in " + seconds(r.ms) })
+        : el("span", { class: "ins-timing", id: "inspect-timing" }, [
           r.firstMs !== undefined ? "first answer in " + seconds(r.firstMs) : null,
-          r.attrMs !== undefined ? " · attributions in " + seconds(r.attrMs) : null,
-        ]));
+          r.attrMs !== undefined ? " \u00b7 attributions in " + seconds(r.attrMs) : null,
+        ]);
+      summary.append(el("span", { class: "ins-facts" }, d.model ? GB.views.modelFacts(d.model) : []), timing);
     }
 
     async function inspect(push) {
@@ -410,8 +454,7 @@
         inspectErrors.appendChild(errorBox(err, "Could not draw the analysis"));
         return;
       }
-      dataBtn.hidden = false;
-      showSummary(r);
+      showSummary();
       setData("phase", "shown");
       attributions(r);
     }
@@ -457,7 +500,7 @@
       if (!(String(A.target_id) in vocab) && A.target_text !== undefined) vocab[String(A.target_id)] = byteText(A.target_text);
       live.view.setAttributions(A, null);
       setData("attr", "done");
-      showSummary(r);
+      showSummary();
     }
 
     // Enter runs, Shift+Enter adds a line (not while an input method is composing: Chinese, Japanese…)
@@ -514,7 +557,9 @@
       }
       r.busy.stop();
       if (live.patch !== r) return;
-      GB.clear(patchStatus).appendChild(el("div", { class: "ins-timing", id: "patch-timing", text: "patched in " + seconds(performance.now() - r.t0) }));
+      GB.clear(patchStatus);
+      r.ms = performance.now() - r.t0;
+      r.doc = doc;
       if (live.patchView) live.patchView.destroy();
       patchOut.classList.remove("ins-stale");
       try {
@@ -525,6 +570,7 @@
         return;
       }
       setData("patch", "done");
+      showSummary();
     }
     enterSubmits(cleanInput, patchForm);
     enterSubmits(corruptInput, patchForm);
@@ -553,8 +599,7 @@
         GB.clear(inspectOut).appendChild(inspectEmpty());
         setData("phase", "empty");
         setData("attr", "none");
-        dataBtn.hidden = true;
-        GB.clear(summary);
+        showSummary();
       }
       if (s.tab === "patch" && s.clean && s.corrupted && s.answer && s.wrong) {
         const p = live.patch;
