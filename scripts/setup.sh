@@ -14,6 +14,8 @@ if [ "${1:-}" = "--test" ]; then
   command -v chromedriver >/dev/null || [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
   python3 -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv)
   command -v curl >/dev/null || need+=(curl)
+  # A CJK font: the browser tests' screenshots show Chinese prompts.
+  [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then

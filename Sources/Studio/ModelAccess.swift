@@ -81,8 +81,40 @@ final class ModelAccess: @unchecked Sendable {
         return m
     }
 
-    /// Runs `body` on the analyses' own thread, after the requests before it.
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { c in heavy.async { c.resume(with: Result { try body() }) } }
+    /// Runs `body` on the analyses' own thread, after the requests before it. A request that names a `job` can be
+    /// cancelled while it waits or runs (`GET /api/cancel?job=ID`: a page whose user moved on frees the machine
+    /// for the next request instead of finishing work nobody will see).
+    func run<T: Sendable>(job: String?, _ body: @escaping @Sendable (WorkMonitor) throws -> T) async throws -> T {
+        let monitor = WorkMonitor()
+        if let job {
+            lock.lock()
+            jobs[job] = monitor
+            lock.unlock()
+        }
+        defer {
+            if let job { lock.lock(); if jobs[job] === monitor { jobs.removeValue(forKey: job) }; lock.unlock() }
+        }
+        return try await withCheckedThrowingContinuation { c in
+            heavy.async {
+                c.resume(with: Result {
+                    do {
+                        try monitor.check()
+                        return try body(monitor)
+                    } catch let e as InterpretabilityError where e == .cancelled {
+                        throw APIError(.conflict, "cancelled")
+                    }
+                })
+            }
+        }
+    }
+
+    private var jobs: [String: WorkMonitor] = [:]
+
+    /// Cancels a waiting or running job; whether there was one.
+    func cancel(job: String) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard let m = jobs[job] else { return false }
+        m.cancel()
+        return true
     }
 }

@@ -33,6 +33,10 @@ struct StudioAPI: Sendable {
         router.get("/api/models") { _, _ in try JSONResponse.encode(try self.models.entries()) }
         router.get("/api/inspect") { r, _ in try await self.inspect(r) }
         router.get("/api/patch") { r, _ in try await self.patch(r) }
+        router.get("/api/cancel") { r, _ in
+            guard let job = try Self.text(r, "job", limit: 64, required: true), !job.isEmpty else { throw APIError(.badRequest, "job is required") }
+            return JSONResponse.make(["job": job, "cancelled": self.models.cancel(job: job)] as [String: Any])
+        }
         router.get("/api/**") { r, _ -> Response in
             throw APIError(.notFound, "no endpoint \(r.uri.path.prefix(200)) (see docs/studio-api.md)")
         }
@@ -92,9 +96,9 @@ struct StudioAPI: Sendable {
         }
         let models = self.models
         let req = request
-        return try await models.run {
+        return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
             let loaded = try models.model(entry)
-            do { return try JSONResponse.encode(try InspectService.inspect(loaded, req)) } catch let e as InterpretabilityError {
+            do { return try JSONResponse.encode(try InspectService.inspect(loaded, req, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw APIError(.unprocessableContent, e.description)
             }
         }
@@ -107,9 +111,9 @@ struct StudioAPI: Sendable {
                                    answer: try Self.text(r, "answer", limit: 200, required: true) ?? "",
                                    wrong: try Self.text(r, "wrong", limit: 200, required: true) ?? "")
         let models = self.models
-        return try await models.run {
+        return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
             let loaded = try models.model(entry)
-            do { return try JSONResponse.encode(try InspectService.patch(loaded, request)) } catch let e as InterpretabilityError {
+            do { return try JSONResponse.encode(try InspectService.patch(loaded, request, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw APIError(.unprocessableContent, e.description)
             }
         }

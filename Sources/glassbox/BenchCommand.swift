@@ -154,6 +154,7 @@ struct BenchInspect: ParsableCommand {
     @Option(help: "Prompt tokens for the forward and attribution measurements.") var tokens: Int = 256
     @Option(help: "Prompt tokens for the memory measurement.") var memoryTokens: Int = 512
     @Option(help: "Repetitions (the median is reported).") var repeats: Int = 3
+    @Option(help: "Prompt tokens for the patching scan (every layer × every position, and every head).") var patchTokens: Int = 32
     @Flag(help: "Only the memory measurement.") var memoryOnly = false
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -207,7 +208,23 @@ struct BenchInspect: ParsableCommand {
         let attributor = Attributor(model: model)
         let ig32 = time { _ = attributor.attribute(ids, target: target, baseline: .zero, steps: 32, rule: .rightRiemann) }
         let igDefault = time { _ = attributor.attribute(ids, target: target) }
+        // The studio's first answer: every analysis but the attributions, from one forward (the inspect page asks
+        // for these first), through the same service the CLI and the studio call.
+        let inspector = Inspector(model: model, tokenString: { loaded.tokenizer.tokenString($0) }, tokenText: { loaded.tokenizer.decodeText([$0]) },
+                                  tokenBytes: { loaded.tokenizer.decodeBytes([$0]) })
+        var firstOptions = InspectionOptions()
+        firstOptions.parts = InspectPart.standard(positions: ids.count).subtracting([.attributions])
+        firstOptions.compactAttention = true
+        firstOptions.attentionLayers = [0, model.config.layers - 1]
+        let firstAnswer = time { _ = try? inspector.run(ids, options: firstOptions) }
+        // A full patching scan on a shorter prompt: the corrupted prompt differs in one token.
+        let patchIDs = Array(all.prefix(patchTokens))
+        var corrupted = patchIDs
+        corrupted[patchIDs.count / 2] = patchIDs[patchIDs.count / 2] == 13 ? 14 : 13
+        let patchScan = time { _ = try? Patcher(model: model).run(clean: patchIDs, corrupted: corrupted, answer: patchIDs[patchIDs.count - 1], wrong: 13) }
         let doc: [String: Any] = [
+            "first_answer_s": firstAnswer, "first_answer_parts": firstOptions.parts.map(\.rawValue).sorted(),
+            "patch_tokens": patchIDs.count, "patch_scan_s": patchScan,
             "tokens": tokens, "plain_forward_s": plain, "cache_all_forward_s": cached, "cache_all_ratio": cached / plain,
             "ig_zero_32_riemann_s": ig32, "ig_zero_32_ratio": ig32 / plain,
             "ig_default_s": igDefault, "ig_default_ratio": igDefault / plain,
@@ -219,6 +236,8 @@ struct BenchInspect: ParsableCommand {
         print(String(format: "forward, %d tokens: plain %.3f s, caching every hook point %.3f s (%.2fx)", tokens, plain, cached, cached / plain))
         print(String(format: "integrated gradients: zero baseline, 32 Riemann steps %.2f s (%.1fx a forward); default %.2f s (%.1fx)",
                      ig32, ig32 / plain, igDefault, igDefault / plain))
+        print(String(format: "first answer (%@), %d tokens: %.2f s", firstOptions.parts.map(\.rawValue).sorted().joined(separator: ", "), tokens, firstAnswer))
+        print(String(format: "patching scan (%d layers × %d positions, and every head), %d tokens: %.2f s", model.config.layers, patchIDs.count, patchIDs.count, patchScan))
         print(String(format: "memory, %d tokens: %d cached tensors, %.1f MiB; peak resident size grew %.1f MiB",
                      memoryTokens, cachedCount, Double(cachedBytes) / 1048576, Double(after - before) / 1048576))
     }

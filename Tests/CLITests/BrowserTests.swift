@@ -215,4 +215,38 @@ struct StudioBrowserTests {
         print(log)
         #expect(p.terminationStatus == 0, "\(log.suffix(4000))")
     }
+    /// tests/browser/run-inspect-test.sh: the inspect page over the bundled SmolLM2: a prompt typed, the first parts
+    /// (one forward) on screen before the attributions, a second prompt that cancels the first, a head opened, a
+    /// patching scan, a cancelled attribution, no console errors; screenshots in both themes.
+    @Test func inspectPageWorks() throws {
+        guard Browser.executable != nil else { throw BrowserMissing() }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [root.appendingPathComponent("tests/browser/run-inspect-test.sh").path, root.appendingPathComponent(".build/studio-screenshots").path]
+        p.currentDirectoryURL = root
+        var env = ProcessInfo.processInfo.environment
+        env["GLASSBOX_BIN"] = exe.path
+        env["NO_COLOR"] = "1"
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        var text = Data()
+        let reader = Thread { text = out.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { p.waitUntilExit(); done.signal() }
+        if done.wait(timeout: .now() + 400) == .timedOut {
+            kill(-p.processIdentifier, SIGKILL)
+            p.terminate()
+            Issue.record("the inspect page browser test ran over 400 s")
+        }
+        while !reader.isFinished { usleep(10_000) }
+        let log = String(decoding: text, as: UTF8.self)
+        print(log)
+        #expect(p.terminationStatus == 0, "\(log.suffix(4000))")
+    }
 }

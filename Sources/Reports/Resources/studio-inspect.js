@@ -9,6 +9,15 @@
 "use strict";
 
 (function (GB) {
+  /** An AbortController whose abort also tells the server to drop the job (it would otherwise finish work nobody
+   * sees, and the analyses run one at a time). */
+  function job() {
+    const ctrl = new AbortController();
+    ctrl.job = Math.random().toString(36).slice(2, 14);
+    ctrl.signal.addEventListener("abort", () => { fetch("/api/cancel?job=" + ctrl.job).catch(() => {}); });
+    return ctrl;
+  }
+
   const { el } = GB;
   const FIRST = "lens,attention,dla,neurons";
   const DEFAULT_STEPS = 64;
@@ -127,6 +136,8 @@
       title: "The token whose logit the attributions explain: the first token of this text (mind the leading space: ' Paris'). Empty: the model's own prediction." });
     const stepsSelect = el("select", { id: "steps-select", class: "select", title: "Gradient evaluations of integrated gradients: more is slower and closes the completeness gap" });
     const inspectBtn = el("button", { type: "submit", class: "btn primary", id: "inspect-btn" }, "Inspect");
+    // options that came with a link (layers=, baseline=, rule=, top_k=, neuron=): shown, each removable
+    const extras = el("div", { class: "ins-extras", id: "inspect-extras", hidden: true });
     const inspectForm = el("form", { class: "card ins-form", id: "inspect-form", novalidate: true }, [
       el("div", { class: "field ins-prompt-field" }, [
         el("div", { class: "ins-label-line" }, [
@@ -140,6 +151,7 @@
         el("span", { class: "spacer" }),
         inspectBtn,
       ]),
+      extras,
     ]);
     const modelNotes = el("div", { class: "page-errors", id: "model-notes" });
     const inspectErrors = el("div", { class: "page-errors", id: "inspect-errors" });
@@ -181,6 +193,7 @@
     GB.clear(app).appendChild(page);
 
     for (const n of STEP_CHOICES) stepsSelect.appendChild(el("option", { value: String(n), text: n + (n === DEFAULT_STEPS ? " (default)" : "") }));
+    stepsSelect.value = String(DEFAULT_STEPS);
 
     // ------------------------------------------------------------ small helpers
 
@@ -260,9 +273,10 @@
       showSummary();
       GB.tooltip.hide();
     }
+    /** The address of the tab shown: what it last ran (edits not run yet stay out of the address). */
     function tabAddress() {
-      if (state.tab === "patch") setAddress(patchURL(Object.assign(readPatchForm(), { model: modelID() })), false);
-      else setAddress(promptInput.value.trim() ? inspectURL(readInspectForm()) : "/inspect" + (modelID() !== "bundled" ? "?model=" + enc(modelID()) : ""), false);
+      const r = state.tab === "patch" ? live.patch : live.run;
+      setAddress(r ? (state.tab === "patch" ? patchURL(r.s) : inspectURL(r.s)) : state.tab === "patch" ? "/inspect?tab=patch" : "/inspect", false);
     }
     tabInspect.addEventListener("click", () => { showTab("inspect"); tabAddress(); });
     tabPatch.addEventListener("click", () => { showTab("patch"); tabAddress(); });
@@ -314,7 +328,7 @@
       modelSelect.value = state.model || (live.models.find((m) => m.id === "bundled") || live.models[0] || { id: "bundled" }).id;
       return true;
     }
-    modelSelect.addEventListener("change", () => { state.model = modelSelect.value; tabAddress(); });
+    modelSelect.addEventListener("change", () => { state.model = modelSelect.value; }); // used by the next run
 
     // ------------------------------------------------------------ empty states
 
@@ -351,6 +365,23 @@
     }
 
     // ------------------------------------------------------------ inspect
+
+    function setExtras(pass) {
+      state.pass = Object.assign({}, pass);
+      const keys = Object.keys(state.pass);
+      extras.hidden = !keys.length;
+      GB.clear(extras);
+      if (!keys.length) return;
+      extras.append(el("span", { class: "field-label", text: "Also from the link" }), ...keys.map((k) => el("span", { class: "ins-extra" }, [
+        el("code", { text: k + "=" + state.pass[k] }),
+        el("button", { type: "button", class: "icon-btn", title: "Leave out " + k, "aria-label": "Leave out " + k + " (from the next run on)", onclick: () => {
+          const rest = Object.assign({}, state.pass);
+          delete rest[k];
+          setExtras(rest);
+          promptInput.focus();
+        } }, GB.icon("close")),
+      ])));
+    }
 
     function readInspectForm() {
       const steps = parseInt(stepsSelect.value, 10);
@@ -408,7 +439,7 @@
       state.model = s.model;
       setAddress(inspectURL(s), push);
       stopRun(live.run);
-      const r = { s, ctrl: new AbortController(), attrCtrl: null, t0: performance.now() };
+      const r = { s, ctrl: job(), attrCtrl: null, t0: performance.now() };
       live.run = r;
       setData("phase", "running");
       setData("attr", "none");
@@ -419,20 +450,24 @@
       const slow = setTimeout(() => { if (!r.dead && !r.doc) r.busy.detail("The server runs one analysis at a time: an earlier one may still be finishing."); }, 2500);
       let doc;
       try {
-        doc = await GB.fetchJSON(apiInspect(s, FIRST), { signal: r.ctrl.signal });
+        doc = await GB.fetchJSON(apiInspect(s, FIRST) + "&job=" + r.ctrl.job, { signal: r.ctrl.signal });
       } catch (err) {
         clearTimeout(slow);
         r.busy.stop();
         if (live.run !== r) return;
         GB.clear(inspectStatus);
+        // what is drawn belongs to an earlier prompt: not left under this one's address
+        if (live.view) { live.view.destroy(); live.view = null; }
+        GB.clear(inspectOut);
         inspectOut.classList.remove("ins-stale");
+        showSummary();
         if (err.name === "AbortError") {
           setData("phase", "cancelled");
           inspectStatus.appendChild(el("div", { class: "notice warn", role: "status" }, el("span", { class: "notice-text", text: "Cancelled." })));
           return;
         }
         setData("phase", "error");
-        inspectErrors.appendChild(errorBox(err, err.status === 422 ? "The model cannot run on this" : "Could not inspect the prompt", () => inspect(false)));
+        inspectErrors.appendChild(errorBox(err, err.status === 422 ? "The model cannot take this prompt" : "Could not inspect the prompt", () => inspect(false)));
         return;
       }
       clearTimeout(slow);
@@ -461,7 +496,7 @@
 
     async function attributions(r) {
       const t0 = performance.now();
-      r.attrCtrl = new AbortController();
+      r.attrCtrl = job();
       setData("attr", "running");
       const b = busy("Computing attributions\u2026", "Integrated gradients with " + r.s.steps + " gradient evaluations: the slow part. Everything else above and below is ready.",
         () => { r.attrCtrl.abort(); }, "attr-busy");
@@ -469,7 +504,7 @@
       GB.clear(r.pending).appendChild(b);
       let got;
       try {
-        got = await GB.fetchJSON(apiInspect(r.s, "attributions"), { signal: r.attrCtrl.signal });
+        got = await GB.fetchJSON(apiInspect(r.s, "attributions") + "&job=" + r.attrCtrl.job, { signal: r.attrCtrl.signal });
       } catch (err) {
         b.stop();
         if (live.run !== r || r.dead) return;
@@ -531,7 +566,7 @@
       state.model = s.model;
       setAddress(patchURL(s), push);
       if (live.patch) { live.patch.dead = true; live.patch.ctrl.abort(); live.patch.busy.stop(); }
-      const r = { s, ctrl: new AbortController(), t0: performance.now() };
+      const r = { s, ctrl: job(), t0: performance.now() };
       live.patch = r;
       setData("patch", "running");
       patchOut.classList.add("ins-stale");
@@ -539,7 +574,7 @@
       GB.clear(patchStatus).appendChild(r.busy);
       let doc;
       try {
-        doc = await GB.fetchJSON("/api/patch?" + query([["model", s.model], ["clean", s.clean], ["corrupted", s.corrupted], ["answer", s.answer], ["wrong", s.wrong]]), { signal: r.ctrl.signal });
+        doc = await GB.fetchJSON("/api/patch?" + query([["model", s.model], ["clean", s.clean], ["corrupted", s.corrupted], ["answer", s.answer], ["wrong", s.wrong]]) + "&job=" + r.ctrl.job, { signal: r.ctrl.signal });
       } catch (err) {
         r.busy.stop();
         if (live.patch !== r || r.dead) return;
@@ -578,16 +613,36 @@
 
     // ------------------------------------------------------------ from the address (first load, back and forward)
 
+    /** The address is the state: a link (first) or Back and Forward (later) show what it names. An inspect address
+     * leaves the patch tab as it is, and a patch address the inspect tab. */
     function fromAddress(first) {
       const s = readURL();
-      state.pass = s.pass;
+      if (s.model && live.models.some((m) => m.id === s.model)) modelSelect.value = s.model;
+      showTab(s.tab);
+      if (s.tab === "patch") {
+        cleanInput.value = s.clean; corruptInput.value = s.corrupted; answerInput.value = s.answer; wrongInput.value = s.wrong;
+        if (s.clean && s.corrupted && s.answer && s.wrong) {
+          const p = live.patch;
+          if (first || !p || JSON.stringify(p.s) !== JSON.stringify(readPatchForm())) patch(false);
+        } else if (!first && live.patch) {
+          live.patch.dead = true;
+          live.patch.ctrl.abort();
+          live.patch.busy.stop();
+          live.patch = null;
+          if (live.patchView) { live.patchView.destroy(); live.patchView = null; }
+          GB.clear(patchStatus);
+          GB.clear(patchErrors);
+          GB.clear(patchOut).appendChild(patchEmpty());
+          setData("patch", "none");
+          showSummary();
+        }
+        return;
+      }
+      setExtras(s.pass);
       promptInput.value = s.prompt;
       targetInput.value = s.target;
       if (![...stepsSelect.options].some((o) => +o.value === s.steps)) stepsSelect.appendChild(el("option", { value: String(s.steps), text: String(s.steps) }));
       stepsSelect.value = String(s.steps);
-      cleanInput.value = s.clean; corruptInput.value = s.corrupted; answerInput.value = s.answer; wrongInput.value = s.wrong;
-      if (s.model && live.models.some((m) => m.id === s.model)) modelSelect.value = s.model;
-      showTab(s.tab);
       if (s.prompt.trim()) {
         const r = live.run;
         if (first || !r || r.s.prompt !== s.prompt || r.s.target !== s.target || r.s.model !== modelID() || r.s.steps !== s.steps) inspect(false);
@@ -596,14 +651,11 @@
         live.run = null;
         if (live.view) { live.view.destroy(); live.view = null; }
         GB.clear(inspectStatus);
+        GB.clear(inspectErrors);
         GB.clear(inspectOut).appendChild(inspectEmpty());
         setData("phase", "empty");
         setData("attr", "none");
         showSummary();
-      }
-      if (s.tab === "patch" && s.clean && s.corrupted && s.answer && s.wrong) {
-        const p = live.patch;
-        if (first || !p || JSON.stringify(p.s) !== JSON.stringify(readPatchForm())) patch(false);
       }
     }
     const onPop = () => fromAddress(false);
