@@ -185,46 +185,25 @@ struct StudioBrowserTests {
     /// differing hyper-parameters highlighted, live points within a second, no console errors); screenshots of
     /// every page in both themes land in .build/studio-screenshots.
     @Test func runsRunAndComparePagesWork() throws {
-        guard Browser.executable != nil else { throw BrowserMissing() }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [root.appendingPathComponent("tests/browser/run-studio-test.sh").path, root.appendingPathComponent(".build/studio-screenshots").path]
-        p.currentDirectoryURL = root
-        var env = ProcessInfo.processInfo.environment
-        env["GLASSBOX_BIN"] = exe.path
-        env["NO_COLOR"] = "1"
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        var text = Data()
-        let reader = Thread { text = out.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { p.waitUntilExit(); done.signal() }
-        if done.wait(timeout: .now() + 300) == .timedOut {
-            kill(-p.processIdentifier, SIGKILL)
-            p.terminate()
-            Issue.record("the studio browser test ran over 300 s")
-        }
-        while !reader.isFinished { usleep(10_000) }
-        let log = String(decoding: text, as: UTF8.self)
-        print(log)
-        #expect(p.terminationStatus == 0, "\(log.suffix(4000))")
+        try runBrowserScript("run-studio-test.sh", limit: 300)
     }
+
     /// tests/browser/run-inspect-test.sh: the inspect page over the bundled SmolLM2: a prompt typed, the first parts
     /// (one forward) on screen before the attributions, a second prompt that cancels the first, a head opened, a
     /// patching scan, a cancelled attribution, no console errors; screenshots in both themes.
     @Test func inspectPageWorks() throws {
+        try runBrowserScript("run-inspect-test.sh", limit: 400)
+    }
+
+    /// Runs tests/browser/SCRIPT with this build's `glassbox` (screenshots into .build/studio-screenshots), kills
+    /// it after `limit` seconds, and expects it to pass.
+    func runBrowserScript(_ script: String, limit: Int) throws {
         guard Browser.executable != nil else { throw BrowserMissing() }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [root.appendingPathComponent("tests/browser/run-inspect-test.sh").path, root.appendingPathComponent(".build/studio-screenshots").path]
+        p.arguments = [root.appendingPathComponent("tests/browser/" + script).path, root.appendingPathComponent(".build/studio-screenshots").path]
         p.currentDirectoryURL = root
         var env = ProcessInfo.processInfo.environment
         env["GLASSBOX_BIN"] = exe.path
@@ -234,19 +213,21 @@ struct StudioBrowserTests {
         p.standardOutput = out
         p.standardError = out
         try p.run()
-        var text = Data()
-        let reader = Thread { text = out.fileHandleForReading.readDataToEndOfFile() }
+        final class Output: @unchecked Sendable { var data = Data() }
+        let text = Output()
+        let reader = Thread { text.data = out.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async { p.waitUntilExit(); done.signal() }
-        if done.wait(timeout: .now() + 400) == .timedOut {
+        if done.wait(timeout: .now() + .seconds(limit)) == .timedOut {
             kill(-p.processIdentifier, SIGKILL)
             p.terminate()
-            Issue.record("the inspect page browser test ran over 400 s")
+            Issue.record("tests/browser/\(script) ran over \(limit) s")
         }
         while !reader.isFinished { usleep(10_000) }
-        let log = String(decoding: text, as: UTF8.self)
+        let log = String(decoding: text.data, as: UTF8.self)
         print(log)
         #expect(p.terminationStatus == 0, "\(log.suffix(4000))")
     }
+
 }

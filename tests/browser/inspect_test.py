@@ -27,114 +27,37 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from browsing import RESULTS, Page, api, report, wait_for
+
 try:
-    from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.common.action_chains import ActionChains
-except ImportError:  # pragma: no cover
-    print("FAIL setup: Selenium is missing (python3 -m venv /root/.cache/glassbox-browser-venv && "
-          "/root/.cache/glassbox-browser-venv/bin/pip install selenium)")
+except ImportError:  # pragma: no cover (browsing.py says what is missing)
     sys.exit(2)
 
-RESULTS = []
 PROMPT = "The capital of France is"                 # 5 tokens: attributions in seconds, not minutes
 PROMPT2 = "The capital of Germany is"               # submitted while PROMPT's attributions compute
 PATCH = {"clean": "The capital of France is", "corrupted": "The capital of Italy is", "answer": " Paris", "wrong": " Rome"}
 PATCH_UNEVEN = "The capital of the United Kingdom is"  # more tokens than the clean prompt: the server answers 422
 
 
-def report(ok, name, detail=""):
-    RESULTS.append(bool(ok))
-    print(("PASS " if ok else "FAIL ") + name + (" — " + detail if detail else ""), flush=True)
-    return ok
+class Browser(Page):
+    home = "/inspect"
 
-
-def wait_for(fn, timeout, interval=0.1):
-    """Polls fn() until it returns something truthy or timeout seconds pass; returns the last value."""
-    end = time.time() + timeout
-    value = None
-    while True:
-        try:
-            value = fn()
-        except WebDriverException:
-            value = None
-        if value or time.time() >= end:
-            return value
-        time.sleep(interval)
-
-
-def api(base, path, timeout=20):
-    with urllib.request.urlopen(base + path, timeout=timeout) as r:
-        return json.loads(r.read().decode("utf-8"))
-
-
-class Browser:
     def __init__(self, base, shots):
-        self.base = base.rstrip("/")
-        self.shots = shots
-        self.expected = []  # console messages a check caused on purpose (substrings)
-        opts = webdriver.ChromeOptions()
-        for a in ["--headless=new", "--no-sandbox", "--window-size=1280,900", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--hide-scrollbars", "--force-device-scale-factor=1"]:
-            opts.add_argument(a)
-        opts.binary_location = "/usr/bin/chromium"
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-        self.d.set_page_load_timeout(30)
-        self.d.set_script_timeout(20)
-
-    def quit(self):
-        try:
-            self.d.quit()
-        except Exception:
-            pass
-
-    def js(self, script, *args):
-        return self.d.execute_script(script, *args)
+        super().__init__(base, shots, load_timeout=30, script_timeout=20)
 
     def open(self, path, theme=None, timeout=30):
-        """Loads a page (with a stored theme choice) and waits for body[data-ready]."""
-        if theme:
-            if not self.d.current_url.startswith(self.base):
-                self.d.get(self.base + "/inspect")
-                wait_for(lambda: self.js("return document.body && document.body.dataset.ready === '1'"), timeout)
-            self.js("localStorage.setItem('glassbox.theme', JSON.stringify(arguments[0]))", theme)
-        self.d.get(self.base + path)
-        return bool(wait_for(lambda: self.js("return document.body.dataset.ready === '1'"), timeout))
+        return super().open(path, theme, timeout)
+
+    def screenshot(self, name):
+        # Panels draw when they come into view (next frames): a longer page and a longer pause than the run pages.
+        return super().screenshot(name, max_height=6000, settle=0.8)
 
     def page(self, key):
         return self.js("const p = document.getElementById('inspect-page'); return p ? p.dataset[arguments[0]] : null", key)
-
-    def console_problems(self):
-        try:
-            logs = self.d.get_log("browser")
-        except WebDriverException:
-            return []
-        bad = [e for e in logs if e.get("level") in ("SEVERE", "WARNING")]
-        return [e for e in bad if not any(x in e.get("message", "") for x in self.expected)]
-
-    def check_console(self, what):
-        problems = self.console_problems()
-        return report(not problems, "no console errors or warnings " + what,
-                      "; ".join(p["level"] + ": " + p["message"][:240] for p in problems[:5]))
-
-    def error_boxes(self):
-        return self.js("return [...document.querySelectorAll('.error-box, .notice.error')].map(n => n.textContent.trim()).slice(0, 3)")
-
-    def screenshot(self, name):
-        path = os.path.join(self.shots, name + ".png")
-        try:
-            height = self.js("return Math.min(6000, Math.max(900, document.documentElement.scrollHeight))")
-            self.d.set_window_size(1280, height)
-            time.sleep(0.8)  # panels draw when they come into view (next frames)
-            self.js("window.scrollTo(0, 0)")
-            ok = self.d.save_screenshot(path)
-        finally:
-            self.d.set_window_size(1280, 900)
-        return report(bool(ok) and os.path.getsize(path) > 10000, "screenshot " + name, path)
 
     def canvas_ink(self, selector):
         """Pixels of a canvas that differ from its first pixel (a blank canvas has none)."""

@@ -9,11 +9,7 @@ cd "$(dirname "$0")/../.."
 bin=${GLASSBOX_BIN:-.build/release/glassbox}
 shots=${1:-.build/studio-screenshots}
 mkdir -p "$shots"
-venv=${GLASSBOX_BROWSER_VENV:-$HOME/.cache/glassbox-browser-venv}
-if ! "$venv/bin/python" -c "import selenium" 2>/dev/null; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check selenium
-fi
+python=$(tests/browser/selenium-venv.sh)
 runs=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
@@ -34,5 +30,5 @@ for _ in $(seq 600); do
   curl -sf "http://127.0.0.1:$port/api/runs/live-run/scalars?tag=train/loss&buckets=1" >/dev/null && break
   sleep 0.1
 done
-"$venv/bin/python" tests/browser/studio_test.py --url "http://127.0.0.1:$port" --screenshots "$shots" \
+"$python" tests/browser/studio_test.py --url "http://127.0.0.1:$port" --screenshots "$shots" \
   --live-run live-run --runs compare-a,compare-b

@@ -27,105 +27,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from browsing import RESULTS, Page, api, report, wait_for
+
 try:
-    from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-except ImportError:  # pragma: no cover
-    print("FAIL setup: Selenium is missing (python3 -m venv /root/.cache/glassbox-browser-venv && "
-          "/root/.cache/glassbox-browser-venv/bin/pip install selenium)")
+except ImportError:  # pragma: no cover (browsing.py says what is missing)
     sys.exit(2)
 
-RESULTS = []
 
-
-def report(ok, name, detail=""):
-    RESULTS.append(ok)
-    print(("PASS " if ok else "FAIL ") + name + (" — " + detail if detail else ""), flush=True)
-    return ok
-
-
-def wait_for(fn, timeout, interval=0.05):
-    """Polls fn() until it returns something truthy or timeout seconds pass; returns the last value."""
-    end = time.time() + timeout
-    value = None
-    while True:
-        try:
-            value = fn()
-        except WebDriverException:
-            value = None
-        if value or time.time() >= end:
-            return value
-        time.sleep(interval)
-
-
-def api(base, path, timeout=10):
-    with urllib.request.urlopen(base + path, timeout=timeout) as r:
-        return json.loads(r.read().decode("utf-8"))
-
-
-class Studio:
-    def __init__(self, base, shots):
-        self.base = base.rstrip("/")
-        self.shots = shots
-        opts = webdriver.ChromeOptions()
-        for a in ["--headless=new", "--no-sandbox", "--window-size=1280,900", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--hide-scrollbars", "--force-device-scale-factor=1"]:
-            opts.add_argument(a)
-        opts.binary_location = "/usr/bin/chromium"
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-        self.d.set_page_load_timeout(20)
-        self.d.set_script_timeout(10)
-
-    def quit(self):
-        try:
-            self.d.quit()
-        except Exception:
-            pass
-
-    def js(self, script, *args):
-        return self.d.execute_script(script, *args)
-
-    def open(self, path, theme=None, timeout=15):
-        """Loads a page (with a stored theme choice) and waits for body[data-ready]. Returns whether it got there."""
-        if theme:
-            if not self.d.current_url.startswith(self.base):
-                self.d.get(self.base + "/")
-                wait_for(lambda: self.js("return document.body && document.body.dataset.ready === '1'"), timeout)
-            self.js("localStorage.setItem('glassbox.theme', JSON.stringify(arguments[0]))", theme)
-        self.d.get(self.base + path)
-        return bool(wait_for(lambda: self.js("return document.body.dataset.ready === '1'"), timeout))
-
-    def console_problems(self):
-        """Browser console entries of level WARNING or SEVERE since the last call."""
-        try:
-            logs = self.d.get_log("browser")
-        except WebDriverException:
-            return []
-        return [e for e in logs if e.get("level") in ("SEVERE", "WARNING")]
-
-    def check_console(self, page):
-        problems = self.console_problems()
-        return report(not problems, "no console errors or warnings on " + page,
-                      "; ".join(p["level"] + ": " + p["message"][:240] for p in problems[:5]))
-
-    def error_boxes(self):
-        return self.js("return [...document.querySelectorAll('.error-box, .notice.error')].map(n => n.textContent.trim()).slice(0, 3)")
-
-    def screenshot(self, name):
-        path = os.path.join(self.shots, name + ".png")
-        try:
-            height = self.js("return Math.min(5000, Math.max(900, document.documentElement.scrollHeight))")
-            self.d.set_window_size(1280, height)
-            time.sleep(0.5)  # charts redraw on resize (next animation frame)
-            self.js("window.scrollTo(0, 0)")
-            ok = self.d.save_screenshot(path)
-        finally:
-            self.d.set_window_size(1280, 900)
-        return report(bool(ok) and os.path.getsize(path) > 10000, "screenshot " + name, path)
-
+class Studio(Page):
     def chart(self, cid):
         return self.js("""
             const c = document.getElementById(arguments[0]);
@@ -204,7 +115,7 @@ def main():
         report(not missing, "runs page lists the runs", "%d rows" % len(ids) if not missing else "missing: " + ", ".join(missing))
         badge = st.js("const r = document.querySelector('#runs-table tr[data-run-id=\"' + arguments[0] + '\"] .badge'); return r && r.dataset.status", live_id)
         report(badge == "live", "runs page shows the live run as live", "badge: %s" % badge)
-        st.check_console("the runs page")
+        st.check_console("on the runs page")
 
         # theme toggle flips the theme and remembers it
         before = st.js("return document.documentElement.dataset.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')")
@@ -247,7 +158,7 @@ def main():
             ActionChains(st.d).move_to_element_with_offset(canvas, int(-box[2] * 0.3), 0).click().perform()
             step = wait_for(lambda: st.js("return document.getElementById('samples').dataset.step"), 3)
             report(bool(step), "clicking the loss chart picks a text sample", "sample at step %s" % step)
-        st.check_console("the run page")
+        st.check_console("on the run page")
 
         # ------------------------------------------------------------ compare (by ticking two runs)
         st.open("/", theme="light")
@@ -271,7 +182,7 @@ def main():
                "series=%s points=%s" % (loss and loss["series"], loss and loss["points"]))
         differs = st.js("return [...document.querySelectorAll('#hp-table tr.differs')].map(r => r.dataset.key)") or []
         report(len(differs) > 0, "compare page highlights the differing hyper-parameters", ", ".join(differs))
-        st.check_console("the compare page")
+        st.check_console("on the compare page")
         compare_path = "/compare?runs=" + urllib.parse.quote(a_id) + "," + urllib.parse.quote(b_id)
 
         # ------------------------------------------------------------ live updates
@@ -295,7 +206,7 @@ def main():
                 n1 = (grown or first)["points"]
                 more = wait_for(lambda: (lambda c: c if c and c["points"] > n1 else None)(st.chart("chart-loss")), 8, 0.05)
                 report(bool(more), "the live loss chart keeps growing", "points %s → %s" % (n1, more and more["points"]))
-            st.check_console("the live run page")
+            st.check_console("on the live run page")
 
         # ------------------------------------------------------------ screenshots, light and dark
         for theme in ("light", "dark"):
@@ -306,7 +217,7 @@ def main():
                     report(False, "%s page in the %s theme" % (name, theme), "ready=%s theme=%s" % (ready, applied))
                 time.sleep(0.3)
                 st.screenshot("%s-%s" % (name, theme))
-            st.check_console("the %s-theme pages" % theme)
+            st.check_console("on the %s-theme pages" % theme)
         st.js("localStorage.removeItem('glassbox.theme')")
     except WebDriverException as e:
         report(False, "browser", str(e).splitlines()[0] if str(e) else repr(e))
