@@ -195,7 +195,11 @@ public struct Inspector {
         }
         if o.compactAttention {
             var vocab: [String: String] = [:]
-            for i in doc.shownTokenIDs { vocab[String(i)] = tokenText(Int32(i)) }
+            // A token that is part of a character reads as its byte escapes, not as U+FFFD.
+            for i in doc.shownTokenIDs {
+                let bytes = tokenBytes?(Int32(i))
+                vocab[String(i)] = bytes.map { TokenPiece.isWholeUTF8($0) ? tokenText(Int32(i)) : TokenPiece.escaped($0) } ?? tokenText(Int32(i))
+            }
             doc.vocab = vocab
         }
         return doc

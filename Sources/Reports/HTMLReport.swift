@@ -72,7 +72,9 @@ public enum HTMLReport {
     static func rounded(_ v: Any) -> Any {
         switch v {
         case let d as Double:
-            guard d.isFinite, d != 0 else { return d.isFinite ? d : 0 }
+            // Whole numbers are ids, counts and positions (a document read back from JSON holds them as numbers
+            // that also read as Double): never rounded.
+            guard d.isFinite, d != 0, d != d.rounded() || abs(d) >= 1e15 else { return d.isFinite ? d : 0 }
             let scale = Foundation.pow(10, 3 - Foundation.floor(Foundation.log10(abs(d))))
             return (d * scale).rounded() / scale
         case let a as [Double]: return a.map { rounded($0) }

@@ -86,13 +86,9 @@ final class ModelAccess: @unchecked Sendable {
     /// for the next request instead of finishing work nobody will see).
     func run<T: Sendable>(job: String?, _ body: @escaping @Sendable (WorkMonitor) throws -> T) async throws -> T {
         let monitor = WorkMonitor()
-        if let job {
-            lock.lock()
-            jobs[job] = monitor
-            lock.unlock()
-        }
+        if let job { lock.withLock { jobs[job] = monitor } }
         defer {
-            if let job { lock.lock(); if jobs[job] === monitor { jobs.removeValue(forKey: job) }; lock.unlock() }
+            if let job { lock.withLock { if jobs[job] === monitor { jobs.removeValue(forKey: job) } } }
         }
         return try await withCheckedThrowingContinuation { c in
             heavy.async {

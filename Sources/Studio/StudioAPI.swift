@@ -99,7 +99,7 @@ struct StudioAPI: Sendable {
         return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.inspect(loaded, req, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
-                throw APIError(.unprocessableContent, e.description)
+                throw APIError(.unprocessableContent, (e.field.map { "\($0): " } ?? "") + e.description)
             }
         }
     }
@@ -114,7 +114,7 @@ struct StudioAPI: Sendable {
         return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.patch(loaded, request, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
-                throw APIError(.unprocessableContent, e.description)
+                throw APIError(.unprocessableContent, (e.field.map { "\($0): " } ?? "") + e.description)
             }
         }
     }

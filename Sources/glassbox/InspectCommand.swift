@@ -55,7 +55,7 @@ struct Inspect: ParsableCommand {
             progress.finish()
         } catch let e as InterpretabilityError {
             progress.finish()
-            throw ValidationError(e.description)
+            throw ValidationError(e.forCommandLine)
         }
         let tok = loaded.tokenizer
         if let html {

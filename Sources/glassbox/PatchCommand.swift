@@ -34,7 +34,7 @@ struct Patch: ParsableCommand {
             progress.finish()
         } catch let e as InterpretabilityError {
             progress.finish()
-            throw ValidationError(e.description)
+            throw ValidationError(e.forCommandLine)
         }
         if let html {
             let page = try HTMLReport.render(kind: "patch", title: "Glassbox — patching", document: doc)

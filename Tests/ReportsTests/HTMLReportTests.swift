@@ -18,6 +18,19 @@ struct HTMLReportTests {
         #expect(((back["tokens"] as! [[String: Any]])[0]["text"] as? String) == "</script><script>alert(1)</script>")
     }
 
+    /// A typed document goes through JSON before the numbers are rounded to 4 significant digits: token ids (whole
+    /// numbers) must come through unchanged (a 5-digit id rounded to 28590 named another token).
+    @Test func typedDocumentsKeepTheirIDs() throws {
+        struct Doc: Encodable { var top: [[Double]]; var id: Int; var vocab: [String: String] }
+        let html = try HTMLReport.render(kind: "inspect", title: "t", document: Doc(top: [[28594, 0.123456]], id: 49151, vocab: ["28594": "x"]))
+        let start = html.range(of: "id=\"glassbox-data\">")!.upperBound
+        let end = html.range(of: "</script>", range: start..<html.endIndex)!.lowerBound
+        let back = try JSONSerialization.jsonObject(with: Data(html[start..<end].utf8)) as! [String: Any]
+        let top = try #require(back["top"] as? [[Double]])
+        #expect(top[0][0] == 28594 && top[0][1] == 0.1235)
+        #expect(back["id"] as? Int == 49151)
+    }
+
     @Test func noExternalResources() throws {
         let html = try HTMLReport.render(kind: "patch", title: "t", document: [:])
         #expect(html.contains("default-src 'none'"))

@@ -46,33 +46,33 @@ public enum InspectService {
         }
         let tok = loaded.tokenizer
         let ids = try tok.encodeText(r.prompt)
-        guard !ids.isEmpty else { throw InterpretabilityError("the prompt is empty") }
+        guard !ids.isEmpty else { throw InterpretabilityError("the prompt is empty", field: "prompt") }
         guard ids.count <= loaded.model.contextLength else {
-            throw InterpretabilityError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)")
+            throw InterpretabilityError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)", field: "prompt")
         }
         let c = model.shape, L = c.layers, V = c.vocab
         var o = InspectionOptions()
-        guard (1...100).contains(r.topK) else { throw InterpretabilityError("top-k must be in 1...100, got \(r.topK)") }
+        guard (1...100).contains(r.topK) else { throw InterpretabilityError("top-k must be in 1...100, got \(r.topK)", field: "top_k") }
         o.topK = r.topK
         o.attentionLayers = try (r.attentionLayers ?? [0, L - 1]).map { l in
-            guard (0..<L).contains(l) else { throw InterpretabilityError("layer \(l) is not a layer of this model (0..<\(L))") }
+            guard (0..<L).contains(l) else { throw InterpretabilityError("layer \(l) is not a layer of this model (0..<\(L))", field: "layers") }
             return l
         }
         if let id = r.targetID {
-            guard (0..<V).contains(id) else { throw InterpretabilityError("target id \(id) is outside the vocabulary of \(V)") }
+            guard (0..<V).contains(id) else { throw InterpretabilityError("target id \(id) is outside the vocabulary of \(V)", field: "target_id") }
             o.target = Int32(id)
         } else if let text = r.target {
-            guard let first = try tok.encodeText(text).first else { throw InterpretabilityError("the target is empty") }
+            guard let first = try tok.encodeText(text).first else { throw InterpretabilityError("the target is empty", field: "target") }
             o.target = first
         }
         o.baseline = try AttributionBaseline.parse(r.baseline, vocabulary: V)
-        guard (1...4096).contains(r.steps) else { throw InterpretabilityError("steps must be in 1...4096, got \(r.steps)") }
+        guard (1...4096).contains(r.steps) else { throw InterpretabilityError("steps must be in 1...4096, got \(r.steps)", field: "steps") }
         o.steps = r.steps
         o.rule = try IntegrationRule.parse(r.rule)
         if let n = r.neuron {
             let parts = n.split(separator: ":").map { Int($0) }
             guard parts.count == 2, let l = parts[0], let i = parts[1], (0..<L).contains(l), (0..<c.mlpWidth).contains(i) else {
-                throw InterpretabilityError("neuron '\(n.prefix(40))' is not LAYER:INDEX with a layer in 0..<\(L) and an index in 0..<\(c.mlpWidth)")
+                throw InterpretabilityError("neuron '\(n.prefix(40))' is not LAYER:INDEX with a layer in 0..<\(L) and an index in 0..<\(c.mlpWidth)", field: "neuron")
             }
             o.neuron = (l, i)
         }
@@ -124,13 +124,13 @@ extension AttributionBaseline {
         case "mean+sinks": return .meanKeepingSinks
         default: break
         }
-        guard s.hasPrefix("token:") else { throw InterpretabilityError("baseline '\(s.prefix(40))' is not one of \(choices)") }
+        guard s.hasPrefix("token:") else { throw InterpretabilityError("baseline '\(s.prefix(40))' is not one of \(choices)", field: "baseline") }
         var rest = String(s.dropFirst(6))
         let keep = rest.hasSuffix("+first")
         if keep { rest = String(rest.dropLast(6)) }
-        guard let id = Int32(rest) else { throw InterpretabilityError("baseline '\(s.prefix(40))' is not one of \(choices)") }
+        guard let id = Int32(rest) else { throw InterpretabilityError("baseline '\(s.prefix(40))' is not one of \(choices)", field: "baseline") }
         guard (0..<V).contains(Int(id)) else {
-            throw InterpretabilityError("baseline token id \(id) is outside the vocabulary of \(V) (0..<\(V))")
+            throw InterpretabilityError("baseline token id \(id) is outside the vocabulary of \(V) (0..<\(V))", field: "baseline")
         }
         return keep ? .tokenKeepingFirst(id) : .token(id)
     }
@@ -143,7 +143,7 @@ extension IntegrationRule {
         case "adaptive": return .adaptive
         case "riemann": return .rightRiemann
         case "gauss": return .gaussLegendre
-        default: throw InterpretabilityError("rule '\(s.prefix(40))' is not adaptive, riemann or gauss")
+        default: throw InterpretabilityError("rule '\(s.prefix(40))' is not adaptive, riemann or gauss", field: "rule")
         }
     }
 }

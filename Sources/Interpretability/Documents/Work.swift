@@ -4,8 +4,15 @@ import TensorCore
 /// The one public error of Interpretability: what was asked, and why it cannot be done.
 public struct InterpretabilityError: Error, CustomStringConvertible, Sendable, Equatable {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The request field at fault (as the API names it: `layers`, `top_k`, `baseline`, ...), if one is.
+    public let field: String?
+    public init(_ description: String, field: String? = nil) { self.description = description; self.field = field }
     public static let cancelled = InterpretabilityError("cancelled")
+
+    /// The message with the command-line option at fault in front (`--top-k: ...`).
+    public var forCommandLine: String {
+        field.map { "--" + $0.replacingOccurrences(of: "_", with: "-") + ": " + description } ?? description
+    }
 }
 
 /// A cached hook point, or an error naming it (a model without that hook point, or an analysis that did not ask

@@ -19,7 +19,13 @@
     const v = String(t).replace(/\n/g, "\u21b5").replace(/\t/g, "\u21e5");
     return v === "" ? "\u2205" : /^ +$/.test(v) ? v.replace(/ /g, "\u2423") : v;
   }
-  const quoted = (t) => JSON.stringify(shown(t));
+  /** Quoted token text; byte escapes (a part of a character) stay as they are. */
+  const quoted = (t) => (/^(\\x[0-9A-F]{2})+$/.test(t) ? t : JSON.stringify(shown(t)));
+  /** A prompt token's label: a part of a character (most Chinese characters take two or three byte-level tokens)
+   * as its byte escapes (the document's `shown`), otherwise its text made visible. */
+  const label = (t) => shown(t.shown !== undefined && t.shown !== null ? t.shown : t.decoded);
+  /** "part of 北" for a token whose character spans several tokens. */
+  const partOf = (t) => (t.group_text !== undefined && t.group_text !== null && t.group_text !== t.decoded ? "part of " + JSON.stringify(t.group_text) : "");
   const clip = (t, n) => (t.length > n ? t.slice(0, n - 1) + "\u2026" : t);
 
   // ---------------------------------------------------------------- drawing on first sight
@@ -220,8 +226,8 @@
 
     const kept = new Set(A ? A.kept_positions || [] : []);
     const chips = D.tokens.map((t, i) => el("span", {
-      class: ["tok", kept.has(i) ? "kept" : null], "data-pos": i, tabindex: "0", role: "button", "aria-label": "token " + i + " " + shown(t.decoded),
-      text: shown(t.decoded),
+      class: ["tok", kept.has(i) ? "kept" : null], "data-pos": i, tabindex: "0", role: "button", "aria-label": "token " + i + " " + label(t), title: partOf(t) || null,
+      text: label(t),
     }));
     const targetChip = el("span", { class: "tok target", title: A ? "the attributed token" : "the token the attributions will explain", text: shown(targetID === null ? "?" : v.tokenText(targetID)) });
     const strip = el("div", { class: ["v-tokens", A ? null : "v-plain"], id: "token-strip", dataset: { attributed: A ? "1" : "0" } },
@@ -273,7 +279,7 @@
     // The strip for the download: chips wrapped into lines as on the page, the target after an arrow.
     function stripPicture() {
       const vals = A[method], max = Math.max(1e-9, ...vals.map(Math.abs)), W = 900, gap = 4, hgt = 22, pad = 12;
-      const items = D.tokens.map((t, i) => ({ text: shown(t.decoded), v: vals[i] / max, kept: kept.has(i) }))
+      const items = D.tokens.map((t, i) => ({ text: label(t), v: vals[i] / max, kept: kept.has(i) }))
         .concat([{ text: "\u2192", arrow: true }, { text: shown(v.tokenText(A.target_id)), target: true }]);
       let x = pad, y = 40;
       for (const it of items) {
@@ -336,7 +342,7 @@
     function draw() {
       const end = Math.min(T, start + win), sc = GB.colorScale("sequential");
       const head = el("tr", {}, [el("th", { class: "l", text: "layer" }),
-        Array.from({ length: end - start }, (_, k) => el("th", { title: "position " + (start + k), text: shown(D.tokens[start + k].decoded) }))]);
+        Array.from({ length: end - start }, (_, k) => el("th", { title: "position " + (start + k), text: label(D.tokens[start + k]) }))]);
       const rows = [];
       for (let l = L - 1; l >= 0; l--) {
         const tds = [];
@@ -356,14 +362,14 @@
       const end = Math.min(T, start + win), cols = end - start;
       const texts = (l) => Array.from({ length: cols }, (_, k) => clip(shown(v.tokenText(G.top[l][start + k])), 9));
       let cw = 36;
-      for (let k = 0; k < cols; k++) cw = Math.max(cw, GB.measureText(clip(shown(D.tokens[start + k].decoded), 9), MONO) + 10);
+      for (let k = 0; k < cols; k++) cw = Math.max(cw, GB.measureText(clip(label(D.tokens[start + k]), 9), MONO) + 10);
       for (let l = 0; l < L; l++) for (const s of texts(l)) cw = Math.max(cw, GB.measureText(s, MONO) + 10);
       cw = Math.min(cw, 90);
       const lw = 48, top = 44, ch = 18, W = lw + cols * cw + 12, H = top + L * ch + 40;
       return [W, H, (pt, w, h) => {
         const c = background(pt, w, h), sc = GB.colorScale("sequential");
         pt.text("Logit lens: top token per layer, positions " + start + "\u2013" + (end - 1), 8, 16, { color: c.ink, font: "bold 12px system-ui" });
-        for (let k = 0; k < cols; k++) pt.text(clip(shown(D.tokens[start + k].decoded), 9), lw + k * cw + cw / 2, top - 8, { color: c.axis, font: MONO, align: "center" });
+        for (let k = 0; k < cols; k++) pt.text(clip(label(D.tokens[start + k]), 9), lw + k * cw + cw / 2, top - 8, { color: c.axis, font: MONO, align: "center" });
         for (let l = L - 1, r = 0; l >= 0; l--, r++) {
           const y = top + r * ch;
           pt.text(l === 0 ? "embed" : String(l), lw - 6, y + ch / 2, { color: c.axis, align: "right", baseline: "middle" });
@@ -595,7 +601,7 @@
       const size = T <= 480 ? Math.min(480, Math.max(240, T * 8)) : Math.min(T, 720);
       const n = Math.min(T, 2 * size); // drawn at up to 2x for sharp downloads and HiDPI screens
       const labels = T <= 48;
-      const lw = labels ? Math.min(110, Math.ceil(Math.max(...D.tokens.map((t) => GB.measureText(clip(shown(t.decoded), 12), MONO)))) + 12) : 0;
+      const lw = labels ? Math.min(110, Math.ceil(Math.max(...D.tokens.map((t) => GB.measureText(clip(label(t), 12), MONO)))) + 12) : 0;
       const top = labels ? Math.min(90, lw * 0.72 + 8) : 0;
       const box = { x: lw, y: top, s: size };
       const cellAt = (x, y) => [Math.floor(((y - box.y) / box.s) * T), Math.floor(((x - box.x) / box.s) * T)];
@@ -773,7 +779,7 @@
           for (let t = 0; t < T; t++) pt.rect(lw + t * cw, l * ch, cw - (cw > 6 ? 1 : 0), ch - 1, sc.css(N.peak[l][t] / layerMax[l]));
         }
         if (cw >= 24) {
-          for (let t = 0; t < T; t++) pt.text(clip(shown(D.tokens[t].decoded), Math.max(2, Math.floor(cw / 7))), lw + t * cw + cw / 2, L * ch + 5, { color: c.axis, font: "10px " + GB.MONO_FAMILY, align: "center", baseline: "top" });
+          for (let t = 0; t < T; t++) pt.text(clip(label(D.tokens[t]), Math.max(2, Math.floor(cw / 7))), lw + t * cw + cw / 2, L * ch + 5, { color: c.axis, font: "10px " + GB.MONO_FAMILY, align: "center", baseline: "top" });
         } else {
           for (const t of GB.linearTicks(0, T - 1, Math.max(2, Math.round((T * cw) / 80))).filter(Number.isInteger)) pt.text(String(t), lw + t * cw + cw / 2, L * ch + 4, { color: c.axis, align: "center", baseline: "top", font: "10px system-ui" });
         }
@@ -810,7 +816,7 @@
         set(label, values, why) {
           vals = values; missing = why;
           mx = Math.max(1e-6, ...vals.filter((x) => x !== null).map(Math.abs));
-          chips = D.tokens.map((tk, t) => el("span", { class: ["tok", vals[t] === null ? "na" : null], "data-pos": t, text: shown(tk.decoded) }));
+          chips = D.tokens.map((tk, t) => el("span", { class: ["tok", vals[t] === null ? "na" : null], "data-pos": t, text: label(tk) }));
           GB.clear(node).append(el("span", { class: "v-strip-label", text: label }), ...chips);
           strip.paint();
         },
