@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Interpretability
 import Logging
 import NIOCore
 import Reports
@@ -208,11 +209,8 @@ enum JSONResponse {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return encoder
-    }
+    /// The documents' own encoder (non-finite numbers as strings), keys in declaration order.
+    static func encoder() -> JSONEncoder { DocumentCoding.encoder(sortedKeys: false) }
 
     static func encode<T: Encodable>(_ value: T) throws -> Response {
         try raw(try encoder().encode(value))
