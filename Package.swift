@@ -44,7 +44,8 @@ let package = Package(
             .embedInCode("Resources/studio.html"), .embedInCode("Resources/studio.css"), .embedInCode("Resources/core.js"),
             .embedInCode("Resources/charts.js"), .embedInCode("Resources/studio-runs.js"), .embedInCode("Resources/studio-run.js"),
             .embedInCode("Resources/studio.js"), .embedInCode("Resources/report.js"), .embedInCode("Resources/report.css"),
-            .embedInCode("Resources/studio-inspect.js"),
+            .embedInCode("Resources/studio-inspect.js"), .embedInCode("Resources/studio-generate.js"),
+            .embedInCode("Resources/studio-model.js"),
         ]),
         // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
         .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", "Models", "Interpretability", .product(name: "Hummingbird", package: "hummingbird"),

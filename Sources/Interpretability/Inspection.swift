@@ -13,6 +13,8 @@ public struct InspectionOptions {
     public var target: Int32?
     public var baseline: AttributionBaseline = .meanKeepingSinks
     public var steps = 64
+    /// The adaptive rule may go on past `steps` up to this while the completeness gap is above 2% (nil: 4 × steps).
+    public var maxSteps: Int?
     public var rule: IntegrationRule = .adaptive
     /// One neuron (layer, index) to trace across the tokens.
     public var neuron: (layer: Int, index: Int)?
@@ -183,8 +185,9 @@ public struct Inspector {
             try monitor?.check()
             var attributor = Attributor(model: model)
             attributor.monitor = monitor
-            // The gradient points, plus the adaptive rule's forward scan (about 100 forwards at a third each).
-            monitor?.expect("attributions", units: Double(o.steps) + (o.rule == .adaptive ? 35 : 0) + 2)
+            attributor.maxSteps = o.maxSteps
+            // The gradient points, plus the adaptive rule's forward scan (about 45 forwards at a third each).
+            monitor?.expect("attributions", units: Double(o.steps) + (o.rule == .adaptive ? 15 : 0) + 2)
             let a = attributor.attribute(ids, target: target, baseline: o.baseline, steps: o.steps, rule: o.rule)
             try monitor?.check()
             monitor?.progress("attributions", 1)

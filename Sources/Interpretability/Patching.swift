@@ -20,6 +20,10 @@ public struct PatchingResult: Sendable {
 public struct Patcher {
     public let model: any InspectableModel
 
+    /// Llama models run the scans layer by layer over all variants at once (`LlamaPatchScan`); false runs one
+    /// batched forward of the whole model per layer, as for every other model (the tests compare the two).
+    public var batched = true
+
     public init(model: any InspectableModel) { self.model = model }
 
     /// The metric for each sequence of a batched run on `embeddings` (B·T, D) with optional replacements.
@@ -42,8 +46,25 @@ public struct Patcher {
 
     /// Reports progress per layer to `monitor` and stops when it is cancelled.
     public func run(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32, monitor: WorkMonitor? = nil) throws -> PatchingResult {
+        try DequantizedWeights.scope { try runNow(clean: clean, corrupted: corrupted, answer: answer, wrong: wrong, monitor: monitor) }
+    }
+
+    func runNow(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32, monitor: WorkMonitor?) throws -> PatchingResult {
         guard !clean.isEmpty, clean.count == corrupted.count else {
             throw InterpretabilityError("patching needs two prompts of the same number of tokens (clean \(clean.count), corrupted \(corrupted.count))")
+        }
+        if batched, let llama = model as? Llama {
+            // Layer by layer over every variant at once (LlamaPatchScan): the same numbers, a fraction of the work.
+            return try GradMode.withoutGradients {
+                let scan = LlamaPatchScan(model: llama, clean: clean, corrupted: corrupted, answer: answer, wrong: wrong)
+                let denom = scan.cleanMetric - scan.corruptedMetric
+                func restored(_ m: Float) -> Float { denom == 0 ? 0 : (m - scan.corruptedMetric) / denom }
+                // Progress in proportion to the work: the residual scan is ~2/3 of it at typical lengths.
+                let residual = try scan.residualScan(monitor: monitor) { monitor?.progress("patching", 0.65 * $0) }
+                let heads = try scan.headScan(monitor: monitor) { monitor?.progress("patching", 0.65 + 0.35 * $0) }
+                return PatchingResult(cleanMetric: scan.cleanMetric, corruptedMetric: scan.corruptedMetric,
+                                      residual: residual.map { $0.map(restored) }, heads: heads.map { $0.map(restored) })
+            }
         }
         let c = model.shape, T = clean.count, D = c.dim, L = c.layers, H = c.heads, hs = c.headDim
         // The clean run's activations at the patched hook points.

@@ -10,8 +10,13 @@ public protocol LanguageModel: AnyObject {
     var contextLength: Int { get }
     /// Whether generation may run past the context, keeping the last `contextLength` tokens (no KV cache).
     var slidesContext: Bool { get }
-    /// A fresh decoding state (a KV cache where the model has one).
-    func makeSession(capacity: Int) -> any DecodingSession
+    /// A fresh decoding state (a KV cache where the model has one); `hooks` read or replace activations in
+    /// every forward of the session (e.g. interventions while generating).
+    func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession
+}
+
+extension LanguageModel {
+    public func makeSession(capacity: Int) -> any DecodingSession { makeSession(capacity: capacity, hooks: nil) }
 }
 
 /// Feeds tokens and returns the next-token logits.
@@ -29,18 +34,19 @@ extension Llama: LanguageModel {
     public var contextLength: Int { config.contextLength }
     public var slidesContext: Bool { false }
 
-    public func makeSession(capacity: Int) -> any DecodingSession {
-        LlamaSession(model: self, cache: makeCache(capacity: min(capacity, config.contextLength)))
+    public func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession {
+        LlamaSession(model: self, cache: makeCache(capacity: min(capacity, config.contextLength)), hooks: hooks)
     }
 }
 
 final class LlamaSession: DecodingSession {
     let model: Llama
     let cache: KVCache
-    init(model: Llama, cache: KVCache) { self.model = model; self.cache = cache }
+    let hooks: Hooks?
+    init(model: Llama, cache: KVCache, hooks: Hooks?) { self.model = model; self.cache = cache; self.hooks = hooks }
     var length: Int { cache.length }
     func feed(_ ids: [Int32]) -> [Float] {
-        GradMode.withoutGradients { model.forward(ids, cache: cache, logits: .last).scalars }
+        GradMode.withoutGradients { model.forward(ids, cache: cache, logits: .last, hooks: hooks).scalars }
     }
     func truncate(to n: Int) { cache.truncate(to: n) }
 }
@@ -49,23 +55,23 @@ extension GPT: LanguageModel {
     public var vocabularySize: Int { config.vocabSize }
     public var contextLength: Int { config.blockSize }
     public var slidesContext: Bool { true }
-    public func makeSession(capacity: Int) -> any DecodingSession { GPTSession(model: self) }
+    public func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession { GPTSession(model: self, hooks: hooks) }
 }
 
 /// GPT-2 has no KV cache here: each step re-runs the last `blockSize` tokens (small models).
 final class GPTSession: DecodingSession {
     let model: GPT
+    let hooks: Hooks?
     var history: [Int32] = []
-    init(model: GPT) { self.model = model }
+    init(model: GPT, hooks: Hooks?) { self.model = model; self.hooks = hooks }
     var length: Int { history.count }
     func truncate(to n: Int) { history = Array(history.prefix(n)) }
     func feed(_ ids: [Int32]) -> [Float] {
         history += ids
         let context = Array(history.suffix(model.config.blockSize))
         return GradMode.withoutGradients {
-            let logits = model.forward(context, batch: 1, time: context.count)
-            let V = model.config.vocabSize
-            return Array(UnsafeBufferPointer(start: logits.data + (context.count - 1) * V, count: V))
+            let logits = model.forward(TokenIDs(context), batch: 1, time: context.count, embeddings: nil, hooks: hooks, logits: .last)
+            return Array(UnsafeBufferPointer(start: logits.data, count: model.config.vocabSize))
         }
     }
 }

@@ -120,43 +120,29 @@ public final class Llama {
         let positions = Array(repeating: Array(start..<(start + T)), count: B).flatMap { $0 }
         let rope = RoPETable(positions: positions, headSize: c.headDim, theta: c.ropeTheta)   // shared by all layers
         @inline(__always) func hook(_ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
-            guard let hooks else { return t }
-            return hooks.apply(name(), t)
+            Llama.hook(hooks, name(), t)
         }
         x = hook("hook_embed", x)
-        for (l, layer) in layers.enumerated() {
+        for l in layers.indices {
             x = hook("blocks.\(l).hook_resid_pre", x)
-            let n = hook("blocks.\(l).ln1.hook_normalized", x.rmsNorm(weight: layer.attnNorm, eps: c.normEps))
-            let qkv = Weight.apply([layer.wq, layer.wk, layer.wv], to: n)
-            let qRaw = hook("blocks.\(l).attn.hook_q", qkv[0])                               // (B·T, nh·hs)
-            let kRaw = hook("blocks.\(l).attn.hook_k", qkv[1])                               // (B·T, nkv·hs)
-            let v = hook("blocks.\(l).attn.hook_v", qkv[2])                                  // (B·T, nkv·hs)
-            let q = qRaw.rope(rope, heads: c.heads, pairing: ropePairing)
-            let k = kRaw.rope(rope, heads: c.kvHeads, pairing: ropePairing)
-            let a: AttentionOutput
-            if let cache {
-                cache.append(layer: l, k: k, v: v)
-                a = Tensor.cachedAttention(q: q, keys: cache.keys[l], values: cache.values[l], length: start + T,
-                                           heads: c.heads, kvHeads: c.kvHeads)
-            } else {
-                a = Tensor.causalAttention(q: q.reshaped([B, T, -1]), k: k.reshaped([B, T, -1]), v: v.reshaped([B, T, -1]),
-                                           heads: c.heads, kvHeads: c.kvHeads)
+            let h = attentionBlock(l, x, rope: rope, hooks: hooks) { q, k, v in
+                let a: AttentionOutput
+                if let cache {
+                    cache.append(layer: l, k: k, v: v)
+                    a = Tensor.cachedAttention(q: q, keys: cache.keys[l], values: cache.values[l], length: start + T,
+                                               heads: c.heads, kvHeads: c.kvHeads)
+                } else {
+                    a = Tensor.causalAttention(q: q.reshaped([B, T, -1]), k: k.reshaped([B, T, -1]), v: v.reshaped([B, T, -1]),
+                                               heads: c.heads, kvHeads: c.kvHeads)
+                }
+                if let hooks, hooks.wants("blocks.\(l).attn.hook_attn_scores") {
+                    _ = hooks.apply("blocks.\(l).attn.hook_attn_scores", attentionScores(q, k, B: B, Tq: T, start: start, cache: cache, layer: l))
+                }
+                if let hooks { _ = hooks.apply("blocks.\(l).attn.hook_pattern", a.probabilities) }
+                attention?(l, a.probabilities)
+                return a.output.reshaped([B * T, -1])
             }
-            if let hooks, hooks.wants("blocks.\(l).attn.hook_attn_scores") {
-                _ = hooks.apply("blocks.\(l).attn.hook_attn_scores", attentionScores(q, k, B: B, Tq: T, start: start, cache: cache, layer: l))
-            }
-            if let hooks { _ = hooks.apply("blocks.\(l).attn.hook_pattern", a.probabilities) }
-            attention?(l, a.probabilities)
-            let z = hook("blocks.\(l).attn.hook_z", a.output.reshaped([B * T, -1]))        // (B·T, nh·hs)
-            let attnOut = hook("blocks.\(l).hook_attn_out", layer.wo(z))                    // (B·T, D)
-            let h = hook("blocks.\(l).hook_resid_mid", x + attnOut)
-            let m = hook("blocks.\(l).ln2.hook_normalized", h.rmsNorm(weight: layer.ffnNorm, eps: c.normEps))
-            let gateUp = Weight.apply([layer.wGate, layer.wUp], to: m)
-            let gate = hook("blocks.\(l).mlp.hook_pre", gateUp[0])                           // (B·T, F)
-            let up = hook("blocks.\(l).mlp.hook_pre_linear", gateUp[1])
-            let post = hook("blocks.\(l).mlp.hook_post", gate.silu() * up)
-            let mlpOut = hook("blocks.\(l).hook_mlp_out", layer.wDown(post))                // (B·T, D)
-            x = hook("blocks.\(l).hook_resid_post", h + mlpOut)
+            x = mlpBlock(l, h, hooks: hooks)
         }
         cache?.advance(T)
         if which != .all && T > 1 {
@@ -168,6 +154,50 @@ public final class Llama {
             return normed.linear(output.rows([id]), layout: .outIn)                  // (B, 1)
         }
         return hook("logits", output(normed))                                      // (n, V)
+    }
+
+    /// Layer `l`'s attention half on residual rows x (n, D): h = x + Wo · z, with z (n, nh·hs) from
+    /// `attend(q, k, v)` given the rotated queries and keys (rows at the positions of `rope`) and the values.
+    /// `hooks` read or replace the activations at the hook points.
+    /// The forward runs every layer as `attentionBlock` then `mlpBlock`; analyses that batch many variants of
+    /// a prompt (a patching scan) call them with their own attention over shared prefixes.
+    public func attentionBlock(_ l: Int, _ x: Tensor, rope: RoPETable, hooks: Hooks?,
+                               attend: (_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor) -> Tensor {
+        let c = config, layer = layers[l]
+        @inline(__always) func hook(_ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
+            Llama.hook(hooks, name(), t)
+        }
+        let n = hook("blocks.\(l).ln1.hook_normalized", x.rmsNorm(weight: layer.attnNorm, eps: c.normEps))
+        let qkv = Weight.apply([layer.wq, layer.wk, layer.wv], to: n)
+        let qRaw = hook("blocks.\(l).attn.hook_q", qkv[0])                               // (n, nh·hs)
+        let kRaw = hook("blocks.\(l).attn.hook_k", qkv[1])                               // (n, nkv·hs)
+        let v = hook("blocks.\(l).attn.hook_v", qkv[2])                                  // (n, nkv·hs)
+        let q = qRaw.rope(rope, heads: c.heads, pairing: ropePairing)
+        let k = kRaw.rope(rope, heads: c.kvHeads, pairing: ropePairing)
+        let z = hook("blocks.\(l).attn.hook_z", attend(q, k, v))                       // (n, nh·hs)
+        let attnOut = hook("blocks.\(l).hook_attn_out", layer.wo(z))                     // (n, D)
+        return hook("blocks.\(l).hook_resid_mid", x + attnOut)
+    }
+
+    /// Layer `l`'s MLP half on rows h (n, D): h + Wdown · (silu(Wgate m) ⊙ Wup m), m = RMSNorm(h).
+    public func mlpBlock(_ l: Int, _ h: Tensor, hooks: Hooks?) -> Tensor {
+        let c = config, layer = layers[l]
+        @inline(__always) func hook(_ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
+            Llama.hook(hooks, name(), t)
+        }
+        let m = hook("blocks.\(l).ln2.hook_normalized", h.rmsNorm(weight: layer.ffnNorm, eps: c.normEps))
+        let gateUp = Weight.apply([layer.wGate, layer.wUp], to: m)
+        let gate = hook("blocks.\(l).mlp.hook_pre", gateUp[0])                           // (n, F)
+        let up = hook("blocks.\(l).mlp.hook_pre_linear", gateUp[1])
+        let post = hook("blocks.\(l).mlp.hook_post", gate.silu() * up)
+        let mlpOut = hook("blocks.\(l).hook_mlp_out", layer.wDown(post))                // (n, D)
+        return hook("blocks.\(l).hook_resid_post", h + mlpOut)
+    }
+
+    /// `t` through the hook point `name` (its name built only when there are hooks).
+    @inline(__always) static func hook(_ hooks: Hooks?, _ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
+        guard let hooks else { return t }
+        return hooks.apply(name(), t)
     }
 
     /// Raw attention scores (H, T, Tk) = q·k/√d with −inf above the diagonal, for the hook (computed on demand).

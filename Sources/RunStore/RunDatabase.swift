@@ -79,6 +79,8 @@ public final class RunDatabase: @unchecked Sendable {
         config.busyMode = .timeout(5)
         // Several trainings started at once on a new runs directory race to create the file and switch it to WAL;
         // the loser gets SQLITE_BUSY from the journal-mode switch, which the busy timeout does not cover: retry.
+        // Two can also both find the schema missing and both create it: the second's "already exists" means the
+        // first has migrated meanwhile, so opening again finds the migrations applied.
         var attempt = 0
         while true {
             do {
@@ -87,7 +89,8 @@ public final class RunDatabase: @unchecked Sendable {
                 self.pool = pool
                 Self.makeReserve(reservePath)
                 break
-            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 50 {
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+                                                      || (error.message ?? "").contains("already exists")) && attempt < 50 {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.02 + Double.random(in: 0..<0.08))
             } catch {

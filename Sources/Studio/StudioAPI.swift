@@ -33,6 +33,9 @@ struct StudioAPI: Sendable {
         router.get("/api/models") { _, _ in try JSONResponse.encode(try self.models.entries()) }
         router.get("/api/inspect") { r, _ in try await self.inspect(r) }
         router.get("/api/patch") { r, _ in try await self.patch(r) }
+        router.get("/api/generate") { r, _ in try self.generate(r) }
+        router.get("/api/intervene") { r, _ in try await self.intervene(r) }
+        router.get("/api/models/:model/card") { _, c in try await self.card(c) }
         router.get("/api/cancel") { r, _ in
             guard let job = try Self.text(r, "job", limit: 64, required: true), !job.isEmpty else { throw APIError(.badRequest, "job is required") }
             return JSONResponse.make(["job": job, "cancelled": self.models.cancel(job: job)] as [String: Any])
@@ -75,7 +78,8 @@ struct StudioAPI: Sendable {
     /// for the same request (the same function computes both).
     func inspect(_ r: Request) async throws -> Response {
         let entry = try models.entry(try Self.text(r, "model", limit: 300))
-        var request = InspectRequest(prompt: try Self.text(r, "prompt", required: true) ?? "")
+        let hasIDs = r.uri.queryParameters.get("ids") != nil
+        var request = InspectRequest(prompt: try Self.text(r, "prompt", required: !hasIDs) ?? "")
         request.target = try Self.text(r, "target", limit: 200)
         request.targetID = try Self.int(r, "target_id", 0...Int(Int32.max), default: nil)
         request.topK = try Self.int(r, "top_k", 1...100, default: 5)!
@@ -85,8 +89,15 @@ struct StudioAPI: Sendable {
                 return l
             }
         }
+        if let ids = try Self.text(r, "ids", limit: 200_000) {
+            request.ids = try ids.split(separator: ",").map { p in
+                guard let id = Int(p.trimmingCharacters(in: .whitespaces)) else { throw APIError(.badRequest, "ids: '\(p.prefix(20))' is not a token id") }
+                return id
+            }
+        }
         if let b = try Self.text(r, "baseline", limit: 100) { request.baseline = b }
         request.steps = try Self.int(r, "steps", 1...4096, default: 64)!
+        request.maxSteps = try Self.int(r, "max_steps", 1...16384, default: nil)
         if let rule = try Self.text(r, "rule", limit: 40) { request.rule = rule }
         request.neuron = try Self.text(r, "neuron", limit: 40)
         // report=1: also every layer's attention compressed and the text of every token shown (the report's views).
@@ -115,6 +126,133 @@ struct StudioAPI: Sendable {
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.patch(loaded, request, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw APIError(.unprocessableContent, (e.field.map { "\($0): " } ?? "") + e.description)
+            }
+        }
+    }
+
+    static func float(_ r: Request, _ name: String, _ range: ClosedRange<Float>, default value: Float) throws -> Float {
+        guard let text = r.uri.queryParameters.get(name) else { return value }
+        guard let v = Float(text), v.isFinite, range.contains(v) else {
+            throw APIError(.badRequest, "\(name) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(text.prefix(40))'")
+        }
+        return v
+    }
+
+    /// `edits=head:L:H:SCALE,neuron:L:N:SCALE` and `steer_layer`, `steer_from`, `steer_to`, `steer_scale`.
+    static func interventions(_ r: Request) throws -> InterventionRequest {
+        var out = InterventionRequest()
+        if let edits = try text(r, "edits", limit: 10_000) {
+            out.edits = edits.split(separator: ",").map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        out.steerLayer = try int(r, "steer_layer", 0...4095, default: nil)
+        out.steerFrom = try text(r, "steer_from", limit: 4000)
+        out.steerTo = try text(r, "steer_to", limit: 4000)
+        out.steerScale = try float(r, "steer_scale", -1000...1000, default: 4)
+        return out
+    }
+
+    /// An error of the service as an API error (400-range, naming the field).
+    static func apiError(_ e: InterpretabilityError) -> APIError {
+        APIError(.unprocessableContent, (e.field.map { "\($0): " } ?? "") + e.description)
+    }
+
+    /// `GET /api/generate?model=ID&prompt=TEXT[&chat=1][&system=][&max_tokens=64][&temperature=0.8][&top_k=40]
+    /// [&top_p=0.95][&min_p=0.05][&repeat_penalty=1][&seed=0][&alternatives=5][&edits=...][&steer_...][&job=ID]`:
+    /// server-sent events `start` (the prompt as fed), one `token` per generated token (probability, rank,
+    /// entropy, alternatives), then `done` (the generation, as `glassbox generate --json`) or `error`. A client
+    /// that goes away stops the generation.
+    func generate(_ r: Request) throws -> Response {
+        let entry = try models.entry(try Self.text(r, "model", limit: 300))
+        var request = GenerateRequest(prompt: try Self.text(r, "prompt", required: true) ?? "")
+        request.chat = try Self.int(r, "chat", 0...1, default: 0) == 1
+        request.system = try Self.text(r, "system", limit: 4000)
+        request.maxTokens = try Self.int(r, "max_tokens", 0...1024, default: 64)!
+        request.sampling.temperature = try Self.float(r, "temperature", 0...10, default: 0.8)
+        request.sampling.topK = try Self.int(r, "top_k", 0...1_000_000, default: 40)!
+        request.sampling.topP = try Self.float(r, "top_p", 0.0001...1, default: 0.95)
+        request.sampling.minP = try Self.float(r, "min_p", 0...0.9999, default: 0.05)
+        request.sampling.repetitionPenalty = try Self.float(r, "repeat_penalty", 0.01...100, default: 1)
+        request.seed = UInt64(try Self.int(r, "seed", 0...Int(Int32.max), default: 0)!)
+        request.alternatives = try Self.int(r, "alternatives", 1...50, default: 5)!
+        request.interventions = try Self.interventions(r)
+        let job = try Self.text(r, "job", limit: 64) ?? "generate-" + UUID().uuidString
+        let models = self.models
+        let req = request
+        let (events, sink) = AsyncStream.makeStream(of: String.self)
+        @Sendable func event(_ name: String, _ body: some Encodable) -> String {
+            "event: \(name)\ndata: " + ((try? DocumentCoding.line(body)) ?? "{}") + "\n\n"
+        }
+        Task {
+            do {
+                _ = try await models.run(job: job) { monitor -> Int in
+                    let loaded = try models.model(entry)
+                    let tok = loaded.tokenizer
+                    var index = 0
+                    do {
+                        let doc = try InspectService.generate(loaded, req, monitor: monitor, onStart: { ids, text in
+                            sink.yield(event("start", GenerationStart(ids: ids, text: text, tokenizer: tok)))
+                        }, onToken: { t in
+                            sink.yield(event("token", GenerationTokenEvent(index: index, token: t, tokenizer: tok)))
+                            index += 1
+                            return !monitor.isCancelled
+                        })
+                        var done = doc
+                        done.tokens = nil
+                        sink.yield(event("done", done))
+                    } catch let e as InterpretabilityError where e != .cancelled {
+                        throw Self.apiError(e)
+                    }
+                    return 0
+                }
+            } catch let e as APIError {
+                sink.yield(event("error", ["error": e.message]))
+            } catch {
+                sink.yield(event("error", ["error": "\(error)"]))
+            }
+            sink.finish()
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-store"
+        headers[.init("X-Accel-Buffering")!] = "no"
+        let body = ResponseBody { writer in
+            do {
+                for await text in events { try await writer.write(ByteBuffer(string: text)) }
+                try await writer.finish(nil)
+            } catch {
+                _ = models.cancel(job: job)          // the client went away: stop generating
+                throw error
+            }
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// `GET /api/intervene?model=ID&prompt=TEXT[&edits=head:L:H:S,neuron:L:N:S][&steer_layer=L&steer_from=A&steer_to=B
+    /// &steer_scale=X][&generate=N][&top_k=5][&job=ID]`: the prompt with and without the edits.
+    func intervene(_ r: Request) async throws -> Response {
+        let entry = try models.entry(try Self.text(r, "model", limit: 300))
+        let prompt = try Self.text(r, "prompt", required: true) ?? ""
+        let edits = try Self.interventions(r)
+        let generate = try Self.int(r, "generate", 0...256, default: 0)!
+        let topK = try Self.int(r, "top_k", 1...100, default: 5)!
+        let models = self.models
+        return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
+            let loaded = try models.model(entry)
+            do {
+                return try JSONResponse.encode(try InspectService.intervene(loaded, prompt: prompt, edits, generate: generate, topK: topK, monitor: monitor))
+            } catch let e as InterpretabilityError where e != .cancelled { throw Self.apiError(e) }
+        }
+    }
+
+    /// `GET /api/models/ID/card`: architecture, parameters per component, weight types and per-weight statistics.
+    func card(_ c: BasicRequestContext) async throws -> Response {
+        let raw = c.parameters.get("model") ?? ""
+        let entry = try models.entry(raw.removingPercentEncoding ?? raw)
+        let models = self.models
+        return try await models.run(job: nil) { monitor in
+            let loaded = try models.model(entry)
+            do { return try JSONResponse.encode(try InspectService.modelCard(loaded, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
+                throw Self.apiError(e)
             }
         }
     }

@@ -76,7 +76,7 @@ public struct StudioServer: Sendable {
         let api = StudioAPI(store: store, models: models, pollInterval: options.pollInterval)
         api.register(router)
         router.get("/assets/:file") { request, context in try Self.asset(request, context) }
-        for page in ["/", "/compare", "/runs/:run", "/inspect"] {
+        for page in ["/", "/compare", "/runs/:run", "/inspect", "/generate", "/models/:model"] {
             router.get(RouterPath(page)) { _, context -> Response in
                 if let run = context.parameters.get("run") { try StudioAPI.checkRunName(run) }
                 return try Self.shell()

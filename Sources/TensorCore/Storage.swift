@@ -23,7 +23,14 @@ public final class Storage: @unchecked Sendable {
     deinit { BufferPool.shared.give(pointer, count) }
 }
 
-/// Recycles float buffers by exact size; bounded so that a change of shapes cannot hoard memory.
+/// Recycles float buffers by size class; bounded so that a change of shapes cannot hoard memory.
+///
+/// A request is rounded up to its class (eight classes per doubling, so at most 12.5% more than asked), and a
+/// buffer given back serves any later request of the same class: a training loop that makes the same shapes
+/// every step allocates nothing after its first step, and a batched analysis whose shapes grow a little from
+/// layer to layer (a patching scan) reuses its buffers instead of faulting in fresh pages for each. When the
+/// pooled bytes would pass the bound, whole classes are released first, so buffers of shapes no longer used go
+/// back to the system instead of filling the pool for good.
 final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool()
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
@@ -31,8 +38,17 @@ final class BufferPool: @unchecked Sendable {
     private let maxPooledBytes = 2 << 30
     private let lock = NSLock()
 
-    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+    /// The float count allocated for a request of `count` floats.
+    static func sizeClass(_ count: Int) -> Int {
         let n = Swift.max(count, 1)
+        if n <= 1024 { return n }                       // small buffers: exact (cheap to allocate anyway)
+        let top = Int.bitWidth - 1 - n.leadingZeroBitCount      // 2^top <= n
+        let step = 1 << (top - 3)                               // eight classes per doubling
+        return (n + step - 1) / step * step
+    }
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let n = BufferPool.sizeClass(count)
         lock.lock()
         if var list = free[n], let p = list.popLast() {
             free[n] = list
@@ -47,16 +63,19 @@ final class BufferPool: @unchecked Sendable {
     }
 
     func give(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        let n = Swift.max(count, 1)
+        let n = BufferPool.sizeClass(count)
+        guard n * 4 <= maxPooledBytes else { UnsafeMutableRawPointer(p).deallocate(); return }
         lock.lock()
-        if pooledBytes + n * 4 <= maxPooledBytes {
-            free[n, default: []].append(p)
-            pooledBytes += n * 4
-            lock.unlock()
-            return
+        var stale: [UnsafeMutablePointer<Float>] = []
+        while pooledBytes + n * 4 > maxPooledBytes, let (size, list) = free.first(where: { $0.key != n }) ?? free.first {
+            free[size] = nil
+            pooledBytes -= size * 4 * list.count
+            stale += list
         }
+        free[n, default: []].append(p)
+        pooledBytes += n * 4
         lock.unlock()
-        UnsafeMutableRawPointer(p).deallocate()
+        for q in stale { UnsafeMutableRawPointer(q).deallocate() }
     }
 
     /// Releases every pooled buffer (e.g. between benchmarks of different sizes).

@@ -19,7 +19,9 @@ struct Inspect: ParsableCommand {
     @Option(help: "Layers whose full attention patterns go into the JSON (comma-separated; default: first and last). Head statistics cover every layer, and the HTML report shows every layer's heads.") var layers: String?
     @Option(help: "Integrated-gradients baseline: mean+sinks (mean token embedding, attention sinks kept), mean+first, zero, token:ID, token:ID+first.")
     var baseline: String = "mean+sinks"
-    @Option(help: "Integrated-gradients gradient evaluations along the path.") var steps: Int = 64
+    @Option(help: "Integrated-gradients gradient evaluations along the path (with the adaptive rule: at least this many).") var steps: Int = 64
+    @Option(help: "With the adaptive rule: go on past --steps, up to this many gradient evaluations, while the completeness gap is above 2% (default: 4 × steps).")
+    var maxSteps: Int?
     @Option(help: "Quadrature: adaptive (refines where f changes), riemann (right Riemann sum) or gauss (Gauss-Legendre).")
     var rule: String = "adaptive"
     @Option(help: "Trace one MLP neuron across the tokens: LAYER:INDEX.") var neuron: String?
@@ -40,6 +42,7 @@ struct Inspect: ParsableCommand {
         } }
         request.baseline = baseline
         request.steps = steps
+        request.maxSteps = maxSteps
         request.rule = rule
         request.neuron = neuron
         if let only {
@@ -71,8 +74,9 @@ struct Inspect: ParsableCommand {
         doc.attentionCompact = nil
         doc.vocab = nil
         if let a = doc.attributions, abs(a.completenessRelativeGap) > 0.05 {
-            Terminal.err(Terminal.yellow("warning: ") + String(format: "integrated gradients explain %.0f%% of f(x) - f(baseline) (completeness gap %.3g): the path integral is not resolved by %d points with baseline %@; try --steps %d",
-                                                               100 * (1 + Double(a.completenessRelativeGap)), a.completenessGap, steps, a.baseline, steps * 4))
+            let advice = rule == "adaptive" ? "--max-steps \(4 * a.steps)" : "--steps \(4 * steps) or the adaptive rule"
+            Terminal.err(Terminal.yellow("warning: ") + String(format: "integrated gradients explain %.0f%% of f(x) - f(baseline) (completeness gap %.3g): the path integral is not resolved by %d points with baseline %@; try %@",
+                                                               100 * (1 + Double(a.completenessRelativeGap)), a.completenessGap, a.steps, a.baseline, advice))
         }
         if json { print(try DocumentCoding.line(doc)); return }
         if html != nil { return }

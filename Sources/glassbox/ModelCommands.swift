@@ -76,6 +76,34 @@ struct SamplingFlags: ParsableArguments {
     }
 }
 
+/// Interventions: --edit head:L:H[:SCALE] / neuron:L:N[:SCALE] (repeatable) and a steering vector.
+struct EditFlags: ParsableArguments {
+    @Option(help: "Edit the model: head:LAYER:HEAD[:SCALE] or neuron:LAYER:INDEX[:SCALE] (scale 0, the default, removes it; repeatable).")
+    var edit: [String] = []
+    @Option(help: "Add a steering vector at this layer: the residual stream of --steer-from minus that of --steer-to (last positions).")
+    var steerLayer: Int?
+    @Option(help: "The text the steering vector points to.") var steerFrom: String?
+    @Option(help: "The text the steering vector points away from.") var steerTo: String?
+    @Option(help: "The steering vector's scale.") var steerScale: Float = 4
+
+    var request: InterventionRequest {
+        var r = InterventionRequest()
+        r.edits = edit
+        r.steerLayer = steerLayer; r.steerFrom = steerFrom; r.steerTo = steerTo; r.steerScale = steerScale
+        return r
+    }
+
+    /// The hooks of the edits (nil without edits), or a validation error naming the flag.
+    func hooks(_ loaded: LoadedModel) throws -> Hooks? {
+        guard !request.isEmpty else { return nil }
+        guard let model = loaded.model as? any InspectableModel else { throw ValidationError("a \(loaded.architecture) model cannot be edited") }
+        do {
+            let (edits, _) = try InspectService.interventions(loaded, request)
+            return Intervention.hooks(edits, shape: model.shape)
+        } catch let e as InterpretabilityError { throw ValidationError(e.forCommandLine) }
+    }
+}
+
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Generate text from a prompt, streamed as it is produced.")
     @OptionGroup var modelOptions: ModelOptions
@@ -88,6 +116,7 @@ struct Generate: ParsableCommand {
     @Flag(help: "Explain each token as it streams: its probability, rank, the entropy and the top alternatives (one line per token; with --json, a \"tokens\" list).")
     var explain = false
     @Option(help: "Alternatives per token with --explain.") var alternatives: Int = 5
+    @OptionGroup(title: "Interventions") var edits: EditFlags
 
     func run() throws {
         guard alternatives > 0 else { throw ValidationError("--alternatives must be positive") }
@@ -109,7 +138,9 @@ struct Generate: ParsableCommand {
         let tok = loaded.tokenizer
         var explained: [GenerationDocument.Token] = []
         func quoted(_ id: Int32) -> String { String(reflecting: tok.decodeText([id])) }
-        let result = generator.generate(prompt: ids, options: options) { token in
+        let hooks = try edits.hooks(loaded)
+        let session = loaded.model.makeSession(capacity: ids.count + options.maxTokens + 1, hooks: hooks)
+        let result = generator.generate(prompt: ids, options: options, session: session) { token in
             if explain {
                 explained.append(GenerationDocument.Token(
                     id: Int(token.id), text: token.text, token: tok.tokenString(token.id), probability: token.probability ?? 0,

@@ -77,4 +77,66 @@ struct ServiceCLITests {
         let models = try JSONSerialization.jsonObject(with: try get(base + "/api/models").body) as? [[String: Any]]
         #expect(models?.first?["id"] as? String == "bundled")
     }
+
+    /// Generation streams as server-sent events (and stops with its client), interventions and the model card
+    /// answer as the CLI does, `ids=` inspects exact token ids, and bad parameters get a 4xx naming them.
+    @Test func generateInterveneAndCard() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let (server, base) = try serve(dir)
+        defer { server.terminate(); server.waitUntilExit() }
+        let prompt = "The capital of France is"
+        // Greedy generation: the stream's tokens are the CLI's.
+        let sse = try get(base + "/api/generate?" + query([("prompt", prompt), ("max_tokens", "6"), ("temperature", "0")]))
+        let text = String(decoding: sse.body, as: UTF8.self)
+        #expect(sse.status == 200 && text.hasPrefix("event: start\ndata: {"), "\(text.prefix(300))")
+        #expect(text.components(separatedBy: "event: token\n").count - 1 == 6, "\(text.prefix(600))")
+        let doneLine = text.components(separatedBy: "event: done\ndata: ").last?.components(separatedBy: "\n").first ?? ""
+        let done = try JSONSerialization.jsonObject(with: Data(doneLine.utf8)) as? [String: Any]
+        let cli = try glassbox(["generate", prompt, "--max-tokens", "6", "--temperature", "0", "--json"])
+        let c = try JSONSerialization.jsonObject(with: Data(cli.out.utf8)) as? [String: Any]
+        #expect(done?["ids"] as? [Int] == c?["ids"] as? [Int] && (done?["ids"] as? [Int])?.count == 6)
+        #expect(text.contains("\"alternatives\":[[") && text.contains("\"shown\":"))
+        // Exact ids: the prompt and the generated tokens, inspected as fed.
+        let promptIDs = ((try JSONSerialization.jsonObject(with: Data((text.components(separatedBy: "event: start\ndata: ").last?
+            .components(separatedBy: "\n").first ?? "").utf8)) as? [String: Any])?["prompt_ids"] as? [Int]) ?? []
+        let all = (promptIDs + ((done?["ids"] as? [Int]) ?? [])).map(String.init).joined(separator: ",")
+        let byIDs = try get(base + "/api/inspect?" + query([("ids", all), ("only", "lens")]))
+        let d = try JSONSerialization.jsonObject(with: byIDs.body) as? [String: Any]
+        #expect(byIDs.status == 200 && (d?["tokens"] as? [Any])?.count == promptIDs.count + 6)
+
+        // Interventions: the CLI's document equals the API's; scale 1 changes nothing.
+        let cliEdit = try glassbox(["intervene", prompt, "--edit", "head:23:4", "--edit", "neuron:5:17:2", "--generate", "4", "--json"])
+        #expect(cliEdit.status == 0, "\(cliEdit.err)")
+        let apiEdit = try get(base + "/api/intervene?" + query([("prompt", prompt), ("edits", "head:23:4,neuron:5:17:2"), ("generate", "4")]))
+        #expect(apiEdit.status == 200)
+        #expect(try JSONSerialization.jsonObject(with: Data(cliEdit.out.utf8)) as? NSDictionary == JSONSerialization.jsonObject(with: apiEdit.body) as? NSDictionary)
+        let one = try JSONSerialization.jsonObject(with: try get(base + "/api/intervene?" + query([("prompt", prompt), ("edits", "head:3:1:1")])).body) as? [String: Any]
+        #expect((one?["kl_divergence"] as? Double) == 0)
+        let steer = try get(base + "/api/intervene?" + query([("prompt", prompt), ("steer_layer", "6"), ("steer_from", "Love"), ("steer_to", "Hate"), ("steer_scale", "8")]))
+        let st = try JSONSerialization.jsonObject(with: steer.body) as? [String: Any]
+        #expect(steer.status == 200 && ((st?["kl_divergence"] as? Double) ?? 0) > 0)
+
+        // The model card: every weight of the 30 layers, the size class, the types.
+        let card = try get(base + "/api/models/bundled/card")
+        let m = try JSONSerialization.jsonObject(with: card.body) as? [String: Any]
+        #expect(card.status == 200 && ((m?["model"] as? [String: Any])?["size_class"] as? String) == "large")
+        #expect((m?["weights"] as? [[String: Any]])?.filter { $0["kind"] as? String == "attn_q" }.count == 30)
+
+        for (path, status, needle) in [
+            ("/api/generate?" + query([("prompt", prompt), ("temperature", "-1")]), 400, "temperature"),
+            ("/api/generate?" + query([("prompt", prompt), ("max_tokens", "5000")]), 400, "max_tokens"),
+            ("/api/intervene?" + query([("prompt", prompt), ("edits", "head:99:0")]), 422, "edits"),
+            ("/api/intervene?" + query([("prompt", prompt)]), 422, "no edits"),
+            ("/api/intervene?" + query([("prompt", prompt), ("steer_layer", "3")]), 422, "steer_from"),
+            ("/api/inspect?" + query([("ids", "1,2,99999999")]), 422, "outside the vocabulary"),
+            ("/api/models/nope/card", 404, "no model"),
+        ] as [(String, Int, String)] {
+            let r = try get(base + path)
+            let t = String(decoding: r.body, as: UTF8.self)
+            #expect(r.status == status && t.contains(needle), "\(path): \(r.status) \(t.prefix(200))")
+        }
+        // A model-dependent problem found once streaming has begun comes as an error event.
+        let bad = String(decoding: try get(base + "/api/generate?" + query([("prompt", prompt), ("edits", "head:99:0")])).body, as: UTF8.self)
+        #expect(bad.contains("event: error") && bad.contains("edits"), "\(bad.prefix(300))")
+    }
 }

@@ -86,18 +86,34 @@ struct AttributionTests {
 
 @Suite("Integrated gradients with the default settings")
 struct DefaultAttributionTests {
-    /// The default (mean-embedding baseline keeping the attention sinks, adaptive rule, 64 gradient points) on the
-    /// fixture prompt: the completeness gap is under 5% (measured 2.1%).
+    /// The default (mean-embedding baseline keeping the attention sinks, adaptive rule, 64 gradient points and
+    /// more while the gap is above 2%, up to 256) on the fixture prompt: the completeness gap is under 5%.
     @Test func completenessGapIsSmallOnTheFixturePrompt() throws {
         let f = try SafeTensorsFile(path: fixtures.appendingPathComponent("ig_0.safetensors").path)
         let j = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("ig_0.json"))) as! [String: Any]
         let ids = try f.ints("input_ids")
         let a = Attributor(model: model).attribute(ids, target: Int32(j["target_id"] as! Int))
         print("IG default (\(a.baseline), 64 adaptive): gap \(a.completenessGap), relative \(a.relativeGap), kept \(a.keptPositions)")
-        #expect(a.baseline == "mean+sinks" && a.steps == 64)
+        #expect(a.baseline == "mean+sinks" && (64...256).contains(a.steps))
         #expect(a.keptPositions == [0])
         #expect(a.scores[0] == 0)
         #expect(abs(a.relativeGap) < 0.05)
+    }
+
+    /// The prompt the project's issue found 63% complete: the default now goes on past 64 points while the gap
+    /// is above 2%, and never past its limit.
+    @Test func refinementClosesTheGapWithinItsBudget() throws {
+        // "When Mary and John went to the store, John gave a drink to" -> " Mary"
+        let ids: [Int32] = [2427, 5099, 284, 2322, 3514, 288, 260, 4249, 28, 2322, 4502, 253, 5968, 288]
+        let logits = GradMode.withoutGradients { model.forward(ids, logits: .last) }
+        let target = Int32(logits.scalars.indices.max { logits.scalars[$0] < logits.scalars[$1] }!)
+        let a = Attributor(model: model).attribute(ids, target: target)
+        print("IG default on the Mary/John prompt: \(a.steps) points, relative gap \(a.relativeGap)")
+        #expect(a.steps >= 64 && a.steps <= 256)
+        #expect(abs(a.relativeGap) < 0.05)
+        var capped = Attributor(model: model)
+        capped.maxSteps = 64
+        #expect(capped.attribute(ids, target: target, steps: 64).steps <= 64)
     }
 
     /// The adaptive rule converges as the budget grows (the first of the smollm2_forward prompts).

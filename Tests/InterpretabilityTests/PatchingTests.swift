@@ -33,4 +33,27 @@ struct PatchingTests {
         #expect(abs(r.residual[0][5]) < 1e-4)
         #expect(r.residual.count == L && r.residual[0].count == clean.count && r.heads[0].count == model.config.heads)
     }
+
+    /// The layer-by-layer scan over every variant at once (LlamaPatchScan) gives the numbers of one whole
+    /// batched forward per layer with hook replacements, for every layer, position and head.
+    @Test func batchedScanMatchesHookedForwards() throws {
+        let paris: Int32 = 7042, rome: Int32 = 7268
+        let corrupted = [504, rome] + Array(clean.dropFirst(2))
+        var plain = Patcher(model: model)
+        plain.batched = false
+        let a = try Patcher(model: model).run(clean: clean, corrupted: corrupted, answer: paris, wrong: rome)
+        let b = try plain.run(clean: clean, corrupted: corrupted, answer: paris, wrong: rome)
+        #expect(abs(a.cleanMetric - b.cleanMetric) < 1e-4 && abs(a.corruptedMetric - b.corruptedMetric) < 1e-4)
+        for (x, y) in zip(a.residual + a.heads, b.residual + b.heads) {
+            #expect(x.count == y.count)
+            for (u, v) in zip(x, y) { #expect(abs(u - v) < 1e-3, "restored \(u) vs \(v)") }
+        }
+        #expect(a.residual.count == b.residual.count && a.heads.count == b.heads.count)
+        // A cancelled scan stops with the cancellation error.
+        let monitor = WorkMonitor()
+        monitor.cancel()
+        #expect(throws: InterpretabilityError.self) {
+            _ = try Patcher(model: model).run(clean: clean, corrupted: corrupted, answer: paris, wrong: rome, monitor: monitor)
+        }
+    }
 }

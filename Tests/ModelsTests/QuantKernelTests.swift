@@ -68,4 +68,42 @@ struct QuantKernelTests {
             }
         }
     }
+
+    /// Every route of y = x Wᵀ and its gradient dx = dy W agree: few rows (fused dots / tiles), many rows (slabs
+    /// dequantised per product), and many rows inside a `DequantizedWeights` scope (one float copy per matrix).
+    @Test func manyRowProductsAgreeWithAndWithoutFloatCopies() {
+        let type = GGMLType.q4_1, rows = 200, cols = 64
+        let bytes = randomRows(type, rows: rows, cols: cols, seed: 77)
+        var rng = RandomGenerator(seed: 6)
+        bytes.withUnsafeBytes { raw in
+            let m = matrix(type, raw, rows: rows, cols: cols)
+            let w = Tensor(uninitialized: [rows, cols])
+            m.dequantize(rows: 0, rows, into: w.data)
+            for M in [5, 70, 130] {
+                let x0 = Tensor.randn([M, cols], rng: &rng)
+                func run() -> (y: [Float], dx: [Float]) {
+                    let x = x0.detach()
+                    x.requiresGrad = true
+                    let y = x.quantizedLinear(m)
+                    y.sum().backward()
+                    return (y.scalars, x.grad!.scalars)
+                }
+                let plain = run()
+                let scoped = DequantizedWeights.scope { run() }
+                for i in 0..<M {
+                    for r in 0..<rows {
+                        var want = 0.0
+                        for k in 0..<cols { want += Double(w.data[r * cols + k]) * Double(x0.data[i * cols + k]) }
+                        #expect(abs(Double(plain.y[i * rows + r]) - want) < 1e-4 * max(1, abs(want)))
+                        #expect(abs(Double(scoped.y[i * rows + r]) - want) < 1e-4 * max(1, abs(want)))
+                    }
+                    for k in 0..<cols {        // d(Σ y)/dx[i, k] = Σ_r W[r, k]
+                        let want = (0..<rows).reduce(0.0) { $0 + Double(w.data[$1 * cols + k]) }
+                        #expect(abs(Double(plain.dx[i * cols + k]) - want) < 1e-4 * max(1, abs(want)))
+                        #expect(abs(Double(scoped.dx[i * cols + k]) - want) < 1e-4 * max(1, abs(want)))
+                    }
+                }
+            }
+        }
+    }
 }

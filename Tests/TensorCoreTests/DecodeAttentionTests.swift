@@ -33,6 +33,46 @@ struct DecodeAttentionTests {
             #expect(worstO < 1e-5, "n = \(n): output off by \(worstO)")
         }
     }
+
+    /// Suffix attention (queries for the last Tq of Tk positions, keys of every position given) equals the last
+    /// Tq rows of causal attention over the whole sequences, for a batch of sequences.
+    @Test func suffixAttentionEqualsCausalRows() {
+        let nh = 9, nkv = 3, hs = 16, B = 3, T = 11
+        var rng = RandomGenerator(seed: 12)
+        let q = Tensor.randn([B, T, nh * hs], rng: &rng)
+        let k = Tensor.randn([B, T, nkv * hs], rng: &rng), v = Tensor.randn([B, T, nkv * hs], rng: &rng)
+        let whole = GradMode.withoutGradients { Tensor.causalAttention(q: q, k: k, v: v, heads: nh, kvHeads: nkv) }
+        for Tq in [1, 2, 5, T] {
+            let qs = Tensor(uninitialized: [B, Tq, nh * hs])
+            for b in 0..<B {
+                (qs.data + b * Tq * nh * hs).update(from: q.data + (b * T + T - Tq) * nh * hs, count: Tq * nh * hs)
+            }
+            let a = Tensor.suffixAttention(q: qs, keys: k, values: v, heads: nh, kvHeads: nkv)
+            var worst: Float = 0
+            for b in 0..<B {
+                for i in 0..<(Tq * nh * hs) {
+                    worst = max(worst, abs(a.output.data[b * Tq * nh * hs + i] - whole.output.data[(b * T + T - Tq) * nh * hs + i]))
+                }
+            }
+            #expect(worst < 1e-5, "Tq = \(Tq): off by \(worst)")
+        }
+    }
+}
+
+@Suite("Buffer pool")
+struct BufferPoolTests {
+    /// Size classes: never below the request, at most 12.5% above it, monotone, exact for small buffers.
+    @Test func sizeClasses() {
+        var last = 0
+        for n in [1, 7, 1024, 1025, 1100, 2048, 2049, 5000, 65_536, 65_537, 1_000_000, 123_456_789] {
+            let c = BufferPool.sizeClass(n)
+            #expect(c >= n && Double(c) <= Double(n) * 1.125 + 1, "\(n) -> \(c)")
+            #expect(c >= last)
+            last = c
+        }
+        #expect(BufferPool.sizeClass(1000) == 1000)
+        #expect(BufferPool.sizeClass(1025) == BufferPool.sizeClass(1100))      // one class serves both
+    }
 }
 
 import Foundation

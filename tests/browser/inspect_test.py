@@ -15,11 +15,17 @@ cancelled), data-attr (none | running | done | cancelled | error), data-patch an
 #target-input, #steps-select, #model-select; #attr-busy (with #attr-busy-cancel) while the attributions compute,
 #attr-cancelled after Cancel; the patch tab #tab-patch with #patch-clean, #patch-corrupted, #patch-answer,
 #patch-wrong, #patch-btn, #patch-errors; and report.js's views: #lens-table, #head-grid .thumb, #head-zoom.open,
-#head-view, #token-strip[data-attributed], #gap, #patch-residual-svg, #patch-heads-svg.
+#head-view, #token-strip[data-attributed], #gap, #patch-residual-svg, #patch-heads-svg; the contribution graph
+#graph-canvas (data-edges: the edges drawn, data-probe: a point on a strong attention edge and the prediction's node),
+#graph-threshold, #graph-details[data-kind] with #graph-heads or #graph-lens and #graph-neurons, and the page's
+data-graph (first | running | done | offered | ...); the glossary #glossary / #patch-glossary opened by .v-help
+buttons; .v-read (how to read each panel); .v-hook (a hook name with its meaning); #patch-heads-top (the heads that
+restore the most).
 """
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -34,6 +40,7 @@ try:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
 except ImportError:  # pragma: no cover (browsing.py says what is missing)
     sys.exit(2)
 
@@ -41,6 +48,16 @@ PROMPT = "The capital of France is"                 # 5 tokens: attributions in 
 PROMPT2 = "The capital of Germany is"               # submitted while PROMPT's attributions compute
 PATCH = {"clean": "The capital of France is", "corrupted": "The capital of Italy is", "answer": " Paris", "wrong": " Rome"}
 PATCH_UNEVEN = "The capital of the United Kingdom is"  # more tokens than the clean prompt: the server answers 422
+# Over 128 tokens: the page offers the contribution graph instead of asking for it with the first parts.
+LONG = ("The history of the city begins with a small fishing village on the river. Over the centuries, merchants and builders "
+        "came from far away, and the village grew into a busy port with markets, churches and a great stone bridge. In the winter "
+        "the river froze, and children skated on the ice while their parents traded wool, salt and wine. Later a university was "
+        "founded, and scholars from many countries argued about stars, medicine and law in its halls. Wars came and went, the "
+        "bridge fell twice, and each time the people built it again, a little wider and stronger than before. Today the old town "
+        "is a quiet place, and visitors walk along the narrow streets to see the cathedral and the")  # 141 tokens in SmolLM2
+# The terms the glossary must explain (report.js GLOSSARY keys).
+TERMS = ["token", "logit", "probability", "lens", "residual", "head", "pattern", "dla", "ig", "baseline", "gap", "neuron",
+         "patching", "restored", "graph"]
 
 
 class Browser(Page):
@@ -83,6 +100,45 @@ class Browser(Page):
 
     def lens_cell_colour(self):
         return self.js("const c = document.querySelector('#lens-table tbody td'); return c ? c.style.backgroundColor : ''")
+
+    def shot(self, element_id, name):
+        """A screenshot of one panel (the graph is taller than the window: the window grows for it)."""
+        path = os.path.join(self.shots, name + ".png")
+        try:
+            self.d.set_window_size(1280, 2400)
+            self.js("const n = document.getElementById(arguments[0]); if (n) n.scrollIntoView()", element_id)
+            time.sleep(0.8)
+            self.d.find_element(By.ID, element_id).screenshot(path)
+            ok = os.path.getsize(path) > 10000
+        except WebDriverException as e:
+            ok = False
+            path += " (%s)" % str(e).splitlines()[0]
+        finally:
+            self.d.set_window_size(1280, 900)
+        return report(ok, "screenshot " + name, path)
+
+    def graph_edges(self):
+        return int(self.js("const c = document.getElementById('graph-canvas'); return c ? +(c.dataset.edges || 0) : -1"))
+
+    def set_threshold(self, value):
+        """Moves the graph's threshold slider as a user would (an input event); returns the edges then drawn."""
+        self.js("const s = document.getElementById('graph-threshold'); s.value = arguments[0]; s.dispatchEvent(new Event('input', {bubbles: true}))", value)
+        return self.graph_edges()
+
+    def click_canvas(self, element_id, x, y):
+        """A real click at (x, y) in the element's own pixels: the point is scrolled to the middle of the window (and
+        of a scrolling box around the element), then clicked at its place in the window."""
+        at = self.js("""const c = document.getElementById(arguments[0]), x = arguments[1], y = arguments[2];
+            const box = c.closest('.v-scroll');
+            if (box) box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
+            const r0 = c.getBoundingClientRect();
+            window.scrollBy(0, r0.top + y - innerHeight / 2);
+            const r = c.getBoundingClientRect();
+            return [Math.round(r.left + x), Math.round(r.top + y)];""", element_id, x, y)
+        time.sleep(0.3)
+        actions = ActionBuilder(self.d)
+        actions.pointer_action.move_to_location(at[0], at[1]).click()
+        actions.perform()
 
     def type_into(self, element_id, text):
         box = self.d.find_element(By.ID, element_id)
@@ -175,9 +231,15 @@ def main():
         cells = b.js("return document.querySelectorAll('#lens-table tbody td').length")
         report(rows >= 2 and cells >= rows, "logit lens table is drawn", "%s rows, %s cells" % (rows, cells))
         thumbs = b.js("return document.querySelectorAll('#head-grid .thumb').length")
-        b.js("const g = document.getElementById('head-grid'); if (g) g.scrollIntoView({block: 'center'})")
+        # the first thumbnail itself into view (the grid is taller than the window; thumbnails paint as they come into view)
+        b.js("const t = document.querySelector('#head-grid .thumb'); if (t) t.scrollIntoView({block: 'center'})")
         ink = wait_for(lambda: b.canvas_ink("#head-grid .thumb"), 5) or 0
         report(thumbs >= 2 and ink > 0, "attention grid with painted head thumbnails", "%s thumbnails, first has %s inked pixels" % (thumbs, ink))
+        b.js("const g = document.getElementById('graph-canvas'); if (g) g.scrollIntoView({block: 'center'})")
+        graph_ink = wait_for(lambda: b.canvas_ink("#graph-canvas"), 5) or 0
+        report(b.page("graph") == "first" and b.graph_edges() > 0 and graph_ink > 0,
+               "the contribution graph comes with the first parts and is drawn",
+               "data-graph=%s, %s edges, %s inked pixels" % (b.page("graph"), b.graph_edges(), graph_ink))
         b.check_console("after the first answer")
 
         # ------------------------------------------------------------ a new prompt while the attributions compute
@@ -203,6 +265,57 @@ def main():
                    "token strip is coloured and the completeness gap shown", "%s; %s" % (strip, gap))
             timing = b.js("const t = document.getElementById('inspect-timing'); return t ? t.textContent : ''")
             report("attributions in" in timing, "the page says how long each part took", timing)
+
+        # ------------------------------------------------------------ the contribution graph
+        b.js("document.getElementById('graph-canvas').scrollIntoView({block: 'center'})")
+        at_default = b.graph_edges()
+        ink_default = wait_for(lambda: b.canvas_ink("#graph-canvas"), 5) or 0  # drawn as it comes into view
+        more = b.set_threshold("0.01")
+        ink_more = wait_for(lambda: (lambda n: n if n != ink_default else None)(b.canvas_ink("#graph-canvas")), 3) or ink_default
+        fewer = b.set_threshold("0.2")
+        report(more > at_default > fewer >= 1 and ink_more != ink_default, "the threshold slider re-prunes the graph and redraws it",
+               "edges at 0.01 / 0.04 / 0.2: %s / %s / %s; inked pixels %s -> %s" % (more, at_default, fewer, ink_default, ink_more))
+        back_to = b.set_threshold("0.04")
+        report(back_to == at_default, "the default threshold gives the same graph again", "%s edges" % back_to)
+        probe = json.loads(b.js("return document.getElementById('graph-canvas').dataset.probe") or "{}")
+        if probe.get("attention"):
+            b.click_canvas("graph-canvas", *probe["attention"])
+            heads = wait_for(lambda: b.js("""const d = document.getElementById('graph-details');
+                return d && d.dataset.kind === 'attention' ? [...document.querySelectorAll('#graph-heads tr')].map(r => r.textContent) : null"""), 3) or []
+            report(len(heads) >= 2 and all(re.match(r"L\d+ H\d+", h) for h in heads), "clicking an attention edge lists the heads behind it, ranked",
+                   "; ".join(heads[:3]))
+            name = b.js("const n = document.querySelector('#graph-heads button.v-link'); return n ? n.textContent : ''")
+            b.js("document.querySelector('#graph-heads button.v-link').click()")
+            opened = wait_for(lambda: b.js("const h = document.querySelector('#head-zoom.open h3'); return h ? h.textContent : ''"), 3) or ""
+            m = re.match(r"L(\d+) H(\d+)", name or "")
+            report(bool(m) and opened == "Layer %s, head %s" % m.groups(), "a head named in the graph opens in the attention panel", "%s -> %s" % (name, opened))
+        else:
+            report(False, "clicking an attention edge lists the heads behind it, ranked", "no attention edge to click: %s" % probe)
+        b.click_canvas("graph-canvas", *probe.get("node", [0, 0]))
+        node = wait_for(lambda: b.js("""const d = document.getElementById('graph-details');
+            return d && d.dataset.kind === 'node' ? {lens: (document.getElementById('graph-lens') || {}).textContent || '',
+              neurons: document.querySelectorAll('#graph-neurons tr').length, hook: (d.querySelector('.v-hook') || {}).textContent || ''} : null"""), 3)
+        report(bool(node) and "Logit lens" in node["lens"] and node["neurons"] >= 1 and "residual stream" in node["hook"],
+               "clicking a node shows its logit lens, its neurons and its hook in words", json.dumps(node)[:240])
+        b.shot("contribution-graph", "graph-light")
+        b.check_console("after using the contribution graph")
+
+        # ------------------------------------------------------------ reading help: the glossary, how-to-read lines, zero is white
+        gloss = b.js("""const g = document.getElementById('glossary');
+            return g ? {open: g.open, terms: [...g.querySelectorAll('dt[data-term]')].map(d => d.dataset.term)} : null""")
+        missing = [t for t in TERMS if not gloss or t not in gloss["terms"]]
+        report(bool(gloss) and not gloss["open"] and not missing, "a closed glossary explains every term", "missing: %s" % missing if missing else "%d terms" % len(gloss["terms"]))
+        b.js("document.querySelector('#logit-lens .v-help[data-term=\"lens\"]').click()")
+        shown_term = wait_for(lambda: b.js("""const g = document.getElementById('glossary'), d = g && g.querySelector('dt[data-term="lens"]');
+            if (!g || !g.open || !d) return false; const r = d.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight"""), 3)
+        report(bool(shown_term), "a panel's ? button opens the glossary at its term")
+        unread = b.js("return [...document.querySelectorAll('#inspect-out .v-panel:not(.v-glossary)')].filter(p => !p.querySelector(':scope > .v-read')).map(p => p.id)")
+        report(not unread, "every panel has a plain-language line on how to read it", "without: %s" % unread)
+        zero = b.js("""const card = getComputedStyle(document.querySelector('#inspect-out .v-panel')).backgroundColor.replace(/ /g, '');
+            return [GB.colorScale('diverging').css(0), GB.colorScale('sequential').css(0), card]""")
+        report(zero[0] == zero[1] == zero[2], "a value of exactly 0 is drawn in the panel's colour", " / ".join(zero))
+        ticks = b.js("return [...document.querySelectorAll('#logit-lens .v-ticks span')].map(s => s.textContent)")
+        report(len(ticks) >= 3 and ticks[0] == "0" and ticks[-1] == "1", "colour scales carry numbers", ", ".join(ticks))
 
         # ------------------------------------------------------------ a head, enlarged
         thumb = b.d.find_element(By.CSS_SELECTOR, "#head-grid .thumb[data-head='1']")
@@ -232,6 +345,10 @@ def main():
         dark_cell = wait_for(lambda: (lambda c: c if c and c != light_cell else None)(b.lens_cell_colour()), 5) or b.lens_cell_colour()
         report(scheme == "dark" and light_cell != dark_cell, "the theme switch repaints the views", "%s: %s → %s" % (scheme, light_cell, dark_cell))
         b.screenshot("inspect-dark")
+        b.shot("contribution-graph", "graph-dark")
+        zero = b.js("""const card = getComputedStyle(document.querySelector('#inspect-out .v-panel')).backgroundColor.replace(/ /g, '');
+            return [GB.colorScale('diverging').css(0), card]""")
+        report(zero[0] == zero[1], "a value of exactly 0 is drawn in the dark panel's colour too", " / ".join(zero))
         b.check_console("in the dark theme")
         b.d.find_element(By.ID, "theme-toggle").click()
 
@@ -268,6 +385,20 @@ def main():
                "patch=%s figures=%s after %.0f s; errors: %s" % (b.page("patch"), figs, time.time() - t2, b.error_boxes()))
         q = urllib.parse.parse_qs(urllib.parse.urlparse(b.d.current_url).query)
         report(q.get("tab") == ["patch"] and q.get("answer") == [PATCH["answer"]], "the address holds the patch (a leading space kept)", b.d.current_url)
+        ranked = b.js("""return [...document.querySelectorAll('#patch-heads-top tr')].map(r => [r.querySelector('.t').textContent, +r.querySelector('td.num:last-child').textContent])""") or []
+        values = [v for _, v in ranked]
+        report(len(ranked) == 10 and all(re.match(r"^L\d+ H\d+$", n) for n, _ in ranked) and values == sorted(values, reverse=True),
+               "the ten heads that restore the most, ranked beside the heads map", "; ".join("%s %s" % (n, v) for n, v in ranked[:4]))
+        b.js("document.querySelector('#patch-heads-top button.v-link').click()")
+        marked = wait_for(lambda: b.js("return !!document.querySelector('#patch-heads-top tr.sel')"), 2)
+        report(bool(marked), "a ranked head marks its cell")
+        hooks = b.js("return [...document.querySelectorAll('#patch-out .v-hook')].map(h => h.textContent)") or []
+        report(any("residual stream entering" in h for h in hooks) and any("head outputs" in h for h in hooks),
+               "hook names come with their meaning", " | ".join(hooks))
+        dupes = b.js("""const seen = new Set(), twice = new Set();
+            for (const n of document.querySelectorAll('[id]')) { if (seen.has(n.id)) twice.add(n.id); seen.add(n.id); }
+            return document.getElementById('patch-glossary') ? [...twice] : null""")
+        report(dupes == [], "the patch view has its own glossary (no id twice on the page)", "twice: %s" % dupes)
         b.screenshot("patch-light")
         b.d.find_element(By.ID, "theme-toggle").click()
         b.screenshot("patch-dark")
@@ -290,6 +421,17 @@ def main():
             report(b.lens_rows() > 0 and b.js("return document.querySelectorAll('#head-grid .thumb').length") > 0, "the rest of the analysis stays after Cancel")
             b.screenshot("inspect-cancelled-light")
         b.check_console("after cancelling")
+
+        # ------------------------------------------------------------ over 128 tokens: the graph is offered, not asked for
+        ready = b.open("/inspect?model=bundled&steps=16&prompt=" + urllib.parse.quote(LONG), theme="light")
+        wait_for(lambda: b.page("phase") in ("shown", "error"), 120, 0.25)
+        offered = wait_for(lambda: b.page("graph") == "offered" and b.js("return !!document.getElementById('graph-compute')"), 5)
+        tokens = b.js("return document.querySelectorAll('#token-strip .tok[data-pos]').length")
+        report(bool(ready and offered) and tokens > 128, "a prompt over 128 tokens offers the contribution graph on a button",
+               "data-graph=%s, %s tokens" % (b.page("graph"), tokens))
+        b.js("const c = document.getElementById('attr-busy-cancel'); if (c) c.click()")  # the server drops the long attributions
+        wait_for(lambda: b.page("attr") in ("cancelled", "done", "error"), 10)
+        b.check_console("with a long prompt")
 
         # the empty page in the dark theme
         ready = b.open("/inspect", theme="dark")

@@ -4,6 +4,9 @@ import Models
 /// What to inspect, as the CLI's flags and the studio's query parameters give it: text, not yet checked.
 public struct InspectRequest: Sendable {
     public var prompt: String
+    /// Token ids to inspect instead of the prompt's text (e.g. a prompt and the tokens generated after it, exactly
+    /// as they were fed: decoding and encoding again need not give the same ids).
+    public var ids: [Int]?
     /// Attribute this text's first token (default: the predicted next token).
     public var target: String?
     public var targetID: Int?
@@ -13,6 +16,8 @@ public struct InspectRequest: Sendable {
     /// `mean+sinks`, `mean+first`, `zero`, `token:ID`, `token:ID+first`.
     public var baseline = "mean+sinks"
     public var steps = 64
+    /// The adaptive rule's limit when it goes on past `steps` to close the completeness gap (default 4 × steps).
+    public var maxSteps: Int?
     /// `adaptive`, `riemann` or `gauss`.
     public var rule = "adaptive"
     /// `LAYER:INDEX`
@@ -40,13 +45,21 @@ public struct PatchRequest: Sendable {
 /// same request gives the same document everywhere. Every check of the request happens here, with a message that
 /// names the field and the problem.
 public enum InspectService {
+    /// Token ids given by a caller, each checked against the vocabulary.
+    static func checkedIDs(_ ids: [Int], vocabulary V: Int) throws -> [Int32] {
+        try ids.map { id in
+            guard (0..<V).contains(id) else { throw InterpretabilityError("token id \(id) is outside the vocabulary of \(V)", field: "ids") }
+            return Int32(id)
+        }
+    }
+
     public static func inspect(_ loaded: LoadedModel, _ r: InspectRequest, monitor: WorkMonitor? = nil) throws -> InspectDocument {
         guard let model = loaded.model as? any InspectableModel else {
             throw InterpretabilityError("a \(loaded.architecture) model cannot be inspected")
         }
         let tok = loaded.tokenizer
-        let ids = try tok.encodeText(r.prompt)
-        guard !ids.isEmpty else { throw InterpretabilityError("the prompt is empty", field: "prompt") }
+        let ids = try r.ids.map { try checkedIDs($0, vocabulary: model.shape.vocab) } ?? tok.encodeText(r.prompt)
+        guard !ids.isEmpty else { throw InterpretabilityError("the prompt is empty", field: r.ids == nil ? "prompt" : "ids") }
         guard ids.count <= loaded.model.contextLength else {
             throw InterpretabilityError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)", field: "prompt")
         }
@@ -68,6 +81,12 @@ public enum InspectService {
         o.baseline = try AttributionBaseline.parse(r.baseline, vocabulary: V)
         guard (1...4096).contains(r.steps) else { throw InterpretabilityError("steps must be in 1...4096, got \(r.steps)", field: "steps") }
         o.steps = r.steps
+        if let m = r.maxSteps {
+            guard (r.steps...16384).contains(m) else {
+                throw InterpretabilityError("max steps must be in \(r.steps)...16384 (at least steps), got \(m)", field: "max_steps")
+            }
+            o.maxSteps = m
+        }
         o.rule = try IntegrationRule.parse(r.rule)
         if let n = r.neuron {
             let parts = n.split(separator: ":").map { Int($0) }

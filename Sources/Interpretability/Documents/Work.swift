@@ -51,6 +51,11 @@ public final class WorkMonitor: @unchecked Sendable {
         report(part, 0)
     }
 
+    /// `part` turned out to need `units` more than expected (e.g. a refinement that goes on).
+    public func extend(_ part: String, by units: Double) {
+        lock.lock(); expected[part, default: 0] += units; lock.unlock()
+    }
+
     /// `units` more of `part` are done; the fraction reported stays below 1 until the part says it is finished.
     public func advance(_ part: String, by units: Double) {
         lock.lock()

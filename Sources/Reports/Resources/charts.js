@@ -272,7 +272,8 @@
   /**
    * new GB.LineChart({title, name, height, yFormat, onZoom, onClick, legend})
    * .setSeries([{key, label, color, buckets, dots, dashed, start}])  buckets as the API's scalars response
-   * .setMarkers([{step, kind: "checkpoint"|"warning"|"selected", text, series}])
+   * .setMarkers([{step, kind: "checkpoint"|"warning"|"selected", text, series, href, label}])  a marker with an href
+   *   is also a link laid over the chart (focusable, Enter follows it; label: its accessible name, text its tooltip)
    * .setOptions({xMode: "step"|"relative"|"wall", logY, smoothing, zoom: {from, to}|null})
    */
   class LineChart {
@@ -292,7 +293,8 @@
       const o = this.opts;
       this.canvas = el("canvas", { class: "chart-canvas", tabindex: "0", role: "img", "aria-label": o.title + " chart" });
       this.sel = el("div", { class: "chart-selection" });
-      this.box = el("div", { class: "chart-box" }, [this.canvas, this.sel]);
+      this.linkLayer = el("div", { class: "chart-marker-links" }); // markers with an href, as links over the canvas
+      this.box = el("div", { class: "chart-box" }, [this.canvas, this.sel, this.linkLayer]);
       this.legendNode = el("div", { class: "chart-legend" });
       this.statusNode = el("span", { class: "chart-status" });
       this.root = el("section", { class: "chart card", dataset: { chart: o.name, points: "0", drawn: "0" } }, [
@@ -503,7 +505,9 @@
         if (x < plot.x - 1 || x > plot.x + plot.w + 1) continue;
         if (m.kind === "checkpoint") {
           const y = plot.y + plot.h;
-          p.poly([[x, y - 7], [x - 4, y], [x + 4, y]], { fill: c.marker });
+          // a marker that links somewhere is larger and in the accent colour: it can be clicked
+          if (m.href) p.poly([[x, y - 10], [x - 5.5, y], [x + 5.5, y]], { fill: c.accent, stroke: c.bg, width: 1 });
+          else p.poly([[x, y - 7], [x - 4, y], [x + 4, y]], { fill: c.marker });
           this.markerHits.push({ x, y: y - 4, m });
         } else if (m.kind === "warning") {
           p.line([[x, plot.y], [x, plot.y + plot.h]], { color: c.danger, width: 1, alpha: 0.55, dash: [3, 3] });
@@ -578,6 +582,43 @@
       this.root.dataset.drawn = "1";
       this.root.dataset.xmode = this.xMode;
       this.root.dataset.logy = this.logY ? "1" : "0";
+      this.placeMarkerLinks();
+    }
+
+    /** Keeps one link over each drawn marker that has an href (reused while its href stays: a redraw on hover must
+     * not take the link from under the pointer). */
+    placeMarkerLinks() {
+      const hits = (this.markerHits || []).filter((h) => h.m.href);
+      const old = new Map([...this.linkLayer.children].map((a) => [a.dataset.href, a]));
+      for (const h of hits) {
+        let a = old.get(h.m.href);
+        if (a) old.delete(h.m.href);
+        else {
+          a = el("a", { class: ["chart-marker-link", h.m.kind], href: h.m.href, dataset: { href: h.m.href } });
+          const tip = () => GB.tooltip.content(a.dataset.tipHead, [], [a.dataset.tipNote]);
+          a.addEventListener("pointerenter", (e) => GB.tooltip.show(tip(), e.clientX, e.clientY));
+          a.addEventListener("pointermove", (e) => GB.tooltip.show(tip(), e.clientX, e.clientY));
+          a.addEventListener("pointerleave", () => GB.tooltip.hide());
+          a.addEventListener("focus", () => { const r = a.getBoundingClientRect(); GB.tooltip.show(tip(), r.left + r.width / 2, r.top - 40); });
+          a.addEventListener("blur", () => GB.tooltip.hide());
+          this.linkLayer.appendChild(a);
+        }
+        const text = h.m.text || (h.m.kind + " at step " + h.m.step);
+        const [head, ...rest] = text.split("\n");
+        a.dataset.tipHead = head;
+        a.dataset.tipNote = rest.join("\n");
+        a.dataset.step = String(h.m.step);
+        a.setAttribute("aria-label", h.m.label || head);
+        a.style.left = Math.round(h.x - 9) + "px";
+        a.style.top = Math.round(h.y - 9) + "px";
+      }
+      for (const a of old.values()) { if (a === document.activeElement) GB.tooltip.hide(); a.remove(); }
+      // in the order of the steps, for the Tab key
+      const links = [...this.linkLayer.children];
+      if (links.some((a, i) => i > 0 && +links[i - 1].dataset.step > +a.dataset.step)) {
+        links.sort((p, q) => p.dataset.step - q.dataset.step).forEach((a) => this.linkLayer.appendChild(a));
+      }
+      this.root.dataset.markerLinks = String(hits.length);
     }
 
     // --- interaction

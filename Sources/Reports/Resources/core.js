@@ -170,20 +170,21 @@ window.GB = window.GB || {};
 
   // ---------------------------------------------------------------- colour scales (heat maps, token shading)
 
-  // Our own stops for each theme. Zero sits just off the panel colour, so that an empty cell still reads as a
-  // cell; the dark theme's strong end is the bright one (light on dark), so the ink on a cell is chosen by contrast.
+  // Our own stops for each theme. Zero is the panel colour itself (--panel: white, or the dark panel), so that a
+  // cell of exactly 0 reads as "nothing here" rather than as a faint value; the dark theme's strong end is the
+  // bright one (light on dark), so the ink on a cell is chosen by contrast.
   const SCALES = {
     /** 0..1, square-root eased so that small weights and probabilities still show. */
     sequential: {
       lo: 0, size: 256, ease: Math.sqrt,
-      light: [[0, "#f3f5f9"], [0.55, "#8ea6ea"], [1, "#2443b8"]],
-      dark: [[0, "#1b212c"], [0.55, "#32539f"], [1, "#8aa6f2"]],
+      light: [[0, "#ffffff"], [0.55, "#8ea6ea"], [1, "#2443b8"]],
+      dark: [[0, "#151a23"], [0.55, "#32539f"], [1, "#8aa6f2"]],
     },
     /** -1..1: blue below zero, red above, linear. */
     diverging: {
       lo: -1, size: 257, ease: null,
-      light: [[-1, "#2b5cc4"], [0, "#f3f5f9"], [1, "#cc3a2f"]],
-      dark: [[-1, "#5b8cff"], [0, "#1b212c"], [1, "#ff6a5c"]],
+      light: [[-1, "#2b5cc4"], [0, "#ffffff"], [1, "#cc3a2f"]],
+      dark: [[-1, "#5b8cff"], [0, "#151a23"], [1, "#ff6a5c"]],
     },
   };
   const scaleCache = new Map();

@@ -28,6 +28,112 @@
   const partOf = (t) => (t.group_text !== undefined && t.group_text !== null && t.group_text !== t.decoded ? "part of " + JSON.stringify(t.group_text) : "");
   const clip = (t, n) => (t.length > n ? t.slice(0, n - 1) + "\u2026" : t);
 
+  // ---------------------------------------------------------------- hook names, in words
+
+  // TransformerLens hook names (what the documents and the CLI print) and what they hold, for a reader who does not
+  // know the convention; the layer is a number or the placeholder {L} (then "each layer").
+  const HOOKS = [
+    [/^hook_embed$/, () => "the token embeddings"],
+    [/^blocks\.(\d+|\{L\})\.hook_resid_pre$/, (l) => "the residual stream entering " + l],
+    [/^blocks\.(\d+|\{L\})\.hook_resid_mid$/, (l) => "the residual stream in " + l + ", after its attention"],
+    [/^blocks\.(\d+|\{L\})\.hook_resid_post$/, (l) => "the residual stream leaving " + l],
+    [/^blocks\.(\d+|\{L\})\.attn\.hook_z$/, (l) => "the head outputs of " + l + ", one vector per head before they are mixed"],
+    [/^blocks\.(\d+|\{L\})\.attn\.hook_pattern$/, (l) => "the attention pattern of " + l],
+    [/^blocks\.(\d+|\{L\})\.attn\.hook_(q|k|v)$/, (l, x) => "the " + { q: "queries", k: "keys", v: "values" }[x] + " of " + l],
+    [/^blocks\.(\d+|\{L\})\.hook_attn_out$/, (l) => "the attention output of " + l],
+    [/^blocks\.(\d+|\{L\})\.mlp\.hook_pre$/, (l) => "the MLP neurons' inputs in " + l],
+    [/^blocks\.(\d+|\{L\})\.mlp\.hook_post$/, (l) => "the MLP neuron activations of " + l],
+    [/^blocks\.(\d+|\{L\})\.hook_mlp_out$/, (l) => "the MLP output of " + l],
+    [/^ln_final\.hook_normalized$/, () => "the final norm's output"],
+  ];
+  /** "blocks.5.hook_resid_pre" -> "the residual stream entering layer 5"; null for a name we do not know. */
+  function hookName(hook) {
+    for (const [re, say] of HOOKS) {
+      const m = re.exec(String(hook));
+      if (m) return say(m[1] === "{L}" ? "each layer" : "layer " + m[1], m[2]);
+    }
+    return null;
+  }
+  /** A hook name as code with its meaning beside it. */
+  function hookLabel(hook) {
+    const words = hookName(hook);
+    return el("span", { class: "v-hook" }, [el("code", { text: hook }), words ? " (" + words + ")" : null]);
+  }
+
+  // ---------------------------------------------------------------- the glossary
+
+  // The words the panels use, for a reader new to interpretability: one plain sentence or two each.
+  const GLOSSARY = [
+    ["token", "Token", "A piece of text the model reads or writes: a word, part of a word, a space with a word (\u201c Paris\u201d), " +
+      "or one byte of a character that takes several (shown as \\xE5). The model only ever sees the tokens' numbers (ids)."],
+    ["logit", "Logit", "The raw score the model gives every possible next token. Higher means more likely; only the differences " +
+      "between logits matter, and the softmax turns them into probabilities."],
+    ["probability", "Probability", "How likely the model thinks a token is to come next: the softmax of the logits, between 0 and 1, " +
+      "adding up to 1 over the whole vocabulary."],
+    ["entropy", "Entropy", "How spread out a distribution is, in nats: 0 means certain of one token; larger means unsure among many."],
+    ["residual", "Residual stream", "The vector each position carries up through the model. Every layer reads it and adds its " +
+      "output back to it (x = x + attention(x), then x = x + MLP(x)), so it accumulates what the layers found."],
+    ["lens", "Logit lens", "The final norm and unembedding applied to the residual stream after an earlier layer, as if the model " +
+      "stopped there: what it would predict at that depth."],
+    ["head", "Attention head", "One of several attention units working side by side in a layer. For every position a head chooses " +
+      "which earlier positions to read from and copies information from them into the residual stream."],
+    ["pattern", "Attention pattern", "A head's weights: for each query position (a row), how much it reads from each key position (a " +
+      "column). Each row adds up to 1, and a position can only look back, so the part above the diagonal is empty."],
+    ["mlp", "MLP", "The feed-forward part of each layer. It works on each position on its own (no mixing between tokens) and writes " +
+      "its output back into the residual stream."],
+    ["neuron", "Neuron", "One hidden unit of an MLP. Its activation says how strongly it fires on a token; some neurons respond " +
+      "to features a person can recognise."],
+    ["dla", "Direct logit attribution", "How much one part's output (a layer's attention or MLP, or one head), read straight through the " +
+      "final norm and unembedding, raises or lowers one token's logit. It leaves out effects that go through later layers."],
+    ["ig", "Integrated gradients", "A way to say which input tokens drove a prediction: the input is moved from a baseline to the " +
+      "real prompt in small steps and the gradients of the target logit along the way are added up, token by token."],
+    ["baseline", "Baseline", "The \u201cnothing here\u201d input that integrated gradients starts from (by default each token's " +
+      "embedding replaced by the mean embedding). The attributions explain the difference between the prompt and the baseline."],
+    ["gap", "Completeness gap", "Integrated gradients should add up to exactly f(prompt) \u2212 f(baseline). The gap is how far their " +
+      "sum is from that; over 5% means too few steps, and the colours are only rough."],
+    ["patching", "Activation patching", "Run a corrupted prompt, but copy one activation over from the run on the clean prompt. If " +
+      "the clean answer comes back, that activation carried the information that matters."],
+    ["restored", "Restored fraction", "(patched \u2212 corrupted) / (clean \u2212 corrupted), of the answer's logit over the wrong " +
+      "answer's: 1 means patching that one activation brings the clean answer fully back, 0 means no effect, below 0 makes it worse."],
+    ["graph", "Contribution graph", "For every residual-stream state, how much of it comes from each part that adds up to it: the " +
+      "state below it, each token its attention reads, its MLP (Meta's LLM Transparency Tool). Following the strong edges back from " +
+      "a prediction shows the routes the information took."],
+    ["hook", "Hook name", "The name of a place inside the model where an activation can be read or replaced, as TransformerLens " +
+      "names them: blocks.5.hook_resid_pre is the residual stream entering layer 5 (layers count from 0)."],
+  ];
+  const TERMS = new Map(GLOSSARY.map(([key, name, text]) => [key, { name, text }]));
+
+  /** The glossary: a closed section at the end of the views, each term with an anchor the "?" buttons open (id: the
+   * inspect and the patch view differ, as a studio page shows both). */
+  function glossary(v, id) {
+    const list = el("dl", { class: "v-gloss" }, GLOSSARY.map(([key, name, text]) => [
+      el("dt", { "data-term": key, tabindex: "-1", text: name }), el("dd", { text: text })]));
+    const box = el("details", { class: "card v-panel v-glossary", id }, [
+      el("summary", {}, [el("h2", { text: "Glossary" }), el("span", { class: "v-caption", text: "the words on this page, in plain language" })]), list]);
+    v.root.appendChild(box);
+    v.glossary = box;
+    return box;
+  }
+
+  /** A small "? term" beside a title: hover for the term's meaning, click to open it in the glossary. */
+  function helpButton(v, key) {
+    const t = TERMS.get(key);
+    if (!t) return null;
+    const open = () => {
+      if (!v.glossary) return;
+      v.glossary.open = true;
+      const dt = v.glossary.querySelector("dt[data-term='" + key + "']");
+      if (!dt) return;
+      dt.scrollIntoView({ block: "center" });
+      dt.focus({ preventScroll: true });
+      dt.classList.remove("flash"); void dt.offsetWidth; dt.classList.add("flash"); // restart the highlight
+    };
+    const b = el("button", { type: "button", class: "v-help", "data-term": key, "aria-label": "What is " + t.name.toLowerCase() + "? (glossary)", onclick: open },
+      [el("span", { class: "v-help-q", "aria-hidden": "true", text: "?" }), t.name.toLowerCase()]);
+    GB.tooltip.attach(b, () => GB.tooltip.content(t.name, [], [t.text]));
+    return b;
+  }
+
   // ---------------------------------------------------------------- drawing on first sight
 
   /** Draws nodes when they first come near the viewport; after a theme change, again when next in view. */
@@ -81,12 +187,15 @@
       GB.tooltip.hide();
     }
     tokenText(id) { const v = this.doc.vocab && this.doc.vocab[String(id)]; return v === undefined ? "#" + id : v; }
-    panel(id, title, sub) {
+    /** A panel: its title with "?" buttons for the glossary terms it uses, what it shows (sub: text or nodes) and,
+     * in plain words, how to read it. */
+    panel(id, title, sub, read, terms) {
       const p = el("section", { class: "card v-panel", id }, [
-        el("div", { class: "v-panel-head" }, [el("h2", { text: title })]),
-        sub ? el("p", { class: "v-sub", text: sub }) : null,
+        el("div", { class: "v-panel-head" }, [el("h2", { text: title }), el("span", { class: "v-helps" }, (terms || []).map((k) => helpButton(this, k)))]),
+        sub ? el("p", { class: "v-sub" }, sub) : null,
+        read ? el("p", { class: "v-read" }, [el("b", { text: "How to read it: " }), read]) : null,
       ]);
-      this.root.appendChild(p);
+      if (this.glossary) this.root.insertBefore(p, this.glossary); else this.root.appendChild(p);
       return p;
     }
     /** A GB.Figure drawn when it comes into view. */
@@ -118,22 +227,31 @@
     return s;
   }
 
-  /** A colour-scale legend: low end, the bar, high end, then a note. */
-  function legend(scale, lo, hi, note) {
+  /**
+   * A colour-scale legend: the bar with numbers under it, then a note. max: the value at the bar's strong end (the
+   * diverging scale runs from -max to +max, the sequential one from 0 to max); fmt formats a tick (3 digits).
+   */
+  function legend(scale, max, note, fmt) {
+    const f = fmt || ((x) => (x === 0 ? "0" : (x > 0 && scale.domain[0] < 0 ? "+" : x < 0 ? "\u2212" : "") + v3(Math.abs(x))));
     const bar = el("span", { class: "v-scale-bar" });
     bar.style.backgroundImage = scale.gradient();
-    return el("div", { class: "v-legend" }, [el("span", { text: lo }), bar, el("span", { text: hi }), note ? el("span", { class: "muted", text: note }) : null]);
+    const lo = scale.domain[0];
+    const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => el("span", { style: { left: 100 * t + "%" }, text: f((lo + (1 - lo) * t) * max) }));
+    return el("div", { class: "v-legend" }, [el("span", { class: "v-scale" }, [bar, el("span", { class: "v-ticks" }, ticks)]),
+      note ? el("span", { class: "muted", text: note }) : null]);
   }
 
   /** A legend whose bar follows the theme. */
-  function themedLegend(v, name, lo, hi, note) {
-    const node = legend(GB.colorScale(name), lo, hi, note), bar = node.querySelector(".v-scale-bar");
+  function themedLegend(v, name, max, note, fmt) {
+    const node = legend(GB.colorScale(name), max, note, fmt), bar = node.querySelector(".v-scale-bar");
     v.repaint.push(() => { bar.style.backgroundImage = GB.colorScale(name).gradient(); });
     return node;
   }
 
   /** Painter helpers shared by the pictures below. */
   function background(p, w, h) { const c = GB.chartTheme(); p.rect(0, 0, w, h, c.bg); return c; }
+  /** A hairline around a heat map: its cells of 0 are the background colour. */
+  function frame(p, x, y, w, h, c) { p.poly([[x - 0.5, y - 0.5], [x + w + 0.5, y - 0.5], [x + w + 0.5, y + h + 0.5], [x - 0.5, y + h + 0.5]], { stroke: c.line, width: 1 }); }
   function legendPaint(p, scale, x, y, w, lo, hi, c) {
     const n = 40;
     for (let k = 0; k < n; k++) p.rect(x + (w * k) / n, y, w / n + 0.5, 8, scale.css(scale.domain[0] + ((1 - scale.domain[0]) * (k + 0.5)) / n));
@@ -163,22 +281,33 @@
   /**
    * opts.pending: a node shown in the prompt panel while the document has no attributions yet (a studio page
    * computes them after the rest). The returned view's setAttributions(A) adds them later, redrawing that panel only.
+   * opts.graphPending: likewise for the contribution graph (setGraph(G)); without it and without a graph in the
+   * document, there is no graph panel.
    */
   function renderInspect(container, doc, opts) {
     opts = opts || {};
     const v = new View(container, doc);
+    glossary(v, "glossary"); // first: the panels go in above it
+    let attention = null;
+    const openHead = (l, k) => (attention ? attention.open(l, k, true) : null);
     let tokens = tokensPanel(v, opts.pending, null);
     lensPanel(v);
-    const attention = attentionPanel(v);
+    let graph = graphPanel(v, opts.graphPending, null, openHead);
+    attention = attentionPanel(v);
     dlaPanel(v);
     neuronPanel(v);
     return {
       destroy: () => v.destroy(),
-      openHead: (l, k) => (attention ? attention.open(l, k, true) : null),
+      openHead,
       /** The attributions arrived (or are gone again, A = null: pending shows instead): the prompt panel is drawn anew in place. */
       setAttributions(A, pending) {
         if (A) doc.attributions = A; else delete doc.attributions;
         tokens = tokensPanel(v, pending, tokens);
+      },
+      /** The contribution graph arrived (G), or pending replaces what the graph panel shows: drawn anew in place. */
+      setGraph(G, pending) {
+        if (G) doc.contribution_graph = G;
+        graph = graphPanel(v, pending, graph, openHead);
       },
     };
   }
@@ -192,10 +321,12 @@
     const targetID = A ? A.target_id : D.direct_logit_attribution ? D.direct_logit_attribution.target_id : lastTop ? lastTop[0] : null;
     const target = quoted(targetID === null ? "?" : v.tokenText(targetID));
     const p = v.panel("tokens", "Prompt and attributions", A
-      ? "Each token coloured by how much it drove the logit of " + target + " at the last position (red raises it, blue lowers it). " +
+      ? "Each token coloured by how much it drove the logit of " + target + " at the last position (integrated gradients: red raises it, blue lowers it). " +
         "Click a token for the model's next-token alternatives there."
       : "Once the attributions are computed, each token is coloured by how much it drove the logit of " + target +
-        " at the last position. Click a token for the model's next-token alternatives there.");
+        " at the last position. Click a token for the model's next-token alternatives there.",
+      "red tokens pushed the model towards " + target + ", blue ones away from it, white ones hardly mattered. The completeness " +
+      "gap says how far to trust the colours: green (under 5%) means they add up.", ["token", "logit", "ig", "baseline", "gap"]);
     if (old) {
       old.node.replaceWith(p);
       v.repaint = v.repaint.filter((f) => f !== old.paint);
@@ -257,7 +388,7 @@
       const vals = A[method], max = Math.max(1e-9, ...vals.map(Math.abs)), sc = GB.colorScale("diverging");
       chips.forEach((c, i) => { c.style.backgroundColor = sc.css(vals[i] / max); c.style.color = sc.ink(vals[i] / max); });
       caption.textContent = methodName() + " attributions to the logit of " + target;
-      GB.clear(legendBox).appendChild(legend(sc, "\u2212" + v3(max), "+" + v3(max), "sum " + v3(vals.reduce((a, b) => a + b, 0))));
+      GB.clear(legendBox).appendChild(legend(sc, max, "attribution (logit units); they sum to " + v3(vals.reduce((a, b) => a + b, 0))));
     }
     function select(i) {
       chips.forEach((c, j) => c.classList.toggle("sel", j === i));
@@ -290,7 +421,8 @@
       const H = y + hgt + 44;
       return [W, H, (pt, w, h) => {
         const c = background(pt, w, h), sc = GB.colorScale("diverging");
-        pt.text(methodName() + " attributions to the logit of " + target, pad, 20, { color: c.ink, font: "bold 12px system-ui" });
+        pt.text(methodName() + " attributions to the logit of " + target + "  \u00b7  completeness gap " + v3(A.completeness_gap) +
+          " (" + GB.fixed(100 * A.completeness_relative_gap, 1) + "%)", pad, 20, { color: c.ink, font: "bold 12px system-ui" });
         for (const it of items) {
           if (it.arrow) { pt.text(it.text, it.x + 2, it.y + hgt / 2, { color: c.muted, font: MONO, baseline: "middle" }); continue; }
           if (it.target) pt.poly([[it.x, it.y], [it.x + it.w, it.y], [it.x + it.w, it.y + hgt], [it.x, it.y + hgt]], { stroke: c.ink, width: 1 });
@@ -312,8 +444,11 @@
   function lensPanel(v) {
     const D = v.doc, G = D.logit_lens_grid, T = D.tokens.length;
     const p = v.panel("logit-lens", "Logit lens",
-      "What each layer would predict: the final norm and unembedding applied to the residual stream after every layer (row 0: the embeddings). " +
-      "Cells show the top token, shaded by its probability; hover for the rank of the model's final prediction.");
+      ["What each layer would predict: the final norm and unembedding applied to ", hookLabel("blocks.{L}.hook_resid_post"),
+        "; row 0 applies them to the embeddings. Cells show the top token, shaded by its probability; hover for the rank of the " +
+        "model's final prediction."],
+      "read a column from the bottom up to watch the prediction after that token take shape, layer by layer: dark cells are " +
+      "confident, pale ones unsure. The top row is the model's real prediction.", ["lens", "residual", "probability"]);
     const L = G.top.length, win = 24;
     let start = Math.max(0, T - win);
     const prev = el("button", { type: "button", class: "btn small", onclick: () => { start = Math.max(0, start - win); draw(); } }, [GB.icon("left"), "Earlier"]);
@@ -356,7 +491,7 @@
       prev.disabled = start === 0;
       next.disabled = end >= T;
       range.textContent = "positions " + start + "\u2013" + (end - 1) + " of " + T;
-      GB.clear(legendBox).appendChild(legend(sc, "0", "1", "probability of the top token"));
+      GB.clear(legendBox).appendChild(legend(sc, 1, "probability of the top token"));
     }
     function lensPicture() {
       const end = Math.min(T, start + win), cols = end - start;
@@ -429,6 +564,370 @@
       figHead(["Rank of the final prediction ", el("b", { text: quoted(v.tokenText(fin)) }), " through the layers (log scale)"], fig), fig.root]));
   }
 
+  // ---------------------------------------------------------------- contribution graph
+
+  const MONO10 = "10px " + GB.MONO_FAMILY;
+  const KINDS = { attn: "attention", mlp: "MLP", res: "residual" };
+
+  /** Distance from (x, y) to a polyline. */
+  function distToPath(x, y, pts) {
+    let best = Infinity;
+    for (let i = 1; i < pts.length; i++) {
+      const [ax, ay] = pts[i - 1], [bx, by] = pts[i], dx = bx - ax, dy = by - ay, len = dx * dx + dy * dy;
+      const t = len ? Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / len)) : 0;
+      best = Math.min(best, Math.hypot(x - ax - t * dx, y - ay - t * dy));
+    }
+    return best;
+  }
+
+  /** Each head's attention weight from query q to key k in layer l, from the compressed patterns (null where the
+   * document does not hold that layer); a key outside a row's kept weights counts 0. */
+  function headWeights(C, l, q, k) {
+    if (!C) return null;
+    const li = C.layer_numbers ? C.layer_numbers.indexOf(l) : l;
+    if (li < 0 || li >= C.layers.length) return null;
+    const K = C.keys_per_row;
+    let row = 0;
+    for (let i = 0; i < q; i++) row += Math.min(i + 1, K);
+    return C.layers[li].map((b64) => {
+      const raw = atob(b64);
+      for (let j = 0, o = 3 * row; j < Math.min(q + 1, K); j++, o += 3) {
+        if ((raw.charCodeAt(o) | (raw.charCodeAt(o + 1) << 8)) === k) return raw.charCodeAt(o + 2) / 255;
+      }
+      return 0;
+    });
+  }
+
+  /**
+   * The contribution graph as Meta's LLM Transparency Tool draws it, for one prediction. Nodes are residual-stream
+   * states, positions left to right and depth bottom to top: row 2l is the stream entering layer l (row 0: the
+   * embeddings), row 2l + 1 the same after layer l's attention, row 2L the last layer's output. Every edge joins a
+   * row to the next, weighted by the share of the upper state that comes from the lower one (docs/inspect-json.md):
+   * an attention edge from each key token, an MLP edge, residual edges (the state carried up as it was). Only edges
+   * of at least the threshold on a path down from the chosen prediction are kept, found row by row from the top as
+   * the tool's path pruning does. pending: shown while the document has no graph; old: the panel this replaces;
+   * openHead(l, h): opens a head in the attention panel.
+   */
+  function graphPanel(v, pending, old, openHead) {
+    const D = v.doc, G = D.contribution_graph || null;
+    if (!G && !pending) { if (old) old.node.remove(); return null; }
+    const p = v.panel("contribution-graph", "Contribution graph",
+      "How information flowed to a prediction. Each dot is one token's residual stream at one depth (bottom: the embeddings, top: " +
+      "the last layer's output); each edge carries a share of the state above it, from a token that attention read (blue), from " +
+      "the MLP (orange), or from the same token's state below (grey).",
+      "start at the highlighted dot at the top, where the prediction is made, and follow the thick edges down to the tokens it " +
+      "came from. Thicker, darker edges carry a larger share; weaker edges, and edges that lead nowhere near the prediction, are " +
+      "hidden (move the threshold to see more or fewer). Click an edge for the heads behind it, a dot for what the model " +
+      "would predict there and its most active neurons.",
+      ["graph", "residual", "head", "mlp"]);
+    const figs = [];
+    if (old) {
+      old.node.replaceWith(p);
+      for (const f of old.figures) f.destroy();
+      v.figures = v.figures.filter((f) => !old.figures.includes(f));
+    }
+    if (!G) { p.append(pending); return { node: p, figures: figs }; }
+
+    const L = G.layers.length, T = G.positions, R = 2 * L + 1;
+    const num = (x) => (typeof x === "number" ? x : 0); // "NaN" (a string in the JSON) carries nothing
+    const tok = (q) => (D.tokens[q] ? D.tokens[q].decoded : "#" + q);
+    // Geometry: a column per position, a row per state; labels under the embeddings, flat when the columns allow.
+    const cw = Math.max(16, Math.min(72, Math.floor(1080 / T)));
+    const rh = Math.max(9, Math.min(26, Math.floor(840 / (R - 1))));
+    const flat = cw >= 56;
+    const names = D.tokens.map((t) => label(t));
+    const tickText = (q) => (flat ? clip(names[q], Math.max(2, Math.floor((cw - 6) / 7))) : clip(names[q], 12));
+    const tickW = Math.max(10, ...names.map((_, q) => GB.measureText(tickText(q), MONO10)));
+    // a wide graph scrolls (to its right end, where the prediction is): the layer names on both sides
+    const lw = 64, top = 42, bottom = (flat ? 20 : Math.ceil(tickW * 0.71) + 16) + 4, both = T * cw > 1000;
+    const W = lw + T * cw + (both ? 60 : 28), Hgt = top + (R - 1) * rh + bottom;
+    const X = (q) => lw + q * cw + cw / 2, Y = (r) => top + (R - 1 - r) * rh;
+    const mlpBox = (r, q) => [X(q) + Math.min(11, cw * 0.32), (Y(r - 1) + Y(r)) / 2];
+    // Width and opacity grow with the square root of the share, so that the many small shares still show; the
+    // residual edges (mostly large: a state is mostly the state below it) stay light, behind the routes between tokens.
+    // Shares are drawn in ten steps, so that the edges of one kind and step go out as one path (tens of strokes for
+    // tens of thousands of edges: a low threshold stays quick).
+    const step = (e) => Math.round(10 * Math.sqrt(Math.max(0, Math.min(1, e.w)))) / 10;
+    const width = (e) => 0.7 + 4.3 * step(e);
+    const opacity = (e) => (e.kind === "res" ? 0.16 + 0.4 * step(e) * step(e) : 0.35 + 0.65 * step(e));
+    const colour = (kind, c) => (kind === "attn" ? c.attn : kind === "mlp" ? c.mlp : c.muted);
+    /** The chart theme with the edge colours of the theme in force (report.css: --graph-attn, --graph-mlp). */
+    const theme = (c) => Object.assign(c, { attn: GB.cssVar("--graph-attn") || GB.color(0), mlp: GB.cssVar("--graph-mlp") || GB.color(1) });
+    const layerOf = (r) => (r - 1) >> 1;
+    const hookOf = (r) => (r === R - 1 ? "blocks." + (L - 1) + ".hook_resid_post" : r % 2 ? "blocks." + layerOf(r) + ".hook_resid_mid" : "blocks." + r / 2 + ".hook_resid_pre");
+    const stateName = (r) => (r === 0 ? "the embeddings" : r === R - 1 ? "the last layer's output" : r % 2
+      ? "layer " + layerOf(r) + " after its attention" : "after layer " + (r / 2 - 1) + " (entering layer " + r / 2 + ")");
+    const prediction = (q) => { const P = D.positions[q]; return P && P.top[0] ? P.top[0][0] : null; };
+
+    /** The drawn path of an edge: attention as an S-curve from key to query (a token's edge to itself bulges left
+     * of the residual line it would hide), the MLP through its box on the right, the residual straight up. */
+    function path(e) {
+      const x0 = X(e.k), y0 = Y(e.r - 1), x1 = X(e.q), y1 = Y(e.r);
+      if (e.kind === "res") return [[x0, y0], [x1, y1]];
+      if (e.kind === "mlp") return [[x0, y0], mlpBox(e.r, e.q), [x1, y1]];
+      const bend = e.k === e.q ? -0.45 * cw : 0, a = [x0 + bend, y0 - rh * 0.6], b = [x1 + bend, y1 + rh * 0.6], pts = [];
+      for (let i = 0; i <= 12; i++) {
+        const t = i / 12, u = 1 - t, A = u * u * u, B = 3 * u * u * t, C = 3 * u * t * t, E = t * t * t;
+        pts.push([A * x0 + B * a[0] + C * b[0] + E * x1, A * y0 + B * a[1] + C * b[1] + E * y1]);
+      }
+      return pts;
+    }
+    const edgeKey = (e) => "e:" + e.kind + ":" + e.r + ":" + e.q + ":" + e.k;
+
+    // ------------------------------------------------ pruning
+    let threshold = 0.04, start = T - 1, kept = { edges: [], on: new Uint8Array(R * T), byKey: new Map() };
+    function prune() {
+      const on = new Uint8Array(R * T), edges = [];
+      on[(R - 1) * T + start] = 1;
+      const keep = (kind, l, r, q, k, w) => { edges.push({ kind, l, r, q, k, w }); on[(r - 1) * T + k] = 1; };
+      for (let r = R - 1; r > 0; r--) {
+        const l = layerOf(r), C = G.layers[l];
+        for (let q = 0; q < T; q++) {
+          if (!on[r * T + q]) continue;
+          if (r % 2 === 0) { // leaving layer l: the state halfway through it plus the MLP's output
+            if (num(C.mlp[q]) >= threshold) keep("mlp", l, r, q, q, C.mlp[q]);
+            if (num(C.mlp_resid[q]) >= threshold) keep("res", l, r, q, q, C.mlp_resid[q]);
+          } else { // halfway through layer l: the state entering it plus what attention brought from each key
+            const row = C.attn_tokens[q];
+            for (let k = 0; k <= q; k++) if (num(row[k]) >= threshold) keep("attn", l, r, q, k, row[k]);
+            if (num(C.attn_resid[q]) >= threshold) keep("res", l, r, q, q, C.attn_resid[q]);
+          }
+        }
+      }
+      edges.sort((a, b) => a.w - b.w); // the strongest drawn last, on top
+      kept = { edges, on, byKey: new Map(edges.map((e) => [edgeKey(e), e])) };
+      let nodes = 0;
+      for (const x of on) nodes += x;
+      fig.root.dataset.edges = String(edges.length);
+      fig.root.dataset.threshold = String(threshold);
+      fig.root.dataset.probe = JSON.stringify(probe());
+      count.textContent = edges.length + " edge" + (edges.length === 1 ? "" : "s") + " and " + nodes + " states on paths to the prediction";
+    }
+
+    // ------------------------------------------------ hit testing
+    function nodeAt(x, y) {
+      const q = Math.round((x - X(0)) / cw), r = R - 1 - Math.round((y - top) / rh);
+      if (q < 0 || q >= T || r < 0 || r >= R) return null;
+      return Math.hypot(x - X(q), y - Y(r)) <= Math.max(4.5, Math.min(8, rh * 0.42)) ? { key: "n:" + r + ":" + q, r, q } : null;
+    }
+    function edgeAt(x, y) {
+      let best = null, bd = Infinity;
+      for (const e of kept.edges) {
+        if (y < Y(e.r) - 3 || y > Y(e.r - 1) + 3) continue;
+        if (x < Math.min(X(e.k), X(e.q)) - cw || x > Math.max(X(e.k), X(e.q)) + cw) continue;
+        const d = distToPath(x, y, path(e)) - width(e) / 2;
+        if (d <= bd) { bd = d; best = e; } // ties: the later (stronger, drawn on top) wins
+      }
+      return bd <= 4 ? { key: edgeKey(best), edge: best } : null;
+    }
+    const itemAt = (x, y) => nodeAt(x, y) || edgeAt(x, y);
+    /** For tests (data-probe): a point that hits the strongest attention edge there is a clear point on, and the
+     * prediction's node, in the canvas' own pixels. */
+    function probe() {
+      let attention = null;
+      const attn = kept.edges.filter((e) => e.kind === "attn").reverse().slice(0, 4);
+      for (const e of attn) {
+        const pts = path(e);
+        const hit = [6, 4].map((i) => pts[i]).find(([x, y]) => { const it = itemAt(x, y); return it && it.key === edgeKey(e); });
+        if (hit) { attention = hit.map(Math.round); break; }
+      }
+      return { attention, node: [X(start), Y(R - 1)].map(Math.round) };
+    }
+    let hovered = null, selected = null;
+
+    // ------------------------------------------------ painting (the static part cached as a bitmap, so that
+    // hovering over a graph of thousands of edges only redraws the highlight)
+    let base = null;
+    function paintGraph(pt, w, h, c) {
+      for (let r = 0; r < R; r += 2) pt.line([[lw - 4, Y(r)], [lw + T * cw + 4, Y(r)]], { color: c.grid, width: 1 });
+      for (let r = 0; r < R; r++) {
+        const name = r === 0 ? "embed" : r === R - 1 ? "output" : r % 2 ? "L" + layerOf(r) : null;
+        if (!name || !(rh >= 12 || r % 2 === 0 || layerOf(r) % 2 === 0)) continue;
+        pt.text(name, lw - 12, Y(r), { color: c.axis, align: "right", baseline: "middle", font: "10px system-ui" });
+        if (both) pt.text(name, lw + T * cw + 14, Y(r), { color: c.axis, baseline: "middle", font: "10px system-ui" });
+      }
+      for (let r = 0; r < R; r++) for (let q = 0; q < T; q++) if (!kept.on[r * T + q]) pt.rect(X(q) - 1, Y(r) - 1, 2, 2, c.faint, 0.6);
+      // residual edges first (behind), then the rest from the weakest step to the strongest; one path per group
+      const groups = new Map();
+      for (const e of kept.edges) {
+        const key = (e.kind === "res" ? 0 : 1) * 100 + Math.round(10 * step(e)) + ":" + e.kind;
+        if (!groups.has(key)) groups.set(key, { order: parseInt(key, 10), e, pts: [] });
+        const g = groups.get(key);
+        for (const pnt of path(e)) g.pts.push(pnt);
+        g.pts.push(null);
+      }
+      for (const g of [...groups.values()].sort((a, b) => a.order - b.order)) pt.line(g.pts, { color: colour(g.e.kind, c), width: width(g.e), alpha: opacity(g.e) });
+      for (const e of kept.edges) if (e.kind === "mlp") { const [bx, by] = mlpBox(e.r, e.q); pt.rect(bx - 2.5, by - 2.5, 5, 5, colour("mlp", c)); }
+      for (let r = 0; r < R; r++) for (let q = 0; q < T; q++) {
+        if (kept.on[r * T + q] && !(r === R - 1 && q === start)) pt.circle(X(q), Y(r), r % 2 ? 2 : 2.8, { fill: c.bg, stroke: c.axis, width: 1.1 });
+      }
+      pt.circle(X(start), Y(R - 1), 4.5, { fill: c.accent, stroke: c.bg, width: 1.5 });
+      const pid = prediction(start), say = "\u2192 " + (pid === null ? "?" : quoted(v.tokenText(pid)));
+      const sw = GB.measureText(say, "bold 12px system-ui"), sx = Math.min(X(start), w - 6 - sw / 2);
+      pt.text(say, Math.max(sx, 6 + sw / 2), top - 14, { color: c.ink, align: "center", font: "bold 12px system-ui" });
+      pt.text("predicted next", Math.max(sx, 6 + sw / 2), top - 28, { color: c.muted, align: "center", font: "10px system-ui" });
+      for (let q = 0; q < T; q++) {
+        const s = tickText(q), y = Y(0) + 10, on = q === start;
+        if (flat) pt.text(s, X(q), y, { color: on ? c.ink : c.axis, align: "center", baseline: "top", font: MONO10 });
+        else pt.text(s, X(q) + 3, y, { color: on ? c.ink : c.axis, align: "right", baseline: "middle", font: MONO10, rotate: -45 });
+      }
+    }
+    function mark(pt, c, it, strong) {
+      if (!it) return;
+      if (it.edge) {
+        const e = kept.byKey.get(it.key);
+        if (!e) return;
+        pt.line(path(e), { color: c.accent, width: width(e) + 6, alpha: strong ? 0.4 : 0.25 });
+        pt.line(path(e), { color: colour(e.kind, c), width: width(e) });
+      } else pt.circle(X(it.q), Y(it.r), 6.5, { stroke: c.accent, width: strong ? 2.2 : 1.5 });
+    }
+
+    const fig = v.figure({
+      id: "graph-canvas", className: "v-heat v-graph", name: "contribution-graph", title: "Contribution graph", size: () => [W, Hgt],
+      hover: (x, y) => { hovered = itemAt(x, y); return hovered ? hovered.key : null; },
+      paint(pt, w, h, exporting) {
+        const c = theme(background(pt, w, h));
+        if (exporting) { paintGraph(pt, w, h, c); return; }
+        const dpr = Math.max(1, window.devicePixelRatio || 1), key = [threshold, start, GB.currentTheme(), w, h, dpr].join();
+        if (!base || base.key !== key) {
+          const canvas = base && base.canvas ? base.canvas : document.createElement("canvas"), bp = new GB.CanvasPainter(canvas, w, h);
+          paintGraph(bp, w, h, theme(GB.chartTheme()));
+          base = { key, canvas };
+        }
+        pt.image(base.canvas, 0, 0, w, h, false);
+        mark(pt, c, selected, true);
+        if (hovered && (!selected || hovered.key !== selected.key)) mark(pt, c, hovered, false);
+      },
+      tip(x, y) {
+        const it = hovered || itemAt(x, y);
+        if (!it) return null;
+        if (it.edge) {
+          const e = it.edge;
+          return GB.tooltip.content(KINDS[e.kind] + " \u00b7 layer " + e.l, [["from", "#" + e.k + " " + quoted(tok(e.k))], ["into", "#" + e.q + " " + quoted(tok(e.q))],
+            ["share of the state", GB.fixed(e.w, 3)]], [e.kind === "attn" ? "click for the heads behind it" : e.kind === "mlp" ? "click for its most active neurons" : null]);
+        }
+        const LG = D.logit_lens_grid, lr = it.r % 2 ? -1 : it.r / 2;
+        return GB.tooltip.content("#" + it.q + " " + quoted(tok(it.q)) + " \u00b7 " + stateName(it.r),
+          LG && lr >= 0 ? [["logit lens top token", quoted(v.tokenText(LG.top[lr][it.q]))], ["its probability", GB.fixed(LG.probability[lr][it.q], 3)]] : [],
+          [kept.on[it.r * T + it.q] ? "on a path to the prediction" : "not on a kept path", "click for its logit lens and neurons"]);
+      },
+      click(x, y) { const it = itemAt(x, y); if (it) choose(it); },
+      csv: () => [["kind", "layer", "from_position", "from_token", "to_position", "to_token", "share"]].concat(
+        kept.edges.slice().reverse().map((e) => [KINDS[e.kind], e.l, e.k, D.tokens[e.k].text, e.q, D.tokens[e.q].text, e.w])),
+      json: () => ({ threshold, prediction_position: start, tokens: D.tokens.map((t) => t.text),
+        edges: kept.edges.slice().reverse().map((e) => ({ kind: KINDS[e.kind], layer: e.l, from: e.k, to: e.q, share: e.w })) }),
+    });
+    figs.push(fig);
+    fig.root.tabIndex = 0;
+    fig.root.setAttribute("aria-label", "Contribution graph: arrow keys move between states, the details show below");
+
+    // ------------------------------------------------ details of what was clicked
+    const details = el("div", { class: "v-details v-graph-details", id: "graph-details", dataset: { kind: "none" } },
+      el("div", { class: "v-line", text: "Click an edge for the heads behind it, or a dot for its logit lens and neurons." }));
+    function choose(it) {
+      selected = it;
+      fig.requestDraw();
+      if (it.edge) showEdge(it.edge); else showNode(it.r, it.q);
+    }
+    const tokB = (q) => [el("b", { text: "#" + q + " " + quoted(tok(q)) })];
+    function neuronTable(l, q) {
+      const N = D.neurons;
+      if (!N || !N.top[l] || !N.top[l][q]) return null;
+      const top = N.top[l][q].slice(0, 6), mx = Math.max(1e-9, ...top.map(([, a]) => Math.abs(num(a))));
+      return el("table", { class: "v-alts", id: "graph-neurons" }, el("tbody", {}, top.map(([i, a]) => el("tr", {}, [
+        el("td", { class: "t", text: "L" + l + ".n" + i }),
+        el("td", { class: "bar" }, el("div", { class: "v-pbar", style: { width: Math.max(1, (100 * Math.abs(num(a))) / mx) + "%" } })),
+        el("td", { class: "num", text: signed(a) })]))));
+    }
+    function showNode(r, q) {
+      const LG = D.logit_lens_grid, lr = r % 2 ? -1 : r / 2, out = [];
+      out.push(el("div", { class: "v-line" }, [...tokB(q), " \u2014 " + stateName(r)]), el("div", { class: "v-line" }, hookLabel(hookOf(r))));
+      if (LG && lr >= 0 && LG.top[lr]) {
+        const fin = LG.top[LG.top.length - 1][q];
+        out.push(el("div", { class: "v-line", id: "graph-lens" }, ["Logit lens: the top token here is ", el("b", { text: quoted(v.tokenText(LG.top[lr][q])) }),
+          " with probability ", el("b", { text: GB.fixed(LG.probability[lr][q], 3) }), "; the model's final prediction at this position, ",
+          el("b", { text: quoted(v.tokenText(fin)) }), ", ranks ", el("b", { text: GB.int(LG.final_rank[lr][q] + 1) }), " here."]));
+      } else if (r % 2) {
+        out.push(el("div", { class: "v-line", id: "graph-lens", text: "The logit lens reads the stream between layers; this state is halfway through layer " + layerOf(r) + "." }));
+      }
+      const nl = r % 2 ? layerOf(r) : r / 2 - 1, table = nl >= 0 ? neuronTable(nl, q) : null;
+      if (table) out.push(el("div", { class: "v-line" }, r % 2 ? "Most active neurons of the MLP of layer " + nl + ", which reads this state:" : "Most active neurons of the MLP of layer " + nl + ", which wrote into this state:"), table);
+      else if (nl < 0) out.push(el("div", { class: "v-line", text: "The embeddings come before any neuron." }));
+      details.dataset.kind = "node";
+      GB.clear(details).append(...out);
+    }
+    function showEdge(e) {
+      const out = [el("div", { class: "v-line" }, [el("b", { text: KINDS[e.kind] }), " in layer " + e.l + ": from ", ...tokB(e.k), " into ", ...tokB(e.q),
+        " \u2014 ", el("b", { text: GB.fixed(e.w, 3) }), " of the state " + (e.kind === "mlp" ? "leaving layer " + e.l : e.kind === "attn" ? "after the attention" : "above it")])];
+      if (e.kind === "attn") {
+        const shares = G.layers[e.l].attn_heads[e.q].map((s, h) => [h, num(s)]).sort((a, b) => b[1] - a[1]);
+        const mx = Math.max(1e-9, shares[0][1]), wts = headWeights(D.attention_compact, e.l, e.q, e.k);
+        out.push(el("div", { class: "v-line" }, "The heads of layer " + e.l + " ranked by their share of the state at #" + e.q + " (over every token they read)" +
+          (wts ? "; the last column is each head's attention weight from #" + e.q + " to #" + e.k + "." : ".")));
+        out.push(el("table", { class: "v-alts v-rank", id: "graph-heads" }, el("tbody", {}, shares.slice(0, 12).map(([h, s]) => el("tr", { "data-head": h }, [
+          el("td", { class: "t" }, openHead ? el("button", { type: "button", class: "v-link", title: "Open this head's attention pattern", text: "L" + e.l + " H" + h,
+            onclick: () => openHead(e.l, h) }) : "L" + e.l + " H" + h),
+          el("td", { class: "bar" }, el("div", { class: "v-pbar", style: { width: Math.max(0.5, (100 * s) / mx) + "%" } })),
+          el("td", { class: "num", text: GB.fixed(s, 3) }),
+          wts ? el("td", { class: "num", title: "attention weight #" + e.q + " \u2192 #" + e.k, text: "\u2192#" + e.k + " " + GB.fixed(wts[h], 2) }) : null])))));
+      } else if (e.kind === "mlp") {
+        const table = neuronTable(e.l, e.q);
+        if (table) out.push(el("div", { class: "v-line", text: "Most active neurons of this MLP at #" + e.q + ":" }), table);
+      } else {
+        out.push(el("div", { class: "v-line", text: "The residual connection: this share of the state is the state below it, passed up unchanged (x + f(x))." }));
+      }
+      details.dataset.kind = KINDS[e.kind].toLowerCase();
+      GB.clear(details).append(...out);
+    }
+
+    // keyboard: arrows move between states, as a click would
+    fig.root.addEventListener("keydown", (e) => {
+      const d = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [1, 0], ArrowDown: [-1, 0] }[e.key];
+      if (!d) return;
+      e.preventDefault();
+      const at = selected && !selected.edge ? selected : { r: R - 1, q: start };
+      const r = Math.max(0, Math.min(R - 1, at.r + d[0])), q = Math.max(0, Math.min(T - 1, at.q + d[1]));
+      choose({ key: "n:" + r + ":" + q, r, q });
+    });
+
+    // ------------------------------------------------ controls
+    const slider = el("input", { type: "range", id: "graph-threshold", min: "0.01", max: "0.25", step: "0.005", value: String(threshold), "aria-label": "Threshold: the smallest share an edge must carry" });
+    const shownValue = el("span", { class: "range-value", text: GB.fixed(threshold, 3) });
+    slider.addEventListener("input", () => {
+      threshold = Number(slider.value);
+      shownValue.textContent = GB.fixed(threshold, 3);
+      prune();
+      fig.requestDraw();
+    });
+    const startSelect = el("select", { class: "select v-graph-start", id: "graph-start", "aria-label": "The prediction to explain" },
+      D.tokens.map((t, q) => el("option", { value: String(q), selected: q === start, text: "after #" + q + " " + clip(label(t), 16) + (prediction(q) === null ? "" : " \u2192 " + clip(quoted(v.tokenText(prediction(q))), 18)) })));
+    const wrap = el("div", { class: "v-scroll" }, fig.root);
+    const toStart = () => { wrap.scrollLeft = Math.max(0, X(start) + (both ? 80 : 120) - wrap.clientWidth); };
+    startSelect.addEventListener("change", () => {
+      start = Number(startSelect.value);
+      selected = null;
+      prune();
+      fig.requestDraw();
+      toStart();
+    });
+    const count = el("span", { class: "v-caption", id: "graph-count" });
+    const keyLine = (cls, text) => el("span", { class: "v-key" }, [el("span", { class: "v-key-line " + cls }), text]);
+    // the details beside a narrow graph, under a wide one
+    p.append(
+      el("div", { class: "v-toolbar v-graph-tools" }, [
+        el("label", { class: "v-control" }, [el("span", { text: "Explain the prediction" }), startSelect]),
+        el("label", { class: "v-control" }, [el("span", { text: "Threshold" }), slider, shownValue]),
+      ]),
+      el("div", { class: "v-row v-graph-row" }, [
+        el("div", { class: "v-fig" }, [figHead(count, fig), wrap,
+          el("div", { class: "v-keys", style: { maxWidth: Math.max(W, 360) + "px" } }, [keyLine("attn", "attention: from a token it reads"), keyLine("mlp", "MLP (the square)"),
+            keyLine("res", "residual: the same token's state below"), el("span", { class: "muted", text: "width and darkness: the share, 0 to 1" })])]),
+        details]));
+    prune();
+    v.lazy.add(wrap, () => requestAnimationFrame(toStart), false);
+    return { node: p, figures: figs };
+  }
+
   // ---------------------------------------------------------------- attention
 
   /**
@@ -459,7 +958,10 @@
     const p = v.panel("attention", "Attention",
       (C.layer_numbers ? "Layers " + C.layer_numbers.join(", ") + ", every head" : "Every layer and head") +
       ": rows are queries, columns keys. Click a head to enlarge it and see where each token looks." +
-      (C.keys_per_row < T ? " (Each query keeps its " + C.keys_per_row + " largest weights.)" : ""));
+      (C.keys_per_row < T ? " (Each query keeps its " + C.keys_per_row + " largest weights.)" : ""),
+      "each square is one head; row i shows where token i looks, dark for strong. A dark line just below the diagonal means " +
+      "\u201clook at the previous token\u201d; a dark first column means \u201clook at the start\u201d (often a resting place). " +
+      "Hover a square for the tokens under the pointer.", ["head", "pattern"]);
 
     // An n x n bitmap per size in use, reused for every head painted at that size (one at a time).
     const bitmaps = new Map();
@@ -538,11 +1040,15 @@
       const c = thumbAt(e);
       if (c && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); open(+c.dataset.layer, +c.dataset.head, true); }
     });
+    // A thumbnail is too small for token labels: the tooltip names the query and key under the pointer.
     GB.tooltip.attach(grid, (e) => {
       const c = thumbAt(e);
       if (!c) return null;
-      const l = +c.dataset.layer, k = +c.dataset.head;
-      return GB.tooltip.content("layer " + ln(l) + " \u00b7 head " + k, statRows(stats(l, k)), ["click to enlarge"]);
+      const l = +c.dataset.layer, k = +c.dataset.head, box = c.getBoundingClientRect();
+      const i = Math.min(T - 1, Math.floor(((e.clientY - box.top) / box.height) * T)), j = Math.min(T - 1, Math.floor(((e.clientX - box.left) / box.width) * T));
+      const at = i >= 0 && j >= 0 && j <= i
+        ? [["query #" + i, quoted(tok(i))], ["key #" + j, quoted(tok(j))], ["weight", GB.fixed(pattern(l, k)[i * T + j], 3)]] : [];
+      return GB.tooltip.content("layer " + ln(l) + " \u00b7 head " + k, at.concat(statRows(stats(l, k))), ["click to enlarge"]);
     });
     const gridSave = saver("All attention heads", "attention-heads", () => gridPicture(),
       () => [["layer", "head", "entropy", "previous_token", "first_token", "same_token"]].concat(
@@ -681,7 +1187,9 @@
     const p = v.panel("dla", "Direct logit attribution",
       "How much each layer's attention and MLP output, read straight through the final norm and unembedding, adds to the logit of " +
       quoted(v.tokenText(Q.target_id)) + " (" + GB.fixed(Q.logit, 2) + " = embedding " + GB.fixed(Q.embedding, 2) +
-      (Q.bias ? " + final-norm bias " + GB.fixed(Q.bias, 2) : "") + " + the bars).");
+      (Q.bias ? " + final-norm bias " + GB.fixed(Q.bias, 2) : "") + " + the bars).",
+      "bars above zero push " + quoted(v.tokenText(Q.target_id)) + " up, bars below push it down; the tallest are the parts that " +
+      "write the answer most directly. In the grid, red heads raise it, blue heads lower it, white ones do nothing.", ["dla", "logit", "head", "mlp"]);
     // The value axis spans the bars (and zero), padded a little: most layers add little, a few add a lot.
     const all = Q.attention.concat(Q.mlp);
     let lo = Math.min(0, ...all), hi = Math.max(0, ...all);
@@ -741,6 +1249,7 @@
           if (L <= 40 || l % 5 === 0) pt.text(String(l), lw - 6, top + l * cell + cell / 2, { color: c.axis, align: "right", baseline: "middle", font: "10px system-ui" });
           for (let k = 0; k < Hn; k++) pt.rect(lw + k * cell, top + l * cell, cell - 1, cell - 1, sc.css(Q.heads[l][k] / hmax));
         }
+        frame(pt, lw, top, Hn * cell - 1, L * cell - 1, c); // zero is white: the frame keeps the map's edge
       },
       tip(x, y) {
         const [l, k] = cellAt(x, y);
@@ -749,7 +1258,7 @@
       csv: () => [["layer", "head", "direct_logit_attribution"]].concat(Q.heads.flatMap((r, l) => r.map((val, k) => [l, k, val]))),
       json: () => ({ target: { id: Q.target_id, text: v.tokenText(Q.target_id) }, heads: Q.heads }),
     });
-    const lg = themedLegend(v, "diverging", "\u2212" + v3(hmax), "+" + v3(hmax));
+    const lg = themedLegend(v, "diverging", hmax, "change of the logit");
     p.append(el("div", { class: "v-row" }, [
       el("div", { class: "v-fig" }, [figHead("per layer: attention and MLP", bars), bars.root]),
       el("div", { class: "v-fig" }, [figHead("per head (rows layers, columns heads)", heads), heads.root, lg]),
@@ -763,9 +1272,14 @@
     if (!N) return;
     const L = N.peak.length;
     const p = v.panel("neurons", "MLP neurons",
-      "The largest |activation| of the MLP hidden units per layer (rows) and token (columns), shaded relative to each layer's largest " +
-      "(first tokens often carry massive activations). Click a cell for its most active neurons.");
-    const cw = Math.max(3, Math.min(48, Math.floor(1100 / T))), ch = 12, lw = 30, bottom = cw >= 24 ? 22 : 18;
+      ["The largest |activation| of the MLP hidden units, ", hookLabel("blocks.{L}.mlp.hook_post"), ", per layer (rows) and token " +
+        "(columns), shaded relative to each layer's largest (first tokens often carry massive activations). Click a cell for its most active neurons."],
+      "a dark cell is a token on which some neuron of that layer fires hard, compared with the rest of the layer. Click it to list " +
+      "those neurons, and Trace one to see on which other tokens it fires.", ["neuron", "mlp"]);
+    // Token labels under the columns: flat when wide, slanted down to 11 px columns, position numbers below that.
+    const cw = Math.max(3, Math.min(48, Math.floor(1100 / T))), ch = 12, slant = cw >= 11 && cw < 24;
+    const slantW = slant ? Math.max(...D.tokens.map((t) => GB.measureText(clip(label(t), 10), "10px " + GB.MONO_FAMILY))) : 0;
+    const lw = slant ? Math.max(30, Math.ceil(slantW * 0.71) - 4) : 30, bottom = cw >= 24 ? 22 : slant ? Math.ceil(slantW * 0.71) + 14 : 18;
     const layerMax = N.peak.map((r) => Math.max(1e-6, ...r));
     const cellAt = (x, y) => [Math.floor(y / ch), Math.floor((x - lw) / cw)];
     const inside = (l, t) => l >= 0 && l < L && t >= 0 && t < T;
@@ -780,6 +1294,8 @@
         }
         if (cw >= 24) {
           for (let t = 0; t < T; t++) pt.text(clip(label(D.tokens[t]), Math.max(2, Math.floor(cw / 7))), lw + t * cw + cw / 2, L * ch + 5, { color: c.axis, font: "10px " + GB.MONO_FAMILY, align: "center", baseline: "top" });
+        } else if (slant) {
+          for (let t = 0; t < T; t++) pt.text(clip(label(D.tokens[t]), 10), lw + t * cw + cw / 2 + 3, L * ch + 6, { color: c.axis, font: "10px " + GB.MONO_FAMILY, align: "right", baseline: "middle", rotate: -45 });
         } else {
           for (const t of GB.linearTicks(0, T - 1, Math.max(2, Math.round((T * cw) / 80))).filter(Number.isInteger)) pt.text(String(t), lw + t * cw + cw / 2, L * ch + 4, { color: c.axis, align: "center", baseline: "top", font: "10px system-ui" });
         }
@@ -801,7 +1317,7 @@
     const trace = el("div", { class: "v-tokens", id: "neuron-trace" });
     p.append(el("div", { class: "v-fig" }, [
       figHead("layers 0 (top) to " + (L - 1) + " (bottom); tokens left to right", heat), el("div", { class: "v-scroll" }, heat.root),
-      themedLegend(v, "sequential", "0", "layer max", "|activation| relative to the layer's largest")]), out);
+      themedLegend(v, "sequential", 1, "|activation| as a fraction of the layer's largest")]), out);
 
     // A neuron's activation on every token as a shaded strip: .set(label, values, why-blank) fills it, .paint() colours it.
     function traceStrip(node) {
@@ -852,9 +1368,13 @@
 
   function renderPatch(container, doc) {
     const v = new View(container, doc), P = doc;
+    glossary(v, "patch-glossary"); // first: the panels go in above it
     const info = v.panel("patch-info", "Activation patching",
       "The corrupted prompt is run with one activation taken from the clean run; cells show the restored fraction of " + P.metric +
-      " (1 = the clean answer fully restored, 0 = no effect).");
+      " (1 = the clean answer fully restored, 0 = no effect).",
+      "the maps below show, for each place in the model, how much of the clean answer comes back when only that place is " +
+      "copied from the clean run: red cells (near 1) carry the answer, white cells make no difference, blue ones make it worse.",
+      ["patching", "restored", "logit"]);
     info.append(el("div", { class: "v-facts" }, [
       el("span", {}, ["clean ", el("b", { text: GB.fixed(P.clean_metric, 2) })]),
       el("span", {}, ["corrupted ", el("b", { text: GB.fixed(P.corrupted_metric, 2) })]),
@@ -863,45 +1383,78 @@
     const strip = (label, toks, other) => el("div", { class: "v-prompt" }, [el("span", { class: "v-strip-label", text: label }),
       el("div", { class: "v-tokens" }, toks.map((t, i) => el("span", { class: ["tok", other[i] !== t ? "differs" : null], title: other[i] !== t ? "differs from the other prompt" : null, text: shown(t) })))]);
     info.append(strip("clean", P.clean_decoded, P.corrupted_decoded), strip("corrupted", P.corrupted_decoded, P.clean_decoded));
-    patchHeat(v, "patch-residual", "Residual stream", "Patching " + (P.residual.hook || "the residual stream") + " at one position (rows layers, columns positions).",
-      P.residual.restored, P.corrupted_decoded.map(shown), "position", P.residual.hook);
-    patchHeat(v, "patch-heads", "Attention heads", "Patching one head's output (" + (P.heads.hook || "hook_z") + ") at every position (rows layers, columns heads).",
-      P.heads.restored, P.heads.restored[0].map((_, k) => "h" + k), "head", P.heads.hook);
+    const hook = (h, fallback) => (h ? hookLabel(h) : fallback);
+    patchHeat(v, "patch-residual", "Residual stream",
+      ["Patching ", hook(P.residual.hook, "the residual stream"), " at one position (rows layers, columns positions)."],
+      "a red cell says that at this layer the answer's information sits at this position. Going down the layers, watch it move " +
+      "from the token where the prompts differ to the last position, where the prediction is made.", ["residual", "hook"],
+      P.residual.restored, P.corrupted_decoded.map(shown), "position", P.residual.hook, false);
+    patchHeat(v, "patch-heads", "Attention heads",
+      ["Patching one head's output, ", hook(P.heads.hook, "hook_z"), ", at every position (rows layers, columns heads)."],
+      "red heads carry the clean answer into the prediction; the list beside the map ranks the ten that restore the most. " +
+      "Click a name to find its cell.", ["head", "hook"],
+      P.heads.restored, P.heads.restored[0].map((_, k) => "h" + k), "head", P.heads.hook, true);
     return { destroy: () => v.destroy() };
   }
 
-  function patchHeat(v, id, title, sub, M, cols, colName, hook) {
-    const p = v.panel(id, title, sub);
+  /** A patching scan as a heat map (rows layers); ranked: with the ten cells that restore the most beside it. */
+  function patchHeat(v, id, title, sub, read, terms, M, cols, colName, hook, ranked) {
+    const p = v.panel(id, title, sub, read, terms);
     const L = M.length, C = cols.length;
     const cw = Math.max(26, Math.min(60, Math.floor(900 / C))), ch = 16, lw = 40;
     const labelW = Math.min(90, Math.max(...cols.map((c) => GB.measureText(clip(c, 12)))));
     const top = Math.ceil(labelW * 0.71) + 16;
-    const max = Math.max(1, ...M.flat().map(Math.abs));
+    const max = Math.max(1, ...M.flat().filter(GB.isNum).map(Math.abs));
     const cellAt = (x, y) => [Math.floor((y - top) / ch), Math.floor((x - lw) / cw)];
+    const name = (l, j) => (colName === "head" ? "L" + l + " H" + j : "layer " + l + " \u00b7 " + colName + " " + cols[j]);
+    let marked = null; // [layer, column] picked in the ranked list
     const fig = v.figure({
       id: id + "-svg", name: id, title, svg: true, size: () => [lw + C * cw + Math.max(10, labelW * 0.71 - cw / 2 + 6), top + L * ch + 10],
-      paint(pt, w, h) {
+      paint(pt, w, h, exporting) {
         const c = background(pt, w, h), sc = GB.colorScale("diverging");
         cols.forEach((s, j) => pt.text(clip(s, 12), lw + j * cw + cw / 2, top - 6, { color: c.axis, rotate: -45 }));
         for (let l = 0; l < L; l++) {
           pt.text(String(l), lw - 6, top + l * ch + ch / 2, { color: c.axis, align: "right", baseline: "middle", font: "10px system-ui" });
           for (let j = 0; j < C; j++) pt.rect(lw + j * cw, top + l * ch, cw - 1, ch - 1, sc.css(M[l][j] / max));
         }
+        frame(pt, lw, top, C * cw - 1, L * ch - 1, c);
+        if (marked && !exporting) {
+          const [l, j] = marked, x = lw + j * cw - 1, y = top + l * ch - 1;
+          pt.poly([[x, y], [x + cw + 1, y], [x + cw + 1, y + ch + 1], [x, y + ch + 1]], { stroke: c.ink, width: 2 });
+        }
       },
       tip(x, y) {
         const [l, j] = cellAt(x, y);
-        return l >= 0 && l < L && j >= 0 && j < C ? GB.tooltip.content("layer " + l + " \u00b7 " + colName + " " + cols[j], [["restored", v3(M[l][j])]]) : null;
+        return l >= 0 && l < L && j >= 0 && j < C ? GB.tooltip.content(name(l, j), [["restored fraction", v3(M[l][j])]]) : null;
       },
       csv: () => [["layer"].concat(cols)].concat(M.map((r, l) => [l].concat(r))),
       json: () => ({ hook, columns: cols, restored: M }),
     });
-    const lg = themedLegend(v, "diverging", "\u2212" + GB.fixed(max, 1), "+" + GB.fixed(max, 1), "restored");
-    p.append(el("div", { class: "v-fig" }, [figHead("restored fraction by layer and " + colName, fig), lg, el("div", { class: "v-scroll" }, fig.root)]));
+    const lg = themedLegend(v, "diverging", max, "restored fraction");
+    const heat = el("div", { class: "v-fig" }, [figHead("restored fraction by layer and " + colName, fig), lg, el("div", { class: "v-scroll" }, fig.root)]);
+    if (!ranked) { p.append(heat); return; }
+    const top10 = M.flatMap((r, l) => r.map((val, j) => [l, j, val])).filter((x) => GB.isNum(x[2])).sort((a, b) => b[2] - a[2]).slice(0, 10);
+    const mx = Math.max(1e-9, ...top10.map((x) => Math.abs(x[2])));
+    const mark = (l, j, tr) => {
+      marked = [l, j];
+      for (const row of list.querySelectorAll("tr")) row.classList.toggle("sel", row === tr);
+      fig.requestDraw();
+    };
+    const list = el("table", { class: "v-alts v-rank", id: id + "-top" }, el("tbody", {}, top10.map(([l, j, val], i) => {
+      const tr = el("tr", { "data-layer": l, "data-col": j }, [
+        el("td", { class: "num v-rank-n", text: String(i + 1) }),
+        el("td", { class: "t" }, el("button", { type: "button", class: "v-link", title: "Mark its cell in the map", text: name(l, j), onclick: () => mark(l, j, tr) })),
+        el("td", { class: "bar" }, el("div", { class: ["v-pbar", val < 0 ? "neg" : null], style: { width: Math.max(0.5, (100 * Math.abs(val)) / mx) + "%" } })),
+        el("td", { class: "num", text: GB.fixed(val, 3) })]);
+      return tr;
+    })));
+    p.append(el("div", { class: "v-row" }, [heat, el("div", { class: "v-fig v-ranked" }, [
+      el("div", { class: "v-fig-head" }, el("div", { class: "v-caption", text: "The " + top10.length + " " + colName + "s that restore the most" })), list])]));
   }
 
   GB.inspectView = { render: renderInspect };
   GB.patchView = { render: renderPatch };
-  GB.views = { shown, modelFacts };
+  GB.views = { shown, modelFacts, hookName, hookLabel };
 
   // ================================================================ the self-contained report
 

@@ -1,11 +1,13 @@
 /* Glassbox Studio: the inspect page (/inspect?model=ID&prompt=TEXT[&target=TEXT][&steps=N], or with tab=patch
  * &clean=..&corrupted=..&answer=..&wrong=.. the patching form). The page asks the server for the quick analyses first
- * (one forward pass: logit lens, attention, direct logit attribution, neurons) and draws them at once with report.js's
- * views, then asks for the integrated-gradient attributions (the slow part) and colours the prompt when they come.
+ * (one forward pass: logit lens, attention, direct logit attribution, neurons, the contribution graph) and draws them
+ * at once with report.js's views, then asks for the integrated-gradient attributions (the slow part) and colours the
+ * prompt when they come.
  * Plain ES2020; needs core.js, charts.js and report.js.
  *
  * For tests: #inspect-page carries data-phase (empty | running | shown | error | cancelled), data-attr (none |
- * running | done | cancelled | error), data-patch (none | running | done | error | cancelled) and data-tab. */
+ * running | done | cancelled | error), data-graph (none | first | running | done | offered | error | cancelled: how
+ * the contribution graph came), data-patch (none | running | done | error | cancelled) and data-tab. */
 "use strict";
 
 (function (GB) {
@@ -20,6 +22,9 @@
 
   const { el } = GB;
   const FIRST = "lens,attention,dla,neurons";
+  // The contribution graph holds a T x T table per layer: asked for with the first parts up to this many tokens (as
+  // the CLI does by default), offered on a button beyond.
+  const GRAPH_TOKENS = 128;
   const DEFAULT_STEPS = 64;
   const STEP_CHOICES = [16, 32, 64, 128, 256, 512, 1024];
   const EXAMPLES = [
@@ -59,6 +64,12 @@
       bytes.push(b);
     }
     try { return new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(bytes)); } catch (e) { return s; }
+  }
+  /** A rough count of a prompt's tokens, to decide whether to ask for the graph with the first parts (the page does
+   * not know the count before the answer; a miss only costs a second request): a word, a digit, a punctuation mark
+   * or a character outside ASCII counts one. */
+  function roughTokens(text) {
+    return (String(text).match(/[A-Za-z]+|[0-9]|[^\sA-Za-z0-9]/g) || []).length;
   }
   const seconds = (ms) => (ms < 10000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)) + " s";
 
@@ -124,7 +135,9 @@
       onclick: () => { const d = shownDoc(); if (d) GB.downloadJSON("glassbox-" + (state.tab === "patch" ? "patch" : "inspect") + ".json", d); } }, [GB.icon("download"), "Data"]);
 
     // one model picker for both forms: it moves into the form of the tab shown
-    const modelField = el("label", { class: "field ins-model" }, [el("span", { class: "field-label", text: "Model" }), modelSelect]);
+    // the card of the model chosen (studio-model.js): its architecture, parameters and weights
+    const cardLink = el("a", { class: "ins-card-link", id: "model-card-link", href: "/models/bundled", title: "The chosen model's card: architecture, parameters, weight types and statistics" }, "Model card");
+    const modelField = el("label", { class: "field ins-model" }, [el("span", { class: "ins-model-line" }, [el("span", { class: "field-label", text: "Model" }), cardLink]), modelSelect]);
     const tabInspect = el("button", { type: "button", role: "tab", id: "tab-inspect", class: "ins-tab", "aria-controls": "inspect-panel", text: "Inspect a prompt" });
     const tabPatch = el("button", { type: "button", role: "tab", id: "tab-patch", class: "ins-tab", "aria-controls": "patch-panel", text: "Activation patching" });
     const tabs = el("div", { class: "ins-tabs", role: "tablist", "aria-label": "What to do" }, [tabInspect, tabPatch]);
@@ -183,7 +196,7 @@
     const patchOut = el("div", { class: "ins-out", id: "patch-out" });
     const patchPanel = el("section", { id: "patch-panel", role: "tabpanel", "aria-labelledby": "tab-patch", hidden: true }, [patchForm, patchErrors, patchStatus, patchOut]);
 
-    const page = el("div", { class: "page inspect-page", id: "inspect-page", dataset: { phase: "empty", attr: "none", patch: "none", tab: state.tab } }, [
+    const page = el("div", { class: "page inspect-page", id: "inspect-page", dataset: { phase: "empty", attr: "none", graph: "none", patch: "none", tab: state.tab } }, [
       el("div", { class: "page-head ins-head" }, [
         el("div", { class: "ins-title" }, [el("h1", { text: "Inspect" }), summary]),
         dataBtn,
@@ -329,6 +342,10 @@
       return true;
     }
     modelSelect.addEventListener("change", () => { state.model = modelSelect.value; }); // used by the next run
+    /** The card link follows the picker (also set programmatically: from the address, Back and Forward). */
+    function syncCardLink() { cardLink.href = "/models/" + enc(modelID()); }
+    modelSelect.addEventListener("change", syncCardLink);
+    for (const ev of ["pointerenter", "focus"]) cardLink.addEventListener(ev, syncCardLink);
 
     // ------------------------------------------------------------ empty states
 
@@ -338,6 +355,7 @@
         el("p", { class: "muted", text: "Type a prompt and the model runs once on it. You see what it predicts next and how it got there:" }),
         el("ul", { class: "ins-list" }, [
           el("li", {}, [el("b", { text: "Logit lens" }), " \u2014 what every layer would predict, token by token"]),
+          el("li", {}, [el("b", { text: "Contribution graph" }), " \u2014 the routes information took to the prediction, through attention and MLPs"]),
           el("li", {}, [el("b", { text: "Attention" }), " \u2014 each head's pattern; click one for its head view"]),
           el("li", {}, [el("b", { text: "Direct logit attribution" }), " \u2014 which layers and heads push the predicted token up or down"]),
           el("li", {}, [el("b", { text: "MLP neurons" }), " \u2014 the units that fire hardest on each token"]),
@@ -389,7 +407,7 @@
     }
 
     function apiInspect(s, only) {
-      const pass = Object.entries(s.pass || {}).filter(([k]) => (only === "attributions" ? PASS_ATTR : PASS_FIRST).includes(k));
+      const pass = Object.entries(s.pass || {}).filter(([k]) => (only === "attributions" ? PASS_ATTR : only === "graph" ? [] : PASS_FIRST).includes(k));
       return "/api/inspect?" + query([["model", s.model], ["prompt", s.prompt], ["target", s.target], ["only", only], ["report", "1"]]
         .concat(only === "attributions" ? [["steps", s.steps]] : [], pass));
     }
@@ -399,6 +417,7 @@
       r.dead = true;
       r.ctrl.abort();
       if (r.attrCtrl) r.attrCtrl.abort();
+      if (r.graphCtrl) r.graphCtrl.abort();
       if (r.busy) r.busy.stop();
       if (r.pending && r.pending.stop) r.pending.stop();
     }
@@ -443,6 +462,7 @@
       live.run = r;
       setData("phase", "running");
       setData("attr", "none");
+      setData("graph", "none");
       inspectOut.classList.add("ins-stale");
       r.busy = busy("Running the model\u2026", "", () => { r.ctrl.abort(); }, "first-busy");
       GB.clear(inspectStatus).appendChild(r.busy);
@@ -450,7 +470,8 @@
       const slow = setTimeout(() => { if (!r.dead && !r.doc) r.busy.detail("The server runs one analysis at a time: an earlier one may still be finishing."); }, 2500);
       let doc;
       try {
-        doc = await GB.fetchJSON(apiInspect(s, FIRST) + "&job=" + r.ctrl.job, { signal: r.ctrl.signal });
+        const withGraph = roughTokens(s.prompt) <= GRAPH_TOKENS;
+        doc = await GB.fetchJSON(apiInspect(s, withGraph ? FIRST + ",graph" : FIRST) + "&job=" + r.ctrl.job, { signal: r.ctrl.signal });
       } catch (err) {
         clearTimeout(slow);
         r.busy.stop();
@@ -482,8 +503,10 @@
       live.view = null;
       inspectOut.classList.remove("ins-stale");
       r.pending = el("div", { class: "ins-pending", id: "attr-status" });
+      const T = doc.tokens.length, hasGraph = !!doc.contribution_graph;
+      r.graphPending = hasGraph ? null : el("div", { class: "ins-pending", id: "graph-status" });
       try {
-        live.view = GB.inspectView.render(inspectOut, doc, { pending: r.pending });
+        live.view = GB.inspectView.render(inspectOut, doc, { pending: r.pending, graphPending: r.graphPending });
       } catch (err) {
         setData("phase", "error");
         inspectErrors.appendChild(errorBox(err, "Could not draw the analysis"));
@@ -491,7 +514,55 @@
       }
       showSummary();
       setData("phase", "shown");
+      setData("graph", hasGraph ? "first" : "none");
+      // The rough count missed a short prompt: the graph alone, before the attributions (the server takes them in turn).
+      if (!hasGraph && T <= GRAPH_TOKENS) graph(r);
+      else if (!hasGraph) offerGraph(r, T);
       attributions(r);
+    }
+
+    /** A long prompt's graph on request: its tables grow with the square of the prompt. */
+    function offerGraph(r, T) {
+      setData("graph", "offered");
+      GB.clear(r.graphPending).appendChild(el("div", { class: "notice warn ins-cancelled", role: "note", id: "graph-offer" }, [
+        el("span", { class: "notice-text", text: "The contribution graph is drawn at once for prompts up to " + GRAPH_TOKENS + " tokens; this one has " + T +
+          ", so its tables (" + T + " \u00d7 " + T + " per layer) would make a large answer." }),
+        el("button", { type: "button", class: "btn small", id: "graph-compute", onclick: () => graph(r) }, "Compute it"),
+      ]));
+    }
+
+    /** The contribution graph alone (one more forward pass), drawn into its panel when it comes. */
+    async function graph(r) {
+      r.graphCtrl = job();
+      setData("graph", "running");
+      const b = busy("Computing the contribution graph\u2026", "", () => { r.graphCtrl.abort(); }, "graph-busy");
+      GB.clear(r.graphPending).appendChild(b);
+      let got;
+      try {
+        got = await GB.fetchJSON(apiInspect(r.s, "graph") + "&job=" + r.graphCtrl.job, { signal: r.graphCtrl.signal });
+      } catch (err) {
+        b.stop();
+        if (live.run !== r || r.dead) return;
+        if (err.name === "AbortError") {
+          setData("graph", "cancelled");
+          GB.clear(r.graphPending).appendChild(el("div", { class: "notice warn ins-cancelled", role: "status" }, [
+            el("span", { class: "notice-text", text: "Contribution graph cancelled." }),
+            el("button", { type: "button", class: "btn small", onclick: () => graph(r) }, "Compute it")]));
+        } else {
+          setData("graph", "error");
+          GB.clear(r.graphPending).appendChild(errorBox(err, "Could not compute the contribution graph", () => graph(r)));
+        }
+        return;
+      }
+      b.stop();
+      if (live.run !== r || r.dead) return;
+      if (!got || !got.contribution_graph) {
+        setData("graph", "error");
+        GB.clear(r.graphPending).appendChild(errorBox(new Error("the answer holds no contribution graph"), "Could not compute the contribution graph", () => graph(r)));
+        return;
+      }
+      live.view.setGraph(got.contribution_graph, null);
+      setData("graph", "done");
     }
 
     async function attributions(r) {
@@ -668,6 +739,7 @@
     loadModels().then(() => {
       if (live.stopped) return;
       fromAddress(true);
+      syncCardLink();
       GB.ready();
       if (!state.prompt && state.tab === "inspect") promptInput.focus({ preventScroll: true });
     });

@@ -138,7 +138,7 @@
     // ------------------------------------------------------------ layout
 
     let headNode, controls, chartsGrid, moreGrid, moreSection, legendNode;
-    let samplePanel, messagesPanel, paramsSection, histSection, hpSection, groupMenu;
+    let samplePanel, messagesPanel, paramsSection, histSection, hpSection, groupMenu, checkpointsSection;
     let smoothingInput, smoothingOut, xSelect, logYBox, resetBtn, liveNode;
 
     function build() {
@@ -179,6 +179,11 @@
         page.appendChild(el("section", { class: "section" }, [top, small]));
         renderSamples();
         renderMessages();
+      }
+      if (!compare) {
+        checkpointsSection = el("section", { class: "section checkpoints", id: "checkpoints" });
+        page.appendChild(checkpointsSection);
+        renderCheckpoints();
       }
       page.appendChild(moreSection);
       const moreTags = new Set();
@@ -637,12 +642,45 @@
       const entry = S.charts.get("loss");
       if (!entry || compare) return;
       const marks = [];
-      for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", text: "Checkpoint at step " + GB.int(c.step) + " — " + c.path, series: "train/loss" });
+      for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", series: "train/loss", href: inspectHref(c.step),
+        text: "checkpoint at step " + GB.int(c.step) + " — click to look inside\n" + c.path, label: "Look inside the checkpoint at step " + GB.int(c.step) });
       for (const m of S.messages) if (m.level === "warning" || m.level === "error") marks.push({ step: m.step, kind: "warning", text: m.level + " at step " + GB.int(m.step) + ": " + m.text, series: "val/loss" });
       const s = S.samples[S.sampleIndex];
       if (s && !S.followLatest) marks.push({ step: s.step, kind: "selected", text: "sample at step " + s.step });
       entry.chart.setMarkers(marks);
       entry.root.dataset.markers = String(marks.filter((m) => m.kind !== "selected").length);
+    }
+
+    /** The model id of a checkpoint of this run (as /api/models lists it), and the pages that open it. */
+    const checkpointID = (step) => S.runs[0].id + "@" + step;
+    const inspectHref = (step) => "/inspect?model=" + enc(checkpointID(step));
+    const cardHref = (step) => "/models/" + enc(checkpointID(step));
+
+    /** The run's checkpoints as rows: each opens in the inspect page or as a model card. */
+    function renderCheckpoints() {
+      if (!checkpointsSection) return;
+      GB.clear(checkpointsSection);
+      const list = S.checkpoints.slice().sort((a, b) => a.step - b.step);
+      checkpointsSection.dataset.checkpoints = String(list.length);
+      checkpointsSection.appendChild(el("div", { class: "section-head" }, [el("h2", { class: "section-title", text: "Checkpoints" }),
+        el("span", { class: "section-sub", text: list.length ? "the weights saved during training: look inside one with a prompt, or read its model card (also from the ▲ markers on the loss chart)" : "" })]));
+      if (!list.length) {
+        checkpointsSection.appendChild(el("p", { class: "muted small-text" }, ["None" + (isLive() ? " yet" : "") + ". A checkpoint is written every ",
+          el("code", { text: "--checkpoint-interval" }), " steps and at the end."]));
+        return;
+      }
+      const rows = list.map((c) => el("tr", { dataset: { step: String(c.step) } }, [
+        el("td", { class: "num ck-step" }, el("b", { text: GB.int(c.step) })),
+        el("td", { class: "ck-path" }, el("code", { text: c.path, title: c.path })),
+        el("td", { class: "ck-actions" }, [
+          el("a", { class: "btn small ck-inspect", href: inspectHref(c.step), title: "Open the inspect page on this checkpoint" }, "Look inside"),
+          el("a", { class: "btn small ghost ck-card", href: cardHref(c.step), title: "Architecture, parameters and weight statistics of this checkpoint" }, "Model card"),
+        ]),
+      ]));
+      checkpointsSection.appendChild(el("div", { class: "card table-wrap" }, el("table", { class: "ck-table", id: "checkpoint-table" }, [
+        el("thead", {}, el("tr", {}, [el("th", { class: "num", scope: "col", text: "Step" }), el("th", { scope: "col", text: "Saved in" }), el("th", { scope: "col" }, el("span", { class: "visually-hidden", text: "Open" }))])),
+        el("tbody", {}, rows),
+      ])));
     }
 
     async function loadSamples() {
@@ -902,7 +940,9 @@
           const d = parse(e);
           if (!d || compare) return;
           if (!S.checkpoints.some((c) => c.step === d.step)) S.checkpoints.push(d);
+          S.checkpoints.sort((a, b) => a.step - b.step);
           updateMarkers();
+          renderCheckpoints();
           renderHead();
           tickDuration();
           scheduleHistograms();
@@ -924,7 +964,7 @@
         try {
           const details = await Promise.all(S.runs.map((r) => GB.fetchJSON("/api/runs/" + enc(r.id))));
           details.forEach((d, i) => { S.runs[i].detail = d; });
-          if (!compare) { S.messages = (details[0].messages || []).slice(); S.checkpoints = (details[0].checkpoints || []).slice(); renderMessages(); loadSamples(); }
+          if (!compare) { S.messages = (details[0].messages || []).slice(); S.checkpoints = (details[0].checkpoints || []).slice(); renderMessages(); renderCheckpoints(); loadSamples(); }
           renderHead();
           updateMarkers();
           loadSeries();

@@ -66,6 +66,17 @@
         document.title = "Inspect · Glassbox Studio";
         return GB.inspectPage(app);
       }
+      const mm = /^\/models\/([^/]+)$/.exec(path);
+      if (mm) {
+        let id;
+        try { id = decodeURIComponent(mm[1]); } catch (e) { id = mm[1]; }
+        document.title = id + " · model card · Glassbox Studio";
+        return GB.modelPage(app, id);
+      }
+      if (path === "/generate") {
+        document.title = "Generate · Glassbox Studio";
+        return GB.generatePage(app);
+      }
       if (path === "/compare") {
         const list = (new URLSearchParams(location.search).get("runs") || "").split(",").map((s) => s.trim()).filter(Boolean);
         document.title = "Compare · Glassbox Studio";

@@ -246,6 +246,24 @@ extension Tensor {
 extension Tensor {
     /// Inference attention of q [Tq, nh·hs] against the first Tk rows of key/value caches [capacity, nkv·hs]
     /// (the queries being the last Tq positions). Records no gradient.
+    /// Attention of the last Tq positions of B sequences of Tk positions each (no gradient): q [B, Tq, nh·hs],
+    /// keys and values [B, Tk, nkv·hs]; query i sits at position Tk − Tq + i and sees keys 0...that position.
+    /// (Batched suffixes that share a prefix computed elsewhere, e.g. a patching scan.)
+    public static func suffixAttention(q: Tensor, keys: Tensor, values: Tensor, heads nh: Int, kvHeads nkv: Int) -> AttentionOutput {
+        let q = q.contiguous(), keys = keys.contiguous(), values = values.contiguous()
+        let B = q.shape[0], Tq = q.shape[1], hs = q.shape[2] / nh, Tk = keys.shape[1]
+        shapeCheck(q.rank == 3 && keys.shape == [B, Tk, nkv * hs] && values.shape == keys.shape && Tq <= Tk,
+                   "suffixAttention: q \(q.shape), keys \(keys.shape), values \(values.shape)")
+        let out = Tensor(uninitialized: [B, Tq, nh * hs])
+        let probs = Tensor(uninitialized: [B, nh, Tq, Tk])
+        attentionForward(q: HeadMatrix(base: q.data, rowStride: nh * hs, column: 0),
+                         k: HeadMatrix(base: keys.data, rowStride: nkv * hs, column: 0),
+                         v: HeadMatrix(base: values.data, rowStride: nkv * hs, column: 0),
+                         out: out.data, probs: probs.data, B: B, Tq: Tq, Tk: Tk, nh: nh, nkv: nkv, hs: hs,
+                         scale: 1 / Float(hs).squareRoot())
+        return AttentionOutput(output: out, probabilities: probs)
+    }
+
     public static func cachedAttention(q: Tensor, keys: Tensor, values: Tensor, length Tk: Int, heads nh: Int,
                                        kvHeads nkv: Int) -> AttentionOutput {
         let q = q.contiguous()

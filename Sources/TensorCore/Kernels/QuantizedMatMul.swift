@@ -1,4 +1,5 @@
 import CQuantKernels
+import Foundation
 
 /// y = x Wᵀ with W [out, in] kept in a block-quantised format, dequantised on the fly.
 ///
@@ -76,6 +77,20 @@ public func quantizedMatMul(_ w: QuantizedMatrix, x: UnsafePointer<Float>, M: In
         return
     }
     let K = w.cols, N = w.rows
+    if M >= manyRows, let dense = DequantizedWeights.current?.dense(w) {
+        sgemm(transA: false, transB: true, M: M, N: N, K: K, A: x, lda: K, B: dense, ldb: K, beta: 0, C: y, ldc: N)
+        return
+    }
+    if M >= manyRows {
+        // Many rows (batched analyses: integrated gradients, patching): slabs of the weight dequantised once, in
+        // parallel, then one threaded sgemm per slab. Per-tile sgemms would re-pack all of x for every 64 weight
+        // rows (measured: packing and the tile calls' synchronisation were a fifth of an attribution).
+        withDequantizedSlabs(w) { lo, hi, slab in
+            sgemm(transA: false, transB: true, M: M, N: hi - lo, K: K, A: x, lda: K, B: slab, ldb: K, beta: 0,
+                  C: y + lo, ldc: N)
+        }
+        return
+    }
     // Prefill: dequantised tiles of weight rows, each multiplied by all of x with sgemm.
     let tile = 64
     let tiles = (N + tile - 1) / tile
@@ -88,6 +103,69 @@ public func quantizedMatMul(_ w: QuantizedMatrix, x: UnsafePointer<Float>, M: In
             sgemm(transA: false, transB: true, M: M, N: hi - lo, K: K, A: x, lda: K, B: buf, ldb: K, beta: 0,
                   C: y + lo, ldc: N, parallel: false)
         }
+    }
+}
+
+/// Rows of x from which a quantised product dequantises whole slabs of the weight first (the dequantisation,
+/// N·K, is then at most 1/64 of the multiply-adds, M·N·K).
+let manyRows = 64
+
+/// Float copies of quantised weights, kept while a batched analysis runs (`DequantizedWeights.scope`).
+///
+/// An analysis such as integrated gradients or a patching scan runs the model dozens of times on batches of a few
+/// hundred rows; dequantising every weight for each of those passes cost as much as a fifth of the work (and
+/// the adaptive attribution's small refinement batches far more). Within a scope, each matrix is dequantised
+/// once, on first use by a product with many rows, up to a byte budget; matrices beyond the budget are
+/// dequantised per product as before. The copies are freed when the scope ends, so a model held by a server
+/// keeps only its memory-mapped weights between requests.
+public final class DequantizedWeights: @unchecked Sendable {
+    /// The scope's copies, seen by the products run on this task or thread.
+    @TaskLocal public static var current: DequantizedWeights?
+
+    /// Bytes of float copies allowed (default 1 GiB: all of a 135M-parameter model's layers).
+    public let budgetBytes: Int
+    public private(set) var usedBytes = 0
+    private var copies: [UnsafeRawPointer: UnsafeMutablePointer<Float>] = [:]
+    private let lock = NSLock()
+
+    public init(budgetBytes: Int = 1 << 30) { self.budgetBytes = budgetBytes }
+
+    deinit { for p in copies.values { p.deallocate() } }
+
+    /// Runs `body` with products of many rows reading float copies of the quantised weights.
+    public static func scope<R>(budgetBytes: Int = 1 << 30, _ body: () throws -> R) rethrows -> R {
+        if current != nil { return try body() }          // nested: the outer scope's copies serve
+        return try $current.withValue(DequantizedWeights(budgetBytes: budgetBytes), operation: body)
+    }
+
+    /// The float copy of `w` (made now if it fits the budget), or nil.
+    func dense(_ w: QuantizedMatrix) -> UnsafePointer<Float>? {
+        lock.lock(); defer { lock.unlock() }
+        if let p = copies[w.data] { return UnsafePointer(p) }
+        let bytes = w.rows * w.cols * MemoryLayout<Float>.size
+        guard usedBytes + bytes <= budgetBytes else { return nil }
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: w.rows * w.cols)
+        let K = w.cols
+        Parallel.forChunks(w.rows, minChunk: 16) { a, b in w.dequantize(rows: a, b, into: p + a * K) }
+        copies[w.data] = p
+        usedBytes += bytes
+        return UnsafePointer(p)
+    }
+}
+
+/// Calls `body(lo, hi, slab)` for consecutive row ranges of `w`, each dequantised (by all threads) into a float
+/// slab of at most ~8 MiB, so a large matrix (an unembedding) never needs a whole float copy.
+func withDequantizedSlabs(_ w: QuantizedMatrix, _ body: (Int, Int, UnsafePointer<Float>) -> Void) {
+    let K = w.cols, N = w.rows
+    let slabRows = Swift.max(64, Swift.min(N, (8 << 20) / 4 / Swift.max(K, 1)))
+    let slab = UnsafeMutablePointer<Float>.allocate(capacity: slabRows * K)
+    defer { slab.deallocate() }
+    var lo = 0
+    while lo < N {
+        let hi = Swift.min(N, lo + slabRows)
+        Parallel.forChunks(hi - lo, minChunk: 16) { a, b in w.dequantize(rows: lo + a, lo + b, into: slab + a * K) }
+        body(lo, hi, slab)
+        lo = hi
     }
 }
 
@@ -124,6 +202,19 @@ func quantizedMatVecGroup(_ ws: [QuantizedMatrix], x: UnsafePointer<Float>, M: I
 /// dx[M, cols] += dy[M, rows] · W (the gradient through a frozen quantised matrix).
 func quantizedMatMulBackward(_ w: QuantizedMatrix, dy: UnsafePointer<Float>, M: Int, dx: UnsafeMutablePointer<Float>) {
     let K = w.cols, N = w.rows
+    if M >= manyRows, let dense = DequantizedWeights.current?.dense(w) {
+        sgemm(transA: false, transB: false, M: M, N: K, K: N, A: dy, lda: N, B: dense, ldb: K, beta: 1, C: dx, ldc: K)
+        return
+    }
+    if M >= manyRows {
+        // Whole slabs (see quantizedMatMul): one threaded sgemm per slab instead of a rank-64 update of all of dx
+        // per 64 weight rows.
+        withDequantizedSlabs(w) { lo, hi, slab in
+            sgemm(transA: false, transB: false, M: M, N: K, K: hi - lo, A: dy + lo, lda: N, B: slab, ldb: K, beta: 1,
+                  C: dx, ldc: K)
+        }
+        return
+    }
     let tile = 64
     let buf = UnsafeMutablePointer<Float>.allocate(capacity: tile * K)
     defer { buf.deallocate() }

@@ -17,6 +17,22 @@ public struct RoPETable: Sendable {
         self.positions = positions.count
         self.headSize = headSize
     }
+
+    init(cos: [Float], sin: [Float], positions: Int, headSize: Int) {
+        self.cos = cos; self.sin = sin; self.positions = positions; self.headSize = headSize
+    }
+
+    /// The table of the given rows of this one (rows may repeat): a batch of sequences at known positions
+    /// without recomputing a sine per row.
+    public func gathering(_ rows: [Int]) -> RoPETable {
+        let half = headSize / 2
+        var c = [Float](repeating: 0, count: rows.count * half), s = c
+        for (k, r) in rows.enumerated() {
+            precondition(r >= 0 && r < positions, "rope table: row \(r) of \(positions)")
+            for i in 0..<half { c[k * half + i] = cos[r * half + i]; s[k * half + i] = sin[r * half + i] }
+        }
+        return RoPETable(cos: c, sin: s, positions: rows.count, headSize: headSize)
+    }
 }
 
 /// cos/sin tables [positions, hs/2], computed in Double and rounded once.

@@ -1,0 +1,348 @@
+import Foundation
+import Models
+import NeuralNet
+import TensorCore
+import Tokenization
+
+/// Edits given as text (CLI flags, query parameters): `head:L:H[:SCALE]`, `neuron:L:N[:SCALE]`, and a steering
+/// vector from two prompts at a layer.
+public struct InterventionRequest: Sendable, Equatable {
+    public var edits: [String] = []
+    public var steerLayer: Int?
+    public var steerFrom: String?
+    public var steerTo: String?
+    public var steerScale: Float = 4
+    public init() {}
+    public var isEmpty: Bool { edits.isEmpty && steerLayer == nil }
+}
+
+/// What to generate: a prompt (wrapped in the chat template with `chat`), the sampling settings, the number of
+/// alternatives reported per token, and optional interventions applied while generating.
+public struct GenerateRequest: Sendable {
+    public var prompt: String
+    public var chat = false
+    public var system: String?
+    public var maxTokens = 64
+    public var sampling = SamplingOptions()
+    public var seed: UInt64 = 0
+    public var stop: [String] = []
+    public var alternatives = 5
+    public var interventions = InterventionRequest()
+    public init(prompt: String) { self.prompt = prompt }
+}
+
+/// One applied edit, described for people.
+public struct AppliedIntervention: Codable, Sendable, Equatable {
+    public var kind: String
+    public var layer: Int
+    public var head: Int?
+    public var index: Int?
+    public var scale: Float
+    public var from: String?
+    public var to: String?
+    /// ‖steering vector‖ before scaling.
+    public var norm: Float?
+    public var description: String
+}
+
+/// Original against intervened: the next-token distribution at the last position, the target's logit, and
+/// optionally a greedy continuation of each (`glassbox intervene --json`, `/api/intervene`).
+public struct InterventionDocument: Codable, Sendable {
+    public struct Prediction: Codable, Sendable, Equatable {
+        public var top: [RankedToken]
+        public var entropy: Float
+    }
+    public struct Continuation: Codable, Sendable, Equatable {
+        public var ids: [Int]
+        public var text: String
+    }
+    public struct Logits: Codable, Sendable, Equatable {
+        public var original: Float
+        public var intervened: Float
+    }
+    public struct Generations: Codable, Sendable, Equatable {
+        public var original: Continuation
+        public var intervened: Continuation
+    }
+    public var model: ModelSummary
+    public var tokens: [TokenInfo]
+    public var interventions: [AppliedIntervention]
+    public var original: Prediction
+    public var intervened: Prediction
+    /// KL(original ‖ intervened) of the next-token distributions, in nats.
+    public var klDivergence: Double
+    public var targetID: Int
+    public var targetText: String
+    public var targetLogit: Logits
+    public var generation: Generations?
+    /// The decoded text of every token id the document shows.
+    public var vocab: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case model, tokens, interventions, original, intervened, klDivergence = "kl_divergence", targetID = "target_id"
+        case targetText = "target_text", targetLogit = "target_logit", generation, vocab
+    }
+}
+
+/// A model's architecture and weights (`glassbox info --json`'s big brother; `/api/models/ID/card`).
+public struct ModelCard: Codable, Sendable {
+    public struct Component: Codable, Sendable {
+        public var name: String
+        public var parameters: Int
+        public var shape: [Int]?
+        public var tied: Bool?
+        public var children: [Component]?
+    }
+    public struct TypeShare: Codable, Sendable, Equatable {
+        public var type: String
+        public var parameters: Int
+        public var bytes: Int
+    }
+    public struct Histogram: Codable, Sendable, Equatable {
+        public var lo: Float
+        public var hi: Float
+        public var counts: [Int]
+    }
+    public struct WeightStats: Codable, Sendable {
+        public var name: String
+        public var label: String
+        public var layer: Int?
+        public var kind: String
+        public var shape: [Int]
+        public var type: String
+        public var bytes: Int
+        public var parameters: Int
+        /// Frobenius norm, mean, standard deviation, extremes (after dequantisation).
+        public var norm: Double
+        public var mean: Double
+        public var std: Double
+        public var min: Float
+        public var max: Float
+        public var histogram: Histogram
+    }
+    public var model: ModelSummary
+    public var fileBytes: Int
+    public var types: [TypeShare]
+    public var components: Component
+    public var weights: [WeightStats]
+
+    enum CodingKeys: String, CodingKey { case model, fileBytes = "file_bytes", types, components, weights }
+}
+
+extension InspectService {
+    /// The edits of `r`, checked against the model (a steering vector is computed from its two prompts).
+    public static func interventions(_ loaded: LoadedModel, _ r: InterventionRequest) throws -> ([Intervention], [AppliedIntervention]) {
+        guard let model = loaded.model as? any InspectableModel else {
+            throw InterpretabilityError("a \(loaded.architecture) model cannot be edited")
+        }
+        let c = model.shape
+        guard r.edits.count <= 256 else { throw InterpretabilityError("at most 256 edits, got \(r.edits.count)", field: "edits") }
+        var out: [Intervention] = [], applied: [AppliedIntervention] = []
+        for text in r.edits {
+            let e = try Intervention.parse(text, shape: c)
+            out.append(e)
+            switch e {
+            case .head(let l, let h, let s):
+                applied.append(.init(kind: "head", layer: l, head: h, scale: s,
+                                     description: s == 0 ? "remove head L\(l) H\(h)" : "scale head L\(l) H\(h) ×\(s)"))
+            case .neuron(let l, let i, let s):
+                applied.append(.init(kind: "neuron", layer: l, index: i, scale: s,
+                                     description: s == 0 ? "remove neuron L\(l) N\(i)" : "scale neuron L\(l) N\(i) ×\(s)"))
+            case .steer: break
+            }
+        }
+        if let l = r.steerLayer {
+            guard (0..<c.layers).contains(l) else {
+                throw InterpretabilityError("steer layer \(l) is not a layer of this model (0..<\(c.layers))", field: "steer_layer")
+            }
+            guard r.steerScale.isFinite, abs(r.steerScale) <= 1000 else {
+                throw InterpretabilityError("the steering scale must be a finite number within ±1000", field: "steer_scale")
+            }
+            let tok = loaded.tokenizer
+            guard let from = r.steerFrom, let a = try? tok.encodeText(from), !a.isEmpty else {
+                throw InterpretabilityError("a steering vector needs a non-empty 'from' text", field: "steer_from")
+            }
+            guard let to = r.steerTo, let b = try? tok.encodeText(to), !b.isEmpty else {
+                throw InterpretabilityError("a steering vector needs a non-empty 'to' text", field: "steer_to")
+            }
+            guard a.count <= 512, b.count <= 512 else {
+                throw InterpretabilityError("steering prompts of at most 512 tokens", field: "steer_from")
+            }
+            let v = Intervention.steeringVector(model: model, from: a, to: b, layer: l)
+            let norm = v.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+            out.append(.steer(layer: l, vector: v.map { $0 * r.steerScale }))
+            applied.append(.init(kind: "steer", layer: l, scale: r.steerScale, from: from, to: to, norm: norm,
+                                 description: "steer at L\(l) by ×\(r.steerScale) (\(String(reflecting: from)) − \(String(reflecting: to)))"))
+        } else if r.steerFrom != nil || r.steerTo != nil {
+            throw InterpretabilityError("a steering vector needs its layer", field: "steer_layer")
+        }
+        return (out, applied)
+    }
+
+    /// Generates from `r`, telling `onToken` of each token as it comes (return false to stop), and returns the
+    /// document `glassbox generate --json --explain` prints. The model's own sampler and KV cache; interventions,
+    /// if any, apply to every forward of the generation.
+    public static func generate(_ loaded: LoadedModel, _ r: GenerateRequest, monitor: WorkMonitor? = nil,
+                                onStart: ([Int32], String) -> Void = { _, _ in },
+                                onToken: (GenerationDocument.Token) -> Bool = { _ in true }) throws -> GenerationDocument {
+        let tok = loaded.tokenizer
+        var text = r.prompt
+        if r.chat {
+            guard let ids = try? tok.encodeText("<|im_start|>"), ids.count == 1 else {
+                throw InterpretabilityError("this model has no chat template (its vocabulary has no <|im_start|> token)", field: "chat")
+            }
+            text = ChatTemplate.chatML((r.system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
+                                       + [ChatMessage(role: "user", content: r.prompt)])
+        }
+        let ids = try tok.encodeText(text)
+        guard !ids.isEmpty else { throw InterpretabilityError("the prompt is empty: give some text to continue", field: "prompt") }
+        let model = loaded.model
+        guard ids.count < model.contextLength || model.slidesContext else {
+            throw InterpretabilityError("the prompt has \(ids.count) tokens; the model's context is \(model.contextLength)", field: "prompt")
+        }
+        guard (0...4096).contains(r.maxTokens) else { throw InterpretabilityError("max tokens must be in 0...4096, got \(r.maxTokens)", field: "max_tokens") }
+        guard (1...50).contains(r.alternatives) else { throw InterpretabilityError("alternatives must be in 1...50, got \(r.alternatives)", field: "alternatives") }
+        let s = r.sampling
+        guard s.temperature.isFinite, s.temperature >= 0 else { throw InterpretabilityError("temperature must be a finite number >= 0", field: "temperature") }
+        guard s.topK >= 0, s.topK <= tok.vocabularySize else { throw InterpretabilityError("top-k must be in 0...\(tok.vocabularySize)", field: "top_k") }
+        guard s.topP > 0, s.topP <= 1 else { throw InterpretabilityError("top-p must be in (0, 1]", field: "top_p") }
+        guard s.minP >= 0, s.minP < 1 else { throw InterpretabilityError("min-p must be in [0, 1)", field: "min_p") }
+        guard s.repetitionPenalty.isFinite, s.repetitionPenalty > 0 else { throw InterpretabilityError("the repeat penalty must be a finite number > 0", field: "repeat_penalty") }
+        let (edits, _) = try interventions(loaded, r.interventions)
+        let hooks = (model as? any InspectableModel).flatMap { Intervention.hooks(edits, shape: $0.shape) }
+        var options = GenerationOptions()
+        options.maxTokens = r.maxTokens
+        options.sampling = s
+        options.seed = r.seed
+        options.stopStrings = r.stop
+        options.alternatives = r.alternatives
+        onStart(ids, text)
+        let generator = Generator(model: model, tokenizer: tok)
+        let session = model.makeSession(capacity: ids.count + r.maxTokens + 1, hooks: hooks)
+        var explained: [GenerationDocument.Token] = []
+        let result = generator.generate(prompt: ids, options: options, session: session) { token in
+            let t = GenerationDocument.Token(
+                id: Int(token.id), text: token.text, token: tok.tokenString(token.id), probability: token.probability ?? 0,
+                rank: token.rank ?? 0, entropy: token.entropy ?? 0,
+                alternatives: token.alternatives.map { .init(id: Int($0.id), text: tok.decodeText([$0.id]), probability: $0.probability) })
+            explained.append(t)
+            if monitor?.isCancelled == true { return false }
+            monitor?.progress("generate", Double(explained.count) / Double(max(r.maxTokens, 1)))
+            return onToken(t)
+        }
+        return GenerationDocument(promptIDs: result.promptIDs.map(Int.init), ids: result.ids.map(Int.init), text: result.text,
+                                  stopReason: result.stopReason, prefillTokensPerSecond: result.prefillTokensPerSecond,
+                                  decodeTokensPerSecond: result.decodeTokensPerSecond, tokens: explained)
+    }
+
+    /// The prompt run with and without the edits: the next-token distributions, the logit of the originally
+    /// predicted token, and (with `generate` > 0) a greedy continuation of each.
+    public static func intervene(_ loaded: LoadedModel, prompt: String, _ r: InterventionRequest, generate: Int = 0, topK: Int = 5,
+                                 monitor: WorkMonitor? = nil) throws -> InterventionDocument {
+        guard let model = loaded.model as? any InspectableModel else {
+            throw InterpretabilityError("a \(loaded.architecture) model cannot be edited")
+        }
+        let tok = loaded.tokenizer
+        let ids = try tok.encodeText(prompt)
+        guard !ids.isEmpty else { throw InterpretabilityError("the prompt is empty", field: "prompt") }
+        guard ids.count + generate <= loaded.model.contextLength || loaded.model.slidesContext else {
+            throw InterpretabilityError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)", field: "prompt")
+        }
+        guard (0...256).contains(generate) else { throw InterpretabilityError("generate must be in 0...256, got \(generate)", field: "generate") }
+        guard (1...100).contains(topK) else { throw InterpretabilityError("top-k must be in 1...100, got \(topK)", field: "top_k") }
+        guard !r.isEmpty else { throw InterpretabilityError("no edits: give head:L:H[:SCALE], neuron:L:N[:SCALE] or a steering vector", field: "edits") }
+        let (edits, applied) = try interventions(loaded, r)
+        let hooks = Intervention.hooks(edits, shape: model.shape)
+        try monitor?.check()
+        let (base, edited) = GradMode.withoutGradients {
+            (model.run(ids, logits: .last).scalars, model.run(ids, logits: .last, hooks: hooks).scalars)
+        }
+        let p = softmaxDouble(base), q = softmaxDouble(edited)
+        var kl = 0.0
+        for i in p.indices where p[i] > 0 { kl += p[i] * (Foundation.log(p[i]) - Foundation.log(max(q[i], 1e-300))) }
+        func prediction(_ probs: [Double]) -> InterventionDocument.Prediction {
+            let top = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(topK)
+            let h = probs.reduce(0.0) { $1 > 0 ? $0 - $1 * Foundation.log($1) : $0 }
+            return .init(top: top.map { RankedToken(id: $0, probability: Float(probs[$0])) }, entropy: Float(h))
+        }
+        let target = p.indices.max { p[$0] < p[$1] } ?? 0
+        var generation: InterventionDocument.Generations?
+        if generate > 0 {
+            var options = GenerationOptions()
+            options.maxTokens = generate
+            options.sampling.temperature = 0
+            let generator = Generator(model: loaded.model, tokenizer: tok)
+            func run(_ hooks: Hooks?) throws -> InterventionDocument.Continuation {
+                try monitor?.check()
+                let session = loaded.model.makeSession(capacity: ids.count + generate + 1, hooks: hooks)
+                let g = generator.generate(prompt: ids, options: options, session: session) { _ in monitor?.isCancelled != true }
+                return .init(ids: g.ids.map(Int.init), text: g.text)
+            }
+            generation = .init(original: try run(nil), intervened: try run(hooks))
+            try monitor?.check()
+        }
+        let pieces = TokenPiece.describe(ids, tokenizer: tok)
+        let original = prediction(p), intervened = prediction(q)
+        var vocab: [String: String] = [:]
+        for t in original.top + intervened.top { vocab[String(t.id)] = TokenPiece.describe([Int32(t.id)], tokenizer: tok)[0].shown }
+        return InterventionDocument(
+            model: ModelSummary(loaded, shape: model.shape),
+            tokens: ids.enumerated().map { t, id in
+                TokenInfo(position: t, id: Int(id), text: tok.tokenString(id), decoded: tok.decodeText([id]), shown: pieces[t].shown,
+                          group: pieces[t].group, groupText: pieces[t].groupText)
+            },
+            interventions: applied, original: original, intervened: intervened, klDivergence: max(0, kl),
+            targetID: target, targetText: tok.decodeText([Int32(target)]),
+            targetLogit: .init(original: base[target], intervened: edited[target]), generation: generation, vocab: vocab)
+    }
+
+    static func softmaxDouble(_ logits: [Float]) -> [Double] {
+        let m = Double(logits.max() ?? 0)
+        let e = logits.map { Foundation.exp(Double($0) - m) }
+        let s = e.reduce(0, +)
+        return e.map { $0 / s }
+    }
+}
+
+/// The `start` event of a streamed generation: the prompt as fed (after the chat template).
+public struct GenerationStart: Codable, Sendable {
+    public struct PromptToken: Codable, Sendable, Equatable {
+        public var id: Int
+        public var text: String
+        public var shown: String
+        public init(id: Int, text: String, shown: String) { self.id = id; self.text = text; self.shown = shown }
+    }
+    public var promptIDs: [Int]
+    public var promptText: String
+    public var promptTokens: [PromptToken]
+    public init(promptIDs: [Int], promptText: String, promptTokens: [PromptToken]) {
+        self.promptIDs = promptIDs; self.promptText = promptText; self.promptTokens = promptTokens
+    }
+    enum CodingKeys: String, CodingKey { case promptIDs = "prompt_ids", promptText = "prompt_text", promptTokens = "prompt_tokens" }
+
+    /// The prompt `ids` (fed as `text`) with each token's decoded text and how it reads.
+    public init(ids: [Int32], text: String, tokenizer tok: any TextTokenizer) {
+        let pieces = TokenPiece.describe(ids, tokenizer: tok)
+        self.init(promptIDs: ids.map(Int.init), promptText: text,
+                  promptTokens: zip(ids, pieces).map { PromptToken(id: Int($0), text: tok.decodeText([$0]), shown: $1.shown) })
+    }
+}
+
+/// A `token` event: the explained token, its index in the generation and how it reads (`shown`: byte escapes for
+/// a part of a character).
+public struct GenerationTokenEvent: Encodable, Sendable {
+    public var index: Int
+    public var token: GenerationDocument.Token
+    public var shown: String
+    public init(index: Int, token: GenerationDocument.Token, tokenizer: any TextTokenizer) {
+        self.index = index; self.token = token
+        shown = TokenPiece.describe([Int32(token.id)], tokenizer: tokenizer)[0].shown
+    }
+    enum CodingKeys: String, CodingKey { case index, shown }
+    public func encode(to encoder: Encoder) throws {
+        try token.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        try c.encode(shown, forKey: .shown)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import Models
+import TensorCore
+@testable import Interpretability
+
+@Suite("Interventions")
+struct InterventionTests {
+    // "The Eiffel Tower is located in the city of"
+    let ids: [Int32] = [504, 414, 46682, 18669, 314, 3807, 281, 260, 2240, 282]
+
+    func logits(_ hooks: Hooks?) -> [Float] { GradMode.withoutGradients { model.forward(ids, logits: .last, hooks: hooks).scalars } }
+
+    func maxDiff(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
+
+    /// Removing every head of a layer is running with that layer's attention output replaced by zeros.
+    @Test func zeroingEveryHeadOfALayerZeroesItsAttentionOutput() {
+        let l = 3, H = model.config.heads
+        let edits = (0..<H).map { Intervention.head(layer: l, head: $0, scale: 0) }
+        let edited = logits(Intervention.hooks(edits, shape: model.shape))
+        let zeros = logits(Hooks(replacements: ["blocks.\(l).hook_attn_out": { Tensor.zeros($0.shape) }]))
+        #expect(maxDiff(edited, zeros) < 1e-4)
+        #expect(maxDiff(edited, logits(nil)) > 1e-2)          // and it does change the prediction
+    }
+
+    /// Scaling by 1 changes nothing (heads, neurons); a zero steering vector changes nothing.
+    @Test func scalingByOneChangesNothing() {
+        let plain = logits(nil)
+        let ones: [Intervention] = [.head(layer: 0, head: 2, scale: 1), .head(layer: 29, head: 8, scale: 1), .neuron(layer: 5, index: 17, scale: 1),
+                                    .steer(layer: 7, vector: [Float](repeating: 0, count: model.config.dim))]
+        #expect(maxDiff(logits(Intervention.hooks(ones, shape: model.shape)), plain) == 0)
+    }
+
+    /// A neuron scaled by 0 is that column of `mlp.hook_post` set to zero; scaling by 2 doubles it.
+    @Test func neuronEditsAreColumnEdits() {
+        let l = 10, n = 123, F = model.config.hiddenDim
+        func column(_ s: Float) -> Hooks {
+            Hooks(replacements: ["blocks.\(l).mlp.hook_post": { x in
+                let y = x.contiguous().detach().copy()
+                for r in 0..<(y.count / F) { y.data[r * F + n] *= s }
+                return y
+            }])
+        }
+        for s: Float in [0, 2] {
+            #expect(maxDiff(logits(Intervention.hooks([.neuron(layer: l, index: n, scale: s)], shape: model.shape)), logits(column(s))) == 0)
+        }
+    }
+
+    /// The steering vector from a prompt to itself is zero; from one prompt to another it is their difference at
+    /// the layer, and adding it changes the prediction.
+    @Test func steeringVectors() {
+        let a: [Int32] = [40, 2731], b: [Int32] = [40, 5463]
+        let same = Intervention.steeringVector(model: model, from: a, to: a, layer: 6)
+        #expect(same.allSatisfy { $0 == 0 })
+        let v = Intervention.steeringVector(model: model, from: a, to: b, layer: 6)
+        #expect(v.count == model.config.dim && v.contains { $0 != 0 })
+        let edited = logits(Intervention.hooks([.steer(layer: 6, vector: v.map { $0 * 8 })], shape: model.shape))
+        #expect(maxDiff(edited, logits(nil)) > 1e-2)
+    }
+
+    /// Edits given as text are checked against the model, with the field named.
+    @Test func parsedEditsAreChecked() throws {
+        #expect(try Intervention.parse("head:3:5", shape: model.shape) == .head(layer: 3, head: 5, scale: 0))
+        #expect(try Intervention.parse("neuron:2:7:1.5", shape: model.shape) == .neuron(layer: 2, index: 7, scale: 1.5))
+        for bad in ["head:30:0", "head:0:9", "neuron:0:99999", "head:1", "attn:1:2", "head:1:2:nan", "head:1:2:1e9"] {
+            #expect(throws: InterpretabilityError.self) { _ = try Intervention.parse(bad, shape: model.shape) }
+        }
+        do { _ = try Intervention.parse("head:30:0", shape: model.shape) } catch let e as InterpretabilityError { #expect(e.field == "edits") }
+    }
+
+    /// A generation session carries the hooks into every forward (prefill and each decoded token): removing the
+    /// whole of layer 0's attention with the session equals the hooked plain forward of the same ids.
+    @Test func sessionsApplyTheHooks() {
+        let edits = (0..<model.config.heads).map { Intervention.head(layer: 0, head: $0, scale: 0) }
+        let hooks = Intervention.hooks(edits, shape: model.shape)
+        let session = model.makeSession(capacity: ids.count + 4, hooks: hooks)
+        _ = session.feed(Array(ids.prefix(6)))
+        let stepwise = session.feed(Array(ids.dropFirst(6)))
+        #expect(maxDiff(stepwise, logits(hooks)) < 1e-3)
+    }
+}
