@@ -45,7 +45,7 @@ let package = Package(
             .embedInCode("Resources/charts.js"), .embedInCode("Resources/studio-runs.js"), .embedInCode("Resources/studio-run.js"),
             .embedInCode("Resources/studio.js"), .embedInCode("Resources/report.js"), .embedInCode("Resources/report.css"),
             .embedInCode("Resources/studio-inspect.js"), .embedInCode("Resources/studio-generate.js"),
-            .embedInCode("Resources/studio-model.js"),
+            .embedInCode("Resources/studio-model.js"), .embedInCode("Resources/studio-probes.js"),
         ]),
         // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
         .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", "Models", "Interpretability", .product(name: "Hummingbird", package: "hummingbird"),

@@ -6,7 +6,7 @@ import Foundation
 public enum WebAssets {
     /// Every file, by name; nothing else is ever served.
     public static let names = ["studio.html", "studio.css", "core.js", "charts.js", "studio-runs.js", "studio-run.js", "studio.js",
-                               "report.js", "report.css", "studio-inspect.js", "studio-generate.js", "studio-model.js"]
+                               "report.js", "report.css", "studio-inspect.js", "studio-generate.js", "studio-model.js", "studio-probes.js"]
 
     /// What a self-contained report inlines, in order (the studio's styles first: theme tokens, buttons, menus,
     /// tooltip; report.css adds the panels).
@@ -30,6 +30,7 @@ public enum WebAssets {
         case "report.js": return PackageResources.report_js
         case "studio-generate.js": return PackageResources.studio_generate_js
         case "studio-model.js": return PackageResources.studio_model_js
+        case "studio-probes.js": return PackageResources.studio_probes_js
         case "report.css": return PackageResources.report_css
         case "studio-inspect.js": return PackageResources.studio_inspect_js
         default: return nil

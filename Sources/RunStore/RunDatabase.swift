@@ -181,6 +181,13 @@ public final class RunDatabase: @unchecked Sendable {
             try createChunkTables(db)
             try packAll(db)
         }
+        // v6: probe prompts' read-outs at each checkpoint (one JSON document per probe and step).
+        m.registerMigration("v6") { db in
+            try db.execute(sql: """
+                CREATE TABLE probes (run_id TEXT NOT NULL, step INTEGER NOT NULL, probe INTEGER NOT NULL, document TEXT NOT NULL,
+                    PRIMARY KEY (run_id, step, probe));
+                """)
+        }
         return m
     }
 
@@ -267,6 +274,14 @@ public final class RunDatabase: @unchecked Sendable {
                 let counts = (try? JSONDecoder().decode([Int].self, from: Data((row["counts"] as String).utf8))) ?? []
                 return (row["step"], Histogram(min: row["min"], max: row["max"], counts: counts))
             }
+        }
+    }
+
+    /// The probe documents of a run (JSON text), by step then probe.
+    public func probes(run: String) throws -> [(step: Int, probe: Int, document: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT step, probe, document FROM probes WHERE run_id = ? ORDER BY step, probe", arguments: [run])
+                .map { ($0["step"], $0["probe"], $0["document"]) }
         }
     }
 

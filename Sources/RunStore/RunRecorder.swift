@@ -36,7 +36,7 @@ public final class RunRecorder: TrainingSink {
                 if resumedAt != nil {
                     // A resumed run drops what the interrupted one recorded after its checkpoint.
                     let step = resumedAt ?? 0
-                    for table in ["scalars", "histograms", "samples", "messages"] {
+                    for table in ["scalars", "histograms", "samples", "messages", "probes"] {
                         try d.execute(sql: "DELETE FROM \(table) WHERE run_id = ? AND step > ?", arguments: [id, step])
                     }
                     // The checkpoint resumed from is recorded again by the trainer.
@@ -84,6 +84,10 @@ public final class RunRecorder: TrainingSink {
         lastStep = max(lastStep, step)
         pending.append(("INSERT INTO checkpoints (run_id, step, path) VALUES (?, ?, ?)", [runID, step, path]))
         try? flush()   // a failure stays in `failure`
+    }
+
+    public func probe(step: Int, index: Int, document: String) {
+        pending.append(("INSERT OR REPLACE INTO probes (run_id, step, probe, document) VALUES (?, ?, ?, ?)", [runID, step, index, document]))
     }
 
     public func runEnded(status: String, step: Int) {

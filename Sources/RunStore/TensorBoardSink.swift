@@ -76,6 +76,7 @@ public final class SinkGroup: TrainingSink {
     public func sample(step: Int, text: String) { for s in sinks { s.sample(step: step, text: text) } }
     public func message(step: Int, level: String, text: String) { for s in sinks { s.message(step: step, level: level, text: text) } }
     public func checkpoint(step: Int, path: String) { for s in sinks { s.checkpoint(step: step, path: path) } }
+    public func probe(step: Int, index: Int, document: String) { for s in sinks { s.probe(step: step, index: index, document: document) } }
     public func runEnded(status: String, step: Int) { for s in sinks { s.runEnded(status: status, step: step) } }
     /// In order; a sink that fails stops the flush there (the first sink is the run store: nothing after it may
     /// take space it still needs).

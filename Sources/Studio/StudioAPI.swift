@@ -30,6 +30,11 @@ struct StudioAPI: Sendable {
             return JSONResponse.make(try db.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] })
         }
         router.get("/api/runs/:run/events") { r, c in try self.events(r, c) }
+        router.get("/api/runs/:run/probes") { _, c in
+            // The documents as stored (JSON written by the trainer), in one array.
+            let (db, id) = try self.lookup(c)
+            return JSONResponse.raw(Data(("[" + (try db.probes(run: id)).map(\.document).joined(separator: ",") + "]").utf8))
+        }
         router.get("/api/models") { _, _ in try JSONResponse.encode(try self.models.entries()) }
         router.get("/api/inspect") { r, _ in try await self.inspect(r) }
         router.get("/api/patch") { r, _ in try await self.patch(r) }

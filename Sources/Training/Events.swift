@@ -31,6 +31,8 @@ public protocol TrainingSink: AnyObject {
     func sample(step: Int, text: String)
     func message(step: Int, level: String, text: String)
     func checkpoint(step: Int, path: String)
+    /// A probe prompt's read-outs at a checkpoint, as one JSON document (see `ProbeSnapshot`).
+    func probe(step: Int, index: Int, document: String)
     func runEnded(status: String, step: Int)
     func flush() throws
     /// A write error the sink could not overcome (it keeps what it could not write): the trainer stops on it.
@@ -39,6 +41,7 @@ public protocol TrainingSink: AnyObject {
 
 extension TrainingSink {
     public var failure: Error? { nil }
+    public func probe(step: Int, index: Int, document: String) {}
 }
 
 /// What the trainer reports after each step (for progress bars and JSON lines).

@@ -37,6 +37,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Stop when validation loss has risen at this many evaluations in a row while training loss fell (0: never).
     public var earlyStopPatience: Int = 0
     public var threads: Int = 0
+    /// Probe prompts read out at every checkpoint (`--probe`; nil in runs recorded before probes existed).
+    public var probes: [String]? = nil
 
     public init(dataPath: String) { self.dataPath = dataPath }
 

@@ -25,6 +25,8 @@ public final class Trainer {
     public var onSample: ((Int, String) -> Void)?
     /// Checked after every step: return true to stop (and checkpoint), as on Ctrl-C.
     public var shouldStop: () -> Bool = { false }
+    /// Called after each checkpoint is written (step, model): e.g. to record probe prompts' read-outs.
+    public var onCheckpoint: ((Int, GPT) -> Void)?
     /// For tests: runs between backward and the optimizer step.
     public var afterBackward: ((Int, GPT) -> Void)?
     /// What resuming had to do (skipped unreadable checkpoints, removed temporary folders), for the user.
@@ -253,6 +255,7 @@ public final class Trainer {
                 try? sink?.flush()
                 if let failure = sink?.failure { try failRecording(step: step, failure) }
                 do { try saveCheckpoint() } catch { try failCheckpoint(step: step, error) }
+                onCheckpoint?(step, model)
             }
             if let failure = sink?.failure { try failRecording(step: step, failure) }
             // Evaluation, sampling and checkpoints stay out of the next interval's tokens/s.

@@ -1,10 +1,30 @@
 import Tokenization
 import ArgumentParser
 import Foundation
+import Interpretability
+import Models
 import RunStore
 import Studio
 import TensorCore
 import Training
+
+/// Probe prompts read out at every checkpoint into the run store (`ProbeSnapshot`): the prompts of --probe, or
+/// the start of the validation split (what the model has not trained on).
+func probePrompts(_ trainer: Trainer) throws -> [String] {
+    let vocab = trainer.dataset.vocabulary
+    if let given = trainer.config.probes {
+        for p in given {
+            guard let ids = try? vocab.encodeText(p), ids.count >= 2 else {
+                throw ValidationError("--probe \(String(reflecting: String(p.prefix(40)))): needs at least two tokens of the corpus's vocabulary (its last is the answer)")
+            }
+        }
+        return given
+    }
+    let val = trainer.dataset.validation
+    guard val.count >= 2 else { return [] }
+    let n = min(val.count, max(2, min(trainer.config.block, 48)))
+    return [vocab.decodeText(Array(val.prefix(n)))]
+}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +46,8 @@ struct Train: ParsableCommand {
     @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory; usable wherever a run id is.")
     var name: String?
     @Option(help: "Continue this run (id or unique prefix) from its newest checkpoint.") var resume: String?
+    @Option(help: "A probe prompt read out at every checkpoint (logit lens, top predictions, head entropy, loss; its last token is the answer). Repeatable; default: the start of the validation split.")
+    var probe: [String] = []
     @Option(help: "Transformer layers.") var layers: Int?
     @Option(help: "Attention heads.") var heads: Int?
     @Option(help: "Model width (embedding size).") var width: Int?
@@ -128,6 +150,10 @@ struct Train: ParsableCommand {
             if let sampleInterval { config.sampleInterval = sampleInterval }
             if let checkpointInterval { config.checkpointInterval = checkpointInterval }
             if let earlyStop { config.earlyStopPatience = earlyStop }
+            if !probe.isEmpty {
+                guard probe.count <= 16 else { throw ValidationError("--probe: at most 16 probes, got \(probe.count)") }
+                config.probes = probe
+            }
             config.threads = Parallel.threads
             trainer = try Trainer(config: config, runsDirectory: runsURL)
         }
@@ -158,6 +184,7 @@ struct Train: ParsableCommand {
         trainer.onStep = { progress.step($0) }
         trainer.onMessage = { progress.message($0) }
         trainer.onSample = { progress.sample(step: $0, text: $1) }
+        try recordProbes(trainer)
         let summary: TrainSummary
         do { summary = try trainer.run() } catch {
             progress.finishLine()
@@ -258,5 +285,24 @@ final class ProgressPrinter {
 
     func finishLine() {
         if barShown { print(""); barShown = false }
+    }
+}
+
+extension Train {
+    /// Reads the probes out at every checkpoint (one forward each, after the checkpoint is written).
+    func recordProbes(_ trainer: Trainer) throws {
+        let prompts = try probePrompts(trainer)
+        guard !prompts.isEmpty else { return }
+        let vocab = trainer.dataset.vocabulary
+        trainer.onCheckpoint = { [weak trainer] step, model in
+            guard let trainer else { return }
+            for (i, text) in prompts.enumerated() {
+                guard let snap = try? ProbeSnapshot.take(model: model, tokenizer: vocab, text: text, probe: i, step: step,
+                                                         maxTokens: model.config.blockSize),
+                      let json = try? DocumentCoding.line(snap) else { continue }
+                trainer.sink?.probe(step: step, index: i, document: json)
+            }
+            try? trainer.sink?.flush()
+        }
     }
 }

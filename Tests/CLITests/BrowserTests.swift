@@ -76,7 +76,8 @@ struct ReportBrowserTests {
         #expect(page.status == 0, "\(page.log.suffix(2000))")
         #expect(page.consoleErrors.isEmpty, "console: \(page.consoleErrors)")
         #expect(page.dom.contains("data-ready=\"1\""), "the script did not finish")
-        for id in ["token-strip", "method", "gap", "logit-lens", "lens-table", "rank-chart", "head-grid", "dla-chart", "dla-heads", "neuron-heat"] {
+        for id in ["token-strip", "method", "gap", "logit-lens", "lens-table", "rank-chart", "head-grid", "dla-chart", "dla-heads", "neuron-heat",
+                   "contribution-graph", "graph-canvas", "glossary"] {
             #expect(page.dom.contains("id=\"\(id)\""), "missing #\(id)")
         }
         // 10 tokens in the strip, 30 x 9 attention thumbnails.
@@ -193,6 +194,25 @@ struct StudioBrowserTests {
     /// patching scan, a cancelled attribution, no console errors; screenshots in both themes.
     @Test func inspectPageWorks() throws {
         try runBrowserScript("run-inspect-test.sh", limit: 400)
+    }
+
+    /// tests/browser/run-generate-test.sh: the generate page: tokens streamed and coloured by probability, a token
+    /// opened (alternatives, its logit lens and attention row, attributions on demand), Stop, a two-turn chat,
+    /// interventions compared with the original; no console errors; screenshots in both themes.
+    @Test func generatePageWorks() throws {
+        try runBrowserScript("run-generate-test.sh", limit: 420)
+    }
+
+    /// tests/browser/run-model-test.sh: a checkpoint clicked on a run's loss curve opens the inspect page on it; the
+    /// model card of the bundled model and of a checkpoint (tree, size class, types, weight heatmap, histograms).
+    @Test func modelPageAndCheckpointLinksWork() throws {
+        try runBrowserScript("run-model-test.sh", limit: 300)
+    }
+
+    /// tests/browser/run-probes-test.sh: a short run with two probes; the probe timeline on the run page (lens
+    /// heatmap across checkpoints, heads forming, first step at rank 1), a step opened on the inspect page.
+    @Test func probeTimelineWorks() throws {
+        try runBrowserScript("run-probes-test.sh", limit: 300)
     }
 
     /// Runs tests/browser/SCRIPT with this build's `glassbox` (screenshots into .build/studio-screenshots), kills

@@ -1,4 +1,5 @@
 import Foundation
+import RunStore
 import Testing
 
 /// One service layer: the CLI and the studio's API give the same document for the same request.
@@ -138,5 +139,38 @@ struct ServiceCLITests {
         // A model-dependent problem found once streaming has begun comes as an error event.
         let bad = String(decoding: try get(base + "/api/generate?" + query([("prompt", prompt), ("edits", "head:99:0")])).body, as: UTF8.self)
         #expect(bad.contains("event: error") && bad.contains("edits"), "\(bad.prefix(300))")
+    }
+}
+
+/// Probe prompts are read out at every checkpoint into the run store, and a resume keeps them.
+@Suite("Probes across training")
+struct ProbeCLITests {
+    @Test func probesAreRecordedAtEveryCheckpoint() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let runs = dir.appendingPathComponent("runs").path
+        let args = ["train", "--data", corpus, "--steps", "30", "--layers", "2", "--width", "32", "--heads", "2", "--block", "32",
+                    "--batch", "4", "--checkpoint-interval", "10", "--eval-interval", "10", "--runs-dir", runs, "--json", "--threads", "1",
+                    "--name", "probed", "--probe", "ROMEO: I will go", "--probe", "To be, or not to be"]
+        let r = try glassbox(args)
+        #expect(r.status == 0, "\(r.err)")
+        let db = try RunDatabase(directory: URL(fileURLWithPath: runs))
+        let id = try #require(try db.runID(named: "probed"))
+        let docs = try db.probes(run: id).map { try JSONSerialization.jsonObject(with: Data($0.document.utf8)) as? [String: Any] }
+        #expect(docs.count == 6, "two probes at steps 10, 20, 30")
+        for d in docs {
+            #expect((d?["lens"] as? [[String: Any]])?.count == 3)                       // embeddings + 2 layers
+            #expect((d?["head_entropy"] as? [[Double]])?.map(\.count) == [2, 2])
+            #expect((d?["loss"] as? Double).map { $0.isFinite && $0 > 0 } == true)
+        }
+        #expect(Set(docs.compactMap { $0?["answer_text"] as? String }) == ["o", "e"])       // the probes' last characters
+        // A probe outside the corpus's vocabulary is refused up front.
+        let bad = try glassbox(["train", "--data", corpus, "--steps", "2", "--runs-dir", runs, "--probe", "日本"])
+        #expect(bad.status != 0 && bad.err.contains("--probe"), "\(bad.err)")
+        // Without --probe: the start of the validation split.
+        let plain = try glassbox(["train", "--data", corpus, "--steps", "10", "--layers", "1", "--width", "32", "--heads", "2", "--block", "16",
+                                  "--batch", "4", "--checkpoint-interval", "10", "--runs-dir", runs, "--json", "--threads", "1", "--name", "plain"])
+        #expect(plain.status == 0, "\(plain.err)")
+        let pid = try #require(try db.runID(named: "plain"))
+        #expect(try db.probes(run: pid).count == 1)
     }
 }

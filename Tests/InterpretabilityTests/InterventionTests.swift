@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Models
+import NeuralNet
 import TensorCore
 @testable import Interpretability
 
@@ -77,5 +78,32 @@ struct InterventionTests {
         _ = session.feed(Array(ids.prefix(6)))
         let stepwise = session.feed(Array(ids.dropFirst(6)))
         #expect(maxDiff(stepwise, logits(hooks)) < 1e-3)
+    }
+}
+
+@Suite("Model card")
+struct ModelCardTests {
+    /// A GPT-2 trained here: every weight placed in its layer with its kind; statistics from the values.
+    @Test func gptWeightsArePlacedInTheirLayers() {
+        let gpt = GPT(GPTConfig(vocabSize: 50, blockSize: 16, nLayer: 3, nHead: 4, nEmbd: 32), seed: 7)
+        let (tree, weights) = ModelCard.gpt(gpt)
+        #expect(weights.filter { $0.kind == "attn_qkv" && $0.name.hasSuffix("weight") }.compactMap(\.layer).sorted() == [0, 1, 2])
+        #expect(weights.contains { $0.kind == "embedding" } && weights.contains { $0.kind == "final_norm" })
+        #expect(!weights.contains { $0.kind == "other" }, "\(weights.filter { $0.kind == "other" }.map(\.name))")
+        #expect(tree.children?.contains { $0.name == "layers" && $0.children?.count == 3 } == true)
+        #expect(weights.reduce(0) { $0 + $1.parameters } == gpt.parameterCount)
+        for w in weights {
+            #expect(w.histogram.counts.reduce(0, +) == w.parameters)
+            #expect(w.min <= w.max && w.std >= 0)
+        }
+    }
+
+    /// SmolLM2: seven matrices and two norms per layer, types as stored, quantised weights dequantised.
+    @Test func llamaCard() {
+        let (_, weights) = ModelCard.llama(model, try! ModelLoader.load(nil))
+        #expect(weights.filter { $0.layer == 5 }.count == 9)
+        #expect(weights.first { $0.name == "blk.0.attn_q" }?.type.hasPrefix("Q") == true)
+        let q = weights.first { $0.name == "blk.0.attn_q" }!
+        #expect(q.shape == [576, 576] && q.norm > 0)
     }
 }

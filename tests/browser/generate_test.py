@@ -48,7 +48,7 @@ CHINESE = "用一句话介绍北京。"
 
 def api_generate(base, params, timeout=120):
     """The events of /api/generate, read straight from the server: [(event, data), ...]."""
-    url = base + "/api/generate?" + urllib.parse.urlencode(params)
+    url = base + "/api/generate?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)  # a space as %20: '+' is a plus
     events, event, data = [], "message", []
     with urllib.request.urlopen(url, timeout=timeout) as r:
         for raw in r:
@@ -107,6 +107,22 @@ class Browser(Page):
             if (window.__watch) window.__watch.disconnect();
             window.__watch = new MutationObserver(() => window.__counts.push([performance.now(), out.querySelectorAll('.gen-tok').length]));
             window.__watch.observe(out, {childList: true, subtree: true});""")
+
+    def panel_shot(self, name):
+        """The side panel whole (its own scroll at the top, the window tall enough for all of it)."""
+        path = os.path.join(self.shots, name + ".png")
+        try:
+            self.d.set_window_size(1280, 2600)
+            self.js("const p = document.getElementById('token-panel'); p.scrollTop = 0; window.scrollTo(0, p.getBoundingClientRect().top + scrollY - 70)")
+            time.sleep(0.5)
+            self.d.find_element(By.ID, "token-panel").screenshot(path)
+            ok = os.path.getsize(path) > 10000
+        except WebDriverException as e:
+            ok = False
+            path += " (%s)" % str(e).splitlines()[0]
+        finally:
+            self.d.set_window_size(1280, 900)
+        return report(ok, "screenshot " + name, path)
 
     def ids_of_requests(self):
         return self.js("return (window.__requests || []).slice()") or []
@@ -259,6 +275,7 @@ def main():
                "attributions colour the prefix and give the completeness gap",
                "%s; %s tokens in %.0f s; errors %s" % (gap, chips, time.time() - t1, b.error_boxes()))
         b.screenshot("generate-light")
+        b.panel_shot("generate-panel-light")
 
         # theme: the token shading follows
         before = b.tokens()[0][2]
@@ -330,6 +347,7 @@ def main():
         b.d.find_element(By.CSS_SELECTOR, ".gen-bubble.assistant .gen-tok[data-i='1']").click()
         wait_for(lambda: b.panel("lens") in ("shown", "error"), 60, 0.1)
         b.screenshot("generate-chat-chinese-dark")
+        b.panel_shot("generate-panel-chinese-dark")
         b.d.find_element(By.ID, "theme-toggle").click()
         b.check_console("with a Chinese chat")
 
@@ -342,14 +360,20 @@ def main():
         b.set_value(head + "-layer", 3)
         b.set_value(head + "-head", 2)
         b.set_value(head + "-scale", 1)
+        b.click("add-neuron")
+        neuron = b.js("return document.querySelector('.iv-edit[data-kind=neuron]').id")
+        b.set_value(neuron + "-layer", 2)
+        b.set_value(neuron + "-index", 100)
+        b.set_value(neuron + "-scale", 1)
         b.set_value("iv-tokens", 8)
         b.click("iv-compare")
         wait_for(lambda: b.page("intervene") in ("done", "error", "cancelled"), args.slow, 0.2)
         kl1 = b.js("const k = document.getElementById('iv-kl'); return k ? +k.dataset.kl : null")
         same1 = b.js("return document.getElementById('iv-result').dataset.same")
         report(b.page("intervene") == "done" and kl1 is not None and abs(kl1) < 1e-6 and same1 == "1",
-               "scale 1 changes nothing: KL 0 and the same continuation", "KL=%s same=%s; errors %s" % (kl1, same1, b.error_boxes()))
+               "a head and a neuron at scale 1 change nothing: KL 0 and the same continuation", "KL=%s same=%s; errors %s" % (kl1, same1, b.error_boxes()))
         b.set_value(head + "-scale", 0)
+        b.js("document.querySelector('.iv-edit[data-kind=neuron] .icon-btn').click()")
         b.click("iv-compare")
         wait_for(lambda: b.page("intervene") in ("done", "error", "cancelled") and b.js("const k = document.getElementById('iv-kl'); return k && +k.dataset.kl !== %r" % kl1), args.slow, 0.2)
         kl0 = b.js("const k = document.getElementById('iv-kl'); return k ? +k.dataset.kl : null")
@@ -357,18 +381,19 @@ def main():
         b.js("document.querySelector('.iv-edit[data-kind=head] .icon-btn').click()")
         b.click("add-steer")
         steer = b.js("return document.querySelector('.iv-edit[data-kind=steer]').id")
-        b.set_value(steer + "-layer", 8)
-        b.type_into(steer + "-from", " Rome")
-        b.type_into(steer + "-to", " Paris")
-        b.set_value(steer + "-scale", 6)
+        b.set_value(steer + "-layer", 6)
+        b.type_into(steer + "-from", "I love Rome")
+        b.type_into(steer + "-to", "I love Paris")
+        b.set_value(steer + "-scale", 1)
         report(b.js("return document.getElementById('add-steer').disabled"), "one steering vector at a time")
         b.click("iv-compare")
         wait_for(lambda: b.page("intervene") in ("done", "error", "cancelled") and b.js("const k = document.getElementById('iv-kl'); return k && +k.dataset.kl !== %r" % kl0), args.slow, 0.2)
         kls = b.js("const k = document.getElementById('iv-kl'); return k ? +k.dataset.kl : null")
         changed = b.js("return document.getElementById('iv-result').dataset.changed")
         top = b.js("return [...document.querySelectorAll('#iv-original-top .t, #iv-intervened-top .t')].map(t => t.textContent)")
+        cont = b.js("const c = document.getElementById('iv-cont-intervened'); return c ? c.textContent : ''")
         report(b.page("intervene") == "done" and kls is not None and (kls > 0.01 or changed == "1"),
-               "a steering vector moves the prediction", "KL=%s top changed=%s; tops %s" % (kls, changed, top))
+               "a steering vector moves the prediction", "KL=%s top changed=%s; tops %s; continuation %r" % (kls, changed, top[:3] + top[8:11], cont))
         applied = b.js("return [...document.querySelectorAll('.iv-applied li')].map(l => l.textContent)")
         report(applied and "steer" in applied[0], "the applied edits are described", "; ".join(applied or []))
         b.screenshot("generate-intervene-light")
@@ -388,7 +413,7 @@ def main():
 
         # a bad edit: the server's message
         b.set_value(steer + "-layer", 99)
-        b.expected.append("status of 400")  # the browser logs the refused request itself
+        b.expected += ["status of 400", "status of 422"]  # the browser logs the refused request itself
         b.click("iv-compare")
         err = wait_for(lambda: b.js("const e = document.querySelector('#iv-errors .error-box'); return e ? e.textContent : ''"), 30)
         report(bool(err) and "99" in err and b.page("intervene") == "error", "a bad edit shows the server's message", (err or "")[:160])

@@ -102,12 +102,6 @@ def check_card(b, model_id, label, want_class, want_type, layers, theme_name):
                     top: (t.querySelector('summary .mt-count') || {}).textContent} : null""")
     report(boxes >= 6 and tree and tree["layers"] == layers and tree["open"] < tree["all"],
            "%s: the architecture diagram and a collapsible tree with a node per layer" % label, "boxes=%s tree=%s" % (boxes, tree))
-    if tree:
-        b.js("document.getElementById('tree-expand').click()")
-        opened = b.js("return document.querySelectorAll('#arch-tree details:not([open])').length")
-        b.js("document.getElementById('tree-collapse').click()")
-        closed = b.js("return document.querySelectorAll('#arch-tree details[open]').length")
-        report(opened == 0 and closed == 1, "%s: Expand all and Collapse all" % label, "closed after expanding=%s, open after collapsing=%s" % (opened, closed))
     types = b.js("return [...document.querySelectorAll('#types-table tbody tr')].map(r => r.dataset.type)") or []
     report(want_type in types and sorted(types) == sorted(t["type"] for t in card["types"]), "%s: the weight types table" % label, ", ".join(types))
     cells = b.js("return document.querySelectorAll('#weight-grid td.wg-cell[data-name]').length") or 0
@@ -178,6 +172,12 @@ def check_card(b, model_id, label, want_class, want_type, layers, theme_name):
     b.screenshot("model-%s-dark" % theme_name)
     b.check_console("on the dark model card of " + label)
     b.d.find_element(By.ID, "theme-toggle").click()
+    if tree:
+        b.js("document.getElementById('tree-expand').click()")
+        opened = b.js("return document.querySelectorAll('#arch-tree details:not([open])').length")
+        b.js("document.getElementById('tree-collapse').click()")
+        closed = b.js("return document.querySelectorAll('#arch-tree details[open]').length")
+        report(opened == 0 and closed == 1, "%s: Expand all and Collapse all" % label, "closed after expanding=%s, open after collapsing=%s" % (opened, closed))
     return cells
 
 
@@ -230,8 +230,14 @@ def main():
                "the loss chart marks each checkpoint with a link to the inspect page", "%s" % hrefs)
         marker = b.d.find_elements(By.CSS_SELECTOR, "#chart-loss a.chart-marker-link")[1]
         b.js("arguments[0].scrollIntoView({block: 'center'})", marker)
-        ActionChains(b.d).move_to_element(marker).perform()
-        tip = wait_for(lambda: (lambda t: t if "click to look inside" in t else None)(b.tooltip()), 3) or b.tooltip()
+        time.sleep(0.3)
+        tip = ""
+        for _ in range(3):  # the pointer comes from elsewhere each time: the marker sees it enter
+            ActionChains(b.d).move_to_element(b.d.find_element(By.ID, "run-name")).perform()
+            ActionChains(b.d).move_to_element(marker).perform()
+            tip = wait_for(lambda: (lambda t: t if "click to look inside" in t else None)(b.tooltip()), 2) or b.tooltip()
+            if "click to look inside" in tip:
+                break
         report("checkpoint at step %d" % steps[1] in tip and "click to look inside" in tip, "hovering a marker says what a click does", tip[:160])
         rows = b.js("return [...document.querySelectorAll('#checkpoint-table tbody tr')].map(r => [+r.dataset.step, r.querySelector('.ck-inspect').getAttribute('href'), r.querySelector('.ck-card').getAttribute('href')])") or []
         report([r[0] for r in rows] == steps and all(r[1].startswith("/inspect?model=") and r[2].startswith("/models/") for r in rows),
@@ -268,6 +274,8 @@ def main():
         b.js("document.querySelector('#chart-loss canvas').focus()")
         ActionChains(b.d).send_keys(Keys.TAB).perform()
         focused = b.js("const a = document.activeElement; return a && a.classList.contains('chart-marker-link') ? +a.dataset.step : null")
+        keytip = wait_for(lambda: (lambda t: t if "press Enter" in t else None)(b.tooltip()), 2) or b.tooltip()
+        report("checkpoint at step %d" % steps[0] in keytip and "press Enter to look inside" in keytip, "a focused marker says what Enter does", keytip[:120])
         b.screenshot("run-checkpoints-dark")
         ActionChains(b.d).send_keys(Keys.ENTER).perform()
         went = wait_for(lambda: b.js("return location.pathname === '/inspect' && document.body.dataset.ready === '1'"), 20)

@@ -92,7 +92,9 @@ extension ModelCard {
     static func gpt(_ m: GPT) -> (Component, [WeightStats]) {
         var weights: [WeightStats] = []
         var perLayer: [Int: [Component]] = [:], other: [Component] = []
-        for (name, t) in m.namedParameters() {
+        for (full, t) in m.namedParameters() {
+            // Hugging Face names: transformer.h.3.attn.c_attn.weight, transformer.wte.weight, lm_head tied.
+            let name = full.hasPrefix("transformer.") ? String(full.dropFirst("transformer.".count)) : full
             let parts = name.split(separator: ".")
             let layer = parts.count > 2 && parts[0] == "h" ? Int(parts[1]) : nil
             let kind: String
@@ -109,7 +111,7 @@ extension ModelCard {
             default: kind = "other"
             }
             let label = layer.map { "layer \($0) · " + parts.dropFirst(2).joined(separator: ".") } ?? name
-            weights.append(stats(name: name, label: label, layer: layer, kind: kind, values: t, type: "F32", bytes: t.count * 4))
+            weights.append(stats(name: full, label: label, layer: layer, kind: kind, values: t, type: "F32", bytes: t.count * 4))
             let c = leaf(layer == nil ? name : parts.dropFirst(2).joined(separator: "."), t.shape)
             if let layer { perLayer[layer, default: []].append(c) } else { other.append(c) }
         }

@@ -273,7 +273,8 @@
    * new GB.LineChart({title, name, height, yFormat, onZoom, onClick, legend})
    * .setSeries([{key, label, color, buckets, dots, dashed, start}])  buckets as the API's scalars response
    * .setMarkers([{step, kind: "checkpoint"|"warning"|"selected", text, series, href, label}])  a marker with an href
-   *   is also a link laid over the chart (focusable, Enter follows it; label: its accessible name, text its tooltip)
+   *   is also a link laid over the chart (focusable, Enter follows it; label: its accessible name, text its tooltip,
+   *   keyText the tooltip's head when it has the keyboard's focus)
    * .setOptions({xMode: "step"|"relative"|"wall", logY, smoothing, zoom: {from, to}|null})
    */
   class LineChart {
@@ -595,17 +596,18 @@
         if (a) old.delete(h.m.href);
         else {
           a = el("a", { class: ["chart-marker-link", h.m.kind], href: h.m.href, dataset: { href: h.m.href } });
-          const tip = () => GB.tooltip.content(a.dataset.tipHead, [], [a.dataset.tipNote]);
+          const tip = (keys) => GB.tooltip.content(keys ? a.dataset.tipKeys : a.dataset.tipHead, [], [a.dataset.tipNote]);
           a.addEventListener("pointerenter", (e) => GB.tooltip.show(tip(), e.clientX, e.clientY));
           a.addEventListener("pointermove", (e) => GB.tooltip.show(tip(), e.clientX, e.clientY));
           a.addEventListener("pointerleave", () => GB.tooltip.hide());
-          a.addEventListener("focus", () => { const r = a.getBoundingClientRect(); GB.tooltip.show(tip(), r.left + r.width / 2, r.top - 40); });
+          a.addEventListener("focus", () => { if (!a.matches(":focus-visible")) return; const r = a.getBoundingClientRect(); GB.tooltip.show(tip(true), r.left + r.width / 2, r.top - 40); });
           a.addEventListener("blur", () => GB.tooltip.hide());
           this.linkLayer.appendChild(a);
         }
         const text = h.m.text || (h.m.kind + " at step " + h.m.step);
         const [head, ...rest] = text.split("\n");
         a.dataset.tipHead = head;
+        a.dataset.tipKeys = h.m.keyText || head; // what the tooltip says when the link has the keyboard's focus
         a.dataset.tipNote = rest.join("\n");
         a.dataset.step = String(h.m.step);
         a.setAttribute("aria-label", h.m.label || head);

@@ -26,6 +26,8 @@
   const shown = (t) => (GB.views && GB.views.shown ? GB.views.shown(t) : String(t));
   const quoted = (t) => (/^(\\x[0-9A-F]{2})+$/.test(t) ? t : JSON.stringify(shown(t)));
   const clip = (t, n) => (t.length > n ? t.slice(0, n - 1) + "\u2026" : t);
+  /** A prompt token (the inspect document's TokenInfo) as text: a part of a character as its byte escapes. */
+  const tokLabel = (tk) => (tk.shown !== undefined && tk.shown !== null ? tk.shown : tk.decoded);
 
   /** An AbortController whose abort also tells the server to drop the job (as on the inspect page). */
   function job() {
@@ -669,8 +671,12 @@
       const chip = el("span", { class: ["gen-tok", "big", d.partial ? "partial" : null], text: d.text.replace(/\n/g, ""), dataset: { v: String(t.probability), scale: "sequential" } });
       paint(chip);
       const mark = () => el("span", { class: "gen-chosen", title: "the chosen token" }, ["\u2713", el("span", { class: "visually-hidden", text: " chosen" })]);
-      const alts = (t.alternatives || []).map(([id, text, p]) => [quoted(text), p, id === t.id ? "chosen" : null, id === t.id ? mark() : null]);
-      if (!(t.alternatives || []).some(([id]) => id === t.id)) alts.push([quoted(t.text !== "" ? t.text : t.shown || ""), t.probability, "chosen", mark()]);
+      // an alternative's text is decoded on its own: a part of a character reads as U+FFFD, so it is named instead
+      // (the chosen token shows what it completed, or its bytes)
+      const own = quoted(t.text !== "" ? t.text : t.shown || "");
+      const altText = (id, text) => (id === t.id ? own : /\uFFFD/.test(text) ? "byte piece #" + id : quoted(text));
+      const alts = (t.alternatives || []).map(([id, text, p]) => [altText(id, text), p, id === t.id ? "chosen" : null, id === t.id ? mark() : null]);
+      if (!(t.alternatives || []).some(([id]) => id === t.id)) alts.push([own, t.probability, "chosen", mark()]);
       const inside = el("div", { class: "gen-inside", id: "tok-inside" });
       const attrBox = el("div", { class: "gen-attr", id: "tok-attr" });
       const closeBtn = el("button", { type: "button", class: "icon-btn", id: "token-close", title: "Close (Esc)", "aria-label": "Close the token panel", onclick: () => {
@@ -792,10 +798,10 @@
       const top1 = (l) => (E[l].top && E[l].top[0] ? E[l].top[0][0] : null);
       let from = -1;
       for (let l = L; l >= 0 && top1(l) === sel.t.id; l--) from = l;
-      const lensNote = from < 0 ? "The token was sampled: the model's own top guess here was " + quoted(text(top1(L))) + "." :
-        from === 0 ? "The chosen token is the top guess at every depth, from the embeddings on." :
-        from === L ? "The chosen token becomes the top guess only at the output." :
-        "The chosen token is the top guess from row " + from + " on (of " + L + ").";
+      const rowsTop = E.filter((e, l) => top1(l) === sel.t.id).length;
+      const lensNote = rowsTop === 0 ? "The chosen token is no row's top guess: it was sampled (the output's top guess was " + quoted(text(top1(L))) + ")." :
+        "The chosen token is the top guess in " + rowsTop + " of " + (L + 1) + " rows" + (from === 0 ? ": all of them." : from === L ? ", the output among them." :
+          from > 0 ? ", every row from " + from + " up." : "; the output's top guess was " + quoted(text(top1(L))) + " (the token was sampled).");
 
       // attention: pickers for the layer and the head, then the prefix tokens shaded by the weight
       const layerSel = el("select", { class: "select", id: "tok-attn-layer", "aria-label": "Layer" });
@@ -814,12 +820,12 @@
         GB.clear(strip);
         doc.tokens.forEach((tk, j) => {
           const c = el("span", { class: ["tok", j === T - 1 ? "query" : null], dataset: { v: String(row[j]), scale: "sequential", pos: String(j) },
-            title: "#" + j + " " + JSON.stringify(tk.decoded) + "  weight " + GB.fixed(row[j], 3), text: shown(tk.shown !== undefined && tk.shown !== null ? tk.shown : tk.decoded) });
+            title: "#" + j + " " + quoted(tokLabel(tk)) + "  weight " + GB.fixed(row[j], 3), text: shown(tokLabel(tk)) });
           paint(c);
           strip.appendChild(c);
         });
         const best = [...row.keys()].sort((a, b) => row[b] - row[a]).slice(0, 5);
-        GB.clear(topList).appendChild(barList(best.map((j) => ["#" + j + " " + quoted(doc.tokens[j].decoded), row[j]]), "tok-attn-top"));
+        GB.clear(topList).appendChild(barList(best.map((j) => ["#" + j + " " + quoted(tokLabel(doc.tokens[j])), row[j]]), "tok-attn-top"));
         strip.dataset.layer = String(l); strip.dataset.head = String(h);
       }
       layerSel.addEventListener("change", drawAttention);
@@ -881,8 +887,8 @@
       const kept = new Set(A.kept_positions || []);
       const strip = el("div", { class: "v-tokens gen-attr-strip", id: "tok-attr-strip" }, doc.tokens.map((tk, j) => {
         const c = el("span", { class: ["tok", kept.has(j) ? "kept" : null], dataset: { v: String(A.scores[j] / max), scale: "diverging", pos: String(j) },
-          title: "#" + j + " " + JSON.stringify(tk.decoded) + "  attribution " + v3(A.scores[j]) + (kept.has(j) ? " (kept by the baseline)" : ""),
-          text: shown(tk.shown !== undefined && tk.shown !== null ? tk.shown : tk.decoded) });
+          title: "#" + j + " " + quoted(tokLabel(tk)) + "  attribution " + v3(A.scores[j]) + (kept.has(j) ? " (kept by the baseline)" : ""),
+          text: shown(tokLabel(tk)) });
         paint(c);
         return c;
       }).concat([el("span", { class: "v-arrow", text: "\u2192" }), el("span", { class: "tok target", text: shown(tokenText(sel.t).text) })]));
@@ -896,7 +902,7 @@
           el("span", {}, ["in ", el("b", { text: seconds(performance.now() - t0) })]),
         ]),
         strip, scaleLegend("diverging", max, "attribution to the logit (red raises it, blue lowers it)"),
-        el("p", { class: "gen-panel-sub", text: "Strongest: " + top.map((j) => JSON.stringify(doc.tokens[j].decoded) + " " + (A.scores[j] > 0 ? "+" : "") + v3(A.scores[j])).join(", ") + "." }),
+        el("p", { class: "gen-panel-sub", text: "Strongest: " + top.map((j) => quoted(tokLabel(doc.tokens[j])) + " " + (A.scores[j] > 0 ? "+" : "") + v3(A.scores[j])).join(", ") + "." }),
       );
       if (!ok) box.appendChild(el("div", { class: "notice warn", role: "note", text: "The attributions do not add up to the change in the logit: treat the colours as rough." }));
       panel.dataset.attr = "done";
@@ -920,7 +926,8 @@
       el("div", { class: "gen-card-head" }, [el("h2", { id: "iv-title", text: "Intervene" }),
         el("span", { class: "muted gen-card-sub", text: "Edit the model's computation and compare it with the plain model." })]),
       el("p", { class: "v-read" }, [el("b", { text: "How it works: " }), "a head's output or a neuron's activation is multiplied by the scale at every position (0 removes it, 1 changes nothing); " +
-        "a steering vector (the residual stream of \u201cfrom\u201d minus that of \u201cto\u201d, entering the layer at their last token) is added at every position, times its scale."]),
+        "a steering vector (the residual stream of \u201cfrom\u201d minus that of \u201cto\u201d, entering the layer at their last token) is added at every position, times its scale. " +
+        "Give it prompts of a few words: a prompt's first token is an attention sink whose activations are huge, so one-token prompts give a vector that breaks the model."]),
       editList,
       el("div", { class: "iv-add" }, [addBtn("head", "Head", "Scale or remove one attention head"), addBtn("neuron", "Neuron", "Scale or remove one MLP neuron"), addSteer]),
       ivPromptLine,
@@ -943,10 +950,10 @@
         numberInput("edit-" + n + "-scale", 0, { step: "0.1", title: "0 removes it, 1 changes nothing, 2 doubles it" }, "Scale")]
         : kind === "neuron" ? [numberInput("edit-" + n + "-layer", 0, { min: "0", step: "1" }, "Layer"), numberInput("edit-" + n + "-index", 0, { min: "0", step: "1" }, "Neuron"),
           numberInput("edit-" + n + "-scale", 0, { step: "0.1", title: "0 removes it, 1 changes nothing" }, "Scale")]
-        : [numberInput("edit-" + n + "-layer", 10, { min: "0", step: "1" }, "Layer"),
-          el("label", { class: "field iv-text" }, [el("span", { class: "field-label", text: "From (towards)" }), el("input", { id: "edit-" + n + "-from", class: "input", type: "text", value: " Love", spellcheck: "false" })]),
-          el("label", { class: "field iv-text" }, [el("span", { class: "field-label", text: "To (away from)" }), el("input", { id: "edit-" + n + "-to", class: "input", type: "text", value: " Hate", spellcheck: "false" })]),
-          numberInput("edit-" + n + "-scale", 4, { step: "0.5", title: "How much of the vector is added" }, "Scale")];
+        : [numberInput("edit-" + n + "-layer", 6, { min: "0", step: "1" }, "Layer"),
+          el("label", { class: "field iv-text" }, [el("span", { class: "field-label", text: "From (towards)" }), el("input", { id: "edit-" + n + "-from", class: "input", type: "text", value: "I love Rome", spellcheck: "false" })]),
+          el("label", { class: "field iv-text" }, [el("span", { class: "field-label", text: "To (away from)" }), el("input", { id: "edit-" + n + "-to", class: "input", type: "text", value: "I love Paris", spellcheck: "false" })]),
+          numberInput("edit-" + n + "-scale", 1, { step: "0.25", title: "How much of the vector is added: around 1 steers, several times that tends to break the text" }, "Scale")];
       const name = { head: "Attention head", neuron: "MLP neuron", steer: "Steering vector" }[kind];
       e.node = el("div", { class: "iv-edit", dataset: { kind }, id: "edit-" + n }, [
         el("span", { class: "iv-kind", text: name }), fields, el("span", { class: "spacer" }),
@@ -1080,8 +1087,9 @@
         const a = doc.generation.original.text, b = doc.generation.intervened.text;
         let k = 0;
         while (k < a.length && k < b.length && a[k] === b[k]) k++;
-        contO = el("div", { class: "iv-cont", id: "iv-cont-original" }, [a.slice(0, k), el("mark", { class: "iv-diverge", text: a.slice(k) })]);
-        contI = el("div", { class: "iv-cont", id: "iv-cont-intervened" }, [b.slice(0, k), el("mark", { class: "iv-diverge", text: b.slice(k) })]);
+        const nl = (x) => x.replace(/\n/g, "\u21b5\n");
+        contO = el("div", { class: "iv-cont", id: "iv-cont-original" }, [nl(a.slice(0, k)), el("mark", { class: "iv-diverge", text: nl(a.slice(k)) })]);
+        contI = el("div", { class: "iv-cont", id: "iv-cont-intervened" }, [nl(b.slice(0, k)), el("mark", { class: "iv-diverge", text: nl(b.slice(k)) })]);
         ivResult.dataset.same = a === b ? "1" : "0";
       }
       GB.clear(ivResult).append(

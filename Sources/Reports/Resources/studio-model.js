@@ -550,7 +550,7 @@
           fact("max", stat(w.max)),
         ]),
         el("p", { class: "v-read wd-read" }, [el("b", { text: "How to read it: " }),
-          "how many of the matrix's numbers fall in each range" + (quant ? " (after dequantisation)" : "") + ". Trained weights mostly cluster around zero in a bell shape; norm scales sit around one. Long tails and lone spikes are worth a look."]),
+          "how many of the matrix's numbers fall in each range" + (quant ? " (after dequantisation)" : "") + ". Trained matrices mostly cluster around zero in a bell shape; norm scales often sit nearer one. Long tails and lone spikes are worth a look."]),
       ]);
       histFig.draw();
     }

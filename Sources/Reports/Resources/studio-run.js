@@ -184,6 +184,8 @@
         checkpointsSection = el("section", { class: "section checkpoints", id: "checkpoints" });
         page.appendChild(checkpointsSection);
         renderCheckpoints();
+        // the probe timeline (studio-probes.js): what the model makes of fixed prompts at each checkpoint
+        if (GB.probeTimeline) { const probes = el("section", { class: "section", id: "probes" }); page.appendChild(probes); GB.probeTimeline(probes, S.runs[0].id); }
       }
       page.appendChild(moreSection);
       const moreTags = new Set();
@@ -643,7 +645,8 @@
       if (!entry || compare) return;
       const marks = [];
       for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", series: "train/loss", href: inspectHref(c.step),
-        text: "checkpoint at step " + GB.int(c.step) + " — click to look inside\n" + c.path, label: "Look inside the checkpoint at step " + GB.int(c.step) });
+        text: "checkpoint at step " + GB.int(c.step) + " — click to look inside\n" + c.path, label: "Look inside the checkpoint at step " + GB.int(c.step),
+        keyText: "checkpoint at step " + GB.int(c.step) + " — press Enter to look inside" });
       for (const m of S.messages) if (m.level === "warning" || m.level === "error") marks.push({ step: m.step, kind: "warning", text: m.level + " at step " + GB.int(m.step) + ": " + m.text, series: "val/loss" });
       const s = S.samples[S.sampleIndex];
       if (s && !S.followLatest) marks.push({ step: s.step, kind: "selected", text: "sample at step " + s.step });
