@@ -1,5 +1,6 @@
 import Foundation
 import Models
+import NeuralNet
 import TensorCore
 
 /// Where integrated gradients start.
@@ -93,6 +94,8 @@ public struct Attribution: Sendable {
     public let baseline: String
     public let steps: Int
     public let targetID: Int32
+    /// With a contrast token, f is logit(target) − logit(contrast).
+    public let contrastID: Int32?
     /// Integrated gradients per input token: Σ_d (X − B)[t, d] · G[t, d].
     public let scores: [Float]
     /// Gradient × input per token: Σ_d X[t, d] · ∇f(X)[t, d].
@@ -120,18 +123,26 @@ public struct Attributor {
 
     /// The adaptive rule goes on past its `steps` while the relative completeness gap is above this (up to
     /// `maxSteps`, default 4 × steps).
-    public var gapGoal = 0.02
+    public var gapGoal = 0.05
     public var maxSteps: Int?
+    /// Contrastive attributions: f = logit(target) − logit(contrast) ("why the target rather than this").
+    public var contrast: Int32?
 
     public init(model: any InspectableModel) { self.model = model }
 
     /// f(E) and ∇f(E) for a batch of embedding sets: E is (B·T, D); returns f per set and the gradient (B·T, D),
     /// each set's gradient scaled by its weight.
+    /// What f reads at the last position: the target's logit, or its difference from the contrast token's.
+    var readout: (Int32) -> LogitPositions {
+        let contrast = self.contrast
+        return { t in contrast.map { .lastTokenContrast(t, $0) } ?? .lastToken(t) }
+    }
+
     func valueAndGradient(_ ids: [Int32], _ e: Tensor, target: Int32, weights: [Float]) -> ([Float], Tensor) {
         let input = e.detach()
         input.requiresGrad = true
         return model.withFrozenWeights {
-            let f = model.run(ids, logits: .lastToken(target), embeddings: input)        // (B, 1)
+            let f = model.run(ids, logits: readout(target), embeddings: input)         // (B, 1)
             let w = Tensor(weights, shape: [weights.count, 1])
             (f * w).sum().backward()
             return (f.scalars, input.grad ?? Tensor.zeros(input.shape))
@@ -185,7 +196,7 @@ public struct Attributor {
             if monitor?.isCancelled == true { out += [Float](repeating: 0, count: alphas.count - k0); break }
             let batch = Array(alphas[k0..<min(alphas.count, k0 + perBatch)])
             let e = pathPoints(batch, from: b, to: x, positions: ids.count)
-            out += GradMode.withoutGradients { model.run(ids, logits: .lastToken(target), embeddings: e).scalars }
+            out += GradMode.withoutGradients { model.run(ids, logits: readout(target), embeddings: e).scalars }
             k0 += batch.count
             monitor?.advance("attributions", by: Double(batch.count) / 3)   // a forward costs about a third of a gradient
         }
@@ -360,7 +371,7 @@ public struct Attributor {
         let xv = x.scalars, bv = b.scalars
         // The input itself: f(X) and ∇f(X) for gradient × input.
         let (fx, gx) = valueAndGradient(ids, x, target: target, weights: [1])
-        let fb = GradMode.withoutGradients { model.run(ids, logits: .lastToken(target), embeddings: b).item }
+        let fb = GradMode.withoutGradients { model.run(ids, logits: readout(target), embeddings: b).item }
         let gxv = gx.scalars
         var gradXInput = [Float](repeating: 0, count: T), norms = [Float](repeating: 0, count: T)
         for t in 0..<T {
@@ -387,7 +398,7 @@ public struct Attributor {
             scores[t] = Float(s)
         }
         let gap = scores.reduce(0, +) - (fx[0] - fb)
-        return Attribution(method: "integrated_gradients", baseline: baseline.name, steps: used, targetID: target,
+        return Attribution(method: "integrated_gradients", baseline: baseline.name, steps: used, targetID: target, contrastID: contrast,
                            scores: scores, gradientXInput: gradXInput, gradientNorms: norms, fInput: fx[0], fBaseline: fb,
                            completenessGap: gap, keptPositions: kept)
     }

@@ -11,6 +11,8 @@ import TensorCore
 /// logit(t) = Σ_components (c / rms(x)) · (g ⊙ W_U[t]): the contributions add up to the logit exactly.
 public struct DirectLogitAttribution: Sendable {
     public let targetID: Int32
+    /// With a contrast token every number reads logit(target) − logit(contrast) instead of the target's logit.
+    public var contrastID: Int32?
     /// The target's logit (= embedding + Σ attention + Σ MLP + bias, up to float rounding).
     public let logit: Float
     /// The residual stream entering block 0 (token plus positional embeddings).
@@ -34,7 +36,7 @@ public struct DirectLogitAttribution: Sendable {
     }
 
     /// From a cache holding `hookNames(layers:)` (one sequence), at the last position.
-    public init(model: any InspectableModel, cache: [String: Tensor], target: Int32) throws {
+    public init(model: any InspectableModel, cache: [String: Tensor], target: Int32, contrast: Int32? = nil) throws {
         let c = model.shape, D = c.dim, H = c.heads, hs = c.headDim
         // Every hook point is looked up first, so a missing one is an error before any work.
         for name in Self.hookNames(layers: c.layers) { _ = try hook(cache, name) }
@@ -49,10 +51,12 @@ public struct DirectLogitAttribution: Sendable {
         var x = embed
         for l in 0..<c.layers { for d in 0..<D { x[d] += attnOut[l][d] + mlpOut[l][d] } }
         let readout = model.logitReadout(target: target, finalResidual: x)
-        func read(_ v: [Float]) -> Float { Float(readout.read(v)) }
+        let other = contrast.map { model.logitReadout(target: $0, finalResidual: x) }
+        func read(_ v: [Float]) -> Float { Float(readout.read(v) - (other?.read(v) ?? 0)) }
         targetID = target
+        contrastID = contrast
         embedding = read(embed)
-        bias = Float(readout.constant)
+        bias = Float(readout.constant - (other?.constant ?? 0))
         attention = attnOut.map(read)
         mlp = mlpOut.map(read)
         heads = GradMode.withoutGradients {

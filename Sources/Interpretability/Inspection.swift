@@ -11,9 +11,11 @@ public struct InspectionOptions {
     public var attentionLayers: [Int] = []
     /// The token whose logit is attributed (default: the predicted next token).
     public var target: Int32?
+    /// Explain the target against this token: logit(target) − logit(contrast) in the DLA and the attributions.
+    public var contrast: Int32?
     public var baseline: AttributionBaseline = .meanKeepingSinks
     public var steps = 64
-    /// The adaptive rule may go on past `steps` up to this while the completeness gap is above 2% (nil: 4 × steps).
+    /// The adaptive rule may go on past `steps` up to this while the completeness gap is above 5% (nil: 4 × steps).
     public var maxSteps: Int?
     public var rule: IntegrationRule = .adaptive
     /// One neuron (layer, index) to trace across the tokens.
@@ -143,6 +145,9 @@ public struct Inspector {
                 .init(position: t, top: ranked(d.top), entropy: d.entropy, actualNextRank: d.chosenRank, actualNextProbability: d.chosenProbability)
             })
         let target = o.target ?? positions[T - 1].top[0].id
+        if o.contrast == target {
+            throw InterpretabilityError("the contrast is the target itself (the predicted token unless a target is given)", field: "contrast")
+        }
         if parts.contains(.lens) {
             try monitor?.check()
             let lens = try LogitLens(model: model, cache: hooks.cache, position: T - 1, topK: o.topK)
@@ -164,8 +169,8 @@ public struct Inspector {
         }
         if parts.contains(.dla) {
             try monitor?.check()
-            let dla = try DirectLogitAttribution(model: model, cache: hooks.cache, target: target)
-            doc.directLogitAttribution = .init(targetID: Int(dla.targetID), logit: dla.logit, embedding: dla.embedding, bias: dla.bias,
+            let dla = try DirectLogitAttribution(model: model, cache: hooks.cache, target: target, contrast: o.contrast)
+            doc.directLogitAttribution = .init(targetID: Int(dla.targetID), contrastID: dla.contrastID.map(Int.init), logit: dla.logit, embedding: dla.embedding, bias: dla.bias,
                                                attention: dla.attention, mlp: dla.mlp, heads: dla.heads)
         }
         if parts.contains(.neurons) {
@@ -186,13 +191,15 @@ public struct Inspector {
             var attributor = Attributor(model: model)
             attributor.monitor = monitor
             attributor.maxSteps = o.maxSteps
+            attributor.contrast = o.contrast
             // The gradient points, plus the adaptive rule's forward scan (about 45 forwards at a third each).
             monitor?.expect("attributions", units: Double(o.steps) + (o.rule == .adaptive ? 15 : 0) + 2)
             let a = attributor.attribute(ids, target: target, baseline: o.baseline, steps: o.steps, rule: o.rule)
             try monitor?.check()
             monitor?.progress("attributions", 1)
             doc.attributions = .init(method: a.method, baseline: a.baseline, steps: a.steps, rule: o.rule.name, targetID: Int(a.targetID),
-                                     targetText: tokenString(a.targetID), scores: a.scores, gradientXInput: a.gradientXInput,
+                                     targetText: tokenString(a.targetID), contrastID: a.contrastID.map(Int.init),
+                                     contrastText: a.contrastID.map(tokenString), scores: a.scores, gradientXInput: a.gradientXInput,
                                      gradientNorms: a.gradientNorms, fInput: a.fInput, fBaseline: a.fBaseline,
                                      completenessGap: a.completenessGap, completenessRelativeGap: a.relativeGap, keptPositions: a.keptPositions)
         }

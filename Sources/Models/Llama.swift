@@ -153,6 +153,12 @@ public final class Llama {
         if case .lastToken(let id) = which {
             return normed.linear(output.rows([id]), layout: .outIn)                  // (B, 1)
         }
+        if case .lastTokenContrast(let a, let b) = which {
+            let rows = output.rows([a, b]), D = c.dim
+            let row = Tensor(uninitialized: [1, D])
+            for d in 0..<D { row.data[d] = rows.data[d] - rows.data[D + d] }
+            return normed.linear(row, layout: .outIn)                                // (B, 1)
+        }
         return hook("logits", output(normed))                                      // (n, V)
     }
 

@@ -234,6 +234,10 @@ public final class GPT: Module {
         if case .lastToken(let id) = which {
             return x.reshaped([B, C]).linear(wte.weight.narrow(start: Int(id), length: 1), layout: .outIn)   // (B, 1)
         }
+        if case .lastTokenContrast(let a, let b) = which {
+            let row = wte.weight.narrow(start: Int(a), length: 1) - wte.weight.narrow(start: Int(b), length: 1)
+            return x.reshaped([B, C]).linear(row, layout: .outIn)                                            // (B, 1)
+        }
         let logits = x.linear(wte.weight, layout: .outIn)                            // (B, T, C) -> (B, T, V)
         return hooks?.applyRows("logits", logits) ?? logits
     }

@@ -6,6 +6,9 @@ public enum LogitPositions: Equatable, Sendable {
     /// Only the logit of one token at the last position of each sequence: (B, 1). Attributions need just
     /// this, and it spares multiplying by (and back through) the whole output matrix.
     case lastToken(Int32)
+    /// logit(a) − logit(b) at the last position of each sequence: (B, 1). The quantity of a contrastive
+    /// explanation ("why a rather than b"): one read-out row, the difference of the two unembedding rows.
+    case lastTokenContrast(Int32, Int32)
 }
 
 /// Hook points of a forward pass (TransformerLens names): read an activation into a cache, or replace it.

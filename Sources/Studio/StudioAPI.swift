@@ -40,6 +40,7 @@ struct StudioAPI: Sendable {
         router.get("/api/patch") { r, _ in try await self.patch(r) }
         router.get("/api/generate") { r, _ in try self.generate(r) }
         router.get("/api/intervene") { r, _ in try await self.intervene(r) }
+        router.get("/api/diff") { r, _ in try await self.diff(r) }
         router.get("/api/models/:model/card") { _, c in try await self.card(c) }
         router.get("/api/cancel") { r, _ in
             guard let job = try Self.text(r, "job", limit: 64, required: true), !job.isEmpty else { throw APIError(.badRequest, "job is required") }
@@ -87,6 +88,8 @@ struct StudioAPI: Sendable {
         var request = InspectRequest(prompt: try Self.text(r, "prompt", required: !hasIDs) ?? "")
         request.target = try Self.text(r, "target", limit: 200)
         request.targetID = try Self.int(r, "target_id", 0...Int(Int32.max), default: nil)
+        request.contrast = try Self.text(r, "contrast", limit: 200)
+        request.contrastID = try Self.int(r, "contrast_id", 0...Int(Int32.max), default: nil)
         request.topK = try Self.int(r, "top_k", 1...100, default: 5)!
         if let layers = try Self.text(r, "layers", limit: 2000) {
             request.attentionLayers = try layers.split(separator: ",").map { p in
@@ -245,6 +248,22 @@ struct StudioAPI: Sendable {
             let loaded = try models.model(entry)
             do {
                 return try JSONResponse.encode(try InspectService.intervene(loaded, prompt: prompt, edits, generate: generate, topK: topK, monitor: monitor))
+            } catch let e as InterpretabilityError where e != .cancelled { throw Self.apiError(e) }
+        }
+    }
+
+    /// `GET /api/diff?a=ID&b=ID&prompt=TEXT[&target=TEXT]`: two versions of one model (two checkpoints, a base
+    /// and its fine-tuned version) on one prompt: per-head DLA and attention changes, the neurons that changed most.
+    func diff(_ r: Request) async throws -> Response {
+        let a = try models.entry(try Self.text(r, "a", limit: 300, required: true))
+        let b = try models.entry(try Self.text(r, "b", limit: 300, required: true))
+        let prompt = try Self.text(r, "prompt", required: true) ?? ""
+        let target = try Self.text(r, "target", limit: 200)
+        let models = self.models
+        return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
+            let la = try models.model(a), lb = try models.model(b)
+            do {
+                return try JSONResponse.encode(try InspectService.diff(la, id: a.id, lb, id: b.id, prompt: prompt, target: target, monitor: monitor))
             } catch let e as InterpretabilityError where e != .cancelled { throw Self.apiError(e) }
         }
     }

@@ -207,7 +207,8 @@ struct BenchInspect: ParsableCommand {
         }
         let attributor = Attributor(model: model)
         let ig32 = time { _ = attributor.attribute(ids, target: target, baseline: .zero, steps: 32, rule: .rightRiemann) }
-        let igDefault = time { _ = attributor.attribute(ids, target: target) }
+        var lastDefault: Attribution?
+        let igDefault = time { lastDefault = attributor.attribute(ids, target: target) }
         // The studio's first answer: every analysis but the attributions, from one forward (the inspect page asks
         // for these first), through the same service the CLI and the studio call.
         let inspector = Inspector(model: model, tokenString: { loaded.tokenizer.tokenString($0) }, tokenText: { loaded.tokenizer.decodeText([$0]) },
@@ -228,14 +229,15 @@ struct BenchInspect: ParsableCommand {
             "tokens": tokens, "plain_forward_s": plain, "cache_all_forward_s": cached, "cache_all_ratio": cached / plain,
             "ig_zero_32_riemann_s": ig32, "ig_zero_32_ratio": ig32 / plain,
             "ig_default_s": igDefault, "ig_default_ratio": igDefault / plain,
+            "ig_default_steps": lastDefault?.steps ?? 0, "ig_default_relative_gap": Double(lastDefault?.relativeGap ?? .nan),
             "memory_tokens": memoryTokens, "cached_tensors": cachedCount, "cached_bytes": cachedBytes,
             "peak_resident_growth_bytes": after - before, "model_file_bytes": modelBytes,
             "threads": Parallel.threads, "system": SystemReport.current(measureSgemm: false).jsonObject,
         ]
         if json { print(Terminal.jsonLine(doc)); return }
         print(String(format: "forward, %d tokens: plain %.3f s, caching every hook point %.3f s (%.2fx)", tokens, plain, cached, cached / plain))
-        print(String(format: "integrated gradients: zero baseline, 32 Riemann steps %.2f s (%.1fx a forward); default %.2f s (%.1fx)",
-                     ig32, ig32 / plain, igDefault, igDefault / plain))
+        print(String(format: "integrated gradients: zero baseline, 32 Riemann steps %.2f s (%.1fx a forward); default %.2f s (%.1fx; %d gradient points, completeness gap %.1f%%)",
+                     ig32, ig32 / plain, igDefault, igDefault / plain, lastDefault?.steps ?? 0, 100 * Double(lastDefault?.relativeGap ?? .nan)))
         print(String(format: "first answer (%@), %d tokens: %.2f s", firstOptions.parts.map(\.rawValue).sorted().joined(separator: ", "), tokens, firstAnswer))
         print(String(format: "patching scan (%d layers × %d positions, and every head), %d tokens: %.2f s", model.config.layers, patchIDs.count, patchIDs.count, patchScan))
         print(String(format: "memory, %d tokens: %d cached tensors, %.1f MiB; peak resident size grew %.1f MiB",

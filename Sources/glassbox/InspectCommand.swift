@@ -15,12 +15,15 @@ struct Inspect: ParsableCommand {
     @OptionGroup var input: PromptInput
     @Option(help: "Attribute this token's logit (its first token); default: the predicted next token.") var target: String?
     @Option(help: "Attribute this token id's logit.") var targetId: Int?
+    @Option(help: "Explain the target rather than this token (its first token): the attributions and the direct logit attribution read logit(target) - logit(contrast).")
+    var contrast: String?
+    @Option(help: "The contrast as a token id.") var contrastId: Int?
     @Option(help: "Alternatives per position and per logit-lens layer.") var topK: Int = 5
     @Option(help: "Layers whose full attention patterns go into the JSON (comma-separated; default: first and last). Head statistics cover every layer, and the HTML report shows every layer's heads.") var layers: String?
     @Option(help: "Integrated-gradients baseline: mean+sinks (mean token embedding, attention sinks kept), mean+first, zero, token:ID, token:ID+first.")
     var baseline: String = "mean+sinks"
     @Option(help: "Integrated-gradients gradient evaluations along the path (with the adaptive rule: at least this many).") var steps: Int = 64
-    @Option(help: "With the adaptive rule: go on past --steps, up to this many gradient evaluations, while the completeness gap is above 2% (default: 4 × steps).")
+    @Option(help: "With the adaptive rule: go on past --steps, up to this many gradient evaluations, while the completeness gap is above 5% (default: 4 × steps).")
     var maxSteps: Int?
     @Option(help: "Quadrature: adaptive (refines where f changes), riemann (right Riemann sum) or gauss (Gauss-Legendre).")
     var rule: String = "adaptive"
@@ -35,6 +38,8 @@ struct Inspect: ParsableCommand {
         var request = InspectRequest(prompt: try input.text())
         request.target = target
         request.targetID = targetId
+        request.contrast = contrast
+        request.contrastID = contrastId
         request.topK = topK
         request.attentionLayers = try layers.map { s in try s.split(separator: ",").map { p -> Int in
             guard let l = Int(p.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--layers: '\(p)' is not a layer number") }

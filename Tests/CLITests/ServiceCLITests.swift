@@ -163,6 +163,19 @@ struct ProbeCLITests {
             #expect((d?["loss"] as? Double).map { $0.isFinite && $0 > 0 } == true)
         }
         #expect(Set(docs.compactMap { $0?["answer_text"] as? String }) == ["o", "e"])       // the probes' last characters
+        // Two checkpoints of the run compared on one prompt; a checkpoint against itself changes nothing; a
+        // model of another shape is refused.
+        let ck = URL(fileURLWithPath: runs).appendingPathComponent(id).appendingPathComponent("checkpoints")
+        let early = ck.appendingPathComponent("step-000010").path, late = ck.appendingPathComponent("step-000030").path
+        let d = try glassbox(["diff", "--model", early, "--against", late, "To be, or not", "--json"])
+        #expect(d.status == 0, "\(d.err)")
+        let doc = try JSONSerialization.jsonObject(with: Data(d.out.utf8)) as? [String: Any]
+        #expect(((doc?["kl_divergence"] as? Double) ?? 0) > 0 && (doc?["heads"] as? [Any])?.count == 4)
+        #expect((doc?["attention_change"] as? [[Double]])?.map(\.count) == [2, 2] && (doc?["neurons"] as? [Any])?.isEmpty == false)
+        let same = try JSONSerialization.jsonObject(with: Data(try glassbox(["diff", "--model", late, "--against", late, "To be", "--json"]).out.utf8)) as? [String: Any]
+        #expect((same?["kl_divergence"] as? Double) == 0 && (same?["dla_head_change"] as? [[Double]])?.allSatisfy { $0.allSatisfy { $0 == 0 } } == true)
+        let other = try glassbox(["diff", "--against", late, "To be", "--json"])
+        #expect(other.status != 0 && other.err.contains("shape"), "\(other.err)")
         // A probe outside the corpus's vocabulary is refused up front.
         let bad = try glassbox(["train", "--data", corpus, "--steps", "2", "--runs-dir", runs, "--probe", "日本"])
         #expect(bad.status != 0 && bad.err.contains("--probe"), "\(bad.err)")

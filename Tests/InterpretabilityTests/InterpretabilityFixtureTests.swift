@@ -87,7 +87,7 @@ struct AttributionTests {
 @Suite("Integrated gradients with the default settings")
 struct DefaultAttributionTests {
     /// The default (mean-embedding baseline keeping the attention sinks, adaptive rule, 64 gradient points and
-    /// more while the gap is above 2%, up to 256) on the fixture prompt: the completeness gap is under 5%.
+    /// more while the gap is above 5%, up to 256) on the fixture prompt: the completeness gap is under 5%.
     @Test func completenessGapIsSmallOnTheFixturePrompt() throws {
         let f = try SafeTensorsFile(path: fixtures.appendingPathComponent("ig_0.safetensors").path)
         let j = try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("ig_0.json"))) as! [String: Any]
@@ -101,7 +101,7 @@ struct DefaultAttributionTests {
     }
 
     /// The prompt the project's issue found 63% complete: the default now goes on past 64 points while the gap
-    /// is above 2%, and never past its limit.
+    /// is above 5%, and never past its limit.
     @Test func refinementClosesTheGapWithinItsBudget() throws {
         // "When Mary and John went to the store, John gave a drink to" -> " Mary"
         let ids: [Int32] = [2427, 5099, 284, 2322, 3514, 288, 260, 4249, 28, 2322, 4502, 253, 5968, 288]

@@ -107,3 +107,28 @@ struct ModelCardTests {
         #expect(q.shape == [576, 576] && q.norm > 0)
     }
 }
+
+@Suite("Contrastive explanations")
+struct ContrastTests {
+    // "The Eiffel Tower is located in the city of" -> " Paris" rather than " Rome"
+    let ids: [Int32] = [504, 414, 46682, 18669, 314, 3807, 281, 260, 2240, 282]
+    let paris: Int32 = 7042, rome: Int32 = 7268
+
+    /// The contrast read-out is the logit difference; DLA's parts add up to it; attributions with the contrast
+    /// explain f(x) − f(b) of that difference (completeness).
+    @Test func contrastIsTheLogitDifference() throws {
+        let logits = GradMode.withoutGradients { model.forward(ids, logits: .last).scalars }
+        let diff = GradMode.withoutGradients { model.forward(ids, logits: .lastTokenContrast(paris, rome)).item }
+        #expect(abs(diff - (logits[Int(paris)] - logits[Int(rome)])) < 1e-3)
+        let hooks = Hooks(cache: { DirectLogitAttribution.hookNames(layers: model.config.layers).contains($0) })
+        _ = GradMode.withoutGradients { model.forward(ids, hooks: hooks) }
+        let dla = try DirectLogitAttribution(model: model, cache: hooks.cache, target: paris, contrast: rome)
+        let total = dla.embedding + dla.bias + dla.attention.reduce(0, +) + dla.mlp.reduce(0, +)
+        #expect(abs(total - diff) < 1e-2, "DLA parts \(total) vs difference \(diff)")
+        var a = Attributor(model: model)
+        a.contrast = rome
+        let r = a.attribute(ids, target: paris, steps: 32)
+        #expect(r.contrastID == rome && abs(r.fInput - diff) < 1e-3)
+        #expect(abs(r.scores.reduce(0, +) - (r.fInput - r.fBaseline) - r.completenessGap) < 1e-3)
+    }
+}

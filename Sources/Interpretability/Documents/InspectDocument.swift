@@ -139,6 +139,9 @@ public struct InspectDocument: Codable, Sendable {
         public var rule: String
         public var targetID: Int
         public var targetText: String
+        /// "Why the target rather than this": f is logit(target) − logit(contrast).
+        public var contrastID: Int?
+        public var contrastText: String?
         public var scores: [Float]
         public var gradientXInput: [Float]
         public var gradientNorms: [Float]
@@ -148,7 +151,8 @@ public struct InspectDocument: Codable, Sendable {
         public var completenessRelativeGap: Float
         public var keptPositions: [Int]
         enum CodingKeys: String, CodingKey {
-            case method, baseline, steps, rule, targetID = "target_id", targetText = "target_text", scores
+            case method, baseline, steps, rule, targetID = "target_id", targetText = "target_text", contrastID = "contrast_id"
+            case contrastText = "contrast_text", scores
             case gradientXInput = "gradient_x_input", gradientNorms = "gradient_norms", fInput = "f_input", fBaseline = "f_baseline"
             case completenessGap = "completeness_gap", completenessRelativeGap = "completeness_relative_gap", keptPositions = "kept_positions"
         }
@@ -156,6 +160,7 @@ public struct InspectDocument: Codable, Sendable {
 
     public struct DirectLogitAttribution: Codable, Sendable, Equatable {
         public var targetID: Int
+        public var contrastID: Int?
         public var logit: Float
         public var embedding: Float
         public var bias: Float
@@ -163,7 +168,7 @@ public struct InspectDocument: Codable, Sendable {
         public var mlp: [Float]
         /// [layer][head]
         public var heads: [[Float]]
-        enum CodingKeys: String, CodingKey { case targetID = "target_id", logit, embedding, bias, attention, mlp, heads }
+        enum CodingKeys: String, CodingKey { case targetID = "target_id", contrastID = "contrast_id", logit, embedding, bias, attention, mlp, heads }
     }
 
     public struct Neurons: Codable, Sendable, Equatable {
@@ -220,6 +225,7 @@ public struct InspectDocument: Codable, Sendable {
         for e in logitLens ?? [] { for t in e.top { ids.insert(t.id) } }
         for r in logitLensGrid?.top ?? [] { ids.formUnion(r) }
         if let t = attributions?.targetID { ids.insert(t) }
+        if let t = attributions?.contrastID { ids.insert(t) }
         if let t = directLogitAttribution?.targetID { ids.insert(t) }
         return ids
     }

@@ -10,6 +10,9 @@ public struct InspectRequest: Sendable {
     /// Attribute this text's first token (default: the predicted next token).
     public var target: String?
     public var targetID: Int?
+    /// Explain the target rather than this text's first token (or id): the logit difference is attributed.
+    public var contrast: String?
+    public var contrastID: Int?
     /// Layers whose full patterns go into the document (default: the first and the last).
     public var attentionLayers: [Int]?
     public var topK = 5
@@ -77,6 +80,16 @@ public enum InspectService {
         } else if let text = r.target {
             guard let first = try tok.encodeText(text).first else { throw InterpretabilityError("the target is empty", field: "target") }
             o.target = first
+        }
+        if let id = r.contrastID {
+            guard (0..<V).contains(id) else { throw InterpretabilityError("contrast id \(id) is outside the vocabulary of \(V)", field: "contrast_id") }
+            o.contrast = Int32(id)
+        } else if let text = r.contrast {
+            guard let first = try tok.encodeText(text).first else { throw InterpretabilityError("the contrast is empty", field: "contrast") }
+            o.contrast = first
+        }
+        if let c = o.contrast, c == o.target {
+            throw InterpretabilityError("the contrast is the target itself (logit(t) − logit(t) is 0 everywhere)", field: "contrast")
         }
         o.baseline = try AttributionBaseline.parse(r.baseline, vocabulary: V)
         guard (1...4096).contains(r.steps) else { throw InterpretabilityError("steps must be in 1...4096, got \(r.steps)", field: "steps") }

@@ -1,6 +1,7 @@
-/* Glassbox views of an inspect or patch document (the JSON that `glassbox inspect --json` and `glassbox patch --json`
- * print): panels that mount into any container. GB.inspectView.render(container, doc) and
- * GB.patchView.render(container, doc) draw them and return {destroy()}; the self-contained HTML report boots them
+/* Glassbox views of an inspect, patch or diff document (the JSON that `glassbox inspect --json`, `glassbox patch --json`
+ * and `glassbox diff --json` print): panels that mount into any container. GB.inspectView.render(container, doc),
+ * GB.patchView.render(container, doc) and GB.diffView.render(container, doc) draw them and return {destroy()}; the
+ * self-contained HTML report boots them
  * from its embedded document (the end of this file), and a studio page can call them with the same document.
  * Panels are built at once (cheap) and drawn when they first come into view, so that a 512-token prompt with
  * 30 layers x 9 heads opens at once. Plain ES2020; needs core.js and charts.js. */
@@ -71,6 +72,8 @@
     ["probability", "Probability", "How likely the model thinks a token is to come next: the softmax of the logits, between 0 and 1, " +
       "adding up to 1 over the whole vocabulary."],
     ["entropy", "Entropy", "How spread out a distribution is, in nats: 0 means certain of one token; larger means unsure among many."],
+    ["kl", "KL divergence", "How different two next-token distributions are, in nats: KL(a \u2016 b) = \u03a3 p_a log(p_a / p_b) over the " +
+      "vocabulary. 0 means the same; it grows when b gives little probability to tokens that a finds likely."],
     ["residual", "Residual stream", "The vector each position carries up through the model. Every layer reads it and adds its " +
       "output back to it (x = x + attention(x), then x = x + MLP(x)), so it accumulates what the layers found."],
     ["lens", "Logit lens", "The final norm and unembedding applied to the residual stream after an earlier layer, as if the model " +
@@ -98,6 +101,8 @@
     ["graph", "Contribution graph", "For every residual-stream state, how much of it comes from each part that adds up to it: the " +
       "state below it, each token its attention reads, its MLP (Meta's LLM Transparency Tool). Following the strong edges back from " +
       "a prediction shows the routes the information took."],
+    ["checkpoint", "Checkpoint", "The model's weights saved at one step of training. Two checkpoints of one run are the same model " +
+      "at two moments: comparing them on one prompt shows what training changed inside."],
     ["hook", "Hook name", "The name of a place inside the model where an activation can be read or replaced, as TransformerLens " +
       "names them: blocks.5.hook_resid_pre is the residual stream entering layer 5 (layers count from 0)."],
   ];
@@ -128,8 +133,9 @@
       dt.focus({ preventScroll: true });
       dt.classList.remove("flash"); void dt.offsetWidth; dt.classList.add("flash"); // restart the highlight
     };
-    const b = el("button", { type: "button", class: "v-help", "data-term": key, "aria-label": "What is " + t.name.toLowerCase() + "? (glossary)", onclick: open },
-      [el("span", { class: "v-help-q", "aria-hidden": "true", text: "?" }), t.name.toLowerCase()]);
+    const name = /^[A-Z]{2}/.test(t.name) ? t.name : t.name.toLowerCase(); // "MLP", "KL divergence" stay as they are
+    const b = el("button", { type: "button", class: "v-help", "data-term": key, "aria-label": "What is " + name + "? (glossary)", onclick: open },
+      [el("span", { class: "v-help-q", "aria-hidden": "true", text: "?" }), name]);
     GB.tooltip.attach(b, () => GB.tooltip.content(t.name, [], [t.text]));
     return b;
   }
@@ -319,11 +325,18 @@
     const D = v.doc, A = D.attributions || null, T = D.tokens.length;
     const lastTop = D.positions[T - 1] && D.positions[T - 1].top[0];
     const targetID = A ? A.target_id : D.direct_logit_attribution ? D.direct_logit_attribution.target_id : lastTop ? lastTop[0] : null;
-    const target = quoted(targetID === null ? "?" : v.tokenText(targetID));
+    // With a contrast the attributed quantity is logit(target) − logit(contrast): "why this rather than that". Before the
+    // attributions come, the direct logit attribution (asked for with the same contrast) names it.
+    const Q = D.direct_logit_attribution, has = (x) => x !== undefined && x !== null;
+    const contrastID = A ? (has(A.contrast_id) ? A.contrast_id : null) : Q && has(Q.contrast_id) && Q.target_id === targetID ? Q.contrast_id : null;
+    const target = quoted(targetID === null ? "?" : v.tokenText(targetID)) + (contrastID === null ? "" : " rather than " + quoted(v.tokenText(contrastID)));
+    const what = contrastID === null ? "the logit of " + target
+      : "logit(" + quoted(v.tokenText(targetID)) + ") \u2212 logit(" + quoted(v.tokenText(contrastID)) + ")";
     const p = v.panel("tokens", "Prompt and attributions", A
-      ? "Each token coloured by how much it drove the logit of " + target + " at the last position (integrated gradients: red raises it, blue lowers it). " +
+      ? "Each token coloured by how much it drove " + (contrastID === null ? "the logit of " + target : "the choice of " + target + " (the logit difference)") +
+        " at the last position (integrated gradients: red raises it, blue lowers it). " +
         "Click a token for the model's next-token alternatives there."
-      : "Once the attributions are computed, each token is coloured by how much it drove the logit of " + target +
+      : "Once the attributions are computed, each token is coloured by how much it drove " + (contrastID === null ? "the logit of " + target : "the choice of " + target) +
         " at the last position. Click a token for the model's next-token alternatives there.",
       "red tokens pushed the model towards " + target + ", blue ones away from it, white ones hardly mattered. The completeness " +
       "gap says how far to trust the colours: green (under 5%) means they add up.", ["token", "logit", "ig", "baseline", "gap"]);
@@ -387,7 +400,7 @@
       if (!A) return;
       const vals = A[method], max = Math.max(1e-9, ...vals.map(Math.abs)), sc = GB.colorScale("diverging");
       chips.forEach((c, i) => { c.style.backgroundColor = sc.css(vals[i] / max); c.style.color = sc.ink(vals[i] / max); });
-      caption.textContent = methodName() + " attributions to the logit of " + target;
+      caption.textContent = methodName() + " attributions to " + what;
       GB.clear(legendBox).appendChild(legend(sc, max, "attribution (logit units); they sum to " + v3(vals.reduce((a, b) => a + b, 0))));
     }
     function select(i) {
@@ -421,7 +434,7 @@
       const H = y + hgt + 44;
       return [W, H, (pt, w, h) => {
         const c = background(pt, w, h), sc = GB.colorScale("diverging");
-        pt.text(methodName() + " attributions to the logit of " + target + "  \u00b7  completeness gap " + v3(A.completeness_gap) +
+        pt.text(methodName() + " attributions to " + what + "  \u00b7  completeness gap " + v3(A.completeness_gap) +
           " (" + GB.fixed(100 * A.completeness_relative_gap, 1) + "%)", pad, 20, { color: c.ink, font: "bold 12px system-ui" });
         for (const it of items) {
           if (it.arrow) { pt.text(it.text, it.x + 2, it.y + hgt / 2, { color: c.muted, font: MONO, baseline: "middle" }); continue; }
@@ -1184,11 +1197,16 @@
     const D = v.doc, Q = D.direct_logit_attribution;
     if (!Q) return;
     const L = Q.attention.length, Hn = Q.heads[0].length;
+    // A contrastive document explains logit(target) − logit(contrast): "why this rather than that".
+    const what = Q.contrast_id !== undefined && Q.contrast_id !== null
+      ? "the logit difference " + quoted(v.tokenText(Q.target_id)) + " \u2212 " + quoted(v.tokenText(Q.contrast_id)) + " (why the first rather than the second)"
+      : "the logit of " + quoted(v.tokenText(Q.target_id));
     const p = v.panel("dla", "Direct logit attribution",
-      "How much each layer's attention and MLP output, read straight through the final norm and unembedding, adds to the logit of " +
-      quoted(v.tokenText(Q.target_id)) + " (" + GB.fixed(Q.logit, 2) + " = embedding " + GB.fixed(Q.embedding, 2) +
+      "How much each layer's attention and MLP output, read straight through the final norm and unembedding, adds to " +
+      what + " (" + GB.fixed(Q.logit, 2) + " = embedding " + GB.fixed(Q.embedding, 2) +
       (Q.bias ? " + final-norm bias " + GB.fixed(Q.bias, 2) : "") + " + the bars).",
-      "bars above zero push " + quoted(v.tokenText(Q.target_id)) + " up, bars below push it down; the tallest are the parts that " +
+      "bars above zero push " + quoted(v.tokenText(Q.target_id)) + (Q.contrast_id !== undefined && Q.contrast_id !== null ? " up against " + quoted(v.tokenText(Q.contrast_id)) : " up") +
+      ", bars below push it down; the tallest are the parts that " +
       "write the answer most directly. In the grid, red heads raise it, blue heads lower it, white ones do nothing.", ["dla", "logit", "head", "mlp"]);
     // The value axis spans the bars (and zero), padded a little: most layers add little, a few add a lot.
     const all = Q.attention.concat(Q.mlp);
@@ -1258,7 +1276,7 @@
       csv: () => [["layer", "head", "direct_logit_attribution"]].concat(Q.heads.flatMap((r, l) => r.map((val, k) => [l, k, val]))),
       json: () => ({ target: { id: Q.target_id, text: v.tokenText(Q.target_id) }, heads: Q.heads }),
     });
-    const lg = themedLegend(v, "diverging", hmax, "change of the logit");
+    const lg = themedLegend(v, "diverging", hmax, Q.contrast_id !== undefined && Q.contrast_id !== null ? "change of the logit difference" : "change of the logit");
     p.append(el("div", { class: "v-row" }, [
       el("div", { class: "v-fig" }, [figHead("per layer: attention and MLP", bars), bars.root]),
       el("div", { class: "v-fig" }, [figHead("per head (rows layers, columns heads)", heads), heads.root, lg]),
@@ -1452,7 +1470,334 @@
       el("div", { class: "v-fig-head" }, el("div", { class: "v-caption", text: "The " + top10.length + " " + colName + "s that restore the most" })), list])]));
   }
 
+  // ================================================================ diff: two versions of one model on one prompt
+
+  // The two sides' colours (bars, legends): blue for a (before), orange for b (after), as the CSS's --diff-a/--diff-b.
+  const SIDE = { a: GB.color(0), b: GB.color(1) };
+
+  /** "tiny@40" -> "step 40" when both sides are checkpoints of one run, else the id as it is. */
+  function sideNames(doc) {
+    const m = (id) => /^(.*)@(\d+)$/.exec(String(id || ""));
+    const ma = m(doc.a.id), mb = m(doc.b.id);
+    const same = ma && mb && ma[1] === mb[1];
+    const name = (S, mm) => (same ? "step " + GB.int(+mm[2]) : S.id || (S.model && S.model.name) || "?");
+    return { a: name(doc.a, ma), b: name(doc.b, mb), run: same ? ma[1] : null };
+  }
+
+  /** A small "a" or "b" chip in the side's colour. */
+  const sideChip = (k) => el("span", { class: "v-side v-side-" + k, text: k });
+
+  /**
+   * The diff document (glassbox diff --json, /api/diff): the two next-token distributions and their KL divergence,
+   * the target's direct logit attribution per layer in a and in b, per-head maps of what changed (DLA and attention),
+   * the heads whose attention moved most, the neurons that changed most. opts.loadHead(l, h) -> Promise of
+   * {a, b} (each head's T x T attention in a and in b; a studio page fetches them): with it a head in the ranked
+   * list opens both patterns; without it a click only marks the head in the maps.
+   */
+  function renderDiff(container, doc, opts) {
+    opts = opts || {};
+    const v = new View(container, doc);
+    v.root.dataset.kind = "diff";
+    v.names = sideNames(doc);
+    glossary(v, "diff-glossary"); // first: the panels go in above it
+    diffPredictions(v);
+    diffLayers(v);
+    diffHeads(v, opts.loadHead || null);
+    diffNeurons(v);
+    return { destroy: () => v.destroy() };
+  }
+
+  function diffPredictions(v) {
+    const D = v.doc, A = D.a, B = D.b, N = v.names, tgt = quoted(v.tokenText(D.target_id));
+    const p = v.panel("diff-predictions", "What each model predicts",
+      ["The next token after the prompt, in a (", el("b", { text: N.a }), ") and in b (", el("b", { text: N.b }), "): each model's most likely " +
+        "tokens and their probabilities. The rest of the page explains the token ", el("b", { text: tgt }), " (marked \u25c6)."],
+      "the KL divergence says how far apart the two predictions are: 0 means they are the same, around 0.1 nats a small shift, above 1 " +
+      "a real disagreement. The target's logit going up from a to b means b is more sure of it.", ["kl", "probability", "logit", "entropy", "checkpoint"]);
+    const kl = D.kl_divergence, dl = B.logit - A.logit;
+    p.append(
+      el("div", { class: "v-prompt v-diff-prompt" }, [el("span", { class: "v-strip-label", text: "prompt" }),
+        el("div", { class: "v-tokens", id: "diff-tokens" }, [D.tokens.map((t) => el("span", { class: "tok", title: partOf(t) || null, text: label(t) })),
+          el("span", { class: "v-arrow", text: "\u2192" }), el("span", { class: "tok target", title: "the target: the token the page explains", text: shown(v.tokenText(D.target_id)) })])]),
+      el("div", { class: "v-facts v-diff-facts" }, [
+        el("span", { id: "diff-kl", dataset: { kl: String(kl) }, title: "KL(a \u2016 b) of the next-token distributions at the last position" },
+          ["KL(a \u2016 b) ", el("b", { text: GB.num(kl, 3) }), " nats"]),
+        el("span", { id: "diff-logit", dataset: { a: String(A.logit), b: String(B.logit) } },
+          ["logit of " + tgt + " ", el("b", { text: GB.fixed(A.logit, 2) }), " \u2192 ", el("b", { text: GB.fixed(B.logit, 2) }),
+            el("span", { class: dl > 0 ? "v-up" : dl < 0 ? "v-down" : null, text: " (" + (dl > 0 ? "+" : dl < 0 ? "\u2212" : "\u00b1") + GB.fixed(Math.abs(dl), 2) + ")" })]),
+        el("span", {}, ["entropy ", el("b", { text: GB.fixed(A.entropy, 2) }), " \u2192 ", el("b", { text: GB.fixed(B.entropy, 2) }), " nats"]),
+      ]));
+    // one scale for both sides' bars, up to the larger top probability (a small model's spread-out guesses still show)
+    const pmax = Math.max(1e-9, ...A.top.concat(B.top).map(([, pr]) => pr));
+    const side = (k, S) => {
+      const rows = S.top.map(([id, pr]) => el("tr", { class: id === D.target_id ? "v-is-target" : null }, [
+        el("td", { class: "t", text: (id === D.target_id ? "\u25c6 " : "") + quoted(v.tokenText(id)) }),
+        el("td", { class: "bar" }, el("div", { class: "v-pbar v-pbar-" + k, style: { width: Math.max(0.5, (100 * pr) / pmax) + "%" } })),
+        el("td", { class: "num", text: GB.fixed(pr, 3) }),
+      ]));
+      const has = S.top.some(([id]) => id === D.target_id);
+      return el("div", { class: "v-fig v-diff-side" }, [
+        el("div", { class: "v-fig-head" }, el("div", { class: "v-caption" }, [sideChip(k), " ", el("b", { text: N[k] }), " \u00b7 top " + S.top.length])),
+        el("table", { class: "v-alts", id: "diff-top-" + k }, el("tbody", {}, rows)),
+        has ? null : el("div", { class: "v-line v-gap", text: "The target " + tgt + " is not among its top " + S.top.length + " (its logit: " + GB.fixed(S.logit, 2) + ")." }),
+      ]);
+    };
+    p.append(el("div", { class: "v-row" }, [side("a", A), side("b", B)]),
+      el("div", { class: "v-line v-gap muted", text: "Both sides' bars share one scale: the longest is probability " + GB.fixed(pmax, 3) + "." }));
+  }
+
+  /** The target's direct logit attribution per layer, a and b side by side: one chart for attention, one for the MLPs. */
+  function diffLayers(v) {
+    const D = v.doc, A = D.a, B = D.b, N = v.names, L = A.attention.length, tgt = quoted(v.tokenText(D.target_id));
+    const p = v.panel("diff-layers", "Which layers write the target, before and after",
+      "How much each layer's attention and MLP output, read straight through the final norm and unembedding, adds to the logit of " + tgt +
+      " (" + GB.fixed(A.logit, 2) + " in a, " + GB.fixed(B.logit, 2) + " in b). For each layer, a's bar on the left and b's on the right.",
+      "where b's bar is taller than a's, that layer now writes " + tgt + " more directly; a pair on opposite sides of zero flipped from " +
+      "pushing it up to pushing it down. Pairs of equal bars are layers whose direct effect did not change (their effect through later " +
+      "layers may still have).", ["dla", "logit", "mlp", "checkpoint"]);
+    const all = A.attention.concat(A.mlp, B.attention, B.mlp).filter(GB.isNum);
+    let lo = Math.min(0, ...all), hi = Math.max(0, ...all);
+    if (!(hi > lo)) hi = lo + 1;
+    const padV = (hi - lo) * 0.06;
+    if (lo < 0) lo -= padV;
+    if (hi > 0) hi += padV;
+    const slot = Math.max(14, Math.min(48, Math.floor(480 / L)));
+    const W = Math.max(320, 52 + L * slot + 14), H = 250, box = { x: 52, y: 34, w: W - 52 - 14, h: H - 34 - 40 };
+    const yt = GB.linearTicks(lo, hi, 6);
+    const Y = (val) => box.y + box.h - ((val - lo) / (hi - lo)) * box.h;
+    const chart = (key, title) => v.figure({
+      id: "diff-dla-" + key, name: "diff-dla-" + key, title: title + ": direct logit attribution per layer, a and b", svg: true, className: "v-diff-bars",
+      size: () => [W, H],
+      paint(pt, w, h) {
+        const c = background(pt, w, h);
+        for (const t of yt) {
+          const y = Math.round(Y(t)) + 0.5;
+          pt.line([[box.x, y], [box.x + box.w, y]], { color: t === 0 ? c.axis : c.grid, width: 1, alpha: t === 0 ? 0.7 : 1 });
+          pt.text(t === 0 ? "0" : GB.num(t, 3), box.x - 8, y, { color: c.axis, align: "right", baseline: "middle" });
+        }
+        const bw = box.w / L, bar = Math.max(1, Math.min(bw / 2 - 2, 20));
+        for (let l = 0; l < L; l++) {
+          const x0 = box.x + l * bw + bw / 2 - bar - 1;
+          [A[key][l], B[key][l]].forEach((val, k) => {
+            const y0 = Y(0), y1 = Y(GB.isNum(val) ? val : 0);
+            pt.rect(x0 + k * (bar + 2), Math.min(y0, y1), bar, Math.max(0.5, Math.abs(y1 - y0)), k ? SIDE.b : SIDE.a);
+          });
+          if (L <= 40 || l % 5 === 0) pt.text(String(l), box.x + l * bw + bw / 2, box.y + box.h + 8, { color: c.axis, align: "center", baseline: "top" });
+        }
+        pt.text(title, box.x, 14, { color: c.ink, font: "600 12px system-ui", baseline: "middle" });
+        let lx = box.x + GB.measureText(title, "600 12px system-ui") + 16;
+        for (const k of ["a", "b"]) {
+          pt.rect(lx, 9, 10, 10, SIDE[k]);
+          const s = k + " \u00b7 " + N[k];
+          pt.text(s, lx + 15, 14, { color: c.muted, baseline: "middle" });
+          lx += 28 + GB.measureText(s);
+        }
+        pt.text("layer", box.x + box.w / 2, h - 6, { color: c.muted, align: "center" });
+      },
+      tip(x, y) {
+        const l = Math.floor(((x - box.x) / box.w) * L);
+        if (l < 0 || l >= L || y < box.y - 10 || y > box.y + box.h + 20) return null;
+        const d = B[key][l] - A[key][l];
+        return GB.tooltip.content(title + " of layer " + l, [["a \u00b7 " + N.a, signed(A[key][l])], ["b \u00b7 " + N.b, signed(B[key][l])], ["change", signed(d)]]);
+      },
+      csv: () => [["layer", "a", "b", "change"]].concat(A[key].map((x, l) => [l, x, B[key][l], B[key][l] - x])),
+      json: () => ({ target: { id: D.target_id, text: v.tokenText(D.target_id) }, part: key, a: { id: A.id, values: A[key] }, b: { id: B.id, values: B[key] } }),
+    });
+    const att = chart("attention", "Attention"), mlp = chart("mlp", "MLP");
+    for (const f of [att, mlp]) { f.root.dataset.layers = String(L); }
+    p.append(el("div", { class: "v-row" }, [
+      el("div", { class: "v-fig" }, [figHead("attention output, per layer", att), att.root]),
+      el("div", { class: "v-fig" }, [figHead("MLP output, per layer", mlp), mlp.root]),
+    ]));
+  }
+
+  /** Per-head maps of what changed (rows layers, columns heads), the heads whose attention moved most beside them. */
+  function diffHeads(v, loadHead) {
+    const D = v.doc, M = D.dla_head_change, C = D.attention_change, L = M.length, Hn = L ? M[0].length : 0, tgt = quoted(v.tokenText(D.target_id));
+    const p = v.panel("diff-heads", "Which heads changed",
+      "Left: each head's direct logit attribution to " + tgt + " in b minus in a. Right: how far each head's attention pattern moved: " +
+      "the mean |A_b \u2212 A_a| over the positions it may look at (rows layers, columns heads).",
+      "red heads push " + tgt + " up more in b than in a, blue heads less (or down), white ones did not change. On the right, dark " +
+      "heads now look somewhere else, pale ones kept their pattern. The list ranks the heads whose attention moved most" +
+      (loadHead ? "; click one to see its pattern in a and in b." : "; click one to mark it in both maps."), ["head", "dla", "pattern", "checkpoint"]);
+    const byHead = new Map((D.heads || []).map((x) => [x.layer + ":" + x.head, x]));
+    const cell = Math.max(16, Math.min(40, Math.floor(320 / Math.max(L, Hn, 1)))), lw = 30, top = 22;
+    const cellAt = (x, y) => [Math.floor((y - top) / cell), Math.floor((x - lw) / cell)];
+    const inside = (l, k) => l >= 0 && l < L && k >= 0 && k < Hn;
+    let marked = null;
+    const heat = (id, name, title, vals, scaleName, max, rows) => {
+      const f = v.figure({
+        id, className: "v-heat v-diff-heat", name, title, svg: true,
+        size: () => [lw + Hn * cell + 4, top + L * cell + 4],
+        paint(pt, w, h, exporting) {
+          const c = background(pt, w, h), sc = GB.colorScale(scaleName);
+          let n = 0;
+          for (let k = 0; k < Hn; k++) pt.text("h" + k, lw + k * cell + cell / 2, top - 6, { color: c.axis, align: "center", font: "10px system-ui" });
+          for (let l = 0; l < L; l++) {
+            if (L <= 40 || l % 5 === 0) pt.text(String(l), lw - 6, top + l * cell + cell / 2, { color: c.axis, align: "right", baseline: "middle", font: "10px system-ui" });
+            for (let k = 0; k < Hn; k++) { pt.rect(lw + k * cell, top + l * cell, cell - 1, cell - 1, sc.css((GB.isNum(vals[l][k]) ? vals[l][k] : 0) / max)); n++; }
+          }
+          frame(pt, lw, top, Hn * cell - 1, L * cell - 1, c); // zero is the panel colour: the frame keeps the map's edge
+          if (marked && !exporting) {
+            const [l, k] = marked, x = lw + k * cell - 1, y = top + l * cell - 1;
+            pt.poly([[x, y], [x + cell + 1, y], [x + cell + 1, y + cell + 1], [x, y + cell + 1]], { stroke: c.ink, width: 2 });
+          }
+          if (!exporting) f.root.dataset.cells = String(n);
+        },
+        tip(x, y) {
+          const [l, k] = cellAt(x, y);
+          return inside(l, k) ? GB.tooltip.content("layer " + l + " \u00b7 head " + k, rows(l, k)) : null;
+        },
+        click(x, y) { const [l, k] = cellAt(x, y); if (inside(l, k)) pick(l, k, true); },
+        csv: () => [["layer", "head", name]].concat(vals.flatMap((r, l) => r.map((x, k) => [l, k, x]))),
+        json: () => ({ target: { id: D.target_id, text: v.tokenText(D.target_id) }, a: D.a.id, b: D.b.id, values: vals }),
+      });
+      Object.assign(f.root.dataset, { rows: String(L), cols: String(Hn), cells: "0" });
+      return f;
+    };
+    const dmax = Math.max(1e-6, ...M.flat().filter(GB.isNum).map(Math.abs)), amax = Math.max(1e-6, ...C.flat().filter(GB.isNum));
+    const dlaRows = (l, k) => [["DLA change (b \u2212 a)", signed(M[l][k])], ["in a", signed(D.a.heads[l][k])], ["in b", signed(D.b.heads[l][k])]];
+    const attRows = (l, k) => { const x = byHead.get(l + ":" + k); return [["mean change", v3(C[l][k])], x ? ["largest change", v3(x.max_change)] : null]; };
+    const dfig = heat("diff-dla-heads", "dla_head_change", "Change of each head's direct logit attribution (b \u2212 a)", M, "diverging", dmax, dlaRows);
+    const afig = heat("diff-attn-heads", "attention_change", "How far each head's attention pattern moved", C, "sequential", amax, attRows);
+    dfig.root.dataset.max = String(dmax);
+    afig.root.dataset.max = String(amax);
+
+    const ranked = (D.heads || []).slice(0, 12), mx = Math.max(1e-9, ...ranked.map((x) => x.mean_change));
+    const list = el("table", { class: "v-alts v-rank", id: "diff-heads-top" }, [
+      el("thead", {}, el("tr", {}, [el("th", {}), el("th", { class: "t", text: "head" }), el("th", { text: "attention moved (mean)" }), el("th", {}),
+        el("th", { class: "num", title: "the largest change of one attention weight", text: "largest" }),
+        el("th", { class: "num", title: "the change of its direct logit attribution to the target (b \u2212 a)", text: "DLA change" })])),
+      el("tbody", {}, ranked.map((x, i) => el("tr", { "data-layer": x.layer, "data-head": x.head }, [
+        el("td", { class: "num v-rank-n", text: String(i + 1) }),
+        el("td", { class: "t" }, el("button", { type: "button", class: "v-link", text: "L" + x.layer + " H" + x.head,
+          title: loadHead ? "Its attention pattern in a and in b" : "Mark it in both maps", onclick: () => pick(x.layer, x.head, false) })),
+        el("td", { class: "bar" }, el("div", { class: "v-pbar", style: { width: Math.max(0.5, (100 * x.mean_change) / mx) + "%" } })),
+        el("td", { class: "num", text: v3(x.mean_change) }),
+        el("td", { class: "num", text: v3(x.max_change) }),
+        el("td", { class: ["num", x.dla_change > 0 ? "v-up" : x.dla_change < 0 ? "v-down" : null], text: signed(x.dla_change) }),
+      ]))),
+    ]);
+    const listSave = saver("Heads that changed most", "diff-heads", null,
+      () => [["layer", "head", "mean_change", "max_change", "dla_change"]].concat((D.heads || []).map((x) => [x.layer, x.head, x.mean_change, x.max_change, x.dla_change])),
+      () => ({ a: D.a.id, b: D.b.id, heads: D.heads || [] }));
+    const zoom = el("div", { class: "v-zoom v-diff-zoom", id: "diff-head-zoom" });
+    p.append(
+      el("div", { class: "v-row" }, [
+        el("div", { class: "v-fig" }, [figHead("DLA change, b \u2212 a", dfig), dfig.root, themedLegend(v, "diverging", dmax, "change of the logit")]),
+        el("div", { class: "v-fig" }, [figHead("attention moved", afig), afig.root, themedLegend(v, "sequential", amax, "mean |A_b \u2212 A_a|")]),
+        el("div", { class: "v-fig v-ranked" }, [figHead("The " + ranked.length + " heads whose attention moved most", listSave), list]),
+      ]), zoom);
+
+    let figs = [], seq = 0;
+    function pick(l, k, fromMap) {
+      marked = [l, k];
+      for (const row of list.querySelectorAll("tbody tr")) row.classList.toggle("sel", +row.dataset.layer === l && +row.dataset.head === k);
+      dfig.requestDraw(); afig.requestDraw();
+      p.dataset.marked = l + ":" + k;
+      if (loadHead) openHead(l, k);
+      else if (fromMap) GB.tooltip.hide();
+    }
+    /** The head's pattern in a and in b, and their difference, below the maps (fetched by the page). */
+    async function openHead(l, k) {
+      const mine = ++seq;
+      for (const f of figs) f.destroy();
+      v.figures = v.figures.filter((f) => !figs.includes(f));
+      figs = [];
+      zoom.classList.add("open");
+      zoom.dataset.state = "loading";
+      GB.clear(zoom).append(el("div", { class: "v-zoom-head" }, el("h3", { text: "Layer " + l + ", head " + k + " in a and in b" })),
+        el("div", { class: "v-line", text: "Loading its attention in both models\u2026" }));
+      let got;
+      try { got = await loadHead(l, k); } catch (err) {
+        if (mine !== seq) return;
+        zoom.dataset.state = "error";
+        GB.clear(zoom).append(el("div", { class: "v-zoom-head" }, el("h3", { text: "Layer " + l + ", head " + k })),
+          el("div", { class: "notice warn", role: "alert" }, el("span", { class: "notice-text", text: "Could not load its attention: " + (err && err.message ? err.message : err) })));
+        return;
+      }
+      if (mine !== seq || !got) return;
+      const T = D.tokens.length, diff = got.a.map((r, i) => r.map((x, j) => (got.b[i] ? got.b[i][j] || 0 : 0) - x));
+      const dm = Math.max(1e-6, ...diff.flat().map(Math.abs));
+      const size = Math.max(120, Math.min(260, T * 12)), cs = size / T, lab = T <= 24 ? Math.min(80, 10 + Math.max(...D.tokens.map((t) => GB.measureText(clip(label(t), 8), MONO10)))) : 0;
+      const pattern = (key, P, scaleName, max, caption) => {
+        const f = new GB.Figure({
+          id: "diff-head-" + key, className: "v-heat", name: "attention-L" + l + "-H" + k + "-" + key, fileName: "glassbox-diff-attention-L" + l + "-H" + k + "-" + key,
+          title: caption, size: () => [lab + size + 6, lab + size + 6],
+          paint(pt, w, h) {
+            const c = background(pt, w, h), sc = GB.colorScale(scaleName);
+            let n = 0;
+            for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++, n++) pt.rect(lab + j * cs, lab + i * cs, cs + 0.3, cs + 0.3, sc.css((P[i] ? P[i][j] || 0 : 0) / max));
+            frame(pt, lab, lab, size, size, c);
+            f.root.dataset.cells = String(n); // the causal part, T (T + 1) / 2 cells: for tests
+            if (lab) for (let i = 0; i < T; i++) {
+              const s = clip(label(D.tokens[i]), 8);
+              pt.text(s, lab - 4, lab + (i + 0.5) * cs, { color: c.axis, font: MONO10, align: "right", baseline: "middle" });
+              pt.text(s, lab + (i + 0.5) * cs, lab - 4, { color: c.axis, font: MONO10, rotate: -45 });
+            }
+          },
+          tip(x, y) {
+            const i = Math.floor((y - lab) / cs), j = Math.floor((x - lab) / cs);
+            if (i < 0 || j < 0 || i >= T || j > i) return null;
+            return GB.tooltip.content("query #" + i + " " + quoted(D.tokens[i].decoded) + " \u2192 key #" + j + " " + quoted(D.tokens[j].decoded),
+              [["a", GB.fixed(got.a[i][j], 3)], ["b", GB.fixed(got.b[i][j], 3)], ["b \u2212 a", signed(diff[i][j])]]);
+          },
+          csv: () => [["query \\ key"].concat(D.tokens.map((t, j) => j + " " + t.text))].concat(P.map((r, i) => [i + " " + D.tokens[i].text].concat(r))),
+        });
+        figs.push(f);
+        v.figures.push(f);
+        return el("div", { class: "v-fig" }, [figHead(caption, f), f.root]);
+      };
+      const nodes = [pattern("a", got.a, "sequential", 1, "a \u00b7 " + v.names.a), pattern("b", got.b, "sequential", 1, "b \u00b7 " + v.names.b),
+        pattern("change", diff, "diverging", dm, "b \u2212 a")];
+      const x = byHead.get(l + ":" + k);
+      GB.clear(zoom).append(
+        el("div", { class: "v-zoom-head" }, [el("h3", { text: "Layer " + l + ", head " + k + " in a and in b" }),
+          el("div", { class: "v-facts" }, [el("span", {}, ["mean change ", el("b", { text: v3(C[l][k]) })]), x ? el("span", {}, ["largest ", el("b", { text: v3(x.max_change) })]) : null,
+            el("span", {}, ["DLA change ", el("b", { text: signed(M[l][k]) })])])]),
+        el("p", { class: "v-read" }, [el("b", { text: "How to read it: " }), "rows are queries, columns keys: row i shows where token i looks, dark for strong. " +
+          "In the third map, red cells get more attention in b than in a, blue ones less."]),
+        el("div", { class: "v-row" }, nodes),
+        el("div", { class: "v-legends" }, [themedLegend(v, "sequential", 1, "attention weight"), themedLegend(v, "diverging", dm, "b \u2212 a")]));
+      for (const f of figs) f.draw();
+      zoom.dataset.state = "shown";
+      zoom.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  /** The MLP neurons whose activation at the last position changed most: a's and b's value as bars from zero. */
+  function diffNeurons(v) {
+    const D = v.doc, R = D.neurons || [], N = v.names;
+    if (!R.length) return;
+    const p = v.panel("diff-neurons", "Neurons that changed most",
+      ["The " + R.length + " MLP hidden units, ", hookLabel("blocks.{L}.mlp.hook_post"), ", whose activation at the last position changed most from a to b " +
+        "(L = layer, n = the neuron's index in it)."],
+      "the upper bar of each row is the neuron's activation in a, the lower one in b, both from zero (the line): to the right it fires, " +
+      "to the left it is negative. A neuron that fires in b and not in a may have learned to pick up something in this prompt.", ["neuron", "mlp", "checkpoint"]);
+    const vals = R.flatMap((x) => [x.a, x.b]).filter(GB.isNum);
+    const lo = Math.min(0, ...vals), hi = Math.max(1e-9, ...vals), span = hi - lo || 1;
+    const zero = (100 * -lo) / span;
+    const bar = (k, val) => el("div", { class: "v-nbar v-nbar-" + k, style: { left: (100 * (Math.min(0, val) - lo)) / span + "%", width: Math.max(0.4, (100 * Math.abs(val)) / span) + "%" } });
+    const rows = R.map((x) => el("tr", { "data-layer": x.layer, "data-index": x.index }, [
+      el("td", { class: "t", text: "L" + x.layer + ".n" + x.index }),
+      el("td", { class: "num", title: "in a", text: signed(x.a) }),
+      el("td", { class: "v-ntrack-cell" }, el("div", { class: "v-ntrack", title: "a " + signed(x.a) + " \u2192 b " + signed(x.b) },
+        [el("div", { class: "v-nzero", style: { left: zero + "%" } }), bar("a", x.a), bar("b", x.b)])),
+      el("td", { class: "num", title: "in b", text: signed(x.b) }),
+      el("td", { class: ["num", x.b - x.a > 0 ? "v-up" : "v-down"], title: "b \u2212 a", text: signed(x.b - x.a) }),
+    ]));
+    const save = saver("Neurons that changed most", "diff-neurons", null,
+      () => [["layer", "neuron", "a", "b", "change"]].concat(R.map((x) => [x.layer, x.index, x.a, x.b, x.b - x.a])), () => ({ a: D.a.id, b: D.b.id, neurons: R }));
+    p.append(el("div", { class: "v-fig v-fit" }, [
+      figHead([sideChip("a"), " " + N.a + "  ", sideChip("b"), " " + N.b + " \u00b7 activation at the last position"], save),
+      el("table", { class: "v-alts v-diff-neurons", id: "diff-neuron-table" }, [
+        el("thead", {}, el("tr", {}, [el("th", { class: "t", text: "neuron" }), el("th", { class: "num", text: "a" }), el("th", {}), el("th", { class: "num", text: "b" }),
+          el("th", { class: "num", text: "change" })])),
+        el("tbody", {}, rows)])]));
+  }
+
   GB.inspectView = { render: renderInspect };
+  GB.diffView = { render: renderDiff };
   GB.patchView = { render: renderPatch };
   GB.views = { shown, modelFacts, hookName, hookLabel };
 
@@ -1461,16 +1806,16 @@
   /** Reads the embedded document, dresses the header (model, data download, theme switch) and mounts the views. */
   function boot(dataNode) {
     const doc = JSON.parse(dataNode.textContent);
-    const kind = doc.kind === "patch" ? "patch" : "inspect";
+    const kind = doc.kind === "patch" ? "patch" : doc.kind === "diff" || (doc.a && doc.b && doc.dla_head_change) ? "diff" : "inspect";
     GB.bindMenus();
     const stale = document.getElementById("tooltip"); // the page's old tooltip box: GB.tooltip makes its own
     if (stale) stale.remove();
     const header = document.getElementById("top");
     if (header) {
       const brand = header.querySelector(".brand");
-      if (brand) GB.clear(brand).append(GB.logo(), el("span", { class: "brand-name" }, ["Glassbox ", el("span", { class: "brand-sub", text: kind === "patch" ? "Patching" : "Inspect" })]));
+      if (brand) GB.clear(brand).append(GB.logo(), el("span", { class: "brand-name" }, ["Glassbox ", el("span", { class: "brand-sub", text: kind === "patch" ? "Patching" : kind === "diff" ? "Compare" : "Inspect" })]));
       const line = document.getElementById("model-line");
-      if (line) GB.clear(line).append(...modelFacts(doc.model));
+      if (line) GB.clear(line).append(...modelFacts(kind === "diff" ? doc.a.model : doc.model));
       const data = el("button", { type: "button", class: "btn small ghost v-data", title: "Download this report's data (JSON)",
         onclick: () => GB.downloadJSON("glassbox-" + kind + ".json", doc) }, [GB.icon("download"), "Data"]);
       header.append(el("span", { class: "spacer" }), data, GB.themeToggle(() => {
@@ -1480,7 +1825,7 @@
       }));
     }
     const app = document.getElementById("app");
-    const view = (kind === "patch" ? GB.patchView : GB.inspectView).render(app, doc);
+    const view = (kind === "patch" ? GB.patchView : kind === "diff" ? GB.diffView : GB.inspectView).render(app, doc);
     // Deep links: report.html#attention opens at that panel, #head-3-2 with layer 3's head 2 enlarged.
     function follow() {
       const m = /^#head-(\d+)-(\d+)$/.exec(location.hash);

@@ -1,5 +1,6 @@
-/* Glassbox Studio: the inspect page (/inspect?model=ID&prompt=TEXT[&target=TEXT][&steps=N], or with tab=patch
- * &clean=..&corrupted=..&answer=..&wrong=.. the patching form). The page asks the server for the quick analyses first
+/* Glassbox Studio: the inspect page (/inspect?model=ID&prompt=TEXT[&target=TEXT][&contrast=TEXT][&steps=N], with
+ * tab=patch&clean=..&corrupted=..&answer=..&wrong=.. the patching form, with tab=diff&a=ID&b=ID&prompt=..[&target=..]
+ * the comparison of two models: two checkpoints of a run, GB.diffView in report.js). The page asks the server for the quick analyses first
  * (one forward pass: logit lens, attention, direct logit attribution, neurons, the contribution graph) and draws them
  * at once with report.js's views, then asks for the integrated-gradient attributions (the slow part) and colours the
  * prompt when they come.
@@ -7,7 +8,7 @@
  *
  * For tests: #inspect-page carries data-phase (empty | running | shown | error | cancelled), data-attr (none |
  * running | done | cancelled | error), data-graph (none | first | running | done | offered | error | cancelled: how
- * the contribution graph came), data-patch (none | running | done | error | cancelled) and data-tab. */
+ * the contribution graph came), data-patch and data-diff (none | running | done | error | cancelled) and data-tab. */
 "use strict";
 
 (function (GB) {
@@ -41,6 +42,7 @@
   // to the attributions request.
   const PASS_FIRST = ["layers", "top_k", "neuron"];
   const PASS_ATTR = ["baseline", "rule", "top_k"];
+  const TABS = ["inspect", "patch", "diff"];
 
   const enc = encodeURIComponent; // '+' must reach the server as %2B, a space as %20
   const query = (pairs) => pairs.filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => enc(k) + "=" + enc(v)).join("&");
@@ -80,13 +82,15 @@
     const pass = {};
     for (const k of new Set(PASS_FIRST.concat(PASS_ATTR))) if (p.has(k)) pass[k] = p.get(k);
     return {
-      tab: p.get("tab") === "patch" ? "patch" : "inspect",
+      tab: TABS.includes(p.get("tab")) ? p.get("tab") : "inspect",
       model: p.get("model") || "",
       prompt: p.get("prompt") || "",
       target: p.get("target") || "",
+      contrast: p.get("contrast") || "",
       steps: Number.isInteger(steps) && steps > 0 ? steps : DEFAULT_STEPS,
       pass,
       clean: p.get("clean") || "", corrupted: p.get("corrupted") || "", answer: p.get("answer") || "", wrong: p.get("wrong") || "",
+      a: p.get("a") || "", b: p.get("b") || "",
     };
   }
 
@@ -126,13 +130,13 @@
 
   GB.inspectPage = function (app) {
     const state = readURL();
-    const live = { run: null, patch: null, view: null, patchView: null, models: [], timers: new Set(), stopped: false };
+    const live = { run: null, patch: null, diff: null, view: null, patchView: null, diffView: null, models: [], timers: new Set(), stopped: false };
 
     // ------------------------------------------------------------ skeleton
     const modelSelect = el("select", { id: "model-select", class: "select", "aria-label": "Model", disabled: true }, el("option", { text: "Loading models…" }));
     const summary = el("div", { class: "summary ins-summary", id: "inspect-summary", "aria-live": "polite" });
     const dataBtn = el("button", { type: "button", class: "btn small ghost", id: "inspect-data", hidden: true,
-      onclick: () => { const d = shownDoc(); if (d) GB.downloadJSON("glassbox-" + (state.tab === "patch" ? "patch" : "inspect") + ".json", d); } }, [GB.icon("download"), "Data"]);
+      onclick: () => { const d = shownDoc(); if (d) GB.downloadJSON("glassbox-" + state.tab + ".json", d); } }, [GB.icon("download"), "Data"]);
 
     // one model picker for both forms: it moves into the form of the tab shown
     // the card of the model chosen (studio-model.js): its architecture, parameters and weights
@@ -140,13 +144,17 @@
     const modelField = el("label", { class: "field ins-model" }, [el("span", { class: "ins-model-line" }, [el("span", { class: "field-label", text: "Model" }), cardLink]), modelSelect]);
     const tabInspect = el("button", { type: "button", role: "tab", id: "tab-inspect", class: "ins-tab", "aria-controls": "inspect-panel", text: "Inspect a prompt" });
     const tabPatch = el("button", { type: "button", role: "tab", id: "tab-patch", class: "ins-tab", "aria-controls": "patch-panel", text: "Activation patching" });
-    const tabs = el("div", { class: "ins-tabs", role: "tablist", "aria-label": "What to do" }, [tabInspect, tabPatch]);
+    const tabDiff = el("button", { type: "button", role: "tab", id: "tab-diff", class: "ins-tab", "aria-controls": "diff-panel", text: "Compare models" });
+    const tabs = el("div", { class: "ins-tabs", role: "tablist", "aria-label": "What to do" }, [tabInspect, tabPatch, tabDiff]);
 
     // the inspect form
     const promptInput = el("textarea", { id: "prompt-input", class: "input ins-textarea", rows: "2", spellcheck: "false", autocomplete: "off",
       placeholder: "Type a prompt: the model predicts the token after it", "aria-describedby": "prompt-hint" });
     const targetInput = el("input", { id: "target-input", class: "input mono", type: "text", spellcheck: "false", autocomplete: "off", placeholder: "the predicted next token",
       title: "The token whose logit the attributions explain: the first token of this text (mind the leading space: ' Paris'). Empty: the model's own prediction." });
+    const contrastInput = el("input", { id: "contrast-input", class: "input mono", type: "text", spellcheck: "false", autocomplete: "off", placeholder: "another token",
+      title: "Explain the target against this token (its first token): the attributions and the direct logit attribution then read logit(target) \u2212 logit(this), " +
+        "the question \u201cwhy this rather than that?\u201d. Empty: the target's own logit." });
     const stepsSelect = el("select", { id: "steps-select", class: "select", title: "Gradient evaluations of integrated gradients: more is slower and closes the completeness gap" });
     const inspectBtn = el("button", { type: "submit", class: "btn primary", id: "inspect-btn" }, "Inspect");
     // options that came with a link (layers=, baseline=, rule=, top_k=, neuron=): shown, each removable
@@ -160,6 +168,7 @@
         promptInput]),
       el("div", { class: "ins-row", id: "inspect-row" }, [
         el("label", { class: "field ins-target" }, [el("span", { class: "field-label", text: "Why this token? (optional)" }), targetInput]),
+        el("label", { class: "field ins-target" }, [el("span", { class: "field-label", text: "\u2026rather than (optional)" }), contrastInput]),
         el("label", { class: "field ins-narrow" }, [el("span", { class: "field-label", text: "Attribution steps" }), stepsSelect]),
         el("span", { class: "spacer" }),
         inspectBtn,
@@ -196,12 +205,48 @@
     const patchOut = el("div", { class: "ins-out", id: "patch-out" });
     const patchPanel = el("section", { id: "patch-panel", role: "tabpanel", "aria-labelledby": "tab-patch", hidden: true }, [patchForm, patchErrors, patchStatus, patchOut]);
 
-    const page = el("div", { class: "page inspect-page", id: "inspect-page", dataset: { phase: "empty", attr: "none", graph: "none", patch: "none", tab: state.tab } }, [
+    // the compare form: two models (two checkpoints of one run), one prompt
+    const diffRun = el("select", { id: "diff-run", class: "select", "aria-label": "A run: its first and last checkpoints",
+      title: "Pick a run: a becomes its first checkpoint and b its last" });
+    const diffA = el("select", { id: "diff-a", class: "select", "aria-label": "Model a (before)", disabled: true }, el("option", { text: "Loading models\u2026" }));
+    const diffB = el("select", { id: "diff-b", class: "select", "aria-label": "Model b (after)", disabled: true }, el("option", { text: "Loading models\u2026" }));
+    const diffSwap = el("button", { type: "button", class: "icon-btn ins-swap", id: "diff-swap", title: "Swap a and b", "aria-label": "Swap a and b" }, "\u21c4");
+    const diffPrompt = el("textarea", { id: "diff-prompt", class: "input ins-textarea", rows: "2", spellcheck: "false", autocomplete: "off",
+      placeholder: "A prompt both models read: they predict the token after it" });
+    const diffTarget = el("input", { id: "diff-target", class: "input mono", type: "text", spellcheck: "false", autocomplete: "off", placeholder: "a's prediction",
+      title: "The token whose logit the comparison explains (its first token; mind the leading space). Empty: model a's own prediction." });
+    const diffBtn = el("button", { type: "submit", class: "btn primary", id: "diff-btn" }, "Compare");
+    const diffRunField = el("label", { class: "field ins-narrow", id: "diff-run-field" }, [el("span", { class: "field-label", text: "Checkpoints of" }), diffRun]);
+    const diffForm = el("form", { class: "card ins-form", id: "diff-form", novalidate: true }, [
+      el("div", { class: "ins-row ins-diff-models" }, [
+        diffRunField,
+        el("label", { class: "field ins-model" }, [el("span", { class: "field-label" }, [el("span", { class: "v-side v-side-a", text: "a" }), " Before"]), diffA]),
+        diffSwap,
+        el("label", { class: "field ins-model" }, [el("span", { class: "field-label" }, [el("span", { class: "v-side v-side-b", text: "b" }), " After"]), diffB]),
+      ]),
+      el("div", { class: "field ins-prompt-field" }, [
+        el("div", { class: "ins-label-line" }, [
+          el("label", { class: "field-label", for: "diff-prompt", text: "Prompt" }),
+          el("span", { class: "hint ins-hint" }, [el("kbd", { text: "Enter" }), " compares \u00b7 ", el("kbd", { text: "Shift" }), "+", el("kbd", { text: "Enter" }), " adds a line"]),
+        ]),
+        diffPrompt]),
+      el("div", { class: "ins-row", id: "diff-row" }, [
+        el("label", { class: "field ins-target" }, [el("span", { class: "field-label", text: "Explain which token? (optional)" }), diffTarget]),
+        el("span", { class: "spacer" }),
+        diffBtn,
+      ]),
+    ]);
+    const diffErrors = el("div", { class: "page-errors", id: "diff-errors" });
+    const diffStatus = el("div", { class: "ins-status", id: "diff-status", role: "status", "aria-live": "polite" });
+    const diffOut = el("div", { class: "ins-out", id: "diff-out" });
+    const diffPanel = el("section", { id: "diff-panel", role: "tabpanel", "aria-labelledby": "tab-diff", hidden: true }, [diffForm, diffErrors, diffStatus, diffOut]);
+
+    const page = el("div", { class: "page inspect-page", id: "inspect-page", dataset: { phase: "empty", attr: "none", graph: "none", patch: "none", diff: "none", tab: state.tab } }, [
       el("div", { class: "page-head ins-head" }, [
         el("div", { class: "ins-title" }, [el("h1", { text: "Inspect" }), summary]),
         dataBtn,
       ]),
-      modelNotes, tabs, inspectPanel, patchPanel,
+      modelNotes, tabs, inspectPanel, patchPanel, diffPanel,
     ]);
     GB.clear(app).appendChild(page);
 
@@ -258,11 +303,14 @@
     // ------------------------------------------------------------ the address
 
     function inspectURL(s) {
-      return "/inspect?" + query([["model", s.model], ["prompt", s.prompt], ["target", s.target], ["steps", s.steps !== DEFAULT_STEPS ? s.steps : null]]
+      return "/inspect?" + query([["model", s.model], ["prompt", s.prompt], ["target", s.target], ["contrast", s.contrast || null], ["steps", s.steps !== DEFAULT_STEPS ? s.steps : null]]
         .concat(Object.entries(s.pass || {})));
     }
     function patchURL(s) {
       return "/inspect?" + query([["tab", "patch"], ["model", s.model], ["clean", s.clean], ["corrupted", s.corrupted], ["answer", s.answer], ["wrong", s.wrong]]);
+    }
+    function diffURL(s) {
+      return "/inspect?" + query([["tab", "diff"], ["a", s.a], ["b", s.b], ["prompt", s.prompt], ["target", s.target]]);
     }
     function setAddress(url, push) {
       if (url === location.pathname + location.search) return;
@@ -271,32 +319,41 @@
 
     // ------------------------------------------------------------ tabs
 
+    const TAB_PARTS = { inspect: [tabInspect, inspectPanel, inspectForm], patch: [tabPatch, patchPanel, patchForm], diff: [tabDiff, diffPanel, diffForm] };
     function showTab(name, focus) {
       state.tab = name;
       setData("tab", name);
-      for (const [t, panel, on] of [[tabInspect, inspectPanel, name === "inspect"], [tabPatch, patchPanel, name === "patch"]]) {
+      for (const key of TABS) {
+        const [t, panel] = TAB_PARTS[key], on = key === name;
         t.setAttribute("aria-selected", on ? "true" : "false");
         t.tabIndex = on ? 0 : -1;
         t.classList.toggle("on", on);
         panel.hidden = !on;
       }
-      const row = (name === "inspect" ? inspectForm : patchForm).querySelector(".ins-row");
-      if (modelField.parentNode !== row) row.prepend(modelField);
-      if (focus) (name === "inspect" ? tabInspect : tabPatch).focus();
+      // the one model picker serves the inspect and patch forms; the compare form has its two
+      if (name !== "diff") {
+        const row = TAB_PARTS[name][2].querySelector(".ins-row");
+        if (modelField.parentNode !== row) row.prepend(modelField);
+      }
+      if (focus) TAB_PARTS[name][0].focus();
       showSummary();
       GB.tooltip.hide();
     }
+    /** What a tab last ran (its address names it). */
+    const tabRun = (name) => (name === "patch" ? live.patch : name === "diff" ? live.diff : live.run);
     /** The address of the tab shown: what it last ran (edits not run yet stay out of the address). */
     function tabAddress() {
-      const r = state.tab === "patch" ? live.patch : live.run;
-      setAddress(r ? (state.tab === "patch" ? patchURL(r.s) : inspectURL(r.s)) : state.tab === "patch" ? "/inspect?tab=patch" : "/inspect", false);
+      const r = tabRun(state.tab);
+      const url = state.tab === "patch" ? (r ? patchURL(r.s) : "/inspect?tab=patch") : state.tab === "diff" ? (r ? diffURL(r.s) : "/inspect?tab=diff")
+        : r ? inspectURL(r.s) : "/inspect";
+      setAddress(url, false);
     }
-    tabInspect.addEventListener("click", () => { showTab("inspect"); tabAddress(); });
-    tabPatch.addEventListener("click", () => { showTab("patch"); tabAddress(); });
+    for (const key of TABS) TAB_PARTS[key][0].addEventListener("click", () => { showTab(key); tabAddress(); });
     tabs.addEventListener("keydown", (e) => {
       if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
       e.preventDefault();
-      const next = e.key === "Home" ? "inspect" : e.key === "End" ? "patch" : state.tab === "inspect" ? "patch" : "inspect";
+      const i = TABS.indexOf(state.tab), n = TABS.length;
+      const next = e.key === "Home" ? TABS[0] : e.key === "End" ? TABS[n - 1] : TABS[(i + (e.key === "ArrowRight" ? 1 : n - 1)) % n];
       showTab(next, true);
       tabAddress();
     });
@@ -310,6 +367,11 @@
       } catch (err) {
         GB.clear(modelSelect).appendChild(el("option", { value: state.model || "bundled", text: state.model || "bundled" }));
         modelSelect.disabled = false;
+        for (const [sel, id] of [[diffA, state.a], [diffB, state.b]]) {
+          GB.clear(sel).appendChild(el("option", { value: id || "bundled", text: id || "bundled" }));
+          sel.disabled = false;
+        }
+        diffRunField.hidden = true;
         modelNotes.appendChild(errorBox(err, "Could not list the models", () => location.reload()));
         return false;
       }
@@ -326,6 +388,23 @@
         }
       }
       for (const g of groups) modelSelect.appendChild(el("optgroup", { label: g.label, dataset: { group: g.label } }, g.items.map(([id, text]) => el("option", { value: id, text }))));
+      // the compare form: the same models in both pickers, and the runs that have two checkpoints or more
+      for (const sel of [diffA, diffB]) {
+        GB.clear(sel);
+        for (const g of groups) sel.appendChild(el("optgroup", { label: g.label }, g.items.map(([id, text]) => el("option", { value: id, text }))));
+        if (!live.models.length) sel.appendChild(el("option", { value: "bundled", text: "no model available" }));
+        sel.disabled = false;
+      }
+      live.runs = new Map();
+      for (const m of live.models) {
+        if (m.kind !== "checkpoint" || !m.run) continue;
+        if (!live.runs.has(m.run)) live.runs.set(m.run, { name: String(m.name).replace(/ step \d+$/, "") || m.run, ids: [] });
+        live.runs.get(m.run).ids.push([Number(m.step), m.id]);
+      }
+      for (const [k, r] of live.runs) { r.ids.sort((x, y) => x[0] - y[0]); if (r.ids.length < 2) live.runs.delete(k); }
+      GB.clear(diffRun).appendChild(el("option", { value: "", text: "\u2014 any two models \u2014" }));
+      for (const [k, r] of live.runs) diffRun.appendChild(el("option", { value: k, text: r.name + " (" + r.ids.length + " checkpoints)" }));
+      diffRunField.hidden = !live.runs.size;
       if (!live.models.length) {
         modelSelect.appendChild(el("option", { value: "bundled", text: "no model available" }));
         modelNotes.appendChild(el("div", { class: "notice warn", role: "note", id: "no-models" }, [el("span", { class: "notice-text" }, [
@@ -403,12 +482,12 @@
 
     function readInspectForm() {
       const steps = parseInt(stepsSelect.value, 10);
-      return { model: modelID(), prompt: promptInput.value, target: targetInput.value, steps: Number.isInteger(steps) ? steps : DEFAULT_STEPS, pass: state.pass || {} };
+      return { model: modelID(), prompt: promptInput.value, target: targetInput.value, contrast: contrastInput.value, steps: Number.isInteger(steps) ? steps : DEFAULT_STEPS, pass: state.pass || {} };
     }
 
     function apiInspect(s, only) {
       const pass = Object.entries(s.pass || {}).filter(([k]) => (only === "attributions" ? PASS_ATTR : only === "graph" ? [] : PASS_FIRST).includes(k));
-      return "/api/inspect?" + query([["model", s.model], ["prompt", s.prompt], ["target", s.target], ["only", only], ["report", "1"]]
+      return "/api/inspect?" + query([["model", s.model], ["prompt", s.prompt], ["target", s.target], ["contrast", s.contrast || null], ["only", only], ["report", "1"]]
         .concat(only === "attributions" ? [["steps", s.steps]] : [], pass));
     }
 
@@ -424,18 +503,27 @@
 
     /** The document of the tab shown (for the Data button and the summary under the title). */
     function shownDoc() {
-      const r = state.tab === "patch" ? live.patch : live.run;
+      const r = tabRun(state.tab);
       return r && r.doc ? r.doc : null;
     }
 
     /** Under the title: the model of the tab's analysis and how long its parts took. */
     function showSummary() {
-      const r = state.tab === "patch" ? live.patch : live.run, d = shownDoc();
+      const r = tabRun(state.tab), d = shownDoc();
       dataBtn.hidden = !d;
-      dataBtn.title = state.tab === "patch" ? "Download this scan as JSON (the document of glassbox patch --json)" : "Download this analysis as JSON (the document of glassbox inspect --json)";
+      dataBtn.title = state.tab === "patch" ? "Download this scan as JSON (the document of glassbox patch --json)"
+        : state.tab === "diff" ? "Download this comparison as JSON (the document of glassbox diff --json)" : "Download this analysis as JSON (the document of glassbox inspect --json)";
       GB.clear(summary);
       if (!d) {
-        summary.textContent = state.tab === "patch" ? "Which layers, positions and heads carry an answer." : "What a model predicts next, and why.";
+        summary.textContent = state.tab === "patch" ? "Which layers, positions and heads carry an answer."
+          : state.tab === "diff" ? "What changed inside a model between two checkpoints." : "What a model predicts next, and why.";
+        return;
+      }
+      if (state.tab === "diff") {
+        summary.append(el("span", { class: "ins-facts" }, [el("span", { class: "v-fact" }, [el("span", { class: "v-side v-side-a", text: "a" }), " ", el("b", { text: d.a.id })]),
+          el("span", { class: "v-fact" }, [el("span", { class: "v-side v-side-b", text: "b" }), " ", el("b", { text: d.b.id })]),
+          ...GB.views.modelFacts(Object.assign({}, d.a.model, { name: null }))]),
+        el("span", { class: "ins-timing", id: "diff-timing", text: "compared in " + seconds(r.ms) }));
         return;
       }
       const timing = state.tab === "patch"
@@ -604,6 +692,7 @@
       const vocab = r.doc.vocab;
       if (got.vocab) for (const k of Object.keys(got.vocab)) vocab[k] = got.vocab[k];
       if (!(String(A.target_id) in vocab) && A.target_text !== undefined) vocab[String(A.target_id)] = byteText(A.target_text);
+      if (A.contrast_id !== undefined && A.contrast_id !== null && !(String(A.contrast_id) in vocab) && typeof A.contrast_text === "string") vocab[String(A.contrast_id)] = byteText(A.contrast_text);
       live.view.setAttributions(A, null);
       setData("attr", "done");
       showSummary();
@@ -682,6 +771,182 @@
     enterSubmits(corruptInput, patchForm);
     patchForm.addEventListener("submit", (e) => { e.preventDefault(); patch(true); });
 
+    // ------------------------------------------------------------ compare two models
+
+    /** The run (with two checkpoints or more) that id is a checkpoint of, or "". */
+    function runOf(id) {
+      for (const [k, r] of live.runs || []) if (r.ids.some(([, x]) => x === id)) return k;
+      return "";
+    }
+    /** The run picker names the run when a and b are both its checkpoints. */
+    function syncDiffRun() {
+      const ra = runOf(diffA.value);
+      diffRun.value = ra && ra === runOf(diffB.value) ? ra : "";
+    }
+    /** a: the run's first checkpoint, b: its last. */
+    function pickRun(k) {
+      const r = k && live.runs && live.runs.get(k);
+      if (!r) return false;
+      diffA.value = r.ids[0][1];
+      diffB.value = r.ids[r.ids.length - 1][1];
+      diffRun.value = k;
+      return true;
+    }
+    /** With no models in the address: the first and last checkpoints of the run of the model chosen for the other
+     * tabs, else of the first run with two, else that model twice (the form then asks for another). */
+    function diffDefaults() {
+      if (pickRun(runOf(modelID()))) return;
+      const first = live.runs ? live.runs.keys().next() : { done: true };
+      if (!first.done && pickRun(first.value)) return;
+      setPicker(diffA, modelID());
+      setPicker(diffB, modelID());
+      syncDiffRun();
+    }
+    /** Sets a picker to id, listing it when the server did not (an address from elsewhere: the answer then says what is wrong). */
+    function setPicker(sel, id) {
+      if (!id) return;
+      if (![...sel.options].some((o) => o.value === id)) sel.appendChild(el("option", { value: id, text: id }));
+      sel.value = id;
+    }
+    diffRun.addEventListener("change", () => { if (diffRun.value) pickRun(diffRun.value); });
+    diffA.addEventListener("change", syncDiffRun);
+    diffB.addEventListener("change", syncDiffRun);
+    diffSwap.addEventListener("click", () => { const a = diffA.value; diffA.value = diffB.value; diffB.value = a; syncDiffRun(); });
+
+    function readDiffForm() { return { a: diffA.value, b: diffB.value, prompt: diffPrompt.value, target: diffTarget.value }; }
+
+    function stopDiff() {
+      const r = live.diff;
+      if (!r) return;
+      r.dead = true;
+      r.ctrl.abort();
+      if (r.headCtrl) r.headCtrl.abort();
+      r.busy.stop();
+    }
+    function clearDiff() {
+      if (live.diffView) { live.diffView.destroy(); live.diffView = null; }
+      GB.clear(diffOut).appendChild(diffEmpty());
+      diffOut.classList.remove("ins-stale");
+    }
+
+    async function diff(push) {
+      const s = readDiffForm();
+      GB.clear(diffErrors);
+      const warn = (id, text) => diffErrors.appendChild(el("div", { class: "notice warn", role: "alert", id }, el("span", { class: "notice-text", text })));
+      if (!s.prompt.trim()) {
+        warn("diff-prompt-missing", "Type a prompt first: both models run on it.");
+        diffPrompt.focus();
+        return;
+      }
+      if (s.a === s.b) {
+        warn("diff-same", "Pick two different models: a and b are both " + s.a + ", so nothing can have changed." +
+          (live.runs && live.runs.size ? " \u201cCheckpoints of\u201d picks the first and the last checkpoint of a run." : ""));
+        return;
+      }
+      setAddress(diffURL(s), push);
+      stopDiff();
+      const r = { s, ctrl: job(), t0: performance.now() };
+      live.diff = r;
+      setData("diff", "running");
+      diffOut.classList.add("ins-stale");
+      r.busy = busy("Comparing\u2026", "Both models run once on the prompt.", () => r.ctrl.abort(), "diff-busy");
+      GB.clear(diffStatus).appendChild(r.busy);
+      let doc;
+      try {
+        doc = await GB.fetchJSON("/api/diff?" + query([["a", s.a], ["b", s.b], ["prompt", s.prompt], ["target", s.target]]) + "&job=" + r.ctrl.job, { signal: r.ctrl.signal });
+      } catch (err) {
+        r.busy.stop();
+        if (live.diff !== r || r.dead) return;
+        GB.clear(diffStatus);
+        // what is drawn belongs to an earlier comparison: not left under this one's address
+        clearDiff();
+        showSummary();
+        if (err.name === "AbortError") {
+          setData("diff", "cancelled");
+          diffStatus.appendChild(el("div", { class: "notice warn", role: "status", id: "diff-cancelled" }, el("span", { class: "notice-text", text: "Comparison cancelled." })));
+          return;
+        }
+        setData("diff", "error");
+        diffErrors.appendChild(errorBox(err, err.status === 422 ? "These models cannot be compared" : err.status === 404 ? "There is no such model" : "Could not compare", () => diff(false)));
+        return;
+      }
+      r.busy.stop();
+      if (live.diff !== r || r.dead) return;
+      GB.clear(diffStatus);
+      r.ms = performance.now() - r.t0;
+      r.doc = doc;
+      if (live.diffView) live.diffView.destroy();
+      diffOut.classList.remove("ins-stale");
+      try {
+        live.diffView = GB.diffView.render(diffOut, doc, { loadHead: (l, h) => headPatterns(r, l, h) });
+      } catch (err) {
+        setData("diff", "error");
+        diffErrors.appendChild(errorBox(err, "Could not draw the comparison"));
+        return;
+      }
+      setData("diff", "done");
+      showSummary();
+    }
+
+    /** One head's attention (T x T) in a and in b: the attention of its layer from each model, one after the other
+     * (the server runs one analysis at a time). A newer request cancels the one before. */
+    async function headPatterns(r, l, h) {
+      if (r.headCtrl) r.headCtrl.abort();
+      const ctrl = job();
+      r.headCtrl = ctrl;
+      const one = async (model) => {
+        const d = await GB.fetchJSON("/api/inspect?" + query([["model", model], ["prompt", r.s.prompt], ["only", "attention"], ["layers", String(l)]]) + "&job=" + ctrl.job, { signal: ctrl.signal });
+        const entry = (d.attention || []).find((e) => e.layer === l);
+        if (!entry || !entry.pattern[h]) throw new Error("the answer holds no attention for layer " + l + " head " + h);
+        return entry.pattern[h];
+      };
+      const a = await one(r.s.a), b = await one(r.s.b);
+      return { a, b };
+    }
+
+    /** A run's example: its first and last checkpoints, on its first probe's text when the prompt box is empty. */
+    async function diffExample(k) {
+      pickRun(k);
+      if (!diffPrompt.value.trim()) {
+        try {
+          const docs = await GB.fetchJSON("/api/runs/" + enc(k) + "/probes");
+          const d = (Array.isArray(docs) ? docs : []).find((x) => x && typeof x.text === "string" && x.text);
+          if (d) diffPrompt.value = typeof d.answer_text === "string" && d.answer_text && d.text.endsWith(d.answer_text) && d.text.length > d.answer_text.length
+            ? d.text.slice(0, d.text.length - d.answer_text.length) : d.text;
+        } catch (e) { /* no probes: the person types a prompt */ }
+      }
+      if (diffPrompt.value.trim()) diff(true);
+      else { GB.clear(diffErrors); diffPrompt.focus(); }
+    }
+
+    function diffEmpty() {
+      const runs = [...(live.runs || new Map())].slice(0, 4);
+      return el("div", { class: "card ins-empty", id: "diff-empty" }, [
+        el("h2", { text: "What changed between two checkpoints?" }),
+        el("p", { class: "muted", text: "Pick two versions of one model (two checkpoints of a training run, a before and an after) and a prompt. " +
+          "Both run once on it, and you see what changed inside:" }),
+        el("ul", { class: "ins-list" }, [
+          el("li", {}, [el("b", { text: "Predictions" }), " \u2014 both next-token distributions side by side, and how far apart they are (KL divergence)"]),
+          el("li", {}, [el("b", { text: "Layers" }), " \u2014 how much each layer's attention and MLP write the predicted token, before and after"]),
+          el("li", {}, [el("b", { text: "Heads" }), " \u2014 which heads changed their effect on it, whose attention moved, and where they look now"]),
+          el("li", {}, [el("b", { text: "Neurons" }), " \u2014 the MLP units whose activation changed most"]),
+        ]),
+        runs.length
+          ? [el("div", { class: "ins-examples-title", text: "Try one" }),
+            el("div", { class: "ins-examples" }, runs.map(([k, r]) => el("button", { type: "button", class: "ins-example", "data-run": k, onclick: () => diffExample(k) }, [
+              el("span", { class: "ins-example-text", text: r.name + ": step " + GB.int(r.ids[0][0]) + " \u2192 step " + GB.int(r.ids[r.ids.length - 1][0]) }),
+              el("span", { class: "ins-example-note", text: "its first and last checkpoints" + (diffPrompt.value.trim() ? ", on the prompt above" : ", on its first probe") })])))]
+          : el("p", { class: "muted", id: "diff-no-runs" }, ["No run here has two checkpoints yet: train one with ", el("code", { text: "glassbox train --checkpoint-interval N" }),
+            ". Any two models of the same shape and vocabulary compare too."]),
+      ]);
+    }
+    enterSubmits(diffPrompt, diffForm);
+    diffForm.addEventListener("submit", (e) => { e.preventDefault(); diff(true); });
+    // a prompt typed in the inspect tab goes along to an empty compare form
+    tabDiff.addEventListener("click", () => {
+      if (!diffPrompt.value.trim() && promptInput.value.trim()) { diffPrompt.value = promptInput.value; if (!diffTarget.value) diffTarget.value = targetInput.value; }
+    });
+
     // ------------------------------------------------------------ from the address (first load, back and forward)
 
     /** The address is the state: a link (first) or Back and Forward (later) show what it names. An inspect address
@@ -690,6 +955,26 @@
       const s = readURL();
       if (s.model && live.models.some((m) => m.id === s.model)) modelSelect.value = s.model;
       showTab(s.tab);
+      if (s.tab === "diff") {
+        setPicker(diffA, s.a);
+        setPicker(diffB, s.b);
+        syncDiffRun();
+        diffPrompt.value = s.prompt;
+        diffTarget.value = s.target;
+        if (s.a && s.b && s.prompt.trim()) {
+          const r = live.diff;
+          if (first || !r || JSON.stringify(r.s) !== JSON.stringify(readDiffForm())) diff(false);
+        } else if (!first && live.diff) {
+          stopDiff();
+          live.diff = null;
+          GB.clear(diffStatus);
+          GB.clear(diffErrors);
+          clearDiff();
+          setData("diff", "none");
+          showSummary();
+        }
+        return;
+      }
       if (s.tab === "patch") {
         cleanInput.value = s.clean; corruptInput.value = s.corrupted; answerInput.value = s.answer; wrongInput.value = s.wrong;
         if (s.clean && s.corrupted && s.answer && s.wrong) {
@@ -712,11 +997,12 @@
       setExtras(s.pass);
       promptInput.value = s.prompt;
       targetInput.value = s.target;
+      contrastInput.value = s.contrast || "";
       if (![...stepsSelect.options].some((o) => +o.value === s.steps)) stepsSelect.appendChild(el("option", { value: String(s.steps), text: String(s.steps) }));
       stepsSelect.value = String(s.steps);
       if (s.prompt.trim()) {
         const r = live.run;
-        if (first || !r || r.s.prompt !== s.prompt || r.s.target !== s.target || r.s.model !== modelID() || r.s.steps !== s.steps) inspect(false);
+        if (first || !r || r.s.prompt !== s.prompt || r.s.target !== s.target || (r.s.contrast || "") !== (s.contrast || "") || r.s.model !== modelID() || r.s.steps !== s.steps) inspect(false);
       } else if (!first) {
         stopRun(live.run);
         live.run = null;
@@ -734,14 +1020,18 @@
 
     inspectOut.appendChild(inspectEmpty());
     patchOut.appendChild(patchEmpty());
+    diffOut.appendChild(diffEmpty());
     showTab(state.tab);
-    promptInput.value = state.prompt;
+    if (state.tab !== "diff") promptInput.value = state.prompt;
     loadModels().then(() => {
       if (live.stopped) return;
+      diffDefaults();
+      if (!live.diff) GB.clear(diffOut).appendChild(diffEmpty()); // now with the runs to try
       fromAddress(true);
       syncCardLink();
       GB.ready();
       if (!state.prompt && state.tab === "inspect") promptInput.focus({ preventScroll: true });
+      if (!state.prompt && state.tab === "diff") diffPrompt.focus({ preventScroll: true });
     });
 
     return () => {
@@ -749,9 +1039,11 @@
       window.removeEventListener("popstate", onPop);
       stopRun(live.run);
       if (live.patch) { live.patch.dead = true; live.patch.ctrl.abort(); }
+      stopDiff();
       for (const id of live.timers) clearInterval(id);
       if (live.view) live.view.destroy();
       if (live.patchView) live.patchView.destroy();
+      if (live.diffView) live.diffView.destroy();
     };
   };
 })(window.GB);

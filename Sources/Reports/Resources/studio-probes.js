@@ -92,6 +92,17 @@
       }
       return href;
     }
+    /** The inspect page's compare tab: the checkpoint before step (a) against step (b), on the probe without its answer. */
+    function diffHref(prev, step, P) {
+      let href = "/inspect?tab=diff&a=" + enc(checkpointID(prev)) + "&b=" + enc(checkpointID(step));
+      const last = P && P.snaps[P.snaps.length - 1];
+      if (last && typeof last.answer_text === "string" && last.answer_text && P.text.endsWith(last.answer_text) && P.text.length > last.answer_text.length) {
+        href += "&prompt=" + enc(P.text.slice(0, P.text.length - last.answer_text.length)) + "&target=" + enc(last.answer_text);
+      } else if (P && P.text) {
+        href += "&prompt=" + enc(P.text);
+      }
+      return href;
+    }
 
     const root = container;
     root.classList.add("probes");
@@ -521,6 +532,8 @@
           el("b", { text: "Step " + GB.int(s.step) + " \u00b7 " + depthName(l, P.L) }),
           el("span", { class: "spacer" }),
           el("a", { class: "btn small", id: "probe-cell-inspect", href: inspectHref(s.step, P), title: "Open the inspect page on this checkpoint, with the probe as the prompt" }, ["Look inside step " + GB.int(s.step), GB.icon("right")]),
+          j > 0 ? el("a", { class: "btn small ghost", id: "probe-cell-diff", href: diffHref(P.snaps[j - 1].step, s.step, P),
+            title: "What changed inside from the checkpoint before (step " + GB.int(P.snaps[j - 1].step) + ") to this one, on the probe" }, "Compare with step " + GB.int(P.snaps[j - 1].step)) : null,
         ]),
         el("div", { class: "v-line" }, ["The top tokens this depth would predict after ", el("b", { class: "mono", text: quoted(P.tokens[P.tokens.length - 2] || "") }), ":"]),
         el("table", { class: "v-alts", id: "probe-cell-top" }, el("tbody", {}, rows)),

@@ -658,6 +658,7 @@
     const checkpointID = (step) => S.runs[0].id + "@" + step;
     const inspectHref = (step) => "/inspect?model=" + enc(checkpointID(step));
     const cardHref = (step) => "/models/" + enc(checkpointID(step));
+    const diffHref = (prev, step) => "/inspect?tab=diff&a=" + enc(checkpointID(prev)) + "&b=" + enc(checkpointID(step));
 
     /** The run's checkpoints as rows: each opens in the inspect page or as a model card. */
     function renderCheckpoints() {
@@ -672,16 +673,20 @@
           el("code", { text: "--checkpoint-interval" }), " steps and at the end."]));
         return;
       }
-      const rows = list.map((c) => el("tr", { dataset: { step: String(c.step) } }, [
+      const rows = list.map((c, i) => el("tr", { dataset: { step: String(c.step) } }, [
         el("td", { class: "num ck-step" }, el("b", { text: GB.int(c.step) })),
         el("td", { class: "ck-path" }, el("code", { text: c.path, title: c.path })),
         el("td", { class: "ck-actions" }, [
           el("a", { class: "btn small ck-inspect", href: inspectHref(c.step), title: "Open the inspect page on this checkpoint" }, "Look inside"),
           el("a", { class: "btn small ghost ck-card", href: cardHref(c.step), title: "Architecture, parameters and weight statistics of this checkpoint" }, "Model card"),
         ]),
+        // the inspect page's compare tab: this checkpoint against the one before
+        el("td", { class: "ck-compare" }, i > 0 ? el("a", { class: "btn small ghost ck-diff", href: diffHref(list[i - 1].step, c.step),
+          title: "What changed inside from the checkpoint before (step " + GB.int(list[i - 1].step) + ") to this one, on a prompt" }, "Compare with step " + GB.int(list[i - 1].step)) : null),
       ]));
       checkpointsSection.appendChild(el("div", { class: "card table-wrap" }, el("table", { class: "ck-table", id: "checkpoint-table" }, [
-        el("thead", {}, el("tr", {}, [el("th", { class: "num", scope: "col", text: "Step" }), el("th", { scope: "col", text: "Saved in" }), el("th", { scope: "col" }, el("span", { class: "visually-hidden", text: "Open" }))])),
+        el("thead", {}, el("tr", {}, [el("th", { class: "num", scope: "col", text: "Step" }), el("th", { scope: "col", text: "Saved in" }), el("th", { scope: "col" }, el("span", { class: "visually-hidden", text: "Open" })),
+          el("th", { scope: "col" }, el("span", { class: "visually-hidden", text: "Compare" }))])),
         el("tbody", {}, rows),
       ])));
     }
