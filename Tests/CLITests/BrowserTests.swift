@@ -215,6 +215,12 @@ struct StudioBrowserTests {
         try runBrowserScript("run-probes-test.sh", limit: 300)
     }
 
+    /// tests/browser/run-diff-test.sh: two checkpoints of a run compared on one prompt (predictions, per-layer and
+    /// per-head DLA changes, attention changes, neurons), reached from the run page; the contrast field.
+    @Test func diffViewWorks() throws {
+        try runBrowserScript("run-diff-test.sh", limit: 300)
+    }
+
     /// Runs tests/browser/SCRIPT with this build's `glassbox` (screenshots into .build/studio-screenshots), kills
     /// it after `limit` seconds, and expects it to pass.
     func runBrowserScript(_ script: String, limit: Int) throws {

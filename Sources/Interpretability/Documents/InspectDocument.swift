@@ -227,6 +227,7 @@ public struct InspectDocument: Codable, Sendable {
         if let t = attributions?.targetID { ids.insert(t) }
         if let t = attributions?.contrastID { ids.insert(t) }
         if let t = directLogitAttribution?.targetID { ids.insert(t) }
+        if let t = directLogitAttribution?.contrastID { ids.insert(t) }
         return ids
     }
 }

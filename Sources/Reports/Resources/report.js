@@ -1815,7 +1815,7 @@
       const brand = header.querySelector(".brand");
       if (brand) GB.clear(brand).append(GB.logo(), el("span", { class: "brand-name" }, ["Glassbox ", el("span", { class: "brand-sub", text: kind === "patch" ? "Patching" : kind === "diff" ? "Compare" : "Inspect" })]));
       const line = document.getElementById("model-line");
-      if (line) GB.clear(line).append(...modelFacts(kind === "diff" ? doc.a.model : doc.model));
+      if (line) GB.clear(line).append(...modelFacts(kind === "diff" ? Object.assign({}, doc.a.model, { name: doc.a.id + " \u2192 " + doc.b.id }) : doc.model));
       const data = el("button", { type: "button", class: "btn small ghost v-data", title: "Download this report's data (JSON)",
         onclick: () => GB.downloadJSON("glassbox-" + kind + ".json", doc) }, [GB.icon("download"), "Data"]);
       header.append(el("span", { class: "spacer" }), data, GB.themeToggle(() => {

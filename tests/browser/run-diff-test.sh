@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The studio's model comparison in a real browser: a server over a fresh runs folder with one short run that saves
+# several checkpoints, then tests/browser/diff_test.py (Selenium + Debian's chromium and chromium-driver) follows the
+# run page's "Compare with step N" links, compares the first and the last checkpoint on a prompt in the inspect page's
+# "Compare models" tab (panels, heat-map cells, KL, a head's patterns, both themes, cancel, Back), and inspects the
+# bundled model with a contrast token (" Paris" rather than " Rome").
+#   tests/browser/run-diff-test.sh [SCREENSHOT_DIR]
+#     GLASSBOX_BIN: the binary (default .build/release/glassbox); SCREENSHOT_DIR, else GLASSBOX_SCREENSHOTS, else
+#     .build/studio-screenshots; GLASSBOX_STUDIO_ASSETS (optional) serves the pages' files from that folder.
+# Needs the bundled SmolLM2 (scripts/fetch-model.sh) for the contrast checks, chromium, chromium-driver and
+# python3-venv (scripts/setup.sh --test); Selenium goes into a venv at ~/.cache/glassbox-browser-venv (from PyPI) on
+# first use.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${GLASSBOX_BIN:-.build/release/glassbox}
+shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
+mkdir -p "$shots"
+python=$(tests/browser/selenium-venv.sh)
+runs=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
+trap cleanup EXIT
+# A tiny run with a checkpoint every 20 steps (and its probe read-outs): three checkpoints to compare.
+"$bin" train --layers 2 --heads 2 --width 32 --block 32 --batch 8 --steps 60 --log-interval 5 --eval-interval 20 \
+  --sample-interval 60 --checkpoint-interval 20 --threads 1 --runs-dir "$runs" --name tiny >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 300); do
+  curl -sf "http://127.0.0.1:$port/api/models" >/dev/null && break
+  sleep 0.1
+done
+"$python" tests/browser/diff_test.py --url "http://127.0.0.1:$port" --run tiny --screenshots "$shots"
