@@ -81,17 +81,9 @@ public func quantizedMatMul(_ w: QuantizedMatrix, x: UnsafePointer<Float>, M: In
         sgemm(transA: false, transB: true, M: M, N: N, K: K, A: x, lda: K, B: dense, ldb: K, beta: 0, C: y, ldc: N)
         return
     }
-    if M >= manyRows {
-        // Many rows (batched analyses: integrated gradients, patching): slabs of the weight dequantised once, in
-        // parallel, then one threaded sgemm per slab. Per-tile sgemms would re-pack all of x for every 64 weight
-        // rows (measured: packing and the tile calls' synchronisation were a fifth of an attribution).
-        withDequantizedSlabs(w) { lo, hi, slab in
-            sgemm(transA: false, transB: true, M: M, N: hi - lo, K: K, A: x, lda: K, B: slab, ldb: K, beta: 0,
-                  C: y + lo, ldc: N)
-        }
-        return
-    }
-    // Prefill: dequantised tiles of weight rows, each multiplied by all of x with sgemm.
+    // Prefill: dequantised tiles of weight rows, each multiplied by all of x with sgemm, the tiles split across
+    // the threads. (Whole dequantised slabs and one threaded sgemm each were measured slower here: prefill of 128
+    // tokens 438 against 629 tokens/s; batched analyses use the float copies above instead.)
     let tile = 64
     let tiles = (N + tile - 1) / tile
     Parallel.forChunks(tiles, minChunk: 1) { t0, t1 in
@@ -106,8 +98,8 @@ public func quantizedMatMul(_ w: QuantizedMatrix, x: UnsafePointer<Float>, M: In
     }
 }
 
-/// Rows of x from which a quantised product dequantises whole slabs of the weight first (the dequantisation,
-/// N·K, is then at most 1/64 of the multiply-adds, M·N·K).
+/// Rows of x from which a product inside a `DequantizedWeights` scope reads the float copy (made once: N·K,
+/// against M·N·K multiply-adds per product), and a gradient outside one dequantises whole slabs.
 let manyRows = 64
 
 /// Float copies of quantised weights, kept while a batched analysis runs (`DequantizedWeights.scope`).
