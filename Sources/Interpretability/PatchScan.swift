@@ -133,6 +133,7 @@ struct LlamaPatchScan {
                 return z
             }
             x = model.mlpBlock(j, h, hooks: nil)
+            BufferMemory.trim(to: 64 << 20)          // the next layer's batch is larger: these sizes do not come again
         }
         progress(1)
         guard let x else { return [] }
@@ -171,6 +172,7 @@ struct LlamaPatchScan {
             }
             mid.append(resid + model.layers[j].wo(z))
             x = model.mlpBlock(j, stacked(mid), hooks: nil)
+            BufferMemory.trim(to: 64 << 20)
         }
         progress(1)
         guard let x else { return [] }

@@ -35,6 +35,9 @@ final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool()
     private var free: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var pooledBytes = 0
+    /// When each class was last given back (a count of gives), for `trim`.
+    private var givenAt: [Int: Int] = [:]
+    private var gives = 0
     private let maxPooledBytes = 2 << 30
     private let lock = NSLock()
 
@@ -74,6 +77,21 @@ final class BufferPool: @unchecked Sendable {
         }
         free[n, default: []].append(p)
         pooledBytes += n * 4
+        gives += 1
+        givenAt[n] = gives
+        lock.unlock()
+        for q in stale { UnsafeMutableRawPointer(q).deallocate() }
+    }
+
+    /// Releases pooled buffers, least recently given classes first, until at most `bytes` stay pooled.
+    func trim(to bytes: Int) {
+        lock.lock()
+        var stale: [UnsafeMutablePointer<Float>] = []
+        while pooledBytes > bytes, let size = free.keys.min(by: { (givenAt[$0] ?? 0) < (givenAt[$1] ?? 0) }) {
+            let list = free.removeValue(forKey: size) ?? []
+            pooledBytes -= size * 4 * list.count
+            stale += list
+        }
         lock.unlock()
         for q in stale { UnsafeMutableRawPointer(q).deallocate() }
     }
@@ -86,4 +104,12 @@ final class BufferPool: @unchecked Sendable {
         pooledBytes = 0
         lock.unlock()
     }
+}
+
+/// The float buffers tensors recycle (`BufferPool`).
+public enum BufferMemory {
+    /// Gives pooled buffers back to the system until at most `bytes` stay (the classes given back longest ago
+    /// first). Analyses whose shapes change from pass to pass (a patching scan's batches grow layer by layer)
+    /// call it between passes, so buffers of sizes that will not come again do not pile up to the pool's bound.
+    public static func trim(to bytes: Int) { BufferPool.shared.trim(to: bytes) }
 }

@@ -127,6 +127,8 @@ public final class DequantizedWeights: @unchecked Sendable {
     /// Runs `body` with products of many rows reading float copies of the quantised weights.
     public static func scope<R>(budgetBytes: Int = 1 << 30, _ body: () throws -> R) rethrows -> R {
         if current != nil { return try body() }          // nested: the outer scope's copies serve
+        // The analysis's buffers go back to the system with its float copies (a server keeps only the model).
+        defer { BufferMemory.trim(to: 0) }
         return try $current.withValue(DequantizedWeights(budgetBytes: budgetBytes), operation: body)
     }
 
