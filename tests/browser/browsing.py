@@ -2,6 +2,7 @@
 polling, and a page driver (console problems, screenshots, themes)."""
 import json
 import os
+import signal
 import sys
 import time
 import urllib.request
@@ -9,6 +10,7 @@ import urllib.request
 try:
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.chrome.service import Service
 except ImportError:  # pragma: no cover
     print("FAIL setup: Selenium is missing (python3 -m venv ~/.cache/glassbox-browser-venv && "
@@ -16,6 +18,15 @@ except ImportError:  # pragma: no cover
     sys.exit(2)
 
 RESULTS = []
+
+
+def install_watchdog(seconds):
+    """Ends the script with a failure once it has run `seconds` (a hung browser must not hang the test run)."""
+    def fire(signum, frame):
+        print("FAIL watchdog: the test ran past %d s" % seconds, flush=True)
+        os._exit(3)
+    signal.signal(signal.SIGALRM, fire)
+    signal.alarm(seconds)
 
 
 def report(ok, name, detail=""):
@@ -111,3 +122,20 @@ class Page:
         finally:
             self.d.set_window_size(1280, 900)
         return report(bool(ok) and os.path.getsize(path) > 10000, "screenshot " + name, path)
+
+    def shot_element(self, element_id, name, height=2000, min_bytes=5000):
+        """A screenshot of one element (the window grows to `height` for panels taller than it)."""
+        path = os.path.join(self.shots, name + ".png")
+        try:
+            self.d.set_window_size(1280, height)
+            self.js("const n = document.getElementById(arguments[0]); if (n) n.scrollIntoView()", element_id)
+            time.sleep(0.8)
+            self.d.find_element(By.ID, element_id).screenshot(path)
+            ok = os.path.getsize(path) > min_bytes
+        except WebDriverException as e:
+            ok = False
+            path += " (%s)" % str(e).splitlines()[0]
+        finally:
+            self.d.set_window_size(1280, 900)
+        return report(ok, "screenshot " + name, path)
+

@@ -23,14 +23,13 @@ the interventions #add-head, #add-neuron, #add-steer, inputs #edit-N-layer/-head
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from browsing import RESULTS, Page, api, report, wait_for
+from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -137,11 +136,7 @@ def main():
     ap.add_argument("--slow", type=int, default=300, help="seconds to wait for one attribution or intervention request (default 300)")
     args = ap.parse_args()
 
-    def watchdog(signum, frame):
-        print("FAIL watchdog: the test ran past %d s" % args.timeout, flush=True)
-        os._exit(3)
-    signal.signal(signal.SIGALRM, watchdog)
-    signal.alarm(args.timeout)
+    install_watchdog(args.timeout)
 
     base = args.url.rstrip("/")
     os.makedirs(args.screenshots, exist_ok=True)

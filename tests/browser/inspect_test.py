@@ -26,14 +26,13 @@ import argparse
 import json
 import os
 import re
-import signal
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from browsing import RESULTS, Page, api, report, wait_for
+from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -103,19 +102,7 @@ class Browser(Page):
 
     def shot(self, element_id, name):
         """A screenshot of one panel (the graph is taller than the window: the window grows for it)."""
-        path = os.path.join(self.shots, name + ".png")
-        try:
-            self.d.set_window_size(1280, 2400)
-            self.js("const n = document.getElementById(arguments[0]); if (n) n.scrollIntoView()", element_id)
-            time.sleep(0.8)
-            self.d.find_element(By.ID, element_id).screenshot(path)
-            ok = os.path.getsize(path) > 10000
-        except WebDriverException as e:
-            ok = False
-            path += " (%s)" % str(e).splitlines()[0]
-        finally:
-            self.d.set_window_size(1280, 900)
-        return report(ok, "screenshot " + name, path)
+        return self.shot_element(element_id, name, height=2400, min_bytes=10000)
 
     def graph_edges(self):
         return int(self.js("const c = document.getElementById('graph-canvas'); return c ? +(c.dataset.edges || 0) : -1"))
@@ -157,11 +144,7 @@ def main():
     ap.add_argument("--slow", type=int, default=300, help="seconds to wait for one attribution or patching request (default 300)")
     args = ap.parse_args()
 
-    def watchdog(signum, frame):
-        print("FAIL watchdog: the test ran past %d s" % args.timeout, flush=True)
-        os._exit(3)
-    signal.signal(signal.SIGALRM, watchdog)
-    signal.alarm(args.timeout)
+    install_watchdog(args.timeout)
 
     base = args.url.rstrip("/")
     os.makedirs(args.screenshots, exist_ok=True)

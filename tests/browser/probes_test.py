@@ -23,14 +23,13 @@ cell's top tokens #probe-cell (data-step, data-layer) with #probe-cell-inspect; 
 """
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 
-from browsing import RESULTS, Page, api, report, wait_for
+from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -70,19 +69,7 @@ class Browser(Page):
 
     def shot(self, element_id, name):
         """A screenshot of one part of the page."""
-        path = os.path.join(self.shots, name + ".png")
-        try:
-            self.d.set_window_size(1280, 2000)
-            self.js("const n = document.getElementById(arguments[0]); if (n) n.scrollIntoView()", element_id)
-            time.sleep(0.8)
-            self.d.find_element(By.ID, element_id).screenshot(path)
-            ok = os.path.getsize(path) > 5000
-        except WebDriverException as e:
-            ok = False
-            path += " (%s)" % str(e).splitlines()[0]
-        finally:
-            self.d.set_window_size(1280, 900)
-        return report(ok, "screenshot " + name, path)
+        return self.shot_element(element_id, name, height=2000, min_bytes=5000)
 
     def hover(self, selector):
         node = self.d.find_element(By.CSS_SELECTOR, selector)
@@ -168,11 +155,7 @@ def main():
     ap.add_argument("--timeout", type=int, default=300, help="the whole script's limit in seconds (default 300)")
     args = ap.parse_args()
 
-    def watchdog(signum, frame):
-        print("FAIL watchdog: the test ran past %d s" % args.timeout, flush=True)
-        os._exit(3)
-    signal.signal(signal.SIGALRM, watchdog)
-    signal.alarm(args.timeout)
+    install_watchdog(args.timeout)
 
     base = args.url.rstrip("/")
     os.makedirs(args.screenshots, exist_ok=True)

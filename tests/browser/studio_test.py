@@ -20,14 +20,13 @@ hyper-parameters that differ; #theme-toggle and html[data-theme].
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from browsing import RESULTS, Page, api, report, wait_for
+from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -76,11 +75,7 @@ def main():
     ap.add_argument("--timeout", type=int, default=240, help="the whole script's limit in seconds (default 240)")
     args = ap.parse_args()
 
-    def watchdog(signum, frame):
-        print("FAIL watchdog: the test ran past %d s" % args.timeout, flush=True)
-        os._exit(3)
-    signal.signal(signal.SIGALRM, watchdog)
-    signal.alarm(args.timeout)
+    install_watchdog(args.timeout)
 
     base = args.url.rstrip("/")
     os.makedirs(args.screenshots, exist_ok=True)

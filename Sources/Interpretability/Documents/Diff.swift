@@ -107,8 +107,7 @@ extension InspectService {
                          logit: d.logit, attention: d.attention, mlp: d.mlp, heads: d.heads)
         }
         let p = softmaxDouble(ra.logits), q = softmaxDouble(rb.logits)
-        var kl = 0.0
-        for i in p.indices where p[i] > 0 { kl += p[i] * (Foundation.log(p[i]) - Foundation.log(max(q[i], 1e-300))) }
+        let kl = klDivergence(p, q)
         // Attention: per head, the mean and largest change over the causal part of the pattern.
         var change = [[Float]](repeating: [Float](repeating: 0, count: H), count: L), heads: [DiffDocument.HeadChange] = []
         for l in 0..<L {
@@ -146,7 +145,7 @@ extension InspectService {
                 TokenInfo(position: t, id: Int(id), text: tok.tokenString(id), decoded: tok.decodeText([id]), shown: pieces[t].shown,
                           group: pieces[t].group, groupText: pieces[t].groupText)
             },
-            targetID: Int(targetID), targetText: tok.decodeText([targetID]), a: sideA, b: sideB, klDivergence: max(0, kl),
+            targetID: Int(targetID), targetText: tok.decodeText([targetID]), a: sideA, b: sideB, klDivergence: kl,
             dlaHeadChange: (0..<L).map { l in (0..<H).map { db.heads[l][$0] - da.heads[l][$0] } }, attentionChange: change,
             heads: Array(heads.prefix(20)), neurons: neurons, vocab: vocab)
     }

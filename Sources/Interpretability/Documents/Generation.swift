@@ -258,8 +258,7 @@ extension InspectService {
             (model.run(ids, logits: .last).scalars, model.run(ids, logits: .last, hooks: hooks).scalars)
         }
         let p = softmaxDouble(base), q = softmaxDouble(edited)
-        var kl = 0.0
-        for i in p.indices where p[i] > 0 { kl += p[i] * (Foundation.log(p[i]) - Foundation.log(max(q[i], 1e-300))) }
+        let kl = klDivergence(p, q)
         func prediction(_ probs: [Double]) -> InterventionDocument.Prediction {
             let top = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(topK)
             let h = probs.reduce(0.0) { $1 > 0 ? $0 - $1 * Foundation.log($1) : $0 }
@@ -291,9 +290,16 @@ extension InspectService {
                 TokenInfo(position: t, id: Int(id), text: tok.tokenString(id), decoded: tok.decodeText([id]), shown: pieces[t].shown,
                           group: pieces[t].group, groupText: pieces[t].groupText)
             },
-            interventions: applied, original: original, intervened: intervened, klDivergence: max(0, kl),
+            interventions: applied, original: original, intervened: intervened, klDivergence: kl,
             targetID: target, targetText: tok.decodeText([Int32(target)]),
             targetLogit: .init(original: base[target], intervened: edited[target]), generation: generation, vocab: vocab)
+    }
+
+    /// KL(p ‖ q) in nats (0 for identical distributions; q's zeros floored so the sum stays finite).
+    static func klDivergence(_ p: [Double], _ q: [Double]) -> Double {
+        var kl = 0.0
+        for i in p.indices where p[i] > 0 { kl += p[i] * (Foundation.log(p[i]) - Foundation.log(max(q[i], 1e-300))) }
+        return max(0, kl)
     }
 
     static func softmaxDouble(_ logits: [Float]) -> [Double] {
