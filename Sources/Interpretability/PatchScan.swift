@@ -85,37 +85,47 @@ struct LlamaPatchScan {
         return out
     }
 
-    /// [layer][position]: the metric with the residual entering `layer` at `position` taken from the clean run.
-    func residualScan(monitor: WorkMonitor?, progress: (Double) -> Void) throws -> [[Float]] {
+    /// Rows of one layer per variant of the residual scan: Σ_p (T − p).
+    var residualRowsPerVariant: Int { T * (T + 1) / 2 }
+
+    /// [layer][position] for the patched layers `layers` (in order): the metric with the residual entering the
+    /// layer at `position` taken from the clean run. `advance(rows)` after each layer with the rows it ran.
+    func residualScan(layers: Range<Int>, monitor: WorkMonitor?, advance: (Int) -> Void) throws -> [[Float]] {
         let c = model.config, L = c.layers, D = c.dim, kvw = c.kvHeads * c.headDim, C = c.heads * c.headDim
-        // Rows at layer j: for each p, the live variants l = 0...j, each positions p..<T.
+        let a = layers.lowerBound, b = layers.upperBound
+        // Rows at layer j: for each p, the live variants (l = a ..< min(j + 1, b)), each positions p..<T.
         func offsets(_ live: Int) -> [Int] {
             var o = [0]
             for p in 0..<T { o.append(o[p] + live * (T - p)) }
             return o
         }
         var x: Tensor? = nil
-        for j in 0..<L {
+        for j in a..<L {
             try monitor?.check()
-            progress(Double(j) / Double(L))
-            let old = offsets(j), new = offsets(j + 1)
-            let next = Tensor(uninitialized: [new[T], D])
-            for p in 0..<T {
-                let n = T - p
-                if let x { (next.data + new[p] * D).update(from: x.data + old[p] * D, count: j * n * D) }
-                // The variant joining at this layer: the corrupted residual from p on, with the clean one at p.
-                let joined = next.data + (new[p] + j * n) * D
-                joined.update(from: corruptedResid[j].data + p * D, count: n * D)
-                joined.update(from: cleanResid[j].data + p * D, count: D)
+            let before = min(j, b) - a, joins = j < b, live = before + (joins ? 1 : 0)
+            let old = offsets(before), new = offsets(live)
+            let next: Tensor
+            if joins {
+                next = Tensor(uninitialized: [new[T], D])
+                for p in 0..<T {
+                    let n = T - p
+                    if let x { (next.data + new[p] * D).update(from: x.data + old[p] * D, count: before * n * D) }
+                    // The variant joining at this layer: the corrupted residual from p on, with the clean one at p.
+                    let joined = next.data + (new[p] + before * n) * D
+                    joined.update(from: corruptedResid[j].data + p * D, count: n * D)
+                    joined.update(from: cleanResid[j].data + p * D, count: D)
+                }
+            } else {
+                next = x!                                       // j ≥ b > a: a variant has joined
             }
             var positions: [Int] = []
             positions.reserveCapacity(new[T])
-            for p in 0..<T { for _ in 0...j { positions += p..<T } }
+            for p in 0..<T { for _ in 0..<live { positions += p..<T } }
             let h = model.attentionBlock(j, next, rope: rope.gathering(positions), hooks: nil) { q, k, v in
                 let z = Tensor(uninitialized: [new[T], C])
                 let q = q.contiguous(), k = k.contiguous(), v = v.contiguous()
                 for p in 0..<T {
-                    let n = T - p, live = j + 1, rows = new[p]
+                    let n = T - p, rows = new[p]
                     let qg = Tensor(uninitialized: [live, n, C])
                     qg.data.update(from: q.data + rows * C, count: live * n * C)
                     // Each variant's keys: the corrupted prefix, then its own suffix.
@@ -134,50 +144,54 @@ struct LlamaPatchScan {
             }
             x = model.mlpBlock(j, h, hooks: nil)
             BufferMemory.trim(to: 64 << 20)          // the next layer's batch is larger: these sizes do not come again
+            advance(new[T])
         }
-        progress(1)
         guard let x else { return [] }
         // Variant (l, p)'s last position.
-        let o = offsets(L)
-        let last = (0..<L).flatMap { l in (0..<T).map { p in o[p] + l * (T - p) + (T - p - 1) } }
+        let o = offsets(b - a)
+        let last = (0..<(b - a)).flatMap { l in (0..<T).map { p in o[p] + l * (T - p) + (T - p - 1) } }
         let m = metrics(gather(x, last))
-        return (0..<L).map { l in Array(m[(l * T)..<((l + 1) * T)]) }
+        return (0..<(b - a)).map { l in Array(m[(l * T)..<((l + 1) * T)]) }
     }
 
-    /// [layer][head]: the metric with head h's output at `layer` (every position) taken from the clean run.
-    func headScan(monitor: WorkMonitor?, progress: (Double) -> Void) throws -> [[Float]] {
+    /// [layer][head] for the patched layers `layers` (in order): the metric with head h's output at the layer
+    /// (every position) taken from the clean run. `advance(rows)` after each layer with the rows it ran.
+    func headScan(layers: Range<Int>, monitor: WorkMonitor?, advance: (Int) -> Void) throws -> [[Float]] {
         let c = model.config, L = c.layers, H = c.heads, hs = c.headDim, C = H * hs, D = c.dim
-        let allPositions = rope
+        let a = layers.lowerBound, b = layers.upperBound
         var x: Tensor? = nil                                  // (live · T, D), variants (l, h) in order
-        for j in 0..<L {
+        for j in a..<L {
             try monitor?.check()
-            progress(Double(j) / Double(L))
             // Variants that joined before: a whole block.
             var mid: [Tensor] = []
             if let x {
                 let live = x.shape[0] / T
-                let table = allPositions.gathering((0..<live).flatMap { _ in 0..<T })
+                let table = rope.gathering((0..<live).flatMap { _ in 0..<T })
                 mid.append(model.attentionBlock(j, x, rope: table, hooks: nil) { q, k, v in
                     Tensor.causalAttention(q: q.reshaped([live, T, -1]), k: k.reshaped([live, T, -1]), v: v.reshaped([live, T, -1]),
                                            heads: c.heads, kvHeads: c.kvHeads).output.reshaped([live * T, -1])
                 })
             }
-            // The H variants joining after this layer's attention: the corrupted residual plus the output
-            // projection of the corrupted head outputs with head h's taken from the clean run.
-            let z = Tensor(uninitialized: [H * T, C]), resid = Tensor(uninitialized: [H * T, D])
-            for h in 0..<H {
-                (z.data + h * T * C).update(from: corruptedZ[j].data, count: T * C)
-                (resid.data + h * T * D).update(from: corruptedResid[j].data, count: T * D)
-                for t in 0..<T { (z.data + (h * T + t) * C + h * hs).update(from: cleanZ[j].data + t * C + h * hs, count: hs) }
+            if j < b {
+                // The H variants joining after this layer's attention: the corrupted residual plus the output
+                // projection of the corrupted head outputs with head h's taken from the clean run.
+                let z = Tensor(uninitialized: [H * T, C]), resid = Tensor(uninitialized: [H * T, D])
+                for h in 0..<H {
+                    (z.data + h * T * C).update(from: corruptedZ[j].data, count: T * C)
+                    (resid.data + h * T * D).update(from: corruptedResid[j].data, count: T * D)
+                    for t in 0..<T { (z.data + (h * T + t) * C + h * hs).update(from: cleanZ[j].data + t * C + h * hs, count: hs) }
+                }
+                mid.append(resid + model.layers[j].wo(z))
             }
-            mid.append(resid + model.layers[j].wo(z))
-            x = model.mlpBlock(j, stacked(mid), hooks: nil)
+            let block = stacked(mid)
+            x = model.mlpBlock(j, block, hooks: nil)
             BufferMemory.trim(to: 64 << 20)
+            advance(block.shape[0])
         }
-        progress(1)
         guard let x else { return [] }
-        // Variant (l, h) is row block l·H + h; its last position.
-        let m = metrics(gather(x, (0..<(L * H)).map { $0 * T + T - 1 }))
-        return (0..<L).map { l in Array(m[(l * H)..<((l + 1) * H)]) }
+        // Variant (l, h) is row block (l − a)·H + h; its last position.
+        let n = b - a
+        let m = metrics(gather(x, (0..<(n * H)).map { $0 * T + T - 1 }))
+        return (0..<n).map { l in Array(m[(l * H)..<((l + 1) * H)]) }
     }
 }

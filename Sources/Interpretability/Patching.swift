@@ -17,6 +17,16 @@ public struct PatchingResult: Sendable {
     public let heads: [[Float]]
 }
 
+/// Some layers of one scan, as soon as they are computed: `Patcher.run` reports the layers in groups (the last
+/// layers first: they are the cheapest), so a page can draw the maps as they fill.
+public struct PatchRows: Sendable, Equatable, Codable {
+    public enum Scan: String, Sendable, Codable { case residual, heads }
+    public let scan: Scan
+    /// The layers, in order; `restored[i]` is layer `layers[i]`'s row ([position] or [head]).
+    public let layers: [Int]
+    public let restored: [[Float]]
+}
+
 public struct Patcher {
     public let model: any InspectableModel
 
@@ -44,12 +54,26 @@ public struct Patcher {
         return out
     }
 
-    /// Reports progress per layer to `monitor` and stops when it is cancelled.
-    public func run(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32, monitor: WorkMonitor? = nil) throws -> PatchingResult {
-        try DequantizedWeights.scope { try runNow(clean: clean, corrupted: corrupted, answer: answer, wrong: wrong, monitor: monitor) }
+    /// Reports progress to `monitor` and stops when it is cancelled; `onMetrics` gets the metric on the clean and
+    /// the corrupted prompt before the scans, `onRows` each group of layers of either scan as soon as it is done
+    /// (the whole result is also returned).
+    public func run(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32, monitor: WorkMonitor? = nil,
+                    onMetrics: ((_ clean: Float, _ corrupted: Float) -> Void)? = nil, onRows: ((PatchRows) -> Void)? = nil) throws -> PatchingResult {
+        try DequantizedWeights.scope {
+            try runNow(clean: clean, corrupted: corrupted, answer: answer, wrong: wrong, monitor: monitor,
+                       onMetrics: onMetrics ?? { _, _ in }, onRows: onRows ?? { _ in })
+        }
     }
 
-    func runNow(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32, monitor: WorkMonitor?) throws -> PatchingResult {
+    /// Groups of patched layers, the last first, each with about `rows` rows per layer at least (so its products
+    /// stay large enough to run at speed).
+    static func groups(layers L: Int, rowsPerLayer: Int, rows: Int = 1024) -> [Range<Int>] {
+        let g = max(1, (rows + max(rowsPerLayer, 1) - 1) / max(rowsPerLayer, 1))
+        return stride(from: L, to: 0, by: -g).map { max(0, $0 - g)..<$0 }
+    }
+
+    func runNow(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32, monitor: WorkMonitor?,
+                onMetrics: (Float, Float) -> Void, onRows: (PatchRows) -> Void) throws -> PatchingResult {
         guard !clean.isEmpty, clean.count == corrupted.count else {
             throw InterpretabilityError("patching needs two prompts of the same number of tokens (clean \(clean.count), corrupted \(corrupted.count))")
         }
@@ -59,11 +83,30 @@ public struct Patcher {
                 let scan = LlamaPatchScan(model: llama, clean: clean, corrupted: corrupted, answer: answer, wrong: wrong)
                 let denom = scan.cleanMetric - scan.corruptedMetric
                 func restored(_ m: Float) -> Float { denom == 0 ? 0 : (m - scan.corruptedMetric) / denom }
-                // Progress in proportion to the work: the residual scan is ~2/3 of it at typical lengths.
-                let residual = try scan.residualScan(monitor: monitor) { monitor?.progress("patching", 0.65 * $0) }
-                let heads = try scan.headScan(monitor: monitor) { monitor?.progress("patching", 0.65 + 0.35 * $0) }
-                return PatchingResult(cleanMetric: scan.cleanMetric, corruptedMetric: scan.corruptedMetric,
-                                      residual: residual.map { $0.map(restored) }, heads: heads.map { $0.map(restored) })
+                onMetrics(scan.cleanMetric, scan.corruptedMetric)
+                let L = llama.config.layers, T = clean.count, H = llama.config.heads
+                // In groups of patched layers, the last first, each reported when done; progress in rows run.
+                let rGroups = Self.groups(layers: L, rowsPerLayer: scan.residualRowsPerVariant)
+                let hGroups = Self.groups(layers: L, rowsPerLayer: H * T)
+                func work(_ g: Range<Int>, _ perVariant: Int) -> Double {
+                    (g.lowerBound..<L).reduce(0) { $0 + Double(min($1 + 1, g.upperBound) - g.lowerBound) } * Double(perVariant)
+                }
+                monitor?.expect("patching", units: rGroups.reduce(0) { $0 + work($1, scan.residualRowsPerVariant) }
+                                + hGroups.reduce(0) { $0 + work($1, H * T) })
+                let advance: (Int) -> Void = { rows in monitor?.advance("patching", by: Double(rows)) }
+                var residual = [[Float]](repeating: [], count: L), heads = [[Float]](repeating: [], count: L)
+                for g in rGroups {
+                    let rows = try scan.residualScan(layers: g, monitor: monitor, advance: advance).map { $0.map(restored) }
+                    for (i, l) in g.enumerated() { residual[l] = rows[i] }
+                    onRows(PatchRows(scan: .residual, layers: Array(g), restored: rows))
+                }
+                for g in hGroups {
+                    let rows = try scan.headScan(layers: g, monitor: monitor, advance: advance).map { $0.map(restored) }
+                    for (i, l) in g.enumerated() { heads[l] = rows[i] }
+                    onRows(PatchRows(scan: .heads, layers: Array(g), restored: rows))
+                }
+                monitor?.progress("patching", 1)
+                return PatchingResult(cleanMetric: scan.cleanMetric, corruptedMetric: scan.corruptedMetric, residual: residual, heads: heads)
             }
         }
         let c = model.shape, T = clean.count, D = c.dim, L = c.layers, H = c.heads, hs = c.headDim
@@ -74,6 +117,7 @@ public struct Patcher {
         let mCorrupt = metrics(corrupted, embeddings: corruptEmb, answer: answer, wrong: wrong)[0]
         let denom = mClean - mCorrupt
         func restored(_ m: Float) -> Float { denom == 0 ? 0 : (m - mCorrupt) / denom }
+        onMetrics(mClean, mCorrupt)
 
         var residual: [[Float]] = [], heads: [[Float]] = []
         for l in 0..<L {
@@ -88,6 +132,7 @@ public struct Patcher {
                 return y
             }])
             residual.append(metrics(corrupted, embeddings: repeated(corruptEmb, T), answer: answer, wrong: wrong, hooks: r).map(restored))
+            onRows(PatchRows(scan: .residual, layers: [l], restored: [residual[l]]))
             // Sequence h of the batch gets head h's clean output at every position.
             let cleanZ = try hook(cleanHooks.cache, "blocks.\(l).attn.hook_z").contiguous()
             let z = Hooks(replacements: ["blocks.\(l).attn.hook_z": { x in
@@ -101,6 +146,7 @@ public struct Patcher {
                 return y
             }])
             heads.append(metrics(corrupted, embeddings: repeated(corruptEmb, H), answer: answer, wrong: wrong, hooks: z).map(restored))
+            onRows(PatchRows(scan: .heads, layers: [l], restored: [heads[l]]))
         }
         monitor?.progress("patching", 1)
         return PatchingResult(cleanMetric: mClean, corruptedMetric: mCorrupt, residual: residual, heads: heads)

@@ -84,8 +84,10 @@ final class ModelAccess: @unchecked Sendable {
     /// Runs `body` on the analyses' own thread, after the requests before it. A request that names a `job` can be
     /// cancelled while it waits or runs (`GET /api/cancel?job=ID`: a page whose user moved on frees the machine
     /// for the next request instead of finishing work nobody will see).
-    func run<T: Sendable>(job: String?, _ body: @escaping @Sendable (WorkMonitor) throws -> T) async throws -> T {
-        let monitor = WorkMonitor()
+    /// `report` gets the work's progress (part, fraction).
+    func run<T: Sendable>(job: String?, report: (@Sendable (String, Double) -> Void)? = nil,
+                          _ body: @escaping @Sendable (WorkMonitor) throws -> T) async throws -> T {
+        let monitor = report.map { WorkMonitor(report: $0) } ?? WorkMonitor()
         if let job { lock.withLock { jobs[job] = monitor } }
         defer {
             if let job { lock.withLock { if jobs[job] === monitor { jobs.removeValue(forKey: job) } } }

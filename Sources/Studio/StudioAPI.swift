@@ -123,17 +123,28 @@ struct StudioAPI: Sendable {
         }
     }
 
-    /// `GET /api/patch?model=ID&clean=TEXT&corrupted=TEXT&answer=TEXT&wrong=TEXT`: the document of `glassbox patch --json`.
+    /// `GET /api/patch?model=ID&clean=TEXT&corrupted=TEXT&answer=TEXT&wrong=TEXT[&job=ID]`: the document of
+    /// `glassbox patch --json`. With `stream=1`, server-sent events: `start` (the document with both scans'
+    /// `restored` empty), `progress` ({part, fraction}), `rows` (a group of layers of one scan: {scan, layers,
+    /// restored}, the last layers first), then `done` (the whole document) or `error`.
     func patch(_ r: Request) async throws -> Response {
         let entry = try models.entry(try Self.text(r, "model", limit: 300))
         let request = PatchRequest(clean: try Self.text(r, "clean", required: true) ?? "", corrupted: try Self.text(r, "corrupted", required: true) ?? "",
                                    answer: try Self.text(r, "answer", limit: 200, required: true) ?? "",
                                    wrong: try Self.text(r, "wrong", limit: 200, required: true) ?? "")
+        let job = try Self.text(r, "job", limit: 64)
+        if try Self.int(r, "stream", 0...1, default: 0) == 1 {
+            return eventStream(job: job ?? "patch-" + UUID().uuidString, progress: true) { models, monitor, send in
+                let doc = try InspectService.patch(try models.model(entry), request, monitor: monitor,
+                                                   onStart: { send("start", $0) }, onRows: { send("rows", $0) })
+                send("done", doc)
+            }
+        }
         let models = self.models
-        return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
+        return try await models.run(job: job) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.patch(loaded, request, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
-                throw APIError(.unprocessableContent, (e.field.map { "\($0): " } ?? "") + e.description)
+                throw Self.apiError(e)
             }
         }
     }
@@ -184,38 +195,49 @@ struct StudioAPI: Sendable {
         request.alternatives = try Self.int(r, "alternatives", 1...50, default: 5)!
         request.interventions = try Self.interventions(r)
         let job = try Self.text(r, "job", limit: 64) ?? "generate-" + UUID().uuidString
-        let models = self.models
         let req = request
-        let (events, sink) = AsyncStream.makeStream(of: String.self)
-        @Sendable func event(_ name: String, _ body: some Encodable) -> String {
-            "event: \(name)\ndata: " + ((try? DocumentCoding.line(body)) ?? "{}") + "\n\n"
+        return eventStream(job: job) { models, monitor, send in
+            let loaded = try models.model(entry)
+            let tok = loaded.tokenizer
+            var index = 0
+            var done = try InspectService.generate(loaded, req, monitor: monitor, onStart: { ids, text in
+                send("start", GenerationStart(ids: ids, text: text, tokenizer: tok))
+            }, onToken: { t in
+                send("token", GenerationTokenEvent(index: index, token: t, tokenizer: tok))
+                index += 1
+                return !monitor.isCancelled
+            })
+            done.tokens = nil
+            send("done", done)
         }
+    }
+
+    /// A response of server-sent events fed by `body`, run as a heavy job `job` (after the requests before it):
+    /// `body` sends its events; a failure ends the stream with an `error` event ({"error": message}); a client
+    /// that goes away cancels the job.
+    func eventStream(job: String, progress: Bool = false,
+                     _ body: @escaping @Sendable (ModelAccess, WorkMonitor, _ send: @escaping @Sendable (String, any Encodable) -> Void) throws -> Void) -> Response {
+        let models = self.models
+        let (events, sink) = AsyncStream.makeStream(of: String.self)
+        @Sendable func send(_ name: String, _ body: any Encodable) {
+            sink.yield("event: \(name)\ndata: " + ((try? DocumentCoding.line(body)) ?? "{}") + "\n\n")
+        }
+        // Progress events: each part at most every 0.2 s, and when it is done.
+        let throttle = Throttle(seconds: 0.2)
+        @Sendable func reportProgress(_ part: String, _ fraction: Double) {
+            if throttle.due(part, final: fraction >= 1) { send("progress", ProgressEvent(part: part, fraction: fraction)) }
+        }
+        let report: (@Sendable (String, Double) -> Void)? = progress ? reportProgress : nil
         Task {
             do {
-                _ = try await models.run(job: job) { monitor -> Int in
-                    let loaded = try models.model(entry)
-                    let tok = loaded.tokenizer
-                    var index = 0
-                    do {
-                        let doc = try InspectService.generate(loaded, req, monitor: monitor, onStart: { ids, text in
-                            sink.yield(event("start", GenerationStart(ids: ids, text: text, tokenizer: tok)))
-                        }, onToken: { t in
-                            sink.yield(event("token", GenerationTokenEvent(index: index, token: t, tokenizer: tok)))
-                            index += 1
-                            return !monitor.isCancelled
-                        })
-                        var done = doc
-                        done.tokens = nil
-                        sink.yield(event("done", done))
-                    } catch let e as InterpretabilityError where e != .cancelled {
-                        throw Self.apiError(e)
-                    }
+                _ = try await models.run(job: job, report: report) { monitor -> Int in
+                    do { try body(models, monitor, send) } catch let e as InterpretabilityError where e != .cancelled { throw Self.apiError(e) }
                     return 0
                 }
             } catch let e as APIError {
-                sink.yield(event("error", ["error": e.message]))
+                send("error", ["error": e.message])
             } catch {
-                sink.yield(event("error", ["error": "\(error)"]))
+                send("error", ["error": "\(error)"])
             }
             sink.finish()
         }
@@ -228,7 +250,7 @@ struct StudioAPI: Sendable {
                 for await text in events { try await writer.write(ByteBuffer(string: text)) }
                 try await writer.finish(nil)
             } catch {
-                _ = models.cancel(job: job)          // the client went away: stop generating
+                _ = models.cancel(job: job)          // the client went away: stop the work
                 throw error
             }
         }
@@ -485,4 +507,25 @@ func parameterOrder(_ a: String, _ b: String) -> Bool {
         s.split(separator: ".").map { part in Int(part).map { String(format: "%06d", $0) } ?? String(part) }
     }
     return key(a).lexicographicallyPrecedes(key(b))
+}
+
+/// One `progress` event of a stream: `part` is `fraction` (0...1) done.
+struct ProgressEvent: Encodable {
+    let part: String
+    let fraction: Double
+}
+
+/// Lets a report through per key at most once every `seconds` (and always a final one).
+final class Throttle: @unchecked Sendable {
+    private let lock = NSLock(), interval: UInt64
+    private var last: [String: UInt64] = [:]
+    init(seconds: Double) { interval = UInt64(seconds * 1e9) }
+    func due(_ key: String, final: Bool) -> Bool {
+        let now = DispatchTime.now().uptimeNanoseconds
+        return lock.withLock {
+            guard final || last[key].map({ now - $0 >= interval }) ?? true else { return false }
+            last[key] = now
+            return true
+        }
+    }
 }

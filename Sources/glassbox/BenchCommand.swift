@@ -222,10 +222,21 @@ struct BenchInspect: ParsableCommand {
         let patchIDs = Array(all.prefix(patchTokens))
         var corrupted = patchIDs
         corrupted[patchIDs.count / 2] = patchIDs[patchIDs.count / 2] == 13 ? 14 : 13
-        let patchScan = time { _ = try? Patcher(model: model).run(clean: patchIDs, corrupted: corrupted, answer: patchIDs[patchIDs.count - 1], wrong: 13) }
+        // Also when the first group of layers arrives (the streamed map's first rows) and when the residual scan is done.
+        var firstRows: [Double] = [], residualDone: [Double] = []
+        let patchScan = time {
+            let t0 = DispatchTime.now().uptimeNanoseconds, L = model.config.layers
+            var seen = 0, first = true
+            _ = try? Patcher(model: model).run(clean: patchIDs, corrupted: corrupted, answer: patchIDs[patchIDs.count - 1], wrong: 13) { rows in
+                let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                if first { firstRows.append(t); first = false }
+                if rows.scan == .residual { seen += rows.layers.count; if seen == L { residualDone.append(t) } }
+            }
+        }
         let doc: [String: Any] = [
             "first_answer_s": firstAnswer, "first_answer_parts": firstOptions.parts.map(\.rawValue).sorted(),
             "patch_tokens": patchIDs.count, "patch_scan_s": patchScan,
+            "patch_first_rows_s": median(firstRows), "patch_residual_s": median(residualDone),
             "tokens": tokens, "plain_forward_s": plain, "cache_all_forward_s": cached, "cache_all_ratio": cached / plain,
             "ig_zero_32_riemann_s": ig32, "ig_zero_32_ratio": ig32 / plain,
             "ig_default_s": igDefault, "ig_default_ratio": igDefault / plain,
@@ -239,7 +250,8 @@ struct BenchInspect: ParsableCommand {
         print(String(format: "integrated gradients: zero baseline, 32 Riemann steps %.2f s (%.1fx a forward); default %.2f s (%.1fx; %d gradient points, completeness gap %.1f%%)",
                      ig32, ig32 / plain, igDefault, igDefault / plain, lastDefault?.steps ?? 0, 100 * Double(lastDefault?.relativeGap ?? .nan)))
         print(String(format: "first answer (%@), %d tokens: %.2f s", firstOptions.parts.map(\.rawValue).sorted().joined(separator: ", "), tokens, firstAnswer))
-        print(String(format: "patching scan (%d layers × %d positions, and every head), %d tokens: %.2f s", model.config.layers, patchIDs.count, patchIDs.count, patchScan))
+        print(String(format: "patching scan (%d layers × %d positions, and every head), %d tokens: %.2f s (first layers shown after %.2f s, residual stream done after %.2f s)",
+                     model.config.layers, patchIDs.count, patchIDs.count, patchScan, median(firstRows), median(residualDone)))
         print(String(format: "memory, %d tokens: %d cached tensors, %.1f MiB; peak resident size grew %.1f MiB",
                      memoryTokens, cachedCount, Double(cachedBytes) / 1048576, Double(after - before) / 1048576))
     }

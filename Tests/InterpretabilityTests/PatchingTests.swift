@@ -41,8 +41,19 @@ struct PatchingTests {
         let corrupted = [504, rome] + Array(clean.dropFirst(2))
         var plain = Patcher(model: model)
         plain.batched = false
-        let a = try Patcher(model: model).run(clean: clean, corrupted: corrupted, answer: paris, wrong: rome)
+        // Streamed in groups of layers, the last first, each layer of each scan once, as in the result.
+        var streamed: [PatchRows] = [], metrics: (Float, Float)? = nil
+        let a = try Patcher(model: model).run(clean: clean, corrupted: corrupted, answer: paris, wrong: rome,
+                                              onMetrics: { metrics = ($0, $1) }, onRows: { streamed.append($0) })
         let b = try plain.run(clean: clean, corrupted: corrupted, answer: paris, wrong: rome)
+        #expect(metrics?.0 == a.cleanMetric && metrics?.1 == a.corruptedMetric)
+        for (scan, result) in [(PatchRows.Scan.residual, a.residual), (.heads, a.heads)] {
+            let groups = streamed.filter { $0.scan == scan }
+            #expect(groups.count > 1, "\(scan) came in one piece")
+            #expect(groups.flatMap(\.layers).sorted() == Array(0..<result.count))
+            #expect(groups.first?.layers.last == result.count - 1, "the last layers come first")
+            for g in groups { for (l, row) in zip(g.layers, g.restored) { #expect(row == result[l]) } }
+        }
         #expect(abs(a.cleanMetric - b.cleanMetric) < 1e-4 && abs(a.corruptedMetric - b.corruptedMetric) < 1e-4)
         for (x, y) in zip(a.residual + a.heads, b.residual + b.heads) {
             #expect(x.count == y.count)

@@ -360,12 +360,15 @@ def main():
         b.type_into("patch-wrong", PATCH["wrong"])
         t2 = time.time()
         b.d.find_element(By.ID, "patch-btn").click()
-        busy = wait_for(lambda: b.js("return !!document.querySelector('#patch-busy .progress.indeterminate')") or b.page("patch") == "done", 5)
+        busy = wait_for(lambda: b.js("return !!document.querySelector('#patch-busy .progress')") or b.page("patch") == "done", 5)
         report(busy, "patching shows its progress")
         wait_for(lambda: b.page("patch") in ("done", "error"), args.slow, 0.25)
         figs = b.js("return ['patch-residual-svg', 'patch-heads-svg'].filter(id => document.getElementById(id)).length")
         report(b.page("patch") == "done" and figs == 2, "a patch draws the residual and head scans",
                "patch=%s figures=%s after %.0f s; errors: %s" % (b.page("patch"), figs, time.time() - t2, b.error_boxes()))
+        groups = int(b.js("return document.getElementById('inspect-page').dataset.patchRows || '0'") or 0)
+        report(groups >= 2 and not b.js("return !!document.getElementById('patch-pending')"),
+               "the maps streamed in groups of layers and the finished scan has no pending cells", "groups of layers drawn: %d" % groups)
         q = urllib.parse.parse_qs(urllib.parse.urlparse(b.d.current_url).query)
         report(q.get("tab") == ["patch"] and q.get("answer") == [PATCH["answer"]], "the address holds the patch (a leading space kept)", b.d.current_url)
         ranked = b.js("""return [...document.querySelectorAll('#patch-heads-top tr')].map(r => [r.querySelector('.t').textContent, +r.querySelector('td.num:last-child').textContent])""") or []

@@ -117,7 +117,10 @@ public enum InspectService {
         return doc
     }
 
-    public static func patch(_ loaded: LoadedModel, _ r: PatchRequest, monitor: WorkMonitor? = nil) throws -> PatchDocument {
+    /// The scan of `r`. Streaming: `onStart` gets the document before the scans run (tokens, answers, the metric
+    /// on both prompts; both scans' `restored` empty), `onRows` each group of layers as it is done.
+    public static func patch(_ loaded: LoadedModel, _ r: PatchRequest, monitor: WorkMonitor? = nil,
+                             onStart: ((PatchDocument) -> Void)? = nil, onRows: ((PatchRows) -> Void)? = nil) throws -> PatchDocument {
         guard let model = loaded.model as? any InspectableModel else {
             throw InterpretabilityError("a \(loaded.architecture) model cannot be patched")
         }
@@ -133,16 +136,22 @@ public enum InspectService {
             throw InterpretabilityError("the prompts have \(c.count) tokens; the model's context is \(loaded.model.contextLength)")
         }
         guard a != w else { throw InterpretabilityError("the answer and the wrong answer are the same token (\(tok.tokenString(a)))") }
-        let result = try Patcher(model: model).run(clean: c, corrupted: x, answer: a, wrong: w, monitor: monitor)
         func answer(_ id: Int32) -> PatchDocument.Answer { .init(id: Int(id), text: tok.tokenString(id), decoded: tok.decodeText([id])) }
-        return PatchDocument(
+        var doc = PatchDocument(
             model: ModelSummary(loaded, shape: model.shape, includeMLP: false),
             cleanTokens: c.map { tok.tokenString($0) }, corruptedTokens: x.map { tok.tokenString($0) },
             cleanDecoded: c.map { tok.decodeText([$0]) }, corruptedDecoded: x.map { tok.decodeText([$0]) },
             answer: answer(a), wrong: answer(w), metric: "logit(answer) - logit(wrong) at the last position",
-            cleanMetric: result.cleanMetric, corruptedMetric: result.corruptedMetric,
-            residual: .init(hook: "blocks.{L}.hook_resid_pre", restored: result.residual),
-            heads: .init(hook: "blocks.{L}.attn.hook_z", restored: result.heads))
+            cleanMetric: .nan, corruptedMetric: .nan,
+            residual: .init(hook: "blocks.{L}.hook_resid_pre", restored: []),
+            heads: .init(hook: "blocks.{L}.attn.hook_z", restored: []))
+        let result = try Patcher(model: model).run(clean: c, corrupted: x, answer: a, wrong: w, monitor: monitor, onMetrics: { clean, corrupted in
+            doc.cleanMetric = clean; doc.corruptedMetric = corrupted
+            onStart?(doc)
+        }, onRows: onRows)
+        doc.cleanMetric = result.cleanMetric; doc.corruptedMetric = result.corruptedMetric
+        doc.residual.restored = result.residual; doc.heads.restored = result.heads
+        return doc
     }
 }
 

@@ -309,6 +309,58 @@ window.GB = window.GB || {};
     return body;
   }
 
+  // ---------------------------------------------------------------- server-sent events over fetch
+
+  /**
+   * GETs url as an event stream, calling on(event, data) for each event (data parsed as JSON). A refused request
+   * (4xx/5xx before the stream) throws GB.HTTPError with the server's message; an abort throws AbortError.
+   */
+  async function eventStream(url, signal, on) {
+    let response;
+    try {
+      response = await fetch(url, { headers: { Accept: "text/event-stream" }, credentials: "same-origin", signal });
+    } catch (e) {
+      if (e && e.name === "AbortError") throw e;
+      throw new HTTPError("Cannot reach the Glassbox server. Is `glassbox serve` still running?", 0, url);
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let msg = response.status + " " + response.statusText;
+      try { const b = JSON.parse(text); if (b && typeof b.error === "string") msg = b.error; } catch (e) { /* not JSON */ }
+      throw new HTTPError(msg, response.status, url);
+    }
+    const reader = response.body.getReader(), decoder = new TextDecoder();
+    let buf = "", event = "message", data = [];
+    const line = (s) => {
+      if (s.endsWith("\r")) s = s.slice(0, -1);
+      if (s === "") {
+        if (data.length) {
+          let value;
+          try { value = JSON.parse(data.join("\n")); } catch (e) { value = data.join("\n"); }
+          on(event, value);
+        }
+        event = "message"; data = [];
+        return;
+      }
+      if (s.startsWith(":")) return; // a comment (keep-alive)
+      const c = s.indexOf(":"), field = c < 0 ? s : s.slice(0, c);
+      let value = c < 0 ? "" : s.slice(c + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      if (field === "event") event = value;
+      else if (field === "data") data.push(value);
+    };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(value, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) { line(buf.slice(0, nl)); buf = buf.slice(nl + 1); }
+    }
+    buf += decoder.decode();
+    if (buf) line(buf);
+    line("");
+  }
+
   // ---------------------------------------------------------------- downloads
 
   function downloadBlob(filename, blob) {
@@ -501,7 +553,7 @@ window.GB = window.GB || {};
     el, append, clear, $, store,
     isNum, compact, num, fixed, int, duration, relTime, dateTime, clockTime,
     palette, color, cssVar, withAlpha, colorScale, inkOn, rgbCSS,
-    tooltip, HTTPError, fetchJSON,
+    tooltip, HTTPError, fetchJSON, eventStream,
     downloadBlob, downloadText, downloadJSON, downloadCSV, toCSV, slug,
     debounce, checksum, statusInfo, statusBadge, errorBox, emptyState,
   });

@@ -1387,6 +1387,8 @@
   function renderPatch(container, doc) {
     const v = new View(container, doc), P = doc;
     glossary(v, "patch-glossary"); // first: the panels go in above it
+    // a scan streaming in (the studio draws it as each group of layers arrives): rows of nulls are still to come
+    const pending = [P.residual.restored, P.heads.restored].some((M) => M.some((r) => r.some((x) => !GB.isNum(x))));
     const info = v.panel("patch-info", "Activation patching",
       "The corrupted prompt is run with one activation taken from the clean run; cells show the restored fraction of " + P.metric +
       " (1 = the clean answer fully restored, 0 = no effect).",
@@ -1401,6 +1403,7 @@
     const strip = (label, toks, other) => el("div", { class: "v-prompt" }, [el("span", { class: "v-strip-label", text: label }),
       el("div", { class: "v-tokens" }, toks.map((t, i) => el("span", { class: ["tok", other[i] !== t ? "differs" : null], title: other[i] !== t ? "differs from the other prompt" : null, text: shown(t) })))]);
     info.append(strip("clean", P.clean_decoded, P.corrupted_decoded), strip("corrupted", P.corrupted_decoded, P.clean_decoded));
+    if (pending) info.append(el("p", { class: "v-sub", id: "patch-pending", text: "The maps fill in as the scan runs, from the last layers (the quickest) to the first; grey cells are still to come." }));
     const hook = (h, fallback) => (h ? hookLabel(h) : fallback);
     patchHeat(v, "patch-residual", "Residual stream",
       ["Patching ", hook(P.residual.hook, "the residual stream"), " at one position (rows layers, columns positions)."],
@@ -1433,7 +1436,8 @@
         cols.forEach((s, j) => pt.text(clip(s, 12), lw + j * cw + cw / 2, top - 6, { color: c.axis, rotate: -45 }));
         for (let l = 0; l < L; l++) {
           pt.text(String(l), lw - 6, top + l * ch + ch / 2, { color: c.axis, align: "right", baseline: "middle", font: "10px system-ui" });
-          for (let j = 0; j < C; j++) pt.rect(lw + j * cw, top + l * ch, cw - 1, ch - 1, sc.css(M[l][j] / max));
+          // a cell not computed yet (a scan still streaming in) is drawn in the empty-cell grey, apart from 0's white
+          for (let j = 0; j < C; j++) pt.rect(lw + j * cw, top + l * ch, cw - 1, ch - 1, GB.isNum(M[l][j]) ? sc.css(M[l][j] / max) : c.empty);
         }
         frame(pt, lw, top, C * cw - 1, L * ch - 1, c);
         if (marked && !exporting) {
@@ -1443,7 +1447,8 @@
       },
       tip(x, y) {
         const [l, j] = cellAt(x, y);
-        return l >= 0 && l < L && j >= 0 && j < C ? GB.tooltip.content(name(l, j), [["restored fraction", v3(M[l][j])]]) : null;
+        if (!(l >= 0 && l < L && j >= 0 && j < C)) return null;
+        return GB.tooltip.content(name(l, j), [["restored fraction", GB.isNum(M[l][j]) ? v3(M[l][j]) : "not computed yet"]]);
       },
       csv: () => [["layer"].concat(cols)].concat(M.map((r, l) => [l].concat(r))),
       json: () => ({ hook, columns: cols, restored: M }),

@@ -8,7 +8,8 @@
  *
  * For tests: #inspect-page carries data-phase (empty | running | shown | error | cancelled), data-attr (none |
  * running | done | cancelled | error), data-graph (none | first | running | done | offered | error | cancelled: how
- * the contribution graph came), data-patch and data-diff (none | running | done | error | cancelled) and data-tab. */
+ * the contribution graph came), data-patch (none | running | streaming | done | error | cancelled) with
+ * data-patch-rows (the groups of layers drawn as they came), data-diff (none | running | done | error | cancelled) and data-tab. */
 "use strict";
 
 (function (GB) {
@@ -278,6 +279,13 @@
         detail ? el("div", { class: "ins-busy-detail", text: detail }) : null,
       ]);
       node.stop = ticker(clock, performance.now());
+      /** From the first reported fraction (0..1) on, the bar shows how far the work is. */
+      node.fraction = (f) => {
+        const bar = node.querySelector(".progress"), fill = bar.querySelector(".progress-fill");
+        bar.classList.remove("indeterminate");
+        bar.setAttribute("aria-valuenow", String(Math.round(100 * f)));
+        fill.style.width = (100 * Math.max(0, Math.min(1, f))).toFixed(1) + "%";
+      };
       node.detail = (t) => {
         let d = node.querySelector(".ins-busy-detail");
         if (!d) { d = el("div", { class: "ins-busy-detail" }); node.appendChild(d); }
@@ -730,20 +738,52 @@
       live.patch = r;
       setData("patch", "running");
       patchOut.classList.add("ins-stale");
-      r.busy = busy("Patching\u2026", "The corrupted prompt runs once for every layer and position, and once for every layer and head.", () => r.ctrl.abort(), "patch-busy");
+      r.busy = busy("Patching\u2026", "The corrupted prompt runs with each layer and position, then each layer and head, copied from the clean run; the maps fill in from the last layers to the first.",
+        () => r.ctrl.abort(), "patch-busy");
       GB.clear(patchStatus).appendChild(r.busy);
-      let doc;
+      // The scan streams in: `start` is the document with empty maps, each `rows` a group of layers, `done` the whole.
+      let doc = null, final = null, failure = null;
+      const draw = (d) => {
+        if (live.patchView) live.patchView.destroy();
+        patchOut.classList.remove("ins-stale");
+        live.patchView = GB.patchView.render(patchOut, d);
+      };
       try {
-        doc = await GB.fetchJSON("/api/patch?" + query([["model", s.model], ["clean", s.clean], ["corrupted", s.corrupted], ["answer", s.answer], ["wrong", s.wrong]]) + "&job=" + r.ctrl.job, { signal: r.ctrl.signal });
+        await GB.eventStream("/api/patch?" + query([["model", s.model], ["clean", s.clean], ["corrupted", s.corrupted], ["answer", s.answer], ["wrong", s.wrong]]) +
+          "&stream=1&job=" + r.ctrl.job, r.ctrl.signal, (event, d) => {
+          if (live.patch !== r || r.dead) return;
+          if (event === "start") {
+            const L = d.model.layers, H = d.model.heads, T = d.corrupted_tokens.length;
+            doc = d;
+            doc.residual.restored = Array.from({ length: L }, () => new Array(T).fill(null));
+            doc.heads.restored = Array.from({ length: L }, () => new Array(H).fill(null));
+            page.dataset.patchRows = "0";
+            setData("patch", "streaming");
+            draw(doc);
+          } else if (event === "rows" && doc) {
+            const M = d.scan === "heads" ? doc.heads.restored : doc.residual.restored;
+            d.layers.forEach((l, i) => { M[l] = d.restored[i]; });
+            page.dataset.patchRows = String(+(page.dataset.patchRows || 0) + 1);
+            draw(doc);
+          } else if (event === "progress") {
+            r.busy.fraction(d.fraction);
+          } else if (event === "done") {
+            final = d;
+          } else if (event === "error") {
+            failure = new GB.HTTPError(d.error || "the scan failed", d.error === "cancelled" ? 409 : 422, "/api/patch");
+          }
+        });
+        if (failure) throw failure;
+        if (!final) throw new GB.HTTPError("The scan ended before it was done. Is `glassbox serve` still running?", 0, "/api/patch");
       } catch (err) {
         r.busy.stop();
         if (live.patch !== r || r.dead) return;
         GB.clear(patchStatus);
         patchOut.classList.remove("ins-stale");
-        if (err.name === "AbortError") {
+        if (err.name === "AbortError" || err.status === 409) {
           setData("patch", "cancelled");
           patchStatus.appendChild(el("div", { class: "notice warn", role: "status", id: "patch-cancelled" }, el("span", { class: "notice-text",
-            text: "Patching cancelled. The server finishes the scan it started before it takes the next request." })));
+            text: "Patching cancelled: the layers computed so far stay on the map." })));
           return;
         }
         setData("patch", "error");
@@ -754,11 +794,9 @@
       if (live.patch !== r) return;
       GB.clear(patchStatus);
       r.ms = performance.now() - r.t0;
-      r.doc = doc;
-      if (live.patchView) live.patchView.destroy();
-      patchOut.classList.remove("ins-stale");
+      r.doc = final;
       try {
-        live.patchView = GB.patchView.render(patchOut, doc);
+        draw(final);
       } catch (err) {
         setData("patch", "error");
         patchErrors.appendChild(errorBox(err, "Could not draw the patching scan"));
