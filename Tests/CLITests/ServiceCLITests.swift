@@ -61,6 +61,24 @@ struct ServiceCLITests {
         let pa = try get(base + "/api/patch?" + query(patchArgs))
         #expect(pa.status == 200)
         #expect(try JSONSerialization.jsonObject(with: Data(pc.out.utf8)) as? NSDictionary == JSONSerialization.jsonObject(with: pa.body) as? NSDictionary)
+        // Streamed: start, groups of layers that cover every layer of both scans, and the same document at the end.
+        let ps = String(decoding: try get(base + "/api/patch?" + query(patchArgs + [("stream", "1")])).body, as: UTF8.self)
+        func events(_ name: String) -> [Any] {
+            ps.components(separatedBy: "event: \(name)\ndata: ").dropFirst().compactMap {
+                try? JSONSerialization.jsonObject(with: Data(($0.components(separatedBy: "\n").first ?? "").utf8))
+            }
+        }
+        #expect(ps.hasPrefix("event: start\ndata: {"), "\(ps.prefix(300))")
+        let rows = events("rows").compactMap { $0 as? [String: Any] }
+        for scan in ["residual", "heads"] {
+            let layers = rows.filter { $0["scan"] as? String == scan }.flatMap { ($0["layers"] as? [Int]) ?? [] }
+            #expect(layers.sorted() == Array(0..<30), "\(scan): \(layers)")
+        }
+        #expect(!events("progress").isEmpty)
+        #expect(events("done").first as? NSDictionary == (try JSONSerialization.jsonObject(with: pa.body) as? NSDictionary))
+        let uneven = try get(base + "/api/patch?" + query([("clean", "a b"), ("corrupted", "a b c d"), ("answer", " x"), ("wrong", " y"), ("stream", "1")]))
+        let ue = String(decoding: uneven.body, as: UTF8.self)
+        #expect(ue.contains("event: error") && ue.contains("tokens"), "\(ue.prefix(300))")
 
         // Bad requests: a 4xx naming the problem, never a crash.
         for (q, status, needle) in [
