@@ -132,3 +132,21 @@ struct ContrastTests {
         #expect(abs(r.scores.reduce(0, +) - (r.fInput - r.fBaseline) - r.completenessGap) < 1e-3)
     }
 }
+
+@Suite("Generation documents")
+struct GenerationDocumentTests {
+    /// Chinese text comes in byte-level pieces: an alternative that is a part of a character reads as its byte
+    /// escapes, never as U+FFFD, and whole characters read as themselves.
+    @Test func partialCharacterAlternativesReadAsBytes() throws {
+        let loaded = try ModelLoader.load(nil)
+        var r = GenerateRequest(prompt: "用一句话介绍北京。北京是")
+        r.maxTokens = 4
+        r.sampling.temperature = 0
+        r.alternatives = 20
+        let doc = try InspectService.generate(loaded, r)
+        let texts = (doc.tokens ?? []).flatMap { $0.alternatives.map(\.text) }
+        #expect(texts.count == 80)
+        #expect(!texts.contains { $0.contains("\u{FFFD}") }, "\(texts)")
+        #expect(texts.contains { $0.hasPrefix("\\x") }, "no partial character among \(texts)")
+    }
+}

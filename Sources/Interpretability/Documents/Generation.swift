@@ -224,7 +224,10 @@ extension InspectService {
             let t = GenerationDocument.Token(
                 id: Int(token.id), text: token.text, token: tok.tokenString(token.id), probability: token.probability ?? 0,
                 rank: token.rank ?? 0, entropy: token.entropy ?? 0,
-                alternatives: token.alternatives.map { .init(id: Int($0.id), text: tok.decodeText([$0.id]), probability: $0.probability) })
+                alternatives: token.alternatives.map {
+                    // a part of a character reads as its byte escapes (`\xE6\xB3`), not as U+FFFD
+                    .init(id: Int($0.id), text: TokenPiece.describe([$0.id], tokenizer: tok)[0].shown, probability: $0.probability)
+                })
             explained.append(t)
             if monitor?.isCancelled == true { return false }
             monitor?.progress("generate", Double(explained.count) / Double(max(r.maxTokens, 1)))

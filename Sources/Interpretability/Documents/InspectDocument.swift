@@ -269,7 +269,8 @@ public struct PatchDocument: Codable, Sendable {
 /// The document of `glassbox generate --json` (with `--explain`, every new token explained).
 public struct GenerationDocument: Codable, Sendable {
     /// A generated token: its probability and rank under the distribution it was sampled from, the entropy of that
-    /// distribution, and the most likely alternatives, each written as `[id, decoded text, probability]`.
+    /// distribution, and the most likely alternatives, each written as `[id, decoded text, probability]` (the text of
+    /// an alternative that is a part of a character: its byte escapes, `\xE6\xB3`).
     public struct Token: Codable, Sendable, Equatable {
         public struct Alternative: Codable, Sendable, Equatable {
             public var id: Int
