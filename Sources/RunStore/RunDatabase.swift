@@ -27,6 +27,8 @@ public struct RunRecord: Codable, Sendable {
     public let pid: Int?
     /// Times a resume deleted what the run recorded after its checkpoint.
     public let revision: Int
+    /// What the run trains: gpt, mlp, ...
+    public let kind: String
 
     /// What a viewer should see: `live` for a run whose recording process is alive (on this machine; elsewhere:
     /// heard from in the last 2 minutes), `stale` for one recorded as running whose process is gone, else the
@@ -188,6 +190,15 @@ public final class RunDatabase: @unchecked Sendable {
                     PRIMARY KEY (run_id, step, probe));
                 """)
         }
+        // v7: what a run trains (gpt, mlp, ...), and figures of the model at its checkpoints (an MLP's decision
+        // boundary, ...: one JSON document per figure and step).
+        m.registerMigration("v7") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'gpt';
+                CREATE TABLE figures (run_id TEXT NOT NULL, step INTEGER NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL,
+                    PRIMARY KEY (run_id, step, name));
+                """)
+        }
         return m
     }
 
@@ -223,7 +234,7 @@ public final class RunDatabase: @unchecked Sendable {
         return RunRecord(id: id, name: name ?? id, createdAt: row["created_at"], updatedAt: row["updated_at"], status: row["status"],
                          step: row["step"], totalSteps: row["total_steps"], parameterCount: row["parameter_count"],
                          config: row["config"], lastTrainLoss: try last("train/loss"), lastValLoss: try last("val/loss"),
-                         host: row["host"], pid: row["pid"], revision: row["revision"] ?? 0)
+                         host: row["host"], pid: row["pid"], revision: row["revision"] ?? 0, kind: row["kind"] ?? "gpt")
     }
 
     /// The id of the run with this name, if any.
@@ -282,6 +293,22 @@ public final class RunDatabase: @unchecked Sendable {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, probe, document FROM probes WHERE run_id = ? ORDER BY step, probe", arguments: [run])
                 .map { ($0["step"], $0["probe"], $0["document"]) }
+        }
+    }
+
+    /// The figures named `name` of a run (JSON text), by step.
+    public func figures(run: String, name: String) throws -> [(step: Int, document: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT step, document FROM figures WHERE run_id = ? AND name = ? ORDER BY step", arguments: [run, name])
+                .map { ($0["step"], $0["document"]) }
+        }
+    }
+
+    /// The names of a run's figures, with how many steps each has.
+    public func figureNames(run: String) throws -> [(name: String, count: Int)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, COUNT(*) AS n FROM figures WHERE run_id = ? GROUP BY name ORDER BY name", arguments: [run])
+                .map { ($0["name"], $0["n"]) }
         }
     }
 

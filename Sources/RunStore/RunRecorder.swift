@@ -27,27 +27,27 @@ public final class RunRecorder: TrainingSink {
 
     public init(database: RunDatabase) { db = database }
 
-    public func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws {
+    public func runStarted(_ run: RunStart) throws {
+        let id = run.id
         runID = id
-        let json = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        let json = run.config
         let now = Date().timeIntervalSince1970
         do {
             try db.pool.write { d in
-                if resumedAt != nil {
+                if let step = run.resumedAt {
                     // A resumed run drops what the interrupted one recorded after its checkpoint.
-                    let step = resumedAt ?? 0
-                    for table in ["scalars", "histograms", "samples", "messages", "probes"] {
+                    for table in ["scalars", "histograms", "samples", "messages", "probes", "figures"] {
                         try d.execute(sql: "DELETE FROM \(table) WHERE run_id = ? AND step > ?", arguments: [id, step])
                     }
                     // The checkpoint resumed from is recorded again by the trainer.
                     try d.execute(sql: "DELETE FROM checkpoints WHERE run_id = ? AND step >= ?", arguments: [id, step])
                     try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ?, host = ?, pid = ?, revision = revision + 1 WHERE id = ?",
-                                  arguments: [now, config.steps, json, RunRecord.thisHost, Int(getpid()), id])
+                                  arguments: [now, run.totalSteps, json, RunRecord.thisHost, Int(getpid()), id])
                 } else {
                     try d.execute(sql: """
-                        INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config, host, pid)
-                        VALUES (?, ?, ?, ?, 'running', 0, ?, ?, ?, ?, ?)
-                        """, arguments: [id, config.name, now, now, config.steps, parameterCount, json, RunRecord.thisHost, Int(getpid())])
+                        INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config, host, pid, kind)
+                        VALUES (?, ?, ?, ?, 'running', 0, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, run.name, now, now, run.totalSteps, run.parameterCount, json, RunRecord.thisHost, Int(getpid()), run.kind])
                 }
             }
         } catch {
@@ -84,6 +84,10 @@ public final class RunRecorder: TrainingSink {
         lastStep = max(lastStep, step)
         pending.append(("INSERT INTO checkpoints (run_id, step, path) VALUES (?, ?, ?)", [runID, step, path]))
         try? flush()   // a failure stays in `failure`
+    }
+
+    public func figure(step: Int, name: String, document: String) {
+        pending.append(("INSERT OR REPLACE INTO figures (run_id, step, name, document) VALUES (?, ?, ?, ?)", [runID, step, name, document]))
     }
 
     public func probe(step: Int, index: Int, document: String) {

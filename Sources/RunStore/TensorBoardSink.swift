@@ -18,8 +18,8 @@ public final class TensorBoardSink: TrainingSink {
 
     public init(runsDirectory: URL) { folder = runsDirectory }
 
-    public func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws {
-        do { writer = try TensorBoardFileWriter(folder: folder.appendingPathComponent(id)) } catch { stop("\(error)") }
+    public func runStarted(_ run: RunStart) throws {
+        do { writer = try TensorBoardFileWriter(folder: folder.appendingPathComponent(run.id)) } catch { stop("\(error)") }
     }
 
     private func stop(_ why: String) {
@@ -68,15 +68,14 @@ public final class TensorBoardSink: TrainingSink {
 public final class SinkGroup: TrainingSink {
     public let sinks: [TrainingSink]
     public init(_ sinks: [TrainingSink]) { self.sinks = sinks }
-    public func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws {
-        for s in sinks { try s.runStarted(id: id, name: name, config: config, parameterCount: parameterCount, resumedAt: resumedAt) }
-    }
+    public func runStarted(_ run: RunStart) throws { for s in sinks { try s.runStarted(run) } }
     public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) { for s in sinks { s.scalars(step: step, wallTime: wallTime, values) } }
     public func histogram(step: Int, tag: String, _ h: Histogram) { for s in sinks { s.histogram(step: step, tag: tag, h) } }
     public func sample(step: Int, text: String) { for s in sinks { s.sample(step: step, text: text) } }
     public func message(step: Int, level: String, text: String) { for s in sinks { s.message(step: step, level: level, text: text) } }
     public func checkpoint(step: Int, path: String) { for s in sinks { s.checkpoint(step: step, path: path) } }
     public func probe(step: Int, index: Int, document: String) { for s in sinks { s.probe(step: step, index: index, document: document) } }
+    public func figure(step: Int, name: String, document: String) { for s in sinks { s.figure(step: step, name: name, document: document) } }
     public func runEnded(status: String, step: Int) { for s in sinks { s.runEnded(status: status, step: step) } }
     /// In order; a sink that fails stops the flush there (the first sink is the run store: nothing after it may
     /// take space it still needs).

@@ -22,10 +22,34 @@ public struct Histogram: Codable, Equatable, Sendable {
     }
 }
 
+/// A run as it starts (or resumes): what its record opens with.
+public struct RunStart: Sendable {
+    public var id: String
+    /// The name the user gave it, if any.
+    public var name: String?
+    /// What is trained ("gpt", "mlp", ...).
+    public var kind: String
+    /// The run's settings as a JSON object.
+    public var config: String
+    public var totalSteps: Int
+    public var parameterCount: Int
+    /// The step a resumed run continues from (nil: a new run).
+    public var resumedAt: Int?
+    public init(id: String, name: String?, kind: String, config: String, totalSteps: Int, parameterCount: Int, resumedAt: Int?) {
+        self.id = id; self.name = name; self.kind = kind; self.config = config; self.totalSteps = totalSteps
+        self.parameterCount = parameterCount; self.resumedAt = resumedAt
+    }
+    /// The start of a run with these settings.
+    public init<C: RunConfig>(id: String, config: C, parameterCount: Int, resumedAt: Int?) throws {
+        self.init(id: id, name: config.name, kind: config.kind, config: String(decoding: try JSONEncoder().encode(config), as: UTF8.self),
+                  totalSteps: config.steps, parameterCount: parameterCount, resumedAt: resumedAt)
+    }
+}
+
 /// Where a run's record goes (the run store implements it; tests may collect in memory).
 /// Calls come from the training thread; an implementation batches its writes.
 public protocol TrainingSink: AnyObject {
-    func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws
+    func runStarted(_ run: RunStart) throws
     func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)])
     func histogram(step: Int, tag: String, _ histogram: Histogram)
     func sample(step: Int, text: String)
@@ -33,6 +57,8 @@ public protocol TrainingSink: AnyObject {
     func checkpoint(step: Int, path: String)
     /// A probe prompt's read-outs at a checkpoint, as one JSON document (see `ProbeSnapshot`).
     func probe(step: Int, index: Int, document: String)
+    /// A figure of the model at a checkpoint (e.g. an MLP's decision boundary), as one JSON document.
+    func figure(step: Int, name: String, document: String)
     func runEnded(status: String, step: Int)
     func flush() throws
     /// A write error the sink could not overcome (it keeps what it could not write): the trainer stops on it.
@@ -42,6 +68,7 @@ public protocol TrainingSink: AnyObject {
 extension TrainingSink {
     public var failure: Error? { nil }
     public func probe(step: Int, index: Int, document: String) {}
+    public func figure(step: Int, name: String, document: String) {}
 }
 
 /// What the trainer reports after each step (for progress bars and JSON lines).

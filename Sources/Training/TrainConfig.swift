@@ -2,8 +2,9 @@ import Tokenization
 import Foundation
 import NeuralNet
 
-/// Every setting of a training run. Presets fill the model shape; each field can be overridden.
-public struct TrainConfig: Codable, Equatable, Sendable {
+/// Every setting of a GPT's training run. Presets fill the model shape; each field can be overridden.
+public struct TrainConfig: RunConfig {
+    public var kind: String { "gpt" }
     public var dataPath: String
     /// A name the user gave the run (`--name`), shown beside its id; nil: the id is the name.
     public var name: String?
@@ -87,6 +88,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         guard logInterval > 0, evalInterval > 0, sampleInterval > 0, checkpointInterval > 0, evalBatches > 0 else {
             throw TrainingError("log, eval, sample and checkpoint intervals and eval batches must be positive")
         }
+        do { try modelConfig(vocabSize: 1).validate() } catch { throw TrainingError("\(error)") }
     }
 
     public var lrSchedule: LRSchedule {

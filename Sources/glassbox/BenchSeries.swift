@@ -36,7 +36,7 @@ struct BenchSeries: ParsableCommand {
         do {
             let store = RunRecorder(database: try RunDatabase(directory: dir))
             let recorder = keep == nil ? SinkGroup([store]) : SinkGroup([store, TensorBoardSink(runsDirectory: dir)])
-            try recorder.runStarted(id: "bench", name: "bench", config: config, parameterCount: 0, resumedAt: nil)
+            try recorder.runStarted(RunStart(id: "bench", config: config, parameterCount: 0, resumedAt: nil))
             for step in 1...points {
                 recorder.scalars(step: step, wallTime: 1_800_000_000 + Double(step), [("train/loss", step == spike ? 100 : 3 + sin(Double(step) / 1000))])
             }
@@ -69,7 +69,7 @@ struct BenchSeries: ParsableCommand {
         let names = GPT(tc.modelConfig(vocabSize: 65), seed: 0).namedParameters().map(\.0)
         let recordDir = scratch.appendingPathComponent("record")
         let sink = SinkGroup([RunRecorder(database: try RunDatabase(directory: recordDir)), TensorBoardSink(runsDirectory: recordDir)])
-        try sink.runStarted(id: "cost", name: "cost", config: tc, parameterCount: 0, resumedAt: nil)
+        try sink.runStarted(RunStart(id: "cost", config: tc, parameterCount: 0, resumedAt: nil))
         let loggedSteps = 2000
         let tr = Date()
         for step in 1...loggedSteps {

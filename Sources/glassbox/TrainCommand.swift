@@ -294,8 +294,9 @@ extension Train {
         let prompts = try probePrompts(trainer)
         guard !prompts.isEmpty else { return }
         let vocab = trainer.dataset.vocabulary
-        trainer.onCheckpoint = { [weak trainer] step, model in
+        trainer.onCheckpoint = { [weak trainer] step, task in
             guard let trainer else { return }
+            let model = task.model
             for (i, text) in prompts.enumerated() {
                 guard let snap = try? ProbeSnapshot.take(model: model, tokenizer: vocab, text: text, probe: i, step: step,
                                                          maxTokens: model.config.blockSize),

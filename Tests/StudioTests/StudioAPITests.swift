@@ -16,7 +16,7 @@ func makeRuns() throws -> (dir: URL, alpha: String, beta: String) {
     config.name = "alpha"
     config.steps = 3000
     let a = RunRecorder(database: db)
-    try a.runStarted(id: "20261126-100000-aaaa", name: "alpha", config: config, parameterCount: 1234, resumedAt: nil)
+    try a.runStarted(RunStart(id: "20261126-100000-aaaa", config: config, parameterCount: 1234, resumedAt: nil))
     for step in 1...3000 {
         var values: [(tag: String, value: Double)] = [("train/loss", step == 1234 ? 50 : 4 - Double(step) / 1000),
                                                       ("train/lr", 1e-3)]
@@ -39,7 +39,7 @@ func makeRuns() throws -> (dir: URL, alpha: String, beta: String) {
     other.steps = 10
     other.learningRate = 3e-3
     let b = RunRecorder(database: db)
-    try b.runStarted(id: "20261126-110000-bbbb", name: "20261126-110000-bbbb", config: other, parameterCount: 99, resumedAt: nil)
+    try b.runStarted(RunStart(id: "20261126-110000-bbbb", config: other, parameterCount: 99, resumedAt: nil))
     b.scalars(step: 1, wallTime: 1_800_000_000, [("train/loss", 3)])
     b.runEnded(status: "interrupted", step: 1)
     try b.flush()
@@ -155,7 +155,7 @@ struct StudioAPITests {
             let recorder = RunRecorder(database: db)
             var config = TrainConfig(dataPath: "/data/tinyshakespeare.txt")
             config.steps = 3000
-            try recorder.runStarted(id: alpha, name: "alpha", config: config, parameterCount: 1234, resumedAt: 2000)
+            try recorder.runStarted(RunStart(id: alpha, config: config, parameterCount: 1234, resumedAt: 2000))
             recorder.scalars(step: 2001, wallTime: 0, [("train/loss", 9)])
             try recorder.flush()
             let rewritten = try await count(client)

@@ -85,7 +85,7 @@ struct RunStoreTests {
         let db = try RunDatabase(directory: dir)
         let recorder = RunRecorder(database: db)
         recorder.flushInterval = 3600
-        try recorder.runStarted(id: "bench", name: "bench", config: smallConfig(steps: 100), parameterCount: 1, resumedAt: nil)
+        try recorder.runStarted(RunStart(id: "bench", config: smallConfig(steps: 100), parameterCount: 1, resumedAt: nil))
         let start = Date()
         for step in 1...100 {
             recorder.scalars(step: step, wallTime: Date().timeIntervalSince1970,
@@ -185,7 +185,7 @@ struct SeriesChunkTests {
         let db = try RunDatabase(directory: dir)
         let recorder = RunRecorder(database: db)
         recorder.flushInterval = 0
-        try recorder.runStarted(id: "r", name: "r", config: TrainConfig(dataPath: "x"), parameterCount: 0, resumedAt: nil)
+        try recorder.runStarted(RunStart(id: "r", config: TrainConfig(dataPath: "x"), parameterCount: 0, resumedAt: nil))
         let n = 5 * RunDatabase.chunkPoints + 300
         for step in 1...n {
             // A NaN value (SQLite keeps it as NULL) and a spike, both kept.
@@ -202,7 +202,7 @@ struct SeriesChunkTests {
         // Resuming at step 2500 drops the chunks from there on; the points after it are recorded again.
         let resumed = RunRecorder(database: db)
         resumed.flushInterval = 0
-        try resumed.runStarted(id: "r", name: "r", config: TrainConfig(dataPath: "x"), parameterCount: 0, resumedAt: 2500)
+        try resumed.runStarted(RunStart(id: "r", config: TrainConfig(dataPath: "x"), parameterCount: 0, resumedAt: 2500))
         #expect(try db.chunkCount(run: "r", tag: "a") == 2)
         #expect(try db.seriesColumns(run: "r", tag: "a").steps == Array(1...2500))
         for step in 2501...(n + 2000) { resumed.scalars(step: step, wallTime: 5000 + Double(step), [("a", Double(step) * 2)]) }

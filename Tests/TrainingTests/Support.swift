@@ -10,7 +10,9 @@ final class MemorySink: TrainingSink {
     var checkpoints: [Int] = []
     var status = ""
 
-    func runStarted(id: String, name: String, config: TrainConfig, parameterCount: Int, resumedAt: Int?) throws {}
+    var figures: [(step: Int, name: String, document: String)] = []
+    func runStarted(_ run: RunStart) throws {}
+    func figure(step: Int, name: String, document: String) { figures.append((step, name, document)) }
     func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
         for v in values { scalars[v.tag, default: []].append((step, v.value)) }
     }

@@ -21,6 +21,28 @@ struct TrainerTests {
         #expect(mfu.allSatisfy { $0.value > 0 && $0.value < 1 })
     }
 
+    /// The generic trainer (`TrainingRun` on `GPTTask`) reproduces the losses of the GPT trainer it replaced:
+    /// these values were printed by `glassbox train --layers 2 --heads 2 --width 64 --block 32 --batch 8 --steps 40
+    /// --log-interval 5 --eval-interval 20 --threads 1` before the change (and the checkpoint's weights, optimizer
+    /// and trainer state were byte-identical on the machine that made them; the tolerance here allows another
+    /// machine's kernels).
+    @Test func reproducesTheLossesOfTheTrainerItReplaced() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        var c = TrainConfig(dataPath: corpusPath)
+        c.layers = 2; c.heads = 2; c.width = 64; c.block = 32; c.batch = 8; c.steps = 40
+        c.logInterval = 5; c.evalInterval = 20; c.sampleInterval = 20; c.checkpointInterval = 20
+        let trainer = try Trainer(config: c, runsDirectory: dir)
+        let sink = MemorySink()
+        trainer.sink = sink
+        _ = try trainer.run()
+        let train: [Double] = [4.134500503540039, 3.977740526199341, 3.8499579429626465, 3.7129926681518555,
+                               3.569328546524048, 3.522381067276001, 3.375887632369995, 3.24206280708313]
+        let val: [Double] = [3.7437644004821777, 3.313106858730316]
+        let got = try #require(sink.scalars["train/loss"]).map(\.value), gotVal = try #require(sink.scalars["val/loss"]).map(\.value)
+        #expect(got.count == train.count && zip(got, train).allSatisfy { abs($0 - $1) <= 1e-5 * $1 }, "\(got)")
+        #expect(gotVal.count == val.count && zip(gotVal, val).allSatisfy { abs($0 - $1) <= 1e-5 * $1 }, "\(gotVal)")
+    }
+
     @Test func validationLossFalls() throws {
         let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
         let trainer = try Trainer(config: smallConfig(steps: 150), runsDirectory: dir)
@@ -82,8 +104,8 @@ struct TrainerTests {
         var config = smallConfig(steps: 30)
         config.checkpointInterval = 5
         let trainer = try Trainer(config: config, runsDirectory: dir, id: "nan")
-        trainer.afterBackward = { step, model in
-            if step == 7 { model.h[1].mlp.cFc.weight.grad!.data[3] = .nan }
+        trainer.afterBackward = { step, task in
+            if step == 7 { task.model.h[1].mlp.cFc.weight.grad!.data[3] = .nan }
         }
         let sink = MemorySink(); trainer.sink = sink
         #expect {

@@ -1,0 +1,399 @@
+import Foundation
+import ModelFormats
+import NeuralNet
+import TensorCore
+
+/// The settings of a run that the trainer itself reads, whatever it trains: part of every kind's config.
+public protocol RunConfig: Codable, Sendable, Equatable {
+    /// What is trained: "gpt", "mlp", ... (the studio picks its views by it).
+    var kind: String { get }
+    /// A name the user gave the run, shown beside its id.
+    var name: String? { get }
+    var steps: Int { get set }
+    var seed: UInt64 { get }
+    var lrSchedule: LRSchedule { get }
+    /// Clip the global gradient norm to this (0: off).
+    var gradClip: Float { get }
+    var logInterval: Int { get }
+    var evalInterval: Int { get }
+    /// Histograms (and the task's samples) every `sampleInterval` steps.
+    var sampleInterval: Int { get }
+    var checkpointInterval: Int { get }
+    /// Stop when validation loss has risen at this many evaluations in a row while training loss fell (0: never).
+    var earlyStopPatience: Int { get }
+    func validate() throws
+}
+
+/// A model with its data, as the trainer sees it: one per kind of run (a GPT on a text file, an MLP on a table,
+/// ...). The trainer owns the loop (schedule, clipping, recording, checkpoints, exact resume, NaN handling,
+/// overfitting warning and early stop); the task owns what is particular to its model and data.
+public protocol TrainingTask: AnyObject {
+    associatedtype Config: RunConfig
+    associatedtype Batch
+    /// The trainable parameters, named as in checkpoints.
+    var parameters: [(String, Tensor)] { get }
+    var optimizer: any Optimizer { get }
+    /// What one step trains on (tokens for a language model, examples otherwise), for rates and summaries.
+    var itemsPerStep: Int { get }
+    /// "tokens" or "examples": how the rates are labelled (`train/tokens_per_s`).
+    var itemName: String { get }
+    /// A training batch drawn with `rng` (the run's data generator, saved in checkpoints).
+    func batch(rng: inout RandomGenerator) -> Batch
+    /// The loss on a batch, with the graph recorded; `dropout` is the run's dropout generator.
+    func loss(_ batch: Batch, dropout: inout RandomGenerator) -> Tensor
+    /// Mean loss on the fixed validation set (no graph recorded).
+    func validationLoss() -> Double
+    /// Further scalars at each evaluation (e.g. `val/accuracy`).
+    func evaluationScalars() -> [(tag: String, value: Double)]
+    /// Forward-and-backward FLOPs per item, for model-FLOPs utilisation (nil: not recorded).
+    var flopsPerItem: Double? { get }
+    /// A text sample at each sample interval (nil: none).
+    func sampleText(step: Int) -> String?
+    /// Figures recorded at each checkpoint, as (name, JSON document): e.g. an MLP's decision boundary.
+    func figures(step: Int) -> [(name: String, document: String)]
+    /// Writes the model's own files (weights, config, vocabulary) into a checkpoint folder being made.
+    func writeModel(to folder: URL) throws
+}
+
+extension TrainingTask {
+    public var itemName: String { "examples" }
+    public func evaluationScalars() -> [(tag: String, value: Double)] { [] }
+    public var flopsPerItem: Double? { nil }
+    public func sampleText(step: Int) -> String? { nil }
+    public func figures(step: Int) -> [(name: String, document: String)] { [] }
+}
+
+/// Everything besides the weights that a resumed run needs to continue exactly (`trainer_state.json`).
+public struct RunState<Config: RunConfig>: Codable, Sendable {
+    public var format = "glassbox-trainer-state-1"
+    public var run: String
+    public var step: Int
+    public var config: Config
+    public var dataRNG: RandomGenerator
+    public var dropoutRNG: RandomGenerator
+    /// Items (tokens, examples) consumed so far.
+    public var tokensSeen: Int
+    public var lastTrainLoss: Double?
+    public var lastValLoss: Double?
+    public var bestValLoss: Double?
+    public var overfit: OverfitMonitor
+    /// Training losses since the last evaluation (their mean is compared at the next one).
+    public var lossesSinceEval: [Double] = []
+
+    public init(run: String, step: Int, config: Config, dataRNG: RandomGenerator, dropoutRNG: RandomGenerator,
+                tokensSeen: Int, overfit: OverfitMonitor) {
+        self.run = run; self.step = step; self.config = config; self.dataRNG = dataRNG; self.dropoutRNG = dropoutRNG
+        self.tokensSeen = tokensSeen; self.overfit = overfit
+    }
+
+    /// A new run's state: the generators seeded from the config's seed.
+    public init(run: String, config: Config) {
+        self.init(run: run, step: 0, config: config, dataRNG: RandomGenerator(seed: config.seed &+ 1),
+                  dropoutRNG: RandomGenerator(seed: config.seed &+ 2), tokensSeen: 0, overfit: OverfitMonitor())
+    }
+
+    /// Reads and validates a `trainer_state.json` (untrusted: a hand edit or a disk error must give an error
+    /// naming `source` and the field, never a trap later).
+    public static func decode(_ data: Data, source: String) throws -> RunState {
+        func check(_ ok: Bool, _ problem: String) throws { if !ok { throw TrainingError("\(source): \(problem)") } }
+        try check(data.count <= 64 << 20, "\(data.count) bytes is too large for a trainer state")
+        let state: RunState
+        do { state = try JSONDecoder().decode(RunState.self, from: data) } catch {
+            throw TrainingError("\(source): not a Glassbox trainer state (\(String(describing: error).prefix(300)))")
+        }
+        try check(state.format == "glassbox-trainer-state-1", "unknown format '\(state.format.prefix(64))'")
+        try check(state.step >= 0 && state.step <= 1 << 40, "step \(state.step) is not a valid step")
+        try check(state.tokensSeen >= 0, "tokensSeen \(state.tokensSeen) is negative")
+        for (name, g) in [("dataRNG", state.dataRNG), ("dropoutRNG", state.dropoutRNG)] {
+            try check(g.state.count == 4 && g.state.contains { $0 != 0 }, "\(name) is not a generator state (4 words, not all zero)")
+        }
+        try check(state.lossesSinceEval.count <= 1 << 24 && state.lossesSinceEval.allSatisfy(\.isFinite), "lossesSinceEval holds a non-finite value")
+        for (name, v) in [("lastTrainLoss", state.lastTrainLoss), ("lastValLoss", state.lastValLoss), ("bestValLoss", state.bestValLoss)] {
+            if let v { try check(!v.isNaN, "\(name) is NaN") }
+        }
+        try check((0...(1 << 40)).contains(state.overfit.streak), "overfit.streak \(state.overfit.streak) is out of range")
+        try check(state.run.count <= 200 && !state.run.contains("/") && !state.run.hasPrefix("."), "run id '\(state.run.prefix(64))' is not a run id")
+        do { try state.config.validate() } catch { throw TrainingError("\(source): \(error)") }
+        return state
+    }
+}
+
+/// One training run of any task: the loop, its record and its checkpoints.
+///
+/// One step: draw a batch, loss, backward, clip the global gradient norm, optimizer update. All randomness comes
+/// from seeded generators saved in checkpoints, so a resumed run continues exactly.
+public final class TrainingRun<Task: TrainingTask> {
+    public let id: String
+    public let runDirectory: URL
+    public let task: Task
+    public internal(set) var state: RunState<Task.Config>
+    public var config: Task.Config { state.config }
+    public var sink: TrainingSink?
+    /// Called after every step.
+    public var onStep: ((StepReport) -> Void)?
+    /// Called for warnings (e.g. overfitting).
+    public var onMessage: ((String) -> Void)?
+    /// Called with each text sample (step, text).
+    public var onSample: ((Int, String) -> Void)?
+    /// Checked after every step: return true to stop (and checkpoint), as on Ctrl-C.
+    public var shouldStop: () -> Bool = { false }
+    /// Called after each checkpoint is written (step, task): e.g. to record probe prompts' read-outs.
+    public var onCheckpoint: ((Int, Task) -> Void)?
+    /// For tests: runs between backward and the optimizer step.
+    public var afterBackward: ((Int, Task) -> Void)?
+    /// What resuming had to do (skipped unreadable checkpoints, removed temporary folders), for the user.
+    public internal(set) var notes: [String] = []
+    /// Keep this many newest checkpoints (0: all); the newest (the last good one) and those holding a `KEEP` file
+    /// are never removed.
+    public var keepCheckpoints = 0
+    /// Stop after this step as if interrupted (the schedule still spans `config.steps`).
+    public var stopAt: Int?
+    /// The machine's peak FLOP/s for the threads in use: when set (and the task counts its FLOPs), `train/mfu`
+    /// (model-FLOPs utilisation) is recorded with the other scalars.
+    public var peakFlops: Double?
+    /// The checkpoint written last (or resumed from).
+    public internal(set) var lastCheckpoint: URL?
+
+    /// A new run (or, with `state` and `lastCheckpoint`, a resumed one) in `runDirectory`.
+    public init(task: Task, state: RunState<Task.Config>, runDirectory: URL, lastCheckpoint: URL? = nil, notes: [String] = []) {
+        self.id = state.run
+        self.task = task
+        self.state = state
+        self.runDirectory = runDirectory
+        self.lastCheckpoint = lastCheckpoint
+        self.notes = notes
+    }
+
+    public var parameterCount: Int { task.parameters.reduce(0) { $0 + $1.1.count } }
+
+    public static func newRunID() -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return "\(f.string(from: Date()))-\(String(format: "%04x", UInt16.random(in: 0...UInt16.max)))"
+    }
+
+    /// The newest checkpoint of `runDirectory` that `read` accepts, after removing temporary folders left by a
+    /// killed writer; newer ones it rejects are set aside (`.unreadable-step-NNNNNN`) and named in the notes.
+    public static func newestReadable<T>(in runDirectory: URL, _ read: (URL) throws -> T) throws -> (folder: URL, value: T, notes: [String]) {
+        let folders = Checkpoint.all(in: runDirectory)
+        guard !folders.isEmpty else {
+            throw TrainingError("\(runDirectory.path): no checkpoint to resume from (expected \(runDirectory.path)/checkpoints/step-NNNNNN)")
+        }
+        var notes: [String] = Checkpoint.removeStrayTemporaries(in: runDirectory).map { "removed the unfinished checkpoint folder \($0)" }
+        var found: (URL, T)?
+        var firstError: Error?
+        var skipped: [(URL, Error)] = []
+        for folder in folders.reversed() {
+            do {
+                found = (folder, try read(folder))
+                break
+            } catch {
+                firstError = firstError ?? error
+                skipped.append((folder, error))
+            }
+        }
+        guard let (folder, value) = found else { throw firstError ?? TrainingError("\(runDirectory.path): no readable checkpoint") }
+        // Unreadable newer checkpoints are set aside, not deleted (the user may want them), out of the way of later
+        // resumes and of pruning.
+        for (bad, error) in skipped {
+            let aside = bad.deletingLastPathComponent().appendingPathComponent(".unreadable-\(bad.lastPathComponent)")
+            let moved = (try? FileManager.default.moveItem(at: bad, to: aside)) != nil
+            notes.append("skipped \(bad.lastPathComponent): \(error)" + (moved ? " (kept as \(aside.lastPathComponent))" : ""))
+        }
+        if folder != folders.last { notes.append("resuming from \(folder.lastPathComponent), the newest checkpoint that reads back whole") }
+        return (folder, value, notes)
+    }
+
+    /// Runs until `config.steps` (or `stopAt`, or `shouldStop`). Throws on non-finite loss or gradients, keeping
+    /// the last good checkpoint.
+    public func run() throws -> TrainSummary {
+        let resumedAt = state.step > 0 ? state.step : nil
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        try sink?.runStarted(RunStart(id: id, config: config, parameterCount: parameterCount, resumedAt: resumedAt))
+        // A resumed run records the checkpoint it starts from again (a kill may have come before its record).
+        if resumedAt != nil, let folder = lastCheckpoint { sink?.checkpoint(step: state.step, path: folder.path) }
+        let params = task.parameters
+        let optimizer = task.optimizer
+        let itemsPerStep = task.itemsPerStep
+        let rateTag = "train/\(task.itemName)_per_s"
+        let start = Date()
+        var intervalStart = Date(), intervalItems = 0
+        var itemsPerSecond = 0.0
+        var lastLoss = state.lastTrainLoss ?? .nan
+        var status = "finished"
+        defer { try? sink?.flush() }
+
+        while state.step < config.steps {
+            let step = state.step + 1
+            let lr = config.lrSchedule.rate(at: step - 1)
+            optimizer.learningRate = lr
+            let batch = task.batch(rng: &state.dataRNG)
+            for (_, p) in params { p.grad = nil }
+            let lossTensor = task.loss(batch, dropout: &state.dropoutRNG)
+            lossTensor.backward()
+            afterBackward?(step, task)
+            let loss = Double(lossTensor.item)
+            let gradNorm = globalGradNorm(params.map(\.1))
+            if !loss.isFinite || !gradNorm.isFinite {
+                try failNonFinite(step: step, loss: loss, params: params)
+            }
+            let logged = step % config.logInterval == 0 || step == config.steps
+            let histograms = step % config.sampleInterval == 0
+            if histograms { recordHistograms(step: step, params: params, gradients: true) }
+            let before: [[Float]]? = logged ? params.map { $0.1.scalars } : nil
+            clipGradNorm(params.map(\.1), maxNorm: config.gradClip)
+            optimizer.step()
+            state.step = step
+            state.tokensSeen += itemsPerStep
+            lastLoss = loss
+            state.lossesSinceEval.append(loss)
+            intervalItems += itemsPerStep
+
+            var valLoss: Double?
+            if logged {
+                let now = Date()
+                itemsPerSecond = Double(intervalItems) / now.timeIntervalSince(intervalStart)
+                var values: [(tag: String, value: Double)] = [
+                    ("train/loss", loss), ("train/lr", Double(lr)), ("train/grad_norm", Double(gradNorm)), (rateTag, itemsPerSecond),
+                ]
+                if let peak = peakFlops, peak > 0, let flops = task.flopsPerItem {
+                    values.append(("train/mfu", flops * itemsPerSecond / peak))
+                }
+                for (i, (name, p)) in params.enumerated() {
+                    let g = p.grad.map { Double(simdDot($0.data, $0.data, $0.count)).squareRoot() } ?? 0
+                    values.append(("grad_norm/\(name)", g))
+                    if let before {
+                        var du = 0.0, w = 0.0
+                        let cur = p.data
+                        for j in 0..<p.count {
+                            let d = Double(cur[j] - before[i][j]); du += d * d
+                            w += Double(before[i][j]) * Double(before[i][j])
+                        }
+                        values.append(("update_ratio/\(name)", w > 0 ? (du / w).squareRoot() : 0))
+                    }
+                }
+                sink?.scalars(step: step, wallTime: now.timeIntervalSince1970, values)
+            }
+            if step % config.evalInterval == 0 || step == config.steps {
+                let v = task.validationLoss()
+                valLoss = v
+                sink?.scalars(step: step, wallTime: Date().timeIntervalSince1970, [("val/loss", v)] + task.evaluationScalars())
+                let trainMean = state.lossesSinceEval.reduce(0, +) / Double(max(state.lossesSinceEval.count, 1))
+                state.lossesSinceEval.removeAll()
+                if checkOverfitting(step: step, valLoss: v, trainLoss: trainMean) { status = "stopped-early" }
+                state.lastValLoss = v
+                state.bestValLoss = min(state.bestValLoss ?? v, v)
+            }
+            if histograms {
+                recordHistograms(step: step, params: params, gradients: false)
+                if let text = task.sampleText(step: step) {
+                    sink?.sample(step: step, text: text)
+                    onSample?(step, text)
+                }
+            }
+            state.lastTrainLoss = loss
+
+            let stopping = status == "stopped-early" || stopAt == step || shouldStop()
+            if step % config.checkpointInterval == 0 || step == config.steps || stopping {
+                // What was recorded up to this step reaches the store before the checkpoint: a resume starts after
+                // the checkpoint, so a record that reached the checkpoint but not the store (a kill between the
+                // two) would be lost for good.
+                for f in task.figures(step: step) { sink?.figure(step: step, name: f.name, document: f.document) }
+                try? sink?.flush()
+                if let failure = sink?.failure { try failRecording(step: step, failure) }
+                do { try saveCheckpoint() } catch { try failCheckpoint(step: step, error) }
+                onCheckpoint?(step, task)
+            }
+            if let failure = sink?.failure { try failRecording(step: step, failure) }
+            // Evaluation, sampling and checkpoints stay out of the next interval's rate.
+            if logged { intervalStart = Date(); intervalItems = 0 }
+            onStep?(StepReport(step: step, totalSteps: config.steps, loss: loss, valLoss: valLoss, learningRate: Double(lr),
+                               gradNorm: Double(gradNorm), tokensPerSecond: itemsPerSecond,
+                               elapsedSeconds: Date().timeIntervalSince(start), logged: logged))
+            if stopping {
+                if status != "stopped-early" { status = "interrupted" }
+                break
+            }
+        }
+        sink?.runEnded(status: status, step: state.step)
+        try sink?.flush()
+        return TrainSummary(run: id, steps: state.step, finalTrainLoss: lastLoss, finalValLoss: state.lastValLoss,
+                            checkpoint: lastCheckpoint?.path, status: status)
+    }
+
+    /// Writes `checkpoints/step-NNNNNN` (the task's model files, the optimizer state, the trainer state) and
+    /// records it.
+    public func saveCheckpoint() throws {
+        let folder = runDirectory.appendingPathComponent("checkpoints").appendingPathComponent(Checkpoint.folderName(step: state.step))
+        try Checkpoint.write(to: folder, optimizer: task.optimizer, state: state) { try task.writeModel(to: $0) }
+        lastCheckpoint = folder
+        sink?.checkpoint(step: state.step, path: folder.path)
+        Checkpoint.prune(in: runDirectory, keep: keepCheckpoints, protected: folder)
+    }
+
+    /// Warns when validation loss rose while training loss fell since the last evaluation; returns whether to stop.
+    private func checkOverfitting(step: Int, valLoss: Double, trainLoss: Double) -> Bool {
+        guard let warning = state.overfit.observe(step: step, valLoss: valLoss, trainLoss: trainLoss) else { return false }
+        sink?.message(step: step, level: "warning", text: warning)
+        onMessage?(warning)
+        guard config.earlyStopPatience > 0 && state.overfit.streak >= config.earlyStopPatience else { return false }
+        let stop = "stopping early after \(state.overfit.streak) evaluations of rising validation loss"
+        sink?.message(step: step, level: "warning", text: stop)
+        onMessage?(stop)
+        return true
+    }
+
+    private func recordHistograms(step: Int, params: [(String, Tensor)], gradients: Bool) {
+        for (name, p) in params {
+            if gradients {
+                guard let g = p.grad else { continue }
+                sink?.histogram(step: step, tag: "grad/\(name)", Histogram(UnsafeBufferPointer(start: g.data, count: g.count)))
+            } else {
+                sink?.histogram(step: step, tag: "weight/\(name)", Histogram(UnsafeBufferPointer(start: p.data, count: p.count)))
+            }
+        }
+    }
+
+    /// The run store could not be written: checkpoint (training is not lost), mark the run failed as far as the
+    /// store allows, and stop with the store's error.
+    private func failRecording(step: Int, _ failure: Error) throws -> Never {
+        // The status first (small, and what the store's reserved space is for), then a checkpoint if the disk
+        // still has room for one.
+        sink?.runEnded(status: "failed", step: state.step)
+        try? sink?.flush()
+        if lastCheckpoint?.lastPathComponent != Checkpoint.folderName(step: state.step) { try? saveCheckpoint() }
+        let kept = lastCheckpoint.map { "; the last checkpoint is \($0.path)" } ?? "; no checkpoint could be written"
+        throw TrainingError("stopped at step \(step): \(failure)\(kept)")
+    }
+
+    /// A checkpoint could not be written (e.g. a full disk): its temporary folder is gone, the previous checkpoint
+    /// stays; record why, mark the run failed and stop.
+    private func failCheckpoint(step: Int, _ error: Error) throws -> Never {
+        let kept = lastCheckpoint.map { "; the last good checkpoint is \($0.path)" } ?? "; no checkpoint was written yet"
+        // The store may have failed on the same full disk: then it is named first.
+        let store = sink?.failure.map { "\($0); and " } ?? ""
+        try stopFailed(step: step, "stopped at step \(step): \(store)\(error)\(kept)")
+    }
+
+    /// A failure ends the same way: the reason recorded, the run marked failed, what is queued written as far as
+    /// possible, and the training stopped with the reason.
+    private func stopFailed(step: Int, _ text: String) throws -> Never {
+        sink?.message(step: step, level: "error", text: text)
+        sink?.runEnded(status: "failed", step: state.step)
+        try? sink?.flush()
+        throw TrainingError(text)
+    }
+
+    private func failNonFinite(step: Int, loss: Double, params: [(String, Tensor)]) throws -> Never {
+        let culprit = params.first { _, p in
+            guard let g = p.grad else { return false }
+            return UnsafeBufferPointer(start: g.data, count: g.count).contains { !$0.isFinite }
+        }?.0
+        var text = "step \(step): " + (loss.isFinite ? "gradients are not finite" : "loss is \(loss)")
+        if let culprit { text += "; first parameter with a non-finite gradient: \(culprit)" }
+        text += lastCheckpoint.map { "; the last good checkpoint is \($0.path)" } ?? "; no checkpoint was written yet"
+        text += " (try a lower --lr or --clip)"
+        try stopFailed(step: step, text)
+    }
+}
