@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["TensorCore", "ModelFormats"], swiftSettings: simd),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"], swiftSettings: simd),
         .target(name: "Interpretability", dependencies: ["TensorCore", "NeuralNet", "Models", "Tokenization"], swiftSettings: simd),
-        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"]),
+        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Models", "ModelFormats", "Tokenization"]),
         .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift"),
                                                  .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The front end: real .js/.css/.html files, embedded in the binary.
@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "TensorCore", "Tokenization"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "Models", "TensorCore", "Tokenization"]),
         .testTarget(name: "CLITests", dependencies: ["glassbox", "RunStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "RunStore", "Training", "Models", "Interpretability", .product(name: "HummingbirdTesting", package: "hummingbird")]),

@@ -26,15 +26,27 @@ func probePrompts(_ trainer: Trainer) throws -> [String] {
     return [vocab.decodeText(Array(val.prefix(n)))]
 }
 
+/// `glassbox train [gpt] ...` (the default), `glassbox train mlp ...`.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "Train a model, recording the run: a GPT on a text file (the default), or a classic model.",
+        discussion: "glassbox train --steps 200 trains a GPT (glassbox train gpt --help); glassbox train mlp --help for the multilayer perceptron.",
+        subcommands: [TrainGPT.self, TrainMLP.self],
+        defaultSubcommand: TrainGPT.self
+    )
+}
+
+struct TrainGPT: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gpt",
         abstract: "Train a character- or byte-level GPT on a text file, recording the run.",
         discussion: """
         Presets: s (4 layers, 4 heads, 128 wide, block 128, batch 16) and m (6 layers, 6 heads, 384 wide, \
         block 256, batch 16); every field can be overridden. Runs are recorded in <runs-dir>/glassbox.sqlite and \
         checkpoints written to <runs-dir>/<run>/checkpoints/step-NNNNNN (Hugging Face GPT-2 folders). \
-        Ctrl-C checkpoints and stops; --resume RUN continues exactly.
-        """
+        Ctrl-C checkpoints and stops; --resume RUN continues exactly. The classic models have their own         subcommands: glassbox train mlp --help.
+        """,
+        subcommands: [TrainMLP.self]
     )
 
     @Option(help: "Text corpus (UTF-8). Default: the bundled tinyshakespeare.") var data: String?
@@ -222,18 +234,21 @@ struct Train: ParsableCommand {
 /// Prints training progress: a one-line bar with ETA on a terminal, plain lines when piped, JSON with --json.
 final class ProgressPrinter {
     let json: Bool, total: Int, tokensPerStep: Int
+    /// What a step trains on: tokens, or examples.
+    let unit: String
     var lastDraw = Date.distantPast
     var barShown = false
 
-    init(json: Bool, total: Int, tokensPerStep: Int) {
-        self.json = json; self.total = total; self.tokensPerStep = tokensPerStep
+    init(json: Bool, total: Int, tokensPerStep: Int, unit: String = "tokens") {
+        self.json = json; self.total = total; self.tokensPerStep = tokensPerStep; self.unit = unit
     }
+    var rateLabel: String { unit == "tokens" ? "tok/s" : "ex/s" }
 
     func step(_ r: StepReport) {
         if json {
             guard r.logged || r.valLoss != nil else { return }
             var o: [String: Any] = ["step": r.step, "loss": r.loss, "lr": r.learningRate, "grad_norm": r.gradNorm,
-                                    "tokens_per_s": r.tokensPerSecond, "elapsed_s": r.elapsedSeconds]
+                                    "\(unit)_per_s": r.tokensPerSecond, "elapsed_s": r.elapsedSeconds]
             if let v = r.valLoss { o["val_loss"] = v }
             print(Terminal.jsonLine(o))
             fflush(stdout)
@@ -251,14 +266,14 @@ final class ProgressPrinter {
             let width = 28
             let filled = Int(Double(width) * Double(r.step) / Double(max(total, 1)))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-            let line = String(format: "%@ %d/%d  loss %.4f  %.0f tok/s  ETA %@", bar, r.step, total, r.loss,
-                              r.tokensPerSecond, Terminal.duration(eta))
+            let line = String(format: "%@ %d/%d  loss %.4f  %.0f %@  ETA %@", bar, r.step, total, r.loss,
+                              r.tokensPerSecond, rateLabel, Terminal.duration(eta))
             print("\r\u{1B}[2K" + line, terminator: "")
             fflush(stdout)
             barShown = true
         } else if r.logged || r.valLoss != nil {
-            var line = String(format: "step %d/%d  loss %.4f  lr %.2e  grad %.3f  %.0f tok/s  ETA %@", r.step, total, r.loss,
-                              r.learningRate, r.gradNorm, r.tokensPerSecond, Terminal.duration(eta))
+            var line = String(format: "step %d/%d  loss %.4f  lr %.2e  grad %.3f  %.0f %@  ETA %@", r.step, total, r.loss,
+                              r.learningRate, r.gradNorm, r.tokensPerSecond, rateLabel, Terminal.duration(eta))
             if let v = r.valLoss { line += String(format: "  val %.4f", v) }
             print(line)
             fflush(stdout)
@@ -288,7 +303,7 @@ final class ProgressPrinter {
     }
 }
 
-extension Train {
+extension TrainGPT {
     /// Reads the probes out at every checkpoint (one forward each, after the checkpoint is written).
     func recordProbes(_ trainer: Trainer) throws {
         let prompts = try probePrompts(trainer)

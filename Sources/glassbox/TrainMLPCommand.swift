@@ -1,0 +1,187 @@
+import ArgumentParser
+import Foundation
+import Models
+import RunStore
+import TensorCore
+import Training
+
+struct TrainMLP: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mlp",
+        abstract: "Train a multilayer perceptron on a generated 2-D or 1-D task, or on a CSV table, recording the run.",
+        discussion: """
+        Tasks: \(Table.tasks.map { "\($0.name) (\($0.about))" }.joined(separator: "; ")). \
+        Features are standardised with the training split's mean and deviation; --validation of the examples are \
+        held out. Optimizers: gd (full-batch gradient descent), sgd (mini-batch), momentum (mini-batch, momentum \
+        0.9), adam. At every checkpoint the run records the decision boundary (2 features) or the fitted function \
+        (1 feature), the features' importance and the first layer's weights: the studio animates them across \
+        checkpoints. --preset overfit trains a network far too large on too few points, to watch it overfit.
+        """
+    )
+
+    @Option(help: "A generated task: \(Table.tasks.map(\.name).joined(separator: ", ")).") var task: String?
+    @Option(help: "A CSV file of numeric columns with a header row (instead of --task).") var csv: String?
+    @Option(help: "The CSV column to predict.") var target: String?
+    @Flag(help: "Treat the CSV target as classes (default: classes when its values are whole numbers with at most 20 distinct).")
+    var classification = false
+    @Flag(help: "Treat the CSV target as values to predict (regression).") var regression = false
+    @Option(help: "Settings for teaching: overfit (a network far too large for 60 noisy points).") var preset: String?
+    @Option(help: "Examples to generate.") var points: Int?
+    @Option(help: "Noise of the generated examples (default per task).") var noise: Float?
+    @Option(help: "Fraction of the examples held out for validation.") var validation: Double?
+    @Option(help: "Hidden layer widths, e.g. 64,64.") var hidden: String?
+    @Option(help: "Activation: relu, tanh or sigmoid.") var activation: String?
+    @Option(help: "Optimizer: gd, sgd, momentum or adam.") var optimizer: String?
+    @Option(help: "Loss: ce (cross-entropy) or mse (default: ce for classes, mse for values).") var loss: String?
+    @Option(help: "Examples per step (0: the whole training split; default 0 for gd and adam, 32 for sgd and momentum).") var batch: Int?
+    @Option(help: "Training steps.") var steps: Int?
+    @Option(name: .customLong("lr"), help: "Learning rate.") var learningRate: Float?
+    @Option(help: "Momentum of --optimizer momentum.") var momentum: Float?
+    @Option(help: "L2 weight decay.") var weightDecay: Float?
+    @Option(help: "Clip the global gradient norm to this (0: off).") var clip: Float?
+    @Option(help: "Random seed (data, split and weights).") var seed: UInt64 = 0
+    @Option(help: "Record scalars every N steps.") var logInterval: Int?
+    @Option(help: "Evaluate on the validation split every N steps.") var evalInterval: Int?
+    @Option(help: "Write a checkpoint (and the figures) every N steps.") var checkpointInterval: Int?
+    @Option(help: "Stop after N evaluations in a row where validation loss rose while training loss fell (0: never).") var earlyStop: Int?
+    @Option(help: "Cells per side of the decision-boundary grid.") var grid: Int?
+    @Option(help: "Where runs are stored.") var runsDir: String = "runs"
+    @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory.") var name: String?
+    @Option(help: "Continue this MLPNetwork run (id or unique prefix) from its newest checkpoint.") var resume: String?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Keep the newest N checkpoints (0: all).") var keepCheckpoints: Int = 0
+    @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
+    @Flag(inversion: .prefixedNo, help: "Also write TensorBoard event files.") var tensorboard = true
+
+    func configuration() throws -> MLPConfig {
+        var c = MLPConfig()
+        if let preset { try c.apply(preset: preset) }
+        if let task { c.task = task; c.csv = nil }
+        if let csv {
+            guard task == nil, preset == nil else { throw ValidationError("--csv replaces --task and --preset: give one of them") }
+            c.task = nil; c.csv = csv; c.target = target
+        } else if target != nil {
+            throw ValidationError("--target names a column of --csv")
+        }
+        if c.task == nil && c.csv == nil { c.task = "spirals" }
+        guard !(classification && regression) else { throw ValidationError("--classification and --regression exclude each other") }
+        if classification { c.classification = true }
+        if regression { c.classification = false }
+        if let t = c.task, preset == nil {
+            guard let info = Table.tasks.first(where: { $0.name == t }) else {
+                throw ValidationError("unknown task '\(t.prefix(40))' (choose \(Table.tasks.map(\.name).joined(separator: ", ")), or give --csv FILE)")
+            }
+            c.noise = info.noise
+            c.loss = info.classification ? "ce" : "mse"
+        }
+        if c.csv != nil && loss == nil {
+            // Decided by the data: classes get cross-entropy, values the squared error.
+            c.loss = try c.table().isClassification ? "ce" : "mse"
+        }
+        if let points { c.points = points }
+        if let noise { c.noise = noise }
+        if let validation { c.validationFraction = validation }
+        if let hidden {
+            let widths = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !widths.isEmpty, widths.allSatisfy({ $0 != nil }) else { throw ValidationError("--hidden: '\(hidden.prefix(40))' is not a list of widths such as 64,64") }
+            c.hidden = widths.map { $0! }
+        }
+        if let activation {
+            guard let a = MLPNetwork.Activation(rawValue: activation) else { throw ValidationError("--activation: '\(activation.prefix(20))' is not relu, tanh or sigmoid") }
+            c.activation = a
+        }
+        if let optimizer {
+            c.optimizer = optimizer
+            if batch == nil { c.batch = ["sgd", "momentum"].contains(optimizer) ? 32 : 0 }
+        }
+        if let loss { c.loss = loss }
+        if let batch { c.batch = batch }
+        if let steps { c.steps = steps }
+        if let learningRate { c.learningRate = learningRate }
+        if let momentum { c.momentum = momentum }
+        if let weightDecay { c.weightDecay = weightDecay }
+        if let clip { c.gradClip = clip }
+        c.seed = seed
+        if let logInterval { c.logInterval = logInterval }
+        if let evalInterval { c.evalInterval = evalInterval }
+        if let checkpointInterval { c.checkpointInterval = checkpointInterval }
+        if let earlyStop { c.earlyStopPatience = earlyStop }
+        if let grid { c.grid = grid }
+        return c
+    }
+
+    func run() throws {
+        if let threads { Parallel.setThreads(threads) } else { Parallel.setThreads(Parallel.threads) }
+        guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
+        guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
+        let runsURL = URL(fileURLWithPath: runsDir)
+        let database = try RunDatabase(directory: runsURL)
+        let trainer: TrainingRun<MLPTask>
+        do {
+            if let resume {
+                if name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }
+                let record = try database.run(resume)
+                guard record.kind == "mlp" else { throw ValidationError("run \(record.id) is a \(record.kind) run, not an MLPNetwork: resume it with glassbox train --resume") }
+                trainer = try TrainingRun<MLPTask>(resumeMLP: runsURL.appendingPathComponent(record.id), steps: steps)
+            } else {
+                var c = try configuration()
+                if let name {
+                    try TrainConfig.checkRunName(name)
+                    if let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
+                    c.name = name
+                }
+                trainer = try TrainingRun<MLPTask>(mlp: c, runsDirectory: runsURL)
+            }
+        } catch let e as TrainingError {
+            throw ValidationError(e.description)
+        }
+        trainer.keepCheckpoints = keepCheckpoints
+        for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
+        let recorder = RunRecorder(database: database)
+        let events = tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
+        trainer.sink = events.map { SinkGroup([recorder, $0]) } ?? recorder
+        installInterruptHandler()
+        trainer.shouldStop = { interruptRequested }
+        let c = trainer.config, task = trainer.task
+        let progress = ProgressPrinter(json: json, total: c.steps, tokensPerStep: task.itemsPerStep, unit: "examples")
+        if !json {
+            let data = c.task.map { "task \($0) (\(c.points) points, noise \(c.noise))" } ?? "\(c.csv ?? "") → \(task.train.targetName)"
+            print(Terminal.bold("glassbox train mlp") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
+            print(Terminal.dim("  \(data) · \(task.train.rows) train / \(task.validation.rows) validation · \(task.isClassification ? "\(task.train.classes?.count ?? 0) classes" : "regression")"))
+            print(Terminal.dim("  MLPNetwork \(task.model.config.widths.map(String.init).joined(separator: " → ")) (\(c.activation.rawValue)) · \(trainer.parameterCount) parameters · \(c.optimizer), lr \(c.learningRate), batch \(c.batch == 0 ? "all" : String(c.batch)) · loss \(task.isClassification ? c.loss : "mse")"))
+        }
+        var warnings = 0
+        trainer.onStep = { progress.step($0) }
+        trainer.onMessage = { warnings += 1; progress.message($0) }
+        let summary: TrainSummary
+        do { summary = try trainer.run() } catch {
+            progress.finishLine()
+            throw error
+        }
+        progress.finishLine()
+        if let problem = events?.problem { Terminal.err("warning: \(problem)") }
+        let metric = task.metricName
+        let valMetric = task.score(task.xVal, task.validation), trainMetric = task.score(task.xTrain, task.train)
+        if json {
+            var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
+                                      "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull(),
+                                      "val_\(metric)": valMetric, "train_\(metric)": trainMetric, "warnings": warnings,
+                                      "parameters": trainer.parameterCount, "train_examples": task.train.rows, "val_examples": task.validation.rows]
+            obj["final_val_loss"] = summary.finalValLoss ?? NSNull()
+            if metric == "mse", let t = c.task, t == "sine" || t == "linear" { obj["noise_variance"] = Double(c.noise * c.noise) }
+            print(Terminal.jsonLine(obj))
+        } else {
+            let shown = metric == "accuracy" ? String(format: "val accuracy %.1f%% (train %.1f%%)", 100 * valMetric, 100 * trainMetric)
+                                             : String(format: "val MSE %.4g (train %.4g)", valMetric, trainMetric)
+            print("\(summary.status == "finished" ? Terminal.green("done") : Terminal.yellow(summary.status)): \(summary.steps) steps, \(shown), val loss \(summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a")")
+            if warnings > 0 { print(Terminal.yellow("overfitting: ") + "the validation loss rose while the training loss fell at \(warnings) evaluation\(warnings == 1 ? "" : "s")") }
+            if let ck = summary.checkpoint { print("checkpoint: \(ck)") }
+            if summary.status == "interrupted" { print("resume with: glassbox train mlp --resume \(summary.run) --runs-dir \(runsDir)") }
+            print(Terminal.dim("see it: glassbox serve --runs-dir \(runsDir)  (the decision boundary across checkpoints on the run's page)"))
+        }
+        if summary.status == "interrupted" && interruptSignal != 0 {
+            fflush(stdout)
+            throw ExitCode(128 + interruptSignal)
+        }
+    }
+}
