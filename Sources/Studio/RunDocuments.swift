@@ -5,6 +5,8 @@ import RunStore
 struct RunSummary: Encodable, Sendable {
     var id: String
     var name: String
+    /// What the run trains: gpt, mlp, ...
+    var kind: String
     /// live | stale | finished | failed | stopped | stopped-early | imported
     var status: String
     var storedStatus: String
@@ -31,7 +33,7 @@ struct RunSummary: Encodable, Sendable {
         if case .object(var o) = hp { o.removeValue(forKey: "name"); hp = .object(o) }
         let status = r.displayStatus
         let end = status == "live" ? max(r.updatedAt, Date().timeIntervalSince1970) : r.updatedAt
-        id = r.id; name = r.name; self.status = status; storedStatus = r.status; step = r.step; totalSteps = r.totalSteps
+        id = r.id; name = r.name; kind = r.kind; self.status = status; storedStatus = r.status; step = r.step; totalSteps = r.totalSteps
         parameterCount = r.parameterCount; createdAt = r.createdAt; updatedAt = r.updatedAt
         durationSeconds = max(0, end - r.createdAt)
         dataSet = hp["dataPath"]?.string.map { URL(fileURLWithPath: $0).lastPathComponent }
@@ -42,7 +44,7 @@ struct RunSummary: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, status, storedStatus = "stored_status", step, totalSteps = "total_steps", parameterCount = "parameter_count"
+        case id, name, kind, status, storedStatus = "stored_status", step, totalSteps = "total_steps", parameterCount = "parameter_count"
         case createdAt = "created_at", updatedAt = "updated_at", durationSeconds = "duration_s", dataSet = "data_set", tokenizer
         case hyperParameters = "hyper_parameters", last, host
     }
@@ -50,7 +52,7 @@ struct RunSummary: Encodable, Sendable {
     // Absent values are written as null (the pages tell "none" from "not sent").
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id); try c.encode(name, forKey: .name); try c.encode(status, forKey: .status)
+        try c.encode(id, forKey: .id); try c.encode(name, forKey: .name); try c.encode(kind, forKey: .kind); try c.encode(status, forKey: .status)
         try c.encode(storedStatus, forKey: .storedStatus); try c.encode(step, forKey: .step); try c.encode(totalSteps, forKey: .totalSteps)
         try c.encode(parameterCount, forKey: .parameterCount); try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt); try c.encode(durationSeconds, forKey: .durationSeconds)
@@ -63,14 +65,17 @@ struct RunSummary: Encodable, Sendable {
 struct RunDetail: Encodable, Sendable {
     struct Checkpoint: Encodable, Sendable { var step: Int; var path: String }
     struct Message: Encodable, Sendable { var step: Int; var level: String; var text: String }
+    struct Figure: Encodable, Sendable { var name: String; var count: Int }
     var summary: RunSummary
     var tags: [String]
     var histogramTags: [String]
     var checkpoints: [Checkpoint]
     var messages: [Message]
     var sampleCount: Int
+    /// The figures recorded at checkpoints (e.g. an MLP's `mlp`), with how many steps each has.
+    var figures: [Figure]
 
-    enum CodingKeys: String, CodingKey { case tags, histogramTags = "histogram_tags", checkpoints, messages, sampleCount = "sample_count" }
+    enum CodingKeys: String, CodingKey { case tags, histogramTags = "histogram_tags", checkpoints, messages, sampleCount = "sample_count", figures }
 
     /// The summary's fields, then the detail's, in one object.
     func encode(to encoder: Encoder) throws {
@@ -78,5 +83,6 @@ struct RunDetail: Encodable, Sendable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tags, forKey: .tags); try c.encode(histogramTags, forKey: .histogramTags)
         try c.encode(checkpoints, forKey: .checkpoints); try c.encode(messages, forKey: .messages); try c.encode(sampleCount, forKey: .sampleCount)
+        try c.encode(figures, forKey: .figures)
     }
 }

@@ -35,6 +35,17 @@ struct StudioAPI: Sendable {
             let (db, id) = try self.lookup(c)
             return JSONResponse.raw(Data(("[" + (try db.probes(run: id)).map(\.document).joined(separator: ",") + "]").utf8))
         }
+        router.get("/api/runs/:run/figures") { r, c in
+            // The figures of one name (`name=mlp`), by step: the documents as the trainer stored them, in one array.
+            let (db, id) = try self.lookup(c)
+            guard let name = try Self.text(r, "name", limit: 64, required: true), !name.isEmpty else { throw APIError(.badRequest, "name is required (e.g. name=mlp)") }
+            let figures = try db.figures(run: id, name: name)
+            if figures.isEmpty {
+                let names = try db.figureNames(run: id).map(\.name)
+                throw APIError(.notFound, "run \(id) has no figure named '\(name.prefix(64))'" + (names.isEmpty ? " (it records none)" : " (it has: \(names.joined(separator: ", ")))"))
+            }
+            return JSONResponse.raw(Data(("[" + figures.map(\.document).joined(separator: ",") + "]").utf8))
+        }
         router.get("/api/models") { _, _ in try JSONResponse.encode(try self.models.entries()) }
         router.get("/api/inspect") { r, _ in try await self.inspect(r) }
         router.get("/api/patch") { r, _ in try await self.patch(r) }
@@ -305,7 +316,8 @@ struct StudioAPI: Sendable {
 
     // MARK: Runs
 
-    static let headlineTags = ["train/loss", "val/loss", "train/tokens_per_s", "train/lr", "train/grad_norm"]
+    static let headlineTags = ["train/loss", "val/loss", "train/tokens_per_s", "train/examples_per_s", "train/lr", "train/grad_norm",
+                               "val/accuracy", "val/mse"]
 
     func runs() throws -> Response {
         guard let db = try store.database() else { return JSONResponse.make([Any]()) }
@@ -330,7 +342,7 @@ struct StudioAPI: Sendable {
             summary: RunSummary(r, last: last), tags: try db.tags(run: id), histogramTags: try db.histogramTags(run: id),
             checkpoints: try db.checkpoints(run: id).map { .init(step: $0.step, path: $0.path) },
             messages: try db.messages(run: id).map { .init(step: $0.step, level: $0.level, text: $0.text) },
-            sampleCount: try db.sampleCount(run: id)))
+            sampleCount: try db.sampleCount(run: id), figures: try db.figureNames(run: id).map { .init(name: $0.name, count: $0.count) }))
     }
 
     // MARK: Series

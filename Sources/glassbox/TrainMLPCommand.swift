@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import ModelFormats
 import Models
+import Reports
 import RunStore
 import TensorCore
 import Training
@@ -50,6 +52,8 @@ struct TrainMLP: ParsableCommand {
     @Option(help: "Continue this MLPNetwork run (id or unique prefix) from its newest checkpoint.") var resume: String?
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Option(help: "Keep the newest N checkpoints (0: all).") var keepCheckpoints: Int = 0
+    @Option(help: "Also write a self-contained HTML page of the run: the decision boundary (or fitted function) across checkpoints, the features' importance, the first layer.")
+    var html: String?
     @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
     @Flag(inversion: .prefixedNo, help: "Also write TensorBoard event files.") var tensorboard = true
 
@@ -114,6 +118,7 @@ struct TrainMLP: ParsableCommand {
         if let threads { Parallel.setThreads(threads) } else { Parallel.setThreads(Parallel.threads) }
         guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
         guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
+        if let html { try Inspect.checkWritable(html) }
         let runsURL = URL(fileURLWithPath: runsDir)
         let database = try RunDatabase(directory: runsURL)
         let trainer: TrainingRun<MLPTask>
@@ -152,7 +157,12 @@ struct TrainMLP: ParsableCommand {
         }
         var warnings = 0
         trainer.onStep = { progress.step($0) }
-        trainer.onMessage = { warnings += 1; progress.message($0) }
+        // The first warnings in full; the rest are counted (and all are in the run's record).
+        trainer.onMessage = { text in
+            warnings += 1
+            if warnings <= 3 { progress.message(text) }
+            if warnings == 3 { progress.message("further overfitting warnings are counted in the summary (all are in the run's messages)") }
+        }
         let summary: TrainSummary
         do { summary = try trainer.run() } catch {
             progress.finishLine()
@@ -179,9 +189,27 @@ struct TrainMLP: ParsableCommand {
             if summary.status == "interrupted" { print("resume with: glassbox train mlp --resume \(summary.run) --runs-dir \(runsDir)") }
             print(Terminal.dim("see it: glassbox serve --runs-dir \(runsDir)  (the decision boundary across checkpoints on the run's page)"))
         }
+        if let html {
+            try writeReport(html, run: trainer.id, database: database, config: c)
+            if !json { print("report: \(html)") }
+        }
         if summary.status == "interrupted" && interruptSignal != 0 {
             fflush(stdout)
             throw ExitCode(128 + interruptSignal)
+        }
+    }
+
+    /// The run's page as one HTML file (kind "mlp"): its settings and every checkpoint's figure.
+    func writeReport(_ path: String, run id: String, database: RunDatabase, config: MLPConfig) throws {
+        let record = try database.run(id)
+        let figures = try database.figures(run: id, name: "mlp").compactMap { try? JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
+        let settings = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(config))) ?? [:]
+        let doc: [String: Any] = ["run": ["id": record.id, "name": record.name, "status": record.status, "step": record.step,
+                                          "parameter_count": record.parameterCount, "config": settings],
+                                  "figures": figures]
+        let page = try HTMLReport.render(kind: "mlp", title: "Glassbox — MLP \(record.name)", document: doc)
+        do { try writeAtomically(Data(page.utf8), to: URL(fileURLWithPath: path)) } catch {
+            throw ValidationError("--html \(path): cannot write (\(error))")
         }
     }
 }
