@@ -25,6 +25,18 @@ struct GradientTests {
         gradCheck([rand([3, 4], seed: 14)]) { $0[0].mean() }
     }
 
+    /// The LSTM cell's two pointwise ops, stacking and joining along the last axis.
+    @Test func recurrentAndJoins() {
+        gradCheck([rand([3, 8], seed: 31), rand([3, 2], seed: 32)]) { $0[0].lstmCellState($0[1]) }
+        gradCheck([rand([3, 8], seed: 33), rand([3, 2], seed: 34)]) { $0[0].lstmCellOutput($0[1]) }
+        gradCheck([rand([3, 8], seed: 35), rand([3, 2], seed: 36)]) { a in
+            let c = a[0].lstmCellState(a[1])
+            return a[0].lstmCellOutput(c) * c
+        }
+        gradCheck([rand([2, 3], seed: 37), rand([2, 3], seed: 38)]) { Tensor.stack([$0[0], $0[1] * 2]) }
+        gradCheck([rand([2, 2, 3], seed: 39), rand([2, 2, 1], seed: 40)]) { Tensor.concatenate(lastAxis: [$0[0], $0[1], $0[0]]) }
+    }
+
     @Test func views() {
         gradCheck([rand([2, 3, 4], seed: 15)]) { $0[0].transposed(0, 2).contiguous() }
         gradCheck([rand([2, 3, 4], seed: 16)]) { $0[0].reshaped([4, 6]) * 2 }

@@ -65,3 +65,47 @@ func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
     while i + 8 <= n { storeSIMD8(loadSIMD8(dst + i) + loadSIMD8(src + i), dst + i); i += 8 }
     while i < n { dst[i] += src[i]; i += 1 }
 }
+
+extension Tensor {
+    /// Tensors of one shape stacked along a new leading axis: n × S → (n, S...).
+    public static func stack(_ parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty, "stack of no tensors")
+        let shape = parts[0].shape
+        for p in parts { shapeCheck(p.shape == shape, "stack: \(p.shape) vs \(shape)") }
+        let ins = parts.map { $0.contiguous() }
+        let n = ins[0].count
+        let out = Tensor(uninitialized: [parts.count] + shape)
+        for (k, p) in ins.enumerated() { (out.data + k * n).update(from: p.data, count: n) }
+        out.record(ins) { g in
+            let gd = g.contiguous().data
+            for (k, p) in ins.enumerated() { p.accumulateGrad { dst in addInPlace(dst, gd + k * n, n) } }
+        }
+        return out
+    }
+
+    /// Tensors joined along their last axis (every other axis equal): [..., a], [..., b] → [..., a + b].
+    public static func concatenate(lastAxis parts: [Tensor]) -> Tensor {
+        precondition(!parts.isEmpty, "concatenate of no tensors")
+        let lead = Array(parts[0].shape.dropLast())
+        for p in parts { shapeCheck(Array(p.shape.dropLast()) == lead, "concatenate: \(p.shape) vs \(parts[0].shape)") }
+        let ins = parts.map { $0.contiguous() }
+        let widths = ins.map { $0.shape[$0.rank - 1] }, total = widths.reduce(0, +)
+        let rows = lead.reduce(1, *)
+        let out = Tensor(uninitialized: lead + [total])
+        var at = 0
+        for (p, w) in zip(ins, widths) {
+            for r in 0..<rows { (out.data + r * total + at).update(from: p.data + r * w, count: w) }
+            at += w
+        }
+        out.record(ins) { g in
+            let gd = g.contiguous().data
+            var at = 0
+            for (p, w) in zip(ins, widths) {
+                let offset = at
+                p.accumulateGrad { dst in for r in 0..<rows { addInPlace(dst + r * w, gd + r * total + offset, w) } }
+                at += w
+            }
+        }
+        return out
+    }
+}
