@@ -46,6 +46,7 @@ let package = Package(
             .embedInCode("Resources/studio.js"), .embedInCode("Resources/report.js"), .embedInCode("Resources/report.css"),
             .embedInCode("Resources/studio-inspect.js"), .embedInCode("Resources/studio-generate.js"),
             .embedInCode("Resources/studio-model.js"), .embedInCode("Resources/studio-probes.js"),
+            .embedInCode("Resources/classic.js"),
         ]),
         // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
         .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", "Models", "Interpretability", .product(name: "Hummingbird", package: "hummingbird"),

@@ -6,11 +6,13 @@ import Foundation
 public enum WebAssets {
     /// Every file, by name; nothing else is ever served.
     public static let names = ["studio.html", "studio.css", "core.js", "charts.js", "studio-runs.js", "studio-run.js", "studio.js",
-                               "report.js", "report.css", "studio-inspect.js", "studio-generate.js", "studio-model.js", "studio-probes.js"]
+                               "report.js", "report.css", "studio-inspect.js", "studio-generate.js", "studio-model.js", "studio-probes.js",
+                               "classic.js"]
 
     /// What a self-contained report inlines, in order (the studio's styles first: theme tokens, buttons, menus,
-    /// tooltip; report.css adds the panels).
-    public static let reportScripts = ["core.js", "charts.js", "report.js"]
+    /// tooltip; report.css adds the panels). classic.js (the MLP view) comes before report.js, whose boot runs at load
+    /// and may call it.
+    public static let reportScripts = ["core.js", "charts.js", "classic.js", "report.js"]
     public static let reportStyles = ["studio.css", "report.css"]
 
     public static func bytes(_ name: String) -> [UInt8]? {
@@ -33,6 +35,7 @@ public enum WebAssets {
         case "studio-probes.js": return PackageResources.studio_probes_js
         case "report.css": return PackageResources.report_css
         case "studio-inspect.js": return PackageResources.studio_inspect_js
+        case "classic.js": return PackageResources.classic_js
         default: return nil
         }
     }

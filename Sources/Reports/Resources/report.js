@@ -109,9 +109,11 @@
   const TERMS = new Map(GLOSSARY.map(([key, name, text]) => [key, { name, text }]));
 
   /** The glossary: a closed section at the end of the views, each term with an anchor the "?" buttons open (id: the
-   * inspect and the patch view differ, as a studio page shows both). */
-  function glossary(v, id) {
-    const list = el("dl", { class: "v-gloss" }, GLOSSARY.map(([key, name, text]) => [
+   * inspect and the patch view differ, as a studio page shows both). entries: [key, name, text] rows of a view's own
+   * words (classic.js) in place of these; its "?" buttons then read them. */
+  function glossary(v, id, entries) {
+    if (entries) v.terms = new Map(entries.map(([key, name, text]) => [key, { name, text }]));
+    const list = el("dl", { class: "v-gloss" }, (entries || GLOSSARY).map(([key, name, text]) => [
       el("dt", { "data-term": key, tabindex: "-1", text: name }), el("dd", { text: text })]));
     const box = el("details", { class: "card v-panel v-glossary", id }, [
       el("summary", {}, [el("h2", { text: "Glossary" }), el("span", { class: "v-caption", text: "the words on this page, in plain language" })]), list]);
@@ -122,7 +124,7 @@
 
   /** A small "? term" beside a title: hover for the term's meaning, click to open it in the glossary. */
   function helpButton(v, key) {
-    const t = TERMS.get(key);
+    const t = (v.terms || TERMS).get(key);
     if (!t) return null;
     const open = () => {
       if (!v.glossary) return;
@@ -1804,23 +1806,26 @@
   GB.inspectView = { render: renderInspect };
   GB.diffView = { render: renderDiff };
   GB.patchView = { render: renderPatch };
-  GB.views = { shown, modelFacts, hookName, hookLabel };
+  // The panel kit, for views in other files (classic.js): they render after every file has loaded.
+  GB.views = { shown, modelFacts, hookName, hookLabel, View, glossary, helpButton, figHead, saver, legend, themedLegend, background, frame, legendPaint };
 
   // ================================================================ the self-contained report
 
   /** Reads the embedded document, dresses the header (model, data download, theme switch) and mounts the views. */
   function boot(dataNode) {
     const doc = JSON.parse(dataNode.textContent);
-    const kind = doc.kind === "patch" ? "patch" : doc.kind === "diff" || (doc.a && doc.b && doc.dla_head_change) ? "diff" : "inspect";
+    const kind = doc.kind === "patch" ? "patch" : doc.kind === "diff" || (doc.a && doc.b && doc.dla_head_change) ? "diff"
+      : doc.kind === "mlp" && GB.mlpView ? "mlp" : "inspect";
     GB.bindMenus();
     const stale = document.getElementById("tooltip"); // the page's old tooltip box: GB.tooltip makes its own
     if (stale) stale.remove();
     const header = document.getElementById("top");
     if (header) {
       const brand = header.querySelector(".brand");
-      if (brand) GB.clear(brand).append(GB.logo(), el("span", { class: "brand-name" }, ["Glassbox ", el("span", { class: "brand-sub", text: kind === "patch" ? "Patching" : kind === "diff" ? "Compare" : "Inspect" })]));
+      if (brand) GB.clear(brand).append(GB.logo(), el("span", { class: "brand-name" }, ["Glassbox ", el("span", { class: "brand-sub", text: { patch: "Patching", diff: "Compare", mlp: "MLP" }[kind] || "Inspect" })]));
       const line = document.getElementById("model-line");
-      if (line) GB.clear(line).append(...modelFacts(kind === "diff" ? Object.assign({}, doc.a.model, { name: doc.a.id + " \u2192 " + doc.b.id }) : doc.model));
+      // an MLP run (train mlp --html) has no `model`: its name, widths and task instead
+      if (line) GB.clear(line).append(...(kind === "mlp" ? GB.mlpView.facts(doc) : modelFacts(kind === "diff" ? Object.assign({}, doc.a.model, { name: doc.a.id + " \u2192 " + doc.b.id }) : doc.model)));
       const data = el("button", { type: "button", class: "btn small ghost v-data", title: "Download this report's data (JSON)",
         onclick: () => GB.downloadJSON("glassbox-" + kind + ".json", doc) }, [GB.icon("download"), "Data"]);
       header.append(el("span", { class: "spacer" }), data, GB.themeToggle(() => {
@@ -1830,7 +1835,7 @@
       }));
     }
     const app = document.getElementById("app");
-    const view = (kind === "patch" ? GB.patchView : kind === "diff" ? GB.diffView : GB.inspectView).render(app, doc);
+    const view = (kind === "patch" ? GB.patchView : kind === "diff" ? GB.diffView : kind === "mlp" ? GB.mlpView : GB.inspectView).render(app, doc);
     // Deep links: report.html#attention opens at that panel, #head-3-2 with layer 3's head 2 enlarged.
     function follow() {
       const m = /^#head-(\d+)-(\d+)$/.exec(location.hash);

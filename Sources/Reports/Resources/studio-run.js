@@ -14,9 +14,24 @@
     { key: "throughput", title: "Throughput", tags: ["train/tokens_per_s"], height: 190, subtitle: "train/tokens_per_s", colorIndex: 1, yFormat: (v) => GB.compact(v) + " tok/s" },
     { key: "mfu", title: "Model FLOPs utilisation", tags: ["train/mfu"], height: 190, subtitle: "train/mfu, of the FMA peak", colorIndex: 3, yFormat: (v) => GB.num(v * 100, 3) + "%" },
   ];
-  const MAIN_TAGS = new Set(MAIN_CHARTS.flatMap((c) => c.tags));
   const isParamTag = (t) => t.startsWith("grad_norm/") || t.startsWith("update_ratio/");
-  const isMoreTag = (t) => !MAIN_TAGS.has(t) && !isParamTag(t);
+
+  /** A run of `glassbox train mlp`: its checkpoints carry the figure `mlp` (classic.js draws it). */
+  const isMLP = (d) => d.kind === "mlp" || (d.figures || []).some((f) => f.name === "mlp");
+
+  /** The charts of MLP runs: accuracy (or MSE) beside the loss, examples per second for throughput, no MFU. */
+  function mlpCharts(runs) {
+    const tags = new Set(runs.flatMap((r) => r.detail.tags || []));
+    const mse = tags.has("val/mse") || tags.has("train/mse") ||
+      (!tags.has("val/accuracy") && !tags.has("train/accuracy") && runs.every((r) => (r.detail.hyper_parameters || {}).loss === "mse"));
+    return [
+      MAIN_CHARTS[0],
+      mse ? { key: "mse", title: "Mean squared error", tags: ["train/mse", "val/mse"], height: 190, subtitle: "train and validation", pair: true }
+        : { key: "accuracy", title: "Accuracy", tags: ["train/accuracy", "val/accuracy"], height: 190, subtitle: "train and validation", pair: true, yFormat: (v) => GB.num(v * 100, 3) + "%" },
+      MAIN_CHARTS[1], MAIN_CHARTS[2],
+      { key: "throughput", title: "Throughput", tags: ["train/examples_per_s"], height: 190, subtitle: "train/examples_per_s", colorIndex: 1, yFormat: (v) => GB.compact(v) + " ex/s" },
+    ];
+  }
 
   // Hyper-parameters listed first in tables and offered first for grouping.
   const HP_FIRST = ["preset", "layers", "heads", "width", "block", "batch", "learningRate", "minLearningRate", "schedule",
@@ -80,7 +95,11 @@
       abort: null,
       errors: new Map(),
       timers: [],
+      defs: MAIN_CHARTS, // the main charts (an MLP run's differ)
+      mainTags: new Set(MAIN_CHARTS.flatMap((c) => c.tags)),
+      mlp: false, mlpFigures: null,
     };
+    const isMoreTag = (t) => !S.mainTags.has(t) && !isParamTag(t);
     if (!["step", "relative", "wall"].includes(S.xMode)) S.xMode = "step";
 
     const page = el("div", { class: ["page", compare ? "compare-page" : "run-page"] });
@@ -127,9 +146,13 @@
         S.messages = (d.messages || []).slice();
         S.checkpoints = (d.checkpoints || []).slice();
       }
+      S.mlp = S.runs.every((r) => isMLP(r.detail));
+      if (S.mlp) { S.defs = mlpCharts(S.runs); S.mainTags = new Set(S.defs.flatMap((c) => c.tags)); }
       build();
+      const figures = mlpSection ? loadMLP() : null;
       await openStreams();
       await loadSeries();
+      if (figures) await figures;
       if (S.stopped) return;
       requestAnimationFrame(() => requestAnimationFrame(() => GB.ready()));
       if (!compare) { loadSamples(); loadParameters(); }
@@ -156,6 +179,8 @@
       ]));
       page.appendChild(headNode);
       page.appendChild(errorsNode);
+      // an MLP run: its decision boundary (or fitted function) across the checkpoints, before the charts
+      if (!compare && S.mlp) page.appendChild(buildMLP());
       page.appendChild(controls);
 
       if (compare) {
@@ -163,19 +188,20 @@
         page.appendChild(legendNode);
       }
 
-      const lossDef = MAIN_CHARTS[0];
+      const lossDef = S.defs[0];
       const loss = makeChart(lossDef);
       if (compare) {
         chartsGrid.appendChild(loss.root);
         const small = el("div", { class: "charts-grid four" });
-        for (const def of MAIN_CHARTS.slice(1)) small.appendChild(makeChart(def).root);
+        for (const def of S.defs.slice(1)) small.appendChild(makeChart(def).root);
         page.appendChild(el("section", { class: "section" }, [chartsGrid, small]));
       } else {
-        samplePanel = el("section", { class: "card samples", id: "samples" });
+        // an MLP writes no text samples: its side holds the messages only
+        samplePanel = S.mlp ? null : el("section", { class: "card samples", id: "samples" });
         messagesPanel = el("section", { class: "card messages", id: "messages" });
         const top = el("div", { class: "loss-row" }, [loss.root, el("div", { class: "side" }, [samplePanel, messagesPanel])]);
         const small = el("div", { class: "charts-grid four" });
-        for (const def of MAIN_CHARTS.slice(1)) small.appendChild(makeChart(def).root);
+        for (const def of S.defs.slice(1)) small.appendChild(makeChart(def).root);
         page.appendChild(el("section", { class: "section" }, [top, small]));
         renderSamples();
         renderMessages();
@@ -185,7 +211,8 @@
         page.appendChild(checkpointsSection);
         renderCheckpoints();
         // the probe timeline (studio-probes.js): what the model makes of fixed prompts at each checkpoint
-        if (GB.probeTimeline) { const probes = el("section", { class: "section", id: "probes" }); page.appendChild(probes); GB.probeTimeline(probes, S.runs[0].id); }
+        // (an MLP reads no prompts: its pictures above are its timeline)
+        if (GB.probeTimeline && !S.mlp) { const probes = el("section", { class: "section", id: "probes" }); page.appendChild(probes); GB.probeTimeline(probes, S.runs[0].id); }
       }
       page.appendChild(moreSection);
       const moreTags = new Set();
@@ -274,8 +301,8 @@
           item("Step", el("div", { class: "steps-cell big" }, [
             el("span", { id: "run-step", text: GB.int(d.step) + " / " + GB.int(total) }),
             el("span", { class: ["progress", "status-" + d.status] }, fill)]), Math.round(frac * 100) + "%"),
-          item("Data set", d.data_set || "–"),
-          item("Tokenizer", d.tokenizer || "–"),
+          S.mlp ? item("Task", mlpTask(d)) : item("Data set", d.data_set || "–"),
+          S.mlp ? item("Network", mlpWidths(d), "inputs → hidden units per layer → outputs") : item("Tokenizer", d.tokenizer || "–"),
           item("Parameters", GB.compact(d.parameter_count), GB.int(d.parameter_count)),
           item("Duration", el("span", { id: "run-duration", text: GB.duration(d.duration_s) })),
           item("Checkpoints", S.checkpoints.length ? String(S.checkpoints.length) : "none", lastCk ? "newest: step " + lastCk.step + "\n" + lastCk.path : ""),
@@ -484,7 +511,7 @@
     }
 
     function tagColor(def, tag, i) {
-      if (def.key === "loss") return GB.color(tag.startsWith("val/") ? 1 : 0);
+      if (def.key === "loss" || def.pair) return GB.color(tag.startsWith("val/") ? 1 : 0);
       return GB.color(def.colorIndex !== undefined ? def.colorIndex + i : i);
     }
 
@@ -644,7 +671,9 @@
       const entry = S.charts.get("loss");
       if (!entry || compare) return;
       const marks = [];
-      for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", series: "train/loss", href: inspectHref(c.step),
+      // an MLP's checkpoints are not language models: no inspect page, plain markers
+      if (S.mlp) for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", series: "train/loss", text: "checkpoint at step " + GB.int(c.step) + "\n" + c.path });
+      else for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", series: "train/loss", href: inspectHref(c.step),
         text: "checkpoint at step " + GB.int(c.step) + " — click to look inside\n" + c.path, label: "Look inside the checkpoint at step " + GB.int(c.step),
         keyText: "checkpoint at step " + GB.int(c.step) + " — press Enter to look inside" });
       for (const m of S.messages) if (m.level === "warning" || m.level === "error") marks.push({ step: m.step, kind: "warning", text: m.level + " at step " + GB.int(m.step) + ": " + m.text, series: "val/loss" });
@@ -673,6 +702,7 @@
           el("code", { text: "--checkpoint-interval" }), " steps and at the end."]));
         return;
       }
+      if (S.mlp) { mlpCheckpoints(list); return; }
       const rows = list.map((c, i) => el("tr", { dataset: { step: String(c.step) } }, [
         el("td", { class: "num ck-step" }, el("b", { text: GB.int(c.step) })),
         el("td", { class: "ck-path" }, el("code", { text: c.path, title: c.path })),
@@ -691,6 +721,26 @@
       ])));
     }
 
+    /** An MLP's checkpoints: each shows its pictures in the player at the top of the page. */
+    function mlpCheckpoints(list) {
+      checkpointsSection.querySelector(".section-sub").textContent = "the weights saved during training: Show picks one in the player above";
+      const show = (step) => {
+        const i = (S.mlpFigures || []).findIndex((f) => f.step === step);
+        if (i < 0 || !mlpSection || !mlpSection.view) return;
+        mlpSection.view.select(i);
+        mlpSection.node.scrollIntoView({ block: "start" });
+      };
+      const rows = list.map((c) => el("tr", { dataset: { step: String(c.step) } }, [
+        el("td", { class: "num ck-step" }, el("b", { text: GB.int(c.step) })),
+        el("td", { class: "ck-path" }, el("code", { text: c.path, title: c.path })),
+        el("td", { class: "ck-actions" }, el("button", { type: "button", class: "btn small ck-show", title: "Show this checkpoint's pictures in the player above", onclick: () => show(c.step) }, "Show")),
+      ]));
+      checkpointsSection.appendChild(el("div", { class: "card table-wrap" }, el("table", { class: "ck-table", id: "checkpoint-table" }, [
+        el("thead", {}, el("tr", {}, [el("th", { class: "num", scope: "col", text: "Step" }), el("th", { scope: "col", text: "Saved in" }), el("th", { scope: "col" }, el("span", { class: "visually-hidden", text: "Show" }))])),
+        el("tbody", {}, rows),
+      ])));
+    }
+
     async function loadSamples() {
       try {
         const list = await GB.fetchJSON("/api/runs/" + enc(S.runs[0].id) + "/samples");
@@ -702,7 +752,7 @@
     }
 
     function showSampleNear(step) {
-      if (!S.samples.length) return;
+      if (!samplePanel || !S.samples.length) return;
       let best = 0;
       S.samples.forEach((s, i) => { if (Math.abs(s.step - step) < Math.abs(S.samples[best].step - step)) best = i; });
       S.sampleIndex = best;
@@ -861,6 +911,80 @@
       } catch (err) { showError(err, "Could not load the histogram " + tag); }
     }
 
+    // ------------------------------------------------------------ an MLP across training (classic.js)
+
+    let mlpSection = null; // {node, title, body, view, count, seq}
+    const REGRESSION_TASKS = new Set(["sine", "linear"]);
+
+    function buildMLP() {
+      const title = el("h2", { class: "section-title", id: "mlp-title", text: mlpTitle(null) });
+      const body = el("div", { class: "mlp-body", id: "mlp-body" }, el("p", { class: "muted small-text", text: "Loading the checkpoints' pictures…" }));
+      const node = el("section", { class: "section mlp-section", id: "mlp", dataset: { state: "loading" }, "aria-labelledby": "mlp-title" }, [
+        el("div", { class: "section-head" }, [title, el("span", { class: "section-sub", text: "what the network predicts, checkpoint by checkpoint" })]), body]);
+      mlpSection = { node, title, body, view: null, count: -1, seq: 0, timer: null };
+      return node;
+    }
+
+    /** The section's title: what its main picture shows (known for sure once the figures are here). */
+    function mlpTitle(kind) {
+      const hp = S.runs[0].detail.hyper_parameters || {};
+      const k = kind || (hp.csv ? "table" : REGRESSION_TASKS.has(hp.task) ? "fit" : "boundary");
+      return k === "fit" ? "Fitted function across training" : k === "table" ? "The network across training" : "Decision boundary across training";
+    }
+
+    function mlpTask(d) {
+      const hp = d.hyper_parameters || {};
+      return GB.mlpView ? GB.mlpView.taskText(hp) : hp.task || "–";
+    }
+
+    function mlpWidths(d) {
+      return GB.mlpView ? GB.mlpView.widths({ run: { config: d.hyper_parameters || {} }, figures: S.mlpFigures || [] }) : "–";
+    }
+
+    /** Fetches the figures; draws the view the first time, then hands it the new checkpoints (it follows the newest
+     * while the newest is chosen). */
+    async function loadMLP() {
+      const M = mlpSection;
+      if (!M) return;
+      const seq = ++M.seq;
+      const d = S.runs[0].detail;
+      try {
+        const got = await GB.fetchJSON("/api/runs/" + enc(d.id) + "/figures?name=mlp");
+        if (S.stopped || seq !== M.seq) return;
+        const list = Array.isArray(got) ? got : [];
+        if (list.length === M.count) return;
+        M.count = list.length;
+        S.mlpFigures = list;
+        M.node.dataset.checkpoints = String(list.length);
+        M.title.textContent = mlpTitle(list.length ? list[list.length - 1].kind : null);
+        renderHead();
+        if (!GB.mlpView) throw new Error("this studio has no classic.js (the MLP view)");
+        if (!list.length) {
+          M.node.dataset.state = "empty";
+          GB.clear(M.body).appendChild(el("div", { class: "card probe-empty" }, el("p", {}, [
+            d.status === "live" ? "No checkpoints yet. " : "No checkpoints with pictures in this run. ",
+            "Every checkpoint (", el("code", { text: "--checkpoint-interval" }), ") records what the network predicts then; they appear here as they are written."])));
+          return;
+        }
+        if (M.view) M.view.update(list);
+        else {
+          M.view = GB.mlpView.render(M.body, { kind: "mlp", run: { id: d.id, name: d.name, status: d.status, step: d.step, parameter_count: d.parameter_count, config: d.hyper_parameters || {} }, figures: list });
+        }
+        M.node.dataset.state = "shown";
+      } catch (err) {
+        if (seq !== M.seq) return;
+        M.node.dataset.state = "error";
+        showError(err, "Could not show the checkpoints' pictures");
+      }
+    }
+
+    // figures are written just before their checkpoint: read them again once its event has come
+    function scheduleMLP() {
+      if (!mlpSection || mlpSection.timer) return;
+      mlpSection.timer = setTimeout(() => { mlpSection.timer = null; loadMLP(); }, 250);
+      S.timers.push(mlpSection.timer);
+    }
+
     // ------------------------------------------------------------ hyper-parameters
 
     let onlyDiffering = GB.store.get("compare.onlyDiffering", false);
@@ -954,6 +1078,7 @@
           renderHead();
           tickDuration();
           scheduleHistograms();
+          scheduleMLP();
         });
         es.addEventListener("open", setLiveText);
         es.addEventListener("error", () => {
@@ -973,6 +1098,7 @@
           const details = await Promise.all(S.runs.map((r) => GB.fetchJSON("/api/runs/" + enc(r.id))));
           details.forEach((d, i) => { S.runs[i].detail = d; });
           if (!compare) { S.messages = (details[0].messages || []).slice(); S.checkpoints = (details[0].checkpoints || []).slice(); renderMessages(); renderCheckpoints(); loadSamples(); }
+          if (mlpSection) { mlpSection.count = -1; loadMLP(); }
           renderHead();
           updateMarkers();
           loadSeries();
@@ -1000,6 +1126,7 @@
         if (status !== "live") {
           loadParameters();
           scheduleHistograms();
+          scheduleMLP();
           // the final duration and values come from the server
           GB.fetchJSON("/api/runs/" + enc(r.id)).then((full) => {
             Object.assign(d, full);
@@ -1031,6 +1158,7 @@
       for (const es of S.sources) es.close();
       for (const t of S.timers) { clearTimeout(t); clearInterval(t); }
       if (S.abort) S.abort.abort();
+      if (mlpSection && mlpSection.view) mlpSection.view.destroy();
       document.removeEventListener("gb-theme", onTheme);
     };
   };

@@ -21,7 +21,7 @@
       { key: "steps", label: "Steps", num: true, sort: (r) => r.step, cell: stepsCell },
       { key: "train_loss", label: "Train loss", num: true, sort: (r) => last(r, "train/loss"), cell: (r) => GB.fixed(last(r, "train/loss"), 3) },
       { key: "val_loss", label: "Val loss", num: true, sort: (r) => last(r, "val/loss"), cell: (r) => GB.fixed(last(r, "val/loss"), 3) },
-      { key: "tokens_per_s", label: "Tokens/s", num: true, sort: (r) => last(r, "train/tokens_per_s"), cell: (r) => GB.compact(last(r, "train/tokens_per_s")) },
+      { key: "tokens_per_s", label: "Tokens/s", num: true, sort: (r) => last(r, "train/tokens_per_s"), cell: throughputCell },
       { key: "started", label: "Started", sort: (r) => r.created_at, cell: (r) => el("span", { title: GB.dateTime(r.created_at), text: GB.relTime(r.created_at) }) },
       { key: "duration", label: "Duration", num: true, sort: (r) => r.duration_s, cell: (r) => GB.duration(r.duration_s) },
       { key: "parameter_count", label: "Params", num: true, hidden: true, sort: (r) => r.parameter_count, cell: (r) => el("span", { title: GB.int(r.parameter_count), text: GB.compact(r.parameter_count) }) },
@@ -31,11 +31,23 @@
     ];
   }
 
+  const isMLP = (r) => r.kind === "mlp";
+
   function nameCell(r) {
+    const link = el("a", { class: "run-link", href: "/runs/" + encodeURIComponent(r.id), text: r.name, title: "Open " + r.name });
     return el("div", { class: "run-name" }, [
-      el("a", { class: "run-link", href: "/runs/" + encodeURIComponent(r.id), text: r.name, title: "Open " + r.name }),
+      isMLP(r) ? el("span", { class: "run-title" }, [link, el("span", { class: "badge kind-badge", dataset: { kind: "mlp" }, title: "A small multilayer perceptron (glassbox train mlp)", text: "MLP" })]) : link,
       r.name !== r.id ? el("span", { class: "run-id", text: r.id }) : null,
     ]);
+  }
+
+  /** Tokens per second; for an MLP (no tokens) its validation accuracy or MSE instead. */
+  function throughputCell(r) {
+    if (!isMLP(r)) return GB.compact(last(r, "train/tokens_per_s"));
+    const acc = last(r, "val/accuracy"), mse = last(r, "val/mse");
+    if (acc === null && mse === null) return "–";
+    return el("span", { class: "run-metric", title: acc !== null ? "validation accuracy at the last evaluation" : "validation mean squared error at the last evaluation" },
+      [el("span", { class: "muted", text: acc !== null ? "val acc" : "val MSE" }), acc !== null ? GB.fixed(100 * acc, 1) + "%" : GB.num(mse, 3)]);
   }
 
   function stepsCell(r) {

@@ -1,0 +1,783 @@
+/* Glassbox views of the classic models: a small multilayer perceptron (glassbox train mlp) watched checkpoint by
+ * checkpoint. GB.mlpView.render(container, doc) draws it and returns {update(figures), select(i), destroy()};
+ * doc is {run: {id, name, config}, figures: [...]}, the figures being the run's `mlp` documents (one per checkpoint:
+ * the studio's GET /api/runs/RUN/figures?name=mlp, and what `glassbox train mlp --html` embeds). Panels: a checkpoint
+ * player, the decision boundary (two inputs, classes) or the fitted function (one input, regression), accuracy or
+ * MSE and the loss across training, the inputs' importance and the first layer's weights. Loaded before report.js
+ * (whose boot may call it at once); it builds with report.js's panel kit (GB.views) when it renders. Plain ES2020;
+ * needs core.js and charts.js. */
+"use strict";
+
+(function (GB) {
+  const { el, isNum } = GB;
+  const FPS = 6; // checkpoints per second while playing
+
+  // ---------------------------------------------------------------- words
+
+  const GLOSSARY = [
+    ["checkpoint", "Checkpoint", "The network saved at one step of training (every --checkpoint-interval steps and at the end). Each " +
+      "checkpoint here also holds what the network predicted then, so the pictures can replay training."],
+    ["boundary", "Decision boundary", "Where the network's prediction changes from one class to another. Points on one side get one " +
+      "class, points on the other side the other; training moves and bends this line to separate the classes."],
+    ["confidence", "Confidence", "The probability the network gives its predicted class (the softmax of its outputs). With two " +
+      "classes 50% means a coin toss and 100% complete certainty; the map is pale where the network is unsure."],
+    ["validation", "Validation split", "A part of the data (20% by default) kept out of training. The network never learns from " +
+      "these points, so how well it does on them shows how well it would do on new data."],
+    ["overfitting", "Overfitting", "Learning the training points by heart, noise included, instead of the pattern behind them. The " +
+      "sign: the training loss keeps falling while the validation loss stops falling and rises."],
+    ["loss", "Loss", "The number training makes smaller: cross-entropy for classes (how surprised the network is by the right " +
+      "class), the mean squared error for numbers. Lower is better."],
+    ["accuracy", "Accuracy", "The share of points whose class the network predicts correctly."],
+    ["mse", "Mean squared error", "The average of (prediction \u2212 true value)\u00b2 over the points: 0 is a perfect fit; it is in " +
+      "the target's units, squared."],
+    ["standardisation", "Standardisation", "Each input is shifted and scaled to mean 0 and standard deviation 1 (using the " +
+      "training split) before it enters the network, so that inputs in large units do not drown out small ones. The first " +
+      "layer's weights and gradient \u00d7 input are on this scale."],
+    ["permutation", "Permutation importance", "Shuffle one input's column in the validation split (so it carries no information " +
+      "any more, but keeps its values) and measure how much worse the network gets. A big drop: the network relies on that input."],
+    ["gradxinput", "Gradient \u00d7 input", "How much the predicted output would change if the input moved, times the input " +
+      "itself (standardised), as a size, averaged over the validation points. Quick to compute, but it only looks at small moves."],
+    ["activation", "Activation", "The function each hidden unit applies to its weighted sum (for example tanh or ReLU). Without " +
+      "it, layers stacked on layers would still only draw straight boundaries."],
+    ["weight", "Weight and bias", "A hidden unit of the first layer computes w\u2081\u00b7x\u2081 + w\u2082\u00b7x\u2082 + \u2026 + b " +
+      "and passes it through the activation. The weights w say how much each input pushes the unit; the bias b shifts it."],
+  ];
+
+  const GEN_TASKS = { spirals: [2, 2], moons: [2, 2], circles: [2, 2], xor: [2, 2], sine: [1, 1], linear: [1, 1] };
+
+  const pct = (v) => (isNum(v) ? (100 * v).toFixed(1) + "%" : "\u2013");
+  const v3 = (v) => GB.num(v, 3);
+
+  /** "0" -> "class 0"; a CSV's class names as they are. */
+  const className = (classes, k) => {
+    const n = classes && classes[k] !== undefined ? String(classes[k]) : String(k);
+    return /^-?\d+$/.test(n) ? "class " + n : n;
+  };
+
+  /** The layer widths "2 → 64 → 64 → 2" (inputs, hidden layers, outputs), from the figures or the settings. */
+  function widths(doc) {
+    const F = (doc.figures || [])[doc.figures && doc.figures.length ? doc.figures.length - 1 : 0];
+    const cfg = (doc.run && doc.run.config) || {};
+    const gen = GEN_TASKS[cfg.task];
+    const inputs = F && F.features ? F.features.length : gen ? gen[0] : null;
+    const outputs = F ? (F.classes ? F.classes.length : 1) : gen ? gen[1] : null;
+    const hidden = Array.isArray(cfg.hidden) ? cfg.hidden : [];
+    return [inputs === null ? "?" : inputs].concat(hidden, [outputs === null ? "?" : outputs]).join(" \u2192 ");
+  }
+
+  /** What the run learns: the generated task, or the CSV file and its target column. */
+  function taskText(cfg) {
+    cfg = cfg || {};
+    if (cfg.csv) return String(cfg.csv).split("/").pop() + (cfg.target ? " \u2192 " + cfg.target : "");
+    return cfg.task || "\u2013";
+  }
+
+  /** The report's header line (report.js's boot): the run, its widths, its task, its size. */
+  function facts(doc) {
+    const run = doc.run || {}, cfg = run.config || {};
+    const fact = (k, v, title) => el("span", { class: "v-fact", title: title || null }, k === null ? el("b", { text: v }) : [k + " ", el("b", { text: v })]);
+    return [
+      fact(null, run.name || run.id || "MLP", run.id || ""),
+      fact("network", widths(doc), "inputs \u2192 hidden units per layer \u2192 outputs"),
+      fact("task", taskText(cfg)),
+      cfg.activation ? fact("activation", cfg.activation) : null,
+      isNum(run.parameter_count) ? el("span", { class: "v-fact" }, [el("b", { text: GB.compact(run.parameter_count) }), " parameters"]) : null,
+    ].filter(Boolean);
+  }
+
+  // ---------------------------------------------------------------- colours
+
+  const hexRGB = (h) => { const n = parseInt(h.slice(1), 16); return [(n >> 16) & 255, (n >> 8) & 255, n & 255]; };
+  /** A CSS colour (#rrggbb or rgb()) as [r, g, b]. */
+  function rgbOf(css) {
+    if (/^#[0-9a-f]{6}$/i.test(css)) return hexRGB(css);
+    const m = /rgba?\(\s*(\d+)[ ,]+(\d+)[ ,]+(\d+)/.exec(css);
+    return m ? [+m[1], +m[2], +m[3]] : [255, 255, 255];
+  }
+  const mix = (a, b, t) => [0, 1, 2].map((j) => Math.round(a[j] + (b[j] - a[j]) * t));
+  const rgbText = (c) => "rgb(" + c[0] + "," + c[1] + "," + c[2] + ")";
+
+  /** How strongly a cell shows its class: pale where the network is unsure (confidence near 1/K), stronger where sure. */
+  function strength(conf, K, dark) {
+    const t = Math.max(0, Math.min(1, (conf - 1 / K) / (1 - 1 / K)));
+    return (dark ? 0.1 : 0.08) + (dark ? 0.5 : 0.52) * Math.pow(t, 1.4);
+  }
+
+  // ---------------------------------------------------------------- the view
+
+  function render(container, doc, opts) {
+    opts = opts || {};
+    const V = GB.views;
+    const v = new V.View(container, Object.assign({ kind: "mlp" }, doc));
+    v.root.classList.add("mlp-view");
+    v.root.dataset.kind = "mlp";
+    V.glossary(v, "mlp-glossary", GLOSSARY);
+    const run = doc.run || {}, cfg = run.config || {};
+    const S = { figs: [], i: 0, follow: true, timer: null, derived: null };
+    const charts = [], observers = [];
+    let stopPlayer = () => {}; // the player's (set when it is built)
+    const stop = () => stopPlayer();
+    const onSelect = []; // what each panel redraws when the checkpoint changes
+
+    function setFigures(list) {
+      S.figs = (Array.isArray(list) ? list : []).filter((f) => f && isNum(f.step)).slice().sort((a, b) => a.step - b.step);
+      S.derived = derive(S.figs);
+    }
+    setFigures(doc.figures);
+    S.i = Math.max(0, S.figs.length - 1);
+    const cur = () => S.figs[S.i];
+    const D = () => S.derived;
+
+    if (!S.figs.length) {
+      // nothing to show yet: the first figures draw the whole view anew
+      v.panel("mlp-empty", "No checkpoints yet", "The pictures come with the checkpoints: the first is written after --checkpoint-interval steps.", null, ["checkpoint"]);
+      v.root.dataset.checkpoints = "0";
+      let inner = null;
+      return {
+        update(figs) {
+          if (inner) return inner.update(figs);
+          if (!figs || !figs.length) return;
+          v.destroy();
+          inner = render(container, Object.assign({}, doc, { figures: figs }), opts);
+        },
+        select(i) { if (inner) inner.select(i); },
+        index: () => (inner ? inner.index() : 0),
+        destroy() { if (inner) inner.destroy(); else v.destroy(); },
+      };
+    }
+    const kind = cur().kind;
+    v.root.dataset.figure = kind;
+
+    // ---------------------------------------------------------- the player
+    const player = playerPanel();
+    // the picture and the numbers side by side: watch the boundary and the curves move together
+    const row = el("div", { class: "mlp-row" });
+    v.root.insertBefore(row, v.glossary);
+    if (kind === "boundary") row.appendChild(boundaryPanel());
+    else if (kind === "fit") row.appendChild(fitPanel());
+    row.appendChild(metricsPanel());
+    const row2 = el("div", { class: "mlp-row" });
+    v.root.insertBefore(row2, v.glossary);
+    row2.appendChild(importancePanel());
+    row2.appendChild(firstLayerPanel());
+
+    select(S.i, true);
+    // a studio page that draws the view anew (live updates) starts where the user was
+    if (isNum(opts.index)) select(Math.min(opts.index, S.figs.length - 1), true);
+
+    function select(i, force) {
+      i = Math.max(0, Math.min(S.figs.length - 1, i | 0));
+      if (i === S.i && !force) return;
+      S.i = i;
+      S.follow = i === S.figs.length - 1;
+      v.root.dataset.index = String(i);
+      v.root.dataset.step = String(cur().step);
+      v.root.dataset.checkpoints = String(S.figs.length);
+      for (const f of onSelect) f();
+    }
+
+    function replace(list) {
+      const follow = S.follow, step = cur() ? cur().step : null;
+      setFigures(list);
+      let i = follow ? S.figs.length - 1 : S.figs.findIndex((f) => f.step === step);
+      if (i < 0) i = S.figs.length - 1;
+      player.refresh();
+      for (const c of charts) c.refresh();
+      select(i, true);
+    }
+
+    // ---------------------------------------------------------- panels
+
+    function playerPanel() {
+      const p = v.panel("mlp-player", "Training, checkpoint by checkpoint", null,
+        "press play to watch the network learn, or drag the slider to any checkpoint (\u2190 and \u2192 step one at a time). " +
+        "Every picture below shows the checkpoint chosen here.", ["checkpoint"]);
+      const prev = el("button", { type: "button", class: "icon-btn", id: "mlp-prev", title: "Previous checkpoint (\u2190)", "aria-label": "Previous checkpoint", onclick: () => { stop(); select(S.i - 1); } }, GB.icon("left"));
+      const next = el("button", { type: "button", class: "icon-btn", id: "mlp-next", title: "Next checkpoint (\u2192)", "aria-label": "Next checkpoint", onclick: () => { stop(); select(S.i + 1); } }, GB.icon("right"));
+      const playLabel = el("span", { text: "Play" });
+      const playIcon = el("svg:svg", { viewBox: "0 0 16 16", width: "16", height: "16", class: "icon", "aria-hidden": "true", focusable: "false" });
+      const play = el("button", { type: "button", class: "btn small primary mlp-play", id: "mlp-play", "aria-pressed": "false", onclick: () => (S.timer ? stop() : start()) }, [playIcon, playLabel]);
+      const slider = el("input", { type: "range", class: "mlp-slider", id: "mlp-slider", min: "0", step: "1", "aria-label": "Checkpoint" });
+      slider.addEventListener("input", () => select(+slider.value));
+      const stepNode = el("output", { class: "mlp-step", id: "mlp-step", for: "mlp-slider" });
+      const countNode = el("span", { class: "mlp-count", id: "mlp-count" });
+      const lo = el("span", { class: "mlp-end" }), hi = el("span", { class: "mlp-end" });
+      p.append(el("div", { class: "mlp-player", role: "group", "aria-label": "Checkpoint player" }, [
+        el("div", { class: "mlp-buttons" }, [prev, play, next]),
+        el("div", { class: "mlp-track" }, [lo, slider, hi]),
+        el("div", { class: "mlp-where" }, [stepNode, countNode]),
+      ]));
+      // the arrow keys anywhere in the player (the slider does this by itself)
+      p.addEventListener("keydown", (e) => {
+        if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) return;
+        const to = { ArrowLeft: S.i - 1, ArrowRight: S.i + 1, Home: 0, End: S.figs.length - 1 }[e.key];
+        if (to === undefined) return;
+        e.preventDefault();
+        stop();
+        select(to);
+      });
+      function icon(playing) {
+        GB.clear(playIcon).appendChild(playing
+          ? el("svg:path", { d: "M5.5 3.5v9M10.5 3.5v9", fill: "none", stroke: "currentColor", "stroke-width": "2.2", "stroke-linecap": "round" })
+          : el("svg:path", { d: "M5 3.2v9.6L12.6 8Z", fill: "currentColor", stroke: "currentColor", "stroke-width": "1.2", "stroke-linejoin": "round" }));
+      }
+      function start() {
+        if (S.figs.length < 2) return;
+        if (S.i >= S.figs.length - 1) select(0);
+        S.timer = setInterval(() => {
+          if (S.i >= S.figs.length - 1) { stop(); return; }
+          select(S.i + 1);
+        }, 1000 / FPS);
+        sync();
+      }
+      function sync() {
+        const on = !!S.timer;
+        icon(on);
+        playLabel.textContent = on ? "Pause" : S.i >= S.figs.length - 1 && S.figs.length > 1 ? "Replay" : "Play";
+        play.setAttribute("aria-pressed", on ? "true" : "false");
+        play.title = on ? "Pause" : "Play through the checkpoints (" + FPS + " a second)";
+        p.dataset.playing = on ? "1" : "0";
+      }
+      stopPlayer = () => { if (S.timer) { clearInterval(S.timer); S.timer = null; } sync(); };
+      function refresh() {
+        slider.max = String(Math.max(0, S.figs.length - 1));
+        slider.disabled = S.figs.length < 2;
+        play.disabled = S.figs.length < 2;
+        lo.textContent = "step " + GB.int(S.figs[0].step);
+        hi.textContent = "step " + GB.int(S.figs[S.figs.length - 1].step);
+      }
+      refresh();
+      onSelect.push(() => {
+        const F = cur();
+        slider.value = String(S.i);
+        slider.setAttribute("aria-valuetext", "step " + F.step);
+        stepNode.textContent = "step " + GB.int(F.step);
+        countNode.textContent = "checkpoint " + (S.i + 1) + " of " + S.figs.length;
+        prev.disabled = S.i <= 0;
+        next.disabled = S.i >= S.figs.length - 1;
+        p.dataset.step = String(F.step);
+        if (!S.timer) sync();
+      });
+      sync();
+      return { refresh };
+    }
+
+    /** The decision boundary: each grid cell in its predicted class's colour (pale where unsure), the points on top. */
+    function boundaryPanel() {
+      const F0 = cur(), classes = F0.classes || [], K = Math.max(2, classes.length);
+      const feat = F0.features || ["x1", "x2"];
+      const p = v.panel("mlp-boundary-panel", "Decision boundary",
+        ["What the network predicts at every point of the plane of the two inputs, ", el("b", { text: feat[0] }), " and ", el("b", { text: feat[1] }),
+          ": the colour is the class it would choose there, paler where it is unsure. The dots are the data."],
+        "where two colours meet is the decision boundary. Filled dots are training points (the network learns from them), " +
+        "rings are validation points (kept aside to test it); a dot on a patch of another colour is a mistake. Early on the boundary " +
+        "is simple; training bends it to follow the data, and when it starts to curl around single training dots the network is overfitting.",
+        ["boundary", "confidence", "validation", "overfitting"]);
+      p.classList.add("mlp-map-panel");
+      const [xr, yr] = [F0.x_range, F0.y_range];
+      const dx = xr[1] - xr[0], dy = yr[1] - yr[0];
+      const side = 420, ratio = dx / dy;
+      const pw = ratio >= 0.5 && ratio <= 2 ? Math.round(side * Math.min(1, ratio)) : side;
+      const ph = ratio >= 0.5 && ratio <= 2 ? Math.round(side * Math.min(1, 1 / ratio)) : side;
+      const box = { x: 58, y: 10, w: pw, h: ph };
+      const W = box.x + pw + 16, H = box.y + ph + 46;
+      p.style.flexBasis = W + 48 + "px"; // the picture's width: the text wraps to it
+      const X = (x) => box.x + ((x - xr[0]) / dx) * box.w;
+      const Y = (y) => box.y + box.h - ((y - yr[0]) / dy) * box.h;
+      const bitmap = document.createElement("canvas");
+      let image = null;
+
+      /** The grid as a bitmap (one pixel a cell), its colours computed for the theme in force. */
+      function paintCells(F, c) {
+        const n = F.grid, cls = F.cell_class || [], conf = F.cell_confidence || [];
+        if (bitmap.width !== n) { bitmap.width = n; bitmap.height = n; image = null; }
+        const g = bitmap.getContext("2d");
+        if (!image) image = g.createImageData(n, n);
+        const dark = document.documentElement.dataset.scheme === "dark";
+        const bg = rgbOf(c.bg);
+        // per class, 33 levels of confidence: the cell colours, computed once per frame
+        const lut = [];
+        for (let k = 0; k < K; k++) {
+          const col = hexRGB(GB.color(k)), row = [];
+          for (let q = 0; q <= 32; q++) row.push(mix(bg, col, strength(1 / K + (q / 32) * (1 - 1 / K), K, dark)));
+          lut.push(row);
+        }
+        const px = image.data;
+        for (let j = 0; j < n * n; j++) {
+          const k = cls[j], q = Math.round(Math.max(0, Math.min(1, (conf[j] - 1 / K) / (1 - 1 / K))) * 32);
+          const rgb = lut[k] ? lut[k][isNum(q) ? q : 0] : bg;
+          px[4 * j] = rgb[0]; px[4 * j + 1] = rgb[1]; px[4 * j + 2] = rgb[2]; px[4 * j + 3] = 255;
+        }
+        g.putImageData(image, 0, 0);
+        return bitmap;
+      }
+
+      const fig = v.figure({
+        id: "mlp-boundary", name: "decision-boundary", className: "mlp-map", title: "Decision boundary",
+        size: () => [W, H],
+        paint(pt, w, h, exporting, figure) {
+          const F = cur(), c = V.background(pt, w, h), dark = document.documentElement.dataset.scheme === "dark";
+          pt.image(paintCells(F, c), box.x, box.y, box.w, box.h, false);
+          V.frame(pt, box.x, box.y, box.w, box.h, c);
+          axes(pt, c, box, xr, yr, X, Y, feat[0], feat[1], w, h);
+          // the points: training filled with a thin contrasting ring, validation as rings (drawn last, on top)
+          const edge = dark ? "rgba(10,13,20,0.85)" : "rgba(255,255,255,0.95)";
+          const pts = F.points || [];
+          pt.clip(box.x, box.y, box.w, box.h);
+          for (const q of pts) if (q[3] === 0) pt.circle(X(q[0]), Y(q[1]), 3.4, { fill: GB.color(q[2]), stroke: edge, width: 1.1 });
+          for (const q of pts) if (q[3] === 1) {
+            pt.circle(X(q[0]), Y(q[1]), 4.1, { stroke: edge, width: 3.6 });
+            pt.circle(X(q[0]), Y(q[1]), 4.1, { stroke: GB.color(q[2]), width: 1.9 });
+          }
+          pt.unclip();
+          if (exporting) pt.text("step " + GB.int(F.step), box.x + box.w - 6, box.y + 14, { color: c.ink, align: "right", font: "600 11px system-ui" });
+          if (!exporting && figure) {
+            const present = new Set(F.cell_class || []);
+            figure.root.dataset.step = String(F.step);
+            figure.root.dataset.classes = String(present.size);
+            figure.root.dataset.points = String(pts.length);
+            figure.root.dataset.checksum = GB.checksum((F.cell_class || []).filter((_, j) => j % 37 === 0).concat((F.cell_confidence || []).filter((_, j) => j % 37 === 0)));
+          }
+        },
+        tip(x, y) {
+          if (x < box.x || x > box.x + box.w || y < box.y || y > box.y + box.h) return null;
+          const F = cur(), n = F.grid;
+          const xv = xr[0] + ((x - box.x) / box.w) * dx, yv = yr[1] - ((y - box.y) / box.h) * dy;
+          const col = Math.min(n - 1, Math.floor(((x - box.x) / box.w) * n)), r = Math.min(n - 1, Math.floor(((y - box.y) / box.h) * n));
+          const k = F.cell_class[r * n + col], conf = F.cell_confidence[r * n + col];
+          const near = nearest(F.points || [], (q) => [X(q[0]), Y(q[1])], x, y, 7);
+          if (near) {
+            const ok = near[2] === k;
+            return GB.tooltip.content((near[3] === 0 ? "training point" : "validation point") + " \u00b7 " + className(classes, near[2]),
+              [[feat[0], v3(near[0])], [feat[1], v3(near[1])], ["the network predicts", className(classes, k) + " (" + pct(conf) + ")"]],
+              [ok ? "on the right side of the boundary" : "on the wrong side: a mistake", near[3] === 1 ? "the network never trained on this point" : null]);
+          }
+          return GB.tooltip.content(feat[0] + " " + v3(xv) + ", " + feat[1] + " " + v3(yv),
+            [["predicted", className(classes, k)], ["confidence", pct(conf)]],
+            [conf < 1 / K + 0.15 ? "close to a coin toss: near the decision boundary" : null]);
+        },
+        csv: () => {
+          const F = cur(), n = F.grid, rows = [["step", "row", "column", feat[0], feat[1], "predicted_class", "confidence"]];
+          for (let r = 0; r < n; r++) for (let col = 0; col < n; col++) {
+            rows.push([F.step, r, col, xr[0] + ((col + 0.5) / n) * dx, yr[1] - ((r + 0.5) / n) * dy, F.cell_class[r * n + col], F.cell_confidence[r * n + col]]);
+          }
+          return rows;
+        },
+        json: () => cur(),
+      });
+      const keys = el("div", { class: "mlp-keys", id: "mlp-boundary-keys" });
+      function legendKeys() {
+        const dark = document.documentElement.dataset.scheme === "dark", bg = rgbOf(GB.chartTheme().bg);
+        const sw = (fill, extra) => { const s = el("span", { class: ["mlp-swatch", extra] }); s.style.background = fill; return s; };
+        const dot = (k, hollow) => { const s = el("span", { class: ["mlp-dot", hollow ? "hollow" : null] }); s.style.setProperty("--c", GB.color(k)); return s; };
+        const ramp = el("span", { class: "mlp-ramp" });
+        const col = hexRGB(GB.color(0));
+        ramp.style.backgroundImage = "linear-gradient(to right, " + [0, 0.25, 0.5, 0.75, 1].map((t) => rgbText(mix(bg, col, strength(1 / K + t * (1 - 1 / K), K, dark))) + " " + t * 100 + "%").join(", ") + ")";
+        GB.clear(keys).append(
+          ...classes.map((_, k) => el("span", { class: "mlp-key", dataset: { class: String(k) } }, [sw(rgbText(mix(bg, hexRGB(GB.color(k)), strength(1, K, dark)))), className(classes, k)])),
+          el("span", { class: "mlp-key" }, [dot(0, false), "training point"]),
+          el("span", { class: "mlp-key" }, [dot(0, true), "validation point"]),
+          el("span", { class: "mlp-key" }, [el("span", { class: "muted", text: "confidence " + Math.round(100 / K) + "%" }), ramp, el("span", { class: "muted", text: "100%" })]));
+      }
+      legendKeys();
+      v.repaint.push(legendKeys);
+      const caption = el("span");
+      p.append(el("div", { class: "v-fig" }, [V.figHead(caption, fig), el("div", { class: "v-scroll" }, fig.root), keys]));
+      onSelect.push(() => {
+        const F = cur();
+        GB.clear(caption).append("predicted class at step ", el("b", { text: GB.int(F.step) }), " \u00b7 " + (F.grid || 0) + " \u00d7 " + (F.grid || 0) + " cells");
+        fig.opts.fileName = "glassbox-boundary-step-" + F.step;
+        fig.requestDraw();
+      });
+      return p;
+    }
+
+    /** The fitted function: the network's prediction over x, the points under it. */
+    function fitPanel() {
+      const F0 = cur(), feat = (F0.features || ["x"])[0], target = F0.target || "y";
+      const p = v.panel("mlp-fit-panel", "Fitted function",
+        ["The network's prediction of ", el("b", { text: target }), " for every value of ", el("b", { text: feat }), " (the line), over the data points."],
+        "the line is what the network answers for each x. Filled dots are training points (it learns from them), rings validation points " +
+        "(kept aside to test it). A good fit runs through the middle of the cloud; a line that wiggles to pass through single training dots is overfitting.",
+        ["validation", "overfitting"]);
+      p.classList.add("mlp-map-panel");
+      const xr = F0.x_range, yr = () => D().fitY; // a live run's newest curve may widen it
+      const box = { x: 58, y: 12, w: 440, h: 300 };
+      const W = box.x + box.w + 16, H = box.y + box.h + 46;
+      p.style.flexBasis = W + 48 + "px";
+      const X = (x) => box.x + ((x - xr[0]) / (xr[1] - xr[0])) * box.w;
+      const Y = (y) => box.y + box.h - ((y - yr()[0]) / (yr()[1] - yr()[0])) * box.h;
+      // training blue and validation orange, as in the charts beside; the prediction in the ink colour
+      const colors = () => ({ line: GB.chartTheme().ink, train: GB.color(0), val: GB.color(1) });
+      const fig = v.figure({
+        id: "mlp-fit", name: "fitted-function", className: "mlp-map", title: "Fitted function",
+        size: () => [W, H],
+        paint(pt, w, h, exporting, figure) {
+          const F = cur(), c = V.background(pt, w, h), k = colors();
+          axes(pt, c, box, xr, yr(), X, Y, feat, target, w, h, true);
+          const pts = F.points || [];
+          pt.clip(box.x, box.y, box.w, box.h);
+          for (const q of pts) if (q[2] === 0) pt.circle(X(q[0]), Y(q[1]), 2.8, { fill: GB.withAlpha(k.train, 0.6) });
+          for (const q of pts) if (q[2] === 1) pt.circle(X(q[0]), Y(q[1]), 3.6, { fill: c.bg, stroke: k.val, width: 1.7 });
+          pt.line((F.curve || []).map((q) => (isNum(q[1]) ? [X(q[0]), Y(q[1])] : null)), { color: c.bg, width: 5.5 });
+          pt.line((F.curve || []).map((q) => (isNum(q[1]) ? [X(q[0]), Y(q[1])] : null)), { color: k.line, width: 2.6 });
+          pt.unclip();
+          V.frame(pt, box.x, box.y, box.w, box.h, c);
+          if (exporting) pt.text("step " + GB.int(F.step), box.x + box.w - 6, box.y + 14, { color: c.ink, align: "right", font: "600 11px system-ui" });
+          if (!exporting && figure) {
+            figure.root.dataset.step = String(F.step);
+            figure.root.dataset.points = String(pts.length);
+            figure.root.dataset.curve = String((F.curve || []).length);
+            figure.root.dataset.checksum = GB.checksum((F.curve || []).map((q) => q[1]));
+          }
+        },
+        tip(x, y) {
+          if (x < box.x || x > box.x + box.w || y < box.y - 4 || y > box.y + box.h + 4) return null;
+          const F = cur();
+          const near = nearest(F.points || [], (q) => [X(q[0]), Y(q[1])], x, y, 6);
+          const xv = near ? near[0] : xr[0] + ((x - box.x) / box.w) * (xr[1] - xr[0]);
+          const curve = F.curve || [];
+          let best = curve[0];
+          for (const q of curve) if (Math.abs(q[0] - xv) < Math.abs(best[0] - xv)) best = q;
+          if (near) {
+            return GB.tooltip.content((near[2] === 0 ? "training point" : "validation point"),
+              [[feat, v3(near[0])], [target, v3(near[1])], ["the network predicts", v3(best[1])], ["error", (best[1] >= near[1] ? "+" : "") + v3(best[1] - near[1])]],
+              [near[2] === 1 ? "the network never trained on this point" : null]);
+          }
+          return GB.tooltip.content(feat + " " + v3(best[0]), [["prediction", v3(best[1])]]);
+        },
+        csv: () => [["step", feat, "prediction"]].concat((cur().curve || []).map((q) => [cur().step, q[0], q[1]])),
+        json: () => cur(),
+      });
+      const keys = el("div", { class: "mlp-keys", id: "mlp-fit-keys" });
+      function legendKeys() {
+        const k = colors();
+        const line = el("span", { class: "mlp-line" }); line.style.background = k.line;
+        const dot = el("span", { class: "mlp-dot" }); dot.style.setProperty("--c", GB.withAlpha(k.train, 0.6));
+        const ring = el("span", { class: "mlp-dot hollow" }); ring.style.setProperty("--c", k.val);
+        GB.clear(keys).append(el("span", { class: "mlp-key" }, [line, "the network's prediction"]),
+          el("span", { class: "mlp-key" }, [dot, "training point"]), el("span", { class: "mlp-key" }, [ring, "validation point"]));
+      }
+      legendKeys();
+      v.repaint.push(legendKeys);
+      const caption = el("span");
+      p.append(el("div", { class: "v-fig" }, [V.figHead(caption, fig), el("div", { class: "v-scroll" }, fig.root), keys]));
+      onSelect.push(() => {
+        const F = cur();
+        GB.clear(caption).append("prediction at step ", el("b", { text: GB.int(F.step) }));
+        fig.opts.fileName = "glassbox-fit-step-" + F.step;
+        fig.requestDraw();
+      });
+      return p;
+    }
+
+    /** Accuracy (or MSE) and loss on both splits: at the chosen checkpoint, and across training. */
+    function metricsPanel() {
+      const acc = cur().metric !== "mse";
+      const p = v.panel("mlp-metrics", acc ? "Accuracy and loss" : "Error and loss",
+        "Measured on the training points and, separately, on the validation points at every checkpoint; the vertical line marks the chosen one.",
+        "training numbers say how well the network fits the points it learns from, validation numbers how well it does on points it never saw. " +
+        "When the validation loss turns up while the training loss keeps falling, the network has started to memorise the training points: it is overfitting.",
+        ["validation", "loss", acc ? "accuracy" : "mse", "overfitting"]);
+      p.classList.add("mlp-metrics-panel");
+      // the chosen checkpoint's numbers: training in the charts' blue, validation in their orange
+      const name = acc ? "accuracy" : "MSE";
+      const cell = (id) => el("td", { class: "mlp-num", id });
+      const trainM = cell("mlp-train-metric"), valM = cell("mlp-val-metric"), trainL = cell("mlp-train-loss"), valL = cell("mlp-val-loss");
+      const head = (cls, text) => el("th", { class: "mlp-split " + cls, scope: "col" }, [el("span", { class: "mlp-split-key" }), text]);
+      const numbers = el("table", { class: "mlp-numbers", id: "mlp-numbers" }, [
+        el("thead", {}, el("tr", {}, [el("th", {}), head("train", "training"), head("val", "validation")])),
+        el("tbody", {}, [el("tr", {}, [el("th", { scope: "row", text: name }), trainM, valM]),
+          el("tr", { hidden: D().lossIsMetric }, [el("th", { scope: "row", text: "loss" }), trainL, valL])]), // the MSE is the loss: one row
+      ]);
+      const gap = el("p", { class: "mlp-gap", id: "mlp-gap" });
+      const finding = el("p", { class: "mlp-finding", id: "mlp-finding" });
+      p.append(numbers, gap);
+      // one point per checkpoint, as the line chart's one-point buckets
+      const series = (key, scale) => S.figs.filter((F) => isNum(F[key])).map((F) => {
+        const y = F[key] * scale;
+        return { first_step: F.step, last_step: F.step, min: y, max: y, mean: y, last: y, count: 1, smoothed: y };
+      });
+      const mk = (id, title, sub, keys, scale, fmt) => {
+        const ch = new GB.LineChart({ name: id, title, subtitle: sub, height: 168, legend: true, yFormat: fmt, fileName: (run.name || "mlp") + "-" + id,
+          onClick: (step) => { stop(); const j = S.figs.findIndex((F) => F.step === step); if (j >= 0) select(j); } });
+        ch.root.id = id;
+        ch.refresh = () => ch.setSeries([
+          { key: keys[0], label: "training", color: GB.color(0), buckets: series(keys[0], scale), dots: true },
+          { key: keys[1], label: "validation", color: GB.color(1), buckets: series(keys[1], scale), dots: true }]);
+        ch.refresh();
+        charts.push(ch);
+        return ch;
+      };
+      const same = D().lossIsMetric; // regression with the MSE as its loss: one chart says it all
+      const list = [];
+      if (acc) list.push(mk("mlp-metric-chart", "Accuracy", "%", ["train_metric", "val_metric"], 100, (x) => GB.num(x, 3) + "%"));
+      else if (!same) list.push(mk("mlp-metric-chart", "Mean squared error", "lower is better", ["train_metric", "val_metric"], 1, (x) => GB.num(x, 3)));
+      list.push(mk("mlp-loss-chart", same ? "Loss (mean squared error)" : "Loss", acc ? "cross-entropy" : "", ["train_loss", "val_loss"], 1, (x) => GB.num(x, 3)));
+      // beside a map the charts stack (as tall as the map), across the panel's width when it has the row to itself
+      p.append(el("div", { class: ["mlp-charts", list.length === 1 || kind !== "table" ? "one" : null] }, list.map((c) => c.root)), finding);
+      const fmt = acc ? pct : v3;
+      onSelect.push(() => {
+        const F = cur();
+        trainM.textContent = fmt(F.train_metric);
+        valM.textContent = fmt(F.val_metric);
+        trainL.textContent = v3(F.train_loss);
+        valL.textContent = v3(F.val_loss);
+        GB.append(GB.clear(gap), gapText(F, acc));
+        for (const c of list) c.setMarkers([{ step: F.step, kind: "selected", text: "step " + F.step }]);
+        GB.append(GB.clear(finding), overfitText(S.figs, S.i));
+      });
+      return p;
+    }
+
+    /** Per input, both importance measures as bars (each scaled to its largest over the whole run, so they grow). */
+    function importancePanel() {
+      const F0 = cur(), acc = F0.metric !== "mse";
+      const p = v.panel("mlp-importance", "Which inputs matter",
+        "Two ways to measure how much the network relies on each input, at the chosen checkpoint.",
+        "a long bar means the network leans on that input. Permutation importance shuffles one input among the validation points and " +
+        "measures how much worse the network gets; gradient \u00d7 input measures how strongly the output moves with the input. " +
+        "When both say an input hardly matters, the network has learned to ignore it.",
+        ["permutation", "gradxinput", "standardisation"]);
+      p.classList.add("mlp-half");
+      const feats = F0.features || [];
+      // rows in the order of the newest checkpoint's permutation importance (fixed, so rows do not jump while playing)
+      const last = S.figs[S.figs.length - 1];
+      const order = feats.map((_, j) => j).sort((a, b) => ((last.permutation_importance || [])[b] || 0) - ((last.permutation_importance || [])[a] || 0));
+      const cells = new Map();
+      const row = (j, method) => {
+        const b = el("div", { class: ["mlp-bar", method === "gradient" ? "b" : null] });
+        const n = el("td", { class: "num" });
+        cells.set(j + ":" + method, [b, n]);
+        return el("tr", { dataset: { feature: feats[j], method } }, [el("td", { class: "t", text: feats[j] }), el("td", { class: "bar" }, el("div", { class: "mlp-bar-track" }, b)), n]);
+      };
+      const group = (method, title, sub) => [
+        el("tr", { class: "mlp-imp-group" }, el("th", { colspan: "3" }, [el("span", { class: "mlp-imp-key " + method }), el("b", { text: title }), " \u00b7 " + sub])),
+        order.map((j) => row(j, method))];
+      const table = el("table", { class: "v-alts mlp-imp", id: "mlp-importance-table" }, el("tbody", {}, [
+        group("permutation", "Permutation importance", "the change in validation " + (acc ? "accuracy" : "MSE") + " when the input is shuffled"),
+        group("gradient", "Gradient \u00d7 input", "mean |gradient \u00d7 input| over the validation points"),
+      ]));
+      const save = V.saver("Which inputs matter", "importance", null,
+        () => [["step", "input", "permutation_importance", "gradient_x_input"]].concat(S.figs.flatMap((F) => (F.features || []).map((f, j) => [F.step, f, F.permutation_importance[j], F.gradient_input[j]]))),
+        () => S.figs.map((F) => ({ step: F.step, features: F.features, permutation_importance: F.permutation_importance, gradient_input: F.gradient_input })));
+      const caption = el("span");
+      p.append(el("div", { class: "v-fig" }, [V.figHead(caption, save), el("div", { class: "v-scroll" }, table)]));
+      onSelect.push(() => {
+        const F = cur(), d = D();
+        GB.clear(caption).append("at step ", el("b", { text: GB.int(F.step) }), " \u00b7 bars scaled to the largest value over training");
+        feats.forEach((_, j) => {
+          const pi = (F.permutation_importance || [])[j], gi = (F.gradient_input || [])[j];
+          const [pb, pn] = cells.get(j + ":permutation"), [gb, gn] = cells.get(j + ":gradient");
+          pb.style.width = (isNum(pi) && pi > 0 ? Math.max(0.5, (100 * pi) / d.permMax) : 0) + "%";
+          pn.textContent = !isNum(pi) ? "\u2013" : acc ? (pi > 0 ? "\u2212" : pi < 0 ? "+" : "") + GB.fixed(100 * Math.abs(pi), 1) + " points" : (pi > 0 ? "+" : "") + v3(pi);
+          pn.title = acc ? "validation accuracy " + (pi >= 0 ? "falls" : "rises") + " by " + GB.fixed(100 * Math.abs(pi || 0), 1) + " percentage points when " + feats[j] + " is shuffled" : "validation MSE changes by " + v3(pi) + " when " + feats[j] + " is shuffled";
+          gb.style.width = (isNum(gi) && gi > 0 ? Math.max(0.5, (100 * gi) / d.gradMax) : 0) + "%";
+          gn.textContent = isNum(gi) ? v3(gi) : "\u2013";
+        });
+      });
+      return p;
+    }
+
+    /** The first layer's weights: one column per hidden unit, one row per input, the biases in a row of their own. */
+    function firstLayerPanel() {
+      const F0 = cur(), feats = F0.features || [];
+      const units = (F0.first_layer || []).length, I = feats.length;
+      const act = cfg.activation || "the activation";
+      const p = v.panel("mlp-first-layer", "First layer",
+        ["Each of the " + units + " hidden units of the first layer (columns) adds up the inputs (rows) times these weights, plus its bias (the bottom row), " +
+          "then applies " + act + ". The inputs are standardised first, so the weights of different inputs compare fairly."],
+        "red weights make the unit fire more as that input grows, blue ones less, white ones ignore it. Training starts from small random " +
+        "weights: watch the colours grow stronger as the units take on a direction each.", ["weight", "activation", "standardisation"]);
+      p.classList.add("mlp-wide");
+      const labelW = Math.ceil(Math.max(40, ...feats.concat(["bias"]).map((f) => GB.measureText(f, "11px system-ui")))) + 14;
+      const ch = 26, top = 22, gapB = 8, H = top + (I + 1) * ch + gapB + 8;
+      const rowY = (r) => top + r * ch + (r === I ? gapB : 0);
+      const wrap = el("div", { class: "v-scroll" });
+      // the columns share the panel's width (numbers in the cells when they fit)
+      let cw = 12, numbers = false;
+      const size = () => {
+        cw = Math.max(9, Math.min(44, Math.floor(((wrap.clientWidth || 760) - labelW - 12) / Math.max(1, units))));
+        numbers = cw >= 34;
+        return [labelW + units * cw + 12, H];
+      };
+      const fig = v.figure({
+        id: "mlp-first-layer-map", name: "first-layer", className: "mlp-weights", title: "First layer weights", svg: false,
+        size,
+        paint(pt, w, h, exporting, figure) {
+          const F = cur(), c = V.background(pt, w, h), sc = GB.colorScale("diverging"), max = D().weightMax;
+          const Wt = F.first_layer || [], B = F.first_layer_bias || [];
+          const every = [1, 2, 4, 8, 16, 32, 64].find((k) => k * cw >= 26) || 64;
+          for (let u = 0; u < units; u += every) pt.text(String(u), labelW + u * cw + cw / 2, top - 7, { color: c.axis, align: "center", font: "10px system-ui" });
+          for (let r = 0; r <= I; r++) {
+            const y = rowY(r);
+            pt.text(r < I ? feats[r] : "bias", labelW - 8, y + ch / 2, { color: r < I ? c.ink : c.muted, align: "right", baseline: "middle", font: "11px system-ui" });
+            for (let u = 0; u < units; u++) {
+              const val = r < I ? (Wt[u] || [])[r] : B[u];
+              const t = isNum(val) ? val / max : 0;
+              pt.rect(labelW + u * cw, y, cw - 1, ch - 1, isNum(val) ? sc.css(t) : c.empty);
+              if (numbers && isNum(val)) pt.text(GB.num(val, 2), labelW + u * cw + cw / 2, y + ch / 2 + 0.5, { color: sc.ink(t), align: "center", baseline: "middle", font: "10px system-ui" });
+            }
+            V.frame(pt, labelW, y, units * cw - 1, ch - 1, c);
+          }
+          if (!exporting && figure) {
+            figure.root.dataset.step = String(F.step);
+            figure.root.dataset.units = String(units);
+            figure.root.dataset.inputs = String(I);
+            figure.root.dataset.checksum = GB.checksum(Wt.flat().concat(B));
+          }
+        },
+        tip(x, y) {
+          const u = Math.floor((x - labelW) / cw);
+          let r = -1;
+          for (let k = 0; k <= I; k++) if (y >= rowY(k) && y < rowY(k) + ch) r = k;
+          if (u < 0 || u >= units || r < 0) return null;
+          const F = cur(), val = r < I ? (F.first_layer[u] || [])[r] : (F.first_layer_bias || [])[u];
+          const w = F.first_layer[u] || [];
+          return GB.tooltip.content("hidden unit " + u + " \u00b7 " + (r < I ? "weight on " + feats[r] : "bias"), [[r < I ? "weight" : "bias", v3(val)]],
+            [I <= 4 ? "this unit: " + w.map((q, k) => (k ? (q < 0 ? " \u2212 " : " + ") : q < 0 ? "\u2212" : "") + GB.num(Math.abs(q), 2) + "\u00b7" + feats[k]).join("") +
+              " " + ((F.first_layer_bias || [])[u] < 0 ? "\u2212 " : "+ ") + GB.num(Math.abs((F.first_layer_bias || [])[u] || 0), 2) + ", then " + act : null]);
+        },
+        csv: () => {
+          const F = cur(), rows = [["step", "unit"].concat(feats, ["bias"])];
+          (F.first_layer || []).forEach((w, u) => rows.push([F.step, u].concat(w, [(F.first_layer_bias || [])[u]])));
+          return rows;
+        },
+        json: () => ({ step: cur().step, features: feats, first_layer: cur().first_layer, first_layer_bias: cur().first_layer_bias }),
+      });
+      const lg = el("div", { class: "v-legend-row", id: "mlp-first-layer-legend" });
+      let lgMax = null;
+      const legendNow = () => { lgMax = D().weightMax; GB.clear(lg).appendChild(V.legend(GB.colorScale("diverging"), lgMax, "weight or bias (one scale for the whole run)")); };
+      legendNow();
+      v.repaint.push(legendNow);
+      const caption = el("span");
+      wrap.appendChild(fig.root);
+      p.append(el("div", { class: "v-fig" }, [V.figHead(caption, fig), wrap, lg]));
+      let seen = 0;
+      const ro = new ResizeObserver(() => { if (wrap.clientWidth !== seen) { seen = wrap.clientWidth; fig.requestDraw(); } });
+      ro.observe(wrap);
+      observers.push(ro);
+      onSelect.push(() => {
+        const F = cur();
+        if (D().weightMax !== lgMax) legendNow();
+        GB.clear(caption).append("weights at step ", el("b", { text: GB.int(F.step) }), " \u00b7 " + units + " units \u00d7 " + I + (I === 1 ? " input" : " inputs") + ", and the biases");
+        fig.opts.fileName = "glassbox-first-layer-step-" + F.step;
+        fig.requestDraw();
+      });
+      return p;
+    }
+
+    return {
+      update: (figs) => replace(figs),
+      select: (i) => select(i),
+      index: () => S.i,
+      destroy() {
+        stop();
+        for (const c of charts) c.destroy();
+        for (const o of observers) o.disconnect();
+        v.destroy();
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- helpers of the panels
+
+  /** What the whole run shares: the ranges that keep the pictures steady while they play. */
+  function derive(figs) {
+    let permMax = 0, gradMax = 0, weightMax = 0, ylo = Infinity, yhi = -Infinity, clo = Infinity, chi = -Infinity;
+    let lossIsMetric = figs.length > 0;
+    for (const F of figs) {
+      for (const x of F.permutation_importance || []) if (isNum(x)) permMax = Math.max(permMax, x);
+      for (const x of F.gradient_input || []) if (isNum(x)) gradMax = Math.max(gradMax, Math.abs(x));
+      for (const w of F.first_layer || []) for (const x of w) if (isNum(x)) weightMax = Math.max(weightMax, Math.abs(x));
+      for (const x of F.first_layer_bias || []) if (isNum(x)) weightMax = Math.max(weightMax, Math.abs(x));
+      if (F.kind === "fit") {
+        for (const q of F.points || []) if (isNum(q[1])) { ylo = Math.min(ylo, q[1]); yhi = Math.max(yhi, q[1]); }
+        for (const q of F.curve || []) if (isNum(q[1])) { clo = Math.min(clo, q[1]); chi = Math.max(chi, q[1]); }
+      }
+      const same = (a, b) => isNum(a) && isNum(b) && Math.abs(a - b) <= 1e-3 * Math.max(1e-9, Math.abs(a), Math.abs(b));
+      if (F.metric !== "mse" || !same(F.train_loss, F.train_metric) || !same(F.val_loss, F.val_metric)) lossIsMetric = false;
+    }
+    let fitY = [0, 1];
+    if (isNum(ylo)) {
+      const span = Math.max(1e-6, yhi - ylo);
+      // the curves may stray, but never so far that the data turns into a thin line
+      const lo = Math.max(Math.min(ylo, clo), ylo - 0.5 * span), hi = Math.min(Math.max(yhi, chi), yhi + 0.5 * span);
+      const pad = (hi - lo) * 0.06;
+      fitY = [lo - pad, hi + pad];
+    }
+    return { permMax: permMax || 1, gradMax: gradMax || 1, weightMax: weightMax || 1, fitY, lossIsMetric };
+  }
+
+  /** The point of pts nearest (x, y) on the picture, within r pixels; null if none. */
+  function nearest(pts, at, x, y, r) {
+    let best = null, bd = r * r;
+    for (const q of pts) {
+      const [px, py] = at(q), d = (px - x) * (px - x) + (py - y) * (py - y);
+      if (d <= bd) { bd = d; best = q; }
+    }
+    return best;
+  }
+
+  /** Axes in the data's own units: ticks and numbers on the left and below, the input names as titles. */
+  function axes(pt, c, box, xr, yr, X, Y, xName, yName, w, h, grid) {
+    const xt = GB.linearTicks(xr[0], xr[1], Math.max(3, Math.round(box.w / 80)));
+    const yt = GB.linearTicks(yr[0], yr[1], Math.max(3, Math.round(box.h / 60)));
+    const label = (ticks) => {
+      const step = ticks.length > 1 ? ticks[1] - ticks[0] : 1, d = Math.max(0, Math.min(4, -Math.floor(Math.log10(step) + 1e-9)));
+      return (t) => (t === 0 ? "0" : (t < 0 ? "\u2212" : "") + Math.abs(t).toFixed(d));
+    };
+    const lx = label(xt), ly = label(yt);
+    for (const t of xt) {
+      const x = Math.round(X(t)) + 0.5;
+      if (grid) pt.line([[x, box.y], [x, box.y + box.h]], { color: c.grid, width: 1 });
+      pt.line([[x, box.y + box.h], [x, box.y + box.h + 4]], { color: c.axis, width: 1 });
+      pt.text(lx(t), x, box.y + box.h + 7, { color: c.axis, align: "center", baseline: "top" });
+    }
+    for (const t of yt) {
+      const y = Math.round(Y(t)) + 0.5;
+      if (grid) pt.line([[box.x, y], [box.x + box.w, y]], { color: c.grid, width: 1 });
+      pt.line([[box.x - 4, y], [box.x, y]], { color: c.axis, width: 1 });
+      pt.text(ly(t), box.x - 7, y, { color: c.axis, align: "right", baseline: "middle" });
+    }
+    pt.text(xName, box.x + box.w / 2, h - 8, { color: c.ink, align: "center", font: "600 12px system-ui" });
+    pt.text(yName, 14, box.y + box.h / 2, { color: c.ink, align: "center", baseline: "middle", rotate: -90, font: "600 12px system-ui" });
+  }
+
+  /** The gap between training and validation at one checkpoint, in words. */
+  function gapText(F, acc) {
+    if (!isNum(F.train_metric) || !isNum(F.val_metric)) return [];
+    if (acc) {
+      const g = 100 * (F.train_metric - F.val_metric);
+      return [Math.abs(g) < 0.05 ? "Training and validation accuracy are the same here." : g > 0
+        ? ["Validation accuracy is ", el("b", { text: GB.fixed(g, 1) + " points" }), " below training accuracy here", g > 5 ? ": a wide gap, the network does better on what it has seen." : "."]
+        : ["Validation accuracy is ", el("b", { text: GB.fixed(-g, 1) + " points" }), " above training accuracy here (it happens with few or easy validation points)."]];
+    }
+    const r = F.val_metric / Math.max(1e-12, F.train_metric);
+    return [["Validation MSE is ", el("b", { text: GB.fixed(r, 2) + "\u00d7" }), " the training MSE here", r > 1.5 ? ": the network does clearly better on what it has seen." : "."]];
+  }
+
+  /** Is the run overfitting? The validation loss's lowest point against the newest, with the training loss beside it. */
+  function overfitText(figs, i) {
+    const ok = figs.filter((F) => isNum(F.val_loss) && isNum(F.train_loss));
+    if (ok.length < 2) return ["One checkpoint so far: the curves need a second one."];
+    let best = 0;
+    ok.forEach((F, j) => { if (F.val_loss < ok[best].val_loss) best = j; });
+    const last = ok[ok.length - 1], B = ok[best];
+    const rose = last.val_loss > B.val_loss * 1.1 + 1e-6 && best < ok.length - 1;
+    const trainFell = last.train_loss < B.train_loss;
+    const at = (F) => el("b", { text: "step " + GB.int(F.step) });
+    const sel = figs[i];
+    const after = sel && rose && sel.step > B.step ? [" The chosen checkpoint comes after that point: the network fits its training points more tightly than the data deserves."] : [];
+    if (rose && trainFell) {
+      return [el("span", { class: "badge v-warn mlp-verdict", text: "overfitting" }), " The validation loss was lowest at ", at(B), " (" + v3(B.val_loss) + ") and has risen to " +
+        v3(last.val_loss) + " since, while the training loss kept falling (" + v3(B.train_loss) + " \u2192 " + v3(last.train_loss) + "). The network is memorising its training points; the checkpoint at ",
+        at(B), " generalises best.", ...after];
+    }
+    if (rose) return [el("span", { class: "badge mlp-verdict", text: "unsettled" }), " Both losses rose after ", at(B), ": training became unstable (a learning rate too high?)."];
+    if (best === ok.length - 1) return [el("span", { class: "badge v-ok mlp-verdict", text: "no overfitting" }), " The validation loss is still falling: it is lowest at the newest checkpoint, ", at(last), "."];
+    return [el("span", { class: "badge v-ok mlp-verdict", text: "no overfitting" }), " The validation loss has levelled off (lowest at ", at(B), ", " + v3(B.val_loss) + "; now " + v3(last.val_loss) + "): training has converged without memorising."];
+  }
+
+  GB.mlpView = { render, facts, widths, taskText };
+})(window.GB);
