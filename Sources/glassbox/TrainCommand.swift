@@ -30,8 +30,8 @@ func probePrompts(_ trainer: Trainer) throws -> [String] {
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a model, recording the run: a GPT on a text file (the default), or a classic model.",
-        discussion: "glassbox train --steps 200 trains a GPT (glassbox train gpt --help); glassbox train mlp --help for the multilayer perceptron.",
-        subcommands: [TrainGPT.self, TrainMLP.self],
+        discussion: "glassbox train --steps 200 trains a GPT (glassbox train gpt --help); glassbox train mlp --help for the multilayer perceptron, glassbox train seq2seq --help for the LSTM encoder-decoder with attention.",
+        subcommands: [TrainGPT.self, TrainMLP.self, TrainSeq2Seq.self],
         defaultSubcommand: TrainGPT.self
     )
 }

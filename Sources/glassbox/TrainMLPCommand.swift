@@ -140,36 +140,15 @@ struct TrainMLP: ParsableCommand {
         } catch let e as TrainingError {
             throw ValidationError(e.description)
         }
-        trainer.keepCheckpoints = keepCheckpoints
-        for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
-        let recorder = RunRecorder(database: database)
-        let events = tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
-        trainer.sink = events.map { SinkGroup([recorder, $0]) } ?? recorder
-        installInterruptHandler()
-        trainer.shouldStop = { interruptRequested }
         let c = trainer.config, task = trainer.task
-        let progress = ProgressPrinter(json: json, total: c.steps, tokensPerStep: task.itemsPerStep, unit: "examples")
-        if !json {
+        let header = {
             let data = c.task.map { "task \($0) (\(c.points) points, noise \(c.noise))" } ?? "\(c.csv ?? "") → \(task.train.targetName)"
             print(Terminal.bold("glassbox train mlp") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
             print(Terminal.dim("  \(data) · \(task.train.rows) train / \(task.validation.rows) validation · \(task.isClassification ? "\(task.train.classes?.count ?? 0) classes" : "regression")"))
-            print(Terminal.dim("  MLPNetwork \(task.model.config.widths.map(String.init).joined(separator: " → ")) (\(c.activation.rawValue)) · \(trainer.parameterCount) parameters · \(c.optimizer), lr \(c.learningRate), batch \(c.batch == 0 ? "all" : String(c.batch)) · loss \(task.isClassification ? c.loss : "mse")"))
+            print(Terminal.dim("  MLP \(task.model.config.widths.map(String.init).joined(separator: " → ")) (\(c.activation.rawValue)) · \(trainer.parameterCount) parameters · \(c.optimizer), lr \(c.learningRate), batch \(c.batch == 0 ? "all" : String(c.batch)) · loss \(task.isClassification ? c.loss : "mse")"))
         }
-        var warnings = 0
-        trainer.onStep = { progress.step($0) }
-        // The first warnings in full; the rest are counted (and all are in the run's record).
-        trainer.onMessage = { text in
-            warnings += 1
-            if warnings <= 3 { progress.message(text) }
-            if warnings == 3 { progress.message("further overfitting warnings are counted in the summary (all are in the run's messages)") }
-        }
-        let summary: TrainSummary
-        do { summary = try trainer.run() } catch {
-            progress.finishLine()
-            throw error
-        }
-        progress.finishLine()
-        if let problem = events?.problem { Terminal.err("warning: \(problem)") }
+        let (summary, warnings) = try runRecorded(trainer, database: database, runsURL: runsURL, json: json, tensorboard: tensorboard,
+                                                  keepCheckpoints: keepCheckpoints, header: header)
         let metric = task.metricName
         let valMetric = task.score(task.xVal, task.validation), trainMetric = task.score(task.xTrain, task.train)
         if json {
@@ -193,10 +172,7 @@ struct TrainMLP: ParsableCommand {
             try writeReport(html, run: trainer.id, database: database, config: c)
             if !json { print("report: \(html)") }
         }
-        if summary.status == "interrupted" && interruptSignal != 0 {
-            fflush(stdout)
-            throw ExitCode(128 + interruptSignal)
-        }
+        try exitIfInterrupted(summary)
     }
 
     /// The run's page as one HTML file (kind "mlp"): its settings and every checkpoint's figure.
@@ -211,5 +187,45 @@ struct TrainMLP: ParsableCommand {
         do { try writeAtomically(Data(page.utf8), to: URL(fileURLWithPath: path)) } catch {
             throw ValidationError("--html \(path): cannot write (\(error))")
         }
+    }
+}
+
+/// Runs a classic model's training with the run store (and TensorBoard files) as its record, Ctrl-C as a
+/// checkpointed stop, a progress bar or JSON lines, and the first overfitting warnings in full (the rest counted,
+/// all in the run's record). Returns the summary and the number of warnings.
+func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: RunDatabase, runsURL: URL, json: Bool, tensorboard: Bool,
+                                  keepCheckpoints: Int, header: () -> Void) throws -> (TrainSummary, Int) {
+    trainer.keepCheckpoints = keepCheckpoints
+    for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
+    let recorder = RunRecorder(database: database)
+    let events = tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
+    trainer.sink = events.map { SinkGroup([recorder, $0]) } ?? recorder
+    installInterruptHandler()
+    trainer.shouldStop = { interruptRequested }
+    let progress = ProgressPrinter(json: json, total: trainer.config.steps, tokensPerStep: trainer.task.itemsPerStep, unit: trainer.task.itemName)
+    if !json { header() }
+    var warnings = 0
+    trainer.onStep = { progress.step($0) }
+    trainer.onSample = { progress.sample(step: $0, text: $1) }
+    trainer.onMessage = { text in
+        warnings += 1
+        if warnings <= 3 { progress.message(text) }
+        if warnings == 3 { progress.message("further overfitting warnings are counted in the summary (all are in the run's messages)") }
+    }
+    let summary: TrainSummary
+    do { summary = try trainer.run() } catch {
+        progress.finishLine()
+        throw error
+    }
+    progress.finishLine()
+    if let problem = events?.problem { Terminal.err("warning: \(problem)") }
+    return (summary, warnings)
+}
+
+/// Stopped by a signal: checkpointed and recorded as interrupted, then the conventional status 128 + signal.
+func exitIfInterrupted(_ summary: TrainSummary) throws {
+    if summary.status == "interrupted" && interruptSignal != 0 {
+        fflush(stdout)
+        throw ExitCode(128 + interruptSignal)
     }
 }

@@ -1,0 +1,254 @@
+import Foundation
+import Models
+import ModelFormats
+import NeuralNet
+import TensorCore
+
+/// Every setting of a sequence-to-sequence run (`glassbox train seq2seq`).
+public struct Seq2SeqConfig: RunConfig {
+    public var kind = "seq2seq"
+    public var name: String?
+    /// dates (normalise written dates to ISO 8601), reverse or sort (strings of digits).
+    public var task = "dates"
+    public var arch = "lstm"
+    public var attention = Seq2SeqLSTM.Attention.bahdanau
+    public var embedding = 32
+    public var hidden = 64
+    public var batch = 64
+    public var steps = 3000
+    public var learningRate: Float = 0.003
+    public var gradClip: Float = 1
+    public var seed: UInt64 = 0
+    /// Held-out inputs, never trained on, for the exact-match score.
+    public var heldOut = 1000
+    public var logInterval = 10
+    public var evalInterval = 250
+    public var sampleInterval = 500
+    public var checkpointInterval = 500
+    public var earlyStopPatience = 0
+
+    public init() {}
+
+    public var lrSchedule: LRSchedule { .warmupCosine(peak: learningRate, warmup: min(100, steps), total: steps, minimum: learningRate / 10) }
+
+    public func validate() throws {
+        guard kind == "seq2seq" else { throw TrainingError("not a seq2seq run's settings (kind '\(kind.prefix(20))')") }
+        if let name { try TrainConfig.checkRunName(name) }
+        guard Seq2SeqData.tasks.contains(task) else { throw TrainingError("unknown task '\(task.prefix(40))' (\(Seq2SeqData.tasks.joined(separator: ", ")))") }
+        guard arch == "lstm" else { throw TrainingError("unknown --arch '\(arch.prefix(20))' (lstm)") }
+        guard (1...(1 << 40)).contains(steps) else { throw TrainingError("--steps must be 1 to 2^40, got \(steps)") }
+        guard (1...4096).contains(batch) else { throw TrainingError("--batch must be 1 to 4096, got \(batch)") }
+        guard (1...1024).contains(embedding), (1...2048).contains(hidden) else { throw TrainingError("--embedding must be 1 to 1024 and --hidden 1 to 2048") }
+        guard learningRate > 0, learningRate.isFinite else { throw TrainingError("--lr must be a positive number, got \(learningRate)") }
+        guard gradClip >= 0, gradClip.isFinite else { throw TrainingError("--clip must be >= 0 (0: off), got \(gradClip)") }
+        guard (1...100_000).contains(heldOut) else { throw TrainingError("--held-out must be 1 to 100000, got \(heldOut)") }
+        guard logInterval > 0, evalInterval > 0, sampleInterval > 0, checkpointInterval > 0, earlyStopPatience >= 0 else {
+            throw TrainingError("log, eval, sample and checkpoint intervals must be positive")
+        }
+    }
+}
+
+/// The generated sequence tasks: (input, output) pairs of text.
+public enum Seq2SeqData {
+    public static let tasks = ["dates", "reverse", "sort"]
+
+    public static func example(_ task: String, _ rng: inout RandomGenerator) -> (input: String, output: String, format: Int) {
+        switch task {
+        case "reverse", "sort":
+            let n = 3 + rng.nextInt(10)
+            let s = String((0..<n).map { _ in Character(String(rng.nextInt(10))) })
+            return (s, task == "reverse" ? String(s.reversed()) : String(s.sorted()), 0)
+        default:
+            return DateTask.example(&rng)
+        }
+    }
+
+    /// `count` distinct held-out examples.
+    public static func heldOut(_ task: String, count: Int, seed: UInt64) -> [(input: String, output: String, format: Int)] {
+        if task == "dates" { return DateTask.heldOut(count: count, seed: seed) }
+        var rng = RandomGenerator(seed: seed)
+        var seen = Set<String>(), out: [(input: String, output: String, format: Int)] = []
+        var tries = 0
+        while out.count < count && tries < count * 100 {
+            tries += 1
+            let e = example(task, &rng)
+            if seen.insert(e.input).inserted { out.append(e) }
+        }
+        return out
+    }
+}
+
+/// What a seq2seq checkpoint's `config.json` holds.
+public struct Seq2SeqCheckpointConfig: Codable, Sendable, Equatable {
+    public var architecture = "glassbox-seq2seq-lstm"
+    public var task: String
+    public var model: Seq2SeqLSTM.Config
+    public var alphabet: String
+}
+
+/// An LSTM encoder-decoder trained on a generated task: batches drawn fresh each step (never a held-out input),
+/// teacher forcing, exact match on the held-out set at each evaluation, and at each checkpoint a figure
+/// (`seq2seq`): a few held-out inputs with their greedy outputs and attention.
+public final class Seq2SeqTask: TrainingTask {
+    public typealias Config = Seq2SeqConfig
+    public typealias Batch = (inputs: [[Int32]], targets: [[Int32]])
+
+    public let config: Seq2SeqConfig
+    public let model: Seq2SeqLSTM
+    public let parameters: [(String, Tensor)]
+    public let adam: Adam
+    public let heldOut: [(input: String, output: String, format: Int)]
+    let heldOutInputs: Set<String>
+    /// A fixed slice of the held-out set for the validation loss.
+    let validationBatch: Batch
+
+    public init(config: Seq2SeqConfig, model: Seq2SeqLSTM? = nil) throws {
+        try config.validate()
+        self.config = config
+        let m = model ?? Seq2SeqLSTM(.init(vocabulary: CharVocabulary.size, embedding: config.embedding, hidden: config.hidden,
+                                           attention: config.attention), seed: config.seed)
+        try m.config.validate()
+        self.model = m
+        parameters = m.namedParameters()
+        adam = Adam(parameters, lr: config.learningRate, beta1: 0.9, beta2: 0.999)
+        heldOut = Seq2SeqData.heldOut(config.task, count: config.heldOut, seed: config.seed &+ 0xD47E)
+        heldOutInputs = Set(heldOut.map(\.input))
+        let v = heldOut.prefix(256)
+        validationBatch = (v.map { CharVocabulary.encode($0.input) }, v.map { CharVocabulary.encode($0.output) })
+    }
+
+    public var optimizer: any Optimizer { adam }
+    public var itemsPerStep: Int { config.batch }
+
+    public func batch(rng: inout RandomGenerator) -> Batch {
+        var inputs: [[Int32]] = [], targets: [[Int32]] = []
+        while inputs.count < config.batch {
+            let e = Seq2SeqData.example(config.task, &rng)
+            if heldOutInputs.contains(e.input) { continue }
+            inputs.append(CharVocabulary.encode(e.input)); targets.append(CharVocabulary.encode(e.output))
+        }
+        return (inputs, targets)
+    }
+
+    public func loss(_ b: Batch, dropout: inout RandomGenerator) -> Tensor { model.loss(inputs: b.inputs, targets: b.targets) }
+
+    public func validationLoss() -> Double {
+        GradMode.withoutGradients { Double(model.loss(inputs: validationBatch.inputs, targets: validationBatch.targets).item) }
+    }
+
+    /// Greedy outputs of the held-out set (in batches).
+    public func decodeHeldOut() -> [(ids: [Int32], attention: [[Float]])] {
+        var out: [(ids: [Int32], attention: [[Float]])] = []
+        var start = 0
+        while start < heldOut.count {
+            let part = heldOut[start..<min(heldOut.count, start + 500)]
+            out += model.greedy(part.map { CharVocabulary.encode($0.input) }, maxLength: 24)
+            start += 500
+        }
+        return out
+    }
+
+    /// The fraction of held-out inputs whose greedy output is exactly the target.
+    public func exactMatch() -> Double {
+        let decoded = decodeHeldOut()
+        let right = zip(decoded, heldOut).filter { CharVocabulary.decode($0.0.ids) == $0.1.output }.count
+        return Double(right) / Double(max(heldOut.count, 1))
+    }
+
+    public func evaluationScalars() -> [(tag: String, value: Double)] { [("val/exact_match", exactMatch())] }
+
+    /// A few held-out inputs (one per format while there are formats) with the model's output.
+    public func sampleText(step: Int) -> String? {
+        let picks = Array(heldOut.prefix(6))
+        let decoded = model.greedy(picks.map { CharVocabulary.encode($0.input) }, maxLength: 24)
+        return zip(picks, decoded).map { p, d in
+            let got = CharVocabulary.decode(d.ids)
+            return "\(p.input) → \(got)" + (got == p.output ? "" : "  (want \(p.output))")
+        }.joined(separator: "\n")
+    }
+
+    /// The attention of the first held-out inputs (with the formats whose alignment is known among them).
+    public func figure(step: Int, examples: Int = 8) -> Seq2SeqFigure {
+        var picks: [(input: String, output: String, format: Int)] = []
+        for f in 0..<(config.task == "dates" ? DateTask.formatCount : 1) {
+            if let e = heldOut.first(where: { $0.format == f }) { picks.append(e) }
+            if picks.count == examples { break }
+        }
+        let decoded = model.greedy(picks.map { CharVocabulary.encode($0.input) }, maxLength: 24)
+        return Seq2SeqFigure(step: step, attention: config.attention.rawValue, examples: zip(picks, decoded).map { p, d in
+            Seq2SeqFigure.Example(input: p.input, target: p.output, output: CharVocabulary.decode(d.ids),
+                                  inputTokens: p.input.map(String.init), outputTokens: d.ids.map(CharVocabulary.label) + ["</s>"],
+                                  weights: d.attention)
+        })
+    }
+
+    public func figures(step: Int) -> [(name: String, document: String)] {
+        guard config.attention != .none, let data = try? JSONEncoder().encode(figure(step: step)) else { return [] }
+        return [("seq2seq", String(decoding: data, as: UTF8.self))]
+    }
+
+    public func writeModel(to folder: URL) throws {
+        let c = Seq2SeqCheckpointConfig(task: config.task, model: model.config, alphabet: String(CharVocabulary.alphabet))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try writeAtomically(try encoder.encode(c), to: folder.appendingPathComponent("config.json"))
+        try model.saveWeights(folder: folder)
+    }
+
+    /// The model of a checkpoint folder.
+    public static func loadModel(_ folder: URL) throws -> (Seq2SeqLSTM, Seq2SeqCheckpointConfig) {
+        let data = FileManager.default.contents(atPath: folder.appendingPathComponent("config.json").path) ?? Data()
+        let c: Seq2SeqCheckpointConfig
+        do { c = try JSONDecoder().decode(Seq2SeqCheckpointConfig.self, from: data) } catch {
+            throw TrainingError("\(folder.path)/config.json: not a seq2seq checkpoint's config (\(String(describing: error).prefix(200)))")
+        }
+        guard c.alphabet == String(CharVocabulary.alphabet), c.model.vocabulary == CharVocabulary.size else {
+            throw TrainingError("\(folder.path): made with another alphabet than this version's")
+        }
+        try c.model.validate()
+        let model = Seq2SeqLSTM(c.model, seed: 0)
+        do { try model.loadWeights(folder: folder) } catch { throw TrainingError("\(folder.path): \(error)") }
+        return (model, c)
+    }
+}
+
+/// Held-out inputs with the model's outputs and attention at a checkpoint.
+public struct Seq2SeqFigure: Codable, Sendable {
+    public struct Example: Codable, Sendable {
+        public var input: String
+        public var target: String
+        public var output: String
+        public var inputTokens: [String]
+        /// The output characters and the end token.
+        public var outputTokens: [String]
+        /// [output step][input position]: the attention weights (each row sums to 1).
+        public var weights: [[Float]]
+        enum CodingKeys: String, CodingKey {
+            case input, target, output, weights, inputTokens = "input_tokens", outputTokens = "output_tokens"
+        }
+    }
+    public var step: Int
+    public var attention: String
+    public var examples: [Example]
+}
+
+extension TrainingRun where Task == Seq2SeqTask {
+    public convenience init(seq2seq config: Seq2SeqConfig, runsDirectory: URL, id: String? = nil) throws {
+        let task = try Seq2SeqTask(config: config)
+        let runID = id ?? Self.newRunID()
+        self.init(task: task, state: RunState(run: runID, config: config), runDirectory: runsDirectory.appendingPathComponent(runID))
+    }
+
+    public convenience init(resumeSeq2Seq runDirectory: URL, steps: Int? = nil) throws {
+        let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { folder in
+            (try Checkpoint.readState(folder, as: Seq2SeqConfig.self), try Seq2SeqTask.loadModel(folder).0, try Checkpoint.readOptimizer(folder))
+        }
+        var state = ck.0
+        if let steps { state.config.steps = steps }
+        let task = try Seq2SeqTask(config: state.config, model: ck.1)
+        do { try task.adam.loadStateDict(step: ck.2.step ?? state.step, tensors: ck.2.tensors) } catch {
+            throw TrainingError("\(folder.path)/optimizer.safetensors: \(error)")
+        }
+        self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes)
+    }
+}
