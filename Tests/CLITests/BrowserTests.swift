@@ -215,6 +215,13 @@ struct StudioBrowserTests {
         try runBrowserScript("run-probes-test.sh", limit: 300)
     }
 
+    /// tests/browser/run-mlp-test.sh: two small MLP runs (spirals, sine); the run page's section (checkpoint player,
+    /// decision boundary in both class colours, fitted function, metrics, importance, first layer), both themes, live
+    /// updates on resume, the runs list's MLP badge, the exported --html file.
+    @Test func mlpViewsWork() throws {
+        try runBrowserScript("run-mlp-test.sh", limit: 300)
+    }
+
     /// tests/browser/run-diff-test.sh: two checkpoints of a run compared on one prompt (predictions, per-layer and
     /// per-head DLA changes, attention changes, neurons), reached from the run page; the contrast field.
     @Test func diffViewWorks() throws {
