@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
 import Interpretability
+import Models
 import NIOCore
 import RunStore
+import Training
 import ServiceLifecycle
 
 /// The JSON API under `/api/` (docs/studio-api.md).
@@ -46,6 +48,7 @@ struct StudioAPI: Sendable {
             }
             return JSONResponse.raw(Data(("[" + figures.map(\.document).joined(separator: ",") + "]").utf8))
         }
+        router.get("/api/runs/:run/translate") { r, c in try await self.translate(r, c) }
         router.get("/api/models") { _, _ in try JSONResponse.encode(try self.models.entries()) }
         router.get("/api/inspect") { r, _ in try await self.inspect(r) }
         router.get("/api/patch") { r, _ in try await self.patch(r) }
@@ -157,6 +160,29 @@ struct StudioAPI: Sendable {
             do { return try JSONResponse.encode(try InspectService.patch(loaded, request, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw Self.apiError(e)
             }
+        }
+    }
+
+    /// `GET /api/runs/{run}/translate?text=TEXT[&step=N]`: a seq2seq run's checkpoint (the newest, or step N) on any
+    /// input: its greedy output and attention, as `glassbox translate --json`.
+    func translate(_ r: Request, _ c: BasicRequestContext) async throws -> Response {
+        let (db, id) = try lookup(c)
+        guard try db.run(id).kind == "seq2seq" else { throw APIError(.badRequest, "run \(id) is not a seq2seq run: nothing to translate with") }
+        guard let text = try Self.text(r, "text", limit: 200, required: true), !text.isEmpty else { throw APIError(.badRequest, "text is required (1 to 200 characters)") }
+        let step = try Self.int(r, "step", 0...Int(Int32.max), default: nil)
+        let checkpoints = try db.checkpoints(run: id)
+        guard let ck = step.map({ s in checkpoints.first { $0.step == s } }) ?? checkpoints.last else {
+            throw APIError(.notFound, step.map { "run \(id) has no checkpoint at step \($0) (it has: \(checkpoints.map { String($0.step) }.joined(separator: ", ")))" }
+                           ?? "run \(id) has no checkpoint yet")
+        }
+        let folder = URL(fileURLWithPath: ck.path)
+        return try await models.run(job: nil) { _ in
+            let model: Seq2SeqLSTM
+            do { model = try Seq2SeqTask.loadModel(folder).0 } catch { throw APIError(.unprocessableContent, "\(error)") }
+            let out = model.greedy([CharVocabulary.encode(text)], maxLength: 48)[0]
+            return JSONResponse.make(["input": text, "output": CharVocabulary.decode(out.ids), "step": ck.step,
+                                      "input_tokens": text.map(String.init), "output_tokens": out.ids.map(CharVocabulary.label) + ["</s>"],
+                                      "attention": out.attention.map { $0.map(Double.init) }] as [String: Any])
         }
     }
 
