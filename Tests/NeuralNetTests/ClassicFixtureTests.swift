@@ -95,6 +95,32 @@ struct ClassicFixtureTests {
         close(attn.w.grad!, f.tensor("grad_w"), "grad_w")
     }
 
+    /// A T5-style pre-norm cross-attention block: y = x + o(attention(RMSNorm(x) W_q, enc W_k, enc W_v)) with the
+    /// encoder's padding masked.
+    @Test func crossAttentionMatchesTorch() throws {
+        let f = try Fixture("cross_attention.json")
+        var rng = RandomGenerator(seed: 4)
+        let D = f.int("dim"), H = f.int("heads"), Tk = f.int("tk")
+        let attn = MultiHeadAttention(dim: D, heads: H, rng: &rng)
+        let norm = RMSNorm(D, eps: 1e-6)
+        for (name, key) in [("q", "wq"), ("k", "wk"), ("v", "wv"), ("o", "wo")] {
+            attn.namedParameters().first { $0.0 == name + ".weight" }!.1.copyValues(from: f.tensor(key))
+        }
+        norm.weight.copyValues(from: f.tensor("norm_weight"))
+        let x = f.tensor("x"), enc = f.tensor("enc")
+        x.requiresGrad = true; enc.requiresGrad = true
+        let hooks = Hooks(cache: { _ in true })
+        let y = x + attn(norm(x), context: enc, mask: AttentionMask.padding(f.ints("enc_lengths"), Tk), hooks: hooks, name: "cross")
+        close(y, f.tensor("y"), "y")
+        close(try #require(hooks.cache["cross.hook_pattern"]), f.tensor("attention"), "attention")
+        (y * f.tensor("R")).sum().backward()
+        close(x.grad!, f.tensor("grad_x"), "grad_x"); close(enc.grad!, f.tensor("grad_enc"), "grad_enc")
+        close(norm.weight.grad!, f.tensor("grad_norm_weight"), "grad_norm_weight")
+        for (name, key) in [("q", "wq"), ("k", "wk"), ("v", "wv"), ("o", "wo")] {
+            close(attn.namedParameters().first { $0.0 == name + ".weight" }!.1.grad!, f.tensor("grad_" + key), "grad_" + key)
+        }
+    }
+
     /// Finite differences: the LSTM cell (its two pointwise ops and the products around them) and both
     /// attentions with a padding mask, every input and weight.
     @Test func gradientsMatchFiniteDifferences() {
@@ -114,6 +140,14 @@ struct ClassicFixtureTests {
             let (w, ctx) = add(s, encoder: enc, keys: add.keys(enc), mask: m)
             return Tensor.stack([w.reshaped([B * T]), ctx.reshaped([B * 6]).narrow(start: 0, length: B * T)])
         }).enumerated() { #expect(e <= 3e-3, "additive attention input \(k): \(e)") }
+        let mha = MultiHeadAttention(dim: 6, heads: 2, rng: &rng)
+        let dec = Tensor.randn([B, 3, 6], std: 0.7, rng: &rng)
+        for (k, e) in GradientCheck.excessErrors([dec, enc] + mha.namedParameters().map(\.1), { _ in
+            mha(dec, context: enc, mask: AttentionMask.padding([T, 3], T))
+        }).enumerated() { #expect(e <= 3e-3, "cross-attention input \(k): \(e)") }
+        for (k, e) in GradientCheck.excessErrors([dec] + mha.namedParameters().map(\.1), { _ in
+            mha(dec, context: dec, mask: AttentionMask.causal([3, 2], 3))
+        }).enumerated() { #expect(e <= 3e-3, "causal self-attention input \(k): \(e)") }
         let bil = BilinearAttention(stateSize: H, encoderSize: 6, rng: &rng)
         for (k, e) in GradientCheck.excessErrors([s, enc, bil.w], { _ in
             bil(s, encoder: enc, keys: bil.keys(enc), mask: m).context
