@@ -5,7 +5,12 @@
  * player, the decision boundary (two inputs, classes) or the fitted function (one input, regression), accuracy or
  * MSE and the loss across training, the inputs' importance and the first layer's weights. Loaded before report.js
  * (whose boot may call it at once); it builds with report.js's panel kit (GB.views) when it renders. Plain ES2020;
- * needs core.js and charts.js. */
+ * needs core.js and charts.js.
+ * GB.seq2seqView.render(container, doc, opts) draws an encoder-decoder with attention (glassbox train seq2seq) the same
+ * way: doc's figures are its `seq2seq` documents (held-out examples with their attention at each checkpoint). The
+ * checkpoint player (shared with the MLP's), the alignment heatmap of the chosen example, the held-out exact match
+ * across training (opts.exactMatch: the val/exact_match buckets, or a function that fetches them) and, with
+ * opts.translate (the studio), "Try your own input" over GET /api/runs/RUN/translate. */
 "use strict";
 
 (function (GB) {
@@ -149,7 +154,12 @@
     v.root.dataset.figure = kind;
 
     // ---------------------------------------------------------- the player
-    const player = playerPanel();
+    const player = checkpointPlayer(v, S, select, onSelect, {
+      prefix: "mlp",
+      read: "press play to watch the network learn, or drag the slider to any checkpoint (\u2190 and \u2192 step one at a time). " +
+        "Every picture below shows the checkpoint chosen here.",
+    });
+    stopPlayer = player.stop;
     // the picture and the numbers side by side: watch the boundary and the curves move together
     const row = el("div", { class: "mlp-row" });
     v.root.insertBefore(row, v.glossary);
@@ -188,79 +198,6 @@
 
     // ---------------------------------------------------------- panels
 
-    function playerPanel() {
-      const p = v.panel("mlp-player", "Training, checkpoint by checkpoint", null,
-        "press play to watch the network learn, or drag the slider to any checkpoint (\u2190 and \u2192 step one at a time). " +
-        "Every picture below shows the checkpoint chosen here.", ["checkpoint"]);
-      const prev = el("button", { type: "button", class: "icon-btn", id: "mlp-prev", title: "Previous checkpoint (\u2190)", "aria-label": "Previous checkpoint", onclick: () => { stop(); select(S.i - 1); } }, GB.icon("left"));
-      const next = el("button", { type: "button", class: "icon-btn", id: "mlp-next", title: "Next checkpoint (\u2192)", "aria-label": "Next checkpoint", onclick: () => { stop(); select(S.i + 1); } }, GB.icon("right"));
-      const playLabel = el("span", { text: "Play" });
-      const playIcon = el("svg:svg", { viewBox: "0 0 16 16", width: "16", height: "16", class: "icon", "aria-hidden": "true", focusable: "false" });
-      const play = el("button", { type: "button", class: "btn small primary mlp-play", id: "mlp-play", "aria-pressed": "false", onclick: () => (S.timer ? stop() : start()) }, [playIcon, playLabel]);
-      const slider = el("input", { type: "range", class: "mlp-slider", id: "mlp-slider", min: "0", step: "1", "aria-label": "Checkpoint" });
-      slider.addEventListener("input", () => select(+slider.value));
-      const stepNode = el("output", { class: "mlp-step", id: "mlp-step", for: "mlp-slider" });
-      const countNode = el("span", { class: "mlp-count", id: "mlp-count" });
-      const lo = el("span", { class: "mlp-end" }), hi = el("span", { class: "mlp-end" });
-      p.append(el("div", { class: "mlp-player", role: "group", "aria-label": "Checkpoint player" }, [
-        el("div", { class: "mlp-buttons" }, [prev, play, next]),
-        el("div", { class: "mlp-track" }, [lo, slider, hi]),
-        el("div", { class: "mlp-where" }, [stepNode, countNode]),
-      ]));
-      // the arrow keys anywhere in the player (the slider does this by itself)
-      p.addEventListener("keydown", (e) => {
-        if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) return;
-        const to = { ArrowLeft: S.i - 1, ArrowRight: S.i + 1, Home: 0, End: S.figs.length - 1 }[e.key];
-        if (to === undefined) return;
-        e.preventDefault();
-        stop();
-        select(to);
-      });
-      function icon(playing) {
-        GB.clear(playIcon).appendChild(playing
-          ? el("svg:path", { d: "M5.5 3.5v9M10.5 3.5v9", fill: "none", stroke: "currentColor", "stroke-width": "2.2", "stroke-linecap": "round" })
-          : el("svg:path", { d: "M5 3.2v9.6L12.6 8Z", fill: "currentColor", stroke: "currentColor", "stroke-width": "1.2", "stroke-linejoin": "round" }));
-      }
-      function start() {
-        if (S.figs.length < 2) return;
-        if (S.i >= S.figs.length - 1) select(0);
-        S.timer = setInterval(() => {
-          if (S.i >= S.figs.length - 1) { stop(); return; }
-          select(S.i + 1);
-        }, 1000 / FPS);
-        sync();
-      }
-      function sync() {
-        const on = !!S.timer;
-        icon(on);
-        playLabel.textContent = on ? "Pause" : S.i >= S.figs.length - 1 && S.figs.length > 1 ? "Replay" : "Play";
-        play.setAttribute("aria-pressed", on ? "true" : "false");
-        play.title = on ? "Pause" : "Play through the checkpoints (" + FPS + " a second)";
-        p.dataset.playing = on ? "1" : "0";
-      }
-      stopPlayer = () => { if (S.timer) { clearInterval(S.timer); S.timer = null; } sync(); };
-      function refresh() {
-        slider.max = String(Math.max(0, S.figs.length - 1));
-        slider.disabled = S.figs.length < 2;
-        play.disabled = S.figs.length < 2;
-        lo.textContent = "step " + GB.int(S.figs[0].step);
-        hi.textContent = "step " + GB.int(S.figs[S.figs.length - 1].step);
-      }
-      refresh();
-      onSelect.push(() => {
-        const F = cur();
-        slider.value = String(S.i);
-        slider.setAttribute("aria-valuetext", "step " + F.step);
-        stepNode.textContent = "step " + GB.int(F.step);
-        countNode.textContent = "checkpoint " + (S.i + 1) + " of " + S.figs.length;
-        prev.disabled = S.i <= 0;
-        next.disabled = S.i >= S.figs.length - 1;
-        p.dataset.step = String(F.step);
-        if (!S.timer) sync();
-      });
-      sync();
-      return { refresh };
-    }
 
     /** The decision boundary: each grid cell in its predicted class's colour (pale where unsure), the points on top. */
     function boundaryPanel() {
@@ -682,6 +619,86 @@
 
   // ---------------------------------------------------------------- helpers of the panels
 
+  /**
+   * The checkpoint player of a view over S.figs (sorted by step; S.i the chosen one, S.timer while playing): play and
+   * pause, previous and next, a slider, the step. select(i) chooses a checkpoint; onSelect: the view's redraw list (the
+   * player adds its own). o.prefix names its elements (#PREFIX-player, -prev, -play, -next, -slider, -step, -count);
+   * o.read: its "How to read it" line. Returns {refresh() (after S.figs changed), stop()}.
+   */
+  function checkpointPlayer(v, S, select, onSelect, o) {
+    const id = (s) => o.prefix + "-" + s;
+    const p = v.panel(id("player"), o.title || "Training, checkpoint by checkpoint", null, o.read, ["checkpoint"]);
+    const prev = el("button", { type: "button", class: "icon-btn", id: id("prev"), title: "Previous checkpoint (\u2190)", "aria-label": "Previous checkpoint", onclick: () => { stop(); select(S.i - 1); } }, GB.icon("left"));
+    const next = el("button", { type: "button", class: "icon-btn", id: id("next"), title: "Next checkpoint (\u2192)", "aria-label": "Next checkpoint", onclick: () => { stop(); select(S.i + 1); } }, GB.icon("right"));
+    const playLabel = el("span", { text: "Play" });
+    const playIcon = el("svg:svg", { viewBox: "0 0 16 16", width: "16", height: "16", class: "icon", "aria-hidden": "true", focusable: "false" });
+    const play = el("button", { type: "button", class: "btn small primary mlp-play", id: id("play"), "aria-pressed": "false", onclick: () => (S.timer ? stop() : start()) }, [playIcon, playLabel]);
+    const slider = el("input", { type: "range", class: "mlp-slider", id: id("slider"), min: "0", step: "1", "aria-label": "Checkpoint" });
+    slider.addEventListener("input", () => select(+slider.value));
+    const stepNode = el("output", { class: "mlp-step", id: id("step"), for: id("slider") });
+    const countNode = el("span", { class: "mlp-count", id: id("count") });
+    const lo = el("span", { class: "mlp-end" }), hi = el("span", { class: "mlp-end" });
+    p.append(el("div", { class: "mlp-player", role: "group", "aria-label": "Checkpoint player" }, [
+      el("div", { class: "mlp-buttons" }, [prev, play, next]),
+      el("div", { class: "mlp-track" }, [lo, slider, hi]),
+      el("div", { class: "mlp-where" }, [stepNode, countNode]),
+    ]));
+    // the arrow keys anywhere in the player (the slider does this by itself)
+    p.addEventListener("keydown", (e) => {
+      if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) return;
+      const to = { ArrowLeft: S.i - 1, ArrowRight: S.i + 1, Home: 0, End: S.figs.length - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      stop();
+      select(to);
+    });
+    function icon(playing) {
+      GB.clear(playIcon).appendChild(playing
+        ? el("svg:path", { d: "M5.5 3.5v9M10.5 3.5v9", fill: "none", stroke: "currentColor", "stroke-width": "2.2", "stroke-linecap": "round" })
+        : el("svg:path", { d: "M5 3.2v9.6L12.6 8Z", fill: "currentColor", stroke: "currentColor", "stroke-width": "1.2", "stroke-linejoin": "round" }));
+    }
+    function start() {
+      if (S.figs.length < 2) return;
+      if (S.i >= S.figs.length - 1) select(0);
+      S.timer = setInterval(() => {
+        if (S.i >= S.figs.length - 1) { stop(); return; }
+        select(S.i + 1);
+      }, 1000 / FPS);
+      sync();
+    }
+    function sync() {
+      const on = !!S.timer;
+      icon(on);
+      playLabel.textContent = on ? "Pause" : S.i >= S.figs.length - 1 && S.figs.length > 1 ? "Replay" : "Play";
+      play.setAttribute("aria-pressed", on ? "true" : "false");
+      play.title = on ? "Pause" : "Play through the checkpoints (" + FPS + " a second)";
+      p.dataset.playing = on ? "1" : "0";
+    }
+    const stop = () => { if (S.timer) { clearInterval(S.timer); S.timer = null; } sync(); };
+    function refresh() {
+      slider.max = String(Math.max(0, S.figs.length - 1));
+      slider.disabled = S.figs.length < 2;
+      play.disabled = S.figs.length < 2;
+      lo.textContent = "step " + GB.int(S.figs[0].step);
+      hi.textContent = "step " + GB.int(S.figs[S.figs.length - 1].step);
+    }
+    refresh();
+    onSelect.push(() => {
+      const F = S.figs[S.i];
+      slider.value = String(S.i);
+      slider.setAttribute("aria-valuetext", "step " + F.step);
+      stepNode.textContent = "step " + GB.int(F.step);
+      countNode.textContent = "checkpoint " + (S.i + 1) + " of " + S.figs.length;
+      prev.disabled = S.i <= 0;
+      next.disabled = S.i >= S.figs.length - 1;
+      p.dataset.step = String(F.step);
+      if (!S.timer) sync();
+    });
+    sync();
+    return { refresh, stop };
+  }
+
+
   /** What the whole run shares: the ranges that keep the pictures steady while they play. */
   function derive(figs) {
     let permMax = 0, gradMax = 0, weightMax = 0, ylo = Infinity, yhi = -Infinity, clo = Infinity, chi = -Infinity;
@@ -780,4 +797,421 @@
   }
 
   GB.mlpView = { render, facts, widths, taskText };
+
+  // ================================================================ the encoder-decoder (glassbox train seq2seq)
+
+  const S2S_GLOSSARY = [
+    ["checkpoint", "Checkpoint", "The model saved at one step of training (every --checkpoint-interval steps and at the end). Each " +
+      "checkpoint here also holds what the model wrote for a few held-out inputs then, and where it looked, so the pictures can replay training."],
+    ["encoder", "Encoder", "The half of the model that reads. A bidirectional LSTM runs over the input characters forwards and " +
+      "backwards and keeps one vector per input position: that character, described together with its neighbours."],
+    ["decoder", "Decoder", "The half of the model that writes. An LSTM produces the output one character at a time, each time " +
+      "taking in the character it wrote before, until it writes the end mark (</s>, shown as \u201cend\u201d)."],
+    ["attention", "Attention", "Before writing each character the decoder scores every input position against its own state, turns " +
+      "the scores into weights that add up to 1 (a softmax) and reads the weighted average of the encoder's vectors. Bahdanau " +
+      "attention scores with a small network (additive), Luong with a product (bilinear). Without attention the decoder only gets " +
+      "one vector for the whole input."],
+    ["alignment", "Alignment", "Which input characters each output character was written from: the attention weights as a grid, " +
+      "output characters down the side, input characters along the top. A sharp alignment has one dark cell per row."],
+    ["exact", "Exact match", "The share of inputs whose whole output equals the target, character for character. It is strict: one " +
+      "wrong digit makes the whole answer wrong."],
+    ["teacher", "Teacher forcing", "While training, the decoder is given the right previous character, not the one it wrote. Here " +
+      "(and on the held-out set) it is given its own, as it would be in use, so one early mistake can lead to more."],
+    ["heldout", "Held-out set", "Inputs kept out of training (--held-out, 1,000 by default): no training batch ever holds one, so " +
+      "how well the model does on them shows how it does on inputs it has never seen. The examples here are from it."],
+  ];
+
+  const S2S_CHIPS = {
+    dates: ["twenty-third of November 2026", "23 Nov 2026", "11/23/2026", "Monday, November 23, 2026"],
+    reverse: ["3141592", "2718281828", "1234567", "907"],
+    sort: ["3141592", "2718281828", "9876543210", "5051"],
+  };
+
+  /** A character as a label: a space as "·", the end mark as "end". */
+  const charLabel = (t) => (t === " " ? "\u00b7" : t === "</s>" ? "end" : t);
+  const attentionName = (a) => (a === "bahdanau" ? "Bahdanau (additive)" : a === "luong" ? "Luong (bilinear)" : a || "none");
+
+  /** "LSTM, bahdanau attention" (or "LSTM, no attention"): the run's model in a few words. */
+  function seq2seqModel(cfg) {
+    cfg = cfg || {};
+    const arch = String(cfg.arch || "lstm").toUpperCase();
+    return arch + ", " + (!cfg.attention || cfg.attention === "none" ? "no attention" : cfg.attention + " attention");
+  }
+
+  /** The output line (each character, the wrong ones marked) and, when there is one, the target under it. */
+  function outputLines(output, target) {
+    const chars = (s, other, cls) => Array.from(s).map((ch, k) => {
+      const bad = other !== null && other !== undefined && Array.from(other)[k] !== ch;
+      return el("span", { class: ["s2s-ch", bad ? cls : null], title: bad ? (cls === "bad" ? "wrong: the target has " + (Array.from(other)[k] !== undefined ? "\u201c" + Array.from(other)[k] + "\u201d" : "nothing") + " here" : "missed") : null, text: charLabel(ch) });
+    });
+    const hasT = target !== null && target !== undefined;
+    const ok = hasT && output === target;
+    const wrong = hasT ? Math.max(Array.from(output).length, Array.from(target).length) - Array.from(output).filter((ch, k) => Array.from(target)[k] === ch).length : 0;
+    return el("div", { class: "s2s-lines", dataset: hasT ? { ok: ok ? "1" : "0" } : null }, [
+      el("div", { class: "s2s-line" }, [el("span", { class: "s2s-lab", text: "output" }), el("span", { class: "s2s-text out" }, chars(output, hasT ? target : null, "bad")),
+        hasT ? el("span", { class: ["badge", "s2s-verdict", ok ? "v-ok" : "s2s-no"], text: ok ? "\u2713 exact match" : "\u2717 " + wrong + (wrong === 1 ? " character" : " characters") + " wrong" }) : null]),
+      hasT ? el("div", { class: "s2s-line" }, [el("span", { class: "s2s-lab", text: "target" }), el("span", { class: "s2s-text" }, chars(target, output, "missed"))]) : null,
+    ]);
+  }
+
+  /**
+   * The alignment heatmap of one example (ex() -> {input_tokens, output_tokens, weights, target?}): output characters
+   * down the side, input characters along the top, each cell the attention weight (sequential scale; exactly 0 the
+   * panel colour). A GB.Figure, drawn when it comes into view; its size follows the example.
+   */
+  function alignmentFigure(v, id, name, ex) {
+    const V = GB.views;
+    const geom = () => {
+      const E = ex() || { input_tokens: [], output_tokens: [] };
+      const n = Math.max(1, E.input_tokens.length), m = Math.max(1, E.output_tokens.length);
+      const cell = Math.max(14, Math.min(38, Math.floor(640 / n)));
+      const left = 50, top = 30;
+      return { E, n, m, cell, left, top, W: left + n * cell + 12, H: top + m * cell + 10 };
+    };
+    const at = (g, x, y) => {
+      const c = Math.floor((x - g.left) / g.cell), r = Math.floor((y - g.top) / g.cell);
+      return c >= 0 && c < g.n && r >= 0 && r < g.m ? [r, c] : null;
+    };
+    const MONO = "13px " + GB.MONO_FAMILY;
+    return v.figure({
+      id, name, className: "s2s-heat", title: "Attention of each output character over the input characters",
+      size: () => { const g = geom(); return [g.W, g.H]; },
+      hover: (x, y) => { const q = at(geom(), x, y); return q ? q.join(":") : null; },
+      paint(pt, w, h, exporting, figure) {
+        const g = geom(), E = g.E, c = V.background(pt, w, h), sc = GB.colorScale("sequential");
+        const Wt = E.weights || [], target = E.target !== undefined && E.target !== null ? Array.from(E.target) : null;
+        const hv = !exporting && figure && figure.hover ? figure.hover.split(":").map(Number) : null;
+        const numbers = g.cell >= 24;
+        for (let r = 0; r < g.m; r++) {
+          const row = Wt[r] || [];
+          for (let k = 0; k < g.n; k++) {
+            const wt = row[k];
+            const x = g.left + k * g.cell, y = g.top + r * g.cell;
+            pt.rect(x, y, g.cell, g.cell, isNum(wt) && wt > 0 ? sc.css(wt) : c.bg);
+            if (numbers && isNum(wt) && wt >= 0.095) {
+              pt.text(wt >= 0.995 ? "1" : GB.fixed(wt, 2).replace(/^0/, ""), x + g.cell / 2, y + g.cell / 2 + 0.5, { color: sc.ink(wt), align: "center", baseline: "middle", font: "9.5px system-ui" });
+            }
+          }
+        }
+        V.frame(pt, g.left, g.top, g.n * g.cell, g.m * g.cell, c);
+        // the labels: input characters along the top, output characters down the side (wrong ones in red)
+        for (let k = 0; k < g.n; k++) {
+          const t = E.input_tokens[k], on = hv && hv[1] === k;
+          pt.text(charLabel(t), g.left + (k + 0.5) * g.cell, g.top - 9, { color: on ? c.accent : t === " " ? c.faint : c.ink, align: "center", font: (on ? "bold " : "") + MONO });
+        }
+        for (let r = 0; r < g.m; r++) {
+          const t = E.output_tokens[r], on = hv && hv[0] === r;
+          const outChars = E.output_tokens.filter((q) => q !== "</s>");
+          const bad = target && t !== "</s>" ? target[r] !== t : target && t === "</s>" ? outChars.length !== target.length : false;
+          pt.text(charLabel(t), g.left - 10, g.top + (r + 0.5) * g.cell, { color: on ? c.accent : bad ? c.danger : t === "</s>" ? c.muted : c.ink, align: "right", baseline: "middle",
+            font: (on || bad ? "bold " : "") + (t === "</s>" ? "11px system-ui" : MONO) });
+        }
+        if (hv) {
+          const [r, k] = hv, x0 = g.left, y0 = g.top;
+          pt.poly([[x0, y0 + r * g.cell], [x0 + g.n * g.cell, y0 + r * g.cell], [x0 + g.n * g.cell, y0 + (r + 1) * g.cell], [x0, y0 + (r + 1) * g.cell]], { stroke: c.accent, width: 1 });
+          pt.poly([[x0 + k * g.cell, y0], [x0 + (k + 1) * g.cell, y0], [x0 + (k + 1) * g.cell, y0 + g.m * g.cell], [x0 + k * g.cell, y0 + g.m * g.cell]], { stroke: c.accent, width: 1 });
+        }
+        if (!exporting && figure) {
+          figure.root.dataset.rows = String(E.output_tokens.length);
+          figure.root.dataset.cols = String(E.input_tokens.length);
+          figure.root.dataset.input = E.input_tokens.join("");
+          figure.root.dataset.checksum = GB.checksum(Wt.flat());
+        }
+      },
+      tip(x, y) {
+        const g = geom(), q = at(g, x, y);
+        if (!q) return null;
+        const [r, k] = q, E = g.E, row = (E.weights || [])[r] || [];
+        let best = 0;
+        row.forEach((wt, j) => { if (wt > row[best]) best = j; });
+        const qc = (t) => (t === "</s>" ? "end" : "\u201c" + charLabel(t) + "\u201d");
+        return GB.tooltip.content("output " + qc(E.output_tokens[r]) + " \u2190 input " + qc(E.input_tokens[k]),
+          [["attention weight", GB.fixed(row[k], 3)], ["output character", (r + 1) + " of " + g.m], ["input character", (k + 1) + " of " + g.n]],
+          [best !== k && isNum(row[best]) ? "this row looks most at " + qc(E.input_tokens[best]) + " (character " + (best + 1) + ", " + GB.fixed(row[best], 2) + ")" : "the input character this row looks at most"]);
+      },
+      csv: () => { const E = ex(); return [["output \\ input"].concat(E.input_tokens)].concat(E.output_tokens.map((t, r) => [t].concat((E.weights || [])[r] || []))); },
+      json: () => { const E = ex(); return { input: E.input, output: E.output, target: E.target, input_tokens: E.input_tokens, output_tokens: E.output_tokens, weights: E.weights }; },
+    });
+  }
+
+  function renderSeq2seq(container, doc, opts) {
+    opts = opts || {};
+    const V = GB.views;
+    const v = new V.View(container, Object.assign({ kind: "seq2seq" }, doc));
+    v.root.classList.add("s2s-view");
+    v.root.dataset.kind = "seq2seq";
+    V.glossary(v, "s2s-glossary", S2S_GLOSSARY);
+    const run = doc.run || {}, cfg = run.config || {};
+    const S = { figs: [], i: 0, follow: true, timer: null, ex: 0 };
+    const charts = [];
+    let stopPlayer = () => {};
+    const stop = () => stopPlayer();
+    const onSelect = [];
+    let exact = []; // the held-out exact match at each evaluation: the scalars API's buckets
+
+    const setFigures = (list) => { S.figs = (Array.isArray(list) ? list : []).filter((f) => f && isNum(f.step)).slice().sort((a, b) => a.step - b.step); };
+    setFigures(doc.figures);
+    S.i = Math.max(0, S.figs.length - 1);
+    const cur = () => S.figs[S.i];
+    const examples = () => (cur() && cur().examples) || [];
+    const example = () => examples()[Math.min(S.ex, examples().length - 1)];
+
+    if (!S.figs.length) {
+      v.panel("s2s-empty", "No checkpoints yet", "The pictures come with the checkpoints: the first is written after --checkpoint-interval steps.", null, ["checkpoint"]);
+      v.root.dataset.checkpoints = "0";
+      let inner = null;
+      return {
+        update(figs) {
+          if (inner) return inner.update(figs);
+          if (!figs || !figs.length) return;
+          v.destroy();
+          inner = renderSeq2seq(container, Object.assign({}, doc, { figures: figs }), opts);
+        },
+        select(i) { if (inner) inner.select(i); },
+        index: () => (inner ? inner.index() : 0),
+        destroy() { if (inner) inner.destroy(); else v.destroy(); },
+      };
+    }
+    v.root.dataset.attention = cur().attention || cfg.attention || "";
+
+    const player = checkpointPlayer(v, S, (i) => select(i), onSelect, {
+      prefix: "s2s",
+      read: "press play to watch where the model looks sharpen as it learns, or drag the slider to any checkpoint (\u2190 and \u2192 step one " +
+        "at a time). Every picture below, your own input's included, shows the checkpoint chosen here.",
+    });
+    stopPlayer = player.stop;
+    alignmentPanel();
+    const row = el("div", { class: "mlp-row s2s-row" });
+    v.root.insertBefore(row, v.glossary);
+    row.appendChild(exactPanel());
+    if (opts.translate) row.appendChild(tryPanel());
+    loadExact();
+
+    select(S.i, true);
+    if (isNum(opts.index)) select(Math.min(opts.index, S.figs.length - 1), true);
+
+    function select(i, force) {
+      i = Math.max(0, Math.min(S.figs.length - 1, i | 0));
+      if (i === S.i && !force) return;
+      S.i = i;
+      S.follow = i === S.figs.length - 1;
+      v.root.dataset.index = String(i);
+      v.root.dataset.step = String(cur().step);
+      v.root.dataset.checkpoints = String(S.figs.length);
+      for (const f of onSelect) f();
+    }
+
+    function pickExample(k) {
+      const n = examples().length;
+      if (!n) return;
+      S.ex = Math.max(0, Math.min(n - 1, k));
+      v.root.dataset.example = String(S.ex);
+      for (const f of onSelect) f();
+    }
+
+    function replace(list) {
+      const follow = S.follow, step = cur() ? cur().step : null;
+      setFigures(list);
+      let i = follow ? S.figs.length - 1 : S.figs.findIndex((f) => f.step === step);
+      if (i < 0) i = S.figs.length - 1;
+      player.refresh();
+      loadExact();
+      select(i, true);
+    }
+
+    /** The held-out exact match: given (opts.exactMatch, buckets) or fetched (opts.exactMatch(), a promise of them). */
+    function loadExact() {
+      const src = opts.exactMatch;
+      if (Array.isArray(src)) { exact = src; for (const c of charts) c.refresh(); return; }
+      if (typeof src !== "function") return;
+      Promise.resolve(src()).then((b) => {
+        exact = Array.isArray(b) ? b : [];
+        for (const c of charts) c.refresh();
+        for (const f of onSelect) f();
+      }).catch(() => { /* the chart says it has nothing */ });
+    }
+
+    // ---------------------------------------------------------- the alignments of the held-out examples
+
+    function alignmentPanel() {
+      const p = v.panel("s2s-align", "Where the model looks",
+        ["Held-out examples at the chosen checkpoint: pick one on the left. The grid is its ", el("b", { text: "alignment" }),
+          ": for each character the decoder wrote (rows), how much attention it paid to each input character (columns)."],
+        "each row is one output character, and its strong cells are the input characters the model read while writing it (a row " +
+        "adds up to 1). A model that has learned the task reads the year's digits while it writes the year and the month's name or " +
+        "number while it writes the month, so the strong cells trace a path. Early in training the rows are pale and spread over the " +
+        "whole input; play the checkpoints to watch them sharpen. Characters in red are wrong: their rows often look in the wrong place.",
+        ["attention", "alignment", "encoder", "decoder", "heldout"]);
+      p.classList.add("s2s-align-panel");
+      const list = el("div", { class: "s2s-examples", id: "s2s-examples", role: "listbox", "aria-label": "Held-out examples" });
+      const buttons = examples().map((E, k) => {
+        const mark = el("span", { class: "s2s-mark", "aria-hidden": "true" });
+        const out = el("span", { class: "s2s-ex-out" });
+        const b = el("button", { type: "button", class: "s2s-ex", role: "option", dataset: { index: String(k) }, onclick: () => pickExample(k) }, [
+          mark, el("span", { class: "s2s-ex-text" }, [el("span", { class: "s2s-ex-in", text: E.input }), out])]);
+        b._mark = mark; b._out = out;
+        return b;
+      });
+      list.append(...buttons);
+      list.addEventListener("keydown", (e) => {
+        const d = { ArrowDown: 1, ArrowUp: -1 }[e.key];
+        if (!d) return;
+        e.preventDefault();
+        pickExample(S.ex + d);
+        buttons[S.ex].focus();
+      });
+      const lines = el("div", { class: "s2s-compare", id: "s2s-compare" });
+      const fig = alignmentFigure(v, "s2s-heat", "alignment", () => example());
+      const caption = el("span");
+      const legend = V.themedLegend(v, "sequential", 1, "attention weight (each row adds up to 1; square-root scale, so small weights still show)", (x) => (x === 0 ? "0" : x === 1 ? "1" : GB.fixed(x, 2)));
+      legend.id = "s2s-legend";
+      p.append(el("div", { class: "s2s-align" }, [
+        list,
+        el("div", { class: "s2s-main v-fig" }, [lines, V.figHead(caption, fig), el("div", { class: "v-scroll" }, fig.root), legend]),
+      ]));
+      onSelect.push(() => {
+        const F = cur(), E = example();
+        let right = 0;
+        examples().forEach((X, k) => {
+          const b = buttons[k];
+          if (!b) return;
+          const ok = X.output === X.target;
+          if (ok) right++;
+          b._mark.textContent = ok ? "\u2713" : "\u2717";
+          b._mark.title = ok ? "exact match" : "wrong";
+          b.dataset.ok = ok ? "1" : "0";
+          b._out.textContent = "\u2192 " + (X.output === "" ? "(nothing)" : X.output);
+          b.setAttribute("aria-selected", k === S.ex ? "true" : "false");
+          b.classList.toggle("on", k === S.ex);
+        });
+        list.dataset.right = String(right);
+        if (!E) return;
+        GB.clear(lines).appendChild(outputLines(E.output, E.target));
+        GB.clear(caption).append("input ", el("b", { class: "mono", text: "\u201c" + E.input + "\u201d" }), " at step ", el("b", { text: GB.int(F.step) }),
+          " \u00b7 " + attentionName(F.attention) + " attention");
+        fig.opts.fileName = "glassbox-alignment-step-" + F.step + "-example-" + S.ex;
+        fig.root.dataset.step = String(F.step);
+        fig.root.dataset.example = String(S.ex);
+        fig.requestDraw();
+      });
+      v.root.dataset.example = String(S.ex);
+    }
+
+    // ---------------------------------------------------------- exact match across training
+
+    /** The newest evaluation at or before step (the nearest after it when there is none before). */
+    function exactAt(step) {
+      let best = null;
+      for (const b of exact) if (isNum(b.last) && b.last_step <= step && (!best || b.last_step > best.last_step)) best = b;
+      return best || exact.find((b) => isNum(b.last)) || null;
+    }
+
+    function exactPanel() {
+      const p = v.panel("s2s-exact", "Exact match across training",
+        "The share of the held-out set the model writes exactly right, at every evaluation (--eval-interval); the vertical line marks the chosen checkpoint.",
+        "the curve climbs as the model learns the task. Exact match is strict: a date with one wrong digit counts as wrong, so it " +
+        "often stays low for a while and then climbs steeply once the model has the alignment right. Click the chart to pick the checkpoint nearest that step.",
+        ["exact", "heldout", "teacher"]);
+      p.classList.add("s2s-exact-panel");
+      const big = el("span", { class: "s2s-big", id: "s2s-exact-value" });
+      const where = el("span", { class: "s2s-where", id: "s2s-exact-where" });
+      const shown = el("p", { class: "mlp-gap", id: "s2s-shown" });
+      p.append(el("div", { class: "s2s-headline" }, [big, where]), shown);
+      const ch = new GB.LineChart({ name: "s2s-exact-chart", title: "Exact match", subtitle: "held-out set, %", height: 190, legend: false,
+        yFormat: (x) => GB.num(x, 3) + "%", fileName: (run.name || "seq2seq") + "-exact-match", emptyText: "No evaluation recorded yet (val/exact_match)",
+        onClick: (step) => {
+          stop();
+          let j = 0;
+          S.figs.forEach((F, k) => { if (Math.abs(F.step - step) < Math.abs(S.figs[j].step - step)) j = k; });
+          select(j);
+        } });
+      ch.root.id = "s2s-exact-chart";
+      ch.refresh = () => ch.setSeries([{ key: "val/exact_match", label: "exact match (held-out)", color: GB.color(2),
+        buckets: exact.map((b) => Object.assign({}, b, { min: 100 * b.min, max: 100 * b.max, mean: 100 * b.mean, last: 100 * b.last, smoothed: 100 * (isNum(b.smoothed) ? b.smoothed : b.last) })), dots: true }]);
+      ch.refresh();
+      charts.push(ch);
+      p.append(el("div", { class: "mlp-charts one" }, ch.root));
+      onSelect.push(() => {
+        const F = cur(), b = exactAt(F.step);
+        big.textContent = b ? GB.fixed(100 * b.last, 1) + "%" : "\u2013";
+        GB.clear(where).append(b ? (b.last_step === F.step ? "held-out exact match at step " + GB.int(F.step)
+          : "held-out exact match at the evaluation of step " + GB.int(b.last_step) + " (none at step " + GB.int(F.step) + ")") : "held-out exact match: not evaluated yet");
+        const X = examples(), right = X.filter((E) => E.output === E.target).length;
+        GB.clear(shown).append("The ", el("b", { text: String(X.length) }), " examples above: ", el("b", { text: right + " right" }),
+          right < X.length ? ", " + (X.length - right) + " wrong." : ".");
+        ch.setMarkers([{ step: F.step, kind: "selected", text: "step " + F.step }]);
+      });
+      return p;
+    }
+
+    // ---------------------------------------------------------- your own input (the studio's translate API)
+
+    function tryPanel() {
+      const task = cfg.task || "dates";
+      const p = v.panel("s2s-try", "Try your own input",
+        task === "dates" ? "Write a date any way you like: the checkpoint chosen in the player writes it as YYYY-MM-DD, and the grid shows where it looked."
+          : "Type a string of digits (3 to 12): the checkpoint chosen in the player " + (task === "sort" ? "sorts" : "reverses") + " it, and the grid shows where it looked.",
+        "read the grid as the one on the left. Inputs unlike the training data (other words, other lengths) show where the model's " +
+        "knowledge ends: its attention blurs and the output goes wrong. Move the player to see how an early checkpoint handles the same input.",
+        ["attention", "alignment"]);
+      p.classList.add("s2s-try-panel");
+      const input = el("input", { type: "text", class: "input mono s2s-input", id: "s2s-input", maxlength: "200", spellcheck: "false", autocomplete: "off",
+        placeholder: (S2S_CHIPS[task] || S2S_CHIPS.dates)[0], "aria-label": "Your own input" });
+      const go = el("button", { type: "submit", class: "btn small primary", id: "s2s-go", text: "Translate" });
+      const chips = el("div", { class: "s2s-chips", id: "s2s-chips" }, [el("span", { class: "muted", text: "Examples:" })].concat((S2S_CHIPS[task] || S2S_CHIPS.dates).map((t) =>
+        el("button", { type: "button", class: "s2s-chip", text: t, onclick: () => { input.value = t; ask(); } }))));
+      const out = el("div", { class: "s2s-try-out", id: "s2s-try-out", dataset: { state: "idle" } });
+      p.append(el("form", { class: "s2s-form", onsubmit: (e) => { e.preventDefault(); ask(); } }, [input, go]), chips, out);
+      let result = null, seq = 0, asked = null;
+      const fig = alignmentFigure(v, "s2s-try-heat", "your-alignment", () => result && { input: result.input, output: result.output, input_tokens: result.input_tokens, output_tokens: result.output_tokens, weights: result.attention });
+      const caption = el("span");
+      const lines = el("div", { class: "s2s-compare", id: "s2s-try-lines" });
+      const legend = V.themedLegend(v, "sequential", 1, "attention weight", (x) => (x === 0 ? "0" : x === 1 ? "1" : GB.fixed(x, 2)));
+      const shownNode = el("div", { class: "v-fig" }, [lines, V.figHead(caption, fig), el("div", { class: "v-scroll" }, fig.root), legend]);
+
+      async function ask() {
+        stop();
+        const text = input.value;
+        asked = text;
+        const my = ++seq, step = cur().step;
+        out.dataset.state = "loading";
+        try {
+          const r = await GB.fetchJSON("/api/runs/" + encodeURIComponent(run.id) + "/translate?text=" + encodeURIComponent(text) + "&step=" + step);
+          if (my !== seq) return;
+          result = r;
+          GB.clear(lines).appendChild(outputLines(r.output, null));
+          GB.clear(caption).append("your input at step ", el("b", { text: GB.int(r.step) }));
+          fig.root.dataset.step = String(r.step);
+          fig.root.dataset.output = r.output;
+          fig.opts.fileName = "glassbox-your-alignment-step-" + r.step;
+          if (shownNode.parentNode !== out) GB.clear(out).appendChild(shownNode);
+          out.dataset.state = "shown";
+          out.dataset.step = String(r.step);
+          fig.draw();
+        } catch (err) {
+          if (my !== seq) return;
+          result = null;
+          out.dataset.state = "error";
+          GB.clear(out).appendChild(GB.errorBox(err, "Could not translate that"));
+        }
+      }
+      // a new checkpoint in the player: the same input again, at that checkpoint (after a pause, so playing stays smooth)
+      const again = GB.debounce(() => { if (asked !== null && out.dataset.state !== "error" && String(cur().step) !== out.dataset.step) ask(); }, 160);
+      onSelect.push(() => { if (asked !== null && result) again(); });
+      return p;
+    }
+
+    return {
+      update: (figs) => replace(figs),
+      select: (i) => select(i),
+      index: () => S.i,
+      destroy() {
+        stop();
+        for (const c of charts) c.destroy();
+        v.destroy();
+      },
+    };
+  }
+
+  GB.seq2seqView = { render: renderSeq2seq, model: seq2seqModel, attentionName };
 })(window.GB);

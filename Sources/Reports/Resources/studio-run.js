@@ -33,6 +33,21 @@
     ];
   }
 
+  /** A run of `glassbox train seq2seq`: an encoder-decoder whose checkpoints carry the figure `seq2seq` (the attention of
+   * held-out examples; none when it has no attention). */
+  const isSeq2seq = (d) => d.kind === "seq2seq" || (d.figures || []).some((f) => f.name === "seq2seq");
+  const hasAttention = (d) => ((d.hyper_parameters || {}).attention || "none") !== "none" || (d.figures || []).some((f) => f.name === "seq2seq");
+
+  /** The charts of seq2seq runs: the held-out exact match beside the loss, examples per second for throughput, no MFU. */
+  function seq2seqCharts() {
+    return [
+      MAIN_CHARTS[0],
+      { key: "exact", title: "Exact match", tags: ["val/exact_match"], height: 190, subtitle: "held-out set, whole outputs right", colorIndex: 2, yFormat: (v) => GB.num(v * 100, 3) + "%" },
+      MAIN_CHARTS[1], MAIN_CHARTS[2],
+      { key: "throughput", title: "Throughput", tags: ["train/examples_per_s"], height: 190, subtitle: "train/examples_per_s", colorIndex: 1, yFormat: (v) => GB.compact(v) + " ex/s" },
+    ];
+  }
+
   // Hyper-parameters listed first in tables and offered first for grouping.
   const HP_FIRST = ["preset", "layers", "heads", "width", "block", "batch", "learningRate", "minLearningRate", "schedule",
     "warmupSteps", "weightDecay", "dropout", "gradClip", "beta1", "beta2", "seed", "steps", "tokenizer", "dataPath"];
@@ -98,6 +113,7 @@
       defs: MAIN_CHARTS, // the main charts (an MLP run's differ)
       mainTags: new Set(MAIN_CHARTS.flatMap((c) => c.tags)),
       mlp: false, mlpFigures: null,
+      s2s: false, s2sFigures: null, // a seq2seq run (its attention section when it has attention)
     };
     const isMoreTag = (t) => !S.mainTags.has(t) && !isParamTag(t);
     if (!["step", "relative", "wall"].includes(S.xMode)) S.xMode = "step";
@@ -148,8 +164,10 @@
       }
       S.mlp = S.runs.every((r) => isMLP(r.detail));
       if (S.mlp) { S.defs = mlpCharts(S.runs); S.mainTags = new Set(S.defs.flatMap((c) => c.tags)); }
+      S.s2s = !S.mlp && S.runs.every((r) => isSeq2seq(r.detail));
+      if (S.s2s) { S.defs = seq2seqCharts(); S.mainTags = new Set(S.defs.flatMap((c) => c.tags)); }
       build();
-      const figures = mlpSection ? loadMLP() : null;
+      const figures = mlpSection ? loadMLP() : s2sSection ? loadS2S() : null;
       await openStreams();
       await loadSeries();
       if (figures) await figures;
@@ -181,6 +199,8 @@
       page.appendChild(errorsNode);
       // an MLP run: its decision boundary (or fitted function) across the checkpoints, before the charts
       if (!compare && S.mlp) page.appendChild(buildMLP());
+      // a seq2seq run: where its decoder looks, across the checkpoints (or why there is nothing to show)
+      if (!compare && S.s2s) page.appendChild(hasAttention(S.runs[0].detail) ? buildS2S() : noAttentionNote());
       page.appendChild(controls);
 
       if (compare) {
@@ -212,7 +232,7 @@
         renderCheckpoints();
         // the probe timeline (studio-probes.js): what the model makes of fixed prompts at each checkpoint
         // (an MLP reads no prompts: its pictures above are its timeline)
-        if (GB.probeTimeline && !S.mlp) { const probes = el("section", { class: "section", id: "probes" }); page.appendChild(probes); GB.probeTimeline(probes, S.runs[0].id); }
+        if (GB.probeTimeline && !S.mlp && !S.s2s) { const probes = el("section", { class: "section", id: "probes" }); page.appendChild(probes); GB.probeTimeline(probes, S.runs[0].id); }
       }
       page.appendChild(moreSection);
       const moreTags = new Set();
@@ -301,8 +321,9 @@
           item("Step", el("div", { class: "steps-cell big" }, [
             el("span", { id: "run-step", text: GB.int(d.step) + " / " + GB.int(total) }),
             el("span", { class: ["progress", "status-" + d.status] }, fill)]), Math.round(frac * 100) + "%"),
-          S.mlp ? item("Task", mlpTask(d)) : item("Data set", d.data_set || "–"),
-          S.mlp ? item("Network", mlpWidths(d), "inputs → hidden units per layer → outputs") : item("Tokenizer", d.tokenizer || "–"),
+          S.mlp ? item("Task", mlpTask(d)) : S.s2s ? item("Task", (d.hyper_parameters || {}).task || "–") : item("Data set", d.data_set || "–"),
+          S.mlp ? item("Network", mlpWidths(d), "inputs → hidden units per layer → outputs")
+            : S.s2s ? item("Model", s2sModel(d), "encoder and decoder, and how the decoder reads the input") : item("Tokenizer", d.tokenizer || "–"),
           item("Parameters", GB.compact(d.parameter_count), GB.int(d.parameter_count)),
           item("Duration", el("span", { id: "run-duration", text: GB.duration(d.duration_s) })),
           item("Checkpoints", S.checkpoints.length ? String(S.checkpoints.length) : "none", lastCk ? "newest: step " + lastCk.step + "\n" + lastCk.path : ""),
@@ -672,7 +693,7 @@
       if (!entry || compare) return;
       const marks = [];
       // an MLP's checkpoints are not language models: no inspect page, plain markers
-      if (S.mlp) for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", series: "train/loss", text: "checkpoint at step " + GB.int(c.step) + "\n" + c.path });
+      if (S.mlp || S.s2s) for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", series: "train/loss", text: "checkpoint at step " + GB.int(c.step) + "\n" + c.path });
       else for (const c of S.checkpoints) marks.push({ step: c.step, kind: "checkpoint", series: "train/loss", href: inspectHref(c.step),
         text: "checkpoint at step " + GB.int(c.step) + " — click to look inside\n" + c.path, label: "Look inside the checkpoint at step " + GB.int(c.step),
         keyText: "checkpoint at step " + GB.int(c.step) + " — press Enter to look inside" });
@@ -703,6 +724,7 @@
         return;
       }
       if (S.mlp) { mlpCheckpoints(list); return; }
+      if (S.s2s) { s2sCheckpoints(list); return; }
       const rows = list.map((c, i) => el("tr", { dataset: { step: String(c.step) } }, [
         el("td", { class: "num ck-step" }, el("b", { text: GB.int(c.step) })),
         el("td", { class: "ck-path" }, el("code", { text: c.path, title: c.path })),
@@ -734,6 +756,27 @@
         el("td", { class: "num ck-step" }, el("b", { text: GB.int(c.step) })),
         el("td", { class: "ck-path" }, el("code", { text: c.path, title: c.path })),
         el("td", { class: "ck-actions" }, el("button", { type: "button", class: "btn small ck-show", title: "Show this checkpoint's pictures in the player above", onclick: () => show(c.step) }, "Show")),
+      ]));
+      checkpointsSection.appendChild(el("div", { class: "card table-wrap" }, el("table", { class: "ck-table", id: "checkpoint-table" }, [
+        el("thead", {}, el("tr", {}, [el("th", { class: "num", scope: "col", text: "Step" }), el("th", { scope: "col", text: "Saved in" }), el("th", { scope: "col" }, el("span", { class: "visually-hidden", text: "Show" }))])),
+        el("tbody", {}, rows),
+      ])));
+    }
+
+    /** A seq2seq run's checkpoints: with attention, each shows its pictures in the player at the top of the page. */
+    function s2sCheckpoints(list) {
+      const show = (step) => {
+        const i = (S.s2sFigures || []).findIndex((f) => f.step === step);
+        if (i < 0 || !s2sSection || !s2sSection.view) return;
+        s2sSection.view.select(i);
+        s2sSection.node.scrollIntoView({ block: "start" });
+      };
+      checkpointsSection.querySelector(".section-sub").textContent = s2sSection ? "the weights saved during training: Show picks one in the player above"
+        : "the weights saved during training (glassbox translate --model RUN uses the newest)";
+      const rows = list.map((c) => el("tr", { dataset: { step: String(c.step) } }, [
+        el("td", { class: "num ck-step" }, el("b", { text: GB.int(c.step) })),
+        el("td", { class: "ck-path" }, el("code", { text: c.path, title: c.path })),
+        el("td", { class: "ck-actions" }, s2sSection ? el("button", { type: "button", class: "btn small ck-show", title: "Show this checkpoint's attention in the player above", onclick: () => show(c.step) }, "Show") : null),
       ]));
       checkpointsSection.appendChild(el("div", { class: "card table-wrap" }, el("table", { class: "ck-table", id: "checkpoint-table" }, [
         el("thead", {}, el("tr", {}, [el("th", { class: "num", scope: "col", text: "Step" }), el("th", { scope: "col", text: "Saved in" }), el("th", { scope: "col" }, el("span", { class: "visually-hidden", text: "Show" }))])),
@@ -985,6 +1028,76 @@
       S.timers.push(mlpSection.timer);
     }
 
+    // ------------------------------------------------------------ a seq2seq run's attention across training (classic.js)
+
+    let s2sSection = null; // {node, body, view, count, seq, timer}
+
+    function buildS2S() {
+      const body = el("div", { class: "mlp-body s2s-body", id: "s2s-body" }, el("p", { class: "muted small-text", text: "Loading the checkpoints' attention…" }));
+      const node = el("section", { class: "section mlp-section s2s-section", id: "s2s", dataset: { state: "loading" }, "aria-labelledby": "s2s-title" }, [
+        el("div", { class: "section-head" }, [el("h2", { class: "section-title", id: "s2s-title", text: "Attention across training" }),
+          el("span", { class: "section-sub", text: "where the decoder looks while it writes, checkpoint by checkpoint" })]), body]);
+      s2sSection = { node, body, view: null, count: -1, seq: 0, timer: null };
+      return node;
+    }
+
+    /** A seq2seq run without attention: nothing to draw, and why. */
+    function noAttentionNote() {
+      return el("section", { class: "section s2s-section", id: "s2s-note" }, el("div", { class: "card s2s-note" }, [
+        el("h2", { class: "section-title", text: "No attention to show" }),
+        el("p", {}, ["This model was trained with ", el("code", { text: "--attention none" }), ": its decoder gets one summary of the whole input ",
+          "(the encoder's final state) and never looks back at single characters, so there is no alignment to draw. Train with ",
+          el("code", { text: "--attention bahdanau" }), " or ", el("code", { text: "luong" }), " to see where the model looks, and compare the exact match of the two runs."]),
+      ]));
+    }
+
+    function s2sModel(d) {
+      const hp = d.hyper_parameters || {};
+      return GB.seq2seqView ? GB.seq2seqView.model(hp) : (hp.arch || "lstm").toUpperCase() + ", " + (hp.attention || "none") + " attention";
+    }
+
+    /** Fetches the figures; draws the view the first time, then hands it the new checkpoints. */
+    async function loadS2S() {
+      const M = s2sSection;
+      if (!M) return;
+      const seq = ++M.seq;
+      const d = S.runs[0].detail;
+      try {
+        const got = await GB.fetchJSON("/api/runs/" + enc(d.id) + "/figures?name=seq2seq");
+        if (S.stopped || seq !== M.seq) return;
+        const list = Array.isArray(got) ? got : [];
+        if (list.length === M.count) return;
+        M.count = list.length;
+        S.s2sFigures = list;
+        M.node.dataset.checkpoints = String(list.length);
+        if (!GB.seq2seqView) throw new Error("this studio has no classic.js (the seq2seq view)");
+        if (!list.length) {
+          M.node.dataset.state = "empty";
+          GB.clear(M.body).appendChild(el("div", { class: "card probe-empty" }, el("p", {}, [
+            d.status === "live" ? "No checkpoints yet. " : "No checkpoints with attention in this run. ",
+            "Every checkpoint (", el("code", { text: "--checkpoint-interval" }), ") records where the model looks on a few held-out examples; they appear here as they are written."])));
+          return;
+        }
+        if (M.view) M.view.update(list);
+        else {
+          const exactMatch = () => GB.fetchJSON("/api/runs/" + enc(d.id) + "/scalars?tag=" + enc("val/exact_match") + "&buckets=500").then((r) => (r && r.buckets) || []);
+          M.view = GB.seq2seqView.render(M.body, { kind: "seq2seq", run: { id: d.id, name: d.name, status: d.status, step: d.step, config: d.hyper_parameters || {} }, figures: list },
+            { translate: true, exactMatch });
+        }
+        M.node.dataset.state = "shown";
+      } catch (err) {
+        if (seq !== M.seq) return;
+        M.node.dataset.state = "error";
+        showError(err, "Could not show the checkpoints' attention");
+      }
+    }
+
+    function scheduleS2S() {
+      if (!s2sSection || s2sSection.timer) return;
+      s2sSection.timer = setTimeout(() => { s2sSection.timer = null; loadS2S(); }, 250);
+      S.timers.push(s2sSection.timer);
+    }
+
     // ------------------------------------------------------------ hyper-parameters
 
     let onlyDiffering = GB.store.get("compare.onlyDiffering", false);
@@ -1079,6 +1192,7 @@
           tickDuration();
           scheduleHistograms();
           scheduleMLP();
+          scheduleS2S();
         });
         es.addEventListener("open", setLiveText);
         es.addEventListener("error", () => {
@@ -1099,6 +1213,7 @@
           details.forEach((d, i) => { S.runs[i].detail = d; });
           if (!compare) { S.messages = (details[0].messages || []).slice(); S.checkpoints = (details[0].checkpoints || []).slice(); renderMessages(); renderCheckpoints(); loadSamples(); }
           if (mlpSection) { mlpSection.count = -1; loadMLP(); }
+          if (s2sSection) { s2sSection.count = -1; loadS2S(); }
           renderHead();
           updateMarkers();
           loadSeries();
@@ -1127,6 +1242,7 @@
           loadParameters();
           scheduleHistograms();
           scheduleMLP();
+          scheduleS2S();
           // the final duration and values come from the server
           GB.fetchJSON("/api/runs/" + enc(r.id)).then((full) => {
             Object.assign(d, full);
@@ -1159,6 +1275,7 @@
       for (const t of S.timers) { clearTimeout(t); clearInterval(t); }
       if (S.abort) S.abort.abort();
       if (mlpSection && mlpSection.view) mlpSection.view.destroy();
+      if (s2sSection && s2sSection.view) s2sSection.view.destroy();
       document.removeEventListener("gb-theme", onTheme);
     };
   };

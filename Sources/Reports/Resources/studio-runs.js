@@ -32,17 +32,46 @@
   }
 
   const isMLP = (r) => r.kind === "mlp";
+  const isSeq2seq = (r) => r.kind === "seq2seq";
+  const KIND_BADGES = {
+    mlp: ["MLP", "A small multilayer perceptron (glassbox train mlp)"],
+    seq2seq: ["Seq2seq", "An LSTM encoder-decoder with attention on characters (glassbox train seq2seq)"],
+  };
 
   function nameCell(r) {
     const link = el("a", { class: "run-link", href: "/runs/" + encodeURIComponent(r.id), text: r.name, title: "Open " + r.name });
     return el("div", { class: "run-name" }, [
-      isMLP(r) ? el("span", { class: "run-title" }, [link, el("span", { class: "badge kind-badge", dataset: { kind: "mlp" }, title: "A small multilayer perceptron (glassbox train mlp)", text: "MLP" })]) : link,
+      KIND_BADGES[r.kind] ? el("span", { class: "run-title" }, [link, el("span", { class: "badge kind-badge", dataset: { kind: r.kind }, title: KIND_BADGES[r.kind][1], text: KIND_BADGES[r.kind][0] })]) : link,
       r.name !== r.id ? el("span", { class: "run-id", text: r.id }) : null,
     ]);
   }
 
-  /** Tokens per second; for an MLP (no tokens) its validation accuracy or MSE instead. */
+  // a seq2seq run's newest held-out exact match, when the run document's `last` lacks it: fetched once per run and step
+  const exactSeen = new Map();
+  function exactOf(r, node) {
+    const key = r.id + "@" + r.step;
+    const put = (v) => {
+      node.textContent = "";
+      node.append(el("span", { class: "muted", text: "exact" }), v === null ? "–" : GB.fixed(100 * v, 1) + "%");
+    };
+    if (exactSeen.has(key)) { const v = exactSeen.get(key); if (v === undefined) exactSeen.get(key + ":wait").push(put); else put(v); return; }
+    exactSeen.set(key, undefined);
+    exactSeen.set(key + ":wait", [put]);
+    GB.fetchJSON("/api/runs/" + encodeURIComponent(r.id) + "/scalars?tag=" + encodeURIComponent("val/exact_match") + "&buckets=1")
+      .then((res) => { const b = res && res.buckets && res.buckets[res.buckets.length - 1]; return b && isNum(b.last) ? b.last : null; })
+      .catch(() => null)
+      .then((v) => { exactSeen.set(key, v); for (const f of exactSeen.get(key + ":wait")) f(v); exactSeen.delete(key + ":wait"); });
+  }
+
+  /** Tokens per second; for an MLP (no tokens) its validation accuracy or MSE instead, for a seq2seq run its held-out exact match. */
   function throughputCell(r) {
+    if (isSeq2seq(r)) {
+      const node = el("span", { class: "run-metric", title: "exact match on the held-out set at the last evaluation (whole outputs right)" });
+      const v = last(r, "val/exact_match");
+      if (v !== null) node.append(el("span", { class: "muted", text: "exact" }), GB.fixed(100 * v, 1) + "%");
+      else { node.append(el("span", { class: "muted", text: "exact" }), "…"); exactOf(r, node); }
+      return node;
+    }
     if (!isMLP(r)) return GB.compact(last(r, "train/tokens_per_s"));
     const acc = last(r, "val/accuracy"), mse = last(r, "val/mse");
     if (acc === null && mse === null) return "–";

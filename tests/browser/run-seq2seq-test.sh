@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The encoder-decoder view (classic.js: GB.seq2seqView) in a real browser: trains a small seq2seq model on the dates
+# task (300 steps, a checkpoint and an evaluation every 100) and one without attention, serves the runs, then
+# tests/browser/seq2seq_test.py (Selenium + Debian's chromium and chromium-driver) checks the run page's section
+# "Attention across training" (the checkpoint player, the example picker, the alignment heatmap, the exact-match
+# chart, "Try your own input" over /api/runs/RUN/translate and its error), both themes, the attention-less run's
+# note, and the runs list's Seq2seq badge and exact match.
+#   tests/browser/run-seq2seq-test.sh [SCREENSHOT_DIR]
+#     GLASSBOX_BIN: the binary (default .build/release/glassbox); SCREENSHOT_DIR, else GLASSBOX_SCREENSHOTS, else
+#     .build/studio-screenshots; GLASSBOX_STUDIO_ASSETS (optional) serves the pages' files from that folder.
+# Needs chromium, chromium-driver and python3-venv (scripts/setup.sh --test); Selenium goes into a venv at
+# ~/.cache/glassbox-browser-venv (from PyPI) on first use. No pretrained model needed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${GLASSBOX_BIN:-.build/release/glassbox}
+shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
+mkdir -p "$shots"
+python=$(tests/browser/selenium-venv.sh)
+runs=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
+trap cleanup EXIT
+# 300 steps (about 25 s), a checkpoint and an evaluation every 100: three figures, three exact-match points.
+"$bin" train seq2seq --task dates --steps 300 --checkpoint-interval 100 --eval-interval 100 --runs-dir "$runs" --name dates >/dev/null
+"$bin" train seq2seq --task dates --attention none --steps 20 --runs-dir "$runs" --name noatt >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 300); do
+  curl -sf "http://127.0.0.1:$port/api/runs" >/dev/null && break
+  sleep 0.1
+done
+"$python" tests/browser/seq2seq_test.py --url "http://127.0.0.1:$port" --run dates --plain-run noatt --screenshots "$shots"

@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""Browser test of the encoder-decoder view (classic.js: GB.seq2seqView) against a running `glassbox serve`.
+
+The caller trains a seq2seq run with attention on the dates task (several checkpoints and evaluations) and one with
+--attention none, and starts the server (tests/browser/run-seq2seq-test.sh does); this script looks through headless
+Chromium and compares what the pages show with GET /api/runs/RUN/figures?name=seq2seq, .../scalars and
+.../translate. It prints one line per check and exits non-zero when any check fails; every wait has a timeout and a
+watchdog ends the whole script.
+
+    ~/.cache/glassbox-browser-venv/bin/python tests/browser/seq2seq_test.py --url http://127.0.0.1:8765 \\
+        --run dates --plain-run noatt [--screenshots DIR]
+
+What the pages expose for it: section#s2s on the run page (data-state: loading | shown | empty | error,
+data-checkpoints) holding the view .s2s-view (data-index, data-step, data-checkpoints, data-example); the player
+#s2s-player (data-playing) with #s2s-prev, #s2s-play, #s2s-next, the range #s2s-slider and the step #s2s-step; the
+example picker #s2s-examples (buttons .s2s-ex with data-index, data-ok, aria-selected); the output and target lines
+#s2s-compare; the heatmap canvas #s2s-heat (data-step, data-example, data-rows, data-cols, data-input,
+data-checksum); the held-out exact match #s2s-exact-value and its chart #s2s-exact-chart (data-points); "Try your own
+input": #s2s-input, #s2s-go, the chips #s2s-chips, the result #s2s-try-out (data-state: idle | loading | shown |
+error, data-step) with #s2s-try-lines and the canvas #s2s-try-heat (data-output); the run page's charts
+#chart-exact and #chart-throughput; a run without attention: #s2s-note and no #s2s; the runs list's
+.kind-badge[data-kind=seq2seq] and .run-metric.
+"""
+import argparse
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+
+from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+
+try:
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.common.action_chains import ActionChains
+except ImportError:  # pragma: no cover (browsing.py says what is missing)
+    sys.exit(2)
+
+GLOSSARY_TERMS = ["checkpoint", "attention", "alignment", "encoder", "decoder", "exact", "teacher", "heldout"]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Browser(Page):
+    def view(self, key):
+        return self.js("const v = document.querySelector('.s2s-view'); return v ? (v.dataset[arguments[0]] ?? null) : null", key)
+
+    def data(self, element_id, key):
+        return self.js("const n = document.getElementById(arguments[0]); return n ? (n.dataset[arguments[1]] ?? null) : null", element_id, key)
+
+    def text(self, element_id):
+        return self.js("const n = document.getElementById(arguments[0]); return n ? n.textContent : null", element_id)
+
+    def pixel_hash(self, selector):
+        """A hash of a canvas's pixels (changes when the picture does)."""
+        return self.js("""
+            const c = document.querySelector(arguments[0]);
+            if (!c || !c.width) return null;
+            const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
+            const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
+            const d = x.getImageData(0, 0, c.width, c.height).data;
+            let h = 2166136261 >>> 0;
+            for (let i = 0; i < d.length; i += 12) { h ^= d[i] + 3 * d[i + 1] + 7 * d[i + 2]; h = Math.imul(h, 16777619) >>> 0; }
+            return h.toString(16);
+        """, selector)
+
+    def scale_pixels(self, selector):
+        """Pixels of a canvas in the strong half of the theme's sequential scale (the heatmap's high weights), and
+        pixels that differ from the background at all."""
+        return self.js("""
+            const c = document.querySelector(arguments[0]);
+            if (!c || !c.width) return null;
+            const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
+            const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
+            const d = x.getImageData(0, 0, c.width, c.height).data;
+            const sc = GB.colorScale('sequential'), strong = [0.5, 0.7, 0.9, 1].map((t) => sc.rgb(t));
+            let n = 0, ink = 0;
+            for (let i = 0; i < d.length; i += 4) {
+              if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 30) ink++;
+              for (const s of strong) if (Math.abs(d[i] - s[0]) + Math.abs(d[i + 1] - s[1]) + Math.abs(d[i + 2] - s[2]) < 40) { n++; break; }
+            }
+            return [n, ink];
+        """, selector)
+
+    def shot(self, element_id, name):
+        """A screenshot of one part of the page, scrolled to just below the sticky top bar."""
+        path = os.path.join(self.shots, name + ".png")
+        try:
+            self.d.set_window_size(1280, 2400)
+            self.js("const n = document.getElementById(arguments[0]); window.scrollTo(0, n.getBoundingClientRect().top + window.scrollY - 64)", element_id)
+            time.sleep(0.8)
+            self.d.find_element(By.ID, element_id).screenshot(path)
+            ok = os.path.getsize(path) > 5000
+        except WebDriverException as e:
+            ok = False
+            path += " (%s)" % str(e).splitlines()[0]
+        finally:
+            self.d.set_window_size(1280, 900)
+        return report(ok, "screenshot " + name, path)
+
+    def tooltip_at(self, element_id, fx, fy):
+        """Moves the pointer to (fx, fy) of the element's box (fractions) and returns the tooltip's text."""
+        node = self.d.find_element(By.ID, element_id)
+        self.js("arguments[0].scrollIntoView({block: 'center'})", node)
+        time.sleep(0.2)
+        w, h = self.js("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]", node)
+        ActionChains(self.d).move_to_element_with_offset(node, int(w * (fx - 0.5)), int(h * (fy - 0.5))).perform()
+        return wait_for(lambda: self.js("const t = document.querySelector('.gb-tooltip.on'); return t ? t.textContent : ''"), 3) or ""
+
+    def try_input(self, text):
+        """Types text into "Try your own input" and presses Enter; returns the result's state once it settles."""
+        field = self.d.find_element(By.ID, "s2s-input")
+        self.js("arguments[0].scrollIntoView({block: 'center'})", field)
+        field.clear()
+        if text:
+            field.send_keys(text)
+        self.js("document.getElementById('s2s-try-out').dataset.state = 'asked'")  # the view sets it again when it answers
+        field.send_keys(Keys.ENTER)
+        return wait_for(lambda: (lambda s: s if s in ("shown", "error") else None)(self.data("s2s-try-out", "state")), 10)
+
+
+def quote(s):
+    return urllib.parse.quote(s, safe="")
+
+
+def pct(v):
+    return "%.1f%%" % (100 * v)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Browser test of the seq2seq view (needs a running glassbox serve).")
+    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap.add_argument("--run", required=True, help="a finished train seq2seq run with attention on the dates task, several checkpoints (name or id)")
+    ap.add_argument("--plain-run", default="", help="a finished train seq2seq run with --attention none (name or id)")
+    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
+                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
+    ap.add_argument("--timeout", type=int, default=240, help="the whole script's limit in seconds (default 240)")
+    args = ap.parse_args()
+
+    install_watchdog(args.timeout)
+    base = args.url.rstrip("/")
+    os.makedirs(args.screenshots, exist_ok=True)
+    try:
+        run = api(base, "/api/runs/" + quote(args.run))
+        rid = run["id"]
+        figs = api(base, "/api/runs/" + quote(rid) + "/figures?name=seq2seq")
+        exact = api(base, "/api/runs/" + quote(rid) + "/scalars?tag=" + quote("val/exact_match") + "&buckets=500")["buckets"]
+        plain = api(base, "/api/runs/" + quote(args.plain_run)) if args.plain_run else None
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+        report(False, "server answers the runs, their figures and scalars", str(e))
+        return 1
+    if not report(run.get("kind") == "seq2seq" and len(figs) >= 3 and all(len(f["examples"]) >= 4 for f in figs) and len(exact) >= 2,
+                  "the run is a seq2seq run with attention figures at several checkpoints and exact match at several evaluations",
+                  "kind %s, %d figures, %d exact-match points" % (run.get("kind"), len(figs), len(exact))):
+        return 1
+    n, first, last = len(figs), figs[0], figs[-1]
+
+    try:
+        b = Browser(base, args.screenshots)
+    except WebDriverException as e:
+        report(False, "start headless chromium", str(e).splitlines()[0])
+        return 1
+
+    try:
+        # ---- the run page: the section, the header, the charts
+        ready = b.open("/runs/" + quote(rid), theme="light")
+        report(ready, "run page loads (data-ready)", "" if ready else "errors: %s" % b.error_boxes())
+        state = wait_for(lambda: (lambda s: s if s in ("shown", "empty", "error") else None)(b.data("s2s", "state")), 10)
+        title = b.text("s2s-title") or ""
+        report(state == "shown" and title == "Attention across training" and b.js("return !!document.querySelector('#s2s .s2s-view')"),
+               "the run page has the section \"Attention across training\" with the view", "state=%s title=%r; errors: %s" % (state, title, b.error_boxes()))
+        if state != "shown":
+            return 1
+        head = b.js("return document.querySelector('.run-head .stats').textContent")
+        report("dates" in head and "LSTM, bahdanau attention" in head and "Tokenizer" not in head, "the run's header shows its task and model", head[:160])
+        for cid, want in [("chart-exact", len(exact)), ("chart-throughput", 1)]:
+            got = wait_for(lambda: (lambda v: v if v and int(v) >= want else None)(b.data(cid, "points")), 8)
+            report(bool(got) and b.data(cid, "drawn") == "1", "the run page's %s chart is drawn" % cid, "data-points=%s (want %s%d)" % (b.data(cid, "points"), "" if cid == "chart-exact" else "≥", want))
+        sub = b.js("const n = document.querySelector('#chart-throughput .chart-sub'); return n ? n.textContent : ''")
+        report(sub == "train/examples_per_s", "throughput is in examples per second", repr(sub))
+        report(b.js("return !!document.getElementById('samples')"), "the samples panel stays on the page")
+
+        # ---- the heatmap at the newest checkpoint, example 0
+        b.js("document.getElementById('s2s-heat').scrollIntoView({block: 'center'})")
+        E0 = last["examples"][0]
+        drawn = wait_for(lambda: b.data("s2s-heat", "drawn") == "1" and b.data("s2s-heat", "step") == str(last["step"]), 10)
+        report(bool(drawn) and b.data("s2s-heat", "rows") == str(len(E0["output_tokens"])) and b.data("s2s-heat", "cols") == str(len(E0["input_tokens"]))
+               and b.data("s2s-heat", "input") == E0["input"], "the heatmap shows the first example at the newest checkpoint",
+               "step %s rows %s cols %s input %r (want %d, %d×%d, %r)" % (b.data("s2s-heat", "step"), b.data("s2s-heat", "rows"), b.data("s2s-heat", "cols"),
+                                                                           b.data("s2s-heat", "input"), last["step"], len(E0["output_tokens"]), len(E0["input_tokens"]), E0["input"]))
+        px = b.scale_pixels("#s2s-heat")
+        report(bool(px) and px[0] > 1500 and px[1] > 8000, "the heatmap is painted in the sequential scale (strong cells and light ones)", "strong pixels, inked pixels: %s" % px)
+        comp = b.text("s2s-compare") or ""
+        report(E0["output"] in comp and E0["target"] in comp and ("exact match" in comp or "wrong" in comp), "the output and the target are shown above it", comp[:120])
+        smax = b.js("return document.getElementById('s2s-slider').max")
+        report(smax == str(n - 1) and b.view("checkpoints") == str(n) and b.view("index") == str(n - 1) and (b.text("s2s-step") or "").replace(",", "") == "step %d" % last["step"],
+               "the player has %d checkpoints and starts at the newest" % n, "max=%s data-checkpoints=%s index=%s %r" % (smax, b.view("checkpoints"), b.view("index"), b.text("s2s-step")))
+        marks = b.js("return [...document.querySelectorAll('#s2s-examples .s2s-ex')].map(x => [x.dataset.ok, x.querySelector('.s2s-mark').textContent])")
+        want = [("1", "✓") if E["output"] == E["target"] else ("0", "✗") for E in last["examples"]]
+        report([tuple(m) for m in marks] == want, "the picker lists every example with ✓ or ✗ as the API says", "%s vs %s" % (marks, want))
+        tip = b.tooltip_at("s2s-heat", 0.6, 0.5)
+        report("←" in tip and "attention weight" in tip, "hovering a cell reads out output ← input and the weight", tip[:140])
+
+        # ---- the player moves the heatmap
+        before_hash, before_sum = b.pixel_hash("#s2s-heat"), b.data("s2s-heat", "checksum")
+        slider = b.d.find_element(By.ID, "s2s-slider")
+        b.js("arguments[0].scrollIntoView({block: 'center'})", slider)
+        slider.send_keys(Keys.HOME)
+        moved = wait_for(lambda: b.data("s2s-heat", "step") == str(first["step"]) and b.pixel_hash("#s2s-heat") != before_hash, 5)
+        report(bool(moved) and (b.text("s2s-step") or "").replace(",", "") == "step %d" % first["step"] and b.data("s2s-heat", "checksum") != before_sum,
+               "the slider changes the step and the heatmap", "step %s, checksum %s → %s" % (b.text("s2s-step"), before_sum, b.data("s2s-heat", "checksum")))
+        b.d.find_element(By.ID, "s2s-next").click()
+        ok1 = wait_for(lambda: b.view("index") == "1" and b.data("s2s-heat", "step") == str(figs[1]["step"]), 5)
+        b.js("document.getElementById('s2s-play').focus()")
+        b.d.switch_to.active_element.send_keys(Keys.END)
+        ok2 = wait_for(lambda: b.view("index") == str(n - 1), 5)
+        report(bool(ok1 and ok2), "the buttons and keys step through the checkpoints", "next %s, End %s" % (bool(ok1), bool(ok2)))
+        slider.send_keys(Keys.HOME)
+        wait_for(lambda: b.view("index") == "0", 3)
+        b.d.find_element(By.ID, "s2s-play").click()
+        ended = wait_for(lambda: b.data("s2s-player", "playing") == "0" and b.view("index") == str(n - 1), 8)
+        report(bool(ended) and b.data("s2s-heat", "step") == str(last["step"]), "play runs through the checkpoints and stops at the newest", "index %s" % b.view("index"))
+
+        # ---- the picker switches examples (the last one: the longest input, often the hardest)
+        k = len(last["examples"]) - 1
+        Ek = last["examples"][k]
+        before_hash = b.pixel_hash("#s2s-heat")
+        btn = b.d.find_element(By.CSS_SELECTOR, "#s2s-examples .s2s-ex[data-index='%d']" % k)
+        b.js("arguments[0].scrollIntoView({block: 'center'})", btn)
+        btn.click()
+        switched = wait_for(lambda: b.data("s2s-heat", "input") == Ek["input"] and b.pixel_hash("#s2s-heat") != before_hash, 5)
+        report(bool(switched) and b.view("example") == str(k) and b.data("s2s-heat", "cols") == str(len(Ek["input_tokens"])) and btn.get_attribute("aria-selected") == "true"
+               and Ek["output"] in (b.text("s2s-compare") or ""), "the picker switches the example (heatmap, output and target)",
+               "input %r cols %s example %s" % (b.data("s2s-heat", "input"), b.data("s2s-heat", "cols"), b.view("example")))
+        btn.send_keys(Keys.ARROW_UP)
+        report(bool(wait_for(lambda: b.view("example") == str(k - 1), 3)), "↑ in the picker chooses the example above", "example %s" % b.view("example"))
+        # a wrong example (when the checkpoint has one): its wrong characters are marked, and so is its verdict
+        wrongs = [j for j, E in enumerate(last["examples"]) if E["output"] != E["target"]]
+        j = wrongs[0] if wrongs else k - 1
+        Ej = last["examples"][j]
+        pick = b.d.find_element(By.CSS_SELECTOR, "#s2s-examples .s2s-ex[data-index='%d']" % j)
+        b.js("arguments[0].scrollIntoView({block: 'center'})", pick)
+        pick.click()
+        wait_for(lambda: b.view("example") == str(j), 3)
+        bad = b.js("return document.querySelectorAll('#s2s-compare .s2s-ch.bad').length")
+        ok = b.js("const n = document.querySelector('#s2s-compare .s2s-lines'); return n ? n.dataset.ok : null")
+        wrong = sum(1 for x, y in zip(Ej["output"], Ej["target"]) if x != y) + max(0, len(Ej["output"]) - len(Ej["target"]))
+        report(bad == wrong and ok == ("0" if wrongs else "1"), "wrong output characters are marked", "example %d: %d marked, %d wrong, data-ok %s" % (j, bad, wrong, ok))
+
+        # ---- exact match across training
+        value = b.text("s2s-exact-value")
+        pts = wait_for(lambda: (lambda v: v if v == str(len(exact)) else None)(b.data("s2s-exact-chart", "points")), 5)
+        report(bool(pts) and b.data("s2s-exact-chart", "drawn") == "1" and value == pct(exact[-1]["last"]),
+               "the exact-match chart draws every evaluation and the value at the chosen checkpoint", "points %s (want %d), value %s (want %s)" % (
+                   b.data("s2s-exact-chart", "points"), len(exact), value, pct(exact[-1]["last"])))
+
+        # ---- try your own input, at the chosen checkpoint
+        b.expected.append("translate?text=&step")  # the empty input below: the browser logs the server's 400
+        chips = b.js("return [...document.querySelectorAll('#s2s-chips .s2s-chip')].map(c => c.textContent)")
+        report("23 Nov 2026" in chips and "twenty-third of November 2026" in chips, "example chips are offered", str(chips))
+        st = b.try_input("23 Nov 2026")
+        want = api(base, "/api/runs/" + quote(rid) + "/translate?text=" + quote("23 Nov 2026") + "&step=%d" % last["step"])
+        out = b.data("s2s-try-heat", "output") or ""
+        report(st == "shown" and ISO_DATE.match(out) is not None and out == want["output"] and b.data("s2s-try-out", "step") == str(last["step"]),
+               "\"23 Nov 2026\" gives an ISO date at the chosen checkpoint", "state %s, output %r (API %r), step %s" % (st, out, want["output"], b.data("s2s-try-out", "step")))
+        wait_for(lambda: b.data("s2s-try-heat", "drawn") == "1", 3)
+        px = b.scale_pixels("#s2s-try-heat")
+        report(bool(px) and px[1] > 5000 and b.data("s2s-try-heat", "cols") == "11" and b.data("s2s-try-heat", "rows") == str(len(want["output_tokens"])),
+               "and its heatmap is painted", "cols %s rows %s pixels %s" % (b.data("s2s-try-heat", "cols"), b.data("s2s-try-heat", "rows"), px))
+        b.js("document.getElementById('s2s-slider').scrollIntoView({block: 'center'})")
+        b.d.find_element(By.ID, "s2s-slider").send_keys(Keys.HOME)
+        again = wait_for(lambda: b.data("s2s-try-out", "step") == str(first["step"]) and b.data("s2s-try-out", "state") == "shown", 6)
+        report(bool(again), "moving the player asks the chosen checkpoint again", "step %s" % b.data("s2s-try-out", "step"))
+        chip = b.d.find_element(By.CSS_SELECTOR, "#s2s-chips .s2s-chip")
+        b.js("arguments[0].scrollIntoView({block: 'center'})", chip)
+        chip.click()
+        chip = wait_for(lambda: b.data("s2s-try-out", "state") == "shown" and (b.data("s2s-try-heat", "cols") == str(len("twenty-third of November 2026"))), 6)
+        report(bool(chip) and b.js("return document.getElementById('s2s-input').value") == "twenty-third of November 2026", "a chip fills the field and translates it",
+               "cols %s" % b.data("s2s-try-heat", "cols"))
+        st = b.try_input("")
+        err = b.js("const n = document.querySelector('#s2s-try-out .error-box'); return n ? n.textContent : ''")
+        report(st == "error" and "text is required" in err, "an empty input shows the server's error", repr(err[:120]))
+        st = b.try_input("11/23/2026")
+        report(st == "shown" and ISO_DATE.match(b.data("s2s-try-heat", "output") or "") is not None, "a new input after the error works again", repr(b.data("s2s-try-heat", "output")))
+        b.js("document.getElementById('s2s-slider').scrollIntoView({block: 'center'})")
+        b.d.find_element(By.ID, "s2s-slider").send_keys(Keys.END)
+        wait_for(lambda: b.view("index") == str(n - 1) and b.data("s2s-try-out", "step") == str(last["step"]), 6)
+
+        terms = b.js("return [...new Set([...document.querySelectorAll('.s2s-view .v-help')].map(b => b.dataset.term))]")
+        gloss = b.js("return [...document.querySelectorAll('#s2s-glossary dt')].map(d => d.dataset.term)")
+        reads = b.js("return document.querySelectorAll('.s2s-view .v-read').length")
+        report(all(t in terms and t in gloss for t in GLOSSARY_TERMS) and reads >= 4, "each panel says how to read it, with glossary terms", "%d how-to lines; terms %s" % (reads, terms))
+        b.check_console("on the seq2seq run page")
+        b.shot("s2s", "seq2seq-section-light")
+        b.screenshot("seq2seq-run-light", max_height=5000, settle=0.8)
+
+        # ---- dark theme: the heatmaps repaint on the dark panel
+        light_hash = b.pixel_hash("#s2s-heat")
+        b.js("window.scrollTo(0, 0)")
+        b.d.find_element(By.ID, "theme-toggle").click()
+        dark = wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "dark" and b.pixel_hash("#s2s-heat") != light_hash, 5)
+        px = b.scale_pixels("#s2s-heat")
+        report(bool(dark) and bool(px) and px[0] > 800, "the theme switch repaints the heatmap in the dark scale", "pixels %s" % (px,))
+        b.shot("s2s", "seq2seq-section-dark")
+        b.check_console("after switching to the dark theme")
+
+        # ---- the checkpoints table: Show picks that checkpoint in the player
+        show = b.d.find_elements(By.CSS_SELECTOR, "#checkpoint-table tr[data-step='%d'] .ck-show" % figs[1]["step"])
+        if show:
+            b.js("arguments[0].scrollIntoView({block: 'center'})", show[0])
+            show[0].click()
+        picked = wait_for(lambda: b.view("index") == "1" and b.data("s2s-heat", "step") == str(figs[1]["step"]), 5)
+        report(bool(show) and bool(picked), "a checkpoint's Show button picks it in the player", "index %s" % b.view("index"))
+
+        # ---- a run without attention: a note, no section
+        if plain:
+            ready = b.open("/runs/" + quote(plain["id"]), theme="light")
+            wait_for(lambda: b.js("return !!document.getElementById('s2s-note')"), 5)
+            note = b.text("s2s-note") or ""
+            head = b.js("return document.querySelector('.run-head .stats').textContent")
+            report(bool(ready) and "no attention" in note.lower() and not b.js("return !!document.getElementById('s2s') || !!document.querySelector('.s2s-view')")
+                   and "LSTM, no attention" in head, "the attention-less run shows the note and no attention section", "note %r; header %r" % (note[:80], head[:120]))
+            b.check_console("on the attention-less run page")
+            b.shot("s2s-note", "seq2seq-no-attention")
+
+        # ---- the runs list
+        b.open("/", theme="light")
+        wait_for(lambda: b.js("return document.querySelectorAll('#runs-table tbody tr').length >= 1"), 10)
+        badges = b.js("return [...document.querySelectorAll('#runs-table tr[data-run-id] .kind-badge[data-kind=\"seq2seq\"]')].map(n => [n.closest('tr').dataset.runId, n.textContent])")
+        report([rid, "Seq2seq"] in badges and (not plain or [plain["id"], "Seq2seq"] in badges), "the runs list marks the seq2seq runs", str(badges))
+        want = "exact" + pct(exact[-1]["last"])
+        metric = wait_for(lambda: (lambda m: m if want in m else None)(b.js("return [...document.querySelectorAll('#runs-table tr[data-run-id] .run-metric')].map(n => n.textContent)")), 5)
+        report(bool(metric), "the runs list shows the held-out exact match", "%s (want %r)" % (metric or b.js("return [...document.querySelectorAll('#runs-table .run-metric')].map(n => n.textContent)"), want))
+        b.check_console("on the runs list")
+    finally:
+        b.quit()
+
+    failed = RESULTS.count(False)
+    print("%d checks, %d failed" % (len(RESULTS), failed), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
