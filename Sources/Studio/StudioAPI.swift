@@ -177,7 +177,7 @@ struct StudioAPI: Sendable {
         }
         let folder = URL(fileURLWithPath: ck.path)
         return try await models.run(job: nil) { _ in
-            let model: Seq2SeqLSTM
+            let model: any Seq2SeqModel
             do { model = try Seq2SeqTask.loadModel(folder).0 } catch { throw APIError(.unprocessableContent, "\(error)") }
             let out = model.greedy([CharVocabulary.encode(text)], maxLength: 48)[0]
             return JSONResponse.make(["input": text, "output": CharVocabulary.decode(out.ids), "step": ck.step,
@@ -343,7 +343,7 @@ struct StudioAPI: Sendable {
     // MARK: Runs
 
     static let headlineTags = ["train/loss", "val/loss", "train/tokens_per_s", "train/examples_per_s", "train/lr", "train/grad_norm",
-                               "val/accuracy", "val/mse"]
+                               "val/accuracy", "val/mse", "val/exact_match"]
 
     func runs() throws -> Response {
         guard let db = try store.database() else { return JSONResponse.make([Any]()) }

@@ -10,10 +10,14 @@ public struct Seq2SeqConfig: RunConfig {
     public var name: String?
     /// dates (normalise written dates to ISO 8601), reverse or sort (strings of digits).
     public var task = "dates"
+    /// lstm (with `attention`, `embedding`, `hidden`) or transformer (with `width`, `heads`, `layers`).
     public var arch = "lstm"
     public var attention = Seq2SeqLSTM.Attention.bahdanau
     public var embedding = 32
     public var hidden = 64
+    public var width = 64
+    public var heads = 4
+    public var layers = 2
     public var batch = 64
     public var steps = 3000
     public var learningRate: Float = 0.003
@@ -35,7 +39,10 @@ public struct Seq2SeqConfig: RunConfig {
         guard kind == "seq2seq" else { throw TrainingError("not a seq2seq run's settings (kind '\(kind.prefix(20))')") }
         if let name { try TrainConfig.checkRunName(name) }
         guard Seq2SeqData.tasks.contains(task) else { throw TrainingError("unknown task '\(task.prefix(40))' (\(Seq2SeqData.tasks.joined(separator: ", ")))") }
-        guard arch == "lstm" else { throw TrainingError("unknown --arch '\(arch.prefix(20))' (lstm)") }
+        guard arch == "lstm" || arch == "transformer" else { throw TrainingError("unknown --arch '\(arch.prefix(20))' (lstm or transformer)") }
+        guard (1...1024).contains(width), (1...64).contains(heads), width % heads == 0, (1...24).contains(layers) else {
+            throw TrainingError("--width must be 1 to 1024 and divisible by --heads (1 to 64), --layers 1 to 24")
+        }
         guard (1...(1 << 40)).contains(steps) else { throw TrainingError("--steps must be 1 to 2^40, got \(steps)") }
         guard (1...4096).contains(batch) else { throw TrainingError("--batch must be 1 to 4096, got \(batch)") }
         guard (1...1024).contains(embedding), (1...2048).contains(hidden) else { throw TrainingError("--embedding must be 1 to 1024 and --hidden 1 to 2048") }
@@ -78,11 +85,13 @@ public enum Seq2SeqData {
     }
 }
 
-/// What a seq2seq checkpoint's `config.json` holds.
+/// What a seq2seq checkpoint's `config.json` holds: one of the two models' settings.
 public struct Seq2SeqCheckpointConfig: Codable, Sendable, Equatable {
-    public var architecture = "glassbox-seq2seq-lstm"
+    /// glassbox-seq2seq-lstm or glassbox-seq2seq-transformer.
+    public var architecture: String
     public var task: String
-    public var model: Seq2SeqLSTM.Config
+    public var lstm: Seq2SeqLSTM.Config?
+    public var transformer: Seq2SeqTransformer.Config?
     public var alphabet: String
 }
 
@@ -94,7 +103,7 @@ public final class Seq2SeqTask: TrainingTask {
     public typealias Batch = (inputs: [[Int32]], targets: [[Int32]])
 
     public let config: Seq2SeqConfig
-    public let model: Seq2SeqLSTM
+    public let model: any Seq2SeqModel
     public let parameters: [(String, Tensor)]
     public let adam: Adam
     public let heldOut: [(input: String, output: String, format: Int)]
@@ -102,13 +111,22 @@ public final class Seq2SeqTask: TrainingTask {
     /// A fixed slice of the held-out set for the validation loss.
     let validationBatch: Batch
 
-    public init(config: Seq2SeqConfig, model: Seq2SeqLSTM? = nil) throws {
+    public init(config: Seq2SeqConfig, model: (any Seq2SeqModel)? = nil) throws {
         try config.validate()
         self.config = config
-        let m = model ?? Seq2SeqLSTM(.init(vocabulary: CharVocabulary.size, embedding: config.embedding, hidden: config.hidden,
-                                           attention: config.attention), seed: config.seed)
-        try m.config.validate()
-        self.model = m
+        if let model {
+            self.model = model
+        } else if config.arch == "transformer" {
+            let c = Seq2SeqTransformer.Config(vocabulary: CharVocabulary.size, width: config.width, heads: config.heads,
+                                              layers: config.layers, feedForward: 4 * config.width)
+            try c.validate()
+            self.model = Seq2SeqTransformer(c, seed: config.seed)
+        } else {
+            let c = Seq2SeqLSTM.Config(vocabulary: CharVocabulary.size, embedding: config.embedding, hidden: config.hidden, attention: config.attention)
+            try c.validate()
+            self.model = Seq2SeqLSTM(c, seed: config.seed)
+        }
+        let m = self.model
         parameters = m.namedParameters()
         adam = Adam(parameters, lr: config.learningRate, beta1: 0.9, beta2: 0.999)
         heldOut = Seq2SeqData.heldOut(config.task, count: config.heldOut, seed: config.seed &+ 0xD47E)
@@ -175,20 +193,31 @@ public final class Seq2SeqTask: TrainingTask {
             if picks.count == examples { break }
         }
         let decoded = model.greedy(picks.map { CharVocabulary.encode($0.input) }, maxLength: 24)
-        return Seq2SeqFigure(step: step, attention: config.attention.rawValue, examples: zip(picks, decoded).map { p, d in
-            Seq2SeqFigure.Example(input: p.input, target: p.output, output: CharVocabulary.decode(d.ids),
-                                  inputTokens: p.input.map(String.init), outputTokens: d.ids.map(CharVocabulary.label) + ["</s>"],
-                                  weights: d.attention)
+        let transformer = model as? Seq2SeqTransformer
+        return Seq2SeqFigure(step: step, attention: transformer == nil ? config.attention.rawValue : "transformer",
+                             examples: zip(picks, decoded).enumerated().map { i, pd in
+            let (p, d) = pd
+            var e = Seq2SeqFigure.Example(input: p.input, target: p.output, output: CharVocabulary.decode(d.ids),
+                                          inputTokens: p.input.map(String.init), outputTokens: d.ids.map(CharVocabulary.label) + ["</s>"],
+                                          weights: d.attention)
+            // Every layer and head of a transformer, for the first examples (the documents stay small).
+            if let transformer, i < 3 {
+                let all = transformer.patterns(input: CharVocabulary.encode(p.input), output: d.ids)
+                e.layers = (0..<all.encoder.count).map { .init(encoderSelf: all.encoder[$0], decoderSelf: all.decoderSelf[$0], cross: all.cross[$0]) }
+            }
+            return e
         })
     }
 
     public func figures(step: Int) -> [(name: String, document: String)] {
-        guard config.attention != .none, let data = try? JSONEncoder().encode(figure(step: step)) else { return [] }
+        guard config.arch == "transformer" || config.attention != .none, let data = try? JSONEncoder().encode(figure(step: step)) else { return [] }
         return [("seq2seq", String(decoding: data, as: UTF8.self))]
     }
 
     public func writeModel(to folder: URL) throws {
-        let c = Seq2SeqCheckpointConfig(task: config.task, model: model.config, alphabet: String(CharVocabulary.alphabet))
+        let t = model as? Seq2SeqTransformer, l = model as? Seq2SeqLSTM
+        let c = Seq2SeqCheckpointConfig(architecture: t != nil ? "glassbox-seq2seq-transformer" : "glassbox-seq2seq-lstm", task: config.task,
+                                        lstm: l?.config, transformer: t?.config, alphabet: String(CharVocabulary.alphabet))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(try encoder.encode(c), to: folder.appendingPathComponent("config.json"))
@@ -196,17 +225,25 @@ public final class Seq2SeqTask: TrainingTask {
     }
 
     /// The model of a checkpoint folder.
-    public static func loadModel(_ folder: URL) throws -> (Seq2SeqLSTM, Seq2SeqCheckpointConfig) {
+    public static func loadModel(_ folder: URL) throws -> (any Seq2SeqModel, Seq2SeqCheckpointConfig) {
         let data = FileManager.default.contents(atPath: folder.appendingPathComponent("config.json").path) ?? Data()
         let c: Seq2SeqCheckpointConfig
         do { c = try JSONDecoder().decode(Seq2SeqCheckpointConfig.self, from: data) } catch {
             throw TrainingError("\(folder.path)/config.json: not a seq2seq checkpoint's config (\(String(describing: error).prefix(200)))")
         }
-        guard c.alphabet == String(CharVocabulary.alphabet), c.model.vocabulary == CharVocabulary.size else {
-            throw TrainingError("\(folder.path): made with another alphabet than this version's")
+        guard c.alphabet == String(CharVocabulary.alphabet) else { throw TrainingError("\(folder.path): made with another alphabet than this version's") }
+        let model: any Seq2SeqModel
+        if let t = c.transformer, c.architecture == "glassbox-seq2seq-transformer" {
+            guard t.vocabulary == CharVocabulary.size else { throw TrainingError("\(folder.path): a vocabulary of \(t.vocabulary), not \(CharVocabulary.size)") }
+            try t.validate()
+            model = Seq2SeqTransformer(t, seed: 0)
+        } else if let l = c.lstm, c.architecture == "glassbox-seq2seq-lstm" {
+            guard l.vocabulary == CharVocabulary.size else { throw TrainingError("\(folder.path): a vocabulary of \(l.vocabulary), not \(CharVocabulary.size)") }
+            try l.validate()
+            model = Seq2SeqLSTM(l, seed: 0)
+        } else {
+            throw TrainingError("\(folder.path)/config.json: unknown architecture '\(c.architecture.prefix(60))'")
         }
-        try c.model.validate()
-        let model = Seq2SeqLSTM(c.model, seed: 0)
         do { try model.loadWeights(folder: folder) } catch { throw TrainingError("\(folder.path): \(error)") }
         return (model, c)
     }
@@ -221,11 +258,20 @@ public struct Seq2SeqFigure: Codable, Sendable {
         public var inputTokens: [String]
         /// The output characters and the end token.
         public var outputTokens: [String]
-        /// [output step][input position]: the attention weights (each row sums to 1).
+        /// [output step][input position]: the attention weights (each row sums to 1); for a transformer the last
+        /// layer's cross-attention averaged over its heads.
         public var weights: [[Float]]
+        /// A transformer's every pattern, per layer: [head][query][key].
+        public var layers: [Layer]?
         enum CodingKeys: String, CodingKey {
-            case input, target, output, weights, inputTokens = "input_tokens", outputTokens = "output_tokens"
+            case input, target, output, weights, layers, inputTokens = "input_tokens", outputTokens = "output_tokens"
         }
+    }
+    public struct Layer: Codable, Sendable {
+        public var encoderSelf: [[[Float]]]
+        public var decoderSelf: [[[Float]]]
+        public var cross: [[[Float]]]
+        enum CodingKeys: String, CodingKey { case cross, encoderSelf = "encoder_self", decoderSelf = "decoder_self" }
     }
     public var step: Int
     public var attention: String

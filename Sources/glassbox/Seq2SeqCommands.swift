@@ -12,7 +12,8 @@ struct TrainSeq2Seq: ParsableCommand {
         abstract: "Train an encoder-decoder on a generated sequence task (normalising written dates by default), recording the run.",
         discussion: """
         --arch lstm: a bidirectional LSTM encoder and an LSTM decoder with additive (bahdanau), bilinear (luong) or \
-        no attention. Tasks: dates ("twenty-third of November 2026", "23 Nov 2026", "11/23/2026", ... to \
+        no attention; --arch transformer: a T5-style encoder-decoder (encoder self-attention, decoder causal \
+        self-attention and cross-attention, sinusoidal positions). Tasks: dates ("twenty-third of November 2026", "23 Nov 2026", "11/23/2026", ... to \
         2026-11-23), reverse and sort (strings of digits). Training batches are drawn fresh every step and never \
         hold a held-out input; each evaluation decodes the held-out set greedily and records its exact match \
         (val/exact_match). Every checkpoint records the attention of held-out examples (the studio shows it); \
@@ -20,10 +21,13 @@ struct TrainSeq2Seq: ParsableCommand {
         """
     )
     @Option(help: "Task: dates, reverse or sort.") var task: String = "dates"
-    @Option(help: "Architecture: lstm.") var arch: String = "lstm"
+    @Option(help: "Architecture: lstm (encoder-decoder LSTMs with attention) or transformer (T5-style encoder-decoder).") var arch: String = "lstm"
     @Option(help: "Attention: bahdanau (additive), luong (bilinear) or none.") var attention: String = "bahdanau"
     @Option(help: "Character embedding width.") var embedding: Int?
     @Option(help: "Width of each encoder direction (the decoder is twice as wide).") var hidden: Int?
+    @Option(help: "Transformer: model width.") var width: Int?
+    @Option(help: "Transformer: attention heads.") var heads: Int?
+    @Option(help: "Transformer: encoder layers (and as many decoder layers).") var layers: Int?
     @Option(help: "Examples per step.") var batch: Int?
     @Option(help: "Training steps.") var steps: Int?
     @Option(name: .customLong("lr"), help: "Peak learning rate (Adam; warm-up, then cosine to a tenth).") var learningRate: Float?
@@ -61,6 +65,9 @@ struct TrainSeq2Seq: ParsableCommand {
                 c.attention = a
                 if let embedding { c.embedding = embedding }
                 if let hidden { c.hidden = hidden }
+                if let width { c.width = width }
+                if let heads { c.heads = heads }
+                if let layers { c.layers = layers }
                 if let batch { c.batch = batch }
                 if let steps { c.steps = steps }
                 if let learningRate { c.learningRate = learningRate }
@@ -85,13 +92,16 @@ struct TrainSeq2Seq: ParsableCommand {
                                            keepCheckpoints: keepCheckpoints) {
             print(Terminal.bold("glassbox train seq2seq") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
             print(Terminal.dim("  task \(c.task) · \(c.heldOut) held-out inputs · batch \(c.batch)"))
-            print(Terminal.dim("  \(c.arch) encoder-decoder, attention \(c.attention.rawValue), embedding \(c.embedding), encoder 2 × \(c.hidden), decoder \(2 * c.hidden) · \(trainer.parameterCount) parameters"))
+            print(Terminal.dim(c.arch == "transformer"
+                ? "  transformer encoder-decoder, \(c.layers) + \(c.layers) layers × \(c.heads) heads × \(c.width) wide · \(trainer.parameterCount) parameters"
+                : "  LSTM encoder-decoder, attention \(c.attention.rawValue), embedding \(c.embedding), encoder 2 × \(c.hidden), decoder \(2 * c.hidden) · \(trainer.parameterCount) parameters"))
         }
         let exact = trainer.task.exactMatch()
         if json {
             var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
                                       "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull(), "exact_match": exact,
-                                      "held_out": trainer.task.heldOut.count, "parameters": trainer.parameterCount, "attention": c.attention.rawValue]
+                                      "held_out": trainer.task.heldOut.count, "parameters": trainer.parameterCount, "arch": c.arch,
+                                      "attention": c.arch == "transformer" ? "transformer" : c.attention.rawValue]
             obj["final_val_loss"] = summary.finalValLoss ?? NSNull()
             print(Terminal.jsonLine(obj))
         } else {

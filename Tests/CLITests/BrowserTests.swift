@@ -222,6 +222,13 @@ struct StudioBrowserTests {
         try runBrowserScript("run-mlp-test.sh", limit: 300)
     }
 
+    /// tests/browser/run-seq2seq-test.sh: a seq2seq run on the dates task and one without attention; the run page's
+    /// section (checkpoint player, example picker, alignment heatmap, exact-match chart, Try your own input and its
+    /// errors), both themes, the attention-less run's note, the runs list's Seq2seq badge and exact match.
+    @Test func seq2seqViewWorks() throws {
+        try runBrowserScript("run-seq2seq-test.sh", limit: 420)
+    }
+
     /// tests/browser/run-diff-test.sh: two checkpoints of a run compared on one prompt (predictions, per-layer and
     /// per-head DLA changes, attention changes, neurons), reached from the run page; the contrast field.
     @Test func diffViewWorks() throws {

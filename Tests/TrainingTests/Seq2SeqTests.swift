@@ -49,6 +49,33 @@ struct Seq2SeqTests {
         #expect(loaded.greedy(probe)[0].ids == trainer.task.model.greedy(probe)[0].ids)
     }
 
+    /// The encoder-decoder transformer on the same task: ≥ 95% exact match on the held-out dates, every layer's
+    /// and head's patterns in the figure (encoder self-attention, decoder causal self-attention, cross-attention).
+    @Test func transformerNormalisesDates() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        var c = Seq2SeqConfig()
+        c.arch = "transformer"; c.steps = 900; c.evalInterval = 900; c.checkpointInterval = 900; c.sampleInterval = 900
+        let trainer = try TrainingRun<Seq2SeqTask>(seq2seq: c, runsDirectory: dir, id: "tf")
+        let sink = MemorySink()
+        trainer.sink = sink
+        _ = try trainer.run()
+        let exact = try #require(sink.scalars["val/exact_match"]?.last?.value)
+        #expect(exact >= 0.95, "exact match \(exact)")
+        let fig = try JSONDecoder().decode(Seq2SeqFigure.self, from: Data(try #require(sink.figures.last).document.utf8))
+        #expect(fig.attention == "transformer")
+        let e = fig.examples[0], layers = try #require(e.layers)
+        #expect(layers.count == 2 && layers.allSatisfy { $0.cross.count == 4 && $0.encoderSelf.count == 4 && $0.decoderSelf.count == 4 })
+        let T = e.inputTokens.count, n = e.outputTokens.count
+        #expect(layers[0].encoderSelf[0].count == T && layers[0].encoderSelf[0][0].count == T)
+        #expect(layers[1].cross[3].count == n && layers[1].cross[3][0].count == T)
+        // Causal: no output position attends to a later one.
+        #expect(layers.allSatisfy { $0.decoderSelf.allSatisfy { h in h.enumerated().allSatisfy { q, row in row.enumerated().allSatisfy { $0.offset <= q || $0.element == 0 } } } })
+        let (loaded, config) = try Seq2SeqTask.loadModel(try #require(trainer.lastCheckpoint))
+        #expect(config.architecture == "glassbox-seq2seq-transformer")
+        let probe = [CharVocabulary.encode("Monday, November 23, 2026")]
+        #expect(CharVocabulary.decode(loaded.greedy(probe)[0].ids) == CharVocabulary.decode(trainer.task.model.greedy(probe)[0].ids))
+    }
+
     /// The data: every format parses back to the same date; held-out inputs are never trained on.
     @Test func dateFormats() {
         var rng = RandomGenerator(seed: 5)
