@@ -75,18 +75,4 @@ public final class MLPNetwork: Module {
         }
         return h
     }
-
-    /// Writes `model.safetensors` (float32) into `folder`.
-    public func saveWeights(folder: URL) throws {
-        let entries = namedParameters().map { SafeTensorsEntry(name: $0.0, shape: $0.1.shape, floats: $0.1.scalars) }
-        try SafeTensorsWriter.write(entries, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
-    }
-
-    /// Reads `model.safetensors` of `folder` into this model's parameters (every name and shape checked).
-    public func loadWeights(folder: URL) throws {
-        let file = try SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path)
-        var state: [String: (shape: [Int], values: [Float])] = [:]
-        for name in file.names { state[name] = (try file.info(name).shape, try file.floats(name)) }
-        try load(state)
-    }
 }

@@ -14,18 +14,6 @@ public protocol Seq2SeqModel: Module {
 
 extension Seq2SeqModel {
     public func greedy(_ inputs: [[Int32]]) -> [(ids: [Int32], attention: [[Float]])] { greedy(inputs, maxLength: 32) }
-
-    public func saveWeights(folder: URL) throws {
-        let entries = namedParameters().map { SafeTensorsEntry(name: $0.0, shape: $0.1.shape, floats: $0.1.scalars) }
-        try SafeTensorsWriter.write(entries, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
-    }
-
-    public func loadWeights(folder: URL) throws {
-        let file = try SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path)
-        var state: [String: (shape: [Int], values: [Float])] = [:]
-        for name in file.names { state[name] = (try file.info(name).shape, try file.floats(name)) }
-        try load(state)
-    }
 }
 
 /// An encoder-decoder transformer (T5-style: pre-norm RMSNorm, attention without biases, ReLU feed-forward) on

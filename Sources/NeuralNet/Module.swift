@@ -1,3 +1,5 @@
+import Foundation
+import ModelFormats
 import TensorCore
 
 /// A layer or model: owns parameters under stable names (Hugging Face checkpoint keys, relative to the module).
@@ -28,6 +30,22 @@ extension Module {
             }
             entry.values.withUnsafeBufferPointer { p.data.update(from: $0.baseAddress!, count: p.count) }
         }
+    }
+}
+
+extension Module {
+    /// Writes every parameter into `folder/model.safetensors` (float32, the parameters' names).
+    public func saveWeights(folder: URL) throws {
+        let entries = namedParameters().map { SafeTensorsEntry(name: $0.0, shape: $0.1.shape, floats: $0.1.scalars) }
+        try SafeTensorsWriter.write(entries, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
+    }
+
+    /// Reads `folder/model.safetensors` into the parameters, every name and shape checked.
+    public func loadWeights(folder: URL) throws {
+        let file = try SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path)
+        var state: [String: (shape: [Int], values: [Float])] = [:]
+        for name in file.names { state[name] = (try file.info(name).shape, try file.floats(name)) }
+        try load(state)
     }
 }
 
