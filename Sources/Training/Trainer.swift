@@ -1,5 +1,6 @@
 import Foundation
 import ModelFormats
+import Models
 import NeuralNet
 import TensorCore
 import Tokenization
@@ -64,11 +65,16 @@ public final class GPTTask: TrainingTask {
     /// A text sample from the model (fixed seed per step, so it does not disturb training randomness).
     public func sampleText(step: Int) -> String? { sampleText(step: step, length: nil) }
 
+    /// Through the one generator every language model uses (temperature 0.8, no truncation, a seed per step).
     public func sampleText(step: Int, length: Int?) -> String {
-        var rng = RandomGenerator(seed: config.seed &+ UInt64(step) &* 7919)
+        var options = GenerationOptions()
+        options.maxTokens = length ?? config.sampleLength
+        options.sampling = SamplingOptions(temperature: 0.8, topK: 0, topP: 1, minP: 0)
+        options.seed = config.seed &+ UInt64(step) &* 7919
+        options.stopAtEOS = false
         let prompt = (try? dataset.vocabulary.encode("\n")) ?? [0]
-        let ids = model.sample(prompt: prompt, count: length ?? config.sampleLength, temperature: 0.8, topK: 0, rng: &rng)
-        return dataset.vocabulary.decode(ids)
+        let result = Generator(model: model, tokenizer: dataset.vocabulary).generate(prompt: prompt, options: options)
+        return dataset.vocabulary.decode(result.ids)
     }
 
     public func writeModel(to folder: URL) throws {
