@@ -4,7 +4,8 @@
 # tests/browser/seq2seq_test.py (Selenium + Debian's chromium and chromium-driver) checks the run page's section
 # "Attention across training" (the checkpoint player, the example picker, the alignment heatmap, the exact-match
 # chart, "Try your own input" over /api/runs/RUN/translate and its error), both themes, the attention-less run's
-# note, and the runs list's Seq2seq badge and exact match.
+# note, the runs list's Seq2seq badge and exact match, and a --arch transformer run (200 steps): its words and the
+# panel "Every layer and head" (three kinds of attention, layers × heads thumbnails, the causal mask, enlarging).
 #   tests/browser/run-seq2seq-test.sh [SCREENSHOT_DIR]
 #     GLASSBOX_BIN: the binary (default .build/release/glassbox); SCREENSHOT_DIR, else GLASSBOX_SCREENSHOTS, else
 #     .build/studio-screenshots; GLASSBOX_STUDIO_ASSETS (optional) serves the pages' files from that folder.
@@ -23,6 +24,8 @@ trap cleanup EXIT
 # 300 steps (about 25 s), a checkpoint and an evaluation every 100: three figures, three exact-match points.
 "$bin" train seq2seq --task dates --steps 300 --checkpoint-interval 100 --eval-interval 100 --runs-dir "$runs" --name dates >/dev/null
 "$bin" train seq2seq --task dates --attention none --steps 20 --runs-dir "$runs" --name noatt >/dev/null
+# the transformer (about 10 s): two checkpoints, every layer and head for the first 3 examples of each
+"$bin" train seq2seq --arch transformer --steps 200 --checkpoint-interval 100 --eval-interval 100 --runs-dir "$runs" --name tf --no-tensorboard >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
 pids+=($!)
@@ -30,4 +33,4 @@ for _ in $(seq 300); do
   curl -sf "http://127.0.0.1:$port/api/runs" >/dev/null && break
   sleep 0.1
 done
-"$python" tests/browser/seq2seq_test.py --url "http://127.0.0.1:$port" --run dates --plain-run noatt --screenshots "$shots"
+"$python" tests/browser/seq2seq_test.py --url "http://127.0.0.1:$port" --run dates --plain-run noatt --tf-run tf --screenshots "$shots"

@@ -19,7 +19,13 @@ data-checksum); the held-out exact match #s2s-exact-value and its chart #s2s-exa
 input": #s2s-input, #s2s-go, the chips #s2s-chips, the result #s2s-try-out (data-state: idle | loading | shown |
 error, data-step) with #s2s-try-lines and the canvas #s2s-try-heat (data-output); the run page's charts
 #chart-exact and #chart-throughput; a run without attention: #s2s-note and no #s2s; the runs list's
-.kind-badge[data-kind=seq2seq] and .run-metric.
+.kind-badge[data-kind=seq2seq] and .run-metric. A transformer run (--tf-run) also has the panel #s2s-layers
+(data-kind, data-layers) with the switch #s2s-kind-encoder_self | -decoder_self | -cross (aria-pressed), the how-to
+line #s2s-layers-read, the grid #s2s-heads (data-kind, data-layers, data-heads, data-checksum) of buttons .s2s-thumb
+(data-layer, data-head, data-kind, data-rows, data-cols, data-above: non-zero cells above the diagonal,
+data-checksum), the enlarged head #s2s-zoom (.open, data-layer, data-head, data-kind) with the canvas
+#s2s-zoom-heat (as #s2s-heat, plus data-cell, data-left, data-top), the note #s2s-layers-note with the button
+#s2s-layers-first, and the picker's .s2s-ex[data-layers] with their .s2s-ex-tag.
 """
 import argparse
 import os
@@ -109,6 +115,13 @@ class Browser(Page):
         ActionChains(self.d).move_to_element_with_offset(node, int(w * (fx - 0.5)), int(h * (fy - 0.5))).perform()
         return wait_for(lambda: self.js("const t = document.querySelector('.gb-tooltip.on'); return t ? t.textContent : ''"), 3) or ""
 
+    def click(self, selector):
+        """Scrolls an element to the middle of the window (clear of the sticky top bar) and clicks it."""
+        node = self.d.find_element(By.CSS_SELECTOR, selector)
+        self.js("arguments[0].scrollIntoView({block: 'center'})", node)
+        node.click()
+        return node
+
     def try_input(self, text):
         """Types text into "Try your own input" and presses Enter; returns the result's state once it settles."""
         field = self.d.find_element(By.ID, "s2s-input")
@@ -129,14 +142,173 @@ def pct(v):
     return "%.1f%%" % (100 * v)
 
 
+KINDS = ["encoder_self", "decoder_self", "cross"]
+TF_TERMS = ["selfatt", "crossatt", "causal", "head", "layer"]
+
+
+def dims(E, kind):
+    """The rows and columns of one kind of attention pattern of an example."""
+    n, T = len(E["output_tokens"]), len(E["input_tokens"])
+    return {"encoder_self": (T, T), "decoder_self": (n, n), "cross": (n, T)}[kind]
+
+
+def check_transformer(b, base, name):
+    """The run page of a `train seq2seq --arch transformer` run: the transformer's words, the panel "Every layer and
+    head" (three kinds, layers × heads thumbnails, the causal mask, enlarging, the note), the player, both themes."""
+    try:
+        run = api(base, "/api/runs/" + quote(name))
+        rid = run["id"]
+        figs = api(base, "/api/runs/" + quote(rid) + "/figures?name=seq2seq")
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+        report(False, "server answers the transformer run and its figures", str(e))
+        return
+    last, first = figs[-1], figs[0]
+    E0 = last["examples"][0]
+    with_layers = [k for k, E in enumerate(last["examples"]) if E.get("layers")]
+    ok = (run.get("hyper_parameters", {}).get("arch") == "transformer" and len(figs) >= 2 and last.get("attention") == "transformer"
+          and with_layers == [0, 1, 2] and len(last["examples"]) > 3)
+    if not report(ok, "the transformer run has figures with every layer and head for its first 3 examples",
+                  "arch %s, %d figures, attention %s, with layers %s" % (run.get("hyper_parameters", {}).get("arch"), len(figs), last.get("attention"), with_layers)):
+        return
+    L, H = len(E0["layers"]), len(E0["layers"][0]["cross"])
+    upper = sum(1 for F in figs for E in F["examples"] for lay in E.get("layers", []) for hd in lay["decoder_self"]
+                for q, row in enumerate(hd) for k, w in enumerate(row) if k > q and w != 0)
+    report(upper == 0, "the API's decoder self-attention is causal (all zero above the diagonal)", "%d non-zero cells above it" % upper)
+
+    ready = b.open("/runs/" + quote(rid), theme="light")
+    state = wait_for(lambda: (lambda s: s if s in ("shown", "empty", "error") else None)(b.data("s2s", "state")), 10)
+    report(bool(ready) and state == "shown", "the transformer run page shows the section", "state %s; errors: %s" % (state, b.error_boxes()))
+    if state != "shown":
+        return
+    head = b.js("return document.querySelector('.run-head .stats').textContent")
+    want = "Transformer, %d + %d layers × %d heads × %d wide" % (L, L, H, run["hyper_parameters"].get("width", 64))
+    report(want in head and "bahdanau" not in head.lower(), "the header names the transformer", head[:200])
+    wait_for(lambda: b.data("s2s-heat", "step") == str(last["step"]), 8)
+    cap = b.js("return document.querySelector('#s2s-align .v-caption').textContent")
+    section = b.js("return document.querySelector('.s2s-view').textContent")
+    report("last layer's cross-attention" in cap and "averaged over its %d heads" % H in cap and "bahdanau" not in section.lower() and b.view("attention") == "transformer",
+           "the alignment is captioned as the last layer's cross-attention averaged over the heads, and nothing says bahdanau", cap[:160])
+    tags = b.js("return [...document.querySelectorAll('#s2s-examples .s2s-ex')].map(x => x.dataset.layers)")
+    report(tags == ["1" if k in with_layers else "0" for k in range(len(last["examples"]))]
+           and b.js("return [...document.querySelectorAll('#s2s-examples .s2s-ex-tag')].filter(t => t.offsetParent).length") == len(with_layers),
+           "the picker marks the examples that have every layer and head", str(tags))
+
+    panel = b.js("const p = document.getElementById('s2s-layers'); return p ? [p.querySelector('h2').textContent, p.dataset.layers] : null")
+    report(panel == ["Every layer and head", "1"], "the panel \"Every layer and head\" shows the first example", str(panel))
+    sums = {}
+    for kind in KINDS:
+        btn = b.d.find_element(By.ID, "s2s-kind-" + kind)
+        b.js("arguments[0].scrollIntoView({block: 'center'})", btn)
+        btn.click()
+        got = wait_for(lambda: b.data("s2s-heads", "kind") == kind, 3)
+        th = b.js("return [...document.querySelectorAll('#s2s-heads .s2s-thumb')].map(t => [t.dataset.layer, t.dataset.head, t.dataset.rows, t.dataset.cols, t.dataset.above, t.dataset.checksum, t.querySelector('canvas').width > 0])")
+        r, c = dims(E0, kind)
+        ok = bool(got) and len(th) == L * H and all(t[2] == str(r) and t[3] == str(c) and t[6] for t in th) \
+            and [(t[0], t[1]) for t in th] == [(str(l), str(h)) for l in range(L) for h in range(H)]
+        sums[kind] = b.data("s2s-heads", "checksum")
+        read = b.text("s2s-layers-read") or ""
+        report(ok and len(read) > 80 and b.js("return document.getElementById('s2s-kind-' + arguments[0]).getAttribute('aria-pressed')", kind) == "true",
+               "%s: %d × %d thumbnails of %d × %d, and how to read it" % (kind, L, H, r, c), "%d thumbnails %s; read %r" % (len(th), th[:1], read[:60]))
+        if kind == "decoder_self":
+            report(all(t[4] == "0" for t in th) and "diagonal" in read, "decoder self-attention: nothing above the diagonal in any thumbnail", str([t[4] for t in th]))
+        if kind == "encoder_self":
+            report(any(t[4] not in ("0", "") for t in th), "encoder self-attention looks both ways (cells above the diagonal)", str([t[4] for t in th]))
+    report(len(set(sums.values())) == 3, "switching kinds changes the thumbnails", str(sums))
+
+    # enlarge a decoder self-attention head: its cells above the diagonal are the panel colour
+    b.click("#s2s-kind-decoder_self")
+    wait_for(lambda: b.data("s2s-heads", "kind") == "decoder_self", 3)
+    thumb = b.d.find_element(By.CSS_SELECTOR, "#s2s-heads .s2s-thumb[data-layer='%d'][data-head='1']" % (L - 1))
+    b.js("arguments[0].scrollIntoView({block: 'center'})", thumb)
+    thumb.click()
+    opened = wait_for(lambda: b.js("const z = document.getElementById('s2s-zoom'); return z && z.classList.contains('open') && z.dataset.layer === arguments[0] && z.dataset.head === '1'", str(L - 1))
+                      and b.data("s2s-zoom-heat", "drawn") == "1", 4)
+    n = len(E0["output_tokens"])
+    report(bool(opened) and b.data("s2s-zoom-heat", "rows") == str(n) and b.data("s2s-zoom-heat", "cols") == str(n) and b.data("s2s-zoom-heat", "input") == "<s>" + E0["output"],
+           "clicking a thumbnail enlarges it (decoder self-attention: rows the output, columns start + the output)",
+           "rows %s cols %s keys %r" % (b.data("s2s-zoom-heat", "rows"), b.data("s2s-zoom-heat", "cols"), b.data("s2s-zoom-heat", "input")))
+    px = b.js("""
+        const c = document.getElementById('s2s-zoom-heat'), d = c.dataset, s = c.width / c.clientWidth;
+        const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
+        const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
+        const img = x.getImageData(0, 0, c.width, c.height).data;
+        const at = (X, Y) => { const i = 4 * (Math.round(Y * s) * c.width + Math.round(X * s)); return [img[i], img[i + 1], img[i + 2]]; };
+        const bg = at(2, 2), n = +d.rows, cell = +d.cell, L = +d.left, T = +d.top;
+        let above = 0, aboveBg = 0, below = 0, belowInk = 0;
+        for (let r = 0; r < n; r++) for (let k = 0; k < n; k++) {
+          const p = at(L + (k + 0.5) * cell - cell * 0.3, T + (r + 0.5) * cell - cell * 0.3); // off the centre: clear of the printed numbers
+          const same = Math.abs(p[0] - bg[0]) + Math.abs(p[1] - bg[1]) + Math.abs(p[2] - bg[2]) < 6;
+          if (k > r) { above++; if (same) aboveBg++; } else { below++; if (!same) belowInk++; }
+        }
+        return [above, aboveBg, below, belowInk];
+    """)
+    report(bool(px) and px[0] > 0 and px[0] == px[1] and px[3] >= px[2] // 2, "the enlarged decoder self-attention has nothing painted above the diagonal",
+           "cells above %d, of the panel colour %d; on and below %d, painted %d" % tuple(px) if px else "no pixels")
+    tip = b.tooltip_at("s2s-zoom-heat", 0.3, 0.8)
+    report("←" in tip and "weight" in tip and ":" in tip, "hovering the enlarged head reads out query ← key: weight", tip[:140])
+    # the keyboard: Enter on a focused thumbnail
+    t2 = b.d.find_element(By.CSS_SELECTOR, "#s2s-heads .s2s-thumb[data-layer='0'][data-head='%d']" % (H - 1))
+    b.js("arguments[0].focus()", t2)
+    b.d.switch_to.active_element.send_keys(Keys.ENTER)
+    report(bool(wait_for(lambda: b.data("s2s-zoom", "layer") == "0" and b.data("s2s-zoom", "head") == str(H - 1), 3)), "Enter on a focused thumbnail enlarges it",
+           "zoom layer %s head %s" % (b.data("s2s-zoom", "layer"), b.data("s2s-zoom", "head")))
+    # the cross-attention head follows the kind switch, and the glossary has the new words
+    b.click("#s2s-kind-cross")
+    ok = wait_for(lambda: b.data("s2s-zoom", "kind") == "cross" and b.data("s2s-zoom-heat", "cols") == str(len(E0["input_tokens"])), 3)
+    report(bool(ok), "the enlarged head follows the kind switch", "zoom kind %s cols %s" % (b.data("s2s-zoom", "kind"), b.data("s2s-zoom-heat", "cols")))
+    terms = b.js("return [...new Set([...document.querySelectorAll('#s2s-layers .v-help')].map(b => b.dataset.term))]")
+    gloss = b.js("return [...document.querySelectorAll('#s2s-glossary dt')].map(d => d.dataset.term)")
+    report(all(t in terms and t in gloss for t in TF_TERMS), "the panel's glossary terms: self-attention, cross-attention, causal mask, head, layer", str(terms))
+
+    # the player: an earlier checkpoint has its own patterns
+    before = b.data("s2s-heads", "checksum")
+    slider = b.d.find_element(By.ID, "s2s-slider")
+    b.js("arguments[0].scrollIntoView({block: 'center'})", slider)
+    slider.send_keys(Keys.HOME)
+    moved = wait_for(lambda: b.view("step") == str(first["step"]) and b.data("s2s-heads", "checksum") != before, 4)
+    report(bool(moved) and str(first["step"]) in (b.js("return document.querySelector('#s2s-layers .v-caption').textContent") or "").replace(",", ""),
+           "the thumbnails follow the checkpoint player", "step %s" % b.view("step"))
+    slider.send_keys(Keys.END)
+    wait_for(lambda: b.view("step") == str(last["step"]), 4)
+    b.check_console("on the transformer run page")
+    b.shot("s2s-layers", "seq2seq-transformer-layers-light")
+    b.shot("s2s", "seq2seq-transformer-section-light")
+
+    # dark theme: the thumbnails repaint
+    thumb_hash = b.pixel_hash("#s2s-heads .s2s-thumb canvas")
+    b.js("window.scrollTo(0, 0)")
+    b.d.find_element(By.ID, "theme-toggle").click()
+    dark = wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "dark" and b.pixel_hash("#s2s-heads .s2s-thumb canvas") != thumb_hash, 5)
+    report(bool(dark), "the theme switch repaints the thumbnails")
+    b.shot("s2s-layers", "seq2seq-transformer-layers-dark")
+
+    # an example without layers: the note
+    k = len(last["examples"]) - 1
+    btn = b.d.find_element(By.CSS_SELECTOR, "#s2s-examples .s2s-ex[data-index='%d']" % k)
+    b.js("arguments[0].scrollIntoView({block: 'center'})", btn)
+    btn.click()
+    wait_for(lambda: b.view("example") == str(k), 3)
+    note = b.js("const n = document.getElementById('s2s-layers-note'); return n && !n.hidden ? n.textContent : ''")
+    report("first 3 examples" in note and b.js("return document.querySelector('#s2s-layers .s2s-layers-body').hidden && !document.getElementById('s2s-zoom').classList.contains('open')"),
+           "an example without layers shows the note and no thumbnails", repr(note[:100]))
+    b.shot("s2s-layers", "seq2seq-transformer-no-layers-dark")
+    b.click("#s2s-layers-first")
+    report(bool(wait_for(lambda: b.view("example") == "0" and b.data("s2s-layers", "layers") == "1", 3)), "the note's button goes back to an example with layers")
+    b.check_console("after the transformer checks")
+    b.js("window.scrollTo(0, 0)")
+    b.d.find_element(By.ID, "theme-toggle").click()
+    wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "light", 3)
+
+
 def main():
     ap = argparse.ArgumentParser(description="Browser test of the seq2seq view (needs a running glassbox serve).")
     ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
     ap.add_argument("--run", required=True, help="a finished train seq2seq run with attention on the dates task, several checkpoints (name or id)")
     ap.add_argument("--plain-run", default="", help="a finished train seq2seq run with --attention none (name or id)")
+    ap.add_argument("--tf-run", default="", help="a finished train seq2seq --arch transformer run with two checkpoints or more (name or id)")
     ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
                     help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
-    ap.add_argument("--timeout", type=int, default=240, help="the whole script's limit in seconds (default 240)")
+    ap.add_argument("--timeout", type=int, default=330, help="the whole script's limit in seconds (default 330)")
     args = ap.parse_args()
 
     install_watchdog(args.timeout)
@@ -324,6 +496,10 @@ def main():
                    and "LSTM, no attention" in head, "the attention-less run shows the note and no attention section", "note %r; header %r" % (note[:80], head[:120]))
             b.check_console("on the attention-less run page")
             b.shot("s2s-note", "seq2seq-no-attention")
+
+        # ---- a transformer run: its words, and every layer and head
+        if args.tf_run:
+            check_transformer(b, base, args.tf_run)
 
         # ---- the runs list
         b.open("/", theme="light")

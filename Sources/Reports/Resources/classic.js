@@ -821,6 +821,65 @@
       "how well the model does on them shows how it does on inputs it has never seen. The examples here are from it."],
   ];
 
+  /** The transformer's words: its encoder, decoder and attention, and the terms of "Every layer and head". */
+  const TF_GLOSSARY = {
+    encoder: ["encoder", "Encoder", "The half of the model that reads: a stack of transformer layers over the input characters. In each layer " +
+      "every input character looks at every other (self-attention), so each position ends up with a vector that describes its character in context."],
+    decoder: ["decoder", "Decoder", "The half of the model that writes, one character at a time until the end mark (</s>, shown as \u201cend\u201d). " +
+      "Each of its layers first looks at the characters already written (causal self-attention), then at the input (cross-attention)."],
+    attention: ["attention", "Attention", "Each position asks a question (its query), scores it against every position it may look at (their keys), turns the " +
+      "scores into weights that add up to 1 (a softmax) and reads the weighted average of what those positions hold. A transformer has many " +
+      "such patterns: one per layer, head and kind (encoder self-attention, decoder self-attention, cross-attention)."],
+    alignment: ["alignment", "Alignment", "Which input characters each output character was written from: here the last decoder layer's cross-attention, " +
+      "averaged over its heads, as a grid (output characters down the side, input characters along the top). A sharp alignment has one dark cell per row."],
+    extra: [
+      ["selfatt", "Self-attention", "Attention of a sequence over itself: every position of the input (in the encoder), or of the answer written so far " +
+        "(in the decoder), reads from the other positions of the same sequence."],
+      ["crossatt", "Cross-attention", "Attention from the decoder to the encoder: each character being written reads from the input characters. It is " +
+        "where the decoder reads the input; the big grid above is the last layer's, averaged over its heads."],
+      ["causal", "Causal mask", "The rule that a decoder position may look only at itself and at earlier positions, never at characters not written yet " +
+        "(when the model is used, there are none). Its weights above the diagonal are exactly 0."],
+      ["head", "Head", "One of several attention patterns a layer computes side by side, each with its own query and key weights, so that one layer " +
+        "can look at several things at once (one head the day, another the year). Their results are joined and mixed."],
+      ["layer", "Layer", "One block of the transformer: attention (and, in the decoder, cross-attention) then a small feed-forward network, each added to " +
+        "the position's running vector. Encoder and decoder each stack several; layer 0 is the first, nearest the characters."],
+    ],
+  };
+  function glossaryOf(tf) {
+    if (!tf) return S2S_GLOSSARY;
+    return S2S_GLOSSARY.map((e) => TF_GLOSSARY[e[0]] || e).concat(TF_GLOSSARY.extra);
+  }
+
+  /** The three kinds of attention inside the transformer: what the rows and columns of each are, and how to read it. */
+  const TF_KINDS = [
+    { key: "encoder_self", label: "Encoder self-attention", short: "input \u00d7 input",
+      words: { title: "Encoder self-attention: each input character over the input characters", row: "input", col: "input", rowLong: "input character (query)", colLong: "input character (key)" },
+      read: "each row is one input character and the columns are the input characters it reads to describe itself (a row adds up to 1). " +
+        "Nothing is masked: every character may look both ways. Heads of the first layer often look at a neighbour or at characters of the " +
+        "same kind (the digits of the year, the letters of the month); the next layer combines what they gathered." },
+    { key: "decoder_self", label: "Decoder self-attention", short: "output \u00d7 output, causal",
+      words: { title: "Decoder self-attention: each output character over the characters written before it", row: "writing", col: "written", rowLong: "output character (query)", colLong: "written before (key)" },
+      read: "each row is one character the decoder writes; the columns are the start mark and the characters it has already written. It may " +
+        "not look ahead (the causal mask), so everything above the diagonal is empty; the diagonal cell is the character written just before. " +
+        "Heads here keep track of where in the answer the decoder is (in the year, after a dash)." },
+    { key: "cross", label: "Cross-attention", short: "output \u00d7 input",
+      words: { title: "Cross-attention: each output character over the input characters", row: "output", col: "input", rowLong: "output character (query)", colLong: "input character (key)" },
+      read: "each row is one character the decoder writes and the columns are the input characters: this is where the decoder reads the input. " +
+        "The big grid above is the last layer's, averaged over its heads; here each head is on its own, and heads often split the work " +
+        "(one reads the day, another the year), while the first layer's are often blurrier." },
+  ];
+
+  /** One attention pattern of an example as the heatmap draws it: rows (queries), columns (keys) and weights. */
+  function patternOf(E, kind, l, h) {
+    const L = E && E.layers && E.layers[l];
+    const W = L && L[kind] && L[kind][h];
+    if (!W) return null;
+    const out = E.output_tokens || [], inp = E.input_tokens || [];
+    const rows = kind === "encoder_self" ? inp : out;
+    const cols = kind === "encoder_self" || kind === "cross" ? inp : ["<s>"].concat(out.slice(0, Math.max(0, out.length - 1)));
+    return { input_tokens: cols, output_tokens: rows, weights: W };
+  }
+
   const S2S_CHIPS = {
     dates: ["twenty-third of November 2026", "23 Nov 2026", "11/23/2026", "Monday, November 23, 2026"],
     reverse: ["3141592", "2718281828", "1234567", "907"],
@@ -828,12 +887,19 @@
   };
 
   /** A character as a label: a space as "·", the end mark as "end". */
-  const charLabel = (t) => (t === " " ? "\u00b7" : t === "</s>" ? "end" : t);
-  const attentionName = (a) => (a === "bahdanau" ? "Bahdanau (additive)" : a === "luong" ? "Luong (bilinear)" : a || "none");
+  const charLabel = (t) => (t === " " ? "\u00b7" : t === "</s>" ? "end" : t === "<s>" ? "start" : t);
+  const attentionName = (a) => (a === "bahdanau" ? "Bahdanau (additive)" : a === "luong" ? "Luong (bilinear)" : a === "transformer" ? "transformer cross-" : a || "none");
+
+  /** A transformer run (its config's arch, or a figure's attention): its `attention` setting means nothing then. */
+  const isTransformer = (cfg, fig) => (cfg && cfg.arch === "transformer") || (fig && fig.attention === "transformer");
 
   /** "LSTM, bahdanau attention" (or "LSTM, no attention"): the run's model in a few words. */
   function seq2seqModel(cfg) {
     cfg = cfg || {};
+    if (isTransformer(cfg)) {
+      const L = isNum(cfg.layers) ? cfg.layers : 2;
+      return "Transformer, " + L + " + " + L + " layers \u00d7 " + (isNum(cfg.heads) ? cfg.heads : 4) + " heads \u00d7 " + (isNum(cfg.width) ? cfg.width : 64) + " wide";
+    }
     const arch = String(cfg.arch || "lstm").toUpperCase();
     return arch + ", " + (!cfg.attention || cfg.attention === "none" ? "no attention" : cfg.attention + " attention");
   }
@@ -859,7 +925,9 @@
    * down the side, input characters along the top, each cell the attention weight (sequential scale; exactly 0 the
    * panel colour). A GB.Figure, drawn when it comes into view; its size follows the example.
    */
-  function alignmentFigure(v, id, name, ex) {
+  function alignmentFigure(v, id, name, ex, words) {
+    // words: what the rows and columns are, for another attention pattern than the alignment (the enlarged head)
+    const W = Object.assign({ title: "Attention of each output character over the input characters", row: "output", col: "input", rowLong: "output character", colLong: "input character" }, words || {});
     const V = GB.views;
     const geom = () => {
       const E = ex() || { input_tokens: [], output_tokens: [] };
@@ -874,7 +942,7 @@
     };
     const MONO = "13px " + GB.MONO_FAMILY;
     return v.figure({
-      id, name, className: "s2s-heat", title: "Attention of each output character over the input characters",
+      id, name, className: "s2s-heat", title: W.title,
       size: () => { const g = geom(); return [g.W, g.H]; },
       hover: (x, y) => { const q = at(geom(), x, y); return q ? q.join(":") : null; },
       paint(pt, w, h, exporting, figure) {
@@ -897,14 +965,16 @@
         // the labels: input characters along the top, output characters down the side (wrong ones in red)
         for (let k = 0; k < g.n; k++) {
           const t = E.input_tokens[k], on = hv && hv[1] === k;
-          pt.text(charLabel(t), g.left + (k + 0.5) * g.cell, g.top - 9, { color: on ? c.accent : t === " " ? c.faint : c.ink, align: "center", font: (on ? "bold " : "") + MONO });
+          const mark = t === "<s>" || t === "</s>";
+          pt.text(charLabel(t), g.left + (k + 0.5) * g.cell, g.top - 9, { color: on ? c.accent : t === " " ? c.faint : mark ? c.muted : c.ink, align: "center",
+            font: (on ? "bold " : "") + (mark ? (g.cell < 30 ? "9px system-ui" : "11px system-ui") : MONO) });
         }
         for (let r = 0; r < g.m; r++) {
           const t = E.output_tokens[r], on = hv && hv[0] === r;
           const outChars = E.output_tokens.filter((q) => q !== "</s>");
           const bad = target && t !== "</s>" ? target[r] !== t : target && t === "</s>" ? outChars.length !== target.length : false;
           pt.text(charLabel(t), g.left - 10, g.top + (r + 0.5) * g.cell, { color: on ? c.accent : bad ? c.danger : t === "</s>" ? c.muted : c.ink, align: "right", baseline: "middle",
-            font: (on || bad ? "bold " : "") + (t === "</s>" ? "11px system-ui" : MONO) });
+            font: (on || bad ? "bold " : "") + (t === "</s>" || t === "<s>" ? "11px system-ui" : MONO) });
         }
         if (hv) {
           const [r, k] = hv, x0 = g.left, y0 = g.top;
@@ -916,6 +986,7 @@
           figure.root.dataset.cols = String(E.input_tokens.length);
           figure.root.dataset.input = E.input_tokens.join("");
           figure.root.dataset.checksum = GB.checksum(Wt.flat());
+          Object.assign(figure.root.dataset, { cell: String(g.cell), left: String(g.left), top: String(g.top) }); // the grid's place, in CSS pixels
         }
       },
       tip(x, y) {
@@ -924,12 +995,12 @@
         const [r, k] = q, E = g.E, row = (E.weights || [])[r] || [];
         let best = 0;
         row.forEach((wt, j) => { if (wt > row[best]) best = j; });
-        const qc = (t) => (t === "</s>" ? "end" : "\u201c" + charLabel(t) + "\u201d");
-        return GB.tooltip.content("output " + qc(E.output_tokens[r]) + " \u2190 input " + qc(E.input_tokens[k]),
-          [["attention weight", GB.fixed(row[k], 3)], ["output character", (r + 1) + " of " + g.m], ["input character", (k + 1) + " of " + g.n]],
-          [best !== k && isNum(row[best]) ? "this row looks most at " + qc(E.input_tokens[best]) + " (character " + (best + 1) + ", " + GB.fixed(row[best], 2) + ")" : "the input character this row looks at most"]);
+        const qc = (t) => (t === "</s>" ? "end" : t === "<s>" ? "start" : "\u201c" + charLabel(t) + "\u201d");
+        return GB.tooltip.content(W.row + " " + qc(E.output_tokens[r]) + " \u2190 " + W.col + " " + qc(E.input_tokens[k]) + ": " + GB.fixed(row[k], 3),
+          [["attention weight", GB.fixed(row[k], 3)], [W.rowLong, (r + 1) + " of " + g.m], [W.colLong, (k + 1) + " of " + g.n]],
+          [best !== k && isNum(row[best]) ? "this row looks most at " + qc(E.input_tokens[best]) + " (" + W.colLong + " " + (best + 1) + ", " + GB.fixed(row[best], 2) + ")" : "the " + W.colLong + " this row looks at most"]);
       },
-      csv: () => { const E = ex(); return [["output \\ input"].concat(E.input_tokens)].concat(E.output_tokens.map((t, r) => [t].concat((E.weights || [])[r] || []))); },
+      csv: () => { const E = ex(); return [[W.row + " \\ " + W.col].concat(E.input_tokens)].concat(E.output_tokens.map((t, r) => [t].concat((E.weights || [])[r] || []))); },
       json: () => { const E = ex(); return { input: E.input, output: E.output, target: E.target, input_tokens: E.input_tokens, output_tokens: E.output_tokens, weights: E.weights }; },
     });
   }
@@ -940,9 +1011,11 @@
     const v = new V.View(container, Object.assign({ kind: "seq2seq" }, doc));
     v.root.classList.add("s2s-view");
     v.root.dataset.kind = "seq2seq";
-    V.glossary(v, "s2s-glossary", S2S_GLOSSARY);
     const run = doc.run || {}, cfg = run.config || {};
-    const S = { figs: [], i: 0, follow: true, timer: null, ex: 0 };
+    const tf = isTransformer(cfg, (doc.figures || [])[0]);
+    V.glossary(v, "s2s-glossary", glossaryOf(tf));
+    if (tf) v.root.classList.add("s2s-tf");
+    const S = { figs: [], i: 0, follow: true, timer: null, ex: 0, kind: "cross", zoom: null };
     const charts = [];
     let stopPlayer = () => {};
     const stop = () => stopPlayer();
@@ -981,6 +1054,7 @@
     });
     stopPlayer = player.stop;
     alignmentPanel();
+    if (tf) layersPanel();
     const row = el("div", { class: "mlp-row s2s-row" });
     v.root.insertBefore(row, v.glossary);
     row.appendChild(exactPanel());
@@ -1039,17 +1113,19 @@
           ": for each character the decoder wrote (rows), how much attention it paid to each input character (columns)."],
         "each row is one output character, and its strong cells are the input characters the model read while writing it (a row " +
         "adds up to 1). A model that has learned the task reads the year's digits while it writes the year and the month's name or " +
-        "number while it writes the month, so the strong cells trace a path. Early in training the rows are pale and spread over the " +
+        "number while it writes the month, so the strong cells trace a path." + (tf ? " (A transformer has many such grids: this is its last layer's " +
+        "cross-attention, averaged over the heads; \u201cEvery layer and head\u201d below shows each one.)" : "") + " Early in training the rows are pale and spread over the " +
         "whole input; play the checkpoints to watch them sharpen. Characters in red are wrong: their rows often look in the wrong place.",
-        ["attention", "alignment", "encoder", "decoder", "heldout"]);
+        ["attention", "alignment", "encoder", "decoder", "heldout"].concat(tf ? ["crossatt", "head"] : []));
       p.classList.add("s2s-align-panel");
       const list = el("div", { class: "s2s-examples", id: "s2s-examples", role: "listbox", "aria-label": "Held-out examples" });
       const buttons = examples().map((E, k) => {
         const mark = el("span", { class: "s2s-mark", "aria-hidden": "true" });
         const out = el("span", { class: "s2s-ex-out" });
+        const tag = tf ? el("span", { class: "s2s-ex-tag", text: "all heads", title: "every layer and head is recorded for this example (see \u201cEvery layer and head\u201d)" }) : null;
         const b = el("button", { type: "button", class: "s2s-ex", role: "option", dataset: { index: String(k) }, onclick: () => pickExample(k) }, [
-          mark, el("span", { class: "s2s-ex-text" }, [el("span", { class: "s2s-ex-in", text: E.input }), out])]);
-        b._mark = mark; b._out = out;
+          mark, el("span", { class: "s2s-ex-text" }, [el("span", { class: "s2s-ex-in", text: E.input }), out]), tag]);
+        b._mark = mark; b._out = out; b._tag = tag;
         return b;
       });
       list.append(...buttons);
@@ -1082,19 +1158,184 @@
           b.dataset.ok = ok ? "1" : "0";
           b._out.textContent = "\u2192 " + (X.output === "" ? "(nothing)" : X.output);
           b.setAttribute("aria-selected", k === S.ex ? "true" : "false");
+          if (b._tag) { b.dataset.layers = X.layers ? "1" : "0"; b._tag.hidden = !X.layers; }
           b.classList.toggle("on", k === S.ex);
         });
         list.dataset.right = String(right);
         if (!E) return;
         GB.clear(lines).appendChild(outputLines(E.output, E.target));
         GB.clear(caption).append("input ", el("b", { class: "mono", text: "\u201c" + E.input + "\u201d" }), " at step ", el("b", { text: GB.int(F.step) }),
-          " \u00b7 " + attentionName(F.attention) + " attention");
+          tf ? " \u00b7 the last layer's cross-attention, averaged over its " + headsOf(E) + " heads" : " \u00b7 " + attentionName(F.attention) + " attention");
         fig.opts.fileName = "glassbox-alignment-step-" + F.step + "-example-" + S.ex;
         fig.root.dataset.step = String(F.step);
         fig.root.dataset.example = String(S.ex);
         fig.requestDraw();
       });
       v.root.dataset.example = String(S.ex);
+    }
+
+    // ---------------------------------------------------------- every layer and head (transformer runs)
+
+    function headsOf(E) {
+      const L = E && E.layers && E.layers[0];
+      return L && L.cross ? L.cross.length : isNum(cfg.heads) ? cfg.heads : 4;
+    }
+
+    /**
+     * The transformer's attention patterns of the chosen example: a switch between encoder self-attention, decoder
+     * self-attention and cross-attention, a grid of small heatmaps (rows layers, columns heads) and, below it, the one
+     * clicked, enlarged. Only the first examples of each checkpoint carry them (`layers`); the others get a note.
+     */
+    function layersPanel() {
+      const read = el("span", { id: "s2s-layers-read" });
+      const p = v.panel("s2s-layers", "Every layer and head",
+        ["Every attention pattern inside the transformer for the chosen example at the chosen checkpoint: one small grid per ", el("b", { text: "layer" }),
+          " (rows) and ", el("b", { text: "head" }), " (columns), rows the positions that look (queries), columns the positions they look at (keys). Click one to enlarge it."],
+        read, ["selfatt", "crossatt", "causal", "head", "layer"]);
+      p.classList.add("s2s-layers-panel");
+      const kindOf = () => TF_KINDS.find((K) => K.key === S.kind) || TF_KINDS[2];
+      const seg = el("div", { class: "v-seg s2s-kinds", id: "s2s-kinds", role: "group", "aria-label": "Which attention" }, TF_KINDS.map((K) =>
+        el("button", { type: "button", id: "s2s-kind-" + K.key, dataset: { kind: K.key }, title: K.short, onclick: () => setKind(K.key) }, [K.label,
+          el("span", { class: "s2s-kind-dims", text: K.short })])));
+      const note = el("div", { class: "s2s-layers-note", id: "s2s-layers-note", hidden: true });
+      const caption = el("span");
+      const grid = el("div", { class: "s2s-heads", id: "s2s-heads" });
+      const legend = V.themedLegend(v, "sequential", 1, "attention weight (each row adds up to 1; exactly 0, as above the diagonal of a causal mask, is the panel colour)",
+        (x) => (x === 0 ? "0" : x === 1 ? "1" : GB.fixed(x, 2)));
+      legend.id = "s2s-layers-legend";
+      const body = el("div", { class: "s2s-layers-body" }, [el("div", { class: "v-fig" }, [el("div", { class: "v-fig-head" }, el("div", { class: "v-caption" }, caption)),
+        el("div", { class: "v-scroll" }, grid), legend])]);
+      // the enlarged pattern: the same drawing as the alignment above, with its own words
+      const zoom = el("div", { class: "v-zoom s2s-zoom", id: "s2s-zoom" });
+      const zoomed = () => (S.zoom ? patternOf(example(), S.kind, S.zoom.l, S.zoom.h) : null);
+      let zfig = null;
+      p.append(el("div", { class: "s2s-layers-tools" }, seg), note, body, zoom);
+
+      let thumbs = [];
+      function geometry(P) {
+        const n = P.input_tokens.length, m = P.output_tokens.length;
+        const cell = Math.max(3, Math.min(12, Math.floor(132 / Math.max(n, m, 1))));
+        const left = 18, top = 14;
+        return { n, m, cell, left, top, W: left + n * cell + 3, H: top + m * cell + 3, every: Math.max(1, Math.ceil(9 / cell)) };
+      }
+      /** One small heatmap: cells in the sequential scale (exactly 0 the panel colour), a few labels on each axis. */
+      function paintThumb(canvas, P) {
+        const g = geometry(P), dpr = Math.max(1, window.devicePixelRatio || 1);
+        canvas.width = Math.round(g.W * dpr); canvas.height = Math.round(g.H * dpr);
+        canvas.style.width = g.W + "px"; canvas.style.height = g.H + "px";
+        const x = canvas.getContext("2d"), c = GB.chartTheme(), sc = GB.colorScale("sequential");
+        x.setTransform(dpr, 0, 0, dpr, 0, 0);
+        x.fillStyle = c.bg; x.fillRect(0, 0, g.W, g.H);
+        for (let r = 0; r < g.m; r++) {
+          const row = P.weights[r] || [];
+          for (let k = 0; k < g.n; k++) {
+            const w = row[k];
+            if (!(isNum(w) && w > 0)) continue;
+            x.fillStyle = sc.css(w);
+            x.fillRect(g.left + k * g.cell, g.top + r * g.cell, g.cell, g.cell);
+          }
+        }
+        x.strokeStyle = c.line; x.lineWidth = 1;
+        x.strokeRect(g.left - 0.5, g.top - 0.5, g.n * g.cell + 1, g.m * g.cell + 1);
+        x.font = "8.5px " + GB.MONO_FAMILY; x.fillStyle = c.muted;
+        const lab = (t) => (t === "<s>" ? "\u25b8" : t === "</s>" ? "\u25aa" : charLabel(t));
+        x.textAlign = "center"; x.textBaseline = "alphabetic";
+        for (let k = 0; k < g.n; k += g.every) x.fillText(lab(P.input_tokens[k]), g.left + (k + 0.5) * g.cell, g.top - 4);
+        x.textAlign = "right"; x.textBaseline = "middle";
+        for (let r = 0; r < g.m; r += g.every) x.fillText(lab(P.output_tokens[r]), g.left - 4, g.top + (r + 0.5) * g.cell);
+      }
+      /** Cells above the diagonal with any weight (0 for a causal pattern), for tests and the tooltip. */
+      const above = (P) => P.weights.reduce((a, row, r) => a + row.filter((w, k) => k > r && w > 0).length, 0);
+
+      function build() {
+        const E = example(), K = kindOf();
+        p.dataset.kind = K.key;
+        for (const b of seg.children) { const on = b.dataset.kind === K.key; b.classList.toggle("on", on); b.setAttribute("aria-pressed", on ? "true" : "false"); }
+        GB.clear(read).append(K.read);
+        const has = !!(E && E.layers && E.layers.length);
+        p.dataset.layers = has ? "1" : "0";
+        body.hidden = !has;
+        note.hidden = has;
+        if (!has) {
+          const withL = examples().map((X, k) => (X.layers ? k : -1)).filter((k) => k >= 0);
+          GB.clear(note).append(el("p", {}, ["The checkpoints record every layer and head only for the first " + (withL.length || 3) + " examples (marked ",
+            el("span", { class: "s2s-ex-tag", text: "all heads" }), " in the list above); this one has just the averaged alignment."]),
+          withL.length ? el("button", { type: "button", class: "btn small", id: "s2s-layers-first", text: "Show example " + (withL[0] + 1), onclick: () => pickExample(withL[0]) }) : null);
+          GB.clear(grid); thumbs = [];
+          closeZoom();
+          return;
+        }
+        const L = E.layers.length, H = headsOf(E), P0 = patternOf(E, K.key, 0, 0), g = geometry(P0);
+        GB.clear(caption).append(el("b", { text: K.label }), " (" + K.short + ") \u00b7 " + L + " layers \u00d7 " + H + " heads \u00b7 input ",
+          el("b", { class: "mono", text: "\u201c" + E.input + "\u201d" }), " at step ", el("b", { text: GB.int(cur().step) }));
+        grid.style.gridTemplateColumns = "auto repeat(" + H + ", " + (g.W + 6) + "px)";
+        GB.clear(grid).append(el("div"), ...Array.from({ length: H }, (_, h) => el("div", { class: "s2s-hlab", text: "head " + h })));
+        thumbs = [];
+        for (let l = 0; l < L; l++) {
+          grid.append(el("div", { class: "s2s-llab", text: "layer " + l }));
+          for (let h = 0; h < H; h++) {
+            const P = patternOf(E, K.key, l, h);
+            const canvas = el("canvas", { "aria-hidden": "true" });
+            const b = el("button", { type: "button", class: ["s2s-thumb", S.zoom && S.zoom.l === l && S.zoom.h === h ? "sel" : null], onclick: () => openZoom(l, h, true),
+              "aria-label": K.label + ", layer " + l + ", head " + h + ": enlarge",
+              dataset: { layer: String(l), head: String(h), kind: K.key, rows: String(P ? P.output_tokens.length : 0), cols: String(P ? P.input_tokens.length : 0),
+                above: P ? String(above(P)) : "", checksum: P ? GB.checksum(P.weights.flat()) : "" } }, canvas);
+            if (P) paintThumb(canvas, P);
+            b._P = P;
+            thumbs.push(b);
+            grid.append(b);
+          }
+        }
+        grid.dataset.layers = String(L); grid.dataset.heads = String(H); grid.dataset.kind = K.key;
+        grid.dataset.checksum = GB.checksum([].concat(...thumbs.map((b) => (b._P ? b._P.weights.flat() : []))));
+        if (S.zoom) openZoom(Math.min(S.zoom.l, L - 1), Math.min(S.zoom.h, H - 1), false);
+      }
+      // a thumbnail's tooltip: the layer, the head and the cell under the pointer
+      GB.tooltip.attach(grid, (e) => {
+        const b = e.target.closest ? e.target.closest(".s2s-thumb") : null;
+        if (!b || !b._P) return null;
+        const P = b._P, g = geometry(P), box = b.querySelector("canvas").getBoundingClientRect();
+        const k = Math.floor((e.clientX - box.left - g.left) / g.cell), r = Math.floor((e.clientY - box.top - g.top) / g.cell);
+        const K = kindOf(), q = (t) => (t === "</s>" ? "end" : t === "<s>" ? "start" : "\u201c" + charLabel(t) + "\u201d");
+        const cellRows = r >= 0 && r < g.m && k >= 0 && k < g.n
+          ? [[K.words.row + " " + q(P.output_tokens[r]) + " \u2190 " + K.words.col + " " + q(P.input_tokens[k]), GB.fixed((P.weights[r] || [])[k], 3)]] : [];
+        return GB.tooltip.content(K.label + " \u00b7 layer " + b.dataset.layer + ", head " + b.dataset.head, cellRows, ["click to enlarge"]);
+      });
+
+      function closeZoom() {
+        S.zoom = null;
+        zoom.classList.remove("open");
+        delete zoom.dataset.layer; delete zoom.dataset.head;
+      }
+      function openZoom(l, h, scroll) {
+        const E = example(), L = E && E.layers ? E.layers.length : 0, H = headsOf(E);
+        if (l < 0 || l >= L || h < 0 || h >= H) return;
+        S.zoom = { l, h };
+        for (const b of thumbs) b.classList.toggle("sel", b.dataset.layer === String(l) && b.dataset.head === String(h));
+        const K = kindOf(), idx = l * H + h, go = (d) => { const j = idx + d; openZoom(Math.floor(j / H), j % H, false); };
+        if (zfig) { zfig.destroy(); v.figures = v.figures.filter((f) => f !== zfig); }
+        zfig = alignmentFigure(v, "s2s-zoom-heat", "attention-" + K.key + "-L" + l + "-H" + h, zoomed, K.words);
+        zfig.opts.fileName = "glassbox-" + K.key.replace("_", "-") + "-layer-" + l + "-head-" + h + "-step-" + cur().step + "-example-" + S.ex;
+        const prev = el("button", { type: "button", class: "icon-btn", id: "s2s-zoom-prev", title: "Previous head", "aria-label": "Previous head", disabled: idx === 0, onclick: () => go(-1) }, GB.icon("left"));
+        const next = el("button", { type: "button", class: "icon-btn", id: "s2s-zoom-next", title: "Next head", "aria-label": "Next head", disabled: idx === L * H - 1, onclick: () => go(1) }, GB.icon("right"));
+        const close = el("button", { type: "button", class: "btn small ghost", id: "s2s-zoom-close", text: "Close", onclick: () => { closeZoom(); for (const b of thumbs) b.classList.remove("sel"); } });
+        GB.clear(zoom).append(
+          el("div", { class: "v-zoom-head" }, [el("h3", { text: K.label + ", layer " + l + ", head " + h }), el("span", { class: "v-stepper" }, [prev, next]),
+            el("span", { class: "muted", text: K.short }), el("span", { class: "spacer" }), close]),
+          el("div", { class: "v-fig" }, [V.figHead(["rows: ", el("b", { text: K.words.rowLong }), ", columns: ", el("b", { text: K.words.colLong }), " \u00b7 hover a cell for its weight"], zfig),
+            el("div", { class: "v-scroll" }, zfig.root)]));
+        zoom.classList.add("open");
+        zoom.dataset.layer = String(l); zoom.dataset.head = String(h); zoom.dataset.kind = K.key;
+        zfig.draw();
+        if (scroll) zoom.scrollIntoView({ block: "nearest" });
+      }
+      function setKind(k) {
+        if (k === S.kind) return;
+        S.kind = k;
+        build();
+      }
+      v.repaint.push(() => { for (const b of thumbs) if (b._P) paintThumb(b.querySelector("canvas"), b._P); });
+      onSelect.push(build);
     }
 
     // ---------------------------------------------------------- exact match across training

@@ -36,7 +36,7 @@
   /** A run of `glassbox train seq2seq`: an encoder-decoder whose checkpoints carry the figure `seq2seq` (the attention of
    * held-out examples; none when it has no attention). */
   const isSeq2seq = (d) => d.kind === "seq2seq" || (d.figures || []).some((f) => f.name === "seq2seq");
-  const hasAttention = (d) => ((d.hyper_parameters || {}).attention || "none") !== "none" || (d.figures || []).some((f) => f.name === "seq2seq");
+  const hasAttention = (d) => (d.hyper_parameters || {}).arch === "transformer" || ((d.hyper_parameters || {}).attention || "none") !== "none" || (d.figures || []).some((f) => f.name === "seq2seq");
 
   /** The charts of seq2seq runs: the held-out exact match beside the loss, examples per second for throughput, no MFU. */
   function seq2seqCharts() {
@@ -323,7 +323,7 @@
             el("span", { class: ["progress", "status-" + d.status] }, fill)]), Math.round(frac * 100) + "%"),
           S.mlp ? item("Task", mlpTask(d)) : S.s2s ? item("Task", (d.hyper_parameters || {}).task || "–") : item("Data set", d.data_set || "–"),
           S.mlp ? item("Network", mlpWidths(d), "inputs → hidden units per layer → outputs")
-            : S.s2s ? item("Model", s2sModel(d), "encoder and decoder, and how the decoder reads the input") : item("Tokenizer", d.tokenizer || "–"),
+            : S.s2s ? item("Model", s2sModel(d), (d.hyper_parameters || {}).arch === "transformer" ? "encoder + decoder layers, attention heads per layer and the model width" : "encoder and decoder, and how the decoder reads the input") : item("Tokenizer", d.tokenizer || "–"),
           item("Parameters", GB.compact(d.parameter_count), GB.int(d.parameter_count)),
           item("Duration", el("span", { id: "run-duration", text: GB.duration(d.duration_s) })),
           item("Checkpoints", S.checkpoints.length ? String(S.checkpoints.length) : "none", lastCk ? "newest: step " + lastCk.step + "\n" + lastCk.path : ""),
@@ -1053,7 +1053,9 @@
 
     function s2sModel(d) {
       const hp = d.hyper_parameters || {};
-      return GB.seq2seqView ? GB.seq2seqView.model(hp) : (hp.arch || "lstm").toUpperCase() + ", " + (hp.attention || "none") + " attention";
+      if (GB.seq2seqView) return GB.seq2seqView.model(hp);
+      if (hp.arch === "transformer") return "Transformer, " + (hp.layers || 2) + " + " + (hp.layers || 2) + " layers \u00d7 " + (hp.heads || 4) + " heads \u00d7 " + (hp.width || 64) + " wide";
+      return (hp.arch || "lstm").toUpperCase() + ", " + (hp.attention || "none") + " attention";
     }
 
     /** Fetches the figures; draws the view the first time, then hands it the new checkpoints. */

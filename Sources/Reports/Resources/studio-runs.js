@@ -35,7 +35,7 @@
   const isSeq2seq = (r) => r.kind === "seq2seq";
   const KIND_BADGES = {
     mlp: ["MLP", "A small multilayer perceptron (glassbox train mlp)"],
-    seq2seq: ["Seq2seq", "An LSTM encoder-decoder with attention on characters (glassbox train seq2seq)"],
+    seq2seq: ["Seq2seq", "An encoder-decoder on characters, an LSTM with attention or a transformer (glassbox train seq2seq)"],
   };
 
   function nameCell(r) {
