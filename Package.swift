@@ -59,7 +59,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Models", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"], exclude: ["Fixtures"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "Models", "TensorCore", "Tokenization"]),
         .testTarget(name: "CLITests", dependencies: ["glassbox", "RunStore"]),

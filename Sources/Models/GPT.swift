@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import TensorCore
 
 /// GPT-2 hyper-parameters, with Hugging Face `GPT2Config` field names in its JSON form.

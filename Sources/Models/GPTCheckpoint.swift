@@ -1,5 +1,6 @@
 import Foundation
 import ModelFormats
+import NeuralNet
 import TensorCore
 
 /// Hugging Face folders for GPT-2: `config.json` + `model.safetensors` (HF names, tied head stored once).

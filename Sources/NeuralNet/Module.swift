@@ -50,7 +50,7 @@ extension Module {
 }
 
 /// Prefixes the names of a child module's parameters ("h.0" + "ln_1.weight" -> "h.0.ln_1.weight").
-func scoped(_ prefix: String, _ params: [(String, Tensor)]) -> [(String, Tensor)] {
+public func scoped(_ prefix: String, _ params: [(String, Tensor)]) -> [(String, Tensor)] {
     params.map { ("\(prefix).\($0.0)", $0.1) }
 }
 
@@ -61,7 +61,7 @@ public struct NeuralNetError: Error, CustomStringConvertible, Sendable {
 }
 
 /// A trainable tensor: contiguous, requiring gradients.
-func parameter(_ t: Tensor) -> Tensor {
+public func parameter(_ t: Tensor) -> Tensor {
     t.requiresGrad = true
     return t
 }

@@ -1,5 +1,6 @@
 import Tokenization
 import Foundation
+import Models
 import ModelFormats
 import NeuralNet
 import TensorCore

@@ -1,5 +1,6 @@
 import Tokenization
 import Foundation
+import Models
 import NeuralNet
 
 /// Every setting of a GPT's training run. Presets fill the model shape; each field can be overridden.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import NeuralNet
 import RunStore
 import TensorCore

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ModelFormats
+import Models
 import NeuralNet
 import TensorCore
 

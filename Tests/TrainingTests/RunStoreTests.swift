@@ -3,6 +3,7 @@ import Testing
 @testable import RunStore
 import GRDB
 import Training
+import Models
 import NeuralNet
 import Tokenization
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Models
 import NeuralNet
 import TensorCore
 @testable import Training
