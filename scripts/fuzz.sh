@@ -24,7 +24,7 @@ build swiftc "${flags[@]}" -module-name Tokenization -I "$out" -emit-module -emi
   -emit-library -static Sources/Tokenization/*.swift -o "$out/libTokenization.a"
 libs=("$out/libTokenization.a" "$out/libModelFormats.a")
 # The checkpoint reader (trainer_state.json, vocab.json, config.json) lives in Training, over the engine: build the
-# C kernels and TensorCore, NeuralNet and Training the same way when that target is asked for.
+# C kernels and TensorCore, NeuralNet, Models and Training the same way when that target is asked for.
 if [[ " ${targets[*]} " == *" checkpoint_json "* ]]; then
   for c in CBLAS CQuantKernels; do
     mkdir -p "$out/$c"
@@ -35,11 +35,11 @@ if [[ " ${targets[*]} " == *" checkpoint_json "* ]]; then
         -c "$f" -o "$out/$c-$(basename "$f" .c).o"
     done
   done
-  for m in TensorCore NeuralNet Training; do
+  for m in TensorCore NeuralNet Models Training; do
     build swiftc "${flags[@]}" -module-name "$m" -I "$out" -I "$out/CBLAS" -I "$out/CQuantKernels" -emit-module \
       -emit-module-path "$out/$m.swiftmodule" -emit-library -static $(find "Sources/$m" -name '*.swift') -o "$out/lib$m.a"
   done
-  engine=("$out/libTraining.a" "$out/libNeuralNet.a" "$out/libTensorCore.a" "$out"/CBLAS-*.o "$out"/CQuantKernels-*.o -ldl)
+  engine=("$out/libTraining.a" "$out/libModels.a" "$out/libNeuralNet.a" "$out/libTensorCore.a" "$out"/CBLAS-*.o "$out"/CQuantKernels-*.o -ldl)
 fi
 status=0
 for t in "${targets[@]}"; do

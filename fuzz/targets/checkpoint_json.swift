@@ -2,6 +2,7 @@
 // the reader: 0 trainer_state.json (TrainerState.decode), 1 vocab.json (a character vocabulary), 2 config.json
 // (a GPT-2 configuration, validated); the rest is the file.
 import Foundation
+import Models
 import NeuralNet
 import Tokenization
 import Training
