@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo studio test fuzz asan bench-train bench-infer bench-studio clean
+.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-infer bench-studio clean
 
 setup:
 	@scripts/setup.sh
@@ -55,6 +55,10 @@ asan:
 bench-train: build
 	bench/train_vs_pytorch.sh s
 	bench/train_vs_pytorch.sh m
+
+# The classic models (MLP, LSTM and transformer encoder-decoders) beside PyTorch on the same shapes and batches.
+bench-classics: build
+	bench/classics_vs_pytorch.sh
 
 # Glassbox beside llama.cpp (llama-cpp-python built from PyPI in its own venv) on the bundled GGUF.
 bench-infer: build model
