@@ -44,7 +44,11 @@ public struct RunRecord: Codable, Sendable {
     public static let thisHost: String = ProcessInfo.processInfo.hostName
 
     /// The training corpus (file name) and tokenizer, from the run's settings.
-    public var dataSet: String? { (settings["dataPath"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }
+    /// The training data: a GPT's corpus (file name), an MLP's CSV file (name) or a generated task's name.
+    public var dataSet: String? {
+        let s = settings
+        return ((s["dataPath"] ?? s["csv"]) as? String).map { URL(fileURLWithPath: $0).lastPathComponent } ?? s["task"] as? String
+    }
     public var tokenizer: String? { settings["tokenizer"] as? String }
     /// The run's settings (TrainConfig as JSON) as a dictionary.
     public var settings: [String: Any] {

@@ -36,12 +36,12 @@ struct Runs: ParsableCommand {
             let width = max(24, runs.map { $0.name.count + 1 }.max() ?? 0)
             let dataWidth = min(28, max(5, runs.map { ($0.dataSet ?? "-").count + 1 }.max() ?? 0))
             func right(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-            print(Terminal.bold(Terminal.padded("RUN", width) + Terminal.padded("STATUS", 12) + right("STEP", 13) + right("TRAIN", 9)
-                                + right("VAL", 9) + right("PARAMS", 9) + "  " + Terminal.padded("DATA", dataWidth) + "TOKENIZER"))
+            print(Terminal.bold(Terminal.padded("RUN", width) + Terminal.padded("KIND", 9) + Terminal.padded("STATUS", 12) + right("STEP", 13)
+                                + right("TRAIN", 9) + right("VAL", 9) + right("PARAMS", 9) + "  " + Terminal.padded("DATA", dataWidth) + "TOKENIZER"))
             for r in runs {
                 let train = r.lastTrainLoss.map { String(format: "%.4f", $0) } ?? "-"
                 let val = r.lastValLoss.map { String(format: "%.4f", $0) } ?? "-"
-                print(Terminal.padded(r.name, width) + Terminal.padded(r.displayStatus, 12) + right("\(r.step)/\(r.totalSteps)", 13)
+                print(Terminal.padded(r.name, width) + Terminal.padded(r.kind, 9) + Terminal.padded(r.displayStatus, 12) + right("\(r.step)/\(r.totalSteps)", 13)
                       + right(train, 9) + right(val, 9) + right(Terminal.compactCount(r.parameterCount), 9) + "  "
                       + Terminal.padded(String((r.dataSet ?? "-").prefix(dataWidth - 1)), dataWidth) + (r.tokenizer ?? "-"))
             }
@@ -75,7 +75,8 @@ struct Runs: ParsableCommand {
             }
             print(Terminal.bold("run \(r.id)") + (r.name != r.id ? " (\(r.name))" : "") + "  \(r.displayStatus), step \(r.step)/\(r.totalSteps), \(r.parameterCount) parameters")
             if let cfg = try? JSONSerialization.jsonObject(with: Data(r.config.utf8)) as? [String: Any] {
-                let keys = ["dataPath", "tokenizer", "layers", "heads", "width", "block", "batch", "learningRate", "schedule", "weightDecay", "dropout", "seed"]
+                let keys = ["dataPath", "tokenizer", "task", "csv", "target", "arch", "attention", "hidden", "activation", "optimizer", "loss",
+                            "layers", "heads", "width", "block", "batch", "learningRate", "schedule", "weightDecay", "dropout", "seed"]
                 print(Terminal.dim("  " + keys.compactMap { k in cfg[k].map { "\(k)=\($0)" } }.joined(separator: " ")))
             }
             if !train.isEmpty {
@@ -118,7 +119,7 @@ struct Runs: ParsableCommand {
 
 extension RunRecord {
     var jsonObject: [String: Any] {
-        var o: [String: Any] = ["id": id, "name": name, "status": displayStatus, "step": step, "total_steps": totalSteps,
+        var o: [String: Any] = ["id": id, "name": name, "kind": kind, "status": displayStatus, "step": step, "total_steps": totalSteps,
                                 "parameter_count": parameterCount, "created_at": createdAt, "updated_at": updatedAt]
         o["last_train_loss"] = lastTrainLoss ?? NSNull()
         o["last_val_loss"] = lastValLoss ?? NSNull()

@@ -26,6 +26,9 @@ struct ClassicCLITests {
         let sine = lastJSON(try glassbox(["train", "mlp", "--task", "sine", "--steps", "1500", "--runs-dir", runs, "--no-tensorboard", "--json"]).out)
         let mse = (sine["val_mse"] as? Double) ?? 1, noise = (sine["noise_variance"] as? Double) ?? 0
         #expect(mse <= 1.5 * noise, "val_mse \(mse) vs noise variance \(noise)")
+        // The runs list says what each run trains and on what.
+        let list = (try JSONSerialization.jsonObject(with: Data(try glassbox(["runs", "list", "--runs-dir", runs, "--json"]).out.utf8)) as? [[String: Any]]) ?? []
+        #expect(list.first?["kind"] as? String == "mlp" && list.first?["data_set"] as? String == "moons", "\(list.first ?? [:])")
         // A GPT run cannot be resumed as an MLP.
         let gpt = try glassbox(["train", "--steps", "2", "--layers", "1", "--heads", "2", "--width", "16", "--block", "16", "--batch", "2",
                                 "--runs-dir", runs, "--name", "tiny", "--no-tensorboard", "--json"])
