@@ -20,6 +20,7 @@ PREFIX ?= /usr/local
 install: build
 	install -D -m 755 $(GLASSBOX) $(DESTDIR)$(PREFIX)/bin/glassbox
 	install -D -m 644 data/tinyshakespeare.txt $(DESTDIR)$(PREFIX)/share/glassbox/tinyshakespeare.txt
+	install -D -m 644 data/instructions.jsonl $(DESTDIR)$(PREFIX)/share/glassbox/instructions.jsonl
 
 # A short training run on tinyshakespeare, printed live, then the real model: what it is, and a live answer.
 demo: build model

@@ -208,7 +208,7 @@ public final class GPT: Module {
                         logits which: LogitPositions = .all, attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
         var unused = RandomGenerator(seed: 0)
         return run(ids, B, T, dropout: 0, rng: &unused, attention: attention, embeddings: embeddings, hooks: hooks, logits: which)
-            .reshaped(which == .all ? [B * T, -1] : [B, -1])
+            .reshaped(which == .all ? [B * T, -1] : { if case .rows(let r) = which { return [r.count, -1] } else { return [B, -1] } }())
     }
 
     private func run(_ ids: TokenIDs, _ B: Int, _ T: Int, dropout p: Float, rng: inout RandomGenerator,
@@ -227,7 +227,9 @@ public final class GPT: Module {
         for (i, block) in h.enumerated() {
             x = block(x, dropout: p, rng: &rng, probabilities: attention.map { f in { f(i, $0) } }, hooks: hooks, layer: i)
         }
-        if which != .all && T > 1 {
+        if case .rows(let rows) = which {
+            x = x.reshaped([B * T, C]).embedding(rows)                                // (rows, C)
+        } else if which != .all && T > 1 {
             x = x.transposed(0, 1).contiguous().narrow(start: T - 1, length: 1).reshaped([B, 1, C])
         }
         x = lnF(x)

@@ -145,7 +145,9 @@ public final class Llama {
             x = mlpBlock(l, h, hooks: hooks)
         }
         cache?.advance(T)
-        if which != .all && T > 1 {
+        if case .rows(let rows) = which {
+            x = x.embedding(rows)                                                    // (rows, D)
+        } else if which != .all && T > 1 {
             x = B == 1 ? x.narrow(start: T - 1, length: 1) : x.reshaped([B, T, -1]).transposed(0, 1).contiguous()
                 .narrow(start: T - 1, length: 1).reshaped([B, -1])
         }

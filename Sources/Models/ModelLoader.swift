@@ -17,6 +17,8 @@ public struct LoadedModel {
     /// Bytes per weight type (e.g. "Q4_1": 63 MB).
     public let bytesByType: [(String, Int)]
     public let chatTemplate: String?
+    /// The LoRA adapter folder applied on top of the weights, if any.
+    public var adapter: String? = nil
 
     public var llama: Llama? { model as? Llama }
     public var gpt: GPT? { model as? GPT }
@@ -37,6 +39,24 @@ public enum ModelLoader {
         if let p = env["GLASSBOX_MODEL"] { return p }
         let dir = env["GLASSBOX_MODELS"] ?? (NSHomeDirectory() + "/.cache/glassbox/models")
         return dir + "/SmolLM2-135M-Instruct.Q4_1.gguf"
+    }
+
+    /// `load(path)` with a LoRA adapter folder (PEFT layout) applied on top when `adapter` is given.
+    public static func load(_ path: String?, adapter: String?) throws -> LoadedModel {
+        let base = try load(path)
+        guard let adapter else { return base }
+        guard let llama = base.llama else {
+            throw FormatError(file: adapter, "LoRA adapters apply to Llama models; \(base.path) is a \(base.architecture)")
+        }
+        let lora = try LoRAAdapter.load(folder: URL(fileURLWithPath: adapter), for: llama)
+        var counts = base.parameterCounts
+        counts.append(("lora", lora.parameterCount))
+        var loaded = LoadedModel(path: base.path, architecture: base.architecture, model: llama.adapted(lora), tokenizer: base.tokenizer,
+                                 hyperParameters: base.hyperParameters + [("lora", "r \(lora.rank), alpha \(lora.alpha), \(lora.targets.joined(separator: " "))")],
+                                 parameterCounts: counts, bytesByType: base.bytesByType + [("LoRA F32", lora.parameterCount * 4)],
+                                 chatTemplate: base.chatTemplate)
+        loaded.adapter = adapter
+        return loaded
     }
 
     /// Loads a .gguf file or a folder (config.json + *.safetensors + tokenizer.json or vocab.json); nil = bundled.

@@ -1,32 +1,51 @@
 import ModelFormats
 import TensorCore
 
-/// A frozen [out, in] weight: dense Float32 (safetensors) or block-quantised in place (GGUF).
+/// A frozen [out, in] weight: dense Float32 (safetensors) or block-quantised in place (GGUF), possibly with a
+/// trainable low-rank update (LoRA) on top.
 public enum Weight {
     case dense(Tensor)
     case quantized(QuantizedMatrix)
+    /// A frozen weight plus a LoRA update: x Wᵀ + s · (x Aᵀ) Bᵀ.
+    indirect case adapted(Weight, LoRA)
 
     /// y = x Wᵀ: [..., in] -> [..., out].
     public func callAsFunction(_ x: Tensor) -> Tensor {
         switch self {
         case .dense(let w): return x.linear(w, layout: .outIn)
         case .quantized(let q): return x.quantizedLinear(q)
+        case .adapted(let base, let lora): return base(x) + lora.delta(x)
         }
     }
 
     /// x through several weights of the same input width (q, k, v; gate and up): quantised weights share one
-    /// parallel region when x has few rows (decode); otherwise each is applied alone.
+    /// parallel region when x has few rows (decode); otherwise each is applied alone. Adapted weights add their
+    /// low-rank updates to their frozen weights' products.
     public static func apply(_ weights: [Weight], to x: Tensor) -> [Tensor] {
+        if weights.contains(where: { if case .adapted = $0 { return true } else { return false } }) {
+            let bases = apply(weights.map(\.frozen), to: x)
+            return zip(weights, bases).map { w, y in
+                if case .adapted(_, let lora) = w { return y + lora.delta(x) }
+                return y
+            }
+        }
         var qs: [QuantizedMatrix] = []
         for w in weights { if case .quantized(let q) = w { qs.append(q) } }
         if qs.count == weights.count { return x.quantizedLinears(qs) }
         return weights.map { $0(x) }
     }
 
+    /// The frozen weight under any adapter.
+    public var frozen: Weight {
+        if case .adapted(let base, _) = self { return base.frozen }
+        return self
+    }
+
     public var shape: [Int] {
         switch self {
         case .dense(let w): return w.shape
         case .quantized(let q): return [q.rows, q.cols]
+        case .adapted(let base, _): return base.shape
         }
     }
 
@@ -37,6 +56,7 @@ public enum Weight {
         switch self {
         case .dense(let w): return w.count * 4
         case .quantized(let q): return q.byteCount
+        case .adapted(let base, let lora): return base.byteCount + (lora.a.count + lora.b.count) * 4
         }
     }
 
@@ -52,6 +72,7 @@ public enum Weight {
                 q.dequantize(rows: Int(id), Int(id) + 1, into: out.data + i * q.cols)
             }
             return out
+        case .adapted(let base, _): return base.rows(ids)      // embeddings are never adapted
         }
     }
 
@@ -63,6 +84,8 @@ public enum Weight {
             let out = Tensor(uninitialized: [q.rows, q.cols])
             q.dequantize(rows: 0, q.rows, into: out.data)
             return out
+        case .adapted(let base, let lora):
+            return GradMode.withoutGradients { base.dequantized().detach() + lora.merged() }
         }
     }
 

@@ -9,6 +9,9 @@ public enum LogitPositions: Equatable, Sendable {
     /// logit(a) − logit(b) at the last position of each sequence: (B, 1). The quantity of a contrastive
     /// explanation ("why a rather than b"): one read-out row, the difference of the two unembedding rows.
     case lastTokenContrast(Int32, Int32)
+    /// Logits of these rows of the (B·T) positions only: (rows.count, V). Training on some positions (a
+    /// fine-tuned model's response tokens) spares the output product, and its backward, for all the others.
+    case rows([Int32])
 }
 
 /// Hook points of a forward pass (TransformerLens names): read an activation into a cache, or replace it.

@@ -44,10 +44,11 @@ public struct RunRecord: Codable, Sendable {
     public static let thisHost: String = ProcessInfo.processInfo.hostName
 
     /// The training corpus (file name) and tokenizer, from the run's settings.
-    /// The training data: a GPT's corpus (file name), an MLP's CSV file (name) or a generated task's name.
+    /// The training data: a GPT's corpus (file name), an MLP's CSV file (name), a fine-tuning run's instruction
+    /// file (name) or a generated task's name.
     public var dataSet: String? {
         let s = settings
-        return ((s["dataPath"] ?? s["csv"]) as? String).map { URL(fileURLWithPath: $0).lastPathComponent } ?? s["task"] as? String
+        return ((s["dataPath"] ?? s["csv"] ?? s["data"]) as? String).map { URL(fileURLWithPath: $0).lastPathComponent } ?? s["task"] as? String
     }
     public var tokenizer: String? { settings["tokenizer"] as? String }
     /// The run's settings (TrainConfig as JSON) as a dictionary.

@@ -36,7 +36,7 @@ struct RunSummary: Encodable, Sendable {
         id = r.id; name = r.name; kind = r.kind; self.status = status; storedStatus = r.status; step = r.step; totalSteps = r.totalSteps
         parameterCount = r.parameterCount; createdAt = r.createdAt; updatedAt = r.updatedAt
         durationSeconds = max(0, end - r.createdAt)
-        dataSet = hp["dataPath"]?.string.map { URL(fileURLWithPath: $0).lastPathComponent }
+        dataSet = r.dataSet
         tokenizer = hp["tokenizer"]?.string
         hyperParameters = hp
         self.last = last.filter { $0.value.isFinite }

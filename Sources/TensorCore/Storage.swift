@@ -40,6 +40,13 @@ final class BufferPool: @unchecked Sendable {
     private var gives = 0
     private let maxPooledBytes = 2 << 30
     private let lock = NSLock()
+    /// Bytes held by tensors now (taken and not given back), and the most at any time since `resetPeak`.
+    private(set) var liveBytes = 0
+    private(set) var peakLiveBytes = 0
+
+    func resetPeak() {
+        lock.lock(); peakLiveBytes = liveBytes; lock.unlock()
+    }
 
     /// The float count allocated for a request of `count` floats.
     static func sizeClass(_ count: Int) -> Int {
@@ -53,6 +60,8 @@ final class BufferPool: @unchecked Sendable {
     func take(_ count: Int) -> UnsafeMutablePointer<Float> {
         let n = BufferPool.sizeClass(count)
         lock.lock()
+        liveBytes += n * 4
+        peakLiveBytes = Swift.max(peakLiveBytes, liveBytes)
         if var list = free[n], let p = list.popLast() {
             free[n] = list
             pooledBytes -= n * 4
@@ -67,8 +76,9 @@ final class BufferPool: @unchecked Sendable {
 
     func give(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
         let n = BufferPool.sizeClass(count)
-        guard n * 4 <= maxPooledBytes else { UnsafeMutableRawPointer(p).deallocate(); return }
         lock.lock()
+        liveBytes -= n * 4
+        guard n * 4 <= maxPooledBytes else { lock.unlock(); UnsafeMutableRawPointer(p).deallocate(); return }
         var stale: [UnsafeMutablePointer<Float>] = []
         while pooledBytes + n * 4 > maxPooledBytes, let (size, list) = free.first(where: { $0.key != n }) ?? free.first {
             free[size] = nil
@@ -112,4 +122,20 @@ public enum BufferMemory {
     /// first). Analyses whose shapes change from pass to pass (a patching scan's batches grow layer by layer)
     /// call it between passes, so buffers of sizes that will not come again do not pile up to the pool's bound.
     public static func trim(to bytes: Int) { BufferPool.shared.trim(to: bytes) }
+
+    /// Bytes of tensor storage in use at the most since the last `resetPeak` (e.g. a training step's activations,
+    /// gradients and weights held as tensors; memory-mapped weights are not tensors and do not count).
+    public static var peakLiveBytes: Int { BufferPool.shared.peakLiveBytes }
+    public static func resetPeak() { BufferPool.shared.resetPeak() }
+
+    /// The process's peak resident set size (VmHWM, /proc/self/status), 0 where unknown.
+    public static func peakResidentBytes() -> Int { procStatus("VmHWM:") }
+    /// The process's resident set size now (VmRSS).
+    public static func residentBytes() -> Int { procStatus("VmRSS:") }
+
+    static func procStatus(_ field: String) -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
 }

@@ -45,6 +45,8 @@ public protocol TrainingTask: AnyObject {
     func validationLoss() -> Double
     /// Further scalars at each evaluation (e.g. `val/accuracy`).
     func evaluationScalars() -> [(tag: String, value: Double)]
+    /// Scalars recorded at step 0 when a new run starts (e.g. a fine-tuned model's base validation loss).
+    func initialScalars() -> [(tag: String, value: Double)]
     /// Forward-and-backward FLOPs per item, for model-FLOPs utilisation (nil: not recorded).
     var flopsPerItem: Double? { get }
     /// A text sample at each sample interval (nil: none).
@@ -58,6 +60,7 @@ public protocol TrainingTask: AnyObject {
 extension TrainingTask {
     public var itemName: String { "examples" }
     public func evaluationScalars() -> [(tag: String, value: Double)] { [] }
+    public func initialScalars() -> [(tag: String, value: Double)] { [] }
     public var flopsPerItem: Double? { nil }
     public func sampleText(step: Int) -> String? { nil }
     public func figures(step: Int) -> [(name: String, document: String)] { [] }
@@ -213,6 +216,10 @@ public final class TrainingRun<Task: TrainingTask> {
         try sink?.runStarted(RunStart(id: id, config: config, parameterCount: parameterCount, resumedAt: resumedAt))
         // A resumed run records the checkpoint it starts from again (a kill may have come before its record).
         if resumedAt != nil, let folder = lastCheckpoint { sink?.checkpoint(step: state.step, path: folder.path) }
+        if resumedAt == nil {
+            let initial = task.initialScalars()
+            if !initial.isEmpty { sink?.scalars(step: 0, wallTime: Date().timeIntervalSince1970, initial) }
+        }
         let params = task.parameters
         let optimizer = task.optimizer
         let itemsPerStep = task.itemsPerStep

@@ -10,11 +10,13 @@ import Tokenization
 struct ModelOptions: ParsableArguments {
     @Option(help: "A .gguf file or a model folder (config.json + *.safetensors + tokenizer.json or vocab.json). Default: the bundled SmolLM2-135M-Instruct.")
     var model: String?
+    @Option(help: "A LoRA adapter folder (adapter_model.safetensors + adapter_config.json, as glassbox finetune or Hugging Face PEFT writes) applied on top of the model.")
+    var adapter: String?
     @Option(help: "Threads (default: all cores).") var threads: Int?
 
     func load() throws -> LoadedModel {
         Parallel.setThreads(threads ?? Parallel.threads)
-        return try ModelLoader.load(model)
+        return try ModelLoader.load(model, adapter: adapter)
     }
 }
 

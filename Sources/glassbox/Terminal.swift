@@ -114,11 +114,13 @@ func installInterruptHandler() {
 /// The bundled corpus, wherever the binary is run from: `$GLASSBOX_DATA`, `./data/tinyshakespeare.txt`, then beside
 /// the executable (found through /proc/self/exe, so a binary on the PATH works too): `<bin>/../share/glassbox/` as
 /// `make install` lays it out, `<bin>/data/`, and the `data/` folder of the package checkout it was built in.
-func defaultCorpusPath() -> String? {
+func defaultCorpusPath() -> String? { defaultDataPath("tinyshakespeare.txt") }
+
+/// A bundled data file (`name` in data/), looked for as the corpus is.
+func defaultDataPath(_ name: String) -> String? {
     let fm = FileManager.default
-    let name = "tinyshakespeare.txt"
     var candidates = ["data/\(name)"]
-    if let env = ProcessInfo.processInfo.environment["GLASSBOX_DATA"], !env.isEmpty { candidates.insert(env, at: 0) }
+    if name == "tinyshakespeare.txt", let env = ProcessInfo.processInfo.environment["GLASSBOX_DATA"], !env.isEmpty { candidates.insert(env, at: 0) }
     let exe = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map { URL(fileURLWithPath: $0) }
         ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var dir = exe.deletingLastPathComponent()

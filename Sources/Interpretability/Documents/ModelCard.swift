@@ -35,6 +35,7 @@ extension ModelCard {
     static func typeName(_ w: Weight) -> String {
         switch w {
         case .dense: return "F32"
+        case .adapted(let base, let lora): return typeName(base) + " + LoRA r\(lora.rank)"
         case .quantized(let q):
             switch q.format {
             case .f32: return "F32"

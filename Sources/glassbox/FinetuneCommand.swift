@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import ModelFormats
+import Models
+import RunStore
+import TensorCore
+import Training
+
+struct Finetune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune a pretrained model on instruction data (LoRA adapters on a Llama, every weight of a GPT trained here), recording the run.",
+        discussion: """
+        The data is a JSONL file of {"prompt": ..., "response": ...} lines (default: the bundled \
+        instructions.jsonl, 420 generated examples of six small tasks). Prompts are written in the model's chat \
+        template (ChatML for SmolLM2), and the loss counts only the response's tokens. A Llama's weights stay as \
+        loaded (quantised and memory-mapped for a GGUF file): LoRA adapters on the attention projections (--targets \
+        all adds the MLP's) are trained, and each checkpoint is an adapter folder in Hugging Face PEFT's layout \
+        (adapter_model.safetensors + adapter_config.json) that `generate`, `chat`, `inspect` and the other model \
+        commands load with --adapter. A GPT trained here (a checkpoint folder) is fine-tuned whole. At each \
+        checkpoint a few held-out prompts are answered by the base and the fine-tuned model, side by side in \
+        the studio.
+        """
+    )
+
+    @Option(help: "The base model: a .gguf file or a model folder (default: the bundled SmolLM2-135M-Instruct).") var model: String?
+    @Option(help: "A JSONL file of {\"prompt\", \"response\"} lines (default: the bundled instructions.jsonl).") var data: String?
+    @Option(help: "lora (adapters; Llama models) or full (every weight; GPTs trained here). Default: by the model.") var method: String?
+    @Option(help: "Rank of the LoRA adapters.") var loraRank: Int?
+    @Option(help: "LoRA alpha (the update is scaled by alpha / rank).") var loraAlpha: Float?
+    @Option(help: "Projections that get adapters: attention (q,k,v,o), all (also gate, up, down), or a list such as q_proj,v_proj.") var targets: String?
+    @Option(help: "Training steps.") var steps: Int?
+    @Option(name: .customLong("lr"), help: "Peak learning rate (linear warm-up, cosine decay to a tenth).") var learningRate: Float?
+    @Option(help: "Warm-up steps.") var warmup: Int?
+    @Option(help: "Examples per step.") var batch: Int?
+    @Option(help: "Leave out examples longer than this many tokens.") var maxTokens: Int?
+    @Option(help: "Examples held out for validation (at most a fifth of the data).") var validation: Int?
+    @Option(help: "Held-out prompts answered before and after, at each checkpoint.") var compare: Int?
+    @Option(help: "Tokens of each of those answers at the most.") var compareTokens: Int?
+    @Option(help: "Decoupled weight decay.") var weightDecay: Float?
+    @Option(help: "Clip the global gradient norm to this (0: off).") var clip: Float?
+    @Option(help: "Random seed (the split, the adapters' start, the batches).") var seed: UInt64 = 0
+    @Option(help: "Record scalars every N steps.") var logInterval: Int?
+    @Option(help: "Evaluate on the held-out examples every N steps.") var evalInterval: Int?
+    @Option(help: "Write a checkpoint (and the before/after answers) every N steps.") var checkpointInterval: Int?
+    @Option(help: "Where runs are stored.") var runsDir: String = "runs"
+    @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory.") var name: String?
+    @Option(help: "Continue this fine-tuning run (id or unique prefix) from its newest checkpoint.") var resume: String?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Keep the newest N checkpoints (0: all).") var keepCheckpoints: Int = 0
+    @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
+    @Flag(inversion: .prefixedNo, help: "Also write TensorBoard event files.") var tensorboard = true
+
+    func configuration(base: LoadedModel, dataPath: String) throws -> FinetuneConfig {
+        var c = FinetuneConfig(model: base.path, data: dataPath)
+        c.method = method ?? (base.gpt != nil ? "full" : "lora")
+        if c.method == "full" && (loraRank != nil || loraAlpha != nil || targets != nil) {
+            throw ValidationError("--lora-rank, --lora-alpha and --targets are settings of --method lora")
+        }
+        if let loraRank { c.rank = loraRank }
+        c.alpha = loraAlpha ?? Float(2 * c.rank)
+        if let targets {
+            switch targets {
+            case "attention": c.targets = LoRAAdapter.attentionTargets
+            case "all": c.targets = LoRAAdapter.attentionTargets + LoRAAdapter.mlpTargets
+            default: c.targets = targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            }
+        }
+        if c.method == "full" { c.learningRate = 3e-4 }
+        if let steps { c.steps = steps }
+        if let learningRate { c.learningRate = learningRate }
+        if let warmup { c.warmup = warmup }
+        if let batch { c.batch = batch }
+        if let maxTokens { c.maxTokens = maxTokens }
+        if let validation { c.validationExamples = validation }
+        if let compare { c.compare = compare }
+        if let compareTokens { c.compareTokens = compareTokens }
+        if let weightDecay { c.weightDecay = weightDecay }
+        if let clip { c.gradClip = clip }
+        c.seed = seed
+        if let logInterval { c.logInterval = logInterval }
+        if let evalInterval { c.evalInterval = evalInterval }
+        if let checkpointInterval { c.checkpointInterval = checkpointInterval }
+        c.sampleInterval = c.checkpointInterval
+        return c
+    }
+
+    func run() throws {
+        Parallel.setThreads(threads ?? Parallel.threads)
+        guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
+        guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
+        let residentAtStart = BufferMemory.residentBytes()
+        let runsURL = URL(fileURLWithPath: runsDir)
+        let database = try RunDatabase(directory: runsURL)
+        let trainer: TrainingRun<FinetuneTask>
+        do {
+            if let resume {
+                if name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }
+                if model != nil || data != nil || method != nil { throw ValidationError("a resumed run keeps its model, data and method") }
+                let record = try database.run(resume)
+                guard record.kind == "finetune" else { throw ValidationError("run \(record.id) is a \(record.kind) run, not a fine-tuning run") }
+                trainer = try TrainingRun<FinetuneTask>(resumeFinetune: runsURL.appendingPathComponent(record.id), steps: steps)
+            } else {
+                let base: LoadedModel
+                do { base = try ModelLoader.load(model) } catch { throw ValidationError("--model: \(error)") }
+                guard let dataPath = data ?? defaultDataPath("instructions.jsonl") else {
+                    throw ValidationError("no --data given and the bundled instructions.jsonl was not found beside the binary (give --data FILE.jsonl)")
+                }
+                var c = try configuration(base: base, dataPath: dataPath)
+                if let name {
+                    try TrainConfig.checkRunName(name)
+                    if let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
+                    c.name = name
+                }
+                if !json { print(Terminal.dim("measuring the base model on the held-out examples…")) }
+                trainer = try TrainingRun<FinetuneTask>(finetune: c, base: base, runsDirectory: runsURL)
+            }
+        } catch let e as TrainingError {
+            throw ValidationError(e.description)
+        }
+        let c = trainer.config, task = trainer.task
+        let modelBytes = (try? FileManager.default.attributesOfItem(atPath: c.model)[.size] as? Int) ?? 0
+        let header = {
+            print(Terminal.bold("glassbox finetune") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
+            print(Terminal.dim("  \(URL(fileURLWithPath: c.model).lastPathComponent) · \(URL(fileURLWithPath: c.data).lastPathComponent): \(task.train.count) train / \(task.validation.count) held out\(task.skipped > 0 ? " (\(task.skipped) too long, left out)" : "") · \(task.format == .chatML ? "chat template" : "plain Question/Answer format")"))
+            let what = c.method == "lora" ? "LoRA r \(c.rank), alpha \(c.alpha) on \(LoRAAdapter.ordered(c.targets).joined(separator: " ")) · \(Terminal.compactCount(trainer.parameterCount)) trainable parameters, the base frozen"
+                                          : "every weight · \(Terminal.compactCount(trainer.parameterCount)) parameters"
+            print(Terminal.dim("  \(what) · lr \(c.learningRate), batch \(c.batch) · base held-out loss \(String(format: "%.4f", task.baseValidationLoss))"))
+        }
+        BufferMemory.resetPeak()
+        let started = Date()
+        let startStep = trainer.state.step
+        let (summary, warnings) = try runRecorded(trainer, database: database, runsURL: runsURL, json: json, tensorboard: tensorboard,
+                                                  keepCheckpoints: keepCheckpoints, header: header)
+        let seconds = Date().timeIntervalSince(started)
+        let peak = BufferMemory.peakResidentBytes(), tensors = BufferMemory.peakLiveBytes
+        // Parameters, their gradients and two Adam moments.
+        let trainableBytes = trainer.parameterCount * 4 * 4
+        let comparisons = zip(task.heldOut.prefix(c.compare), zip(task.baseAnswers, task.tunedAnswers())).map { e, a in
+            ["prompt": e.prompt, "reference": e.response, "base": a.0, "tuned": a.1]
+        }
+        let mb = { (b: Int) in (Double(b) / 1_048_576 * 10).rounded() / 10 }
+        if json {
+            var obj: [String: Any] = [
+                "run": summary.run, "steps": summary.steps, "status": summary.status, "method": c.method,
+                "base_val_loss": task.baseValidationLoss, "final_val_loss": summary.finalValLoss ?? NSNull(),
+                "final_train_loss": summary.finalTrainLoss, "checkpoint": summary.checkpoint ?? NSNull(),
+                "trainable_parameters": trainer.parameterCount, "train_examples": task.train.count, "val_examples": task.validation.count,
+                "skipped_examples": task.skipped, "steps_per_s": Double(summary.steps - startStep) / max(seconds, 1e-9),
+                "seconds": seconds, "peak_rss_mb": mb(peak), "rss_at_start_mb": mb(residentAtStart), "peak_tensor_mb": mb(tensors),
+                "model_file_mb": mb(modelBytes), "trainable_state_mb": mb(trainableBytes), "warnings": warnings, "examples": comparisons,
+            ]
+            obj[c.method == "lora" ? "adapter" : "model"] = summary.checkpoint ?? NSNull()
+            print(Terminal.jsonLine(obj))
+        } else {
+            let val = summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a"
+            print("\(summary.status == "finished" ? Terminal.green("done") : Terminal.yellow(summary.status)): \(summary.steps) steps, held-out loss \(String(format: "%.4f", task.baseValidationLoss)) → \(val)")
+            print(Terminal.dim(String(format: "  %.2f steps/s · peak resident %.0f MiB (model file %.0f MiB, tensors at most %.0f MiB)",
+                                      Double(summary.steps - startStep) / max(seconds, 1e-9), mb(peak), mb(modelBytes), mb(tensors))))
+            for row in comparisons {
+                print(Terminal.bold("  ▸ ") + (row["prompt"] ?? ""))
+                print("    " + Terminal.dim("base:  ") + (row["base"] ?? "").replacingOccurrences(of: "\n", with: " ⏎ "))
+                print("    " + Terminal.dim("tuned: ") + (row["tuned"] ?? "").replacingOccurrences(of: "\n", with: " ⏎ "))
+            }
+            if let ck = summary.checkpoint {
+                if c.method == "lora" {
+                    print("adapter: \(ck)")
+                    print(Terminal.dim("use it: glassbox generate --chat --adapter \(ck) \"...\"   (or inspect --adapter)"))
+                } else {
+                    print("model: \(ck)")
+                }
+            }
+            if summary.status == "interrupted" { print("resume with: glassbox finetune --resume \(summary.run) --runs-dir \(runsDir)") }
+            print(Terminal.dim("see it: glassbox serve --runs-dir \(runsDir)  (the answers before and after on the run's page)"))
+        }
+        try exitIfInterrupted(summary)
+    }
+}
