@@ -69,7 +69,27 @@ public enum ModelLoader {
             }
             throw FormatError(file: path, "no such file or folder")
         }
+        if isDir.boolValue, let base = try adapterBase(URL(fileURLWithPath: path)) { return try load(base, adapter: path) }
         return isDir.boolValue ? try loadFolder(URL(fileURLWithPath: path)) : try loadGGUF(path)
+    }
+
+    /// For an adapter folder (adapter_config.json and no config.json, as `glassbox finetune` checkpoints are): the
+    /// base model it names, which must be here (a path); nil for any other folder.
+    static func adapterBase(_ folder: URL) throws -> String? {
+        let fm = FileManager.default
+        let configURL = folder.appendingPathComponent("adapter_config.json")
+        guard fm.fileExists(atPath: configURL.path), !fm.fileExists(atPath: folder.appendingPathComponent("config.json").path) else { return nil }
+        guard let data = try? Data(contentsOf: configURL), data.count < 1 << 20,
+              let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw FormatError(file: configURL.path, "not a JSON object")
+        }
+        guard let base = j["base_model_name_or_path"] as? String, !base.isEmpty else {
+            throw FormatError(file: configURL.path, "names no base model (base_model_name_or_path): give --model BASE --adapter \(folder.path)")
+        }
+        guard fm.fileExists(atPath: base) else {
+            throw FormatError(file: configURL.path, "its base model '\(base.prefix(200))' is not a file or folder here: give --model BASE --adapter \(folder.path)")
+        }
+        return base
     }
 
     static func loadGGUF(_ path: String) throws -> LoadedModel {

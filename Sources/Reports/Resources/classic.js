@@ -1455,4 +1455,388 @@
   }
 
   GB.seq2seqView = { render: renderSeq2seq, model: seq2seqModel, attentionName };
+
+  // ================================================================ a fine-tuned language model (glassbox finetune)
+
+  const FT_GLOSSARY = [
+    ["checkpoint", "Checkpoint", "The fine-tuned weights saved at one step (every --checkpoint-interval steps and at the end). Each checkpoint here " +
+      "also holds the answers the model gave then to a few held-out prompts, so the player can replay the fine-tuning."],
+    ["lora", "LoRA", "Low-rank adaptation: the pretrained weights stay frozen, and beside each chosen projection two thin matrices are trained, " +
+      "A (rank \u00d7 input) and B (output \u00d7 rank). Their product B\u00b7A, scaled by alpha / rank, is added to the frozen weight. Only these " +
+      "adapters are trained and saved: a small fraction of the model's size."],
+    ["rank", "Rank and alpha", "The rank r is the width of the adapters' bottleneck: the change to each weight has at most r independent directions. " +
+      "Alpha scales the change (by alpha / r): the larger it is, the more the same adapter weights move the model."],
+    ["full", "Full fine-tuning", "Every weight of the model is trained (a GPT trained by glassbox itself): the most freedom, and each checkpoint is " +
+      "a whole model."],
+    ["adapter", "Adapter folder", "A checkpoint of a LoRA run: adapter_model.safetensors and adapter_config.json, in Hugging Face PEFT's layout. " +
+      "Every model command loads it over its base model with --adapter, and the studio opens it as a model of its own."],
+    ["heldout", "Held-out examples", "Examples kept out of training (--validation): no training batch holds one, so the loss and the answers on them " +
+      "show what the model learned beyond the examples it saw."],
+    ["loss", "Held-out loss", "How surprised the model is by the reference answers of the held-out examples: the mean cross-entropy of the answers' " +
+      "tokens (the prompts' tokens do not count). Step 0 is the base model, before any training. Lower is better."],
+    ["greedy", "Greedy answer", "The answer written by always taking the most probable next token (no sampling), up to --compare-tokens tokens or the " +
+      "end of the turn. A checkpoint always writes the same greedy answer to the same prompt."],
+    ["base", "Base model", "The pretrained model before fine-tuning. Its answers are the same at every checkpoint: they are where the fine-tuning starts."],
+    ["reference", "Reference answer", "The answer the data set gives for a prompt: what the fine-tuning teaches the model to write."],
+  ];
+
+  const baseName = (path) => (path ? String(path).split("/").filter(Boolean).pop() || String(path) : "\u2013");
+  /** Answers that equal the reference once leading and trailing whitespace is set aside. */
+  const sameAnswer = (a, ref) => typeof a === "string" && typeof ref === "string" && a.trim() === ref.trim();
+  /** A word for the shell: bare when safe, else in double quotes (in single quotes when it holds $ ` \ " or !). */
+  function shellWord(s) {
+    s = String(s);
+    if (/^[A-Za-z0-9_\/.,:@%+=-]+$/.test(s)) return s;
+    if (!/[$`\\"!]/.test(s)) return '"' + s + '"';
+    return "'" + s.replace(/'/g, "'\\''") + "'";
+  }
+  /** "q, k, v, o (attention)" from ["q_proj", ...]. */
+  function targetsText(t) {
+    const list = (Array.isArray(t) ? t : typeof t === "string" ? t.split(",") : []).map((x) => String(x).trim().replace(/_proj$/, "")).filter(Boolean);
+    if (!list.length) return "";
+    const attn = ["q", "k", "v", "o"], mlp = ["gate", "up", "down"];
+    const has = (xs) => xs.every((x) => list.includes(x));
+    const what = has(attn) && has(mlp) && list.length === 7 ? "attention and MLP" : list.every((x) => attn.includes(x)) ? "attention" : list.every((x) => mlp.includes(x)) ? "MLP" : null;
+    return list.join(", ") + (what ? " (" + what + ")" : "");
+  }
+  /** The method in a few words: "LoRA r 8, α 16" or "full fine-tuning". */
+  function finetuneMethod(cfg) {
+    cfg = cfg || {};
+    if (cfg.method === "full") return "Full fine-tuning";
+    return "LoRA" + (isNum(cfg.rank) ? " r " + cfg.rank : "") + (isNum(cfg.alpha) ? ", \u03b1 " + GB.num(cfg.alpha, 3) : "");
+  }
+  /** A text with its line breaks shown: each break as a faint ↵ (drawn by CSS, so textContent stays the text). */
+  function shownText(text) {
+    if (typeof text !== "string" || text.trim() === "") return [el("span", { class: "ft-empty", text: typeof text === "string" && text.length ? "(only whitespace)" : "(nothing)" })];
+    const out = [];
+    text.split("\n").forEach((line, k) => {
+      if (k) out.push(el("span", { class: "ft-nl", "aria-hidden": "true", title: "line break" }), "\n");
+      if (line) out.push(line);
+    });
+    return out;
+  }
+  /** The newest evaluation at or before step among {step, value} points (the nearest after it when there is none). */
+  function lossAt(points, step) {
+    let best = null;
+    for (const q of points) if (q.step <= step && (!best || q.step > best.step)) best = q;
+    return best || points.find((q) => q.step > 0) || null;
+  }
+  const dropText = (base, now) => {
+    const r = (base - now) / base;
+    return (r >= 0 ? "\u2212" : "+") + GB.fixed(100 * Math.abs(r), 1) + "%";
+  };
+
+  /**
+   * The fine-tuning view: facts (method, trainable parameters, base model, data, held-out loss before and after, peak
+   * memory), the checkpoint player, the held-out prompts answered by the base model and by the checkpoint chosen (with
+   * the reference and ✓ where an answer equals it), and the command that uses the chosen checkpoint.
+   * doc: {run: {id, name, status, parameter_count, config}, figures: the `finetune` documents, metrics: {val: [{step,
+   * value}] (val/loss; step 0 the base model), peak_rss_mb, peak_tensor_mb}}. opts: {links (the studio: links to its
+   * Generate and Inspect pages), baseModel (the studio's id of the base model, for "what changed inside"), explicitModel
+   * (the usage line names --model BASE)}. Returns {update(figures), setMetrics(metrics), select(i), index(), destroy()}.
+   */
+  function renderFinetune(container, doc, opts) {
+    opts = opts || {};
+    const V = GB.views;
+    const v = new V.View(container, Object.assign({ kind: "finetune" }, doc));
+    v.root.classList.add("ft-view");
+    v.root.dataset.kind = "finetune";
+    V.glossary(v, "ft-glossary", FT_GLOSSARY);
+    const run = doc.run || {}, cfg = run.config || {};
+    const lora = cfg.method !== "full";
+    const S = { figs: [], i: 0, follow: true, timer: null, metrics: { val: [], peak_rss_mb: null, peak_tensor_mb: null }, usage: 0 };
+    let stopPlayer = () => {};
+    const stop = () => stopPlayer();
+    const onSelect = [], onMetrics = [];
+
+    const setFigures = (list) => { S.figs = (Array.isArray(list) ? list : []).filter((f) => f && isNum(f.step)).slice().sort((a, b) => a.step - b.step); };
+    function setMetrics(m) {
+      m = m || {};
+      S.metrics = {
+        val: (Array.isArray(m.val) ? m.val : []).filter((q) => q && isNum(q.step) && isNum(q.value)).slice().sort((a, b) => a.step - b.step),
+        peak_rss_mb: isNum(m.peak_rss_mb) ? m.peak_rss_mb : null,
+        peak_tensor_mb: isNum(m.peak_tensor_mb) ? m.peak_tensor_mb : null,
+      };
+    }
+    setFigures(doc.figures);
+    setMetrics(doc.metrics);
+    S.i = Math.max(0, S.figs.length - 1);
+    const cur = () => S.figs[S.i];
+    const examples = () => (cur() && cur().examples) || [];
+    /** The base model's held-out loss: val/loss at step 0, else the figures' base_val_loss. */
+    function baseLoss() {
+      const z = S.metrics.val.find((q) => q.step === 0);
+      if (z) return z.value;
+      const F = S.figs.find((f) => isNum(f.base_val_loss));
+      return F ? F.base_val_loss : null;
+    }
+
+    factsPanel();
+    if (!S.figs.length) {
+      v.panel("ft-empty", "No checkpoints yet", "The before-and-after answers come with the checkpoints: the first is written after --checkpoint-interval steps.", null, ["checkpoint"]);
+      v.root.dataset.checkpoints = "0";
+      let inner = null;
+      return {
+        update(figs) {
+          if (inner) return inner.update(figs);
+          if (!figs || !figs.length) return;
+          v.destroy();
+          inner = renderFinetune(container, Object.assign({}, doc, { figures: figs, metrics: S.metrics }), opts);
+        },
+        setMetrics(m) { if (inner) inner.setMetrics(m); else { setMetrics(m); for (const f of onMetrics) f(); } },
+        setCheckpoints(list) { opts.checkpoints = list; if (inner) inner.setCheckpoints(list); },
+        select(i) { if (inner) inner.select(i); },
+        index: () => (inner ? inner.index() : 0),
+        destroy() { if (inner) inner.destroy(); else v.destroy(); },
+      };
+    }
+
+    const player = checkpointPlayer(v, S, (i) => select(i), onSelect, {
+      prefix: "ft", title: "Fine-tuning, checkpoint by checkpoint",
+      read: "press play to watch the answers change as the model learns, or drag the slider to any checkpoint (\u2190 and \u2192 step one at a time). " +
+        "The fine-tuned answers and the command below are the checkpoint chosen here.",
+    });
+    stopPlayer = player.stop;
+    const stepLoss = el("p", { class: "mlp-gap ft-step-loss", id: "ft-step-loss" });
+    v.root.querySelector("#ft-player").appendChild(stepLoss);
+    // the held-out loss, beside the player's title (the line under the player reads it)
+    const helps = v.root.querySelector("#ft-player .v-helps");
+    if (helps) helps.appendChild(V.helpButton(v, "loss"));
+    const stepLossNow = () => {
+      const F = cur(), b = baseLoss(), q = lossAt(S.metrics.val.filter((x) => x.step > 0), F.step);
+      stepLoss.dataset.step = q ? String(q.step) : "";
+      stepLoss.dataset.value = q ? String(q.value) : "";
+      if (!q) { GB.clear(stepLoss).append("No held-out evaluation yet (every ", el("code", { text: "--eval-interval" }), " steps)."); return; }
+      GB.append(GB.clear(stepLoss), ["Held-out loss ", q.step === F.step ? "at step " + GB.int(F.step) : "at the evaluation of step " + GB.int(q.step), ": ",
+        el("b", { text: GB.fixed(q.value, 3) }), isNum(b) && b > 0 ? [" (", el("b", { class: q.value <= b ? "ft-good" : "ft-bad", text: dropText(b, q.value) }),
+          " against the base model's " + GB.fixed(b, 3) + ")."] : "."]);
+    };
+    onSelect.push(stepLossNow);
+    onMetrics.push(stepLossNow);
+    comparePanel();
+    usagePanel();
+
+    select(S.i, true);
+    if (isNum(opts.index)) select(Math.min(opts.index, S.figs.length - 1), true);
+
+    function select(i, force) {
+      i = Math.max(0, Math.min(S.figs.length - 1, i | 0));
+      if (i === S.i && !force) return;
+      S.i = i;
+      S.follow = i === S.figs.length - 1;
+      v.root.dataset.index = String(i);
+      v.root.dataset.step = String(cur().step);
+      v.root.dataset.checkpoints = String(S.figs.length);
+      for (const f of onSelect) f();
+    }
+
+    function replace(list) {
+      const follow = S.follow, step = cur() ? cur().step : null;
+      setFigures(list);
+      let i = follow ? S.figs.length - 1 : S.figs.findIndex((f) => f.step === step);
+      if (i < 0) i = S.figs.length - 1;
+      player.refresh();
+      select(i, true);
+    }
+
+    // ---------------------------------------------------------- the facts
+
+    function factsPanel() {
+      const p = el("section", { class: "card v-panel ft-facts", id: "ft-facts", "aria-label": "The fine-tuning in numbers" });
+      v.root.insertBefore(p, v.glossary);
+      const fact = (id, label) => {
+        const value = el("div", { class: "ft-fact-value" }), sub = el("div", { class: "ft-fact-sub" });
+        const node = el("div", { class: "ft-fact", id: "ft-fact-" + id }, [el("div", { class: "ft-fact-label", text: label }), value, sub]);
+        p.appendChild(node);
+        return { node, value, sub };
+      };
+      const method = fact("method", "Method");
+      method.value.textContent = finetuneMethod(cfg);
+      method.node.dataset.method = lora ? "lora" : "full";
+      GB.append(method.sub, lora ? (targetsText(cfg.targets) ? "adapters on " + targetsText(cfg.targets) : "adapters on the attention projections") : "every weight is trained");
+      const params = fact("params", "Trainable");
+      params.value.textContent = isNum(run.parameter_count) ? GB.compact(run.parameter_count) : "\u2013";
+      params.value.title = isNum(run.parameter_count) ? GB.int(run.parameter_count) + " parameters" : "";
+      params.node.dataset.value = isNum(run.parameter_count) ? String(run.parameter_count) : "";
+      params.sub.textContent = lora ? "parameters, the adapters' (the base model stays frozen)" : "parameters: every weight";
+      const model = fact("model", "Base model");
+      model.value.textContent = baseName(cfg.model);
+      model.value.title = cfg.model || "";
+      model.value.classList.add("ft-name");
+      model.node.dataset.value = baseName(cfg.model);
+      model.sub.textContent = lora ? "frozen; the adapters go on top" : "the starting point";
+      const data = fact("data", "Data");
+      data.value.textContent = baseName(cfg.data || cfg.dataPath);
+      data.value.title = cfg.data || cfg.dataPath || "";
+      data.value.classList.add("ft-name");
+      data.node.dataset.value = baseName(cfg.data || cfg.dataPath);
+      data.sub.textContent = [isNum(cfg.validationExamples) ? GB.int(cfg.validationExamples) + " held out" : null,
+        isNum(cfg.batch) ? "batch " + cfg.batch : null, isNum(cfg.steps) ? GB.int(cfg.steps) + " steps" : null].filter(Boolean).join(" \u00b7 ");
+      const loss = fact("loss", "Held-out loss");
+      loss.node.classList.add("wide");
+      const memory = fact("memory", "Peak memory");
+      const mb = (x) => (x >= 10240 ? GB.fixed(x / 1024, 1) + " GB" : GB.int(x) + " MB");
+      function refresh() {
+        const b = baseLoss(), after = S.metrics.val.filter((q) => q.step > 0), last = after.length ? after[after.length - 1] : null;
+        loss.node.dataset.base = isNum(b) ? String(b) : "";
+        loss.node.dataset.latest = last ? String(last.value) : "";
+        loss.node.dataset.latestStep = last ? String(last.step) : "";
+        GB.clear(loss.value).append(el("span", { class: "ft-loss-base", title: "the base model (step 0)", text: GB.fixed(b, 3) }),
+          el("span", { class: "ft-arrow", "aria-hidden": "true", text: "\u2192" }), el("span", { class: "visually-hidden", text: " to " }),
+          el("span", { class: "ft-loss-now", title: last ? "step " + last.step : "", text: last ? GB.fixed(last.value, 3) : "\u2026" }));
+        GB.clear(loss.sub);
+        if (last && isNum(b) && b > 0) {
+          loss.node.dataset.drop = String((b - last.value) / b);
+          loss.sub.append(el("b", { class: ["ft-drop", last.value <= b ? "ft-good" : "ft-bad"], id: "ft-loss-drop", text: dropText(b, last.value) }),
+            " from the base model (step 0) to step " + GB.int(last.step));
+        } else {
+          loss.node.dataset.drop = "";
+          loss.sub.append(isNum(b) ? "the base model (step 0); fine-tuned: not evaluated yet" : "not evaluated yet");
+        }
+        const rss = S.metrics.peak_rss_mb, tensors = S.metrics.peak_tensor_mb;
+        memory.node.dataset.value = isNum(rss) ? String(rss) : "";
+        memory.value.textContent = isNum(rss) ? mb(rss) : "\u2013";
+        memory.value.title = isNum(rss) ? GB.fixed(rss, 1) + " MB (memory/peak_rss_mb)" : "";
+        memory.sub.textContent = isNum(rss) ? "resident" + (isNum(tensors) ? "; tensors " + mb(tensors) : "") : "not recorded yet";
+      }
+      refresh();
+      onMetrics.push(refresh);
+    }
+
+    // ---------------------------------------------------------- before and after
+
+    function comparePanel() {
+      const p = v.panel("ft-compare", "Before and after",
+        ["Held-out prompts the model never trained on, each answered greedily by the base model and by the fine-tuned model at the checkpoint chosen above, beside the data set's reference answer. ",
+          el("span", { class: "ft-match-key", "aria-hidden": "true", text: "\u2713" }), " marks an answer equal to the reference."],
+        "read across a row: the reference is what the fine-tuning teaches, the base model's answer is where it started. Early checkpoints often copy the " +
+        "base model's habits (lists, chatty explanations); the fine-tuned answer takes the reference's form first and gets the content right later. " +
+        "Line breaks show as \u21b5; answers stop after --compare-tokens tokens.",
+        ["heldout", "greedy", "base", "reference"]);
+      p.classList.add("ft-compare-panel");
+      const score = el("div", { class: "ft-score", id: "ft-score", role: "status" });
+      const tunedSub = el("span", { class: "ft-col-sub", id: "ft-tuned-step" });
+      const col = (text, sub, cls) => el("th", { scope: "col", class: cls }, [el("span", { class: "ft-col-name", text }), sub]);
+      const body = el("tbody");
+      const table = el("table", { class: "ft-table", id: "ft-table" }, [
+        el("colgroup", {}, [el("col", { class: "ft-c-prompt" }), el("col", { class: "ft-c-ref" }), el("col", { class: "ft-c-base" }), el("col", { class: "ft-c-tuned" })]),
+        el("thead", {}, el("tr", {}, [col("Prompt", el("span", { class: "ft-col-sub", text: "held out" })), col("Reference", el("span", { class: "ft-col-sub", text: "the data set's answer" })),
+          col("Base model", el("span", { class: "ft-col-sub", text: "before fine-tuning" })), col("Fine-tuned", tunedSub, "ft-tuned-col")])),
+        body]);
+      const save = V.saver("Before and after", "finetune-answers", null,
+        () => [["step", "prompt", "reference", "base", "tuned", "base_matches", "tuned_matches"]].concat(S.figs.flatMap((F) => (F.examples || []).map((E) =>
+          [F.step, E.prompt, E.reference, E.base, E.tuned, sameAnswer(E.base, E.reference) ? 1 : 0, sameAnswer(E.tuned, E.reference) ? 1 : 0]))),
+        () => S.figs);
+      const caption = el("span");
+      p.append(el("div", { class: "v-fig" }, [V.figHead([score, caption], save), el("div", { class: "v-scroll ft-scroll" }, table)]));
+
+      const answer = (text, ok, who) => el("div", { class: ["ft-answer", ok ? "ok" : null], dataset: { who, ok: ok ? "1" : "0" } }, [
+        el("div", { class: "ft-text" }, shownText(text)),
+        ok ? el("span", { class: "ft-match", title: "equal to the reference (leading and trailing whitespace aside)" }, [el("span", { "aria-hidden": "true", text: "\u2713" }), "matches the reference"]) : null,
+      ]);
+      onSelect.push(() => {
+        const F = cur(), X = examples(), id = run.id ? run.id + "@" + F.step : null;
+        let tunedOK = 0, baseOK = 0;
+        GB.clear(body).append(...X.map((E, k) => {
+          const t = sameAnswer(E.tuned, E.reference), b = sameAnswer(E.base, E.reference);
+          if (t) tunedOK++;
+          if (b) baseOK++;
+          const links = opts.links && id ? el("div", { class: "ft-links" }, [
+            el("a", { href: "/generate?model=" + encodeURIComponent(id) + "&chat=1&temperature=0&prompt=" + encodeURIComponent(E.prompt), class: "ft-link ft-try",
+              title: "Chat with the checkpoint at step " + F.step + " in the Generate page, this prompt filled in" }, "Try it"),
+            opts.baseModel ? el("a", { href: "/inspect?tab=diff&a=" + encodeURIComponent(opts.baseModel) + "&b=" + encodeURIComponent(id) + "&prompt=" + encodeURIComponent(E.prompt),
+              class: "ft-link ft-inside", title: "What fine-tuning changed inside the model on this prompt (the base model against step " + F.step + ")" }, "What changed inside") : null,
+          ]) : null;
+          return el("tr", { dataset: { index: String(k), tunedOk: t ? "1" : "0", baseOk: b ? "1" : "0" } }, [
+            el("th", { scope: "row", class: "ft-prompt" }, [el("span", { class: "ft-num", text: String(k + 1) }), el("div", { class: "ft-text", text: E.prompt }), links]),
+            el("td", { class: "ft-ref" }, el("div", { class: "ft-answer ref", dataset: { who: "reference" } }, el("div", { class: "ft-text" }, shownText(E.reference)))),
+            el("td", { class: "ft-base" }, answer(E.base, b, "base")),
+            el("td", { class: "ft-tuned" }, answer(E.tuned, t, "tuned")),
+          ]);
+        }));
+        score.dataset.tuned = String(tunedOK);
+        score.dataset.base = String(baseOK);
+        score.dataset.total = String(X.length);
+        GB.clear(score).append(
+          el("span", { class: ["ft-pill", "tuned", tunedOK ? "some" : null], id: "ft-score-tuned" }, [el("span", { class: "ft-pill-mark", "aria-hidden": "true", text: "\u2713" }),
+            "fine-tuned (step " + GB.int(F.step) + "): ", el("b", { text: tunedOK + " of " + X.length }), " match the reference"]),
+          el("span", { class: ["ft-pill", "base"], id: "ft-score-base" }, ["base model: ", el("b", { text: baseOK + " of " + X.length })]));
+        tunedSub.textContent = "step " + GB.int(F.step);
+        table.dataset.step = String(F.step);
+        table.dataset.rows = String(X.length);
+      });
+    }
+
+    // ---------------------------------------------------------- the command that uses the chosen checkpoint
+
+    function usagePanel() {
+      const p = v.panel("ft-usage", "Use this checkpoint",
+        lora ? ["The chosen checkpoint is a LoRA ", el("b", { text: "adapter folder" }), " (Hugging Face PEFT layout): every model command (", el("code", { text: "generate" }), ", ",
+          el("code", { text: "chat" }), ", ", el("code", { text: "inspect" }), ", \u2026) loads it over the base model with ", el("code", { text: "--adapter" }), "."]
+          : ["The chosen checkpoint is a whole model folder: every model command opens it with ", el("code", { text: "--model" }), "."],
+        null, lora ? ["adapter", "lora", "rank"] : ["full"]);
+      p.classList.add("ft-usage-panel");
+      const pick = el("select", { class: "select", id: "ft-usage-prompt", "aria-label": "The prompt in the command" },
+        examples().map((E, k) => el("option", { value: String(k), text: (k + 1) + ". " + (E.prompt.length > 60 ? E.prompt.slice(0, 58) + "\u2026" : E.prompt) })));
+      pick.addEventListener("change", () => { S.usage = +pick.value || 0; line(); });
+      const code = el("code", { class: "ft-cmd", id: "ft-usage-cmd", tabindex: "0" });
+      const copied = el("span", { class: "ft-copied", id: "ft-usage-copied", role: "status" });
+      const copy = el("button", { type: "button", class: "btn small", id: "ft-usage-copy", title: "Copy the command", onclick: () => copyText(code.textContent) }, "Copy");
+      const where = el("span", { class: "ft-usage-where" });
+      p.append(el("div", { class: "ft-usage-tools" }, [el("label", { class: "control" }, [el("span", { class: "control-label", text: "Prompt" }), pick]), where]),
+        el("div", { class: "ft-cmd-row" }, [el("pre", { class: "ft-cmd-box" }, code), copy]), copied);
+      let copiedTimer = 0;
+      async function copyText(text) {
+        let ok = false;
+        try { if (navigator.clipboard && window.isSecureContext) { await navigator.clipboard.writeText(text); ok = true; } } catch (err) { ok = false; }
+        if (!ok) {
+          const range = document.createRange();
+          range.selectNodeContents(code);
+          const sel = window.getSelection();
+          sel.removeAllRanges();
+          sel.addRange(range);
+          try { ok = document.execCommand("copy"); } catch (err) { ok = false; }
+        }
+        copied.textContent = ok ? "Copied." : "Selected: press Ctrl+C to copy.";
+        copied.dataset.ok = ok ? "1" : "0";
+        clearTimeout(copiedTimer);
+        copiedTimer = setTimeout(() => { copied.textContent = ""; }, 2500);
+      }
+      function line() {
+        const F = cur(), E = examples()[Math.min(S.usage, examples().length - 1)];
+        const path = F.adapter || F.checkpoint || F.path || checkpointPath(F.step);
+        const words = ["glassbox", "generate", "--chat"];
+        if (lora) {
+          if (opts.explicitModel && cfg.model) words.push("--model", shellWord(cfg.model));
+          words.push("--adapter", shellWord(path || "CHECKPOINT"));
+        } else words.push("--model", shellWord(path || "CHECKPOINT"));
+        words.push(shellWord(E ? E.prompt : "Your prompt"));
+        code.textContent = words.join(" ");
+        code.dataset.path = path || "";
+        code.dataset.step = String(F.step);
+        GB.clear(where).append("the checkpoint at step ", el("b", { text: GB.int(F.step) }), path ? "" : " (its folder is not known here)");
+      }
+      onSelect.push(line);
+    }
+
+    /** The folder of a checkpoint: from the run's checkpoint list (opts.checkpoints), else from the others' layout. */
+    function checkpointPath(step) {
+      const list = opts.checkpoints || [];
+      const c = list.find((q) => q.step === step);
+      if (c) return c.path;
+      const any = list.find((q) => /step-\d+\/?$/.test(q.path));
+      return any ? any.path.replace(/step-\d+(\/?)$/, "step-" + String(step).padStart(6, "0") + "$1") : null;
+    }
+
+    return {
+      update: (figs) => replace(figs),
+      setMetrics(m) { setMetrics(m); for (const f of onMetrics) f(); },
+      setCheckpoints(list) { opts.checkpoints = list; for (const f of onSelect) f(); },
+      select: (i) => select(i),
+      index: () => S.i,
+      destroy() { stop(); v.destroy(); },
+    };
+  }
+
+  GB.finetuneView = { render: renderFinetune, method: finetuneMethod, targetsText, baseName, sameAnswer };
 })(window.GB);

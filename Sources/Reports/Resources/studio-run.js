@@ -48,6 +48,19 @@
     ];
   }
 
+  /** A run of `glassbox finetune`: a pretrained model fine-tuned on instruction data; its checkpoints carry the figure
+   * `finetune` (held-out prompts answered by the base model and by the checkpoint: classic.js draws them). */
+  const isFinetune = (d) => d.kind === "finetune" || (d.figures || []).some((f) => f.name === "finetune");
+
+  /** The charts of fine-tuning runs: examples per second for throughput, the peak memory in place of MFU. */
+  function finetuneCharts() {
+    return [
+      MAIN_CHARTS[0], MAIN_CHARTS[1], MAIN_CHARTS[2],
+      { key: "throughput", title: "Throughput", tags: ["train/examples_per_s"], height: 190, subtitle: "train/examples_per_s", colorIndex: 1, yFormat: (v) => GB.compact(v) + " ex/s" },
+      { key: "memory", title: "Peak memory", tags: ["memory/peak_rss_mb", "memory/peak_tensor_mb"], height: 190, subtitle: "resident and tensors, MB", colorIndex: 3, yFormat: (v) => GB.compact(v) + " MB" },
+    ];
+  }
+
   // Hyper-parameters listed first in tables and offered first for grouping.
   const HP_FIRST = ["preset", "layers", "heads", "width", "block", "batch", "learningRate", "minLearningRate", "schedule",
     "warmupSteps", "weightDecay", "dropout", "gradClip", "beta1", "beta2", "seed", "steps", "tokenizer", "dataPath"];
@@ -114,6 +127,7 @@
       mainTags: new Set(MAIN_CHARTS.flatMap((c) => c.tags)),
       mlp: false, mlpFigures: null,
       s2s: false, s2sFigures: null, // a seq2seq run (its attention section when it has attention)
+      ft: false, ftFigures: null, // a fine-tuning run (its before-and-after section)
     };
     const isMoreTag = (t) => !S.mainTags.has(t) && !isParamTag(t);
     if (!["step", "relative", "wall"].includes(S.xMode)) S.xMode = "step";
@@ -166,8 +180,10 @@
       if (S.mlp) { S.defs = mlpCharts(S.runs); S.mainTags = new Set(S.defs.flatMap((c) => c.tags)); }
       S.s2s = !S.mlp && S.runs.every((r) => isSeq2seq(r.detail));
       if (S.s2s) { S.defs = seq2seqCharts(); S.mainTags = new Set(S.defs.flatMap((c) => c.tags)); }
+      S.ft = !S.mlp && !S.s2s && S.runs.every((r) => isFinetune(r.detail));
+      if (S.ft) { S.defs = finetuneCharts(); S.mainTags = new Set(S.defs.flatMap((c) => c.tags)); }
       build();
-      const figures = mlpSection ? loadMLP() : s2sSection ? loadS2S() : null;
+      const figures = mlpSection ? loadMLP() : s2sSection ? loadS2S() : ftSection ? loadFT() : null;
       await openStreams();
       await loadSeries();
       if (figures) await figures;
@@ -201,6 +217,8 @@
       if (!compare && S.mlp) page.appendChild(buildMLP());
       // a seq2seq run: where its decoder looks, across the checkpoints (or why there is nothing to show)
       if (!compare && S.s2s) page.appendChild(hasAttention(S.runs[0].detail) ? buildS2S() : noAttentionNote());
+      // a fine-tuning run: the base model's answers and the fine-tuned ones, across the checkpoints
+      if (!compare && S.ft) page.appendChild(buildFT());
       page.appendChild(controls);
 
       if (compare) {
@@ -216,8 +234,8 @@
         for (const def of S.defs.slice(1)) small.appendChild(makeChart(def).root);
         page.appendChild(el("section", { class: "section" }, [chartsGrid, small]));
       } else {
-        // an MLP writes no text samples: its side holds the messages only
-        samplePanel = S.mlp ? null : el("section", { class: "card samples", id: "samples" });
+        // an MLP writes no text samples, a fine-tuning run has its answers above: their side holds the messages only
+        samplePanel = S.mlp || S.ft ? null : el("section", { class: "card samples", id: "samples" });
         messagesPanel = el("section", { class: "card messages", id: "messages" });
         const top = el("div", { class: "loss-row" }, [loss.root, el("div", { class: "side" }, [samplePanel, messagesPanel])]);
         const small = el("div", { class: "charts-grid four" });
@@ -232,7 +250,7 @@
         renderCheckpoints();
         // the probe timeline (studio-probes.js): what the model makes of fixed prompts at each checkpoint
         // (an MLP reads no prompts: its pictures above are its timeline)
-        if (GB.probeTimeline && !S.mlp && !S.s2s) { const probes = el("section", { class: "section", id: "probes" }); page.appendChild(probes); GB.probeTimeline(probes, S.runs[0].id); }
+        if (GB.probeTimeline && !S.mlp && !S.s2s && !S.ft) { const probes = el("section", { class: "section", id: "probes" }); page.appendChild(probes); GB.probeTimeline(probes, S.runs[0].id); }
       }
       page.appendChild(moreSection);
       const moreTags = new Set();
@@ -323,8 +341,9 @@
             el("span", { class: ["progress", "status-" + d.status] }, fill)]), Math.round(frac * 100) + "%"),
           S.mlp ? item("Task", mlpTask(d)) : S.s2s ? item("Task", (d.hyper_parameters || {}).task || "–") : item("Data set", d.data_set || "–"),
           S.mlp ? item("Network", mlpWidths(d), "inputs → hidden units per layer → outputs")
-            : S.s2s ? item("Model", s2sModel(d), (d.hyper_parameters || {}).arch === "transformer" ? "encoder + decoder layers, attention heads per layer and the model width" : "encoder and decoder, and how the decoder reads the input") : item("Tokenizer", d.tokenizer || "–"),
-          item("Parameters", GB.compact(d.parameter_count), GB.int(d.parameter_count)),
+            : S.s2s ? item("Model", s2sModel(d), (d.hyper_parameters || {}).arch === "transformer" ? "encoder + decoder layers, attention heads per layer and the model width" : "encoder and decoder, and how the decoder reads the input")
+            : S.ft ? item("Base model", ftModel(d), ((d.hyper_parameters || {}).model || "") + "\n" + ftMethod(d)) : item("Tokenizer", d.tokenizer || "–"),
+          item(S.ft ? "Trainable" : "Parameters", GB.compact(d.parameter_count), GB.int(d.parameter_count) + (S.ft ? " trainable parameters" : "")),
           item("Duration", el("span", { id: "run-duration", text: GB.duration(d.duration_s) })),
           item("Checkpoints", S.checkpoints.length ? String(S.checkpoints.length) : "none", lastCk ? "newest: step " + lastCk.step + "\n" + lastCk.path : ""),
         ]),
@@ -475,6 +494,7 @@
     }
 
     function onPoints(runId, points) {
+      if (ftSection && !compare) ftPoints(points);
       const refetch = new Set();
       let paramPoints = false;
       for (const p of points) {
@@ -725,10 +745,12 @@
       }
       if (S.mlp) { mlpCheckpoints(list); return; }
       if (S.s2s) { s2sCheckpoints(list); return; }
+      if (S.ft && ftSection && ftSection.view) ftSection.view.setCheckpoints(list);
       const rows = list.map((c, i) => el("tr", { dataset: { step: String(c.step) } }, [
         el("td", { class: "num ck-step" }, el("b", { text: GB.int(c.step) })),
         el("td", { class: "ck-path" }, el("code", { text: c.path, title: c.path })),
         el("td", { class: "ck-actions" }, [
+          S.ft ? el("button", { type: "button", class: "btn small ck-show", title: "Show this checkpoint's answers in the player above", onclick: () => showFT(c.step) }, "Show") : null,
           el("a", { class: "btn small ck-inspect", href: inspectHref(c.step), title: "Open the inspect page on this checkpoint" }, "Look inside"),
           el("a", { class: "btn small ghost ck-card", href: cardHref(c.step), title: "Architecture, parameters and weight statistics of this checkpoint" }, "Model card"),
         ]),
@@ -855,7 +877,7 @@
     // ------------------------------------------------------------ parameters (heatmaps) and histograms
 
     let heatGrad = null, heatRatio = null, paramTimer = null;
-    const shortParam = (n) => n.replace(/^transformer\./, "").replace(/^h\./, "h");
+    const shortParam = (n) => n.replace(/^transformer\./, "").replace(/^h\./, "h").replace(/^base_model\.model\.(model\.)?/, "");
 
     function scheduleParameters() {
       if (paramTimer || compare) return;
@@ -1100,6 +1122,107 @@
       S.timers.push(s2sSection.timer);
     }
 
+    // ------------------------------------------------------------ a fine-tuning run: before and after (classic.js)
+
+    let ftSection = null; // {node, body, view, count, seq, timer, metrics, models}
+
+    function buildFT() {
+      const body = el("div", { class: "mlp-body ft-body", id: "ft-body" }, el("p", { class: "muted small-text", text: "Loading the checkpoints' answers…" }));
+      const node = el("section", { class: "section mlp-section ft-section", id: "finetune", dataset: { state: "loading" }, "aria-labelledby": "ft-title" }, [
+        el("div", { class: "section-head" }, [el("h2", { class: "section-title", id: "ft-title", text: "Fine-tuning" }),
+          el("span", { class: "section-sub", text: "the base model and the fine-tuned one on held-out prompts, checkpoint by checkpoint" })]), body]);
+      ftSection = { node, body, view: null, count: -1, seq: 0, timer: null, metrics: null, models: null };
+      return node;
+    }
+
+    function ftModel(d) {
+      const hp = d.hyper_parameters || {};
+      return GB.finetuneView ? GB.finetuneView.baseName(hp.model) : hp.model || "–";
+    }
+    function ftMethod(d) {
+      const hp = d.hyper_parameters || {};
+      if (!GB.finetuneView) return hp.method || "";
+      const t = GB.finetuneView.targetsText(hp.targets);
+      return GB.finetuneView.method(hp) + (hp.method !== "full" && t ? " on " + t : "");
+    }
+
+    /** The held-out loss (every evaluation; step 0 the base model) and the peak memory, as the view reads them. */
+    async function ftMetrics(id) {
+      const get = (tag, n) => GB.fetchJSON("/api/runs/" + enc(id) + "/scalars?tag=" + enc(tag) + "&buckets=" + n).then((r) => (r && r.buckets) || []).catch(() => []);
+      const [val, rss, tensors] = await Promise.all([get("val/loss", 10000), get("memory/peak_rss_mb", 1), get("memory/peak_tensor_mb", 1)]);
+      const lastOf = (b) => (b.length && isNum(b[b.length - 1].last) ? b[b.length - 1].last : null);
+      return { val: val.map((b) => ({ step: b.last_step, value: b.last })), peak_rss_mb: lastOf(rss), peak_tensor_mb: lastOf(tensors) };
+    }
+
+    /** The studio's id of the base model (the bundled one, or a served --model), so that a row can open "what changed inside". */
+    async function ftModels() {
+      try { return await GB.fetchJSON("/api/models"); } catch (err) { return []; }
+    }
+
+    /** Fetches the figures (and the numbers); draws the view the first time, then hands it the new checkpoints. */
+    async function loadFT() {
+      const M = ftSection;
+      if (!M) return;
+      const seq = ++M.seq;
+      const d = S.runs[0].detail;
+      try {
+        const [got, metrics, models] = await Promise.all([
+          // before the first checkpoint there is nothing to ask for (the server answers 404 for a figure it has none of)
+          (d.figures || []).some((f) => f.name === "finetune") || S.checkpoints.length ? GB.fetchJSON("/api/runs/" + enc(d.id) + "/figures?name=finetune") : Promise.resolve([]),
+          ftMetrics(d.id), M.models ? Promise.resolve(M.models) : ftModels()]);
+        if (S.stopped || seq !== M.seq) return;
+        M.models = models;
+        M.metrics = metrics;
+        if (M.view) M.view.setMetrics(metrics);
+        const list = Array.isArray(got) ? got : [];
+        if (!GB.finetuneView) throw new Error("this studio has no classic.js (the fine-tuning view)");
+        if (list.length === M.count && M.view) return;
+        M.count = list.length;
+        S.ftFigures = list;
+        M.node.dataset.checkpoints = String(list.length);
+        if (M.view) M.view.update(list);
+        else {
+          const hp = d.hyper_parameters || {};
+          const base = (Array.isArray(models) ? models : []).find((m) => m.kind !== "checkpoint" && m.path && m.path === hp.model);
+          M.view = GB.finetuneView.render(M.body, { kind: "finetune", run: { id: d.id, name: d.name, status: d.status, step: d.step, parameter_count: d.parameter_count, config: hp },
+            figures: list, metrics }, { links: true, baseModel: base ? base.id : null, explicitModel: !!hp.model && !(base && base.kind === "bundled"), checkpoints: S.checkpoints.slice() });
+        }
+        M.node.dataset.state = list.length ? "shown" : "empty";
+      } catch (err) {
+        if (seq !== M.seq) return;
+        M.node.dataset.state = "error";
+        showError(err, "Could not show the checkpoints' answers");
+      }
+    }
+
+    function scheduleFT() {
+      if (!ftSection || ftSection.timer) return;
+      ftSection.timer = setTimeout(() => { ftSection.timer = null; loadFT(); }, 250);
+      S.timers.push(ftSection.timer);
+    }
+
+    /** Live points of the held-out loss and the peak memory: the view's numbers follow them. */
+    function ftPoints(points) {
+      const M = ftSection;
+      if (!M || !M.view || !M.metrics) return;
+      let changed = false;
+      for (const p of points) {
+        if (!p || !isNum(p.value)) continue;
+        if (p.tag === "val/loss" && !M.metrics.val.some((q) => q.step === p.step)) { M.metrics.val.push({ step: p.step, value: p.value }); changed = true; }
+        else if (p.tag === "memory/peak_rss_mb") { M.metrics.peak_rss_mb = p.value; changed = true; }
+        else if (p.tag === "memory/peak_tensor_mb") { M.metrics.peak_tensor_mb = p.value; changed = true; }
+      }
+      if (changed) M.view.setMetrics(M.metrics);
+    }
+
+    /** A checkpoint row's Show: that checkpoint in the player. */
+    function showFT(step) {
+      const i = (S.ftFigures || []).slice().sort((a, b) => a.step - b.step).findIndex((f) => f.step === step);
+      if (i < 0 || !ftSection || !ftSection.view) return;
+      ftSection.view.select(i);
+      ftSection.node.scrollIntoView({ block: "start" });
+    }
+
     // ------------------------------------------------------------ hyper-parameters
 
     let onlyDiffering = GB.store.get("compare.onlyDiffering", false);
@@ -1195,6 +1318,7 @@
           scheduleHistograms();
           scheduleMLP();
           scheduleS2S();
+          scheduleFT();
         });
         es.addEventListener("open", setLiveText);
         es.addEventListener("error", () => {
@@ -1216,6 +1340,7 @@
           if (!compare) { S.messages = (details[0].messages || []).slice(); S.checkpoints = (details[0].checkpoints || []).slice(); renderMessages(); renderCheckpoints(); loadSamples(); }
           if (mlpSection) { mlpSection.count = -1; loadMLP(); }
           if (s2sSection) { s2sSection.count = -1; loadS2S(); }
+          if (ftSection) { ftSection.count = -1; loadFT(); }
           renderHead();
           updateMarkers();
           loadSeries();
@@ -1245,6 +1370,7 @@
           scheduleHistograms();
           scheduleMLP();
           scheduleS2S();
+          scheduleFT();
           // the final duration and values come from the server
           GB.fetchJSON("/api/runs/" + enc(r.id)).then((full) => {
             Object.assign(d, full);
@@ -1278,6 +1404,7 @@
       if (S.abort) S.abort.abort();
       if (mlpSection && mlpSection.view) mlpSection.view.destroy();
       if (s2sSection && s2sSection.view) s2sSection.view.destroy();
+      if (ftSection && ftSection.view) ftSection.view.destroy();
       document.removeEventListener("gb-theme", onTheme);
     };
   };

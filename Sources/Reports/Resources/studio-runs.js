@@ -33,9 +33,11 @@
 
   const isMLP = (r) => r.kind === "mlp";
   const isSeq2seq = (r) => r.kind === "seq2seq";
+  const isFinetune = (r) => r.kind === "finetune";
   const KIND_BADGES = {
     mlp: ["MLP", "A small multilayer perceptron (glassbox train mlp)"],
     seq2seq: ["Seq2seq", "An encoder-decoder on characters, an LSTM with attention or a transformer (glassbox train seq2seq)"],
+    finetune: ["Fine-tune", "A pretrained model fine-tuned on instruction data, with LoRA adapters or every weight (glassbox finetune)"],
   };
 
   function nameCell(r) {
@@ -63,8 +65,40 @@
       .then((v) => { exactSeen.set(key, v); for (const f of exactSeen.get(key + ":wait")) f(v); exactSeen.delete(key + ":wait"); });
   }
 
-  /** Tokens per second; for an MLP (no tokens) its validation accuracy or MSE instead, for a seq2seq run its held-out exact match. */
+  // a fine-tuning run's held-out loss before any training (val/loss at step 0, the base model): fetched once per run
+  const baseSeen = new Map();
+  function baseLossOf(r, put) {
+    if (baseSeen.has(r.id)) { const v = baseSeen.get(r.id); if (v === undefined) baseSeen.get(r.id + ":wait").push(put); else put(v); return; }
+    baseSeen.set(r.id, undefined);
+    baseSeen.set(r.id + ":wait", [put]);
+    GB.fetchJSON("/api/runs/" + encodeURIComponent(r.id) + "/scalars?tag=" + encodeURIComponent("val/loss") + "&from=0&to=0&buckets=1")
+      .then((res) => { const b = res && res.buckets && res.buckets[0]; return b && b.first_step === 0 && isNum(b.last) ? b.last : null; })
+      .catch(() => null)
+      .then((v) => { baseSeen.set(r.id, v); for (const f of baseSeen.get(r.id + ":wait")) f(v); baseSeen.delete(r.id + ":wait"); });
+  }
+
+  /** A fine-tuning run: its newest held-out loss and how far below the base model's it is. */
+  function finetuneCell(r) {
+    const v = last(r, "val/loss");
+    const node = el("span", { class: "run-metric", title: "held-out loss at the last evaluation" });
+    node.append(el("span", { class: "muted", text: "held-out" }), GB.fixed(v, 3));
+    if (v === null) return node;
+    const drop = el("span", { class: "run-metric-drop" });
+    node.append(drop);
+    baseLossOf(r, (b) => {
+      if (!isNum(b) || b <= 0) return;
+      const rel = (b - v) / b;
+      drop.textContent = (rel >= 0 ? "\u2212" : "+") + GB.fixed(100 * Math.abs(rel), 1) + "%";
+      drop.classList.add(rel >= 0 ? "good" : "bad");
+      node.title = "held-out loss at the last evaluation; the base model's (step 0): " + GB.fixed(b, 3);
+    });
+    return node;
+  }
+
+  /** Tokens per second; for an MLP (no tokens) its validation accuracy or MSE instead, for a seq2seq run its held-out exact match,
+   * for a fine-tuning run its held-out loss against the base model's. */
   function throughputCell(r) {
+    if (isFinetune(r)) return finetuneCell(r);
     if (isSeq2seq(r)) {
       const node = el("span", { class: "run-metric", title: "exact match on the held-out set at the last evaluation (whole outputs right)" });
       const v = last(r, "val/exact_match");
