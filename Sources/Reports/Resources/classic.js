@@ -10,7 +10,11 @@
  * way: doc's figures are its `seq2seq` documents (held-out examples with their attention at each checkpoint). The
  * checkpoint player (shared with the MLP's), the alignment heatmap of the chosen example, the held-out exact match
  * across training (opts.exactMatch: the val/exact_match buckets, or a function that fetches them) and, with
- * opts.translate (the studio), "Try your own input" over GET /api/runs/RUN/translate. */
+ * opts.translate (the studio), "Try your own input" over GET /api/runs/RUN/translate.
+ * GB.finetuneView.render(container, doc, opts) draws a fine-tuning run (glassbox finetune): doc's figures are its
+ * `finetune` documents (held-out prompts with the reference, the base model's and the checkpoint's answers). Its facts
+ * (method, trainable parameters, base model, data, held-out loss before and after, peak memory), the checkpoint player,
+ * the before-and-after rows (✓ where an answer equals the reference) and the command that uses the chosen checkpoint. */
 "use strict";
 
 (function (GB) {
@@ -1658,7 +1662,7 @@
       params.value.textContent = isNum(run.parameter_count) ? GB.compact(run.parameter_count) : "\u2013";
       params.value.title = isNum(run.parameter_count) ? GB.int(run.parameter_count) + " parameters" : "";
       params.node.dataset.value = isNum(run.parameter_count) ? String(run.parameter_count) : "";
-      params.sub.textContent = lora ? "parameters, the adapters' (the base model stays frozen)" : "parameters: every weight";
+      params.sub.textContent = lora ? "parameters: the adapters' weights" : "parameters: every weight";
       const model = fact("model", "Base model");
       model.value.textContent = baseName(cfg.model);
       model.value.title = cfg.model || "";

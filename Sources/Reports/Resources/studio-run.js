@@ -1147,8 +1147,11 @@
     }
 
     /** The held-out loss (every evaluation; step 0 the base model) and the peak memory, as the view reads them. */
-    async function ftMetrics(id) {
-      const get = (tag, n) => GB.fetchJSON("/api/runs/" + enc(id) + "/scalars?tag=" + enc(tag) + "&buckets=" + n).then((r) => (r && r.buckets) || []).catch(() => []);
+    async function ftMetrics(d) {
+      const id = d.id, tags = d.tags || [];
+      // a tag not recorded yet (a run that has just started) would answer 404: its live points come by the event stream
+      const get = (tag, n) => (!tags.includes(tag) ? Promise.resolve([])
+        : GB.fetchJSON("/api/runs/" + enc(id) + "/scalars?tag=" + enc(tag) + "&buckets=" + n).then((r) => (r && r.buckets) || []).catch(() => []));
       const [val, rss, tensors] = await Promise.all([get("val/loss", 10000), get("memory/peak_rss_mb", 1), get("memory/peak_tensor_mb", 1)]);
       const lastOf = (b) => (b.length && isNum(b[b.length - 1].last) ? b[b.length - 1].last : null);
       return { val: val.map((b) => ({ step: b.last_step, value: b.last })), peak_rss_mb: lastOf(rss), peak_tensor_mb: lastOf(tensors) };
@@ -1169,7 +1172,7 @@
         const [got, metrics, models] = await Promise.all([
           // before the first checkpoint there is nothing to ask for (the server answers 404 for a figure it has none of)
           (d.figures || []).some((f) => f.name === "finetune") || S.checkpoints.length ? GB.fetchJSON("/api/runs/" + enc(d.id) + "/figures?name=finetune") : Promise.resolve([]),
-          ftMetrics(d.id), M.models ? Promise.resolve(M.models) : ftModels()]);
+          ftMetrics(d), M.models ? Promise.resolve(M.models) : ftModels()]);
         if (S.stopped || seq !== M.seq) return;
         M.models = models;
         M.metrics = metrics;
