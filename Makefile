@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-infer bench-studio clean
+.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-finetune bench-infer bench-studio clean
 
 setup:
 	@scripts/setup.sh
@@ -60,6 +60,10 @@ bench-train: build
 # The classic models (MLP, LSTM and transformer encoder-decoders) beside PyTorch on the same shapes and batches.
 bench-classics: build
 	bench/classics_vs_pytorch.sh
+
+# LoRA fine-tuning of the bundled model beside PyTorch + PEFT on batches of the same shapes.
+bench-finetune: build model
+	bench/finetune_vs_pytorch.sh
 
 # Glassbox beside llama.cpp (llama-cpp-python built from PyPI in its own venv) on the bundled GGUF.
 bench-infer: build model

@@ -246,6 +246,12 @@ public final class FinetuneTask: TrainingTask {
         return gpt.forward(ids, batch: B, time: T, embeddings: nil, hooks: nil, logits: .rows(rows))
     }
 
+    /// A batch's shape as trained: examples, padded length, and the response tokens that are targets.
+    public func shape(of batch: [Int]) -> (examples: Int, length: Int, targets: Int) {
+        let p = Self.padded(batch.map { train[$0] })
+        return (batch.count, p.T, p.targets.count)
+    }
+
     public func loss(_ batch: [Int], dropout: inout RandomGenerator) -> Tensor {
         // Buffers of lengths other than this step's go back to the system (a bound on the pool's hoard).
         BufferMemory.trim(to: 256 << 20)

@@ -10,8 +10,70 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (release builds; compare with the reference scripts in bench/).",
-        subcommands: [BenchTrain.self, BenchInfer.self, BenchInspect.self, BenchSeries.self]
+        subcommands: [BenchTrain.self, BenchFinetune.self, BenchInfer.self, BenchInspect.self, BenchSeries.self]
     )
+}
+
+struct BenchFinetune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "LoRA fine-tuning steps/s of the bundled model on the bundled instructions (forward, backward through the quantised weights, AdamW), and peak memory.",
+        discussion: "--json lists each timed step's shape (examples, padded length, response tokens) so that bench/finetune_vs_pytorch.sh runs the reference on the same shapes."
+    )
+
+    @Option(help: "The base model (default: the bundled SmolLM2-135M-Instruct).") var model: String?
+    @Option(help: "Instruction data (default: the bundled instructions.jsonl).") var data: String?
+    @Option(help: "Timed steps (after warm-up).") var steps: Int = 10
+    @Option(help: "Warm-up steps.") var warmup: Int = 2
+    @Option(help: "Examples per step.") var batch: Int = 4
+    @Option(help: "LoRA rank.") var loraRank: Int = 8
+    @Option(help: "Projections: attention or all.") var targets: String = "attention"
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        Parallel.setThreads(threads ?? Parallel.threads)
+        guard steps > 0, warmup >= 0 else { throw ValidationError("--steps must be positive and --warmup >= 0") }
+        let started = BufferMemory.residentBytes()
+        let base = try ModelLoader.load(model)
+        guard let dataPath = data ?? defaultDataPath("instructions.jsonl") else { throw ValidationError("no --data and no bundled instructions.jsonl") }
+        var c = FinetuneConfig(model: base.path, data: dataPath)
+        c.batch = batch; c.rank = loraRank; c.alpha = Float(2 * loraRank); c.compare = 0; c.validationExamples = 8
+        c.targets = targets == "all" ? LoRAAdapter.attentionTargets + LoRAAdapter.mlpTargets : LoRAAdapter.attentionTargets
+        let task = try FinetuneTask(config: c, base: base)
+        var rng = RandomGenerator(seed: 1), dropout = RandomGenerator(seed: 2)
+        var times: [Double] = [], shapes: [[Int]] = []
+        BufferMemory.resetPeak()
+        for i in 0..<(warmup + steps) {
+            let b = task.batch(rng: &rng)
+            let t0 = Date()
+            for (_, p) in task.parameters { p.grad = nil }
+            let loss = task.loss(b, dropout: &dropout)
+            loss.backward()
+            clipGradNorm(task.parameters.map(\.1), maxNorm: 1)
+            task.optimizer.step()
+            let dt = Date().timeIntervalSince(t0)
+            if i >= warmup {
+                times.append(dt)
+                let s = task.shape(of: b)
+                shapes.append([s.examples, s.length, s.targets])
+            }
+        }
+        let sorted = times.sorted()
+        let median = sorted[sorted.count / 2]
+        let tokens = shapes.reduce(0) { $0 + $1[0] * $1[1] }
+        let result: [String: Any] = [
+            "steps": steps, "batch": batch, "lora_rank": loraRank, "targets": c.targets, "threads": Parallel.threads,
+            "median_step_s": median, "steps_per_s": 1 / median, "tokens_per_s": Double(tokens) / times.reduce(0, +),
+            "trainable_parameters": task.parameters.reduce(0) { $0 + $1.1.count },
+            "peak_rss_mb": Double(BufferMemory.peakResidentBytes()) / 1_048_576, "rss_at_start_mb": Double(started) / 1_048_576,
+            "peak_tensor_mb": Double(BufferMemory.peakLiveBytes) / 1_048_576, "shapes": shapes,
+        ]
+        if json { print(Terminal.jsonLine(result)); return }
+        print(String(format: "LoRA fine-tuning, r %d on %@, batch %d: %.2f steps/s (median step %.2f s), %.0f tokens/s; peak resident %.0f MiB, tensors at most %.0f MiB",
+                     loraRank, c.targets.joined(separator: " "), batch, 1 / median, median, Double(tokens) / times.reduce(0, +),
+                     Double(BufferMemory.peakResidentBytes()) / 1_048_576, Double(BufferMemory.peakLiveBytes) / 1_048_576))
+    }
 }
 
 struct BenchTrain: ParsableCommand {
@@ -176,10 +238,10 @@ struct BenchInspect: ParsableCommand {
         // Memory first (a fresh process): resident size before, and the peak after, caching every hook point of a longer prompt.
         let memIDs = Array(all.prefix(memoryTokens))
         _ = GradMode.withoutGradients { model.forward(Array(memIDs.prefix(16))) }     // page in the weights
-        let before = residentBytes()
+        let before = BufferMemory.residentBytes()
         let hooks = Hooks(cache: { _ in true })
         _ = GradMode.withoutGradients { model.forward(memIDs, hooks: hooks) }
-        let after = peakResidentBytes()
+        let after = BufferMemory.peakResidentBytes()
         let cachedBytes = hooks.cache.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
         let ids = Array(all.prefix(tokens))
         let modelBytes = (try? FileManager.default.attributesOfItem(atPath: loaded.path)[.size] as? Int) ?? 0
@@ -256,17 +318,4 @@ struct BenchInspect: ParsableCommand {
                      memoryTokens, cachedCount, Double(cachedBytes) / 1048576, Double(after - before) / 1048576))
     }
 
-    /// Peak resident set size (VmHWM) from /proc/self/status.
-    func peakResidentBytes() -> Int {
-        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
-        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-    }
-
-    /// Resident set size from /proc/self/statm.
-    func residentBytes() -> Int {
-        guard let s = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = s.split(separator: " ")
-        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
-    }
 }

@@ -229,6 +229,13 @@ struct StudioBrowserTests {
         try runBrowserScript("run-seq2seq-test.sh", limit: 420)
     }
 
+    /// tests/browser/run-finetune-test.sh: a small LoRA fine-tuning run of the bundled model watched live; the run
+    /// page's section (facts against the API, the before/after answers at each checkpoint with the player, ✓ marks,
+    /// the usage line), both themes, the runs list's Fine-tune badge.
+    @Test func finetuneViewWorks() throws {
+        try runBrowserScript("run-finetune-test.sh", limit: 300)
+    }
+
     /// tests/browser/run-diff-test.sh: two checkpoints of a run compared on one prompt (predictions, per-layer and
     /// per-head DLA changes, attention changes, neurons), reached from the run page; the contrast field.
     @Test func diffViewWorks() throws {
