@@ -135,6 +135,7 @@
     setFigures(doc.figures);
     S.i = Math.max(0, S.figs.length - 1);
     const cur = () => S.figs[S.i];
+    const choice = checkpointChoice(v, S, onSelect, setFigures);
     const D = () => S.derived;
 
     if (!S.figs.length) {
@@ -179,26 +180,9 @@
     // a studio page that draws the view anew (live updates) starts where the user was
     if (isNum(opts.index)) select(Math.min(opts.index, S.figs.length - 1), true);
 
-    function select(i, force) {
-      i = Math.max(0, Math.min(S.figs.length - 1, i | 0));
-      if (i === S.i && !force) return;
-      S.i = i;
-      S.follow = i === S.figs.length - 1;
-      v.root.dataset.index = String(i);
-      v.root.dataset.step = String(cur().step);
-      v.root.dataset.checkpoints = String(S.figs.length);
-      for (const f of onSelect) f();
-    }
+    function select(i, force) { choice.select(i, force); }
 
-    function replace(list) {
-      const follow = S.follow, step = cur() ? cur().step : null;
-      setFigures(list);
-      let i = follow ? S.figs.length - 1 : S.figs.findIndex((f) => f.step === step);
-      if (i < 0) i = S.figs.length - 1;
-      player.refresh();
-      for (const c of charts) c.refresh();
-      select(i, true);
-    }
+    function replace(list) { choice.replace(list, () => { player.refresh(); for (const c of charts) c.refresh(); }); }
 
     // ---------------------------------------------------------- panels
 
@@ -624,6 +608,35 @@
   // ---------------------------------------------------------------- helpers of the panels
 
   /**
+   * Choosing among a view's checkpoints (S.figs sorted by step, S.i the chosen one, S.follow while the newest is):
+   * select(i, force) clamps i, records the choice on the view's root (data-index, data-step, data-checkpoints) and runs
+   * the view's onSelect redraws; replace(list, refresh) takes a new figure list (live updates) through setFigures,
+   * then refresh() (the player's and the view's own), and stays on the chosen step, or on the newest when the user
+   * was following it.
+   */
+  function checkpointChoice(v, S, onSelect, setFigures) {
+    function select(i, force) {
+      i = Math.max(0, Math.min(S.figs.length - 1, i | 0));
+      if (i === S.i && !force) return;
+      S.i = i;
+      S.follow = i === S.figs.length - 1;
+      v.root.dataset.index = String(i);
+      v.root.dataset.step = String(S.figs[i].step);
+      v.root.dataset.checkpoints = String(S.figs.length);
+      for (const f of onSelect) f();
+    }
+    function replace(list, refresh) {
+      const follow = S.follow, step = S.figs[S.i] ? S.figs[S.i].step : null;
+      setFigures(list);
+      let i = follow ? S.figs.length - 1 : S.figs.findIndex((f) => f.step === step);
+      if (i < 0) i = S.figs.length - 1;
+      refresh();
+      select(i, true);
+    }
+    return { select, replace };
+  }
+
+  /**
    * The checkpoint player of a view over S.figs (sorted by step; S.i the chosen one, S.timer while playing): play and
    * pause, previous and next, a slider, the step. select(i) chooses a checkpoint; onSelect: the view's redraw list (the
    * player adds its own). o.prefix names its elements (#PREFIX-player, -prev, -play, -next, -slider, -step, -count);
@@ -1030,6 +1043,7 @@
     setFigures(doc.figures);
     S.i = Math.max(0, S.figs.length - 1);
     const cur = () => S.figs[S.i];
+    const choice = checkpointChoice(v, S, onSelect, setFigures);
     const examples = () => (cur() && cur().examples) || [];
     const example = () => examples()[Math.min(S.ex, examples().length - 1)];
 
@@ -1068,16 +1082,7 @@
     select(S.i, true);
     if (isNum(opts.index)) select(Math.min(opts.index, S.figs.length - 1), true);
 
-    function select(i, force) {
-      i = Math.max(0, Math.min(S.figs.length - 1, i | 0));
-      if (i === S.i && !force) return;
-      S.i = i;
-      S.follow = i === S.figs.length - 1;
-      v.root.dataset.index = String(i);
-      v.root.dataset.step = String(cur().step);
-      v.root.dataset.checkpoints = String(S.figs.length);
-      for (const f of onSelect) f();
-    }
+    function select(i, force) { choice.select(i, force); }
 
     function pickExample(k) {
       const n = examples().length;
@@ -1087,15 +1092,7 @@
       for (const f of onSelect) f();
     }
 
-    function replace(list) {
-      const follow = S.follow, step = cur() ? cur().step : null;
-      setFigures(list);
-      let i = follow ? S.figs.length - 1 : S.figs.findIndex((f) => f.step === step);
-      if (i < 0) i = S.figs.length - 1;
-      player.refresh();
-      loadExact();
-      select(i, true);
-    }
+    function replace(list) { choice.replace(list, () => { player.refresh(); loadExact(); }); }
 
     /** The held-out exact match: given (opts.exactMatch, buckets) or fetched (opts.exactMatch(), a promise of them). */
     function loadExact() {
@@ -1566,6 +1563,7 @@
     setMetrics(doc.metrics);
     S.i = Math.max(0, S.figs.length - 1);
     const cur = () => S.figs[S.i];
+    const choice = checkpointChoice(v, S, onSelect, setFigures);
     const examples = () => (cur() && cur().examples) || [];
     /** The base model's held-out loss: val/loss at step 0, else the figures' base_val_loss. */
     function baseLoss() {
@@ -1623,25 +1621,9 @@
     select(S.i, true);
     if (isNum(opts.index)) select(Math.min(opts.index, S.figs.length - 1), true);
 
-    function select(i, force) {
-      i = Math.max(0, Math.min(S.figs.length - 1, i | 0));
-      if (i === S.i && !force) return;
-      S.i = i;
-      S.follow = i === S.figs.length - 1;
-      v.root.dataset.index = String(i);
-      v.root.dataset.step = String(cur().step);
-      v.root.dataset.checkpoints = String(S.figs.length);
-      for (const f of onSelect) f();
-    }
+    function select(i, force) { choice.select(i, force); }
 
-    function replace(list) {
-      const follow = S.follow, step = cur() ? cur().step : null;
-      setFigures(list);
-      let i = follow ? S.figs.length - 1 : S.figs.findIndex((f) => f.step === step);
-      if (i < 0) i = S.figs.length - 1;
-      player.refresh();
-      select(i, true);
-    }
+    function replace(list) { choice.replace(list, () => player.refresh()); }
 
     // ---------------------------------------------------------- the facts
 
