@@ -43,13 +43,7 @@ struct Finetune: ParsableCommand {
     @Option(help: "Record scalars every N steps.") var logInterval: Int?
     @Option(help: "Evaluate on the held-out examples every N steps.") var evalInterval: Int?
     @Option(help: "Write a checkpoint (and the before/after answers) every N steps.") var checkpointInterval: Int?
-    @Option(help: "Where runs are stored.") var runsDir: String = "runs"
-    @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory.") var name: String?
-    @Option(help: "Continue this fine-tuning run (id or unique prefix) from its newest checkpoint.") var resume: String?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
-    @Option(help: "Keep the newest N checkpoints (0: all).") var keepCheckpoints: Int = 0
-    @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
-    @Flag(inversion: .prefixedNo, help: "Also write TensorBoard event files.") var tensorboard = true
+    @OptionGroup var recorded: RecordedRunOptions
 
     func configuration(base: LoadedModel, dataPath: String) throws -> FinetuneConfig {
         var c = FinetuneConfig(model: base.path, data: dataPath)
@@ -86,20 +80,15 @@ struct Finetune: ParsableCommand {
     }
 
     func run() throws {
-        Parallel.setThreads(threads ?? Parallel.threads)
-        guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
-        guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
         let residentAtStart = BufferMemory.residentBytes()
-        let runsURL = URL(fileURLWithPath: runsDir)
-        let database = try RunDatabase(directory: runsURL)
+        let database = try recorded.open()
+        let json = recorded.json
         let trainer: TrainingRun<FinetuneTask>
         do {
-            if let resume {
-                if name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }
+            if recorded.resume != nil {
                 if model != nil || data != nil || method != nil { throw ValidationError("a resumed run keeps its model, data and method") }
-                let record = try database.run(resume)
-                guard record.kind == "finetune" else { throw ValidationError("run \(record.id) is a \(record.kind) run, not a fine-tuning run") }
-                trainer = try TrainingRun<FinetuneTask>(resumeFinetune: runsURL.appendingPathComponent(record.id), steps: steps)
+                let folder = try recorded.resumedRun(in: database, kind: "finetune", what: "a fine-tuning run")
+                trainer = try TrainingRun<FinetuneTask>(resumeFinetune: folder, steps: steps)
             } else {
                 let base: LoadedModel
                 do { base = try ModelLoader.load(model) } catch { throw ValidationError("--model: \(error)") }
@@ -107,13 +96,9 @@ struct Finetune: ParsableCommand {
                     throw ValidationError("no --data given and the bundled instructions.jsonl was not found beside the binary (give --data FILE.jsonl)")
                 }
                 var c = try configuration(base: base, dataPath: dataPath)
-                if let name {
-                    try TrainConfig.checkRunName(name)
-                    if let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
-                    c.name = name
-                }
+                c.name = try recorded.newRunName(in: database)
                 if !json { print(Terminal.dim("measuring the base model on the held-out examples…")) }
-                trainer = try TrainingRun<FinetuneTask>(finetune: c, base: base, runsDirectory: runsURL)
+                trainer = try TrainingRun<FinetuneTask>(finetune: c, base: base, runsDirectory: recorded.runsURL)
             }
         } catch let e as TrainingError {
             throw ValidationError(e.description)
@@ -130,8 +115,7 @@ struct Finetune: ParsableCommand {
         BufferMemory.resetPeak()
         let started = Date()
         let startStep = trainer.state.step
-        let (summary, warnings) = try runRecorded(trainer, database: database, runsURL: runsURL, json: json, tensorboard: tensorboard,
-                                                  keepCheckpoints: keepCheckpoints, header: header)
+        let (summary, warnings) = try runRecorded(trainer, database: database, options: recorded, header: header)
         let seconds = Date().timeIntervalSince(started)
         let peak = BufferMemory.peakResidentBytes(), tensors = BufferMemory.peakLiveBytes
         // Parameters, their gradients and two Adam moments.
@@ -170,8 +154,8 @@ struct Finetune: ParsableCommand {
                     print("model: \(ck)")
                 }
             }
-            if summary.status == "interrupted" { print("resume with: glassbox finetune --resume \(summary.run) --runs-dir \(runsDir)") }
-            print(Terminal.dim("see it: glassbox serve --runs-dir \(runsDir)  (the answers before and after on the run's page)"))
+            if summary.status == "interrupted" { print("resume with: glassbox finetune --resume \(summary.run) --runs-dir \(recorded.runsDir)") }
+            print(Terminal.dim("see it: glassbox serve --runs-dir \(recorded.runsDir)  (the answers before and after on the run's page)"))
         }
         try exitIfInterrupted(summary)
     }

@@ -38,26 +38,15 @@ struct TrainSeq2Seq: ParsableCommand {
     @Option(help: "Evaluate (validation loss, exact match on the held-out set) every N steps.") var evalInterval: Int?
     @Option(help: "Write a checkpoint (and the attention figure) every N steps.") var checkpointInterval: Int?
     @Option(help: "Show held-out examples every N steps.") var sampleInterval: Int?
-    @Option(help: "Where runs are stored.") var runsDir: String = "runs"
-    @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory.") var name: String?
-    @Option(help: "Continue this seq2seq run (id or unique prefix) from its newest checkpoint.") var resume: String?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
-    @Option(help: "Keep the newest N checkpoints (0: all).") var keepCheckpoints: Int = 0
-    @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
-    @Flag(inversion: .prefixedNo, help: "Also write TensorBoard event files.") var tensorboard = true
+    @OptionGroup var recorded: RecordedRunOptions
 
     func run() throws {
-        if let threads { Parallel.setThreads(threads) } else { Parallel.setThreads(Parallel.threads) }
-        guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
-        let runsURL = URL(fileURLWithPath: runsDir)
-        let database = try RunDatabase(directory: runsURL)
+        let database = try recorded.open()
         let trainer: TrainingRun<Seq2SeqTask>
         do {
-            if let resume {
-                if name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }
-                let record = try database.run(resume)
-                guard record.kind == "seq2seq" else { throw ValidationError("run \(record.id) is a \(record.kind) run, not a seq2seq one") }
-                trainer = try TrainingRun<Seq2SeqTask>(resumeSeq2Seq: runsURL.appendingPathComponent(record.id), steps: steps)
+            if recorded.resume != nil {
+                let folder = try recorded.resumedRun(in: database, kind: "seq2seq", what: "a seq2seq one")
+                trainer = try TrainingRun<Seq2SeqTask>(resumeSeq2Seq: folder, steps: steps)
             } else {
                 var c = Seq2SeqConfig()
                 c.task = task; c.arch = arch; c.seed = seed
@@ -77,19 +66,14 @@ struct TrainSeq2Seq: ParsableCommand {
                 if let evalInterval { c.evalInterval = evalInterval }
                 if let checkpointInterval { c.checkpointInterval = checkpointInterval }
                 if let sampleInterval { c.sampleInterval = sampleInterval }
-                if let name {
-                    try TrainConfig.checkRunName(name)
-                    if let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
-                    c.name = name
-                }
-                trainer = try TrainingRun<Seq2SeqTask>(seq2seq: c, runsDirectory: runsURL)
+                c.name = try recorded.newRunName(in: database)
+                trainer = try TrainingRun<Seq2SeqTask>(seq2seq: c, runsDirectory: recorded.runsURL)
             }
         } catch let e as TrainingError {
             throw ValidationError(e.description)
         }
         let c = trainer.config
-        let (summary, _) = try runRecorded(trainer, database: database, runsURL: runsURL, json: json, tensorboard: tensorboard,
-                                           keepCheckpoints: keepCheckpoints) {
+        let (summary, _) = try runRecorded(trainer, database: database, options: recorded) {
             print(Terminal.bold("glassbox train seq2seq") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
             print(Terminal.dim("  task \(c.task) · \(c.heldOut) held-out inputs · batch \(c.batch)"))
             print(Terminal.dim(c.arch == "transformer"
@@ -97,7 +81,7 @@ struct TrainSeq2Seq: ParsableCommand {
                 : "  LSTM encoder-decoder, attention \(c.attention.rawValue), embedding \(c.embedding), encoder 2 × \(c.hidden), decoder \(2 * c.hidden) · \(trainer.parameterCount) parameters"))
         }
         let exact = trainer.task.exactMatch()
-        if json {
+        if recorded.json {
             var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
                                       "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull(), "exact_match": exact,
                                       "held_out": trainer.task.heldOut.count, "parameters": trainer.parameterCount, "arch": c.arch,
@@ -110,7 +94,7 @@ struct TrainSeq2Seq: ParsableCommand {
                 print("checkpoint: \(ck)")
                 print(Terminal.dim("try it: glassbox translate --model \(ck) \"twenty-third of November 2026\""))
             }
-            if summary.status == "interrupted" { print("resume with: glassbox train seq2seq --resume \(summary.run) --runs-dir \(runsDir)") }
+            if summary.status == "interrupted" { print("resume with: glassbox train seq2seq --resume \(summary.run) --runs-dir \(recorded.runsDir)") }
         }
         try exitIfInterrupted(summary)
     }

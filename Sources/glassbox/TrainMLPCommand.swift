@@ -47,15 +47,9 @@ struct TrainMLP: ParsableCommand {
     @Option(help: "Write a checkpoint (and the figures) every N steps.") var checkpointInterval: Int?
     @Option(help: "Stop after N evaluations in a row where validation loss rose while training loss fell (0: never).") var earlyStop: Int?
     @Option(help: "Cells per side of the decision-boundary grid.") var grid: Int?
-    @Option(help: "Where runs are stored.") var runsDir: String = "runs"
-    @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory.") var name: String?
-    @Option(help: "Continue this MLPNetwork run (id or unique prefix) from its newest checkpoint.") var resume: String?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
-    @Option(help: "Keep the newest N checkpoints (0: all).") var keepCheckpoints: Int = 0
+    @OptionGroup var recorded: RecordedRunOptions
     @Option(help: "Also write a self-contained HTML page of the run: the decision boundary (or fitted function) across checkpoints, the features' importance, the first layer.")
     var html: String?
-    @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
-    @Flag(inversion: .prefixedNo, help: "Also write TensorBoard event files.") var tensorboard = true
 
     func configuration() throws -> MLPConfig {
         var c = MLPConfig()
@@ -115,27 +109,17 @@ struct TrainMLP: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Parallel.setThreads(threads) } else { Parallel.setThreads(Parallel.threads) }
-        guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
-        guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
         if let html { try Inspect.checkWritable(html) }
-        let runsURL = URL(fileURLWithPath: runsDir)
-        let database = try RunDatabase(directory: runsURL)
+        let database = try recorded.open()
         let trainer: TrainingRun<MLPTask>
         do {
-            if let resume {
-                if name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }
-                let record = try database.run(resume)
-                guard record.kind == "mlp" else { throw ValidationError("run \(record.id) is a \(record.kind) run, not an MLPNetwork: resume it with glassbox train --resume") }
-                trainer = try TrainingRun<MLPTask>(resumeMLP: runsURL.appendingPathComponent(record.id), steps: steps)
+            if recorded.resume != nil {
+                let folder = try recorded.resumedRun(in: database, kind: "mlp", what: "an MLPNetwork: resume it with glassbox train --resume")
+                trainer = try TrainingRun<MLPTask>(resumeMLP: folder, steps: steps)
             } else {
                 var c = try configuration()
-                if let name {
-                    try TrainConfig.checkRunName(name)
-                    if let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
-                    c.name = name
-                }
-                trainer = try TrainingRun<MLPTask>(mlp: c, runsDirectory: runsURL)
+                c.name = try recorded.newRunName(in: database)
+                trainer = try TrainingRun<MLPTask>(mlp: c, runsDirectory: recorded.runsURL)
             }
         } catch let e as TrainingError {
             throw ValidationError(e.description)
@@ -147,11 +131,10 @@ struct TrainMLP: ParsableCommand {
             print(Terminal.dim("  \(data) · \(task.train.rows) train / \(task.validation.rows) validation · \(task.isClassification ? "\(task.train.classes?.count ?? 0) classes" : "regression")"))
             print(Terminal.dim("  MLP \(task.model.config.widths.map(String.init).joined(separator: " → ")) (\(c.activation.rawValue)) · \(trainer.parameterCount) parameters · \(c.optimizer), lr \(c.learningRate), batch \(c.batch == 0 ? "all" : String(c.batch)) · loss \(task.isClassification ? c.loss : "mse")"))
         }
-        let (summary, warnings) = try runRecorded(trainer, database: database, runsURL: runsURL, json: json, tensorboard: tensorboard,
-                                                  keepCheckpoints: keepCheckpoints, header: header)
+        let (summary, warnings) = try runRecorded(trainer, database: database, options: recorded, header: header)
         let metric = task.metricName
         let valMetric = task.score(task.xVal, task.validation), trainMetric = task.score(task.xTrain, task.train)
-        if json {
+        if recorded.json {
             var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
                                       "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull(),
                                       "val_\(metric)": valMetric, "train_\(metric)": trainMetric, "warnings": warnings,
@@ -165,12 +148,12 @@ struct TrainMLP: ParsableCommand {
             print("\(summary.status == "finished" ? Terminal.green("done") : Terminal.yellow(summary.status)): \(summary.steps) steps, \(shown), val loss \(summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a")")
             if warnings > 0 { print(Terminal.yellow("overfitting: ") + "the validation loss rose while the training loss fell at \(warnings) evaluation\(warnings == 1 ? "" : "s")") }
             if let ck = summary.checkpoint { print("checkpoint: \(ck)") }
-            if summary.status == "interrupted" { print("resume with: glassbox train mlp --resume \(summary.run) --runs-dir \(runsDir)") }
-            print(Terminal.dim("see it: glassbox serve --runs-dir \(runsDir)  (the decision boundary across checkpoints on the run's page)"))
+            if summary.status == "interrupted" { print("resume with: glassbox train mlp --resume \(summary.run) --runs-dir \(recorded.runsDir)") }
+            print(Terminal.dim("see it: glassbox serve --runs-dir \(recorded.runsDir)  (the decision boundary across checkpoints on the run's page)"))
         }
         if let html {
             try writeReport(html, run: trainer.id, database: database, config: c)
-            if !json { print("report: \(html)") }
+            if !recorded.json { print("report: \(html)") }
         }
         try exitIfInterrupted(summary)
     }
@@ -190,15 +173,58 @@ struct TrainMLP: ParsableCommand {
     }
 }
 
+/// What every recorded run of a classic model or a fine-tuning takes besides its own settings: where runs live,
+/// the new run's name or the run to resume, threads, checkpoints kept, and how it reports.
+struct RecordedRunOptions: ParsableArguments {
+    @Option(help: "Where runs are stored.") var runsDir: String = "runs"
+    @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory.") var name: String?
+    @Option(help: "Continue this run (id or unique prefix, a run of the same kind) from its newest checkpoint.") var resume: String?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Option(help: "Keep the newest N checkpoints (0: all).") var keepCheckpoints: Int = 0
+    @Flag(help: "Print one JSON object per logged step and a final summary.") var json = false
+    @Flag(inversion: .prefixedNo, help: "Also write TensorBoard event files.") var tensorboard = true
+
+    func validate() throws {
+        guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
+        guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
+        if resume != nil && name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    var runsURL: URL { URL(fileURLWithPath: runsDir) }
+
+    /// Sets the threads and opens the run store.
+    func open() throws -> RunDatabase {
+        Parallel.setThreads(threads ?? Parallel.threads)
+        return try RunDatabase(directory: runsURL)
+    }
+
+    /// The --name for a new run, checked and unused in the store (nil when none was given).
+    func newRunName(in database: RunDatabase) throws -> String? {
+        guard let name else { return nil }
+        try TrainConfig.checkRunName(name)
+        if let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
+        return name
+    }
+
+    /// The folder of the --resume run, which must be of `kind` (`what` names it in the error).
+    func resumedRun(in database: RunDatabase, kind: String, what: String) throws -> URL {
+        let record = try database.run(resume ?? "")
+        guard record.kind == kind else { throw ValidationError("run \(record.id) is a \(record.kind) run, not \(what)") }
+        return runsURL.appendingPathComponent(record.id)
+    }
+}
+
 /// Runs a classic model's training with the run store (and TensorBoard files) as its record, Ctrl-C as a
 /// checkpointed stop, a progress bar or JSON lines, and the first overfitting warnings in full (the rest counted,
 /// all in the run's record). Returns the summary and the number of warnings.
-func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: RunDatabase, runsURL: URL, json: Bool, tensorboard: Bool,
-                                  keepCheckpoints: Int, header: () -> Void) throws -> (TrainSummary, Int) {
-    trainer.keepCheckpoints = keepCheckpoints
+func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: RunDatabase, options: RecordedRunOptions,
+                                  header: () -> Void) throws -> (TrainSummary, Int) {
+    let json = options.json, runsURL = options.runsURL
+    trainer.keepCheckpoints = options.keepCheckpoints
     for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
     let recorder = RunRecorder(database: database)
-    let events = tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
+    let events = options.tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
     trainer.sink = events.map { SinkGroup([recorder, $0]) } ?? recorder
     installInterruptHandler()
     trainer.shouldStop = { interruptRequested }
