@@ -124,11 +124,12 @@ class Page:
         return report(bool(ok) and os.path.getsize(path) > 10000, "screenshot " + name, path)
 
     def shot_element(self, element_id, name, height=2000, min_bytes=5000):
-        """A screenshot of one element (the window grows to `height` for panels taller than it)."""
+        """A screenshot of one element (the window grows to `height` for panels taller than it), scrolled to just
+        below the sticky top bar."""
         path = os.path.join(self.shots, name + ".png")
         try:
             self.d.set_window_size(1280, height)
-            self.js("const n = document.getElementById(arguments[0]); if (n) n.scrollIntoView()", element_id)
+            self.js("const n = document.getElementById(arguments[0]); if (n) window.scrollTo(0, n.getBoundingClientRect().top + window.scrollY - 64)", element_id)
             time.sleep(0.8)
             self.d.find_element(By.ID, element_id).screenshot(path)
             ok = os.path.getsize(path) > min_bytes

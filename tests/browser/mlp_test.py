@@ -104,20 +104,8 @@ class Browser(Page):
         """, selector)
 
     def shot(self, element_id, name):
-        """A screenshot of one part of the page, scrolled to just below the sticky top bar."""
-        path = os.path.join(self.shots, name + ".png")
-        try:
-            self.d.set_window_size(1280, 2200)
-            self.js("const n = document.getElementById(arguments[0]); window.scrollTo(0, n.getBoundingClientRect().top + window.scrollY - 64)", element_id)
-            time.sleep(0.8)
-            self.d.find_element(By.ID, element_id).screenshot(path)
-            ok = os.path.getsize(path) > 5000
-        except WebDriverException as e:
-            ok = False
-            path += " (%s)" % str(e).splitlines()[0]
-        finally:
-            self.d.set_window_size(1280, 900)
-        return report(ok, "screenshot " + name, path)
+        """A screenshot of one part of the page."""
+        return self.shot_element(element_id, name, height=2200)
 
     def tooltip_at(self, element_id, fx, fy):
         """Moves the pointer to (fx, fy) of the element's box (fractions) and returns the tooltip's text."""
