@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelFormats
 import Models
+import Reports
 import RunStore
 import TensorCore
 import Training
@@ -43,6 +44,8 @@ struct Finetune: ParsableCommand {
     @Option(help: "Record scalars every N steps.") var logInterval: Int?
     @Option(help: "Evaluate on the held-out examples every N steps.") var evalInterval: Int?
     @Option(help: "Write a checkpoint (and the before/after answers) every N steps.") var checkpointInterval: Int?
+    @Option(help: "Also write a self-contained HTML page of the run: the held-out answers before and after at every checkpoint, the losses.")
+    var html: String?
     @OptionGroup var recorded: RecordedRunOptions
 
     func configuration(base: LoadedModel, dataPath: String) throws -> FinetuneConfig {
@@ -81,6 +84,7 @@ struct Finetune: ParsableCommand {
 
     func run() throws {
         let residentAtStart = BufferMemory.residentBytes()
+        if let html { try Inspect.checkWritable(html) }
         let database = try recorded.open()
         let json = recorded.json
         let trainer: TrainingRun<FinetuneTask>
@@ -157,6 +161,31 @@ struct Finetune: ParsableCommand {
             if summary.status == "interrupted" { print("resume with: glassbox finetune --resume \(summary.run) --runs-dir \(recorded.runsDir)") }
             print(Terminal.dim("see it: glassbox serve --runs-dir \(recorded.runsDir)  (the answers before and after on the run's page)"))
         }
+        if let html {
+            try writeReport(html, run: trainer.id, database: database)
+            if !json { print("report: \(html)") }
+        }
         try exitIfInterrupted(summary)
+    }
+
+    /// The run's page as one HTML file (kind "finetune"): its settings, every checkpoint's answers, the held-out losses.
+    func writeReport(_ path: String, run id: String, database: RunDatabase) throws {
+        let record = try database.run(id)
+        let figures = try database.figures(run: id, name: "finetune").compactMap { try? JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
+        let points = { (tag: String) in (try? database.series(run: id, tag: tag)) ?? [] }
+        let val = points("val/loss").map { ["step": $0.step, "value": $0.value] as [String: Any] }
+        let train = points("train/loss").map { ["step": $0.step, "value": $0.value] as [String: Any] }
+        let doc: [String: Any] = [
+            "run": ["id": record.id, "name": record.name, "status": record.status, "step": record.step,
+                    "parameter_count": record.parameterCount, "config": record.settings],
+            "figures": figures,
+            "checkpoints": try database.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] },
+            "metrics": ["val": val, "train": train, "peak_rss_mb": points("memory/peak_rss_mb").last?.value ?? NSNull(),
+                        "peak_tensor_mb": points("memory/peak_tensor_mb").last?.value ?? NSNull()],
+        ]
+        let page = try HTMLReport.render(kind: "finetune", title: "Glassbox — fine-tuning \(record.name)", document: doc)
+        do { try writeAtomically(Data(page.utf8), to: URL(fileURLWithPath: path)) } catch {
+            throw ValidationError("--html \(path): cannot write (\(error))")
+        }
     }
 }

@@ -16,7 +16,8 @@ struct FinetuneCLITests {
         let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
         let runs = dir.appendingPathComponent("runs").path
         let r = try glassbox(["finetune", "--steps", "8", "--eval-interval", "4", "--checkpoint-interval", "4", "--compare", "2",
-                              "--compare-tokens", "16", "--validation", "16", "--runs-dir", runs, "--name", "ft", "--no-tensorboard", "--json"])
+                              "--compare-tokens", "16", "--validation", "16", "--runs-dir", runs, "--name", "ft", "--no-tensorboard", "--json",
+                              "--html", dir.appendingPathComponent("ft.html").path])
         #expect(r.status == 0, "\(r.err.suffix(600))")
         let s = lastJSON(r.out)
         let base = (s["base_val_loss"] as? Double) ?? 0, final = (s["final_val_loss"] as? Double) ?? 99
@@ -26,6 +27,9 @@ struct FinetuneCLITests {
         for file in ["adapter_model.safetensors", "adapter_config.json", "optimizer.safetensors", "trainer_state.json"] {
             #expect(FileManager.default.fileExists(atPath: adapter + "/" + file), "\(file) in \(adapter)")
         }
+        // The run as one page: the before/after answers of both checkpoints, the checkpoints' folders.
+        let page = try String(contentsOf: dir.appendingPathComponent("ft.html"), encoding: .utf8)
+        #expect(page.contains("\"kind\":\"finetune\"") && page.contains("\"base_val_loss\"") && page.contains("step-000008"))
         // Memory: the frozen model is read in place, so the peak stays below the process at start, the model file
         // and twice the trainable state and the tensors (activations, gradients) at their most.
         let mb = { (k: String) in (s[k] as? Double) ?? -1 }

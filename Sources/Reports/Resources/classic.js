@@ -1807,7 +1807,7 @@
 
     /** The folder of a checkpoint: from the run's checkpoint list (opts.checkpoints), else from the others' layout. */
     function checkpointPath(step) {
-      const list = opts.checkpoints || [];
+      const list = opts.checkpoints || doc.checkpoints || [];
       const c = list.find((q) => q.step === step);
       if (c) return c.path;
       const any = list.find((q) => /step-\d+\/?$/.test(q.path));
@@ -1824,5 +1824,17 @@
     };
   }
 
-  GB.finetuneView = { render: renderFinetune, method: finetuneMethod, targetsText, baseName, sameAnswer };
+  /** The report's header line (report.js's boot, `finetune --html`): the run, its method, base model, data, size. */
+  function finetuneFacts(doc) {
+    const run = doc.run || {}, cfg = run.config || {};
+    const fact = (k, v) => el("span", { class: "v-fact" }, k === null ? el("b", { text: v }) : [k + " ", el("b", { text: v })]);
+    return [
+      fact(null, run.name || run.id || "fine-tuning"),
+      fact("method", finetuneMethod(cfg)),
+      cfg.model ? fact("base", baseName(cfg.model)) : null,
+      isNum(run.parameter_count) ? el("span", { class: "v-fact" }, [el("b", { text: GB.compact(run.parameter_count) }), " trainable"]) : null,
+    ].filter(Boolean);
+  }
+
+  GB.finetuneView = { render: renderFinetune, facts: finetuneFacts, method: finetuneMethod, targetsText, baseName, sameAnswer };
 })(window.GB);

@@ -1815,17 +1815,17 @@
   function boot(dataNode) {
     const doc = JSON.parse(dataNode.textContent);
     const kind = doc.kind === "patch" ? "patch" : doc.kind === "diff" || (doc.a && doc.b && doc.dla_head_change) ? "diff"
-      : doc.kind === "mlp" && GB.mlpView ? "mlp" : "inspect";
+      : doc.kind === "mlp" && GB.mlpView ? "mlp" : doc.kind === "finetune" && GB.finetuneView ? "finetune" : "inspect";
     GB.bindMenus();
     const stale = document.getElementById("tooltip"); // the page's old tooltip box: GB.tooltip makes its own
     if (stale) stale.remove();
     const header = document.getElementById("top");
     if (header) {
       const brand = header.querySelector(".brand");
-      if (brand) GB.clear(brand).append(GB.logo(), el("span", { class: "brand-name" }, ["Glassbox ", el("span", { class: "brand-sub", text: { patch: "Patching", diff: "Compare", mlp: "MLP" }[kind] || "Inspect" })]));
+      if (brand) GB.clear(brand).append(GB.logo(), el("span", { class: "brand-name" }, ["Glassbox ", el("span", { class: "brand-sub", text: { patch: "Patching", diff: "Compare", mlp: "MLP", finetune: "Fine-tuning" }[kind] || "Inspect" })]));
       const line = document.getElementById("model-line");
-      // an MLP run (train mlp --html) has no `model`: its name, widths and task instead
-      if (line) GB.clear(line).append(...(kind === "mlp" ? GB.mlpView.facts(doc) : modelFacts(kind === "diff" ? Object.assign({}, doc.a.model, { name: doc.a.id + " \u2192 " + doc.b.id }) : doc.model)));
+      // an MLP run (train mlp --html) or a fine-tuning (finetune --html) has no `model`: the run's own facts instead
+      if (line) GB.clear(line).append(...(kind === "mlp" ? GB.mlpView.facts(doc) : kind === "finetune" ? GB.finetuneView.facts(doc) : modelFacts(kind === "diff" ? Object.assign({}, doc.a.model, { name: doc.a.id + " \u2192 " + doc.b.id }) : doc.model)));
       const data = el("button", { type: "button", class: "btn small ghost v-data", title: "Download this report's data (JSON)",
         onclick: () => GB.downloadJSON("glassbox-" + kind + ".json", doc) }, [GB.icon("download"), "Data"]);
       header.append(el("span", { class: "spacer" }), data, GB.themeToggle(() => {
@@ -1835,7 +1835,8 @@
       }));
     }
     const app = document.getElementById("app");
-    const view = (kind === "patch" ? GB.patchView : kind === "diff" ? GB.diffView : kind === "mlp" ? GB.mlpView : GB.inspectView).render(app, doc);
+    const view = (kind === "patch" ? GB.patchView : kind === "diff" ? GB.diffView : kind === "mlp" ? GB.mlpView
+      : kind === "finetune" ? GB.finetuneView : GB.inspectView).render(app, doc);
     // Deep links: report.html#attention opens at that panel, #head-3-2 with layer 3's head 2 enlarged.
     function follow() {
       const m = /^#head-(\d+)-(\d+)$/.exec(location.hash);
