@@ -23,6 +23,21 @@ public final class LoRA {
         x.linear(a, layout: .outIn).linear(b, layout: .outIn) * scale
     }
 
+    /// y + s · (x Aᵀ) Bᵀ for y = x Wᵀ just computed (y is fresh and not shared). With no graph to record (decoding,
+    /// analyses without gradients) the update is added into y in place by two small products, with no tensor
+    /// made for the rank-r intermediate's scaling or the sum; otherwise as `y + delta(x)`, recorded.
+    public func add(to y: Tensor, input x: Tensor) -> Tensor {
+        if GradMode.isEnabled && (x.requiresGrad || a.requiresGrad || b.requiresGrad || y.requiresGrad) { return y + delta(x) }
+        let xc = x.contiguous(), yc = y.contiguous()
+        let inF = a.shape[1], outF = b.shape[0], rows = xc.count / inF
+        let mid = Tensor(uninitialized: [rows, rank])
+        let ac = a.contiguous(), bc = b.contiguous()
+        sgemm(transA: false, transB: true, M: rows, N: rank, K: inF, A: xc.data, lda: inF, B: ac.data, ldb: inF, beta: 0, C: mid.data, ldc: rank)
+        sgemm(transA: false, transB: true, M: rows, N: outF, K: rank, alpha: scale, A: mid.data, lda: rank, B: bc.data, ldb: rank,
+              beta: 1, C: yc.data, ldc: outF)
+        return yc
+    }
+
     /// s · B A, the update as a dense [out, in] matrix (no graph).
     public func merged() -> Tensor {
         GradMode.withoutGradients {

@@ -14,7 +14,7 @@ public enum Weight {
         switch self {
         case .dense(let w): return x.linear(w, layout: .outIn)
         case .quantized(let q): return x.quantizedLinear(q)
-        case .adapted(let base, let lora): return base(x) + lora.delta(x)
+        case .adapted(let base, let lora): return lora.add(to: base(x), input: x)
         }
     }
 
@@ -25,7 +25,7 @@ public enum Weight {
         if weights.contains(where: { if case .adapted = $0 { return true } else { return false } }) {
             let bases = apply(weights.map(\.frozen), to: x)
             return zip(weights, bases).map { w, y in
-                if case .adapted(_, let lora) = w { return y + lora.delta(x) }
+                if case .adapted(_, let lora) = w { return lora.add(to: y, input: x) }
                 return y
             }
         }
