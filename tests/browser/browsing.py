@@ -10,6 +10,7 @@ import urllib.request
 try:
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.chrome.service import Service
 except ImportError:  # pragma: no cover
@@ -122,6 +123,15 @@ class Page:
         finally:
             self.d.set_window_size(1280, 900)
         return report(bool(ok) and os.path.getsize(path) > 10000, "screenshot " + name, path)
+
+    def tooltip_at(self, element_id, fx, fy):
+        """Moves the pointer to (fx, fy) of the element's box (fractions) and returns the tooltip's text."""
+        node = self.d.find_element(By.ID, element_id)
+        self.js("arguments[0].scrollIntoView({block: 'center'})", node)
+        time.sleep(0.2)
+        w, h = self.js("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]", node)
+        ActionChains(self.d).move_to_element_with_offset(node, int(w * (fx - 0.5)), int(h * (fy - 0.5))).perform()
+        return wait_for(lambda: self.js("const t = document.querySelector('.gb-tooltip.on'); return t ? t.textContent : ''"), 3) or ""
 
     def shot_element(self, element_id, name, height=2000, min_bytes=5000):
         """A screenshot of one element (the window grows to `height` for panels taller than it), scrolled to just

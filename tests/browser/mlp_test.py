@@ -107,15 +107,6 @@ class Browser(Page):
         """A screenshot of one part of the page."""
         return self.shot_element(element_id, name, height=2200)
 
-    def tooltip_at(self, element_id, fx, fy):
-        """Moves the pointer to (fx, fy) of the element's box (fractions) and returns the tooltip's text."""
-        node = self.d.find_element(By.ID, element_id)
-        self.js("arguments[0].scrollIntoView({block: 'center'})", node)
-        time.sleep(0.2)
-        w, h = self.js("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]", node)
-        ActionChains(self.d).move_to_element_with_offset(node, int(w * (fx - 0.5)), int(h * (fy - 0.5))).perform()
-        return wait_for(lambda: self.js("const t = document.querySelector('.gb-tooltip.on'); return t ? t.textContent : ''"), 3) or ""
-
 
 def figures(base, run):
     r = api(base, "/api/runs/" + urllib.parse.quote(run, safe=""))
@@ -160,7 +151,8 @@ def check_player_and_map(b, figs, where):
     b.d.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
     ok2 = wait_for(lambda: b.view("index") == "2", 5)
     b.d.find_element(By.ID, "mlp-prev").click()
-    ok3 = wait_for(lambda: b.view("index") == "1", 5)
+    # (the map redraws just after the index changes: wait for both)
+    ok3 = wait_for(lambda: b.view("index") == "1" and b.data("mlp-boundary", "step") == str(figs[1]["step"]), 5)
     report(bool(ok1 and ok2 and ok3) and b.data("mlp-boundary", "step") == str(figs[1]["step"]),
            "%s: ← and → step through the checkpoints (slider, player, buttons)" % where, "slider %s, player %s, button %s; index %s, map step %s" % (
                bool(ok1), bool(ok2), bool(ok3), b.view("index"), b.data("mlp-boundary", "step")))
@@ -279,10 +271,17 @@ def main():
             b.check_console("after the live update")
 
         # the checkpoints table: Show picks that checkpoint in the player
-        show = b.d.find_elements(By.CSS_SELECTOR, "#checkpoint-table tr[data-step='%d'] .ck-show" % figs[1]["step"])
-        if show:
-            b.js("arguments[0].scrollIntoView({block: 'center'})", show[0])
-            show[0].click()
+        # (the table is drawn anew as the run's live updates land: a button found just before may be gone, so find it again)
+        show = []
+        for _ in range(5):
+            show = b.d.find_elements(By.CSS_SELECTOR, "#checkpoint-table tr[data-step='%d'] .ck-show" % figs[1]["step"])
+            try:
+                if show:
+                    b.js("arguments[0].scrollIntoView({block: 'center'})", show[0])
+                    show[0].click()
+                break
+            except WebDriverException:
+                time.sleep(0.3)
         picked = wait_for(lambda: b.view("index") == "1" and b.data("mlp-boundary", "step") == str(figs[1]["step"]), 5)
         report(bool(show) and bool(picked), "a checkpoint's Show button picks it in the player", "index %s" % b.view("index"))
 

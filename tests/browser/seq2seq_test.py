@@ -94,15 +94,6 @@ class Browser(Page):
         """A screenshot of one part of the page."""
         return self.shot_element(element_id, name, height=2400)
 
-    def tooltip_at(self, element_id, fx, fy):
-        """Moves the pointer to (fx, fy) of the element's box (fractions) and returns the tooltip's text."""
-        node = self.d.find_element(By.ID, element_id)
-        self.js("arguments[0].scrollIntoView({block: 'center'})", node)
-        time.sleep(0.2)
-        w, h = self.js("const r = arguments[0].getBoundingClientRect(); return [r.width, r.height]", node)
-        ActionChains(self.d).move_to_element_with_offset(node, int(w * (fx - 0.5)), int(h * (fy - 0.5))).perform()
-        return wait_for(lambda: self.js("const t = document.querySelector('.gb-tooltip.on'); return t ? t.textContent : ''"), 3) or ""
-
     def click(self, selector):
         """Scrolls an element to the middle of the window (clear of the sticky top bar) and clicks it."""
         node = self.d.find_element(By.CSS_SELECTOR, selector)

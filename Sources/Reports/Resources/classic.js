@@ -138,23 +138,8 @@
     const choice = checkpointChoice(v, S, onSelect, setFigures);
     const D = () => S.derived;
 
-    if (!S.figs.length) {
-      // nothing to show yet: the first figures draw the whole view anew
-      v.panel("mlp-empty", "No checkpoints yet", "The pictures come with the checkpoints: the first is written after --checkpoint-interval steps.", null, ["checkpoint"]);
-      v.root.dataset.checkpoints = "0";
-      let inner = null;
-      return {
-        update(figs) {
-          if (inner) return inner.update(figs);
-          if (!figs || !figs.length) return;
-          v.destroy();
-          inner = render(container, Object.assign({}, doc, { figures: figs }), opts);
-        },
-        select(i) { if (inner) inner.select(i); },
-        index: () => (inner ? inner.index() : 0),
-        destroy() { if (inner) inner.destroy(); else v.destroy(); },
-      };
-    }
+    // nothing to show yet: the first figures draw the whole view anew
+    if (!S.figs.length) return waitingForCheckpoints(v, "mlp-empty", PICTURES_LATER, (figs) => render(container, Object.assign({}, doc, { figures: figs }), opts));
     const kind = cur().kind;
     v.root.dataset.figure = kind;
 
@@ -607,6 +592,31 @@
 
   // ---------------------------------------------------------------- helpers of the panels
 
+  const PICTURES_LATER = "The pictures come with the checkpoints: the first is written after --checkpoint-interval steps.";
+
+  /**
+   * A view with no checkpoint yet: a panel (id, text) saying so, and the view's handle whose update(figures) draws the
+   * whole view anew with draw(figures) when the first come, passing every later call to it. extra(now): the view's
+   * own further methods, now() being the drawn view (null until then).
+   */
+  function waitingForCheckpoints(v, id, text, draw, extra) {
+    v.panel(id, "No checkpoints yet", text, null, ["checkpoint"]);
+    v.root.dataset.checkpoints = "0";
+    let inner = null;
+    const now = () => inner;
+    return Object.assign({
+      update(figs) {
+        if (inner) return inner.update(figs);
+        if (!figs || !figs.length) return;
+        v.destroy();
+        inner = draw(figs);
+      },
+      select(i) { if (inner) inner.select(i); },
+      index: () => (inner ? inner.index() : 0),
+      destroy() { if (inner) inner.destroy(); else v.destroy(); },
+    }, extra ? extra(now) : {});
+  }
+
   /**
    * Choosing among a view's checkpoints (S.figs sorted by step, S.i the chosen one, S.follow while the newest is):
    * select(i, force) clamps i, records the choice on the view's root (data-index, data-step, data-checkpoints) and runs
@@ -1047,22 +1057,7 @@
     const examples = () => (cur() && cur().examples) || [];
     const example = () => examples()[Math.min(S.ex, examples().length - 1)];
 
-    if (!S.figs.length) {
-      v.panel("s2s-empty", "No checkpoints yet", "The pictures come with the checkpoints: the first is written after --checkpoint-interval steps.", null, ["checkpoint"]);
-      v.root.dataset.checkpoints = "0";
-      let inner = null;
-      return {
-        update(figs) {
-          if (inner) return inner.update(figs);
-          if (!figs || !figs.length) return;
-          v.destroy();
-          inner = renderSeq2seq(container, Object.assign({}, doc, { figures: figs }), opts);
-        },
-        select(i) { if (inner) inner.select(i); },
-        index: () => (inner ? inner.index() : 0),
-        destroy() { if (inner) inner.destroy(); else v.destroy(); },
-      };
-    }
+    if (!S.figs.length) return waitingForCheckpoints(v, "s2s-empty", PICTURES_LATER, (figs) => renderSeq2seq(container, Object.assign({}, doc, { figures: figs }), opts));
     v.root.dataset.attention = cur().attention || cfg.attention || "";
 
     const player = checkpointPlayer(v, S, (i) => select(i), onSelect, {
@@ -1575,22 +1570,11 @@
 
     factsPanel();
     if (!S.figs.length) {
-      v.panel("ft-empty", "No checkpoints yet", "The before-and-after answers come with the checkpoints: the first is written after --checkpoint-interval steps.", null, ["checkpoint"]);
-      v.root.dataset.checkpoints = "0";
-      let inner = null;
-      return {
-        update(figs) {
-          if (inner) return inner.update(figs);
-          if (!figs || !figs.length) return;
-          v.destroy();
-          inner = renderFinetune(container, Object.assign({}, doc, { figures: figs, metrics: S.metrics }), opts);
-        },
-        setMetrics(m) { if (inner) inner.setMetrics(m); else { setMetrics(m); for (const f of onMetrics) f(); } },
-        setCheckpoints(list) { opts.checkpoints = list; if (inner) inner.setCheckpoints(list); },
-        select(i) { if (inner) inner.select(i); },
-        index: () => (inner ? inner.index() : 0),
-        destroy() { if (inner) inner.destroy(); else v.destroy(); },
-      };
+      return waitingForCheckpoints(v, "ft-empty", "The before-and-after answers come with the checkpoints: the first is written after --checkpoint-interval steps.",
+        (figs) => renderFinetune(container, Object.assign({}, doc, { figures: figs, metrics: S.metrics }), opts), (now) => ({
+          setMetrics(m) { if (now()) now().setMetrics(m); else { setMetrics(m); for (const f of onMetrics) f(); } },
+          setCheckpoints(list) { opts.checkpoints = list; if (now()) now().setCheckpoints(list); },
+        }));
     }
 
     const player = checkpointPlayer(v, S, (i) => select(i), onSelect, {
