@@ -200,8 +200,11 @@
   function linearTicks(lo, hi, count) {
     if (!(hi > lo)) return [lo];
     const step = niceStep(hi - lo, count);
+    // A range narrower than the numbers' precision (a series that barely moves, e.g. a peak memory of 896 MB at every
+    // step) has no step that moves t: its two ends, not an endless loop.
+    if (!(step > 0) || !isFinite(step) || lo + step === lo || hi + step === hi) return [lo, hi];
     const out = [];
-    for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+    for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9 && out.length < 1000; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
     return out;
   }
 
