@@ -84,10 +84,16 @@ public final class RunDatabase: @unchecked Sendable {
         reservePath = path + "-reserve"
         var config = Configuration()
         config.busyMode = .timeout(5)
-        // Several trainings started at once on a new runs directory race to create the file and switch it to WAL;
-        // the loser gets SQLITE_BUSY from the journal-mode switch, which the busy timeout does not cover: retry.
-        // Two can also both find the schema missing and both create it: the second's "already exists" means the
-        // first has migrated meanwhile, so opening again finds the migrations applied.
+        // Several processes started at once on a new runs directory race to create the file, switch it to WAL and
+        // migrate it: each reads which migrations are applied, then applies the others one transaction each, so a
+        // slower one can apply a migration again that another committed meanwhile ("duplicate column name"). An
+        // exclusive lock on the directory makes opening one process at a time (held only while opening).
+        let lock = open(directory.path, O_RDONLY | O_DIRECTORY)
+        if lock >= 0 { while flock(lock, LOCK_EX) != 0 && errno == EINTR {} }
+        defer { if lock >= 0 { close(lock) } }
+        // Where the lock is not to be had (some network file systems), the loser of the race to WAL gets SQLITE_BUSY
+        // from the journal-mode switch, which the busy timeout does not cover, or a migration's error because another
+        // applied it first: retry, and opening again finds the migrations applied.
         var attempt = 0
         while true {
             do {
@@ -97,7 +103,8 @@ public final class RunDatabase: @unchecked Sendable {
                 Self.makeReserve(reservePath)
                 break
             } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
-                                                      || (error.message ?? "").contains("already exists")) && attempt < 50 {
+                                                      || (error.message ?? "").contains("already exists")
+                                                      || (error.message ?? "").contains("duplicate column name")) && attempt < 50 {
                 attempt += 1
                 Thread.sleep(forTimeInterval: 0.02 + Double.random(in: 0..<0.08))
             } catch {

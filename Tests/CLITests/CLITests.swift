@@ -179,13 +179,16 @@ struct HardeningCLITests {
         let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
         let runs = dir.appendingPathComponent("runs").path
         let statuses = UnsafeMutablePointer<Int32>.allocate(capacity: 4)
-        defer { statuses.deallocate() }
+        let errors = UnsafeMutablePointer<String>.allocate(capacity: 4)
+        errors.initialize(repeating: "", count: 4)
+        defer { statuses.deallocate(); errors.deinitialize(count: 4); errors.deallocate() }
         DispatchQueue.concurrentPerform(iterations: 4) { i in
             let r = try? glassbox(["train", "--data", corpus, "--steps", "2", "--layers", "1", "--width", "32", "--heads", "2",
                                    "--block", "16", "--batch", "4", "--runs-dir", runs, "--json", "--threads", "1"])
             statuses[i] = r?.status ?? -1
+            errors[i] = r?.err ?? "not started"
         }
-        #expect((0..<4).allSatisfy { statuses[$0] == 0 }, "\((0..<4).map { statuses[$0] })")
+        #expect((0..<4).allSatisfy { statuses[$0] == 0 }, "\((0..<4).map { statuses[$0] }): \((0..<4).map { errors[$0] })")
         let list = try glassbox(["runs", "list", "--runs-dir", runs, "--json"])
         let all = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]] ?? []
         #expect(all.count == 4 && all.allSatisfy { $0["status"] as? String == "finished" })

@@ -263,21 +263,28 @@ struct StudioAPITests {
         let (dir, alpha, _) = try makeRuns(); defer { try? FileManager.default.removeItem(at: dir) }
         let db = try RunDatabase(directory: dir)
         // A writer that keeps recording until the stream has ended (however late the request starts on a busy
-        // machine, points arrive after it subscribed).
-        let done = ManagedAtomicFlag()
-        let writer = Task.detached {
+        // machine, points arrive after it subscribed). A thread of its own, as a training process is: on a busy
+        // machine the tests around can hold every thread of the concurrency pool for seconds, and a writer task
+        // starved with the stream would record nothing while it is open.
+        let done = ManagedAtomicFlag(), finished = ManagedAtomicFlag()
+        let failure = LockedText()
+        let writer = Thread {
             var step = 3001
             while !done.isSet {
                 let s = step
-                try await db.pool.write { d in
-                    try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, 'train/loss', ?, 0, 0.5)", arguments: [alpha, s])
-                    try d.execute(sql: "INSERT INTO samples (run_id, step, text) VALUES (?, ?, 'live sample')", arguments: [alpha, s])
-                    try d.execute(sql: "UPDATE runs SET step = ? WHERE id = ?", arguments: [s, alpha])
-                }
+                do {
+                    try db.pool.write { d in
+                        try d.execute(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, 'train/loss', ?, 0, 0.5)", arguments: [alpha, s])
+                        try d.execute(sql: "INSERT INTO samples (run_id, step, text) VALUES (?, ?, 'live sample')", arguments: [alpha, s])
+                        try d.execute(sql: "UPDATE runs SET step = ? WHERE id = ?", arguments: [s, alpha])
+                    }
+                } catch { failure.set("\(error)"); break }
                 step += 1
-                try? await Task.sleep(nanoseconds: 100_000_000)
+                Thread.sleep(forTimeInterval: 0.05)
             }
+            finished.set()
         }
+        writer.start()
         try await app(dir).test(.router) { client in
             try await client.execute(uri: "/api/runs/alpha/events?duration=3", method: .get) { r in
                 done.set()
@@ -291,7 +298,8 @@ struct StudioAPITests {
             }
         }
         done.set()
-        try await writer.value
+        while !finished.isSet { try await Task.sleep(nanoseconds: 10_000_000) }
+        #expect(failure.text.isEmpty, "the writer failed: \(failure.text)")
         // The change feed under the endpoint: a cursor, then exactly the rows after it.
         let start = try db.cursor()
         try await db.pool.write { d in
@@ -310,4 +318,12 @@ final class ManagedAtomicFlag: @unchecked Sendable {
     private var value = false
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     func set() { lock.lock(); value = true; lock.unlock() }
+}
+
+/// Text written by one thread, read by another.
+final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+    var text: String { lock.lock(); defer { lock.unlock() }; return value }
+    func set(_ text: String) { lock.lock(); value = text; lock.unlock() }
 }
