@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One package. Dependencies point one way:
-// CBLAS (OpenBLAS, loaded at run time) -> TensorCore -> NeuralNet -> Training; ModelFormats feeds NeuralNet; RunStore and the CLI sit at the edge.
+// CBLAS (OpenBLAS, loaded at run time) -> TensorCore -> NeuralNet -> Training (and CMPI, Open MPI loaded at run time); ModelFormats feeds NeuralNet; RunStore and the CLI sit at the edge.
 // The numeric kernels are written for 8-wide SIMD: on x86-64 compile for AVX2 + FMA (x86-64-v3) rather than the
 // SSE2 baseline, which halves the vector width (measured: see bench notes in the README).
 #if arch(x86_64)
@@ -30,13 +30,15 @@ let package = Package(
         // OpenBLAS is opened at run time (dlopen) after the kernel is chosen from the CPU's features.
         .target(name: "CBLAS", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CQuantKernels", cSettings: simdC),
+        // Open MPI for data-parallel training, opened at run time (dlopen) like OpenBLAS: no MPI to build or run alone.
+        .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "TensorCore", dependencies: ["CBLAS", "CQuantKernels"], swiftSettings: simd),
         .target(name: "ModelFormats"),
         .target(name: "Tokenization", dependencies: ["ModelFormats"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "ModelFormats"], swiftSettings: simd),
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"], swiftSettings: simd),
         .target(name: "Interpretability", dependencies: ["TensorCore", "NeuralNet", "Models", "Tokenization"], swiftSettings: simd),
-        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Models", "ModelFormats", "Tokenization"]),
+        .target(name: "Training", dependencies: ["CMPI", "TensorCore", "NeuralNet", "Models", "ModelFormats", "Tokenization"]),
         .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift"),
                                                  .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The front end: real .js/.css/.html files, embedded in the binary.

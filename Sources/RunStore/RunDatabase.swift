@@ -29,6 +29,9 @@ public struct RunRecord: Codable, Sendable {
     public let revision: Int
     /// What the run trains: gpt, mlp, ...
     public let kind: String
+    /// The user who started it (nil for runs recorded before it was kept) and the processes that trained it.
+    public let user: String?
+    public let ranks: Int
 
     /// What a viewer should see: `live` for a run whose recording process is alive (on this machine; elsewhere:
     /// heard from in the last 2 minutes), `stale` for one recorded as running whose process is gone, else the
@@ -42,6 +45,12 @@ public struct RunRecord: Codable, Sendable {
     }
 
     public static let thisHost: String = ProcessInfo.processInfo.hostName
+    /// The account running this process (its login name; the environment's USER where the password database
+    /// has none, as in some containers).
+    public static let thisUser: String? = {
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"]
+    }()
 
     /// The training corpus (file name) and tokenizer, from the run's settings.
     /// The training data: a GPT's corpus (file name), an MLP's CSV file (name), a fine-tuning run's instruction
@@ -211,6 +220,13 @@ public final class RunDatabase: @unchecked Sendable {
                     PRIMARY KEY (run_id, step, name));
                 """)
         }
+        // Who and what trained a run: the account, and the processes of a data-parallel run.
+        m.registerMigration("v8") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN user TEXT;
+                ALTER TABLE runs ADD COLUMN ranks INTEGER NOT NULL DEFAULT 1;
+                """)
+        }
         return m
     }
 
@@ -246,7 +262,8 @@ public final class RunDatabase: @unchecked Sendable {
         return RunRecord(id: id, name: name ?? id, createdAt: row["created_at"], updatedAt: row["updated_at"], status: row["status"],
                          step: row["step"], totalSteps: row["total_steps"], parameterCount: row["parameter_count"],
                          config: row["config"], lastTrainLoss: try last("train/loss"), lastValLoss: try last("val/loss"),
-                         host: row["host"], pid: row["pid"], revision: row["revision"] ?? 0, kind: row["kind"] ?? "gpt")
+                         host: row["host"], pid: row["pid"], revision: row["revision"] ?? 0, kind: row["kind"] ?? "gpt",
+                         user: row["user"], ranks: row["ranks"] ?? 1)
     }
 
     /// The id of the run with this name, if any.

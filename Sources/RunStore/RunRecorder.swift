@@ -41,13 +41,14 @@ public final class RunRecorder: TrainingSink {
                     }
                     // The checkpoint resumed from is recorded again by the trainer.
                     try d.execute(sql: "DELETE FROM checkpoints WHERE run_id = ? AND step >= ?", arguments: [id, step])
-                    try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ?, host = ?, pid = ?, revision = revision + 1 WHERE id = ?",
-                                  arguments: [now, run.totalSteps, json, RunRecord.thisHost, Int(getpid()), id])
+                    try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ?, host = ?, pid = ?, user = ?, ranks = ?, revision = revision + 1 WHERE id = ?",
+                                  arguments: [now, run.totalSteps, json, RunRecord.thisHost, Int(getpid()), RunRecord.thisUser, run.ranks, id])
                 } else {
                     try d.execute(sql: """
-                        INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config, host, pid, kind)
-                        VALUES (?, ?, ?, ?, 'running', 0, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [id, run.name, now, now, run.totalSteps, run.parameterCount, json, RunRecord.thisHost, Int(getpid()), run.kind])
+                        INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config, host, pid, kind, user, ranks)
+                        VALUES (?, ?, ?, ?, 'running', 0, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, run.name, now, now, run.totalSteps, run.parameterCount, json, RunRecord.thisHost, Int(getpid()), run.kind,
+                                         RunRecord.thisUser, run.ranks])
                 }
             }
         } catch {

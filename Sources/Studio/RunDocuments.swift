@@ -23,6 +23,9 @@ struct RunSummary: Encodable, Sendable {
     /// The newest value of each headline tag (train/loss, val/loss, train/tokens_per_s, train/lr, train/grad_norm).
     var last: [String: Double]
     var host: String?
+    var user: String?
+    /// Processes that trained it (data-parallel over MPI).
+    var ranks: Int
 
     init(_ r: RunRecord, last given: [String: Double]) {
         var last = given
@@ -41,6 +44,8 @@ struct RunSummary: Encodable, Sendable {
         hyperParameters = hp
         self.last = last.filter { $0.value.isFinite }
         host = r.host
+        user = r.user
+        ranks = r.ranks
     }
 
     enum CodingKeys: String, CodingKey {

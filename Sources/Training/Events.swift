@@ -35,6 +35,8 @@ public struct RunStart: Sendable {
     public var parameterCount: Int
     /// The step a resumed run continues from (nil: a new run).
     public var resumedAt: Int?
+    /// Processes training it together (data-parallel over MPI; 1: one process).
+    public var ranks = 1
     public init(id: String, name: String?, kind: String, config: String, totalSteps: Int, parameterCount: Int, resumedAt: Int?) {
         self.id = id; self.name = name; self.kind = kind; self.config = config; self.totalSteps = totalSteps
         self.parameterCount = parameterCount; self.resumedAt = resumedAt

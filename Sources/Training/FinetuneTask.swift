@@ -212,6 +212,12 @@ public final class FinetuneTask: TrainingTask {
         (0..<config.batch).map { _ in rng.nextInt(train.count) }
     }
 
+    /// A rank's examples of the batch; the loss averages the response tokens (with the end marker).
+    public func shard(_ batch: [Int], part: Int, of parts: Int) -> (batch: [Int], weight: Double) {
+        let mine = Array(batch[shardRange(part: part, of: parts, count: batch.count)])
+        return (mine, Double(mine.reduce(0) { $0 + train[$1].response.count }))
+    }
+
     /// The examples padded on the right to one length, a multiple of 8 (padding is never a target and, the
     /// attention being causal, never seen by an earlier position; a few lengths recur, so the buffers of one
     /// step serve the next): inputs (B·T), the rows that have a target, and those targets.

@@ -178,6 +178,14 @@ public final class MLPTask: TrainingTask {
         return loss(model.forward(rows(xTrain, batch)), batch.map { train.targets[$0] })
     }
 
+    /// A rank's examples of the batch (of the whole training set when the batch is all of it).
+    public func shard(_ batch: [Int]?, part: Int, of parts: Int) -> (batch: [Int]?, weight: Double) {
+        if parts == 1 { return (batch, Double(batch?.count ?? train.rows)) }
+        let all = batch ?? Array(0..<train.rows)
+        let part = Array(all[shardRange(part: part, of: parts, count: all.count)])
+        return (part, Double(part.count))
+    }
+
     public func validationLoss() -> Double {
         GradMode.withoutGradients { Double(loss(model.forward(xVal), validation.targets).item) }
     }

@@ -150,6 +150,12 @@ public final class Seq2SeqTask: TrainingTask {
 
     public func loss(_ b: Batch, dropout: inout RandomGenerator) -> Tensor { model.loss(inputs: b.inputs, targets: b.targets) }
 
+    /// A rank's pairs of the batch; the loss averages every target character and each end marker.
+    public func shard(_ b: Batch, part: Int, of parts: Int) -> (batch: Batch, weight: Double) {
+        let r = shardRange(part: part, of: parts, count: b.inputs.count)
+        return ((Array(b.inputs[r]), Array(b.targets[r])), Double(b.targets[r].reduce(0) { $0 + $1.count + 1 }))
+    }
+
     public func validationLoss() -> Double {
         GradMode.withoutGradients { Double(model.loss(inputs: validationBatch.inputs, targets: validationBatch.targets).item) }
     }

@@ -44,10 +44,17 @@ public final class GPTTask: TrainingTask {
     }
 
     public func loss(_ b: (inputs: [Int32], targets: [Int32]), dropout: inout RandomGenerator) -> Tensor {
+        let rows = b.inputs.count / config.block
         let logits = config.dropout > 0
-            ? model.forward(b.inputs, batch: config.batch, time: config.block, dropoutRNG: &dropout)
-            : model.forward(b.inputs, batch: config.batch, time: config.block)
+            ? model.forward(b.inputs, batch: rows, time: config.block, dropoutRNG: &dropout)
+            : model.forward(b.inputs, batch: rows, time: config.block)
         return model.loss(logits: logits, targets: b.targets)
+    }
+
+    /// A rank's sequences of the batch (every position is a loss term).
+    public func shard(_ b: Batch, part: Int, of parts: Int) -> (batch: Batch, weight: Double) {
+        let T = config.block, r = shardRange(part: part, of: parts, count: b.inputs.count / T)
+        return ((Array(b.inputs[r.lowerBound * T..<r.upperBound * T]), Array(b.targets[r.lowerBound * T..<r.upperBound * T])), Double(r.count * T))
     }
 
     /// Mean loss over the fixed validation batches (no graph recorded).

@@ -55,6 +55,9 @@ public protocol TrainingTask: AnyObject {
     func figures(step: Int) -> [(name: String, document: String)]
     /// Writes the model's own files (weights, config, vocabulary) into a checkpoint folder being made.
     func writeModel(to folder: URL) throws
+    /// Data-parallel training: part `part` of `parts` of a batch (what one rank trains on), and its weight, the
+    /// number of terms its mean loss averages (a batch's loss is the weighted mean of its parts').
+    func shard(_ batch: Batch, part: Int, of parts: Int) -> (batch: Batch, weight: Double)
 }
 
 extension TrainingTask {
@@ -156,6 +159,14 @@ public final class TrainingRun<Task: TrainingTask> {
     public var peakFlops: Double?
     /// The checkpoint written last (or resumed from).
     public internal(set) var lastCheckpoint: URL?
+    /// Data-parallel training across processes (nil: this process alone). Every rank draws the same global batch
+    /// from the same data generator and trains on its part; the gradients are summed across ranks before the
+    /// update, so parameters and optimizer state stay equal on every rank and the data order does not depend on the
+    /// number of ranks (a run resumes exactly on another number). Rank 0 alone evaluates, records and writes
+    /// checkpoints (give the others no sink).
+    public var collective: Collective?
+    /// With `collective`: compare the ranks' parameter checksums every this many steps (and at each checkpoint).
+    public var checksumInterval = 50
 
     /// A new run (or, with `state` and `lastCheckpoint`, a resumed one) in `runDirectory`.
     public init(task: Task, state: RunState<Task.Config>, runDirectory: URL, lastCheckpoint: URL? = nil, notes: [String] = []) {
@@ -213,7 +224,9 @@ public final class TrainingRun<Task: TrainingTask> {
     public func run() throws -> TrainSummary {
         let resumedAt = state.step > 0 ? state.step : nil
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        try sink?.runStarted(RunStart(id: id, config: config, parameterCount: parameterCount, resumedAt: resumedAt))
+        var record = try RunStart(id: id, config: config, parameterCount: parameterCount, resumedAt: resumedAt)
+        record.ranks = collective?.size ?? 1
+        try sink?.runStarted(record)
         // A resumed run records the checkpoint it starts from again (a kill may have come before its record).
         if resumedAt != nil, let folder = lastCheckpoint { sink?.checkpoint(step: state.step, path: folder.path) }
         if resumedAt == nil {
@@ -230,6 +243,11 @@ public final class TrainingRun<Task: TrainingTask> {
         var lastLoss = state.lastTrainLoss ?? .nan
         var status = "finished"
         defer { try? sink?.flush() }
+        let leader = collective?.isLeader ?? true
+        let sync = collective.map { _ in GradientSync(parameters: params.map(\.1)) }
+        // Per rank: seconds of forward and backward since the last log; this rank's seconds in the all-reduce.
+        var intervalCompute = [Double](repeating: 0, count: collective?.size ?? 1), intervalReduce = 0.0
+        if let c = collective { try startTogether(c, params: params) }
 
         while state.step < config.steps {
             let step = state.step + 1
@@ -237,18 +255,40 @@ public final class TrainingRun<Task: TrainingTask> {
             optimizer.learningRate = lr
             let batch = task.batch(rng: &state.dataRNG)
             for (_, p) in params { p.grad = nil }
-            let lossTensor = task.loss(batch, dropout: &state.dropoutRNG)
-            lossTensor.backward()
-            afterBackward?(step, task)
-            let loss = Double(lossTensor.item)
+            let loss: Double
+            var stopRequested = false
+            if let c = collective, let sync {
+                // This rank's part of the global batch; its gradients weighted by its share of the loss's terms and
+                // summed across ranks are the whole batch's.
+                let computeStart = Date()
+                let (part, weight) = task.shard(batch, part: c.rank, of: c.size)
+                let total = task.shard(batch, part: 0, of: 1).weight
+                let share = total > 0 ? weight / total : 0
+                let lossTensor = task.loss(part, dropout: &state.dropoutRNG)
+                lossTensor.backward()
+                afterBackward?(step, task)
+                let computed = Date()
+                try sync.reduce(over: c, scale: Float(share))
+                intervalReduce += Date().timeIntervalSince(computed)
+                // One small all-gather: the loss's parts, whether any rank was asked to stop, compute times.
+                let all = try c.gather([Double(lossTensor.item) * share, shouldStop() ? 1 : 0, computed.timeIntervalSince(computeStart)])
+                loss = all.reduce(0) { $0 + $1[0] }
+                stopRequested = all.contains { $0[1] != 0 }
+                for r in all.indices { intervalCompute[r] += all[r][2] }
+            } else {
+                let lossTensor = task.loss(batch, dropout: &state.dropoutRNG)
+                lossTensor.backward()
+                afterBackward?(step, task)
+                loss = Double(lossTensor.item)
+            }
             let gradNorm = globalGradNorm(params.map(\.1))
             if !loss.isFinite || !gradNorm.isFinite {
                 try failNonFinite(step: step, loss: loss, params: params)
             }
             let logged = step % config.logInterval == 0 || step == config.steps
-            let histograms = step % config.sampleInterval == 0
+            let histograms = leader && step % config.sampleInterval == 0
             if histograms { recordHistograms(step: step, params: params, gradients: true) }
-            let before: [[Float]]? = logged ? params.map { $0.1.scalars } : nil
+            let before: [[Float]]? = logged && leader ? params.map { $0.1.scalars } : nil
             clipGradNorm(params.map(\.1), maxNorm: config.gradClip)
             optimizer.step()
             state.step = step
@@ -267,6 +307,13 @@ public final class TrainingRun<Task: TrainingTask> {
                 if let peak = peakFlops, peak > 0, let flops = task.flopsPerItem {
                     values.append(("train/mfu", flops * itemsPerSecond / peak))
                 }
+                if let c = collective {
+                    // Each rank's own rate (its part of the items over its compute time): a slow rank shows here.
+                    for r in 0..<c.size where intervalCompute[r] > 0 {
+                        values.append(("rank/\(r)/\(task.itemName)_per_s", Double(intervalItems) / Double(c.size) / intervalCompute[r]))
+                    }
+                    values.append(("train/allreduce_share", intervalReduce / max(now.timeIntervalSince(intervalStart), 1e-9)))
+                }
                 for (i, (name, p)) in params.enumerated() {
                     let g = p.grad.map { Double(simdDot($0.data, $0.data, $0.count)).squareRoot() } ?? 0
                     values.append(("grad_norm/\(name)", g))
@@ -280,12 +327,14 @@ public final class TrainingRun<Task: TrainingTask> {
                         values.append(("update_ratio/\(name)", w > 0 ? (du / w).squareRoot() : 0))
                     }
                 }
-                sink?.scalars(step: step, wallTime: now.timeIntervalSince1970, values)
+                if leader { sink?.scalars(step: step, wallTime: now.timeIntervalSince1970, values) }
             }
             if step % config.evalInterval == 0 || step == config.steps {
-                let v = task.validationLoss()
+                // Rank 0 evaluates; every rank gets its value (the early stop must be decided alike everywhere).
+                var v = leader ? task.validationLoss() : 0
+                if let c = collective { v = try c.gather([v])[0][0] }
                 valLoss = v
-                sink?.scalars(step: step, wallTime: Date().timeIntervalSince1970, [("val/loss", v)] + task.evaluationScalars())
+                if leader { sink?.scalars(step: step, wallTime: Date().timeIntervalSince1970, [("val/loss", v)] + task.evaluationScalars()) }
                 let trainMean = state.lossesSinceEval.reduce(0, +) / Double(max(state.lossesSinceEval.count, 1))
                 state.lossesSinceEval.removeAll()
                 if checkOverfitting(step: step, valLoss: v, trainLoss: trainMean) { status = "stopped-early" }
@@ -301,8 +350,12 @@ public final class TrainingRun<Task: TrainingTask> {
             }
             state.lastTrainLoss = loss
 
-            let stopping = status == "stopped-early" || stopAt == step || shouldStop()
-            if step % config.checkpointInterval == 0 || step == config.steps || stopping {
+            let stopping = status == "stopped-early" || stopAt == step || (collective == nil ? shouldStop() : stopRequested)
+            let checkpointing = step % config.checkpointInterval == 0 || step == config.steps || stopping
+            if let c = collective, checkpointing || step % max(checksumInterval, 1) == 0 { try compareParameters(c, step: step, params: params) }
+            if checkpointing && !leader {
+                lastCheckpoint = runDirectory.appendingPathComponent("checkpoints").appendingPathComponent(Checkpoint.folderName(step: state.step))
+            } else if checkpointing {
                 // What was recorded up to this step reaches the store before the checkpoint: a resume starts after
                 // the checkpoint, so a record that reached the checkpoint but not the store (a kill between the
                 // two) would be lost for good.
@@ -314,7 +367,10 @@ public final class TrainingRun<Task: TrainingTask> {
             }
             if let failure = sink?.failure { try failRecording(step: step, failure) }
             // Evaluation, sampling and checkpoints stay out of the next interval's rate.
-            if logged { intervalStart = Date(); intervalItems = 0 }
+            if logged {
+                intervalStart = Date(); intervalItems = 0
+                intervalCompute = intervalCompute.map { _ in 0 }; intervalReduce = 0
+            }
             onStep?(StepReport(step: step, totalSteps: config.steps, loss: loss, valLoss: valLoss, learningRate: Double(lr),
                                gradNorm: Double(gradNorm), tokensPerSecond: itemsPerSecond,
                                elapsedSeconds: Date().timeIntervalSince(start), logged: logged))
@@ -327,6 +383,30 @@ public final class TrainingRun<Task: TrainingTask> {
         try sink?.flush()
         return TrainSummary(run: id, steps: state.step, finalTrainLoss: lastLoss, finalValLoss: state.lastValLoss,
                             checkpoint: lastCheckpoint?.path, status: status)
+    }
+
+    /// Data-parallel start: every rank must be at the same step with the same parameters (they resumed the same
+    /// checkpoint or started from the same seed); rank 0's values are then given to all, so they start equal.
+    private func startTogether(_ c: Collective, params: [(String, Tensor)]) throws {
+        let starts = try c.gather([Double(state.step), Double(parameterCount)])
+        if let bad = starts.firstIndex(where: { $0 != starts[0] }) {
+            throw TrainingError("rank \(bad) starts at step \(Int(starts[bad][0])) with \(Int(starts[bad][1])) parameters, rank 0 at step \(Int(starts[0][0])) with \(Int(starts[0][1])): every rank must start the same run from the same checkpoint")
+        }
+        for (_, p) in params {
+            try c.broadcast(UnsafeMutableRawBufferPointer(start: p.data, count: p.count * MemoryLayout<Float>.size), from: 0)
+        }
+    }
+
+    /// The ranks' parameters must stay equal (the same summed gradients, the same update): a checksum of each
+    /// rank's is compared, and a difference stops the run as an error rather than letting the ranks drift apart.
+    private func compareParameters(_ c: Collective, step: Int, params: [(String, Tensor)]) throws {
+        let mine = parameterChecksum(params.map(\.1))
+        let all = try c.gather([Double(bitPattern: mine)]).map { $0[0].bitPattern }
+        if let bad = all.firstIndex(where: { $0 != all[0] }) {
+            let text = "step \(step): the parameters of rank \(bad) differ from rank 0's (checksum \(String(all[bad], radix: 16)) against \(String(all[0], radix: 16))): the ranks diverged"
+                + (lastCheckpoint.map { "; the last good checkpoint is \($0.path)" } ?? "")
+            try stopFailed(step: step, text)
+        }
     }
 
     /// Writes `checkpoints/step-NNNNNN` (the task's model files, the optimizer state, the trainer state) and

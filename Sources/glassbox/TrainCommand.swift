@@ -116,7 +116,13 @@ struct TrainGPT: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Parallel.setThreads(threads) } else { Parallel.setThreads(Parallel.threads) }
+        let job = try TrainingJob.join(threads: threads)
+        try TrainingJob.run(job) { try train(job: job) }
+    }
+
+    /// One process's part: alone, or rank `job.rank` of a data-parallel job (rank 0 records, prints and serves).
+    func train(job: MPICollective?) throws {
+        let leader = job?.isLeader ?? true
         guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
         let runsURL = URL(fileURLWithPath: runsDir)
         let database = try RunDatabase(directory: runsURL)
@@ -124,7 +130,12 @@ struct TrainGPT: ParsableCommand {
         if let resume {
             if name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }
             let record = try database.run(resume)
-            trainer = try Trainer(resume: runsURL.appendingPathComponent(record.id), steps: steps)
+            // Rank 0 first: it sets aside unreadable checkpoints and removes unfinished folders; the others then
+            // find the same checkpoint.
+            var made: Trainer?
+            if leader { made = try Trainer(resume: runsURL.appendingPathComponent(record.id), steps: steps) }
+            try job?.barrier()
+            trainer = try made ?? Trainer(resume: runsURL.appendingPathComponent(record.id), steps: steps)
         } else {
             var config = TrainConfig(dataPath: "")
             guard let path = data ?? defaultCorpusPath() else {
@@ -140,7 +151,7 @@ struct TrainGPT: ParsableCommand {
             config.seed = seed
             if let name {
                 try TrainConfig.checkRunName(name)
-                if let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
+                if leader, let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
                 config.name = name
             }
             if let steps { config.steps = steps }
@@ -167,26 +178,37 @@ struct TrainGPT: ParsableCommand {
                 config.probes = probe
             }
             config.threads = Parallel.threads
-            trainer = try Trainer(config: config, runsDirectory: runsURL)
+            try TrainingJob.checkBatch(config.batch, job, unit: "sequence")
+            // Every rank trains the run rank 0 names.
+            let id = try job.map { try $0.broadcast(Trainer.newRunID()) }
+            trainer = try Trainer(config: config, runsDirectory: runsURL, id: id)
         }
+        trainer.collective = job
         guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
         trainer.keepCheckpoints = keepCheckpoints
+        trainer.stopAt = stopAt
+        installInterruptHandler()
+        trainer.shouldStop = { interruptRequested }
+        guard leader else {
+            // The other ranks train quietly: rank 0 records, prints and serves.
+            _ = try trainer.run()
+            return
+        }
         for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
         let recorder = RunRecorder(database: database)
         let events = tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
         trainer.sink = events.map { SinkGroup([recorder, $0]) } ?? recorder
-        trainer.stopAt = stopAt
-        // MFU against the hardware's FMA peak for these threads (a register-bound loop, a few milliseconds).
-        trainer.peakFlops = MatrixKernels.fmaPeakPerCore() * Double(Parallel.threads) * 1e9
-        installInterruptHandler()
+        // MFU against the hardware's FMA peak for these threads (a register-bound loop, a few milliseconds), of
+        // every rank.
+        trainer.peakFlops = MatrixKernels.fmaPeakPerCore() * Double(Parallel.threads * (job?.size ?? 1)) * 1e9
         if serve { try startStudio(run: trainer.id) }
-        trainer.shouldStop = { interruptRequested }
         let c = trainer.config
         let progress = ProgressPrinter(json: json, total: c.steps, tokensPerStep: c.batch * c.block)
         if !json {
             print(Terminal.bold("glassbox train") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
             print(Terminal.dim("  data \(c.dataPath) · \(c.tokenizer.rawValue)-level, vocabulary \(trainer.dataset.vocabulary.size) · \(trainer.dataset.train.count) train / \(trainer.dataset.validation.count) val tokens"))
-            print(Terminal.dim("  model \(c.layers) layers × \(c.heads) heads × \(c.width) wide, block \(c.block), batch \(c.batch) · \(trainer.model.parameterCount) parameters · \(Parallel.threads) threads"))
+            print(Terminal.dim("  model \(c.layers) layers × \(c.heads) heads × \(c.width) wide, block \(c.block), batch \(c.batch) · \(trainer.model.parameterCount) parameters · \(Parallel.threads) threads"
+                               + (job.map { " × \($0.size) ranks (data-parallel, \($0.libraryVersion))" } ?? "")))
             let epochs = trainer.dataset.epochs(steps: c.steps, batch: c.batch, block: c.block)
             print(Terminal.dim(String(format: "  %d steps × %d tokens = %.2g passes (epochs) over the training split", c.steps, c.batch * c.block, epochs)))
         }
@@ -206,7 +228,7 @@ struct TrainGPT: ParsableCommand {
         if let problem = events?.problem { Terminal.err("warning: \(problem)") }
         if json {
             var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
-                                      "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull()]
+                                      "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull(), "ranks": job?.size ?? 1]
             obj["final_val_loss"] = summary.finalValLoss ?? NSNull()
             print(Terminal.jsonLine(obj))
         } else {
