@@ -10,7 +10,8 @@ typedef void *Handle;
 #define THREAD_FUNNELED 1
 
 static void *library;
-static Handle comm_world, type_float, type_double, type_byte, op_sum, op_max;
+static Handle comm_world, type_float, type_double, type_byte, op_sum, op_max, errors_return;
+static int (*p_comm_set_errhandler)(Handle, Handle);
 static int (*p_init_thread)(int *, char ***, int, int *);
 static int (*p_initialized)(int *);
 static int (*p_comm_rank)(Handle, int *);
@@ -49,6 +50,8 @@ int gb_mpi_open(const char *name, char *err, int errlen) {
     SYMBOL(type_byte, "ompi_mpi_byte");
     SYMBOL(op_sum, "ompi_mpi_op_sum");
     SYMBOL(op_max, "ompi_mpi_op_max");
+    SYMBOL(errors_return, "ompi_mpi_errors_return");
+    SYMBOL(p_comm_set_errhandler, "MPI_Comm_set_errhandler");
     SYMBOL(p_init_thread, "MPI_Init_thread");
     SYMBOL(p_initialized, "MPI_Initialized");
     SYMBOL(p_comm_rank, "MPI_Comm_rank");
@@ -74,7 +77,11 @@ int gb_mpi_init(int *rank, int *size) {
         int rc = p_init_thread(NULL, NULL, THREAD_FUNNELED, &provided);
         if (rc) return rc;
     }
-    int rc = p_comm_rank(comm_world, rank);
+    // Errors come back as codes (a rank that died makes the others' next collective fail), so the training can
+    // record why it stopped before the job ends, rather than the library ending the process on the spot.
+    int rc = p_comm_set_errhandler(comm_world, errors_return);
+    if (rc) return rc;
+    rc = p_comm_rank(comm_world, rank);
     return rc ? rc : p_comm_size(comm_world, size);
 }
 

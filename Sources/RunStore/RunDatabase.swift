@@ -266,6 +266,16 @@ public final class RunDatabase: @unchecked Sendable {
                          user: row["user"], ranks: row["ranks"] ?? 1)
     }
 
+    /// Marks a run failed with the reason as an error message, at once (not through a recorder's queue): for a
+    /// watchdog that finds the run cannot go on while its training thread is stuck.
+    public func recordFailure(run id: String, step: Int, text: String) throws {
+        try pool.write { d in
+            try d.execute(sql: "INSERT INTO messages (run_id, step, level, text, wall_time) VALUES (?, ?, 'error', ?, ?)",
+                          arguments: [id, step, text, Date().timeIntervalSince1970])
+            try d.execute(sql: "UPDATE runs SET status = 'failed', updated_at = ? WHERE id = ?", arguments: [Date().timeIntervalSince1970, id])
+        }
+    }
+
     /// The id of the run with this name, if any.
     public func runID(named name: String) throws -> String? {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT id FROM runs WHERE name = ?", arguments: [name]) }

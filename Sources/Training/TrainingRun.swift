@@ -268,10 +268,16 @@ public final class TrainingRun<Task: TrainingTask> {
                 lossTensor.backward()
                 afterBackward?(step, task)
                 let computed = Date()
-                try sync.reduce(over: c, scale: Float(share))
-                intervalReduce += Date().timeIntervalSince(computed)
-                // One small all-gather: the loss's parts, whether any rank was asked to stop, compute times.
-                let all = try c.gather([Double(lossTensor.item) * share, shouldStop() ? 1 : 0, computed.timeIntervalSince(computeStart)])
+                let all: [[Double]]
+                do {
+                    try sync.reduce(over: c, scale: Float(share))
+                    intervalReduce += Date().timeIntervalSince(computed)
+                    // One small all-gather: the loss's parts, whether any rank was asked to stop, compute times.
+                    all = try c.gather([Double(lossTensor.item) * share, shouldStop() ? 1 : 0, computed.timeIntervalSince(computeStart)])
+                } catch {
+                    try stopFailed(step: step, "step \(step): \(error) (another rank of the \(c.size) stopped?)"
+                                   + (lastCheckpoint.map { "; the last good checkpoint is \($0.path)" } ?? "; no checkpoint was written yet"))
+                }
                 loss = all.reduce(0) { $0 + $1[0] }
                 stopRequested = all.contains { $0[1] != 0 }
                 for r in all.indices { intervalCompute[r] += all[r][2] }

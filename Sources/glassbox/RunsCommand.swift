@@ -74,6 +74,8 @@ struct Runs: ParsableCommand {
                 return
             }
             print(Terminal.bold("run \(r.id)") + (r.name != r.id ? " (\(r.name))" : "") + "  \(r.displayStatus), step \(r.step)/\(r.totalSteps), \(r.parameterCount) parameters")
+            let origin = [r.user.map { "by \($0)" }, r.host.map { "on \($0)" }, r.ranks > 1 ? "\(r.ranks) ranks (data-parallel)" : nil].compactMap { $0 }
+            if !origin.isEmpty { print(Terminal.dim("  " + origin.joined(separator: " "))) }
             if let cfg = try? JSONSerialization.jsonObject(with: Data(r.config.utf8)) as? [String: Any] {
                 let keys = ["dataPath", "tokenizer", "task", "csv", "target", "arch", "attention", "hidden", "activation", "optimizer", "loss",
                             "layers", "heads", "width", "block", "batch", "learningRate", "schedule", "weightDecay", "dropout", "seed"]
@@ -126,6 +128,9 @@ extension RunRecord {
         o["config"] = (try? JSONSerialization.jsonObject(with: Data(config.utf8))) ?? config
         o["data_set"] = dataSet ?? NSNull()
         o["tokenizer"] = tokenizer ?? NSNull()
+        o["host"] = host ?? NSNull()
+        o["user"] = user ?? NSNull()
+        o["ranks"] = ranks
         return o
     }
 }

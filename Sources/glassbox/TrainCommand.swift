@@ -184,6 +184,7 @@ struct TrainGPT: ParsableCommand {
             trainer = try Trainer(config: config, runsDirectory: runsURL, id: id)
         }
         trainer.collective = job
+        let peers = try job.map { try TrainingJob.localPeers($0) } ?? []
         guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
         trainer.keepCheckpoints = keepCheckpoints
         trainer.stopAt = stopAt
@@ -219,11 +220,14 @@ struct TrainGPT: ParsableCommand {
         trainer.onMessage = { progress.message($0) }
         trainer.onSample = { progress.sample(step: $0, text: $1) }
         try recordProbes(trainer)
+        let stopWatching = job.map { TrainingJob.watch(peers, of: $0, database: database, trainer: trainer) }
         let summary: TrainSummary
         do { summary = try trainer.run() } catch {
+            stopWatching?()
             progress.finishLine()
             throw error
         }
+        stopWatching?()
         progress.finishLine()
         if let problem = events?.problem { Terminal.err("warning: \(problem)") }
         if json {

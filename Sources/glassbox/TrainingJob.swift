@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TensorCore
+import RunStore
 import Training
 
 /// A training started by `mpirun -np N glassbox train ...`: the job's processes (ranks) train one run together,
@@ -26,6 +27,8 @@ enum TrainingJob {
         guard let job else { return try body() }
         do {
             try body()
+            // The ranks part together: none ends while rank 0 still writes (its watch would take that for a loss).
+            try job.barrier()
         } catch let exit as ExitCode {
             job.finish()
             throw exit
@@ -36,10 +39,66 @@ enum TrainingJob {
         job.finish()
     }
 
+    /// The other ranks on this machine (rank, process id): every rank calls it at the same point (an all-gather).
+    static func localPeers(_ job: MPICollective) throws -> [(rank: Int, pid: pid_t)] {
+        var host = 0xcbf29ce484222325 as UInt64
+        for b in ProcessInfo.processInfo.hostName.utf8 { host = (host ^ UInt64(b)) &* 0x100000001b3 }
+        let all = try job.gather([Double(getpid()), Double(bitPattern: host)])
+        return all.indices.filter { $0 != job.rank && all[$0][1].bitPattern == host }.map { (rank: $0, pid: pid_t(all[$0][0])) }
+    }
+
+    /// While rank 0 trains, it watches the ranks on its machine: one that ends (killed, crashed) fails the run with
+    /// the reason and ends the job within a fraction of a second, rather than leaving rank 0 waiting in an all-reduce
+    /// that cannot finish (Open MPI's own runtime then ends the rest). `failed` records the reason; the returned
+    /// closure stops the watch (before the ranks part at the end). Ranks on other machines are left to mpirun.
+    static func watch(_ peers: [(rank: Int, pid: pid_t)], of job: MPICollective, failed: @escaping @Sendable (String) -> Void) -> () -> Void {
+        let done = WatchFlag()
+        guard !peers.isEmpty else { return { done.set() } }
+        let size = job.size
+        let thread = Thread {
+            while !done.isSet {
+                usleep(100_000)
+                for p in peers where kill(p.pid, 0) != 0 && errno == ESRCH && !done.isSet {
+                    failed("rank \(p.rank) of \(size) (process \(p.pid)) ended while the job was running")
+                    return
+                }
+            }
+        }
+        thread.start()
+        return { done.set() }
+    }
+
     /// Every rank trains on at least one item of each batch.
     static func checkBatch(_ batch: Int, _ job: MPICollective?, unit: String) throws {
         if let job, batch > 0, batch < job.size {
             throw ValidationError("--batch \(batch) is smaller than the \(job.size) ranks: every rank needs at least one \(unit) of each batch")
+        }
+    }
+}
+
+/// A flag one thread sets and another reads.
+final class WatchFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
+
+extension TrainingJob {
+    /// Rank 0's watch of a run: a lost rank marks the run failed in the store with the step reached and the last
+    /// checkpoint, says so, and ends this process (mpirun then ends the job).
+    static func watch<T: TrainingTask>(_ peers: [(rank: Int, pid: pid_t)], of job: MPICollective, database: RunDatabase, trainer: TrainingRun<T>) -> () -> Void {
+        let id = trainer.id
+        let checkpoints = trainer.runDirectory.appendingPathComponent("checkpoints")
+        nonisolated(unsafe) let trainer = trainer
+        return watch(peers, of: job) { reason in
+            // The training thread is stuck in a collective: its step is read as it stands.
+            let step = trainer.state.step
+            let last = Checkpoint.all(in: trainer.runDirectory).last
+            let text = "stopped at step \(step): \(reason)" + (last.map { "; the last checkpoint is \($0.path)" } ?? "; no checkpoint was written yet (\(checkpoints.path))")
+            try? database.recordFailure(run: id, step: step, text: text)
+            Terminal.err("Error: rank \(job.rank) of \(job.size): \(text)")
+            _exit(1)
         }
     }
 }
