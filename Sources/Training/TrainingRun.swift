@@ -230,7 +230,7 @@ public final class TrainingRun<Task: TrainingTask> {
         // A resumed run records the checkpoint it starts from again (a kill may have come before its record).
         if resumedAt != nil, let folder = lastCheckpoint { sink?.checkpoint(step: state.step, path: folder.path) }
         if resumedAt == nil {
-            let initial = task.initialScalars()
+            let initial = collective?.isLeader ?? true ? task.initialScalars() : []
             if !initial.isEmpty { sink?.scalars(step: 0, wallTime: Date().timeIntervalSince1970, initial) }
         }
         let params = task.parameters

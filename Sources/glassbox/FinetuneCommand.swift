@@ -83,6 +83,10 @@ struct Finetune: ParsableCommand {
     }
 
     func run() throws {
+        try TrainingJob.run(try TrainingJob.join(threads: recorded.threads)) { try train() }
+    }
+
+    func train() throws {
         let residentAtStart = BufferMemory.residentBytes()
         if let html { try Inspect.checkWritable(html) }
         let database = try recorded.open()
@@ -92,7 +96,7 @@ struct Finetune: ParsableCommand {
             if recorded.resume != nil {
                 if model != nil || data != nil || method != nil { throw ValidationError("a resumed run keeps its model, data and method") }
                 let folder = try recorded.resumedRun(in: database, kind: "finetune", what: "a fine-tuning run")
-                trainer = try TrainingRun<FinetuneTask>(resumeFinetune: folder, steps: steps)
+                trainer = try TrainingJob.leaderFirst { try TrainingRun<FinetuneTask>(resumeFinetune: folder, steps: steps) }
             } else {
                 let base: LoadedModel
                 do { base = try ModelLoader.load(model) } catch { throw ValidationError("--model: \(error)") }
@@ -101,8 +105,10 @@ struct Finetune: ParsableCommand {
                 }
                 var c = try configuration(base: base, dataPath: dataPath)
                 c.name = try recorded.newRunName(in: database)
-                if !json { print(Terminal.dim("measuring the base model on the held-out examples…")) }
-                trainer = try TrainingRun<FinetuneTask>(finetune: c, base: base, runsDirectory: recorded.runsURL)
+                try TrainingJob.checkBatch(c.batch, unit: "example")
+                if !json && TrainingJob.current?.isLeader ?? true { print(Terminal.dim("measuring the base model on the held-out examples…")) }
+                let id = try TrainingJob.newRunID()
+                trainer = try TrainingRun<FinetuneTask>(finetune: c, base: base, runsDirectory: recorded.runsURL, id: id)
             }
         } catch let e as TrainingError {
             throw ValidationError(e.description)
@@ -119,7 +125,7 @@ struct Finetune: ParsableCommand {
         BufferMemory.resetPeak()
         let started = Date()
         let startStep = trainer.state.step
-        let (summary, warnings) = try runRecorded(trainer, database: database, options: recorded, header: header)
+        guard let (summary, warnings) = try runRecorded(trainer, database: database, options: recorded, header: header) else { return }
         let seconds = Date().timeIntervalSince(started)
         let peak = BufferMemory.peakResidentBytes(), tensors = BufferMemory.peakLiveBytes
         // Parameters, their gradients and two Adam moments.

@@ -41,12 +41,16 @@ struct TrainSeq2Seq: ParsableCommand {
     @OptionGroup var recorded: RecordedRunOptions
 
     func run() throws {
+        try TrainingJob.run(try TrainingJob.join(threads: recorded.threads)) { try train() }
+    }
+
+    func train() throws {
         let database = try recorded.open()
         let trainer: TrainingRun<Seq2SeqTask>
         do {
             if recorded.resume != nil {
                 let folder = try recorded.resumedRun(in: database, kind: "seq2seq", what: "a seq2seq one")
-                trainer = try TrainingRun<Seq2SeqTask>(resumeSeq2Seq: folder, steps: steps)
+                trainer = try TrainingJob.leaderFirst { try TrainingRun<Seq2SeqTask>(resumeSeq2Seq: folder, steps: steps) }
             } else {
                 var c = Seq2SeqConfig()
                 c.task = task; c.arch = arch; c.seed = seed
@@ -67,19 +71,20 @@ struct TrainSeq2Seq: ParsableCommand {
                 if let checkpointInterval { c.checkpointInterval = checkpointInterval }
                 if let sampleInterval { c.sampleInterval = sampleInterval }
                 c.name = try recorded.newRunName(in: database)
-                trainer = try TrainingRun<Seq2SeqTask>(seq2seq: c, runsDirectory: recorded.runsURL)
+                try TrainingJob.checkBatch(c.batch, unit: "pair")
+                trainer = try TrainingRun<Seq2SeqTask>(seq2seq: c, runsDirectory: recorded.runsURL, id: try TrainingJob.newRunID())
             }
         } catch let e as TrainingError {
             throw ValidationError(e.description)
         }
         let c = trainer.config
-        let (summary, _) = try runRecorded(trainer, database: database, options: recorded) {
+        guard let (summary, _) = try runRecorded(trainer, database: database, options: recorded, header: {
             print(Terminal.bold("glassbox train seq2seq") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
             print(Terminal.dim("  task \(c.task) · \(c.heldOut) held-out inputs · batch \(c.batch)"))
             print(Terminal.dim(c.arch == "transformer"
                 ? "  transformer encoder-decoder, \(c.layers) + \(c.layers) layers × \(c.heads) heads × \(c.width) wide · \(trainer.parameterCount) parameters"
                 : "  LSTM encoder-decoder, attention \(c.attention.rawValue), embedding \(c.embedding), encoder 2 × \(c.hidden), decoder \(2 * c.hidden) · \(trainer.parameterCount) parameters"))
-        }
+        }) else { return }
         let exact = trainer.task.exactMatch()
         if recorded.json {
             var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,

@@ -130,12 +130,7 @@ struct TrainGPT: ParsableCommand {
         if let resume {
             if name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }
             let record = try database.run(resume)
-            // Rank 0 first: it sets aside unreadable checkpoints and removes unfinished folders; the others then
-            // find the same checkpoint.
-            var made: Trainer?
-            if leader { made = try Trainer(resume: runsURL.appendingPathComponent(record.id), steps: steps) }
-            try job?.barrier()
-            trainer = try made ?? Trainer(resume: runsURL.appendingPathComponent(record.id), steps: steps)
+            trainer = try TrainingJob.leaderFirst { try Trainer(resume: runsURL.appendingPathComponent(record.id), steps: steps) }
         } else {
             var config = TrainConfig(dataPath: "")
             guard let path = data ?? defaultCorpusPath() else {
@@ -179,9 +174,7 @@ struct TrainGPT: ParsableCommand {
             }
             config.threads = Parallel.threads
             try TrainingJob.checkBatch(config.batch, job, unit: "sequence")
-            // Every rank trains the run rank 0 names.
-            let id = try job.map { try $0.broadcast(Trainer.newRunID()) }
-            trainer = try Trainer(config: config, runsDirectory: runsURL, id: id)
+            trainer = try Trainer(config: config, runsDirectory: runsURL, id: try TrainingJob.newRunID())
         }
         trainer.collective = job
         let peers = try job.map { try TrainingJob.localPeers($0) } ?? []

@@ -109,17 +109,22 @@ struct TrainMLP: ParsableCommand {
     }
 
     func run() throws {
+        try TrainingJob.run(try TrainingJob.join(threads: recorded.threads)) { try train() }
+    }
+
+    func train() throws {
         if let html { try Inspect.checkWritable(html) }
         let database = try recorded.open()
         let trainer: TrainingRun<MLPTask>
         do {
             if recorded.resume != nil {
                 let folder = try recorded.resumedRun(in: database, kind: "mlp", what: "an MLPNetwork: resume it with glassbox train --resume")
-                trainer = try TrainingRun<MLPTask>(resumeMLP: folder, steps: steps)
+                trainer = try TrainingJob.leaderFirst { try TrainingRun<MLPTask>(resumeMLP: folder, steps: steps) }
             } else {
                 var c = try configuration()
                 c.name = try recorded.newRunName(in: database)
-                trainer = try TrainingRun<MLPTask>(mlp: c, runsDirectory: recorded.runsURL)
+                try TrainingJob.checkBatch(c.batch, unit: "example")
+                trainer = try TrainingRun<MLPTask>(mlp: c, runsDirectory: recorded.runsURL, id: try TrainingJob.newRunID())
             }
         } catch let e as TrainingError {
             throw ValidationError(e.description)
@@ -131,7 +136,7 @@ struct TrainMLP: ParsableCommand {
             print(Terminal.dim("  \(data) · \(task.train.rows) train / \(task.validation.rows) validation · \(task.isClassification ? "\(task.train.classes?.count ?? 0) classes" : "regression")"))
             print(Terminal.dim("  MLP \(task.model.config.widths.map(String.init).joined(separator: " → ")) (\(c.activation.rawValue)) · \(trainer.parameterCount) parameters · \(c.optimizer), lr \(c.learningRate), batch \(c.batch == 0 ? "all" : String(c.batch)) · loss \(task.isClassification ? c.loss : "mse")"))
         }
-        let (summary, warnings) = try runRecorded(trainer, database: database, options: recorded, header: header)
+        guard let (summary, warnings) = try runRecorded(trainer, database: database, options: recorded, header: header) else { return }
         let metric = task.metricName
         let valMetric = task.score(task.xVal, task.validation), trainMetric = task.score(task.xTrain, task.train)
         if recorded.json {
@@ -193,17 +198,17 @@ struct RecordedRunOptions: ParsableArguments {
 
     var runsURL: URL { URL(fileURLWithPath: runsDir) }
 
-    /// Sets the threads and opens the run store.
+    /// Opens the run store (the threads are set by `TrainingJob.join`).
     func open() throws -> RunDatabase {
-        Parallel.setThreads(threads ?? Parallel.threads)
-        return try RunDatabase(directory: runsURL)
+        try RunDatabase(directory: runsURL)
     }
 
-    /// The --name for a new run, checked and unused in the store (nil when none was given).
+    /// The --name for a new run, checked and unused in the store (nil when none was given). In a job, rank 0
+    /// looks it up (the others could find the run it has started meanwhile).
     func newRunName(in database: RunDatabase) throws -> String? {
         guard let name else { return nil }
         try TrainConfig.checkRunName(name)
-        if let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
+        if TrainingJob.current?.isLeader ?? true, let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
         return name
     }
 
@@ -219,9 +224,19 @@ struct RecordedRunOptions: ParsableArguments {
 /// checkpointed stop, a progress bar or JSON lines, and the first overfitting warnings in full (the rest counted,
 /// all in the run's record). Returns the summary and the number of warnings.
 func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: RunDatabase, options: RecordedRunOptions,
-                                  header: () -> Void) throws -> (TrainSummary, Int) {
+                                  header: () -> Void) throws -> (TrainSummary, Int)? {
     let json = options.json, runsURL = options.runsURL
     trainer.keepCheckpoints = options.keepCheckpoints
+    // In a data-parallel job the other ranks train quietly (nil): rank 0 records and reports.
+    let job = TrainingJob.current
+    trainer.collective = job
+    let peers = try job.map { try TrainingJob.localPeers($0) } ?? []
+    if let job, !job.isLeader {
+        installInterruptHandler()
+        trainer.shouldStop = { interruptRequested }
+        _ = try trainer.run()
+        return nil
+    }
     for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
     let recorder = RunRecorder(database: database)
     let events = options.tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
@@ -238,11 +253,14 @@ func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: RunDataba
         if warnings <= 3 { progress.message(text) }
         if warnings == 3 { progress.message("further overfitting warnings are counted in the summary (all are in the run's messages)") }
     }
+    let stopWatching = job.map { TrainingJob.watch(peers, of: $0, database: database, trainer: trainer) }
     let summary: TrainSummary
     do { summary = try trainer.run() } catch {
+        stopWatching?()
         progress.finishLine()
         throw error
     }
+    stopWatching?()
     progress.finishLine()
     if let problem = events?.problem { Terminal.err("warning: \(problem)") }
     return (summary, warnings)

@@ -9,8 +9,12 @@ import Training
 enum TrainingJob {
     /// Joins the job, if any, and sets this process's threads: `--threads`, else the cores shared among the ranks
     /// on this machine.
+    /// The job this process joined (nil: alone).
+    nonisolated(unsafe) static var current: MPICollective?
+
     static func join(threads: Int?) throws -> MPICollective? {
         let job = try MPICollective.fromEnvironment()
+        current = job
         if let threads {
             Parallel.setThreads(threads)
         } else if let job {
@@ -68,8 +72,26 @@ enum TrainingJob {
         return { done.set() }
     }
 
+    /// Makes something rank 0 must make first (a resumed trainer: rank 0 sets aside unreadable checkpoints and
+    /// removes unfinished folders), then on the other ranks, which find the checkpoints as rank 0 left them.
+    static func leaderFirst<R>(_ make: () throws -> R) throws -> R {
+        guard let job = current else { return try make() }
+        if job.isLeader {
+            let made = try make()
+            try job.barrier()
+            return made
+        }
+        try job.barrier()
+        return try make()
+    }
+
+    /// A new run's id: rank 0's, on every rank.
+    static func newRunID() throws -> String? {
+        try current.map { try $0.broadcast(TrainingRun<GPTTask>.newRunID()) }
+    }
+
     /// Every rank trains on at least one item of each batch.
-    static func checkBatch(_ batch: Int, _ job: MPICollective?, unit: String) throws {
+    static func checkBatch(_ batch: Int, _ job: MPICollective? = current, unit: String) throws {
         if let job, batch > 0, batch < job.size {
             throw ValidationError("--batch \(batch) is smaller than the \(job.size) ranks: every rank needs at least one \(unit) of each batch")
         }
