@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Glassbox needs on a fresh Debian machine with Swift: OpenBLAS and SQLite headers, pkg-config.
 # With --test, also Chromium and its WebDriver (headless, for the report and studio browser tests), python3-venv
-# (Selenium from PyPI goes into a venv) and curl.
+# (Selenium from PyPI goes into a venv), curl, and Open MPI (openmpi-bin) for the data-parallel tests.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
@@ -14,6 +14,8 @@ if [ "${1:-}" = "--test" ]; then
   command -v chromedriver >/dev/null || [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
   python3 -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv)
   command -v curl >/dev/null || need+=(curl)
+  # Open MPI's launcher and library: the data-parallel training tests run mpirun -np 2.
+  command -v mpirun >/dev/null || need+=(openmpi-bin)
   # A CJK font: the browser tests' screenshots show Chinese prompts.
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 fi
