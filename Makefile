@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-finetune bench-infer bench-studio clean
+.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-infer bench-studio clean
 
 setup:
 	@scripts/setup.sh
@@ -64,6 +64,10 @@ bench-classics: build
 # LoRA fine-tuning of the bundled model beside PyTorch + PEFT on batches of the same shapes.
 bench-finetune: build model
 	bench/finetune_vs_pytorch.sh
+
+# Data-parallel training (mpirun -np 2) beside one process and beside PyTorch's DistributedDataParallel.
+bench-parallel: build
+	bench/data_parallel.sh s 2
 
 # Glassbox beside llama.cpp (llama-cpp-python built from PyPI in its own venv) on the bundled GGUF.
 bench-infer: build model
