@@ -223,6 +223,8 @@ public final class TrainingRun<Task: TrainingTask> {
     /// the last good checkpoint.
     public func run() throws -> TrainSummary {
         let resumedAt = state.step > 0 ? state.step : nil
+        // Ranks that cannot train together stop before anything is recorded.
+        if let c = collective { try startTogether(c, params: task.parameters) }
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         var record = try RunStart(id: id, config: config, parameterCount: parameterCount, resumedAt: resumedAt)
         record.ranks = collective?.size ?? 1
@@ -247,7 +249,6 @@ public final class TrainingRun<Task: TrainingTask> {
         let sync = collective.map { _ in GradientSync(parameters: params.map(\.1)) }
         // Per rank: seconds of forward and backward since the last log; this rank's seconds in the all-reduce.
         var intervalCompute = [Double](repeating: 0, count: collective?.size ?? 1), intervalReduce = 0.0
-        if let c = collective { try startTogether(c, params: params) }
 
         while state.step < config.steps {
             let step = state.step + 1
@@ -264,7 +265,10 @@ public final class TrainingRun<Task: TrainingTask> {
                 let (part, weight) = task.shard(batch, part: c.rank, of: c.size)
                 let total = task.shard(batch, part: 0, of: 1).weight
                 let share = total > 0 ? weight / total : 0
-                let lossTensor = task.loss(part, dropout: &state.dropoutRNG)
+                // Dropout masks of its own on each rank (the same stream would repeat one rank's masks on the
+                // other's rows); the saved generator moves on alike everywhere.
+                var dropout = RandomGenerator(seed: state.dropoutRNG.next() &+ UInt64(c.rank) &* 0x9E37_79B9_7F4A_7C15)
+                let lossTensor = task.loss(part, dropout: &dropout)
                 lossTensor.backward()
                 afterBackward?(step, task)
                 let computed = Date()
@@ -394,9 +398,16 @@ public final class TrainingRun<Task: TrainingTask> {
     /// Data-parallel start: every rank must be at the same step with the same parameters (they resumed the same
     /// checkpoint or started from the same seed); rank 0's values are then given to all, so they start equal.
     private func startTogether(_ c: Collective, params: [(String, Tensor)]) throws {
-        let starts = try c.gather([Double(state.step), Double(parameterCount)])
-        if let bad = starts.firstIndex(where: { $0 != starts[0] }) {
+        // Each rank's part of the next batch (a copy of the generator: nothing is drawn): none may be empty, also
+        // when a run resumes on more ranks than it started with.
+        var probe = state.dataRNG
+        let part = task.shard(task.batch(rng: &probe), part: c.rank, of: c.size).weight
+        let starts = try c.gather([Double(state.step), Double(parameterCount), part])
+        if let bad = starts.firstIndex(where: { $0[0] != starts[0][0] || $0[1] != starts[0][1] }) {
             throw TrainingError("rank \(bad) starts at step \(Int(starts[bad][0])) with \(Int(starts[bad][1])) parameters, rank 0 at step \(Int(starts[0][0])) with \(Int(starts[0][1])): every rank must start the same run from the same checkpoint")
+        }
+        if let empty = starts.firstIndex(where: { $0[2] <= 0 }) {
+            throw TrainingError("rank \(empty) of \(c.size) has no part of a batch: the batch is too small to split across \(c.size) ranks (use fewer ranks or a larger batch)")
         }
         for (_, p) in params {
             try c.broadcast(UnsafeMutableRawBufferPointer(start: p.data, count: p.count * MemoryLayout<Float>.size), from: 0)
