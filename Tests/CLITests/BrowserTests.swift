@@ -236,6 +236,16 @@ struct StudioBrowserTests {
         try runBrowserScript("run-finetune-test.sh", limit: 300)
     }
 
+    /// tests/browser/run-ranks-test.sh: a GPT trained on two ranks (mpirun -np 2), a one-process run, and a copy of the
+    /// first made to look like a four-rank run of another host and user with one slow rank; the runs table's Ranks, Host
+    /// and User columns (sorting, the ranks>1 / host= / user= filters, the Host and User selects kept in the URL), the
+    /// run pages' ranks fact, "by USER on HOST" and Ranks section (a line per rank, the slowest named, the all-reduce
+    /// share), both themes. Skipped where Open MPI is not installed.
+    @Test(.enabled(if: mpirunPath != nil, "needs Open MPI's mpirun (Debian: openmpi-bin)"))
+    func ranksViewWorks() throws {
+        try runBrowserScript("run-ranks-test.sh", limit: 300)
+    }
+
     /// tests/browser/run-diff-test.sh: two checkpoints of a run compared on one prompt (predictions, per-layer and
     /// per-head DLA changes, attention changes, neurons), reached from the run page; the contrast field.
     @Test func diffViewWorks() throws {

@@ -273,7 +273,7 @@
   // ---------------------------------------------------------------- the line chart
 
   /**
-   * new GB.LineChart({title, name, height, yFormat, onZoom, onClick, legend})
+   * new GB.LineChart({title, name, height, yFormat, yScale, ySuffix, yFromZero, onZoom, onClick, legend})
    * .setSeries([{key, label, color, buckets, dots, dashed, start}])  buckets as the API's scalars response
    * .setMarkers([{step, kind: "checkpoint"|"warning"|"selected", text, series, href, label}])  a marker with an href
    *   is also a link laid over the chart (focusable, Enter follows it; label: its accessible name, text its tooltip,
@@ -403,6 +403,8 @@
       if (this.zoom && this.xMode === "step") { xlo = this.zoom.from; xhi = this.zoom.to; }
       if (!(xhi > xlo)) { const c = isNum(xlo) ? xlo : 0; xlo = c - 1; xhi = c + 1; }
       if (!isNum(ylo)) { ylo = this.logY ? -1 : 0; yhi = this.logY ? 1 : 1; }
+      // yFromZero: a rate or a size compared across series reads honestly from zero (a gap of 5% looks like 5%)
+      if (this.opts.yFromZero && !this.logY && ylo > 0) ylo = 0;
       if (!(yhi > ylo)) { const pad = this.logY ? 0.5 : Math.abs(ylo) * 0.1 || 1; ylo -= pad; yhi += pad; }
       const ypad = (yhi - ylo) * 0.06;
       ylo -= ypad; yhi += ypad;
@@ -412,7 +414,9 @@
       let yt, ylabels;
       if (!this.logY) {
         yt = linearTicks(ylo, yhi, ycount);
-        ylabels = tickLabels(yt, yt.length > 1 ? yt[1] - yt[0] : 1);
+        // yScale / ySuffix: the axis in other units than the values (a fraction as a percentage: 100, "%")
+        const k = this.opts.yScale || 1;
+        ylabels = tickLabels(yt.map((v) => v * k), (yt.length > 1 ? yt[1] - yt[0] : 1) * k).map((l) => l + (this.opts.ySuffix || ""));
       } else {
         yt = logTicks(ylo, yhi);
         ylabels = yt.map(logLabel);

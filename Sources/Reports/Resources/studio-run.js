@@ -16,6 +16,24 @@
   ];
   const isParamTag = (t) => t.startsWith("grad_norm/") || t.startsWith("update_ratio/");
 
+  /** A data-parallel run's per-process throughput, rank/{r}/tokens_per_s (GPT) or rank/{r}/examples_per_s: its home
+   * is the Ranks section (with train/allreduce_share), not the grid of other scalars. */
+  const RANK_TAG = /^rank\/(\d+)\/([^/]+)$/;
+  const isRankTag = (t) => RANK_TAG.test(t);
+  const ALLREDUCE_TAG = "train/allreduce_share";
+
+  /** How many processes trained the run (the run document's `ranks`, or its per-rank series) and which per-rank
+   * series it records; null for a one-process run. */
+  function rankInfo(d) {
+    const found = new Map();
+    for (const t of d.tags || []) { const m = RANK_TAG.exec(t); if (m) found.set(Number(m[1]), m[2]); }
+    const declared = isNum(d.ranks) ? d.ranks : 1;
+    const n = Math.max(declared, found.size ? Math.max(...found.keys()) + 1 : 0);
+    if (n <= 1) return null;
+    const metric = found.size ? found.values().next().value : d.kind === "gpt" || !d.kind ? "tokens_per_s" : "examples_per_s";
+    return { n, metric, unit: metric === "tokens_per_s" ? "tok/s" : "ex/s", tags: Array.from({ length: n }, (_, r) => "rank/" + r + "/" + metric) };
+  }
+
   /** A run of `glassbox train mlp`: its checkpoints carry the figure `mlp` (classic.js draws it). */
   const isMLP = (d) => d.kind === "mlp" || (d.figures || []).some((f) => f.name === "mlp");
 
@@ -128,8 +146,9 @@
       mlp: false, mlpFigures: null,
       s2s: false, s2sFigures: null, // a seq2seq run (its attention section when it has attention)
       ft: false, ftFigures: null, // a fine-tuning run (its before-and-after section)
+      rk: null, // a data-parallel run: {n, metric, unit, tags} (its Ranks section)
     };
-    const isMoreTag = (t) => !S.mainTags.has(t) && !isParamTag(t);
+    const isMoreTag = (t) => !S.mainTags.has(t) && !isParamTag(t) && !isRankTag(t);
     if (!["step", "relative", "wall"].includes(S.xMode)) S.xMode = "step";
 
     const page = el("div", { class: ["page", compare ? "compare-page" : "run-page"] });
@@ -182,6 +201,8 @@
       if (S.s2s) { S.defs = seq2seqCharts(); S.mainTags = new Set(S.defs.flatMap((c) => c.tags)); }
       S.ft = !S.mlp && !S.s2s && S.runs.every((r) => isFinetune(r.detail));
       if (S.ft) { S.defs = finetuneCharts(); S.mainTags = new Set(S.defs.flatMap((c) => c.tags)); }
+      S.rk = compare ? null : rankInfo(S.runs[0].detail);
+      if (S.rk) for (const t of S.rk.tags.concat([ALLREDUCE_TAG])) S.mainTags.add(t);
       build();
       const figures = mlpSection ? loadMLP() : s2sSection ? loadS2S() : ftSection ? loadFT() : null;
       await openStreams();
@@ -243,6 +264,8 @@
         page.appendChild(el("section", { class: "section" }, [top, small]));
         renderSamples();
         renderMessages();
+        // a data-parallel run: each process's throughput and the time spent summing gradients
+        if (S.rk) page.appendChild(buildRanks());
       }
       if (!compare) {
         checkpointsSection = el("section", { class: "section checkpoints", id: "checkpoints" });
@@ -283,9 +306,9 @@
 
     function makeChart(def) {
       const chart = new GB.LineChart({
-        name: def.key, title: def.title, subtitle: def.subtitle, height: def.height, yFormat: def.yFormat,
+        name: def.key, title: def.title, subtitle: def.subtitle, height: def.height, yFormat: def.yFormat, yScale: def.yScale, ySuffix: def.ySuffix, yFromZero: def.yFromZero,
         fileName: (compare ? "compare" : S.runs[0].name) + "-" + def.key,
-        emptyText: "Nothing recorded for " + def.tags.join(" or ") + (isLive() ? " yet" : ""),
+        emptyText: (def.emptyText || "Nothing recorded for " + def.tags.join(" or ")) + (isLive() ? " yet" : ""),
         onZoom: (z) => setZoom(z),
         onClick: def.key === "loss" && !compare ? (step) => showSampleNear(step) : null,
         legend: compare && def.tags.length === 1 ? false : undefined,
@@ -331,7 +354,10 @@
           el("div", { class: "title-line" }, [el("h1", { id: "run-name", text: d.name }), el("span", { id: "run-status" }, GB.statusBadge(d.status))]),
           el("div", { class: "meta" }, [
             el("code", { class: "run-id", text: d.id, title: "Run id" }),
-            d.host ? el("span", { class: "meta-item", text: "on " + d.host }) : null,
+            S.rk ? el("span", { class: "badge ranks-badge", id: "run-ranks", title: "Trained by " + S.rk.n + " processes (mpirun -np " + S.rk.n + "), each on a share of every batch; rank 0 records the run",
+              text: S.rk.n + " ranks (data-parallel)" }) : null,
+            d.user || d.host ? el("span", { class: "meta-item", id: "run-origin", title: "Who started the run, and the machine of its rank 0",
+              text: (d.user ? "by " + d.user : "") + (d.user && d.host ? " " : "") + (d.host ? "on " + d.host : "") }) : null,
             el("span", { class: "meta-item", title: GB.dateTime(d.created_at), text: "started " + GB.relTime(d.created_at) }),
           ]),
         ]),
@@ -541,6 +567,7 @@
 
     /** Redraws the charts whose data changed (at most once per animation frame). */
     function flush() {
+      const ranks = S.dirty.has("ranks") || S.dirty.has("allreduce");
       for (const key of S.dirty) {
         const entry = S.charts.get(key);
         if (!entry) continue;
@@ -549,6 +576,7 @@
         entry.chart.draw();
       }
       S.dirty.clear();
+      if (ranks) renderRanks();
     }
 
     function tagColor(def, tag, i) {
@@ -562,7 +590,7 @@
         const r = S.runs[0];
         def.tags.forEach((tag, i) => {
           const d = S.data.get(dkey(r.id, tag));
-          out.push({ key: tag, label: tag, color: tagColor(def, tag, i), buckets: d ? d.buckets : [], dots: tag.startsWith("val/"), start: r.detail.created_at });
+          out.push({ key: tag, label: def.labels ? def.labels[i] : tag, color: tagColor(def, tag, i), buckets: d ? d.buckets : [], dots: tag.startsWith("val/"), start: r.detail.created_at });
         });
         return out;
       }
@@ -974,6 +1002,86 @@
         if (seq !== histSeq || S.stopped) return;
         histChart.setData(res.steps || []);
       } catch (err) { showError(err, "Could not load the histogram " + tag); }
+    }
+
+    // ------------------------------------------------------------ a data-parallel run's ranks
+
+    let ranksSection = null; // {node, readout}
+
+    function buildRanks() {
+      const rk = S.rk;
+      const perRank = makeChart({ key: "ranks", title: "Throughput per rank", subtitle: "rank/{r}/" + rk.metric, tags: rk.tags, labels: rk.tags.map((_, r) => "rank " + r),
+        height: 300, colorIndex: 0, yFromZero: true, emptyText: "No per-rank throughput recorded", yFormat: (v) => GB.compact(v) + " " + rk.unit });
+      const share = makeChart({ key: "allreduce", title: "All-reduce share", subtitle: "of rank 0's time", tags: [ALLREDUCE_TAG], height: 150, colorIndex: 4, yScale: 100, ySuffix: "%", yFromZero: true,
+        emptyText: "No all-reduce time recorded", yFormat: (v) => GB.num(v * 100, 3) + "%" });
+      const readout = el("section", { class: "card rank-readout", id: "rank-readout", "aria-live": "polite" });
+      const node = el("section", { class: "section ranks-section", id: "ranks", dataset: { ranks: String(rk.n) }, "aria-labelledby": "ranks-title" }, [
+        el("div", { class: "section-head" }, [el("h2", { class: "section-title", id: "ranks-title", text: "Ranks" }),
+          el("span", { class: "section-sub", text: rk.n + " processes trained this run data-parallel (MPI): each takes a share of every batch, the gradients are summed across them, rank 0 records" })]),
+        el("div", { class: "loss-row ranks-row" }, [perRank.root, el("div", { class: "side" }, [readout, share.root])]),
+      ]);
+      ranksSection = { node, readout };
+      renderRanks();
+      return node;
+    }
+
+    /** Mean of a series' points (each bucket weighs its point count) and its steps. */
+    function seriesMean(k) {
+      const d = S.data.get(k);
+      let sum = 0, n = 0, from = null, to = null;
+      for (const b of (d && d.buckets) || []) {
+        if (!isNum(b.mean)) continue;
+        const c = b.count || 1;
+        sum += b.mean * c; n += c;
+        if (from === null) from = b.first_step;
+        to = b.last_step;
+      }
+      return n ? { mean: sum / n, from, to, last: d.buckets[d.buckets.length - 1].last } : null;
+    }
+
+    /** The readout beside the per-rank chart: the slowest rank against the fastest, a bar per rank, the all-reduce share. */
+    function renderRanks() {
+      if (!ranksSection) return;
+      const { node, readout } = ranksSection;
+      const rk = S.rk, id = S.runs[0].id;
+      const stats = rk.tags.map((t, r) => ({ r, s: seriesMean(dkey(id, t)) }));
+      const have = stats.filter((x) => x.s);
+      const span = have.length ? [Math.min(...have.map((x) => x.s.from)), Math.max(...have.map((x) => x.s.to))] : null;
+      GB.clear(readout);
+      readout.appendChild(el("header", { class: "chart-head" }, [el("h3", { class: "chart-title", text: "Balance" }),
+        span ? el("span", { class: "chart-sub", text: "mean, steps " + GB.int(span[0]) + "–" + GB.int(span[1]) }) : null]));
+      delete node.dataset.slowest;
+      delete node.dataset.spread;
+      if (have.length < 2) {
+        readout.appendChild(el("p", { class: "muted small-text", id: "ranks-slowest", text: have.length ? "Waiting for every rank's throughput…" : "No per-rank throughput recorded" + (isLive() ? " yet." : ".") }));
+      } else {
+        const slow = have.reduce((a, b) => (b.s.mean < a.s.mean ? b : a)), fast = have.reduce((a, b) => (b.s.mean > a.s.mean ? b : a));
+        const gap = fast.s.mean > 0 ? (fast.s.mean - slow.s.mean) / fast.s.mean : 0;
+        node.dataset.slowest = String(slow.r);
+        node.dataset.spread = gap.toFixed(4);
+        const level = gap >= 0.1 ? "bad" : gap >= 0.03 ? "some" : "good";
+        readout.appendChild(el("p", { class: ["rank-verdict", "level-" + level], id: "ranks-slowest",
+          title: "The fastest is rank " + fast.r + ". Every step waits for the slowest rank: the others idle at the all-reduce for the difference." }, gap < 0.005
+          ? ["Balanced: every rank within 0.5% of the fastest"]
+          : [el("b", { text: "Slowest: rank " + slow.r }), ", " + GB.fixed(100 * gap, gap < 0.1 ? 1 : 0) + "% below the fastest"]));
+        const bars = el("ul", { class: "rank-bars", id: "rank-bars" });
+        for (const { r, s } of stats) {
+          const bar = el("span", { class: "rank-bar-fill" });
+          bar.style.width = s && fast.s.mean > 0 ? (100 * s.mean / fast.s.mean).toFixed(1) + "%" : "0";
+          bar.style.background = GB.color(r);
+          bars.appendChild(el("li", { class: ["rank-bar", s && r === slow.r && gap >= 0.005 ? "slowest" : ""], dataset: { rank: String(r) } }, [
+            el("span", { class: "rank-bar-label", text: "rank " + r }),
+            el("span", { class: "rank-bar-track" }, bar),
+            el("span", { class: "rank-bar-value", text: s ? GB.compact(s.mean) + " " + rk.unit : "–" }),
+          ]));
+        }
+        readout.appendChild(bars);
+      }
+      const share = seriesMean(dkey(id, ALLREDUCE_TAG));
+      readout.appendChild(el("p", { class: "rank-share", id: "allreduce-readout", title: "The fraction of rank 0's wall time spent waiting for the gradients' all-reduce (summing them across the ranks)" },
+        share ? [el("span", { class: "muted", text: "All-reduce " }), el("b", { text: GB.fixed(100 * share.mean, 1) + "%" }), el("span", { class: "muted", text: " of rank 0's time on average, " + GB.fixed(100 * share.last, 1) + "% at the last step" })]
+          : [el("span", { class: "muted", text: "No all-reduce time recorded" + (isLive() ? " yet." : ".") })]));
+      if (share) node.dataset.allreduce = share.mean.toFixed(4);
     }
 
     // ------------------------------------------------------------ an MLP across training (classic.js)

@@ -12,6 +12,12 @@
 
   const last = (r, tag) => (r.last && isNum(r.last[tag]) ? r.last[tag] : null);
   const hp = (r) => r.hyper_parameters || {};
+  /** Processes that trained the run (data-parallel over MPI); 1 when the server does not say. */
+  const ranksOf = (r) => (isNum(r.ranks) && r.ranks >= 1 ? r.ranks : 1);
+  const hostOf = (r) => (typeof r.host === "string" && r.host ? r.host : null);
+  const userOf = (r) => (typeof r.user === "string" && r.user ? r.user : null);
+  // the quick filters' value for "recorded no host / user"
+  const NONE = "\u2205";
 
   /** The fixed columns; hyper-parameter columns are added from the runs. */
   function fixedColumns() {
@@ -22,8 +28,13 @@
       { key: "train_loss", label: "Train loss", num: true, sort: (r) => last(r, "train/loss"), cell: (r) => GB.fixed(last(r, "train/loss"), 3) },
       { key: "val_loss", label: "Val loss", num: true, sort: (r) => last(r, "val/loss"), cell: (r) => GB.fixed(last(r, "val/loss"), 3) },
       { key: "tokens_per_s", label: "Tokens/s", num: true, sort: (r) => last(r, "train/tokens_per_s"), cell: throughputCell },
+      // shown by default when a run is data-parallel (buildColumns)
+      { key: "ranks", label: "Ranks", num: true, sort: ranksOf, cell: ranksCell },
       { key: "started", label: "Started", sort: (r) => r.created_at, cell: (r) => el("span", { title: GB.dateTime(r.created_at), text: GB.relTime(r.created_at) }) },
       { key: "duration", label: "Duration", num: true, sort: (r) => r.duration_s, cell: (r) => GB.duration(r.duration_s) },
+      // shown by default when the runs come from more than one machine / person (buildColumns)
+      { key: "host", label: "Host", sort: (r) => (hostOf(r) || "").toLowerCase() || null, cell: (r) => textCell(hostOf(r), "Trained on " + hostOf(r)) },
+      { key: "user", label: "User", sort: (r) => (userOf(r) || "").toLowerCase() || null, cell: (r) => textCell(userOf(r), "Trained by " + userOf(r)) },
       { key: "parameter_count", label: "Params", num: true, hidden: true, sort: (r) => r.parameter_count, cell: (r) => el("span", { title: GB.int(r.parameter_count), text: GB.compact(r.parameter_count) }) },
       { key: "tokenizer", label: "tokenizer", sort: (r) => r.tokenizer || "", cell: (r) => r.tokenizer || "–" },
       { key: "data_set", label: "data_set", sort: (r) => r.data_set || "", cell: (r) => r.data_set || "–" },
@@ -113,6 +124,17 @@
       [el("span", { class: "muted", text: acc !== null ? "val acc" : "val MSE" }), acc !== null ? GB.fixed(100 * acc, 1) + "%" : GB.num(mse, 3)]);
   }
 
+  /** "1", or a badge "4 ranks" for a data-parallel run. */
+  function ranksCell(r) {
+    const n = ranksOf(r);
+    if (n <= 1) return el("span", { class: "ranks-one", title: "One process", text: "1" });
+    return el("span", { class: "badge ranks-badge", title: "Trained data-parallel by " + n + " processes (mpirun -np " + n + ")", text: n + " ranks" });
+  }
+
+  function textCell(v, title) {
+    return v === null ? el("span", { class: "muted", text: "–" }) : el("span", { class: "cell-text", title, text: v });
+  }
+
   function stepsCell(r) {
     const total = r.total_steps || 0;
     const frac = total > 0 ? Math.max(0, Math.min(1, r.step / total)) : 0;
@@ -178,7 +200,8 @@
 
   const TOP_KEYS = { step: (r) => r.step, total_steps: (r) => r.total_steps, status: (r) => r.status, data_set: (r) => r.data_set,
     tokenizer: (r) => r.tokenizer, parameter_count: (r) => r.parameter_count, name: (r) => r.name, id: (r) => r.id,
-    train_loss: (r) => last(r, "train/loss"), val_loss: (r) => last(r, "val/loss"), duration_s: (r) => r.duration_s };
+    train_loss: (r) => last(r, "train/loss"), val_loss: (r) => last(r, "val/loss"), duration_s: (r) => r.duration_s,
+    ranks: ranksOf, host: hostOf, user: userOf };
 
   function valueOf(run, key) {
     if (key in hp(run)) return hp(run)[key];
@@ -198,10 +221,20 @@
     const params = new URLSearchParams(location.search);
     state.text = params.get("q") || "";
     state.hpText = params.get("hp") || "";
+    state.host = params.get("host") || "";
+    state.user = params.get("user") || "";
 
     // --- skeleton
-    const search = el("input", { type: "search", id: "run-filter", class: "input", placeholder: "Filter by name, id, status, data set", value: state.text, "aria-label": "Filter runs by name, id, status or data set", autocomplete: "off", spellcheck: "false" });
-    const hpInput = el("input", { type: "search", id: "hp-filter", class: "input mono", placeholder: "layers=4 learningRate<0.001", value: state.hpText, "aria-label": "Filter runs by hyper-parameters, e.g. layers=4 learningRate<0.001", autocomplete: "off", spellcheck: "false" });
+    const search = el("input", { type: "search", id: "run-filter", class: "input", placeholder: "Name, id, status, data set, host, user", value: state.text, "aria-label": "Filter runs by name, id, status, data set, host or user", autocomplete: "off", spellcheck: "false" });
+    const hpInput = el("input", { type: "search", id: "hp-filter", class: "input mono", placeholder: "layers=4 learningRate<0.001 ranks>1", value: state.hpText,
+      "aria-label": "Filter runs by hyper-parameters and by ranks, host or user, e.g. layers=4 learningRate<0.001 ranks>1 host=NAME",
+      title: "Space-separated conditions, all of which must hold: key=value, key!=value, key<value, key>value (<=, >= too).\nKeys: any hyper-parameter, and ranks, host, user, status, step, train_loss, val_loss, …",
+      autocomplete: "off", spellcheck: "false" });
+    // quick filters by machine and by person: shown when the runs come from more than one (renderQuickFilters)
+    const hostSelect = el("select", { id: "host-filter", class: "select", "aria-label": "Show the runs of one host" });
+    const userSelect = el("select", { id: "user-filter", class: "select", "aria-label": "Show the runs of one user" });
+    const hostField = el("label", { class: "field quick-filter", hidden: true }, [el("span", { class: "field-label", text: "Host" }), hostSelect]);
+    const userField = el("label", { class: "field quick-filter", hidden: true }, [el("span", { class: "field-label", text: "User" }), userSelect]);
     const hpHint = el("div", { class: "filter-hint", id: "hp-filter-hint", "aria-live": "polite" });
     const colPanel = el("div", { class: "menu-panel columns-panel" });
     const colMenu = el("details", { class: "menu columns-menu" }, [
@@ -224,6 +257,8 @@
       errors,
       el("div", { class: "toolbar runs-toolbar" }, [
         el("label", { class: "field grow" }, [el("span", { class: "field-label", text: "Search" }), search]),
+        hostField,
+        userField,
         el("label", { class: "field grow" }, [el("span", { class: "field-label", text: "Hyper-parameters" }), hpInput]),
         colMenu,
       ]),
@@ -235,6 +270,8 @@
     const refilter = GB.debounce(() => { saveQuery(); render(); }, 80);
     search.addEventListener("input", () => { state.text = search.value; refilter(); });
     hpInput.addEventListener("input", () => { state.hpText = hpInput.value; refilter(); });
+    hostSelect.addEventListener("change", () => { state.host = hostSelect.value; renderQuickFilters(); saveQuery(); render(); });
+    userSelect.addEventListener("change", () => { state.user = userSelect.value; renderQuickFilters(); saveQuery(); render(); });
     colMenu.addEventListener("keydown", (e) => { if (e.key === "Escape") { colMenu.open = false; colMenu.querySelector("summary").focus(); } });
 
     tbody.addEventListener("change", (e) => {
@@ -250,6 +287,8 @@
       const p = new URLSearchParams();
       if (state.text) p.set("q", state.text);
       if (state.hpText) p.set("hp", state.hpText);
+      if (state.host) p.set("host", state.host);
+      if (state.user) p.set("user", state.user);
       const qs = p.toString();
       history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
     }
@@ -290,8 +329,35 @@
       const at = cols.findIndex((c) => c.key === "tokenizer");
       const hpCols = hpKeys.map((k) => Object.assign(hpColumn(k), { hidden: !DEFAULT_HP.includes(k) }));
       cols.splice(at, 0, ...hpCols);
+      // Ranks when a run is data-parallel; Host and User when the runs come from more than one machine or person
+      const distinct = (f) => new Set(state.runs.map(f).filter((v) => v !== null)).size;
+      const auto = { ranks: state.runs.some((r) => ranksOf(r) > 1), host: distinct(hostOf) > 1, user: distinct(userOf) > 1 };
+      for (const c of cols) if (c.key in auto) c.hidden = !auto[c.key];
       for (const c of cols) c.shown = c.always || (c.key in state.colPrefs ? !!state.colPrefs[c.key] : !c.hidden);
       return cols;
+    }
+
+    /** The Host and User selects: All and each value, shown when the runs hold more than one (or one is chosen). */
+    function renderQuickFilters() {
+      for (const [field, select, of, key, noun] of [[hostField, hostSelect, hostOf, "host", "host"], [userField, userSelect, userOf, "user", "user"]]) {
+        const values = [...new Set(state.runs.map(of).filter((v) => v !== null))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+        const missing = state.runs.some((r) => of(r) === null);
+        const chosen = state[key];
+        field.hidden = values.length < 2 && !chosen;
+        const keys = values.concat(missing && values.length ? [NONE] : []);
+        if (chosen && !keys.includes(chosen)) keys.push(chosen);
+        // each value with its number of runs
+        const opts = [["", "All " + noun + "s"]].concat(keys.map((v) => [v, (v === NONE ? "(not recorded)" : v) + " (" +
+          state.runs.filter((r) => (of(r) === null ? NONE : of(r)) === v).length + ")"]));
+        const sig = JSON.stringify(opts);
+        if (select.dataset.sig !== sig) {
+          select.dataset.sig = sig;
+          GB.clear(select);
+          for (const [v, label] of opts) select.appendChild(el("option", { value: v, text: label }));
+        }
+        select.value = chosen;
+        select.classList.toggle("active", !!chosen);
+      }
     }
 
     function columnsSignature(cols) { return cols.map((c) => c.key + (c.shown ? "+" : "-")).join(","); }
@@ -375,9 +441,11 @@
 
     function matches(r, words, tests) {
       if (words.length) {
-        const hay = (r.name + " " + r.id + " " + r.status + " " + (r.data_set || "")).toLowerCase();
+        const hay = (r.name + " " + r.id + " " + r.status + " " + (r.data_set || "") + " " + (hostOf(r) || "") + " " + (userOf(r) || "")).toLowerCase();
         for (const w of words) if (!hay.includes(w)) return false;
       }
+      if (state.host && (hostOf(r) === null ? NONE : hostOf(r)) !== state.host) return false;
+      if (state.user && (userOf(r) === null ? NONE : userOf(r)) !== state.user) return false;
       for (const t of tests) if (!t(r)) return false;
       return true;
     }
@@ -442,7 +510,8 @@
       } else if (shown.length === 0) {
         empty.appendChild(GB.emptyState("No run matches the filter.", [
           el("button", { type: "button", class: "btn small", text: "Clear the filters", onclick: () => {
-            search.value = hpInput.value = state.text = state.hpText = "";
+            search.value = hpInput.value = state.text = state.hpText = state.host = state.user = "";
+            renderQuickFilters();
             saveQuery();
             render();
           } }),
@@ -464,6 +533,7 @@
           state.lastJSON = json;
           for (const r of runs) r._json = JSON.stringify(r);
           state.runs = runs;
+          renderQuickFilters();
           const cols = buildColumns();
           const sig = columnsSignature(cols);
           if (sig !== state.colSig) {
