@@ -51,7 +51,7 @@ struct RunSummary: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, name, kind, status, storedStatus = "stored_status", step, totalSteps = "total_steps", parameterCount = "parameter_count"
         case createdAt = "created_at", updatedAt = "updated_at", durationSeconds = "duration_s", dataSet = "data_set", tokenizer
-        case hyperParameters = "hyper_parameters", last, host
+        case hyperParameters = "hyper_parameters", last, host, user, ranks
     }
 
     // Absent values are written as null (the pages tell "none" from "not sent").
@@ -63,6 +63,7 @@ struct RunSummary: Encodable, Sendable {
         try c.encode(updatedAt, forKey: .updatedAt); try c.encode(durationSeconds, forKey: .durationSeconds)
         try c.encode(dataSet, forKey: .dataSet); try c.encode(tokenizer, forKey: .tokenizer)
         try c.encode(hyperParameters, forKey: .hyperParameters); try c.encode(last, forKey: .last); try c.encode(host, forKey: .host)
+        try c.encode(user, forKey: .user); try c.encode(ranks, forKey: .ranks)
     }
 }
 
