@@ -1,5 +1,6 @@
 import CMPI
 import Foundation
+import NeuralNet
 import TensorCore
 
 /// What data-parallel training needs of the processes it runs in: sums, a broadcast, an all-gather, and a way to
@@ -175,12 +176,19 @@ final class GradientSync {
     }
 }
 
-/// A 64-bit checksum of the parameters' bits (FNV-1a over 32-bit words): equal on every rank while they agree.
-func parameterChecksum(_ parameters: [Tensor]) -> UInt64 {
+/// A 64-bit checksum of the parameters' bits and the optimizer's state (FNV-1a over 32-bit words): equal on every
+/// rank while they agree.
+func trainingStateChecksum(_ parameters: [Tensor], _ optimizer: any Optimizer) -> UInt64 {
     var h: UInt64 = 0xcbf29ce484222325
+    func mix(_ words: UnsafePointer<UInt32>, _ n: Int) { for i in 0..<n { h = (h ^ UInt64(words[i])) &* 0x100000001b3 } }
     for p in parameters {
-        p.data.withMemoryRebound(to: UInt32.self, capacity: p.count) { words in
-            for i in 0..<p.count { h = (h ^ UInt64(words[i])) &* 0x100000001b3 }
+        p.data.withMemoryRebound(to: UInt32.self, capacity: p.count) { mix($0, p.count) }
+    }
+    let state = optimizer.stateDict()
+    h = (h ^ UInt64(state.step)) &* 0x100000001b3
+    for (_, _, values) in state.tensors {
+        values.withUnsafeBufferPointer { b in
+            b.baseAddress.map { base in base.withMemoryRebound(to: UInt32.self, capacity: b.count) { mix($0, b.count) } }
         }
     }
     return h

@@ -165,7 +165,8 @@ public final class TrainingRun<Task: TrainingTask> {
     /// number of ranks (a run resumes exactly on another number). Rank 0 alone evaluates, records and writes
     /// checkpoints (give the others no sink).
     public var collective: Collective?
-    /// With `collective`: compare the ranks' parameter checksums every this many steps (and at each checkpoint).
+    /// With `collective`: compare the ranks' checksums of parameters and optimizer state every this many steps (and
+    /// at each checkpoint).
     public var checksumInterval = 50
 
     /// A new run (or, with `state` and `lastCheckpoint`, a resumed one) in `runDirectory`.
@@ -414,13 +415,14 @@ public final class TrainingRun<Task: TrainingTask> {
         }
     }
 
-    /// The ranks' parameters must stay equal (the same summed gradients, the same update): a checksum of each
-    /// rank's is compared, and a difference stops the run as an error rather than letting the ranks drift apart.
+    /// The ranks' parameters and optimizer state must stay equal (the same summed gradients, the same update): a
+    /// checksum of each rank's is compared, and a difference stops the run as an error rather than letting the
+    /// ranks drift apart.
     private func compareParameters(_ c: Collective, step: Int, params: [(String, Tensor)]) throws {
-        let mine = parameterChecksum(params.map(\.1))
+        let mine = trainingStateChecksum(params.map(\.1), task.optimizer)
         let all = try c.gather([Double(bitPattern: mine)]).map { $0[0].bitPattern }
         if let bad = all.firstIndex(where: { $0 != all[0] }) {
-            let text = "step \(step): the parameters of rank \(bad) differ from rank 0's (checksum \(String(all[bad], radix: 16)) against \(String(all[0], radix: 16))): the ranks diverged"
+            let text = "step \(step): the parameters and optimizer state of rank \(bad) differ from rank 0's (checksum \(String(all[bad], radix: 16)) against \(String(all[0], radix: 16))): the ranks diverged"
                 + (lastCheckpoint.map { "; the last good checkpoint is \($0.path)" } ?? "")
             try stopFailed(step: step, text)
         }

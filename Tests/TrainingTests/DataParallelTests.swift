@@ -80,7 +80,7 @@ struct DataParallelTests {
         #expect {
             try trainer.run()
         } throws: { error in
-            "\(error)".contains("step 15: the parameters of rank 1 differ from rank 0's") && "\(error)".contains("diverged")
+            "\(error)".contains("step 15: the parameters and optimizer state of rank 1 differ from rank 0's") && "\(error)".contains("diverged")
         }
         #expect(sink.status == "failed")
         #expect(sink.messages.contains { $0.0 == "error" && $0.1.contains("diverged") })

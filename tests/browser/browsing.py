@@ -9,7 +9,7 @@ import urllib.request
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import WebDriverException
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.chrome.service import Service
@@ -35,6 +35,27 @@ def report(ok, name, detail=""):
     RESULTS.append(bool(ok))
     print(("PASS " if ok else "FAIL ") + name + (" — " + detail if detail else ""), flush=True)
     return ok
+
+
+def page_test_arguments(ap, timeout):
+    """The options every page test takes besides its own: --screenshots and --timeout (its default limit)."""
+    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
+                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
+    ap.add_argument("--timeout", type=int, default=timeout, help="the whole script's limit in seconds (default %d)" % timeout)
+
+
+def begin(args):
+    """Starts the script's watchdog and makes the screenshot folder; returns the server's base address."""
+    install_watchdog(args.timeout)
+    os.makedirs(args.screenshots, exist_ok=True)
+    return args.url.rstrip("/")
+
+
+def summary():
+    """Prints the count of checks and failures; the script's exit status (1 when any failed)."""
+    failed = RESULTS.count(False)
+    print("%d checks, %d failed" % (len(RESULTS), failed), flush=True)
+    return 1 if failed else 0
 
 
 def wait_for(fn, timeout, interval=0.05):
@@ -133,13 +154,26 @@ class Page:
         ActionChains(self.d).move_to_element_with_offset(node, int(w * (fx - 0.5)), int(h * (fy - 0.5))).perform()
         return wait_for(lambda: self.js("const t = document.querySelector('.gb-tooltip.on'); return t ? t.textContent : ''"), 3) or ""
 
-    def shot_element(self, element_id, name, height=2000, min_bytes=5000):
-        """A screenshot of one element (the window grows to `height` for panels taller than it), scrolled to just
-        below the sticky top bar."""
+    def click_css(self, selector, tries=5):
+        """Finds the element matching `selector`, scrolls it to the middle of the window and clicks it; found again
+        when a live update redrew it between finding and clicking. Returns whether the click went through."""
+        for _ in range(tries):
+            try:
+                node = self.d.find_element(By.CSS_SELECTOR, selector)
+                self.js("arguments[0].scrollIntoView({block: 'center'})", node)
+                node.click()
+                return True
+            except (StaleElementReferenceException, NoSuchElementException):
+                time.sleep(0.2)
+        return False
+
+    def shot_element(self, element_id, name, height=2000, min_bytes=5000, below=64):
+        """A screenshot of one element (the window grows to `height` for panels taller than it), scrolled to `below`
+        pixels from the top: just below the sticky top bar (a run page's sticky chart controls want about 150)."""
         path = os.path.join(self.shots, name + ".png")
         try:
             self.d.set_window_size(1280, height)
-            self.js("const n = document.getElementById(arguments[0]); if (n) window.scrollTo(0, n.getBoundingClientRect().top + window.scrollY - 64)", element_id)
+            self.js("const n = document.getElementById(arguments[0]); if (n) window.scrollTo(0, n.getBoundingClientRect().top + window.scrollY - arguments[1])", element_id, below)
             time.sleep(0.8)
             self.d.find_element(By.ID, element_id).screenshot(path)
             ok = os.path.getsize(path) > min_bytes

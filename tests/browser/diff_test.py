@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.parse
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, install_watchdog, Page, page_test_arguments, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -144,9 +144,7 @@ def main():
     ap = argparse.ArgumentParser(description="Browser test of the studio's model comparison (needs a running glassbox serve).")
     ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
     ap.add_argument("--run", required=True, help="a run (name or id) with three or more checkpoints")
-    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
-                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
-    ap.add_argument("--timeout", type=int, default=600, help="the whole script's limit in seconds (default 600)")
+    page_test_arguments(ap, timeout=600)
     args = ap.parse_args()
 
     install_watchdog(args.timeout)
@@ -243,8 +241,8 @@ def main():
                "the address holds the comparison (tab=diff&a=&b=&prompt=)", b.d.current_url)
         reqs = b.requests("/api/diff")
         report(len(reqs) == 1 and "job=" in reqs[0], "one /api/diff request, with a job id", str(reqs))
-        summary = b.js("return document.getElementById('inspect-summary').textContent") or ""
-        report(first in summary and last in summary and "compared in" in summary, "the title line names a and b and the time taken", summary[:160])
+        title = b.js("return document.getElementById('inspect-summary').textContent") or ""
+        report(first in title and last in title and "compared in" in title, "the title line names a and b and the time taken", title[:160])
         if state == "done":
             check_compare(b, run_id, steps, doc)
         b.check_console("after a comparison")
@@ -330,9 +328,7 @@ def main():
     finally:
         b.quit()
 
-    failed = RESULTS.count(False)
-    print("%d passed, %d failed" % (len(RESULTS) - failed, failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import time
 import urllib.error
 import urllib.parse
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, begin, Page, page_test_arguments, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -120,14 +120,10 @@ def main():
     ap.add_argument("--name", default="ft", help="the run's name (default ft)")
     ap.add_argument("--finetune-args", default="--steps 6 --checkpoint-interval 3 --eval-interval 3 --compare 3 --compare-tokens 16 --validation 12 --batch 2",
                     help="the settings of the run (two checkpoints or more)")
-    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
-                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
-    ap.add_argument("--timeout", type=int, default=190, help="the whole script's limit in seconds (default 190)")
+    page_test_arguments(ap, timeout=190)
     args = ap.parse_args()
 
-    install_watchdog(args.timeout)
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
+    base = begin(args)
     try:
         b = Browser(base, args.screenshots)
     except WebDriverException as e:
@@ -290,9 +286,7 @@ def main():
             proc.kill()
         b.quit()
 
-    failed = RESULTS.count(False)
-    print("%d checks, %d failed" % (len(RESULTS), failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, install_watchdog, Page, page_test_arguments, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -130,9 +130,7 @@ class Browser(Page):
 def main():
     ap = argparse.ArgumentParser(description="Browser test of the studio's generate page (needs a running glassbox serve).")
     ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
-    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
-                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
-    ap.add_argument("--timeout", type=int, default=900, help="the whole script's limit in seconds (default 900)")
+    page_test_arguments(ap, timeout=900)
     ap.add_argument("--slow", type=int, default=300, help="seconds to wait for one attribution or intervention request (default 300)")
     args = ap.parse_args()
 
@@ -419,9 +417,7 @@ def main():
     finally:
         b.quit()
 
-    failed = RESULTS.count(False)
-    print("%d passed, %d failed" % (len(RESULTS) - failed, failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

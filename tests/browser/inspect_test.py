@@ -32,7 +32,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, install_watchdog, Page, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -430,9 +430,7 @@ def main():
     finally:
         b.quit()
 
-    failed = RESULTS.count(False)
-    print("%d passed, %d failed" % (len(RESULTS) - failed, failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import time
 import urllib.error
 import urllib.parse
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, begin, Page, page_test_arguments, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -201,14 +201,10 @@ def main():
     ap.add_argument("--bin", default="", help="the glassbox binary: resumes the boundary run while its page is open (live updates)")
     ap.add_argument("--runs-dir", default="", help="the server's runs folder (with --bin)")
     ap.add_argument("--resume-steps", type=int, default=0, help="resume the boundary run up to this many steps (with --bin)")
-    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
-                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
-    ap.add_argument("--timeout", type=int, default=240, help="the whole script's limit in seconds (default 240)")
+    page_test_arguments(ap, timeout=240)
     args = ap.parse_args()
 
-    install_watchdog(args.timeout)
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
+    base = begin(args)
     try:
         run, figs = figures(base, args.boundary_run)
         frun, ffigs = figures(base, args.fit_run)
@@ -340,9 +336,7 @@ def main():
     finally:
         b.quit()
 
-    failed = RESULTS.count(False)
-    print("%d checks, %d failed" % (len(RESULTS), failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import time
 import urllib.error
 import urllib.parse
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, install_watchdog, Page, page_test_arguments, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -184,9 +184,7 @@ def main():
     ap = argparse.ArgumentParser(description="Browser test of the studio's model cards and checkpoint links (needs a running glassbox serve).")
     ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
     ap.add_argument("--run", required=True, help="a run (name or id) with two or more checkpoints")
-    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
-                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
-    ap.add_argument("--timeout", type=int, default=600, help="the whole script's limit in seconds (default 600)")
+    page_test_arguments(ap, timeout=600)
     args = ap.parse_args()
 
     install_watchdog(args.timeout)
@@ -309,9 +307,7 @@ def main():
     finally:
         b.quit()
 
-    failed = RESULTS.count(False)
-    print("%d passed, %d failed" % (len(RESULTS) - failed, failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, install_watchdog, Page, page_test_arguments, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -150,9 +150,7 @@ def main():
     ap.add_argument("--bin", default="", help="the glassbox binary: resumes the run while the page is open (live updates)")
     ap.add_argument("--runs-dir", default="", help="the server's runs folder (with --bin)")
     ap.add_argument("--resume-steps", type=int, default=0, help="resume the run up to this many steps (with --bin)")
-    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
-                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
-    ap.add_argument("--timeout", type=int, default=300, help="the whole script's limit in seconds (default 300)")
+    page_test_arguments(ap, timeout=300)
     args = ap.parse_args()
 
     install_watchdog(args.timeout)
@@ -295,10 +293,10 @@ def main():
         # a step link opens the inspect page on that checkpoint
         snaps = by_probe(docs)[1]
         step = snaps[len(snaps) // 2]["step"]
-        link = b.d.find_element(By.CSS_SELECTOR, "#probe-top-table a.probe-step-link[data-step='%d']" % step)
-        href = link.get_attribute("href")
-        b.js("arguments[0].scrollIntoView({block: 'center'})", link)
-        link.click()
+        # (the table is drawn anew as live updates land: the link is found again if it was redrawn meanwhile)
+        selector = "#probe-top-table a.probe-step-link[data-step='%d']" % step
+        href = b.d.find_element(By.CSS_SELECTOR, selector).get_attribute("href")
+        b.click_css(selector)
         model = run_id + "@" + str(step)
         landed = wait_for(lambda: b.d.current_url.split("?")[0].endswith("/inspect") and b.js("return document.body.dataset.ready === '1'"), 20)
         q = urllib.parse.parse_qs(urllib.parse.urlparse(b.d.current_url).query)
@@ -314,9 +312,7 @@ def main():
     finally:
         b.quit()
 
-    failed = RESULTS.count(False)
-    print("%d checks, %d failed" % (len(RESULTS), failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import time
 import urllib.error
 import urllib.parse
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, begin, Page, page_test_arguments, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -82,22 +82,6 @@ class Browser(Page):
         box.send_keys(Keys.DELETE)
         if text:
             box.send_keys(text)
-
-    def shot_section(self, element_id, name, height=1500):
-        """A screenshot of one section, scrolled below the sticky top bar and chart controls."""
-        path = os.path.join(self.shots, name + ".png")
-        try:
-            self.d.set_window_size(1280, height)
-            self.js("const n = document.getElementById(arguments[0]); window.scrollTo(0, n.getBoundingClientRect().top + window.scrollY - 150)", element_id)
-            time.sleep(0.8)
-            self.d.find_element(By.ID, element_id).screenshot(path)
-            ok = os.path.getsize(path) > 10000
-        except WebDriverException as e:
-            ok = False
-            path += " (%s)" % str(e).splitlines()[0]
-        finally:
-            self.d.set_window_size(1280, 900)
-        return report(ok, "screenshot " + name, path)
 
 
 def series_mean(base, run_id, tag):
@@ -241,14 +225,10 @@ def main():
     ap.add_argument("--remote-user", required=True)
     ap.add_argument("--remote-ranks", type=int, required=True)
     ap.add_argument("--slow-rank", type=int, required=True, help="the remote run's slow rank")
-    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
-                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
-    ap.add_argument("--timeout", type=int, default=240, help="the whole script's limit in seconds (default 240)")
+    page_test_arguments(ap, timeout=240)
     args = ap.parse_args()
 
-    install_watchdog(args.timeout)
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
+    base = begin(args)
     try:
         listed = api(base, "/api/runs")
         pair, solo, remote = [api(base, "/api/runs/" + urllib.parse.quote(s, safe="")) for s in (args.pair, args.solo, args.remote)]
@@ -283,14 +263,14 @@ def main():
         check_run_page(b, base, pair, "two-rank")
         check_run_page(b, base, remote, "remote four-rank", slow_rank=args.slow_rank)
         b.screenshot("ranks-run-light", max_height=2400, settle=0.8)
-        b.shot_section("ranks", "ranks-section-light")
+        b.shot_element("ranks", "ranks-section-light", height=1500, min_bytes=10000, below=150)
         b.js("window.scrollTo(0, 0)")
         b.d.find_element(By.ID, "theme-toggle").click()
         dark = wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "dark", 3)
         time.sleep(0.3)
         px = b.colour_pixels("chart-ranks", args.remote_ranks)
         report(bool(dark) and px and all(v > 30 for v in px), "the dark theme redraws every rank's line", "pixels per rank colour: %s" % px)
-        b.shot_section("ranks", "ranks-section-dark")
+        b.shot_element("ranks", "ranks-section-dark", height=1500, min_bytes=10000, below=150)
         b.screenshot("ranks-run-dark", max_height=1300, settle=0.8)
         b.check_console("after switching to the dark theme")
 
@@ -306,9 +286,7 @@ def main():
     finally:
         b.quit()
 
-    failed = RESULTS.count(False)
-    print("%d checks, %d failed" % (len(RESULTS), failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -14,24 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${GLASSBOX_BIN:-.build/release/glassbox}
-shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
-mkdir -p "$shots"
 if ! why=$("$bin" info 2>&1 >/dev/null); then
   echo "FAIL setup: the bundled model is needed to fine-tune ($bin info failed: ${why:-no message}); scripts/setup.sh fetches it"
   exit 1
 fi
-python=$(tests/browser/selenium-venv.sh)
-runs=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$port/api/runs" >/dev/null && break
-  sleep 0.1
-done
+source tests/browser/common.sh
+serve_studio
 # The test starts the run itself (and opens its page while it trains): two checkpoints, three evaluations (step 0 is
 # the base model), the same three held-out prompts answered at each checkpoint.
 "$python" tests/browser/finetune_test.py --url "http://127.0.0.1:$port" --bin "$bin" --runs-dir "$runs" --name ft \

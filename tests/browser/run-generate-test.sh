@@ -10,19 +10,6 @@
 # A CJK font (fonts-wqy-microhei) makes the Chinese chat readable in the screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${GLASSBOX_BIN:-.build/release/glassbox}
-shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
-mkdir -p "$shots"
-python=$(tests/browser/selenium-venv.sh)
-runs=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$port/api/models" >/dev/null && break
-  sleep 0.1
-done
+source tests/browser/common.sh
+serve_studio /api/models
 "$python" tests/browser/generate_test.py --url "http://127.0.0.1:$port" --screenshots "$shots" || { status=$?; tail -n 20 "$runs/serve.log" >&2; exit $status; }

@@ -13,24 +13,11 @@
 # ~/.cache/glassbox-browser-venv (from PyPI) on first use. No pretrained model needed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${GLASSBOX_BIN:-.build/release/glassbox}
-shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
-mkdir -p "$shots"
-python=$(tests/browser/selenium-venv.sh)
-runs=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
-trap cleanup EXIT
+source tests/browser/common.sh
 # 300 steps, a checkpoint every 50: six figures each.
 "$bin" train mlp --task spirals --steps 300 --checkpoint-interval 50 --runs-dir "$runs" --name spirals --html "$runs/spirals.html" >/dev/null
 "$bin" train mlp --task sine --steps 300 --checkpoint-interval 50 --runs-dir "$runs" --name sine >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$port/api/runs" >/dev/null && break
-  sleep 0.1
-done
+serve_studio
 # The test resumes the spirals run to 400 steps while its page is open (two more checkpoints, live).
 "$python" tests/browser/mlp_test.py --url "http://127.0.0.1:$port" --boundary-run spirals --fit-run sine \
   --html "$runs/spirals.html" --screenshots "$shots" --bin "$bin" --runs-dir "$runs" --resume-steps 400

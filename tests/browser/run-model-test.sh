@@ -10,22 +10,9 @@
 # (scripts/setup.sh --test); Selenium goes into a venv at ~/.cache/glassbox-browser-venv (from PyPI) on first use.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${GLASSBOX_BIN:-.build/release/glassbox}
-shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
-mkdir -p "$shots"
-python=$(tests/browser/selenium-venv.sh)
-runs=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
-trap cleanup EXIT
+source tests/browser/common.sh
 # A tiny run with a checkpoint every 20 steps: three markers on its loss curve, three models in the picker.
 "$bin" train --layers 2 --heads 2 --width 32 --block 32 --batch 8 --steps 60 --log-interval 5 --eval-interval 20 \
   --sample-interval 60 --checkpoint-interval 20 --threads 1 --runs-dir "$runs" --name tiny >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$port/api/models" >/dev/null && break
-  sleep 0.1
-done
+serve_studio /api/models
 "$python" tests/browser/model_test.py --url "http://127.0.0.1:$port" --run tiny --screenshots "$shots"

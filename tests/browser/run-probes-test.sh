@@ -11,24 +11,11 @@
 # ~/.cache/glassbox-browser-venv (from PyPI) on first use. No pretrained model needed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${GLASSBOX_BIN:-.build/release/glassbox}
-shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
-mkdir -p "$shots"
-python=$(tests/browser/selenium-venv.sh)
-runs=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
-trap cleanup EXIT
+source tests/browser/common.sh
 # 60 steps, a checkpoint every 15: four read-outs of each probe; the test resumes it to 90 (six).
 "$bin" train --layers 2 --heads 2 --width 32 --block 32 --batch 8 --steps 60 --lr 0.01 --log-interval 5 --eval-interval 30 \
   --sample-interval 60 --checkpoint-interval 15 --threads 1 --runs-dir "$runs" --name probed \
   --probe "ROMEO: I will go" --probe "To be, or not to be" >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$port/api/runs" >/dev/null && break
-  sleep 0.1
-done
+serve_studio
 "$python" tests/browser/probes_test.py --url "http://127.0.0.1:$port" --run probed --screenshots "$shots" \
   --bin "$bin" --runs-dir "$runs" --resume-steps 90

@@ -18,13 +18,7 @@ if ! command -v mpirun >/dev/null 2>&1; then
   echo "SKIP run-ranks-test.sh: mpirun is not installed (Debian: apt-get install openmpi-bin); nothing was checked"
   exit 0
 fi
-shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
-mkdir -p "$shots"
-python=$(tests/browser/selenium-venv.sh)
-runs=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
-trap cleanup EXIT
+source tests/browser/common.sh
 # Two ranks on this machine (Open MPI as root, oversubscribed on a small CI machine, no shared-memory single copy in
 # containers), then a small one-process run.
 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none \
@@ -50,12 +44,6 @@ for rank, scale in [(2, 0.97), (3, 0.6)]:
                "FROM scalars WHERE run_id = ? AND tag = 'rank/0/tokens_per_s'", ("rank/%d/tokens_per_s" % rank, scale, new))
 db.commit()
 EOF
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$port/api/runs" >/dev/null && break
-  sleep 0.1
-done
+serve_studio
 "$python" tests/browser/ranks_test.py --url "http://127.0.0.1:$port" --pair pair --solo solo --remote quad \
   --remote-host gpu-box-2 --remote-user ana --remote-ranks 4 --slow-rank 3 --screenshots "$shots"

@@ -13,24 +13,11 @@
 # ~/.cache/glassbox-browser-venv (from PyPI) on first use. No pretrained model needed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${GLASSBOX_BIN:-.build/release/glassbox}
-shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
-mkdir -p "$shots"
-python=$(tests/browser/selenium-venv.sh)
-runs=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
-trap cleanup EXIT
+source tests/browser/common.sh
 # 300 steps (about 25 s), a checkpoint and an evaluation every 100: three figures, three exact-match points.
 "$bin" train seq2seq --task dates --steps 300 --checkpoint-interval 100 --eval-interval 100 --runs-dir "$runs" --name dates >/dev/null
 "$bin" train seq2seq --task dates --attention none --steps 20 --runs-dir "$runs" --name noatt >/dev/null
 # the transformer (about 10 s): two checkpoints, every layer and head for the first 3 examples of each
 "$bin" train seq2seq --arch transformer --steps 200 --checkpoint-interval 100 --eval-interval 100 --runs-dir "$runs" --name tf --no-tensorboard >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 300); do
-  curl -sf "http://127.0.0.1:$port/api/runs" >/dev/null && break
-  sleep 0.1
-done
+serve_studio
 "$python" tests/browser/seq2seq_test.py --url "http://127.0.0.1:$port" --run dates --plain-run noatt --tf-run tf --screenshots "$shots"

@@ -6,21 +6,12 @@
 # ~/.cache/glassbox-browser-venv (from PyPI) on first use.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${GLASSBOX_BIN:-.build/release/glassbox}
-shots=${1:-.build/studio-screenshots}
-mkdir -p "$shots"
-python=$(tests/browser/selenium-venv.sh)
-runs=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
-trap cleanup EXIT
+source tests/browser/common.sh
 small=(--layers 1 --heads 2 --width 32 --block 32 --batch 8 --log-interval 2 --eval-interval 20 --sample-interval 40
        --checkpoint-interval 40 --threads 1 --runs-dir "$runs")
 "$bin" train "${small[@]}" --steps 160 --seed 1 --name compare-a >/dev/null
 "$bin" train "${small[@]}" --steps 160 --seed 2 --lr 0.003 --name compare-b >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" serve --runs-dir "$runs" --port "$port" > "$runs/serve.log" 2>&1 &
-pids+=($!)
+serve_studio
 # A run that keeps recording while the pages are open (long enough for the whole test; killed at the end).
 "$bin" train --layers 2 --heads 2 --width 64 --block 64 --batch 8 --log-interval 1 --eval-interval 50 --sample-interval 100 \
   --checkpoint-interval 1000 --threads 1 --runs-dir "$runs" --steps 200000 --name live-run > "$runs/live.log" 2>&1 &

@@ -35,7 +35,7 @@ import time
 import urllib.error
 import urllib.parse
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, begin, Page, page_test_arguments, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -285,14 +285,10 @@ def main():
     ap.add_argument("--run", required=True, help="a finished train seq2seq run with attention on the dates task, several checkpoints (name or id)")
     ap.add_argument("--plain-run", default="", help="a finished train seq2seq run with --attention none (name or id)")
     ap.add_argument("--tf-run", default="", help="a finished train seq2seq --arch transformer run with two checkpoints or more (name or id)")
-    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
-                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
-    ap.add_argument("--timeout", type=int, default=330, help="the whole script's limit in seconds (default 330)")
+    page_test_arguments(ap, timeout=330)
     args = ap.parse_args()
 
-    install_watchdog(args.timeout)
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
+    base = begin(args)
     try:
         run = api(base, "/api/runs/" + quote(args.run))
         rid = run["id"]
@@ -492,9 +488,7 @@ def main():
     finally:
         b.quit()
 
-    failed = RESULTS.count(False)
-    print("%d checks, %d failed" % (len(RESULTS), failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

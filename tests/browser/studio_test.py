@@ -26,7 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from browsing import RESULTS, Page, api, install_watchdog, report, wait_for
+from browsing import api, install_watchdog, Page, report, summary, wait_for
 
 try:
     from selenium.common.exceptions import WebDriverException
@@ -219,9 +219,7 @@ def main():
     finally:
         st.quit()
 
-    failed = RESULTS.count(False)
-    print("%d checks, %d failed" % (len(RESULTS), failed), flush=True)
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,26 @@
+# Sourced by the run-*-test.sh scripts, from the repository's root: the binary ($bin: GLASSBOX_BIN, else
+# .build/release/glassbox), the screenshot folder ($shots: the script's first argument, else GLASSBOX_SCREENSHOTS,
+# else .build/studio-screenshots), Selenium's python ($python), a scratch folder for runs ($runs), removed at exit
+# with every process listed in $pids stopped, and serve_studio.
+bin=${GLASSBOX_BIN:-.build/release/glassbox}
+shots=${1:-${GLASSBOX_SCREENSHOTS:-.build/studio-screenshots}}
+mkdir -p "$shots"
+python=$(tests/browser/selenium-venv.sh)
+runs=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$runs"; }
+trap cleanup EXIT
+
+# serve_studio [READY_PATH] [serve arguments...]: the studio over $runs on a free port ($port), in the background,
+# once READY_PATH (default /api/runs) answers or 30 s have passed.
+serve_studio() {
+  local ready=${1:-/api/runs}
+  [ $# -gt 0 ] && shift
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$bin" serve --runs-dir "$runs" --port "$port" "$@" > "$runs/serve.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 300); do
+    curl -sf "http://127.0.0.1:$port$ready" >/dev/null && return 0
+    sleep 0.1
+  done
+}
