@@ -24,9 +24,10 @@ build swiftc "${flags[@]}" -module-name Tokenization -I "$out" -emit-module -emi
   -emit-library -static Sources/Tokenization/*.swift -o "$out/libTokenization.a"
 libs=("$out/libTokenization.a" "$out/libModelFormats.a")
 # The checkpoint reader (trainer_state.json, vocab.json, config.json) lives in Training, over the engine: build the
-# C kernels and TensorCore, NeuralNet, Models and Training the same way when that target is asked for.
+# C kernels (and Training's MPI shim) and TensorCore, NeuralNet, Models and Training the same way when that target is
+# asked for.
 if [[ " ${targets[*]} " == *" checkpoint_json "* ]]; then
-  for c in CBLAS CQuantKernels; do
+  for c in CBLAS CQuantKernels CMPI; do
     mkdir -p "$out/$c"
     header=$(ls "$PWD/Sources/$c/include/"*.h)
     printf 'module %s {\n  header "%s"\n  export *\n}\n' "$c" "$header" > "$out/$c/module.modulemap"
@@ -36,15 +37,16 @@ if [[ " ${targets[*]} " == *" checkpoint_json "* ]]; then
     done
   done
   for m in TensorCore NeuralNet Models Training; do
-    build swiftc "${flags[@]}" -module-name "$m" -I "$out" -I "$out/CBLAS" -I "$out/CQuantKernels" -emit-module \
+    build swiftc "${flags[@]}" -module-name "$m" -I "$out" -I "$out/CBLAS" -I "$out/CQuantKernels" -I "$out/CMPI" -emit-module \
       -emit-module-path "$out/$m.swiftmodule" -emit-library -static $(find "Sources/$m" -name '*.swift') -o "$out/lib$m.a"
   done
-  engine=("$out/libTraining.a" "$out/libModels.a" "$out/libNeuralNet.a" "$out/libTensorCore.a" "$out"/CBLAS-*.o "$out"/CQuantKernels-*.o -ldl)
+  engine=("$out/libTraining.a" "$out/libModels.a" "$out/libNeuralNet.a" "$out/libTensorCore.a" "$out"/CBLAS-*.o "$out"/CQuantKernels-*.o
+          "$out"/CMPI-*.o -ldl)
 fi
 status=0
 for t in "${targets[@]}"; do
   extra=()
-  [ "$t" = checkpoint_json ] && extra=(-I "$out/CBLAS" -I "$out/CQuantKernels" "${engine[@]}")
+  [ "$t" = checkpoint_json ] && extra=(-I "$out/CBLAS" -I "$out/CQuantKernels" -I "$out/CMPI" "${engine[@]}")
   if [ "$t" = tensorboard_events ]; then
     # The event-file reader stands alone in one file: compiled with the target, no library.
     build swiftc "${flags[@]}" "fuzz/targets/$t.swift" Sources/RunStore/TensorBoard.swift -o "$out/fuzz-$t"
