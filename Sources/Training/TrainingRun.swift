@@ -309,7 +309,8 @@ public final class TrainingRun<Task: TrainingTask> {
             intervalItems += itemsPerStep
 
             var valLoss: Double?
-            if logged {
+            // The logged scalars (rank 0 alone records them).
+            if logged && leader {
                 let now = Date()
                 itemsPerSecond = Double(intervalItems) / now.timeIntervalSince(intervalStart)
                 var values: [(tag: String, value: Double)] = [
@@ -338,7 +339,7 @@ public final class TrainingRun<Task: TrainingTask> {
                         values.append(("update_ratio/\(name)", w > 0 ? (du / w).squareRoot() : 0))
                     }
                 }
-                if leader { sink?.scalars(step: step, wallTime: now.timeIntervalSince1970, values) }
+                sink?.scalars(step: step, wallTime: now.timeIntervalSince1970, values)
             }
             if step % config.evalInterval == 0 || step == config.steps {
                 // Rank 0 evaluates; every rank gets its value (the early stop must be decided alike everywhere).

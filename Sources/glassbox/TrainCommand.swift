@@ -176,18 +176,13 @@ struct TrainGPT: ParsableCommand {
             try TrainingJob.checkBatch(config.batch, job, unit: "sequence")
             trainer = try Trainer(config: config, runsDirectory: runsURL, id: try TrainingJob.newRunID())
         }
-        trainer.collective = job
-        let peers = try job.map { try TrainingJob.localPeers($0) } ?? []
         guard keepCheckpoints >= 0 else { throw ValidationError("--keep-checkpoints must be >= 0 (0: keep all), got \(keepCheckpoints)") }
         trainer.keepCheckpoints = keepCheckpoints
         trainer.stopAt = stopAt
         installInterruptHandler()
         trainer.shouldStop = { interruptRequested }
-        guard leader else {
-            // The other ranks train quietly: rank 0 records, prints and serves.
-            _ = try trainer.run()
-            return
-        }
+        // The other ranks train quietly: rank 0 records, prints and serves.
+        guard let peers = try TrainingJob.attach(trainer) else { return }
         for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
         let recorder = RunRecorder(database: database)
         let events = tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
@@ -213,15 +208,7 @@ struct TrainGPT: ParsableCommand {
         trainer.onMessage = { progress.message($0) }
         trainer.onSample = { progress.sample(step: $0, text: $1) }
         try recordProbes(trainer)
-        let stopWatching = job.map { TrainingJob.watch(peers, of: $0, database: database, trainer: trainer) }
-        let summary: TrainSummary
-        do { summary = try trainer.run() } catch {
-            stopWatching?()
-            progress.finishLine()
-            throw error
-        }
-        stopWatching?()
-        progress.finishLine()
+        let summary = try TrainingJob.runWatched(trainer, peers: peers, database: database) { progress.finishLine() }
         if let problem = events?.problem { Terminal.err("warning: \(problem)") }
         if json {
             var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,

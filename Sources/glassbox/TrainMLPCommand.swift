@@ -227,22 +227,14 @@ func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: RunDataba
                                   header: () -> Void) throws -> (TrainSummary, Int)? {
     let json = options.json, runsURL = options.runsURL
     trainer.keepCheckpoints = options.keepCheckpoints
+    installInterruptHandler()
+    trainer.shouldStop = { interruptRequested }
     // In a data-parallel job the other ranks train quietly (nil): rank 0 records and reports.
-    let job = TrainingJob.current
-    trainer.collective = job
-    let peers = try job.map { try TrainingJob.localPeers($0) } ?? []
-    if let job, !job.isLeader {
-        installInterruptHandler()
-        trainer.shouldStop = { interruptRequested }
-        _ = try trainer.run()
-        return nil
-    }
+    guard let peers = try TrainingJob.attach(trainer) else { return nil }
     for note in trainer.notes { json ? Terminal.err("note: \(note)") : print(Terminal.yellow("note: ") + note) }
     let recorder = RunRecorder(database: database)
     let events = options.tensorboard ? TensorBoardSink(runsDirectory: runsURL) : nil
     trainer.sink = events.map { SinkGroup([recorder, $0]) } ?? recorder
-    installInterruptHandler()
-    trainer.shouldStop = { interruptRequested }
     let progress = ProgressPrinter(json: json, total: trainer.config.steps, tokensPerStep: trainer.task.itemsPerStep, unit: trainer.task.itemName)
     if !json { header() }
     var warnings = 0
@@ -253,15 +245,7 @@ func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: RunDataba
         if warnings <= 3 { progress.message(text) }
         if warnings == 3 { progress.message("further overfitting warnings are counted in the summary (all are in the run's messages)") }
     }
-    let stopWatching = job.map { TrainingJob.watch(peers, of: $0, database: database, trainer: trainer) }
-    let summary: TrainSummary
-    do { summary = try trainer.run() } catch {
-        stopWatching?()
-        progress.finishLine()
-        throw error
-    }
-    stopWatching?()
-    progress.finishLine()
+    let summary = try TrainingJob.runWatched(trainer, peers: peers, database: database) { progress.finishLine() }
     if let problem = events?.problem { Terminal.err("warning: \(problem)") }
     return (summary, warnings)
 }

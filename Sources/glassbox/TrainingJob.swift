@@ -107,6 +107,31 @@ final class WatchFlag: @unchecked Sendable {
 }
 
 extension TrainingJob {
+    /// Joins `trainer` (set up to stop on a signal) to the current job (nothing alone). The ranks other than 0 train
+    /// quietly here and get nil back (rank 0 records and reports); rank 0, or a process alone, gets the ranks it is
+    /// to watch.
+    static func attach<T: TrainingTask>(_ trainer: TrainingRun<T>) throws -> [(rank: Int, pid: pid_t)]? {
+        guard let job = current else { return [] }
+        trainer.collective = job
+        let peers = try localPeers(job)
+        if !job.isLeader {
+            _ = try trainer.run()
+            return nil
+        }
+        return peers
+    }
+
+    /// Rank 0's (or a lone process's) run of `trainer`, watching `peers` while it trains; `finally` runs either way.
+    static func runWatched<T: TrainingTask>(_ trainer: TrainingRun<T>, peers: [(rank: Int, pid: pid_t)], database: RunDatabase,
+                                            finally: () -> Void) throws -> TrainSummary {
+        let stopWatching = current.map { watch(peers, of: $0, database: database, trainer: trainer) }
+        defer {
+            stopWatching?()
+            finally()
+        }
+        return try trainer.run()
+    }
+
     /// Rank 0's watch of a run: a lost rank marks the run failed in the store with the step reached and the last
     /// checkpoint, says so, and ends this process (mpirun then ends the job).
     static func watch<T: TrainingTask>(_ peers: [(rank: Int, pid: pid_t)], of job: MPICollective, database: RunDatabase, trainer: TrainingRun<T>) -> () -> Void {
