@@ -25,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // OpenBLAS is opened at run time (dlopen) after the kernel is chosen from the CPU's features.
@@ -39,8 +43,12 @@ let package = Package(
         .target(name: "Models", dependencies: ["TensorCore", "NeuralNet", "ModelFormats", "Tokenization"], swiftSettings: simd),
         .target(name: "Interpretability", dependencies: ["TensorCore", "NeuralNet", "Models", "Tokenization"], swiftSettings: simd),
         .target(name: "Training", dependencies: ["CMPI", "TensorCore", "NeuralNet", "Models", "ModelFormats", "Tokenization"]),
+        // The run store: SQLite (GRDB) embedded by default, or a shared PostgreSQL server (postgres-nio).
         .target(name: "RunStore", dependencies: ["Training", .product(name: "GRDB", package: "GRDB.swift"),
-                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+                                                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                                                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                                                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log")]),
         // The front end: real .js/.css/.html files, embedded in the binary.
         .target(name: "Reports", resources: [
             .embedInCode("Resources/studio.html"), .embedInCode("Resources/studio.css"), .embedInCode("Resources/core.js"),

@@ -77,9 +77,12 @@ public struct ScalarPoint: Codable, Sendable {
 ///
 /// Tables: runs (hyper-parameters as JSON), scalars (run, tag, step, wall time, value), histograms, samples,
 /// messages, checkpoints.
-public final class RunDatabase: @unchecked Sendable {
+public final class RunDatabase: RunStorage, @unchecked Sendable {
     public let pool: DatabasePool
     public let path: String
+    public var location: String { path }
+    /// SQLite has no notifications: readers poll (WAL lets them read while a run writes).
+    public var changeGeneration: Int? { nil }
     /// A file of reserved space beside the database (`glassbox.sqlite-reserve`), given back when the disk is full
     /// so that the last records and the run's final status can still be written.
     public let reservePath: String
@@ -356,4 +359,93 @@ public final class RunDatabase: @unchecked Sendable {
             try Row.fetchAll(db, sql: "SELECT step, path FROM checkpoints WHERE run_id = ? ORDER BY step", arguments: [run]).map { ($0["step"], $0["path"]) }
         }
     }
+
+    // MARK: Writing
+
+    public func startRun(_ run: RunStart) throws {
+        let id = run.id
+        let now = Date().timeIntervalSince1970
+        do {
+            try pool.write { d in
+                if let step = run.resumedAt {
+                    // A resumed run drops what the interrupted one recorded after its checkpoint.
+                    for table in ["scalars", "histograms", "samples", "messages", "probes", "figures"] {
+                        try d.execute(sql: "DELETE FROM \(table) WHERE run_id = ? AND step > ?", arguments: [id, step])
+                    }
+                    // The checkpoint resumed from is recorded again by the trainer.
+                    try d.execute(sql: "DELETE FROM checkpoints WHERE run_id = ? AND step >= ?", arguments: [id, step])
+                    try d.execute(sql: "UPDATE runs SET status = 'running', updated_at = ?, total_steps = ?, config = ?, host = ?, pid = ?, user = ?, ranks = ?, revision = revision + 1 WHERE id = ?",
+                                  arguments: [now, run.totalSteps, run.config, RunRecord.thisHost, Int(getpid()), RunRecord.thisUser, run.ranks, id])
+                } else {
+                    try d.execute(sql: """
+                        INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config, host, pid, kind, user, ranks)
+                        VALUES (?, ?, ?, ?, 'running', 0, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, run.name, now, now, run.totalSteps, run.parameterCount, run.config, RunRecord.thisHost, Int(getpid()), run.kind,
+                                         RunRecord.thisUser, run.ranks])
+                }
+            }
+        } catch {
+            throw RunStoreError("cannot record run \(id) in \(path): \(error)")
+        }
+    }
+
+    static func insert(_ d: Database, run id: String, _ rows: [RunRow]) throws {
+        for r in rows {
+            switch r {
+            case let .scalar(tag, step, wallTime, value):
+                try d.cachedStatement(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [id, tag, step, wallTime, value.isNaN ? nil : value])
+            case let .histogram(tag, step, h):
+                try d.cachedStatement(sql: "INSERT INTO histograms (run_id, tag, step, min, max, counts) VALUES (?, ?, ?, ?, ?, ?)")
+                    .execute(arguments: [id, tag, step, Double(h.min), Double(h.max), RunRow.countsJSON(h)])
+            case let .sample(step, text):
+                try d.cachedStatement(sql: "INSERT INTO samples (run_id, step, text) VALUES (?, ?, ?)").execute(arguments: [id, step, text])
+            case let .message(step, level, text, wallTime):
+                try d.cachedStatement(sql: "INSERT INTO messages (run_id, step, level, text, wall_time) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [id, step, level, text, wallTime])
+            case let .checkpoint(step, path):
+                try d.cachedStatement(sql: "INSERT INTO checkpoints (run_id, step, path) VALUES (?, ?, ?)").execute(arguments: [id, step, path])
+            case let .figure(step, name, document):
+                try d.cachedStatement(sql: "INSERT OR REPLACE INTO figures (run_id, step, name, document) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [id, step, name, document])
+            case let .probe(step, index, document):
+                try d.cachedStatement(sql: "INSERT OR REPLACE INTO probes (run_id, step, probe, document) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [id, step, index, document])
+            case let .status(status):
+                try d.cachedStatement(sql: "UPDATE runs SET status = ? WHERE id = ?").execute(arguments: [status, id])
+            }
+        }
+    }
+
+    public func write(run id: String, rows: [RunRow], step: Int) throws {
+        try pool.write { d in
+            try Self.insert(d, run: id, rows)
+            try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ? WHERE id = ?", arguments: [step, Date().timeIntervalSince1970, id])
+        }
+    }
+
+    public func setStatus(run id: String, status: String) throws {
+        try pool.write { d in try d.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status, id]) }
+    }
+
+    public func importRun(_ run: ImportedRun, rows: [RunRow]) throws {
+        try pool.write { d in
+            try d.execute(sql: """
+                INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config)
+                VALUES (?, ?, ?, ?, 'imported', ?, ?, 0, ?)
+                """, arguments: [run.id, run.name, run.createdAt, run.updatedAt, run.step, run.step, run.config])
+            try Self.insert(d, run: run.id, rows)
+            var tags = Set<String>()
+            for case let .scalar(tag, _, _, _) in rows { tags.insert(tag) }
+            for tag in tags { try Self.packSeries(d, run: run.id, tag: tag) }
+        }
+    }
+
+    /// A full disk: the space reserved beside the database is given back, so that the last records and the run's
+    /// status can still be written.
+    public func releaseSpace(after error: Error) -> Bool {
+        guard let e = error as? DatabaseError, e.resultCode == .SQLITE_FULL || e.resultCode == .SQLITE_IOERR else { return false }
+        return releaseReserve()
+    }
+
 }

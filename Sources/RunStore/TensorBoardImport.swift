@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Training
 
 /// `glassbox import-tensorboard`: every folder under a directory that holds event files becomes one run, named
@@ -40,7 +39,7 @@ public enum TensorBoardImport {
     }
 
     /// Imports every run folder under `root` into `db`; `warn` hears of skipped files, records and runs.
-    public static func importDirectory(_ root: URL, into db: RunDatabase, warn: (String) -> Void) throws -> [Imported] {
+    public static func importDirectory(_ root: URL, into db: any RunStorage, warn: (String) -> Void) throws -> [Imported] {
         var out: [Imported] = []
         for relative in try runFolders(under: root) {
             let folder = relative == "." ? root : root.appendingPathComponent(relative)
@@ -60,7 +59,7 @@ public enum TensorBoardImport {
         return out
     }
 
-    static func store(_ events: [TensorBoardEvent], name: String, folder: URL, files: Int, into db: RunDatabase) throws -> Imported? {
+    static func store(_ events: [TensorBoardEvent], name: String, folder: URL, files: Int, into db: any RunStorage) throws -> Imported? {
         var scalars = 0, histograms = 0, texts = 0
         var lastStep = 0, first = Double.infinity, last = 0.0
         for e in events {
@@ -75,34 +74,21 @@ public enum TensorBoardImport {
         while (try? db.run(id)) != nil { id = Trainer.newRunID() }
         let config = try JSONSerialization.data(withJSONObject: ["name": name, "source": folder.path, "importedFrom": "tensorboard"], options: [.sortedKeys])
         let created = first.isFinite ? first : Date().timeIntervalSince1970
-        try db.pool.write { d in
-            try d.execute(sql: """
-                INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config)
-                VALUES (?, ?, ?, ?, 'imported', ?, ?, 0, ?)
-                """, arguments: [id, name, created, max(last, created), lastStep, lastStep, String(decoding: config, as: UTF8.self)])
-            let scalar = try d.makeStatement(sql: "INSERT INTO scalars (run_id, tag, step, wall_time, value) VALUES (?, ?, ?, ?, ?)")
-            let histogram = try d.makeStatement(sql: "INSERT INTO histograms (run_id, tag, step, min, max, counts) VALUES (?, ?, ?, ?, ?, ?)")
-            let sample = try d.makeStatement(sql: "INSERT INTO samples (run_id, step, text) VALUES (?, ?, ?)")
-            for e in events {
-                for (tag, v) in e.values {
-                    switch v {
-                    case .scalar(let x):
-                        try scalar.execute(arguments: [id, tag, e.step, e.wallTime, x.isNaN ? nil : x])
-                    case .histogram(let lo, let hi, let limits, let counts):
-                        let h = rebin(min: lo, max: hi, limits: limits, counts: counts)
-                        let json = String(decoding: try JSONEncoder().encode(h.counts), as: UTF8.self)
-                        try histogram.execute(arguments: [id, tag, e.step, Double(h.min), Double(h.max), json])
-                    case .text(let s):
-                        try sample.execute(arguments: [id, e.step, tag == "samples" ? s : "\(tag): \(s)"])
-                    }
+        var rows: [RunRow] = []
+        for e in events {
+            for (tag, v) in e.values {
+                switch v {
+                case .scalar(let x):
+                    rows.append(.scalar(tag: tag, step: e.step, wallTime: e.wallTime, value: x))
+                case .histogram(let lo, let hi, let limits, let counts):
+                    rows.append(.histogram(tag: tag, step: e.step, rebin(min: lo, max: hi, limits: limits, counts: counts)))
+                case .text(let s):
+                    rows.append(.sample(step: e.step, text: tag == "samples" ? s : "\(tag): \(s)"))
                 }
             }
-            var scalarTags = Set<String>()
-            for e in events { for v in e.values { if case .scalar = v.value { scalarTags.insert(v.tag) } } }
-            for tag in scalarTags {
-                try RunDatabase.packSeries(d, run: id, tag: tag)
-            }
         }
+        try db.importRun(ImportedRun(id: id, name: name, createdAt: created, updatedAt: max(last, created), step: lastStep,
+                                     config: String(decoding: config, as: UTF8.self)), rows: rows)
         return Imported(id: id, name: name, folder: folder.path, scalars: scalars, histograms: histograms, texts: texts, files: files)
     }
 

@@ -74,7 +74,7 @@ struct StudioAPI: Sendable {
         }
     }
 
-    func lookup(_ context: BasicRequestContext) throws -> (RunDatabase, String) {
+    func lookup(_ context: BasicRequestContext) throws -> (any RunStorage, String) {
         let name = try context.parameters.require("run")
         try Self.checkRunName(name)
         let db = try store.require()
@@ -485,13 +485,25 @@ struct StudioAPI: Sendable {
                 try await writer.write(ByteBuffer(string: text))
             }
             try await send("hello", ["run": id, "status": status, "step": step])
-            var quiet = 0.0
+            var lastSent = Date()
             let started = Date()
             // Ends on a client that went away (the next write fails), on the server's graceful shutdown, or after
             // `duration`.
+            // A store that notifies (PostgreSQL's LISTEN) is read when another process has committed, at the latest
+            // every 2 s (a run's liveness changes without a write); one that does not (SQLite) every `interval`.
+            var heard = db.changeGeneration
+            var lastRead = Date()
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 if let duration, Date().timeIntervalSince(started) >= Double(duration) { break }
-                try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                if heard != nil {
+                    try await Task.sleep(nanoseconds: 50_000_000)
+                    let now = db.changeGeneration
+                    if now == heard && now != nil && Date().timeIntervalSince(lastRead) < 2 { continue }
+                    heard = now
+                } else {
+                    try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                }
+                lastRead = Date()
                 let ch = try db.changes(run: id, after: cursor)
                 cursor = ch.cursor
                 var sent = false
@@ -515,10 +527,10 @@ struct StudioAPI: Sendable {
                     try await send("status", ["status": status, "stored_status": record.status, "step": step])
                     sent = true
                 }
-                quiet = sent ? 0 : quiet + interval
-                if quiet >= 5 {
+                if sent { lastSent = Date() }
+                if Date().timeIntervalSince(lastSent) >= 5 {
                     try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    quiet = 0
+                    lastSent = Date()
                 }
             }
             try await writer.finish(nil)

@@ -19,10 +19,13 @@ struct APIError: Error {
     init(_ status: HTTPResponse.Status, _ message: String) { self.status = status; self.message = message }
 }
 
-/// Glassbox Studio: the pages and the JSON API over one runs directory (docs/studio-api.md).
+/// Glassbox Studio: the pages and the JSON API over one run store (docs/studio-api.md): a runs directory's SQLite
+/// file, or a PostgreSQL database shared by a team.
 public struct StudioServer: Sendable {
     public struct Options: Sendable {
         public var runsDirectory: URL
+        /// A shared run store (`postgres://USER@HOST/DATABASE`) instead of the runs directory's SQLite file.
+        public var storeURL: String?
         public var host = "127.0.0.1"
         public var port = 8080
         /// Required on every request when set; required (generated if absent) when binding beyond loopback.
@@ -53,7 +56,9 @@ public struct StudioServer: Sendable {
             throw StudioError("--model \(m): no such file or folder")
         }
         self.options = options
-        self.store = StoreAccess(directory: options.runsDirectory)
+        self.store = StoreAccess(directory: options.runsDirectory, url: options.storeURL)
+        // A PostgreSQL store is opened now: a wrong password or an unreachable server stops `serve` at once.
+        if options.storeURL != nil { _ = try store.database() }
         self.models = ModelAccess(given: options.models.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, store: store)
     }
 
@@ -239,20 +244,24 @@ enum JSONResponse {
     }
 }
 
-/// Opens the run database when it exists (a studio may start before the first training).
+/// Opens the run store when it exists (a studio may start before the first training in its runs directory).
 final class StoreAccess: @unchecked Sendable {
     let directory: URL
-    private var db: RunDatabase?
+    let url: String?
+    private var db: (any RunStorage)?
     private let lock = NSLock()
 
-    init(directory: URL) { self.directory = directory }
+    init(directory: URL, url: String? = nil) { self.directory = directory; self.url = url }
 
-    /// The database, or nil while there is none yet.
-    func database() throws -> RunDatabase? {
+    /// Where the runs come from, for messages (a PostgreSQL URL without its password).
+    var location: String { db?.location ?? url.map(PostgresURL.redacting) ?? directory.path }
+
+    /// The store, or nil while there is none yet.
+    func database() throws -> (any RunStorage)? {
         lock.lock(); defer { lock.unlock() }
         if let db { return db }
-        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("glassbox.sqlite").path) else { return nil }
-        let opened = try RunDatabase(directory: directory)
+        guard RunStores.exists(url: url, runsDirectory: directory) else { return nil }
+        let opened = try RunStores.open(url: url, runsDirectory: directory)
         db = opened
         return opened
     }
@@ -264,7 +273,7 @@ final class StoreAccess: @unchecked Sendable {
     private var cachedPoints = 0
     static let cacheLimit = 8_000_000
 
-    func seriesColumns(_ db: RunDatabase, run: String, tag: String) throws -> SeriesColumns {
+    func seriesColumns(_ db: any RunStorage, run: String, tag: String) throws -> SeriesColumns {
         let key = run + "\u{0}" + tag
         let version = try db.scalarsVersion(run: run)
         lock.lock()
@@ -310,8 +319,8 @@ final class StoreAccess: @unchecked Sendable {
         return json
     }
 
-    func require() throws -> RunDatabase {
-        guard let db = try database() else { throw APIError(.notFound, "no runs yet in \(directory.path) (train one with: glassbox train)") }
+    func require() throws -> any RunStorage {
+        guard let db = try database() else { throw APIError(.notFound, "no runs yet in \(location) (train one with: glassbox train)") }
         return db
     }
 }

@@ -175,7 +175,7 @@ struct Finetune: ParsableCommand {
     }
 
     /// The run's page as one HTML file (kind "finetune"): its settings, every checkpoint's answers, the held-out losses.
-    func writeReport(_ path: String, run id: String, database: RunDatabase) throws {
+    func writeReport(_ path: String, run id: String, database: any RunStorage) throws {
         let record = try database.run(id)
         let figures = try database.figures(run: id, name: "finetune").compactMap { try? JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
         let points = { (tag: String) in (try? database.series(run: id, tag: tag)) ?? [] }

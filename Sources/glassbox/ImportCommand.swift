@@ -16,11 +16,12 @@ struct ImportTensorBoard: ParsableCommand {
 
     @Argument(help: "A TensorBoard log directory.") var directory: String
     @Option(help: "Where runs are stored.") var runsDir: String = "runs"
+    @Option(help: "A shared run store, postgres://USER@HOST/DATABASE (?sslmode=require for TLS; the password from the URL or PGPASSWORD). Default: $GLASSBOX_STORE, else the runs directory.") var store: String?
     @Flag(help: "Machine-readable output.") var json = false
 
     func run() throws {
         guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
-        let db = try RunDatabase(directory: URL(fileURLWithPath: runsDir))
+        let db = try RunStores.open(url: RunStores.url(option: store), runsDirectory: URL(fileURLWithPath: runsDir))
         let start = Date()
         let imported = try TensorBoardImport.importDirectory(URL(fileURLWithPath: directory), into: db) { Terminal.err("warning: \($0)") }
         let seconds = Date().timeIntervalSince(start)
@@ -34,6 +35,7 @@ struct ImportTensorBoard: ParsableCommand {
         for r in imported {
             print("\(Terminal.bold(r.name)) (\(r.id)): \(r.scalars) scalars, \(r.histograms) histograms, \(r.texts) texts from \(r.files) file\(r.files == 1 ? "" : "s")")
         }
-        print(Terminal.dim(String(format: "%d run%@ in %.2f s · see them: glassbox serve --runs-dir %@", imported.count, imported.count == 1 ? "" : "s", seconds, runsDir)))
+        print(Terminal.dim(String(format: "%d run%@ in %.2f s · see them: glassbox serve %@", imported.count, imported.count == 1 ? "" : "s", seconds,
+                                       RunStores.url(option: store) == nil ? "--runs-dir \(runsDir)" : "--store \(db.location)")))
     }
 }

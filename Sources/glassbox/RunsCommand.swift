@@ -10,14 +10,16 @@ struct Runs: ParsableCommand {
 
     struct Options: ParsableArguments {
         @Option(help: "Where runs are stored.") var runsDir: String = "runs"
+        @Option(help: "A shared run store, postgres://USER@HOST/DATABASE (?sslmode=require for TLS; the password from the URL or PGPASSWORD). Default: $GLASSBOX_STORE, else the runs directory.") var store: String?
         @Flag(help: "Machine-readable output.") var json = false
 
-        func database() throws -> RunDatabase {
+        func database() throws -> any RunStorage {
             guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
-            guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: runsDir).appendingPathComponent("glassbox.sqlite").path) else {
-                throw ValidationError("no runs in '\(runsDir)' (train one with: glassbox train)")
+            let url = RunStores.url(option: store)
+            guard RunStores.exists(url: url, runsDirectory: URL(fileURLWithPath: runsDir)) else {
+                throw ValidationError("no runs in '\(url.map(PostgresURL.redacting) ?? runsDir)' (train one with: glassbox train)")
             }
-            return try RunDatabase(directory: URL(fileURLWithPath: runsDir))
+            return try RunStores.open(url: url, runsDirectory: URL(fileURLWithPath: runsDir))
         }
     }
 

@@ -112,6 +112,7 @@ struct Translate: ParsableCommand {
     )
     @Option(help: "A seq2seq checkpoint folder, or a run's id or name.") var model: String
     @Option(help: "Where runs are stored (when --model names a run).") var runsDir: String = "runs"
+    @Option(help: "A shared run store, postgres://USER@HOST/DATABASE (?sslmode=require for TLS; the password from the URL or PGPASSWORD). Default: $GLASSBOX_STORE, else the runs directory.") var store: String?
     @Argument(help: "The input text, e.g. \"twenty-third of November 2026\".") var text: String
     @Option(help: "Write the attention heatmap as a self-contained HTML page (SVG, no script).") var html: String?
     @Option(help: "Write the attention heatmap as an SVG file.") var svg: String?
@@ -159,7 +160,7 @@ struct Translate: ParsableCommand {
             if let last = Checkpoint.latest(in: url) { return last }
             throw ValidationError("--model \(model): neither a checkpoint folder (config.json) nor a run folder with checkpoints")
         }
-        let database = try RunDatabase(directory: URL(fileURLWithPath: runsDir))
+        let database = try RunStores.open(url: RunStores.url(option: store), runsDirectory: URL(fileURLWithPath: runsDir))
         let record = try database.run(model)
         guard record.kind == "seq2seq" else { throw ValidationError("run \(record.id) is a \(record.kind) run, not a seq2seq one") }
         guard let last = Checkpoint.latest(in: URL(fileURLWithPath: runsDir).appendingPathComponent(record.id)) else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Studio
+import RunStore
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,13 +18,14 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await options.serve(announce: { url in
             print(Terminal.bold("Glassbox Studio") + " at " + url)
-            print(Terminal.dim("  runs from \(options.runsDir) · Ctrl-C to stop"))
+            print(Terminal.dim("  runs from \(RunStores.url(option: options.store).map(PostgresURL.redacting) ?? options.runsDir) · Ctrl-C to stop"))
         })
     }
 }
 
 struct StudioOptions: ParsableArguments {
     @Option(help: "Where runs are stored.") var runsDir: String = "runs"
+    @Option(help: "A shared run store, postgres://USER@HOST/DATABASE (?sslmode=require for TLS; the password from the URL or PGPASSWORD). Default: $GLASSBOX_STORE, else the runs directory.") var store: String?
     @Option(help: "Address to bind (default 127.0.0.1; any other address requires a token).") var host: String = "127.0.0.1"
     @Option(help: "Port (0: any free port).") var port: Int = 8080
     @Option(help: "Access token required on every request (generated when binding beyond this machine).") var token: String?
@@ -34,6 +36,7 @@ struct StudioOptions: ParsableArguments {
     func serverOptions() throws -> StudioServer.Options {
         guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
         var o = StudioServer.Options(runsDirectory: URL(fileURLWithPath: runsDir))
+        o.storeURL = RunStores.url(option: store)
         o.host = host
         o.port = port
         o.token = token

@@ -54,8 +54,9 @@ struct TrainGPT: ParsableCommand {
     @Option(help: "Tokenizer: char or byte.") var tokenizer: String = "char"
     @Option(help: "Training steps.") var steps: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "Where runs are stored.") var runsDir: String = "runs"
-    @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory; usable wherever a run id is.")
+    @Option(help: "Where runs are stored (checkpoints, event files; and the records, unless --store says otherwise).") var runsDir: String = "runs"
+    @Option(help: "A shared run store, postgres://USER@HOST/DATABASE (?sslmode=require for TLS; the password from the URL or PGPASSWORD). Default: $GLASSBOX_STORE, else the runs directory.") var store: String?
+    @Option(help: "A name for the run (letters, digits, - _ .), unique in the run store; usable wherever a run id is.")
     var name: String?
     @Option(help: "Continue this run (id or unique prefix) from its newest checkpoint.") var resume: String?
     @Option(help: "A probe prompt read out at every checkpoint (logit lens, top predictions, head entropy, loss; its last token is the answer). Repeatable; default: the start of the validation split.")
@@ -93,6 +94,7 @@ struct TrainGPT: ParsableCommand {
     /// Starts the studio on its own threads (the training keeps this one); returns once it listens, or throws.
     func startStudio(run id: String) throws {
         var options = StudioServer.Options(runsDirectory: URL(fileURLWithPath: runsDir))
+        options.storeURL = RunStores.url(option: store)
         options.port = port
         let server = try StudioServer(options: options)
         let ready = DispatchSemaphore(value: 0)
@@ -125,7 +127,7 @@ struct TrainGPT: ParsableCommand {
         let leader = job?.isLeader ?? true
         guard !runsDir.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--runs-dir is empty: give a folder for the runs") }
         let runsURL = URL(fileURLWithPath: runsDir)
-        let database = try RunDatabase(directory: runsURL)
+        let database = try RunStores.open(url: RunStores.url(option: store), runsDirectory: runsURL)
         let trainer: Trainer
         if let resume {
             if name != nil { throw ValidationError("--name names a new run; a resumed run keeps its name") }

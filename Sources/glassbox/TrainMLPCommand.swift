@@ -164,7 +164,7 @@ struct TrainMLP: ParsableCommand {
     }
 
     /// The run's page as one HTML file (kind "mlp"): its settings and every checkpoint's figure.
-    func writeReport(_ path: String, run id: String, database: RunDatabase, config: MLPConfig) throws {
+    func writeReport(_ path: String, run id: String, database: any RunStorage, config: MLPConfig) throws {
         let record = try database.run(id)
         let figures = try database.figures(run: id, name: "mlp").compactMap { try? JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
         let settings = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(config))) ?? [:]
@@ -181,8 +181,9 @@ struct TrainMLP: ParsableCommand {
 /// What every recorded run of a classic model or a fine-tuning takes besides its own settings: where runs live,
 /// the new run's name or the run to resume, threads, checkpoints kept, and how it reports.
 struct RecordedRunOptions: ParsableArguments {
-    @Option(help: "Where runs are stored.") var runsDir: String = "runs"
-    @Option(help: "A name for the run (letters, digits, - _ .), unique in the runs directory.") var name: String?
+    @Option(help: "Where runs are stored (checkpoints, event files; and the records, unless --store says otherwise).") var runsDir: String = "runs"
+    @Option(help: "A shared run store, postgres://USER@HOST/DATABASE (?sslmode=require for TLS; the password from the URL or PGPASSWORD). Default: $GLASSBOX_STORE, else the runs directory.") var store: String?
+    @Option(help: "A name for the run (letters, digits, - _ .), unique in the run store.") var name: String?
     @Option(help: "Continue this run (id or unique prefix, a run of the same kind) from its newest checkpoint.") var resume: String?
     @Option(help: "Threads (default: all cores).") var threads: Int?
     @Option(help: "Keep the newest N checkpoints (0: all).") var keepCheckpoints: Int = 0
@@ -199,21 +200,21 @@ struct RecordedRunOptions: ParsableArguments {
     var runsURL: URL { URL(fileURLWithPath: runsDir) }
 
     /// Opens the run store (the threads are set by `TrainingJob.join`).
-    func open() throws -> RunDatabase {
-        try RunDatabase(directory: runsURL)
+    func open() throws -> any RunStorage {
+        try RunStores.open(url: RunStores.url(option: store), runsDirectory: runsURL)
     }
 
     /// The --name for a new run, checked and unused in the store (nil when none was given). In a job, rank 0
     /// looks it up (the others could find the run it has started meanwhile).
-    func newRunName(in database: RunDatabase) throws -> String? {
+    func newRunName(in database: any RunStorage) throws -> String? {
         guard let name else { return nil }
         try TrainConfig.checkRunName(name)
-        if TrainingJob.current?.isLeader ?? true, let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(runsDir)") }
+        if TrainingJob.current?.isLeader ?? true, let other = try database.runID(named: name) { throw ValidationError("a run named '\(name)' already exists (\(other)) in \(database.location)") }
         return name
     }
 
     /// The folder of the --resume run, which must be of `kind` (`what` names it in the error).
-    func resumedRun(in database: RunDatabase, kind: String, what: String) throws -> URL {
+    func resumedRun(in database: any RunStorage, kind: String, what: String) throws -> URL {
         let record = try database.run(resume ?? "")
         guard record.kind == kind else { throw ValidationError("run \(record.id) is a \(record.kind) run, not \(what)") }
         return runsURL.appendingPathComponent(record.id)
@@ -223,7 +224,7 @@ struct RecordedRunOptions: ParsableArguments {
 /// Runs a classic model's training with the run store (and TensorBoard files) as its record, Ctrl-C as a
 /// checkpointed stop, a progress bar or JSON lines, and the first overfitting warnings in full (the rest counted,
 /// all in the run's record). Returns the summary and the number of warnings.
-func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: RunDatabase, options: RecordedRunOptions,
+func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: any RunStorage, options: RecordedRunOptions,
                                   header: () -> Void) throws -> (TrainSummary, Int)? {
     let json = options.json, runsURL = options.runsURL
     trainer.keepCheckpoints = options.keepCheckpoints

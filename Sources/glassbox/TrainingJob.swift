@@ -122,7 +122,7 @@ extension TrainingJob {
     }
 
     /// Rank 0's (or a lone process's) run of `trainer`, watching `peers` while it trains; `finally` runs either way.
-    static func runWatched<T: TrainingTask>(_ trainer: TrainingRun<T>, peers: [(rank: Int, pid: pid_t)], database: RunDatabase,
+    static func runWatched<T: TrainingTask>(_ trainer: TrainingRun<T>, peers: [(rank: Int, pid: pid_t)], database: any RunStorage,
                                             finally: () -> Void) throws -> TrainSummary {
         let stopWatching = current.map { watch(peers, of: $0, database: database, trainer: trainer) }
         defer {
@@ -134,7 +134,7 @@ extension TrainingJob {
 
     /// Rank 0's watch of a run: a lost rank marks the run failed in the store with the step reached and the last
     /// checkpoint, says so, and ends this process (mpirun then ends the job).
-    static func watch<T: TrainingTask>(_ peers: [(rank: Int, pid: pid_t)], of job: MPICollective, database: RunDatabase, trainer: TrainingRun<T>) -> () -> Void {
+    static func watch<T: TrainingTask>(_ peers: [(rank: Int, pid: pid_t)], of job: MPICollective, database: any RunStorage, trainer: TrainingRun<T>) -> () -> Void {
         let id = trainer.id
         let checkpoints = trainer.runDirectory.appendingPathComponent("checkpoints")
         nonisolated(unsafe) let trainer = trainer

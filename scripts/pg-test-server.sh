@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for the tests and benchmarks, from Debian's `postgresql` package:
+#   scripts/pg-test-server.sh start DIR [--fast]   initialises DIR, starts a server on a free 127.0.0.1 port as a
+#                                                  non-root user (the `postgres` account when run as root), with
+#                                                  password (SCRAM) authentication and TLS offered (a self-signed
+#                                                  certificate); prints the URL postgres://glassbox:PASSWORD@127.0.0.1:PORT/glassbox
+#                                                  --fast: no fsync (tests; the benchmark keeps PostgreSQL's defaults)
+#   scripts/pg-test-server.sh stop DIR             stops it and deletes DIR
+set -euo pipefail
+cmd=${1:?start or stop}; dir=${2:?a folder for the server}
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+  echo "pg-test-server: PostgreSQL's server is not installed (Debian: apt-get install postgresql; scripts/setup.sh --test does)" >&2
+  exit 2
+fi
+as_server() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+case $cmd in
+start)
+  fast=()
+  [ "${3:-}" = "--fast" ] && fast=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+  rm -rf "$dir"; mkdir -p "$dir"; chmod 700 "$dir"
+  password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)
+  echo "$password" > "$dir/pwfile"
+  openssl req -new -x509 -days 2 -nodes -subj /CN=localhost -keyout "$dir/server.key" -out "$dir/server.crt" >/dev/null 2>&1
+  chmod 600 "$dir/server.key" "$dir/pwfile"
+  [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
+  as_server "$bin/initdb" -D "$dir/data" -U glassbox --auth=scram-sha-256 --pwfile="$dir/pwfile" -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+    || { echo "pg-test-server: initdb failed:" >&2; cat "$dir/initdb.log" >&2; exit 1; }
+  # A free port: the kernel picks one, and a few tries cover the race with another process taking it meanwhile.
+  for try in 1 2 3 4 5; do
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    if as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key -c max_connections=200 ${fast[*]:-}" \
+        start >/dev/null 2>&1; then
+      PGPASSWORD=$password "$bin/createdb" -h 127.0.0.1 -p "$port" -U glassbox glassbox
+      echo "$port" > "$dir/port"
+      echo "postgres://glassbox:$password@127.0.0.1:$port/glassbox"
+      exit 0
+    fi
+  done
+  echo "pg-test-server: the server did not start:" >&2; tail -20 "$dir/server.log" >&2; exit 1
+  ;;
+stop)
+  [ -d "$dir/data" ] && as_server "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+  ;;
+*) echo "usage: $0 start|stop DIR [--fast]" >&2; exit 2 ;;
+esac
