@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests and benchmarks, from Debian's `postgresql` package:
-#   scripts/pg-test-server.sh start DIR [--fast]   initialises DIR, starts a server on a free 127.0.0.1 port as a
+#   scripts/pg-test-server.sh start DIR [--fast] [--owner PID]
+#                                                  initialises DIR, starts a server on a free 127.0.0.1 port as a
 #                                                  non-root user (the `postgres` account when run as root), with
 #                                                  password (SCRAM) authentication and TLS offered (a self-signed
 #                                                  certificate); prints the URL postgres://glassbox:PASSWORD@127.0.0.1:PORT/glassbox
 #                                                  --fast: no fsync (tests; the benchmark keeps PostgreSQL's defaults)
+#                                                  --owner PID: stop the server once process PID has ended (however
+#                                                  it ended: a test process that crashed leaves no server behind)
 #   scripts/pg-test-server.sh stop DIR             stops it and deletes DIR
 set -euo pipefail
 cmd=${1:?start or stop}; dir=${2:?a folder for the server}
@@ -17,8 +20,16 @@ as_server() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"
 
 case $cmd in
 start)
-  fast=()
-  [ "${3:-}" = "--fast" ] && fast=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+  fast=(); owner=""
+  shift 2
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --fast) fast=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off) ;;
+      --owner) owner=$2; shift ;;
+      *) echo "pg-test-server: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+  done
   rm -rf "$dir"; mkdir -p "$dir"; chmod 700 "$dir"
   password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)
   echo "$password" > "$dir/pwfile"
@@ -35,6 +46,9 @@ start)
         start >/dev/null 2>&1; then
       PGPASSWORD=$password "$bin/createdb" -h 127.0.0.1 -p "$port" -U glassbox glassbox
       echo "$port" > "$dir/port"
+      if [ -n "$owner" ]; then
+        setsid nohup bash -c "while kill -0 $owner 2>/dev/null; do sleep 1; done; '$0' stop '$dir'" >/dev/null 2>&1 < /dev/null &
+      fi
       echo "postgres://glassbox:$password@127.0.0.1:$port/glassbox"
       exit 0
     fi

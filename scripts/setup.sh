@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Glassbox needs on a fresh Debian machine with Swift: OpenBLAS and SQLite headers, pkg-config.
 # With --test, also Chromium and its WebDriver (headless, for the report and studio browser tests), python3-venv
-# (Selenium from PyPI goes into a venv), curl, and Open MPI (openmpi-bin) for the data-parallel tests.
+# (Selenium from PyPI goes into a venv), curl, Open MPI (openmpi-bin) for the data-parallel tests, and PostgreSQL
+# (postgresql, openssl) for the shared run store's tests.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
@@ -16,6 +17,9 @@ if [ "${1:-}" = "--test" ]; then
   command -v curl >/dev/null || need+=(curl)
   # Open MPI's launcher and library: the data-parallel training tests run mpirun -np 2.
   command -v mpirun >/dev/null || need+=(openmpi-bin)
+  # PostgreSQL's server: the run-store tests start their own on a free port (scripts/pg-test-server.sh).
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v openssl >/dev/null || need+=(openssl)
   # A CJK font: the browser tests' screenshots show Chinese prompts.
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 fi

@@ -249,6 +249,10 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
 
     static func cells(_ row: PostgresRow) -> [PostgresCell] { Array(row) }
 
+    /// The first column of the first row, for checks (tests, diagnostics).
+    func firstInt(_ sql: String) throws -> Int? { try rows(sql).first.flatMap { try Self.cells($0)[0].decode(Int?.self) } }
+    func firstBool(_ sql: String) throws -> Bool? { try rows(sql).first.flatMap { try Self.cells($0)[0].decode(Bool?.self) } }
+
     // MARK: Reading
 
     static let runColumns = """
@@ -276,6 +280,8 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
 
     public func run(_ id: String) throws -> RunRecord {
         guard !id.isEmpty else { throw RunStoreError("the run to look up is empty: give a run id, name or id prefix") }
+        // An id wins over a name (an imported run is named after its folder, which may be another run's id).
+        if let exact = try rows("SELECT \(Self.runColumns) FROM runs r WHERE r.id = $1", [.text(id)]).first { return try Self.record(exact) }
         if let named = try rows("SELECT \(Self.runColumns) FROM runs r WHERE r.name = $1", [.text(id)]).first { return try Self.record(named) }
         let pattern = id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
         let found = try rows("SELECT \(Self.runColumns) FROM runs r WHERE r.id = $1 OR r.id LIKE $2 ESCAPE '\\' ORDER BY r.id",

@@ -244,7 +244,9 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
     public func run(_ id: String) throws -> RunRecord {
         guard !id.isEmpty else { throw RunStoreError("the run to look up is empty: give a run id, name or id prefix") }
         let found = try pool.read { db -> RunRecord? in
-            // Accept the id, the run's name, or a unique prefix of the id, as git does.
+            // Accept the id, the run's name, or a unique prefix of the id, as git does. An id wins over a name (an
+            // imported run is named after its folder, which may be another run's id).
+            if let exact = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) { return try record(db, exact) }
             if let named = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE name = ?", arguments: [id]) { return try record(db, named) }
             let pattern = id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE id = ? OR id LIKE ? ESCAPE '\\' ORDER BY id", arguments: [id, pattern + "%"])

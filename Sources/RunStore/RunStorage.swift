@@ -120,10 +120,11 @@ public enum RunStores {
         throw RunStoreError("the store '\(PostgresURL.redacting(url))' is neither a postgres://USER@HOST/DATABASE URL nor sqlite:RUNS_DIRECTORY")
     }
 
-    /// Whether a store exists to read: a PostgreSQL URL always (the server answers), a runs directory once it has
-    /// its database file.
+    /// Whether a store exists to read: a PostgreSQL URL always (the server answers; opening it says if it does not),
+    /// a runs directory once it has its database file. A URL of neither kind "exists", so that opening it tells why
+    /// it is wrong.
     public static func exists(url: String?, runsDirectory: URL) -> Bool {
-        if let url, PostgresURL.isPostgres(url) { return true }
+        if let url, !url.hasPrefix("sqlite:") { return true }
         var dir = runsDirectory
         if let url, url.hasPrefix("sqlite:") {
             dir = URL(fileURLWithPath: String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "^//", with: "", options: .regularExpression))
