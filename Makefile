@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-infer bench-studio clean
+.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-store bench-infer bench-studio clean
 
 setup:
 	@scripts/setup.sh
@@ -68,6 +68,10 @@ bench-finetune: build model
 # Data-parallel training (mpirun -np 2) beside one process and beside PyTorch's DistributedDataParallel.
 bench-parallel: build
 	bench/data_parallel.sh s 2
+
+# The run store's writes, PostgreSQL beside SQLite (a throwaway PostgreSQL server; needs Debian's postgresql).
+bench-store: build
+	bench/store_write.sh
 
 # Glassbox beside llama.cpp (llama-cpp-python built from PyPI in its own venv) on the bundled GGUF.
 bench-infer: build model

@@ -31,6 +31,9 @@ start)
     shift
   done
   rm -rf "$dir"; mkdir -p "$dir"; chmod 700 "$dir"
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$(dirname "$dir")"; then
+    echo "pg-test-server: the postgres account cannot reach $(dirname "$dir"): choose a folder under /tmp" >&2; exit 1
+  fi
   password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)
   echo "$password" > "$dir/pwfile"
   openssl req -new -x509 -days 2 -nodes -subj /CN=localhost -keyout "$dir/server.key" -out "$dir/server.crt" >/dev/null 2>&1

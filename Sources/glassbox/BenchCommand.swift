@@ -10,7 +10,7 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed (release builds; compare with the reference scripts in bench/).",
-        subcommands: [BenchTrain.self, BenchFinetune.self, BenchInfer.self, BenchInspect.self, BenchSeries.self]
+        subcommands: [BenchTrain.self, BenchFinetune.self, BenchInfer.self, BenchInspect.self, BenchSeries.self, BenchStore.self]
     )
 }
 

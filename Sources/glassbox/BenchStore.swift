@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import RunStore
+import Training
+
+/// The run store's write path as trainings use it: each writer records `tags` scalars a step and flushes every
+/// `flush-every` steps (one transaction each), several writers at once; then one series is read back whole.
+struct BenchStore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Time the run store's batched writes (rows/s, flush latency) and a series read: SQLite, or PostgreSQL with --store."
+    )
+
+    @Option(help: "The store: postgres://USER@HOST/DATABASE (default: SQLite in a scratch runs directory).") var store: String?
+    @Option(help: "Steps each writer records.") var steps: Int = 2000
+    @Option(help: "Scalars a step.") var tags: Int = 40
+    @Option(help: "Steps between flushes (a training flushes every 2 s).") var flushEvery: Int = 20
+    @Option(help: "Trainings writing at once (threads, each with its own connection).") var writers: Int = 1
+    @Flag(help: "Machine-readable output.") var json = false
+
+    func run() throws {
+        guard (1...10_000_000).contains(steps), (1...10_000).contains(tags), (1...steps).contains(flushEvery), (1...64).contains(writers) else {
+            throw ValidationError("--steps 1...10000000, --tags 1...10000, --flush-every 1...steps, --writers 1...64")
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-bench-store-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let url = store
+        let open = { try RunStores.open(url: url, runsDirectory: scratch) }
+        let first = try open()
+        let prefix = "bench-\(UUID().uuidString.prefix(8).lowercased())"
+        let config = TrainConfig(dataPath: "bench")
+        let lock = NSLock()
+        var flushMs: [Double] = []
+        var errors: [String] = []
+        let group = DispatchGroup()
+        let t0 = Date()
+        for w in 0..<writers {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    let recorder = RunRecorder(database: try open())
+                    recorder.flushInterval = .infinity
+                    try recorder.runStarted(RunStart(id: "\(prefix)-\(w)", config: config, parameterCount: 0, resumedAt: nil))
+                    var mine: [Double] = []
+                    for step in 1...steps {
+                        recorder.scalars(step: step, wallTime: 1_800_000_000 + Double(step),
+                                         (0..<tags).map { (tag: "bench/\($0)", value: Double(step) + Double($0) / 1000) })
+                        if step % flushEvery == 0 || step == steps {
+                            let f = Date()
+                            try recorder.flush()
+                            mine.append(Date().timeIntervalSince(f) * 1000)
+                        }
+                    }
+                    recorder.runEnded(status: "finished", step: steps)
+                    try recorder.flush()
+                    lock.lock(); flushMs += mine; lock.unlock()
+                } catch {
+                    lock.lock(); errors.append("writer \(w): \(error)"); lock.unlock()
+                }
+            }.start()
+        }
+        group.wait()
+        let seconds = Date().timeIntervalSince(t0)
+        if let e = errors.first { throw CommandFailure(e) }
+        let rows = writers * steps * tags
+        var readMs: [Double] = []
+        for _ in 0..<5 {
+            let r = Date()
+            let c = try first.seriesColumns(run: "\(prefix)-0", tag: "bench/0")
+            guard c.count == steps else { throw CommandFailure("read \(c.count) points of \(steps)") }
+            readMs.append(Date().timeIntervalSince(r) * 1000)
+        }
+        flushMs.sort()
+        readMs.sort()
+        let kind = url.map { PostgresURL.isPostgres($0) ? "postgresql" : "sqlite" } ?? "sqlite"
+        let result: [String: Any] = [
+            "store": kind, "location": first.location, "writers": writers, "steps": steps, "tags": tags, "flush_every": flushEvery,
+            "rows": rows, "seconds": seconds, "rows_per_s": Double(rows) / seconds,
+            "flush_ms_median": flushMs[flushMs.count / 2], "flush_ms_p95": flushMs[min(flushMs.count - 1, flushMs.count * 95 / 100)],
+            "rows_per_flush": flushEvery * tags, "series_read_ms_median": readMs[readMs.count / 2], "series_points": steps,
+        ]
+        if json { print(Terminal.jsonLine(result)); return }
+        print(String(format: "%@ (%@): %d writer%@ × %d steps × %d scalars = %d rows in %.2f s: %.0f rows/s; flush of %d rows: median %.1f ms, p95 %.1f ms; reading a %d-point series: %.1f ms",
+                     kind, first.location, writers, writers == 1 ? "" : "s", steps, tags, rows, seconds, Double(rows) / seconds, flushEvery * tags,
+                     flushMs[flushMs.count / 2], flushMs[min(flushMs.count - 1, flushMs.count * 95 / 100)], steps, readMs[readMs.count / 2]))
+    }
+}
