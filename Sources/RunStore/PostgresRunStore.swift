@@ -26,7 +26,10 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     private var idle: [PostgresConnection] = []
     private var nextID = 0
     private var listener: PostgresConnection?
-    private var generation = 0
+    /// Counts the notifications heard; the listener's callback holds this, not the store (so that the store is never
+    /// released, and its event loop shut down, from that loop's own thread).
+    private let heard = NotificationCount()
+    private var listenFailedAt: Date?
     private var closed = false
     /// How long a connection attempt and a query may take before they are given up.
     public static let connectTimeout: Int64 = 5
@@ -608,23 +611,34 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     /// is down (the server restarted), nil, and viewers poll until it is opened again.
     public var changeGeneration: Int? {
         lock.lock()
-        if let l = listener, !l.isClosed { defer { lock.unlock() }; return generation }
-        if closed { lock.unlock(); return nil }
+        if let l = listener, !l.isClosed { lock.unlock(); return heard.value }
+        // Down: try again at most every 5 s (meanwhile viewers poll).
+        if closed || listenFailedAt.map({ Date().timeIntervalSince($0) < 5 }) == true { lock.unlock(); return nil }
         listener = nil
         lock.unlock()
-        guard let c = try? connect() else { return nil }
-        c.addListener(channel: Self.channel) { [weak self] _, _ in
-            guard let self else { return }
-            self.lock.lock(); self.generation += 1; self.lock.unlock()
+        guard let c = try? connect() else { lock.lock(); listenFailedAt = Date(); lock.unlock(); return nil }
+        let count = heard
+        c.addListener(channel: Self.channel) { _, _ in count.increment() }
+        guard (try? query(c, "LISTEN \(Self.channel)")) != nil else {
+            c.closeNow()
+            lock.lock(); listenFailedAt = Date(); lock.unlock()
+            return nil
         }
-        guard (try? query(c, "LISTEN \(Self.channel)")) != nil else { c.closeNow(); return nil }
         lock.lock(); defer { lock.unlock() }
-        if listener != nil || closed { c.closeNow(); return generation }
+        if listener != nil || closed { c.closeNow(); return heard.value }
         listener = c
+        listenFailedAt = nil
         // What was committed before LISTEN took effect is read by the caller's next query anyway.
-        generation += 1
-        return generation
+        heard.increment()
+        return heard.value
     }
+}
+
+final class NotificationCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func increment() { lock.lock(); n += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return n }
 }
 
 /// A future's result, handed from the event loop to the waiting thread (the semaphore orders the two).
