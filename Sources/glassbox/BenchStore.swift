@@ -11,7 +11,7 @@ struct BenchStore: ParsableCommand {
         abstract: "Time the run store's batched writes (rows/s, flush latency) and a series read: SQLite, or PostgreSQL with --store."
     )
 
-    @Option(help: "The store: postgres://USER@HOST/DATABASE (default: SQLite in a scratch runs directory).") var store: String?
+    @Option(help: "The store: postgres://USER@HOST/DATABASE, a scratch database (the bench's runs, bench-*, stay in it; default: SQLite in a scratch runs directory).") var store: String?
     @Option(help: "Steps each writer records.") var steps: Int = 2000
     @Option(help: "Scalars a step.") var tags: Int = 40
     @Option(help: "Steps between flushes (a training flushes every 2 s).") var flushEvery: Int = 20
@@ -28,7 +28,8 @@ struct BenchStore: ParsableCommand {
         let open = { try RunStores.open(url: url, runsDirectory: scratch) }
         let first = try open()
         let prefix = "bench-\(UUID().uuidString.prefix(8).lowercased())"
-        let config = TrainConfig(dataPath: "bench")
+        var config = TrainConfig(dataPath: "bench")
+        config.steps = steps
         let lock = NSLock()
         var flushMs: [Double] = []
         var errors: [String] = []
