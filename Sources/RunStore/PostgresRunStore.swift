@@ -412,22 +412,24 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     }
 
     public func seriesColumns(run: String, tag: String) throws -> SeriesColumns {
-        // One snapshot: the version and the points agree.
-        try transaction(write: false) { c in
-            var out = SeriesColumns()
-            (out.version, out.revision) = try version(c, run: run)
-            try appendPoints(try query(c, "SELECT step, wall_time, value FROM scalars WHERE run_id = $1 AND tag = $2 ORDER BY step, seq",
-                                       [.text(run), .text(tag)]), to: &out)
-            return out
-        }
+        try readSeries(run: run, tag: tag, after: nil)
     }
 
     public func seriesColumns(run: String, tag: String, afterRowID rowid: Int64) throws -> SeriesColumns {
+        try readSeries(run: run, tag: tag, after: rowid)
+    }
+
+    /// A tag's points (all, in step order; or those after row `after`, in recording order) and the version, read in
+    /// one snapshot so that the two agree.
+    private func readSeries(run: String, tag: String, after: Int64?) throws -> SeriesColumns {
         try transaction(write: false) { c in
             var out = SeriesColumns()
             (out.version, out.revision) = try version(c, run: run)
-            try appendPoints(try query(c, "SELECT step, wall_time, value FROM scalars WHERE run_id = $1 AND tag = $2 AND seq > $3 ORDER BY seq",
-                                       [.text(run), .text(tag), .int64(rowid)]), to: &out)
+            let rows = try after.map {
+                try query(c, "SELECT step, wall_time, value FROM scalars WHERE run_id = $1 AND tag = $2 AND seq > $3 ORDER BY seq",
+                          [.text(run), .text(tag), .int64($0)])
+            } ?? query(c, "SELECT step, wall_time, value FROM scalars WHERE run_id = $1 AND tag = $2 ORDER BY step, seq", [.text(run), .text(tag)])
+            try appendPoints(rows, to: &out)
             return out
         }
     }

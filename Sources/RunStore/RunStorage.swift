@@ -108,27 +108,29 @@ public enum RunStores {
         return nil
     }
 
-    /// Opens the store: PostgreSQL for a postgres URL, SQLite for `sqlite:PATH`/a directory, else the runs directory.
+    /// Opens the store: PostgreSQL for a postgres URL, SQLite for `sqlite:PATH`, else the runs directory's SQLite.
     public static func open(url: String?, runsDirectory: URL) throws -> any RunStorage {
         guard let url else { return try RunDatabase(directory: runsDirectory) }
         if PostgresURL.isPostgres(url) { return try PostgresRunStore(url: try PostgresURL(url)) }
-        if url.hasPrefix("sqlite:") {
-            let path = String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "^//", with: "", options: .regularExpression)
-            guard !path.isEmpty else { throw RunStoreError("the store 'sqlite:' names no runs directory (sqlite:PATH)") }
-            return try RunDatabase(directory: URL(fileURLWithPath: path))
+        if let dir = sqliteDirectory(url) {
+            guard !dir.isEmpty else { throw RunStoreError("the store 'sqlite:' names no runs directory (sqlite:PATH)") }
+            return try RunDatabase(directory: URL(fileURLWithPath: dir))
         }
         throw RunStoreError("the store '\(PostgresURL.redacting(url))' is neither a postgres://USER@HOST/DATABASE URL nor sqlite:RUNS_DIRECTORY")
     }
 
-    /// Whether a store exists to read: a PostgreSQL URL always (the server answers; opening it says if it does not),
-    /// a runs directory once it has its database file. A URL of neither kind "exists", so that opening it tells why
-    /// it is wrong.
+    /// Whether a store exists to read: a runs directory (the default, or `sqlite:PATH`) once it has its database file;
+    /// any other URL always (a PostgreSQL server answers when opened; a URL of neither kind is refused when opened,
+    /// which says why).
     public static func exists(url: String?, runsDirectory: URL) -> Bool {
-        if let url, !url.hasPrefix("sqlite:") { return true }
-        var dir = runsDirectory
-        if let url, url.hasPrefix("sqlite:") {
-            dir = URL(fileURLWithPath: String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "^//", with: "", options: .regularExpression))
-        }
-        return FileManager.default.fileExists(atPath: dir.appendingPathComponent("glassbox.sqlite").path)
+        guard let url else { return FileManager.default.fileExists(atPath: runsDirectory.appendingPathComponent("glassbox.sqlite").path) }
+        guard let dir = sqliteDirectory(url) else { return true }
+        return FileManager.default.fileExists(atPath: URL(fileURLWithPath: dir).appendingPathComponent("glassbox.sqlite").path)
+    }
+
+    /// The runs directory of a `sqlite:PATH` (or `sqlite://PATH`) URL; nil for any other URL.
+    static func sqliteDirectory(_ url: String) -> String? {
+        guard url.hasPrefix("sqlite:") else { return nil }
+        return String(url.dropFirst("sqlite:".count)).replacingOccurrences(of: "^//", with: "", options: .regularExpression)
     }
 }
