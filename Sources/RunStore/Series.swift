@@ -66,10 +66,15 @@ public struct SeriesSummary: Codable, Sendable {
 
     /// Which of `n` equal buckets over [lo, hi] holds step s: ⌊(s − lo)·n / (hi − lo + 1)⌋, exact in integers.
     public static func bucket(of s: Int, from lo: Int, to hi: Int, buckets n: Int) -> Int {
-        guard hi > lo else { return 0 }
-        let (high, low) = (s - lo).multipliedFullWidth(by: n)
-        let (q, _) = (hi - lo + 1).dividingFullWidth((high, low))
-        return Swift.min(n - 1, Swift.max(0, q))
+        guard hi > lo, n > 1 else { return 0 }
+        guard s > lo else { return 0 }
+        guard s <= hi else { return n - 1 }
+        // In unsigned arithmetic: hi - lo may be any 64-bit distance (a range given as Int.min / 2 ... Int.max / 2,
+        // or steps of an imported file), which overflows Int; (s - lo) * n / (hi - lo + 1) < n always fits.
+        let offset = UInt(bitPattern: s &- lo), span = UInt(bitPattern: hi &- lo)
+        let (high, low) = offset.multipliedFullWidth(by: UInt(n))
+        let q = span == UInt.max ? high : (span + 1).dividingFullWidth((high, low)).quotient
+        return Swift.min(n - 1, Int(q))
     }
 
     /// Buckets `columns` (all of a tag's points) over steps `from...to` (default: the whole series). Smoothing runs
@@ -130,6 +135,9 @@ public struct RunChanges: Sendable {
 
 public struct RunCursor: Sendable, Equatable {
     public var scalars: Int64 = 0, samples: Int64 = 0, messages: Int64 = 0, checkpoints: Int64 = 0
+    public init(scalars: Int64 = 0, samples: Int64 = 0, messages: Int64 = 0, checkpoints: Int64 = 0) {
+        self.scalars = scalars; self.samples = samples; self.messages = messages; self.checkpoints = checkpoints
+    }
 }
 
 extension RunDatabase {

@@ -81,17 +81,52 @@ final class ModelAccess: @unchecked Sendable {
         return m
     }
 
+    /// Analyses waiting or running at most: beyond, a request gets a 503 with Retry-After at once rather than an
+    /// unbounded wait (and unbounded memory for the work queued behind it).
+    static let queueLimit = 6
+    private var queued = 0
+
     /// Runs `body` on the analyses' own thread, after the requests before it. A request that names a `job` can be
     /// cancelled while it waits or runs (`GET /api/cancel?job=ID`: a page whose user moved on frees the machine
-    /// for the next request instead of finishing work nobody will see).
-    /// `report` gets the work's progress (part, fraction).
-    func run<T: Sendable>(job: String?, report: (@Sendable (String, Double) -> Void)? = nil,
+    /// for the next request instead of finishing work nobody will see); so is the work of a client that hangs up
+    /// (`context`: its connection), whether it waits or runs: the analyses check for cancellation between layers
+    /// and gradient evaluations. `report` gets the work's progress (part, fraction).
+    func run<T: Sendable>(_ context: StudioContext?, job: String?, report: (@Sendable (String, Double) -> Void)? = nil,
                           _ body: @escaping @Sendable (WorkMonitor) throws -> T) async throws -> T {
+        try await perform(try admit(job: job, report: report), context, body)
+    }
+
+    /// A place in the analyses' queue, taken before any answer is sent (a full queue is a 503 at once).
+    final class Ticket: Sendable {
+        let monitor: WorkMonitor
+        let job: String?
+        init(monitor: WorkMonitor, job: String?) { self.monitor = monitor; self.job = job }
+    }
+
+    /// Takes a place in the queue for `job`, or throws a 503 with Retry-After when it is full.
+    func admit(job: String?, report: (@Sendable (String, Double) -> Void)? = nil) throws -> Ticket {
         let monitor = report.map { WorkMonitor(report: $0) } ?? WorkMonitor()
-        if let job { lock.withLock { jobs[job] = monitor } }
-        defer {
-            if let job { lock.withLock { if jobs[job] === monitor { jobs.removeValue(forKey: job) } } }
+        try lock.withLock {
+            guard queued < Self.queueLimit else {
+                throw APIError(.serviceUnavailable, "the studio is busy: \(queued) analyses are running or waiting (at most \(Self.queueLimit)); try again in a few seconds",
+                               retryAfter: 5)
+            }
+            queued += 1
+            if let job { jobs[job] = monitor }
         }
+        return Ticket(monitor: monitor, job: job)
+    }
+
+    /// Runs the admitted work on the analyses' thread and gives its place back when it ends.
+    func perform<T: Sendable>(_ ticket: Ticket, _ context: StudioContext?, _ body: @escaping @Sendable (WorkMonitor) throws -> T) async throws -> T {
+        let monitor = ticket.monitor
+        defer {
+            lock.withLock {
+                queued -= 1
+                if let job = ticket.job, jobs[job] === monitor { jobs.removeValue(forKey: job) }
+            }
+        }
+        context?.onClose { monitor.cancel() }
         return try await withCheckedThrowingContinuation { c in
             heavy.async {
                 c.resume(with: Result {
@@ -105,6 +140,9 @@ final class ModelAccess: @unchecked Sendable {
             }
         }
     }
+
+    /// Analyses running or waiting now.
+    var queueLength: Int { lock.withLock { queued } }
 
     private var jobs: [String: WorkMonitor] = [:]
 

@@ -11,36 +11,40 @@ import ServiceLifecycle
 struct StudioAPI: Sendable {
     let store: StoreAccess
     let models: ModelAccess
-    let pollInterval: Double
+    let feeds: LiveFeeds
 
-    func register(_ router: Router<BasicRequestContext>) {
-        router.get("/api/runs") { _, _ in try self.runs() }
-        router.get("/api/runs/:run") { _, c in try self.run(c) }
+    func register(_ router: Router<StudioContext>) {
+        router.get("/api/runs") { r, _ in _ = try r.query([]); return try self.runs() }
+        router.get("/api/runs/:run") { r, c in _ = try r.query([]); return try self.run(c) }
         router.get("/api/runs/:run/scalars") { r, c in try self.scalars(r, c) }
         router.get("/api/runs/:run/histograms") { r, c in try self.histograms(r, c) }
         router.get("/api/runs/:run/parameters") { r, c in try self.parameters(r, c) }
-        router.get("/api/runs/:run/samples") { _, c in
+        router.get("/api/runs/:run/samples") { r, c in
+            _ = try r.query([])
             let (db, id) = try self.lookup(c)
             return JSONResponse.make(try db.samples(run: id).map { ["step": $0.step, "text": $0.text] as [String: Any] })
         }
-        router.get("/api/runs/:run/messages") { _, c in
+        router.get("/api/runs/:run/messages") { r, c in
+            _ = try r.query([])
             let (db, id) = try self.lookup(c)
             return JSONResponse.make(try db.messages(run: id).map { ["step": $0.step, "level": $0.level, "text": $0.text] as [String: Any] })
         }
-        router.get("/api/runs/:run/checkpoints") { _, c in
+        router.get("/api/runs/:run/checkpoints") { r, c in
+            _ = try r.query([])
             let (db, id) = try self.lookup(c)
             return JSONResponse.make(try db.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] })
         }
         router.get("/api/runs/:run/events") { r, c in try self.events(r, c) }
-        router.get("/api/runs/:run/probes") { _, c in
+        router.get("/api/runs/:run/probes") { r, c in
             // The documents as stored (JSON written by the trainer), in one array.
+            _ = try r.query([])
             let (db, id) = try self.lookup(c)
             return JSONResponse.raw(Data(("[" + (try db.probes(run: id)).map(\.document).joined(separator: ",") + "]").utf8))
         }
         router.get("/api/runs/:run/figures") { r, c in
             // The figures of one name (`name=mlp`), by step: the documents as the trainer stored them, in one array.
+            let name = try r.query(["name"]).required("name", limit: 64, example: "name=mlp")
             let (db, id) = try self.lookup(c)
-            guard let name = try Self.text(r, "name", limit: 64, required: true), !name.isEmpty else { throw APIError(.badRequest, "name is required (e.g. name=mlp)") }
             let figures = try db.figures(run: id, name: name)
             if figures.isEmpty {
                 let names = try db.figureNames(run: id).map(\.name)
@@ -49,15 +53,15 @@ struct StudioAPI: Sendable {
             return JSONResponse.raw(Data(("[" + figures.map(\.document).joined(separator: ",") + "]").utf8))
         }
         router.get("/api/runs/:run/translate") { r, c in try await self.translate(r, c) }
-        router.get("/api/models") { _, _ in try JSONResponse.encode(try self.models.entries()) }
-        router.get("/api/inspect") { r, _ in try await self.inspect(r) }
-        router.get("/api/patch") { r, _ in try await self.patch(r) }
-        router.get("/api/generate") { r, _ in try self.generate(r) }
-        router.get("/api/intervene") { r, _ in try await self.intervene(r) }
-        router.get("/api/diff") { r, _ in try await self.diff(r) }
-        router.get("/api/models/:model/card") { _, c in try await self.card(c) }
+        router.get("/api/models") { r, _ in _ = try r.query([]); return try JSONResponse.encode(try self.models.entries()) }
+        router.get("/api/inspect") { r, c in try await self.inspect(r, c) }
+        router.get("/api/patch") { r, c in try await self.patch(r, c) }
+        router.get("/api/generate") { r, c in try self.generate(r, c) }
+        router.get("/api/intervene") { r, c in try await self.intervene(r, c) }
+        router.get("/api/diff") { r, c in try await self.diff(r, c) }
+        router.get("/api/models/:model/card") { r, c in try await self.card(r, c) }
         router.get("/api/cancel") { r, _ in
-            guard let job = try Self.text(r, "job", limit: 64, required: true), !job.isEmpty else { throw APIError(.badRequest, "job is required") }
+            let job = try r.query(["job"]).required("job", limit: 64)
             return JSONResponse.make(["job": job, "cancelled": self.models.cancel(job: job)] as [String: Any])
         }
         router.get("/api/**") { r, _ -> Response in
@@ -74,7 +78,7 @@ struct StudioAPI: Sendable {
         }
     }
 
-    func lookup(_ context: BasicRequestContext) throws -> (any RunStorage, String) {
+    func lookup(_ context: StudioContext) throws -> (any RunStorage, String) {
         let name = try context.parameters.require("run")
         try Self.checkRunName(name)
         let db = try store.require()
@@ -83,53 +87,36 @@ struct StudioAPI: Sendable {
 
     // MARK: Looking inside models
 
-    /// A text query parameter (at most `limit` characters), required or not.
-    static func text(_ r: Request, _ name: String, limit: Int = 20_000, required: Bool = false) throws -> String? {
-        guard let v = r.uri.queryParameters.get(name) else {
-            if required { throw APIError(.badRequest, "\(name) is required") }
-            return nil
-        }
-        guard v.count <= limit else { throw APIError(.badRequest, "\(name) is longer than \(limit) characters") }
-        return v
-    }
-
     /// `GET /api/inspect?model=ID&prompt=TEXT[&target=TEXT|&target_id=N][&only=lens,attention][&layers=0,29][&top_k=5]
     /// [&baseline=mean+sinks][&steps=64][&rule=adaptive][&neuron=L:N]`: the document `glassbox inspect --json` prints
     /// for the same request (the same function computes both).
-    func inspect(_ r: Request) async throws -> Response {
-        let entry = try models.entry(try Self.text(r, "model", limit: 300))
-        let hasIDs = r.uri.queryParameters.get("ids") != nil
-        var request = InspectRequest(prompt: try Self.text(r, "prompt", required: !hasIDs) ?? "")
-        request.target = try Self.text(r, "target", limit: 200)
-        request.targetID = try Self.int(r, "target_id", 0...Int(Int32.max), default: nil)
-        request.contrast = try Self.text(r, "contrast", limit: 200)
-        request.contrastID = try Self.int(r, "contrast_id", 0...Int(Int32.max), default: nil)
-        request.topK = try Self.int(r, "top_k", 1...100, default: 5)!
-        if let layers = try Self.text(r, "layers", limit: 2000) {
-            request.attentionLayers = try layers.split(separator: ",").map { p in
-                guard let l = Int(p.trimmingCharacters(in: .whitespaces)) else { throw APIError(.badRequest, "layers: '\(p.prefix(20))' is not a layer number") }
-                return l
-            }
-        }
-        if let ids = try Self.text(r, "ids", limit: 200_000) {
-            request.ids = try ids.split(separator: ",").map { p in
-                guard let id = Int(p.trimmingCharacters(in: .whitespaces)) else { throw APIError(.badRequest, "ids: '\(p.prefix(20))' is not a token id") }
-                return id
-            }
-        }
-        if let b = try Self.text(r, "baseline", limit: 100) { request.baseline = b }
-        request.steps = try Self.int(r, "steps", 1...4096, default: 64)!
-        request.maxSteps = try Self.int(r, "max_steps", 1...16384, default: nil)
-        if let rule = try Self.text(r, "rule", limit: 40) { request.rule = rule }
-        request.neuron = try Self.text(r, "neuron", limit: 40)
+    static let inspectParameters: Set<String> = ["model", "prompt", "ids", "target", "target_id", "contrast", "contrast_id", "top_k", "layers",
+                                                 "baseline", "steps", "max_steps", "rule", "neuron", "report", "only", "job"]
+
+    func inspect(_ r: Request, _ c: StudioContext) async throws -> Response {
+        let q = try r.query(Self.inspectParameters)
+        var request = InspectRequest(prompt: try q.text("prompt", required: !q.has("ids")) ?? "")
+        request.target = try q.text("target", limit: 200)
+        request.targetID = try q.int("target_id", 0...Int(Int32.max), default: nil)
+        request.contrast = try q.text("contrast", limit: 200)
+        request.contrastID = try q.int("contrast_id", 0...Int(Int32.max), default: nil)
+        request.topK = try q.int("top_k", 1...100, default: 5)
+        request.attentionLayers = try q.ints("layers", 0...4095, maxCount: 4096, what: "layer number")
+        request.ids = try q.ints("ids", 0...Int(Int32.max), maxCount: 32_768, what: "token id")
+        if let b = try q.text("baseline", limit: 100) { request.baseline = b }
+        request.steps = try q.int("steps", 1...4096, default: 64)
+        request.maxSteps = try q.int("max_steps", 1...16384, default: nil)
+        if let rule = try q.text("rule", limit: 40) { request.rule = rule }
+        request.neuron = try q.text("neuron", limit: 40)
         // report=1: also every layer's attention compressed and the text of every token shown (the report's views).
-        request.forReport = try Self.int(r, "report", 0...1, default: 0) == 1
-        if let only = try Self.text(r, "only", limit: 200) {
+        request.forReport = try q.flag("report")
+        if let only = try q.text("only", limit: 200) {
             do { request.parts = try InspectPart.parse(only) } catch let e as InterpretabilityError { throw APIError(.badRequest, e.description) }
         }
+        let entry = try models.entry(try q.text("model", limit: 300))
         let models = self.models
         let req = request
-        return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
+        return try await models.run(c, job: try q.text("job", limit: 64)) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.inspect(loaded, req, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw APIError(.unprocessableContent, (e.field.map { "\($0): " } ?? "") + e.description)
@@ -141,21 +128,22 @@ struct StudioAPI: Sendable {
     /// `glassbox patch --json`. With `stream=1`, server-sent events: `start` (the document with both scans'
     /// `restored` empty), `progress` ({part, fraction}), `rows` (a group of layers of one scan: {scan, layers,
     /// restored}, the last layers first), then `done` (the whole document) or `error`.
-    func patch(_ r: Request) async throws -> Response {
-        let entry = try models.entry(try Self.text(r, "model", limit: 300))
-        let request = PatchRequest(clean: try Self.text(r, "clean", required: true) ?? "", corrupted: try Self.text(r, "corrupted", required: true) ?? "",
-                                   answer: try Self.text(r, "answer", limit: 200, required: true) ?? "",
-                                   wrong: try Self.text(r, "wrong", limit: 200, required: true) ?? "")
-        let job = try Self.text(r, "job", limit: 64)
-        if try Self.int(r, "stream", 0...1, default: 0) == 1 {
-            return eventStream(job: job ?? "patch-" + UUID().uuidString, progress: true) { models, monitor, send in
+    func patch(_ r: Request, _ c: StudioContext) async throws -> Response {
+        let q = try r.query(["model", "clean", "corrupted", "answer", "wrong", "job", "stream"])
+        let request = PatchRequest(clean: try q.text("clean", required: true) ?? "", corrupted: try q.text("corrupted", required: true) ?? "",
+                                   answer: try q.text("answer", limit: 200, required: true) ?? "",
+                                   wrong: try q.text("wrong", limit: 200, required: true) ?? "")
+        let job = try q.text("job", limit: 64)
+        let entry = try models.entry(try q.text("model", limit: 300))
+        if try q.flag("stream") {
+            return try eventStream(c, job: job ?? "patch-" + UUID().uuidString, progress: true) { models, monitor, send in
                 let doc = try InspectService.patch(try models.model(entry), request, monitor: monitor,
                                                    onStart: { send("start", $0) }, onRows: { send("rows", $0) })
                 send("done", doc)
             }
         }
         let models = self.models
-        return try await models.run(job: job) { monitor in
+        return try await models.run(c, job: job) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.patch(loaded, request, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw Self.apiError(e)
@@ -165,18 +153,19 @@ struct StudioAPI: Sendable {
 
     /// `GET /api/runs/{run}/translate?text=TEXT[&step=N]`: a seq2seq run's checkpoint (the newest, or step N) on any
     /// input: its greedy output and attention, as `glassbox translate --json`.
-    func translate(_ r: Request, _ c: BasicRequestContext) async throws -> Response {
+    func translate(_ r: Request, _ c: StudioContext) async throws -> Response {
+        let q = try r.query(["text", "step"])
         let (db, id) = try lookup(c)
         guard try db.run(id).kind == "seq2seq" else { throw APIError(.badRequest, "run \(id) is not a seq2seq run: nothing to translate with") }
-        guard let text = try Self.text(r, "text", limit: 200, required: true), !text.isEmpty else { throw APIError(.badRequest, "text is required (1 to 200 characters)") }
-        let step = try Self.int(r, "step", 0...Int(Int32.max), default: nil)
+        let text = try q.required("text", limit: 200, example: "text=3 May 2021")
+        let step = try q.int("step", 0...Int(Int32.max), default: nil)
         let checkpoints = try db.checkpoints(run: id)
         guard let ck = step.map({ s in checkpoints.first { $0.step == s } }) ?? checkpoints.last else {
             throw APIError(.notFound, step.map { "run \(id) has no checkpoint at step \($0) (it has: \(checkpoints.map { String($0.step) }.joined(separator: ", ")))" }
                            ?? "run \(id) has no checkpoint yet")
         }
         let folder = URL(fileURLWithPath: ck.path)
-        return try await models.run(job: nil) { _ in
+        return try await models.run(c, job: nil) { _ in
             let model: any Seq2SeqModel
             do { model = try Seq2SeqTask.loadModel(folder).0 } catch { throw APIError(.unprocessableContent, "\(error)") }
             let out = model.greedy([CharVocabulary.encode(text)], maxLength: 48)[0]
@@ -186,24 +175,19 @@ struct StudioAPI: Sendable {
         }
     }
 
-    static func float(_ r: Request, _ name: String, _ range: ClosedRange<Float>, default value: Float) throws -> Float {
-        guard let text = r.uri.queryParameters.get(name) else { return value }
-        guard let v = Float(text), v.isFinite, range.contains(v) else {
-            throw APIError(.badRequest, "\(name) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(text.prefix(40))'")
-        }
-        return v
-    }
-
     /// `edits=head:L:H:SCALE,neuron:L:N:SCALE` and `steer_layer`, `steer_from`, `steer_to`, `steer_scale`.
-    static func interventions(_ r: Request) throws -> InterventionRequest {
+    static let interventionParameters: Set<String> = ["edits", "steer_layer", "steer_from", "steer_to", "steer_scale"]
+
+    static func interventions(_ q: Query) throws -> InterventionRequest {
         var out = InterventionRequest()
-        if let edits = try text(r, "edits", limit: 10_000) {
+        if let edits = try q.text("edits", limit: 10_000) {
             out.edits = edits.split(separator: ",").map { String($0) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            guard out.edits.count <= 1024 else { throw APIError(.badRequest, "edits: at most 1024 edits, got \(out.edits.count)") }
         }
-        out.steerLayer = try int(r, "steer_layer", 0...4095, default: nil)
-        out.steerFrom = try text(r, "steer_from", limit: 4000)
-        out.steerTo = try text(r, "steer_to", limit: 4000)
-        out.steerScale = try float(r, "steer_scale", -1000...1000, default: 4)
+        out.steerLayer = try q.int("steer_layer", 0...4095, default: nil)
+        out.steerFrom = try q.text("steer_from", limit: 4000)
+        out.steerTo = try q.text("steer_to", limit: 4000)
+        out.steerScale = try q.float("steer_scale", -1000...1000, default: 4)
         return out
     }
 
@@ -217,23 +201,25 @@ struct StudioAPI: Sendable {
     /// server-sent events `start` (the prompt as fed), one `token` per generated token (probability, rank,
     /// entropy, alternatives), then `done` (the generation, as `glassbox generate --json`) or `error`. A client
     /// that goes away stops the generation.
-    func generate(_ r: Request) throws -> Response {
-        let entry = try models.entry(try Self.text(r, "model", limit: 300))
-        var request = GenerateRequest(prompt: try Self.text(r, "prompt", required: true) ?? "")
-        request.chat = try Self.int(r, "chat", 0...1, default: 0) == 1
-        request.system = try Self.text(r, "system", limit: 4000)
-        request.maxTokens = try Self.int(r, "max_tokens", 0...1024, default: 64)!
-        request.sampling.temperature = try Self.float(r, "temperature", 0...10, default: 0.8)
-        request.sampling.topK = try Self.int(r, "top_k", 0...1_000_000, default: 40)!
-        request.sampling.topP = try Self.float(r, "top_p", 0.0001...1, default: 0.95)
-        request.sampling.minP = try Self.float(r, "min_p", 0...0.9999, default: 0.05)
-        request.sampling.repetitionPenalty = try Self.float(r, "repeat_penalty", 0.01...100, default: 1)
-        request.seed = UInt64(try Self.int(r, "seed", 0...Int(Int32.max), default: 0)!)
-        request.alternatives = try Self.int(r, "alternatives", 1...50, default: 5)!
-        request.interventions = try Self.interventions(r)
-        let job = try Self.text(r, "job", limit: 64) ?? "generate-" + UUID().uuidString
+    func generate(_ r: Request, _ c: StudioContext) throws -> Response {
+        let q = try r.query(Self.interventionParameters.union(["model", "prompt", "chat", "system", "max_tokens", "temperature", "top_k", "top_p",
+                                                                 "min_p", "repeat_penalty", "seed", "alternatives", "job"]))
+        var request = GenerateRequest(prompt: try q.text("prompt", required: true) ?? "")
+        request.chat = try q.flag("chat")
+        request.system = try q.text("system", limit: 4000)
+        request.maxTokens = try q.int("max_tokens", 0...1024, default: 64)
+        request.sampling.temperature = try q.float("temperature", 0...10, default: 0.8)
+        request.sampling.topK = try q.int("top_k", 0...1_000_000, default: 40)
+        request.sampling.topP = try q.float("top_p", 0.0001...1, default: 0.95)
+        request.sampling.minP = try q.float("min_p", 0...0.9999, default: 0.05)
+        request.sampling.repetitionPenalty = try q.float("repeat_penalty", 0.01...100, default: 1)
+        request.seed = UInt64(try q.int("seed", 0...Int(Int32.max), default: 0))
+        request.alternatives = try q.int("alternatives", 1...50, default: 5)
+        request.interventions = try Self.interventions(q)
+        let job = try q.text("job", limit: 64) ?? "generate-" + UUID().uuidString
+        let entry = try models.entry(try q.text("model", limit: 300))
         let req = request
-        return eventStream(job: job) { models, monitor, send in
+        return try eventStream(c, job: job) { models, monitor, send in
             let loaded = try models.model(entry)
             let tok = loaded.tokenizer
             var index = 0
@@ -252,8 +238,8 @@ struct StudioAPI: Sendable {
     /// A response of server-sent events fed by `body`, run as a heavy job `job` (after the requests before it):
     /// `body` sends its events; a failure ends the stream with an `error` event ({"error": message}); a client
     /// that goes away cancels the job.
-    func eventStream(job: String, progress: Bool = false,
-                     _ body: @escaping @Sendable (ModelAccess, WorkMonitor, _ send: @escaping @Sendable (String, any Encodable) -> Void) throws -> Void) -> Response {
+    func eventStream(_ context: StudioContext, job: String, progress: Bool = false,
+                     _ body: @escaping @Sendable (ModelAccess, WorkMonitor, _ send: @escaping @Sendable (String, any Encodable) -> Void) throws -> Void) throws -> Response {
         let models = self.models
         let (events, sink) = AsyncStream.makeStream(of: String.self)
         @Sendable func send(_ name: String, _ body: any Encodable) {
@@ -265,9 +251,11 @@ struct StudioAPI: Sendable {
             if throttle.due(part, final: fraction >= 1) { send("progress", ProgressEvent(part: part, fraction: fraction)) }
         }
         let report: (@Sendable (String, Double) -> Void)? = progress ? reportProgress : nil
+        // The place in the queue is taken now: a full queue is a 503, not a stream that waits.
+        let ticket = try models.admit(job: job, report: report)
         Task {
             do {
-                _ = try await models.run(job: job, report: report) { monitor -> Int in
+                _ = try await models.perform(ticket, context) { monitor -> Int in
                     do { try body(models, monitor, send) } catch let e as InterpretabilityError where e != .cancelled { throw Self.apiError(e) }
                     return 0
                 }
@@ -296,14 +284,15 @@ struct StudioAPI: Sendable {
 
     /// `GET /api/intervene?model=ID&prompt=TEXT[&edits=head:L:H:S,neuron:L:N:S][&steer_layer=L&steer_from=A&steer_to=B
     /// &steer_scale=X][&generate=N][&top_k=5][&job=ID]`: the prompt with and without the edits.
-    func intervene(_ r: Request) async throws -> Response {
-        let entry = try models.entry(try Self.text(r, "model", limit: 300))
-        let prompt = try Self.text(r, "prompt", required: true) ?? ""
-        let edits = try Self.interventions(r)
-        let generate = try Self.int(r, "generate", 0...256, default: 0)!
-        let topK = try Self.int(r, "top_k", 1...100, default: 5)!
+    func intervene(_ r: Request, _ c: StudioContext) async throws -> Response {
+        let q = try r.query(Self.interventionParameters.union(["model", "prompt", "generate", "top_k", "job"]))
+        let prompt = try q.text("prompt", required: true) ?? ""
+        let edits = try Self.interventions(q)
+        let generate = try q.int("generate", 0...256, default: 0)
+        let topK = try q.int("top_k", 1...100, default: 5)
+        let entry = try models.entry(try q.text("model", limit: 300))
         let models = self.models
-        return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
+        return try await models.run(c, job: try q.text("job", limit: 64)) { monitor in
             let loaded = try models.model(entry)
             do {
                 return try JSONResponse.encode(try InspectService.intervene(loaded, prompt: prompt, edits, generate: generate, topK: topK, monitor: monitor))
@@ -313,13 +302,14 @@ struct StudioAPI: Sendable {
 
     /// `GET /api/diff?a=ID&b=ID&prompt=TEXT[&target=TEXT]`: two versions of one model (two checkpoints, a base
     /// and its fine-tuned version) on one prompt: per-head DLA and attention changes, the neurons that changed most.
-    func diff(_ r: Request) async throws -> Response {
-        let a = try models.entry(try Self.text(r, "a", limit: 300, required: true))
-        let b = try models.entry(try Self.text(r, "b", limit: 300, required: true))
-        let prompt = try Self.text(r, "prompt", required: true) ?? ""
-        let target = try Self.text(r, "target", limit: 200)
+    func diff(_ r: Request, _ c: StudioContext) async throws -> Response {
+        let q = try r.query(["a", "b", "prompt", "target", "job"])
+        let names = (a: try q.text("a", limit: 300, required: true), b: try q.text("b", limit: 300, required: true))
+        let prompt = try q.text("prompt", required: true) ?? ""
+        let target = try q.text("target", limit: 200)
+        let a = try models.entry(names.a), b = try models.entry(names.b)
         let models = self.models
-        return try await models.run(job: try Self.text(r, "job", limit: 64)) { monitor in
+        return try await models.run(c, job: try q.text("job", limit: 64)) { monitor in
             let la = try models.model(a), lb = try models.model(b)
             do {
                 return try JSONResponse.encode(try InspectService.diff(la, id: a.id, lb, id: b.id, prompt: prompt, target: target, monitor: monitor))
@@ -328,11 +318,13 @@ struct StudioAPI: Sendable {
     }
 
     /// `GET /api/models/ID/card`: architecture, parameters per component, weight types and per-weight statistics.
-    func card(_ c: BasicRequestContext) async throws -> Response {
+    func card(_ r: Request, _ c: StudioContext) async throws -> Response {
+        _ = try r.query([])
         let raw = c.parameters.get("model") ?? ""
+        guard raw.utf8.count <= 300 else { throw APIError(.badRequest, "a model id is at most 300 characters") }
         let entry = try models.entry(raw.removingPercentEncoding ?? raw)
         let models = self.models
-        return try await models.run(job: nil) { monitor in
+        return try await models.run(c, job: nil) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.modelCard(loaded, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw Self.apiError(e)
@@ -359,7 +351,7 @@ struct StudioAPI: Sendable {
         return JSONResponse.raw(out)
     }
 
-    func run(_ c: BasicRequestContext) throws -> Response {
+    func run(_ c: StudioContext) throws -> Response {
         let (db, id) = try lookup(c)
         let r = try db.run(id)
         var last: [String: Double] = [:]
@@ -373,29 +365,16 @@ struct StudioAPI: Sendable {
 
     // MARK: Series
 
-    /// An integer query parameter in `range`, or the default; anything else is a 400 naming it.
-    static func int(_ r: Request, _ name: String, _ range: ClosedRange<Int>, default value: Int?) throws -> Int? {
-        guard let text = r.uri.queryParameters.get(name) else { return value }
-        guard let v = Int(text), range.contains(v) else {
-            throw APIError(.badRequest, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(text.prefix(40))'")
-        }
-        return v
-    }
-
-    func scalars(_ r: Request, _ c: BasicRequestContext) throws -> Response {
+    func scalars(_ r: Request, _ c: StudioContext) throws -> Response {
+        let q = try r.query(["tag", "buckets", "from", "to", "smoothing"])
         let (db, id) = try lookup(c)
-        guard let tag = r.uri.queryParameters.get("tag"), !tag.isEmpty, tag.count <= 500 else {
-            throw APIError(.badRequest, "tag is required: /api/runs/\(id)/scalars?tag=train/loss&buckets=1000")
-        }
-        let buckets = try Self.int(r, "buckets", 1...10_000, default: 1000)!
-        let from = try Self.int(r, "from", Int.min / 2...Int.max / 2, default: nil)
-        let to = try Self.int(r, "to", Int.min / 2...Int.max / 2, default: nil)
+        let tag = try q.required("tag", limit: 500, example: "/api/runs/\(id)/scalars?tag=train/loss&buckets=1000")
+        let buckets = try q.int("buckets", 1...10_000, default: 1000)
+        // Steps are recorded as 64-bit integers, but no run reaches 2^53: a range beyond it is a mistake, not a run.
+        let from = try q.int("from", -Self.stepLimit...Self.stepLimit, default: nil)
+        let to = try q.int("to", -Self.stepLimit...Self.stepLimit, default: nil)
         if let from, let to, from > to { throw APIError(.badRequest, "from (\(from)) is after to (\(to))") }
-        var smoothing = 0.0
-        if let s = r.uri.queryParameters.get("smoothing") {
-            guard let v = Double(s), v >= 0, v < 1 else { throw APIError(.badRequest, "smoothing must be a number in [0, 1), got '\(s.prefix(40))'") }
-            smoothing = v
-        }
+        let smoothing = try q.double("smoothing", 0...1, belowUpper: true, default: 0)
         let columns = try store.seriesColumns(db, run: id, tag: tag)
         guard try columns.count > 0 || db.tags(run: id).contains(tag) else {
             throw APIError(.notFound, "run \(id) has no scalar tag '\(tag.prefix(200))'")
@@ -403,12 +382,14 @@ struct StudioAPI: Sendable {
         return try JSONResponse.encode(SeriesSummary.reduce(run: id, tag: tag, columns, buckets: buckets, from: from, to: to, smoothing: smoothing))
     }
 
-    func histograms(_ r: Request, _ c: BasicRequestContext) throws -> Response {
+    /// The largest step a request may name (2^53: exact as a JavaScript number).
+    static let stepLimit = 1 << 53
+
+    func histograms(_ r: Request, _ c: StudioContext) throws -> Response {
+        let q = try r.query(["tag", "buckets"])
         let (db, id) = try lookup(c)
-        guard let tag = r.uri.queryParameters.get("tag"), !tag.isEmpty, tag.count <= 500 else {
-            throw APIError(.badRequest, "tag is required, e.g. weight/transformer.wte.weight (see histogram_tags of the run)")
-        }
-        let n = try Self.int(r, "buckets", 1...10_000, default: 200)!
+        let tag = try q.required("tag", limit: 500, example: "tag=weight/transformer.wte.weight (see histogram_tags of the run)")
+        let n = try q.int("buckets", 1...10_000, default: 200)
         let all = try db.histograms(run: id, tag: tag)
         guard !all.isEmpty else { throw APIError(.notFound, "run \(id) has no histogram tag '\(tag.prefix(200))'") }
         // At most n steps, evenly chosen, always including the last.
@@ -420,9 +401,10 @@ struct StudioAPI: Sendable {
     }
 
     /// Parameter × step matrices of gradient norm and update ratio (each cell the bucket's maximum).
-    func parameters(_ r: Request, _ c: BasicRequestContext) throws -> Response {
+    func parameters(_ r: Request, _ c: StudioContext) throws -> Response {
+        let q = try r.query(["buckets"])
         let (db, id) = try lookup(c)
-        let n = try Self.int(r, "buckets", 1...2000, default: 200)!
+        let n = try q.int("buckets", 1...2000, default: 200)
         let tags = try db.tags(run: id)
         let names = Set(tags.compactMap { t -> String? in
             for p in ["grad_norm/", "update_ratio/"] where t.hasPrefix(p) { return String(t.dropFirst(p.count)) }
@@ -438,7 +420,9 @@ struct StudioAPI: Sendable {
             }
         }
         guard lo <= hi else { return JSONResponse.make(["run": id, "parameters": [String](), "steps": [Int](), "grad_norm": [Any](), "update_ratio": [Any]()] as [String: Any]) }
-        let width = max(1, min(n, hi - lo + 1))
+        // Stored steps may span the whole 64-bit range (an imported event file): no arithmetic that could overflow.
+        let span = hi.subtractingReportingOverflow(lo)
+        let width = span.overflow || span.partialValue >= n ? n : span.partialValue + 1
         func bucket(_ s: Int) -> Int { SeriesSummary.bucket(of: s, from: lo, to: hi, buckets: width) }
         // Each column is a bucket holding at least one recorded step, labelled by the last step it holds.
         var lastStep = [Int?](repeating: nil, count: width)
@@ -463,75 +447,33 @@ struct StudioAPI: Sendable {
 
     // MARK: Live
 
-    /// Server-sent events: new points, samples, messages, checkpoints and status changes of one run.
-    func events(_ r: Request, _ c: BasicRequestContext) throws -> Response {
+    /// Server-sent events: new points, samples, messages, checkpoints and status changes of one run, from the run's
+    /// one shared feed (LiveFeed.swift). Each event carries an `id:` (the position in the run's rows); a client that
+    /// reconnects with `Last-Event-ID` (browsers do it by themselves) continues after it, and its `hello` says
+    /// `resumed: true`; `resumed: false` means: read the run again.
+    func events(_ r: Request, _ c: StudioContext) throws -> Response {
+        let q = try r.query(["duration"])
         let (db, id) = try lookup(c)
         // `duration=S` ends the stream after S seconds (for scripts, e.g. curl); a page keeps it open.
-        let duration = try Self.int(r, "duration", 1...86_400, default: nil)
+        let duration = try q.int("duration", 1...86_400, default: nil)
+        let last = r.headers[.init("Last-Event-ID")!].map { String($0.prefix(200)) }
+        let subscription = try feeds.subscribe(db: db, run: id, lastEventID: last)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-store"
         headers[.init("X-Accel-Buffering")!] = "no"
-        let interval = pollInterval
+        // The stream ends when the client goes away (its connection closes), on the server's graceful shutdown,
+        // after `duration`, or when the feed drops a client that fell too far behind (it comes back from its id).
+        c.onClose { subscription.cancel() }
+        let timer = duration.map { seconds in
+            Task { try await Task.sleep(nanoseconds: UInt64(seconds) * 1_000_000_000); subscription.cancel() }
+        }
         let body = ResponseBody { writer in
-            var cursor = try db.cursor()
-            var record = try db.run(id)
-            var status = record.displayStatus, step = record.step, revision = record.revision
-            func send(_ event: String, _ object: Any) async throws {
-                let data = (try? JSONSerialization.data(withJSONObject: JSONResponse.clean(object))) ?? Data("{}".utf8)
-                var text = "event: \(event)\ndata: "
-                text += String(decoding: data, as: UTF8.self)
-                text += "\n\n"
-                try await writer.write(ByteBuffer(string: text))
-            }
-            try await send("hello", ["run": id, "status": status, "step": step])
-            var lastSent = Date()
-            let started = Date()
-            // Ends on a client that went away (the next write fails), on the server's graceful shutdown, or after
-            // `duration`.
-            // A store that notifies (PostgreSQL's LISTEN) is read when another process has committed, at the latest
-            // every 2 s (a run's liveness changes without a write); one that does not (SQLite) every `interval`.
-            var heard = db.changeGeneration
-            var lastRead = Date()
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                if let duration, Date().timeIntervalSince(started) >= Double(duration) { break }
-                if heard != nil {
-                    try await Task.sleep(nanoseconds: 50_000_000)
-                    let now = db.changeGeneration
-                    if now == heard && now != nil && Date().timeIntervalSince(lastRead) < 2 { continue }
-                    heard = now
-                } else {
-                    try await Task.sleep(nanoseconds: UInt64(interval * 1e9))
-                }
-                lastRead = Date()
-                let ch = try db.changes(run: id, after: cursor)
-                cursor = ch.cursor
-                var sent = false
-                if !ch.scalars.isEmpty {
-                    try await send("scalars", ["points": ch.scalars.map { ["tag": $0.tag, "step": $0.step, "wall_time": $0.wallTime, "value": $0.value] as [String: Any] }])
-                    sent = true
-                }
-                for s in ch.samples { try await send("sample", ["step": s.step, "text": s.text]); sent = true }
-                for m in ch.messages { try await send("message", ["step": m.step, "level": m.level, "text": m.text]); sent = true }
-                for k in ch.checkpoints { try await send("checkpoint", ["step": k.step, "path": k.path]); sent = true }
-                record = try db.run(id)
-                if record.revision != revision {
-                    // Resumed: its tail was deleted and row ids may be reused; the viewer starts over from here.
-                    revision = record.revision
-                    cursor = try db.cursor()
-                    try await send("reset", ["run": id, "step": record.step])
-                    sent = true
-                }
-                if record.displayStatus != status || record.step != step {
-                    status = record.displayStatus; step = record.step
-                    try await send("status", ["status": status, "stored_status": record.status, "step": step])
-                    sent = true
-                }
-                if sent { lastSent = Date() }
-                if Date().timeIntervalSince(lastSent) >= 5 {
-                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    lastSent = Date()
-                }
+            defer { timer?.cancel(); subscription.cancel() }
+            try await withGracefulShutdownHandler {
+                for await frame in subscription.frames { try await writer.write(frame) }
+            } onGracefulShutdown: {
+                subscription.cancel()
             }
             try await writer.finish(nil)
         }

@@ -16,7 +16,11 @@ public struct StudioError: Error, CustomStringConvertible, Sendable {
 struct APIError: Error {
     let status: HTTPResponse.Status
     let message: String
-    init(_ status: HTTPResponse.Status, _ message: String) { self.status = status; self.message = message }
+    /// Seconds after which the client may try again (a 503 of a full queue).
+    var retryAfter: Int?
+    init(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil) {
+        self.status = status; self.message = message; self.retryAfter = retryAfter
+    }
 }
 
 /// Glassbox Studio: the pages and the JSON API over one run store (docs/studio-api.md): a runs directory's SQLite
@@ -74,11 +78,11 @@ public struct StudioServer: Sendable {
     }
 
     /// The router: middleware (errors as JSON, token, methods), the API, the assets and the pages.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func router() -> Router<StudioContext> {
+        let router = Router(context: StudioContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: GuardMiddleware(token: options.token))
-        let api = StudioAPI(store: store, models: models, pollInterval: options.pollInterval)
+        let api = StudioAPI(store: store, models: models, feeds: LiveFeeds(pollInterval: options.pollInterval))
         api.register(router)
         router.get("/assets/:file") { request, context in try Self.asset(request, context) }
         for page in ["/", "/compare", "/runs/:run", "/inspect", "/generate", "/models/:model"] {
@@ -125,7 +129,7 @@ public struct StudioServer: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    static func asset(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+    static func asset(_ request: Request, _ context: StudioContext) throws -> Response {
         let name = try context.parameters.require("file")
         guard let bytes = WebAssets.bytes(name) else { throw APIError(.notFound, "no asset '\(name.prefix(80))'") }
         // The content's hash names its version: a changed build gets a new ETag.
@@ -148,7 +152,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let e as APIError {
-            return JSONResponse.error(e.status, e.message)
+            var response = JSONResponse.error(e.status, e.message)
+            if let after = e.retryAfter { response.headers[.retryAfter] = String(after) }
+            return response
         } catch let e as HTTPError {
             let message = e.body ?? (e.status == .notFound ? "no such page or endpoint: \(request.uri.path.prefix(200))" : e.status.reasonPhrase)
             return JSONResponse.error(e.status, message)
@@ -173,11 +179,13 @@ struct GuardMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(.contentTooLarge, "request bodies are not accepted (got \(length) bytes)")
         }
         guard let token else { return try await next(request, context) }
-        if let given = request.uri.queryParameters.get("token") {
+        // Decoded as the routes decode it (a malformed query is a 400 here too, before anything else reads it).
+        let query = try Query(request, allowed: nil)
+        if let given = query.values["token"] {
             guard constantTimeEqual(given, token) else { throw APIError(.unauthorized, "wrong token") }
-            // Keep the token out of the address bar and history: set the cookie and go to the same page without it.
-            let rest = request.uri.queryParameters.filter { $0.key != "token" }
-                .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")" }
+            // Keep the token out of the address bar and history: set the cookie and go to the same page without it,
+            // the rest of the query as it was written.
+            let rest = (request.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("token=") && $0 != "token" }
             var headers = HTTPFields()
             headers[.location] = request.uri.path + (rest.isEmpty ? "" : "?" + rest.joined(separator: "&"))
             headers[.setCookie] = "glassbox_token=\(token); Path=/; HttpOnly; SameSite=Strict"

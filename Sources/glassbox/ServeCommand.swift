@@ -14,8 +14,23 @@ struct Serve: AsyncParsableCommand {
     )
 
     @OptionGroup var options: StudioOptions
+    @Flag(help: .hidden) var supervised = false
 
     func run() async throws {
+        if supervised {
+            // Started by `train --serve`: its address on one line for the training process, and an end when that
+            // process ends (its pipe on our standard input closes, however it ended).
+            let watcher = Thread {
+                while !FileHandle.standardInput.availableData.isEmpty {}
+                Foundation.exit(0)
+            }
+            watcher.start()
+            try await options.serve(announce: { url in
+                print(StudioSupervisor.readyPrefix + url)
+                fflush(stdout)
+            })
+            return
+        }
         try await options.serve(announce: { url in
             print(Terminal.bold("Glassbox Studio") + " at " + url)
             print(Terminal.dim("  runs from \(RunStores.url(option: options.store).map(PostgresURL.redacting) ?? options.runsDir) · Ctrl-C to stop"))

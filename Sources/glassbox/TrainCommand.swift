@@ -91,30 +91,23 @@ struct TrainGPT: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also write TensorBoard event files (<runs-dir>/<run>/events.out.tfevents.*).")
     var tensorboard = true
 
-    /// Starts the studio on its own threads (the training keeps this one); returns once it listens, or throws.
-    func startStudio(run id: String) throws {
-        var options = StudioServer.Options(runsDirectory: URL(fileURLWithPath: runsDir))
-        options.storeURL = RunStores.url(option: store)
-        options.port = port
-        let server = try StudioServer(options: options)
-        let ready = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var failure: Error?
+    /// Starts the studio in a process of its own (StudioSupervisor.swift): the training never depends on it.
+    /// Returns once it listens, or throws.
+    func startStudio(run id: String) throws -> StudioSupervisor {
+        guard (0...65535).contains(port) else { throw ValidationError("--port \(port) is not a port (0 to 65535)") }
+        var environment = ProcessInfo.processInfo.environment
+        // The store goes by the environment, not the command line: a password in a URL stays out of `ps`.
+        if let url = RunStores.url(option: store) { environment["GLASSBOX_STORE"] = url }
+        let runsURL = URL(fileURLWithPath: runsDir)
+        let studio = try StudioSupervisor(arguments: ["--runs-dir", runsDir], port: port, environment: environment,
+                                          log: runsURL.appendingPathComponent(id).appendingPathComponent("studio.log"))
         let json = self.json
-        Task.detached {
-            do {
-                try await server.run(handleSignals: false) { url in
-                    let runURL = url + "runs/\(id)"
-                    json ? Terminal.err("studio: \(runURL)") : print(Terminal.bold("studio: ") + runURL)
-                    fflush(stdout)
-                    ready.signal()
-                }
-            } catch {
-                failure = error
-                ready.signal()
-            }
-        }
-        ready.wait()
-        if let failure { throw CommandFailure(StudioOptions.describe(failure, host: options.host, port: port)) }
+        studio.onRestart = { text in json ? Terminal.err("warning: \(text)") : Terminal.err(Terminal.yellow("warning: ") + text) }
+        let url = try studio.start()
+        let runURL = url + "runs/\(id)"
+        json ? Terminal.err("studio: \(runURL)") : print(Terminal.bold("studio: ") + runURL)
+        fflush(stdout)
+        return studio
     }
 
     func run() throws {
@@ -192,7 +185,8 @@ struct TrainGPT: ParsableCommand {
         // MFU against the hardware's FMA peak for these threads (a register-bound loop, a few milliseconds), of
         // every rank.
         trainer.peakFlops = MatrixKernels.fmaPeakPerCore() * Double(Parallel.threads * (job?.size ?? 1)) * 1e9
-        if serve { try startStudio(run: trainer.id) }
+        let studio = serve ? try startStudio(run: trainer.id) : nil
+        defer { studio?.stop() }
         let c = trainer.config
         let progress = ProgressPrinter(json: json, total: c.steps, tokensPerStep: c.batch * c.block)
         if !json {

@@ -741,7 +741,7 @@
       es.addEventListener("hello", (e) => {
         const d = parse(e);
         if (d && d.status) setStatus(d.status);
-        if (greeted) load(); // reconnected: what came meanwhile
+        if (greeted && !(d && d.resumed)) load(); // reconnected without the events since: read again
         greeted = true;
       });
       es.addEventListener("checkpoint", (e) => { const d = parse(e); if (d && isNum(d.step)) expect(d.step); });

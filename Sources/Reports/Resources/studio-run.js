@@ -1396,7 +1396,8 @@
         es.addEventListener("hello", (e) => {
           const d = parse(e);
           if (d && d.status) setStatus(r, d.status, d.step);
-          if (greeted) { refreshAfterReconnect(r); } else { greeted = true; clearTimeout(timer); resolve(); }
+          // Reconnected: the server continues after the last event seen (resumed), or the run is read again.
+          if (greeted) { if (!(d && d.resumed)) refreshAfterReconnect(r); } else { greeted = true; clearTimeout(timer); resolve(); }
           setLiveText();
         });
         es.addEventListener("scalars", (e) => { const d = parse(e); if (d && Array.isArray(d.points)) onPoints(r.id, d.points); });
