@@ -9,6 +9,8 @@
 #                                                  --owner PID: stop the server once process PID has ended (however
 #                                                  it ended: a test process that crashed leaves no server behind)
 #   scripts/pg-test-server.sh stop DIR             stops it and deletes DIR
+#   scripts/pg-test-server.sh halt DIR             stops the server, keeping DIR (an outage, for the tests)
+#   scripts/pg-test-server.sh restart DIR          starts a halted server again, on the same port with the same data
 set -euo pipefail
 cmd=${1:?start or stop}; dir=${2:?a folder for the server}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
@@ -44,9 +46,9 @@ start)
   # A free port: the kernel picks one, and a few tries cover the race with another process taking it meanwhile.
   for try in 1 2 3 4 5; do
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    if as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key -c max_connections=200 ${fast[*]:-}" \
-        start >/dev/null 2>&1; then
+    options="-p $port -k $dir -c listen_addresses=127.0.0.1 -c ssl=on -c ssl_cert_file=$dir/server.crt -c ssl_key_file=$dir/server.key -c max_connections=200 ${fast[*]:-}"
+    if as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$options" start >/dev/null 2>&1; then
+      echo "$options" > "$dir/options"
       PGPASSWORD=$password "$bin/createdb" -h 127.0.0.1 -p "$port" -U glassbox glassbox
       echo "$port" > "$dir/port"
       if [ -n "$owner" ]; then
@@ -62,5 +64,13 @@ stop)
   [ -d "$dir/data" ] && as_server "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   rm -rf "$dir"
   ;;
-*) echo "usage: $0 start|stop DIR [--fast]" >&2; exit 2 ;;
+halt)
+  # A fast shutdown: the server ends every session (as when it is restarted), the data stays.
+  as_server "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null
+  ;;
+restart)
+  as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$(cat "$dir/options")" start >/dev/null \
+    || { echo "pg-test-server: the server did not start again:" >&2; tail -20 "$dir/server.log" >&2; exit 1; }
+  ;;
+*) echo "usage: $0 start|stop|halt|restart DIR [--fast] [--owner PID]" >&2; exit 2 ;;
 esac

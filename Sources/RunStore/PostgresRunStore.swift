@@ -98,7 +98,8 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         if done.wait(timeout: .now() + timeout) == .timedOut {
             throw RunStoreError("\(what()): no answer from the PostgreSQL server within \(Int(timeout)) s")
         }
-        return try box.result!.get()
+        guard let result = box.result else { throw RunStoreError("\(what()): the answer was lost") }
+        return try result.get()
     }
 
     private func connect() throws -> PostgresConnection {
@@ -131,8 +132,27 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
             return result
         } catch {
             c.closeNow()
+            // A connection that broke (the server restarted, the network dropped) leaves the idle ones likely broken
+            // too: they are closed, so that the next try connects afresh instead of failing once per idle one.
+            if !Self.isServerError(error) {
+                lock.lock()
+                let stale = idle
+                idle = []
+                lock.unlock()
+                for s in stale { s.closeNow() }
+            }
             throw error
         }
+    }
+
+    /// Whether the server answered with an error of its own (the connection itself is sound).
+    /// (Errors reach here as the store's own, with the SQLSTATE in their text; classes 08, connection exceptions, and
+    /// 57, operator intervention such as a shutdown, end the connection.)
+    static func isServerError(_ error: Error) -> Bool {
+        let text = "\(error)"
+        guard let r = text.range(of: "[SQLSTATE ") else { return false }
+        let errorClass = text[r.upperBound...].prefix(2)
+        return errorClass != "08" && errorClass != "57"
     }
 
     func query(_ c: PostgresConnection, _ sql: String, _ binds: [PGBind] = []) throws -> [PostgresRow] {
@@ -223,6 +243,11 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
             PRIMARY KEY (run_id, step, probe));
         CREATE TABLE figures (run_id TEXT NOT NULL, step BIGINT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL,
             PRIMARY KEY (run_id, step, name));
+        """,
+        // v2: the name of the last batch a recorder committed for the run, written in the batch's own transaction: a
+        // batch retried after its COMMIT's answer was lost is recognised and not written twice.
+        """
+        ALTER TABLE runs ADD COLUMN last_batch TEXT
         """,
     ]
 
@@ -565,10 +590,14 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func write(run id: String, rows: [RunRow], step: Int) throws {
+    public func write(run id: String, rows: [RunRow], step: Int, batch: String?) throws {
         try transaction(write: true) { c in
+            // Writers hold the advisory lock, so the batch name read here is not changed by another before COMMIT.
+            if let batch, let last = try query(c, "SELECT last_batch FROM runs WHERE id = $1", [.text(id)]).first,
+               try Self.cells(last)[0].decode(String?.self) == batch { return }
             try insert(c, run: id, rows)
-            _ = try query(c, "UPDATE runs SET step = $1, updated_at = $2 WHERE id = $3", [.int(step), .double(Date().timeIntervalSince1970), .text(id)])
+            _ = try query(c, "UPDATE runs SET step = $1, updated_at = $2, last_batch = COALESCE($3, last_batch) WHERE id = $4",
+                          [.int(step), .double(Date().timeIntervalSince1970), .optionalText(batch), .text(id)])
             try notify(c, run: id)
         }
     }
@@ -606,6 +635,11 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
 
     /// A server out of disk is the server's administrator's to fix: nothing is reserved here.
     public func releaseSpace(after error: Error) -> Bool { false }
+
+    /// The server's disk_full (SQLSTATE 53100).
+    public func isOutOfSpace(_ error: Error) -> Bool {
+        "\(error)".contains("[SQLSTATE 53100]")
+    }
 
     // MARK: Notifications
 

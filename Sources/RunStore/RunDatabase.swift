@@ -230,6 +230,11 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
                 ALTER TABLE runs ADD COLUMN ranks INTEGER NOT NULL DEFAULT 1;
                 """)
         }
+        // v9: the name of the last batch a recorder committed for the run, written in the batch's own transaction: a
+        // retried batch whose commit had in fact gone through is recognised and not written twice.
+        m.registerMigration("v9") { db in
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN last_batch TEXT")
+        }
         return m
     }
 
@@ -419,10 +424,12 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func write(run id: String, rows: [RunRow], step: Int) throws {
+    public func write(run id: String, rows: [RunRow], step: Int, batch: String?) throws {
         try pool.write { d in
+            if let batch, try String.fetchOne(d, sql: "SELECT last_batch FROM runs WHERE id = ?", arguments: [id]) == batch { return }
             try Self.insert(d, run: id, rows)
-            try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ? WHERE id = ?", arguments: [step, Date().timeIntervalSince1970, id])
+            try d.execute(sql: "UPDATE runs SET step = ?, updated_at = ?, last_batch = COALESCE(?, last_batch) WHERE id = ?",
+                          arguments: [step, Date().timeIntervalSince1970, batch, id])
         }
     }
 
@@ -448,6 +455,15 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
     public func releaseSpace(after error: Error) -> Bool {
         guard let e = error as? DatabaseError, e.resultCode == .SQLITE_FULL || e.resultCode == .SQLITE_IOERR else { return false }
         return releaseReserve()
+    }
+
+    /// SQLite says SQLITE_FULL, or an I/O error while the disk holding the database has (almost) no room left.
+    public func isOutOfSpace(_ error: Error) -> Bool {
+        guard let e = error as? DatabaseError else { return false }
+        if e.resultCode == .SQLITE_FULL { return true }
+        guard e.resultCode == .SQLITE_IOERR else { return false }
+        var fs = statvfs()
+        return statvfs(URL(fileURLWithPath: path).deletingLastPathComponent().path, &fs) == 0 && Int(fs.f_bavail) * Int(fs.f_frsize) < Self.reserveBytes
     }
 
 }

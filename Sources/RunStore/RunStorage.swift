@@ -77,8 +77,10 @@ public protocol RunStorage: AnyObject, Sendable {
     // MARK: Writing
     /// Records a new run, or takes a resumed one back (dropping what it recorded after its checkpoint).
     func startRun(_ run: RunStart) throws
-    /// Writes `rows` and the run's step in one transaction: all or nothing.
-    func write(run: String, rows: [RunRow], step: Int) throws
+    /// Writes `rows` and the run's step in one transaction: all or nothing. `batch`, when given, names the batch: the
+    /// store keeps the name with the run in the same transaction and skips a batch whose name it already holds, so
+    /// that retrying a commit whose answer was lost (a connection dropped during COMMIT) writes nothing twice.
+    func write(run: String, rows: [RunRow], step: Int, batch: String?) throws
     /// Sets a run's status alone (when a batch cannot be written, the run must not stay "running").
     func setStatus(run: String, status: String) throws
     /// Marks a run failed with the reason as an error message, at once.
@@ -89,12 +91,16 @@ public protocol RunStorage: AnyObject, Sendable {
     @discardableResult func packSeries(run: String, tag: String) throws -> Int
     /// Whether `error` means the store is out of space, and gives back space reserved for that case if it had any.
     func releaseSpace(after error: Error) -> Bool
+    /// Whether `error` means the store is out of space (nothing is given back).
+    func isOutOfSpace(_ error: Error) -> Bool
     /// A number that grows whenever another process commits records (PostgreSQL's LISTEN/NOTIFY), or nil where
     /// there is no such signal and readers poll (SQLite).
     var changeGeneration: Int? { get }
 }
 
 extension RunStorage {
+    /// Writes `rows` and the run's step in one transaction, as a batch with no name (never retried).
+    public func write(run: String, rows: [RunRow], step: Int) throws { try write(run: run, rows: rows, step: step, batch: nil) }
     public func changes(run: String, after cursor: RunCursor) throws -> RunChanges { try changes(run: run, after: cursor, limit: 20_000) }
 }
 

@@ -37,6 +37,9 @@ public struct RunStart: Sendable {
     public var resumedAt: Int?
     /// Processes training it together (data-parallel over MPI; 1: one process).
     public var ranks = 1
+    /// A resumed run: the step up to which its records had committed when the checkpoint it resumes from was
+    /// written (nil: not known, a checkpoint from before this was kept). The store must hold them all.
+    public var recordedThrough: Int?
     public init(id: String, name: String?, kind: String, config: String, totalSteps: Int, parameterCount: Int, resumedAt: Int?) {
         self.id = id; self.name = name; self.kind = kind; self.config = config; self.totalSteps = totalSteps
         self.parameterCount = parameterCount; self.resumedAt = resumedAt
@@ -62,6 +65,8 @@ public protocol TrainingSink: AnyObject {
     /// A figure of the model at a checkpoint (e.g. an MLP's decision boundary), as one JSON document.
     func figure(step: Int, name: String, document: String)
     func runEnded(status: String, step: Int)
+    /// Writes everything recorded so far and returns once it is durable (a checkpoint waits for it: what it covers
+    /// must be in the record first); throws when it cannot be, leaving `failure` set.
     func flush() throws
     /// A write error the sink could not overcome (it keeps what it could not write): the trainer stops on it.
     var failure: Error? { get }

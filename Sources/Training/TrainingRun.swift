@@ -85,6 +85,10 @@ public struct RunState<Config: RunConfig>: Codable, Sendable {
     public var overfit: OverfitMonitor
     /// Training losses since the last evaluation (their mean is compared at the next one).
     public var lossesSinceEval: [Double] = []
+    /// The step up to which every record of the run had committed to the run store when this checkpoint was written
+    /// (the checkpoint waits for them): a resume checks that the store still has them. Nil with no store, and in
+    /// checkpoints from before it was kept.
+    public var recordedThrough: Int?
 
     public init(run: String, step: Int, config: Config, dataRNG: RandomGenerator, dropoutRNG: RandomGenerator,
                 tokensSeen: Int, overfit: OverfitMonitor) {
@@ -229,9 +233,15 @@ public final class TrainingRun<Task: TrainingTask> {
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         var record = try RunStart(id: id, config: config, parameterCount: parameterCount, resumedAt: resumedAt)
         record.ranks = collective?.size ?? 1
+        record.recordedThrough = resumedAt == nil ? nil : state.recordedThrough
         try sink?.runStarted(record)
-        // A resumed run records the checkpoint it starts from again (a kill may have come before its record).
-        if resumedAt != nil, let folder = lastCheckpoint { sink?.checkpoint(step: state.step, path: folder.path) }
+        // A resumed run records the checkpoint it starts from again, and what is read out at a checkpoint (probes,
+        // which replace their earlier copy): these rows come after the checkpoint is written, so a kill or a store
+        // outage may have kept them from the store.
+        if resumedAt != nil, let folder = lastCheckpoint, collective?.isLeader ?? true {
+            sink?.checkpoint(step: state.step, path: folder.path)
+            onCheckpoint?(state.step, task)
+        }
         if resumedAt == nil {
             let initial = collective?.isLeader ?? true ? task.initialScalars() : []
             if !initial.isEmpty { sink?.scalars(step: 0, wallTime: Date().timeIntervalSince1970, initial) }
@@ -371,9 +381,12 @@ public final class TrainingRun<Task: TrainingTask> {
                 // What was recorded up to this step reaches the store before the checkpoint: a resume starts after
                 // the checkpoint, so a record that reached the checkpoint but not the store (a kill between the
                 // two) would be lost for good.
+                // The flush waits out a store outage (within the recorder's limit); if the records still cannot be
+                // written, no checkpoint is: a checkpoint must never cover records the store does not have.
                 for f in task.figures(step: step) { sink?.figure(step: step, name: f.name, document: f.document) }
-                try? sink?.flush()
+                do { try sink?.flush() } catch { try failRecording(step: step, sink?.failure ?? error) }
                 if let failure = sink?.failure { try failRecording(step: step, failure) }
+                state.recordedThrough = sink == nil ? nil : step
                 do { try saveCheckpoint() } catch { try failCheckpoint(step: step, error) }
                 onCheckpoint?(step, task)
             }
@@ -462,16 +475,21 @@ public final class TrainingRun<Task: TrainingTask> {
         }
     }
 
-    /// The run store could not be written: checkpoint (training is not lost), mark the run failed as far as the
-    /// store allows, and stop with the store's error.
+    /// The run store could not be written (an outage longer than the recorder waits, or a full disk): mark the run
+    /// failed as far as the store allows, and stop with the store's error.
+    ///
+    /// No checkpoint is written here: it would cover records that never reached the store, and a resume, which
+    /// starts after its checkpoint, would never record them. The last checkpoint was written after its records
+    /// committed, so resuming from it loses no recorded step (the training since it is done again).
     private func failRecording(step: Int, _ failure: Error) throws -> Never {
-        // The status first (small, and what the store's reserved space is for), then a checkpoint if the disk
-        // still has room for one.
+        let text = "stopped at step \(step): \(failure)"
+        let kept = lastCheckpoint.map { "; every record up to the last checkpoint \($0.path) is in the run store: continue with --resume \(id)" }
+            ?? "; no checkpoint was written yet"
+        sink?.message(step: step, level: "error", text: text + kept)
         sink?.runEnded(status: "failed", step: state.step)
+        // One last try without waiting (the recorder has given up): on a full disk, with the space it reserved.
         try? sink?.flush()
-        if lastCheckpoint?.lastPathComponent != Checkpoint.folderName(step: state.step) { try? saveCheckpoint() }
-        let kept = lastCheckpoint.map { "; the last checkpoint is \($0.path)" } ?? "; no checkpoint could be written"
-        throw TrainingError("stopped at step \(step): \(failure)\(kept)")
+        throw TrainingError(text + kept)
     }
 
     /// A checkpoint could not be written (e.g. a full disk): its temporary folder is gone, the previous checkpoint

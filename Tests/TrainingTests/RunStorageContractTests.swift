@@ -300,6 +300,24 @@ struct RunStorageContractTests {
         #expect(try db.series(run: "imp", tag: "loss").count == 30)
         #expect(try db.runs().map(\.id).sorted() == ["imp", "k1", "k10", "k11"])
     }
+
+    /// A batch written again under its name (a retry after a COMMIT whose answer was lost) is not written twice; a
+    /// new batch, or one without a name, is.
+    @Test(arguments: StoreKind.available)
+    func aRetriedBatchIsWrittenOnce(kind: StoreKind) throws {
+        let s = try StoreUnderTest(kind); defer { try? FileManager.default.removeItem(at: s.directory) }
+        try s.store.startRun(RunStart(id: "b", name: nil, kind: "gpt", config: "{}", totalSteps: 3, parameterCount: 1, resumedAt: nil))
+        let first: [RunRow] = [.scalar(tag: "t", step: 1, wallTime: 1, value: 1), .sample(step: 1, text: "one")]
+        try s.store.write(run: "b", rows: first, step: 1, batch: "w-1")
+        try s.store.write(run: "b", rows: first, step: 1, batch: "w-1")
+        #expect(try s.store.series(run: "b", tag: "t").map(\.step) == [1])
+        #expect(try s.store.samples(run: "b").count == 1)
+        try s.store.write(run: "b", rows: [.scalar(tag: "t", step: 2, wallTime: 2, value: 2)], step: 2, batch: "w-2")
+        try s.store.write(run: "b", rows: [.scalar(tag: "t", step: 3, wallTime: 3, value: 3)], step: 3)
+        try s.store.write(run: "b", rows: [.scalar(tag: "t", step: 3, wallTime: 3, value: 3)], step: 3, batch: "w-2")
+        #expect(try s.store.series(run: "b", tag: "t").map(\.step) == [1, 2, 3])
+        #expect(try s.store.run("b").step == 3)
+    }
 }
 
 @Suite("PostgreSQL run store", .enabled(if: TestPostgres.installed, "needs Debian's postgresql (scripts/setup.sh --test installs it)"))

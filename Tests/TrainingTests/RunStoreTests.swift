@@ -38,29 +38,75 @@ struct RunStoreTests {
         #expect(throws: RunStoreError.self) { _ = try reader.run("nope") }
     }
 
-    /// A run store that stops accepting writes stops the training with an error naming it, keeps every record it
-    /// could not write, marks the run failed and leaves a checkpoint of the last step.
+    /// A run store that stays unwritable longer than the recorder waits stops the training with an error naming it,
+    /// keeps every record it could not write, marks the run failed, and writes no checkpoint covering records the
+    /// store lacks; once the store is back, a resume records every step exactly once.
     @Test func aFailingRunStoreStopsTrainingWithoutLosingRecords() throws {
         let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
         let db = try RunDatabase(directory: dir)
         let trainer = try Trainer(config: smallConfig(steps: 30), runsDirectory: dir, id: "broken")
         let recorder = RunRecorder(database: db)
         recorder.flushInterval = 0
-        recorder.retryDelays = [0.01, 0.01]
+        recorder.outageLimit = 0.5
         trainer.sink = recorder
-        // From step 4 on, every insert of a scalar fails (the table is gone), as on a full or failing disk.
+        // From step 14 on, no scalar can be written (the table is away), as on a failing disk.
         trainer.onStep = { r in
-            if r.step == 4 { try? db.pool.write { try $0.execute(sql: "DROP TABLE scalars") } }
+            if r.step == 14 { try? db.pool.write { try $0.execute(sql: "ALTER TABLE scalars RENAME TO scalars_away") } }
         }
         var message = ""
         do { _ = try trainer.run() } catch { message = "\(error)" }
-        #expect(message.contains("cannot write to the run database") && message.contains(db.path), "\(message)")
-        #expect(message.contains("stopped at step 5"), "\(message)")
-        #expect(recorder.pendingCount > 0 && recorder.failure != nil)
+        #expect(message.contains("cannot write to the run database") && message.contains(db.path) && message.contains("tried for"), "\(message)")
+        #expect(message.contains("stopped at step") && message.contains("step-000010") && message.contains("--resume broken"), "\(message)")
+        #expect(recorder.pendingCount > 0 && recorder.failure != nil && recorder.committedStep >= 13)
         let status = try db.pool.read { try String.fetchOne($0, sql: "SELECT status FROM runs WHERE id = 'broken'") }
         #expect(status == "failed")
-        let checkpoint = dir.appendingPathComponent("broken/checkpoints/step-000005")
-        #expect(FileManager.default.fileExists(atPath: checkpoint.appendingPathComponent("model.safetensors").path))
+        // The checkpoint at step 10 and no later one: its records had committed, the later steps' had not.
+        let folders = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("broken/checkpoints").path)
+        #expect(folders.filter { $0.hasPrefix("step-") } == ["step-000010"], "\(folders)")
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("broken/checkpoints/step-000010/trainer_state.json"))) as? [String: Any]
+        #expect(state?["recordedThrough"] as? Int == 10)
+
+        try db.pool.write { try $0.execute(sql: "ALTER TABLE scalars_away RENAME TO scalars") }
+        let resumed = try Trainer(resume: dir.appendingPathComponent("broken"))
+        resumed.sink = RunRecorder(database: db)
+        _ = try resumed.run()
+        #expect(try db.series(run: "broken", tag: "train/loss").map(\.step) == Array(1...30))
+        #expect(try db.series(run: "broken", tag: "val/loss").map(\.step) == [10, 20, 30])
+        #expect(try db.checkpoints(run: "broken").map(\.step) == [10, 20, 30])
+        #expect(try db.run("broken").status == "finished")
+    }
+
+    /// A store outage shorter than the recorder's limit: the training goes on (a checkpoint waits for the records it
+    /// covers), every record reaches the store once the store is back, none twice.
+    @Test func aShortStoreOutageLosesNothing() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try RunDatabase(directory: dir)
+        let trainer = try Trainer(config: smallConfig(steps: 30), runsDirectory: dir, id: "outage")
+        let recorder = RunRecorder(database: db)
+        recorder.flushInterval = 0
+        recorder.outageLimit = 30
+        trainer.sink = recorder
+        let back = DispatchSemaphore(value: 0)
+        var stepsDuringOutage = 0
+        trainer.onStep = { r in
+            if r.step == 4 {
+                try? db.pool.write { try $0.execute(sql: "ALTER TABLE scalars RENAME TO scalars_away") }
+                DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) {
+                    try? db.pool.write { try $0.execute(sql: "ALTER TABLE scalars_away RENAME TO scalars") }
+                    back.signal()
+                }
+            }
+            if r.step > 4 && recorder.outageStart != nil { stepsDuringOutage += 1 }
+        }
+        let summary = try trainer.run()
+        back.wait()
+        #expect(summary.status == "finished" && recorder.failure == nil && recorder.pendingCount == 0)
+        #expect(stepsDuringOutage >= 1, "the training did not go on during the outage")
+        #expect(try db.series(run: "outage", tag: "train/loss").map(\.step) == Array(1...30))
+        #expect(try db.checkpoints(run: "outage").map(\.step) == [10, 20, 30])
+        #expect(try db.run("outage").status == "finished")
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("outage/checkpoints/step-000030/trainer_state.json"))) as? [String: Any]
+        #expect(state?["recordedThrough"] as? Int == 30)
     }
 
     @Test func resumingDropsRecordsAfterTheCheckpoint() throws {
