@@ -34,6 +34,8 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     /// How long a connection attempt and a query may take before they are given up.
     public static let connectTimeout: Int64 = 5
     public static let queryTimeout = 120.0
+    /// The deadline of BEGIN and ROLLBACK, which a live server answers at once.
+    static let controlTimeout = 5.0
     static let channel = "glassbox_runs"
     /// The advisory lock every writer holds (an arbitrary constant: "glassbox" in ASCII, truncated to 63 bits).
     static let writeLock: Int64 = 0x676c_6173_7362_6f78 & Int64.max
@@ -155,11 +157,11 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         return errorClass != "08" && errorClass != "57"
     }
 
-    func query(_ c: PostgresConnection, _ sql: String, _ binds: [PGBind] = []) throws -> [PostgresRow] {
+    func query(_ c: PostgresConnection, _ sql: String, _ binds: [PGBind] = [], timeout: Double = queryTimeout) throws -> [PostgresRow] {
         var b = PostgresBindings(capacity: binds.count)
         for v in binds { v.append(to: &b) }
         do {
-            return try Self.wait(c.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger), timeout: Self.queryTimeout,
+            return try Self.wait(c.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger), timeout: timeout,
                                  what: "the run store \(url)").rows
         } catch let e as RunStoreError {
             throw e
@@ -176,14 +178,20 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     /// `body` inside one transaction (read-write and holding the writers' lock, or a read-only snapshot).
     func transaction<T>(write: Bool, _ body: (PostgresConnection) throws -> T) throws -> T {
         try withConnection { c in
-            _ = try query(c, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            // BEGIN answers at once from a live server: a short deadline, so that a connection that died unnoticed
+            // (the server restarted) costs seconds, not the long query deadline.
+            _ = try query(c, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", timeout: Self.controlTimeout)
             do {
                 if write { _ = try query(c, "SELECT pg_advisory_xact_lock($1)", [.int64(Self.writeLock)]) }
                 let result = try body(c)
                 _ = try query(c, "COMMIT")
                 return result
             } catch {
-                _ = try? query(c, "ROLLBACK")
+                // The server's own error on a sound connection: roll back (briefly; the connection is closed after
+                // anyway, which rolls back too). A broken connection is not asked: a query sent while it closes
+                // may never be answered (seen with a server stopped mid-transaction: the ROLLBACK waited out the
+                // whole query deadline).
+                if Self.isServerError(error) && !c.isClosed { _ = try? query(c, "ROLLBACK", timeout: Self.controlTimeout) }
                 throw error
             }
         }

@@ -324,7 +324,9 @@ struct FaultCLITests {
         }
         let runs = dir.appendingPathComponent("runs")
         let r = try glassbox(["train", "--data", corpus, "--steps", "3000", "--log-interval", "1", "--sample-interval", "1",
-                              "--checkpoint-interval", "50", "--keep-checkpoints", "1", "--runs-dir", runs.path, "--json"] + tiny)
+                              "--checkpoint-interval", "50", "--keep-checkpoints", "1", "--runs-dir", runs.path, "--json"] + tiny,
+                             // The recorder waits 3 s for space to return (60 s by default) before it stops the run.
+                             environment: ["GLASSBOX_STORE_OUTAGE_LIMIT": "3"])
         #expect(r.status != 0 && r.status < 128, "status \(r.status)")
         #expect(r.err.contains("run database") && r.err.contains(runs.appendingPathComponent("glassbox.sqlite").path)
                 && r.err.contains("full"), "\(r.err)")
