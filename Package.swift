@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Models", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "Models", "TensorCore", "Tokenization"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "RunStore", "NeuralNet", "Models", "ModelFormats", "TensorCore", "Tokenization"]),
         .testTarget(name: "CLITests", dependencies: ["glassbox", "RunStore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "RunStore", "Training", "Models", "Interpretability", .product(name: "HummingbirdTesting", package: "hummingbird")]),

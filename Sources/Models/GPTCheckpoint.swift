@@ -5,8 +5,16 @@ import TensorCore
 
 /// Hugging Face folders for GPT-2: `config.json` + `model.safetensors` (HF names, tied head stored once).
 extension GPT {
-    /// Loads a folder written by `save_pretrained` (or by `GPT.save`).
-    public static func load(folder: URL) throws -> GPT {
+    /// Loads a folder written by `save_pretrained` (or by `GPT.save`). A Glassbox checkpoint folder is first
+    /// checked against its `manifest.json` (a flipped byte is an error naming the file, not other weights);
+    /// `verifyManifest: false` only where the caller has just checked the same folder.
+    public static func load(folder: URL, verifyManifest: Bool = true) throws -> GPT {
+        // Only the files a model is read from are hashed (not a checkpoint's optimizer state), while it loads.
+        if verifyManifest {
+            return try CheckpointManifest.verifying(folder: folder, skipHashing: CheckpointManifest.trainingStateFiles) {
+                try load(folder: folder, verifyManifest: false)
+            }
+        }
         let configURL = folder.appendingPathComponent("config.json")
         guard let data = try? Data(contentsOf: configURL) else {
             throw NeuralNetError("\(configURL.path): no such file (a model folder needs config.json)")

@@ -204,8 +204,10 @@ public final class LoRAAdapter {
     }
 
     /// Reads a PEFT LoRA adapter folder for `model`, checking every shape against the model's projections.
-    /// Trainable (`requiresGrad`) when `trainable`, to continue training it.
+    /// Trainable (`requiresGrad`) when `trainable`, to continue training it. A folder written by `glassbox
+    /// finetune` is first checked against its `manifest.json` (folders without one, like PEFT's, load unchecked).
     public static func load(folder: URL, for model: Llama, trainable: Bool = false) throws -> LoRAAdapter {
+        try CheckpointManifest.verify(folder: folder, skipHashing: CheckpointManifest.trainingStateFiles)
         let configURL = folder.appendingPathComponent("adapter_config.json")
         let configPath = configURL.path
         guard FileManager.default.fileExists(atPath: configPath) else {

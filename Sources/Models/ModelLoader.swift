@@ -79,6 +79,8 @@ public enum ModelLoader {
         let fm = FileManager.default
         let configURL = folder.appendingPathComponent("adapter_config.json")
         guard fm.fileExists(atPath: configURL.path), !fm.fileExists(atPath: folder.appendingPathComponent("config.json").path) else { return nil }
+        // The base model's path is read from the adapter's own config: checked against the manifest first.
+        try CheckpointManifest.verify(folder: folder, skipHashing: CheckpointManifest.trainingStateFiles)
         guard let data = try? Data(contentsOf: configURL), data.count < 1 << 20,
               let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw FormatError(file: configURL.path, "not a JSON object")
@@ -104,7 +106,13 @@ public enum ModelLoader {
                            chatTemplate: g["tokenizer.chat_template"]?.string)
     }
 
+    /// A checkpoint folder is checked against its manifest while it loads, and nothing is returned unless it
+    /// passes (folders without a manifest — Hugging Face's, checkpoints from before manifests — load unchecked).
     static func loadFolder(_ folder: URL) throws -> LoadedModel {
+        try CheckpointManifest.verifying(folder: folder, skipHashing: CheckpointManifest.trainingStateFiles) { try loadFolderFiles(folder) }
+    }
+
+    private static func loadFolderFiles(_ folder: URL) throws -> LoadedModel {
         let configURL = folder.appendingPathComponent("config.json")
         guard let data = try? Data(contentsOf: configURL),
               let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
@@ -120,7 +128,7 @@ public enum ModelLoader {
                                parameterCounts: model.parameterCounts,
                                bytesByType: [("F32", model.parameterCounts.reduce(0) { $0 + $1.1 } * 4)], chatTemplate: nil)
         case "gpt2":
-            let model = try GPT.load(folder: folder)
+            let model = try GPT.load(folder: folder, verifyManifest: false)  // checked by loadFolder
             let c = model.config
             let counts = [("embedding", c.vocabSize * c.nEmbd + c.blockSize * c.nEmbd),
                           ("blocks", model.parameterCount - (c.vocabSize + c.blockSize) * c.nEmbd - 2 * c.nEmbd),

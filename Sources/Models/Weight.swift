@@ -102,10 +102,7 @@ public enum Weight {
         default: format = .other
         }
         let type = t.type
-        if let bad = type.firstNonFiniteScale(file.bytes(of: t), elements: t.dims[0] * t.dims[1]) {
-            throw FormatError(file: file.path, tensor: name, type.blockSize == 1 ? "non-finite value at element \(bad)"
-                                                                                  : "non-finite \(type) scale in block \(bad)")
-        }
+        try file.checkFinite(t)
         return .quantized(QuantizedMatrix(rows: t.dims[1], cols: t.dims[0], format: format, data: file.bytes(of: t),
                                           rowBytes: type.byteCount(elements: t.dims[0]), owner: file) { src, dst, n in
             type.dequantizeRow(src, dst, count: n)

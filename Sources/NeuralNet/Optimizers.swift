@@ -8,6 +8,9 @@ public protocol Optimizer: AnyObject {
     /// Named state tensors (e.g. "exp_avg.<param>") for checkpoints, plus the step count.
     func stateDict() -> (step: Int, tensors: [(String, [Int], [Float])])
     func loadStateDict(step: Int, tensors: [String: [Float]]) throws
+    /// The names and shapes `stateDict` gives, without copying any values: what a saved state must hold to be
+    /// this optimizer's (a checkpoint's optimizer state is checked against it before it is loaded).
+    var stateLayout: [(name: String, shape: [Int])] { get }
 }
 
 /// Which parameters weight decay applies to.
@@ -83,6 +86,10 @@ public final class Adam: Optimizer {
         return (t, out)
     }
 
+    public var stateLayout: [(name: String, shape: [Int])] {
+        params.flatMap { name, p in [("exp_avg.\(name)", p.shape), ("exp_avg_sq.\(name)", p.shape)] }
+    }
+
     public func loadStateDict(step: Int, tensors: [String: [Float]]) throws {
         for (i, (name, p)) in params.enumerated() {
             for (key, buf) in [("exp_avg.\(name)", m[i]), ("exp_avg_sq.\(name)", v[i])] {
@@ -125,6 +132,8 @@ public final class SGD: Optimizer {
     public func stateDict() -> (step: Int, tensors: [(String, [Int], [Float])]) {
         (t, params.enumerated().map { ("momentum_buffer.\($0.element.0)", $0.element.1.shape, buffers[$0.offset].scalars) })
     }
+
+    public var stateLayout: [(name: String, shape: [Int])] { params.map { ("momentum_buffer.\($0.0)", $0.1.shape) } }
 
     public func loadStateDict(step: Int, tensors: [String: [Float]]) throws {
         for (i, (name, p)) in params.enumerated() {

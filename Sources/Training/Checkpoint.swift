@@ -10,7 +10,8 @@ import TensorCore
 public enum Checkpoint {
     /// Writes the folder under a temporary name and renames it into place, so a crash never leaves a half
     /// checkpoint where a resume would look: the model's files (`writeModel` into the folder being made), the
-    /// optimizer state and the trainer state.
+    /// optimizer state and the trainer state, then — last, when every other file is complete — `manifest.json`
+    /// with each file's size and SHA-256, which every read of the folder checks (`CheckpointManifest`).
     public static func write<C: RunConfig>(to folder: URL, optimizer: any Optimizer, state: RunState<C>,
                                            writeModel: (URL) throws -> Void) throws {
         let fm = FileManager.default
@@ -27,6 +28,7 @@ public enum Checkpoint {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writeAtomically(try encoder.encode(state), to: tmp.appendingPathComponent("trainer_state.json"))
+            try CheckpointManifest.write(folder: tmp)
             if fm.fileExists(atPath: folder.path) { try fm.removeItem(at: folder) }
             try fm.moveItem(at: tmp, to: folder)
         } catch {
@@ -35,28 +37,60 @@ public enum Checkpoint {
         }
     }
 
-    /// The optimizer state of a checkpoint folder (`optimizer.safetensors`): its step and tensors.
-    public static func readOptimizer(_ folder: URL) throws -> (step: Int?, tensors: [String: [Float]]) {
-        let optURL = folder.appendingPathComponent("optimizer.safetensors")
-        let opt: SafeTensorsFile
-        do { opt = try SafeTensorsFile(path: optURL.path) } catch { throw TrainingError("optimizer state: \(error)") }
-        var tensors: [String: [Float]] = [:]
-        for name in opt.names { tensors[name] = try opt.floats(name) }
-        return (Int(opt.metadata["step"] ?? ""), tensors)
+    /// The optimizer state of a checkpoint folder (`optimizer.safetensors`), to be checked and loaded with
+    /// `OptimizerState.restore`.
+    public static func readOptimizer(_ folder: URL) throws -> OptimizerState { try OptimizerState.read(folder: folder) }
+
+    /// Checks a checkpoint folder against its `manifest.json` (every file's size and SHA-256, no file missing or
+    /// added): a flipped byte anywhere is an error naming the file, never a model or a state computed with.
+    /// Folders from before manifests answer `.absent` and load unchecked (`manifestNotes` says so). Files in
+    /// `skipHashing` (ones the caller does not read) are checked for presence and size only.
+    @discardableResult
+    public static func verify(_ folder: URL, skipHashing: Set<String> = []) throws -> CheckpointManifest.Status {
+        do { return try CheckpointManifest.verify(folder: folder, skipHashing: skipHashing) } catch { throw TrainingError("\(error)") }
     }
 
-    /// The trainer state of a checkpoint folder (`trainer_state.json`), validated.
+    /// What a resume tells the user about the folder it continues from: one note when the folder has no manifest
+    /// (written before checkpoints carried one), so its files could not be checked for corruption.
+    public static func manifestNotes(_ folder: URL) -> [String] {
+        let manifest = folder.appendingPathComponent(CheckpointManifest.fileName).path
+        if FileManager.default.fileExists(atPath: manifest) { return [] }
+        return ["\(folder.lastPathComponent) has no \(CheckpointManifest.fileName) (written before checkpoints carried one): its files were loaded without a corruption check"]
+    }
+
+    /// The step a checkpoint folder's name gives (`step-NNNNNN`), nil for other names.
+    public static func step(ofFolder folder: URL) -> Int? {
+        let name = folder.lastPathComponent
+        guard name.hasPrefix("step-") else { return nil }
+        return Int(name.dropFirst(5))
+    }
+
+    /// The trainer state of a checkpoint folder (`trainer_state.json`), after the folder is checked against its
+    /// manifest; validated, and its step must be the folder's (a state copied from another checkpoint would
+    /// resume at the wrong step with the wrong generators).
     public static func readState<C: RunConfig>(_ folder: URL, as: C.Type) throws -> RunState<C> {
+        try readState(folder, as: C.self, verifyManifest: true)
+    }
+
+    static func readState<C: RunConfig>(_ folder: URL, as: C.Type, verifyManifest: Bool) throws -> RunState<C> {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
             throw TrainingError("\(folder.path): no such checkpoint folder")
         }
+        if verifyManifest { try verify(folder) }
         let stateURL = folder.appendingPathComponent("trainer_state.json")
         guard let stateData = fm.contents(atPath: stateURL.path) else {
             throw TrainingError("\(stateURL.path): missing; \(folder.path) is not a Glassbox training checkpoint")
         }
-        return try RunState<C>.decode(stateData, source: stateURL.path)
+        let state = try RunState<C>.decode(stateData, source: stateURL.path)
+        if let step = step(ofFolder: folder), step != state.step {
+            throw TrainingError("\(stateURL.path): step \(state.step), but the folder is \(folder.lastPathComponent): the state is not this checkpoint's")
+        }
+        for (name, v) in [("lastTrainLoss", state.lastTrainLoss), ("lastValLoss", state.lastValLoss), ("bestValLoss", state.bestValLoss)] {
+            if let v, !v.isFinite { throw TrainingError("\(stateURL.path): \(name) is \(v) (a checkpoint is only written after finite losses)") }
+        }
+        return state
     }
 
     /// The newest complete checkpoint folder of a run directory (step-NNNNNN), if any.
@@ -99,13 +133,22 @@ public enum Checkpoint {
 
     public static func folderName(step: Int) -> String { String(format: "step-%06d", step) }
 
-    /// Reads a checkpoint back: model, vocabulary, optimizer state and trainer state, each validated.
-    public static func read(_ folder: URL) throws -> (model: GPT, vocabulary: Vocabulary, optimizerStep: Int,
-                                                      optimizerTensors: [String: [Float]], state: TrainerState) {
-        let state = try readState(folder, as: TrainConfig.self)
+    /// Reads a checkpoint back: model, vocabulary, optimizer state and trainer state, each validated, and the
+    /// folder checked against its manifest while they load (nothing is returned unless it passes).
+    public static func read(_ folder: URL) throws -> (model: GPT, vocabulary: Vocabulary, optimizer: OptimizerState, state: TrainerState) {
+        do {
+            return try CheckpointManifest.verifying(folder: folder) { try readFiles(folder) }
+        } catch let error as FormatError {
+            throw TrainingError("\(error)")
+        }
+    }
+
+    private static func readFiles(_ folder: URL) throws -> (model: GPT, vocabulary: Vocabulary, optimizer: OptimizerState, state: TrainerState) {
+        let state = try readState(folder, as: TrainConfig.self, verifyManifest: false)
         let fm = FileManager.default
         let model: GPT
-        do { model = try GPT.load(folder: folder) } catch { throw TrainingError("checkpoint \(folder.path): \(error)") }
+        // Checked against the manifest by `read`, alongside: not hashed twice.
+        do { model = try GPT.load(folder: folder, verifyManifest: false) } catch { throw TrainingError("checkpoint \(folder.path): \(error)") }
         let vocabURL = folder.appendingPathComponent("vocab.json")
         guard let vdata = fm.contents(atPath: vocabURL.path),
               let vjson = (try? JSONSerialization.jsonObject(with: vdata)) as? [String: Int] else {
@@ -115,7 +158,6 @@ public enum Checkpoint {
         guard vocabulary.size == model.config.vocabSize else {
             throw TrainingError("\(vocabURL.path): \(vocabulary.size) tokens, but the model has a vocabulary of \(model.config.vocabSize)")
         }
-        let opt = try readOptimizer(folder)
-        return (model, vocabulary, opt.step ?? state.step, opt.tensors, state)
+        return (model, vocabulary, try readOptimizer(folder), state)
     }
 }

@@ -353,7 +353,7 @@ extension TrainingRun where Task == FinetuneTask {
     /// Continues a fine-tuning run from its newest readable checkpoint, up to `steps` (default: the run's own);
     /// the base model is loaded again from the path the run recorded.
     public convenience init(resumeFinetune runDirectory: URL, steps: Int? = nil) throws {
-        let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { folder -> (RunState<FinetuneConfig>, (step: Int?, tensors: [String: [Float]])) in
+        let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { folder -> (RunState<FinetuneConfig>, OptimizerState) in
             (try Checkpoint.readState(folder, as: FinetuneConfig.self), try Checkpoint.readOptimizer(folder))
         }
         var state = ck.0
@@ -364,9 +364,7 @@ extension TrainingRun where Task == FinetuneTask {
             throw TrainingError("the run's base model cannot be loaded again: \(error)")
         }
         let task = try FinetuneTask(config: state.config, base: base, checkpoint: folder)
-        do { try task.optimizer.loadStateDict(step: ck.1.step ?? state.step, tensors: ck.1.tensors) } catch {
-            throw TrainingError("\(folder.path)/optimizer.safetensors: \(error)")
-        }
-        self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes)
+        try ck.1.restore(into: task.optimizer, step: state.step)
+        self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes + Checkpoint.manifestNotes(folder))
     }
 }

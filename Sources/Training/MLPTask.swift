@@ -370,7 +370,7 @@ extension TrainingRun where Task == MLPTask {
 
     /// Continues an MLPNetwork run from its newest readable checkpoint, up to `steps` (default: the run's own).
     public convenience init(resumeMLP runDirectory: URL, steps: Int? = nil) throws {
-        let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { folder -> (RunState<MLPConfig>, MLPNetwork, (step: Int?, tensors: [String: [Float]])) in
+        let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { folder -> (RunState<MLPConfig>, MLPNetwork, OptimizerState) in
             let state = try Checkpoint.readState(folder, as: MLPConfig.self)
             let data = FileManager.default.contents(atPath: folder.appendingPathComponent("config.json").path) ?? Data()
             let c: MLPCheckpointConfig
@@ -391,9 +391,7 @@ extension TrainingRun where Task == MLPTask {
             throw TrainingError("\(folder.path): the model has \(ck.1.config.inputs) inputs and \(ck.1.config.outputs) outputs; the data now has \(table.width) features and \((table.classes?.count ?? 1)) outputs")
         }
         let task = try MLPTask(config: state.config, train: split.train, validation: split.validation, model: ck.1)
-        do { try task.optimizer.loadStateDict(step: ck.2.step ?? state.step, tensors: ck.2.tensors) } catch {
-            throw TrainingError("\(folder.path)/optimizer.safetensors: \(error)")
-        }
-        self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes)
+        try ck.2.restore(into: task.optimizer, step: state.step)
+        self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes + Checkpoint.manifestNotes(folder))
     }
 }

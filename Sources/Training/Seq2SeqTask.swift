@@ -230,8 +230,10 @@ public final class Seq2SeqTask: TrainingTask {
         try model.saveWeights(folder: folder)
     }
 
-    /// The model of a checkpoint folder.
-    public static func loadModel(_ folder: URL) throws -> (any Seq2SeqModel, Seq2SeqCheckpointConfig) {
+    /// The model of a checkpoint folder, after the folder is checked against its manifest (`verifyManifest:
+    /// false` only where the caller has just checked it).
+    public static func loadModel(_ folder: URL, verifyManifest: Bool = true) throws -> (any Seq2SeqModel, Seq2SeqCheckpointConfig) {
+        if verifyManifest { try Checkpoint.verify(folder, skipHashing: CheckpointManifest.trainingStateFiles) }
         let data = FileManager.default.contents(atPath: folder.appendingPathComponent("config.json").path) ?? Data()
         let c: Seq2SeqCheckpointConfig
         do { c = try JSONDecoder().decode(Seq2SeqCheckpointConfig.self, from: data) } catch {
@@ -293,14 +295,14 @@ extension TrainingRun where Task == Seq2SeqTask {
 
     public convenience init(resumeSeq2Seq runDirectory: URL, steps: Int? = nil) throws {
         let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { folder in
-            (try Checkpoint.readState(folder, as: Seq2SeqConfig.self), try Seq2SeqTask.loadModel(folder).0, try Checkpoint.readOptimizer(folder))
+            // readState checks the folder against its manifest first: the model is not hashed twice.
+            (try Checkpoint.readState(folder, as: Seq2SeqConfig.self), try Seq2SeqTask.loadModel(folder, verifyManifest: false).0,
+             try Checkpoint.readOptimizer(folder))
         }
         var state = ck.0
         if let steps { state.config.steps = steps }
         let task = try Seq2SeqTask(config: state.config, model: ck.1)
-        do { try task.adam.loadStateDict(step: ck.2.step ?? state.step, tensors: ck.2.tensors) } catch {
-            throw TrainingError("\(folder.path)/optimizer.safetensors: \(error)")
-        }
-        self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes)
+        try ck.2.restore(into: task.adam, step: state.step)
+        self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes + Checkpoint.manifestNotes(folder))
     }
 }

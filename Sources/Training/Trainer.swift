@@ -118,12 +118,10 @@ extension TrainingRun where Task == GPTTask {
         let dataset = try TextDataset(path: config.dataPath, tokenizer: config.tokenizer, vocabulary: ck.vocabulary)
         try dataset.check(block: config.block)
         let task = GPTTask(config: config, dataset: dataset, model: ck.model)
-        do { try task.adam.loadStateDict(step: ck.optimizerStep, tensors: ck.optimizerTensors) } catch {
-            throw TrainingError("\(folder.path)/optimizer.safetensors: \(error)")
-        }
+        try ck.optimizer.restore(into: task.adam, step: ck.state.step)
         var state = ck.state
         state.config = config
-        self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes)
+        self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes + Checkpoint.manifestNotes(folder))
     }
 
     public var model: GPT { task.model }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ModelFormats
 import Models
 import NeuralNet
 import TensorCore
@@ -198,23 +199,35 @@ struct BadInputTests {
 
         #expect(message { _ = try Trainer(resume: dir.appendingPathComponent("missing")) }.contains("no checkpoint to resume from"))
 
+        // The manifest refuses each damaged file first; re-sealed (a folder whose manifest agrees with damaged
+        // files, e.g. one written by a faulty copy), the readers behind it still refuse them.
+        let manifestURL = ck.appendingPathComponent("manifest.json")
+        let manifest = try Data(contentsOf: manifestURL)
         // Truncated weights.
         let weights = ck.appendingPathComponent("model.safetensors")
         let original = try Data(contentsOf: weights)
         try original.prefix(original.count / 2).write(to: weights)
+        #expect(message { _ = try Trainer(resume: run) }.contains("model.safetensors does not match its manifest"))
+        try CheckpointManifest.write(folder: ck)
         let truncated = message { _ = try Trainer(resume: run) }
         #expect(truncated.contains("model.safetensors") && truncated.contains("outside"), "\(truncated)")
         // Garbage weights.
         try Data(repeating: 0xAB, count: 64).write(to: weights)
+        #expect(message { _ = try Trainer(resume: run) }.contains("model.safetensors does not match its manifest"))
+        try CheckpointManifest.write(folder: ck)
         #expect(message { _ = try Trainer(resume: run) }.contains("not a safetensors file"))
         try original.write(to: weights)
+        try manifest.write(to: manifestURL)
 
         // A corrupt trainer state.
         let state = ck.appendingPathComponent("trainer_state.json")
         let savedState = try Data(contentsOf: state)
         try Data("{\"step\": ".utf8).write(to: state)
+        #expect(message { _ = try Trainer(resume: run) }.contains("trainer_state.json does not match its manifest"))
+        try CheckpointManifest.write(folder: ck)
         #expect(message { _ = try Trainer(resume: run) }.contains("not a Glassbox trainer state"))
         try savedState.write(to: state)
+        try manifest.write(to: manifestURL)
 
         // A foreign folder: a Hugging Face model without trainer state.
         let foreign = dir.appendingPathComponent("foreign/checkpoints/step-000001")
@@ -248,6 +261,8 @@ struct BadInputTests {
         let newest = run.appendingPathComponent("checkpoints/step-000030/trainer_state.json")
         let text = try String(contentsOf: newest, encoding: .utf8)
         try text.replacingOccurrences(of: "\"step\" : 30", with: "\"step\" : -1").write(to: newest, atomically: true, encoding: .utf8)
+        // Re-sealed, so that the state's own validation (not the manifest) is what refuses it.
+        try CheckpointManifest.write(folder: newest.deletingLastPathComponent())
         let stray = run.appendingPathComponent("checkpoints/.tmp-step-000031-4242")
         try FileManager.default.createDirectory(at: stray, withIntermediateDirectories: true)
 
@@ -272,6 +287,7 @@ struct BadInputTests {
         }
         #expect(emptied != good)
         try emptied.write(to: state25, atomically: true, encoding: .utf8)
+        try CheckpointManifest.write(folder: state25.deletingLastPathComponent())
         #expect(message { _ = try Checkpoint.read(run.appendingPathComponent("checkpoints/step-000030")) }.contains("dataRNG"))
     }
 
