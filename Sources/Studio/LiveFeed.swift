@@ -112,7 +112,7 @@ final class LiveFeed: @unchecked Sendable {
     /// `resumed` is true when the frames since `after` follow, false when the viewer must read the run again.
     func subscribe(after: FeedPosition?) -> Subscription {
         let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(Self.bufferFrames))
-        let id: UInt64 = lock.withLock {
+        let (id, tooFar): (UInt64, Bool) = lock.withLock {
             nextID += 1
             var replay: [Frame] = []
             var resumed = false
@@ -128,11 +128,13 @@ final class LiveFeed: @unchecked Sendable {
             let hello = Self.event("hello", ["run": run, "status": status, "step": step, "resumed": resumed], id: position)
             continuation.yield(hello)
             for f in replay.prefix(Self.bufferFrames - 1) { continuation.yield(f.bytes) }
-            if replay.count >= Self.bufferFrames { continuation.finish() }   // too far behind even now: again from the rest
             subscribers[nextID] = continuation
-            return nextID
+            return (nextID, replay.count >= Self.bufferFrames)
         }
+        // Set outside the lock: finishing a stream calls it at once, and it takes the lock.
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        // Too far behind even now: it gets what fits, then comes back for the rest.
+        if tooFar { continuation.finish() }
         return Subscription(frames: stream, cancel: { continuation.finish() })
     }
 
@@ -177,11 +179,12 @@ final class LiveFeed: @unchecked Sendable {
                 lastSent = Date()
             }
         }
-        lock.withLock {
+        let left: [AsyncStream<ByteBuffer>.Continuation] = lock.withLock {
             running = false
-            for c in subscribers.values { c.finish() }
-            subscribers.removeAll()
+            defer { subscribers.removeAll() }
+            return Array(subscribers.values)
         }
+        for c in left { c.finish() }
         onStop(self)
     }
 
@@ -240,7 +243,8 @@ final class LiveFeed: @unchecked Sendable {
     /// Hands `bytes` to every viewer (kept for returning viewers when `keep`); a viewer whose buffer is full is
     /// dropped: its stream ends after what it has, and it comes back from its last event id.
     private func broadcast(_ bytes: ByteBuffer, keep: Frame?) {
-        lock.withLock {
+        // Streams are finished outside the lock (finishing calls back into this feed).
+        let dropped: [AsyncStream<ByteBuffer>.Continuation] = lock.withLock {
             if let keep {
                 recent.append(keep)
                 recentBytes += keep.bytes.readableBytes
@@ -250,20 +254,28 @@ final class LiveFeed: @unchecked Sendable {
                     recentStart = old.after
                 }
             }
+            var dropped: [AsyncStream<ByteBuffer>.Continuation] = []
             for (id, c) in subscribers {
                 if case .dropped = c.yield(bytes) {
-                    c.finish()
+                    dropped.append(c)
                     subscribers.removeValue(forKey: id)
                 }
             }
+            return dropped
         }
+        for c in dropped { c.finish() }
     }
 
     /// One event's lines, without the blank line that ends it.
     static func eventText(_ name: String, _ object: [String: Any]) -> String {
-        // Strings, integers and finite numbers (clean turns the others to null) always encode.
-        let data = (try? JSONSerialization.data(withJSONObject: JSONResponse.clean(object))) ?? Data("{}".utf8)
-        return "event: \(name)\ndata: " + String(decoding: data, as: UTF8.self) + "\n"
+        // Strings, integers and finite numbers (clean turns the others to null) always encode; were one not to, the
+        // viewers would be told in the event itself.
+        do {
+            let data = try JSONSerialization.data(withJSONObject: JSONResponse.clean(object))
+            return "event: \(name)\ndata: " + String(decoding: data, as: UTF8.self) + "\n"
+        } catch {
+            return "event: error\ndata: {\"error\": \"a \(name) event could not be encoded\"}\n"
+        }
     }
 
     /// One event with its id, as a frame of its own.

@@ -243,7 +243,13 @@ struct StudioAPI: Sendable {
         let models = self.models
         let (events, sink) = AsyncStream.makeStream(of: String.self)
         @Sendable func send(_ name: String, _ body: any Encodable) {
-            sink.yield("event: \(name)\ndata: " + ((try? DocumentCoding.line(body)) ?? "{}") + "\n\n")
+            do {
+                sink.yield("event: \(name)\ndata: " + (try DocumentCoding.line(body)) + "\n\n")
+            } catch {
+                // Said, not swallowed: the page shows it as the stream's error.
+                let text = "the \(name) event could not be encoded: \(error)".replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " ")
+                sink.yield("event: error\ndata: {\"error\": \"\(text)\"}\n\n")
+            }
         }
         // Progress events: each part at most every 0.2 s, and when it is done.
         let throttle = Throttle(seconds: 0.2)

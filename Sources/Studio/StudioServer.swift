@@ -215,7 +215,12 @@ struct GuardMiddleware<Context: RequestContext>: RouterMiddleware {
 enum JSONResponse {
     /// `object` (dictionaries, arrays, strings, numbers, NSNull) as JSON; non-finite numbers become null.
     static func make(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: clean(object), options: [])) ?? Data("{}".utf8)
+        let data: Data
+        do { data = try JSONSerialization.data(withJSONObject: clean(object), options: []) } catch {
+            // Only a value that is not JSON (a bug) gets here: a 500 that says so, never an empty answer.
+            let text = "the answer could not be encoded as JSON: \(error)".replacingOccurrences(of: "\"", with: "'")
+            return raw(Data("{\"error\": \"\(text)\", \"status\": 500}".utf8), status: .internalServerError)
+        }
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -230,11 +235,11 @@ enum JSONResponse {
     }
 
     /// Bytes already encoded as JSON.
-    static func raw(_ data: Data) -> Response {
+    static func raw(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
@@ -258,6 +263,7 @@ final class StoreAccess: @unchecked Sendable {
     let url: String?
     private var db: (any RunStorage)?
     private let lock = NSLock()
+    private var lastReap = Date.distantPast
 
     init(directory: URL, url: String? = nil) { self.directory = directory; self.url = url }
 
@@ -267,9 +273,16 @@ final class StoreAccess: @unchecked Sendable {
     /// The store, or nil while there is none yet.
     func database() throws -> (any RunStorage)? {
         lock.lock(); defer { lock.unlock() }
-        if let db { return db }
+        if let db {
+            if Date().timeIntervalSince(lastReap) > 60 { lastReap = Date(); db.markAbandonedRuns() }
+            return db
+        }
         guard RunStores.exists(url: url, runsDirectory: directory) else { return nil }
         let opened = try RunStores.open(url: url, runsDirectory: directory)
+        // Runs whose process died without a word are marked failed when the studio first opens the store, and
+        // every minute after (a run that dies while the studio is up).
+        opened.markAbandonedRuns()
+        lastReap = Date()
         db = opened
         return opened
     }

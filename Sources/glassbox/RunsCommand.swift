@@ -19,7 +19,10 @@ struct Runs: ParsableCommand {
             guard RunStores.exists(url: url, runsDirectory: URL(fileURLWithPath: runsDir)) else {
                 throw ValidationError("no runs in '\(url.map(PostgresURL.redacting) ?? runsDir)' (train one with: glassbox train)")
             }
-            return try RunStores.open(url: url, runsDirectory: URL(fileURLWithPath: runsDir))
+            let db = try RunStores.open(url: url, runsDirectory: URL(fileURLWithPath: runsDir))
+            // A run whose process died without a word (SIGKILL, a lost rank 0) is marked failed, not left running.
+            for problem in db.markAbandonedRuns().problems { Terminal.err("warning: \(problem)") }
+            return db
         }
     }
 

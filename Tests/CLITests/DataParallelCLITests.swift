@@ -170,4 +170,42 @@ struct DataParallelCLITests {
         #expect(resumed.status == 0, "\(resumed.err)")
         #expect(stepLosses(resumed.out).summary?["steps"] as? Int == step + 2)
     }
+
+    /// Rank 0 killed (SIGKILL: it says nothing): mpirun ends the job, and the next command that opens the store
+    /// marks the run failed with its last checkpoint instead of leaving it `running` (shown as stale) for ever.
+    @Test func aKilledRankZeroLeavesAFailedRun() throws {
+        let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
+        let runs = dir.appendingPathComponent("runs")
+        let (p, _, _) = try startJob(ranks: 2, ["train", "--steps", "5000", "--runs-dir", runs.path, "--name", "headless",
+                                                 "--checkpoint-interval", "10"] + Self.small)
+        defer { if p.isRunning { kill(-p.processIdentifier, SIGKILL); p.terminate() } }
+        let deadline = Date().addingTimeInterval(120)
+        func checkpoints() -> Int {
+            let runDirs = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
+            return runDirs.reduce(0) { n, d in
+                n + (((try? FileManager.default.contentsOfDirectory(atPath: runs.appendingPathComponent(d).appendingPathComponent("checkpoints").path)) ?? [])
+                    .filter { $0.hasPrefix("step-") }.count)
+            }
+        }
+        while checkpoints() < 2 && Date() < deadline && p.isRunning { usleep(100_000) }
+        var victim: pid_t?
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry),
+                  let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                  let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+            let env = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if env.contains("OMPI_COMM_WORLD_RANK=0") && String(decoding: cmdline, as: UTF8.self).contains(runs.path) { victim = pid }
+        }
+        let pid = try #require(victim, "rank 0's process not found")
+        kill(pid, SIGKILL)
+        let killed = Date()
+        while p.isRunning && Date().timeIntervalSince(killed) < 30 { usleep(50_000) }
+        #expect(!p.isRunning, "the job still runs 30 s after rank 0 was killed")
+        let show = try glassbox(["runs", "show", "headless", "--runs-dir", runs.path, "--json"])
+        let run = try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any] ?? [:]
+        #expect(run["status"] as? String == "failed", "\(run["status"] ?? "")")
+        let messages = run["messages"] as? [[String: Any]] ?? []
+        #expect(messages.contains { ($0["text"] as? String ?? "").contains("ended without recording how") && ($0["text"] as? String ?? "").contains("the last checkpoint is step") },
+                "\(messages)")
+    }
 }
