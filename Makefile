@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-store bench-infer bench-studio clean
+.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-store bench-viewers bench-infer bench-studio clean
 
 setup:
 	@scripts/setup.sh
@@ -72,6 +72,11 @@ bench-parallel: build
 # The run store's writes, PostgreSQL beside SQLite (a throwaway PostgreSQL server; needs Debian's postgresql).
 bench-store: build
 	bench/store_write.sh
+
+# What live viewers cost a training: train --serve --log-interval 1 alone and with 50 viewers on its event stream,
+# three runs each way (tokens/s ratio, delivery delay, studio memory).
+bench-viewers: build
+	bench/studio_viewers.py --viewers 50 --runs 3
 
 # Glassbox beside llama.cpp (llama-cpp-python built from PyPI in its own venv) on the bundled GGUF.
 bench-infer: build model
