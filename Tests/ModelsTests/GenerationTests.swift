@@ -147,7 +147,7 @@ struct ModelLoadingTests {
         try handle.close()
         #expect { try ModelLoader.load(copy.path) } throws: {
             let m = "\($0)"
-            return m.contains(copy.lastPathComponent) && m.contains("blk.7.ffn_up.weight") && m.contains("scale in block 5")
+            return m.contains(copy.lastPathComponent) && m.contains("blk.7.ffn_up.weight") && m.contains("scale of Q4_1 block 5")
         }
     }
 
