@@ -93,15 +93,25 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     // MARK: Connections
 
     /// Waits for a future on a thread of the caller's (never on the store's event loop), with a deadline.
-    static func wait<T>(_ future: EventLoopFuture<T>, timeout: Double, what: @autoclosure () -> String) throws -> T {
+    ///
+    /// With `connection`, its closing ends the wait too: a query sent just as the server ended the session (a
+    /// shutdown between BEGIN and the next statement) was seen never to be answered nor failed, which held a
+    /// training for the whole query deadline instead of the recorder's outage limit.
+    static func wait<T>(_ future: EventLoopFuture<T>, timeout: Double, on connection: PostgresConnection? = nil,
+                        what: @autoclosure () -> String) throws -> T {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
-        future.whenComplete { box.result = $0; done.signal() }
+        future.whenComplete { box.set($0); done.signal() }
+        connection?.closeFuture.whenComplete { _ in done.signal() }
         if done.wait(timeout: .now() + timeout) == .timedOut {
             throw RunStoreError("\(what()): no answer from the PostgreSQL server within \(Int(timeout)) s")
         }
-        guard let result = box.result else { throw RunStoreError("\(what()): the answer was lost") }
-        return try result.get()
+        if let result = box.get() { return try result.get() }
+        // The connection closed first: a query it still had is normally failed as it closes; a moment for that
+        // answer (its own error says more), then the close is the error.
+        _ = done.wait(timeout: .now() + 1)
+        if let result = box.get() { return try result.get() }
+        throw RunStoreError("\(what()): the server closed the connection before answering")
     }
 
     private func connect() throws -> PostgresConnection {
@@ -161,7 +171,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         var b = PostgresBindings(capacity: binds.count)
         for v in binds { v.append(to: &b) }
         do {
-            return try Self.wait(c.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger), timeout: timeout,
+            return try Self.wait(c.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger), timeout: timeout, on: c,
                                  what: "the run store \(url)").rows
         } catch let e as RunStoreError {
             throw e
@@ -686,7 +696,14 @@ final class NotificationCount: @unchecked Sendable {
 }
 
 /// A future's result, handed from the event loop to the waiting thread (the semaphore orders the two).
-final class ResultBox<T>: @unchecked Sendable { var result: Result<T, Error>? }
+/// A result handed from an event loop to the waiting thread (under a lock: the close of the connection may wake the
+/// waiter while the answer is being set).
+final class ResultBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<T, Error>?
+    func set(_ r: Result<T, Error>) { lock.lock(); result = r; lock.unlock() }
+    func get() -> Result<T, Error>? { lock.lock(); defer { lock.unlock() }; return result }
+}
 
 extension PostgresConnection {
     /// Closes without waiting (the future-returning close, not the async one).
