@@ -1,3 +1,4 @@
+import Hummingbird
 import Foundation
 import Interpretability
 import Models
@@ -91,9 +92,18 @@ final class ModelAccess: @unchecked Sendable {
     /// for the next request instead of finishing work nobody will see); so is the work of a client that hangs up
     /// (`context`: its connection), whether it waits or runs: the analyses check for cancellation between layers
     /// and gradient evaluations. `report` gets the work's progress (part, fraction).
-    func run<T: Sendable>(_ context: StudioContext?, job: String?, report: (@Sendable (String, Double) -> Void)? = nil,
+    ///
+    /// A hang-up is seen on the request's inbound stream (`request`): the connection's close is not (the server
+    /// closes it only after the handler has answered, and a client's FIN arrives as the end of its input).
+    func run<T: Sendable>(_ request: Request?, _ context: StudioContext?, job: String?, report: (@Sendable (String, Double) -> Void)? = nil,
                           _ body: @escaping @Sendable (WorkMonitor) throws -> T) async throws -> T {
-        try await perform(try admit(job: job, report: report), context, body)
+        let ticket = try admit(job: job, report: report)
+        // Only on a real connection: the router tests' in-memory requests have no inbound stream to watch.
+        guard let request, context?.channel.localAddress != nil else { return try await perform(ticket, context, body) }
+        let monitor = ticket.monitor
+        return try await request.body.consumeWithInboundCloseHandler({ _ in
+            try await self.perform(ticket, context, body)
+        }, onInboundClosed: { monitor.cancel() })
     }
 
     /// A place in the analyses' queue, taken before any answer is sent (a full queue is a 503 at once).

@@ -116,7 +116,7 @@ struct StudioAPI: Sendable {
         let entry = try models.entry(try q.text("model", limit: 300))
         let models = self.models
         let req = request
-        return try await models.run(c, job: try q.text("job", limit: 64)) { monitor in
+        return try await models.run(r, c, job: try q.text("job", limit: 64)) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.inspect(loaded, req, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw APIError(.unprocessableContent, (e.field.map { "\($0): " } ?? "") + e.description)
@@ -143,7 +143,7 @@ struct StudioAPI: Sendable {
             }
         }
         let models = self.models
-        return try await models.run(c, job: job) { monitor in
+        return try await models.run(r, c, job: job) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.patch(loaded, request, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw Self.apiError(e)
@@ -165,7 +165,7 @@ struct StudioAPI: Sendable {
                            ?? "run \(id) has no checkpoint yet")
         }
         let folder = URL(fileURLWithPath: ck.path)
-        return try await models.run(c, job: nil) { _ in
+        return try await models.run(r, c, job: nil) { _ in
             let model: any Seq2SeqModel
             do { model = try Seq2SeqTask.loadModel(folder).0 } catch { throw APIError(.unprocessableContent, "\(error)") }
             let out = model.greedy([CharVocabulary.encode(text)], maxLength: 48)[0]
@@ -298,7 +298,7 @@ struct StudioAPI: Sendable {
         let topK = try q.int("top_k", 1...100, default: 5)
         let entry = try models.entry(try q.text("model", limit: 300))
         let models = self.models
-        return try await models.run(c, job: try q.text("job", limit: 64)) { monitor in
+        return try await models.run(r, c, job: try q.text("job", limit: 64)) { monitor in
             let loaded = try models.model(entry)
             do {
                 return try JSONResponse.encode(try InspectService.intervene(loaded, prompt: prompt, edits, generate: generate, topK: topK, monitor: monitor))
@@ -315,7 +315,7 @@ struct StudioAPI: Sendable {
         let target = try q.text("target", limit: 200)
         let a = try models.entry(names.a), b = try models.entry(names.b)
         let models = self.models
-        return try await models.run(c, job: try q.text("job", limit: 64)) { monitor in
+        return try await models.run(r, c, job: try q.text("job", limit: 64)) { monitor in
             let la = try models.model(a), lb = try models.model(b)
             do {
                 return try JSONResponse.encode(try InspectService.diff(la, id: a.id, lb, id: b.id, prompt: prompt, target: target, monitor: monitor))
@@ -330,7 +330,7 @@ struct StudioAPI: Sendable {
         guard raw.utf8.count <= 300 else { throw APIError(.badRequest, "a model id is at most 300 characters") }
         let entry = try models.entry(raw.removingPercentEncoding ?? raw)
         let models = self.models
-        return try await models.run(c, job: nil) { monitor in
+        return try await models.run(r, c, job: nil) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.modelCard(loaded, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
                 throw Self.apiError(e)

@@ -40,7 +40,7 @@ struct StudioIsolationCLITests {
         return nil
     }
 
-    @Test(.disabled("written in the session that built it but not yet seen green on a quiet machine (issue 23, item 2)"))
+    @Test
     func trainingOutlivesItsStudio() throws {
         let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
         let p = Process()
@@ -95,7 +95,7 @@ struct StudioIsolationCLITests {
     }
 
     /// A studio whose training process was killed (SIGKILL, no chance to clean up) ends by itself.
-    @Test(.disabled("written in the session that built it but not yet seen green (issue 23, item 2)"))
+    @Test
     func studioEndsWithAKilledTraining() throws {
         let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
         let (p, out) = try spawnGlassbox(["train", "--preset", "s", "--steps", "100000", "--data", corpus, "--runs-dir", dir.path, "--serve",
@@ -127,7 +127,7 @@ struct StudioIsolationCLITests {
 
     /// An analysis whose client hung up is cancelled: the next request does not wait for it; and the API read as
     /// Python's `requests` writes a query (a space as '+').
-    @Test(.disabled("cancelling on hang-up does not work yet: the connection close is not seen while the analysis runs (issue 23, item 4)"))
+    @Test
     func abandonedAnalysisStopsAndFormQueries() throws {
         let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
         let (server, base) = try serve(dir)
