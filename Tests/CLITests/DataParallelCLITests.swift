@@ -173,7 +173,7 @@ struct DataParallelCLITests {
 
     /// Rank 0 killed (SIGKILL: it says nothing): mpirun ends the job, and the next command that opens the store
     /// marks the run failed with its last checkpoint instead of leaving it `running` (shown as stale) for ever.
-    @Test(.disabled("written in the session that built it but not yet seen green (issue 23, item 7)"))
+    @Test
     func aKilledRankZeroLeavesAFailedRun() throws {
         let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
         let runs = dir.appendingPathComponent("runs")
