@@ -24,6 +24,16 @@ def children(pid):
     return out
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far (0 when it is gone)."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid):
     try:
         for line in open(f"/proc/{pid}/status"):
@@ -39,12 +49,12 @@ class Viewer(threading.Thread):
 
     def __init__(self, host, port, run, stop):
         super().__init__(daemon=True)
-        self.host, self.port, self.run, self.stop = host, port, run, stop
+        self.host, self.port, self.run_id, self.stop = host, port, run, stop
         self.delays, self.points, self.error = [], 0, None
 
     def run_stream(self):
         s = socket.create_connection((self.host, self.port), timeout=5)
-        s.sendall(f"GET /api/runs/{self.run}/events HTTP/1.1\r\nHost: {self.host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+        s.sendall(f"GET /api/runs/{self.run_id}/events HTTP/1.1\r\nHost: {self.host}\r\nAccept: text/event-stream\r\n\r\n".encode())
         buf = b""
         s.settimeout(1)
         while not self.stop.is_set():
@@ -98,6 +108,8 @@ def one(binary, viewers, steps, workdir):
     for r in readers:
         r.start()
     peak = idle
+    studio_cpu0 = sum(cpu_seconds(c) for c in studio)
+    client_cpu0 = time.process_time()
     rows = []
     for line in p.stdout:
         try:
@@ -112,6 +124,8 @@ def one(binary, viewers, steps, workdir):
             break
     # The run is over and still served: give the viewers a moment to receive the last points, then stop all.
     time.sleep(1.5)
+    studio_cpu = sum(cpu_seconds(c) for c in studio) - studio_cpu0
+    client_cpu = time.process_time() - client_cpu0
     stop.set()
     p.send_signal(signal.SIGINT)
     p.wait(timeout=30)
@@ -124,7 +138,8 @@ def one(binary, viewers, steps, workdir):
     delays = [d for r in readers for d in r.delays]
     errors = [r.error for r in readers if r.error]
     return {"tokens_per_s": rate, "delays": delays, "idle_mb": idle, "peak_mb": peak,
-            "points": [r.points for r in readers], "errors": errors, "steps": b["step"]}
+            "points": [r.points for r in readers], "errors": errors, "steps": b["step"],
+            "studio_cpu_s": studio_cpu, "viewers_cpu_s": client_cpu, "train_wall_s": b["elapsed_s"]}
 
 
 def main():
@@ -155,6 +170,12 @@ def main():
         "studio_memory_above_idle_mb": round(memory, 1),
         "every_viewer_got_every_point": complete,
         "viewer_errors": sum(len(r["errors"]) for r in watched),
+        # Where the CPU went during a watched run (median over runs): the studio process, and these viewers
+        # themselves (Python, on the same cores as the training unless run elsewhere).
+        "studio_cpu_s_watched": round(statistics.median(r["studio_cpu_s"] for r in watched), 2),
+        "studio_cpu_s_alone": round(statistics.median(r["studio_cpu_s"] for r in alone), 2),
+        "viewers_cpu_s": round(statistics.median(r["viewers_cpu_s"] for r in watched), 2),
+        "train_wall_s_watched": round(statistics.median(r["train_wall_s"] for r in watched), 1),
     }
     print(json.dumps(out, indent=2))
     print(f"{a.viewers} viewers: training at {seen / base:.3f}x its speed alone ({out['slowdown_percent']}% slower; goal < 5%), "

@@ -26,7 +26,9 @@ public final class RunRecorder: TrainingSink {
     public private(set) var committedStep = 0
     /// Points recorded per tag since its series was last packed into chunks.
     private var unpacked: [String: Int] = [:]
-    public var flushInterval: TimeInterval = 2
+    /// Half a second: a live viewer sees a point within about a second of its step (a commit costs a
+    /// millisecond or two, a small part of half a second of training).
+    public var flushInterval: TimeInterval = 0.5
     /// Write transactions so far (each flush is one).
     public private(set) var transactions = 0
     /// The write error that retries did not overcome within `outageLimit` (the rows stay queued), if any. Once set
