@@ -227,6 +227,9 @@ public final class GGUFFile: @unchecked Sendable {
 
     public subscript(key: String) -> GGUFValue? { metadataIndex[key].map { metadata[$0].value } }
 
+    /// Whether the file holds a tensor named `name` (for optional tensors, such as an untied output head).
+    public func contains(tensor name: String) -> Bool { tensorIndex[name] != nil }
+
     public func tensor(_ name: String) throws -> GGUFTensorInfo {
         guard let i = tensorIndex[name] else { throw FormatError(file: path, tensor: name, "not in the file") }
         return tensors[i]

@@ -66,6 +66,7 @@ public func writeAtomically(_ data: Data, to url: URL) throws {
             throw FormatError(file: url.path, "cannot rename into place (\(String(cString: strerror(errno))))")
         }
     } catch {
+        // best effort: the write's own error is the one to report; a leftover temporary file is hidden and harmless
         try? FileManager.default.removeItem(at: tmp)
         if error is FormatError { throw error }
         throw FormatError(file: url.path, "cannot write (\(error.localizedDescription))")

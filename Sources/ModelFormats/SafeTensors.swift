@@ -50,7 +50,11 @@ public final class SafeTensorsFile: @unchecked Sendable {
         let hl = Int(headerLength)
         dataStart = 8 + hl
         let headerData = Data(file.bytes[8..<(8 + hl)])
-        guard let json = try? JSONSerialization.jsonObject(with: headerData), let header = json as? [String: Any] else {
+        let json: Any
+        do { json = try JSONSerialization.jsonObject(with: headerData) } catch {
+            throw FormatError(file: path, "not a safetensors file: the header is not JSON (\(error.localizedDescription))")
+        }
+        guard let header = json as? [String: Any] else {
             throw FormatError(file: path, "not a safetensors file: the header is not a JSON object")
         }
         let dataLength = file.count - dataStart
@@ -166,7 +170,8 @@ public struct SafeTensorsEntry: Sendable {
 
 public enum SafeTensorsWriter {
     /// The bytes of a safetensors file holding `entries` (sorted by name, header padded to 8 bytes).
-    public static func encode(_ entries: [SafeTensorsEntry], metadata: [String: String] = [:]) -> Data {
+    /// Throws when the header cannot be encoded (a file with an empty header would load as no tensors at all).
+    public static func encode(_ entries: [SafeTensorsEntry], metadata: [String: String] = [:]) throws -> Data {
         let sorted = entries.sorted { $0.name < $1.name }
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -175,7 +180,10 @@ public enum SafeTensorsWriter {
             header[e.name] = ["dtype": e.dtype.rawValue, "shape": e.shape, "data_offsets": [offset, offset + e.bytes.count]] as [String: Any]
             offset += e.bytes.count
         }
-        var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data("{}".utf8)
+        var json: Data
+        do { json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]) } catch {
+            throw FormatError(file: "safetensors header", "cannot encode the header of \(sorted.count) tensors (\(error.localizedDescription))")
+        }
         while (8 + json.count) % 8 != 0 { json.append(UInt8(ascii: " ")) }
         var out = Data(capacity: 8 + json.count + offset)
         var len = UInt64(json.count).littleEndian
@@ -187,6 +195,6 @@ public enum SafeTensorsWriter {
 
     /// Writes the file atomically (temporary file, then rename).
     public static func write(_ entries: [SafeTensorsEntry], metadata: [String: String] = [:], to url: URL) throws {
-        try writeAtomically(encode(entries, metadata: metadata), to: url)
+        try writeAtomically(try encode(entries, metadata: metadata), to: url)
     }
 }

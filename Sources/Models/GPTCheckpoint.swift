@@ -16,12 +16,11 @@ extension GPT {
             }
         }
         let configURL = folder.appendingPathComponent("config.json")
-        guard let data = try? Data(contentsOf: configURL) else {
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw NeuralNetError("\(configURL.path): no such file (a model folder needs config.json)")
         }
-        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw NeuralNetError("\(configURL.path): not a JSON object")
-        }
+        let json: [String: Any]
+        do { json = try JSONFile.object(configURL) } catch { throw NeuralNetError("\(error)") }
         let config: GPTConfig
         do { config = try GPTConfig(huggingFace: json) } catch { throw NeuralNetError("\(configURL.path): \(error)") }
         do { try config.validate() } catch { throw NeuralNetError("\(configURL.path): \(error)") }

@@ -14,7 +14,7 @@ extension Llama {
         let dim = try int("embedding_length"), heads = try int("attention.head_count")
         let embd = try g.tensor("token_embd.weight")
         guard embd.dims.count == 2 else { throw FormatError(file: g.path, tensor: "token_embd.weight", "expected a matrix, found dims \(embd.dims)") }
-        let tied = (try? g.tensor("output.weight")) == nil
+        let tied = !g.contains(tensor: "output.weight")
         try LlamaConfig.validate(
             vocabSize: embd.dims[1], dim: dim, hiddenDim: try int("feed_forward_length"), layers: try int("block_count"),
             heads: heads, kvHeads: g["llama.attention.head_count_kv"]?.int ?? heads, headDim: g["llama.rope.dimension_count"]?.int,
@@ -116,7 +116,11 @@ struct SafeTensorsSet {
     let files: [SafeTensorsFile]
 
     init(folder: URL) throws {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+        let listing: [String]
+        do { listing = try FileManager.default.contentsOfDirectory(atPath: folder.path) } catch {
+            throw FormatError(file: folder.path, "cannot list the folder (\(error.localizedDescription))")
+        }
+        let names = listing
             .filter { $0.hasSuffix(".safetensors") && $0.hasPrefix("model") }.sorted()
         guard !names.isEmpty else { throw FormatError(file: folder.path, "no model*.safetensors in the folder") }
         files = try names.map { try SafeTensorsFile(path: folder.appendingPathComponent($0).path) }

@@ -213,10 +213,7 @@ public final class LoRAAdapter {
         guard FileManager.default.fileExists(atPath: configPath) else {
             throw FormatError(file: folder.path, "not an adapter folder (no adapter_config.json)")
         }
-        guard let data = try? Data(contentsOf: configURL), data.count < 1 << 20,
-              let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw FormatError(file: configPath, "not a JSON object")
-        }
+        let j = try JSONFile.object(configURL)
         guard (j["peft_type"] as? String) == "LORA" else {
             throw FormatError(file: configPath, "peft_type is '\(String(describing: j["peft_type"] ?? "missing").prefix(40))', only LORA adapters are supported")
         }

@@ -81,10 +81,7 @@ public enum ModelLoader {
         guard fm.fileExists(atPath: configURL.path), !fm.fileExists(atPath: folder.appendingPathComponent("config.json").path) else { return nil }
         // The base model's path is read from the adapter's own config: checked against the manifest first.
         try CheckpointManifest.verify(folder: folder, skipHashing: CheckpointManifest.trainingStateFiles)
-        guard let data = try? Data(contentsOf: configURL), data.count < 1 << 20,
-              let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw FormatError(file: configURL.path, "not a JSON object")
-        }
+        let j = try JSONFile.object(configURL)
         guard let base = j["base_model_name_or_path"] as? String, !base.isEmpty else {
             throw FormatError(file: configURL.path, "names no base model (base_model_name_or_path): give --model BASE --adapter \(folder.path)")
         }
@@ -114,10 +111,10 @@ public enum ModelLoader {
 
     private static func loadFolderFiles(_ folder: URL) throws -> LoadedModel {
         let configURL = folder.appendingPathComponent("config.json")
-        guard let data = try? Data(contentsOf: configURL),
-              let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw FormatError(file: configURL.path, "missing or not a JSON object (a model folder needs config.json)")
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
+            throw FormatError(file: configURL.path, "no such file (a model folder needs config.json)")
         }
+        let j = try JSONFile.object(configURL)
         let type = j["model_type"] as? String ?? "?"
         let tokenizer = try folderTokenizer(folder)
         switch type {
@@ -148,7 +145,10 @@ public enum ModelLoader {
         let tj = folder.appendingPathComponent("tokenizer.json")
         if FileManager.default.fileExists(atPath: tj.path) { return try BPETokenizer(tokenizerJSON: tj) }
         let vj = folder.appendingPathComponent("vocab.json")
-        if let d = try? Data(contentsOf: vj), let v = (try? JSONSerialization.jsonObject(with: d)) as? [String: Int] {
+        if FileManager.default.fileExists(atPath: vj.path) {
+            guard let v = try JSONFile.parse(JSONFile.data(vj, maxBytes: 64 << 20), file: vj.path) as? [String: Int] else {
+                throw FormatError(file: vj.path, "not a JSON object of token -> id")
+            }
             return try Vocabulary(vocabJSON: v)
         }
         throw FormatError(file: folder.path, "no tokenizer.json or vocab.json in the model folder")

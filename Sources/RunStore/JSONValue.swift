@@ -14,12 +14,23 @@ public enum JSONValue: Codable, Sendable, Equatable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else if let b = try Self.probe(c, Bool.self) { self = .bool(b) }
+        else if let i = try Self.probe(c, Int.self, numberThatIsNotAnInt: true) { self = .int(i) }
+        else if let d = try Self.probe(c, Double.self) { self = .number(d) }
+        else if let s = try Self.probe(c, String.self) { self = .string(s) }
+        else if let a = try Self.probe(c, [JSONValue].self) { self = .array(a) }
         else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    /// The value as a `T`; nil when it is a JSON value of another type (and, for `Int`, a number that is not a
+    /// whole one, read next as a Double). Any other failure — a damaged element inside an array — is thrown.
+    private static func probe<T: Decodable>(_ c: SingleValueDecodingContainer, _ type: T.Type,
+                                            numberThatIsNotAnInt: Bool = false) throws -> T? {
+        do { return try c.decode(type) } catch DecodingError.typeMismatch {
+            return nil
+        } catch where numberThatIsNotAnInt {
+            return nil  // JSONDecoder's own "not representable" error, for 1.5 or 1e30: read as a Double next
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -35,9 +46,16 @@ public enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 
-    /// The value of a JSON text (null for text that is not JSON).
+    /// The value of a JSON text; an error saying why when the text is not JSON.
+    public init(json text: String) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    /// The value of a JSON text, for display: text that is not JSON is kept as a string, so a damaged value shows
+    /// as what it is rather than vanishing (`init(json:)` where the error matters).
     public static func parse(_ text: String) -> JSONValue {
-        (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
+        // The default keeps the text itself: nothing is hidden from the reader.
+        (try? JSONValue(json: text)) ?? .string(text)
     }
 
     public subscript(key: String) -> JSONValue? {

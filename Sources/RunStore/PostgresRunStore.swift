@@ -70,6 +70,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         do {
             try migrate()
         } catch {
+            // best effort: the migration's error is the one to report; the event loop's thread ends with the process
             try? group.syncShutdownGracefully()
             throw error
         }
@@ -86,6 +87,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         idle = []
         listener = nil
         lock.unlock()
+        // best effort: closing; a connection that fails to close is dropped by the server, and nothing is pending
         for c in all { _ = try? Self.wait(c.closeNow(), timeout: 2, what: "closing") }
         try? group.syncShutdownGracefully()
     }
@@ -201,6 +203,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
                 // anyway, which rolls back too). A broken connection is not asked: a query sent while it closes
                 // may never be answered (seen with a server stopped mid-transaction: the ROLLBACK waited out the
                 // whole query deadline).
+                // best effort: `error` is what is reported, and closing the connection rolls back anyway
                 if Self.isServerError(error) && !c.isClosed { _ = try? query(c, "ROLLBACK", timeout: Self.controlTimeout) }
                 throw error
             }
@@ -379,8 +382,9 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     public func histograms(run: String, tag: String) throws -> [(step: Int, histogram: Histogram)] {
         try rows("SELECT step, min, max, counts FROM histograms WHERE run_id = $1 AND tag = $2 ORDER BY step, seq", [.text(run), .text(tag)]).map {
             let c = Self.cells($0)
-            let counts = (try? JSONDecoder().decode([Int].self, from: Data(try c[3].decode(String.self).utf8))) ?? []
-            return (try c[0].decode(Int.self), Histogram(min: Float(try c[1].decode(Double.self)), max: Float(try c[2].decode(Double.self)), counts: counts))
+            let step = try c[0].decode(Int.self)
+            let counts = try RunRow.decodeCounts(try c[3].decode(String.self), run: run, tag: tag, step: step)
+            return (step, Histogram(min: Float(try c[1].decode(Double.self)), max: Float(try c[2].decode(Double.self)), counts: counts))
         }
     }
 
@@ -670,10 +674,11 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         if closed || listenFailedAt.map({ Date().timeIntervalSince($0) < 5 }) == true { lock.unlock(); return nil }
         listener = nil
         lock.unlock()
+        // Down: nil tells viewers to poll (the documented fallback, tried again within 5 s); queries report the outage.
         guard let c = try? connect() else { lock.lock(); listenFailedAt = Date(); lock.unlock(); return nil }
         let count = heard
         c.addListener(channel: Self.channel) { _, _ in count.increment() }
-        guard (try? query(c, "LISTEN \(Self.channel)")) != nil else {
+        guard (try? query(c, "LISTEN \(Self.channel)")) != nil else {  // as for connect() above
             c.closeNow()
             lock.lock(); listenFailedAt = Date(); lock.unlock()
             return nil

@@ -56,13 +56,26 @@ public struct RunRecord: Codable, Sendable {
     /// The training data: a GPT's corpus (file name), an MLP's CSV file (name), a fine-tuning run's instruction
     /// file (name) or a generated task's name.
     public var dataSet: String? {
-        let s = settings
+        // A column of a list: a run whose settings do not parse shows none here; `settings` names the problem.
+        guard let s = try? settings else { return nil }
         return ((s["dataPath"] ?? s["csv"] ?? s["data"]) as? String).map { URL(fileURLWithPath: $0).lastPathComponent } ?? s["task"] as? String
     }
-    public var tokenizer: String? { settings["tokenizer"] as? String }
-    /// The run's settings (TrainConfig as JSON) as a dictionary.
+    public var tokenizer: String? {
+        // A column of a list, like `dataSet`.
+        guard let s = try? settings else { return nil }
+        return s["tokenizer"] as? String
+    }
+    /// The run's settings (TrainConfig as JSON) as a dictionary; an error naming the run when they are not a JSON
+    /// object (a damaged store).
     public var settings: [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(config.utf8))) as? [String: Any] ?? [:]
+        get throws {
+            let parsed: Any
+            do { parsed = try JSONSerialization.jsonObject(with: Data(config.utf8)) } catch {
+                throw RunStoreError("run \(id): its stored settings are not JSON (\(error.localizedDescription))")
+            }
+            guard let object = parsed as? [String: Any] else { throw RunStoreError("run \(id): its stored settings are not a JSON object") }
+            return object
+        }
     }
 }
 
@@ -331,8 +344,9 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, min, max, counts FROM histograms WHERE run_id = ? AND tag = ? ORDER BY step",
                              arguments: [run, tag]).map { row in
-                let counts = (try? JSONDecoder().decode([Int].self, from: Data((row["counts"] as String).utf8))) ?? []
-                return (row["step"], Histogram(min: row["min"], max: row["max"], counts: counts))
+                let step: Int = row["step"]
+                let counts = try RunRow.decodeCounts(row["counts"], run: run, tag: tag, step: step)
+                return (step, Histogram(min: row["min"], max: row["max"], counts: counts))
             }
         }
     }

@@ -68,7 +68,8 @@ public final class RunRecorder: TrainingSink {
         // store restored from an older backup, or a checkpoint written by a Glassbox that did not wait for its rows,
         // would not), else the gap is said where the run is viewed.
         var gap: String?
-        // (A run the store does not know is not checked here: `startRun` has its say on it.)
+        // (A run the store does not know, or a store that cannot answer, is not checked here: `startRun` below has
+        // its say on both.)
         if let resumed = run.resumedAt, let stored = try? db.run(run.id).step, stored < (run.recordedThrough ?? resumed) {
             let recorded = run.recordedThrough ?? resumed
             gap = "the run store has this run's records up to step \(stored) only, but its checkpoint at step \(resumed) was written after the records up to step \(recorded) had committed: steps \(stored + 1)…\(recorded) are missing from \(db.location)"
@@ -136,6 +137,7 @@ public final class RunRecorder: TrainingSink {
     /// rows already committed, so a failure here loses nothing: the series is read from its rows meanwhile.
     private func packDueSeries() {
         for (tag, n) in unpacked where n >= RunDatabase.chunkPoints {
+            // Packing only speeds reading: a failure leaves the rows, and the series is packed at its next chunk.
             if (try? db.packSeries(run: runID, tag: tag)) != nil { unpacked[tag] = 0 }
         }
     }
@@ -218,6 +220,7 @@ public final class RunRecorder: TrainingSink {
         }
         // The run's status alone (a small write may still succeed).
         for case let .status(status) in pending.reversed() {
+            // best effort: the store's failure is thrown just below; the status is worth one more small write
             try? db.setStatus(run: runID, status: status)
             break
         }

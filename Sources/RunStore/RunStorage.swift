@@ -17,7 +17,15 @@ public enum RunRow: Sendable {
 
     /// A histogram's counts as stored (JSON).
     static func countsJSON(_ h: Histogram) -> String {
-        String(decoding: (try? JSONEncoder().encode(h.counts)) ?? Data("[]".utf8), as: UTF8.self)
+        "[" + h.counts.map(String.init).joined(separator: ",") + "]"
+    }
+
+    /// A histogram's counts read back; stored counts that are not a JSON list of whole numbers are an error naming
+    /// the run, the tag and the step (a damaged row is not an empty histogram).
+    static func decodeCounts(_ text: String, run: String, tag: String, step: Int) throws -> [Int] {
+        do { return try JSONDecoder().decode([Int].self, from: Data(text.utf8)) } catch {
+            throw RunStoreError("run \(run): the histogram \(tag) at step \(step) is damaged (its counts are not a list of whole numbers: \(String(text.prefix(60))))")
+        }
     }
 }
 

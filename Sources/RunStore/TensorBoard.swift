@@ -303,6 +303,8 @@ public final class TensorBoardFileWriter {
         append(record: w.bytes)
     }
 
+    // best effort at teardown: the sink flushes explicitly and reports a failure as its `problem`; only what was
+    // buffered since can be lost here, and a deinit has no one to tell
     deinit { try? flush(); try? handle.close() }
 
     func append(record data: [UInt8]) {

@@ -71,6 +71,7 @@ public enum TensorBoardImport {
         }
         guard scalars + histograms + texts > 0 else { return nil }
         var id = Trainer.newRunID()
+        // A probe for a free id: a store that cannot answer fails the insert below, which reports it.
         while (try? db.run(id)) != nil { id = Trainer.newRunID() }
         let config = try JSONSerialization.data(withJSONObject: ["name": name, "source": folder.path, "importedFrom": "tensorboard"], options: [.sortedKeys])
         let created = first.isFinite ? first : Date().timeIntervalSince1970

@@ -30,7 +30,7 @@ public final class TensorBoardSink: TrainingSink {
 
     public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
         writer?.write(TensorBoardEvent(wallTime: wallTime, step: step, values: values.map { ($0.tag, .scalar($0.value)) }))
-        if Date().timeIntervalSince(lastFlush) > 2 { try? flush() }
+        if Date().timeIntervalSince(lastFlush) > 2 { write() }
     }
 
     public func histogram(step: Int, tag: String, _ h: Histogram) {
@@ -52,7 +52,10 @@ public final class TensorBoardSink: TrainingSink {
     public func checkpoint(step: Int, path: String) {}
     public func runEnded(status: String, step: Int) {}
 
-    public func flush() throws {
+    /// Never throws: a failure stops the event files and is said in `problem` (the run store keeps the record).
+    public func flush() throws { write() }
+
+    private func write() {
         lastFlush = Date()
         guard let writer else { return }
         var fs = statvfs()

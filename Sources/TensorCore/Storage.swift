@@ -134,6 +134,7 @@ public enum BufferMemory {
     public static func residentBytes() -> Int { procStatus("VmRSS:") }
 
     static func procStatus(_ field: String) -> Int {
+        // Documented default: a memory figure for reports, 0 where /proc is not there (not Linux).
         guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
               let line = s.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024

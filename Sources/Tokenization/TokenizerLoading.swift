@@ -47,14 +47,22 @@ extension BPETokenizer {
 
     /// From a Hugging Face `tokenizer.json` (byte-level BPE; `tokenizer_config.json` beside it may name BOS/EOS).
     public convenience init(tokenizerJSON url: URL) throws {
-        guard let data = try? Data(contentsOf: url) else { throw TokenizerError("\(url.path): no such file") }
+        let data: Data
+        do { data = try JSONFile.data(url, maxBytes: 256 << 20) } catch { throw TokenizerError("\(error)") }
+        // tokenizer_config.json is optional (without it there is no BOS/EOS); one that is there must be readable.
         let configURL = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
-        try self.init(tokenizerJSON: data, source: url, config: try? Data(contentsOf: configURL))
+        var config: Data?
+        if FileManager.default.fileExists(atPath: configURL.path) {
+            do { config = try JSONFile.data(configURL, maxBytes: 64 << 20) } catch { throw TokenizerError("\(error)") }
+        }
+        try self.init(tokenizerJSON: data, source: url, config: config)
     }
 
     /// From the bytes of a tokenizer.json (and of the tokenizer_config.json beside it, if any); `source` names it.
     public convenience init(tokenizerJSON data: Data, source url: URL, config: Data?) throws {
-        guard let j = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+        let parsed: Any
+        do { parsed = try JSONFile.parse(data, file: url.path) } catch { throw TokenizerError("\(error)") }
+        guard let j = parsed as? [String: Any],
               let model = j["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int] else {
             throw TokenizerError("\(url.path): not a Hugging Face tokenizer.json with a BPE model")
         }
@@ -79,18 +87,26 @@ extension BPETokenizer {
             tokens[id] = content
             special.append(Int32(id))
         }
-        let merges: [(String, String)] = (model["merges"] as? [Any] ?? []).compactMap { m in
+        let merges: [(String, String)] = try (model["merges"] as? [Any] ?? []).enumerated().map { i, m in
             if let s = m as? String, let sp = s.firstIndex(of: " ") { return (String(s[..<sp]), String(s[s.index(after: sp)...])) }
             if let pair = m as? [String], pair.count == 2 { return (pair[0], pair[1]) }
-            return nil
+            throw TokenizerError("\(url.path): merge \(i) is neither \"a b\" nor [\"a\", \"b\"]")
         }
         // Serialising anything but an array or object is a fatal error in Foundation (found by the fuzzer).
         let preObject = j["pre_tokenizer"] ?? [String: Any]()
-        let preJSON = JSONSerialization.isValidJSONObject(preObject)
-            ? String(decoding: (try? JSONSerialization.data(withJSONObject: preObject)) ?? Data(), as: UTF8.self) : ""
+        var preJSON = ""  // null or a bare value: no pre-tokenizer settings, the GPT-2 default
+        if JSONSerialization.isValidJSONObject(preObject) {
+            do { preJSON = String(decoding: try JSONSerialization.data(withJSONObject: preObject), as: UTF8.self) } catch {
+                throw TokenizerError("\(url.path): pre_tokenizer cannot be read (\(error.localizedDescription))")
+            }
+        }
         let pre: PreTokenizer = preJSON.contains("\"Digits\"") && preJSON.contains("\"individual_digits\":true") ? .smollm : .gpt2
         var bos: Int32?, eos: Int32?
-        if let cd = config, let c = (try? JSONSerialization.jsonObject(with: cd)) as? [String: Any] {
+        if let cd = config {
+            let configPath = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json").path
+            let parsed: Any
+            do { parsed = try JSONFile.parse(cd, file: configPath) } catch { throw TokenizerError("\(error)") }
+            guard let c = parsed as? [String: Any] else { throw TokenizerError("\(configPath): not a JSON object") }
             func tokenID(_ key: String) -> Int32? {
                 let name = (c[key] as? String) ?? ((c[key] as? [String: Any])?["content"] as? String)
                 return name.flatMap { n in tokens.firstIndex(of: n).map(Int32.init) }

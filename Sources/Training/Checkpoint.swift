@@ -18,8 +18,9 @@ public enum Checkpoint {
         let parent = folder.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
         let tmp = parent.appendingPathComponent(".tmp-\(folder.lastPathComponent)-\(getpid())")
-        try? fm.removeItem(at: tmp)
         do {
+            // A temporary folder of this process from an earlier try: its files must not end up in this checkpoint.
+            if fm.fileExists(atPath: tmp.path) { try fm.removeItem(at: tmp) }
             try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
             try writeModel(tmp)
             let opt = optimizer.stateDict()
@@ -32,6 +33,8 @@ public enum Checkpoint {
             if fm.fileExists(atPath: folder.path) { try fm.removeItem(at: folder) }
             try fm.moveItem(at: tmp, to: folder)
         } catch {
+            // best effort: the write's error is the one reported; a leftover temporary folder is removed at the next
+            // resume (removeStrayTemporaries) and is never read as a checkpoint
             try? fm.removeItem(at: tmp)
             throw TrainingError("cannot write checkpoint \(folder.path): \(error)")
         }
@@ -94,41 +97,61 @@ public enum Checkpoint {
     }
 
     /// The newest complete checkpoint folder of a run directory (step-NNNNNN), if any.
-    public static func latest(in runDirectory: URL) -> URL? { all(in: runDirectory).last }
+    public static func latest(in runDirectory: URL) throws -> URL? { try all(in: runDirectory).last }
 
-    /// Every checkpoint folder of a run directory (step-NNNNNN), oldest first.
-    public static func all(in runDirectory: URL) -> [URL] {
+    /// Every checkpoint folder of a run directory (step-NNNNNN), oldest first; none when the run has no
+    /// `checkpoints` folder yet. A folder that is there but cannot be listed is an error, not "no checkpoints".
+    public static func all(in runDirectory: URL) throws -> [URL] {
         let dir = runDirectory.appendingPathComponent("checkpoints")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        let names = try listing(dir)
         return names.filter { $0.hasPrefix("step-") && Int($0.dropFirst(5)) != nil }.sorted().map { dir.appendingPathComponent($0) }
     }
 
     /// A file a user puts in a checkpoint folder so that pruning never removes it.
     public static let keepMarker = "KEEP"
 
-    /// Removes the temporary folders that a killed writer left (`.tmp-step-NNNNNN-PID`); returns their names.
-    @discardableResult
+    /// The names in `dir`; none when it does not exist.
+    static func listing(_ dir: URL) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: dir.path) else { return [] }
+        do { return try FileManager.default.contentsOfDirectory(atPath: dir.path) } catch {
+            throw TrainingError("cannot list \(dir.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Removes the temporary folders that a killed writer left (`.tmp-step-NNNNNN-PID`). Returns one note a
+    /// folder: removed, or why it could not be (a leftover is never read as a checkpoint, so the resume goes on).
     public static func removeStrayTemporaries(in runDirectory: URL) -> [String] {
         let dir = runDirectory.appendingPathComponent("checkpoints")
-        let fm = FileManager.default
-        let stray = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasPrefix(".tmp-step-") }
-        for name in stray { try? fm.removeItem(at: dir.appendingPathComponent(name)) }
-        return stray
+        let names: [String]
+        do { names = try listing(dir) } catch { return ["could not look for unfinished checkpoint folders: \(error)"] }
+        return names.filter { $0.hasPrefix(".tmp-step-") }.map { name in
+            do {
+                try FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+                return "removed the unfinished checkpoint folder \(name)"
+            } catch {
+                return "could not remove the unfinished checkpoint folder \(name): \(error.localizedDescription)"
+            }
+        }
     }
 
     /// Keeps the newest `keep` checkpoints (and every one holding a `KEEP` file, and `protected`); removes the
-    /// rest. Returns the removed folders' names.
+    /// rest. Returns the removed folders' names and, for each folder that could not be removed, why.
     @discardableResult
-    public static func prune(in runDirectory: URL, keep: Int, protected: URL?) -> [String] {
-        guard keep > 0 else { return [] }
+    public static func prune(in runDirectory: URL, keep: Int, protected: URL?) throws -> (removed: [String], failures: [String]) {
+        guard keep > 0 else { return ([], []) }
         let fm = FileManager.default
-        let folders = all(in: runDirectory)
-        var removed: [String] = []
+        let folders = try all(in: runDirectory)
+        var removed: [String] = [], failures: [String] = []
         for folder in folders.dropLast(keep) where folder.standardizedFileURL != protected?.standardizedFileURL {
             if fm.fileExists(atPath: folder.appendingPathComponent(keepMarker).path) { continue }
-            if (try? fm.removeItem(at: folder)) != nil { removed.append(folder.lastPathComponent) }
+            do {
+                try fm.removeItem(at: folder)
+                removed.append(folder.lastPathComponent)
+            } catch {
+                failures.append("could not remove the old checkpoint \(folder.path): \(error.localizedDescription)")
+            }
         }
-        return removed
+        return (removed, failures)
     }
 
     public static func folderName(step: Int) -> String { String(format: "step-%06d", step) }
@@ -150,9 +173,11 @@ public enum Checkpoint {
         // Checked against the manifest by `read`, alongside: not hashed twice.
         do { model = try GPT.load(folder: folder, verifyManifest: false) } catch { throw TrainingError("checkpoint \(folder.path): \(error)") }
         let vocabURL = folder.appendingPathComponent("vocab.json")
-        guard let vdata = fm.contents(atPath: vocabURL.path),
-              let vjson = (try? JSONSerialization.jsonObject(with: vdata)) as? [String: Int] else {
-            throw TrainingError("\(vocabURL.path): missing or not a {\"token\": id} JSON object")
+        guard let vdata = fm.contents(atPath: vocabURL.path) else { throw TrainingError("\(vocabURL.path): missing or unreadable") }
+        let vparsed: Any
+        do { vparsed = try JSONFile.parse(vdata, file: vocabURL.path) } catch { throw TrainingError("\(error)") }
+        guard let vjson = vparsed as? [String: Int] else {
+            throw TrainingError("\(vocabURL.path): not a {\"token\": id} JSON object")
         }
         let vocabulary = try Vocabulary(vocabJSON: vjson)
         guard vocabulary.size == model.config.vocabSize else {

@@ -194,7 +194,7 @@ public final class FinetuneTask: TrainingTask {
         optimizer = Adam.adamW(parameters, lr: config.learningRate, weightDecay: config.weightDecay)
         // The base model's loss and answers, before any step changes a weight (a GPT trains in place).
         baseValidationLoss = Self.meanLoss(validation, batch: 8) { Self.logits(baseModel, $0, $1, rows: $2) }
-        baseAnswers = Self.answers(baseModel, tokenizer: base.tokenizer, format: format, prompts: heldOut.prefix(config.compare).map(\.prompt),
+        baseAnswers = try Self.answers(baseModel, tokenizer: base.tokenizer, format: format, prompts: heldOut.prefix(config.compare).map(\.prompt),
                                    maxTokens: config.compareTokens)
     }
 
@@ -293,34 +293,34 @@ public final class FinetuneTask: TrainingTask {
 
     /// Greedy answers of `model` to `prompts`, each up to `maxTokens` tokens, cut at the end of the turn.
     public static func answers(_ model: any LanguageModel, tokenizer: any TextTokenizer, format: InstructionData.Format,
-                               prompts: [String], maxTokens: Int) -> [String] {
+                               prompts: [String], maxTokens: Int) throws -> [String] {
         var options = GenerationOptions()
         options.maxTokens = maxTokens
         options.sampling = SamplingOptions(temperature: 0, topK: 0, topP: 1, minP: 0)
         options.stopStrings = [format.endMarker]
         let generator = Generator(model: model, tokenizer: tokenizer)
-        return prompts.map { p in
-            let ids = (try? tokenizer.encodeText(format.promptText(p))) ?? []
+        return try prompts.map { p in
+            let ids = try tokenizer.encodeText(format.promptText(p))
             return generator.generate(prompt: ids, options: options).text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
 
     /// The fine-tuned model's answers to the compared prompts now.
-    public func tunedAnswers() -> [String] {
-        Self.answers(tunedModel, tokenizer: tokenizer, format: format, prompts: heldOut.prefix(config.compare).map(\.prompt),
+    public func tunedAnswers() throws -> [String] {
+        try Self.answers(tunedModel, tokenizer: tokenizer, format: format, prompts: heldOut.prefix(config.compare).map(\.prompt),
                      maxTokens: config.compareTokens)
     }
 
-    public func figures(step: Int) -> [(name: String, document: String)] {
+    public func figures(step: Int) throws -> [(name: String, document: String)] {
         guard config.compare > 0 else { return [] }
-        let tuned = tunedAnswers()
+        let tuned = try tunedAnswers()
         let examples = zip(heldOut.prefix(config.compare), zip(baseAnswers, tuned)).map { e, answers in
             FinetuneComparison(prompt: e.prompt, reference: e.response, base: answers.0, tuned: answers.1)
         }
         let figure = FinetuneFigure(step: step, method: config.method, baseValLoss: baseValidationLoss, examples: examples)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(figure) else { return [] }
+        let data = try encoder.encode(figure)
         return [("finetune", String(decoding: data, as: UTF8.self))]
     }
 

@@ -39,8 +39,11 @@ public enum InstructionData {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
             throw TrainingError("\(path): no such file (the data is a JSONL file of {\"prompt\": ..., \"response\": ...} lines)")
         }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        if let size = attributes?[.size] as? Int, size > maxFileBytes {
+        let attributes: [FileAttributeKey: Any]
+        do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
+            throw TrainingError("\(path): cannot be read (\(error.localizedDescription))")
+        }
+        if let size = attributes[.size] as? Int, size > maxFileBytes {
             throw TrainingError("\(path): \(size) bytes is more than the \(maxFileBytes >> 20) MiB an instruction file may hold")
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): cannot be read") }
@@ -50,7 +53,11 @@ public enum InstructionData {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { continue }
             let where_ = "\(path) line \(i + 1)"
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+            let parsed: Any
+            do { parsed = try JSONSerialization.jsonObject(with: Data(line.utf8)) } catch {
+                throw TrainingError("\(where_): not a JSON object (expected {\"prompt\": ..., \"response\": ...}): \(error.localizedDescription)")
+            }
+            guard let object = parsed as? [String: Any] else {
                 throw TrainingError("\(where_): not a JSON object (expected {\"prompt\": ..., \"response\": ...})")
             }
             guard let prompt = object["prompt"] as? String else { throw TrainingError("\(where_): \"prompt\" is missing or not a string") }
@@ -69,6 +76,8 @@ public enum InstructionData {
         case chatML = "chatml", plain
 
         public static func of(_ tokenizer: any TextTokenizer) -> Format {
+            // A probe: a tokenizer that cannot encode the chat tokens as one token each has no ChatML, and the plain
+            // format is then the right answer, not a failure.
             if let a = try? tokenizer.encodeText("<|im_start|>"), a.count == 1,
                let b = try? tokenizer.encodeText("<|im_end|>"), b.count == 1 { return .chatML }
             return .plain

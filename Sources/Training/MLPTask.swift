@@ -303,10 +303,10 @@ public final class MLPTask: TrainingTask {
         return fig
     }
 
-    public func figures(step: Int) -> [(name: String, document: String)] {
+    public func figures(step: Int) throws -> [(name: String, document: String)] {
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let data = try? encoder.encode(figure(step: step)) else { return [] }
+        let data = try encoder.encode(figure(step: step))
         return [("mlp", String(decoding: data, as: UTF8.self))]
     }
 

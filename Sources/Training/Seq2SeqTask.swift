@@ -215,8 +215,9 @@ public final class Seq2SeqTask: TrainingTask {
         })
     }
 
-    public func figures(step: Int) -> [(name: String, document: String)] {
-        guard config.arch == "transformer" || config.attention != .none, let data = try? JSONEncoder().encode(figure(step: step)) else { return [] }
+    public func figures(step: Int) throws -> [(name: String, document: String)] {
+        guard config.arch == "transformer" || config.attention != .none else { return [] }
+        let data = try JSONEncoder().encode(figure(step: step))
         return [("seq2seq", String(decoding: data, as: UTF8.self))]
     }
 

@@ -79,6 +79,8 @@ public final class GPTTask: TrainingTask {
         options.sampling = SamplingOptions(temperature: 0.8, topK: 0, topP: 1, minP: 0)
         options.seed = config.seed &+ UInt64(step) &* 7919
         options.stopAtEOS = false
+        // A character vocabulary without a newline (a corpus of one line) cannot encode one: the sample then starts
+        // from the first token, which is as neutral a start as the newline is.
         let prompt = (try? dataset.vocabulary.encode("\n")) ?? [0]
         let result = Generator(model: model, tokenizer: dataset.vocabulary).generate(prompt: prompt, options: options)
         return dataset.vocabulary.decode(result.ids)

@@ -51,8 +51,9 @@ public protocol TrainingTask: AnyObject {
     var flopsPerItem: Double? { get }
     /// A text sample at each sample interval (nil: none).
     func sampleText(step: Int) -> String?
-    /// Figures recorded at each checkpoint, as (name, JSON document): e.g. an MLP's decision boundary.
-    func figures(step: Int) -> [(name: String, document: String)]
+    /// Figures recorded at each checkpoint, as (name, JSON document): e.g. an MLP's decision boundary. A figure
+    /// that cannot be built throws; the run records a warning and goes on.
+    func figures(step: Int) throws -> [(name: String, document: String)]
     /// Writes the model's own files (weights, config, vocabulary) into a checkpoint folder being made.
     func writeModel(to folder: URL) throws
     /// Data-parallel training: part `part` of `parts` of a batch (what one rank trains on), and its weight, the
@@ -66,7 +67,7 @@ extension TrainingTask {
     public func initialScalars() -> [(tag: String, value: Double)] { [] }
     public var flopsPerItem: Double? { nil }
     public func sampleText(step: Int) -> String? { nil }
-    public func figures(step: Int) -> [(name: String, document: String)] { [] }
+    public func figures(step: Int) throws -> [(name: String, document: String)] { [] }
 }
 
 /// Everything besides the weights that a resumed run needs to continue exactly (`trainer_state.json`).
@@ -195,11 +196,11 @@ public final class TrainingRun<Task: TrainingTask> {
     /// The newest checkpoint of `runDirectory` that `read` accepts, after removing temporary folders left by a
     /// killed writer; newer ones it rejects are set aside (`.unreadable-step-NNNNNN`) and named in the notes.
     public static func newestReadable<T>(in runDirectory: URL, _ read: (URL) throws -> T) throws -> (folder: URL, value: T, notes: [String]) {
-        let folders = Checkpoint.all(in: runDirectory)
+        let folders = try Checkpoint.all(in: runDirectory)
         guard !folders.isEmpty else {
             throw TrainingError("\(runDirectory.path): no checkpoint to resume from (expected \(runDirectory.path)/checkpoints/step-NNNNNN)")
         }
-        var notes: [String] = Checkpoint.removeStrayTemporaries(in: runDirectory).map { "removed the unfinished checkpoint folder \($0)" }
+        var notes: [String] = Checkpoint.removeStrayTemporaries(in: runDirectory)
         var found: (URL, T)?
         var firstError: Error?
         var skipped: [(URL, Error)] = []
@@ -217,8 +218,14 @@ public final class TrainingRun<Task: TrainingTask> {
         // resumes and of pruning.
         for (bad, error) in skipped {
             let aside = bad.deletingLastPathComponent().appendingPathComponent(".unreadable-\(bad.lastPathComponent)")
-            let moved = (try? FileManager.default.moveItem(at: bad, to: aside)) != nil
-            notes.append("skipped \(bad.lastPathComponent): \(error)" + (moved ? " (kept as \(aside.lastPathComponent))" : ""))
+            let kept: String
+            do {
+                try FileManager.default.moveItem(at: bad, to: aside)
+                kept = " (kept as \(aside.lastPathComponent))"
+            } catch {
+                kept = " (could not set it aside as \(aside.lastPathComponent): \(error.localizedDescription))"
+            }
+            notes.append("skipped \(bad.lastPathComponent): \(error)" + kept)
         }
         if folder != folders.last { notes.append("resuming from \(folder.lastPathComponent), the newest checkpoint that reads back whole") }
         return (folder, value, notes)
@@ -255,6 +262,8 @@ public final class TrainingRun<Task: TrainingTask> {
         var itemsPerSecond = 0.0
         var lastLoss = state.lastTrainLoss ?? .nan
         var status = "finished"
+        // On the way out of a thrown error only (the normal end flushes with `try` below): that error is the one
+        // reported, and a failing store has already said so through `sink.failure`.
         defer { try? sink?.flush() }
         let leader = collective?.isLeader ?? true
         let sync = collective.map { _ in GradientSync(parameters: params.map(\.1)) }
@@ -383,7 +392,11 @@ public final class TrainingRun<Task: TrainingTask> {
                 // two) would be lost for good.
                 // The flush waits out a store outage (within the recorder's limit); if the records still cannot be
                 // written, no checkpoint is: a checkpoint must never cover records the store does not have.
-                for f in task.figures(step: step) { sink?.figure(step: step, name: f.name, document: f.document) }
+                do {
+                    for f in try task.figures(step: step) { sink?.figure(step: step, name: f.name, document: f.document) }
+                } catch {
+                    warn(step: step, "the figure of step \(step) was not recorded: \(error)")
+                }
                 do { try sink?.flush() } catch { try failRecording(step: step, sink?.failure ?? error) }
                 if let failure = sink?.failure { try failRecording(step: step, failure) }
                 state.recordedThrough = sink == nil ? nil : step
@@ -449,7 +462,18 @@ public final class TrainingRun<Task: TrainingTask> {
         try Checkpoint.write(to: folder, optimizer: task.optimizer, state: state) { try task.writeModel(to: $0) }
         lastCheckpoint = folder
         sink?.checkpoint(step: state.step, path: folder.path)
-        Checkpoint.prune(in: runDirectory, keep: keepCheckpoints, protected: folder)
+        // An old checkpoint that cannot be removed costs disk space, not the training: a warning, and the run goes on.
+        let failures: [String]
+        do { failures = try Checkpoint.prune(in: runDirectory, keep: keepCheckpoints, protected: folder).failures } catch {
+            failures = ["could not prune old checkpoints: \(error)"]
+        }
+        for text in failures { warn(step: state.step, text) }
+    }
+
+    /// A problem that does not stop the training: on the run's page (the store's messages) and the terminal.
+    public func warn(step: Int, _ text: String) {
+        sink?.message(step: step, level: "warning", text: text)
+        onMessage?(text)
     }
 
     /// Warns when validation loss rose while training loss fell since the last evaluation; returns whether to stop.
@@ -488,6 +512,7 @@ public final class TrainingRun<Task: TrainingTask> {
         sink?.message(step: step, level: "error", text: text + kept)
         sink?.runEnded(status: "failed", step: state.step)
         // One last try without waiting (the recorder has given up): on a full disk, with the space it reserved.
+        // Its failure is the store failure already being reported.
         try? sink?.flush()
         throw TrainingError(text + kept)
     }
@@ -506,6 +531,8 @@ public final class TrainingRun<Task: TrainingTask> {
     private func stopFailed(step: Int, _ text: String) throws -> Never {
         sink?.message(step: step, level: "error", text: text)
         sink?.runEnded(status: "failed", step: state.step)
+        // As far as possible: `text` is the failure reported; a store that cannot take these rows says so in its own
+        // `failure`, which a resume checks against the trainer state.
         try? sink?.flush()
         throw TrainingError(text)
     }

@@ -168,7 +168,7 @@ struct BenchInfer: ParsableCommand {
         let loaded = try modelOptions.load()
         let model = loaded.model
         // Real text as the prompt: the bundled corpus, tokenised.
-        let text = defaultCorpusPath().flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map { String($0.prefix(20_000)) }
+        let text = try defaultCorpusPath().map { try String(contentsOfFile: $0, encoding: .utf8) }.map { String($0.prefix(20_000)) }
             ?? String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 400)
         let all = try loaded.tokenizer.encodeText(text)
         func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
@@ -223,15 +223,15 @@ struct BenchInspect: ParsableCommand {
     func run() throws {
         let loaded = try modelOptions.load()
         guard let model = loaded.llama else { throw ValidationError("bench inspect needs a Llama model") }
-        let text = defaultCorpusPath().flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map { String($0.prefix(20_000)) }
+        let text = try defaultCorpusPath().map { try String(contentsOfFile: $0, encoding: .utf8) }.map { String($0.prefix(20_000)) }
             ?? String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 400)
         let all = try loaded.tokenizer.encodeText(text)
         guard all.count >= max(tokens, memoryTokens) else { throw ValidationError("the corpus has only \(all.count) tokens") }
         func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-        func time(_ body: () -> Void) -> Double {
-            median((0..<repeats).map { _ in
+        func time(_ body: () throws -> Void) rethrows -> Double {
+            median(try (0..<repeats).map { _ in
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                body()
+                try body()
                 return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
             })
         }
@@ -244,7 +244,7 @@ struct BenchInspect: ParsableCommand {
         let after = BufferMemory.peakResidentBytes()
         let cachedBytes = hooks.cache.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
         let ids = Array(all.prefix(tokens))
-        let modelBytes = (try? FileManager.default.attributesOfItem(atPath: loaded.path)[.size] as? Int) ?? 0
+        let modelBytes = try FileManager.default.attributesOfItem(atPath: loaded.path)[.size] as? Int ?? 0
         if memoryOnly && json {
             print(Terminal.jsonLine(["memory_tokens": memoryTokens, "cached_tensors": hooks.cache.count, "cached_bytes": cachedBytes,
                                      "peak_resident_growth_bytes": after - before, "model_file_bytes": modelBytes]))
@@ -279,21 +279,21 @@ struct BenchInspect: ParsableCommand {
         firstOptions.parts = InspectPart.standard(positions: ids.count).subtracting([.attributions])
         firstOptions.compactAttention = true
         firstOptions.attentionLayers = [0, model.config.layers - 1]
-        let firstAnswer = time { _ = try? inspector.run(ids, options: firstOptions) }
+        let firstAnswer = try time { _ = try inspector.run(ids, options: firstOptions) }
         // A full patching scan on a shorter prompt: the corrupted prompt differs in one token.
         let patchIDs = Array(all.prefix(patchTokens))
         var corrupted = patchIDs
         corrupted[patchIDs.count / 2] = patchIDs[patchIDs.count / 2] == 13 ? 14 : 13
         // Also when the first group of layers arrives (the streamed map's first rows) and when the residual scan is done.
         var firstRows: [Double] = [], residualDone: [Double] = []
-        let patchScan = time {
+        let patchScan = try time {
             let t0 = DispatchTime.now().uptimeNanoseconds, L = model.config.layers
             var seen = 0, first = true
-            _ = try? Patcher(model: model).run(clean: patchIDs, corrupted: corrupted, answer: patchIDs[patchIDs.count - 1], wrong: 13) { rows in
+            _ = try Patcher(model: model).run(clean: patchIDs, corrupted: corrupted, answer: patchIDs[patchIDs.count - 1], wrong: 13, onRows: { rows in
                 let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 if first { firstRows.append(t); first = false }
                 if rows.scan == .residual { seen += rows.layers.count; if seen == L { residualDone.append(t) } }
-            }
+            })
         }
         let doc: [String: Any] = [
             "first_answer_s": firstAnswer, "first_answer_parts": firstOptions.parts.map(\.rawValue).sorted(),

@@ -28,7 +28,7 @@ struct BenchSeries: ParsableCommand {
         if keep != nil, FileManager.default.fileExists(atPath: dir.appendingPathComponent("glassbox.sqlite").path) {
             throw ValidationError("\(dir.path) already holds a run store: give --keep a new folder")
         }
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        defer { try? FileManager.default.removeItem(at: scratch) }  // best effort: a scratch folder in the temporary directory
         let spike = Int.random(in: 1...points)
         var config = TrainConfig(dataPath: "bench")
         config.steps = points

@@ -23,7 +23,7 @@ struct BenchStore: ParsableCommand {
             throw ValidationError("--steps 1...10000000, --tags 1...10000, --flush-every 1...steps, --writers 1...64")
         }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-bench-store-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        defer { try? FileManager.default.removeItem(at: scratch) }  // best effort: a scratch folder in the temporary directory
         let url = store
         let open = { try RunStores.open(url: url, runsDirectory: scratch) }
         let first = try open()

@@ -114,7 +114,7 @@ struct Finetune: ParsableCommand {
             throw ValidationError(e.description)
         }
         let c = trainer.config, task = trainer.task
-        let modelBytes = (try? FileManager.default.attributesOfItem(atPath: c.model)[.size] as? Int) ?? 0
+        let modelBytes = try FileManager.default.attributesOfItem(atPath: c.model)[.size] as? Int ?? 0
         let header = {
             print(Terminal.bold("glassbox finetune") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
             print(Terminal.dim("  \(URL(fileURLWithPath: c.model).lastPathComponent) · \(URL(fileURLWithPath: c.data).lastPathComponent): \(task.train.count) train / \(task.validation.count) held out\(task.skipped > 0 ? " (\(task.skipped) too long, left out)" : "") · \(task.format == .chatML ? "chat template" : "plain Question/Answer format")"))
@@ -130,7 +130,7 @@ struct Finetune: ParsableCommand {
         let peak = BufferMemory.peakResidentBytes(), tensors = BufferMemory.peakLiveBytes
         // Parameters, their gradients and two Adam moments.
         let trainableBytes = trainer.parameterCount * 4 * 4
-        let comparisons = zip(task.heldOut.prefix(c.compare), zip(task.baseAnswers, task.tunedAnswers())).map { e, a in
+        let comparisons = zip(task.heldOut.prefix(c.compare), zip(task.baseAnswers, try task.tunedAnswers())).map { e, a in
             ["prompt": e.prompt, "reference": e.response, "base": a.0, "tuned": a.1]
         }
         let mb = { (b: Int) in (Double(b) / 1_048_576 * 10).rounded() / 10 }
@@ -177,17 +177,19 @@ struct Finetune: ParsableCommand {
     /// The run's page as one HTML file (kind "finetune"): its settings, every checkpoint's answers, the held-out losses.
     func writeReport(_ path: String, run id: String, database: any RunStorage) throws {
         let record = try database.run(id)
-        let figures = try database.figures(run: id, name: "finetune").compactMap { try? JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
-        let points = { (tag: String) in (try? database.series(run: id, tag: tag)) ?? [] }
-        let val = points("val/loss").map { ["step": $0.step, "value": $0.value] as [String: Any] }
-        let train = points("train/loss").map { ["step": $0.step, "value": $0.value] as [String: Any] }
+        let figures = try database.figures(run: id, name: "finetune").map { try JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
+        let points = { (tag: String) throws in try database.series(run: id, tag: tag) }
+        let val = try points("val/loss").map { ["step": $0.step, "value": $0.value] as [String: Any] }
+        let train = try points("train/loss").map { ["step": $0.step, "value": $0.value] as [String: Any] }
+        let peakRSS: Any = try points("memory/peak_rss_mb").last?.value ?? NSNull()
+        let peakTensors: Any = try points("memory/peak_tensor_mb").last?.value ?? NSNull()
         let doc: [String: Any] = [
             "run": ["id": record.id, "name": record.name, "status": record.status, "step": record.step,
-                    "parameter_count": record.parameterCount, "config": record.settings],
+                    "parameter_count": record.parameterCount, "config": try record.settings],
             "figures": figures,
             "checkpoints": try database.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] },
-            "metrics": ["val": val, "train": train, "peak_rss_mb": points("memory/peak_rss_mb").last?.value ?? NSNull(),
-                        "peak_tensor_mb": points("memory/peak_tensor_mb").last?.value ?? NSNull()],
+            "metrics": ["val": val, "train": train, "peak_rss_mb": peakRSS,
+                        "peak_tensor_mb": peakTensors],
         ]
         let page = try HTMLReport.render(kind: "finetune", title: "Glassbox — fine-tuning \(record.name)", document: doc)
         do { try writeAtomically(Data(page.utf8), to: URL(fileURLWithPath: path)) } catch {

@@ -22,6 +22,7 @@ struct ModelOptions: ParsableArguments {
 
 /// Chat needs ChatML's special tokens: a model without them (e.g. a character-level GPT trained here) is told so.
 func requireChatTemplate(_ tokenizer: any TextTokenizer) throws {
+    // A probe: a tokenizer that cannot encode the token has none, which is what the error says.
     guard let ids = try? tokenizer.encodeText("<|im_start|>"), ids.count == 1 else {
         throw ValidationError("this model has no chat template (its vocabulary has no <|im_start|> token): use generate without --chat")
     }

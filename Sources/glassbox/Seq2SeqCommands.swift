@@ -157,13 +157,13 @@ struct Translate: ParsableCommand {
         if FileManager.default.fileExists(atPath: model, isDirectory: &isDir), isDir.boolValue {
             let url = URL(fileURLWithPath: model)
             if FileManager.default.fileExists(atPath: url.appendingPathComponent("config.json").path) { return url }
-            if let last = Checkpoint.latest(in: url) { return last }
+            if let last = try Checkpoint.latest(in: url) { return last }
             throw ValidationError("--model \(model): neither a checkpoint folder (config.json) nor a run folder with checkpoints")
         }
         let database = try RunStores.open(url: RunStores.url(option: store), runsDirectory: URL(fileURLWithPath: runsDir))
         let record = try database.run(model)
         guard record.kind == "seq2seq" else { throw ValidationError("run \(record.id) is a \(record.kind) run, not a seq2seq one") }
-        guard let last = Checkpoint.latest(in: URL(fileURLWithPath: runsDir).appendingPathComponent(record.id)) else {
+        guard let last = try Checkpoint.latest(in: URL(fileURLWithPath: runsDir).appendingPathComponent(record.id)) else {
             throw ValidationError("run \(record.id) has no checkpoint yet")
         }
         return last

@@ -92,15 +92,16 @@ struct StudioOptions: ParsableArguments {
     }
 
     static func openBrowser(_ url: String) {
+        var failures: [String] = []
         for tool in ["/usr/bin/xdg-open", "/usr/bin/sensible-browser"] where FileManager.default.isExecutableFile(atPath: tool) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: tool)
             p.arguments = [url]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            if (try? p.run()) != nil { return }
+            do { try p.run(); return } catch { failures.append("\(tool): \(error.localizedDescription)") }
         }
-        Terminal.err("--open: no browser launcher (xdg-open) found; open \(url) yourself")
+        Terminal.err("--open: " + (failures.isEmpty ? "no browser launcher (xdg-open) found" : "no browser launcher started (\(failures.joined(separator: "; ")))") + "; open \(url) yourself")
     }
 }
 

@@ -5,8 +5,11 @@ extension SystemReport {
     /// The report as a JSON object for the commands' `--json` lines.
     var jsonObject: Any {
         let encoder = JSONEncoder()
-        guard let data = try? encoder.encode(self), let object = try? JSONSerialization.jsonObject(with: data) else { return [:] }
-        return object
+        do { return try JSONSerialization.jsonObject(with: encoder.encode(self)) } catch {
+            // The report goes on without it, and says so.
+            Terminal.err("warning: the system report could not be encoded: \(error)")
+            return [:]
+        }
     }
 
     /// "AMD EPYC · avx2 avx512f ... · OpenBLAS SkylakeX (cpu features) · 2 threads · sgemm 180 of 200 GFLOP/s".

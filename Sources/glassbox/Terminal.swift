@@ -82,9 +82,15 @@ enum Terminal {
             return v
         }
         let object = clean(object)
-        guard JSONSerialization.isValidJSONObject(object) else { return "{}" }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
+        // What is not JSON here is a bug of the command: the line is empty and the terminal says so.
+        guard JSONSerialization.isValidJSONObject(object) else {
+            Terminal.err("warning: this --json line holds a value that is not JSON: printed as {}")
+            return "{}"
+        }
+        do { return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) } catch {
+            Terminal.err("warning: this --json line could not be encoded (\(error)): printed as {}")
+            return "{}"
+        }
     }
 }
 
@@ -121,6 +127,7 @@ func defaultDataPath(_ name: String) -> String? {
     let fm = FileManager.default
     var candidates = ["data/\(name)"]
     if name == "tinyshakespeare.txt", let env = ProcessInfo.processInfo.environment["GLASSBOX_DATA"], !env.isEmpty { candidates.insert(env, at: 0) }
+    // A probe: without /proc (not Linux) the executable is found from argv[0] instead.
     let exe = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map { URL(fileURLWithPath: $0) }
         ?? URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var dir = exe.deletingLastPathComponent()

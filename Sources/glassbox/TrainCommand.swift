@@ -14,8 +14,10 @@ func probePrompts(_ trainer: Trainer) throws -> [String] {
     let vocab = trainer.dataset.vocabulary
     if let given = trainer.config.probes {
         for p in given {
-            guard let ids = try? vocab.encodeText(p), ids.count >= 2 else {
-                throw ValidationError("--probe \(String(reflecting: String(p.prefix(40)))): needs at least two tokens of the corpus's vocabulary (its last is the answer)")
+            let problem: String
+            do { problem = try vocab.encodeText(p).count >= 2 ? "" : "has fewer than two tokens" } catch { problem = "\(error)" }
+            guard problem.isEmpty else {
+                throw ValidationError("--probe \(String(reflecting: String(p.prefix(40)))): needs at least two tokens of the corpus's vocabulary (its last is the answer): \(problem)")
             }
         }
         return given
@@ -315,11 +317,15 @@ extension TrainGPT {
             guard let trainer else { return }
             let model = task.model
             for (i, text) in prompts.enumerated() {
-                guard let snap = try? ProbeSnapshot.take(model: model, tokenizer: vocab, text: text, probe: i, step: step,
-                                                         maxTokens: model.config.blockSize),
-                      let json = try? DocumentCoding.line(snap) else { continue }
-                trainer.sink?.probe(step: step, index: i, document: json)
+                do {
+                    let snap = try ProbeSnapshot.take(model: model, tokenizer: vocab, text: text, probe: i, step: step,
+                                                      maxTokens: model.config.blockSize)
+                    trainer.sink?.probe(step: step, index: i, document: try DocumentCoding.line(snap))
+                } catch {
+                    trainer.warn(step: step, "probe \(i) was not read out at step \(step): \(error)")
+                }
             }
+            // A store failure is kept in `sink.failure`, which the trainer checks (and stops on) after this call.
             try? trainer.sink?.flush()
         }
     }

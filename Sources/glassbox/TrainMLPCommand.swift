@@ -166,8 +166,8 @@ struct TrainMLP: ParsableCommand {
     /// The run's page as one HTML file (kind "mlp"): its settings and every checkpoint's figure.
     func writeReport(_ path: String, run id: String, database: any RunStorage, config: MLPConfig) throws {
         let record = try database.run(id)
-        let figures = try database.figures(run: id, name: "mlp").compactMap { try? JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
-        let settings = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(config))) ?? [:]
+        let figures = try database.figures(run: id, name: "mlp").map { try JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
+        let settings = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config))
         let doc: [String: Any] = ["run": ["id": record.id, "name": record.name, "status": record.status, "step": record.step,
                                           "parameter_count": record.parameterCount, "config": settings],
                                   "figures": figures]

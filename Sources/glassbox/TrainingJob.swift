@@ -141,9 +141,17 @@ extension TrainingJob {
         return watch(peers, of: job) { reason in
             // The training thread is stuck in a collective: its step is read as it stands.
             let step = trainer.state.step
-            let last = Checkpoint.all(in: trainer.runDirectory).last
-            let text = "stopped at step \(step): \(reason)" + (last.map { "; the last checkpoint is \($0.path)" } ?? "; no checkpoint was written yet (\(checkpoints.path))")
-            try? database.recordFailure(run: id, step: step, text: text)
+            let last: String
+            do {
+                last = try Checkpoint.all(in: trainer.runDirectory).last.map { "; the last checkpoint is \($0.path)" }
+                    ?? "; no checkpoint was written yet (\(checkpoints.path))"
+            } catch {
+                last = "; the checkpoints could not be listed (\(error))"
+            }
+            let text = "stopped at step \(step): \(reason)" + last
+            do { try database.recordFailure(run: id, step: step, text: text) } catch {
+                Terminal.err("warning: the run store could not record this failure: \(error)")
+            }
             Terminal.err("Error: rank \(job.rank) of \(job.size): \(text)")
             _exit(1)
         }

@@ -29,7 +29,7 @@ struct CheckpointIntegrityTests {
         let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
         _ = try Trainer(config: smallConfig(steps: 2), runsDirectory: dir, id: "g").run()
         let run = dir.appendingPathComponent("g")
-        let ck = try #require(Checkpoint.latest(in: run))
+        let ck = try #require(try Checkpoint.latest(in: run))
         let names = try FileManager.default.contentsOfDirectory(atPath: ck.path).sorted()
         #expect(names == ["config.json", "manifest.json", "model.safetensors", "optimizer.safetensors", "trainer_state.json", "vocab.json"])
         #expect(try Checkpoint.verify(ck) == .verified(files: 5))
@@ -166,7 +166,7 @@ struct CheckpointIntegrityTests {
         m.task = "spirals"; m.steps = 4; m.checkpointInterval = 2; m.evalInterval = 2; m.sampleInterval = 2; m.logInterval = 1
         _ = try TrainingRun<MLPTask>(mlp: m, runsDirectory: dir, id: "mlp").run()
         let mlpRun = dir.appendingPathComponent("mlp")
-        let mlpNewest = try #require(Checkpoint.latest(in: mlpRun))
+        let mlpNewest = try #require(try Checkpoint.latest(in: mlpRun))
         #expect(try Checkpoint.verify(mlpNewest) != .absent)
         let weights = try #require(try FileManager.default.contentsOfDirectory(atPath: mlpNewest.path).first { $0.hasPrefix("model") })
         var bytes = try Data(contentsOf: mlpNewest.appendingPathComponent(weights))
@@ -178,7 +178,7 @@ struct CheckpointIntegrityTests {
         var s = Seq2SeqConfig()
         s.steps = 2; s.checkpointInterval = 2; s.evalInterval = 2; s.sampleInterval = 2; s.logInterval = 1; s.heldOut = 50
         _ = try TrainingRun<Seq2SeqTask>(seq2seq: s, runsDirectory: dir, id: "s2s").run()
-        let s2s = try #require(Checkpoint.latest(in: dir.appendingPathComponent("s2s")))
+        let s2s = try #require(try Checkpoint.latest(in: dir.appendingPathComponent("s2s")))
         _ = try Seq2SeqTask.loadModel(s2s)
         try flippingByte(s2s.appendingPathComponent("config.json")) {
             let m = message { _ = try Seq2SeqTask.loadModel(s2s) }

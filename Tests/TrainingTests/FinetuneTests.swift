@@ -67,7 +67,7 @@ struct FinetuneTests {
         _ = try second.run()
         for ((n, a), (_, b)) in zip(full.task.parameters, second.task.parameters) { #expect(a.scalars == b.scalars, "\(n)") }
         // The base weights were never touched: the base model answers as before.
-        let again = FinetuneTask.answers(base.model, tokenizer: base.tokenizer, format: .chatML, prompts: [full.task.heldOut[0].prompt], maxTokens: 4)
+        let again = try FinetuneTask.answers(base.model, tokenizer: base.tokenizer, format: .chatML, prompts: [full.task.heldOut[0].prompt], maxTokens: 4)
         #expect(again == full.task.baseAnswers)
     }
 }

@@ -147,6 +147,37 @@ struct RunStoreTests {
     }
 }
 
+@Suite("Damaged rows are errors, not empty values")
+struct DamagedRowTests {
+    /// A histogram whose stored counts are not a list of whole numbers is an error naming the run, the tag and the
+    /// step (it used to read back as an empty histogram).
+    @Test func aCorruptHistogramIsAnErrorNamingItsRunAndTag() throws {
+        let dir = temporaryDirectory(); defer { try? FileManager.default.removeItem(at: dir) }
+        let db = try RunDatabase(directory: dir)
+        var config = smallConfig(steps: 10)
+        config.sampleInterval = 5  // histograms are recorded at each sample interval
+        let trainer = try Trainer(config: config, runsDirectory: dir, id: "h1")
+        trainer.sink = RunRecorder(database: db)
+        _ = try trainer.run()
+        let tag = try db.pool.read { try String.fetchOne($0, sql: "SELECT tag FROM histograms WHERE run_id = 'h1' LIMIT 1") }
+        let histogramTag = try #require(tag)
+        #expect(try db.histograms(run: "h1", tag: histogramTag).allSatisfy { !$0.histogram.counts.isEmpty })
+        try db.pool.write { try $0.execute(sql: "UPDATE histograms SET counts = 'not json' WHERE run_id = 'h1' AND tag = ?", arguments: [histogramTag]) }
+        #expect { _ = try db.histograms(run: "h1", tag: histogramTag) } throws: { e in
+            "\(e)".contains("run h1") && "\(e)".contains(histogramTag) && "\(e)".contains("damaged")
+        }
+    }
+
+    /// JSONValue: every kind of value round-trips; text that is not JSON is an error (`init(json:)`), shown as
+    /// itself by `parse`, never as null.
+    @Test func jsonValuesAndTextThatIsNotJSON() throws {
+        let v = try JSONValue(json: #"{"a": [1, 1.5, true, "s", null, {"b": 1e30}]}"#)
+        #expect(v["a"] == .array([.int(1), .number(1.5), .bool(true), .string("s"), .null, .object(["b": .number(1e30)])]))
+        #expect(throws: (any Error).self) { _ = try JSONValue(json: "{not json") }
+        #expect(JSONValue.parse("{not json") == .string("{not json"))
+    }
+}
+
 @Suite("TensorBoard event encoding")
 struct TensorBoardEncodingTests {
     @Test func crc32cKnownValue() {

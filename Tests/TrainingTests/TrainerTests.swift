@@ -194,7 +194,7 @@ struct BadInputTests {
         let trainer = try Trainer(config: smallConfig(steps: 2), runsDirectory: dir, id: "good")
         _ = try trainer.run()
         let run = dir.appendingPathComponent("good")
-        let ck = Checkpoint.latest(in: run)!
+        let ck = try #require(try Checkpoint.latest(in: run))
         let fm = FileManager.default
 
         #expect(message { _ = try Trainer(resume: dir.appendingPathComponent("missing")) }.contains("no checkpoint to resume from"))
@@ -255,7 +255,7 @@ struct BadInputTests {
         }
         let sink = MemorySink(); trainer.sink = sink
         _ = try trainer.run()
-        #expect(Checkpoint.all(in: run).map(\.lastPathComponent) == ["step-000010", "step-000025", "step-000030"])
+        #expect(try Checkpoint.all(in: run).map(\.lastPathComponent) == ["step-000010", "step-000025", "step-000030"])
 
         // The newest checkpoint's state is corrupt (a negative step) and a killed writer left a temporary folder.
         let newest = run.appendingPathComponent("checkpoints/step-000030/trainer_state.json")

@@ -76,7 +76,11 @@ extension InspectService {
         guard ids.count <= min(la.model.contextLength, lb.model.contextLength) else {
             throw InterpretabilityError("the prompt has \(ids.count) tokens; the models' context is \(min(la.model.contextLength, lb.model.contextLength))", field: "prompt")
         }
-        guard (try? lb.tokenizer.encodeText(prompt)) == ids else {
+        let idsB: [Int32]
+        do { idsB = try lb.tokenizer.encodeText(prompt) } catch {
+            throw InterpretabilityError("model b cannot tokenize the prompt: \(error)", field: "b")
+        }
+        guard idsB == ids else {
             throw InterpretabilityError("the two models split the prompt into different tokens: only versions of one model compare", field: "b")
         }
         let L = c.layers, H = c.heads, T = ids.count, V = c.vocab

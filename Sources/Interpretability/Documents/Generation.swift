@@ -159,12 +159,17 @@ extension InspectService {
                 throw InterpretabilityError("the steering scale must be a finite number within ±1000", field: "steer_scale")
             }
             let tok = loaded.tokenizer
-            guard let from = r.steerFrom, let a = try? tok.encodeText(from), !a.isEmpty else {
-                throw InterpretabilityError("a steering vector needs a non-empty 'from' text", field: "steer_from")
+            func tokens(_ text: String?, _ name: String, field: String) throws -> (String, [Int32]) {
+                guard let text else { throw InterpretabilityError("a steering vector needs a non-empty '\(name)' text", field: field) }
+                let ids: [Int32]
+                do { ids = try tok.encodeText(text) } catch {
+                    throw InterpretabilityError("the '\(name)' text cannot be tokenized: \(error)", field: field)
+                }
+                guard !ids.isEmpty else { throw InterpretabilityError("a steering vector needs a non-empty '\(name)' text", field: field) }
+                return (text, ids)
             }
-            guard let to = r.steerTo, let b = try? tok.encodeText(to), !b.isEmpty else {
-                throw InterpretabilityError("a steering vector needs a non-empty 'to' text", field: "steer_to")
-            }
+            let (from, a) = try tokens(r.steerFrom, "from", field: "steer_from")
+            let (to, b) = try tokens(r.steerTo, "to", field: "steer_to")
             guard a.count <= 512, b.count <= 512 else {
                 throw InterpretabilityError("steering prompts of at most 512 tokens", field: "steer_from")
             }
@@ -188,6 +193,7 @@ extension InspectService {
         let tok = loaded.tokenizer
         var text = r.prompt
         if r.chat {
+            // A probe: a tokenizer that cannot encode the token has no chat template, which is what the error says.
             guard let ids = try? tok.encodeText("<|im_start|>"), ids.count == 1 else {
                 throw InterpretabilityError("this model has no chat template (its vocabulary has no <|im_start|> token)", field: "chat")
             }

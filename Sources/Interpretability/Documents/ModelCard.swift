@@ -135,12 +135,14 @@ extension InspectService {
         try monitor?.check()
         var types: [String: (Int, Int)] = [:]
         for w in weights { types[w.type, default: (0, 0)].0 += w.parameters; types[w.type, default: (0, 0)].1 += w.bytes }
-        let size = (try? FileManager.default.attributesOfItem(atPath: loaded.path)[.size] as? Int) ?? nil
-        var fileBytes = size ?? 0
+        // The model was just read from these files: one that cannot be looked at now is an error, not 0 bytes.
+        let fm = FileManager.default
+        var fileBytes = try fm.attributesOfItem(atPath: loaded.path)[.size] as? Int ?? 0
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: loaded.path, isDirectory: &isDir), isDir.boolValue {
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: loaded.path)) ?? []
-            fileBytes = files.reduce(0) { $0 + (((try? FileManager.default.attributesOfItem(atPath: loaded.path + "/" + $1)[.size]) as? Int) ?? 0) }
+        if fm.fileExists(atPath: loaded.path, isDirectory: &isDir), isDir.boolValue {
+            fileBytes = try fm.contentsOfDirectory(atPath: loaded.path).reduce(0) {
+                $0 + (try fm.attributesOfItem(atPath: loaded.path + "/" + $1)[.size] as? Int ?? 0)
+            }
         }
         return ModelCard(model: ModelSummary(loaded, shape: model.shape), fileBytes: fileBytes,
                          types: types.keys.sorted().map { .init(type: $0, parameters: types[$0]!.0, bytes: types[$0]!.1) },
