@@ -142,15 +142,7 @@ struct DataParallelCLITests {
         }
         while checkpoints().count < 2 && Date() < deadline && p.isRunning { usleep(100_000) }
         #expect(checkpoints().count >= 2, "no checkpoint in time")
-        var victim: pid_t?
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry),
-                  let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
-                  let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
-            let env = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if env.contains("OMPI_COMM_WORLD_RANK=1") && String(decoding: cmdline, as: UTF8.self).contains(runs.path) { victim = pid }
-        }
-        let pid = try #require(victim, "rank 1's process not found")
+        let pid = try #require(Self.rankProcess(1, writingTo: runs), "rank 1's process not found")
         kill(pid, SIGKILL)
         let killed = Date()
         while p.isRunning && Date().timeIntervalSince(killed) < 30 { usleep(50_000) }
@@ -189,15 +181,7 @@ struct DataParallelCLITests {
             }
         }
         while checkpoints() < 2 && Date() < deadline && p.isRunning { usleep(100_000) }
-        var victim: pid_t?
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = Int32(entry),
-                  let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
-                  let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
-            let env = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            if env.contains("OMPI_COMM_WORLD_RANK=0") && String(decoding: cmdline, as: UTF8.self).contains(runs.path) { victim = pid }
-        }
-        let pid = try #require(victim, "rank 0's process not found")
+        let pid = try #require(Self.rankProcess(0, writingTo: runs), "rank 0's process not found")
         kill(pid, SIGKILL)
         let killed = Date()
         while p.isRunning && Date().timeIntervalSince(killed) < 30 { usleep(50_000) }
@@ -208,5 +192,17 @@ struct DataParallelCLITests {
         let messages = run["messages"] as? [[String: Any]] ?? []
         #expect(messages.contains { ($0["text"] as? String ?? "").contains("ended without recording how") && ($0["text"] as? String ?? "").contains("the last checkpoint is step") },
                 "\(messages)")
+    }
+
+    /// The process of MPI rank `rank` of the job training into `runs` (found by its environment and arguments).
+    static func rankProcess(_ rank: Int, writingTo runs: URL) -> pid_t? {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry),
+                  let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ"),
+                  let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+            let env = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if env.contains("OMPI_COMM_WORLD_RANK=\(rank)") && String(decoding: cmdline, as: UTF8.self).contains(runs.path) { return pid }
+        }
+        return nil
     }
 }
