@@ -700,7 +700,6 @@ final class NotificationCount: @unchecked Sendable {
     var value: Int { lock.lock(); defer { lock.unlock() }; return n }
 }
 
-/// A future's result, handed from the event loop to the waiting thread (the semaphore orders the two).
 /// A result handed from an event loop to the waiting thread (under a lock: the close of the connection may wake the
 /// waiter while the answer is being set).
 final class ResultBox<T>: @unchecked Sendable {
