@@ -52,7 +52,7 @@ struct LlamaPatchScan {
         }
         cleanResid = layers(cleanHooks, "hook_resid_pre"); cleanZ = layers(cleanHooks, "attn.hook_z")
         corruptedResid = layers(corruptHooks, "hook_resid_pre"); corruptedZ = layers(corruptHooks, "attn.hook_z")
-        rope = RoPETable(positions: Array(0..<T), headSize: model.config.headDim, theta: model.config.ropeTheta)
+        rope = model.ropeTable(positions: Array(0..<T))
     }
 
     /// logit(answer) − logit(wrong) at the given rows of final residuals (n, D).

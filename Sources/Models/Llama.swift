@@ -16,6 +16,12 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     public var normEps: Float
     public var contextLength: Int
     public var tiedEmbeddings: Bool
+    /// Divisors of the rotary frequencies, one per pair (Llama 3.1/3.2's rope scaling: GGUF `rope_freqs.weight`, or
+    /// computed from config.json's `rope_scaling`); nil = plain RoPE.
+    public var ropeFrequencyFactors: [Float]? = nil
+
+    /// The attention's inner width, heads × head size: the width except where the head size is set apart (Qwen3).
+    public var attentionWidth: Int { heads * headDim }
 
     /// Checks sizes and hyper-parameters read from a file before anything is allocated or divided by them:
     /// positive and within sane limits, heads dividing the width, key-value heads dividing the heads, an even head
@@ -48,6 +54,16 @@ public struct LlamaLayer {
     public let wq: Weight, wk: Weight, wv: Weight, wo: Weight
     public let ffnNorm: Tensor
     public let wGate: Weight, wUp: Weight, wDown: Weight
+    /// Query, key and value biases (Qwen2: blk.{i}.attn_q.bias ...); nil where the projections have none.
+    public var bq: Tensor? = nil, bk: Tensor? = nil, bv: Tensor? = nil
+    /// RMSNorm weights [headDim] over each query and key head before rotation (Qwen3: attn_q_norm, attn_k_norm).
+    public var qNorm: Tensor? = nil, kNorm: Tensor? = nil
+
+    /// The same block with other projection weights (LoRA wraps them); biases and norms are kept.
+    func replacing(wq: Weight, wk: Weight, wv: Weight, wo: Weight, wGate: Weight, wUp: Weight, wDown: Weight) -> LlamaLayer {
+        LlamaLayer(attnNorm: attnNorm, wq: wq, wk: wk, wv: wv, wo: wo, ffnNorm: ffnNorm, wGate: wGate, wUp: wUp, wDown: wDown,
+                   bq: bq, bk: bk, bv: bv, qNorm: qNorm, kNorm: kNorm)
+    }
 }
 
 /// Keys and values of the positions seen so far, per layer: [capacity, kvHeads·headDim].
@@ -97,6 +113,11 @@ public final class Llama {
         self.outputNorm = outputNorm; self.output = output; self.ropePairing = ropePairing
     }
 
+    /// The rotary table of `positions` (with the model's frequency factors, if any).
+    public func ropeTable(positions: [Int]) -> RoPETable {
+        RoPETable(positions: positions, headSize: config.headDim, theta: config.ropeTheta, factors: config.ropeFrequencyFactors)
+    }
+
     public func makeCache(capacity: Int? = nil) -> KVCache {
         KVCache(layers: config.layers, capacity: capacity ?? config.contextLength, width: config.kvHeads * config.headDim)
     }
@@ -118,7 +139,7 @@ public final class Llama {
         let B = x.shape[0] / max(T, 1)
         precondition(cache == nil || B == 1, "a KV cache holds one sequence")
         let positions = Array(repeating: Array(start..<(start + T)), count: B).flatMap { $0 }
-        let rope = RoPETable(positions: positions, headSize: c.headDim, theta: c.ropeTheta)   // shared by all layers
+        let rope = ropeTable(positions: positions)                                  // shared by all layers
         @inline(__always) func hook(_ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
             Llama.hook(hooks, name(), t)
         }
@@ -177,11 +198,11 @@ public final class Llama {
         }
         let n = hook("blocks.\(l).ln1.hook_normalized", x.rmsNorm(weight: layer.attnNorm, eps: c.normEps))
         let qkv = Weight.apply([layer.wq, layer.wk, layer.wv], to: n)
-        let qRaw = hook("blocks.\(l).attn.hook_q", qkv[0])                               // (n, nh·hs)
-        let kRaw = hook("blocks.\(l).attn.hook_k", qkv[1])                               // (n, nkv·hs)
-        let v = hook("blocks.\(l).attn.hook_v", qkv[2])                                  // (n, nkv·hs)
-        let q = qRaw.rope(rope, heads: c.heads, pairing: ropePairing)
-        let k = kRaw.rope(rope, heads: c.kvHeads, pairing: ropePairing)
+        let qRaw = hook("blocks.\(l).attn.hook_q", Self.adding(layer.bq, to: qkv[0]))    // (n, nh·hs)
+        let kRaw = hook("blocks.\(l).attn.hook_k", Self.adding(layer.bk, to: qkv[1]))    // (n, nkv·hs)
+        let v = hook("blocks.\(l).attn.hook_v", Self.adding(layer.bv, to: qkv[2]))       // (n, nkv·hs)
+        let q = headNorm(qRaw, layer.qNorm, heads: c.heads).rope(rope, heads: c.heads, pairing: ropePairing)
+        let k = headNorm(kRaw, layer.kNorm, heads: c.kvHeads).rope(rope, heads: c.kvHeads, pairing: ropePairing)
         let z = hook("blocks.\(l).attn.hook_z", attend(q, k, v))                       // (n, nh·hs)
         let attnOut = hook("blocks.\(l).hook_attn_out", layer.wo(z))                     // (n, D)
         return hook("blocks.\(l).hook_resid_mid", x + attnOut)
@@ -200,6 +221,19 @@ public final class Llama {
         let post = hook("blocks.\(l).mlp.hook_post", gate.silu() * up)
         let mlpOut = hook("blocks.\(l).hook_mlp_out", layer.wDown(post))                // (n, D)
         return hook("blocks.\(l).hook_resid_post", h + mlpOut)
+    }
+
+    /// x + bias (broadcast over rows), or x where there is no bias.
+    @inline(__always) static func adding(_ bias: Tensor?, to x: Tensor) -> Tensor {
+        guard let bias else { return x }
+        return x + bias
+    }
+
+    /// RMSNorm over each head's slice of rows x (n, heads·hs) with one weight [hs] (Qwen3's q/k norm); x without one.
+    func headNorm(_ x: Tensor, _ weight: Tensor?, heads: Int) -> Tensor {
+        guard let weight else { return x }
+        let n = x.shape[0]
+        return x.reshaped([n * heads, config.headDim]).rmsNorm(weight: weight, eps: config.normEps).reshaped([n, heads * config.headDim])
     }
 
     /// `t` through the hook point `name` (its name built only when there are hooks).
@@ -234,11 +268,33 @@ public final class Llama {
 
     /// Parameters per component (embedding, attention, MLP, norms, output) and in total.
     public var parameterCounts: [(String, Int)] {
-        let attn = layers.reduce(0) { $0 + $1.wq.parameterCount + $1.wk.parameterCount + $1.wv.parameterCount + $1.wo.parameterCount }
+        let attn = layers.reduce(0) {
+            $0 + $1.wq.parameterCount + $1.wk.parameterCount + $1.wv.parameterCount + $1.wo.parameterCount
+                + [$1.bq, $1.bk, $1.bv].reduce(0) { $0 + ($1?.count ?? 0) }
+        }
         let mlp = layers.reduce(0) { $0 + $1.wGate.parameterCount + $1.wUp.parameterCount + $1.wDown.parameterCount }
-        let norms = layers.reduce(0) { $0 + $1.attnNorm.count + $1.ffnNorm.count } + outputNorm.count
+        let norms = layers.reduce(0) {
+            $0 + $1.attnNorm.count + $1.ffnNorm.count + ($1.qNorm?.count ?? 0) + ($1.kNorm?.count ?? 0)
+        } + outputNorm.count
         var parts = [("embedding", tokenEmbedding.parameterCount), ("attention", attn), ("mlp", mlp), ("norms", norms)]
         if !config.tiedEmbeddings { parts.append(("output", output.parameterCount)) }
         return parts
+    }
+}
+
+extension Llama {
+    /// Hyper-parameters by name, as `glassbox info` and the model card show them.
+    public var hyperParameters: [(String, String)] {
+        let c = config
+        var list = [("vocab_size", "\(c.vocabSize)"), ("hidden_size", "\(c.dim)"), ("intermediate_size", "\(c.hiddenDim)"),
+                    ("num_layers", "\(c.layers)"), ("num_heads", "\(c.heads)"), ("num_kv_heads", "\(c.kvHeads)"),
+                    ("head_dim", "\(c.headDim)"), ("rope_theta", "\(c.ropeTheta)"), ("rms_norm_eps", "\(c.normEps)"),
+                    ("context_length", "\(c.contextLength)"), ("tied_embeddings", "\(c.tiedEmbeddings)")]
+        if layers.first?.bq != nil { list.append(("attention_bias", "q, k, v")) }
+        if layers.first?.qNorm != nil { list.append(("qk_norm", "rmsnorm per head")) }
+        if let f = c.ropeFrequencyFactors {
+            list.append(("rope_scaling", "frequency factors \(f.min() ?? 1)…\(f.max() ?? 1)"))
+        }
+        return list
     }
 }

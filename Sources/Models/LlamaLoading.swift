@@ -3,65 +3,84 @@ import ModelFormats
 import TensorCore
 
 extension Llama {
-    /// From a GGUF file of architecture "llama": weights stay quantised and memory-mapped.
-    public convenience init(gguf g: GGUFFile) throws {
+    /// From a GGUF file of the Llama family (`general.architecture` llama, qwen2, qwen3, ...: the metadata keys
+    /// start with that name): weights stay quantised and memory-mapped. `pairing` is the file's rotary layout:
+    /// llama.cpp's converter permutes the q/k rows of `llama` files into adjacent pairs and leaves the others' halves
+    /// (its NORM and NEOX rope types). Optional tensors are used where the file has them: q/k/v biases (Qwen2), q/k
+    /// norms (Qwen3), `rope_freqs.weight` (Llama 3.1/3.2's rope scaling).
+    public convenience init(gguf g: GGUFFile, pairing: RoPEPairing = .adjacent) throws {
         let arch = g["general.architecture"]?.string ?? "?"
-        guard arch == "llama" else { throw FormatError(file: g.path, "architecture '\(arch)' is not supported here (llama is)") }
         func int(_ key: String) throws -> Int {
-            guard let v = g["llama.\(key)"]?.int else { throw FormatError(file: g.path, "metadata llama.\(key) is missing") }
+            guard let v = g["\(arch).\(key)"]?.int else { throw FormatError(file: g.path, "metadata \(arch).\(key) is missing") }
             return v
         }
         let dim = try int("embedding_length"), heads = try int("attention.head_count")
         let embd = try g.tensor("token_embd.weight")
         guard embd.dims.count == 2 else { throw FormatError(file: g.path, tensor: "token_embd.weight", "expected a matrix, found dims \(embd.dims)") }
         let tied = !g.contains(tensor: "output.weight")
+        let kvHeads = g["\(arch).attention.head_count_kv"]?.int ?? heads
+        // The head size: key_length where the file gives it (Qwen3 sets it apart from width / heads), else the
+        // rotary dimension count, else width / heads.
+        let headDim = g["\(arch).attention.key_length"]?.int ?? g["\(arch).rope.dimension_count"]?.int
+        let ropeTheta = g["\(arch).rope.freq_base"]?.double ?? 10000
+        let normEps = g["\(arch).attention.layer_norm_rms_epsilon"]?.double ?? 1e-5
         try LlamaConfig.validate(
             vocabSize: embd.dims[1], dim: dim, hiddenDim: try int("feed_forward_length"), layers: try int("block_count"),
-            heads: heads, kvHeads: g["llama.attention.head_count_kv"]?.int ?? heads, headDim: g["llama.rope.dimension_count"]?.int,
-            ropeTheta: g["llama.rope.freq_base"]?.double ?? 10000, normEps: g["llama.attention.layer_norm_rms_epsilon"]?.double ?? 1e-5,
+            heads: heads, kvHeads: kvHeads, headDim: headDim, ropeTheta: ropeTheta, normEps: normEps,
             contextLength: try int("context_length"), source: g.path)
-        let config = LlamaConfig(
-            vocabSize: embd.dims[1], dim: dim, hiddenDim: try int("feed_forward_length"), layers: try int("block_count"),
-            heads: heads, kvHeads: g["llama.attention.head_count_kv"]?.int ?? heads,
-            headDim: g["llama.rope.dimension_count"]?.int ?? dim / heads,
-            ropeTheta: Float(g["llama.rope.freq_base"]?.double ?? 10000),
-            normEps: Float(g["llama.attention.layer_norm_rms_epsilon"]?.double ?? 1e-5),
-            contextLength: try int("context_length"), tiedEmbeddings: tied)
-        guard config.headDim * heads == dim, heads % config.kvHeads == 0 else {
-            throw FormatError(file: g.path, "inconsistent heads: \(heads) heads × \(config.headDim) for width \(dim), \(config.kvHeads) KV heads")
+        if let values = g["\(arch).attention.value_length"]?.int, values != (headDim ?? dim / heads) {
+            throw FormatError(file: g.path, "value head size \(values) differs from the key head size \(headDim ?? dim / heads) (not supported)")
         }
+        var config = LlamaConfig(
+            vocabSize: embd.dims[1], dim: dim, hiddenDim: try int("feed_forward_length"), layers: try int("block_count"),
+            heads: heads, kvHeads: kvHeads, headDim: headDim ?? dim / heads, ropeTheta: Float(ropeTheta), normEps: Float(normEps),
+            contextLength: try int("context_length"), tiedEmbeddings: tied)
         func vector(_ name: String, _ n: Int) throws -> Tensor {
             let t = try g.tensor(name)
             guard t.elementCount == n else { throw FormatError(file: g.path, tensor: name, "has \(t.elementCount) elements, expected \(n)") }
             let values = try g.dequantize(name)
-            // Norm weights are few: scan them all (a NaN here makes every output NaN).
+            // Norm weights and biases are few: scan them all (a NaN here makes every output NaN).
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
                 throw FormatError(file: g.path, tensor: name, "element \(bad) is \(values[bad]) (weights must be finite)")
             }
             return Tensor(values, shape: [n])
+        }
+        func optionalVector(_ name: String, _ n: Int) throws -> Tensor? {
+            g.contains(tensor: name) ? try vector(name, n) : nil
         }
         func matrix(_ name: String, _ rows: Int, _ cols: Int) throws -> Weight {
             let w = try Weight.gguf(g, name)
             guard w.shape == [rows, cols] else { throw FormatError(file: g.path, tensor: name, "shape \(w.shape), expected [\(rows), \(cols)]") }
             return w
         }
-        let kvw = config.kvHeads * config.headDim
+        if let factors = try optionalVector("rope_freqs.weight", config.headDim / 2) {
+            if let bad = factors.scalars.first(where: { !($0 > 0) }) {
+                throw FormatError(file: g.path, tensor: "rope_freqs.weight", "factor \(bad) is not positive")
+            }
+            config.ropeFrequencyFactors = factors.scalars
+        }
+        let kvw = config.kvHeads * config.headDim, qw = config.attentionWidth, hs = config.headDim
         let layers = try (0..<config.layers).map { i -> LlamaLayer in
             let p = "blk.\(i)."
             return LlamaLayer(attnNorm: try vector(p + "attn_norm.weight", dim),
-                              wq: try matrix(p + "attn_q.weight", dim, dim), wk: try matrix(p + "attn_k.weight", kvw, dim),
-                              wv: try matrix(p + "attn_v.weight", kvw, dim), wo: try matrix(p + "attn_output.weight", dim, dim),
+                              wq: try matrix(p + "attn_q.weight", qw, dim), wk: try matrix(p + "attn_k.weight", kvw, dim),
+                              wv: try matrix(p + "attn_v.weight", kvw, dim), wo: try matrix(p + "attn_output.weight", dim, qw),
                               ffnNorm: try vector(p + "ffn_norm.weight", dim),
                               wGate: try matrix(p + "ffn_gate.weight", config.hiddenDim, dim),
                               wUp: try matrix(p + "ffn_up.weight", config.hiddenDim, dim),
-                              wDown: try matrix(p + "ffn_down.weight", dim, config.hiddenDim))
+                              wDown: try matrix(p + "ffn_down.weight", dim, config.hiddenDim),
+                              bq: try optionalVector(p + "attn_q.bias", qw), bk: try optionalVector(p + "attn_k.bias", kvw),
+                              bv: try optionalVector(p + "attn_v.bias", kvw),
+                              qNorm: try optionalVector(p + "attn_q_norm.weight", hs), kNorm: try optionalVector(p + "attn_k_norm.weight", hs))
         }
         let embedding = try matrix("token_embd.weight", config.vocabSize, dim)
         self.init(config: config, tokenEmbedding: embedding, layers: layers, outputNorm: try vector("output_norm.weight", dim),
-                  output: tied ? embedding : try matrix("output.weight", config.vocabSize, dim), ropePairing: .adjacent)
+                  output: tied ? embedding : try matrix("output.weight", config.vocabSize, dim), ropePairing: pairing)
     }
 
-    /// From a Hugging Face folder: config.json (model_type "llama") + model.safetensors (or model-*.safetensors).
+    /// From a Hugging Face folder of the Llama family (model_type llama, mistral, qwen2, qwen3): config.json +
+    /// model.safetensors (or model-*.safetensors). Biases and q/k norms are used where the checkpoint has them;
+    /// `rope_scaling` of type llama3 becomes the frequency factors.
     public convenience init(huggingFace folder: URL, config j: [String: Any]) throws {
         let configPath = folder.appendingPathComponent("config.json").path
         func int(_ k: String) throws -> Int {
@@ -69,45 +88,85 @@ extension Llama {
             return v
         }
         let dim = try int("hidden_size"), heads = try int("num_attention_heads")
-        let rope = (j["rope_theta"] as? Double) ?? ((j["rope_parameters"] as? [String: Any])?["rope_theta"] as? Double) ?? 10000
+        let ropeParameters = j["rope_parameters"] as? [String: Any]
+        let rope = (j["rope_theta"] as? Double) ?? (ropeParameters?["rope_theta"] as? Double) ?? 10000
         if let act = j["hidden_act"] as? String, act != "silu" {
             throw FormatError(file: configPath, "hidden_act '\(act)' is not supported (Llama uses silu)")
         }
+        let kvHeads = (j["num_key_value_heads"] as? Int) ?? heads
+        let headDim = j["head_dim"] as? Int
         try LlamaConfig.validate(
             vocabSize: try int("vocab_size"), dim: dim, hiddenDim: try int("intermediate_size"), layers: try int("num_hidden_layers"),
-            heads: heads, kvHeads: (j["num_key_value_heads"] as? Int) ?? heads, headDim: j["head_dim"] as? Int,
+            heads: heads, kvHeads: kvHeads, headDim: headDim,
             ropeTheta: rope, normEps: (j["rms_norm_eps"] as? Double) ?? 1e-5,
             contextLength: (j["max_position_embeddings"] as? Int) ?? 2048, source: configPath)
-        let config = LlamaConfig(
+        var config = LlamaConfig(
             vocabSize: try int("vocab_size"), dim: dim, hiddenDim: try int("intermediate_size"),
-            layers: try int("num_hidden_layers"), heads: heads, kvHeads: (j["num_key_value_heads"] as? Int) ?? heads,
-            headDim: (j["head_dim"] as? Int) ?? dim / heads, ropeTheta: Float(rope),
+            layers: try int("num_hidden_layers"), heads: heads, kvHeads: kvHeads,
+            headDim: headDim ?? dim / heads, ropeTheta: Float(rope),
             normEps: Float((j["rms_norm_eps"] as? Double) ?? 1e-5),
             contextLength: (j["max_position_embeddings"] as? Int) ?? 2048,
             tiedEmbeddings: (j["tie_word_embeddings"] as? Bool) ?? false)
+        let scaling = (j["rope_scaling"] as? [String: Any]) ?? ropeParameters
+        if let scaling, let type = (scaling["rope_type"] ?? scaling["type"]) as? String, type != "default" {
+            guard type == "llama3" else {
+                throw FormatError(file: configPath, "rope_scaling type '\(type)' is not supported (llama3 is)")
+            }
+            config.ropeFrequencyFactors = try Self.llama3RopeFactors(scaling, headDim: config.headDim, theta: rope, source: configPath)
+        }
         let files = try SafeTensorsSet(folder: folder)
         func dense(_ name: String, _ shape: [Int]) throws -> Tensor {
             let (file, info) = try files.find(name)
             guard info.shape == shape else { throw FormatError(file: file.path, tensor: name, "shape \(info.shape), expected \(shape)") }
             return Tensor(try file.floats(name), shape: shape)
         }
-        let kvw = config.kvHeads * config.headDim
+        func optional(_ name: String, _ shape: [Int]) throws -> Tensor? {
+            files.contains(name) ? try dense(name, shape) : nil
+        }
+        let kvw = config.kvHeads * config.headDim, qw = config.attentionWidth, hs = config.headDim
         let layers = try (0..<config.layers).map { i -> LlamaLayer in
             let p = "model.layers.\(i)."
             return LlamaLayer(attnNorm: try dense(p + "input_layernorm.weight", [dim]),
-                              wq: .dense(try dense(p + "self_attn.q_proj.weight", [dim, dim])),
+                              wq: .dense(try dense(p + "self_attn.q_proj.weight", [qw, dim])),
                               wk: .dense(try dense(p + "self_attn.k_proj.weight", [kvw, dim])),
                               wv: .dense(try dense(p + "self_attn.v_proj.weight", [kvw, dim])),
-                              wo: .dense(try dense(p + "self_attn.o_proj.weight", [dim, dim])),
+                              wo: .dense(try dense(p + "self_attn.o_proj.weight", [dim, qw])),
                               ffnNorm: try dense(p + "post_attention_layernorm.weight", [dim]),
                               wGate: .dense(try dense(p + "mlp.gate_proj.weight", [config.hiddenDim, dim])),
                               wUp: .dense(try dense(p + "mlp.up_proj.weight", [config.hiddenDim, dim])),
-                              wDown: .dense(try dense(p + "mlp.down_proj.weight", [dim, config.hiddenDim])))
+                              wDown: .dense(try dense(p + "mlp.down_proj.weight", [dim, config.hiddenDim])),
+                              bq: try optional(p + "self_attn.q_proj.bias", [qw]), bk: try optional(p + "self_attn.k_proj.bias", [kvw]),
+                              bv: try optional(p + "self_attn.v_proj.bias", [kvw]),
+                              qNorm: try optional(p + "self_attn.q_norm.weight", [hs]), kNorm: try optional(p + "self_attn.k_norm.weight", [hs]))
         }
         let embedding = Weight.dense(try dense("model.embed_tokens.weight", [config.vocabSize, dim]))
         let output = config.tiedEmbeddings ? embedding : .dense(try dense("lm_head.weight", [config.vocabSize, dim]))
         self.init(config: config, tokenEmbedding: embedding, layers: layers, outputNorm: try dense("model.norm.weight", [dim]),
                   output: output, ropePairing: .halves)
+    }
+
+    /// Llama 3.1/3.2's rope scaling as one divisor per rotary frequency (what llama.cpp's converter writes as
+    /// `rope_freqs.weight`): wavelengths shorter than original_context / high_freq_factor keep their frequency,
+    /// those longer than original_context / low_freq_factor are divided by `factor`, and those between are
+    /// interpolated smoothly.
+    static func llama3RopeFactors(_ s: [String: Any], headDim: Int, theta: Double, source: String) throws -> [Float] {
+        func number(_ key: String, _ fallback: Double) -> Double {
+            (s[key] as? Double) ?? (s[key] as? Int).map(Double.init) ?? fallback
+        }
+        let factor = number("factor", 8), low = number("low_freq_factor", 1), high = number("high_freq_factor", 4)
+        let context = number("original_max_position_embeddings", 8192)
+        guard factor.isFinite, factor > 0, low.isFinite, low > 0, high.isFinite, high > low, context.isFinite, context > 0 else {
+            throw FormatError(file: source, "rope_scaling needs a positive factor and original context and high_freq_factor > low_freq_factor")
+        }
+        let lowWavelength = context / low, highWavelength = context / high
+        return (0..<(headDim / 2)).map { i in
+            let freq = Double(Float(1 / Foundation.pow(theta, Double(2 * i) / Double(headDim))))
+            let wavelength = 2 * Double.pi / freq
+            if wavelength < highWavelength { return 1 }
+            if wavelength > lowWavelength { return Float(factor) }
+            let smooth = (context / wavelength - low) / (high - low)
+            return Float(1 / ((1 - smooth) / factor + smooth))
+        }
     }
 }
 
@@ -125,6 +184,8 @@ struct SafeTensorsSet {
         guard !names.isEmpty else { throw FormatError(file: folder.path, "no model*.safetensors in the folder") }
         files = try names.map { try SafeTensorsFile(path: folder.appendingPathComponent($0).path) }
     }
+
+    func contains(_ name: String) -> Bool { files.contains { $0.tensors[name] != nil } }
 
     func find(_ name: String) throws -> (SafeTensorsFile, SafeTensorInfo) {
         for f in files { if let i = f.tensors[name] { return (f, i) } }

@@ -283,9 +283,9 @@ extension Llama {
                 guard let m = adapter.modules[.init(layer: l, target: t)] else { return w }
                 return .adapted(w, m)
             }
-            return LlamaLayer(attnNorm: layer.attnNorm, wq: wrap(layer.wq, "q_proj"), wk: wrap(layer.wk, "k_proj"),
-                              wv: wrap(layer.wv, "v_proj"), wo: wrap(layer.wo, "o_proj"), ffnNorm: layer.ffnNorm,
-                              wGate: wrap(layer.wGate, "gate_proj"), wUp: wrap(layer.wUp, "up_proj"), wDown: wrap(layer.wDown, "down_proj"))
+            return layer.replacing(wq: wrap(layer.wq, "q_proj"), wk: wrap(layer.wk, "k_proj"), wv: wrap(layer.wv, "v_proj"),
+                                   wo: wrap(layer.wo, "o_proj"), wGate: wrap(layer.wGate, "gate_proj"),
+                                   wUp: wrap(layer.wUp, "up_proj"), wDown: wrap(layer.wDown, "down_proj"))
         }
         return Llama(config: config, tokenEmbedding: tokenEmbedding, layers: newLayers, outputNorm: outputNorm, output: output,
                      ropePairing: ropePairing)

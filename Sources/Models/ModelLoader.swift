@@ -93,14 +93,17 @@ public enum ModelLoader {
 
     static func loadGGUF(_ path: String) throws -> LoadedModel {
         let g = try GGUFFile(path: path)
-        let model = try Llama(gguf: g)
+        let name = g["general.architecture"]?.string ?? "?"
+        guard let architecture = ModelArchitecture.gguf(named: name) else {
+            throw FormatError(file: path, "architecture '\(name.prefix(80))' is not supported (\(ModelArchitecture.ggufNames) are)")
+        }
+        let network = try architecture.gguf!(g)
         let tokenizer = try BPETokenizer(gguf: g)
         var bytes: [String: Int] = [:]
         for t in g.tensors { bytes[t.type.name, default: 0] += t.byteCount }
-        return LoadedModel(path: path, architecture: "llama", model: model, tokenizer: tokenizer,
-                           hyperParameters: llamaHyperParameters(model.config) + [("rope_pairing", "adjacent (GGUF)")],
-                           parameterCounts: model.parameterCounts, bytesByType: bytes.sorted { $0.key < $1.key },
-                           chatTemplate: g["tokenizer.chat_template"]?.string)
+        return LoadedModel(path: path, architecture: name, model: network.model, tokenizer: tokenizer,
+                           hyperParameters: network.hyperParameters, parameterCounts: network.parameterCounts,
+                           bytesByType: bytes.sorted { $0.key < $1.key }, chatTemplate: g["tokenizer.chat_template"]?.string)
     }
 
     /// A checkpoint folder is checked against its manifest while it loads, and nothing is returned unless it
@@ -116,29 +119,22 @@ public enum ModelLoader {
         }
         let j = try JSONFile.object(configURL)
         let type = j["model_type"] as? String ?? "?"
-        let tokenizer = try folderTokenizer(folder)
-        switch type {
-        case "llama":
-            let model = try Llama(huggingFace: folder, config: j)
-            return LoadedModel(path: folder.path, architecture: "llama", model: model, tokenizer: tokenizer,
-                               hyperParameters: llamaHyperParameters(model.config) + [("rope_pairing", "halves (Hugging Face)")],
-                               parameterCounts: model.parameterCounts,
-                               bytesByType: [("F32", model.parameterCounts.reduce(0) { $0 + $1.1 } * 4)], chatTemplate: nil)
-        case "gpt2":
-            let model = try GPT.load(folder: folder, verifyManifest: false)  // checked by loadFolder
-            let c = model.config
-            let counts = [("embedding", c.vocabSize * c.nEmbd + c.blockSize * c.nEmbd),
-                          ("blocks", model.parameterCount - (c.vocabSize + c.blockSize) * c.nEmbd - 2 * c.nEmbd),
-                          ("norms", 2 * c.nEmbd)]
-            return LoadedModel(path: folder.path, architecture: "gpt2", model: model, tokenizer: tokenizer,
-                               hyperParameters: [("vocab_size", "\(c.vocabSize)"), ("n_positions", "\(c.blockSize)"),
-                                                 ("n_embd", "\(c.nEmbd)"), ("n_layer", "\(c.nLayer)"), ("n_head", "\(c.nHead)"),
-                                                 ("n_inner", "\(4 * c.nEmbd)"), ("layer_norm_epsilon", "\(c.layerNormEpsilon)"),
-                                                 ("activation", "gelu_new")],
-                               parameterCounts: counts, bytesByType: [("F32", model.parameterCount * 4)], chatTemplate: nil)
-        default:
-            throw FormatError(file: configURL.path, "model_type '\(type)' is not supported (llama and gpt2 are)")
+        guard let architecture = ModelArchitecture.huggingFace(type: type) else {
+            throw FormatError(file: configURL.path, "model_type '\(type.prefix(80))' is not supported (\(ModelArchitecture.huggingFaceTypes) are)")
         }
+        let tokenizer = try folderTokenizer(folder)
+        let network = try architecture.huggingFace!(folder, j)
+        let parameters = network.parameterCounts.reduce(0) { $0 + $1.1 }
+        return LoadedModel(path: folder.path, architecture: architecture.name, model: network.model, tokenizer: tokenizer,
+                           hyperParameters: network.hyperParameters, parameterCounts: network.parameterCounts,
+                           bytesByType: [("F32", parameters * 4)], chatTemplate: try folderChatTemplate(folder))
+    }
+
+    /// The chat template of a Hugging Face folder's tokenizer_config.json, if it has one.
+    static func folderChatTemplate(_ folder: URL) throws -> String? {
+        let url = folder.appendingPathComponent("tokenizer_config.json")
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try JSONFile.object(url)["chat_template"] as? String
     }
 
     static func folderTokenizer(_ folder: URL) throws -> any TextTokenizer {
@@ -152,12 +148,5 @@ public enum ModelLoader {
             return try Vocabulary(vocabJSON: v)
         }
         throw FormatError(file: folder.path, "no tokenizer.json or vocab.json in the model folder")
-    }
-
-    static func llamaHyperParameters(_ c: LlamaConfig) -> [(String, String)] {
-        [("vocab_size", "\(c.vocabSize)"), ("hidden_size", "\(c.dim)"), ("intermediate_size", "\(c.hiddenDim)"),
-         ("num_layers", "\(c.layers)"), ("num_heads", "\(c.heads)"), ("num_kv_heads", "\(c.kvHeads)"),
-         ("head_dim", "\(c.headDim)"), ("rope_theta", "\(c.ropeTheta)"), ("rms_norm_eps", "\(c.normEps)"),
-         ("context_length", "\(c.contextLength)"), ("tied_embeddings", "\(c.tiedEmbeddings)")]
     }
 }

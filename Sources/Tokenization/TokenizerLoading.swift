@@ -26,7 +26,11 @@ extension BPETokenizer {
         switch pre {
         case "smollm": preTokenizer = .smollm
         case "gpt2", "default", "gpt-2": preTokenizer = .gpt2
-        default: throw TokenizerError("\(g.path): pre-tokenizer '\(pre)' is not supported (gpt2 and smollm are)")
+        // llama.cpp's names for Llama 3's pattern (llama-bpe, and the models that reuse it).
+        case "llama-bpe", "llama3", "falcon3", "pixtral": preTokenizer = .llama3
+        case "qwen2", "deepseek-r1-qwen": preTokenizer = .qwen2
+        default:
+            throw TokenizerError("\(g.path): pre-tokenizer '\(pre.prefix(80))' is not supported (gpt2, smollm, llama-bpe and qwen2 are)")
         }
         // Ids from the file are checked before they become Int32 (0xFFFFFFFF would trap).
         func tokenID(_ key: String) throws -> Int32? {
@@ -100,7 +104,7 @@ extension BPETokenizer {
                 throw TokenizerError("\(url.path): pre_tokenizer cannot be read (\(error.localizedDescription))")
             }
         }
-        let pre: PreTokenizer = preJSON.contains("\"Digits\"") && preJSON.contains("\"individual_digits\":true") ? .smollm : .gpt2
+        let pre = PreTokenizer(huggingFace: preJSON)
         var bos: Int32?, eos: Int32?
         if let cd = config {
             let configPath = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json").path
@@ -114,5 +118,24 @@ extension BPETokenizer {
             bos = tokenID("bos_token"); eos = tokenID("eos_token")
         }
         try self.init(tokens: tokens, merges: merges, specialIDs: special, preTokenizer: pre, bos: bos, eos: eos, addBOS: false)
+    }
+}
+
+extension PreTokenizer {
+    /// The pre-tokenizer a tokenizer.json's `pre_tokenizer` object (as JSON text) describes: Llama 3's or Qwen2's
+    /// split pattern, SmolLM's individual digits, else GPT-2's.
+    init(huggingFace json: String) {
+        // The patterns as JSON escapes them (a backslash doubled).
+        let llama3Digits = #"\\p{N}{1,3}"#, qwenDigits = #"|\\p{N}|"#
+        let letters = #"[^\\r\\n\\p{L}\\p{N}]?\\p{L}+"#
+        if json.contains(letters) && json.contains(llama3Digits) {
+            self = .llama3
+        } else if json.contains(letters) && json.contains(qwenDigits) {
+            self = .qwen2
+        } else if json.contains("\"Digits\"") && json.contains("\"individual_digits\":true") {
+            self = .smollm
+        } else {
+            self = .gpt2
+        }
     }
 }

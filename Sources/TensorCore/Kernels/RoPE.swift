@@ -12,8 +12,11 @@ public struct RoPETable: Sendable {
     public let headSize: Int
     let cos: [Float], sin: [Float]
 
-    public init(positions: [Int], headSize: Int, theta: Float) {
-        (cos, sin) = ropeTables(positions, hs: headSize, theta: theta)
+    /// `factors` (one per pair, hs/2) divide the frequencies: pair i turns by p · theta^(-2i/hs) / factors[i]
+    /// (Llama 3's rope scaling, as llama.cpp's `rope_freqs` tensor holds it).
+    public init(positions: [Int], headSize: Int, theta: Float, factors: [Float]? = nil) {
+        precondition(factors == nil || factors!.count == headSize / 2, "rope factors: \(factors!.count) for head size \(headSize)")
+        (cos, sin) = ropeTables(positions, hs: headSize, theta: theta, factors: factors)
         self.positions = positions.count
         self.headSize = headSize
     }
@@ -36,14 +39,17 @@ public struct RoPETable: Sendable {
 }
 
 /// cos/sin tables [positions, hs/2], computed in Double and rounded once.
-func ropeTables(_ positions: [Int], hs: Int, theta: Float) -> (cos: [Float], sin: [Float]) {
+func ropeTables(_ positions: [Int], hs: Int, theta: Float, factors: [Float]? = nil) -> (cos: [Float], sin: [Float]) {
     let half = hs / 2
     var c = [Float](repeating: 0, count: positions.count * half), s = c
+    // Hugging Face computes inv_freq (and its scaled form) and the angle in float32; match its rounding.
+    let invFreqs = (0..<half).map { i -> Float in
+        let f = Float(1 / Foundation.pow(Double(theta), Double(2 * i) / Double(hs)))
+        return factors.map { f / $0[i] } ?? f
+    }
     for (k, p) in positions.enumerated() {
         for i in 0..<half {
-            let invFreq = 1 / Foundation.pow(Double(theta), Double(2 * i) / Double(hs))
-            // Hugging Face computes inv_freq and the angle in float32; match its rounding of the angle.
-            let angle = Float(Double(p) * Double(Float(invFreq)))
+            let angle = Float(Double(p) * Double(invFreqs[i]))
             c[k * half + i] = Foundation.cos(angle); s[k * half + i] = Foundation.sin(angle)
         }
     }

@@ -1,0 +1,70 @@
+import Foundation
+import ModelFormats
+import TensorCore
+
+/// One architecture a model file may declare: the names files give it (GGUF `general.architecture`, Hugging Face
+/// `model_type`) and how its network is built from each kind of file.
+///
+/// Every architecture Glassbox opens is one entry of `ModelArchitecture.all`, defined in its own file of this folder;
+/// adding an architecture is that file plus one line in `all`.
+public struct ModelArchitecture: Sendable {
+    /// The name Glassbox shows (the GGUF name where the architecture has one).
+    public let name: String
+    /// What distinguishes it, in a line (shown by `glassbox info --architectures`).
+    public let summary: String
+    /// GGUF `general.architecture` values this entry reads.
+    public let ggufNames: [String]
+    /// Hugging Face config.json `model_type` values this entry reads.
+    public let huggingFaceTypes: [String]
+    let gguf: (@Sendable (GGUFFile) throws -> Network)?
+    let huggingFace: (@Sendable (URL, [String: Any]) throws -> Network)?
+
+    /// A network as built from a file, with what `glassbox info` and the model card show of it.
+    struct Network {
+        let model: any LanguageModel
+        let hyperParameters: [(String, String)]
+        let parameterCounts: [(String, Int)]
+    }
+
+    /// Every architecture Glassbox opens.
+    public static let all: [ModelArchitecture] = [.llama, .qwen2, .qwen3, .gpt2]
+
+    static func gguf(named name: String) -> ModelArchitecture? {
+        all.first { $0.gguf != nil && $0.ggufNames.contains(name) }
+    }
+
+    static func huggingFace(type: String) -> ModelArchitecture? {
+        all.first { $0.huggingFace != nil && $0.huggingFaceTypes.contains(type) }
+    }
+
+    /// "llama, qwen2, qwen3" for error messages.
+    static var ggufNames: String { all.filter { $0.gguf != nil }.flatMap(\.ggufNames).joined(separator: ", ") }
+    static var huggingFaceTypes: String { all.filter { $0.huggingFace != nil }.flatMap(\.huggingFaceTypes).joined(separator: ", ") }
+}
+
+extension ModelArchitecture {
+    /// An architecture of the Llama family (`Llama` runs it): RMSNorm, rotary positions, SwiGLU, grouped-query
+    /// attention, with the optional pieces the file has. `pairing` is the GGUF files' rotary layout (llama.cpp's
+    /// converter permutes q/k into adjacent pairs only for `llama`); Hugging Face checkpoints always pair halves.
+    static func llamaFamily(name: String, summary: String, ggufNames: [String], huggingFaceTypes: [String],
+                            pairing: RoPEPairingName) -> ModelArchitecture {
+        ModelArchitecture(
+            name: name, summary: summary, ggufNames: ggufNames, huggingFaceTypes: huggingFaceTypes,
+            gguf: { file in
+                let model = try Llama(gguf: file, pairing: pairing.pairing)
+                return Network(model: model, hyperParameters: model.hyperParameters + [("rope_pairing", "\(pairing.rawValue) (GGUF)")],
+                               parameterCounts: model.parameterCounts)
+            },
+            huggingFace: { folder, config in
+                let model = try Llama(huggingFace: folder, config: config)
+                return Network(model: model, hyperParameters: model.hyperParameters + [("rope_pairing", "halves (Hugging Face)")],
+                               parameterCounts: model.parameterCounts)
+            })
+    }
+
+    /// The rotary layouts by the names `glassbox info` prints.
+    enum RoPEPairingName: String, Sendable {
+        case adjacent, halves
+        var pairing: RoPEPairing { self == .adjacent ? .adjacent : .halves }
+    }
+}
