@@ -105,7 +105,7 @@ extension BPETokenizer {
             }
         }
         let pre = PreTokenizer(huggingFace: preJSON)
-        var bos: Int32?, eos: Int32?
+        var bos: Int32?, eos: Int32?, addBOS = false
         if let cd = config {
             let configPath = url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json").path
             let parsed: Any
@@ -116,8 +116,25 @@ extension BPETokenizer {
                 return name.flatMap { n in tokens.firstIndex(of: n).map(Int32.init) }
             }
             bos = tokenID("bos_token"); eos = tokenID("eos_token")
+            addBOS = c["add_bos_token"] as? Bool ?? false
         }
-        try self.init(tokens: tokens, merges: merges, specialIDs: special, preTokenizer: pre, bos: bos, eos: eos, addBOS: false)
+        // A post-processor whose single-sequence template starts with a special token adds it to every text
+        // (Llama 3's <|begin_of_text|>): that token is the BOS.
+        if let first = Self.templateFirstSpecial(j["post_processor"]), let id = tokens.firstIndex(of: first) {
+            bos = Int32(id); addBOS = true
+        }
+        try self.init(tokens: tokens, merges: merges, specialIDs: special, preTokenizer: pre, bos: bos, eos: eos, addBOS: addBOS)
+    }
+
+    /// The special token a TemplateProcessing post-processor (alone or in a Sequence) puts before a single text.
+    static func templateFirstSpecial(_ processor: Any?) -> String? {
+        guard let p = processor as? [String: Any] else { return nil }
+        if p["type"] as? String == "Sequence" {
+            return (p["processors"] as? [Any] ?? []).lazy.compactMap { templateFirstSpecial($0) }.first
+        }
+        guard p["type"] as? String == "TemplateProcessing", let single = p["single"] as? [[String: Any]],
+              let first = single.first?["SpecialToken"] as? [String: Any] else { return nil }
+        return first["id"] as? String
     }
 }
 

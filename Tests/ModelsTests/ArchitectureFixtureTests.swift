@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import ModelFormats
+import TensorCore
+import Tokenization
+@testable import Models
+
+/// The tiny models of each architecture in Fixtures/architectures (made by scripts/make-arch-fixtures.py with
+/// transformers and llama.cpp's converter; FORMAT.md there): token ids, logits at every position and greedy
+/// continuations against both references.
+enum ArchitectureFixture {
+    static let root = fixtures.appendingPathComponent("architectures")
+
+    /// The cases present (each a folder with reference.json).
+    static let cases: [String] = ["qwen2", "qwen3", "llama3"].filter {
+        FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/reference.json").path)
+    }
+
+    static func reference(_ name: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: root.appendingPathComponent("\(name)/reference.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    static func logits(_ name: String) throws -> SafeTensorsFile {
+        try SafeTensorsFile(path: root.appendingPathComponent("\(name)/logits.safetensors").path)
+    }
+
+    static func load(_ name: String, _ file: String) throws -> LoadedModel {
+        try ModelLoader.load(root.appendingPathComponent("\(name)/\(file)").path)
+    }
+
+    /// Logits [T, V] at every position of `ids`.
+    static func allLogits(_ model: LoadedModel, _ ids: [Int32]) throws -> [Float] {
+        let llama = try #require(model.llama)
+        return GradMode.withoutGradients { llama.forward(ids).scalars }
+    }
+
+    /// Greedy continuation of `ids` through the model's decoding session (KV cache), stopping at EOS.
+    static func greedy(_ model: LoadedModel, _ ids: [Int32], count: Int, eos: Set<Int32>) -> [Int32] {
+        let session = model.model.makeSession(capacity: ids.count + count)
+        var logits = session.feed(ids)
+        var out: [Int32] = []
+        for _ in 0..<count {
+            let next = Int32(logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }!)
+            out.append(next)
+            if eos.contains(next) { break }
+            logits = session.feed([next])
+        }
+        return out
+    }
+
+    static func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+}
+
+@Suite("Architectures against transformers and llama.cpp (tiny fixtures)")
+struct ArchitectureFixtureTests {
+    @Test(arguments: ArchitectureFixture.cases)
+    func tokenIDsMatchBothReferences(name: String) throws {
+        let ref = try ArchitectureFixture.reference(name)
+        let model = try ArchitectureFixture.load(name, "model.f16.gguf")
+        let texts = try #require(ref["tokenizer"] as? [[String: Any]])
+        #expect(texts.count >= 8)
+        for t in texts {
+            let text = try #require(t["text"] as? String)
+            let ours = try model.tokenizer.encodeText(text).map(Int.init)
+            let llamaCpp = try #require(t["llamacpp_ids"] as? [Int])
+            #expect(ours == llamaCpp, "\(name): \(text.debugDescription.prefix(60)): ours \(ours.prefix(40)) llama.cpp \(llamaCpp.prefix(40))")
+            if t["agree"] as? Bool == true {
+                #expect(ours == (t["hf_ids"] as? [Int]), "\(name): \(text.debugDescription.prefix(60)) against tokenizers")
+            }
+            // Decoding gives the text back (byte-level BPE is lossless); BOS is dropped first.
+            let bos = (model.tokenizer as? BPETokenizer)?.bosID
+            let body = bos != nil && ours.first.map { Int32($0) } == bos ? Array(ours.dropFirst()) : ours
+            #expect(model.tokenizer.decodeText(body.map(Int32.init)) == text, "\(name): round trip of \(text.debugDescription.prefix(60))")
+        }
+    }
+
+    /// Logits at every position of three prompts (English, Chinese, code) from the F16 file against transformers in
+    /// float32 on the same (float16-rounded) weights, and from the Q8_0 file against llama.cpp on that file.
+    /// F16 tolerance: transformers and llama.cpp on an F32 file of the same weights differ by ~2e-5 (FORMAT.md), and
+    /// we compute in float32 as transformers does: 2e-3 on logits of size ~30 leaves room for summation order only.
+    @Test(arguments: ArchitectureFixture.cases)
+    func logitsAtEveryPositionAndGreedyContinuations(name: String) throws {
+        let ref = try ArchitectureFixture.reference(name)
+        let logits = try ArchitectureFixture.logits(name)
+        let f16 = try ArchitectureFixture.load(name, "model.f16.gguf")
+        let q8 = try ArchitectureFixture.load(name, "model.q8_0.gguf")
+        #expect(f16.architecture == ref["architecture"] as? String)
+        let eos = Set((ref["eos_token_ids"] as? [Int] ?? []).map(Int32.init))
+        let prompts = try #require(ref["prompts"] as? [[String: Any]])
+        for (k, p) in prompts.enumerated() {
+            let ids = try #require(p["ids"] as? [Int]).map(Int32.init)
+            let scale = Float(p["logit_scale"] as? Double ?? 1)
+            let ours = try ArchitectureFixture.allLogits(f16, ids)
+            let transformers = try logits.floats("prompt\(k).transformers")
+            #expect(ours.count == transformers.count)
+            let d16 = ArchitectureFixture.maxAbsDiff(ours, transformers)
+            #expect(d16 < 2e-3, "\(name) prompt \(k): F16 logits differ from transformers by \(d16)")
+
+            // Q8_0: llama.cpp also rounds the activations to 8 bits, we do not, so the two references (transformers
+            // on the unrounded weights, llama.cpp on this file) differ by `spread`: ours must lie within it of both.
+            let oursQ8 = try ArchitectureFixture.allLogits(q8, ids)
+            let llamaQ8 = try logits.floats("prompt\(k).llamacpp_q8_0")
+            let spread = ArchitectureFixture.maxAbsDiff(transformers, llamaQ8)
+            let dq8 = ArchitectureFixture.maxAbsDiff(oursQ8, llamaQ8), dq8t = ArchitectureFixture.maxAbsDiff(oursQ8, transformers)
+            #expect(dq8 <= 1.25 * spread + 1e-3, "\(name) prompt \(k): Q8_0 logits differ from llama.cpp by \(dq8) (references' spread \(spread))")
+            #expect(dq8t <= spread, "\(name) prompt \(k): Q8_0 logits differ from transformers by \(dq8t) (references' spread \(spread))")
+            print("\(name) prompt \(k): T=\(ids.count) F16 vs transformers \(d16); Q8_0 vs llama.cpp \(dq8), vs transformers \(dq8t), references' spread \(spread); logit scale \(scale)")
+
+            // Greedy continuations through the KV cache: identical to transformers' unless the reference's top two
+            // were within 1e-3 at some step (a near-tie either way is right).
+            let t = try #require(p["transformers"] as? [String: Any])
+            let expected = try #require(t["greedy"] as? [Int]).map(Int32.init)
+            let margins = t["greedy_top2_margin"] as? [Double] ?? []
+            let got = ArchitectureFixture.greedy(f16, ids, count: expected.count, eos: eos)
+            let firstTie = margins.firstIndex { $0 < 1e-3 } ?? expected.count
+            #expect(Array(got.prefix(firstTie)) == Array(expected.prefix(firstTie)), "\(name) prompt \(k): greedy \(got) vs \(expected)")
+            // From the Q8_0 file: the same continuation as long as transformers' top two are further apart than
+            // twice our difference from it (no rounding can swap them there).
+            let gotQ8 = ArchitectureFixture.greedy(q8, ids, count: expected.count, eos: eos)
+            let sure = margins.firstIndex { $0 <= 2 * Double(dq8t) } ?? expected.count
+            #expect(Array(gotQ8.prefix(sure)) == Array(expected.prefix(sure)), "\(name) prompt \(k): Q8_0 greedy \(gotQ8) vs \(expected)")
+        }
+    }
+
+    /// The Hugging Face folder of the same model gives the same logits (read with the folder's tokenizer.json).
+    @Test(arguments: ArchitectureFixture.cases)
+    func huggingFaceFolderMatchesTransformers(name: String) throws {
+        let ref = try ArchitectureFixture.reference(name)
+        let logits = try ArchitectureFixture.logits(name)
+        let hf = try ArchitectureFixture.load(name, "hf")
+        let prompts = try #require(ref["prompts"] as? [[String: Any]])
+        for (k, p) in prompts.enumerated() {
+            let ids = try #require(p["ids"] as? [Int]).map(Int32.init)
+            let d = ArchitectureFixture.maxAbsDiff(try ArchitectureFixture.allLogits(hf, ids), try logits.floats("prompt\(k).transformers"))
+            #expect(d < 2e-3, "\(name) prompt \(k): folder logits differ from transformers by \(d)")
+        }
+        for t in try #require(ref["tokenizer"] as? [[String: Any]]) where t["agree"] as? Bool == true {
+            let text = try #require(t["text"] as? String)
+            #expect(try hf.tokenizer.encodeText(text).map(Int.init) == (t["hf_ids"] as? [Int]), "\(name) folder: \(text.debugDescription.prefix(60))")
+        }
+    }
+}
