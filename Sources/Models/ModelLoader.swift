@@ -24,6 +24,14 @@ public struct LoadedModel {
     public var gpt: GPT? { model as? GPT }
     public var parameterCount: Int { parameterCounts.reduce(0) { $0 + $1.1 } }
 
+    /// The model's chat format, recognised from its template; an error when it has none or an unknown one.
+    public func chatFormat() throws -> ChatTemplate {
+        guard let t = try ChatTemplate.recognising(chatTemplate, tokenizer: tokenizer) else {
+            throw ChatTemplateError("this model has no chat template (its file carries none and its vocabulary has no <|im_start|> token)")
+        }
+        return t
+    }
+
     /// The size classes of the articles this project grew from: small (≤ 1M parameters), medium (≤ 100M),
     /// large (≤ 1B), very large (above).
     public var sizeClass: String {

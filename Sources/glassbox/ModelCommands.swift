@@ -20,11 +20,10 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Chat needs ChatML's special tokens: a model without them (e.g. a character-level GPT trained here) is told so.
-func requireChatTemplate(_ tokenizer: any TextTokenizer) throws {
-    // A probe: a tokenizer that cannot encode the token has none, which is what the error says.
-    guard let ids = try? tokenizer.encodeText("<|im_start|>"), ids.count == 1 else {
-        throw ValidationError("this model has no chat template (its vocabulary has no <|im_start|> token): use generate without --chat")
+/// The model's chat format: a model without one (e.g. a character-level GPT trained here) is told so.
+func requireChatTemplate(_ loaded: LoadedModel) throws -> ChatTemplate {
+    do { return try loaded.chatFormat() } catch let e as ChatTemplateError {
+        throw ValidationError("\(e.description): use generate without --chat")
     }
 }
 
@@ -126,9 +125,8 @@ struct Generate: ParsableCommand {
         let loaded = try modelOptions.load()
         var text = try input.text()
         if chat {
-            try requireChatTemplate(loaded.tokenizer)
-            text = ChatTemplate.chatML((system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
-                                       + [ChatMessage(role: "user", content: text)])
+            text = try requireChatTemplate(loaded).render((system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
+                                                          + [ChatMessage(role: "user", content: text)])
         }
         let ids = try loaded.tokenizer.encodeText(text)
         guard !ids.isEmpty else { throw ValidationError("the prompt is empty: give some text to continue") }
@@ -177,20 +175,20 @@ struct Generate: ParsableCommand {
 }
 
 struct Chat: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Chat with the model in the terminal (ChatML; /reset clears, /exit or Ctrl-D quits).")
+    static let configuration = CommandConfiguration(abstract: "Chat with the model in the terminal (in its chat template; /reset clears, /exit or Ctrl-D quits).")
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "System prompt.") var system: String?
     @OptionGroup var sampling: SamplingFlags
 
     func run() throws {
         let loaded = try modelOptions.load()
-        try requireChatTemplate(loaded.tokenizer)
+        let template = try requireChatTemplate(loaded)
         let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
         var messages: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
         let session = loaded.model.makeSession(capacity: loaded.model.contextLength)
         var fed: [Int32] = []  // what the session's cache holds
         var options = try sampling.options(vocabulary: loaded.tokenizer.vocabularySize)
-        options.stopStrings += ["<|im_end|>"]
+        options.stopStrings += [template.endOfTurn]
         print(Terminal.dim("chatting with \(URL(fileURLWithPath: loaded.path).lastPathComponent) — /reset clears the history, /exit quits"))
         while true {
             print(Terminal.bold("you> "), terminator: "")
@@ -205,7 +203,7 @@ struct Chat: ParsableCommand {
                 continue
             }
             messages.append(ChatMessage(role: "user", content: text))
-            let prompt = try loaded.tokenizer.encodeText(ChatTemplate.chatML(messages))
+            let prompt = try template.promptIDs(messages, tokenizer: loaded.tokenizer)
             guard prompt.count + 8 < loaded.model.contextLength else {
                 print(Terminal.yellow("(the conversation no longer fits the context; /reset to start over)"))
                 messages.removeLast()

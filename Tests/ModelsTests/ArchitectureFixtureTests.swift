@@ -125,6 +125,23 @@ struct ArchitectureFixtureTests {
         }
     }
 
+    /// The conversation written as transformers' apply_chat_template writes it from the file's template, and the
+    /// same token ids.
+    @Test(arguments: ArchitectureFixture.cases)
+    func chatTemplateRendersAsTransformers(name: String) throws {
+        let ref = try ArchitectureFixture.reference(name)
+        let chat = try #require(ref["chat"] as? [String: Any])
+        let messages = try #require(chat["messages"] as? [[String: String]]).map { ChatMessage(role: $0["role"]!, content: $0["content"]!) }
+        for file in ["model.f16.gguf", "hf"] {
+            let model = try ArchitectureFixture.load(name, file)
+            let template = try model.chatFormat()
+            let bpe = try #require(model.tokenizer as? BPETokenizer)
+            let bos = bpe.bosID.map { bpe.token($0) }
+            #expect(template.render(messages, bos: bos) == chat["rendered"] as? String, "\(name) \(file): \(template.render(messages, bos: bos).debugDescription)")
+            #expect(try template.promptIDs(messages, tokenizer: model.tokenizer).map(Int.init) == chat["ids"] as? [Int], "\(name) \(file)")
+        }
+    }
+
     /// The Hugging Face folder of the same model gives the same logits (read with the folder's tokenizer.json).
     @Test(arguments: ArchitectureFixture.cases)
     func huggingFaceFolderMatchesTransformers(name: String) throws {

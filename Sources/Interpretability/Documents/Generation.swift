@@ -192,13 +192,15 @@ extension InspectService {
                                 onToken: (GenerationDocument.Token) -> Bool = { _ in true }) throws -> GenerationDocument {
         let tok = loaded.tokenizer
         var text = r.prompt
+        var endOfTurn: [String] = []
         if r.chat {
-            // A probe: a tokenizer that cannot encode the token has no chat template, which is what the error says.
-            guard let ids = try? tok.encodeText("<|im_start|>"), ids.count == 1 else {
-                throw InterpretabilityError("this model has no chat template (its vocabulary has no <|im_start|> token)", field: "chat")
+            let template: ChatTemplate
+            do { template = try loaded.chatFormat() } catch let e as ChatTemplateError {
+                throw InterpretabilityError(e.description, field: "chat")
             }
-            text = ChatTemplate.chatML((r.system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
-                                       + [ChatMessage(role: "user", content: r.prompt)])
+            text = template.render((r.system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
+                                   + [ChatMessage(role: "user", content: r.prompt)])
+            endOfTurn = [template.endOfTurn]
         }
         let ids = try tok.encodeText(text)
         guard !ids.isEmpty else { throw InterpretabilityError("the prompt is empty: give some text to continue", field: "prompt") }
@@ -220,7 +222,7 @@ extension InspectService {
         options.maxTokens = r.maxTokens
         options.sampling = s
         options.seed = r.seed
-        options.stopStrings = r.stop
+        options.stopStrings = r.stop + endOfTurn.filter { !r.stop.contains($0) }
         options.alternatives = r.alternatives
         onStart(ids, text)
         let generator = Generator(model: model, tokenizer: tok)
