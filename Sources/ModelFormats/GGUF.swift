@@ -34,6 +34,12 @@ public enum GGUFValue: Sendable, Equatable {
     public var array: [GGUFValue]? { if case .array(_, let a) = self { a } else { nil } }
     public var strings: [String]? { array?.compactMap(\.string) }
     public var ints: [Int]? { array?.compactMap(\.int) }
+    /// The array's numbers as Float (nil unless every element is a number).
+    public var floats: [Float]? {
+        guard let a = array else { return nil }
+        let d = a.compactMap(\.double)
+        return d.count == a.count ? d.map(Float.init) : nil
+    }
 }
 
 /// GGUF metadata value types (the numbers stored in the file).

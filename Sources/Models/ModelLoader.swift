@@ -106,7 +106,7 @@ public enum ModelLoader {
             throw FormatError(file: path, "architecture '\(name.prefix(80))' is not supported (\(ModelArchitecture.ggufNames) are)")
         }
         let network = try architecture.gguf!(g)
-        let tokenizer = try BPETokenizer(gguf: g)
+        let tokenizer = try ggufTokenizer(g)
         var bytes: [String: Int] = [:]
         for t in g.tensors { bytes[t.type.name, default: 0] += t.byteCount }
         return LoadedModel(path: path, architecture: name, model: network.model, tokenizer: tokenizer,

@@ -3,6 +3,8 @@ public protocol TextTokenizer: Sendable {
     var vocabularySize: Int { get }
     /// End of sequence (generation stops here), if the tokenizer has one.
     var eosID: Int32? { get }
+    /// Beginning of sequence, if the tokenizer has one.
+    var bosID: Int32? { get }
     /// Token ids of `text` (special-token text recognised; BOS only if the model's metadata asks for it).
     func encodeText(_ text: String) throws -> [Int32]
     /// The raw bytes of ids (special tokens as their literal text).
@@ -24,6 +26,7 @@ extension BPETokenizer: TextTokenizer {
 extension Vocabulary: TextTokenizer {
     public var vocabularySize: Int { size }
     public var eosID: Int32? { nil }
+    public var bosID: Int32? { nil }
     public func encodeText(_ text: String) throws -> [Int32] { try encode(text) }
     public func decodeBytes(_ ids: [Int32]) -> [UInt8] { Array(decode(ids).utf8) }
     public func tokenString(_ id: Int32) -> String { decode([id]) }

@@ -1,6 +1,14 @@
 import Foundation
 import ModelFormats
 
+/// The tokenizer a GGUF file describes: byte-level BPE (`tokenizer.ggml.model` gpt2) or SentencePiece (llama).
+public func ggufTokenizer(_ g: GGUFFile) throws -> any TextTokenizer {
+    switch g["tokenizer.ggml.model"]?.string {
+    case "llama": return try SentencePieceTokenizer(gguf: g)
+    default: return try BPETokenizer(gguf: g)
+    }
+}
+
 extension BPETokenizer {
     /// From GGUF metadata (`tokenizer.ggml.*`).
     public convenience init(gguf g: GGUFFile) throws {
@@ -8,7 +16,7 @@ extension BPETokenizer {
             throw TokenizerError("\(g.path): no tokenizer.ggml.model in the metadata")
         }
         guard model == "gpt2" else {
-            throw TokenizerError("\(g.path): tokenizer model '\(model)' is not supported (byte-level BPE 'gpt2' is)")
+            throw TokenizerError("\(g.path): tokenizer model '\(model.prefix(80))' is not supported (byte-level BPE 'gpt2' and SentencePiece 'llama' are)")
         }
         guard let tokens = g["tokenizer.ggml.tokens"]?.strings, !tokens.isEmpty else {
             throw TokenizerError("\(g.path): tokenizer.ggml.tokens is missing or empty")
@@ -72,6 +80,10 @@ extension BPETokenizer {
         }
         guard (model["type"] as? String ?? "BPE") == "BPE" else {
             throw TokenizerError("\(url.path): tokenizer type '\(model["type"] ?? "")' is not supported (BPE is)")
+        }
+        // SentencePiece's BPE written as tokenizer.json (Metaspace ▁ and byte fallback) is another algorithm.
+        if model["byte_fallback"] as? Bool == true || (j["pre_tokenizer"] as? [String: Any])?["type"] as? String == "Metaspace" {
+            throw TokenizerError("\(url.path): a SentencePiece-style tokenizer (Metaspace, byte fallback) is not read from tokenizer.json yet: open the model's GGUF file")
         }
         // Ids index an array: each must be in 0..<(tokens listed), so no negative index and no huge allocation.
         let added = j["added_tokens"] as? [[String: Any]] ?? []

@@ -12,7 +12,7 @@ enum ArchitectureFixture {
     static let root = fixtures.appendingPathComponent("architectures")
 
     /// The cases present (each a folder with reference.json).
-    static let cases: [String] = ["qwen2", "qwen3", "llama3"].filter {
+    static let cases: [String] = ["qwen2", "qwen3", "llama3", "mistral"].filter {
         FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/reference.json").path)
     }
 
@@ -71,9 +71,12 @@ struct ArchitectureFixtureTests {
                 #expect(ours == (t["hf_ids"] as? [Int]), "\(name): \(text.debugDescription.prefix(60)) against tokenizers")
             }
             // Decoding gives the text back (byte-level BPE is lossless); BOS is dropped first.
-            let bos = (model.tokenizer as? BPETokenizer)?.bosID
+            let bos = model.tokenizer.bosID
             let body = bos != nil && ours.first.map { Int32($0) } == bos ? Array(ours.dropFirst()) : ours
-            #expect(model.tokenizer.decodeText(body.map(Int32.init)) == text, "\(name): round trip of \(text.debugDescription.prefix(60))")
+            // SentencePiece's space before the text (add_space_prefix) is dropped, as its decoders do.
+            var decoded = model.tokenizer.decodeText(body.map(Int32.init))
+            if (model.tokenizer as? SentencePieceTokenizer)?.addSpacePrefix == true, decoded.hasPrefix(" ") { decoded.removeFirst() }
+            #expect(decoded == text, "\(name): round trip of \(text.debugDescription.prefix(60))")
         }
     }
 
@@ -132,18 +135,18 @@ struct ArchitectureFixtureTests {
         let ref = try ArchitectureFixture.reference(name)
         let chat = try #require(ref["chat"] as? [String: Any])
         let messages = try #require(chat["messages"] as? [[String: String]]).map { ChatMessage(role: $0["role"]!, content: $0["content"]!) }
-        for file in ["model.f16.gguf", "hf"] {
+        for file in name == "mistral" ? ["model.f16.gguf"] : ["model.f16.gguf", "hf"] {
             let model = try ArchitectureFixture.load(name, file)
             let template = try model.chatFormat()
-            let bpe = try #require(model.tokenizer as? BPETokenizer)
-            let bos = bpe.bosID.map { bpe.token($0) }
+            let bos = model.tokenizer.bosID.map { model.tokenizer.tokenString($0) }
             #expect(template.render(messages, bos: bos) == chat["rendered"] as? String, "\(name) \(file): \(template.render(messages, bos: bos).debugDescription)")
             #expect(try template.promptIDs(messages, tokenizer: model.tokenizer).map(Int.init) == chat["ids"] as? [Int], "\(name) \(file)")
         }
     }
 
     /// The Hugging Face folder of the same model gives the same logits (read with the folder's tokenizer.json).
-    @Test(arguments: ArchitectureFixture.cases)
+    /// SentencePiece folders (Mistral) are left out: their tokenizer.json is not read yet.
+    @Test(arguments: ArchitectureFixture.cases.filter { $0 != "mistral" })
     func huggingFaceFolderMatchesTransformers(name: String) throws {
         let ref = try ArchitectureFixture.reference(name)
         let logits = try ArchitectureFixture.logits(name)

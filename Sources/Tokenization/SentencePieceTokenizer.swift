@@ -1,0 +1,243 @@
+import Foundation
+import ModelFormats
+
+/// SentencePiece BPE as GGUF files carry it (`tokenizer.ggml.model` = `llama`: Llama 2, Mistral, Gemma, Phi-3).
+///
+/// encode: special tokens (control and user-defined) are matched literally first. Each stretch of text between them
+/// gets a leading space where the file asks for one (`add_space_prefix`, at the start and after a special token),
+/// its spaces become `▁`, and it is split into characters; the adjacent pair whose concatenation is the
+/// highest-scoring token is merged (ties: leftmost) until no pair forms a token. A character that is not a token
+/// falls back to its UTF-8 bytes as `<0xHH>` tokens (or the unknown token without them).
+public final class SentencePieceTokenizer: @unchecked Sendable {
+    public let tokens: [String]
+    public let scores: [Float]
+    /// Ids of tokens matched literally inside text (control and user-defined tokens).
+    public let specialIDs: [Int32]
+    public let bosID: Int32?
+    public let eosID: Int32?
+    public let unknownID: Int32?
+    public let addBOS: Bool
+    public let addSpacePrefix: Bool
+    let tokenIndex: [String: Int32]
+    /// The id of `<0xHH>` for each byte (-1 where the vocabulary has none).
+    let byteIDs: [Int32]
+    let isByte: [Bool]
+    let specials: [(bytes: [UInt8], id: Int32)]
+    let specialSet: Set<Int32>
+
+    public var vocabularySize: Int { tokens.count }
+
+    /// Token types follow GGUF's `tokenizer.ggml.token_type`: 1 normal, 2 unknown, 3 control, 4 user-defined,
+    /// 5 unused, 6 byte.
+    public init(tokens: [String], scores: [Float], types: [Int], bos: Int32?, eos: Int32?, unknown: Int32?,
+                addBOS: Bool, addSpacePrefix: Bool) throws {
+        guard !tokens.isEmpty, tokens.count <= 1 << 22 else { throw TokenizerError("vocabulary of \(tokens.count) tokens is not in 1...\(1 << 22)") }
+        guard scores.count == tokens.count else { throw TokenizerError("\(scores.count) scores for \(tokens.count) tokens") }
+        guard types.isEmpty || types.count == tokens.count else { throw TokenizerError("\(types.count) token types for \(tokens.count) tokens") }
+        for (what, id) in [("BOS token id", bos), ("EOS token id", eos), ("unknown token id", unknown)] {
+            if let id, !(0..<Int32(tokens.count)).contains(id) {
+                throw TokenizerError("\(what) \(id) is outside the vocabulary of \(tokens.count)")
+            }
+        }
+        if addBOS && bos == nil { throw TokenizerError("the tokenizer adds a BOS token but names none") }
+        self.tokens = tokens; self.scores = scores
+        self.bosID = bos; self.eosID = eos; self.unknownID = unknown
+        self.addBOS = addBOS; self.addSpacePrefix = addSpacePrefix
+        var index: [String: Int32] = [:]
+        index.reserveCapacity(tokens.count)
+        for (i, t) in tokens.enumerated() where index[t] == nil { index[t] = Int32(i) }
+        tokenIndex = index
+        var bytes = [Int32](repeating: -1, count: 256)
+        var byteFlags = [Bool](repeating: false, count: tokens.count)
+        for (i, t) in tokens.enumerated() where (types.isEmpty || types[i] == 6) {
+            if let b = Self.byteValue(t) { bytes[Int(b)] = Int32(i); byteFlags[i] = true }
+        }
+        byteIDs = bytes; isByte = byteFlags
+        specialIDs = types.enumerated().filter { $0.element == 3 || $0.element == 4 }.map { Int32($0.offset) }
+        specialSet = Set(specialIDs)
+        // Longest first, so that one special token that prefixes another never wins; empty ones never match.
+        specials = specialIDs.map { (Array(tokens[Int($0)].utf8), $0) }.filter { !$0.0.isEmpty }.sorted { $0.bytes.count > $1.bytes.count }
+    }
+
+    /// From GGUF metadata (`tokenizer.ggml.*` with model `llama`).
+    public convenience init(gguf g: GGUFFile) throws {
+        guard let tokens = g["tokenizer.ggml.tokens"]?.strings, !tokens.isEmpty else {
+            throw TokenizerError("\(g.path): tokenizer.ggml.tokens is missing or empty")
+        }
+        guard let scores = g["tokenizer.ggml.scores"]?.floats else {
+            throw TokenizerError("\(g.path): tokenizer.ggml.scores is missing (a SentencePiece vocabulary needs its scores)")
+        }
+        func tokenID(_ key: String) throws -> Int32? {
+            guard let v = g[key]?.int else { return nil }
+            guard (0..<tokens.count).contains(v) else {
+                throw TokenizerError("\(g.path): \(key) \(v) is outside the vocabulary of \(tokens.count)")
+            }
+            return Int32(v)
+        }
+        do {
+            try self.init(tokens: tokens, scores: scores, types: g["tokenizer.ggml.token_type"]?.ints ?? [],
+                          bos: try tokenID("tokenizer.ggml.bos_token_id"), eos: try tokenID("tokenizer.ggml.eos_token_id"),
+                          unknown: try tokenID("tokenizer.ggml.unknown_token_id"),
+                          addBOS: g["tokenizer.ggml.add_bos_token"]?.bool ?? true,
+                          addSpacePrefix: g["tokenizer.ggml.add_space_prefix"]?.bool ?? true)
+        } catch let e as TokenizerError where !e.description.hasPrefix(g.path) {
+            throw TokenizerError("\(g.path): \(e.description)")
+        }
+    }
+
+    /// 0xHH of a `<0xHH>` token.
+    static func byteValue(_ t: String) -> UInt8? {
+        let u = Array(t.utf8)
+        guard u.count == 6, u[0] == 60, u[1] == 48, u[2] == 120, u[5] == 62 else { return nil }   // <0x..>
+        return UInt8(String(decoding: u[3...4], as: UTF8.self), radix: 16)
+    }
+
+    /// Token ids of `text` (with BOS first when the model asks for it and `addSpecial` is true).
+    public func encode(_ text: String, addSpecial: Bool = true) -> [Int32] {
+        var ids: [Int32] = []
+        if addSpecial, addBOS, let bosID { ids.append(bosID) }
+        let bytes = Array(text.utf8)
+        var start = 0, i = 0
+        var afterSpecial = true   // a space goes before the first stretch and after each special token
+        func ordinary(_ end: Int) {
+            guard start < end else { return }
+            var piece = afterSpecial && addSpacePrefix ? [UInt8(32)] : []
+            piece += bytes[start..<end]
+            encodeOrdinary(piece, into: &ids)
+            afterSpecial = false
+        }
+        while i < bytes.count {
+            if let s = specials.first(where: { matches($0.bytes, bytes, at: i) }) {
+                ordinary(i)
+                ids.append(s.id)
+                afterSpecial = true
+                i += s.bytes.count
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        ordinary(bytes.count)
+        return ids
+    }
+
+    private func matches(_ needle: [UInt8], _ hay: [UInt8], at i: Int) -> Bool {
+        guard i + needle.count <= hay.count else { return false }
+        for k in 0..<needle.count where hay[i + k] != needle[k] { return false }
+        return true
+    }
+
+    /// One stretch of text without special tokens (spaces as given; `▁` is written here).
+    func encodeOrdinary(_ raw: [UInt8], into ids: inout [Int32]) {
+        // Spaces become ▁ (E2 96 81); the stretch is split into UTF-8 characters.
+        var text: [UInt8] = []
+        text.reserveCapacity(raw.count * 2)
+        for b in raw { if b == 32 { text += [0xE2, 0x96, 0x81] } else { text.append(b) } }
+        var symbols: [(start: Int, length: Int)] = []
+        var o = 0
+        while o < text.count {
+            let lead = text[o]
+            let n = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 1
+            let len = min(n, text.count - o)
+            symbols.append((o, len))
+            o += len
+        }
+        let count = symbols.count
+        guard count > 0 else { return }
+        var next = Array(1...count).map { $0 == count ? -1 : $0 }
+        var prev = (0..<count).map { $0 - 1 }
+        var length = symbols.map(\.length)
+        func token(_ a: Int, _ n: Int) -> Int32? { tokenIndex[String(decoding: text[a..<(a + n)], as: UTF8.self)] }
+        // Candidate merges: highest score first, then leftmost; an entry is stale once either side has changed size.
+        var heap = PairHeap()
+        func propose(_ left: Int, _ right: Int) {
+            guard left >= 0, right >= 0 else { return }
+            let size = length[left] + length[right]
+            guard let id = token(symbols[left].start, size) else { return }
+            heap.push(.init(score: scores[Int(id)], left: left, right: right, size: size))
+        }
+        for k in 1..<max(count, 1) { propose(k - 1, k) }
+        while let b = heap.pop() {
+            guard length[b.left] > 0, length[b.right] > 0, length[b.left] + length[b.right] == b.size, next[b.left] == b.right else { continue }
+            length[b.left] += length[b.right]
+            length[b.right] = 0
+            next[b.left] = next[b.right]
+            if next[b.right] >= 0 { prev[next[b.right]] = b.left }
+            propose(prev[b.left], b.left)
+            propose(b.left, next[b.left])
+        }
+        var k = 0
+        while k >= 0 {
+            let start = symbols[k].start, n = length[k]
+            if let id = token(start, n) {
+                ids.append(id)
+            } else {
+                for byte in text[start..<(start + n)] {
+                    let id = byteIDs[Int(byte)]
+                    if id >= 0 { ids.append(id) } else if let unknownID { ids.append(unknownID) }
+                }
+            }
+            k = next[k]
+        }
+    }
+
+    /// The raw bytes of `ids`: `▁` as a space, byte tokens as their byte, special tokens as their literal text.
+    public func decodeBytes(_ ids: [Int32]) -> [UInt8] {
+        var out: [UInt8] = []
+        for id in ids where id >= 0 && Int(id) < tokens.count {
+            let i = Int(id)
+            if isByte[i], let b = Self.byteValue(tokens[i]) { out.append(b); continue }
+            if specialSet.contains(id) { out += Array(tokens[i].utf8); continue }
+            let u = Array(tokens[i].utf8)
+            var j = 0
+            while j < u.count {
+                if j + 2 < u.count && u[j] == 0xE2 && u[j + 1] == 0x96 && u[j + 2] == 0x81 { out.append(32); j += 3 } else { out.append(u[j]); j += 1 }
+            }
+        }
+        return out
+    }
+
+    public func token(_ id: Int32) -> String { id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : "" }
+}
+
+extension SentencePieceTokenizer: TextTokenizer {
+    public func encodeText(_ text: String) throws -> [Int32] { encode(text) }
+    public func tokenString(_ id: Int32) -> String { token(id) }
+}
+
+/// A max-heap of candidate merges (score, then the leftmost first).
+struct PairHeap {
+    struct Pair { let score: Float; let left: Int; let right: Int; let size: Int }
+    private var items: [Pair] = []
+
+    /// Whether a comes out before b.
+    private func before(_ a: Pair, _ b: Pair) -> Bool { a.score > b.score || (a.score == b.score && a.left < b.left) }
+
+    mutating func push(_ p: Pair) {
+        items.append(p)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard before(items[i], items[parent]) else { break }
+            items.swapAt(i, parent); i = parent
+        }
+    }
+
+    mutating func pop() -> Pair? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var best = i
+                if l < items.count && before(items[l], items[best]) { best = l }
+                if r < items.count && before(items[r], items[best]) { best = r }
+                if best == i { break }
+                items.swapAt(i, best); i = best
+            }
+        }
+        return top
+    }
+}
