@@ -31,7 +31,7 @@ struct LlamaPatchScan {
     /// The metric on the clean and on the corrupted prompt.
     let cleanMetric: Float, corruptedMetric: Float
     /// Rotary tables for positions 0..<T (rows gathered per batch).
-    let rope: RoPETable
+    let rope: LayerRoPE
 
     init(model: Llama, clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32) {
         self.model = model
@@ -52,7 +52,7 @@ struct LlamaPatchScan {
         }
         cleanResid = layers(cleanHooks, "hook_resid_pre"); cleanZ = layers(cleanHooks, "attn.hook_z")
         corruptedResid = layers(corruptHooks, "hook_resid_pre"); corruptedZ = layers(corruptHooks, "attn.hook_z")
-        rope = model.ropeTable(positions: Array(0..<T))
+        rope = model.ropeTables(positions: Array(0..<T))
     }
 
     /// logit(answer) − logit(wrong) at the given rows of final residuals (n, D).

@@ -77,7 +77,7 @@ public struct Patcher {
         guard !clean.isEmpty, clean.count == corrupted.count else {
             throw InterpretabilityError("patching needs two prompts of the same number of tokens (clean \(clean.count), corrupted \(corrupted.count))")
         }
-        if batched, let llama = model as? Llama {
+        if batched, let llama = model as? Llama, llama.config.isPlainLlama {
             // Layer by layer over every variant at once (LlamaPatchScan): the same numbers, a fraction of the work.
             return try GradMode.withoutGradients {
                 let scan = LlamaPatchScan(model: llama, clean: clean, corrupted: corrupted, answer: answer, wrong: wrong)

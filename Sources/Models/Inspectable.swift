@@ -36,13 +36,14 @@ extension Llama: InspectableModel {
         return InspectShape(layers: c.layers, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, dim: c.dim,
                             mlpWidth: c.hiddenDim, vocab: c.vocabSize)
     }
-    public func tokenEmbeddings(_ ids: [Int32]) -> Tensor { tokenEmbedding.rows(ids) }
+    public func tokenEmbeddings(_ ids: [Int32]) -> Tensor { scaledEmbeddings(ids) }
     public func forward(_ ids: [Int32], logits: LogitPositions, embeddings: Tensor?, hooks: Hooks?,
                         attention: ((Int, Tensor) -> Void)?) -> Tensor {
         forward(ids, cache: nil, logits: logits, embeddings: embeddings, hooks: hooks, attention: attention)
     }
-    public func unembed(_ residual: Tensor) -> Tensor { output(residual.rmsNorm(weight: outputNorm, eps: config.normEps)) }
+    public func unembed(_ residual: Tensor) -> Tensor { softcapped(output(residual.rmsNorm(weight: outputNorm, eps: config.normEps))) }
     public func headOutputs(layer: Int, z: Tensor) -> Tensor { layers[layer].wo(z) }
+    /// (With Gemma 2's logit soft-capping, this reads the logit before the cap: the cap is not linear.)
     public func logitReadout(target: Int32, finalResidual x: [Float]) -> (read: ([Float]) -> Double, constant: Double) {
         let D = config.dim
         let ms = x.reduce(0) { $0 + Double($1) * Double($1) } / Double(D)

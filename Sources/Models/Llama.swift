@@ -20,8 +20,41 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     /// computed from config.json's `rope_scaling`); nil = plain RoPE.
     public var ropeFrequencyFactors: [Float]? = nil
 
+    // Gemma's pieces (nil where the model has none).
+    /// Token embeddings are multiplied by this (Gemma: √width).
+    public var embeddingScale: Float? = nil
+    /// Attention scores are 1/√this times q·k (Gemma's query_pre_attn_scalar; default: the head size).
+    public var queryPreAttentionScalar: Float? = nil
+    /// Attention scores soft-capped at this (Gemma 2: 50), and the output logits (Gemma 2: 30).
+    public var attentionSoftcap: Float? = nil
+    public var finalSoftcap: Float? = nil
+    /// Local layers see the last `slidingWindow` positions only; `slidingLayers[l]` says which layers are local.
+    public var slidingWindow: Int? = nil
+    public var slidingLayers: [Bool]? = nil
+    /// The rotary base of local layers where it differs (Gemma 3: 10,000 against 1,000,000).
+    public var localRopeTheta: Float? = nil
+    /// Global layers' positions divided by this (Gemma 3's linear rope scaling).
+    public var globalRopeLinearFactor: Float? = nil
+    /// The MLP's gate activation: silu (Llama) or GELU with the tanh approximation (Gemma).
+    public var geluGate: Bool? = nil
+
     /// The attention's inner width, heads × head size: the width except where the head size is set apart (Qwen3).
     public var attentionWidth: Int { heads * headDim }
+
+    /// Whether this is the plain Llama block (no Gemma piece), whose layers a patching scan may batch.
+    public var isPlainLlama: Bool {
+        embeddingScale == nil && queryPreAttentionScalar == nil && attentionSoftcap == nil && finalSoftcap == nil
+            && slidingWindow == nil && localRopeTheta == nil && globalRopeLinearFactor == nil && geluGate != true
+    }
+
+    /// Whether layer `l` is local (sliding window).
+    public func isLocal(_ l: Int) -> Bool { slidingWindow != nil && (slidingLayers.map { l < $0.count && $0[l] } ?? false) }
+
+    /// Attention options of layer `l`: score scale, cap and window.
+    public func attentionOptions(layer l: Int) -> AttentionOptions {
+        AttentionOptions(scale: queryPreAttentionScalar.map { 1 / $0.squareRoot() }, softcap: attentionSoftcap,
+                         window: isLocal(l) ? slidingWindow : nil)
+    }
 
     /// Checks sizes and hyper-parameters read from a file before anything is allocated or divided by them:
     /// positive and within sane limits, heads dividing the width, key-value heads dividing the heads, an even head
@@ -58,11 +91,27 @@ public struct LlamaLayer {
     public var bq: Tensor? = nil, bk: Tensor? = nil, bv: Tensor? = nil
     /// RMSNorm weights [headDim] over each query and key head before rotation (Qwen3: attn_q_norm, attn_k_norm).
     public var qNorm: Tensor? = nil, kNorm: Tensor? = nil
+    /// RMSNorms of the attention and MLP outputs before they join the residual (Gemma 2/3: post_attention_norm,
+    /// post_ffw_norm).
+    public var postAttentionNorm: Tensor? = nil, postMLPNorm: Tensor? = nil
 
     /// The same block with other projection weights (LoRA wraps them); biases and norms are kept.
     func replacing(wq: Weight, wk: Weight, wv: Weight, wo: Weight, wGate: Weight, wUp: Weight, wDown: Weight) -> LlamaLayer {
         LlamaLayer(attnNorm: attnNorm, wq: wq, wk: wk, wv: wv, wo: wo, ffnNorm: ffnNorm, wGate: wGate, wUp: wUp, wDown: wDown,
-                   bq: bq, bk: bk, bv: bv, qNorm: qNorm, kNorm: kNorm)
+                   bq: bq, bk: bk, bv: bv, qNorm: qNorm, kNorm: kNorm, postAttentionNorm: postAttentionNorm,
+                   postMLPNorm: postMLPNorm)
+    }
+}
+
+/// The rotary tables of one forward: global layers', and local layers' where they turn at another base.
+public struct LayerRoPE: Sendable {
+    public let global: RoPETable
+    public let local: RoPETable?
+    public init(global: RoPETable, local: RoPETable?) { self.global = global; self.local = local }
+
+    /// The tables of the given rows (see `RoPETable.gathering`).
+    public func gathering(_ rows: [Int]) -> LayerRoPE {
+        LayerRoPE(global: global.gathering(rows), local: local?.gathering(rows))
     }
 }
 
@@ -113,9 +162,21 @@ public final class Llama {
         self.outputNorm = outputNorm; self.output = output; self.ropePairing = ropePairing
     }
 
-    /// The rotary table of `positions` (with the model's frequency factors, if any).
+    /// The rotary table of `positions` for global layers (with the model's frequency factors, if any).
     public func ropeTable(positions: [Int]) -> RoPETable {
-        RoPETable(positions: positions, headSize: config.headDim, theta: config.ropeTheta, factors: config.ropeFrequencyFactors)
+        let c = config
+        var factors = c.ropeFrequencyFactors
+        if let linear = c.globalRopeLinearFactor {
+            factors = (factors ?? [Float](repeating: 1, count: c.headDim / 2)).map { $0 * linear }
+        }
+        return RoPETable(positions: positions, headSize: c.headDim, theta: c.ropeTheta, factors: factors)
+    }
+
+    /// The rotary tables of `positions` for each kind of layer: global, and local where local layers turn at
+    /// another base (Gemma 3).
+    public func ropeTables(positions: [Int]) -> LayerRoPE {
+        LayerRoPE(global: ropeTable(positions: positions),
+                  local: config.localRopeTheta.map { RoPETable(positions: positions, headSize: config.headDim, theta: $0) })
     }
 
     public func makeCache(capacity: Int? = nil) -> KVCache {
@@ -135,11 +196,11 @@ public final class Llama {
         let c = config
         let T = ids.count
         let start = cache?.length ?? 0
-        var x = embeddings ?? tokenEmbedding.rows(ids)                           // (B·T, D)
+        var x = embeddings ?? scaledEmbeddings(ids)                              // (B·T, D)
         let B = x.shape[0] / max(T, 1)
         precondition(cache == nil || B == 1, "a KV cache holds one sequence")
         let positions = Array(repeating: Array(start..<(start + T)), count: B).flatMap { $0 }
-        let rope = ropeTable(positions: positions)                                  // shared by all layers
+        let rope = ropeTables(positions: positions)                                 // shared by all layers
         @inline(__always) func hook(_ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
             Llama.hook(hooks, name(), t)
         }
@@ -151,10 +212,10 @@ public final class Llama {
                 if let cache {
                     cache.append(layer: l, k: k, v: v)
                     a = Tensor.cachedAttention(q: q, keys: cache.keys[l], values: cache.values[l], length: start + T,
-                                               heads: c.heads, kvHeads: c.kvHeads)
+                                               heads: c.heads, kvHeads: c.kvHeads, options: c.attentionOptions(layer: l))
                 } else {
                     a = Tensor.causalAttention(q: q.reshaped([B, T, -1]), k: k.reshaped([B, T, -1]), v: v.reshaped([B, T, -1]),
-                                               heads: c.heads, kvHeads: c.kvHeads)
+                                               heads: c.heads, kvHeads: c.kvHeads, options: c.attentionOptions(layer: l))
                 }
                 if let hooks, hooks.wants("blocks.\(l).attn.hook_attn_scores") {
                     _ = hooks.apply("blocks.\(l).attn.hook_attn_scores", attentionScores(q, k, B: B, Tq: T, start: start, cache: cache, layer: l))
@@ -174,15 +235,20 @@ public final class Llama {
         }
         let normed = hook("ln_final.hook_normalized", x.rmsNorm(weight: outputNorm, eps: c.normEps))
         if case .lastToken(let id) = which {
-            return normed.linear(output.rows([id]), layout: .outIn)                  // (B, 1)
+            return softcapped(normed.linear(output.rows([id]), layout: .outIn))       // (B, 1)
         }
         if case .lastTokenContrast(let a, let b) = which {
+            if c.finalSoftcap != nil {                                               // capped before the difference
+                let both = softcapped(normed.linear(output.rows([a, b]), layout: .outIn))   // (B, 2)
+                let pairs = both.transposed(0, 1).contiguous()                          // (2, B)
+                return (pairs.narrow(start: 0, length: 1) - pairs.narrow(start: 1, length: 1)).reshaped([-1, 1])
+            }
             let rows = output.rows([a, b]), D = c.dim
             let row = Tensor(uninitialized: [1, D])
             for d in 0..<D { row.data[d] = rows.data[d] - rows.data[D + d] }
             return normed.linear(row, layout: .outIn)                                // (B, 1)
         }
-        return hook("logits", output(normed))                                      // (n, V)
+        return hook("logits", softcapped(output(normed)))                          // (n, V)
     }
 
     /// Layer `l`'s attention half on residual rows x (n, D): h = x + Wo · z, with z (n, nh·hs) from
@@ -190,8 +256,9 @@ public final class Llama {
     /// `hooks` read or replace the activations at the hook points.
     /// The forward runs every layer as `attentionBlock` then `mlpBlock`; analyses that batch many variants of
     /// a prompt (a patching scan) call them with their own attention over shared prefixes.
-    public func attentionBlock(_ l: Int, _ x: Tensor, rope: RoPETable, hooks: Hooks?,
+    public func attentionBlock(_ l: Int, _ x: Tensor, rope: LayerRoPE, hooks: Hooks?,
                                attend: (_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor) -> Tensor {
+        let rope = config.isLocal(l) ? rope.local ?? rope.global : rope.global
         let c = config, layer = layers[l]
         @inline(__always) func hook(_ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
             Llama.hook(hooks, name(), t)
@@ -204,7 +271,7 @@ public final class Llama {
         let q = headNorm(qRaw, layer.qNorm, heads: c.heads).rope(rope, heads: c.heads, pairing: ropePairing)
         let k = headNorm(kRaw, layer.kNorm, heads: c.kvHeads).rope(rope, heads: c.kvHeads, pairing: ropePairing)
         let z = hook("blocks.\(l).attn.hook_z", attend(q, k, v))                       // (n, nh·hs)
-        let attnOut = hook("blocks.\(l).hook_attn_out", layer.wo(z))                     // (n, D)
+        let attnOut = hook("blocks.\(l).hook_attn_out", postNorm(layer.wo(z), layer.postAttentionNorm))   // (n, D)
         return hook("blocks.\(l).hook_resid_mid", x + attnOut)
     }
 
@@ -218,9 +285,27 @@ public final class Llama {
         let gateUp = Weight.apply([layer.wGate, layer.wUp], to: m)
         let gate = hook("blocks.\(l).mlp.hook_pre", gateUp[0])                           // (n, F)
         let up = hook("blocks.\(l).mlp.hook_pre_linear", gateUp[1])
-        let post = hook("blocks.\(l).mlp.hook_post", gate.silu() * up)
-        let mlpOut = hook("blocks.\(l).hook_mlp_out", layer.wDown(post))                // (n, D)
+        let post = hook("blocks.\(l).mlp.hook_post", (c.geluGate == true ? gate.gelu() : gate.silu()) * up)
+        let mlpOut = hook("blocks.\(l).hook_mlp_out", postNorm(layer.wDown(post), layer.postMLPNorm))   // (n, D)
         return hook("blocks.\(l).hook_resid_post", h + mlpOut)
+    }
+
+    /// Token embeddings as the first layer reads them (times the model's embedding scale, if any).
+    public func scaledEmbeddings(_ ids: [Int32]) -> Tensor {
+        let e = tokenEmbedding.rows(ids)
+        return config.embeddingScale.map { e * $0 } ?? e
+    }
+
+    /// RMSNorm of a block's output before it joins the residual (Gemma), or the output itself.
+    func postNorm(_ x: Tensor, _ weight: Tensor?) -> Tensor {
+        guard let weight else { return x }
+        return x.rmsNorm(weight: weight, eps: config.normEps)
+    }
+
+    /// Logits soft-capped as the model caps them (Gemma 2: 30 · tanh(logits / 30)), or as they are.
+    public func softcapped(_ logits: Tensor) -> Tensor {
+        guard let cap = config.finalSoftcap else { return logits }
+        return (logits * (1 / cap)).tanh() * cap
     }
 
     /// x + bias (broadcast over rows), or x where there is no bias.
@@ -249,7 +334,8 @@ public final class Llama {
         let keys = cache.map { $0.keys[layer].narrow(start: 0, length: Tk) } ?? k
         let out = Tensor(uninitialized: [B * c.heads, Tq, Tk])
         let qc = q.contiguous(), kc = keys.contiguous()
-        let scale = 1 / Float(hs).squareRoot()
+        let options = c.attentionOptions(layer: layer)
+        let scale = options.scale ?? 1 / Float(hs).squareRoot()
         let group = c.heads / c.kvHeads
         Parallel.forEach(B * c.heads) { bh in
             let b = bh / c.heads, h = bh % c.heads, kvh = h / group
@@ -259,8 +345,12 @@ public final class Llama {
                   A: qc.data + b * Tq * c.heads * hs + h * hs, lda: c.heads * hs,
                   B: kc.data + b * Tk * c.kvHeads * hs + kvh * hs, ldb: c.kvHeads * hs,
                   beta: 0, C: o, ldc: Tk, parallel: false)
-            for i in 0..<Tq where start + i + 1 < Tk {
-                for j in (start + i + 1)..<Tk { o[i * Tk + j] = -.infinity }
+            for i in 0..<Tq {
+                // Capped (Gemma 2), then masked: future keys, and keys outside a local layer's window.
+                let n = start + i + 1, first = options.firstKey(n)
+                if let cap = options.softcap { for j in first..<n { o[i * Tk + j] = cap * tanhf(o[i * Tk + j] / cap) } }
+                for j in 0..<first { o[i * Tk + j] = -.infinity }
+                for j in n..<Tk { o[i * Tk + j] = -.infinity }
             }
         }
         return out

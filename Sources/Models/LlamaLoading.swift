@@ -8,7 +8,9 @@ extension Llama {
     /// llama.cpp's converter permutes the q/k rows of `llama` files into adjacent pairs and leaves the others' halves
     /// (its NORM and NEOX rope types). Optional tensors are used where the file has them: q/k/v biases (Qwen2), q/k
     /// norms (Qwen3), `rope_freqs.weight` (Llama 3.1/3.2's rope scaling).
-    public convenience init(gguf g: GGUFFile, pairing: RoPEPairing = .adjacent) throws {
+    /// `configure` sets what the architecture adds to the plain block from the file's metadata (Gemma's pieces).
+    public convenience init(gguf g: GGUFFile, pairing: RoPEPairing = .adjacent,
+                            configure: (inout LlamaConfig, GGUFFile) throws -> Void = { _, _ in }) throws {
         let arch = g["general.architecture"]?.string ?? "?"
         func int(_ key: String) throws -> Int {
             guard let v = g["\(arch).\(key)"]?.int else { throw FormatError(file: g.path, "metadata \(arch).\(key) is missing") }
@@ -59,19 +61,37 @@ extension Llama {
             }
             config.ropeFrequencyFactors = factors.scalars
         }
-        let kvw = config.kvHeads * config.headDim, qw = config.attentionWidth, hs = config.headDim
+        try configure(&config, g)
+        if g.contains(tensor: "rope_factors_long.weight") {
+            throw FormatError(file: g.path, tensor: "rope_factors_long.weight", "long-context rope scaling (LongRoPE) is not supported")
+        }
+        let kvw = config.kvHeads * config.headDim, qw = config.attentionWidth, hs = config.headDim, F = config.hiddenDim
         let layers = try (0..<config.layers).map { i -> LlamaLayer in
             let p = "blk.\(i)."
+            // Phi-3 keeps q, k, v in one tensor (attn_qkv) and gate, up in one (ffn_up of 2F rows): split by rows.
+            let wq: Weight, wk: Weight, wv: Weight, wGate: Weight, wUp: Weight
+            if g.contains(tensor: p + "attn_qkv.weight") {
+                let qkv = try matrix(p + "attn_qkv.weight", qw + 2 * kvw, dim)
+                (wq, wk, wv) = (qkv.rows(0..<qw), qkv.rows(qw..<(qw + kvw)), qkv.rows((qw + kvw)..<(qw + 2 * kvw)))
+            } else {
+                (wq, wk, wv) = (try matrix(p + "attn_q.weight", qw, dim), try matrix(p + "attn_k.weight", kvw, dim),
+                                try matrix(p + "attn_v.weight", kvw, dim))
+            }
+            if g.contains(tensor: p + "ffn_gate.weight") {
+                (wGate, wUp) = (try matrix(p + "ffn_gate.weight", F, dim), try matrix(p + "ffn_up.weight", F, dim))
+            } else {
+                let gateUp = try matrix(p + "ffn_up.weight", 2 * F, dim)
+                (wGate, wUp) = (gateUp.rows(0..<F), gateUp.rows(F..<(2 * F)))
+            }
             return LlamaLayer(attnNorm: try vector(p + "attn_norm.weight", dim),
-                              wq: try matrix(p + "attn_q.weight", qw, dim), wk: try matrix(p + "attn_k.weight", kvw, dim),
-                              wv: try matrix(p + "attn_v.weight", kvw, dim), wo: try matrix(p + "attn_output.weight", dim, qw),
-                              ffnNorm: try vector(p + "ffn_norm.weight", dim),
-                              wGate: try matrix(p + "ffn_gate.weight", config.hiddenDim, dim),
-                              wUp: try matrix(p + "ffn_up.weight", config.hiddenDim, dim),
-                              wDown: try matrix(p + "ffn_down.weight", dim, config.hiddenDim),
+                              wq: wq, wk: wk, wv: wv, wo: try matrix(p + "attn_output.weight", dim, qw),
+                              ffnNorm: try vector(p + "ffn_norm.weight", dim), wGate: wGate, wUp: wUp,
+                              wDown: try matrix(p + "ffn_down.weight", dim, F),
                               bq: try optionalVector(p + "attn_q.bias", qw), bk: try optionalVector(p + "attn_k.bias", kvw),
                               bv: try optionalVector(p + "attn_v.bias", kvw),
-                              qNorm: try optionalVector(p + "attn_q_norm.weight", hs), kNorm: try optionalVector(p + "attn_k_norm.weight", hs))
+                              qNorm: try optionalVector(p + "attn_q_norm.weight", hs), kNorm: try optionalVector(p + "attn_k_norm.weight", hs),
+                              postAttentionNorm: try optionalVector(p + "post_attention_norm.weight", dim),
+                              postMLPNorm: try optionalVector(p + "post_ffw_norm.weight", dim))
         }
         let embedding = try matrix("token_embd.weight", config.vocabSize, dim)
         self.init(config: config, tokenEmbedding: embedding, layers: layers, outputNorm: try vector("output_norm.weight", dim),
@@ -123,18 +143,29 @@ extension Llama {
         func optional(_ name: String, _ shape: [Int]) throws -> Tensor? {
             files.contains(name) ? try dense(name, shape) : nil
         }
-        let kvw = config.kvHeads * config.headDim, qw = config.attentionWidth, hs = config.headDim
+        let kvw = config.kvHeads * config.headDim, qw = config.attentionWidth, hs = config.headDim, F = config.hiddenDim
         let layers = try (0..<config.layers).map { i -> LlamaLayer in
             let p = "model.layers.\(i)."
+            // Phi-3's fused qkv_proj and gate_up_proj are split by rows.
+            let wq: Weight, wk: Weight, wv: Weight, wGate: Weight, wUp: Weight
+            if files.contains(p + "self_attn.qkv_proj.weight") {
+                let qkv = Weight.dense(try dense(p + "self_attn.qkv_proj.weight", [qw + 2 * kvw, dim]))
+                (wq, wk, wv) = (qkv.rows(0..<qw), qkv.rows(qw..<(qw + kvw)), qkv.rows((qw + kvw)..<(qw + 2 * kvw)))
+            } else {
+                (wq, wk, wv) = (.dense(try dense(p + "self_attn.q_proj.weight", [qw, dim])),
+                                .dense(try dense(p + "self_attn.k_proj.weight", [kvw, dim])),
+                                .dense(try dense(p + "self_attn.v_proj.weight", [kvw, dim])))
+            }
+            if files.contains(p + "mlp.gate_up_proj.weight") {
+                let gateUp = Weight.dense(try dense(p + "mlp.gate_up_proj.weight", [2 * F, dim]))
+                (wGate, wUp) = (gateUp.rows(0..<F), gateUp.rows(F..<(2 * F)))
+            } else {
+                (wGate, wUp) = (.dense(try dense(p + "mlp.gate_proj.weight", [F, dim])), .dense(try dense(p + "mlp.up_proj.weight", [F, dim])))
+            }
             return LlamaLayer(attnNorm: try dense(p + "input_layernorm.weight", [dim]),
-                              wq: .dense(try dense(p + "self_attn.q_proj.weight", [qw, dim])),
-                              wk: .dense(try dense(p + "self_attn.k_proj.weight", [kvw, dim])),
-                              wv: .dense(try dense(p + "self_attn.v_proj.weight", [kvw, dim])),
-                              wo: .dense(try dense(p + "self_attn.o_proj.weight", [dim, qw])),
-                              ffnNorm: try dense(p + "post_attention_layernorm.weight", [dim]),
-                              wGate: .dense(try dense(p + "mlp.gate_proj.weight", [config.hiddenDim, dim])),
-                              wUp: .dense(try dense(p + "mlp.up_proj.weight", [config.hiddenDim, dim])),
-                              wDown: .dense(try dense(p + "mlp.down_proj.weight", [dim, config.hiddenDim])),
+                              wq: wq, wk: wk, wv: wv, wo: .dense(try dense(p + "self_attn.o_proj.weight", [dim, qw])),
+                              ffnNorm: try dense(p + "post_attention_layernorm.weight", [dim]), wGate: wGate, wUp: wUp,
+                              wDown: .dense(try dense(p + "mlp.down_proj.weight", [dim, F])),
                               bq: try optional(p + "self_attn.q_proj.bias", [qw]), bk: try optional(p + "self_attn.k_proj.bias", [kvw]),
                               bv: try optional(p + "self_attn.v_proj.bias", [kvw]),
                               qNorm: try optional(p + "self_attn.q_norm.weight", [hs]), kNorm: try optional(p + "self_attn.k_norm.weight", [hs]))

@@ -89,6 +89,15 @@ public enum Weight {
         }
     }
 
+    /// Rows `range` of a frozen weight (one part of a fused tensor: Phi-3's attn_qkv, ffn_up = gate and up).
+    public func rows(_ range: Range<Int>) -> Weight {
+        switch self {
+        case .dense(let w): return .dense(GradMode.withoutGradients { w.narrow(start: range.lowerBound, length: range.count).contiguous() })
+        case .quantized(let q): return .quantized(q.rows(range))
+        case .adapted(let base, _): return base.rows(range)
+        }
+    }
+
     /// A GGUF tensor as a weight, read in place from the memory-mapped file.
     public static func gguf(_ file: GGUFFile, _ name: String) throws -> Weight {
         let t = try file.tensor(name)

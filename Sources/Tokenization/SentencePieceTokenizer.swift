@@ -18,6 +18,8 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
     public let unknownID: Int32?
     public let addBOS: Bool
     public let addSpacePrefix: Bool
+    /// Special tokens after which whitespace is dropped (llama.cpp's RSTRIP: Phi-3's chat tokens).
+    public let rstripIDs: Set<Int32>
     let tokenIndex: [String: Int32]
     /// The id of `<0xHH>` for each byte (-1 where the vocabulary has none).
     let byteIDs: [Int32]
@@ -30,7 +32,7 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
     /// Token types follow GGUF's `tokenizer.ggml.token_type`: 1 normal, 2 unknown, 3 control, 4 user-defined,
     /// 5 unused, 6 byte.
     public init(tokens: [String], scores: [Float], types: [Int], bos: Int32?, eos: Int32?, unknown: Int32?,
-                addBOS: Bool, addSpacePrefix: Bool) throws {
+                addBOS: Bool, addSpacePrefix: Bool, rstripIDs: Set<Int32> = []) throws {
         guard !tokens.isEmpty, tokens.count <= 1 << 22 else { throw TokenizerError("vocabulary of \(tokens.count) tokens is not in 1...\(1 << 22)") }
         guard scores.count == tokens.count else { throw TokenizerError("\(scores.count) scores for \(tokens.count) tokens") }
         guard types.isEmpty || types.count == tokens.count else { throw TokenizerError("\(types.count) token types for \(tokens.count) tokens") }
@@ -42,7 +44,7 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
         if addBOS && bos == nil { throw TokenizerError("the tokenizer adds a BOS token but names none") }
         self.tokens = tokens; self.scores = scores
         self.bosID = bos; self.eosID = eos; self.unknownID = unknown
-        self.addBOS = addBOS; self.addSpacePrefix = addSpacePrefix
+        self.addBOS = addBOS; self.addSpacePrefix = addSpacePrefix; self.rstripIDs = rstripIDs
         var index: [String: Int32] = [:]
         index.reserveCapacity(tokens.count)
         for (i, t) in tokens.enumerated() where index[t] == nil { index[t] = Int32(i) }
@@ -74,12 +76,23 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
             }
             return Int32(v)
         }
+        // llama.cpp strips whitespace after Phi-3's special tokens (models it knows by general.name), all but
+        // <unk>, <s> and <|endoftext|>.
+        let types = g["tokenizer.ggml.token_type"]?.ints ?? []
+        var rstrip = Set<Int32>()
+        let name = (g["general.name"]?.string ?? "").lowercased()
+        if name.contains("phi-3") || name.contains("phi3") {
+            for (i, t) in types.enumerated() where [2, 3, 4].contains(t) && !["<unk>", "<s>", "<|endoftext|>"].contains(tokens[i]) {
+                rstrip.insert(Int32(i))
+            }
+            if let i = tokens.firstIndex(of: "</s>") { rstrip.insert(Int32(i)) }
+        }
         do {
-            try self.init(tokens: tokens, scores: scores, types: g["tokenizer.ggml.token_type"]?.ints ?? [],
+            try self.init(tokens: tokens, scores: scores, types: types,
                           bos: try tokenID("tokenizer.ggml.bos_token_id"), eos: try tokenID("tokenizer.ggml.eos_token_id"),
                           unknown: try tokenID("tokenizer.ggml.unknown_token_id"),
                           addBOS: g["tokenizer.ggml.add_bos_token"]?.bool ?? true,
-                          addSpacePrefix: g["tokenizer.ggml.add_space_prefix"]?.bool ?? true)
+                          addSpacePrefix: g["tokenizer.ggml.add_space_prefix"]?.bool ?? true, rstripIDs: rstrip)
         } catch let e as TokenizerError where !e.description.hasPrefix(g.path) {
             throw TokenizerError("\(g.path): \(e.description)")
         }
@@ -112,6 +125,9 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
                 ids.append(s.id)
                 afterSpecial = true
                 i += s.bytes.count
+                if rstripIDs.contains(s.id) {
+                    while i < bytes.count, [9, 10, 11, 12, 13, 32].contains(bytes[i]) { i += 1 }
+                }
                 start = i
             } else {
                 i += 1

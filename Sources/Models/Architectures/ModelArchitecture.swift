@@ -27,7 +27,7 @@ public struct ModelArchitecture: Sendable {
     }
 
     /// Every architecture Glassbox opens.
-    public static let all: [ModelArchitecture] = [.llama, .qwen2, .qwen3, .gpt2]
+    public static let all: [ModelArchitecture] = [.llama, .qwen2, .qwen3, .phi3, .gemma2, .gemma3, .gpt2]
 
     static func gguf(named name: String) -> ModelArchitecture? {
         all.first { $0.gguf != nil && $0.ggufNames.contains(name) }
@@ -46,20 +46,22 @@ extension ModelArchitecture {
     /// An architecture of the Llama family (`Llama` runs it): RMSNorm, rotary positions, SwiGLU, grouped-query
     /// attention, with the optional pieces the file has. `pairing` is the GGUF files' rotary layout (llama.cpp's
     /// converter permutes q/k into adjacent pairs only for `llama`); Hugging Face checkpoints always pair halves.
+    /// `configure` reads what the architecture adds from the GGUF metadata.
     static func llamaFamily(name: String, summary: String, ggufNames: [String], huggingFaceTypes: [String],
-                            pairing: RoPEPairingName) -> ModelArchitecture {
-        ModelArchitecture(
-            name: name, summary: summary, ggufNames: ggufNames, huggingFaceTypes: huggingFaceTypes,
-            gguf: { file in
-                let model = try Llama(gguf: file, pairing: pairing.pairing)
-                return Network(model: model, hyperParameters: model.hyperParameters + [("rope_pairing", "\(pairing.rawValue) (GGUF)")],
-                               parameterCounts: model.parameterCounts)
-            },
-            huggingFace: { folder, config in
-                let model = try Llama(huggingFace: folder, config: config)
-                return Network(model: model, hyperParameters: model.hyperParameters + [("rope_pairing", "halves (Hugging Face)")],
-                               parameterCounts: model.parameterCounts)
-            })
+                            pairing: RoPEPairingName,
+                            configure: @escaping @Sendable (inout LlamaConfig, GGUFFile) throws -> Void = { _, _ in }) -> ModelArchitecture {
+        let gguf: @Sendable (GGUFFile) throws -> Network = { file in
+            let model = try Llama(gguf: file, pairing: pairing.pairing, configure: configure)
+            return Network(model: model, hyperParameters: model.hyperParameters + [("rope_pairing", "\(pairing.rawValue) (GGUF)")],
+                           parameterCounts: model.parameterCounts)
+        }
+        let huggingFace: @Sendable (URL, [String: Any]) throws -> Network = { folder, config in
+            let model = try Llama(huggingFace: folder, config: config)
+            return Network(model: model, hyperParameters: model.hyperParameters + [("rope_pairing", "halves (Hugging Face)")],
+                           parameterCounts: model.parameterCounts)
+        }
+        return ModelArchitecture(name: name, summary: summary, ggufNames: ggufNames, huggingFaceTypes: huggingFaceTypes,
+                                 gguf: gguf, huggingFace: huggingFaceTypes.isEmpty ? nil : huggingFace)
     }
 
     /// The rotary layouts by the names `glassbox info` prints.

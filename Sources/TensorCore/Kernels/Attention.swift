@@ -17,6 +17,33 @@ struct HeadMatrix {
     }
 }
 
+/// What varies between the attention layers of the models Glassbox runs: the score scale (1/√hs unless given:
+/// Gemma's query_pre_attn_scalar), soft-capping of the scores (Gemma 2: s ← cap · tanh(s / cap), before the mask)
+/// and a sliding window (a query sees only the last `window` positions, itself included: Gemma's local layers).
+public struct AttentionOptions: Sendable, Equatable {
+    public var scale: Float?
+    public var softcap: Float?
+    public var window: Int?
+    public init(scale: Float? = nil, softcap: Float? = nil, window: Int? = nil) {
+        self.scale = scale; self.softcap = softcap; self.window = window
+    }
+    public static let standard = AttentionOptions()
+
+    func scale(headSize hs: Int) -> Float { scale ?? 1 / Float(hs).squareRoot() }
+
+    /// The first key a query that sees keys 0..<n may attend.
+    @inline(__always) public func firstKey(_ n: Int) -> Int { window.map { Swift.max(0, n - $0) } ?? 0 }
+
+    /// Caps scores[lo..<n], softmaxes them, and zeroes the rest of the row of Tk.
+    @inline(__always) func finishRow(_ row: UnsafeMutablePointer<Float>, n: Int, Tk: Int) {
+        let lo = firstKey(n)
+        if let cap = softcap { for j in lo..<n { row[j] = cap * tanhf(row[j] / cap) } }
+        softmaxRowInPlace(row + lo, n - lo)
+        row.update(repeating: 0, count: lo)
+        (row + n).update(repeating: 0, count: Tk - n)
+    }
+}
+
 /// Queries are processed in blocks of this many rows; block [i0, i1) only needs keys [0, i1) (causality), which
 /// skips close to half of the T x T products on long contexts.
 let attentionQueryBlock = 64
@@ -27,13 +54,14 @@ let attentionQueryBlock = 64
 /// query i attends keys 0 ... Tk - Tq + i.
 func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMutablePointer<Float>,
                       probs: UnsafeMutablePointer<Float>, B: Int, Tq: Int, Tk: Int, nh: Int, nkv: Int, hs: Int,
-                      scale: Float) {
+                      options: AttentionOptions = .standard) {
     let group = nh / nkv
     let C = nh * hs
     let shift = Tk - Tq
+    let scale = options.scale(headSize: hs)
     if B == 1 && Tq == 1 {
         decodeAttention(q: q.base + q.column, k: k.base + k.column, v: v.base + v.column, kStride: k.rowStride,
-                        vStride: v.rowStride, out: out, probs: probs, n: Tk, nh: nh, nkv: nkv, hs: hs, scale: scale)
+                        vStride: v.rowStride, out: out, probs: probs, n: Tk, nh: nh, nkv: nkv, hs: hs, options: options)
         return
     }
     Parallel.forEach(B * nh) { bh in
@@ -48,11 +76,10 @@ func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMu
                 let row = p + i * Tk, n = shift + i + 1
                 let qi = qh + i * q.rowStride
                 for j in 0..<n { row[j] = scale * simdDot(qi, kh + j * k.rowStride, hs) }
-                softmaxRowInPlace(row, n)
-                (row + n).update(repeating: 0, count: Tk - n)
+                options.finishRow(row, n: n, Tk: Tk)
                 let o = oh + i * C
                 o.update(repeating: 0, count: hs)
-                for j in 0..<n {
+                for j in options.firstKey(n)..<n {
                     let pj = row[j], vj = vh + j * v.rowStride
                     for d in 0..<hs { o[d] += pj * vj[d] }
                 }
@@ -65,11 +92,7 @@ func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMu
             // S[i0..<i1, 0..<keys] = Q[i0..<i1] K[0..<keys]ᵀ · scale
             sgemm(transA: false, transB: true, M: rows, N: keys, K: hs, alpha: scale, A: qh + i0 * q.rowStride,
                   lda: q.rowStride, B: kh, ldb: k.rowStride, beta: 0, C: p + i0 * Tk, ldc: Tk, parallel: false)
-            for i in i0..<i1 {
-                let row = p + i * Tk, n = shift + i + 1
-                softmaxRowInPlace(row, n)
-                (row + n).update(repeating: 0, count: Tk - n)
-            }
+            for i in i0..<i1 { options.finishRow(p + i * Tk, n: shift + i + 1, Tk: Tk) }
             // O[i0..<i1] = P[i0..<i1, 0..<keys] V[0..<keys]
             sgemm(transA: false, transB: false, M: rows, N: hs, K: keys, A: p + i0 * Tk, lda: Tk, B: vh,
                   ldb: v.rowStride, beta: 0, C: oh + i0 * C, ldc: C, parallel: false)
@@ -87,33 +110,38 @@ func attentionForward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, out: UnsafeMu
 /// with m = max over parts, out = Σ_p e^{m_p − m} o_p / Σ_p e^{m_p − m} l_p, and the probabilities rescaled alike.
 func decodeAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, kStride: Int,
                      vStride: Int, out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, n: Int,
-                     nh: Int, nkv: Int, hs: Int, scale: Float) {
+                     nh: Int, nkv: Int, hs: Int, options: AttentionOptions = .standard) {
     let group = nh / nkv
+    let scale = options.scale(headSize: hs), first = options.firstKey(n)
     let parts = Swift.max(1, Swift.min(Parallel.threads, n / 32))
     // Per part and head: running max, sum of exponentials, and the unnormalised output (hs floats).
     let stride = hs + 2
     let partial = UnsafeMutablePointer<Float>.allocate(capacity: parts * nh * stride)
     defer { partial.deallocate() }
     Parallel.forEach(parts) { p in
-        let lo = n * p / parts, hi = n * (p + 1) / parts
+        // Keys before the window's first are masked: they keep probability 0 and this part may have none left.
+        let hi = n * (p + 1) / parts, lo = Swift.min(hi, Swift.max(first, n * p / parts))
         for kvh in 0..<nkv {
             for g in 0..<group {
                 let h = kvh * group + g
                 let qh = q + h * hs, row = probs + h * n
-                // Scores for this head over keys lo..<hi, and their maximum.
+                (row + n * p / parts).update(repeating: 0, count: lo - n * p / parts)
+                // Scores for this head over keys lo..<hi (capped where the model caps them), and their maximum.
                 var m = -Float.infinity
                 for j in lo..<hi {
-                    let sc = scale * simdDot(qh, k + j * kStride + kvh * hs, hs)
+                    var sc = scale * simdDot(qh, k + j * kStride + kvh * hs, hs)
+                    if let cap = options.softcap { sc = cap * tanhf(sc / cap) }
                     row[j] = sc
                     m = Swift.max(m, sc)
                 }
-                let mv = SIMD8<Float>(repeating: m)
-                mapSIMD8(hi - lo, row + lo, row + lo) { simdExp($0 - mv) }
                 let st = partial + (p * nh + h) * stride
-                st[0] = m
-                st[1] = simdSum(row + lo, hi - lo)
                 let o = st + 2
                 o.update(repeating: 0, count: hs)
+                guard lo < hi else { st[0] = -.infinity; st[1] = 0; continue }
+                let mv = SIMD8<Float>(repeating: m)
+                mapSIMD8(hi - lo, row + lo, row + lo) { simdExp($0 - mv) }
+                st[0] = m
+                st[1] = simdSum(row + lo, hi - lo)
                 for j in lo..<hi {
                     let e = row[j], vj = v + j * vStride + kvh * hs
                     var d = 0
@@ -133,7 +161,7 @@ func decodeAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Unsafe
         o.update(repeating: 0, count: hs)
         for p in 0..<parts {
             let st = partial + (p * nh + h) * stride
-            let w = expf(st[0] - m) / l
+            let w = st[1] > 0 ? expf(st[0] - m) / l : 0
             for d in 0..<hs { o[d] += w * st[2 + d] }
             let lo = n * p / parts, hi = n * (p + 1) / parts
             for j in lo..<hi { row[j] *= w }
@@ -145,9 +173,10 @@ func decodeAttention(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: Unsafe
 /// that query heads sharing a key/value head never write the same dK/dV rows at once.
 func attentionBackward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, dq: HeadMatrix?, dk: HeadMatrix?, dv: HeadMatrix?,
                        dout: UnsafePointer<Float>, probs: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                       B: Int, T: Int, nh: Int, nkv: Int, hs: Int, scale: Float) {
+                       B: Int, T: Int, nh: Int, nkv: Int, hs: Int, options: AttentionOptions = .standard) {
     let group = nh / nkv
     let C = nh * hs
+    let scale = options.scale(headSize: hs)
     Parallel.forEach(B * nkv) { bk in
         let b = bk / nkv, kvh = bk % nkv
         let dp = scratch + bk * T * T
@@ -175,6 +204,14 @@ func attentionBackward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, dq: HeadMatr
                     let s = simdDot(pr, dr, n)
                     for j in 0..<n { dr[j] = pr[j] * (dr[j] - s) * scale }
                     (dr + n).update(repeating: 0, count: i1 - n)
+                    // Through the cap: d(cap·tanh(x/cap))/dx = 1 − tanh², from the capped score recomputed.
+                    if let cap = options.softcap {
+                        let qi = qh + i * q.rowStride
+                        for j in options.firstKey(n)..<n where pr[j] > 0 {
+                            let t = tanhf(scale * simdDot(qi, kh + j * k.rowStride, hs) / cap)
+                            dr[j] *= 1 - t * t
+                        }
+                    }
                 }
                 // dQ[i0..<i1] += dS K[0..<i1] ; dK[0..<i1] += dSᵀ Q[i0..<i1]
                 if let dq {
@@ -209,21 +246,21 @@ extension Tensor {
     }
 
     /// Causal attention with separate q [B, T, nh·hs], k and v [B, T, nkv·hs].
-    public static func causalAttention(q: Tensor, k: Tensor, v: Tensor, heads nh: Int, kvHeads nkv: Int) -> AttentionOutput {
+    public static func causalAttention(q: Tensor, k: Tensor, v: Tensor, heads nh: Int, kvHeads nkv: Int,
+                                       options: AttentionOptions = .standard) -> AttentionOutput {
         let q = q.contiguous(), k = k.contiguous(), v = v.contiguous()
         let B = q.shape[0], T = q.shape[1], hs = q.shape[2] / nh
         shapeCheck(k.shape == [B, T, nkv * hs] && v.shape == k.shape, "attention: q \(q.shape) k \(k.shape) v \(v.shape)")
-        return attention(q: (q, 0), k: (k, 0), v: (v, 0), B: B, T: T, nh: nh, nkv: nkv, hs: hs)
+        return attention(q: (q, 0), k: (k, 0), v: (v, 0), B: B, T: T, nh: nh, nkv: nkv, hs: hs, options: options)
     }
 
     private static func attention(q: (Tensor, Int), k: (Tensor, Int), v: (Tensor, Int), B: Int, T: Int, nh: Int,
-                                  nkv: Int, hs: Int) -> AttentionOutput {
+                                  nkv: Int, hs: Int, options: AttentionOptions = .standard) -> AttentionOutput {
         func matrix(_ t: (Tensor, Int)) -> HeadMatrix { HeadMatrix(base: t.0.data, rowStride: t.0.shape[2], column: t.1) }
         let out = Tensor(uninitialized: [B, T, nh * hs])
         let probs = Tensor(uninitialized: [B, nh, T, T])
-        let scale = 1 / Float(hs).squareRoot()
         attentionForward(q: matrix(q), k: matrix(k), v: matrix(v), out: out.data, probs: probs.data,
-                         B: B, Tq: T, Tk: T, nh: nh, nkv: nkv, hs: hs, scale: scale)
+                         B: B, Tq: T, Tk: T, nh: nh, nkv: nkv, hs: hs, options: options)
         // Distinct source tensors (q, k, v may be one fused tensor).
         var inputs: [Tensor] = []
         for t in [q.0, k.0, v.0] where !inputs.contains(where: { $0 === t }) { inputs.append(t) }
@@ -237,7 +274,7 @@ extension Tensor {
             let scratch = Tensor(uninitialized: [B * nkv, T, T])
             attentionBackward(q: matrix(q), k: matrix(k), v: matrix(v), dq: gradMatrix(q), dk: gradMatrix(k),
                               dv: gradMatrix(v), dout: g.data, probs: probs.data, scratch: scratch.data,
-                              B: B, T: T, nh: nh, nkv: nkv, hs: hs, scale: scale)
+                              B: B, T: T, nh: nh, nkv: nkv, hs: hs, options: options)
         }
         return AttentionOutput(output: out, probabilities: probs)
     }
@@ -249,7 +286,8 @@ extension Tensor {
     /// Attention of the last Tq positions of B sequences of Tk positions each (no gradient): q [B, Tq, nh·hs],
     /// keys and values [B, Tk, nkv·hs]; query i sits at position Tk − Tq + i and sees keys 0...that position.
     /// (Batched suffixes that share a prefix computed elsewhere, e.g. a patching scan.)
-    public static func suffixAttention(q: Tensor, keys: Tensor, values: Tensor, heads nh: Int, kvHeads nkv: Int) -> AttentionOutput {
+    public static func suffixAttention(q: Tensor, keys: Tensor, values: Tensor, heads nh: Int, kvHeads nkv: Int,
+                                       options: AttentionOptions = .standard) -> AttentionOutput {
         let q = q.contiguous(), keys = keys.contiguous(), values = values.contiguous()
         let B = q.shape[0], Tq = q.shape[1], hs = q.shape[2] / nh, Tk = keys.shape[1]
         shapeCheck(q.rank == 3 && keys.shape == [B, Tk, nkv * hs] && values.shape == keys.shape && Tq <= Tk,
@@ -260,12 +298,12 @@ extension Tensor {
                          k: HeadMatrix(base: keys.data, rowStride: nkv * hs, column: 0),
                          v: HeadMatrix(base: values.data, rowStride: nkv * hs, column: 0),
                          out: out.data, probs: probs.data, B: B, Tq: Tq, Tk: Tk, nh: nh, nkv: nkv, hs: hs,
-                         scale: 1 / Float(hs).squareRoot())
+                         options: options)
         return AttentionOutput(output: out, probabilities: probs)
     }
 
     public static func cachedAttention(q: Tensor, keys: Tensor, values: Tensor, length Tk: Int, heads nh: Int,
-                                       kvHeads nkv: Int) -> AttentionOutput {
+                                       kvHeads nkv: Int, options: AttentionOptions = .standard) -> AttentionOutput {
         let q = q.contiguous()
         let Tq = q.count / q.shape[q.rank - 1], hs = q.shape[q.rank - 1] / nh
         shapeCheck(Tq <= Tk && keys.shape[keys.rank - 1] == nkv * hs && Tk <= keys.count / (nkv * hs),
@@ -276,7 +314,7 @@ extension Tensor {
                          k: HeadMatrix(base: keys.data, rowStride: nkv * hs, column: 0),
                          v: HeadMatrix(base: values.data, rowStride: nkv * hs, column: 0),
                          out: out.data, probs: probs.data, B: 1, Tq: Tq, Tk: Tk, nh: nh, nkv: nkv, hs: hs,
-                         scale: 1 / Float(hs).squareRoot())
+                         options: options)
         return AttentionOutput(output: out, probabilities: probs)
     }
 }

@@ -29,6 +29,13 @@ public struct QuantizedMatrix: @unchecked Sendable {
         self.owner = owner; self.dequantizeRow = dequantizeRow
     }
 
+    /// Rows lo..<hi as a matrix of their own, read in place (a fused q/k/v or gate/up tensor split by rows).
+    public func rows(_ range: Range<Int>) -> QuantizedMatrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) of a \(rows)-row matrix")
+        return QuantizedMatrix(rows: range.count, cols: cols, format: format, data: data + range.lowerBound * rowBytes,
+                               rowBytes: rowBytes, owner: owner, dequantizeRow: dequantizeRow)
+    }
+
     /// Rows lo..<hi dequantised into dst (row-major, `cols` per row): the SIMD kernels of CQuantKernels for
     /// Q4_0, Q4_1 and Q8_0 (bit-identical to the format's definition), the matrix's own function otherwise.
     public func dequantize(rows lo: Int, _ hi: Int, into dst: UnsafeMutablePointer<Float>) {
