@@ -62,6 +62,7 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
             s.formUnion(["blocks.\(l).hook_resid_pre", "blocks.\(l).hook_resid_mid", "blocks.\(l).hook_resid_post",
                          "blocks.\(l).attn.hook_pattern"])
             s.insert(model is GPT ? "blocks.\(l).ln1.hook_normalized" : "blocks.\(l).attn.hook_v")
+            if (model as? Llama)?.layers[l].postAttentionNorm != nil { s.insert("blocks.\(l).attn.hook_z") }
         }
         return s
     }
@@ -117,11 +118,28 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
                 throw InterpretabilityError("hook point '\(p)attn.hook_v' is not in the cache: run the forward with "
                                              + "ContributionGraph.hookNames(model:) cached")
             }
+            let outputT = try outputProjectionT(model, layer: l)
+            // Gemma normalises the attention output before it joins the residual: with the norm's scale frozen at
+            // each position's whole output, every (head, token) part is that part times the same scale.
+            var postScale: Tensor?
+            if let llama = model as? Llama, let w = llama.layers[l].postAttentionNorm {
+                let z = try tensor(p + "attn.hook_z", count: T * H * hd)
+                let raw = Tensor(uninitialized: [T, D])
+                sgemm(transA: false, transB: false, M: T, N: D, K: H * hd, A: z.data, lda: H * hd, B: outputT.data, ldb: D,
+                      beta: 0, C: raw.data, ldc: D)
+                let scale = Tensor(uninitialized: [T, D]), eps = Double(llama.config.normEps)
+                for q in 0..<T {
+                    let ms = (0..<D).reduce(0.0) { $0 + Double(raw.data[q * D + $1]) * Double(raw.data[q * D + $1]) } / Double(D)
+                    let inv = Float(1 / (ms + eps).squareRoot())
+                    for d in 0..<D { scale.data[q * D + d] = w.data[d] * inv }
+                }
+                postScale = scale
+            }
             inputs.append(LayerInputs(pre: try tensor(p + "hook_resid_pre", count: T * D),
                                       mid: try tensor(p + "hook_resid_mid", count: T * D),
                                       post: try tensor(p + "hook_resid_post", count: T * D),
                                       pattern: try tensor(p + "attn.hook_pattern", count: H * T * T),
-                                      values: values, outputT: try outputProjectionT(model, layer: l)))
+                                      values: values, outputT: outputT, postScale: postScale))
         }
         // Layers are independent and equally costly: one per task (each thread writes only its own slot).
         var out = [LayerContributions?](repeating: nil, count: c.layers)
@@ -146,6 +164,7 @@ private struct LayerInputs {
     let pattern: Tensor                          // (H, T, T) [head, query, key]
     let values: Tensor                           // (T, Hkv·hd)
     let outputT: Tensor                          // (H·hd, D): row i = W_O[:, i]
+    let postScale: Tensor?                       // (T, D): the post-attention norm's frozen scale per query (Gemma)
 }
 
 /// W_O as (H·hd, D) [in, out], dense: row h·hd + i is what component i of head h's z adds to the residual stream.
@@ -244,6 +263,8 @@ private func layerContributions(_ l: Int, _ x: LayerInputs, T: Int, D: Int, H: I
     let absW = UnsafeMutablePointer<Float>.allocate(capacity: queryTile * D)
     defer { absW.deallocate() }
     let mid = x.mid.data, A = x.pattern.data
+    let scaled = UnsafeMutablePointer<Float>.allocate(capacity: D)
+    defer { scaled.deallocate() }
     for q0 in stride(from: 0, to: T, by: queryTile) {
         let q1 = min(q0 + queryTile, T)
         for q in q0..<q1 {
@@ -256,7 +277,12 @@ private func layerContributions(_ l: Int, _ x: LayerInputs, T: Int, D: Int, H: I
                 let row = o + (h * T + k) * D
                 for q in max(k, q0)..<q1 {
                     let a = A[(h * T + q) * T + k]
-                    let g = max(Double(l1Gain(mid + q * D, absW + (q - q0) * D, row, a, D)), floor)
+                    var part = UnsafePointer(row)
+                    if let s = x.postScale {
+                        for i in 0..<D { scaled[i] = row[i] * s.data[q * D + i] }
+                        part = UnsafePointer(scaled)
+                    }
+                    let g = max(Double(l1Gain(mid + q * D, absW + (q - q0) * D, part, a, D)), floor)
                     tokens[q * T + k] += g; heads[q * H + h] += g; total[q] += g
                 }
             }

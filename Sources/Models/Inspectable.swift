@@ -42,7 +42,21 @@ extension Llama: InspectableModel {
         forward(ids, cache: nil, logits: logits, embeddings: embeddings, hooks: hooks, attention: attention)
     }
     public func unembed(_ residual: Tensor) -> Tensor { softcapped(output(residual.rmsNorm(weight: outputNorm, eps: config.normEps))) }
-    public func headOutputs(layer: Int, z: Tensor) -> Tensor { layers[layer].wo(z) }
+    public func headOutputs(layer: Int, z: Tensor) -> Tensor {
+        let y = layers[layer].wo(z)
+        guard let w = layers[layer].postAttentionNorm else { return y }
+        // Gemma's post-attention norm is linear once its scale is frozen at the whole output, the sum of the rows.
+        let t = y.contiguous(), H = t.shape[0], D = t.shape[1]
+        var ms = 0.0
+        for d in 0..<D {
+            let total = (0..<H).reduce(0.0) { $0 + Double(t.data[$1 * D + d]) }
+            ms += total * total
+        }
+        let inv = Float(1 / (ms / Double(D) + Double(config.normEps)).squareRoot())
+        let out = Tensor(uninitialized: [H, D])
+        for h in 0..<H { for d in 0..<D { out.data[h * D + d] = t.data[h * D + d] * w.data[d] * inv } }
+        return out
+    }
     /// (With Gemma 2's logit soft-capping, this reads the logit before the cap: the cap is not linear.)
     public func logitReadout(target: Int32, finalResidual x: [Float]) -> (read: ([Float]) -> Double, constant: Double) {
         let D = config.dim

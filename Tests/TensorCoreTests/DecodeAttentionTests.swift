@@ -34,6 +34,42 @@ struct DecodeAttentionTests {
         }
     }
 
+    /// With Gemma's options (a scale, soft-capped scores, a sliding window), prefill, cached decode and the
+    /// definition in Float64 agree: query i sees keys i − window + 1 ... i, scores cap · tanh(scale · q·k / cap).
+    @Test func softCapAndWindowEqualTheDefinition() {
+        let nh = 4, nkv = 2, hs = 16, group = nh / nkv, T = 70
+        let options = AttentionOptions(scale: 0.3, softcap: 5, window: 7)
+        var rng = RandomGenerator(seed: 13)
+        let q = Tensor.randn([1, T, nh * hs], rng: &rng)
+        let k = Tensor.randn([1, T, nkv * hs], rng: &rng), v = Tensor.randn([1, T, nkv * hs], rng: &rng)
+        let whole = GradMode.withoutGradients { Tensor.causalAttention(q: q, k: k, v: v, heads: nh, kvHeads: nkv, options: options) }
+        var worst = 0.0, worstDecode: Float = 0
+        for i in 0..<T {
+            // Decode: position i alone against the cache of keys 0...i.
+            let qi = Tensor(Array(UnsafeBufferPointer(start: q.data + i * nh * hs, count: nh * hs)), shape: [1, nh * hs])
+            let d = Tensor.cachedAttention(q: qi, keys: k.reshaped([T, nkv * hs]), values: v.reshaped([T, nkv * hs]), length: i + 1,
+                                           heads: nh, kvHeads: nkv, options: options)
+            for h in 0..<nh {
+                let kvh = h / group, first = max(0, i - 6)
+                var s = (first...i).map { j -> Double in
+                    let dot = (0..<hs).reduce(0.0) { $0 + Double(q.data[i * nh * hs + h * hs + $1]) * Double(k.data[j * nkv * hs + kvh * hs + $1]) }
+                    return 5 * Foundation.tanh(0.3 * dot / 5)
+                }
+                let m = s.max()!
+                s = s.map { Foundation.exp($0 - m) }
+                let z = s.reduce(0, +)
+                for dd in 0..<hs {
+                    let o = (first...i).enumerated().reduce(0.0) { $0 + s[$1.offset] / z * Double(v.data[$1.element * nkv * hs + kvh * hs + dd]) }
+                    worst = max(worst, abs(o - Double(whole.output.data[i * nh * hs + h * hs + dd])))
+                    worstDecode = max(worstDecode, abs(d.output.data[h * hs + dd] - whole.output.data[i * nh * hs + h * hs + dd]))
+                }
+                for j in 0..<first { #expect(whole.probabilities.data[(h * T + i) * T + j] == 0 && d.probabilities.data[h * (i + 1) + j] == 0) }
+            }
+        }
+        #expect(worst < 1e-5, "prefill off the definition by \(worst)")
+        #expect(worstDecode < 1e-5, "decode off prefill by \(worstDecode)")
+    }
+
     /// Suffix attention (queries for the last Tq of Tk positions, keys of every position given) equals the last
     /// Tq rows of causal attention over the whole sequences, for a batch of sequences.
     @Test func suffixAttentionEqualsCausalRows() {

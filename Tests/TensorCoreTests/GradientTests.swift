@@ -111,6 +111,14 @@ struct GradientTests {
         }
     }
 
+    @Test func attentionWithSoftCapWindowAndScale() {
+        // Gemma's options: scores capped at 2 (small, so the cap bends them), a window of 2 positions, another scale.
+        let options = AttentionOptions(scale: 0.7, softcap: 2, window: 2)
+        gradCheck([rand([1, 5, 8], seed: 85), rand([1, 5, 4], seed: 86), rand([1, 5, 4], seed: 87)]) {
+            Tensor.causalAttention(q: $0[0], k: $0[1], v: $0[2], heads: 4, kvHeads: 2, options: options).output
+        }
+    }
+
     /// softmax(mask(Q Kᵀ/√d)) V through the general ops, from a fused [B, T, 3·nh·hs] projection.
     func composedAttention(_ qkv: Tensor, B: Int, T: Int, nh: Int, hs: Int) -> Tensor {
         let parts = qkv.reshaped([B, T, 3, nh, hs])                  // (B, T, 3, nh, hs)
