@@ -385,6 +385,17 @@ extension Llama {
         if let f = c.ropeFrequencyFactors {
             list.append(("rope_scaling", "frequency factors \(f.min() ?? 1)…\(f.max() ?? 1)"))
         }
+        if let v = c.embeddingScale { list.append(("embedding_scale", "\(v)")) }
+        if c.geluGate == true { list.append(("mlp_gate", "gelu (tanh)")) }
+        if layers.first?.postAttentionNorm != nil { list.append(("post_norms", "attention and mlp outputs")) }
+        if let v = c.attentionSoftcap { list.append(("attn_softcap", "\(v)")) }
+        if let v = c.finalSoftcap { list.append(("logit_softcap", "\(v)")) }
+        if let w = c.slidingWindow, let local = c.slidingLayers {
+            list.append(("sliding_window", "\(w) on layers \(local.indices.filter { local[$0] }.map(String.init).joined(separator: ","))"))
+        }
+        if let v = c.localRopeTheta { list.append(("rope_theta_local", "\(v)")) }
+        if let v = c.globalRopeLinearFactor { list.append(("rope_scale_global", "linear \(v)")) }
+        if let v = c.queryPreAttentionScalar { list.append(("query_scalar", "\(v)")) }
         return list
     }
 }

@@ -136,7 +136,7 @@ public final class FinetuneTask: TrainingTask {
         try config.validate()
         self.config = config
         tokenizer = base.tokenizer
-        format = InstructionData.Format.of(base.tokenizer)
+        format = try InstructionData.Format.of(base)
         baseName = base.path
         let all = try InstructionData.read(path: config.data)
         let contextLimit = min(config.maxTokens, base.model.contextLength)

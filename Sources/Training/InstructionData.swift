@@ -70,28 +70,35 @@ public enum InstructionData {
         return examples
     }
 
-    /// How prompts are written for a tokenizer: ChatML (`<|im_start|>user …<|im_end|>`, SmolLM2's template) when
-    /// its vocabulary has the chat tokens, otherwise a plain `Question: …\nAnswer: ` line for models trained here.
-    public enum Format: String, Codable, Sendable {
-        case chatML = "chatml", plain
+    /// How prompts are written for a model: in its chat template (ChatML for SmolLM2, Llama 3's, Gemma's, ...) when it
+    /// has one, otherwise a plain `Question: …\nAnswer: ` line (models trained here).
+    public enum Format: Sendable, Equatable {
+        case chat(ChatTemplate)
+        case plain
 
-        public static func of(_ tokenizer: any TextTokenizer) -> Format {
-            // A probe: a tokenizer that cannot encode the chat tokens as one token each has no ChatML, and the plain
-            // format is then the right answer, not a failure.
-            if let a = try? tokenizer.encodeText("<|im_start|>"), a.count == 1,
-               let b = try? tokenizer.encodeText("<|im_end|>"), b.count == 1 { return .chatML }
-            return .plain
+        /// The format of a loaded model: its chat template, or plain when it has none (an unknown template is an
+        /// error, not a silent plain format).
+        public static func of(_ model: LoadedModel) throws -> Format {
+            guard let template = try ChatTemplate.recognising(model.chatTemplate, tokenizer: model.tokenizer) else { return .plain }
+            return .chat(template)
         }
+
+        public var isChat: Bool { if case .chat = self { true } else { false } }
 
         public func promptText(_ prompt: String) -> String {
             switch self {
-            case .chatML: return ChatTemplate.chatML([ChatMessage(role: "user", content: prompt)])
+            case .chat(let t): return t.render([ChatMessage(role: "user", content: prompt)])
             case .plain: return "Question: \(prompt)\nAnswer: "
             }
         }
 
         /// What ends a response: the template's end of turn, or a newline.
-        public var endMarker: String { self == .chatML ? "<|im_end|>" : "\n" }
+        public var endMarker: String {
+            switch self {
+            case .chat(let t): return t.endOfTurn
+            case .plain: return "\n"
+            }
+        }
     }
 
     /// Token ids of an example in `format`; an error names the example when the tokenizer cannot write it (a

@@ -117,7 +117,7 @@ struct Finetune: ParsableCommand {
         let modelBytes = try FileManager.default.attributesOfItem(atPath: c.model)[.size] as? Int ?? 0
         let header = {
             print(Terminal.bold("glassbox finetune") + " run \(trainer.id)" + (c.name.map { " (\($0))" } ?? "") + (trainer.state.step > 0 ? " (resumed at step \(trainer.state.step))" : ""))
-            print(Terminal.dim("  \(URL(fileURLWithPath: c.model).lastPathComponent) · \(URL(fileURLWithPath: c.data).lastPathComponent): \(task.train.count) train / \(task.validation.count) held out\(task.skipped > 0 ? " (\(task.skipped) too long, left out)" : "") · \(task.format == .chatML ? "chat template" : "plain Question/Answer format")"))
+            print(Terminal.dim("  \(URL(fileURLWithPath: c.model).lastPathComponent) · \(URL(fileURLWithPath: c.data).lastPathComponent): \(task.train.count) train / \(task.validation.count) held out\(task.skipped > 0 ? " (\(task.skipped) too long, left out)" : "") · \(task.format.isChat ? "chat template" : "plain Question/Answer format")"))
             let what = c.method == "lora" ? "LoRA r \(c.rank), alpha \(c.alpha) on \(LoRAAdapter.ordered(c.targets).joined(separator: " ")) · \(Terminal.compactCount(trainer.parameterCount)) trainable parameters, the base frozen"
                                           : "every weight · \(Terminal.compactCount(trainer.parameterCount)) parameters"
             print(Terminal.dim("  \(what) · lr \(c.learningRate), batch \(c.batch) · base held-out loss \(String(format: "%.4f", task.baseValidationLoss))"))

@@ -23,8 +23,8 @@ struct FinetuneTests {
         let path = ModelLoader.bundledModelPath
         guard FileManager.default.fileExists(atPath: path) else { return }
         let loaded = try ModelLoader.load(path)
-        let format = InstructionData.Format.of(loaded.tokenizer)
-        #expect(format == .chatML)
+        let format = try InstructionData.Format.of(loaded)
+        #expect(format == .chat(.smolLM2))
         let e = try InstructionData.encode(InstructionExample(prompt: "What is 2 + 3?", response: "2 + 3 = 5"), index: 0,
                                            format: format, tokenizer: loaded.tokenizer)
         let (inputs, targets) = e.inputsAndTargets
@@ -67,7 +67,7 @@ struct FinetuneTests {
         _ = try second.run()
         for ((n, a), (_, b)) in zip(full.task.parameters, second.task.parameters) { #expect(a.scalars == b.scalars, "\(n)") }
         // The base weights were never touched: the base model answers as before.
-        let again = try FinetuneTask.answers(base.model, tokenizer: base.tokenizer, format: .chatML, prompts: [full.task.heldOut[0].prompt], maxTokens: 4)
+        let again = try FinetuneTask.answers(base.model, tokenizer: base.tokenizer, format: .chat(.smolLM2), prompts: [full.task.heldOut[0].prompt], maxTokens: 4)
         #expect(again == full.task.baseAnswers)
     }
 }
