@@ -14,6 +14,14 @@ public protocol TextTokenizer: Sendable {
 }
 
 extension TextTokenizer {
+    /// Token ids of `text` without the BOS the model puts before a prompt: what a word or a fragment of text is
+    /// (a target, an answer, a steering word).
+    public func encodeFragment(_ text: String) throws -> [Int32] {
+        let ids = try encodeText(text)
+        guard let bos = bosID, ids.first == bos, !text.hasPrefix(tokenString(bos)) else { return ids }
+        return Array(ids.dropFirst())
+    }
+
     /// Text of ids; invalid UTF-8 becomes U+FFFD.
     public func decodeText(_ ids: [Int32]) -> String { String(decoding: decodeBytes(ids), as: UTF8.self) }
 }

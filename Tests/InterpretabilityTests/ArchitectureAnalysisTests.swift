@@ -25,8 +25,12 @@ struct ArchitectureAnalysisTests {
         var r = InspectRequest(prompt: "The quick brown fox jumps over the lazy dog")
         r.steps = 32
         r.maxSteps = 256
+        r.target = " fox"
         let doc = try InspectService.inspect(loaded, r)
         let T = doc.tokens.count
+        // A target word is its own first token, never the BOS a prompt starts with (Llama 3, Gemma, Mistral, Phi-3).
+        let fox = try loaded.tokenizer.encodeFragment(" fox")
+        #expect(doc.attributions?.targetID == Int(fox[0]) && fox.first != loaded.tokenizer.bosID, "\(name): target \(fox)")
         #expect(doc.model?.architecture == loaded.architecture)
         // The logit lens at the last layer reads what the model predicts.
         let lens = try #require(doc.logitLens?.last)

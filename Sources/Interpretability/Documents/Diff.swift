@@ -97,7 +97,7 @@ extension InspectService {
         let rb = run(mb)
         let targetID: Int32
         if let target {
-            guard let first = try tok.encodeText(target).first else { throw InterpretabilityError("the target is empty", field: "target") }
+            guard let first = try tok.encodeFragment(target).first else { throw InterpretabilityError("the target is empty", field: "target") }
             targetID = first
         } else {
             targetID = Int32(ra.logits.indices.max { ra.logits[$0] < ra.logits[$1] } ?? 0)

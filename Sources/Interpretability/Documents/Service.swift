@@ -78,14 +78,14 @@ public enum InspectService {
             guard (0..<V).contains(id) else { throw InterpretabilityError("target id \(id) is outside the vocabulary of \(V)", field: "target_id") }
             o.target = Int32(id)
         } else if let text = r.target {
-            guard let first = try tok.encodeText(text).first else { throw InterpretabilityError("the target is empty", field: "target") }
+            guard let first = try tok.encodeFragment(text).first else { throw InterpretabilityError("the target is empty", field: "target") }
             o.target = first
         }
         if let id = r.contrastID {
             guard (0..<V).contains(id) else { throw InterpretabilityError("contrast id \(id) is outside the vocabulary of \(V)", field: "contrast_id") }
             o.contrast = Int32(id)
         } else if let text = r.contrast {
-            guard let first = try tok.encodeText(text).first else { throw InterpretabilityError("the contrast is empty", field: "contrast") }
+            guard let first = try tok.encodeFragment(text).first else { throw InterpretabilityError("the contrast is empty", field: "contrast") }
             o.contrast = first
         }
         if let c = o.contrast, c == o.target {
@@ -129,7 +129,7 @@ public enum InspectService {
         guard !c.isEmpty, c.count == x.count else {
             throw InterpretabilityError("the clean prompt has \(c.count) tokens and the corrupted one \(x.count): they must be equal (and non-zero)")
         }
-        guard let a = try tok.encodeText(r.answer).first, let w = try tok.encodeText(r.wrong).first else {
+        guard let a = try tok.encodeFragment(r.answer).first, let w = try tok.encodeFragment(r.wrong).first else {
             throw InterpretabilityError("the answer and the wrong answer must not be empty")
         }
         guard c.count <= loaded.model.contextLength else {
