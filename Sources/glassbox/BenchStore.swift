@@ -28,11 +28,10 @@ struct BenchStore: ParsableCommand {
         let open = { try RunStores.open(url: url, runsDirectory: scratch) }
         let first = try open()
         let prefix = "bench-\(UUID().uuidString.prefix(8).lowercased())"
-        var config = TrainConfig(dataPath: "bench")
-        config.steps = steps
-        let lock = NSLock()
-        var flushMs: [Double] = []
-        var errors: [String] = []
+        var settings = TrainConfig(dataPath: "bench")
+        settings.steps = steps
+        let config = settings
+        let collected = Collected()
         let group = DispatchGroup()
         let t0 = Date()
         for w in 0..<writers {
@@ -55,14 +54,16 @@ struct BenchStore: ParsableCommand {
                     }
                     recorder.runEnded(status: "finished", step: steps)
                     try recorder.flush()
-                    lock.lock(); flushMs += mine; lock.unlock()
+                    collected.add(flushMs: mine)
                 } catch {
-                    lock.lock(); errors.append("writer \(w): \(error)"); lock.unlock()
+                    collected.add(error: "writer \(w): \(error)")
                 }
             }.start()
         }
         group.wait()
         let seconds = Date().timeIntervalSince(t0)
+        let (flushTimes, errors) = collected.values
+        var flushMs = flushTimes
         if let e = errors.first { throw CommandFailure(e) }
         let rows = writers * steps * tags
         var readMs: [Double] = []
@@ -86,4 +87,15 @@ struct BenchStore: ParsableCommand {
                      kind, first.location, writers, writers == 1 ? "" : "s", steps, tags, rows, seconds, Double(rows) / seconds, flushEvery * tags,
                      flushMs[flushMs.count / 2], flushMs[min(flushMs.count - 1, flushMs.count * 95 / 100)], steps, readMs[readMs.count / 2]))
     }
+}
+
+/// What the writer threads of `bench store` report, behind a lock.
+private final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flushMs: [Double] = []
+    private var errors: [String] = []
+
+    func add(flushMs more: [Double]) { lock.lock(); flushMs += more; lock.unlock() }
+    func add(error: String) { lock.lock(); errors.append(error); lock.unlock() }
+    var values: ([Double], [String]) { lock.lock(); defer { lock.unlock() }; return (flushMs, errors) }
 }

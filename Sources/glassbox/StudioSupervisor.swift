@@ -133,7 +133,7 @@ final class StudioSupervisor: @unchecked Sendable {
     private static func appendHandle(_ url: URL) -> FileHandle? {
         let fm = FileManager.default
         try? fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if !fm.fileExists(atPath: url.path) { fm.createFile(atPath: url.path, contents: nil) }
+        if !fm.fileExists(atPath: url.path) { _ = fm.createFile(atPath: url.path, contents: nil) }
         guard let h = FileHandle(forWritingAtPath: url.path) else { return nil }
         h.seekToEndOfFile()
         return h

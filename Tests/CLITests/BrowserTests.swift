@@ -38,13 +38,14 @@ struct Browser {
         p.standardOutput = out; p.standardError = err
         try p.run()
         // Read both pipes concurrently: a full stderr pipe would block the browser.
-        var errData = Data()
-        let reader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        final class Box: @unchecked Sendable { var data = Data() }   // written by the reader, read after it ends
+        let errData = Box()
+        let reader = Thread { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         while !reader.isFinished { usleep(10_000) }
-        return Page(status: p.terminationStatus, dom: String(decoding: o, as: UTF8.self), log: String(decoding: errData, as: UTF8.self))
+        return Page(status: p.terminationStatus, dom: String(decoding: o, as: UTF8.self), log: String(decoding: errData.data, as: UTF8.self))
     }
 }
 

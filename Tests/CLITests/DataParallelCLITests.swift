@@ -19,8 +19,8 @@ func startJob(ranks: Int, _ args: [String]) throws -> (Process, out: URL, err: U
     // Output to files: a pipe nobody reads while the job runs could fill and stall it.
     let dir = scratch()
     let out = dir.appendingPathComponent("out.txt"), err = dir.appendingPathComponent("err.txt")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: out)
     p.standardError = try FileHandle(forWritingTo: err)
     p.standardInput = FileHandle.nullDevice

@@ -75,7 +75,7 @@ struct TeamStoreCLITests {
         // The store from the environment, as a team would set it once.
         p.environment = ProcessInfo.processInfo.environment.merging(["GLASSBOX_STORE": store, "NO_COLOR": "1"]) { _, new in new }
         let out = dir.appendingPathComponent("\(name).out")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: out)
         p.standardError = FileHandle.nullDevice
         try p.run()

@@ -89,17 +89,19 @@ struct StudioHostileTests {
             ("/api/diff?a=nope&b=nope&prompt=hi", ["a", "b", "prompt", "target", "job"]),
             ("/api/models/nope/card", []),
         ]
-        var requests = 0, answered = 0
+        // Counted across the client's closures (one request at a time).
+        final class Counts: @unchecked Sendable { var requests = 0, answered = 0 }
+        let counts = Counts()
         try await app(dir).test(.router) { client in
             func check(_ uri: String) async throws {
-                requests += 1
+                counts.requests += 1
                 try await client.execute(uri: uri, method: .get) { r in
                     #expect(r.status.code < 500, "\(uri.prefix(300)): \(r.status) \(String(buffer: r.body).prefix(300))")
                     if r.status.code >= 400 {
                         let o = try? json(r) as? [String: Any]
                         #expect(((o?["error"] as? String) ?? "").count > 5, "\(uri.prefix(200)): no error message")
                     } else {
-                        answered += 1
+                        counts.answered += 1
                     }
                 }
             }
@@ -129,7 +131,7 @@ struct StudioHostileTests {
                 }
             }
         }
-        #expect(requests > 2000 && answered > 0, "\(requests) requests, \(answered) answered")
+        #expect(counts.requests > 2000 && counts.answered > 0, "\(counts.requests) requests, \(counts.answered) answered")
     }
 
     /// One reader per run whatever the number of viewers; events carry ids, and a viewer that reconnects with

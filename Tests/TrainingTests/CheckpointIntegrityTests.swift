@@ -118,7 +118,7 @@ struct CheckpointIntegrityTests {
             let url = ten.appendingPathComponent(name), original = try Data(contentsOf: url)
             try data.write(to: url)
             try CheckpointManifest.write(folder: ten)
-            defer { try? original.write(to: url); try? CheckpointManifest.write(folder: ten) }
+            defer { try? original.write(to: url); _ = try? CheckpointManifest.write(folder: ten) }
             try body()
         }
         try replacing("trainer_state.json", with: Data(contentsOf: five.appendingPathComponent("trainer_state.json"))) {

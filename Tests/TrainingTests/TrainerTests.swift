@@ -250,7 +250,7 @@ struct BadInputTests {
         let run = dir.appendingPathComponent("p")
         trainer.onStep = { r in
             if r.step == 10 {
-                FileManager.default.createFile(atPath: run.appendingPathComponent("checkpoints/step-000010/KEEP").path, contents: Data())
+                _ = FileManager.default.createFile(atPath: run.appendingPathComponent("checkpoints/step-000010/KEEP").path, contents: Data())
             }
         }
         let sink = MemorySink(); trainer.sink = sink
