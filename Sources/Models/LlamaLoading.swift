@@ -101,7 +101,10 @@ extension Llama {
     /// From a Hugging Face folder of the Llama family (model_type llama, mistral, qwen2, qwen3): config.json +
     /// model.safetensors (or model-*.safetensors). Biases and q/k norms are used where the checkpoint has them;
     /// `rope_scaling` of type llama3 becomes the frequency factors.
-    public convenience init(huggingFace folder: URL, config j: [String: Any]) throws {
+    /// `gemma`: a Gemma 2 or Gemma 3 checkpoint (model_type gemma2, gemma3_text): its norms are stored as w for a
+    /// scale of 1 + w, the MLP norm is `pre_feedforward_layernorm`, the outputs have their own norms, and config.json
+    /// gives the soft-caps, the window and the local layers.
+    public convenience init(huggingFace folder: URL, config j: [String: Any], gemma: Bool = false) throws {
         let configPath = folder.appendingPathComponent("config.json").path
         func int(_ k: String) throws -> Int {
             guard let v = j[k] as? Int else { throw FormatError(file: configPath, "config.json lacks '\(k)'") }
@@ -110,8 +113,9 @@ extension Llama {
         let dim = try int("hidden_size"), heads = try int("num_attention_heads")
         let ropeParameters = j["rope_parameters"] as? [String: Any]
         let rope = (j["rope_theta"] as? Double) ?? (ropeParameters?["rope_theta"] as? Double) ?? 10000
-        if let act = j["hidden_act"] as? String, act != "silu" {
-            throw FormatError(file: configPath, "hidden_act '\(act)' is not supported (Llama uses silu)")
+        let activation = (j["hidden_activation"] ?? j["hidden_act"]) as? String ?? (gemma ? "gelu_pytorch_tanh" : "silu")
+        guard activation == (gemma ? "gelu_pytorch_tanh" : "silu") else {
+            throw FormatError(file: configPath, "activation '\(activation)' is not supported (\(gemma ? "Gemma uses gelu_pytorch_tanh" : "Llama uses silu"))")
         }
         let kvHeads = (j["num_key_value_heads"] as? Int) ?? heads
         let headDim = j["head_dim"] as? Int
@@ -128,13 +132,20 @@ extension Llama {
             contextLength: (j["max_position_embeddings"] as? Int) ?? 2048,
             tiedEmbeddings: (j["tie_word_embeddings"] as? Bool) ?? false)
         let scaling = (j["rope_scaling"] as? [String: Any]) ?? ropeParameters
-        if let scaling, let type = (scaling["rope_type"] ?? scaling["type"]) as? String, type != "default" {
+        if !gemma, let scaling, let type = (scaling["rope_type"] ?? scaling["type"]) as? String, type != "default" {
             guard type == "llama3" else {
                 throw FormatError(file: configPath, "rope_scaling type '\(type)' is not supported (llama3 is)")
             }
             config.ropeFrequencyFactors = try Self.llama3RopeFactors(scaling, headDim: config.headDim, theta: rope, source: configPath)
         }
+        if gemma { try Self.gemmaConfig(&config, j, source: configPath) }
         let files = try SafeTensorsSet(folder: folder)
+        /// A norm's weights (Gemma's stored as w for a scale of 1 + w).
+        func norm(_ name: String, _ n: Int) throws -> Tensor {
+            let w = try dense(name, [n])
+            return gemma ? w + 1 : w
+        }
+        func optionalNorm(_ name: String, _ n: Int) throws -> Tensor? { files.contains(name) ? try norm(name, n) : nil }
         func dense(_ name: String, _ shape: [Int]) throws -> Tensor {
             let (file, info) = try files.find(name)
             guard info.shape == shape else { throw FormatError(file: file.path, tensor: name, "shape \(info.shape), expected \(shape)") }
@@ -162,18 +173,69 @@ extension Llama {
             } else {
                 (wGate, wUp) = (.dense(try dense(p + "mlp.gate_proj.weight", [F, dim])), .dense(try dense(p + "mlp.up_proj.weight", [F, dim])))
             }
-            return LlamaLayer(attnNorm: try dense(p + "input_layernorm.weight", [dim]),
+            return LlamaLayer(attnNorm: try norm(p + "input_layernorm.weight", dim),
                               wq: wq, wk: wk, wv: wv, wo: .dense(try dense(p + "self_attn.o_proj.weight", [dim, qw])),
-                              ffnNorm: try dense(p + "post_attention_layernorm.weight", [dim]), wGate: wGate, wUp: wUp,
+                              ffnNorm: try norm(p + (gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"), dim),
+                              wGate: wGate, wUp: wUp,
                               wDown: .dense(try dense(p + "mlp.down_proj.weight", [dim, F])),
                               bq: try optional(p + "self_attn.q_proj.bias", [qw]), bk: try optional(p + "self_attn.k_proj.bias", [kvw]),
                               bv: try optional(p + "self_attn.v_proj.bias", [kvw]),
-                              qNorm: try optional(p + "self_attn.q_norm.weight", [hs]), kNorm: try optional(p + "self_attn.k_norm.weight", [hs]))
+                              qNorm: try optionalNorm(p + "self_attn.q_norm.weight", hs), kNorm: try optionalNorm(p + "self_attn.k_norm.weight", hs),
+                              postAttentionNorm: gemma ? try norm(p + "post_attention_layernorm.weight", dim) : nil,
+                              postMLPNorm: gemma ? try norm(p + "post_feedforward_layernorm.weight", dim) : nil)
         }
         let embedding = Weight.dense(try dense("model.embed_tokens.weight", [config.vocabSize, dim]))
         let output = config.tiedEmbeddings ? embedding : .dense(try dense("lm_head.weight", [config.vocabSize, dim]))
-        self.init(config: config, tokenEmbedding: embedding, layers: layers, outputNorm: try dense("model.norm.weight", [dim]),
+        self.init(config: config, tokenEmbedding: embedding, layers: layers, outputNorm: try norm("model.norm.weight", dim),
                   output: output, ropePairing: .halves)
+    }
+
+    /// Gemma's pieces from a Hugging Face config.json: √width embeddings, the GELU gate, query_pre_attn_scalar, the
+    /// soft-caps, the sliding window and which layers are local (`layer_types`, or every `sliding_window_pattern`th
+    /// layer global), the local layers' rotary base and the global layers' linear rope scaling.
+    static func gemmaConfig(_ c: inout LlamaConfig, _ j: [String: Any], source: String) throws {
+        func number(_ v: Any?) -> Double? { (v as? Double) ?? (v as? Int).map(Double.init) }
+        c.embeddingScale = Float(c.dim).squareRoot()
+        c.geluGate = true
+        c.tiedEmbeddings = (j["tie_word_embeddings"] as? Bool) ?? true
+        if let q = number(j["query_pre_attn_scalar"]) {
+            guard q.isFinite, q > 0 else { throw FormatError(file: source, "query_pre_attn_scalar \(q) is not positive") }
+            if Float(q) != Float(c.headDim) { c.queryPreAttentionScalar = Float(q) }
+        }
+        for (key, path) in [("attn_logit_softcapping", \LlamaConfig.attentionSoftcap), ("final_logit_softcapping", \LlamaConfig.finalSoftcap)] {
+            guard let v = number(j[key]) else { continue }
+            guard v.isFinite, v > 0 else { throw FormatError(file: source, "\(key) \(v) is not positive") }
+            c[keyPath: path] = Float(v)
+        }
+        if let w = number(j["sliding_window"]) {
+            guard w >= 1, w < 1e9 else { throw FormatError(file: source, "sliding_window \(w) is not a positive size") }
+            c.slidingWindow = Int(w)
+            if let types = j["layer_types"] as? [String], types.count == c.layers {
+                c.slidingLayers = types.map { $0 == "sliding_attention" }
+            } else {
+                let p = (j["sliding_window_pattern"] ?? j["_sliding_window_pattern"]) as? Int ?? (j["model_type"] as? String == "gemma2" ? 2 : 6)
+                guard p > 0 else { throw FormatError(file: source, "sliding_window_pattern \(p) is not positive") }
+                c.slidingLayers = (0..<c.layers).map { $0 % p < p - 1 }
+            }
+        }
+        // transformers 5 writes rope_parameters per layer type; earlier versions rope_local_base_freq and rope_scaling.
+        let perType = j["rope_parameters"] as? [String: Any]
+        let full = perType?["full_attention"] as? [String: Any], sliding = perType?["sliding_attention"] as? [String: Any]
+        if let theta = number(full?["rope_theta"]) { c.ropeTheta = Float(theta) }
+        if let local = number(sliding?["rope_theta"]) ?? number(j["rope_local_base_freq"]), Float(local) != c.ropeTheta {
+            guard local > 1 else { throw FormatError(file: source, "the local rope base \(local) is not above 1") }
+            c.localRopeTheta = Float(local)
+        }
+        let scaling = full ?? (j["rope_scaling"] as? [String: Any])
+        if let type = (scaling?["rope_type"] ?? scaling?["type"]) as? String, type != "default" {
+            guard type == "linear", let factor = number(scaling?["factor"]), factor > 0 else {
+                throw FormatError(file: source, "rope scaling '\(type)' is not supported for Gemma (linear is)")
+            }
+            if factor != 1 {
+                c.globalRopeLinearFactor = Float(factor)
+                if c.localRopeTheta == nil { c.localRopeTheta = c.ropeTheta }
+            }
+        }
     }
 
     /// Llama 3.1/3.2's rope scaling as one divisor per rotary frequency (what llama.cpp's converter writes as

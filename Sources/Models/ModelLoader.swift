@@ -146,6 +146,7 @@ public enum ModelLoader {
     }
 
     static func folderTokenizer(_ folder: URL) throws -> any TextTokenizer {
+        if let sentencePiece = try SentencePieceTokenizer.huggingFace(folder: folder) { return sentencePiece }
         let tj = folder.appendingPathComponent("tokenizer.json")
         if FileManager.default.fileExists(atPath: tj.path) { return try BPETokenizer(tokenizerJSON: tj) }
         let vj = folder.appendingPathComponent("vocab.json")

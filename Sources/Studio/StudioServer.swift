@@ -231,7 +231,7 @@ enum JSONResponse {
     static func encoder() -> JSONEncoder { DocumentCoding.encoder(sortedKeys: false) }
 
     static func encode<T: Encodable>(_ value: T) throws -> Response {
-        try raw(try encoder().encode(value))
+        raw(try encoder().encode(value))
     }
 
     /// Bytes already encoded as JSON.

@@ -23,6 +23,7 @@ public final class BPETokenizer: @unchecked Sendable {
     /// (left id, right id) packed into one key -> (rank, merged id)
     let merges: [UInt64: (rank: Int32, id: Int32)]
     let specials: [(bytes: [UInt8], id: Int32)]
+    let specialsByFirstByte: [[(bytes: [UInt8], id: Int32)]]
     private var cache: [String: [Int32]] = [:]
     private let cacheLock = NSLock()
 
@@ -31,7 +32,7 @@ public final class BPETokenizer: @unchecked Sendable {
     public init(tokens: [String], merges: [(String, String)], specialIDs: [Int32], preTokenizer: PreTokenizer,
                 bos: Int32?, eos: Int32?, addBOS: Bool) throws {
         guard tokens.count <= 1 << 22 else { throw TokenizerError("vocabulary of \(tokens.count) tokens is too large (at most \(1 << 22))") }
-        for (what, id) in [("BOS token id", bos), ("EOS token id", eos)] + specialIDs.map { ("special token id", $0) } {
+        for (what, id) in [("BOS token id", bos), ("EOS token id", eos)] + specialIDs.map({ ("special token id", $0) }) {
             if let id, !(0..<Int32(tokens.count)).contains(id) {
                 throw TokenizerError("\(what) \(id) is outside the vocabulary of \(tokens.count)")
             }
@@ -56,6 +57,11 @@ public final class BPETokenizer: @unchecked Sendable {
         self.merges = m
         // Longest first, so that one special token that prefixes another never wins.
         specials = specialIDs.map { (Array(tokens[Int($0)].utf8), $0) }.sorted { $0.bytes.count > $1.bytes.count }
+        // By first byte: a text is scanned once, and each position looks only at the specials that can start there
+        // (Gemma's vocabulary has thousands).
+        var buckets = [[(bytes: [UInt8], id: Int32)]](repeating: [], count: 256)
+        for s in specials where !s.bytes.isEmpty { buckets[Int(s.bytes[0])].append(s) }
+        specialsByFirstByte = buckets
     }
 
     /// Token ids of `text` (with BOS first when the model asks for it and `addSpecial` is true).
@@ -65,7 +71,7 @@ public final class BPETokenizer: @unchecked Sendable {
         let bytes = Array(text.utf8)
         var start = 0, i = 0
         while i < bytes.count {
-            if let s = specials.first(where: { matches($0.bytes, bytes, at: i) }) {
+            if let s = specialsByFirstByte[Int(bytes[i])].first(where: { matches($0.bytes, bytes, at: i) }) {
                 if start < i { encodeOrdinary(bytes[start..<i], into: &ids) }
                 ids.append(s.id)
                 i += s.bytes.count

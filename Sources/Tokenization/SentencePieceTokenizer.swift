@@ -20,11 +20,15 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
     public let addSpacePrefix: Bool
     /// Special tokens after which whitespace is dropped (llama.cpp's RSTRIP: Phi-3's chat tokens).
     public let rstripIDs: Set<Int32>
+    /// Whether the space prefix also goes after each special token (llama.cpp, and transformers' "legacy"
+    /// tokenizers) or only before the text (transformers' `legacy: false`).
+    public let spaceAfterSpecial: Bool
     let tokenIndex: [String: Int32]
     /// The id of `<0xHH>` for each byte (-1 where the vocabulary has none).
     let byteIDs: [Int32]
     let isByte: [Bool]
     let specials: [(bytes: [UInt8], id: Int32)]
+    let specialsByFirstByte: [[(bytes: [UInt8], id: Int32)]]
     let specialSet: Set<Int32>
 
     public var vocabularySize: Int { tokens.count }
@@ -32,7 +36,7 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
     /// Token types follow GGUF's `tokenizer.ggml.token_type`: 1 normal, 2 unknown, 3 control, 4 user-defined,
     /// 5 unused, 6 byte.
     public init(tokens: [String], scores: [Float], types: [Int], bos: Int32?, eos: Int32?, unknown: Int32?,
-                addBOS: Bool, addSpacePrefix: Bool, rstripIDs: Set<Int32> = []) throws {
+                addBOS: Bool, addSpacePrefix: Bool, rstripIDs: Set<Int32> = [], spaceAfterSpecial: Bool = true) throws {
         guard !tokens.isEmpty, tokens.count <= 1 << 22 else { throw TokenizerError("vocabulary of \(tokens.count) tokens is not in 1...\(1 << 22)") }
         guard scores.count == tokens.count else { throw TokenizerError("\(scores.count) scores for \(tokens.count) tokens") }
         guard types.isEmpty || types.count == tokens.count else { throw TokenizerError("\(types.count) token types for \(tokens.count) tokens") }
@@ -45,6 +49,7 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
         self.tokens = tokens; self.scores = scores
         self.bosID = bos; self.eosID = eos; self.unknownID = unknown
         self.addBOS = addBOS; self.addSpacePrefix = addSpacePrefix; self.rstripIDs = rstripIDs
+        self.spaceAfterSpecial = spaceAfterSpecial
         var index: [String: Int32] = [:]
         index.reserveCapacity(tokens.count)
         for (i, t) in tokens.enumerated() where index[t] == nil { index[t] = Int32(i) }
@@ -59,6 +64,11 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
         specialSet = Set(specialIDs)
         // Longest first, so that one special token that prefixes another never wins; empty ones never match.
         specials = specialIDs.map { (Array(tokens[Int($0)].utf8), $0) }.filter { !$0.0.isEmpty }.sorted { $0.bytes.count > $1.bytes.count }
+        // By first byte: a text is scanned once, and each position looks only at the specials that can start there
+        // (Gemma's vocabulary has thousands).
+        var buckets = [[(bytes: [UInt8], id: Int32)]](repeating: [], count: 256)
+        for s in specials where !s.bytes.isEmpty { buckets[Int(s.bytes[0])].append(s) }
+        specialsByFirstByte = buckets
     }
 
     /// From GGUF metadata (`tokenizer.ggml.*` with model `llama`).
@@ -120,10 +130,10 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
             afterSpecial = false
         }
         while i < bytes.count {
-            if let s = specials.first(where: { matches($0.bytes, bytes, at: i) }) {
+            if let s = specialsByFirstByte[Int(bytes[i])].first(where: { matches($0.bytes, bytes, at: i) }) {
                 ordinary(i)
                 ids.append(s.id)
-                afterSpecial = true
+                afterSpecial = spaceAfterSpecial
                 i += s.bytes.count
                 if rstripIDs.contains(s.id) {
                     while i < bytes.count, [9, 10, 11, 12, 13, 32].contains(bytes[i]) { i += 1 }
@@ -255,5 +265,131 @@ struct PairHeap {
             }
         }
         return top
+    }
+}
+
+extension SentencePieceTokenizer {
+    /// From a Hugging Face folder's SentencePiece model (`tokenizer.model`, the protobuf `ModelProto`), with the
+    /// tokens tokenizer.json adds after it (Phi-3's chat tokens) and tokenizer_config.json's BOS, EOS and add-BOS.
+    /// Only BPE models are read (Llama 2, Mistral, Gemma, Phi-3); a unigram model is an error.
+    public convenience init(sentencePieceModel url: URL, added: [(id: Int, content: String, rstrip: Bool)],
+                            bosToken: String?, eosToken: String?, addBOS: Bool?, legacy: Bool = true) throws {
+        let data: Data
+        do { data = try JSONFile.data(url, maxBytes: 64 << 20) } catch { throw TokenizerError("\(error)") }
+        let model = try SentencePieceModel(Array(data), source: url.path)
+        guard model.modelType == 2 else {
+            throw TokenizerError("\(url.path): SentencePiece model type \(model.modelType) is not supported (BPE, type 2, is)")
+        }
+        var tokens = model.pieces.map(\.piece), scores = model.pieces.map(\.score), types = model.pieces.map(\.type)
+        var rstrip = Set<Int32>()
+        for a in added.sorted(by: { $0.id < $1.id }) {
+            guard a.id >= 0 && a.id < 1 << 22 else { throw TokenizerError("\(url.path): added token id \(a.id) is out of range") }
+            if a.id >= tokens.count {
+                let gap = a.id - tokens.count
+                tokens += [String](repeating: "", count: gap + 1); scores += [Float](repeating: 0, count: gap + 1)
+                types += [Int](repeating: 5, count: gap + 1)
+            }
+            tokens[a.id] = a.content
+            if types[a.id] != 3 { types[a.id] = 4 }     // matched literally in text
+            if a.rstrip { rstrip.insert(Int32(a.id)) }
+        }
+        func id(_ name: String?, _ fallback: Int) -> Int32? {
+            if let name, let i = tokens.firstIndex(of: name) { return Int32(i) }
+            return fallback >= 0 && fallback < tokens.count ? Int32(fallback) : nil
+        }
+        try self.init(tokens: tokens, scores: scores, types: types, bos: id(bosToken, model.bosID), eos: id(eosToken, model.eosID),
+                      unknown: id(nil, model.unkID), addBOS: addBOS ?? true, addSpacePrefix: model.addDummyPrefix, rstripIDs: rstrip,
+                      spaceAfterSpecial: legacy)
+    }
+}
+
+/// The parts of SentencePiece's `ModelProto` a tokenizer needs, read from protobuf's wire format: the pieces
+/// (field 1: piece, score, type), the trainer's model type and special ids (field 2), the normaliser's dummy prefix
+/// (field 3).
+struct SentencePieceModel {
+    var pieces: [(piece: String, score: Float, type: Int)] = []
+    var modelType = 1, unkID = 0, bosID = 1, eosID = 2
+    var addDummyPrefix = true
+
+    init(_ bytes: [UInt8], source: String) throws {
+        var top = ProtobufReader(bytes[...], source: source)
+        while let (field, value) = try top.next() {
+            switch (field, value) {
+            case (1, .bytes(let b)):
+                var r = ProtobufReader(b, source: source)
+                var piece = "", score: Float = 0, type = 1
+                while let (f, v) = try r.next() {
+                    switch (f, v) {
+                    case (1, .bytes(let s)): piece = String(decoding: s, as: UTF8.self)
+                    case (2, .fixed32(let u)): score = Float(bitPattern: u)
+                    case (3, .varint(let t)): type = Int(truncatingIfNeeded: t)
+                    default: break
+                    }
+                }
+                pieces.append((piece, score, type))
+            case (2, .bytes(let b)):
+                var r = ProtobufReader(b, source: source)
+                while let (f, v) = try r.next() {
+                    guard case .varint(let x) = v else { continue }
+                    let n = Int(Int32(truncatingIfNeeded: x))
+                    switch f {
+                    case 3: modelType = n
+                    case 40: unkID = n
+                    case 41: bosID = n
+                    case 42: eosID = n
+                    default: break
+                    }
+                }
+            case (3, .bytes(let b)):
+                var r = ProtobufReader(b, source: source)
+                while let (f, v) = try r.next() { if f == 3, case .varint(let x) = v { addDummyPrefix = x != 0 } }
+            default: break
+            }
+        }
+        guard !pieces.isEmpty else { throw TokenizerError("\(source): no pieces in the SentencePiece model") }
+    }
+}
+
+/// Protobuf's wire format, one field at a time (no schema).
+struct ProtobufReader {
+    enum Value { case varint(UInt64), fixed64(UInt64), bytes(ArraySlice<UInt8>), fixed32(UInt32) }
+    var rest: ArraySlice<UInt8>
+    let source: String
+    init(_ bytes: ArraySlice<UInt8>, source: String) { rest = bytes; self.source = source }
+
+    mutating func varint() throws -> UInt64 {
+        var v: UInt64 = 0, shift: UInt64 = 0
+        while let b = rest.first {
+            rest = rest.dropFirst()
+            v |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return v }
+            shift += 7
+            guard shift < 64 else { break }
+        }
+        throw TokenizerError("\(source): a malformed varint in the SentencePiece model")
+    }
+
+    mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
+        guard n >= 0, n <= rest.count else { throw TokenizerError("\(source): a field runs past the end of the SentencePiece model") }
+        let out = rest.prefix(n)
+        rest = rest.dropFirst(n)
+        return out
+    }
+
+    /// The next field number and value, or nil at the end.
+    mutating func next() throws -> (Int, Value)? {
+        guard !rest.isEmpty else { return nil }
+        let key = try varint()
+        let field = Int(truncatingIfNeeded: key >> 3)
+        switch key & 7 {
+        case 0: return (field, .varint(try varint()))
+        case 1: return (field, .fixed64(try take(8).reduce(into: (UInt64(0), UInt64(0))) { $0.0 |= UInt64($1) << $0.1; $0.1 += 8 }.0))
+        case 2:
+            let n = try varint()
+            guard n <= UInt64(rest.count) else { throw TokenizerError("\(source): a field runs past the end of the SentencePiece model") }
+            return (field, .bytes(try take(Int(n))))
+        case 5: return (field, .fixed32(try take(4).reduce(into: (UInt32(0), UInt32(0))) { $0.0 |= UInt32($1) << $0.1; $0.1 += 8 }.0))
+        default: throw TokenizerError("\(source): wire type \(key & 7) in the SentencePiece model is not protobuf's")
+        }
     }
 }

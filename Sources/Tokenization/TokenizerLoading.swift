@@ -168,3 +168,38 @@ extension PreTokenizer {
         }
     }
 }
+
+extension SentencePieceTokenizer {
+    /// The SentencePiece tokenizer of a Hugging Face folder, or nil when the folder's tokenizer is not one: a
+    /// `tokenizer.model` beside a tokenizer.json of SentencePiece's kind (byte fallback, `▁` spaces) or alone. The
+    /// tokens tokenizer.json adds (with their rstrip flags) and tokenizer_config.json's BOS, EOS and add-BOS apply.
+    public static func huggingFace(folder: URL) throws -> SentencePieceTokenizer? {
+        let fm = FileManager.default
+        let modelURL = folder.appendingPathComponent("tokenizer.model")
+        guard fm.fileExists(atPath: modelURL.path) else { return nil }
+        let jsonURL = folder.appendingPathComponent("tokenizer.json")
+        var added: [(id: Int, content: String, rstrip: Bool)] = []
+        if fm.fileExists(atPath: jsonURL.path) {
+            let j: [String: Any]
+            do { j = try JSONFile.object(jsonURL, maxBytes: 256 << 20) } catch { throw TokenizerError("\(error)") }
+            let model = j["model"] as? [String: Any] ?? [:]
+            let metaspace = (j["pre_tokenizer"] as? [String: Any])?["type"] as? String == "Metaspace"
+            guard model["byte_fallback"] as? Bool == true || metaspace else { return nil }
+            for a in j["added_tokens"] as? [[String: Any]] ?? [] {
+                guard let id = a["id"] as? Int, let content = a["content"] as? String else { continue }
+                added.append((id, content, a["rstrip"] as? Bool ?? false))
+            }
+        }
+        var bos: String?, eos: String?, addBOS: Bool?, legacy = true
+        let configURL = folder.appendingPathComponent("tokenizer_config.json")
+        if fm.fileExists(atPath: configURL.path) {
+            let c: [String: Any]
+            do { c = try JSONFile.object(configURL) } catch { throw TokenizerError("\(error)") }
+            func name(_ key: String) -> String? { (c[key] as? String) ?? ((c[key] as? [String: Any])?["content"] as? String) }
+            bos = name("bos_token"); eos = name("eos_token"); addBOS = c["add_bos_token"] as? Bool
+            legacy = c["legacy"] as? Bool ?? true
+        }
+        return try SentencePieceTokenizer(sentencePieceModel: modelURL, added: added, bosToken: bos, eosToken: eos, addBOS: addBOS,
+                                          legacy: legacy)
+    }
+}

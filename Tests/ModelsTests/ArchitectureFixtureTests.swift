@@ -16,7 +16,7 @@ enum ArchitectureFixture {
         FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/reference.json").path)
     }
 
-    /// Cases whose tokenizer is SentencePiece: their Hugging Face folders are not read (tokenizer.json of that kind).
+    /// Cases whose tokenizer is SentencePiece (read from the folder's tokenizer.model).
     static let sentencePiece: Set<String> = ["mistral", "phi3", "gemma2", "gemma3"]
 
     static func reference(_ name: String) throws -> [String: Any] {
@@ -138,24 +138,25 @@ struct ArchitectureFixtureTests {
         let ref = try ArchitectureFixture.reference(name)
         let chat = try #require(ref["chat"] as? [String: Any])
         let messages = try #require(chat["messages"] as? [[String: String]]).map { ChatMessage(role: $0["role"]!, content: $0["content"]!) }
-        for file in ArchitectureFixture.sentencePiece.contains(name) ? ["model.f16.gguf"] : ["model.f16.gguf", "hf"] {
+        for file in ["model.f16.gguf", "hf"] {
             let model = try ArchitectureFixture.load(name, file)
             let template = try model.chatFormat()
             let bos = model.tokenizer.bosID.map { model.tokenizer.tokenString($0) }
             #expect(template.render(messages, bos: bos) == chat["rendered"] as? String, "\(name) \(file): \(template.render(messages, bos: bos).debugDescription)")
             // Token ids as llama.cpp writes them (for Phi-3 it drops the whitespace after chat tokens, where
             // transformers' tokenizer does not); where they agree, that is transformers' too.
-            // llama.cpp tokenized the text without adding a BOS; the prompt has the model's BOS once.
+            // Both references tokenized the text without adding a BOS; the prompt has the model's BOS once. A GGUF file
+            // is held to llama.cpp's ids, a Hugging Face folder to transformers' (its tokens' own rstrip flags).
             var ids = try template.promptIDs(messages, tokenizer: model.tokenizer).map(Int.init)
-            let reference = try #require(chat["llamacpp_ids_special"] as? [Int])
+            let reference = try #require(chat[file == "hf" ? "ids" : "llamacpp_ids_special"] as? [Int])
             if let bos = model.tokenizer.bosID, ids.first == Int(bos), reference.first != Int(bos) { ids.removeFirst() }
             #expect(ids == reference, "\(name) \(file): \(ids.prefix(24)) vs \(reference.prefix(24))")
         }
     }
 
-    /// The Hugging Face folder of the same model gives the same logits (read with the folder's tokenizer.json).
-    /// SentencePiece folders (Mistral, Phi-3, Gemma) are left out: their tokenizer.json is not read yet.
-    @Test(arguments: ArchitectureFixture.cases.filter { !ArchitectureFixture.sentencePiece.contains($0) })
+    /// The Hugging Face folder of the same model gives the same logits, and its tokenizer (tokenizer.json, or
+    /// tokenizer.model for SentencePiece) transformers' ids wherever transformers and llama.cpp agree.
+    @Test(arguments: ArchitectureFixture.cases)
     func huggingFaceFolderMatchesTransformers(name: String) throws {
         let ref = try ArchitectureFixture.reference(name)
         let logits = try ArchitectureFixture.logits(name)

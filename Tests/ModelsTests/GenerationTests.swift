@@ -136,7 +136,7 @@ struct ModelLoadingTests {
     /// A NaN quantisation scale in one block of the bundled model is refused on load, naming the file and tensor.
     @Test func aNaNScaleIsRefusedOnLoad() throws {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent("nan-scale-\(UUID().uuidString).gguf")
-        try FileManager.default.copyItem(atPath: try smolLM2Path(), toPath: copy.path)
+        try FileManager.default.copyItem(atPath: smolLM2Path(), toPath: copy.path)
         defer { try? FileManager.default.removeItem(at: copy) }
         let info = try GGUFFile(path: copy.path)
         let t = try info.tensor("blk.7.ffn_up.weight")

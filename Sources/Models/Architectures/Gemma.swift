@@ -7,7 +7,7 @@ extension ModelArchitecture {
     /// soft-capped, and every other layer local (a sliding window), as llama.cpp runs it.
     static let gemma2 = llamaFamily(
         name: "gemma2", summary: "Gemma 2: Llama with √d embeddings, GELU gate, post-norms, soft-capping, sliding-window layers",
-        ggufNames: ["gemma2"], huggingFaceTypes: [], pairing: .halves) { config, g in
+        ggufNames: ["gemma2"], huggingFaceTypes: ["gemma2"], pairing: .halves, gemmaCheckpoints: true) { config, g in
             try gemmaConfig(&config, g, arch: "gemma2", pattern: 2, defaultWindow: 4096, bigLayers: 46)
         }
 
@@ -15,7 +15,7 @@ extension ModelArchitecture {
     /// layers turning at their own rotary base, and linear rope scaling of the global layers where the file says.
     static let gemma3 = llamaFamily(
         name: "gemma3", summary: "Gemma 3: Gemma 2 with q/k norms, 5 local layers in 6 with their own rope base",
-        ggufNames: ["gemma3"], huggingFaceTypes: [], pairing: .halves) { config, g in
+        ggufNames: ["gemma3"], huggingFaceTypes: ["gemma3_text"], pairing: .halves, gemmaCheckpoints: true) { config, g in
             try gemmaConfig(&config, g, arch: "gemma3", pattern: 6, defaultWindow: nil, bigLayers: 62)
         }
 
@@ -43,9 +43,10 @@ extension ModelArchitecture {
                 c.slidingLayers = (0..<c.layers).map { $0 % p < p - 1 }
             }
         }
-        if let local = try positive("rope.freq_base_swa") {
+        // Local layers turn at rope.freq_base_swa; Gemma 3 files without it get llama.cpp's default, 10,000.
+        if let local = try positive("rope.freq_base_swa") ?? (arch == "gemma3" && c.slidingWindow != nil ? 10000 : nil) {
             guard local > 1 else { throw FormatError(file: g.path, "metadata \(arch).rope.freq_base_swa is \(local), not above 1") }
-            c.localRopeTheta = Float(local)
+            if Float(local) != c.ropeTheta { c.localRopeTheta = Float(local) }
         }
         if let factor = try positive("rope.scaling.factor"), factor != 1 {
             c.globalRopeLinearFactor = Float(factor)

@@ -48,7 +48,7 @@ extension ModelArchitecture {
     /// converter permutes q/k into adjacent pairs only for `llama`); Hugging Face checkpoints always pair halves.
     /// `configure` reads what the architecture adds from the GGUF metadata.
     static func llamaFamily(name: String, summary: String, ggufNames: [String], huggingFaceTypes: [String],
-                            pairing: RoPEPairingName,
+                            pairing: RoPEPairingName, gemmaCheckpoints: Bool = false,
                             configure: @escaping @Sendable (inout LlamaConfig, GGUFFile) throws -> Void = { _, _ in }) -> ModelArchitecture {
         let gguf: @Sendable (GGUFFile) throws -> Network = { file in
             let model = try Llama(gguf: file, pairing: pairing.pairing, configure: configure)
@@ -56,7 +56,7 @@ extension ModelArchitecture {
                            parameterCounts: model.parameterCounts)
         }
         let huggingFace: @Sendable (URL, [String: Any]) throws -> Network = { folder, config in
-            let model = try Llama(huggingFace: folder, config: config)
+            let model = try Llama(huggingFace: folder, config: config, gemma: gemmaCheckpoints)
             return Network(model: model, hyperParameters: model.hyperParameters + [("rope_pairing", "halves (Hugging Face)")],
                            parameterCounts: model.parameterCounts)
         }
