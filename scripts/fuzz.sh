@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer, with AddressSanitizer) of the readers of untrusted files:
 #   scripts/fuzz.sh [SECONDS per target, default 60] [TARGET ...]
-#   (targets: gguf safetensors tokenizer_json checkpoint_json tensorboard_events)
+#   (targets: gguf safetensors tokenizer_json sentencepiece_model checkpoint_json tensorboard_events)
 # Builds ModelFormats and Tokenization with coverage and ASan into .build/fuzz, then runs each target from its seed
 # corpus (fuzz/corpus/TARGET, small real files) plus a work corpus kept in .build/fuzz. A crash is written to
 # fuzz/crashes/TARGET/ (commit it: the regression tests replay every file there) and fails the script.
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(gguf safetensors tokenizer_json checkpoint_json tensorboard_events)
+[ ${#targets[@]} -gt 0 ] || targets=(gguf safetensors tokenizer_json sentencepiece_model checkpoint_json tensorboard_events)
 out=.build/fuzz
 mkdir -p "$out"
 flags=(-O -g -sanitize=fuzzer,address -parse-as-library -package-name Glassbox)

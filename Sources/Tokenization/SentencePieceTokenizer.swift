@@ -276,14 +276,21 @@ extension SentencePieceTokenizer {
                             bosToken: String?, eosToken: String?, addBOS: Bool?, legacy: Bool = true) throws {
         let data: Data
         do { data = try JSONFile.data(url, maxBytes: 64 << 20) } catch { throw TokenizerError("\(error)") }
-        let model = try SentencePieceModel(Array(data), source: url.path)
+        try self.init(sentencePieceModel: data, source: url.path, added: added, bosToken: bosToken, eosToken: eosToken,
+                      addBOS: addBOS, legacy: legacy)
+    }
+
+    /// From the bytes of a `tokenizer.model`; `source` names it in errors.
+    public convenience init(sentencePieceModel data: Data, source: String, added: [(id: Int, content: String, rstrip: Bool)] = [],
+                            bosToken: String? = nil, eosToken: String? = nil, addBOS: Bool? = nil, legacy: Bool = true) throws {
+        let model = try SentencePieceModel(Array(data), source: source)
         guard model.modelType == 2 else {
-            throw TokenizerError("\(url.path): SentencePiece model type \(model.modelType) is not supported (BPE, type 2, is)")
+            throw TokenizerError("\(source): SentencePiece model type \(model.modelType) is not supported (BPE, type 2, is)")
         }
         var tokens = model.pieces.map(\.piece), scores = model.pieces.map(\.score), types = model.pieces.map(\.type)
         var rstrip = Set<Int32>()
         for a in added.sorted(by: { $0.id < $1.id }) {
-            guard a.id >= 0 && a.id < 1 << 22 else { throw TokenizerError("\(url.path): added token id \(a.id) is out of range") }
+            guard a.id >= 0 && a.id < 1 << 22 else { throw TokenizerError("\(source): added token id \(a.id) is out of range") }
             if a.id >= tokens.count {
                 let gap = a.id - tokens.count
                 tokens += [String](repeating: "", count: gap + 1); scores += [Float](repeating: 0, count: gap + 1)

@@ -163,7 +163,7 @@ struct FuzzCorpusReplayTests {
     }
 
     @Test func seedsExistForEveryTarget() {
-        for t in ["gguf", "safetensors", "tokenizer_json"] { #expect(!files(t).isEmpty, "no seeds for \(t)") }
+        for t in ["gguf", "safetensors", "tokenizer_json", "sentencepiece_model"] { #expect(!files(t).isEmpty, "no seeds for \(t)") }
     }
 
     @Test func ggufFiles() throws {
@@ -174,7 +174,7 @@ struct FuzzCorpusReplayTests {
             guard let g else { continue }
             parsed += 1
             for t in g.tensors.prefix(64) { _ = try? g.dequantize(t.name, rows: 0..<min(1, t.rowCount)) }
-            if let tok = try? BPETokenizer(gguf: g), let ids = try? tok.encodeText("Hello, 世界! 123") { _ = tok.decodeText(ids) }
+            if let tok = try? ggufTokenizer(g), let ids = try? tok.encodeText("Hello, 世界! 123") { _ = tok.decodeText(ids) }
         }
         #expect(parsed >= 1)
     }
@@ -185,6 +185,16 @@ struct FuzzCorpusReplayTests {
             guard let s = data.withUnsafeBytes({ try? SafeTensorsFile(file: MappedFile(copying: $0, name: url.path)) }) else { continue }
             for name in s.names { _ = try? s.floats(name) }
         }
+    }
+
+    @Test func sentencePieceModels() throws {
+        var parsed = 0
+        for url in files("sentencepiece_model") {
+            guard let t = try? SentencePieceTokenizer(sentencePieceModel: try Data(contentsOf: url), source: url.path) else { continue }
+            parsed += 1
+            if let ids = try? t.encodeText("Hello, 世界! <s> 123") { _ = t.decodeText(ids) }
+        }
+        #expect(parsed >= 1)
     }
 
     @Test func tokenizerJSONFiles() throws {

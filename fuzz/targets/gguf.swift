@@ -13,7 +13,7 @@ public func fuzzGGUF(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? g.dequantize(t.name, rows: 0..<min(1, t.rowCount))
     }
     _ = g["general.architecture"]?.string
-    if let tokenizer = try? BPETokenizer(gguf: g) {
+    if let tokenizer = try? ggufTokenizer(g) {
         if let ids = try? tokenizer.encodeText("Hello, 世界! 123") { _ = tokenizer.decodeText(ids) }
     }
     return 0
