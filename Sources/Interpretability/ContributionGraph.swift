@@ -54,15 +54,14 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
     /// The floor of a contribution before normalising (the LLM Transparency Tool's EPS, in the L1 norm's units).
     public static let floor: Float = 1e-5
 
-    /// Hook points the graph reads. Llama caches `attn.hook_v`; GPT-2 emits no `hook_v`, so its values are
-    /// recomputed from `ln1.hook_normalized` and `c_attn`.
+    /// Hook points the graph reads: the residual stream and attention pattern of every layer, and what the model
+    /// needs for its value vectors and output scale (`InspectableModel.contributionHookNames`).
     public static func hookNames(model: any InspectableModel) -> Set<String> {
         var s: Set<String> = []
         for l in 0..<model.shape.layers {
             s.formUnion(["blocks.\(l).hook_resid_pre", "blocks.\(l).hook_resid_mid", "blocks.\(l).hook_resid_post",
                          "blocks.\(l).attn.hook_pattern"])
-            s.insert(model is GPT ? "blocks.\(l).ln1.hook_normalized" : "blocks.\(l).attn.hook_v")
-            if (model as? Llama)?.layers[l].postAttentionNorm != nil { s.insert("blocks.\(l).attn.hook_z") }
+            s.formUnion(model.contributionHookNames(layer: l))
         }
         return s
     }
@@ -74,8 +73,8 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
         if let bad = ids.first(where: { !(0..<Int32(clamping: vocab)).contains($0) }) {
             throw InterpretabilityError("token id \(bad) is outside the vocabulary of \(vocab)")
         }
-        if let gpt = model as? GPT, ids.count > gpt.config.blockSize {
-            throw InterpretabilityError("\(ids.count) tokens exceed the model's \(gpt.config.blockSize) positions")
+        if let limit = model.positionLimit, ids.count > limit {
+            throw InterpretabilityError("\(ids.count) tokens exceed the model's \(limit) positions")
         }
         let names = Self.hookNames(model: model)
         let hooks = Hooks(cache: { names.contains($0) })
@@ -106,34 +105,18 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
         var inputs: [LayerInputs] = []
         for l in 0..<c.layers {
             let p = "blocks.\(l)."
-            let values: Tensor
-            if let v = cache[p + "attn.hook_v"] {
-                guard v.count == T * Hkv * hd else {
-                    throw InterpretabilityError("hook point '\(p)attn.hook_v' holds \(v.shape); expected (\(T), \(Hkv * hd))")
-                }
-                values = v.contiguous()
-            } else if let gpt = model as? GPT {
-                values = gptValues(gpt, layer: l, normalized: try tensor(p + "ln1.hook_normalized", count: T * D), T: T)
-            } else {
-                throw InterpretabilityError("hook point '\(p)attn.hook_v' is not in the cache: run the forward with "
-                                             + "ContributionGraph.hookNames(model:) cached")
+            let values: Tensor, outputT: Tensor, postScale: Tensor?
+            do {
+                values = try model.attentionValues(layer: l, cache: cache, positions: T)
+                outputT = model.outputProjection(layer: l)
+                // Gemma normalises the attention output before it joins the residual: with the norm's scale frozen at
+                // each position's whole output, every (head, token) part is that part times the same scale.
+                postScale = try model.attentionOutputScale(layer: l, cache: cache, positions: T)
+            } catch let e as HookCacheError {
+                throw InterpretabilityError("\(e.description): run the forward with ContributionGraph.hookNames(model:) cached")
             }
-            let outputT = try outputProjectionT(model, layer: l)
-            // Gemma normalises the attention output before it joins the residual: with the norm's scale frozen at
-            // each position's whole output, every (head, token) part is that part times the same scale.
-            var postScale: Tensor?
-            if let llama = model as? Llama, let w = llama.layers[l].postAttentionNorm {
-                let z = try tensor(p + "attn.hook_z", count: T * H * hd)
-                let raw = Tensor(uninitialized: [T, D])
-                sgemm(transA: false, transB: false, M: T, N: D, K: H * hd, A: z.data, lda: H * hd, B: outputT.data, ldb: D,
-                      beta: 0, C: raw.data, ldc: D)
-                let scale = Tensor(uninitialized: [T, D]), eps = Double(llama.config.normEps)
-                for q in 0..<T {
-                    let ms = (0..<D).reduce(0.0) { $0 + Double(raw.data[q * D + $1]) * Double(raw.data[q * D + $1]) } / Double(D)
-                    let inv = Float(1 / (ms + eps).squareRoot())
-                    for d in 0..<D { scale.data[q * D + d] = w.data[d] * inv }
-                }
-                postScale = scale
+            guard values.count == T * Hkv * hd, outputT.count == H * hd * D else {
+                throw InterpretabilityError("layer \(l): values \(values.shape) and output projection \(outputT.shape) do not fit \(T) tokens")
             }
             inputs.append(LayerInputs(pre: try tensor(p + "hook_resid_pre", count: T * D),
                                       mid: try tensor(p + "hook_resid_mid", count: T * D),
@@ -165,43 +148,6 @@ private struct LayerInputs {
     let values: Tensor                           // (T, Hkv·hd)
     let outputT: Tensor                          // (H·hd, D): row i = W_O[:, i]
     let postScale: Tensor?                       // (T, D): the post-attention norm's frozen scale per query (Gemma)
-}
-
-/// W_O as (H·hd, D) [in, out], dense: row h·hd + i is what component i of head h's z adds to the residual stream.
-private func outputProjectionT(_ model: any InspectableModel, layer l: Int) throws -> Tensor {
-    let s = model.shape, width = s.heads * s.headDim
-    if let llama = model as? Llama {
-        let wo = llama.layers[l].wo.dequantized().contiguous()                   // (D, H·hd) [out, in]
-        let t = Tensor(uninitialized: [width, s.dim])
-        let src = wo.data, dst = t.data
-        for r in 0..<s.dim { for i in 0..<width { dst[i * s.dim + r] = src[r * width + i] } }
-        return t
-    }
-    if let gpt = model as? GPT { return gpt.h[l].attn.cProj.weight.contiguous() }   // Conv1D: already [in, out]
-    // Any other model: its per-head read-out applied to the identity (one row per z component).
-    let eye = Tensor.zeros([width, width])
-    for i in 0..<width { eye.data[i * width + i] = 1 }
-    let t = GradMode.withoutGradients { model.headOutputs(layer: l, z: eye) }.contiguous()
-    guard t.count == width * s.dim else {
-        throw InterpretabilityError("layer \(l): headOutputs returned \(t.shape); expected (\(width), \(s.dim))")
-    }
-    return t
-}
-
-/// GPT-2's value vectors (T, Hkv·hd) = ln_1(x) @ c_attn[:, v slice] + b_v (GPT-2 has no `attn.hook_v`).
-private func gptValues(_ gpt: GPT, layer l: Int, normalized n: Tensor, T: Int) -> Tensor {
-    let attn = gpt.h[l].attn
-    let D = gpt.config.nEmbd, hd = D / attn.heads, width = attn.kvHeads * hd
-    let fused = (attn.heads + 2 * attn.kvHeads) * hd                              // c_attn: q | k | v columns
-    let w = attn.cAttn.weight.contiguous()                                         // (D, fused) [in, out]
-    let v = Tensor(uninitialized: [T, width])
-    sgemm(transA: false, transB: false, M: T, N: width, K: D, A: n.data, lda: D,
-          B: w.data + (attn.heads + attn.kvHeads) * hd, ldb: fused, beta: 0, C: v.data, ldc: width, parallel: false)
-    if let b = attn.cAttn.bias?.contiguous() {
-        let bv = b.data + (attn.heads + attn.kvHeads) * hd
-        for t in 0..<T { for i in 0..<width { v.data[t * width + i] += bv[i] } }
-    }
-    return v
 }
 
 /// |x| lane-wise by clearing the sign bits (`pointwiseMax(x, -x)` is a generic, non-inlined call here).

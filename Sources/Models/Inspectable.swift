@@ -28,6 +28,32 @@ public protocol InspectableModel: AnyObject {
     func logitReadout(target: Int32, finalResidual: [Float]) -> (read: ([Float]) -> Double, constant: Double)
     /// Runs `body` with the weights excluded from gradients (attributions only need the input's).
     func withFrozenWeights<R>(_ body: () -> R) -> R
+
+    // What the contribution graph reads of a layer, beyond the residual stream and the attention pattern.
+    /// The most positions one forward takes (GPT-2's learned positions); nil where only the context bounds it.
+    var positionLimit: Int? { get }
+    /// The hook points of layer `l` that `attentionValues` and `attentionOutputScale` read.
+    func contributionHookNames(layer l: Int) -> Set<String>
+    /// Layer `l`'s value vectors (T, kvHeads·headDim) from a cache holding `contributionHookNames`.
+    func attentionValues(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor
+    /// Layer `l`'s attention output projection W_O as (heads·headDim, D) [in, out], dense.
+    func outputProjection(layer l: Int) -> Tensor
+    /// Where a norm scales the attention output before it joins the residual (Gemma), its scale frozen at each
+    /// position's whole output (T, D): the output is then linear in each (head, token) part. Nil without one.
+    func attentionOutputScale(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor?
+}
+
+/// A hook point missing from a cache, or of another size than expected.
+public struct HookCacheError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+
+    /// The cached tensor `name`, contiguous, checked to hold `count` values.
+    public static func tensor(_ cache: [String: Tensor], _ name: String, count: Int) throws -> Tensor {
+        guard let t = cache[name] else { throw HookCacheError("hook point '\(name)' is not in the cache") }
+        guard t.count == count else { throw HookCacheError("hook point '\(name)' holds \(t.shape) (\(t.count) values); expected \(count)") }
+        return t.contiguous()
+    }
 }
 
 extension Llama: InspectableModel {
@@ -67,6 +93,35 @@ extension Llama: InspectableModel {
         return ({ c in zip(c, direction).reduce(0) { $0 + Double($1.0) * $1.1 } }, 0)
     }
     public func withFrozenWeights<R>(_ body: () -> R) -> R { body() }   // quantised weights take no gradients
+
+    public var positionLimit: Int? { nil }
+    public func contributionHookNames(layer l: Int) -> Set<String> {
+        layers[l].postAttentionNorm == nil ? ["blocks.\(l).attn.hook_v"] : ["blocks.\(l).attn.hook_v", "blocks.\(l).attn.hook_z"]
+    }
+    public func attentionValues(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor {
+        try HookCacheError.tensor(cache, "blocks.\(l).attn.hook_v", count: T * config.kvHeads * config.headDim)
+    }
+    public func outputProjection(layer l: Int) -> Tensor {
+        let width = config.attentionWidth, D = config.dim
+        let wo = layers[l].wo.dequantized().contiguous()                   // (D, H·hd) [out, in]
+        let t = Tensor(uninitialized: [width, D])
+        let src = wo.data, dst = t.data
+        for r in 0..<D { for i in 0..<width { dst[i * D + r] = src[r * width + i] } }
+        return t
+    }
+    public func attentionOutputScale(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor? {
+        guard let w = layers[l].postAttentionNorm else { return nil }
+        let D = config.dim, width = config.attentionWidth
+        let z = try HookCacheError.tensor(cache, "blocks.\(l).attn.hook_z", count: T * width)
+        let raw = GradMode.withoutGradients { layers[l].wo(z.reshaped([T, width])) }.contiguous()   // before the norm
+        let scale = Tensor(uninitialized: [T, D]), eps = Double(config.normEps)
+        for q in 0..<T {
+            let ms = (0..<D).reduce(0.0) { $0 + Double(raw.data[q * D + $1]) * Double(raw.data[q * D + $1]) } / Double(D)
+            let inv = Float(1 / (ms + eps).squareRoot())
+            for d in 0..<D { scale.data[q * D + d] = w.data[d] * inv }
+        }
+        return scale
+    }
 }
 
 extension GPT: InspectableModel {
@@ -108,6 +163,27 @@ extension GPT: InspectableModel {
         defer { for (p, r) in zip(params, before) { p.requiresGrad = r } }
         return body()
     }
+
+    public var positionLimit: Int? { config.blockSize }
+    /// GPT-2 emits no `attn.hook_v`: its values are recomputed from `ln1.hook_normalized` and `c_attn`.
+    public func contributionHookNames(layer l: Int) -> Set<String> { ["blocks.\(l).ln1.hook_normalized"] }
+    public func attentionValues(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor {
+        let n = try HookCacheError.tensor(cache, "blocks.\(l).ln1.hook_normalized", count: T * config.nEmbd)
+        let attn = h[l].attn
+        let D = config.nEmbd, hd = D / attn.heads, width = attn.kvHeads * hd
+        let fused = (attn.heads + 2 * attn.kvHeads) * hd                              // c_attn: q | k | v columns
+        let w = attn.cAttn.weight.contiguous()                                         // (D, fused) [in, out]
+        let v = Tensor(uninitialized: [T, width])
+        sgemm(transA: false, transB: false, M: T, N: width, K: D, A: n.data, lda: D,
+              B: w.data + (attn.heads + attn.kvHeads) * hd, ldb: fused, beta: 0, C: v.data, ldc: width, parallel: false)
+        if let b = attn.cAttn.bias?.contiguous() {
+            let bv = b.data + (attn.heads + attn.kvHeads) * hd
+            for t in 0..<T { for i in 0..<width { v.data[t * width + i] += bv[i] } }
+        }
+        return v
+    }
+    public func outputProjection(layer l: Int) -> Tensor { h[l].attn.cProj.weight.contiguous() }   // Conv1D: [in, out]
+    public func attentionOutputScale(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor? { nil }
 }
 
 extension InspectableModel {

@@ -13,6 +13,8 @@ public protocol LanguageModel: AnyObject {
     /// A fresh decoding state (a KV cache where the model has one); `hooks` read or replace activations in
     /// every forward of the session (e.g. interventions while generating).
     func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession
+    /// Bytes a decoding session holds for `positions` positions (its KV cache; 0 where there is none).
+    func sessionBytes(positions: Int) -> Int
 }
 
 extension LanguageModel {
@@ -33,6 +35,7 @@ extension Llama: LanguageModel {
     public var vocabularySize: Int { config.vocabSize }
     public var contextLength: Int { config.contextLength }
     public var slidesContext: Bool { false }
+    public func sessionBytes(positions: Int) -> Int { 2 * config.layers * positions * config.kvHeads * config.headDim * 4 }
 
     public func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession {
         LlamaSession(model: self, cache: makeCache(capacity: min(capacity, config.contextLength)), hooks: hooks)
@@ -55,6 +58,7 @@ extension GPT: LanguageModel {
     public var vocabularySize: Int { config.vocabSize }
     public var contextLength: Int { config.blockSize }
     public var slidesContext: Bool { true }
+    public func sessionBytes(positions: Int) -> Int { 0 }
     public func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession { GPTSession(model: self, hooks: hooks) }
 }
 

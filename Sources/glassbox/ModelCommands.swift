@@ -271,9 +271,8 @@ struct Info: ParsableCommand {
         }
         let m = try modelOptions.load()
         let weightBytes = m.bytesByType.reduce(0) { $0 + $1.1 }
-        // KV cache at full context: 2 (K, V) x layers x context x kv width x 4 bytes.
-        var kvBytes = 0
-        if let l = m.llama { kvBytes = 2 * l.config.layers * l.config.contextLength * l.config.kvHeads * l.config.headDim * 4 }
+        // The decoding state at full context (a KV cache: 2 (K, V) x layers x context x kv width x 4 bytes).
+        let kvBytes = m.model.sessionBytes(positions: m.model.contextLength)
         if json {
             print(Terminal.jsonLine([
                 "path": m.path, "architecture": m.architecture, "size_class": m.sizeClass,
