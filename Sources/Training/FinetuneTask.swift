@@ -240,7 +240,7 @@ public final class FinetuneTask: TrainingTask {
                        dropout: UnsafeMutablePointer<RandomGenerator>? = nil) -> Tensor {
         let B = ids.count / T
         if let llama = model as? Llama {
-            let embeddings = llama.tokenEmbedding.rows(ids)
+            let embeddings = llama.scaledEmbeddings(ids)                       // times Gemma's √width
             return llama.forward(Array(ids.prefix(T)), logits: .rows(rows), embeddings: embeddings)
         }
         let gpt = model as! GPT
