@@ -364,7 +364,7 @@ public final class Llama {
         }
         let mlp = layers.reduce(0) { $0 + $1.wGate.parameterCount + $1.wUp.parameterCount + $1.wDown.parameterCount }
         let norms = layers.reduce(0) {
-            $0 + $1.attnNorm.count + $1.ffnNorm.count + ($1.qNorm?.count ?? 0) + ($1.kNorm?.count ?? 0)
+            $0 + $1.attnNorm.count + $1.ffnNorm.count + [$1.qNorm, $1.kNorm, $1.postAttentionNorm, $1.postMLPNorm].reduce(0) { $0 + ($1?.count ?? 0) }
         } + outputNorm.count
         var parts = [("embedding", tokenEmbedding.parameterCount), ("attention", attn), ("mlp", mlp), ("norms", norms)]
         if !config.tiedEmbeddings { parts.append(("output", output.parameterCount)) }

@@ -66,6 +66,16 @@ struct ArchitectureAnalysisTests {
         }
     }
 
+    /// The model card lists every parameter: its component tree sums to the model's parameter count, and every
+    /// weight has its statistics.
+    @Test(arguments: cases)
+    func modelCardCountsEveryParameter(name: String) throws {
+        let loaded = try Self.load(name)
+        let card = try InspectService.modelCard(loaded)
+        #expect(card.components.parameters == loaded.parameterCount, "\(name): card \(card.components.parameters), model \(loaded.parameterCount)")
+        #expect(card.weights.reduce(0) { $0 + $1.parameters } == loaded.parameterCount, "\(name): weights \(card.weights.reduce(0) { $0 + $1.parameters })")
+    }
+
     /// Batched patching (one forward per layer over every variant) equals patching one run at a time.
     @Test(arguments: cases)
     func batchedPatchingEqualsOneAtATime(name: String) throws {

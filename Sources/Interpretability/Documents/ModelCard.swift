@@ -75,10 +75,25 @@ extension ModelCard {
             for (file, label, kind, w) in parts { add("blk.\(i).\(file)", "layer \(i) · \(label)", i, kind, w) }
             addNorm("blk.\(i).attn_norm", "layer \(i) · attention norm", i, "attn_norm", l.attnNorm)
             addNorm("blk.\(i).ffn_norm", "layer \(i) · MLP norm", i, "mlp_norm", l.ffnNorm)
+            // The pieces some architectures add: q/k/v biases (Qwen2), per-head q/k norms (Qwen3, Gemma 3), norms
+            // of the attention and MLP outputs (Gemma).
+            let extras: [(String, String, String, Tensor?)] = [
+                ("attn_q.bias", "query bias", "attn_bias", l.bq), ("attn_k.bias", "key bias", "attn_bias", l.bk),
+                ("attn_v.bias", "value bias", "attn_bias", l.bv), ("attn_q_norm", "query norm", "qk_norm", l.qNorm),
+                ("attn_k_norm", "key norm", "qk_norm", l.kNorm), ("post_attention_norm", "attention output norm", "post_norm", l.postAttentionNorm),
+                ("post_ffw_norm", "MLP output norm", "post_norm", l.postMLPNorm),
+            ]
+            var attention = [leaf("q", l.wq.shape), leaf("k", l.wk.shape), leaf("v", l.wv.shape), leaf("o", l.wo.shape)]
+            var norms = [leaf("attention norm", l.attnNorm.shape), leaf("MLP norm", l.ffnNorm.shape)]
+            for (file, label, kind, t) in extras {
+                guard let t else { continue }
+                addNorm("blk.\(i).\(file)", "layer \(i) · \(label)", i, kind, t)
+                if kind == "attn_bias" { attention.append(leaf(label, t.shape)) } else { norms.append(leaf(label, t.shape)) }
+            }
             layers.append(group("layer \(i)", [
-                group("attention", [leaf("q", l.wq.shape), leaf("k", l.wk.shape), leaf("v", l.wv.shape), leaf("o", l.wo.shape)]),
+                group("attention", attention),
                 group("mlp", [leaf("gate", l.wGate.shape), leaf("up", l.wUp.shape), leaf("down", l.wDown.shape)]),
-                group("norms", [leaf("attention norm", l.attnNorm.shape), leaf("MLP norm", l.ffnNorm.shape)]),
+                group("norms", norms),
             ]))
         }
         addNorm("output_norm", "final norm", nil, "final_norm", m.outputNorm)
