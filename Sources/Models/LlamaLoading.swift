@@ -115,7 +115,8 @@ extension Llama {
         let rope = (j["rope_theta"] as? Double) ?? (ropeParameters?["rope_theta"] as? Double) ?? 10000
         let activation = (j["hidden_activation"] ?? j["hidden_act"]) as? String ?? (gemma ? "gelu_pytorch_tanh" : "silu")
         guard activation == (gemma ? "gelu_pytorch_tanh" : "silu") else {
-            throw FormatError(file: configPath, "activation '\(activation)' is not supported (\(gemma ? "Gemma uses gelu_pytorch_tanh" : "Llama uses silu"))")
+            let key = j["hidden_activation"] != nil ? "hidden_activation" : "hidden_act"
+            throw FormatError(file: configPath, "\(key) '\(activation)' is not supported (\(gemma ? "Gemma uses gelu_pytorch_tanh" : "Llama uses silu"))")
         }
         let kvHeads = (j["num_key_value_heads"] as? Int) ?? heads
         let headDim = j["head_dim"] as? Int
