@@ -256,13 +256,31 @@ struct Tokenize: ParsableCommand {
 }
 
 struct Info: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "A model's architecture, hyper-parameters, parameter counts and memory; or, with --system, this machine's CPU and matrix kernels.")
+    static let configuration = CommandConfiguration(abstract: "A model's architecture, hyper-parameters, parameter counts and memory; with --architectures, the architectures Glassbox opens; with --system, this machine's CPU and matrix kernels.")
     @OptionGroup var modelOptions: ModelOptions
     @Flag(help: "Describe this machine instead: CPU features, the matrix kernel chosen, threads, and sgemm GFLOP/s against the FMA peak.")
     var system = false
+    @Flag(help: "List the architectures Glassbox opens: their GGUF and Hugging Face names and what each adds.")
+    var architectures = false
     @Flag(help: "Machine-readable output.") var json = false
 
     func run() throws {
+        if architectures {
+            let all = ModelArchitecture.all
+            if json {
+                print(Terminal.jsonLine(["architectures": all.map {
+                    ["name": $0.name, "gguf": $0.ggufNames, "hugging_face": $0.huggingFaceTypes, "summary": $0.summary] as [String: Any]
+                }]))
+            } else {
+                for a in all {
+                    let names = [a.ggufNames.isEmpty ? nil : "GGUF " + a.ggufNames.joined(separator: ", "),
+                                 a.huggingFaceTypes.isEmpty ? nil : "Hugging Face " + a.huggingFaceTypes.joined(separator: ", ")]
+                    print(Terminal.bold(a.name) + "  " + Terminal.dim(names.compactMap { $0 }.joined(separator: " · ")))
+                    print("  \(a.summary)")
+                }
+            }
+            return
+        }
         if system {
             Parallel.setThreads(modelOptions.threads ?? Parallel.threads)
             let report = SystemReport.current(measureSgemm: true)
