@@ -222,7 +222,7 @@ struct BenchInspect: ParsableCommand {
 
     func run() throws {
         let loaded = try modelOptions.load()
-        guard let model = loaded.llama else { throw ValidationError("bench inspect needs a Llama model") }
+        guard let model = loaded.model as? any InspectableModel else { throw ValidationError("bench inspect needs a model the analyses can open (\(loaded.architecture) is not)") }
         let text = try defaultCorpusPath().map { try String(contentsOfFile: $0, encoding: .utf8) }.map { String($0.prefix(20_000)) }
             ?? String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 400)
         let all = try loaded.tokenizer.encodeText(text)
@@ -237,10 +237,10 @@ struct BenchInspect: ParsableCommand {
         }
         // Memory first (a fresh process): resident size before, and the peak after, caching every hook point of a longer prompt.
         let memIDs = Array(all.prefix(memoryTokens))
-        _ = GradMode.withoutGradients { model.forward(Array(memIDs.prefix(16))) }     // page in the weights
+        _ = GradMode.withoutGradients { model.run(Array(memIDs.prefix(16))) }     // page in the weights
         let before = BufferMemory.residentBytes()
         let hooks = Hooks(cache: { _ in true })
-        _ = GradMode.withoutGradients { model.forward(memIDs, hooks: hooks) }
+        _ = GradMode.withoutGradients { model.run(memIDs, hooks: hooks) }
         let after = BufferMemory.peakResidentBytes()
         let cachedBytes = hooks.cache.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
         let ids = Array(all.prefix(tokens))
@@ -258,13 +258,13 @@ struct BenchInspect: ParsableCommand {
         }
         let cachedCount = hooks.cache.count
         hooks.clearCache()
-        let plain = time { _ = GradMode.withoutGradients { model.forward(ids) } }
+        let plain = time { _ = GradMode.withoutGradients { model.run(ids) } }
         let cached = time {
             let hooks = Hooks(cache: { _ in true })
-            _ = GradMode.withoutGradients { model.forward(ids, hooks: hooks) }
+            _ = GradMode.withoutGradients { model.run(ids, hooks: hooks) }
         }
         let target = GradMode.withoutGradients { () -> Int32 in
-            let l = model.forward(ids, logits: .last).scalars
+            let l = model.run(ids, logits: .last).scalars
             return Int32(l.indices.max { l[$0] < l[$1] }!)
         }
         let attributor = Attributor(model: model)
@@ -278,7 +278,7 @@ struct BenchInspect: ParsableCommand {
         var firstOptions = InspectionOptions()
         firstOptions.parts = InspectPart.standard(positions: ids.count).subtracting([.attributions])
         firstOptions.compactAttention = true
-        firstOptions.attentionLayers = [0, model.config.layers - 1]
+        firstOptions.attentionLayers = [0, model.shape.layers - 1]
         let firstAnswer = try time { _ = try inspector.run(ids, options: firstOptions) }
         // A full patching scan on a shorter prompt: the corrupted prompt differs in one token.
         let patchIDs = Array(all.prefix(patchTokens))
@@ -287,7 +287,7 @@ struct BenchInspect: ParsableCommand {
         // Also when the first group of layers arrives (the streamed map's first rows) and when the residual scan is done.
         var firstRows: [Double] = [], residualDone: [Double] = []
         let patchScan = try time {
-            let t0 = DispatchTime.now().uptimeNanoseconds, L = model.config.layers
+            let t0 = DispatchTime.now().uptimeNanoseconds, L = model.shape.layers
             var seen = 0, first = true
             _ = try Patcher(model: model).run(clean: patchIDs, corrupted: corrupted, answer: patchIDs[patchIDs.count - 1], wrong: 13, onRows: { rows in
                 let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
@@ -313,7 +313,7 @@ struct BenchInspect: ParsableCommand {
                      ig32, ig32 / plain, igDefault, igDefault / plain, lastDefault?.steps ?? 0, 100 * Double(lastDefault?.relativeGap ?? .nan)))
         print(String(format: "first answer (%@), %d tokens: %.2f s", firstOptions.parts.map(\.rawValue).sorted().joined(separator: ", "), tokens, firstAnswer))
         print(String(format: "patching scan (%d layers × %d positions, and every head), %d tokens: %.2f s (first layers shown after %.2f s, residual stream done after %.2f s)",
-                     model.config.layers, patchIDs.count, patchIDs.count, patchScan, median(firstRows), median(residualDone)))
+                     model.shape.layers, patchIDs.count, patchIDs.count, patchScan, median(firstRows), median(residualDone)))
         print(String(format: "memory, %d tokens: %d cached tensors, %.1f MiB; peak resident size grew %.1f MiB",
                      memoryTokens, cachedCount, Double(cachedBytes) / 1048576, Double(after - before) / 1048576))
     }
