@@ -77,7 +77,10 @@ public struct Patcher {
         guard !clean.isEmpty, clean.count == corrupted.count else {
             throw InterpretabilityError("patching needs two prompts of the same number of tokens (clean \(clean.count), corrupted \(corrupted.count))")
         }
-        if batched, let llama = model as? Llama, llama.config.isPlainLlama {
+        // The scan adds each head's output projection straight to the residual: only for the plain block (no norm on the
+        // attention output, as Gemma has).
+        if batched, let llama = model as? Llama, llama.config.isPlainLlama,
+           llama.layers.allSatisfy({ $0.postAttentionNorm == nil && $0.postMLPNorm == nil }) {
             // Layer by layer over every variant at once (LlamaPatchScan): the same numbers, a fraction of the work.
             return try GradMode.withoutGradients {
                 let scan = LlamaPatchScan(model: llama, clean: clean, corrupted: corrupted, answer: answer, wrong: wrong)
