@@ -195,3 +195,19 @@ struct LlamaPatchScan {
         return (0..<n).map { l in Array(m[(l * H)..<((l + 1) * H)]) }
     }
 }
+
+/// Models whose patching scans run batched, layer by layer over every variant at once.
+protocol BatchedPatchScanning: InspectableModel {
+    /// The scan of these prompts, computed up to the patched layers; nil where the model's block has a part the
+    /// batched scan does not follow (it then runs variant by variant).
+    func patchScan(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32) -> LlamaPatchScan?
+}
+
+extension Llama: BatchedPatchScanning {
+    /// Only the plain block: the scan adds each head's output projection straight to the residual, so a norm on
+    /// the attention output (Gemma's) or a soft-cap is left to the variant-by-variant path.
+    func patchScan(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32) -> LlamaPatchScan? {
+        guard config.isPlainLlama, layers.allSatisfy({ $0.postAttentionNorm == nil && $0.postMLPNorm == nil }) else { return nil }
+        return LlamaPatchScan(model: self, clean: clean, corrupted: corrupted, answer: answer, wrong: wrong)
+    }
+}

@@ -77,17 +77,14 @@ public struct Patcher {
         guard !clean.isEmpty, clean.count == corrupted.count else {
             throw InterpretabilityError("patching needs two prompts of the same number of tokens (clean \(clean.count), corrupted \(corrupted.count))")
         }
-        // The scan adds each head's output projection straight to the residual: only for the plain block (no norm on the
-        // attention output, as Gemma has).
-        if batched, let llama = model as? Llama, llama.config.isPlainLlama,
-           llama.layers.allSatisfy({ $0.postAttentionNorm == nil && $0.postMLPNorm == nil }) {
+        if batched, let batchable = model as? any BatchedPatchScanning,
+           let scan = GradMode.withoutGradients({ batchable.patchScan(clean: clean, corrupted: corrupted, answer: answer, wrong: wrong) }) {
             // Layer by layer over every variant at once (LlamaPatchScan): the same numbers, a fraction of the work.
             return try GradMode.withoutGradients {
-                let scan = LlamaPatchScan(model: llama, clean: clean, corrupted: corrupted, answer: answer, wrong: wrong)
                 let denom = scan.cleanMetric - scan.corruptedMetric
                 func restored(_ m: Float) -> Float { denom == 0 ? 0 : (m - scan.corruptedMetric) / denom }
                 onMetrics(scan.cleanMetric, scan.corruptedMetric)
-                let L = llama.config.layers, T = clean.count, H = llama.config.heads
+                let L = model.shape.layers, T = clean.count, H = model.shape.heads
                 // In groups of patched layers, the last first, each reported when done; progress in rows run.
                 let rGroups = Self.groups(layers: L, rowsPerLayer: scan.residualRowsPerVariant)
                 let hGroups = Self.groups(layers: L, rowsPerLayer: H * T)

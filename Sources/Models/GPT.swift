@@ -256,3 +256,39 @@ public final class GPT: Module {
         return p + scoped("transformer.ln_f", lnF.namedParameters())
     }
 }
+
+extension GPT {
+    /// The card's view of a GPT-2 (trained here or from a Hugging Face folder): every parameter tensor under its
+    /// Hugging Face name (transformer.h.3.attn.c_attn.weight; the head tied to wte, stored once).
+    public func layout() -> ModelLayout {
+        typealias N = ModelLayout.Node
+        var weights: [ModelLayout.Entry] = []
+        var perLayer: [Int: [N]] = [:], other: [N] = []
+        for (full, t) in namedParameters() {
+            let name = full.hasPrefix("transformer.") ? String(full.dropFirst("transformer.".count)) : full
+            let parts = name.split(separator: ".")
+            let layer = parts.count > 2 && parts[0] == "h" ? Int(parts[1]) : nil
+            let kind: String
+            switch true {
+            case name.contains("attn.c_attn"): kind = "attn_qkv"
+            case name.contains("attn.c_proj"): kind = "attn_o"
+            case name.contains("mlp.c_fc"): kind = "mlp_up"
+            case name.contains("mlp.c_proj"): kind = "mlp_down"
+            case name.contains("ln_1"): kind = "attn_norm"
+            case name.contains("ln_2"): kind = "mlp_norm"
+            case name.hasPrefix("wte"): kind = "embedding"
+            case name.hasPrefix("wpe"): kind = "position_embedding"
+            case name.hasPrefix("ln_f"): kind = "final_norm"
+            default: kind = "other"
+            }
+            let label = layer.map { "layer \($0) · " + parts.dropFirst(2).joined(separator: ".") } ?? name
+            weights.append(.init(full, label, layer: layer, kind: kind, .dense(t)))
+            let node = N.leaf(layer == nil ? name : parts.dropFirst(2).joined(separator: "."), t.shape)
+            if let layer { perLayer[layer, default: []].append(node) } else { other.append(node) }
+        }
+        let layerNodes = perLayer.keys.sorted().map { N.group("layer \($0)", perLayer[$0]!) }
+        let top = other.filter { !$0.name.hasPrefix("ln_f") } + [N.group("layers", layerNodes)] + other.filter { $0.name.hasPrefix("ln_f") }
+            + [N.tied("unembedding", [config.vocabSize, config.nEmbd])]
+        return ModelLayout(tree: .group("model", top), weights: weights)
+    }
+}

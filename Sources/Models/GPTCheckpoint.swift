@@ -71,3 +71,18 @@ extension GPT {
         try SafeTensorsWriter.write(safetensorsEntries(), metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
     }
 }
+
+extension GPT: FullyTrainable {
+    public var defaultTuningMethod: TuningMethod { .full }
+
+    public func trainingLogits(_ ids: [Int32], time T: Int, rows: [Int32], dropout: UnsafeMutablePointer<RandomGenerator>?) -> Tensor {
+        let B = ids.count / T
+        if let dropout, config.dropout > 0 {
+            // The training forward (with dropout) gives every position's logits.
+            return forward(ids, batch: B, time: T, dropoutRNG: &dropout.pointee).reshaped([B * T, -1]).embedding(rows)
+        }
+        return forward(ids, batch: B, time: T, embeddings: nil, hooks: nil, logits: .rows(rows))
+    }
+
+    public func reloaded(from folder: URL) throws -> any FullyTrainable { try GPT.load(folder: folder) }
+}

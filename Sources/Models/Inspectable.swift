@@ -41,6 +41,8 @@ public protocol InspectableModel: AnyObject {
     /// Where a norm scales the attention output before it joins the residual (Gemma), its scale frozen at each
     /// position's whole output (T, D): the output is then linear in each (head, token) part. Nil without one.
     func attentionOutputScale(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor?
+    /// The components and weights the model card shows.
+    func layout() -> ModelLayout
 }
 
 /// A hook point missing from a cache, or of another size than expected.

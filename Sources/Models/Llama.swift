@@ -399,3 +399,47 @@ extension Llama {
         return list
     }
 }
+
+extension Llama {
+    /// The card's view of a Llama: GGUF names for the weights, with the pieces some architectures add (q/k/v biases
+    /// of Qwen2, per-head q/k norms of Qwen3 and Gemma 3, norms of the attention and MLP outputs of Gemma).
+    public func layout() -> ModelLayout {
+        typealias N = ModelLayout.Node
+        var weights: [ModelLayout.Entry] = [.init("token_embd", "token embedding", layer: nil, kind: "embedding", tokenEmbedding)]
+        var layerNodes: [N] = []
+        for (i, l) in layers.enumerated() {
+            let parts: [(String, String, String, Weight)] = [
+                ("attn_q", "attention query", "attn_q", l.wq), ("attn_k", "attention key", "attn_k", l.wk),
+                ("attn_v", "attention value", "attn_v", l.wv), ("attn_output", "attention output", "attn_o", l.wo),
+                ("ffn_gate", "MLP gate", "mlp_gate", l.wGate), ("ffn_up", "MLP up", "mlp_up", l.wUp), ("ffn_down", "MLP down", "mlp_down", l.wDown),
+            ]
+            for (file, label, kind, w) in parts { weights.append(.init("blk.\(i).\(file)", "layer \(i) · \(label)", layer: i, kind: kind, w)) }
+            weights.append(.init("blk.\(i).attn_norm", "layer \(i) · attention norm", layer: i, kind: "attn_norm", .dense(l.attnNorm)))
+            weights.append(.init("blk.\(i).ffn_norm", "layer \(i) · MLP norm", layer: i, kind: "mlp_norm", .dense(l.ffnNorm)))
+            let extras: [(String, String, String, Tensor?)] = [
+                ("attn_q.bias", "query bias", "attn_bias", l.bq), ("attn_k.bias", "key bias", "attn_bias", l.bk),
+                ("attn_v.bias", "value bias", "attn_bias", l.bv), ("attn_q_norm", "query norm", "qk_norm", l.qNorm),
+                ("attn_k_norm", "key norm", "qk_norm", l.kNorm), ("post_attention_norm", "attention output norm", "post_norm", l.postAttentionNorm),
+                ("post_ffw_norm", "MLP output norm", "post_norm", l.postMLPNorm),
+            ]
+            var attention: [N] = [.leaf("q", l.wq.shape), .leaf("k", l.wk.shape), .leaf("v", l.wv.shape), .leaf("o", l.wo.shape)]
+            var norms: [N] = [.leaf("attention norm", l.attnNorm.shape), .leaf("MLP norm", l.ffnNorm.shape)]
+            for (file, label, kind, t) in extras {
+                guard let t else { continue }
+                weights.append(.init("blk.\(i).\(file)", "layer \(i) · \(label)", layer: i, kind: kind, .dense(t)))
+                if kind == "attn_bias" { attention.append(.leaf(label, t.shape)) } else { norms.append(.leaf(label, t.shape)) }
+            }
+            layerNodes.append(.group("layer \(i)", [
+                .group("attention", attention),
+                .group("mlp", [.leaf("gate", l.wGate.shape), .leaf("up", l.wUp.shape), .leaf("down", l.wDown.shape)]),
+                .group("norms", norms),
+            ]))
+        }
+        weights.append(.init("output_norm", "final norm", layer: nil, kind: "final_norm", .dense(outputNorm)))
+        let tied = config.tiedEmbeddings
+        if !tied { weights.append(.init("output", "unembedding", layer: nil, kind: "unembedding", output)) }
+        let top: [N] = [.leaf("embedding", tokenEmbedding.shape), .group("layers", layerNodes), .leaf("final norm", outputNorm.shape),
+                        tied ? .tied("unembedding", output.shape) : .leaf("unembedding", output.shape)]
+        return ModelLayout(tree: .group("model", top), weights: weights)
+    }
+}

@@ -291,3 +291,26 @@ extension Llama {
                      ropePairing: ropePairing)
     }
 }
+
+extension Llama: LoRAAdaptable {
+    public var defaultTuningMethod: TuningMethod { .lora }
+
+    public func trainingLogits(_ ids: [Int32], time T: Int, rows: [Int32], dropout: UnsafeMutablePointer<RandomGenerator>?) -> Tensor {
+        // The batch's embeddings (times Gemma's √width) ride on the first sequence's ids: the forward takes B·T rows.
+        forward(Array(ids.prefix(T)), logits: .rows(rows), embeddings: scaledEmbeddings(ids))
+    }
+
+    public func newAdapter(rank: Int, alpha: Float, targets: [String], seed: UInt64) throws -> LoRAAdapter {
+        try LoRAAdapter(model: self, rank: rank, alpha: alpha, targets: targets, seed: seed)
+    }
+
+    public func loadAdapter(folder: URL, trainable: Bool) throws -> LoRAAdapter {
+        try LoRAAdapter.load(folder: folder, for: self, trainable: trainable)
+    }
+
+    public func saveAdapter(_ adapter: LoRAAdapter, folder: URL, baseModel: String) throws {
+        try adapter.save(folder: folder, model: self, baseModel: baseModel)
+    }
+
+    public func withAdapter(_ adapter: LoRAAdapter) -> any TrainableLanguageModel { adapted(adapter) }
+}

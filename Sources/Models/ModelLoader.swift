@@ -20,8 +20,6 @@ public struct LoadedModel {
     /// The LoRA adapter folder applied on top of the weights, if any.
     public var adapter: String? = nil
 
-    public var llama: Llama? { model as? Llama }
-    public var gpt: GPT? { model as? GPT }
     public var parameterCount: Int { parameterCounts.reduce(0) { $0 + $1.1 } }
 
     /// The model's chat format, recognised from its template; an error when it has none or an unknown one.
@@ -53,13 +51,13 @@ public enum ModelLoader {
     public static func load(_ path: String?, adapter: String?) throws -> LoadedModel {
         let base = try load(path)
         guard let adapter else { return base }
-        guard let llama = base.llama else {
-            throw FormatError(file: adapter, "LoRA adapters apply to Llama models; \(base.path) is a \(base.architecture)")
+        guard let model = base.model as? any LoRAAdaptable else {
+            throw FormatError(file: adapter, "\(base.path) is a \(base.architecture) model: it takes no LoRA adapters")
         }
-        let lora = try LoRAAdapter.load(folder: URL(fileURLWithPath: adapter), for: llama)
+        let lora = try model.loadAdapter(folder: URL(fileURLWithPath: adapter), trainable: false)
         var counts = base.parameterCounts
         counts.append(("lora", lora.parameterCount))
-        var loaded = LoadedModel(path: base.path, architecture: base.architecture, model: llama.adapted(lora), tokenizer: base.tokenizer,
+        var loaded = LoadedModel(path: base.path, architecture: base.architecture, model: model.withAdapter(lora), tokenizer: base.tokenizer,
                                  hyperParameters: base.hyperParameters + [("lora", "r \(lora.rank), alpha \(lora.alpha), \(lora.targets.joined(separator: " "))")],
                                  parameterCounts: counts, bytesByType: base.bytesByType + [("LoRA F32", lora.parameterCount * 4)],
                                  chatTemplate: base.chatTemplate)

@@ -108,8 +108,8 @@ public final class FinetuneTask: TrainingTask {
 
     public enum Network {
         /// The base, the adapter, and the base with the adapter (what trains and answers).
-        case lora(base: Llama, adapter: LoRAAdapter, tuned: Llama)
-        case full(GPT)
+        case lora(base: any LoRAAdaptable, adapter: LoRAAdapter, tuned: any TrainableLanguageModel)
+        case full(any FullyTrainable)
     }
 
     public let config: FinetuneConfig
@@ -159,37 +159,39 @@ public final class FinetuneTask: TrainingTask {
         heldOut = order.prefix(held).map { encoded[$0].0 }
         train = order.dropFirst(held).map { encoded[$0].1 }
 
-        let baseModel: any LanguageModel
+        let baseModel: any TrainableLanguageModel
         switch config.method {
         case "lora":
-            guard let llama = base.llama else {
-                throw TrainingError("\(base.path) is a \(base.architecture) model: LoRA adapters apply to Llama models (a GPT trained here is fine-tuned whole: --method full)")
+            guard let model = base.model as? any LoRAAdaptable else {
+                throw TrainingError("\(base.path) is a \(base.architecture) model: it takes no LoRA adapters (a GPT trained here is fine-tuned whole: --method full)")
             }
             let adapter: LoRAAdapter
             if let checkpoint {
-                adapter = try LoRAAdapter.load(folder: checkpoint, for: llama, trainable: true)
+                adapter = try model.loadAdapter(folder: checkpoint, trainable: true)
                 guard adapter.rank == config.rank, adapter.targets == LoRAAdapter.ordered(config.targets) else {
                     throw TrainingError("\(checkpoint.path): the adapter (rank \(adapter.rank), \(adapter.targets.joined(separator: " "))) does not match the run's settings")
                 }
             } else {
                 do {
-                    adapter = try LoRAAdapter(model: llama, rank: config.rank, alpha: config.alpha, targets: config.targets, seed: config.seed)
+                    adapter = try model.newAdapter(rank: config.rank, alpha: config.alpha, targets: config.targets, seed: config.seed)
                 } catch { throw TrainingError("\(error)") }
             }
-            network = .lora(base: llama, adapter: adapter, tuned: llama.adapted(adapter))
+            network = .lora(base: model, adapter: adapter, tuned: model.withAdapter(adapter))
             parameters = adapter.parameters
-            baseModel = llama
+            baseModel = model
         default:
-            guard let gpt = base.gpt else {
-                throw TrainingError("\(base.path) is a \(base.architecture) model: full fine-tuning is for GPTs trained here (use --method lora)")
+            guard let model = base.model as? any FullyTrainable else {
+                throw TrainingError("\(base.path) is a \(base.architecture) model: it is not trained whole here (use --method lora)")
             }
+            let tuned: any FullyTrainable
             if let checkpoint {
-                do { network = .full(try GPT.load(folder: checkpoint)) } catch { throw TrainingError("\(checkpoint.path): \(error)") }
+                do { tuned = try model.reloaded(from: checkpoint) } catch { throw TrainingError("\(checkpoint.path): \(error)") }
             } else {
-                network = .full(gpt)
+                tuned = model
             }
-            if case .full(let m) = network { parameters = m.namedParameters() } else { parameters = [] }
-            baseModel = gpt
+            network = .full(tuned)
+            parameters = tuned.namedParameters()
+            baseModel = model
         }
         optimizer = Adam.adamW(parameters, lr: config.learningRate, weightDecay: config.weightDecay)
         // The base model's loss and answers, before any step changes a weight (a GPT trains in place).
@@ -199,10 +201,10 @@ public final class FinetuneTask: TrainingTask {
     }
 
     /// The model being fine-tuned.
-    public var tunedModel: any LanguageModel {
+    public var tunedModel: any TrainableLanguageModel {
         switch network {
         case .lora(_, _, let tuned): return tuned
-        case .full(let gpt): return gpt
+        case .full(let model): return model
         }
     }
 
@@ -236,20 +238,9 @@ public final class FinetuneTask: TrainingTask {
     }
 
     /// Logits (rows, V) of a padded batch at the given rows of its B·T positions.
-    static func logits(_ model: any LanguageModel, _ ids: [Int32], _ T: Int, rows: [Int32],
+    static func logits(_ model: any TrainableLanguageModel, _ ids: [Int32], _ T: Int, rows: [Int32],
                        dropout: UnsafeMutablePointer<RandomGenerator>? = nil) -> Tensor {
-        let B = ids.count / T
-        if let llama = model as? Llama {
-            let embeddings = llama.scaledEmbeddings(ids)                       // times Gemma's √width
-            return llama.forward(Array(ids.prefix(T)), logits: .rows(rows), embeddings: embeddings)
-        }
-        let gpt = model as! GPT
-        if let dropout, gpt.config.dropout > 0 {
-            // The training forward (with dropout) gives every position's logits.
-            let all = gpt.forward(ids, batch: B, time: T, dropoutRNG: &dropout.pointee).reshaped([B * T, -1])
-            return all.embedding(rows)
-        }
-        return gpt.forward(ids, batch: B, time: T, embeddings: nil, hooks: nil, logits: .rows(rows))
+        model.trainingLogits(ids, time: T, rows: rows, dropout: dropout)
     }
 
     /// A batch's shape as trained: examples, padded length, and the response tokens that are targets.
@@ -327,9 +318,9 @@ public final class FinetuneTask: TrainingTask {
     public func writeModel(to folder: URL) throws {
         switch network {
         case .lora(let base, let adapter, _):
-            try adapter.save(folder: folder, model: base, baseModel: baseName)
-        case .full(let gpt):
-            try gpt.save(folder: folder)
+            try base.saveAdapter(adapter, folder: folder, baseModel: baseName)
+        case .full(let model):
+            try model.save(folder: folder)
             // The tokenizer of the base model folder goes with the weights, so the checkpoint is a model folder.
             let source = URL(fileURLWithPath: config.model)
             for name in ["vocab.json", "tokenizer.json"] {

@@ -50,7 +50,7 @@ struct Finetune: ParsableCommand {
 
     func configuration(base: LoadedModel, dataPath: String) throws -> FinetuneConfig {
         var c = FinetuneConfig(model: base.path, data: dataPath)
-        c.method = method ?? (base.gpt != nil ? "full" : "lora")
+        c.method = method ?? ((base.model as? any TrainableLanguageModel)?.defaultTuningMethod ?? .lora).rawValue
         if c.method == "full" && (loraRank != nil || loraAlpha != nil || targets != nil) {
             throw ValidationError("--lora-rank, --lora-alpha and --targets are settings of --method lora")
         }

@@ -97,9 +97,9 @@ struct FinetuneCLITests {
         let model = (s["model"] as? String) ?? ""
         let g = try glassbox(["generate", "--model", model, "--temperature", "0", "--max-tokens", "12", "Question: Say king and crown\nAnswer: "])
         #expect(g.status == 0, "\(g.err.suffix(300))")
-        // LoRA applies to Llama models only; a GPT is fine-tuned whole.
+        // A GPT trained here takes no LoRA adapters: it is fine-tuned whole.
         let lora = try glassbox(["finetune", "--model", checkpoint, "--data", data.path, "--method", "lora", "--runs-dir", runs])
-        #expect(lora.status != 0 && lora.err.contains("LoRA adapters apply to Llama models"), "\(lora.err)")
+        #expect(lora.status != 0 && lora.err.contains("takes no LoRA adapters"), "\(lora.err)")
         let adapter = try glassbox(["generate", "--model", checkpoint, "--adapter", dir.path, "hi"])
         #expect(adapter.status != 0 && adapter.err.contains("adapter"), "\(adapter.err)")
     }
@@ -119,7 +119,7 @@ struct FinetuneCLITests {
             (["--data", try file("missing.jsonl", good + "\n{\"prompt\": \"a\"}\n")], "missing.jsonl line 3: \"response\" is missing"),
             (["--data", try file("few.jsonl", good + good)], "too few"),
             (["--data", dir.appendingPathComponent("nope.jsonl").path], "no such file"),
-            (["--method", "full"], "full fine-tuning is for GPTs trained here"),
+            (["--method", "full"], "it is not trained whole here"),
             (["--lora-rank", "0"], "--lora-rank must be 1 to 1024"),
             (["--targets", "q_proj,embed"], "--targets"),
             (["--model", dir.appendingPathComponent("none.gguf").path], "no such file"),

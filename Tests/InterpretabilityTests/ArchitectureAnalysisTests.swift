@@ -48,7 +48,7 @@ struct ArchitectureAnalysisTests {
         #expect(abs(a.completenessRelativeGap) < 0.05, "\(name): completeness gap \(a.completenessRelativeGap)")
         // The contribution graph: each query's attention parts (tokens and the residual) sum to one.
         let graph = try #require(doc.contributionGraph)
-        #expect(graph.layers.count == loaded.llama!.config.layers)
+        #expect(graph.layers.count == (loaded.model as! Llama).config.layers)
         for layer in graph.layers {
             for q in 0..<T {
                 let s = layer.attnTokens[q].reduce(0, +) + layer.attnResid[q]
@@ -101,7 +101,7 @@ struct ArchitectureAnalysisTests {
     @Test(arguments: cases)
     func interventionsReachTheModel(name: String) throws {
         let loaded = try Self.load(name)
-        let llama = try #require(loaded.llama)
+        let llama = try #require(loaded.model as? Llama)
         let ids = try loaded.tokenizer.encodeText("Once upon a time")
         let c = llama.config
         let edits = (0..<c.heads).map { Intervention.head(layer: c.layers - 1, head: $0, scale: 0) }

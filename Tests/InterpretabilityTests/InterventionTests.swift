@@ -86,7 +86,7 @@ struct ModelCardTests {
     /// A GPT-2 trained here: every weight placed in its layer with its kind; statistics from the values.
     @Test func gptWeightsArePlacedInTheirLayers() {
         let gpt = GPT(GPTConfig(vocabSize: 50, blockSize: 16, nLayer: 3, nHead: 4, nEmbd: 32), seed: 7)
-        let (tree, weights) = ModelCard.gpt(gpt)
+        let (tree, weights) = ModelCard.parts(gpt.layout())
         #expect(weights.filter { $0.kind == "attn_qkv" && $0.name.hasSuffix("weight") }.compactMap(\.layer).sorted() == [0, 1, 2])
         #expect(weights.contains { $0.kind == "embedding" } && weights.contains { $0.kind == "final_norm" })
         #expect(!weights.contains { $0.kind == "other" }, "\(weights.filter { $0.kind == "other" }.map(\.name))")
@@ -100,7 +100,7 @@ struct ModelCardTests {
 
     /// SmolLM2: seven matrices and two norms per layer, types as stored, quantised weights dequantised.
     @Test func llamaCard() {
-        let (_, weights) = ModelCard.llama(model, try! ModelLoader.load(nil))
+        let (_, weights) = ModelCard.parts(model.layout())
         #expect(weights.filter { $0.layer == 5 }.count == 9)
         #expect(weights.first { $0.name == "blk.0.attn_q" }?.type.hasPrefix("Q") == true)
         let q = weights.first { $0.name == "blk.0.attn_q" }!

@@ -34,7 +34,7 @@ enum ArchitectureFixture {
 
     /// Logits [T, V] at every position of `ids`.
     static func allLogits(_ model: LoadedModel, _ ids: [Int32]) throws -> [Float] {
-        let llama = try #require(model.llama)
+        let llama = try #require(model.model as? Llama)
         return GradMode.withoutGradients { llama.forward(ids).scalars }
     }
 

@@ -118,8 +118,8 @@ struct LoRATests {
         // Through the loader, as --adapter and as a model folder of its own.
         let loaded = try ModelLoader.load(path, adapter: folder.path)
         #expect(loaded.adapter == folder.path)
-        #expect(GradMode.withoutGradients { loaded.llama!.forward(ids).scalars } == changed)
-        #expect(GradMode.withoutGradients { try! ModelLoader.load(folder.path).llama!.forward(ids).scalars } == changed)
+        #expect(GradMode.withoutGradients { (loaded.model as! Llama).forward(ids).scalars } == changed)
+        #expect(GradMode.withoutGradients { try! (ModelLoader.load(folder.path).model as! Llama).forward(ids).scalars } == changed)
 
         // Hostile or mismatched adapters: errors that name the file and the problem.
         func refused(_ edit: (inout [String: Any]) -> Void, _ needle: String) throws {

@@ -18,7 +18,7 @@ struct FinetuneArchitectureTests {
     @Test(arguments: cases)
     func batchedLogitsEqualThePlainForward(name: String) throws {
         let loaded = try ModelLoader.load(Self.root.appendingPathComponent("\(name)/model.f16.gguf").path)
-        let llama = try #require(loaded.llama)
+        let llama = try #require(loaded.model as? Llama)
         let a = try loaded.tokenizer.encodeText("The quick brown fox jumps over the lazy dog"), b = try loaded.tokenizer.encodeText("Hello there")
         let T = max(a.count, b.count)
         let ids = a + [Int32](repeating: 0, count: T - a.count) + b + [Int32](repeating: 0, count: T - b.count)
