@@ -19,6 +19,9 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "glassbox", targets: ["glassbox"]),
+        // The Swift library: `import Glassbox` (load, tokenize, generate, chat, inspect, train, fine-tune). Its public
+        // API is the Glassbox target alone (and the documents it returns); every other module is `package`.
+        .library(name: "Glassbox", targets: ["Glassbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,6 +64,7 @@ let package = Package(
         // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
         .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", "Models", "Interpretability", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        .target(name: "Glassbox", dependencies: ["Models", "Interpretability", "Training", "RunStore", "Tokenization", "NeuralNet"]),
         .executableTarget(
             name: "glassbox",
             dependencies: [
@@ -77,6 +81,7 @@ let package = Package(
         .testTarget(name: "StudioTests", dependencies: ["Studio", "RunStore", "Training", "Models", "Interpretability", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "InterpretabilityTests", dependencies: ["Interpretability", "Models", "NeuralNet", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tokenization", "ModelFormats", "TensorCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "GlassboxTests", dependencies: ["Glassbox"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "ModelFormats"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]

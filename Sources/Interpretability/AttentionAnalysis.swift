@@ -3,14 +3,14 @@ import TensorCore
 
 /// Per-head summaries of an attention pattern (H, T, T): entropy and how much each head attends to the previous,
 /// the first and the same token (means over query positions; the first query is skipped for "previous").
-public struct HeadSummary: Sendable {
-    public let head: Int
-    public let entropy: Float
-    public let previousToken: Float
-    public let firstToken: Float
-    public let sameToken: Float
+package struct HeadSummary: Sendable {
+    package let head: Int
+    package let entropy: Float
+    package let previousToken: Float
+    package let firstToken: Float
+    package let sameToken: Float
 
-    public static func summarise(_ pattern: Tensor) -> [HeadSummary] {
+    package static func summarise(_ pattern: Tensor) -> [HeadSummary] {
         let p = pattern.contiguous()
         let T = p.shape[p.rank - 1], H = p.count / (T * T)
         let d = p.data

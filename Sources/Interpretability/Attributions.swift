@@ -4,7 +4,7 @@ import NeuralNet
 import TensorCore
 
 /// Where integrated gradients start.
-public enum AttributionBaseline: Sendable, Equatable {
+package enum AttributionBaseline: Sendable, Equatable {
     /// The zero embedding (the reference definition). Degenerate after RMSNorm/LayerNorm: f jumps within α ≲ 0.01.
     case zero
     /// The embedding of one token at every position (a neutral token keeps every norm well defined on the path).
@@ -24,7 +24,7 @@ public enum AttributionBaseline: Sendable, Equatable {
     /// logits and no quadrature converges; kept fixed, they get no attribution (by construction, reported).
     case meanKeepingSinks
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .zero: "zero"
         case .token(let id): "token:\(id)"
@@ -36,7 +36,7 @@ public enum AttributionBaseline: Sendable, Equatable {
 }
 
 /// How the path integral ∫₀¹ ∇f(B + α(X − B)) dα is discretised.
-public enum IntegrationRule: Sendable, Equatable {
+package enum IntegrationRule: Sendable, Equatable {
     /// α_k = k/m, k = 1…m, weights 1/m (the reference definition).
     case rightRiemann
     /// m-point Gauss–Legendre on [0, 1]: exact for polynomials of degree 2m − 1.
@@ -46,7 +46,7 @@ public enum IntegrationRule: Sendable, Equatable {
     /// equal variation (mixed with equal length), so sharp transitions get many points and flat stretches few.
     case adaptive
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .rightRiemann: "riemann_right"
         case .gaussLegendre: "gauss_legendre"
@@ -55,7 +55,7 @@ public enum IntegrationRule: Sendable, Equatable {
     }
 
     /// Nodes and weights on [0, 1].
-    public func points(_ m: Int) -> [(alpha: Double, weight: Double)] {
+    package func points(_ m: Int) -> [(alpha: Double, weight: Double)] {
         switch self {
         case .rightRiemann: return (1...m).map { (Double($0) / Double(m), 1 / Double(m)) }
         case .gaussLegendre: return gaussLegendrePoints(m)
@@ -89,48 +89,48 @@ func gaussLegendrePoints(_ m: Int) -> [(alpha: Double, weight: Double)] {
 }
 
 /// Attribution of one target logit at the last position to the input tokens.
-public struct Attribution: Sendable {
-    public let method: String
-    public let baseline: String
-    public let steps: Int
-    public let targetID: Int32
+package struct Attribution: Sendable {
+    package let method: String
+    package let baseline: String
+    package let steps: Int
+    package let targetID: Int32
     /// With a contrast token, f is logit(target) − logit(contrast).
-    public let contrastID: Int32?
+    package let contrastID: Int32?
     /// Integrated gradients per input token: Σ_d (X − B)[t, d] · G[t, d].
-    public let scores: [Float]
+    package let scores: [Float]
     /// Gradient × input per token: Σ_d X[t, d] · ∇f(X)[t, d].
-    public let gradientXInput: [Float]
+    package let gradientXInput: [Float]
     /// ‖∇f(X)[t]‖₂ per token.
-    public let gradientNorms: [Float]
-    public let fInput: Float
-    public let fBaseline: Float
+    package let gradientNorms: [Float]
+    package let fInput: Float
+    package let fBaseline: Float
     /// Σ scores − (f(X) − f(B)): how far the attributions are from accounting for the change in f.
-    public let completenessGap: Float
+    package let completenessGap: Float
     /// Positions the baseline leaves at their own embeddings (no attribution by construction).
-    public var keptPositions: [Int] = []
+    package var keptPositions: [Int] = []
     /// The gap relative to |f(X) − f(B)|.
-    public var relativeGap: Float { completenessGap / max(abs(fInput - fBaseline), 1e-6) }
+    package var relativeGap: Float { completenessGap / max(abs(fInput - fBaseline), 1e-6) }
 }
 
 /// Gradient-based attributions (the forward is the model's own, run on token embeddings).
-public struct Attributor {
-    public let model: any InspectableModel
+package struct Attributor {
+    package let model: any InspectableModel
     /// Rows (positions × path points) per batched forward/backward. Cancellation is checked between batches, so
     /// a batch must stay well under a second: 384 rows of SmolLM2-135M take about 0.75 s on 2 cores (1,024 took
     /// 2 s, and an abandoned attribution ran on for up to that long).
-    public var maxRows = 384
+    package var maxRows = 384
     /// Told of each batch of gradient points; once it is cancelled the remaining batches are skipped (the caller
     /// checks it and discards the result).
-    public var monitor: WorkMonitor?
+    package var monitor: WorkMonitor?
 
     /// The adaptive rule goes on past its `steps` while the relative completeness gap is above this (up to
     /// `maxSteps`, default 4 × steps).
-    public var gapGoal = 0.05
-    public var maxSteps: Int?
+    package var gapGoal = 0.05
+    package var maxSteps: Int?
     /// Contrastive attributions: f = logit(target) − logit(contrast) ("why the target rather than this").
-    public var contrast: Int32?
+    package var contrast: Int32?
 
-    public init(model: any InspectableModel) { self.model = model }
+    package init(model: any InspectableModel) { self.model = model }
 
     /// f(E) and ∇f(E) for a batch of embedding sets: E is (B·T, D); returns f per set and the gradient (B·T, D),
     /// each set's gradient scaled by its weight.
@@ -152,7 +152,7 @@ public struct Attributor {
     }
 
     /// Positions whose residual stream halfway through the model is over 4x the median norm (attention sinks).
-    public func sinkPositions(_ ids: [Int32]) -> [Int] {
+    package func sinkPositions(_ ids: [Int32]) -> [Int] {
         let name = "blocks.\(model.shape.layers / 2).hook_resid_post"
         let hooks = Hooks(cache: { $0 == name })
         _ = GradMode.withoutGradients { model.run(ids, logits: .last, hooks: hooks) }
@@ -344,7 +344,7 @@ public struct Attributor {
     /// The defaults (mean-embedding baseline keeping the attention sinks, adaptive rule, 64 gradient points, more
     /// up to `maxSteps` while the gap is above `gapGoal`) keep the completeness gap small on typical prompts;
     /// `.zero`, 32, `.rightRiemann` is the reference definition. The result's `steps` is the count used.
-    public func attribute(_ ids: [Int32], target: Int32, baseline: AttributionBaseline = .meanKeepingSinks, steps: Int = 64,
+    package func attribute(_ ids: [Int32], target: Int32, baseline: AttributionBaseline = .meanKeepingSinks, steps: Int = 64,
                           rule: IntegrationRule = .adaptive) -> Attribution {
         // Dozens of batched passes: each weight is dequantised once for all of them.
         DequantizedWeights.scope { attributeNow(ids, target: target, baseline: baseline, steps: steps, rule: rule) }

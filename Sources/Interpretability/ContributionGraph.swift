@@ -52,11 +52,11 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
     }
 
     /// The floor of a contribution before normalising (the LLM Transparency Tool's EPS, in the L1 norm's units).
-    public static let floor: Float = 1e-5
+    package static let floor: Float = 1e-5
 
     /// Hook points the graph reads: the residual stream and attention pattern of every layer, and what the model
     /// needs for its value vectors and output scale (`InspectableModel.contributionHookNames`).
-    public static func hookNames(model: any InspectableModel) -> Set<String> {
+    package static func hookNames(model: any InspectableModel) -> Set<String> {
         var s: Set<String> = []
         for l in 0..<model.shape.layers {
             s.formUnion(["blocks.\(l).hook_resid_pre", "blocks.\(l).hook_resid_mid", "blocks.\(l).hook_resid_post",
@@ -67,7 +67,7 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
     }
 
     /// One hooked forward of `ids` (no logits but the last position's), then the graph.
-    public init(model: any InspectableModel, ids: [Int32]) throws {
+    package init(model: any InspectableModel, ids: [Int32]) throws {
         guard !ids.isEmpty else { throw InterpretabilityError("the contribution graph needs at least one token") }
         let vocab = model.shape.vocab
         if let bad = ids.first(where: { !(0..<Int32(clamping: vocab)).contains($0) }) {
@@ -84,7 +84,7 @@ public struct ContributionGraph: Codable, Sendable, Equatable {
 
     /// From a cache holding `hookNames(model:)` for one sequence of `positions` tokens (so that the inspect page's
     /// one forward can feed it). Throws when a hook point is missing or has an unexpected shape.
-    public init(model: any InspectableModel, cache: [String: Tensor], positions T: Int) throws {
+    package init(model: any InspectableModel, cache: [String: Tensor], positions T: Int) throws {
         let c = model.shape, D = c.dim, H = c.heads, Hkv = c.kvHeads, hd = c.headDim
         guard T > 0 else { throw InterpretabilityError("the contribution graph needs at least one token") }
         guard Hkv > 0, H % Hkv == 0, H * hd > 0 else {

@@ -9,25 +9,25 @@ import TensorCore
 /// The residual stream at the end is x = embed + Σ_L (attn_out_L + mlp_out_L), and attn_out_L = Σ_h W_O,h z_h.
 /// RMSNorm is linear once its scale 1/rms(x) is frozen at the final residual's value, so
 /// logit(t) = Σ_components (c / rms(x)) · (g ⊙ W_U[t]): the contributions add up to the logit exactly.
-public struct DirectLogitAttribution: Sendable {
-    public let targetID: Int32
+package struct DirectLogitAttribution: Sendable {
+    package let targetID: Int32
     /// With a contrast token every number reads logit(target) − logit(contrast) instead of the target's logit.
-    public var contrastID: Int32?
+    package var contrastID: Int32?
     /// The target's logit (= embedding + Σ attention + Σ MLP + bias, up to float rounding).
-    public let logit: Float
+    package let logit: Float
     /// The residual stream entering block 0 (token plus positional embeddings).
-    public let embedding: Float
+    package let embedding: Float
     /// The final norm's bias read out (LayerNorm; 0 for RMSNorm).
-    public let bias: Float
+    package let bias: Float
     /// Per layer: the attention block's and the MLP's contributions.
-    public let attention: [Float]
-    public let mlp: [Float]
+    package let attention: [Float]
+    package let mlp: [Float]
     /// [layer][head]: each head's share of its layer's attention contribution (without the output projection's
     /// bias, where the model has one: GPT-2's heads add up to its attention entry minus that bias's share).
-    public let heads: [[Float]]
+    package let heads: [[Float]]
 
     /// Hook points the analysis reads.
-    public static func hookNames(layers: Int) -> Set<String> {
+    package static func hookNames(layers: Int) -> Set<String> {
         var s: Set<String> = ["blocks.0.hook_resid_pre"]
         for l in 0..<layers {
             s.formUnion(["blocks.\(l).hook_attn_out", "blocks.\(l).hook_mlp_out", "blocks.\(l).attn.hook_z"])
@@ -36,7 +36,7 @@ public struct DirectLogitAttribution: Sendable {
     }
 
     /// From a cache holding `hookNames(layers:)` (one sequence), at the last position.
-    public init(model: any InspectableModel, cache: [String: Tensor], target: Int32, contrast: Int32? = nil) throws {
+    package init(model: any InspectableModel, cache: [String: Tensor], target: Int32, contrast: Int32? = nil) throws {
         let c = model.shape, D = c.dim, H = c.heads, hs = c.headDim
         // Every hook point is looked up first, so a missing one is an error before any work.
         for name in Self.hookNames(layers: c.layers) { _ = try hook(cache, name) }
@@ -73,20 +73,20 @@ public struct DirectLogitAttribution: Sendable {
 }
 
 /// MLP neurons: the hidden activations (`blocks.{L}.mlp.hook_post`) per layer and position.
-public struct NeuronActivations: Sendable {
-    public struct Neuron: Sendable {
-        public let index: Int
-        public let activation: Float
+package struct NeuronActivations: Sendable {
+    package struct Neuron: Sendable {
+        package let index: Int
+        package let activation: Float
     }
     /// [layer][position]: the k neurons with the largest |activation|, largest first.
-    public let top: [[[Neuron]]]
+    package let top: [[[Neuron]]]
     /// [layer][position]: the largest |activation| (for heatmaps).
-    public let peak: [[Float]]
-    public let layers: [Int]
+    package let peak: [[Float]]
+    package let layers: [Int]
 
-    public static func hookNames(layers: [Int]) -> Set<String> { Set(layers.map { "blocks.\($0).mlp.hook_post" }) }
+    package static func hookNames(layers: [Int]) -> Set<String> { Set(layers.map { "blocks.\($0).mlp.hook_post" }) }
 
-    public init(cache: [String: Tensor], layers: [Int], k: Int) throws {
+    package init(cache: [String: Tensor], layers: [Int], k: Int) throws {
         var top: [[[Neuron]]] = [], peak: [[Float]] = []
         for l in layers {
             let a = try hook(cache, "blocks.\(l).mlp.hook_post").contiguous()
@@ -105,7 +105,7 @@ public struct NeuronActivations: Sendable {
     }
 
     /// One neuron's activation at every position.
-    public static func trace(cache: [String: Tensor], layer: Int, neuron: Int) -> [Float]? {
+    package static func trace(cache: [String: Tensor], layer: Int, neuron: Int) -> [Float]? {
         guard let a = cache["blocks.\(layer).mlp.hook_post"]?.contiguous() else { return nil }
         let F = a.shape[a.rank - 1], T = a.count / F
         guard (0..<F).contains(neuron) else { return nil }

@@ -4,28 +4,28 @@ import Tokenization
 import TensorCore
 
 /// What `Inspector.run` computes.
-public struct InspectionOptions {
+package struct InspectionOptions {
     /// Alternatives per position and per logit-lens layer; neurons per layer and position.
-    public var topK = 5
+    package var topK = 5
     /// Layers whose full attention patterns go into the document (heads × query × key).
-    public var attentionLayers: [Int] = []
+    package var attentionLayers: [Int] = []
     /// The token whose logit is attributed (default: the predicted next token).
-    public var target: Int32?
+    package var target: Int32?
     /// Explain the target against this token: logit(target) − logit(contrast) in the DLA and the attributions.
-    public var contrast: Int32?
-    public var baseline: AttributionBaseline = .meanKeepingSinks
-    public var steps = 64
+    package var contrast: Int32?
+    package var baseline: AttributionBaseline = .meanKeepingSinks
+    package var steps = 64
     /// The adaptive rule may go on past `steps` up to this while the completeness gap is above 5% (nil: 4 × steps).
-    public var maxSteps: Int?
-    public var rule: IntegrationRule = .adaptive
+    package var maxSteps: Int?
+    package var rule: IntegrationRule = .adaptive
     /// One neuron (layer, index) to trace across the tokens.
-    public var neuron: (layer: Int, index: Int)?
+    package var neuron: (layer: Int, index: Int)?
     /// Every layer's attention, compressed, and the text of every token shown: what the HTML report needs.
-    public var compactAttention = false
+    package var compactAttention = false
     /// The analyses to compute (the tokens and next-token predictions always come).
-    public var parts = Set(InspectPart.allCases)
+    package var parts = Set(InspectPart.allCases)
 
-    public init() {}
+    package init() {}
 }
 
 /// The analyses an inspection can compute (`--only`); the next-token predictions always come.
@@ -33,12 +33,12 @@ public enum InspectPart: String, CaseIterable, Sendable, Codable {
     case lens, attention, dla, neurons, graph, attributions
 
     /// Every part; without the contribution graph past 128 tokens (its T × T per layer would dominate the document).
-    public static func standard(positions: Int) -> Set<InspectPart> {
+    package static func standard(positions: Int) -> Set<InspectPart> {
         positions > 128 ? Set(allCases).subtracting([.graph]) : Set(allCases)
     }
 
     /// Parts from a comma-separated list ("lens,attention"), or an error naming the unknown one.
-    public static func parse(_ list: String) throws -> Set<InspectPart> {
+    package static func parse(_ list: String) throws -> Set<InspectPart> {
         var out = Set<InspectPart>()
         for p in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) where !p.isEmpty {
             guard let part = InspectPart(rawValue: p) else {
@@ -53,19 +53,19 @@ public enum InspectPart: String, CaseIterable, Sendable, Codable {
 /// Attention patterns of every layer and head, compressed for the HTML report: for each query row the keys with
 /// the largest weights (all of them for prompts up to `fullUpTo` tokens), each as (key: UInt16, weight: UInt8 =
 /// round(255 p)), base64-encoded per head. Longer prompts keep each row's 24 (over 256 tokens: 16) largest weights.
-public struct CompactAttention {
-    public let positions: Int
-    public let keysPerRow: Int
+package struct CompactAttention {
+    package let positions: Int
+    package let keysPerRow: Int
     /// [layer][head] base64 of rows: for query i, min(i + 1, keysPerRow) entries of 3 bytes (key lo, key hi, weight).
-    public private(set) var layers: [[String]] = []
+    package private(set) var layers: [[String]] = []
 
-    public init(positions: Int, fullUpTo: Int = 96) {
+    package init(positions: Int, fullUpTo: Int = 96) {
         self.positions = positions
         keysPerRow = positions <= fullUpTo ? positions : positions <= 256 ? 24 : 16
     }
 
     /// Adds one layer's pattern (H, T, T) (or (1, H, T, T)).
-    public mutating func append(_ pattern: Tensor) {
+    package mutating func append(_ pattern: Tensor) {
         let p = pattern.contiguous(), T = positions
         let H = p.count / (T * T)
         var heads: [String] = []
@@ -89,25 +89,25 @@ public struct CompactAttention {
         Array(row.indices.sorted { row[$0] > row[$1] }.prefix(k)).sorted()
     }
 
-    public var data: InspectDocument.CompactAttentionData { .init(positions: positions, keysPerRow: keysPerRow, layers: layers) }
+    package var data: InspectDocument.CompactAttentionData { .init(positions: positions, keysPerRow: keysPerRow, layers: layers) }
 }
 
 /// Runs the analyses of `glassbox inspect` on one prompt and returns them as a document (docs/inspect-json.md).
 /// One hooked forward pass feeds every cache-based analysis; integrated gradients come last (the slow part).
-public struct Inspector {
-    public let model: any InspectableModel
+package struct Inspector {
+    package let model: any InspectableModel
     /// How a token id is shown (its vocabulary string) and its decoded text.
-    public let tokenString: (Int32) -> String
-    public let tokenText: (Int32) -> String
+    package let tokenString: (Int32) -> String
+    package let tokenText: (Int32) -> String
     /// A token's bytes (for showing characters split across tokens).
-    public let tokenBytes: ((Int32) -> [UInt8])?
+    package let tokenBytes: ((Int32) -> [UInt8])?
 
-    public init(model: any InspectableModel, tokenString: @escaping (Int32) -> String, tokenText: @escaping (Int32) -> String,
+    package init(model: any InspectableModel, tokenString: @escaping (Int32) -> String, tokenText: @escaping (Int32) -> String,
                 tokenBytes: ((Int32) -> [UInt8])? = nil) {
         self.model = model; self.tokenString = tokenString; self.tokenText = tokenText; self.tokenBytes = tokenBytes
     }
 
-    public func run(_ ids: [Int32], options o: InspectionOptions, monitor: WorkMonitor? = nil) throws -> InspectDocument {
+    package func run(_ ids: [Int32], options o: InspectionOptions, monitor: WorkMonitor? = nil) throws -> InspectDocument {
         let c = model.shape, L = c.layers, H = c.heads, V = c.vocab, T = ids.count
         let allLayers = Array(0..<L)
         let parts = o.parts

@@ -4,7 +4,7 @@ import TensorCore
 
 /// An edit of the model's computation, applied through hook replacements (so it works in any forward: a plain
 /// run, a generation with a KV cache, an inspection).
-public enum Intervention: Sendable, Equatable {
+package enum Intervention: Sendable, Equatable {
     /// Multiply one attention head's output (its slice of `blocks.L.attn.hook_z`, before the output projection)
     /// by `scale` at every position: 0 removes the head (ablation), 1 changes nothing.
     case head(layer: Int, head: Int, scale: Float)
@@ -14,14 +14,14 @@ public enum Intervention: Sendable, Equatable {
     /// (activation addition, Turner et al. 2023).
     case steer(layer: Int, vector: [Float])
 
-    public var layer: Int {
+    package var layer: Int {
         switch self {
         case .head(let l, _, _), .neuron(let l, _, _), .steer(let l, _): l
         }
     }
 
     /// The hook point the edit replaces.
-    public var hookName: String {
+    package var hookName: String {
         switch self {
         case .head(let l, _, _): "blocks.\(l).attn.hook_z"
         case .neuron(let l, _, _): "blocks.\(l).mlp.hook_post"
@@ -30,7 +30,7 @@ public enum Intervention: Sendable, Equatable {
     }
 
     /// Parses `head:L:H[:SCALE]` or `neuron:L:N[:SCALE]` (scale default 0: remove), checked against the model.
-    public static func parse(_ text: String, shape c: InspectShape) throws -> Intervention {
+    package static func parse(_ text: String, shape c: InspectShape) throws -> Intervention {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map { String($0).trimmingCharacters(in: .whitespaces) }
         let bad = InterpretabilityError("edit '\(text.prefix(60))' is not head:LAYER:HEAD[:SCALE] or neuron:LAYER:INDEX[:SCALE]", field: "edits")
         guard (3...4).contains(parts.count), let l = Int(parts[1]), let i = Int(parts[2]) else { throw bad }
@@ -60,7 +60,7 @@ public enum Intervention: Sendable, Equatable {
     }
 
     /// Hooks that apply every edit (several edits of one hook point compose, in order).
-    public static func hooks(_ edits: [Intervention], shape c: InspectShape) -> Hooks? {
+    package static func hooks(_ edits: [Intervention], shape c: InspectShape) -> Hooks? {
         guard !edits.isEmpty else { return nil }
         var byHook: [String: [Intervention]] = [:]
         for e in edits { byHook[e.hookName, default: []].append(e) }
@@ -88,7 +88,7 @@ public enum Intervention: Sendable, Equatable {
 
     /// The residual stream entering `layer` at the last position of `a` minus that of `b`: the direction from
     /// b to a (e.g. "Love" − "Hate"), to be scaled and added with `.steer`.
-    public static func steeringVector(model: any InspectableModel, from a: [Int32], to b: [Int32], layer: Int) -> [Float] {
+    package static func steeringVector(model: any InspectableModel, from a: [Int32], to b: [Int32], layer: Int) -> [Float] {
         let name = "blocks.\(layer).hook_resid_pre", D = model.shape.dim
         func last(_ ids: [Int32]) -> [Float] {
             let hooks = Hooks(cache: { $0 == name })

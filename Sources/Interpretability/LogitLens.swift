@@ -4,16 +4,16 @@ import NeuralNet
 import TensorCore
 
 /// Token ids with probabilities, most likely first.
-public typealias TopTokens = [(id: Int32, probability: Float)]
+package typealias TopTokens = [(id: Int32, probability: Float)]
 
 /// The top-k of softmax(logits), with the entropy (nats) and the probability and rank of one token.
-public struct Distribution: Sendable {
-    public let top: TopTokens
-    public let entropy: Float
-    public let chosenRank: Int?
-    public let chosenProbability: Float?
+package struct Distribution: Sendable {
+    package let top: TopTokens
+    package let entropy: Float
+    package let chosenRank: Int?
+    package let chosenProbability: Float?
 
-    public init(logits: UnsafeBufferPointer<Float>, k: Int, chosen: Int32? = nil) {
+    package init(logits: UnsafeBufferPointer<Float>, k: Int, chosen: Int32? = nil) {
         let m = logits.max() ?? 0
         var z = 0.0
         for l in logits { z += Foundation.exp(Double(l - m)) }
@@ -37,20 +37,20 @@ public struct Distribution: Sendable {
 /// Logit lens (nostalgebraist 2020): the final norm and unembedding applied to the residual stream at every layer
 /// boundary. Entry 0 reads the embeddings, entry L the output of block L−1; the last entry is the model's own
 /// next-token distribution.
-public struct LogitLens: Sendable {
-    public struct Entry: Sendable {
-        public let layer: Int
-        public let distribution: Distribution
+package struct LogitLens: Sendable {
+    package struct Entry: Sendable {
+        package let layer: Int
+        package let distribution: Distribution
     }
     /// One entry per layer boundary at the analysed position.
-    public let entries: [Entry]
-    public let position: Int
+    package let entries: [Entry]
+    package let position: Int
     /// The finally predicted token and its rank at every boundary.
-    public let finalToken: Int32
-    public var finalTokenRanks: [Int] { entries.map { $0.distribution.chosenRank ?? -1 } }
+    package let finalToken: Int32
+    package var finalTokenRanks: [Int] { entries.map { $0.distribution.chosenRank ?? -1 } }
 
     /// From a cache holding `blocks.{L}.hook_resid_post` for every layer and `hook_embed`.
-    public init(model: any InspectableModel, cache: [String: Tensor], position: Int, topK: Int) throws {
+    package init(model: any InspectableModel, cache: [String: Tensor], position: Int, topK: Int) throws {
         var residuals = [try hook(cache, "hook_embed")]
         for l in 0..<model.shape.layers { residuals.append(try hook(cache, "blocks.\(l).hook_resid_post")) }
         let rows = residuals.map { $0.narrow(start: position, length: 1) }
@@ -72,23 +72,23 @@ public struct LogitLens: Sendable {
 }
 
 /// Names of the hook points that an analysis needs.
-public enum HookNames {
-    public static func residuals(layers: Int) -> Set<String> {
+package enum HookNames {
+    package static func residuals(layers: Int) -> Set<String> {
         Set(["hook_embed"] + (0..<layers).map { "blocks.\($0).hook_resid_post" })
     }
 }
 
 /// The logit lens at every position (for the layers × positions grid): per layer boundary and position, the top
 /// token and its probability, and the rank there of the token the model finally predicts at that position.
-public struct LogitLensGrid: Sendable {
+package struct LogitLensGrid: Sendable {
     /// [boundary][position]
-    public let top: [[Int32]]
-    public let probability: [[Float]]
-    public let finalRank: [[Int]]
+    package let top: [[Int32]]
+    package let probability: [[Float]]
+    package let finalRank: [[Int]]
 
     /// From a cache holding `HookNames.residuals(layers:)` (one sequence). Positions go through the unembedding
     /// in chunks, so memory stays at chunk × vocabulary floats.
-    public init(model: any InspectableModel, cache: [String: Tensor], chunk: Int = 128) throws {
+    package init(model: any InspectableModel, cache: [String: Tensor], chunk: Int = 128) throws {
         var residuals = [try hook(cache, "hook_embed").contiguous()]
         for l in 0..<model.shape.layers { residuals.append(try hook(cache, "blocks.\(l).hook_resid_post").contiguous()) }
         let D = model.shape.dim, V = model.shape.vocab, T = residuals[0].count / D

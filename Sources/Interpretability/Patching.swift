@@ -8,33 +8,33 @@ import TensorCore
 /// Metric m = logit(answer) − logit(wrong) at the last position; restored fraction = (m_patched − m_corrupted) /
 /// (m_clean − m_corrupted): 1 = fully restored, 0 = no effect. Patch runs are batched: one forward per layer
 /// covers every position (residual stream) or every head (attention output `hook_z`).
-public struct PatchingResult: Sendable {
-    public let cleanMetric: Float
-    public let corruptedMetric: Float
+package struct PatchingResult: Sendable {
+    package let cleanMetric: Float
+    package let corruptedMetric: Float
     /// [layer][position]: patching `blocks.{L}.hook_resid_pre` at one position.
-    public let residual: [[Float]]
+    package let residual: [[Float]]
     /// [layer][head]: patching one head's slice of `blocks.{L}.attn.hook_z` at every position.
-    public let heads: [[Float]]
+    package let heads: [[Float]]
 }
 
 /// Some layers of one scan, as soon as they are computed: `Patcher.run` reports the layers in groups (the last
 /// layers first: they are the cheapest), so a page can draw the maps as they fill.
-public struct PatchRows: Sendable, Equatable, Codable {
-    public enum Scan: String, Sendable, Codable { case residual, heads }
-    public let scan: Scan
+package struct PatchRows: Sendable, Equatable, Codable {
+    package enum Scan: String, Sendable, Codable { case residual, heads }
+    package let scan: Scan
     /// The layers, in order; `restored[i]` is layer `layers[i]`'s row ([position] or [head]).
-    public let layers: [Int]
-    public let restored: [[Float]]
+    package let layers: [Int]
+    package let restored: [[Float]]
 }
 
-public struct Patcher {
-    public let model: any InspectableModel
+package struct Patcher {
+    package let model: any InspectableModel
 
     /// Llama models run the scans layer by layer over all variants at once (`LlamaPatchScan`); false runs one
     /// batched forward of the whole model per layer, as for every other model (the tests compare the two).
-    public var batched = true
+    package var batched = true
 
-    public init(model: any InspectableModel) { self.model = model }
+    package init(model: any InspectableModel) { self.model = model }
 
     /// The metric for each sequence of a batched run on `embeddings` (B·T, D) with optional replacements.
     func metrics(_ ids: [Int32], embeddings: Tensor, answer: Int32, wrong: Int32, hooks: Hooks? = nil) -> [Float] {
@@ -57,7 +57,7 @@ public struct Patcher {
     /// Reports progress to `monitor` and stops when it is cancelled; `onMetrics` gets the metric on the clean and
     /// the corrupted prompt before the scans, `onRows` each group of layers of either scan as soon as it is done
     /// (the whole result is also returned).
-    public func run(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32, monitor: WorkMonitor? = nil,
+    package func run(clean: [Int32], corrupted: [Int32], answer: Int32, wrong: Int32, monitor: WorkMonitor? = nil,
                     onMetrics: ((_ clean: Float, _ corrupted: Float) -> Void)? = nil, onRows: ((PatchRows) -> Void)? = nil) throws -> PatchingResult {
         try DequantizedWeights.scope {
             try runNow(clean: clean, corrupted: corrupted, answer: answer, wrong: wrong, monitor: monitor,

@@ -6,33 +6,33 @@ import Tokenization
 
 /// A probe prompt seen by one checkpoint: how far the model has come on it. The probe's last token is its answer:
 /// the read-outs are taken at the position before it (the last position whose next token is known).
-public struct ProbeSnapshot: Codable, Sendable {
-    public struct LensEntry: Codable, Sendable, Equatable {
+package struct ProbeSnapshot: Codable, Sendable {
+    package struct LensEntry: Codable, Sendable, Equatable {
         /// Boundary: 0 = the embeddings, i = the output of block i − 1 (the last is the model's own prediction).
-        public var layer: Int
+        package var layer: Int
         /// The answer's rank (0 = most likely) and probability read through the final norm and unembedding there.
-        public var rank: Int
-        public var probability: Float
-        public var top: [RankedToken]
+        package var rank: Int
+        package var probability: Float
+        package var top: [RankedToken]
     }
-    public var step: Int
-    public var probe: Int
-    public var text: String
+    package var step: Int
+    package var probe: Int
+    package var text: String
     /// How each token of the probe reads (byte escapes for a part of a character).
-    public var tokens: [String]
-    public var answerID: Int
-    public var answerText: String
+    package var tokens: [String]
+    package var answerID: Int
+    package var answerText: String
     /// The mean next-token cross-entropy over the probe (nats).
-    public var loss: Float
+    package var loss: Float
     /// The model's top predictions at the answer position, and the answer's rank and probability there.
-    public var top: [RankedToken]
-    public var answerRank: Int
-    public var answerProbability: Float
-    public var lens: [LensEntry]
+    package var top: [RankedToken]
+    package var answerRank: Int
+    package var answerProbability: Float
+    package var lens: [LensEntry]
     /// [layer][head]: the mean entropy (nats) of the head's attention rows over the probe.
-    public var headEntropy: [[Float]]
+    package var headEntropy: [[Float]]
     /// The text of every token id shown.
-    public var vocab: [String: String]
+    package var vocab: [String: String]
 
     enum CodingKeys: String, CodingKey {
         case step, probe, text, tokens, answerID = "answer_id", answerText = "answer_text", loss, top
@@ -41,7 +41,7 @@ public struct ProbeSnapshot: Codable, Sendable {
 
     /// Runs the probe through `model` once (hooked) and reads everything off that forward. Probes longer than
     /// `maxTokens` keep their last tokens.
-    public static func take(model: any InspectableModel, tokenizer tok: any TextTokenizer, text: String, probe: Int, step: Int,
+    package static func take(model: any InspectableModel, tokenizer tok: any TextTokenizer, text: String, probe: Int, step: Int,
                             maxTokens: Int, topK: Int = 5) throws -> ProbeSnapshot {
         var ids = try tok.encodeText(text)
         if ids.count > maxTokens { ids = Array(ids.suffix(maxTokens)) }

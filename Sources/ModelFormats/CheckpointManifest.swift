@@ -14,21 +14,21 @@ import Foundation
 /// Cost: the files are hashed from a memory mapping in one streaming pass, about 300 MB/s on one core of the
 /// development machine (the SmolLM2 GGUF's 98 MB in 0.33 s; `sha256sum`: 0.24 s), two files at once; a model
 /// loader hashes only the files it reads (not the optimizer state). Measured numbers: docs/file-integrity.md.
-public struct CheckpointManifest: Codable, Sendable, Equatable {
-    public static let fileName = "manifest.json"
-    public static let currentFormat = "glassbox-checkpoint-manifest-1"
+package struct CheckpointManifest: Codable, Sendable, Equatable {
+    package static let fileName = "manifest.json"
+    package static let currentFormat = "glassbox-checkpoint-manifest-1"
 
-    public struct Entry: Codable, Sendable, Equatable {
-        public var name: String
-        public var bytes: Int
-        public var sha256: String
+    package struct Entry: Codable, Sendable, Equatable {
+        package var name: String
+        package var bytes: Int
+        package var sha256: String
     }
 
-    public var format: String
-    public var files: [Entry]
+    package var format: String
+    package var files: [Entry]
 
     /// What `verify` found.
-    public enum Status: Sendable, Equatable {
+    package enum Status: Sendable, Equatable {
         /// Every file matched the manifest, and no file is missing or added.
         case verified(files: Int)
         /// No manifest: a folder from before manifests, loaded unchecked.
@@ -42,7 +42,7 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     /// Hashes every file of `folder` (all written and complete) and writes `manifest.json` last, atomically.
     /// Only plain files are allowed: a subfolder would escape the check.
     @discardableResult
-    public static func write(folder: URL) throws -> CheckpointManifest {
+    package static func write(folder: URL) throws -> CheckpointManifest {
         let fm = FileManager.default
         let names: [String]
         do { names = try fm.contentsOfDirectory(atPath: folder.path) } catch {
@@ -66,14 +66,14 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
 
     /// The files of a training checkpoint that only a resume reads: a model loader (inspect, generate, the
     /// studio) checks their presence and size but does not hash them, as it never computes with them.
-    public static let trainingStateFiles: Set<String> = ["optimizer.safetensors", "trainer_state.json"]
+    package static let trainingStateFiles: Set<String> = ["optimizer.safetensors", "trainer_state.json"]
 
     /// Checks `folder` against its `manifest.json`: every listed file present with its size and SHA-256, and no
     /// other file (besides `KEEP` and hidden files). Throws a `FormatError` naming the folder and the first file
     /// that differs; `.absent` when the folder has no manifest. Files named in `skipHashing` (ones the caller
     /// will not read) are checked for presence and size only. Large files are hashed on two threads at once.
     @discardableResult
-    public static func verify(folder: URL, skipHashing: Set<String> = []) throws -> Status {
+    package static func verify(folder: URL, skipHashing: Set<String> = []) throws -> Status {
         let manifestPath = folder.appendingPathComponent(fileName).path
         let fm = FileManager.default
         guard fm.fileExists(atPath: manifestPath) else { return .absent }
@@ -124,7 +124,7 @@ public struct CheckpointManifest: Codable, Sendable, Equatable {
     /// `load`'s value, computed while the folder is verified on another thread, and returned only once the folder
     /// verified: the hashing hides behind the loading (which reads the same pages) instead of adding to it. When
     /// both fail, the manifest's error wins (it names the corrupted file; the loader's names only a symptom).
-    public static func verifying<T>(folder: URL, skipHashing: Set<String> = [], _ load: () throws -> T) throws -> T {
+    package static func verifying<T>(folder: URL, skipHashing: Set<String> = [], _ load: () throws -> T) throws -> T {
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(fileName).path) else { return try load() }
         let check = BackgroundCheck { try verify(folder: folder, skipHashing: skipHashing) }
         let loaded = Result { try load() }

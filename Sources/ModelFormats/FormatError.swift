@@ -1,10 +1,10 @@
 /// The one public error of ModelFormats: names the file, the tensor when there is one, and the problem.
-public struct FormatError: Error, CustomStringConvertible, Sendable {
-    public let file: String
-    public let tensor: String?
-    public let problem: String
+package struct FormatError: Error, CustomStringConvertible, Sendable {
+    package let file: String
+    package let tensor: String?
+    package let problem: String
 
-    public init(file: String, tensor: String? = nil, _ problem: String) {
+    package init(file: String, tensor: String? = nil, _ problem: String) {
         self.file = file
         self.tensor = tensor
         self.problem = problem
@@ -12,7 +12,7 @@ public struct FormatError: Error, CustomStringConvertible, Sendable {
 
     /// One line of bounded length, whatever the file held: names and values read from a hostile file may be
     /// megabytes of binary, so control characters are escaped and each part is cut to a few hundred characters.
-    public var description: String {
+    package var description: String {
         if let tensor { return "\(Self.bounded(file, 1000)): tensor '\(Self.bounded(tensor, 120))': \(Self.bounded(problem))" }
         return "\(Self.bounded(file, 1000)): \(Self.bounded(problem))"
     }

@@ -1,11 +1,11 @@
 /// GGML tensor element types and their block layouts, with exact dequantisation as the formats define it
 /// (float32 arithmetic, separate multiply and add).
-public enum GGMLType: UInt32, Sendable, CaseIterable {
+package enum GGMLType: UInt32, Sendable, CaseIterable {
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8
     case q4_K = 12, q5_K = 13, q6_K = 14
     case bf16 = 30
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .f32: "F32"
         case .f16: "F16"
@@ -22,7 +22,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
     }
 
     /// Elements per block.
-    public var blockSize: Int {
+    package var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16: 1
         case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: 32
@@ -31,7 +31,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
     }
 
     /// Bytes per block.
-    public var blockBytes: Int {
+    package var blockBytes: Int {
         switch self {
         case .f32: 4
         case .f16, .bf16: 2
@@ -46,12 +46,12 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
         }
     }
 
-    public func byteCount(elements: Int) -> Int { elements / blockSize * blockBytes }
+    package func byteCount(elements: Int) -> Int { elements / blockSize * blockBytes }
 
     /// The first block (or element, for f32/f16/bf16) of `elements` values at `src` whose scale is NaN or
     /// infinite — f16 scales `d` (and `m`/`dmin` where the format has one) of every block — or nil. One
     /// strided pass over the scales: cheap next to a forward, and a NaN scale poisons every output it touches.
-    public func firstNonFiniteScale(_ src: UnsafeRawPointer, elements: Int) -> Int? {
+    package func firstNonFiniteScale(_ src: UnsafeRawPointer, elements: Int) -> Int? {
         func badHalf(_ offset: Int) -> Bool { src.loadUnaligned(fromByteOffset: offset, as: UInt16.self) & 0x7C00 == 0x7C00 }
         let blocks = elements / blockSize
         switch self {
@@ -72,7 +72,7 @@ public enum GGMLType: UInt32, Sendable, CaseIterable {
     }
 
     /// Dequantises `count` elements (a multiple of the block size) from `src` into `dst`.
-    public func dequantizeRow(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+    package func dequantizeRow(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         let blocks = count / blockSize
         switch self {
         case .f32:

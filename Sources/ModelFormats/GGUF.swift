@@ -1,12 +1,12 @@
 import Foundation
 
 /// A metadata value of a GGUF file.
-public enum GGUFValue: Sendable, Equatable {
+package enum GGUFValue: Sendable, Equatable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
     case float32(Float), bool(Bool), string(String), uint64(UInt64), int64(Int64), float64(Double)
     case array(GGUFValueType, [GGUFValue])
 
-    public var int: Int? {
+    package var int: Int? {
         switch self {
         case .uint8(let v): Int(v)
         case .int8(let v): Int(v)
@@ -21,7 +21,7 @@ public enum GGUFValue: Sendable, Equatable {
         }
     }
 
-    public var double: Double? {
+    package var double: Double? {
         switch self {
         case .float32(let v): Double(v)
         case .float64(let v): v
@@ -29,13 +29,13 @@ public enum GGUFValue: Sendable, Equatable {
         }
     }
 
-    public var string: String? { if case .string(let s) = self { s } else { nil } }
-    public var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
-    public var array: [GGUFValue]? { if case .array(_, let a) = self { a } else { nil } }
-    public var strings: [String]? { array?.compactMap(\.string) }
-    public var ints: [Int]? { array?.compactMap(\.int) }
+    package var string: String? { if case .string(let s) = self { s } else { nil } }
+    package var bool: Bool? { if case .bool(let b) = self { b } else { nil } }
+    package var array: [GGUFValue]? { if case .array(_, let a) = self { a } else { nil } }
+    package var strings: [String]? { array?.compactMap(\.string) }
+    package var ints: [Int]? { array?.compactMap(\.int) }
     /// The array's numbers as Float (nil unless every element is a number).
-    public var floats: [Float]? {
+    package var floats: [Float]? {
         guard let a = array else { return nil }
         let d = a.compactMap(\.double)
         return d.count == a.count ? d.map(Float.init) : nil
@@ -43,10 +43,10 @@ public enum GGUFValue: Sendable, Equatable {
 }
 
 /// GGUF metadata value types (the numbers stored in the file).
-public enum GGUFValueType: UInt32, Sendable {
+package enum GGUFValueType: UInt32, Sendable {
     case uint8 = 0, int8, uint16, int16, uint32, int32, float32, bool, string, array, uint64, int64, float64
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .uint8: "UINT8"
         case .int8: "INT8"
@@ -66,41 +66,41 @@ public enum GGUFValueType: UInt32, Sendable {
 }
 
 /// One tensor's entry in a GGUF tensor-info table.
-public struct GGUFTensorInfo: Sendable {
-    public let name: String
+package struct GGUFTensorInfo: Sendable {
+    package let name: String
     /// GGML order: dims[0] is the contiguous (row) length.
-    public let dims: [Int]
-    public let type: GGMLType
+    package let dims: [Int]
+    package let type: GGMLType
     /// Offset relative to the start of the data section.
-    public let offset: Int
-    public var elementCount: Int { dims.reduce(1, *) }
+    package let offset: Int
+    package var elementCount: Int { dims.reduce(1, *) }
     /// Row-major (NumPy/PyTorch) shape: the reverse of `dims`.
-    public var shape: [Int] { dims.reversed() }
-    public var rowLength: Int { dims.first ?? 1 }
-    public var rowCount: Int { elementCount / max(rowLength, 1) }
-    public var byteCount: Int { type.byteCount(elements: elementCount) }
+    package var shape: [Int] { dims.reversed() }
+    package var rowLength: Int { dims.first ?? 1 }
+    package var rowCount: Int { elementCount / max(rowLength, 1) }
+    package var byteCount: Int { type.byteCount(elements: elementCount) }
 }
 
 /// A GGUF file (versions 2 and 3), memory-mapped: header, metadata, tensor infos, and tensor data read in place.
-public final class GGUFFile: @unchecked Sendable {
-    public let file: MappedFile
-    public let version: Int
+package final class GGUFFile: @unchecked Sendable {
+    package let file: MappedFile
+    package let version: Int
     /// Metadata in file order.
-    public let metadata: [(key: String, value: GGUFValue)]
-    public let tensors: [GGUFTensorInfo]
-    public let alignment: Int
+    package let metadata: [(key: String, value: GGUFValue)]
+    package let tensors: [GGUFTensorInfo]
+    package let alignment: Int
     /// Absolute offset of the data section.
-    public let dataOffset: Int
+    package let dataOffset: Int
     private let metadataIndex: [String: Int]
     private let tensorIndex: [String: Int]
 
-    public var path: String { file.path }
+    package var path: String { file.path }
 
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         try self.init(file: MappedFile(path: path))
     }
 
-    public init(file: MappedFile) throws {
+    package init(file: MappedFile) throws {
         self.file = file
         var r = GGUFReader(file: file)
         let magic = try r.u32("magic")
@@ -215,7 +215,7 @@ public final class GGUFFile: @unchecked Sendable {
     /// half-float scales) in 7 ms once mapped; the first pass also faults the file's pages in (~65 ms in all on
     /// the development machine), which the first forward would otherwise pay.
     /// A flipped bit inside a weight's mantissa or a quantised nibble stays a finite number and cannot be found.
-    public func checkFinite(_ t: GGUFTensorInfo) throws {
+    package func checkFinite(_ t: GGUFTensorInfo) throws {
         guard let bad = t.type.firstNonFiniteScale(bytes(of: t), elements: t.elementCount) else { return }
         if t.type.blockSize == 1 {
             let value = Float(dequantize1(t, element: bad))
@@ -231,23 +231,23 @@ public final class GGUFFile: @unchecked Sendable {
         return v
     }
 
-    public subscript(key: String) -> GGUFValue? { metadataIndex[key].map { metadata[$0].value } }
+    package subscript(key: String) -> GGUFValue? { metadataIndex[key].map { metadata[$0].value } }
 
     /// Whether the file holds a tensor named `name` (for optional tensors, such as an untied output head).
-    public func contains(tensor name: String) -> Bool { tensorIndex[name] != nil }
+    package func contains(tensor name: String) -> Bool { tensorIndex[name] != nil }
 
-    public func tensor(_ name: String) throws -> GGUFTensorInfo {
+    package func tensor(_ name: String) throws -> GGUFTensorInfo {
         guard let i = tensorIndex[name] else { throw FormatError(file: path, tensor: name, "not in the file") }
         return tensors[i]
     }
 
     /// The raw bytes of a tensor, in place in the mapping.
-    public func bytes(of t: GGUFTensorInfo) -> UnsafeRawPointer {
+    package func bytes(of t: GGUFTensorInfo) -> UnsafeRawPointer {
         file.bytes.baseAddress! + dataOffset + t.offset
     }
 
     /// Rows `rows` of a tensor (in units of `rowLength` elements), dequantised to Float32.
-    public func dequantize(_ name: String, rows: Range<Int>? = nil) throws -> [Float] {
+    package func dequantize(_ name: String, rows: Range<Int>? = nil) throws -> [Float] {
         let t = try tensor(name)
         let rows = rows ?? 0..<t.rowCount
         guard rows.lowerBound >= 0, rows.upperBound <= t.rowCount else {

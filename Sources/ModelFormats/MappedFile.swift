@@ -4,15 +4,15 @@ import Glibc
 #endif
 
 /// A read-only memory-mapped file: tensors are read in place, never copied whole into memory.
-public final class MappedFile: @unchecked Sendable {
-    public let path: String
-    public let bytes: UnsafeRawBufferPointer
+package final class MappedFile: @unchecked Sendable {
+    package let path: String
+    package let bytes: UnsafeRawBufferPointer
     /// Whether `bytes` is our own copy (freed on deinit) rather than a mapping.
     private let owned: Bool
 
     /// The bytes of something that is not a file (a buffer received over the network, a fuzzer's input), copied;
     /// `name` stands for the path in error messages.
-    public init(copying source: UnsafeRawBufferPointer, name: String) {
+    package init(copying source: UnsafeRawBufferPointer, name: String) {
         path = name
         owned = true
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 64)
@@ -20,7 +20,7 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: copy.baseAddress, count: source.count)
     }
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         owned = false
         let fd = open(path, O_RDONLY)
@@ -47,17 +47,17 @@ public final class MappedFile: @unchecked Sendable {
         if owned { UnsafeMutableRawPointer(mutating: base).deallocate() } else { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 
-    public var count: Int { bytes.count }
+    package var count: Int { bytes.count }
 
     /// A little-endian integer at a byte offset (caller checks bounds).
-    public func load<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
+    package func load<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
         T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 }
 
 /// Writes a file atomically: the bytes go to a temporary file beside it, which is then renamed over the target,
 /// so a reader never sees a half-written file and a failure leaves the old one intact.
-public func writeAtomically(_ data: Data, to url: URL) throws {
+package func writeAtomically(_ data: Data, to url: URL) throws {
     let dir = url.deletingLastPathComponent()
     let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
     do {

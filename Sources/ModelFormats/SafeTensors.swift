@@ -1,10 +1,10 @@
 import Foundation
 
 /// Element types of safetensors files.
-public enum SafeTensorsDType: String, Sendable {
+package enum SafeTensorsDType: String, Sendable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16", f64 = "F64", i32 = "I32", i64 = "I64", u8 = "U8", i8 = "I8", bool = "BOOL"
 
-    public var size: Int {
+    package var size: Int {
         switch self {
         case .f32, .i32: 4
         case .f16, .bf16: 2
@@ -15,31 +15,31 @@ public enum SafeTensorsDType: String, Sendable {
 }
 
 /// One tensor's entry in a safetensors header.
-public struct SafeTensorInfo: Sendable {
-    public let name: String
-    public let dtype: SafeTensorsDType
-    public let shape: [Int]
+package struct SafeTensorInfo: Sendable {
+    package let name: String
+    package let dtype: SafeTensorsDType
+    package let shape: [Int]
     /// Byte range within the data section.
-    public let range: Range<Int>
-    public var count: Int { shape.reduce(1, *) }
+    package let range: Range<Int>
+    package var count: Int { shape.reduce(1, *) }
 }
 
 /// A memory-mapped safetensors file (Hugging Face format): 8-byte little-endian header length, a JSON header,
 /// then the data. Every offset and size is checked against the file before anything is read.
-public final class SafeTensorsFile: @unchecked Sendable {
-    public let file: MappedFile
-    public let tensors: [String: SafeTensorInfo]
-    public let metadata: [String: String]
+package final class SafeTensorsFile: @unchecked Sendable {
+    package let file: MappedFile
+    package let tensors: [String: SafeTensorInfo]
+    package let metadata: [String: String]
     let dataStart: Int
 
-    public var path: String { file.path }
-    public var names: [String] { tensors.keys.sorted() }
+    package var path: String { file.path }
+    package var names: [String] { tensors.keys.sorted() }
 
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         try self.init(file: MappedFile(path: path))
     }
 
-    public init(file: MappedFile) throws {
+    package init(file: MappedFile) throws {
         self.file = file
         let path = file.path
         guard file.count >= 8 else { throw FormatError(file: path, "too short for a safetensors file (\(file.count) bytes)") }
@@ -98,19 +98,19 @@ public final class SafeTensorsFile: @unchecked Sendable {
         self.metadata = metadata
     }
 
-    public func info(_ name: String) throws -> SafeTensorInfo {
+    package func info(_ name: String) throws -> SafeTensorInfo {
         guard let t = tensors[name] else { throw FormatError(file: path, tensor: name, "not in the file") }
         return t
     }
 
     /// The raw bytes of a tensor, in place in the mapping.
-    public func rawBytes(_ name: String) throws -> UnsafeRawBufferPointer {
+    package func rawBytes(_ name: String) throws -> UnsafeRawBufferPointer {
         let t = try info(name)
         return UnsafeRawBufferPointer(rebasing: file.bytes[(dataStart + t.range.lowerBound)..<(dataStart + t.range.upperBound)])
     }
 
     /// A floating-point tensor converted to Float32 (F32, F16, BF16, F64).
-    public func floats(_ name: String) throws -> [Float] {
+    package func floats(_ name: String) throws -> [Float] {
         let t = try info(name)
         let raw = try rawBytes(name)
         let n = t.count
@@ -132,7 +132,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
     }
 
     /// An integer tensor as Int32 values (I32, I64, U8, I8).
-    public func ints(_ name: String) throws -> [Int32] {
+    package func ints(_ name: String) throws -> [Int32] {
         let t = try info(name)
         let raw = try rawBytes(name)
         switch t.dtype {
@@ -146,32 +146,32 @@ public final class SafeTensorsFile: @unchecked Sendable {
 }
 
 /// A tensor to write: Float32 values or Int32 values with a shape.
-public struct SafeTensorsEntry: Sendable {
-    public let name: String
-    public let shape: [Int]
-    public let dtype: SafeTensorsDType
-    public let bytes: Data
+package struct SafeTensorsEntry: Sendable {
+    package let name: String
+    package let shape: [Int]
+    package let dtype: SafeTensorsDType
+    package let bytes: Data
 
-    public init(name: String, shape: [Int], floats: UnsafeBufferPointer<Float>) {
+    package init(name: String, shape: [Int], floats: UnsafeBufferPointer<Float>) {
         self.name = name; self.shape = shape; self.dtype = .f32
         self.bytes = Data(buffer: floats)
     }
 
-    public init(name: String, shape: [Int], floats: [Float]) {
+    package init(name: String, shape: [Int], floats: [Float]) {
         self.name = name; self.shape = shape; self.dtype = .f32
         self.bytes = floats.withUnsafeBufferPointer { Data(buffer: $0) }
     }
 
-    public init(name: String, shape: [Int], ints: [Int32]) {
+    package init(name: String, shape: [Int], ints: [Int32]) {
         self.name = name; self.shape = shape; self.dtype = .i32
         self.bytes = ints.withUnsafeBufferPointer { Data(buffer: $0) }
     }
 }
 
-public enum SafeTensorsWriter {
+package enum SafeTensorsWriter {
     /// The bytes of a safetensors file holding `entries` (sorted by name, header padded to 8 bytes).
     /// Throws when the header cannot be encoded (a file with an empty header would load as no tensors at all).
-    public static func encode(_ entries: [SafeTensorsEntry], metadata: [String: String] = [:]) throws -> Data {
+    package static func encode(_ entries: [SafeTensorsEntry], metadata: [String: String] = [:]) throws -> Data {
         let sorted = entries.sorted { $0.name < $1.name }
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -194,7 +194,7 @@ public enum SafeTensorsWriter {
     }
 
     /// Writes the file atomically (temporary file, then rename).
-    public static func write(_ entries: [SafeTensorsEntry], metadata: [String: String] = [:], to url: URL) throws {
+    package static func write(_ entries: [SafeTensorsEntry], metadata: [String: String] = [:], to url: URL) throws {
         try writeAtomically(try encode(entries, metadata: metadata), to: url)
     }
 }

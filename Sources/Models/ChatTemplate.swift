@@ -1,10 +1,10 @@
 import Tokenization
 
 /// A chat message.
-public struct ChatMessage: Codable, Sendable, Equatable {
-    public var role: String
-    public var content: String
-    public init(role: String, content: String) { self.role = role; self.content = content }
+package struct ChatMessage: Codable, Sendable, Equatable {
+    package var role: String
+    package var content: String
+    package init(role: String, content: String) { self.role = role; self.content = content }
 }
 
 /// How a model's conversations are written, recognised from the Jinja template its file carries (GGUF
@@ -20,26 +20,26 @@ public struct ChatMessage: Codable, Sendable, Equatable {
 /// - `.phi3`: `<|role|>\ncontent<|end|>\n`.
 /// - `.mistral`: `[INST] user [/INST]assistant</s>`, a system prompt at the head of the first user turn.
 /// A template of none of these is an error that says so (`recognising`).
-public struct ChatTemplate: Sendable, Equatable {
-    public enum Style: String, Sendable, CaseIterable { case chatML = "chatml", llama3, gemma, phi3, mistral }
+package struct ChatTemplate: Sendable, Equatable {
+    package enum Style: String, Sendable, CaseIterable { case chatML = "chatml", llama3, gemma, phi3, mistral }
 
-    public let style: Style
+    package let style: Style
     /// The system prompt written when a conversation has none (ChatML templates that carry one).
-    public let defaultSystemPrompt: String?
+    package let defaultSystemPrompt: String?
     /// Whether the template writes the BOS token's text first (`{{ bos_token }}`).
-    public let writesBOS: Bool
+    package let writesBOS: Bool
 
-    public init(style: Style, defaultSystemPrompt: String? = nil, writesBOS: Bool = false) {
+    package init(style: Style, defaultSystemPrompt: String? = nil, writesBOS: Bool = false) {
         self.style = style; self.defaultSystemPrompt = defaultSystemPrompt; self.writesBOS = writesBOS
     }
 
     /// SmolLM2-Instruct's template: ChatML with its default system prompt.
-    public static let smolLM2 = ChatTemplate(style: .chatML, defaultSystemPrompt: defaultSystemPrompt)
-    public static let defaultSystemPrompt = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
+    package static let smolLM2 = ChatTemplate(style: .chatML, defaultSystemPrompt: defaultSystemPrompt)
+    package static let defaultSystemPrompt = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 
     /// The template `source` describes. Without a source, ChatML with SmolLM2's system prompt where the vocabulary
     /// has its tokens (checkpoints trained from SmolLM2), else nil (the model has no chat format).
-    public static func recognising(_ source: String?, tokenizer: any TextTokenizer) throws -> ChatTemplate? {
+    package static func recognising(_ source: String?, tokenizer: any TextTokenizer) throws -> ChatTemplate? {
         guard let source, !source.isEmpty else {
             guard let a = try? tokenizer.encodeText("<|im_start|>"), a.count == 1 else { return nil }
             return .smolLM2
@@ -87,7 +87,7 @@ public struct ChatTemplate: Sendable, Equatable {
 
     /// The conversation as the template writes it, with `bos` (the BOS token's text) first where the template
     /// writes one; `addGenerationPrompt` ends it with the opening of the assistant's turn.
-    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true, bos: String? = nil) -> String {
+    package func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true, bos: String? = nil) -> String {
         var s = writesBOS ? (bos ?? "") : ""
         switch style {
         case .chatML:
@@ -118,12 +118,12 @@ public struct ChatTemplate: Sendable, Equatable {
     }
 
     /// Token ids of the conversation ready for the model to answer: BOS once (the template's or the tokenizer's).
-    public func promptIDs(_ messages: [ChatMessage], tokenizer: any TextTokenizer) throws -> [Int32] {
+    package func promptIDs(_ messages: [ChatMessage], tokenizer: any TextTokenizer) throws -> [Int32] {
         try tokenizer.encodeText(render(messages))
     }
 
     /// What ends the assistant's turn.
-    public var endOfTurn: String {
+    package var endOfTurn: String {
         switch style {
         case .chatML: "<|im_end|>"
         case .llama3: "<|eot_id|>"
@@ -147,15 +147,15 @@ public struct ChatTemplate: Sendable, Equatable {
     }
 
     /// ChatML with SmolLM2's default system prompt (kept for callers that know their model is SmolLM2).
-    public static func chatML(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
+    package static func chatML(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
         smolLM2.render(messages, addGenerationPrompt: addGenerationPrompt)
     }
 }
 
 /// A chat template that cannot be used.
-public struct ChatTemplateError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct ChatTemplateError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 extension String {

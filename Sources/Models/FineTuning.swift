@@ -6,7 +6,7 @@ import TensorCore
 ///
 /// A model takes LoRA adapters (``LoRAAdaptable``: the weights stay frozen, as loaded), is trained whole
 /// (``FullyTrainable``: a GPT trained here), or both.
-public enum TuningMethod: String, Sendable, CaseIterable {
+package enum TuningMethod: String, Sendable, CaseIterable {
     /// Low-rank adapters on the projections; the base weights frozen.
     case lora
     /// Every weight of the model.
@@ -14,7 +14,7 @@ public enum TuningMethod: String, Sendable, CaseIterable {
 }
 
 /// A language model that training can drive: the logits of a padded batch, with a graph.
-public protocol TrainableLanguageModel: LanguageModel {
+package protocol TrainableLanguageModel: LanguageModel {
     /// Logits (rows.count, V) at `rows` of a batch of B sequences of `time` ids each, right-padded (B·T ids), computed
     /// with a graph for training; `dropout` is the generator for models that train with dropout (nil: none).
     func trainingLogits(_ ids: [Int32], time T: Int, rows: [Int32], dropout: UnsafeMutablePointer<RandomGenerator>?) -> Tensor
@@ -23,7 +23,7 @@ public protocol TrainableLanguageModel: LanguageModel {
 }
 
 /// A model whose projections take LoRA adapters (Hugging Face PEFT layout).
-public protocol LoRAAdaptable: TrainableLanguageModel {
+package protocol LoRAAdaptable: TrainableLanguageModel {
     /// A fresh adapter: A as PEFT initialises it, B zero (the adapted model starts equal to this one).
     func newAdapter(rank: Int, alpha: Float, targets: [String], seed: UInt64) throws -> LoRAAdapter
     /// An adapter folder read for this model, every shape checked; trainable to continue training it.
@@ -35,7 +35,7 @@ public protocol LoRAAdaptable: TrainableLanguageModel {
 }
 
 /// A model trained whole: its parameters, saved as a model folder and read back.
-public protocol FullyTrainable: TrainableLanguageModel {
+package protocol FullyTrainable: TrainableLanguageModel {
     func namedParameters() -> [(String, Tensor)]
     /// Writes the weights (and their manifest) as a model folder.
     func save(folder: URL) throws

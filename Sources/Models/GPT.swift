@@ -3,22 +3,22 @@ import NeuralNet
 import TensorCore
 
 /// GPT-2 hyper-parameters, with Hugging Face `GPT2Config` field names in its JSON form.
-public struct GPTConfig: Codable, Equatable, Sendable {
-    public var vocabSize: Int
-    public var blockSize: Int
-    public var nLayer: Int
-    public var nHead: Int
-    public var nEmbd: Int
-    public var dropout: Float = 0
-    public var layerNormEpsilon: Float = 1e-5
+package struct GPTConfig: Codable, Equatable, Sendable {
+    package var vocabSize: Int
+    package var blockSize: Int
+    package var nLayer: Int
+    package var nHead: Int
+    package var nEmbd: Int
+    package var dropout: Float = 0
+    package var layerNormEpsilon: Float = 1e-5
 
-    public init(vocabSize: Int, blockSize: Int, nLayer: Int, nHead: Int, nEmbd: Int, dropout: Float = 0,
+    package init(vocabSize: Int, blockSize: Int, nLayer: Int, nHead: Int, nEmbd: Int, dropout: Float = 0,
                 layerNormEpsilon: Float = 1e-5) {
         self.vocabSize = vocabSize; self.blockSize = blockSize; self.nLayer = nLayer; self.nHead = nHead
         self.nEmbd = nEmbd; self.dropout = dropout; self.layerNormEpsilon = layerNormEpsilon
     }
 
-    public func validate() throws {
+    package func validate() throws {
         guard vocabSize > 0, blockSize > 0, nLayer > 0, nHead > 0, nEmbd > 0 else {
             throw NeuralNetError("GPT config needs positive sizes (vocab \(vocabSize), block \(blockSize), layers \(nLayer), heads \(nHead), width \(nEmbd))")
         }
@@ -34,19 +34,19 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     }
 
     /// Parameters of a model of this shape (the tied output head counted once), computed without allocating it.
-    public var expectedParameterCount: Int {
+    package var expectedParameterCount: Int {
         let w = nEmbd, perLayer = 2 * 2 * w + (w * 3 * w + 3 * w) + (w * w + w) + (w * 4 * w + 4 * w) + (4 * w * w + w)
         return vocabSize * w + blockSize * w + nLayer * perLayer + 2 * w
     }
 
     /// Training FLOPs per token (nanoGPT's estimate): 6 N + 12 L T C, N the parameters without position embeddings,
     /// T the context the model is trained at.
-    public func trainingFlopsPerToken(parameterCount: Int, context: Int) -> Double {
+    package func trainingFlopsPerToken(parameterCount: Int, context: Int) -> Double {
         6 * Double(parameterCount - blockSize * nEmbd) + 12 * Double(nLayer * context * nEmbd)
     }
 
     /// The `config.json` a Hugging Face `GPT2LMHeadModel.from_pretrained` reads.
-    public var huggingFaceJSON: [String: Any] {
+    package var huggingFaceJSON: [String: Any] {
         [
             "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
             "vocab_size": vocabSize, "n_positions": blockSize, "n_ctx": blockSize, "n_embd": nEmbd,
@@ -59,7 +59,7 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     }
 
     /// Reads a Hugging Face GPT-2 `config.json` dictionary.
-    public init(huggingFace j: [String: Any]) throws {
+    package init(huggingFace j: [String: Any]) throws {
         func int(_ k: String, _ alt: String? = nil) throws -> Int {
             if let v = j[k] as? Int { return v }
             if let alt, let v = j[alt] as? Int { return v }
@@ -85,12 +85,12 @@ public struct GPTConfig: Codable, Equatable, Sendable {
 
 /// Causal multi-head self-attention with a fused q|k|v projection (GPT-2's `c_attn`), grouped-query ready:
 /// with `kvHeads < heads`, `c_attn` projects to (heads + 2 kvHeads) x headSize and query heads share K/V heads.
-public final class CausalSelfAttention: Module {
-    public let cAttn: Linear   // "c_attn"
-    public let cProj: Linear   // "c_proj"
-    public let heads: Int, kvHeads: Int
+package final class CausalSelfAttention: Module {
+    package let cAttn: Linear   // "c_attn"
+    package let cProj: Linear   // "c_proj"
+    package let heads: Int, kvHeads: Int
 
-    public init(width: Int, heads: Int, kvHeads: Int? = nil, projStd: Float, rng: inout RandomGenerator) {
+    package init(width: Int, heads: Int, kvHeads: Int? = nil, projStd: Float, rng: inout RandomGenerator) {
         self.heads = heads
         self.kvHeads = kvHeads ?? heads
         let hs = width / heads
@@ -100,7 +100,7 @@ public final class CausalSelfAttention: Module {
 
     /// x (B, T, C) -> (B, T, C); `probabilities` receives the attention pattern (B, nh, T, T). With hooks,
     /// `blocks.{layer}.attn.hook_pattern` and `hook_z` are read (and `hook_z` may be replaced).
-    public func callAsFunction(_ x: Tensor, probabilities: ((Tensor) -> Void)? = nil, hooks: Hooks? = nil, layer: Int = 0) -> Tensor {
+    package func callAsFunction(_ x: Tensor, probabilities: ((Tensor) -> Void)? = nil, hooks: Hooks? = nil, layer: Int = 0) -> Tensor {
         let qkv = cAttn(x)                                                        // (B, T, (nh + 2 nkv) hs)
         let a = Tensor.causalSelfAttention(qkv: qkv, heads: heads, kvHeads: kvHeads) // (B, T, nh hs)
         probabilities?(a.probabilities)
@@ -109,34 +109,34 @@ public final class CausalSelfAttention: Module {
         return cProj(hooks.applyRows("blocks.\(layer).attn.hook_z", a.output))
     }
 
-    public func namedParameters() -> [(String, Tensor)] {
+    package func namedParameters() -> [(String, Tensor)] {
         scoped("c_attn", cAttn.namedParameters()) + scoped("c_proj", cProj.namedParameters())
     }
 }
 
 /// GPT-2's MLP: c_proj(gelu(c_fc(x))), 4x wide.
-public final class MLP: Module {
-    public let cFc: Linear     // "c_fc"
-    public let cProj: Linear   // "c_proj"
+package final class MLP: Module {
+    package let cFc: Linear     // "c_fc"
+    package let cProj: Linear   // "c_proj"
 
-    public init(width: Int, projStd: Float, rng: inout RandomGenerator) {
+    package init(width: Int, projStd: Float, rng: inout RandomGenerator) {
         cFc = Linear(width, 4 * width, layout: .inOut, rng: &rng)
         cProj = Linear(4 * width, width, layout: .inOut, std: projStd, rng: &rng)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor { cProj(cFc(x).gelu()) }
+    package func callAsFunction(_ x: Tensor) -> Tensor { cProj(cFc(x).gelu()) }
 
-    public func namedParameters() -> [(String, Tensor)] {
+    package func namedParameters() -> [(String, Tensor)] {
         scoped("c_fc", cFc.namedParameters()) + scoped("c_proj", cProj.namedParameters())
     }
 }
 
 /// A pre-norm transformer block: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)).
-public final class GPTBlock: Module {
-    public let ln1: LayerNorm             // "ln_1"
-    public let attn: CausalSelfAttention  // "attn"
-    public let ln2: LayerNorm             // "ln_2"
-    public let mlp: MLP                   // "mlp"
+package final class GPTBlock: Module {
+    package let ln1: LayerNorm             // "ln_1"
+    package let attn: CausalSelfAttention  // "attn"
+    package let ln2: LayerNorm             // "ln_2"
+    package let mlp: MLP                   // "mlp"
 
     init(_ c: GPTConfig, rng: inout RandomGenerator) {
         // GPT-2 scales the residual projections by 1/sqrt(2 n_layer).
@@ -166,22 +166,22 @@ public final class GPTBlock: Module {
         return hooks.applyRows("blocks.\(l).hook_resid_post", h + mlpOut)
     }
 
-    public func namedParameters() -> [(String, Tensor)] {
+    package func namedParameters() -> [(String, Tensor)] {
         scoped("ln_1", ln1.namedParameters()) + scoped("attn", attn.namedParameters())
             + scoped("ln_2", ln2.namedParameters()) + scoped("mlp", mlp.namedParameters())
     }
 }
 
 /// GPT-2 (Radford et al. 2019) with Hugging Face parameter names and the head tied to the token embedding.
-public final class GPT: Module {
-    public let config: GPTConfig
-    public let wte: Embedding      // "transformer.wte"
-    public let wpe: Embedding      // "transformer.wpe"
-    public let h: [GPTBlock]       // "transformer.h.{i}"
-    public let lnF: LayerNorm      // "transformer.ln_f"
+package final class GPT: Module {
+    package let config: GPTConfig
+    package let wte: Embedding      // "transformer.wte"
+    package let wpe: Embedding      // "transformer.wpe"
+    package let h: [GPTBlock]       // "transformer.h.{i}"
+    package let lnF: LayerNorm      // "transformer.ln_f"
     // lm_head.weight is wte.weight (tied, stored once).
 
-    public init(_ config: GPTConfig, seed: UInt64) {
+    package init(_ config: GPTConfig, seed: UInt64) {
         var rng = RandomGenerator(seed: seed)
         self.config = config
         wte = Embedding(config.vocabSize, config.nEmbd, rng: &rng)
@@ -191,20 +191,20 @@ public final class GPT: Module {
     }
 
     /// ids (B*T, row-major) -> logits (B, T, V), without dropout. `attention` receives each layer's pattern.
-    public func forward(_ ids: TokenIDs, batch B: Int, time T: Int, attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
+    package func forward(_ ids: TokenIDs, batch B: Int, time T: Int, attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
         var unused = RandomGenerator(seed: 0)
         return run(ids, B, T, dropout: 0, rng: &unused, attention: attention)
     }
 
     /// The training forward: dropout (config.dropout) drawn from `dropoutRNG`.
-    public func forward(_ ids: TokenIDs, batch B: Int, time T: Int, dropoutRNG: inout RandomGenerator) -> Tensor {
+    package func forward(_ ids: TokenIDs, batch B: Int, time T: Int, dropoutRNG: inout RandomGenerator) -> Tensor {
         run(ids, B, T, dropout: config.dropout, rng: &dropoutRNG, attention: nil)
     }
 
     /// The inspection forward: token embeddings may be given instead of ids (B·T rows of width C, e.g. points
     /// on an integrated-gradients path; the positional embeddings are added as usual), `hooks` read or replace
     /// activations, and `logits` picks the positions that get logits: (B·T, V), (B, V), or (B, 1).
-    public func forward(_ ids: TokenIDs, batch B: Int, time T: Int, embeddings: Tensor?, hooks: Hooks?,
+    package func forward(_ ids: TokenIDs, batch B: Int, time T: Int, embeddings: Tensor?, hooks: Hooks?,
                         logits which: LogitPositions = .all, attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
         var unused = RandomGenerator(seed: 0)
         return run(ids, B, T, dropout: 0, rng: &unused, attention: attention, embeddings: embeddings, hooks: hooks, logits: which)
@@ -246,11 +246,11 @@ public final class GPT: Module {
     }
 
     /// Mean next-token cross-entropy of logits (B, T, V) against targets (B*T ids).
-    public func loss(logits: Tensor, targets: TokenIDs) -> Tensor {
+    package func loss(logits: Tensor, targets: TokenIDs) -> Tensor {
         logits.reshaped([-1, config.vocabSize]).crossEntropy(targets: targets)
     }
 
-    public func namedParameters() -> [(String, Tensor)] {
+    package func namedParameters() -> [(String, Tensor)] {
         var p = scoped("transformer.wte", wte.namedParameters()) + scoped("transformer.wpe", wpe.namedParameters())
         for (i, b) in h.enumerated() { p += scoped("transformer.h.\(i)", b.namedParameters()) }
         return p + scoped("transformer.ln_f", lnF.namedParameters())
@@ -260,7 +260,7 @@ public final class GPT: Module {
 extension GPT {
     /// The card's view of a GPT-2 (trained here or from a Hugging Face folder): every parameter tensor under its
     /// Hugging Face name (transformer.h.3.attn.c_attn.weight; the head tied to wte, stored once).
-    public func layout() -> ModelLayout {
+    package func layout() -> ModelLayout {
         typealias N = ModelLayout.Node
         var weights: [ModelLayout.Entry] = []
         var perLayer: [Int: [N]] = [:], other: [N] = []

@@ -8,7 +8,7 @@ extension GPT {
     /// Loads a folder written by `save_pretrained` (or by `GPT.save`). A Glassbox checkpoint folder is first
     /// checked against its `manifest.json` (a flipped byte is an error naming the file, not other weights);
     /// `verifyManifest: false` only where the caller has just checked the same folder.
-    public static func load(folder: URL, verifyManifest: Bool = true) throws -> GPT {
+    package static func load(folder: URL, verifyManifest: Bool = true) throws -> GPT {
         // Only the files a model is read from are hashed (not a checkpoint's optimizer state), while it loads.
         if verifyManifest {
             return try CheckpointManifest.verifying(folder: folder, skipHashing: CheckpointManifest.trainingStateFiles) {
@@ -38,7 +38,7 @@ extension GPT {
 
     /// Copies every parameter from a safetensors file, by Hugging Face name (an optional "transformer." prefix
     /// is tolerated on either side, as checkpoints differ there).
-    public func load(from file: SafeTensorsFile) throws {
+    package func load(from file: SafeTensorsFile) throws {
         for (name, p) in namedParameters() {
             let candidates = [name, name.hasPrefix("transformer.") ? String(name.dropFirst(12)) : "transformer." + name]
             guard let key = candidates.first(where: { file.tensors[$0] != nil }) else {
@@ -57,14 +57,14 @@ extension GPT {
     }
 
     /// The parameters as safetensors entries (HF names; the tied lm_head is not stored twice).
-    public func safetensorsEntries() -> [SafeTensorsEntry] {
+    package func safetensorsEntries() -> [SafeTensorsEntry] {
         namedParameters().map { name, p in
             SafeTensorsEntry(name: name, shape: p.shape, floats: UnsafeBufferPointer(start: p.data, count: p.count))
         }
     }
 
     /// Writes config.json and model.safetensors into `folder` (each file atomically).
-    public func save(folder: URL) throws {
+    package func save(folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let json = try JSONSerialization.data(withJSONObject: config.huggingFaceJSON, options: [.prettyPrinted, .sortedKeys])
         try writeAtomically(json, to: folder.appendingPathComponent("config.json"))
@@ -73,9 +73,9 @@ extension GPT {
 }
 
 extension GPT: FullyTrainable {
-    public var defaultTuningMethod: TuningMethod { .full }
+    package var defaultTuningMethod: TuningMethod { .full }
 
-    public func trainingLogits(_ ids: [Int32], time T: Int, rows: [Int32], dropout: UnsafeMutablePointer<RandomGenerator>?) -> Tensor {
+    package func trainingLogits(_ ids: [Int32], time T: Int, rows: [Int32], dropout: UnsafeMutablePointer<RandomGenerator>?) -> Tensor {
         let B = ids.count / T
         if let dropout, config.dropout > 0 {
             // The training forward (with dropout) gives every position's logits.
@@ -84,5 +84,5 @@ extension GPT: FullyTrainable {
         return forward(ids, batch: B, time: T, embeddings: nil, hooks: nil, logits: .rows(rows))
     }
 
-    public func reloaded(from folder: URL) throws -> any FullyTrainable { try GPT.load(folder: folder) }
+    package func reloaded(from folder: URL) throws -> any FullyTrainable { try GPT.load(folder: folder) }
 }

@@ -4,58 +4,58 @@ import TensorCore
 import Tokenization
 
 /// What to generate and when to stop.
-public struct GenerationOptions: Sendable {
-    public var maxTokens: Int = 256
-    public var sampling = SamplingOptions()
-    public var seed: UInt64 = 0
+package struct GenerationOptions: Sendable {
+    package var maxTokens: Int = 256
+    package var sampling = SamplingOptions()
+    package var seed: UInt64 = 0
     /// Stop when the generated text contains one of these (the stop string is not part of the result).
-    public var stopStrings: [String] = []
+    package var stopStrings: [String] = []
     /// Stop at the tokenizer's end-of-sequence token.
-    public var stopAtEOS = true
+    package var stopAtEOS = true
     /// Also report the top alternatives of every generated token (their count).
-    public var alternatives: Int = 0
+    package var alternatives: Int = 0
 
-    public init() {}
+    package init() {}
 }
 
 /// One generated token as streamed.
-public struct GeneratedToken: Sendable {
-    public let id: Int32
+package struct GeneratedToken: Sendable {
+    package let id: Int32
     /// Text that became complete with this token (may be empty inside a multi-byte character).
-    public let text: String
+    package let text: String
     /// The chosen token's probability and the top alternatives (id, probability), when requested.
-    public let probability: Float?
-    public let alternatives: [(id: Int32, probability: Float)]
+    package let probability: Float?
+    package let alternatives: [(id: Int32, probability: Float)]
     /// The entropy (nats) of the model's next-token distribution and the chosen token's rank in it (0 = the
     /// most likely), when alternatives are requested.
-    public var entropy: Float? = nil
-    public var rank: Int? = nil
+    package var entropy: Float? = nil
+    package var rank: Int? = nil
 }
 
 /// The result of a generation.
-public struct GenerationResult: Sendable {
-    public let promptIDs: [Int32]
-    public let ids: [Int32]
-    public let text: String
-    public let stopReason: String
-    public let prefillSeconds: Double
-    public let decodeSeconds: Double
-    public var prefillTokensPerSecond: Double { Double(promptIDs.count) / max(prefillSeconds, 1e-9) }
+package struct GenerationResult: Sendable {
+    package let promptIDs: [Int32]
+    package let ids: [Int32]
+    package let text: String
+    package let stopReason: String
+    package let prefillSeconds: Double
+    package let decodeSeconds: Double
+    package var prefillTokensPerSecond: Double { Double(promptIDs.count) / max(prefillSeconds, 1e-9) }
     /// Tokens after the first, over the time spent producing them.
-    public var decodeTokensPerSecond: Double { Double(max(ids.count - 1, 0)) / max(decodeSeconds, 1e-9) }
+    package var decodeTokensPerSecond: Double { Double(max(ids.count - 1, 0)) / max(decodeSeconds, 1e-9) }
 }
 
 /// Autoregressive generation with streaming, sampling and stop conditions.
-public struct Generator {
-    public let model: any LanguageModel
-    public let tokenizer: any TextTokenizer
+package struct Generator {
+    package let model: any LanguageModel
+    package let tokenizer: any TextTokenizer
 
-    public init(model: any LanguageModel, tokenizer: any TextTokenizer) {
+    package init(model: any LanguageModel, tokenizer: any TextTokenizer) {
         self.model = model
         self.tokenizer = tokenizer
     }
 
-    public func generate(prompt ids: [Int32], options: GenerationOptions, session: (any DecodingSession)? = nil,
+    package func generate(prompt ids: [Int32], options: GenerationOptions, session: (any DecodingSession)? = nil,
                          onToken: (GeneratedToken) -> Bool = { _ in true }) -> GenerationResult {
         let session = session ?? model.makeSession(capacity: ids.count + options.maxTokens + 1)
         var sampler = TokenSampler(options.sampling, seed: options.seed)

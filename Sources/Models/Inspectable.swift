@@ -3,14 +3,14 @@ import NeuralNet
 import TensorCore
 
 /// Sizes an analysis needs.
-public struct InspectShape: Sendable, Equatable {
-    public var layers: Int, heads: Int, kvHeads: Int, headDim: Int, dim: Int, mlpWidth: Int, vocab: Int
+package struct InspectShape: Sendable, Equatable {
+    package var layers: Int, heads: Int, kvHeads: Int, headDim: Int, dim: Int, mlpWidth: Int, vocab: Int
 }
 
 /// A model the interpretability tools can open: one forward with hook points (TransformerLens names, see
 /// `Hooks`), runnable on token embeddings instead of ids, plus the pieces of the read-out that logit lens and
 /// direct logit attribution need. Llama and GPT-2 conform.
-public protocol InspectableModel: AnyObject {
+package protocol InspectableModel: AnyObject {
     var shape: InspectShape { get }
     /// The token embeddings of `ids`, (T, D): what integrated gradients interpolate (positional embeddings, where
     /// the model has them, are added inside the forward).
@@ -46,12 +46,12 @@ public protocol InspectableModel: AnyObject {
 }
 
 /// A hook point missing from a cache, or of another size than expected.
-public struct HookCacheError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct HookCacheError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 
     /// The cached tensor `name`, contiguous, checked to hold `count` values.
-    public static func tensor(_ cache: [String: Tensor], _ name: String, count: Int) throws -> Tensor {
+    package static func tensor(_ cache: [String: Tensor], _ name: String, count: Int) throws -> Tensor {
         guard let t = cache[name] else { throw HookCacheError("hook point '\(name)' is not in the cache") }
         guard t.count == count else { throw HookCacheError("hook point '\(name)' holds \(t.shape) (\(t.count) values); expected \(count)") }
         return t.contiguous()
@@ -59,18 +59,18 @@ public struct HookCacheError: Error, CustomStringConvertible, Sendable {
 }
 
 extension Llama: InspectableModel {
-    public var shape: InspectShape {
+    package var shape: InspectShape {
         let c = config
         return InspectShape(layers: c.layers, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, dim: c.dim,
                             mlpWidth: c.hiddenDim, vocab: c.vocabSize)
     }
-    public func tokenEmbeddings(_ ids: [Int32]) -> Tensor { scaledEmbeddings(ids) }
-    public func forward(_ ids: [Int32], logits: LogitPositions, embeddings: Tensor?, hooks: Hooks?,
+    package func tokenEmbeddings(_ ids: [Int32]) -> Tensor { scaledEmbeddings(ids) }
+    package func forward(_ ids: [Int32], logits: LogitPositions, embeddings: Tensor?, hooks: Hooks?,
                         attention: ((Int, Tensor) -> Void)?) -> Tensor {
         forward(ids, cache: nil, logits: logits, embeddings: embeddings, hooks: hooks, attention: attention)
     }
-    public func unembed(_ residual: Tensor) -> Tensor { softcapped(output(residual.rmsNorm(weight: outputNorm, eps: config.normEps))) }
-    public func headOutputs(layer: Int, z: Tensor) -> Tensor {
+    package func unembed(_ residual: Tensor) -> Tensor { softcapped(output(residual.rmsNorm(weight: outputNorm, eps: config.normEps))) }
+    package func headOutputs(layer: Int, z: Tensor) -> Tensor {
         let y = layers[layer].wo(z)
         guard let w = layers[layer].postAttentionNorm else { return y }
         // Gemma's post-attention norm is linear once its scale is frozen at the whole output, the sum of the rows.
@@ -86,7 +86,7 @@ extension Llama: InspectableModel {
         return out
     }
     /// (With Gemma 2's logit soft-capping, this reads the logit before the cap: the cap is not linear.)
-    public func logitReadout(target: Int32, finalResidual x: [Float]) -> (read: ([Float]) -> Double, constant: Double) {
+    package func logitReadout(target: Int32, finalResidual x: [Float]) -> (read: ([Float]) -> Double, constant: Double) {
         let D = config.dim
         let ms = x.reduce(0) { $0 + Double($1) * Double($1) } / Double(D)
         let inv = 1 / (ms + Double(config.normEps)).squareRoot()
@@ -94,16 +94,16 @@ extension Llama: InspectableModel {
         let direction = (0..<D).map { Double(outputNorm.data[$0]) * Double(u[$0]) * inv }
         return ({ c in zip(c, direction).reduce(0) { $0 + Double($1.0) * $1.1 } }, 0)
     }
-    public func withFrozenWeights<R>(_ body: () -> R) -> R { body() }   // quantised weights take no gradients
+    package func withFrozenWeights<R>(_ body: () -> R) -> R { body() }   // quantised weights take no gradients
 
-    public var positionLimit: Int? { nil }
-    public func contributionHookNames(layer l: Int) -> Set<String> {
+    package var positionLimit: Int? { nil }
+    package func contributionHookNames(layer l: Int) -> Set<String> {
         layers[l].postAttentionNorm == nil ? ["blocks.\(l).attn.hook_v"] : ["blocks.\(l).attn.hook_v", "blocks.\(l).attn.hook_z"]
     }
-    public func attentionValues(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor {
+    package func attentionValues(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor {
         try HookCacheError.tensor(cache, "blocks.\(l).attn.hook_v", count: T * config.kvHeads * config.headDim)
     }
-    public func outputProjection(layer l: Int) -> Tensor {
+    package func outputProjection(layer l: Int) -> Tensor {
         let width = config.attentionWidth, D = config.dim
         let wo = layers[l].wo.dequantized().contiguous()                   // (D, H·hd) [out, in]
         let t = Tensor(uninitialized: [width, D])
@@ -111,7 +111,7 @@ extension Llama: InspectableModel {
         for r in 0..<D { for i in 0..<width { dst[i * D + r] = src[r * width + i] } }
         return t
     }
-    public func attentionOutputScale(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor? {
+    package func attentionOutputScale(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor? {
         guard let w = layers[l].postAttentionNorm else { return nil }
         let D = config.dim, width = config.attentionWidth
         let z = try HookCacheError.tensor(cache, "blocks.\(l).attn.hook_z", count: T * width)
@@ -127,25 +127,25 @@ extension Llama: InspectableModel {
 }
 
 extension GPT: InspectableModel {
-    public var shape: InspectShape {
+    package var shape: InspectShape {
         let c = config
         return InspectShape(layers: c.nLayer, heads: c.nHead, kvHeads: c.nHead, headDim: c.nEmbd / c.nHead, dim: c.nEmbd,
                             mlpWidth: 4 * c.nEmbd, vocab: c.vocabSize)
     }
-    public func tokenEmbeddings(_ ids: [Int32]) -> Tensor {
+    package func tokenEmbeddings(_ ids: [Int32]) -> Tensor {
         GradMode.withoutGradients { wte(TokenIDs(ids)).detach() }.contiguous()
     }
-    public func forward(_ ids: [Int32], logits: LogitPositions, embeddings: Tensor?, hooks: Hooks?,
+    package func forward(_ ids: [Int32], logits: LogitPositions, embeddings: Tensor?, hooks: Hooks?,
                         attention: ((Int, Tensor) -> Void)?) -> Tensor {
         let T = ids.count
         let B = embeddings.map { $0.count / (T * config.nEmbd) } ?? 1
         return forward(TokenIDs(ids), batch: B, time: T, embeddings: embeddings, hooks: hooks, logits: logits, attention: attention)
     }
-    public func unembed(_ residual: Tensor) -> Tensor { lnF(residual).linear(wte.weight, layout: .outIn) }
-    public func headOutputs(layer: Int, z: Tensor) -> Tensor {
+    package func unembed(_ residual: Tensor) -> Tensor { lnF(residual).linear(wte.weight, layout: .outIn) }
+    package func headOutputs(layer: Int, z: Tensor) -> Tensor {
         z.linear(h[layer].attn.cProj.weight, layout: .inOut)                 // c_proj without its bias
     }
-    public func logitReadout(target: Int32, finalResidual x: [Float]) -> (read: ([Float]) -> Double, constant: Double) {
+    package func logitReadout(target: Int32, finalResidual x: [Float]) -> (read: ([Float]) -> Double, constant: Double) {
         // LayerNorm: (x − mean(x)) / σ · g + b. Centring is linear; σ is frozen at the final residual.
         let D = config.nEmbd
         let mean = x.reduce(0) { $0 + Double($1) } / Double(D)
@@ -158,7 +158,7 @@ extension GPT: InspectableModel {
         let constant = (0..<D).reduce(0.0) { $0 + Double(b.data[$1]) * Double(u[$1]) }
         return ({ c in zip(c, direction).reduce(0) { $0 + Double($1.0) * ($1.1 - dMean) } }, constant)
     }
-    public func withFrozenWeights<R>(_ body: () -> R) -> R {
+    package func withFrozenWeights<R>(_ body: () -> R) -> R {
         let params = namedParameters().map { $0.1 }
         let before = params.map { $0.requiresGrad }
         for p in params { p.requiresGrad = false }
@@ -166,10 +166,10 @@ extension GPT: InspectableModel {
         return body()
     }
 
-    public var positionLimit: Int? { config.blockSize }
+    package var positionLimit: Int? { config.blockSize }
     /// GPT-2 emits no `attn.hook_v`: its values are recomputed from `ln1.hook_normalized` and `c_attn`.
-    public func contributionHookNames(layer l: Int) -> Set<String> { ["blocks.\(l).ln1.hook_normalized"] }
-    public func attentionValues(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor {
+    package func contributionHookNames(layer l: Int) -> Set<String> { ["blocks.\(l).ln1.hook_normalized"] }
+    package func attentionValues(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor {
         let n = try HookCacheError.tensor(cache, "blocks.\(l).ln1.hook_normalized", count: T * config.nEmbd)
         let attn = h[l].attn
         let D = config.nEmbd, hd = D / attn.heads, width = attn.kvHeads * hd
@@ -184,13 +184,13 @@ extension GPT: InspectableModel {
         }
         return v
     }
-    public func outputProjection(layer l: Int) -> Tensor { h[l].attn.cProj.weight.contiguous() }   // Conv1D: [in, out]
-    public func attentionOutputScale(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor? { nil }
+    package func outputProjection(layer l: Int) -> Tensor { h[l].attn.cProj.weight.contiguous() }   // Conv1D: [in, out]
+    package func attentionOutputScale(layer l: Int, cache: [String: Tensor], positions T: Int) throws -> Tensor? { nil }
 }
 
 extension InspectableModel {
     /// `forward` with the usual defaults.
-    public func run(_ ids: [Int32], logits: LogitPositions = .all, embeddings: Tensor? = nil, hooks: Hooks? = nil,
+    package func run(_ ids: [Int32], logits: LogitPositions = .all, embeddings: Tensor? = nil, hooks: Hooks? = nil,
                     attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
         forward(ids, logits: logits, embeddings: embeddings, hooks: hooks, attention: attention)
     }

@@ -5,7 +5,7 @@ import TensorCore
 import Tokenization
 
 /// A causal language model that generation can drive.
-public protocol LanguageModel: AnyObject {
+package protocol LanguageModel: AnyObject {
     var vocabularySize: Int { get }
     var contextLength: Int { get }
     /// Whether generation may run past the context, keeping the last `contextLength` tokens (no KV cache).
@@ -18,11 +18,11 @@ public protocol LanguageModel: AnyObject {
 }
 
 extension LanguageModel {
-    public func makeSession(capacity: Int) -> any DecodingSession { makeSession(capacity: capacity, hooks: nil) }
+    package func makeSession(capacity: Int) -> any DecodingSession { makeSession(capacity: capacity, hooks: nil) }
 }
 
 /// Feeds tokens and returns the next-token logits.
-public protocol DecodingSession: AnyObject {
+package protocol DecodingSession: AnyObject {
     /// Positions consumed so far.
     var length: Int { get }
     /// Appends `ids` and returns the logits [V] after the last of them.
@@ -32,12 +32,12 @@ public protocol DecodingSession: AnyObject {
 }
 
 extension Llama: LanguageModel {
-    public var vocabularySize: Int { config.vocabSize }
-    public var contextLength: Int { config.contextLength }
-    public var slidesContext: Bool { false }
-    public func sessionBytes(positions: Int) -> Int { 2 * config.layers * positions * config.kvHeads * config.headDim * 4 }
+    package var vocabularySize: Int { config.vocabSize }
+    package var contextLength: Int { config.contextLength }
+    package var slidesContext: Bool { false }
+    package func sessionBytes(positions: Int) -> Int { 2 * config.layers * positions * config.kvHeads * config.headDim * 4 }
 
-    public func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession {
+    package func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession {
         LlamaSession(model: self, cache: makeCache(capacity: min(capacity, config.contextLength)), hooks: hooks)
     }
 }
@@ -55,11 +55,11 @@ final class LlamaSession: DecodingSession {
 }
 
 extension GPT: LanguageModel {
-    public var vocabularySize: Int { config.vocabSize }
-    public var contextLength: Int { config.blockSize }
-    public var slidesContext: Bool { true }
-    public func sessionBytes(positions: Int) -> Int { 0 }
-    public func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession { GPTSession(model: self, hooks: hooks) }
+    package var vocabularySize: Int { config.vocabSize }
+    package var contextLength: Int { config.blockSize }
+    package var slidesContext: Bool { true }
+    package func sessionBytes(positions: Int) -> Int { 0 }
+    package func makeSession(capacity: Int, hooks: Hooks?) -> any DecodingSession { GPTSession(model: self, hooks: hooks) }
 }
 
 /// GPT-2 has no KV cache here: each step re-runs the last `blockSize` tokens (small models).
@@ -81,4 +81,4 @@ final class GPTSession: DecodingSession {
 }
 
 /// Hook points live in NeuralNet (GPT-2's forward uses them too); re-exported here for Llama users.
-public typealias Hooks = NeuralNet.Hooks
+package typealias Hooks = NeuralNet.Hooks

@@ -4,54 +4,54 @@ import NeuralNet
 import TensorCore
 
 /// Llama hyper-parameters (from GGUF metadata or a Hugging Face config.json).
-public struct LlamaConfig: Codable, Equatable, Sendable {
-    public var vocabSize: Int
-    public var dim: Int
-    public var hiddenDim: Int
-    public var layers: Int
-    public var heads: Int
-    public var kvHeads: Int
-    public var headDim: Int
-    public var ropeTheta: Float
-    public var normEps: Float
-    public var contextLength: Int
-    public var tiedEmbeddings: Bool
+package struct LlamaConfig: Codable, Equatable, Sendable {
+    package var vocabSize: Int
+    package var dim: Int
+    package var hiddenDim: Int
+    package var layers: Int
+    package var heads: Int
+    package var kvHeads: Int
+    package var headDim: Int
+    package var ropeTheta: Float
+    package var normEps: Float
+    package var contextLength: Int
+    package var tiedEmbeddings: Bool
     /// Divisors of the rotary frequencies, one per pair (Llama 3.1/3.2's rope scaling: GGUF `rope_freqs.weight`, or
     /// computed from config.json's `rope_scaling`); nil = plain RoPE.
-    public var ropeFrequencyFactors: [Float]? = nil
+    package var ropeFrequencyFactors: [Float]? = nil
 
     // Gemma's pieces (nil where the model has none).
     /// Token embeddings are multiplied by this (Gemma: √width).
-    public var embeddingScale: Float? = nil
+    package var embeddingScale: Float? = nil
     /// Attention scores are 1/√this times q·k (Gemma's query_pre_attn_scalar; default: the head size).
-    public var queryPreAttentionScalar: Float? = nil
+    package var queryPreAttentionScalar: Float? = nil
     /// Attention scores soft-capped at this (Gemma 2: 50), and the output logits (Gemma 2: 30).
-    public var attentionSoftcap: Float? = nil
-    public var finalSoftcap: Float? = nil
+    package var attentionSoftcap: Float? = nil
+    package var finalSoftcap: Float? = nil
     /// Local layers see the last `slidingWindow` positions only; `slidingLayers[l]` says which layers are local.
-    public var slidingWindow: Int? = nil
-    public var slidingLayers: [Bool]? = nil
+    package var slidingWindow: Int? = nil
+    package var slidingLayers: [Bool]? = nil
     /// The rotary base of local layers where it differs (Gemma 3: 10,000 against 1,000,000).
-    public var localRopeTheta: Float? = nil
+    package var localRopeTheta: Float? = nil
     /// Global layers' positions divided by this (Gemma 3's linear rope scaling).
-    public var globalRopeLinearFactor: Float? = nil
+    package var globalRopeLinearFactor: Float? = nil
     /// The MLP's gate activation: silu (Llama) or GELU with the tanh approximation (Gemma).
-    public var geluGate: Bool? = nil
+    package var geluGate: Bool? = nil
 
     /// The attention's inner width, heads × head size: the width except where the head size is set apart (Qwen3).
-    public var attentionWidth: Int { heads * headDim }
+    package var attentionWidth: Int { heads * headDim }
 
     /// Whether this is the plain Llama block (no Gemma piece), whose layers a patching scan may batch.
-    public var isPlainLlama: Bool {
+    package var isPlainLlama: Bool {
         embeddingScale == nil && queryPreAttentionScalar == nil && attentionSoftcap == nil && finalSoftcap == nil
             && slidingWindow == nil && localRopeTheta == nil && globalRopeLinearFactor == nil && geluGate != true
     }
 
     /// Whether layer `l` is local (sliding window).
-    public func isLocal(_ l: Int) -> Bool { slidingWindow != nil && (slidingLayers.map { l < $0.count && $0[l] } ?? false) }
+    package func isLocal(_ l: Int) -> Bool { slidingWindow != nil && (slidingLayers.map { l < $0.count && $0[l] } ?? false) }
 
     /// Attention options of layer `l`: score scale, cap and window.
-    public func attentionOptions(layer l: Int) -> AttentionOptions {
+    package func attentionOptions(layer l: Int) -> AttentionOptions {
         AttentionOptions(scale: queryPreAttentionScalar.map { 1 / $0.squareRoot() }, softcap: attentionSoftcap,
                          window: isLocal(l) ? slidingWindow : nil)
     }
@@ -59,7 +59,7 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     /// Checks sizes and hyper-parameters read from a file before anything is allocated or divided by them:
     /// positive and within sane limits, heads dividing the width, key-value heads dividing the heads, an even head
     /// size (rotary pairs), a positive finite norm epsilon and rope base. `source` names the file in the message.
-    public static func validate(vocabSize: Int, dim: Int, hiddenDim: Int, layers: Int, heads: Int, kvHeads: Int,
+    package static func validate(vocabSize: Int, dim: Int, hiddenDim: Int, layers: Int, heads: Int, kvHeads: Int,
                                 headDim: Int?, ropeTheta: Double, normEps: Double, contextLength: Int,
                                 source: String) throws {
         func check(_ ok: Bool, _ what: String) throws {
@@ -82,18 +82,18 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
 
 /// One Llama block's weights (GGUF names: blk.{i}.attn_norm, attn_q, attn_k, attn_v, attn_output, ffn_norm,
 /// ffn_gate, ffn_up, ffn_down; Hugging Face: model.layers.{i}.input_layernorm, self_attn.q_proj, ...).
-public struct LlamaLayer {
-    public let attnNorm: Tensor
-    public let wq: Weight, wk: Weight, wv: Weight, wo: Weight
-    public let ffnNorm: Tensor
-    public let wGate: Weight, wUp: Weight, wDown: Weight
+package struct LlamaLayer {
+    package let attnNorm: Tensor
+    package let wq: Weight, wk: Weight, wv: Weight, wo: Weight
+    package let ffnNorm: Tensor
+    package let wGate: Weight, wUp: Weight, wDown: Weight
     /// Query, key and value biases (Qwen2: blk.{i}.attn_q.bias ...); nil where the projections have none.
-    public var bq: Tensor? = nil, bk: Tensor? = nil, bv: Tensor? = nil
+    package var bq: Tensor? = nil, bk: Tensor? = nil, bv: Tensor? = nil
     /// RMSNorm weights [headDim] over each query and key head before rotation (Qwen3: attn_q_norm, attn_k_norm).
-    public var qNorm: Tensor? = nil, kNorm: Tensor? = nil
+    package var qNorm: Tensor? = nil, kNorm: Tensor? = nil
     /// RMSNorms of the attention and MLP outputs before they join the residual (Gemma 2/3: post_attention_norm,
     /// post_ffw_norm).
-    public var postAttentionNorm: Tensor? = nil, postMLPNorm: Tensor? = nil
+    package var postAttentionNorm: Tensor? = nil, postMLPNorm: Tensor? = nil
 
     /// The same block with other projection weights (LoRA wraps them); biases and norms are kept.
     func replacing(wq: Weight, wk: Weight, wv: Weight, wo: Weight, wGate: Weight, wUp: Weight, wDown: Weight) -> LlamaLayer {
@@ -104,25 +104,25 @@ public struct LlamaLayer {
 }
 
 /// The rotary tables of one forward: global layers', and local layers' where they turn at another base.
-public struct LayerRoPE: Sendable {
-    public let global: RoPETable
-    public let local: RoPETable?
-    public init(global: RoPETable, local: RoPETable?) { self.global = global; self.local = local }
+package struct LayerRoPE: Sendable {
+    package let global: RoPETable
+    package let local: RoPETable?
+    package init(global: RoPETable, local: RoPETable?) { self.global = global; self.local = local }
 
     /// The tables of the given rows (see `RoPETable.gathering`).
-    public func gathering(_ rows: [Int]) -> LayerRoPE {
+    package func gathering(_ rows: [Int]) -> LayerRoPE {
         LayerRoPE(global: global.gathering(rows), local: local?.gathering(rows))
     }
 }
 
 /// Keys and values of the positions seen so far, per layer: [capacity, kvHeads·headDim].
-public final class KVCache {
-    public let keys: [Tensor]
-    public let values: [Tensor]
-    public private(set) var length = 0
-    public let capacity: Int
+package final class KVCache {
+    package let keys: [Tensor]
+    package let values: [Tensor]
+    package private(set) var length = 0
+    package let capacity: Int
 
-    public init(layers: Int, capacity: Int, width: Int) {
+    package init(layers: Int, capacity: Int, width: Int) {
         self.capacity = capacity
         keys = (0..<layers).map { _ in Tensor.zeros([capacity, width]) }
         values = (0..<layers).map { _ in Tensor.zeros([capacity, width]) }
@@ -137,10 +137,10 @@ public final class KVCache {
 
     func advance(_ n: Int) { length += n }
 
-    public func reset() { length = 0 }
+    package func reset() { length = 0 }
 
     /// Drops positions from `n` on (e.g. to re-run a prompt suffix).
-    public func truncate(to n: Int) { length = min(length, n) }
+    package func truncate(to n: Int) { length = min(length, n) }
 }
 
 /// Llama (Touvron et al. 2023): RMSNorm, rotary embeddings, SwiGLU MLP, grouped-query attention.
@@ -148,22 +148,22 @@ public final class KVCache {
 ///     h  = x + Wo · Attn(RoPE(Wq n), RoPE(Wk n), Wv n),  n = RMSNorm_attn(x)
 ///     x' = h + Wdown · (silu(Wgate m) ⊙ Wup m),           m = RMSNorm_ffn(h)
 ///     logits = Wout · RMSNorm_out(x_L)                     (Wout = token embedding when tied)
-public final class Llama {
-    public let config: LlamaConfig
-    public let tokenEmbedding: Weight
-    public let layers: [LlamaLayer]
-    public let outputNorm: Tensor
-    public let output: Weight
-    public let ropePairing: RoPEPairing
+package final class Llama {
+    package let config: LlamaConfig
+    package let tokenEmbedding: Weight
+    package let layers: [LlamaLayer]
+    package let outputNorm: Tensor
+    package let output: Weight
+    package let ropePairing: RoPEPairing
 
-    public init(config: LlamaConfig, tokenEmbedding: Weight, layers: [LlamaLayer], outputNorm: Tensor, output: Weight,
+    package init(config: LlamaConfig, tokenEmbedding: Weight, layers: [LlamaLayer], outputNorm: Tensor, output: Weight,
                 ropePairing: RoPEPairing) {
         self.config = config; self.tokenEmbedding = tokenEmbedding; self.layers = layers
         self.outputNorm = outputNorm; self.output = output; self.ropePairing = ropePairing
     }
 
     /// The rotary table of `positions` for global layers (with the model's frequency factors, if any).
-    public func ropeTable(positions: [Int]) -> RoPETable {
+    package func ropeTable(positions: [Int]) -> RoPETable {
         let c = config
         var factors = c.ropeFrequencyFactors
         if let linear = c.globalRopeLinearFactor {
@@ -174,23 +174,23 @@ public final class Llama {
 
     /// The rotary tables of `positions` for each kind of layer: global, and local where local layers turn at
     /// another base (Gemma 3).
-    public func ropeTables(positions: [Int]) -> LayerRoPE {
+    package func ropeTables(positions: [Int]) -> LayerRoPE {
         LayerRoPE(global: ropeTable(positions: positions),
                   local: config.localRopeTheta.map { RoPETable(positions: positions, headSize: config.headDim, theta: $0) })
     }
 
-    public func makeCache(capacity: Int? = nil) -> KVCache {
+    package func makeCache(capacity: Int? = nil) -> KVCache {
         KVCache(layers: config.layers, capacity: capacity ?? config.contextLength, width: config.kvHeads * config.headDim)
     }
 
-    public typealias LogitPositions = NeuralNet.LogitPositions
+    package typealias LogitPositions = NeuralNet.LogitPositions
 
     /// Runs `ids` (appended after the cache's positions when a cache is given) and returns logits [n, V].
     ///
     /// Without a cache the whole sequence is one differentiable graph (gradients flow to `embeddings` when given).
     /// `embeddings` may hold a batch of B sequences of T = ids.count positions, (B·T, D); then `.last` returns
     /// the last position of each sequence. `hooks` read or replace activations at the hook points (see `Hooks`).
-    public func forward(_ ids: [Int32], cache: KVCache? = nil, logits which: LogitPositions = .all,
+    package func forward(_ ids: [Int32], cache: KVCache? = nil, logits which: LogitPositions = .all,
                         embeddings: Tensor? = nil, hooks: Hooks? = nil,
                         attention: ((Int, Tensor) -> Void)? = nil) -> Tensor {
         let c = config
@@ -256,7 +256,7 @@ public final class Llama {
     /// `hooks` read or replace the activations at the hook points.
     /// The forward runs every layer as `attentionBlock` then `mlpBlock`; analyses that batch many variants of
     /// a prompt (a patching scan) call them with their own attention over shared prefixes.
-    public func attentionBlock(_ l: Int, _ x: Tensor, rope: LayerRoPE, hooks: Hooks?,
+    package func attentionBlock(_ l: Int, _ x: Tensor, rope: LayerRoPE, hooks: Hooks?,
                                attend: (_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor) -> Tensor {
         let rope = config.isLocal(l) ? rope.local ?? rope.global : rope.global
         let c = config, layer = layers[l]
@@ -276,7 +276,7 @@ public final class Llama {
     }
 
     /// Layer `l`'s MLP half on rows h (n, D): h + Wdown · (silu(Wgate m) ⊙ Wup m), m = RMSNorm(h).
-    public func mlpBlock(_ l: Int, _ h: Tensor, hooks: Hooks?) -> Tensor {
+    package func mlpBlock(_ l: Int, _ h: Tensor, hooks: Hooks?) -> Tensor {
         let c = config, layer = layers[l]
         @inline(__always) func hook(_ name: @autoclosure () -> String, _ t: Tensor) -> Tensor {
             Llama.hook(hooks, name(), t)
@@ -291,7 +291,7 @@ public final class Llama {
     }
 
     /// Token embeddings as the first layer reads them (times the model's embedding scale, if any).
-    public func scaledEmbeddings(_ ids: [Int32]) -> Tensor {
+    package func scaledEmbeddings(_ ids: [Int32]) -> Tensor {
         let e = tokenEmbedding.rows(ids)
         return config.embeddingScale.map { e * $0 } ?? e
     }
@@ -303,7 +303,7 @@ public final class Llama {
     }
 
     /// Logits soft-capped as the model caps them (Gemma 2: 30 · tanh(logits / 30)), or as they are.
-    public func softcapped(_ logits: Tensor) -> Tensor {
+    package func softcapped(_ logits: Tensor) -> Tensor {
         guard let cap = config.finalSoftcap else { return logits }
         return (logits * (1 / cap)).tanh() * cap
     }
@@ -357,7 +357,7 @@ public final class Llama {
     }
 
     /// Parameters per component (embedding, attention, MLP, norms, output) and in total.
-    public var parameterCounts: [(String, Int)] {
+    package var parameterCounts: [(String, Int)] {
         let attn = layers.reduce(0) {
             $0 + $1.wq.parameterCount + $1.wk.parameterCount + $1.wv.parameterCount + $1.wo.parameterCount
                 + [$1.bq, $1.bk, $1.bv].reduce(0) { $0 + ($1?.count ?? 0) }
@@ -374,7 +374,7 @@ public final class Llama {
 
 extension Llama {
     /// Hyper-parameters by name, as `glassbox info` and the model card show them.
-    public var hyperParameters: [(String, String)] {
+    package var hyperParameters: [(String, String)] {
         let c = config
         var list = [("vocab_size", "\(c.vocabSize)"), ("hidden_size", "\(c.dim)"), ("intermediate_size", "\(c.hiddenDim)"),
                     ("num_layers", "\(c.layers)"), ("num_heads", "\(c.heads)"), ("num_kv_heads", "\(c.kvHeads)"),
@@ -403,7 +403,7 @@ extension Llama {
 extension Llama {
     /// The card's view of a Llama: GGUF names for the weights, with the pieces some architectures add (q/k/v biases
     /// of Qwen2, per-head q/k norms of Qwen3 and Gemma 3, norms of the attention and MLP outputs of Gemma).
-    public func layout() -> ModelLayout {
+    package func layout() -> ModelLayout {
         typealias N = ModelLayout.Node
         var weights: [ModelLayout.Entry] = [.init("token_embd", "token embedding", layer: nil, kind: "embedding", tokenEmbedding)]
         var layerNodes: [N] = []

@@ -9,7 +9,7 @@ extension Llama {
     /// (its NORM and NEOX rope types). Optional tensors are used where the file has them: q/k/v biases (Qwen2), q/k
     /// norms (Qwen3), `rope_freqs.weight` (Llama 3.1/3.2's rope scaling).
     /// `configure` sets what the architecture adds to the plain block from the file's metadata (Gemma's pieces).
-    public convenience init(gguf g: GGUFFile, pairing: RoPEPairing = .adjacent,
+    package convenience init(gguf g: GGUFFile, pairing: RoPEPairing = .adjacent,
                             configure: (inout LlamaConfig, GGUFFile) throws -> Void = { _, _ in }) throws {
         let arch = g["general.architecture"]?.string ?? "?"
         func int(_ key: String) throws -> Int {
@@ -104,7 +104,7 @@ extension Llama {
     /// `gemma`: a Gemma 2 or Gemma 3 checkpoint (model_type gemma2, gemma3_text): its norms are stored as w for a
     /// scale of 1 + w, the MLP norm is `pre_feedforward_layernorm`, the outputs have their own norms, and config.json
     /// gives the soft-caps, the window and the local layers.
-    public convenience init(huggingFace folder: URL, config j: [String: Any], gemma: Bool = false) throws {
+    package convenience init(huggingFace folder: URL, config j: [String: Any], gemma: Bool = false) throws {
         let configPath = folder.appendingPathComponent("config.json").path
         func int(_ k: String) throws -> Int {
             guard let v = j[k] as? Int else { throw FormatError(file: configPath, "config.json lacks '\(k)'") }

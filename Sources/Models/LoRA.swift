@@ -6,27 +6,27 @@ import TensorCore
 /// A low-rank update of a frozen weight (Hu et al. 2021, "LoRA"): y = x Wᵀ + s · (x Aᵀ) Bᵀ with A [r, in],
 /// B [out, r] and s = α / r. Only A and B are trained; W stays as it is (quantised and memory-mapped for a GGUF
 /// model: the gradient to x flows through the dequantised product, and no float copy of W is made).
-public final class LoRA {
-    public let a: Tensor
-    public let b: Tensor
-    public let scale: Float
+package final class LoRA {
+    package let a: Tensor
+    package let b: Tensor
+    package let scale: Float
 
-    public init(a: Tensor, b: Tensor, scale: Float) {
+    package init(a: Tensor, b: Tensor, scale: Float) {
         precondition(a.rank == 2 && b.rank == 2 && a.shape[0] == b.shape[1], "LoRA: A \(a.shape) and B \(b.shape) do not chain")
         self.a = a; self.b = b; self.scale = scale
     }
 
-    public var rank: Int { a.shape[0] }
+    package var rank: Int { a.shape[0] }
 
     /// s · (x Aᵀ) Bᵀ: [..., in] -> [..., out].
-    public func delta(_ x: Tensor) -> Tensor {
+    package func delta(_ x: Tensor) -> Tensor {
         x.linear(a, layout: .outIn).linear(b, layout: .outIn) * scale
     }
 
     /// y + s · (x Aᵀ) Bᵀ for y = x Wᵀ just computed (y is fresh and not shared). With no graph to record (decoding,
     /// analyses without gradients) the update is added into y in place by two small products, with no tensor
     /// made for the rank-r intermediate's scaling or the sum; otherwise as `y + delta(x)`, recorded.
-    public func add(to y: Tensor, input x: Tensor) -> Tensor {
+    package func add(to y: Tensor, input x: Tensor) -> Tensor {
         if GradMode.isEnabled && (x.requiresGrad || a.requiresGrad || b.requiresGrad || y.requiresGrad) { return y + delta(x) }
         let xc = x.contiguous(), yc = y.contiguous()
         let inF = a.shape[1], outF = b.shape[0], rows = xc.count / inF
@@ -39,7 +39,7 @@ public final class LoRA {
     }
 
     /// s · B A, the update as a dense [out, in] matrix (no graph).
-    public func merged() -> Tensor {
+    package func merged() -> Tensor {
         GradMode.withoutGradients {
             let out = Tensor(uninitialized: [b.shape[0], a.shape[1]])
             let bc = b.contiguous(), ac = a.contiguous()
@@ -60,26 +60,26 @@ public final class LoRA {
 /// A GGUF file stores the query and key rows of each head interleaved for llama.cpp's adjacent-pair rotary
 /// embedding (Hugging Face pairs the two halves of a head): an adapter of a GGUF model keeps B's query and key
 /// rows in the GGUF order in memory and is written (and read) in Hugging Face's order.
-public final class LoRAAdapter {
+package final class LoRAAdapter {
     /// The projections an adapter may wrap, in Hugging Face's names.
-    public static let attentionTargets = ["q_proj", "k_proj", "v_proj", "o_proj"]
-    public static let mlpTargets = ["gate_proj", "up_proj", "down_proj"]
+    package static let attentionTargets = ["q_proj", "k_proj", "v_proj", "o_proj"]
+    package static let mlpTargets = ["gate_proj", "up_proj", "down_proj"]
 
-    public let rank: Int
-    public let alpha: Float
+    package let rank: Int
+    package let alpha: Float
     /// Wrapped projections (Hugging Face names), in a fixed order.
-    public let targets: [String]
+    package let targets: [String]
     /// The adapted layers' indices.
-    public let layers: [Int]
+    package let layers: [Int]
     /// One LoRA per (layer, target).
-    public let modules: [Key: LoRA]
+    package let modules: [Key: LoRA]
 
-    public struct Key: Hashable, Sendable {
-        public let layer: Int
-        public let target: String
+    package struct Key: Hashable, Sendable {
+        package let layer: Int
+        package let target: String
     }
 
-    public var scale: Float { alpha / Float(rank) }
+    package var scale: Float { alpha / Float(rank) }
 
     init(rank: Int, alpha: Float, targets: [String], layers: [Int], modules: [Key: LoRA]) {
         self.rank = rank; self.alpha = alpha; self.targets = targets; self.layers = layers; self.modules = modules
@@ -87,7 +87,7 @@ public final class LoRAAdapter {
 
     /// A fresh adapter for `model`: A as PEFT initialises it (uniform in ±1/√in, Kaiming's with a = √5), B zero,
     /// so the adapted model starts equal to the base.
-    public convenience init(model: Llama, rank: Int, alpha: Float, targets: [String], seed: UInt64) throws {
+    package convenience init(model: Llama, rank: Int, alpha: Float, targets: [String], seed: UInt64) throws {
         try Self.check(rank: rank, alpha: alpha, targets: targets)
         var rng = RandomGenerator(seed: seed)
         var modules: [Key: LoRA] = [:]
@@ -116,7 +116,7 @@ public final class LoRAAdapter {
     }
 
     /// `targets` in the fixed order (attention first, as in the layers).
-    public static func ordered(_ targets: [String]) -> [String] {
+    package static func ordered(_ targets: [String]) -> [String] {
         (attentionTargets + mlpTargets).filter { targets.contains($0) }
     }
 
@@ -133,13 +133,13 @@ public final class LoRAAdapter {
     }
 
     /// The PEFT key of a module's A or B.
-    public static func key(layer: Int, target: String, _ matrix: String) -> String {
+    package static func key(layer: Int, target: String, _ matrix: String) -> String {
         let block = attentionTargets.contains(target) ? "self_attn" : "mlp"
         return "base_model.model.model.layers.\(layer).\(block).\(target).lora_\(matrix).weight"
     }
 
     /// The trainable tensors with their PEFT names (A then B of each module, layer by layer).
-    public var parameters: [(String, Tensor)] {
+    package var parameters: [(String, Tensor)] {
         layers.flatMap { l in
             targets.flatMap { t -> [(String, Tensor)] in
                 guard let m = modules[Key(layer: l, target: t)] else { return [] }
@@ -148,13 +148,13 @@ public final class LoRAAdapter {
         }
     }
 
-    public var parameterCount: Int { modules.values.reduce(0) { $0 + $1.a.count + $1.b.count } }
+    package var parameterCount: Int { modules.values.reduce(0) { $0 + $1.a.count + $1.b.count } }
 
     // MARK: - Hugging Face row order of the query and key projections
 
     /// For a GGUF model (adjacent rotary pairs): the GGUF row of each Hugging Face row of a projection of `heads`
     /// heads of `headSize`: HF row h·d + half·d/2 + i is GGUF row h·d + 2i + half (llama.cpp's conversion).
-    public static func ggufRow(ofHuggingFaceRow r: Int, headSize d: Int) -> Int {
+    package static func ggufRow(ofHuggingFaceRow r: Int, headSize d: Int) -> Int {
         let h = r / d, within = r % d, half = within / (d / 2), i = within % (d / 2)
         return h * d + 2 * i + half
     }
@@ -177,7 +177,7 @@ public final class LoRAAdapter {
     // MARK: - Files
 
     /// Writes `adapter_model.safetensors` and `adapter_config.json` into `folder` (each file atomically).
-    public func save(folder: URL, model: Llama, baseModel: String) throws {
+    package func save(folder: URL, model: Llama, baseModel: String) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var entries: [SafeTensorsEntry] = []
         for l in layers {
@@ -206,7 +206,7 @@ public final class LoRAAdapter {
     /// Reads a PEFT LoRA adapter folder for `model`, checking every shape against the model's projections.
     /// Trainable (`requiresGrad`) when `trainable`, to continue training it. A folder written by `glassbox
     /// finetune` is first checked against its `manifest.json` (folders without one, like PEFT's, load unchecked).
-    public static func load(folder: URL, for model: Llama, trainable: Bool = false) throws -> LoRAAdapter {
+    package static func load(folder: URL, for model: Llama, trainable: Bool = false) throws -> LoRAAdapter {
         try CheckpointManifest.verify(folder: folder, skipHashing: CheckpointManifest.trainingStateFiles)
         let configURL = folder.appendingPathComponent("adapter_config.json")
         let configPath = configURL.path
@@ -277,7 +277,7 @@ public final class LoRAAdapter {
 extension Llama {
     /// This model with `adapter`'s low-rank updates on its projections: the frozen weights are shared (nothing is
     /// copied); every forward, cache, hook and analysis works on the result as on any Llama.
-    public func adapted(_ adapter: LoRAAdapter) -> Llama {
+    package func adapted(_ adapter: LoRAAdapter) -> Llama {
         let newLayers = layers.enumerated().map { l, layer -> LlamaLayer in
             func wrap(_ w: Weight, _ t: String) -> Weight {
                 guard let m = adapter.modules[.init(layer: l, target: t)] else { return w }
@@ -293,24 +293,24 @@ extension Llama {
 }
 
 extension Llama: LoRAAdaptable {
-    public var defaultTuningMethod: TuningMethod { .lora }
+    package var defaultTuningMethod: TuningMethod { .lora }
 
-    public func trainingLogits(_ ids: [Int32], time T: Int, rows: [Int32], dropout: UnsafeMutablePointer<RandomGenerator>?) -> Tensor {
+    package func trainingLogits(_ ids: [Int32], time T: Int, rows: [Int32], dropout: UnsafeMutablePointer<RandomGenerator>?) -> Tensor {
         // The batch's embeddings (times Gemma's √width) ride on the first sequence's ids: the forward takes B·T rows.
         forward(Array(ids.prefix(T)), logits: .rows(rows), embeddings: scaledEmbeddings(ids))
     }
 
-    public func newAdapter(rank: Int, alpha: Float, targets: [String], seed: UInt64) throws -> LoRAAdapter {
+    package func newAdapter(rank: Int, alpha: Float, targets: [String], seed: UInt64) throws -> LoRAAdapter {
         try LoRAAdapter(model: self, rank: rank, alpha: alpha, targets: targets, seed: seed)
     }
 
-    public func loadAdapter(folder: URL, trainable: Bool) throws -> LoRAAdapter {
+    package func loadAdapter(folder: URL, trainable: Bool) throws -> LoRAAdapter {
         try LoRAAdapter.load(folder: folder, for: self, trainable: trainable)
     }
 
-    public func saveAdapter(_ adapter: LoRAAdapter, folder: URL, baseModel: String) throws {
+    package func saveAdapter(_ adapter: LoRAAdapter, folder: URL, baseModel: String) throws {
         try adapter.save(folder: folder, model: self, baseModel: baseModel)
     }
 
-    public func withAdapter(_ adapter: LoRAAdapter) -> any TrainableLanguageModel { adapted(adapter) }
+    package func withAdapter(_ adapter: LoRAAdapter) -> any TrainableLanguageModel { adapted(adapter) }
 }

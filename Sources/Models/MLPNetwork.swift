@@ -10,8 +10,8 @@ import TensorCore
 /// `layers.{i}.weight` ([out, in]) and `layers.{i}.bias`. Hook points: `layers.{i}.hook_pre` (N, width) the
 /// layer's output before the activation, `layers.{i}.hook_post` (N, width) after it (hidden layers), and
 /// `hook_out` (N, outputs).
-public final class MLPNetwork: Module {
-    public enum Activation: String, Codable, Sendable, CaseIterable {
+package final class MLPNetwork: Module {
+    package enum Activation: String, Codable, Sendable, CaseIterable {
         case relu, tanh, sigmoid
         func apply(_ x: Tensor) -> Tensor {
             switch self {
@@ -22,17 +22,17 @@ public final class MLPNetwork: Module {
         }
     }
 
-    public struct Config: Codable, Sendable, Equatable {
-        public var inputs: Int
-        public var hidden: [Int]
-        public var outputs: Int
-        public var activation: Activation
-        public init(inputs: Int, hidden: [Int], outputs: Int, activation: Activation) {
+    package struct Config: Codable, Sendable, Equatable {
+        package var inputs: Int
+        package var hidden: [Int]
+        package var outputs: Int
+        package var activation: Activation
+        package init(inputs: Int, hidden: [Int], outputs: Int, activation: Activation) {
             self.inputs = inputs; self.hidden = hidden; self.outputs = outputs; self.activation = activation
         }
         /// The width of every layer, inputs first.
-        public var widths: [Int] { [inputs] + hidden + [outputs] }
-        public func validate() throws {
+        package var widths: [Int] { [inputs] + hidden + [outputs] }
+        package func validate() throws {
             guard (1...100_000).contains(inputs), (1...100_000).contains(outputs) else {
                 throw NeuralNetError("an MLPNetwork needs 1 to 100000 inputs and outputs, got \(inputs) and \(outputs)")
             }
@@ -45,11 +45,11 @@ public final class MLPNetwork: Module {
         }
     }
 
-    public let config: Config
-    public let layers: [Linear]
+    package let config: Config
+    package let layers: [Linear]
 
     /// Weights drawn N(0, gain/fan_in) (He for ReLU, Xavier-like for tanh and sigmoid), biases zero.
-    public init(_ config: Config, seed: UInt64) {
+    package init(_ config: Config, seed: UInt64) {
         self.config = config
         var rng = RandomGenerator(seed: seed)
         let w = config.widths
@@ -59,12 +59,12 @@ public final class MLPNetwork: Module {
         }
     }
 
-    public func namedParameters() -> [(String, Tensor)] {
+    package func namedParameters() -> [(String, Tensor)] {
         layers.enumerated().flatMap { i, l in l.namedParameters().map { ("layers.\(i).\($0.0)", $0.1) } }
     }
 
     /// (N, inputs) → (N, outputs).
-    public func forward(_ x: Tensor, hooks: Hooks? = nil) -> Tensor {
+    package func forward(_ x: Tensor, hooks: Hooks? = nil) -> Tensor {
         var h = x
         for (i, layer) in layers.enumerated() {
             h = layer(h)

@@ -5,25 +5,25 @@ import TensorCore
 import Tokenization
 
 /// A model ready to run: the network, its tokenizer, and what `glassbox info` shows.
-public struct LoadedModel {
-    public let path: String
-    public let architecture: String
-    public let model: any LanguageModel
-    public let tokenizer: any TextTokenizer
+package struct LoadedModel {
+    package let path: String
+    package let architecture: String
+    package let model: any LanguageModel
+    package let tokenizer: any TextTokenizer
     /// Hyper-parameters by name.
-    public let hyperParameters: [(String, String)]
+    package let hyperParameters: [(String, String)]
     /// Parameter counts per component.
-    public let parameterCounts: [(String, Int)]
+    package let parameterCounts: [(String, Int)]
     /// Bytes per weight type (e.g. "Q4_1": 63 MB).
-    public let bytesByType: [(String, Int)]
-    public let chatTemplate: String?
+    package let bytesByType: [(String, Int)]
+    package let chatTemplate: String?
     /// The LoRA adapter folder applied on top of the weights, if any.
-    public var adapter: String? = nil
+    package var adapter: String? = nil
 
-    public var parameterCount: Int { parameterCounts.reduce(0) { $0 + $1.1 } }
+    package var parameterCount: Int { parameterCounts.reduce(0) { $0 + $1.1 } }
 
     /// The model's chat format, recognised from its template; an error when it has none or an unknown one.
-    public func chatFormat() throws -> ChatTemplate {
+    package func chatFormat() throws -> ChatTemplate {
         guard let t = try ChatTemplate.recognising(chatTemplate, tokenizer: tokenizer) else {
             throw ChatTemplateError("this model has no chat template (its file carries none and its vocabulary has no <|im_start|> token)")
         }
@@ -32,15 +32,15 @@ public struct LoadedModel {
 
     /// The size classes of the articles this project grew from: small (≤ 1M parameters), medium (≤ 100M),
     /// large (≤ 1B), very large (above).
-    public var sizeClass: String {
+    package var sizeClass: String {
         let n = parameterCount
         return n <= 1_000_000 ? "small" : n <= 100_000_000 ? "medium" : n <= 1_000_000_000 ? "large" : "very large"
     }
 }
 
-public enum ModelLoader {
+package enum ModelLoader {
     /// The bundled SmolLM2-135M-Instruct in the model cache (fetched by scripts/fetch-model.sh).
-    public static var bundledModelPath: String {
+    package static var bundledModelPath: String {
         let env = ProcessInfo.processInfo.environment
         if let p = env["GLASSBOX_MODEL"] { return p }
         let dir = env["GLASSBOX_MODELS"] ?? (NSHomeDirectory() + "/.cache/glassbox/models")
@@ -48,7 +48,7 @@ public enum ModelLoader {
     }
 
     /// `load(path)` with a LoRA adapter folder (PEFT layout) applied on top when `adapter` is given.
-    public static func load(_ path: String?, adapter: String?) throws -> LoadedModel {
+    package static func load(_ path: String?, adapter: String?) throws -> LoadedModel {
         let base = try load(path)
         guard let adapter else { return base }
         guard let model = base.model as? any LoRAAdaptable else {
@@ -66,7 +66,7 @@ public enum ModelLoader {
     }
 
     /// Loads a .gguf file or a folder (config.json + *.safetensors + tokenizer.json or vocab.json); nil = bundled.
-    public static func load(_ path: String?) throws -> LoadedModel {
+    package static func load(_ path: String?) throws -> LoadedModel {
         let path = path ?? bundledModelPath
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {

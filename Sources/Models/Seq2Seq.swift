@@ -5,16 +5,16 @@ import TensorCore
 
 /// Characters as token ids for the sequence-to-sequence models: 0 padding, 1 start, 2 end, 3 unknown, then a fixed
 /// alphabet (space, letters, digits, punctuation), so every checkpoint reads every input the same way.
-public struct CharVocabulary: Sendable, Equatable {
-    public static let pad: Int32 = 0, start: Int32 = 1, end: Int32 = 2, unknown: Int32 = 3
-    public static let alphabet: [Character] = Array(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,/-'")
+package struct CharVocabulary: Sendable, Equatable {
+    package static let pad: Int32 = 0, start: Int32 = 1, end: Int32 = 2, unknown: Int32 = 3
+    package static let alphabet: [Character] = Array(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,/-'")
     static let index: [Character: Int32] = Dictionary(uniqueKeysWithValues: alphabet.enumerated().map { ($1, Int32($0 + 4)) })
-    public static var size: Int { alphabet.count + 4 }
+    package static var size: Int { alphabet.count + 4 }
 
-    public static func encode(_ text: String) -> [Int32] { text.map { index[$0] ?? unknown } }
+    package static func encode(_ text: String) -> [Int32] { text.map { index[$0] ?? unknown } }
 
     /// The text of ids, stopping at the end token; padding and the start token are skipped, unknowns read "?".
-    public static func decode(_ ids: [Int32]) -> String {
+    package static func decode(_ ids: [Int32]) -> String {
         var s = ""
         for id in ids {
             if id == end { break }
@@ -25,7 +25,7 @@ public struct CharVocabulary: Sendable, Equatable {
     }
 
     /// How one id reads (for axis labels): the character, or <s>, </s>, <pad>, ?.
-    public static func label(_ id: Int32) -> String {
+    package static func label(_ id: Int32) -> String {
         switch id {
         case pad: return "<pad>"
         case start: return "<s>"
@@ -47,35 +47,35 @@ public struct CharVocabulary: Sendable, Equatable {
 ///
 /// Parameters (checkpoint names): `embed.weight`, `encoder.forward.*`, `encoder.backward.*` (LSTM cells, PyTorch
 /// names), `bridge.*`, `attention.*`, `decoder.*`, `out.*`.
-public final class Seq2SeqLSTM: Module {
-    public enum Attention: String, Codable, Sendable, CaseIterable { case bahdanau, luong, none }
+package final class Seq2SeqLSTM: Module {
+    package enum Attention: String, Codable, Sendable, CaseIterable { case bahdanau, luong, none }
 
-    public struct Config: Codable, Sendable, Equatable {
-        public var vocabulary: Int
-        public var embedding: Int
+    package struct Config: Codable, Sendable, Equatable {
+        package var vocabulary: Int
+        package var embedding: Int
         /// Width of each encoder direction; the decoder is twice as wide.
-        public var hidden: Int
-        public var attention: Attention
-        public init(vocabulary: Int, embedding: Int, hidden: Int, attention: Attention) {
+        package var hidden: Int
+        package var attention: Attention
+        package init(vocabulary: Int, embedding: Int, hidden: Int, attention: Attention) {
             self.vocabulary = vocabulary; self.embedding = embedding; self.hidden = hidden; self.attention = attention
         }
-        public func validate() throws {
+        package func validate() throws {
             guard (5...100_000).contains(vocabulary), (1...4096).contains(embedding), (1...4096).contains(hidden) else {
                 throw NeuralNetError("seq2seq sizes out of range: vocabulary \(vocabulary), embedding \(embedding), hidden \(hidden)")
             }
         }
     }
 
-    public let config: Config
-    public let embed: Embedding
-    public let encoderForward: LSTMCell, encoderBackward: LSTMCell
-    public let bridge: Linear
-    public let additive: AdditiveAttention?
-    public let bilinear: BilinearAttention?
-    public let decoder: LSTMCell
-    public let out: Linear
+    package let config: Config
+    package let embed: Embedding
+    package let encoderForward: LSTMCell, encoderBackward: LSTMCell
+    package let bridge: Linear
+    package let additive: AdditiveAttention?
+    package let bilinear: BilinearAttention?
+    package let decoder: LSTMCell
+    package let out: Linear
 
-    public init(_ config: Config, seed: UInt64) {
+    package init(_ config: Config, seed: UInt64) {
         self.config = config
         var rng = RandomGenerator(seed: seed)
         let E = config.embedding, H = config.hidden, D = 2 * H, V = config.vocabulary
@@ -90,7 +90,7 @@ public final class Seq2SeqLSTM: Module {
         out = Linear(D + (attends ? D : 0), V, std: 1 / Float(2 * D).squareRoot(), rng: &rng)
     }
 
-    public func namedParameters() -> [(String, Tensor)] {
+    package func namedParameters() -> [(String, Tensor)] {
         var p = [("embed.weight", embed.weight)]
         p += encoderForward.namedParameters().map { ("encoder.forward.\($0.0)", $0.1) }
         p += encoderBackward.namedParameters().map { ("encoder.backward.\($0.0)", $0.1) }
@@ -104,13 +104,13 @@ public final class Seq2SeqLSTM: Module {
 
     /// An encoded batch: the states attended to (B, T, 2H), the attention's precomputed keys, the padding mask,
     /// and the decoder's start state.
-    public struct Encoded {
-        public let states: Tensor, keys: Tensor?, mask: Tensor, h0: Tensor, c0: Tensor
-        public let lengths: [Int]
+    package struct Encoded {
+        package let states: Tensor, keys: Tensor?, mask: Tensor, h0: Tensor, c0: Tensor
+        package let lengths: [Int]
     }
 
     /// Inputs padded to one length T (B sequences of ids, each at least one).
-    public func encode(_ inputs: [[Int32]]) -> Encoded {
+    package func encode(_ inputs: [[Int32]]) -> Encoded {
         let B = inputs.count, T = inputs.map(\.count).max() ?? 1, H = config.hidden, E = config.embedding
         let lengths = inputs.map { max($0.count, 1) }
         // Time-major ids, so each step's rows are one slab.
@@ -142,7 +142,7 @@ public final class Seq2SeqLSTM: Module {
 
     /// One decoder step: the previous characters (B), the state; the logits (B, V), the new state, and the
     /// attention weights (B, T) (nil without attention).
-    public func step(_ previous: [Int32], h: Tensor, c: Tensor, encoded e: Encoded) -> (logits: Tensor, h: Tensor, c: Tensor, weights: Tensor?) {
+    package func step(_ previous: [Int32], h: Tensor, c: Tensor, encoded e: Encoded) -> (logits: Tensor, h: Tensor, c: Tensor, weights: Tensor?) {
         let emb = embed(previous).reshaped([previous.count, config.embedding])
         var context: Tensor? = nil, weights: Tensor? = nil
         if let additive {
@@ -158,7 +158,7 @@ public final class Seq2SeqLSTM: Module {
 
     /// Teacher forcing: the mean cross-entropy of `targets` (each without start or end tokens; the end token is
     /// the last prediction) given `inputs`.
-    public func loss(inputs: [[Int32]], targets: [[Int32]]) -> Tensor {
+    package func loss(inputs: [[Int32]], targets: [[Int32]]) -> Tensor {
         let e = encode(inputs)
         let steps = (targets.map(\.count).max() ?? 0) + 1
         var h = e.h0, c = e.c0
@@ -176,7 +176,7 @@ public final class Seq2SeqLSTM: Module {
 
     /// Greedy decoding of a batch: the output ids (without start and end) and, per output step, the attention
     /// weights over the input (steps × T, rows for the end token included).
-    public func greedy(_ inputs: [[Int32]], maxLength: Int = 32) -> [(ids: [Int32], attention: [[Float]])] {
+    package func greedy(_ inputs: [[Int32]], maxLength: Int = 32) -> [(ids: [Int32], attention: [[Float]])] {
         GradMode.withoutGradients {
             let e = encode(inputs)
             let B = inputs.count, T = e.states.shape[1], V = config.vocabulary

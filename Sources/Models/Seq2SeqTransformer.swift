@@ -4,7 +4,7 @@ import NeuralNet
 import TensorCore
 
 /// What the trainer and `translate` need of an encoder-decoder on characters.
-public protocol Seq2SeqModel: Module {
+package protocol Seq2SeqModel: Module {
     /// Mean cross-entropy of `targets` (without start or end; the end token is the last prediction), teacher forcing.
     func loss(inputs: [[Int32]], targets: [[Int32]]) -> Tensor
     /// Greedy outputs (without start and end) and, per output step (the end token included), the attention over
@@ -13,7 +13,7 @@ public protocol Seq2SeqModel: Module {
 }
 
 extension Seq2SeqModel {
-    public func greedy(_ inputs: [[Int32]]) -> [(ids: [Int32], attention: [[Float]])] { greedy(inputs, maxLength: 32) }
+    package func greedy(_ inputs: [[Int32]]) -> [(ids: [Int32], attention: [[Float]])] { greedy(inputs, maxLength: 32) }
 }
 
 /// An encoder-decoder transformer (T5-style: pre-norm RMSNorm, attention without biases, ReLU feed-forward) on
@@ -24,17 +24,17 @@ extension Seq2SeqModel {
 /// points (per layer l): `encoder.blocks.{l}.self_attn.hook_pattern`, `decoder.blocks.{l}.self_attn.hook_pattern`,
 /// `decoder.blocks.{l}.cross_attn.hook_pattern` (B, H, Tq, Tk), with `.hook_z` beside each, and
 /// `encoder.hook_out` (B, T, D).
-public final class Seq2SeqTransformer: Seq2SeqModel {
-    public struct Config: Codable, Sendable, Equatable {
-        public var vocabulary: Int
-        public var width: Int
-        public var heads: Int
-        public var layers: Int
-        public var feedForward: Int
-        public init(vocabulary: Int, width: Int, heads: Int, layers: Int, feedForward: Int) {
+package final class Seq2SeqTransformer: Seq2SeqModel {
+    package struct Config: Codable, Sendable, Equatable {
+        package var vocabulary: Int
+        package var width: Int
+        package var heads: Int
+        package var layers: Int
+        package var feedForward: Int
+        package init(vocabulary: Int, width: Int, heads: Int, layers: Int, feedForward: Int) {
             self.vocabulary = vocabulary; self.width = width; self.heads = heads; self.layers = layers; self.feedForward = feedForward
         }
-        public func validate() throws {
+        package func validate() throws {
             guard (5...100_000).contains(vocabulary), (1...4096).contains(width), (1...64).contains(heads), width % heads == 0,
                   (1...48).contains(layers), (1...16384).contains(feedForward) else {
                 throw NeuralNetError("transformer sizes out of range or width \(width) not divisible by \(heads) heads")
@@ -68,13 +68,13 @@ public final class Seq2SeqTransformer: Seq2SeqModel {
         }
     }
 
-    public let config: Config
-    public let embed: Embedding
+    package let config: Config
+    package let embed: Embedding
     let encoder: [EncoderBlock], decoder: [DecoderBlock]
-    public let encoderNorm: RMSNorm, decoderNorm: RMSNorm
-    public let out: Linear
+    package let encoderNorm: RMSNorm, decoderNorm: RMSNorm
+    package let out: Linear
 
-    public init(_ config: Config, seed: UInt64) {
+    package init(_ config: Config, seed: UInt64) {
         self.config = config
         var rng = RandomGenerator(seed: seed)
         embed = Embedding(config.vocabulary, config.width, std: 1, rng: &rng)
@@ -84,7 +84,7 @@ public final class Seq2SeqTransformer: Seq2SeqModel {
         out = Linear(config.width, config.vocabulary, bias: false, std: 1 / Float(config.width).squareRoot(), rng: &rng)
     }
 
-    public func namedParameters() -> [(String, Tensor)] {
+    package func namedParameters() -> [(String, Tensor)] {
         var p = [("embed.weight", embed.weight)]
         for (l, b) in encoder.enumerated() { p += b.parameters("encoder.blocks.\(l)") }
         p.append(("encoder.norm.weight", encoderNorm.weight))
@@ -110,7 +110,7 @@ public final class Seq2SeqTransformer: Seq2SeqModel {
     }
 
     /// The encoder's output (B, T, D) and the key-padding mask of the input.
-    public func encode(_ inputs: [[Int32]], hooks: Hooks? = nil) -> (states: Tensor, mask: Tensor) {
+    package func encode(_ inputs: [[Int32]], hooks: Hooks? = nil) -> (states: Tensor, mask: Tensor) {
         let lengths = inputs.map { max($0.count, 1) }, T = lengths.max() ?? 1
         let mask = AttentionMask.padding(lengths, T)
         var x = embedded(inputs, T)
@@ -125,7 +125,7 @@ public final class Seq2SeqTransformer: Seq2SeqModel {
     }
 
     /// Logits (B, T, V) for decoder inputs (each starting with the start token), given the encoder's output.
-    public func decode(_ rows: [[Int32]], encoded e: (states: Tensor, mask: Tensor), hooks: Hooks? = nil) -> Tensor {
+    package func decode(_ rows: [[Int32]], encoded e: (states: Tensor, mask: Tensor), hooks: Hooks? = nil) -> Tensor {
         let lengths = rows.map { max($0.count, 1) }, T = lengths.max() ?? 1
         let causal = AttentionMask.causal(lengths, T)
         var y = embedded(rows, T)
@@ -138,7 +138,7 @@ public final class Seq2SeqTransformer: Seq2SeqModel {
         return out(decoderNorm(y))
     }
 
-    public func loss(inputs: [[Int32]], targets: [[Int32]]) -> Tensor {
+    package func loss(inputs: [[Int32]], targets: [[Int32]]) -> Tensor {
         let e = encode(inputs)
         let rows = targets.map { [CharVocabulary.start] + $0 }
         let T = rows.map(\.count).max() ?? 1
@@ -148,7 +148,7 @@ public final class Seq2SeqTransformer: Seq2SeqModel {
         return logits.reshaped([targets.count * T, config.vocabulary]).crossEntropy(targets: want)
     }
 
-    public func greedy(_ inputs: [[Int32]], maxLength: Int = 32) -> [(ids: [Int32], attention: [[Float]])] {
+    package func greedy(_ inputs: [[Int32]], maxLength: Int = 32) -> [(ids: [Int32], attention: [[Float]])] {
         GradMode.withoutGradients {
             let e = encode(inputs)
             let B = inputs.count, V = config.vocabulary
@@ -187,7 +187,7 @@ public final class Seq2SeqTransformer: Seq2SeqModel {
 
     /// Every attention pattern of one input and output (teacher-forced on `output`), per layer and head:
     /// encoder self-attention (T × T), decoder self-attention and cross-attention ((n + 1) × (n + 1), (n + 1) × T).
-    public func patterns(input: [Int32], output: [Int32]) -> (encoder: [[[[Float]]]], decoderSelf: [[[[Float]]]], cross: [[[[Float]]]]) {
+    package func patterns(input: [Int32], output: [Int32]) -> (encoder: [[[[Float]]]], decoderSelf: [[[[Float]]]], cross: [[[[Float]]]]) {
         GradMode.withoutGradients {
             let hooks = Hooks(cache: { $0.hasSuffix("hook_pattern") })
             let e = encode([input], hooks: hooks)

@@ -3,14 +3,14 @@ import TensorCore
 
 /// A frozen [out, in] weight: dense Float32 (safetensors) or block-quantised in place (GGUF), possibly with a
 /// trainable low-rank update (LoRA) on top.
-public enum Weight {
+package enum Weight {
     case dense(Tensor)
     case quantized(QuantizedMatrix)
     /// A frozen weight plus a LoRA update: x Wᵀ + s · (x Aᵀ) Bᵀ.
     indirect case adapted(Weight, LoRA)
 
     /// y = x Wᵀ: [..., in] -> [..., out].
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    package func callAsFunction(_ x: Tensor) -> Tensor {
         switch self {
         case .dense(let w): return x.linear(w, layout: .outIn)
         case .quantized(let q): return x.quantizedLinear(q)
@@ -21,7 +21,7 @@ public enum Weight {
     /// x through several weights of the same input width (q, k, v; gate and up): quantised weights share one
     /// parallel region when x has few rows (decode); otherwise each is applied alone. Adapted weights add their
     /// low-rank updates to their frozen weights' products.
-    public static func apply(_ weights: [Weight], to x: Tensor) -> [Tensor] {
+    package static func apply(_ weights: [Weight], to x: Tensor) -> [Tensor] {
         if weights.contains(where: { if case .adapted = $0 { return true } else { return false } }) {
             let bases = apply(weights.map(\.frozen), to: x)
             return zip(weights, bases).map { w, y in
@@ -36,12 +36,12 @@ public enum Weight {
     }
 
     /// The frozen weight under any adapter.
-    public var frozen: Weight {
+    package var frozen: Weight {
         if case .adapted(let base, _) = self { return base.frozen }
         return self
     }
 
-    public var shape: [Int] {
+    package var shape: [Int] {
         switch self {
         case .dense(let w): return w.shape
         case .quantized(let q): return [q.rows, q.cols]
@@ -49,10 +49,10 @@ public enum Weight {
         }
     }
 
-    public var parameterCount: Int { shape.reduce(1, *) }
+    package var parameterCount: Int { shape.reduce(1, *) }
 
     /// Bytes held (for `glassbox info`).
-    public var byteCount: Int {
+    package var byteCount: Int {
         switch self {
         case .dense(let w): return w.count * 4
         case .quantized(let q): return q.byteCount
@@ -61,7 +61,7 @@ public enum Weight {
     }
 
     /// Rows gathered and dequantised: an embedding lookup [ids.count, in].
-    public func rows(_ ids: [Int32]) -> Tensor {
+    package func rows(_ ids: [Int32]) -> Tensor {
         switch self {
         case .dense(let w): return GradMode.withoutGradients { w.embedding(ids) }
         case .quantized(let q):
@@ -77,7 +77,7 @@ public enum Weight {
     }
 
     /// The whole matrix as Float32 (for analyses that need it, e.g. identical-row checks).
-    public func dequantized() -> Tensor {
+    package func dequantized() -> Tensor {
         switch self {
         case .dense(let w): return w
         case .quantized(let q):
@@ -90,7 +90,7 @@ public enum Weight {
     }
 
     /// Rows `range` of a frozen weight (one part of a fused tensor: Phi-3's attn_qkv, ffn_up = gate and up).
-    public func rows(_ range: Range<Int>) -> Weight {
+    package func rows(_ range: Range<Int>) -> Weight {
         switch self {
         case .dense(let w): return .dense(GradMode.withoutGradients { w.narrow(start: range.lowerBound, length: range.count).contiguous() })
         case .quantized(let q): return .quantized(q.rows(range))
@@ -99,7 +99,7 @@ public enum Weight {
     }
 
     /// A GGUF tensor as a weight, read in place from the memory-mapped file.
-    public static func gguf(_ file: GGUFFile, _ name: String) throws -> Weight {
+    package static func gguf(_ file: GGUFFile, _ name: String) throws -> Weight {
         let t = try file.tensor(name)
         guard t.dims.count == 2 else { throw FormatError(file: file.path, tensor: name, "expected a matrix, found dims \(t.dims)") }
         let format: QuantFormat

@@ -1,7 +1,7 @@
 import TensorCore
 
 /// Which positions get logits.
-public enum LogitPositions: Equatable, Sendable {
+package enum LogitPositions: Equatable, Sendable {
     case all, last
     /// Only the logit of one token at the last position of each sequence: (B, 1). Attributions need just
     /// this, and it spares multiplying by (and back through) the whole output matrix.
@@ -40,24 +40,24 @@ public enum LogitPositions: Equatable, Sendable {
 /// | `logits` | (T, V) |
 ///
 /// With a batch (integrated gradients), T counts the positions of all sequences (B·T rows).
-public final class Hooks {
+package final class Hooks {
     /// Which activations to keep (by name); nil keeps none.
-    public var cacheFilter: ((String) -> Bool)?
+    package var cacheFilter: ((String) -> Bool)?
     /// The kept activations (detached copies of the values; no graph is kept alive).
-    public private(set) var cache: [String: Tensor] = [:]
+    package private(set) var cache: [String: Tensor] = [:]
     /// Replacements by name: receive the activation, return the one the forward continues with (same shape).
-    public var replacements: [String: (Tensor) -> Tensor] = [:]
+    package var replacements: [String: (Tensor) -> Tensor] = [:]
 
-    public init(cache filter: ((String) -> Bool)? = nil, replacements: [String: (Tensor) -> Tensor] = [:]) {
+    package init(cache filter: ((String) -> Bool)? = nil, replacements: [String: (Tensor) -> Tensor] = [:]) {
         self.cacheFilter = filter
         self.replacements = replacements
     }
 
     /// Whether anything wants this activation (so that expensive extras, like raw attention scores, are only
     /// computed on demand).
-    public func wants(_ name: String) -> Bool { cacheFilter?(name) == true || replacements[name] != nil }
+    package func wants(_ name: String) -> Bool { cacheFilter?(name) == true || replacements[name] != nil }
 
-    public func apply(_ name: String, _ x: Tensor) -> Tensor {
+    package func apply(_ name: String, _ x: Tensor) -> Tensor {
         var y = x
         if let r = replacements[name] {
             y = r(x)
@@ -67,11 +67,11 @@ public final class Hooks {
         return y
     }
 
-    public func clearCache() { cache = [:] }
+    package func clearCache() { cache = [:] }
 
     /// `apply` on an activation of any rank, seen as rows (n, width): hooks always see (positions, width), also
     /// where the model computes in (B, T, width).
-    public func applyRows(_ name: String, _ x: Tensor) -> Tensor {
+    package func applyRows(_ name: String, _ x: Tensor) -> Tensor {
         guard wants(name) else { return x }
         if x.rank == 2 { return apply(name, x) }
         return apply(name, x.reshaped([-1, x.shape[x.rank - 1]])).reshaped(x.shape)

@@ -6,20 +6,20 @@ import TensorCore
 ///
 /// The names are written next to the properties (`namedParameters()`), not discovered by reflection, so a
 /// checkpoint key can be found by reading the module.
-public protocol Module: AnyObject {
+package protocol Module: AnyObject {
     func namedParameters() -> [(String, Tensor)]
 }
 
 extension Module {
-    public var parameters: [Tensor] { namedParameters().map(\.1) }
+    package var parameters: [Tensor] { namedParameters().map(\.1) }
 
-    public var parameterCount: Int { namedParameters().reduce(0) { $0 + $1.1.count } }
+    package var parameterCount: Int { namedParameters().reduce(0) { $0 + $1.1.count } }
 
     /// Clears every parameter's gradient.
-    public func zeroGrad() { for p in parameters { p.grad = nil } }
+    package func zeroGrad() { for p in parameters { p.grad = nil } }
 
     /// Copies values from a name -> (shape, values) dictionary, checking every name and shape.
-    public func load(_ state: [String: (shape: [Int], values: [Float])], strict: Bool = true) throws {
+    package func load(_ state: [String: (shape: [Int], values: [Float])], strict: Bool = true) throws {
         for (name, p) in namedParameters() {
             guard let entry = state[name] else {
                 if strict { throw NeuralNetError("missing parameter '\(name)'") }
@@ -35,13 +35,13 @@ extension Module {
 
 extension Module {
     /// Writes every parameter into `folder/model.safetensors` (float32, the parameters' names).
-    public func saveWeights(folder: URL) throws {
+    package func saveWeights(folder: URL) throws {
         let entries = namedParameters().map { SafeTensorsEntry(name: $0.0, shape: $0.1.shape, floats: $0.1.scalars) }
         try SafeTensorsWriter.write(entries, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
     }
 
     /// Reads `folder/model.safetensors` into the parameters, every name and shape checked.
-    public func loadWeights(folder: URL) throws {
+    package func loadWeights(folder: URL) throws {
         let file = try SafeTensorsFile(path: folder.appendingPathComponent("model.safetensors").path)
         var state: [String: (shape: [Int], values: [Float])] = [:]
         for name in file.names { state[name] = (try file.info(name).shape, try file.floats(name)) }
@@ -50,18 +50,18 @@ extension Module {
 }
 
 /// Prefixes the names of a child module's parameters ("h.0" + "ln_1.weight" -> "h.0.ln_1.weight").
-public func scoped(_ prefix: String, _ params: [(String, Tensor)]) -> [(String, Tensor)] {
+package func scoped(_ prefix: String, _ params: [(String, Tensor)]) -> [(String, Tensor)] {
     params.map { ("\(prefix).\($0.0)", $0.1) }
 }
 
 /// The one public error of NeuralNet.
-public struct NeuralNetError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct NeuralNetError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// A trainable tensor: contiguous, requiring gradients.
-public func parameter(_ t: Tensor) -> Tensor {
+package func parameter(_ t: Tensor) -> Tensor {
     t.requiresGrad = true
     return t
 }

@@ -1,7 +1,7 @@
 import TensorCore
 
 /// An optimizer updates named parameters from their `.grad`; its state (moments, step) can be saved and restored.
-public protocol Optimizer: AnyObject {
+package protocol Optimizer: AnyObject {
     var learningRate: Float { get set }
     /// One update from the current gradients (parameters without a gradient are skipped).
     func step()
@@ -14,7 +14,7 @@ public protocol Optimizer: AnyObject {
 }
 
 /// Which parameters weight decay applies to.
-public enum DecayPolicy: Sendable {
+package enum DecayPolicy: Sendable {
     /// Every parameter (PyTorch's default with one parameter group).
     case all
     /// Matrices and embeddings only, not biases or norm weights (nanoGPT, GPT-3).
@@ -27,16 +27,16 @@ public enum DecayPolicy: Sendable {
 ///
 /// AdamW, step t: p <- p (1 - lr wd); m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g²;
 /// p <- p - lr/(1-b1^t) · m / (sqrt(v)/sqrt(1-b2^t) + eps). Adam adds wd·p to g instead (L2).
-public final class Adam: Optimizer {
-    public let params: [(String, Tensor)]
-    public var learningRate: Float
-    public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float
-    public let decoupled: Bool
-    public let decay: DecayPolicy
-    public private(set) var t = 0
+package final class Adam: Optimizer {
+    package let params: [(String, Tensor)]
+    package var learningRate: Float
+    package let beta1: Float, beta2: Float, eps: Float, weightDecay: Float
+    package let decoupled: Bool
+    package let decay: DecayPolicy
+    package private(set) var t = 0
     var m: [Tensor], v: [Tensor]
 
-    public init(_ params: [(String, Tensor)], lr: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+    package init(_ params: [(String, Tensor)], lr: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 eps: Float = 1e-8, weightDecay: Float = 0, decoupled: Bool = true, decay: DecayPolicy = .all) {
         self.params = params
         learningRate = lr
@@ -48,12 +48,12 @@ public final class Adam: Optimizer {
     }
 
     /// AdamW with decoupled weight decay.
-    public static func adamW(_ params: [(String, Tensor)], lr: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+    package static func adamW(_ params: [(String, Tensor)], lr: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                              eps: Float = 1e-8, weightDecay: Float = 0.01, decay: DecayPolicy = .all) -> Adam {
         Adam(params, lr: lr, beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: true, decay: decay)
     }
 
-    public func step() {
+    package func step() {
         t += 1
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = eps
         let bc1 = 1 - Float(Double(b1).power(t)), bc2Sqrt = Float((1 - Double(b2).power(t)).squareRoot())
@@ -77,7 +77,7 @@ public final class Adam: Optimizer {
         }
     }
 
-    public func stateDict() -> (step: Int, tensors: [(String, [Int], [Float])]) {
+    package func stateDict() -> (step: Int, tensors: [(String, [Int], [Float])]) {
         var out: [(String, [Int], [Float])] = []
         for (i, (name, p)) in params.enumerated() {
             out.append(("exp_avg.\(name)", p.shape, m[i].scalars))
@@ -86,11 +86,11 @@ public final class Adam: Optimizer {
         return (t, out)
     }
 
-    public var stateLayout: [(name: String, shape: [Int])] {
+    package var stateLayout: [(name: String, shape: [Int])] {
         params.flatMap { name, p in [("exp_avg.\(name)", p.shape), ("exp_avg_sq.\(name)", p.shape)] }
     }
 
-    public func loadStateDict(step: Int, tensors: [String: [Float]]) throws {
+    package func loadStateDict(step: Int, tensors: [String: [Float]]) throws {
         for (i, (name, p)) in params.enumerated() {
             for (key, buf) in [("exp_avg.\(name)", m[i]), ("exp_avg_sq.\(name)", v[i])] {
                 guard let vals = tensors[key], vals.count == p.count else {
@@ -104,19 +104,19 @@ public final class Adam: Optimizer {
 }
 
 /// SGD with momentum (PyTorch's form): b <- mu b + g (+ wd p); p <- p - lr b.
-public final class SGD: Optimizer {
-    public let params: [(String, Tensor)]
-    public var learningRate: Float
-    public let momentum: Float, weightDecay: Float
+package final class SGD: Optimizer {
+    package let params: [(String, Tensor)]
+    package var learningRate: Float
+    package let momentum: Float, weightDecay: Float
     var buffers: [Tensor]
-    public private(set) var t = 0
+    package private(set) var t = 0
 
-    public init(_ params: [(String, Tensor)], lr: Float, momentum: Float = 0, weightDecay: Float = 0) {
+    package init(_ params: [(String, Tensor)], lr: Float, momentum: Float = 0, weightDecay: Float = 0) {
         self.params = params; learningRate = lr; self.momentum = momentum; self.weightDecay = weightDecay
         buffers = params.map { Tensor.zeros($0.1.shape) }
     }
 
-    public func step() {
+    package func step() {
         t += 1
         for (i, (_, p)) in params.enumerated() {
             guard let g = p.grad else { continue }
@@ -129,13 +129,13 @@ public final class SGD: Optimizer {
         }
     }
 
-    public func stateDict() -> (step: Int, tensors: [(String, [Int], [Float])]) {
+    package func stateDict() -> (step: Int, tensors: [(String, [Int], [Float])]) {
         (t, params.enumerated().map { ("momentum_buffer.\($0.element.0)", $0.element.1.shape, buffers[$0.offset].scalars) })
     }
 
-    public var stateLayout: [(name: String, shape: [Int])] { params.map { ("momentum_buffer.\($0.0)", $0.1.shape) } }
+    package var stateLayout: [(name: String, shape: [Int])] { params.map { ("momentum_buffer.\($0.0)", $0.1.shape) } }
 
-    public func loadStateDict(step: Int, tensors: [String: [Float]]) throws {
+    package func loadStateDict(step: Int, tensors: [String: [Float]]) throws {
         for (i, (name, p)) in params.enumerated() {
             guard let vals = tensors["momentum_buffer.\(name)"], vals.count == p.count else {
                 throw NeuralNetError("optimizer state lacks 'momentum_buffer.\(name)'")
@@ -153,12 +153,12 @@ extension Double {
 import Foundation
 
 /// Learning rate as a function of the step (0-based).
-public enum LRSchedule: Codable, Equatable, Sendable {
+package enum LRSchedule: Codable, Equatable, Sendable {
     case constant(Float)
     /// Linear warm-up from 0 to `peak` over `warmup` steps, then cosine decay to `minimum` at `total`.
     case warmupCosine(peak: Float, warmup: Int, total: Int, minimum: Float)
 
-    public func rate(at step: Int) -> Float {
+    package func rate(at step: Int) -> Float {
         switch self {
         case .constant(let lr): return lr
         case let .warmupCosine(peak, warmup, total, minimum):
@@ -172,7 +172,7 @@ public enum LRSchedule: Codable, Equatable, Sendable {
 
 /// Scales all gradients so that their global L2 norm is at most `maxNorm`; returns the norm before clipping.
 @discardableResult
-public func clipGradNorm(_ params: [Tensor], maxNorm: Float) -> Float {
+package func clipGradNorm(_ params: [Tensor], maxNorm: Float) -> Float {
     let norm = globalGradNorm(params)
     if maxNorm > 0, norm > maxNorm, norm.isFinite {
         let s = maxNorm / (norm + 1e-6)
@@ -182,7 +182,7 @@ public func clipGradNorm(_ params: [Tensor], maxNorm: Float) -> Float {
 }
 
 /// sqrt(sum over parameters of |grad|²), accumulated in Double.
-public func globalGradNorm(_ params: [Tensor]) -> Float {
+package func globalGradNorm(_ params: [Tensor]) -> Float {
     var s = 0.0
     for p in params { if let g = p.grad { s += Double(simdDot(g.data, g.data, g.count)) } }
     return Float(s.squareRoot())

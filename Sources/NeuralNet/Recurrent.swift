@@ -2,12 +2,12 @@ import TensorCore
 
 /// An LSTM cell with PyTorch's parameters (`weight_ih` (4H, I), `weight_hh` (4H, H), `bias_ih`, `bias_hh`; gates
 /// in the order i, f, g, o), so `nn.LSTM` weights load as they are.
-public final class LSTMCell: Module {
-    public let weightIH: Tensor, weightHH: Tensor, biasIH: Tensor, biasHH: Tensor
-    public let inputSize: Int, hiddenSize: Int
+package final class LSTMCell: Module {
+    package let weightIH: Tensor, weightHH: Tensor, biasIH: Tensor, biasHH: Tensor
+    package let inputSize: Int, hiddenSize: Int
 
     /// Weights drawn U(−1/√H, 1/√H), as PyTorch does.
-    public init(inputSize: Int, hiddenSize: Int, rng: inout RandomGenerator) {
+    package init(inputSize: Int, hiddenSize: Int, rng: inout RandomGenerator) {
         self.inputSize = inputSize; self.hiddenSize = hiddenSize
         let k = 1 / Float(hiddenSize).squareRoot()
         func u(_ shape: [Int]) -> Tensor { parameter(Tensor.uniform(shape, low: -k, high: k, rng: &rng)) }
@@ -15,32 +15,32 @@ public final class LSTMCell: Module {
         biasIH = u([4 * hiddenSize]); biasHH = u([4 * hiddenSize])
     }
 
-    public func namedParameters() -> [(String, Tensor)] {
+    package func namedParameters() -> [(String, Tensor)] {
         [("weight_ih", weightIH), ("weight_hh", weightHH), ("bias_ih", biasIH), ("bias_hh", biasHH)]
     }
 
     /// The input's share of the gates, W_ih x + b_ih, for many steps at once: (N, I) → (N, 4H).
-    public func inputGates(_ x: Tensor) -> Tensor { x.linear(weightIH, bias: biasIH, layout: .outIn) }
+    package func inputGates(_ x: Tensor) -> Tensor { x.linear(weightIH, bias: biasIH, layout: .outIn) }
 
     /// One step from the input's gates (`inputGates`) and the state (h, c), each (B, H): the new (h, c).
-    public func step(inputGates gx: Tensor, h: Tensor, c: Tensor) -> (h: Tensor, c: Tensor) {
+    package func step(inputGates gx: Tensor, h: Tensor, c: Tensor) -> (h: Tensor, c: Tensor) {
         let gates = gx + h.linear(weightHH, bias: biasHH, layout: .outIn)
         let c2 = gates.lstmCellState(c)
         return (gates.lstmCellOutput(c2), c2)
     }
 
     /// One step from the input x (B, I).
-    public func callAsFunction(_ x: Tensor, h: Tensor, c: Tensor) -> (h: Tensor, c: Tensor) {
+    package func callAsFunction(_ x: Tensor, h: Tensor, c: Tensor) -> (h: Tensor, c: Tensor) {
         step(inputGates: inputGates(x), h: h, c: c)
     }
 }
 
 /// Additive attention (Bahdanau et al. 2015): score_t = v · tanh(W_s s + W_h h_t + b), weights = softmax over the
 /// unmasked t, context = Σ_t weights_t h_t. Parameters `w_s` (A, Ds), `w_h` (A, De), `bias` (A), `v` (A).
-public final class AdditiveAttention: Module {
-    public let ws: Tensor, wh: Tensor, bias: Tensor, v: Tensor
+package final class AdditiveAttention: Module {
+    package let ws: Tensor, wh: Tensor, bias: Tensor, v: Tensor
 
-    public init(stateSize: Int, encoderSize: Int, attentionSize: Int, rng: inout RandomGenerator) {
+    package init(stateSize: Int, encoderSize: Int, attentionSize: Int, rng: inout RandomGenerator) {
         let ks = 1 / Float(stateSize).squareRoot(), ke = 1 / Float(encoderSize).squareRoot(), ka = 1 / Float(attentionSize).squareRoot()
         ws = parameter(Tensor.uniform([attentionSize, stateSize], low: -ks, high: ks, rng: &rng))
         wh = parameter(Tensor.uniform([attentionSize, encoderSize], low: -ke, high: ke, rng: &rng))
@@ -48,14 +48,14 @@ public final class AdditiveAttention: Module {
         v = parameter(Tensor.uniform([attentionSize], low: -ka, high: ka, rng: &rng))
     }
 
-    public func namedParameters() -> [(String, Tensor)] { [("w_s", ws), ("w_h", wh), ("bias", bias), ("v", v)] }
+    package func namedParameters() -> [(String, Tensor)] { [("w_s", ws), ("w_h", wh), ("bias", bias), ("v", v)] }
 
     /// The encoder's share of the scores, W_h h_t + b, computed once per input: (B, T, De) → (B, T, A).
-    public func keys(_ encoder: Tensor) -> Tensor { encoder.linear(wh, bias: bias, layout: .outIn) }
+    package func keys(_ encoder: Tensor) -> Tensor { encoder.linear(wh, bias: bias, layout: .outIn) }
 
     /// Weights (B, T) and context (B, De) for decoder states s (B, Ds); `mask` (B, T) holds 0 where a position
     /// may be attended and −∞ where it is padding.
-    public func callAsFunction(_ s: Tensor, encoder: Tensor, keys: Tensor, mask: Tensor?) -> (weights: Tensor, context: Tensor) {
+    package func callAsFunction(_ s: Tensor, encoder: Tensor, keys: Tensor, mask: Tensor?) -> (weights: Tensor, context: Tensor) {
         let B = s.shape[0], T = encoder.shape[1], A = v.count
         let q = s.linear(ws, layout: .outIn).reshaped([B, 1, A])
         var scores = (keys + q).tanh().linear(v.reshaped([1, A]), layout: .outIn).reshaped([B, T])
@@ -67,20 +67,20 @@ public final class AdditiveAttention: Module {
 
 /// Luong's "general" attention: score_t = sᵀ W h_t, weights = softmax over the unmasked t, context = Σ_t weights_t
 /// h_t. Parameter `w` (Ds, De).
-public final class BilinearAttention: Module {
-    public let w: Tensor
+package final class BilinearAttention: Module {
+    package let w: Tensor
 
-    public init(stateSize: Int, encoderSize: Int, rng: inout RandomGenerator) {
+    package init(stateSize: Int, encoderSize: Int, rng: inout RandomGenerator) {
         let k = 1 / Float(encoderSize).squareRoot()
         w = parameter(Tensor.uniform([stateSize, encoderSize], low: -k, high: k, rng: &rng))
     }
 
-    public func namedParameters() -> [(String, Tensor)] { [("w", w)] }
+    package func namedParameters() -> [(String, Tensor)] { [("w", w)] }
 
     /// W h_t for every t, once per input: (B, T, De) → (B, T, Ds).
-    public func keys(_ encoder: Tensor) -> Tensor { encoder.linear(w, layout: .outIn) }
+    package func keys(_ encoder: Tensor) -> Tensor { encoder.linear(w, layout: .outIn) }
 
-    public func callAsFunction(_ s: Tensor, encoder: Tensor, keys: Tensor, mask: Tensor?) -> (weights: Tensor, context: Tensor) {
+    package func callAsFunction(_ s: Tensor, encoder: Tensor, keys: Tensor, mask: Tensor?) -> (weights: Tensor, context: Tensor) {
         let B = s.shape[0], T = encoder.shape[1]
         var scores = keys.matmul(s.reshaped([B, s.shape[1], 1])).reshaped([B, T])
         if let mask { scores = scores + mask }

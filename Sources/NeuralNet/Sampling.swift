@@ -2,31 +2,31 @@ import Foundation
 import TensorCore
 
 /// How the next token is chosen from logits.
-public struct SamplingOptions: Codable, Equatable, Sendable {
+package struct SamplingOptions: Codable, Equatable, Sendable {
     /// 0 = greedy (argmax, lowest id on exact ties).
-    public var temperature: Float = 0.8
+    package var temperature: Float = 0.8
     /// Keep the k most likely tokens (0 = all).
-    public var topK: Int = 40
+    package var topK: Int = 40
     /// Keep the smallest set of most likely tokens whose probability reaches p (1 = all).
-    public var topP: Float = 0.95
+    package var topP: Float = 0.95
     /// Drop tokens less likely than minP times the most likely one (0 = off).
-    public var minP: Float = 0.05
+    package var minP: Float = 0.05
     /// Divide positive (multiply negative) logits of tokens seen in the last `repetitionWindow` by this (1 = off).
-    public var repetitionPenalty: Float = 1
-    public var repetitionWindow: Int = 64
+    package var repetitionPenalty: Float = 1
+    package var repetitionWindow: Int = 64
 
-    public init(temperature: Float = 0.8, topK: Int = 40, topP: Float = 0.95, minP: Float = 0.05,
+    package init(temperature: Float = 0.8, topK: Int = 40, topP: Float = 0.95, minP: Float = 0.05,
                 repetitionPenalty: Float = 1, repetitionWindow: Int = 64) {
         self.temperature = temperature; self.topK = topK; self.topP = topP; self.minP = minP
         self.repetitionPenalty = repetitionPenalty; self.repetitionWindow = repetitionWindow
     }
 
-    public static let greedy = SamplingOptions(temperature: 0, topK: 0, topP: 1, minP: 0)
+    package static let greedy = SamplingOptions(temperature: 0, topK: 0, topP: 1, minP: 0)
 }
 
 /// Indices of the k largest values, largest first (ties: lower index first), without sorting everything:
 /// one pass keeping a sorted list of k, which for k ≪ n costs O(n) compares instead of O(n log n).
-public func topKIndices(_ values: UnsafeBufferPointer<Float>, _ k: Int) -> [Int] {
+package func topKIndices(_ values: UnsafeBufferPointer<Float>, _ k: Int) -> [Int] {
     let k = min(k, values.count)
     if k <= 0 { return [] }
     if k > 256 {
@@ -46,23 +46,23 @@ public func topKIndices(_ values: UnsafeBufferPointer<Float>, _ k: Int) -> [Int]
     return best
 }
 
-public func topKIndices(_ values: [Float], _ k: Int) -> [Int] {
+package func topKIndices(_ values: [Float], _ k: Int) -> [Int] {
     values.withUnsafeBufferPointer { topKIndices($0, k) }
 }
 
 /// Picks tokens: repetition penalty, then greedy or top-k -> temperature softmax -> top-p -> min-p -> draw.
-public struct TokenSampler: Sendable {
-    public let options: SamplingOptions
-    public var rng: RandomGenerator
+package struct TokenSampler: Sendable {
+    package let options: SamplingOptions
+    package var rng: RandomGenerator
 
-    public init(_ options: SamplingOptions, seed: UInt64) { self.init(options, rng: RandomGenerator(seed: seed)) }
+    package init(_ options: SamplingOptions, seed: UInt64) { self.init(options, rng: RandomGenerator(seed: seed)) }
 
-    public init(_ options: SamplingOptions, rng: RandomGenerator) {
+    package init(_ options: SamplingOptions, rng: RandomGenerator) {
         self.options = options
         self.rng = rng
     }
 
-    public mutating func next(_ logits: [Float], history: [Int32] = []) -> Int32 {
+    package mutating func next(_ logits: [Float], history: [Int32] = []) -> Int32 {
         var logits = logits
         let o = options
         if o.repetitionPenalty != 1 {

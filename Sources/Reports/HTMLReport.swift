@@ -6,9 +6,9 @@ import Foundation
 /// embedded as `<script type="application/json" id="glassbox-data">`, plus every layer's attention compressed
 /// (`CompactAttention` in Interpretability). The script draws each panel when it scrolls into view, so a 512-token
 /// prompt with 30 layers x 9 heads opens at once.
-public enum HTMLReport {
+package enum HTMLReport {
     /// A report for `document` (an inspect or patch document); `kind` is "inspect" or "patch".
-    public static func render<Document: Encodable>(kind: String, title: String, document: Document) throws -> String {
+    package static func render<Document: Encodable>(kind: String, title: String, document: Document) throws -> String {
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         let object = try JSONSerialization.jsonObject(with: try encoder.encode(document))
@@ -18,7 +18,7 @@ public enum HTMLReport {
         return try render(kind: kind, title: title, document: dictionary)
     }
 
-    public static func render(kind: String, title: String, document: [String: Any]) throws -> String {
+    package static func render(kind: String, title: String, document: [String: Any]) throws -> String {
         // The report's script and styles are real files (Resources/report.js, report.css), embedded in the binary
         // and inlined here so the page needs nothing else.
         // The same core.js and charts.js the studio serves, then the report's panels: one front end, two outputs.
@@ -63,7 +63,7 @@ public enum HTMLReport {
     }
 
     /// Writes the report atomically (a temporary file renamed into place).
-    public static func write(_ html: String, to path: String) throws {
+    package static func write(_ html: String, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         try Data(html.utf8).write(to: url, options: .atomic)
     }

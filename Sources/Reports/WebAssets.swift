@@ -3,19 +3,19 @@ import Foundation
 /// The front end's files (Resources/), embedded in the binary at build time; the studio serves them under
 /// `/assets/`. `GLASSBOX_STUDIO_ASSETS=DIR` serves them from DIR instead (for working on the front end without a
 /// rebuild).
-public enum WebAssets {
+package enum WebAssets {
     /// Every file, by name; nothing else is ever served.
-    public static let names = ["studio.html", "studio.css", "core.js", "charts.js", "studio-runs.js", "studio-run.js", "studio.js",
+    package static let names = ["studio.html", "studio.css", "core.js", "charts.js", "studio-runs.js", "studio-run.js", "studio.js",
                                "report.js", "report.css", "studio-inspect.js", "studio-generate.js", "studio-model.js", "studio-probes.js",
                                "classic.js"]
 
     /// What a self-contained report inlines, in order (the studio's styles first: theme tokens, buttons, menus,
     /// tooltip; report.css adds the panels). classic.js (the MLP view) comes before report.js, whose boot runs at load
     /// and may call it.
-    public static let reportScripts = ["core.js", "charts.js", "classic.js", "report.js"]
-    public static let reportStyles = ["studio.css", "report.css"]
+    package static let reportScripts = ["core.js", "charts.js", "classic.js", "report.js"]
+    package static let reportStyles = ["studio.css", "report.css"]
 
-    public static func bytes(_ name: String) -> [UInt8]? {
+    package static func bytes(_ name: String) -> [UInt8]? {
         guard names.contains(name) else { return nil }
         if let dir = ProcessInfo.processInfo.environment["GLASSBOX_STUDIO_ASSETS"], !dir.isEmpty,
            let data = FileManager.default.contents(atPath: URL(fileURLWithPath: dir).appendingPathComponent(name).path) {
@@ -41,9 +41,9 @@ public enum WebAssets {
     }
 
     /// A file as UTF-8 text.
-    public static func text(_ name: String) -> String? { bytes(name).map { String(decoding: $0, as: UTF8.self) } }
+    package static func text(_ name: String) -> String? { bytes(name).map { String(decoding: $0, as: UTF8.self) } }
 
-    public static func contentType(_ name: String) -> String {
+    package static func contentType(_ name: String) -> String {
         if name.hasSuffix(".js") { return "text/javascript; charset=utf-8" }
         if name.hasSuffix(".css") { return "text/css; charset=utf-8" }
         if name.hasSuffix(".html") { return "text/html; charset=utf-8" }
@@ -51,5 +51,5 @@ public enum WebAssets {
     }
 
     /// Whether assets come from a folder on disk (development) rather than the binary.
-    public static var fromDisk: Bool { !(ProcessInfo.processInfo.environment["GLASSBOX_STUDIO_ASSETS"] ?? "").isEmpty }
+    package static var fromDisk: Bool { !(ProcessInfo.processInfo.environment["GLASSBOX_STUDIO_ASSETS"] ?? "").isEmpty }
 }

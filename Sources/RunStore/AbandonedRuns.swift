@@ -4,7 +4,7 @@ extension RunStorage {
     /// Runs recorded elsewhere are taken as abandoned after this long without a word (`updated_at`): ten minutes,
     /// far beyond a training's usual silence (the recorder writes every 2 s while it logs, and at every evaluation
     /// and checkpoint).
-    public static var abandonedAfter: TimeInterval { 600 }
+    package static var abandonedAfter: TimeInterval { 600 }
 
     /// Marks failed every run still recorded as `running` whose process is gone: on this machine, one whose
     /// recording process no longer exists (a rank 0 killed under `mpirun`, a training killed with SIGKILL); on
@@ -12,7 +12,7 @@ extension RunStorage {
     /// reached and its last checkpoint, so that its status tells the truth and says how to go on. Returns the
     /// runs marked, with the reason; a run the store will not let us mark is left as it is and reported.
     @discardableResult
-    public func markAbandonedRuns(now: Date = Date()) -> (marked: [String], problems: [String]) {
+    package func markAbandonedRuns(now: Date = Date()) -> (marked: [String], problems: [String]) {
         var marked: [String] = [], problems: [String] = []
         let records: [RunRecord]
         do { records = try runs() } catch { return ([], ["cannot list the runs in \(location): \(error)"]) }

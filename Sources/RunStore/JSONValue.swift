@@ -2,7 +2,7 @@ import Foundation
 
 /// Any JSON value, Codable: a run's settings as stored (the trainer's TrainConfig, or what an import recorded)
 /// pass through typed documents without `[String: Any]` and JSONSerialization's bridging (5x the cost here).
-public enum JSONValue: Codable, Sendable, Equatable {
+package enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
@@ -11,7 +11,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try Self.probe(c, Bool.self) { self = .bool(b) }
@@ -33,7 +33,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 
-    public func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .null: try c.encodeNil()
@@ -47,21 +47,21 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 
     /// The value of a JSON text; an error saying why when the text is not JSON.
-    public init(json text: String) throws {
+    package init(json text: String) throws {
         self = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 
     /// The value of a JSON text, for display: text that is not JSON is kept as a string, so a damaged value shows
     /// as what it is rather than vanishing (`init(json:)` where the error matters).
-    public static func parse(_ text: String) -> JSONValue {
+    package static func parse(_ text: String) -> JSONValue {
         // The default keeps the text itself: nothing is hidden from the reader.
         (try? JSONValue(json: text)) ?? .string(text)
     }
 
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil
     }
 
-    public var string: String? { if case .string(let s) = self { return s }; return nil }
+    package var string: String? { if case .string(let s) = self { return s }; return nil }
 }

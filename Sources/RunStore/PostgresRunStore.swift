@@ -16,9 +16,9 @@ import Training
 ///   reads the new rows when told (`changeGeneration`) instead of polling.
 /// - Callers are synchronous (the training thread, the CLI, the studio's handlers): queries run on a NIO event loop
 ///   of this store's and are waited for with a deadline, so a server that stops answering gives an error, not a hang.
-public final class PostgresRunStore: RunStorage, @unchecked Sendable {
-    public let url: PostgresURL
-    public var location: String { url.description }
+package final class PostgresRunStore: RunStorage, @unchecked Sendable {
+    package let url: PostgresURL
+    package var location: String { url.description }
     let configuration: PostgresConnection.Configuration
     let group: MultiThreadedEventLoopGroup
     let logger: Logger
@@ -32,15 +32,15 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     private var listenFailedAt: Date?
     private var closed = false
     /// How long a connection attempt and a query may take before they are given up.
-    public static let connectTimeout: Int64 = 5
-    public static let queryTimeout = 120.0
+    package static let connectTimeout: Int64 = 5
+    package static let queryTimeout = 120.0
     /// The deadline of BEGIN and ROLLBACK, which a live server answers at once.
     static let controlTimeout = 5.0
     static let channel = "glassbox_runs"
     /// The advisory lock every writer holds (an arbitrary constant: "glassbox" in ASCII, truncated to 63 bits).
     static let writeLock: Int64 = 0x676c_6173_7362_6f78 & Int64.max
 
-    public init(url: PostgresURL) throws {
+    package init(url: PostgresURL) throws {
         self.url = url
         var log = Logger(label: "glassbox.postgres")
         log.logLevel = .critical
@@ -79,7 +79,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     deinit { close() }
 
     /// Closes every connection and the event loop.
-    public func close() {
+    package func close() {
         lock.lock()
         guard !closed else { lock.unlock(); return }
         closed = true
@@ -292,7 +292,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     }
 
     /// The schema version of the database.
-    public func schemaVersion() throws -> Int {
+    package func schemaVersion() throws -> Int {
         try rows("SELECT MAX(version) FROM glassbox_schema").first.flatMap { try Self.cells($0)[0].decode(Int?.self) } ?? 0
     }
 
@@ -323,11 +323,11 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
                          kind: try c[12].decode(String.self), user: try c[13].decode(String?.self), ranks: try c[14].decode(Int.self))
     }
 
-    public func runs() throws -> [RunRecord] {
+    package func runs() throws -> [RunRecord] {
         try rows("SELECT \(Self.runColumns) FROM runs r ORDER BY r.created_at").map(Self.record)
     }
 
-    public func run(_ id: String) throws -> RunRecord {
+    package func run(_ id: String) throws -> RunRecord {
         guard !id.isEmpty else { throw RunStoreError("the run to look up is empty: give a run id, name or id prefix") }
         // An id wins over a name (an imported run is named after its folder, which may be another run's id).
         if let exact = try rows("SELECT \(Self.runColumns) FROM runs r WHERE r.id = $1", [.text(id)]).first { return try Self.record(exact) }
@@ -341,22 +341,22 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         return only
     }
 
-    public func runID(named name: String) throws -> String? {
+    package func runID(named name: String) throws -> String? {
         try rows("SELECT id FROM runs WHERE name = $1", [.text(name)]).first.map { try Self.cells($0)[0].decode(String.self) }
     }
 
-    public func tags(run: String) throws -> [String] {
+    package func tags(run: String) throws -> [String] {
         try rows("SELECT DISTINCT tag FROM scalars WHERE run_id = $1 ORDER BY tag", [.text(run)]).map { try Self.cells($0)[0].decode(String.self) }
     }
 
-    public func series(run: String, tag: String) throws -> [ScalarPoint] {
+    package func series(run: String, tag: String) throws -> [ScalarPoint] {
         try rows("SELECT step, wall_time, value FROM scalars WHERE run_id = $1 AND tag = $2 ORDER BY step, seq", [.text(run), .text(tag)]).map {
             let c = Self.cells($0)
             return ScalarPoint(step: try c[0].decode(Int.self), wallTime: try c[1].decode(Double.self), value: try c[2].decode(Double?.self) ?? .nan)
         }
     }
 
-    public func lastScalars(run: String) throws -> [(tag: String, step: Int, value: Double)] {
+    package func lastScalars(run: String) throws -> [(tag: String, step: Int, value: Double)] {
         try rows("""
             SELECT DISTINCT ON (tag) tag, step, value FROM scalars WHERE run_id = $1 ORDER BY tag, step DESC, seq DESC
             """, [.text(run)]).map {
@@ -365,21 +365,21 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func samples(run: String) throws -> [(step: Int, text: String)] {
+    package func samples(run: String) throws -> [(step: Int, text: String)] {
         try rows("SELECT step, text FROM samples WHERE run_id = $1 ORDER BY step, seq", [.text(run)]).map {
             let c = Self.cells($0)
             return (try c[0].decode(Int.self), try c[1].decode(String.self))
         }
     }
 
-    public func messages(run: String) throws -> [(step: Int, level: String, text: String)] {
+    package func messages(run: String) throws -> [(step: Int, level: String, text: String)] {
         try rows("SELECT step, level, text FROM messages WHERE run_id = $1 ORDER BY seq", [.text(run)]).map {
             let c = Self.cells($0)
             return (try c[0].decode(Int.self), try c[1].decode(String.self), try c[2].decode(String.self))
         }
     }
 
-    public func histograms(run: String, tag: String) throws -> [(step: Int, histogram: Histogram)] {
+    package func histograms(run: String, tag: String) throws -> [(step: Int, histogram: Histogram)] {
         try rows("SELECT step, min, max, counts FROM histograms WHERE run_id = $1 AND tag = $2 ORDER BY step, seq", [.text(run), .text(tag)]).map {
             let c = Self.cells($0)
             let step = try c[0].decode(Int.self)
@@ -388,43 +388,43 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func probes(run: String) throws -> [(step: Int, probe: Int, document: String)] {
+    package func probes(run: String) throws -> [(step: Int, probe: Int, document: String)] {
         try rows("SELECT step, probe, document FROM probes WHERE run_id = $1 ORDER BY step, probe", [.text(run)]).map {
             let c = Self.cells($0)
             return (try c[0].decode(Int.self), try c[1].decode(Int.self), try c[2].decode(String.self))
         }
     }
 
-    public func figures(run: String, name: String) throws -> [(step: Int, document: String)] {
+    package func figures(run: String, name: String) throws -> [(step: Int, document: String)] {
         try rows("SELECT step, document FROM figures WHERE run_id = $1 AND name = $2 ORDER BY step", [.text(run), .text(name)]).map {
             let c = Self.cells($0)
             return (try c[0].decode(Int.self), try c[1].decode(String.self))
         }
     }
 
-    public func figureNames(run: String) throws -> [(name: String, count: Int)] {
+    package func figureNames(run: String) throws -> [(name: String, count: Int)] {
         try rows("SELECT name, COUNT(*) FROM figures WHERE run_id = $1 GROUP BY name ORDER BY name", [.text(run)]).map {
             let c = Self.cells($0)
             return (try c[0].decode(String.self), try c[1].decode(Int.self))
         }
     }
 
-    public func checkpoints(run: String) throws -> [(step: Int, path: String)] {
+    package func checkpoints(run: String) throws -> [(step: Int, path: String)] {
         try rows("SELECT step, path FROM checkpoints WHERE run_id = $1 ORDER BY step, seq", [.text(run)]).map {
             let c = Self.cells($0)
             return (try c[0].decode(Int.self), try c[1].decode(String.self))
         }
     }
 
-    public func histogramTags(run: String) throws -> [String] {
+    package func histogramTags(run: String) throws -> [String] {
         try rows("SELECT DISTINCT tag FROM histograms WHERE run_id = $1 ORDER BY tag", [.text(run)]).map { try Self.cells($0)[0].decode(String.self) }
     }
 
-    public func sampleCount(run: String) throws -> Int {
+    package func sampleCount(run: String) throws -> Int {
         try rows("SELECT COUNT(*) FROM samples WHERE run_id = $1", [.text(run)]).first.map { try Self.cells($0)[0].decode(Int.self) } ?? 0
     }
 
-    public func lastValues(tags: [String]) throws -> [String: [String: Double]] {
+    package func lastValues(tags: [String]) throws -> [String: [String: Double]] {
         guard !tags.isEmpty else { return [:] }
         // One index seek per run and tag (a lateral join), as the SQLite store does.
         var binds: [PGBind] = []
@@ -458,11 +458,11 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func seriesColumns(run: String, tag: String) throws -> SeriesColumns {
+    package func seriesColumns(run: String, tag: String) throws -> SeriesColumns {
         try readSeries(run: run, tag: tag, after: nil)
     }
 
-    public func seriesColumns(run: String, tag: String, afterRowID rowid: Int64) throws -> SeriesColumns {
+    package func seriesColumns(run: String, tag: String, afterRowID rowid: Int64) throws -> SeriesColumns {
         try readSeries(run: run, tag: tag, after: rowid)
     }
 
@@ -481,14 +481,14 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func scalarsVersion(run: String) throws -> (rowid: Int64, revision: Int) {
+    package func scalarsVersion(run: String) throws -> (rowid: Int64, revision: Int) {
         try withConnection { c in
             let v = try version(c, run: run)
             return (v.0, v.1)
         }
     }
 
-    public func cursor() throws -> RunCursor {
+    package func cursor() throws -> RunCursor {
         let r = try rows("""
             SELECT (SELECT COALESCE(MAX(seq), 0) FROM scalars), (SELECT COALESCE(MAX(seq), 0) FROM samples),
                    (SELECT COALESCE(MAX(seq), 0) FROM messages), (SELECT COALESCE(MAX(seq), 0) FROM checkpoints)
@@ -498,7 +498,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
                          checkpoints: try c[3].decode(Int64.self))
     }
 
-    public func changes(run: String, after cursor: RunCursor, limit: Int) throws -> RunChanges {
+    package func changes(run: String, after cursor: RunCursor, limit: Int) throws -> RunChanges {
         try transaction(write: false) { c in
             var ch = RunChanges(cursor: cursor)
             for row in try query(c, "SELECT seq, tag, step, wall_time, value FROM scalars WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
@@ -533,7 +533,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         _ = try query(c, "SELECT pg_notify($1, $2)", [.text(Self.channel), .text(run)])
     }
 
-    public func startRun(_ run: RunStart) throws {
+    package func startRun(_ run: RunStart) throws {
         let id = run.id
         let now = Date().timeIntervalSince1970
         do {
@@ -612,7 +612,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func write(run id: String, rows: [RunRow], step: Int, batch: String?) throws {
+    package func write(run id: String, rows: [RunRow], step: Int, batch: String?) throws {
         try transaction(write: true) { c in
             // Writers hold the advisory lock, so the batch name read here is not changed by another before COMMIT.
             if let batch, let last = try query(c, "SELECT last_batch FROM runs WHERE id = $1", [.text(id)]).first,
@@ -624,14 +624,14 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func setStatus(run id: String, status: String) throws {
+    package func setStatus(run id: String, status: String) throws {
         try transaction(write: true) { c in
             _ = try query(c, "UPDATE runs SET status = $1, updated_at = $2 WHERE id = $3", [.text(status), .double(Date().timeIntervalSince1970), .text(id)])
             try notify(c, run: id)
         }
     }
 
-    public func recordFailure(run id: String, step: Int, text: String) throws {
+    package func recordFailure(run id: String, step: Int, text: String) throws {
         let now = Date().timeIntervalSince1970
         try transaction(write: true) { c in
             _ = try query(c, "INSERT INTO messages (run_id, step, level, text, wall_time) VALUES ($1, $2, 'error', $3, $4)",
@@ -641,7 +641,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func importRun(_ run: ImportedRun, rows: [RunRow]) throws {
+    package func importRun(_ run: ImportedRun, rows: [RunRow]) throws {
         try transaction(write: true) { c in
             _ = try query(c, """
                 INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config)
@@ -653,13 +653,13 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
     }
 
     /// PostgreSQL reads a series from its covering index; there are no chunks to pack.
-    public func packSeries(run: String, tag: String) throws -> Int { 0 }
+    package func packSeries(run: String, tag: String) throws -> Int { 0 }
 
     /// A server out of disk is the server's administrator's to fix: nothing is reserved here.
-    public func releaseSpace(after error: Error) -> Bool { false }
+    package func releaseSpace(after error: Error) -> Bool { false }
 
     /// The server's disk_full (SQLSTATE 53100).
-    public func isOutOfSpace(_ error: Error) -> Bool {
+    package func isOutOfSpace(_ error: Error) -> Bool {
         "\(error)".contains("[SQLSTATE 53100]")
     }
 
@@ -667,7 +667,7 @@ public final class PostgresRunStore: RunStorage, @unchecked Sendable {
 
     /// Grows with every NOTIFY heard on the runs' channel. The listening connection is opened on first use; while it
     /// is down (the server restarted), nil, and viewers poll until it is opened again.
-    public var changeGeneration: Int? {
+    package var changeGeneration: Int? {
         lock.lock()
         if let l = listener, !l.isClosed { lock.unlock(); return heard.value }
         // Down: try again at most every 5 s (meanwhile viewers poll).

@@ -3,8 +3,8 @@ import Foundation
 /// A PostgreSQL connection URL as libpq reads it: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]`
 /// (`postgresql://` too). The password may also come from `PGPASSWORD`. Its `description` never shows the password,
 /// so the URL can go into messages and logs.
-public struct PostgresURL: Sendable, CustomStringConvertible, Equatable {
-    public enum TLSMode: String, Sendable {
+package struct PostgresURL: Sendable, CustomStringConvertible, Equatable {
+    package enum TLSMode: String, Sendable {
         /// No TLS.
         case disable
         /// TLS when the server offers it (libpq's default).
@@ -17,18 +17,18 @@ public struct PostgresURL: Sendable, CustomStringConvertible, Equatable {
         case verifyFull = "verify-full"
     }
 
-    public var host: String
-    public var port: Int
-    public var user: String
-    public var password: String?
-    public var database: String
-    public var tls: TLSMode
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var password: String?
+    package var database: String
+    package var tls: TLSMode
 
-    public static func isPostgres(_ text: String) -> Bool {
+    package static func isPostgres(_ text: String) -> Bool {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
-    public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    package init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let shown = Self.redacting(text)
         guard Self.isPostgres(text), let c = URLComponents(string: text) else {
             throw RunStoreError("'\(shown)' is not a PostgreSQL URL (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)")
@@ -65,7 +65,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible, Equatable {
     }
 
     /// The URL without its password.
-    public var description: String {
+    package var description: String {
         var c = URLComponents()
         c.scheme = "postgres"
         c.user = user
@@ -77,7 +77,7 @@ public struct PostgresURL: Sendable, CustomStringConvertible, Equatable {
     }
 
     /// Any text with the password of a URL in it replaced by `***` (for messages about a URL that did not parse).
-    public static func redacting(_ text: String) -> String {
+    package static func redacting(_ text: String) -> String {
         text.replacingOccurrences(of: #"(://[^:/@?#]*):[^@/?#]*@"#, with: "$1:***@", options: .regularExpression)
     }
 }

@@ -3,40 +3,40 @@ import GRDB
 import Training
 
 /// The one public error of RunStore.
-public struct RunStoreError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct RunStoreError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// A run as listed by `glassbox runs list`.
-public struct RunRecord: Codable, Sendable {
-    public let id: String
+package struct RunRecord: Codable, Sendable {
+    package let id: String
     /// The name given with `--name`, or the id.
-    public let name: String
-    public let createdAt: Double
-    public let updatedAt: Double
-    public let status: String
-    public let step: Int
-    public let totalSteps: Int
-    public let parameterCount: Int
-    public let config: String
-    public let lastTrainLoss: Double?
-    public let lastValLoss: Double?
+    package let name: String
+    package let createdAt: Double
+    package let updatedAt: Double
+    package let status: String
+    package let step: Int
+    package let totalSteps: Int
+    package let parameterCount: Int
+    package let config: String
+    package let lastTrainLoss: Double?
+    package let lastValLoss: Double?
     /// The machine and process recording the run (nil for runs recorded before they were kept).
-    public let host: String?
-    public let pid: Int?
+    package let host: String?
+    package let pid: Int?
     /// Times a resume deleted what the run recorded after its checkpoint.
-    public let revision: Int
+    package let revision: Int
     /// What the run trains: gpt, mlp, ...
-    public let kind: String
+    package let kind: String
     /// The user who started it (nil for runs recorded before it was kept) and the processes that trained it.
-    public let user: String?
-    public let ranks: Int
+    package let user: String?
+    package let ranks: Int
 
     /// What a viewer should see: `live` for a run whose recording process is alive (on this machine; elsewhere:
     /// heard from in the last 2 minutes), `stale` for one recorded as running whose process is gone, else the
     /// stored status.
-    public var displayStatus: String {
+    package var displayStatus: String {
         guard status == "running" else { return status }
         if let host, host == RunRecord.thisHost, let pid {
             return kill(pid_t(pid), 0) == 0 || errno == EPERM ? "live" : "stale"
@@ -44,10 +44,10 @@ public struct RunRecord: Codable, Sendable {
         return Date().timeIntervalSince1970 - updatedAt < 120 ? "live" : "stale"
     }
 
-    public static let thisHost: String = ProcessInfo.processInfo.hostName
+    package static let thisHost: String = ProcessInfo.processInfo.hostName
     /// The account running this process (its login name; the environment's USER where the password database
     /// has none, as in some containers).
-    public static let thisUser: String? = {
+    package static let thisUser: String? = {
         if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
         return ProcessInfo.processInfo.environment["USER"]
     }()
@@ -55,19 +55,19 @@ public struct RunRecord: Codable, Sendable {
     /// The training corpus (file name) and tokenizer, from the run's settings.
     /// The training data: a GPT's corpus (file name), an MLP's CSV file (name), a fine-tuning run's instruction
     /// file (name) or a generated task's name.
-    public var dataSet: String? {
+    package var dataSet: String? {
         // A column of a list: a run whose settings do not parse shows none here; `settings` names the problem.
         guard let s = try? settings else { return nil }
         return ((s["dataPath"] ?? s["csv"] ?? s["data"]) as? String).map { URL(fileURLWithPath: $0).lastPathComponent } ?? s["task"] as? String
     }
-    public var tokenizer: String? {
+    package var tokenizer: String? {
         // A column of a list, like `dataSet`.
         guard let s = try? settings else { return nil }
         return s["tokenizer"] as? String
     }
     /// The run's settings (TrainConfig as JSON) as a dictionary; an error naming the run when they are not a JSON
     /// object (a damaged store).
-    public var settings: [String: Any] {
+    package var settings: [String: Any] {
         get throws {
             let parsed: Any
             do { parsed = try JSONSerialization.jsonObject(with: Data(config.utf8)) } catch {
@@ -80,28 +80,28 @@ public struct RunRecord: Codable, Sendable {
 }
 
 /// A scalar series point.
-public struct ScalarPoint: Codable, Sendable {
-    public let step: Int
-    public let wallTime: Double
-    public let value: Double
+package struct ScalarPoint: Codable, Sendable {
+    package let step: Int
+    package let wallTime: Double
+    package let value: Double
 }
 
 /// The SQLite database of runs (`<runs-dir>/glassbox.sqlite`), in WAL mode so readers see a run while it writes.
 ///
 /// Tables: runs (hyper-parameters as JSON), scalars (run, tag, step, wall time, value), histograms, samples,
 /// messages, checkpoints.
-public final class RunDatabase: RunStorage, @unchecked Sendable {
-    public let pool: DatabasePool
-    public let path: String
-    public var location: String { path }
+package final class RunDatabase: RunStorage, @unchecked Sendable {
+    package let pool: DatabasePool
+    package let path: String
+    package var location: String { path }
     /// SQLite has no notifications: readers poll (WAL lets them read while a run writes).
-    public var changeGeneration: Int? { nil }
+    package var changeGeneration: Int? { nil }
     /// A file of reserved space beside the database (`glassbox.sqlite-reserve`), given back when the disk is full
     /// so that the last records and the run's final status can still be written.
-    public let reservePath: String
-    public static let reserveBytes = 1 << 20
+    package let reservePath: String
+    package static let reserveBytes = 1 << 20
 
-    public init(directory: URL) throws {
+    package init(directory: URL) throws {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw RunStoreError("cannot create the runs directory \(directory.path): \(error.localizedDescription)")
         }
@@ -150,14 +150,14 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
 
     /// Frees the reserved space (on a full disk); returns whether there was any.
     @discardableResult
-    public func releaseReserve() -> Bool {
+    package func releaseReserve() -> Bool {
         var st = stat()
         guard stat(reservePath, &st) == 0, st.st_size > 0 else { return false }
         return unlink(reservePath) == 0
     }
 
     /// SQLite's own check of the file (`PRAGMA integrity_check`): "ok" when whole.
-    public func integrityCheck() throws -> String {
+    package func integrityCheck() throws -> String {
         try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
     }
 
@@ -253,13 +253,13 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
 
     // MARK: Reading
 
-    public func runs() throws -> [RunRecord] {
+    package func runs() throws -> [RunRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at").map { try record(db, $0) }
         }
     }
 
-    public func run(_ id: String) throws -> RunRecord {
+    package func run(_ id: String) throws -> RunRecord {
         guard !id.isEmpty else { throw RunStoreError("the run to look up is empty: give a run id, name or id prefix") }
         let found = try pool.read { db -> RunRecord? in
             // Accept the id, the run's name, or a unique prefix of the id, as git does. An id wins over a name (an
@@ -291,7 +291,7 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
 
     /// Marks a run failed with the reason as an error message, at once (not through a recorder's queue): for a
     /// watchdog that finds the run cannot go on while its training thread is stuck.
-    public func recordFailure(run id: String, step: Int, text: String) throws {
+    package func recordFailure(run id: String, step: Int, text: String) throws {
         try pool.write { d in
             try d.execute(sql: "INSERT INTO messages (run_id, step, level, text, wall_time) VALUES (?, ?, 'error', ?, ?)",
                           arguments: [id, step, text, Date().timeIntervalSince1970])
@@ -300,15 +300,15 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
     }
 
     /// The id of the run with this name, if any.
-    public func runID(named name: String) throws -> String? {
+    package func runID(named name: String) throws -> String? {
         try pool.read { db in try String.fetchOne(db, sql: "SELECT id FROM runs WHERE name = ?", arguments: [name]) }
     }
 
-    public func tags(run: String) throws -> [String] {
+    package func tags(run: String) throws -> [String] {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT tag FROM scalars WHERE run_id = ? ORDER BY tag", arguments: [run]) }
     }
 
-    public func series(run: String, tag: String) throws -> [ScalarPoint] {
+    package func series(run: String, tag: String) throws -> [ScalarPoint] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, wall_time, value FROM scalars WHERE run_id = ? AND tag = ? ORDER BY step",
                              arguments: [run, tag]).map { ScalarPoint(step: $0["step"], wallTime: $0["wall_time"], value: $0["value"] ?? .nan) }
@@ -316,7 +316,7 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
     }
 
     /// The newest value of every scalar tag of a run.
-    public func lastScalars(run: String) throws -> [(tag: String, step: Int, value: Double)] {
+    package func lastScalars(run: String) throws -> [(tag: String, step: Int, value: Double)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT s.tag, s.step, s.value FROM scalars s
@@ -327,20 +327,20 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func samples(run: String) throws -> [(step: Int, text: String)] {
+    package func samples(run: String) throws -> [(step: Int, text: String)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, text FROM samples WHERE run_id = ? ORDER BY step", arguments: [run]).map { ($0["step"], $0["text"]) }
         }
     }
 
-    public func messages(run: String) throws -> [(step: Int, level: String, text: String)] {
+    package func messages(run: String) throws -> [(step: Int, level: String, text: String)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, level, text FROM messages WHERE run_id = ? ORDER BY rowid", arguments: [run])
                 .map { ($0["step"], $0["level"], $0["text"]) }
         }
     }
 
-    public func histograms(run: String, tag: String) throws -> [(step: Int, histogram: Histogram)] {
+    package func histograms(run: String, tag: String) throws -> [(step: Int, histogram: Histogram)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, min, max, counts FROM histograms WHERE run_id = ? AND tag = ? ORDER BY step",
                              arguments: [run, tag]).map { row in
@@ -352,7 +352,7 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
     }
 
     /// The probe documents of a run (JSON text), by step then probe.
-    public func probes(run: String) throws -> [(step: Int, probe: Int, document: String)] {
+    package func probes(run: String) throws -> [(step: Int, probe: Int, document: String)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, probe, document FROM probes WHERE run_id = ? ORDER BY step, probe", arguments: [run])
                 .map { ($0["step"], $0["probe"], $0["document"]) }
@@ -360,7 +360,7 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
     }
 
     /// The figures named `name` of a run (JSON text), by step.
-    public func figures(run: String, name: String) throws -> [(step: Int, document: String)] {
+    package func figures(run: String, name: String) throws -> [(step: Int, document: String)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, document FROM figures WHERE run_id = ? AND name = ? ORDER BY step", arguments: [run, name])
                 .map { ($0["step"], $0["document"]) }
@@ -368,14 +368,14 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
     }
 
     /// The names of a run's figures, with how many steps each has.
-    public func figureNames(run: String) throws -> [(name: String, count: Int)] {
+    package func figureNames(run: String) throws -> [(name: String, count: Int)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT name, COUNT(*) AS n FROM figures WHERE run_id = ? GROUP BY name ORDER BY name", arguments: [run])
                 .map { ($0["name"], $0["n"]) }
         }
     }
 
-    public func checkpoints(run: String) throws -> [(step: Int, path: String)] {
+    package func checkpoints(run: String) throws -> [(step: Int, path: String)] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT step, path FROM checkpoints WHERE run_id = ? ORDER BY step", arguments: [run]).map { ($0["step"], $0["path"]) }
         }
@@ -383,7 +383,7 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
 
     // MARK: Writing
 
-    public func startRun(_ run: RunStart) throws {
+    package func startRun(_ run: RunStart) throws {
         let id = run.id
         let now = Date().timeIntervalSince1970
         do {
@@ -438,7 +438,7 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func write(run id: String, rows: [RunRow], step: Int, batch: String?) throws {
+    package func write(run id: String, rows: [RunRow], step: Int, batch: String?) throws {
         try pool.write { d in
             if let batch, try String.fetchOne(d, sql: "SELECT last_batch FROM runs WHERE id = ?", arguments: [id]) == batch { return }
             try Self.insert(d, run: id, rows)
@@ -447,11 +447,11 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
         }
     }
 
-    public func setStatus(run id: String, status: String) throws {
+    package func setStatus(run id: String, status: String) throws {
         try pool.write { d in try d.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status, id]) }
     }
 
-    public func importRun(_ run: ImportedRun, rows: [RunRow]) throws {
+    package func importRun(_ run: ImportedRun, rows: [RunRow]) throws {
         try pool.write { d in
             try d.execute(sql: """
                 INSERT INTO runs (id, name, created_at, updated_at, status, step, total_steps, parameter_count, config)
@@ -466,13 +466,13 @@ public final class RunDatabase: RunStorage, @unchecked Sendable {
 
     /// A full disk: the space reserved beside the database is given back, so that the last records and the run's
     /// status can still be written.
-    public func releaseSpace(after error: Error) -> Bool {
+    package func releaseSpace(after error: Error) -> Bool {
         guard let e = error as? DatabaseError, e.resultCode == .SQLITE_FULL || e.resultCode == .SQLITE_IOERR else { return false }
         return releaseReserve()
     }
 
     /// SQLite says SQLITE_FULL, or an I/O error while the disk holding the database has (almost) no room left.
-    public func isOutOfSpace(_ error: Error) -> Bool {
+    package func isOutOfSpace(_ error: Error) -> Bool {
         guard let e = error as? DatabaseError else { return false }
         if e.resultCode == .SQLITE_FULL { return true }
         guard e.resultCode == .SQLITE_IOERR else { return false }

@@ -16,36 +16,36 @@ import Training
 /// - Each batch carries an id that the store keeps with the run in the same transaction, and a batch is retried
 ///   whole under its id: a commit whose answer was lost (the connection dropped during COMMIT) is recognised on the
 ///   retry and not written again.
-public final class RunRecorder: TrainingSink {
+package final class RunRecorder: TrainingSink {
     let db: any RunStorage
     private(set) var runID = ""
     private var pending: [RunRow] = []
     private var lastFlush = Date()
     private var lastStep = 0
     /// The newest step whose rows have all committed.
-    public private(set) var committedStep = 0
+    package private(set) var committedStep = 0
     /// Points recorded per tag since its series was last packed into chunks.
     private var unpacked: [String: Int] = [:]
     /// Half a second: a live viewer sees a point within about a second of its step (a commit costs a
     /// millisecond or two, a small part of half a second of training).
-    public var flushInterval: TimeInterval = 0.5
+    package var flushInterval: TimeInterval = 0.5
     /// Write transactions so far (each flush is one).
-    public private(set) var transactions = 0
+    package private(set) var transactions = 0
     /// The write error that retries did not overcome within `outageLimit` (the rows stay queued), if any. Once set
     /// it stays: the trainer stops on it, and later flushes try once more without waiting.
-    public private(set) var failure: Error?
+    package private(set) var failure: Error?
     /// Rows waiting to be written.
-    public var pendingCount: Int { pending.count }
+    package var pendingCount: Int { pending.count }
     /// How long the store may stay unwritable (seconds) before the run stops: the training goes on meanwhile, its
     /// rows queued. `GLASSBOX_STORE_OUTAGE_LIMIT` sets it (tests shorten it); 60 s by default.
-    public var outageLimit: TimeInterval = RunRecorder.defaultOutageLimit
+    package var outageLimit: TimeInterval = RunRecorder.defaultOutageLimit
     /// The most rows kept waiting during an outage (memory is the bound: ~100 bytes a scalar row); past it the run
     /// stops as on a long outage.
-    public var maxPendingRows = 2_000_000
+    package var maxPendingRows = 2_000_000
     /// The first and longest pause between tries of a failed write (doubling in between).
-    public var retryDelays: (first: Double, longest: Double) = (0.1, 5)
+    package var retryDelays: (first: Double, longest: Double) = (0.1, 5)
     /// When the current outage began (the first failed try since the last commit); nil while writes succeed.
-    public private(set) var outageStart: Date?
+    package private(set) var outageStart: Date?
     private var nextTry = Date.distantPast
     private var delay = 0.1
     /// The error of the last failed try, for the message when the outage outlasts the limit.
@@ -55,14 +55,14 @@ public final class RunRecorder: TrainingSink {
     private let writer = UUID().uuidString.prefix(13).lowercased()
     private var batches = 0
 
-    public static let defaultOutageLimit: TimeInterval = {
+    package static let defaultOutageLimit: TimeInterval = {
         if let text = ProcessInfo.processInfo.environment["GLASSBOX_STORE_OUTAGE_LIMIT"], let s = Double(text), s >= 0, s.isFinite { return s }
         return 60
     }()
 
-    public init(database: any RunStorage) { db = database }
+    package init(database: any RunStorage) { db = database }
 
-    public func runStarted(_ run: RunStart) throws {
+    package func runStarted(_ run: RunStart) throws {
         runID = run.id
         // A resumed run's checkpoint says up to which step its rows had committed: the store must have them (a
         // store restored from an older backup, or a checkpoint written by a Glassbox that did not wait for its rows,
@@ -80,7 +80,7 @@ public final class RunRecorder: TrainingSink {
         if let gap, let resumed = run.resumedAt { message(step: resumed, level: "warning", text: gap) }
     }
 
-    public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
+    package func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
         lastStep = max(lastStep, step)
         for v in values {
             unpacked[v.tag, default: 0] += 1
@@ -89,35 +89,35 @@ public final class RunRecorder: TrainingSink {
         flushIfDue()
     }
 
-    public func histogram(step: Int, tag: String, _ h: Histogram) {
+    package func histogram(step: Int, tag: String, _ h: Histogram) {
         pending.append(.histogram(tag: tag, step: step, h))
     }
 
-    public func sample(step: Int, text: String) {
+    package func sample(step: Int, text: String) {
         pending.append(.sample(step: step, text: text))
     }
 
-    public func message(step: Int, level: String, text: String) {
+    package func message(step: Int, level: String, text: String) {
         pending.append(.message(step: step, level: level, text: text, wallTime: Date().timeIntervalSince1970))
     }
 
     /// Recorded after the checkpoint is written (it names the folder), so its rows were committed before; this row
     /// is tried at once but not waited for: a resume records its checkpoint again.
-    public func checkpoint(step: Int, path: String) {
+    package func checkpoint(step: Int, path: String) {
         lastStep = max(lastStep, step)
         pending.append(.checkpoint(step: step, path: path))
         tryOnce()
     }
 
-    public func figure(step: Int, name: String, document: String) {
+    package func figure(step: Int, name: String, document: String) {
         pending.append(.figure(step: step, name: name, document: document))
     }
 
-    public func probe(step: Int, index: Int, document: String) {
+    package func probe(step: Int, index: Int, document: String) {
         pending.append(.probe(step: step, index: index, document: document))
     }
 
-    public func runEnded(status: String, step: Int) {
+    package func runEnded(status: String, step: Int) {
         lastStep = step
         pending.append(.status(status))
     }
@@ -199,7 +199,7 @@ public final class RunRecorder: TrainingSink {
     /// Once `failure` is set (the run is ending), it tries once more without waiting, and on a full disk gives back
     /// the space the store reserved for this, so that the queued records and the run's final status still reach
     /// the store; failing that, the status alone, so that the run does not stay "running".
-    public func flush() throws {
+    package func flush() throws {
         if let failure { return try lastTry(failure) }
         while true {
             do { return try writeAll() } catch { failed(error) }

@@ -2,7 +2,7 @@ import Foundation
 import Training
 
 /// One record of a run, queued by the `RunRecorder` and written in a batch by the store.
-public enum RunRow: Sendable {
+package enum RunRow: Sendable {
     case scalar(tag: String, step: Int, wallTime: Double, value: Double)
     case histogram(tag: String, step: Int, Histogram)
     case sample(step: Int, text: String)
@@ -30,14 +30,14 @@ public enum RunRow: Sendable {
 }
 
 /// A run brought in whole from elsewhere (`glassbox import-tensorboard`).
-public struct ImportedRun: Sendable {
-    public var id: String
-    public var name: String
-    public var createdAt: Double
-    public var updatedAt: Double
-    public var step: Int
-    public var config: String
-    public init(id: String, name: String, createdAt: Double, updatedAt: Double, step: Int, config: String) {
+package struct ImportedRun: Sendable {
+    package var id: String
+    package var name: String
+    package var createdAt: Double
+    package var updatedAt: Double
+    package var step: Int
+    package var config: String
+    package init(id: String, name: String, createdAt: Double, updatedAt: Double, step: Int, config: String) {
         self.id = id; self.name = name; self.createdAt = createdAt; self.updatedAt = updatedAt; self.step = step; self.config = config
     }
 }
@@ -48,7 +48,7 @@ public struct ImportedRun: Sendable {
 ///
 /// Cursors and versions are the store's own increasing row numbers (SQLite's rowid, PostgreSQL's sequences), given
 /// out in commit order.
-public protocol RunStorage: AnyObject, Sendable {
+package protocol RunStorage: AnyObject, Sendable {
     /// Where the runs are, for messages: the SQLite file's path, or the PostgreSQL URL without its password.
     var location: String { get }
 
@@ -108,22 +108,22 @@ public protocol RunStorage: AnyObject, Sendable {
 
 extension RunStorage {
     /// Writes `rows` and the run's step in one transaction, as a batch with no name (never retried).
-    public func write(run: String, rows: [RunRow], step: Int) throws { try write(run: run, rows: rows, step: step, batch: nil) }
-    public func changes(run: String, after cursor: RunCursor) throws -> RunChanges { try changes(run: run, after: cursor, limit: 20_000) }
+    package func write(run: String, rows: [RunRow], step: Int) throws { try write(run: run, rows: rows, step: step, batch: nil) }
+    package func changes(run: String, after cursor: RunCursor) throws -> RunChanges { try changes(run: run, after: cursor, limit: 20_000) }
 }
 
 /// The run store named by `--store` or `GLASSBOX_STORE`: a `postgres://` (or `postgresql://`) URL, or by default the
 /// SQLite file of the runs directory.
-public enum RunStores {
+package enum RunStores {
     /// The store URL in effect: the option if given, else `GLASSBOX_STORE`, else nil (the runs directory's SQLite).
-    public static func url(option: String?) -> String? {
+    package static func url(option: String?) -> String? {
         if let option, !option.isEmpty { return option }
         if let env = ProcessInfo.processInfo.environment["GLASSBOX_STORE"], !env.isEmpty { return env }
         return nil
     }
 
     /// Opens the store: PostgreSQL for a postgres URL, SQLite for `sqlite:PATH`, else the runs directory's SQLite.
-    public static func open(url: String?, runsDirectory: URL) throws -> any RunStorage {
+    package static func open(url: String?, runsDirectory: URL) throws -> any RunStorage {
         guard let url else { return try RunDatabase(directory: runsDirectory) }
         if PostgresURL.isPostgres(url) { return try PostgresRunStore(url: try PostgresURL(url)) }
         if let dir = sqliteDirectory(url) {
@@ -136,7 +136,7 @@ public enum RunStores {
     /// Whether a store exists to read: a runs directory (the default, or `sqlite:PATH`) once it has its database file;
     /// any other URL always (a PostgreSQL server answers when opened; a URL of neither kind is refused when opened,
     /// which says why).
-    public static func exists(url: String?, runsDirectory: URL) -> Bool {
+    package static func exists(url: String?, runsDirectory: URL) -> Bool {
         guard let url else { return FileManager.default.fileExists(atPath: runsDirectory.appendingPathComponent("glassbox.sqlite").path) }
         guard let dir = sqliteDirectory(url) else { return true }
         return FileManager.default.fileExists(atPath: URL(fileURLWithPath: dir).appendingPathComponent("glassbox.sqlite").path)

@@ -3,30 +3,30 @@ import GRDB
 import GRDBSQLite
 
 /// One tag's raw points, column by column, in step order.
-public struct SeriesColumns: Sendable {
-    public var steps: [Int] = []
-    public var wallTimes: [Double] = []
-    public var values: [Double] = []
+package struct SeriesColumns: Sendable {
+    package var steps: [Int] = []
+    package var wallTimes: [Double] = []
+    package var values: [Double] = []
     /// The scalars table's newest row id in the snapshot these points were read from, and the run's revision.
-    public var version: Int64 = 0
-    public var revision = 0
-    public var count: Int { steps.count }
-    public init() {}
+    package var version: Int64 = 0
+    package var revision = 0
+    package var count: Int { steps.count }
+    package init() {}
 }
 
 /// A bucket of consecutive raw points: the envelope (min, max), the mean and the last value, so that a chart drawn
 /// from buckets never loses a spike.
-public struct SeriesBucket: Codable, Sendable, Equatable {
-    public var firstStep: Int
-    public var lastStep: Int
-    public var min: Double
-    public var max: Double
-    public var mean: Double
-    public var last: Double
-    public var count: Int
-    public var wallTime: Double
+package struct SeriesBucket: Codable, Sendable, Equatable {
+    package var firstStep: Int
+    package var lastStep: Int
+    package var min: Double
+    package var max: Double
+    package var mean: Double
+    package var last: Double
+    package var count: Int
+    package var wallTime: Double
     /// The smoothed value (debiased EMA over the whole series) at the bucket's last point.
-    public var smoothed: Double?
+    package var smoothed: Double?
 
     enum CodingKeys: String, CodingKey {
         case firstStep = "first_step", lastStep = "last_step", min, max, mean, last, count, wallTime = "wall_time", smoothed
@@ -35,15 +35,15 @@ public struct SeriesBucket: Codable, Sendable, Equatable {
 
 /// The state of the debiased exponential moving average after some points (TensorBoard's smoothing):
 /// `last = last·w + (1−w)·v`, `count += 1`, smoothed = `last / (1 − w^count)`; non-finite values pass through.
-public struct EMAState: Codable, Sendable, Equatable {
-    public var last: Double = 0
-    public var count: Int = 0
+package struct EMAState: Codable, Sendable, Equatable {
+    package var last: Double = 0
+    package var count: Int = 0
     /// w^count, kept as a running product (a pow per point costs more than the rest of the reduction).
     var weightPower: Double = 1
 
     enum CodingKeys: String, CodingKey { case last, count }
 
-    public mutating func add(_ v: Double, weight w: Double) -> Double {
+    package mutating func add(_ v: Double, weight w: Double) -> Double {
         guard v.isFinite else { return v }
         last = last * w + (1 - w) * v
         count += 1
@@ -54,18 +54,18 @@ public struct EMAState: Codable, Sendable, Equatable {
 }
 
 /// A series reduced to at most `buckets` buckets of equal step width over [from, to].
-public struct SeriesSummary: Codable, Sendable {
-    public let run: String
-    public let tag: String
-    public let count: Int
-    public let from: Int?
-    public let to: Int?
-    public let smoothing: Double
-    public let buckets: [SeriesBucket]
-    public let ema: EMAState
+package struct SeriesSummary: Codable, Sendable {
+    package let run: String
+    package let tag: String
+    package let count: Int
+    package let from: Int?
+    package let to: Int?
+    package let smoothing: Double
+    package let buckets: [SeriesBucket]
+    package let ema: EMAState
 
     /// Which of `n` equal buckets over [lo, hi] holds step s: ⌊(s − lo)·n / (hi − lo + 1)⌋, exact in integers.
-    public static func bucket(of s: Int, from lo: Int, to hi: Int, buckets n: Int) -> Int {
+    package static func bucket(of s: Int, from lo: Int, to hi: Int, buckets n: Int) -> Int {
         guard hi > lo, n > 1 else { return 0 }
         guard s > lo else { return 0 }
         guard s <= hi else { return n - 1 }
@@ -79,7 +79,7 @@ public struct SeriesSummary: Codable, Sendable {
 
     /// Buckets `columns` (all of a tag's points) over steps `from...to` (default: the whole series). Smoothing runs
     /// over every point from the first, so a zoomed view shows the same smoothed line as the whole one.
-    public static func reduce(run: String, tag: String, _ c: SeriesColumns, buckets n: Int, from: Int?, to: Int?,
+    package static func reduce(run: String, tag: String, _ c: SeriesColumns, buckets n: Int, from: Int?, to: Int?,
                               smoothing w: Double) -> SeriesSummary {
         var ema = EMAState()
         let lo = from ?? c.steps.first ?? 0, hi = to ?? c.steps.last ?? 0
@@ -125,17 +125,17 @@ public struct SeriesSummary: Codable, Sendable {
 }
 
 /// New rows since a cursor (the tables' rowids), for live views.
-public struct RunChanges: Sendable {
-    public var scalars: [(tag: String, step: Int, wallTime: Double, value: Double)] = []
-    public var samples: [(step: Int, text: String)] = []
-    public var messages: [(step: Int, level: String, text: String)] = []
-    public var checkpoints: [(step: Int, path: String)] = []
-    public var cursor: RunCursor
+package struct RunChanges: Sendable {
+    package var scalars: [(tag: String, step: Int, wallTime: Double, value: Double)] = []
+    package var samples: [(step: Int, text: String)] = []
+    package var messages: [(step: Int, level: String, text: String)] = []
+    package var checkpoints: [(step: Int, path: String)] = []
+    package var cursor: RunCursor
 }
 
-public struct RunCursor: Sendable, Equatable {
-    public var scalars: Int64 = 0, samples: Int64 = 0, messages: Int64 = 0, checkpoints: Int64 = 0
-    public init(scalars: Int64 = 0, samples: Int64 = 0, messages: Int64 = 0, checkpoints: Int64 = 0) {
+package struct RunCursor: Sendable, Equatable {
+    package var scalars: Int64 = 0, samples: Int64 = 0, messages: Int64 = 0, checkpoints: Int64 = 0
+    package init(scalars: Int64 = 0, samples: Int64 = 0, messages: Int64 = 0, checkpoints: Int64 = 0) {
         self.scalars = scalars; self.samples = samples; self.messages = messages; self.checkpoints = checkpoints
     }
 }
@@ -143,7 +143,7 @@ public struct RunCursor: Sendable, Equatable {
 extension RunDatabase {
     /// A tag's points (steps, wall times, values) in step order: the packed chunks (SeriesChunks.swift) copied out
     /// of their blobs, then the newest rows from the covering index.
-    public func seriesColumns(run: String, tag: String) throws -> SeriesColumns {
+    package func seriesColumns(run: String, tag: String) throws -> SeriesColumns {
         try pool.read { db in
             var c = SeriesColumns()
             c.version = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM scalars") ?? 0
@@ -157,7 +157,7 @@ extension RunDatabase {
 
     /// The newest row id of the scalars table (it changes whenever a point is recorded) and the run's revision
     /// (it changes when a resume deletes points, whose row ids SQLite may then give out again).
-    public func scalarsVersion(run: String) throws -> (rowid: Int64, revision: Int) {
+    package func scalarsVersion(run: String) throws -> (rowid: Int64, revision: Int) {
         try pool.read { db in
             (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM scalars") ?? 0,
              try Int.fetchOne(db, sql: "SELECT revision FROM runs WHERE id = ?", arguments: [run]) ?? 0)
@@ -165,7 +165,7 @@ extension RunDatabase {
     }
 
     /// A tag's points recorded after row `rowid`, in recording order.
-    public func seriesColumns(run: String, tag: String, afterRowID rowid: Int64) throws -> SeriesColumns {
+    package func seriesColumns(run: String, tag: String, afterRowID rowid: Int64) throws -> SeriesColumns {
         try pool.read { db in
             var c = SeriesColumns()
             c.version = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM scalars") ?? 0
@@ -178,17 +178,17 @@ extension RunDatabase {
         }
     }
 
-    public func histogramTags(run: String) throws -> [String] {
+    package func histogramTags(run: String) throws -> [String] {
         try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT tag FROM histograms WHERE run_id = ? ORDER BY tag", arguments: [run]) }
     }
 
-    public func sampleCount(run: String) throws -> Int {
+    package func sampleCount(run: String) throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM samples WHERE run_id = ?", arguments: [run]) ?? 0 }
     }
 
     /// The newest value of the given tags of every run (for the runs table): one index seek per run and tag, so a
     /// thousand runs cost milliseconds whatever their lengths.
-    public func lastValues(tags: [String]) throws -> [String: [String: Double]] {
+    package func lastValues(tags: [String]) throws -> [String: [String: Double]] {
         try pool.read { db in
             var out: [String: [String: Double]] = [:]
             let ids = try String.fetchAll(db, sql: "SELECT id FROM runs")
@@ -203,7 +203,7 @@ extension RunDatabase {
     }
 
     /// Where the tables end now: a live view starts here.
-    public func cursor() throws -> RunCursor {
+    package func cursor() throws -> RunCursor {
         try pool.read { db in
             func top(_ table: String) throws -> Int64 { try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM \(table)") ?? 0 }
             return RunCursor(scalars: try top("scalars"), samples: try top("samples"), messages: try top("messages"),
@@ -212,7 +212,7 @@ extension RunDatabase {
     }
 
     /// A run's rows recorded after `cursor` (at most `limit` scalars at a time).
-    public func changes(run: String, after cursor: RunCursor, limit: Int = 20_000) throws -> RunChanges {
+    package func changes(run: String, after cursor: RunCursor, limit: Int = 20_000) throws -> RunChanges {
         try pool.read { db in
             var ch = RunChanges(cursor: cursor)
             let scalars = try Row.fetchAll(db, sql: "SELECT rowid, tag, step, wall_time, value FROM scalars WHERE rowid > ? AND run_id = ? ORDER BY rowid LIMIT ?",

@@ -67,12 +67,12 @@ extension RunDatabase {
 
     /// Packs one tag's new points (the recorder calls this every `chunkPoints` points of a tag).
     @discardableResult
-    public func packSeries(run: String, tag: String) throws -> Int {
+    package func packSeries(run: String, tag: String) throws -> Int {
         try pool.write { db in try Self.packSeries(db, run: run, tag: tag) }
     }
 
     /// Number of chunks a tag has (for tests and `bench series`).
-    public func chunkCount(run: String, tag: String) throws -> Int {
+    package func chunkCount(run: String, tag: String) throws -> Int {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM scalar_chunks WHERE run_id = ? AND tag = ?", arguments: [run, tag]) ?? 0 }
     }
 

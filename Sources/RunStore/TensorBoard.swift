@@ -111,31 +111,31 @@ func protoFields(_ b: ArraySlice<UInt8>) throws -> [ProtoField] {
 }
 
 /// An event file that cannot be created, written or read.
-public struct TensorBoardFileError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct TensorBoardFileError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 // MARK: Events
 
 /// What one TensorBoard event says (the kinds Glassbox reads and writes).
-public enum TensorBoardValue: Equatable, Sendable {
+package enum TensorBoardValue: Equatable, Sendable {
     case scalar(Double)
     /// Bucket right edges and counts (TensorBoard's HistogramProto).
     case histogram(min: Double, max: Double, limits: [Double], counts: [Double])
     case text(String)
 }
 
-public struct TensorBoardEvent: Equatable, Sendable {
-    public var wallTime: Double
-    public var step: Int
-    public var values: [(tag: String, value: TensorBoardValue)]
+package struct TensorBoardEvent: Equatable, Sendable {
+    package var wallTime: Double
+    package var step: Int
+    package var values: [(tag: String, value: TensorBoardValue)]
 
-    public init(wallTime: Double, step: Int, values: [(tag: String, value: TensorBoardValue)]) {
+    package init(wallTime: Double, step: Int, values: [(tag: String, value: TensorBoardValue)]) {
         self.wallTime = wallTime; self.step = step; self.values = values
     }
 
-    public static func == (a: TensorBoardEvent, b: TensorBoardEvent) -> Bool {
+    package static func == (a: TensorBoardEvent, b: TensorBoardEvent) -> Bool {
         a.wallTime == b.wallTime && a.step == b.step && a.values.count == b.values.count
             && zip(a.values, b.values).allSatisfy { $0.tag == $1.tag && $0.value == $1.value }
     }
@@ -283,12 +283,12 @@ public struct TensorBoardEvent: Equatable, Sendable {
 
 /// Appends events to `<folder>/events.out.tfevents.<time>.<host>.<pid>.glassbox` (a new file per process, as
 /// TensorBoard's writers do).
-public final class TensorBoardFileWriter {
-    public let path: String
+package final class TensorBoardFileWriter {
+    package let path: String
     private let handle: FileHandle
     private var buffer: [UInt8] = []
 
-    public init(folder: URL) throws {
+    package init(folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let name = "events.out.tfevents.\(Int(Date().timeIntervalSince1970)).\(ProcessInfo.processInfo.hostName).\(getpid()).glassbox"
         path = folder.appendingPathComponent(name).path
@@ -316,12 +316,12 @@ public final class TensorBoardFileWriter {
         withUnsafeBytes(of: CRC32C.masked(data).littleEndian) { buffer += $0 }
     }
 
-    public func write(_ event: TensorBoardEvent) { append(record: event.encoded()) }
+    package func write(_ event: TensorBoardEvent) { append(record: event.encoded()) }
 
     /// Drops what is not written yet (so that closing the file writes nothing more).
-    public func discard() { buffer.removeAll() }
+    package func discard() { buffer.removeAll() }
 
-    public func flush() throws {
+    package func flush() throws {
         guard !buffer.isEmpty else { return }
         do { try handle.write(contentsOf: Data(buffer)) } catch {
             throw TensorBoardFileError("cannot write the TensorBoard event file \(path): \(error.localizedDescription)")
@@ -332,13 +332,13 @@ public final class TensorBoardFileWriter {
 
 /// Reads every event of a file. A record whose length or checksum does not match ends the reading of that file
 /// with a warning naming the file and the byte offset; what came before it is kept.
-public func readTensorBoardEvents(_ path: String, warn: (String) -> Void = { _ in }) throws -> [TensorBoardEvent] {
+package func readTensorBoardEvents(_ path: String, warn: (String) -> Void = { _ in }) throws -> [TensorBoardEvent] {
     guard let data = FileManager.default.contents(atPath: path) else { throw TensorBoardFileError("cannot read \(path)") }
     return readTensorBoardEvents([UInt8](data), source: path, warn: warn)
 }
 
 /// The events in the bytes of an event file (`source` names it in warnings).
-public func readTensorBoardEvents(_ b: [UInt8], source path: String, warn: (String) -> Void = { _ in }) -> [TensorBoardEvent] {
+package func readTensorBoardEvents(_ b: [UInt8], source path: String, warn: (String) -> Void = { _ in }) -> [TensorBoardEvent] {
     var events: [TensorBoardEvent] = []
     var offset = 0
     func u64(_ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[o + $1]) << (8 * UInt64($1)) } }

@@ -3,19 +3,19 @@ import Training
 
 /// `glassbox import-tensorboard`: every folder under a directory that holds event files becomes one run, named
 /// after its path under the directory (as TensorBoard names runs; `/` becomes `_`).
-public enum TensorBoardImport {
-    public struct Imported: Sendable {
-        public let id: String
-        public let name: String
-        public let folder: String
-        public let scalars: Int
-        public let histograms: Int
-        public let texts: Int
-        public let files: Int
+package enum TensorBoardImport {
+    package struct Imported: Sendable {
+        package let id: String
+        package let name: String
+        package let folder: String
+        package let scalars: Int
+        package let histograms: Int
+        package let texts: Int
+        package let files: Int
     }
 
     /// Folders holding event files (`*tfevents*`), relative to `root` ("." for the root itself), sorted.
-    public static func runFolders(under root: URL) throws -> [String] {
+    package static func runFolders(under root: URL) throws -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
             throw RunStoreError("\(root.path): no such directory")
@@ -31,7 +31,7 @@ public enum TensorBoardImport {
     }
 
     /// A run name from a folder's relative path: letters, digits, '-', '_', '.'; others become '_'.
-    public static func runName(_ relative: String, root: URL) -> String {
+    package static func runName(_ relative: String, root: URL) -> String {
         let raw = relative == "." ? root.standardizedFileURL.lastPathComponent : relative
         var name = String(raw.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) ? Character($0) : "_" })
         while name.hasPrefix(".") { name.removeFirst() }
@@ -39,7 +39,7 @@ public enum TensorBoardImport {
     }
 
     /// Imports every run folder under `root` into `db`; `warn` hears of skipped files, records and runs.
-    public static func importDirectory(_ root: URL, into db: any RunStorage, warn: (String) -> Void) throws -> [Imported] {
+    package static func importDirectory(_ root: URL, into db: any RunStorage, warn: (String) -> Void) throws -> [Imported] {
         var out: [Imported] = []
         for relative in try runFolders(under: root) {
             let folder = relative == "." ? root : root.appendingPathComponent(relative)

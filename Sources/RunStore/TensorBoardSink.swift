@@ -8,17 +8,17 @@ import Training
 /// The files are a copy for other tools; the run store holds the record. So a write error never stops a training:
 /// the copy stops, and `problem` says why. Nor does the copy take the last space of a disk: below 16 MB free it
 /// stops before writing (the run store needs that room to record the run's end).
-public final class TensorBoardSink: TrainingSink {
+package final class TensorBoardSink: TrainingSink {
     let folder: URL
     private var writer: TensorBoardFileWriter?
     private var lastFlush = Date()
     /// Why the copy stopped, if it did.
-    public private(set) var problem: String?
+    package private(set) var problem: String?
     static let minimumFreeBytes = 16 << 20
 
-    public init(runsDirectory: URL) { folder = runsDirectory }
+    package init(runsDirectory: URL) { folder = runsDirectory }
 
-    public func runStarted(_ run: RunStart) throws {
+    package func runStarted(_ run: RunStart) throws {
         do { writer = try TensorBoardFileWriter(folder: folder.appendingPathComponent(run.id)) } catch { stop("\(error)") }
     }
 
@@ -28,12 +28,12 @@ public final class TensorBoardSink: TrainingSink {
         writer = nil
     }
 
-    public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
+    package func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) {
         writer?.write(TensorBoardEvent(wallTime: wallTime, step: step, values: values.map { ($0.tag, .scalar($0.value)) }))
         if Date().timeIntervalSince(lastFlush) > 2 { write() }
     }
 
-    public func histogram(step: Int, tag: String, _ h: Histogram) {
+    package func histogram(step: Int, tag: String, _ h: Histogram) {
         let bins = max(h.counts.count, 1)
         let width = Double(h.max - h.min) / Double(bins)
         let limits = (1...bins).map { Double(h.min) + width * Double($0) }
@@ -41,19 +41,19 @@ public final class TensorBoardSink: TrainingSink {
                                        values: [(tag, .histogram(min: Double(h.min), max: Double(h.max), limits: limits, counts: h.counts.map(Double.init)))]))
     }
 
-    public func sample(step: Int, text: String) {
+    package func sample(step: Int, text: String) {
         writer?.write(TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: step, values: [("samples", .text(text))]))
     }
 
-    public func message(step: Int, level: String, text: String) {
+    package func message(step: Int, level: String, text: String) {
         writer?.write(TensorBoardEvent(wallTime: Date().timeIntervalSince1970, step: step, values: [("messages/\(level)", .text(text))]))
     }
 
-    public func checkpoint(step: Int, path: String) {}
-    public func runEnded(status: String, step: Int) {}
+    package func checkpoint(step: Int, path: String) {}
+    package func runEnded(status: String, step: Int) {}
 
     /// Never throws: a failure stops the event files and is said in `problem` (the run store keeps the record).
-    public func flush() throws { write() }
+    package func flush() throws { write() }
 
     private func write() {
         lastFlush = Date()
@@ -68,22 +68,22 @@ public final class TensorBoardSink: TrainingSink {
 }
 
 /// Several sinks as one (the run store and the TensorBoard files).
-public final class SinkGroup: TrainingSink {
-    public let sinks: [TrainingSink]
-    public init(_ sinks: [TrainingSink]) { self.sinks = sinks }
-    public func runStarted(_ run: RunStart) throws { for s in sinks { try s.runStarted(run) } }
-    public func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) { for s in sinks { s.scalars(step: step, wallTime: wallTime, values) } }
-    public func histogram(step: Int, tag: String, _ h: Histogram) { for s in sinks { s.histogram(step: step, tag: tag, h) } }
-    public func sample(step: Int, text: String) { for s in sinks { s.sample(step: step, text: text) } }
-    public func message(step: Int, level: String, text: String) { for s in sinks { s.message(step: step, level: level, text: text) } }
-    public func checkpoint(step: Int, path: String) { for s in sinks { s.checkpoint(step: step, path: path) } }
-    public func probe(step: Int, index: Int, document: String) { for s in sinks { s.probe(step: step, index: index, document: document) } }
-    public func figure(step: Int, name: String, document: String) { for s in sinks { s.figure(step: step, name: name, document: document) } }
-    public func runEnded(status: String, step: Int) { for s in sinks { s.runEnded(status: status, step: step) } }
+package final class SinkGroup: TrainingSink {
+    package let sinks: [TrainingSink]
+    package init(_ sinks: [TrainingSink]) { self.sinks = sinks }
+    package func runStarted(_ run: RunStart) throws { for s in sinks { try s.runStarted(run) } }
+    package func scalars(step: Int, wallTime: Double, _ values: [(tag: String, value: Double)]) { for s in sinks { s.scalars(step: step, wallTime: wallTime, values) } }
+    package func histogram(step: Int, tag: String, _ h: Histogram) { for s in sinks { s.histogram(step: step, tag: tag, h) } }
+    package func sample(step: Int, text: String) { for s in sinks { s.sample(step: step, text: text) } }
+    package func message(step: Int, level: String, text: String) { for s in sinks { s.message(step: step, level: level, text: text) } }
+    package func checkpoint(step: Int, path: String) { for s in sinks { s.checkpoint(step: step, path: path) } }
+    package func probe(step: Int, index: Int, document: String) { for s in sinks { s.probe(step: step, index: index, document: document) } }
+    package func figure(step: Int, name: String, document: String) { for s in sinks { s.figure(step: step, name: name, document: document) } }
+    package func runEnded(status: String, step: Int) { for s in sinks { s.runEnded(status: status, step: step) } }
     /// In order; a sink that fails stops the flush there (the first sink is the run store: nothing after it may
     /// take space it still needs).
-    public func flush() throws {
+    package func flush() throws {
         for s in sinks { try s.flush() }
     }
-    public var failure: Error? { sinks.lazy.compactMap(\.failure).first }
+    package var failure: Error? { sinks.lazy.compactMap(\.failure).first }
 }

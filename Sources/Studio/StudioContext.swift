@@ -3,12 +3,12 @@ import NIOCore
 
 /// The studio's request context: Hummingbird's basic one plus the connection the request came on, so that work
 /// done for a client that has gone away can be stopped (an analysis nobody waits for must not hold the machine).
-public struct StudioContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct StudioContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// The client's connection (closed when the client hangs up).
     let channel: any Channel
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
     }

@@ -7,9 +7,9 @@ import Reports
 import RunStore
 
 /// The one public error of Studio.
-public struct StudioError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct StudioError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// A request that gets a 4xx with a JSON body naming the problem.
@@ -25,27 +25,27 @@ struct APIError: Error {
 
 /// Glassbox Studio: the pages and the JSON API over one run store (docs/studio-api.md): a runs directory's SQLite
 /// file, or a PostgreSQL database shared by a team.
-public struct StudioServer: Sendable {
-    public struct Options: Sendable {
-        public var runsDirectory: URL
+package struct StudioServer: Sendable {
+    package struct Options: Sendable {
+        package var runsDirectory: URL
         /// A shared run store (`postgres://USER@HOST/DATABASE`) instead of the runs directory's SQLite file.
-        public var storeURL: String?
-        public var host = "127.0.0.1"
-        public var port = 8080
+        package var storeURL: String?
+        package var host = "127.0.0.1"
+        package var port = 8080
         /// Required on every request when set; required (generated if absent) when binding beyond loopback.
-        public var token: String?
+        package var token: String?
         /// How often live views poll the run store, in seconds.
-        public var pollInterval = 0.25
+        package var pollInterval = 0.25
         /// Model files or folders to offer besides the bundled model and the runs' checkpoints (`serve --model`).
-        public var models: [String] = []
-        public init(runsDirectory: URL) { self.runsDirectory = runsDirectory }
+        package var models: [String] = []
+        package init(runsDirectory: URL) { self.runsDirectory = runsDirectory }
     }
 
-    public let options: Options
+    package let options: Options
     let store: StoreAccess
     let models: ModelAccess
 
-    public init(options: Options) throws {
+    package init(options: Options) throws {
         guard !options.host.isEmpty else { throw StudioError("--host is empty") }
         guard (0...65535).contains(options.port) else { throw StudioError("--port \(options.port) is not a port (0 to 65535)") }
         if let token = options.token {
@@ -66,19 +66,19 @@ public struct StudioServer: Sendable {
         self.models = ModelAccess(given: options.models.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, store: store)
     }
 
-    public static func isLoopback(_ host: String) -> Bool {
+    package static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// A random token of 32 URL-safe characters.
-    public static func generateToken() -> String {
+    package static func generateToken() -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         var g = SystemRandomNumberGenerator()
         return String((0..<32).map { _ in alphabet[Int(g.next() % UInt64(alphabet.count))] })
     }
 
     /// The router: middleware (errors as JSON, token, methods), the API, the assets and the pages.
-    public func router() -> Router<StudioContext> {
+    package func router() -> Router<StudioContext> {
         let router = Router(context: StudioContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: GuardMiddleware(token: options.token))
@@ -95,7 +95,7 @@ public struct StudioServer: Sendable {
     }
 
     /// The application, bound as the options say; `onRunning` gets the URL once the port is open.
-    public func application(onRunning: @escaping @Sendable (String) -> Void = { _ in }) -> some ApplicationProtocol {
+    package func application(onRunning: @escaping @Sendable (String) -> Void = { _ in }) -> some ApplicationProtocol {
         let host = options.host, token = options.token
         return Application(
             router: router(),
@@ -115,7 +115,7 @@ public struct StudioServer: Sendable {
 
     /// Serves until SIGINT/SIGTERM (graceful shutdown) when `handleSignals`, else until the task is cancelled or the
     /// process exits (a training that serves handles the signals itself).
-    public func run(handleSignals: Bool = true, onRunning: @escaping @Sendable (String) -> Void) async throws {
+    package func run(handleSignals: Bool = true, onRunning: @escaping @Sendable (String) -> Void) async throws {
         try await application(onRunning: onRunning).runService(gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [])
     }
 

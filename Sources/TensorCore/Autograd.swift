@@ -7,7 +7,7 @@ import Glibc
 /// Inference mode (`GradMode.withoutGradients { ... }`) records nothing, so it costs nothing: no nodes, no saved
 /// tensors. The mode is per thread, so a server thread running inference never switches off a training thread's
 /// recording (and parallel tests stay independent).
-public enum GradMode {
+package enum GradMode {
     /// Thread-local depth of nested `withoutGradients` calls, stored in the key's pointer value.
     private static let key: pthread_key_t = {
         var k = pthread_key_t()
@@ -20,10 +20,10 @@ public enum GradMode {
         set { pthread_setspecific(key, UnsafeRawPointer(bitPattern: newValue)) }
     }
 
-    public static var isEnabled: Bool { disabledDepth == 0 }
+    package static var isEnabled: Bool { disabledDepth == 0 }
 
     /// Runs `body` with recording off on this thread, restoring the previous mode afterwards.
-    public static func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
+    package static func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
         disabledDepth += 1
         defer { disabledDepth -= 1 }
         return try body()
@@ -75,7 +75,7 @@ extension Tensor {
     ///
     /// Walks the graph in reverse topological order; intermediate gradients and the graph itself are released
     /// as soon as they are used, so the buffers go back to the pool for the next step.
-    public func backward(seed: Float = 1) {
+    package func backward(seed: Float = 1) {
         precondition(count == 1, "backward() needs a scalar; got shape \(shape)")
         var order: [Tensor] = []
         var visited = Set<ObjectIdentifier>()
@@ -103,5 +103,5 @@ extension Tensor {
     }
 
     /// Sets the gradient to nil.
-    public func zeroGrad() { grad = nil }
+    package func zeroGrad() { grad = nil }
 }

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Large products are split over the rows of C (or its columns when M is small) across `Parallel.threads`,
 /// each part a single-threaded call of the kernel that `MatrixKernels` chose for this CPU.
-public func sgemm(
+package func sgemm(
     transA: Bool, transB: Bool, M: Int, N: Int, K: Int,
     alpha: Float = 1, A: UnsafePointer<Float>, lda: Int, B: UnsafePointer<Float>, ldb: Int,
     beta: Float, C: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
@@ -58,22 +58,22 @@ public func sgemm(
 }
 
 /// The CPU this process runs on, as the kernels see it.
-public struct CPUDescription: Codable, Sendable, Equatable {
-    public var architecture: String
-    public var vendor: String
-    public var model: String
-    public var family: Int
-    public var modelNumber: Int
+package struct CPUDescription: Codable, Sendable, Equatable {
+    package var architecture: String
+    package var vendor: String
+    package var model: String
+    package var family: Int
+    package var modelNumber: Int
     /// Instruction-set features the kernels use (only those the OS enables).
-    public var features: [String]
-    public var cores: Int
+    package var features: [String]
+    package var cores: Int
 
     enum CodingKeys: String, CodingKey {
         case architecture, vendor, model, family, features, cores
         case modelNumber = "model_number"
     }
 
-    public static let current: CPUDescription = {
+    package static let current: CPUDescription = {
         var i = gb_cpu_info()
         gb_cpu_detect(&i)
         var f: [String] = []
@@ -90,7 +90,7 @@ public struct CPUDescription: Codable, Sendable, Equatable {
             features: f, cores: ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    public func has(_ feature: String) -> Bool { features.contains(feature) }
+    package func has(_ feature: String) -> Bool { features.contains(feature) }
 }
 
 /// Reads a fixed-size C char array field.
@@ -110,20 +110,20 @@ private func cString<T>(_ field: inout T) -> String {
 /// reference on awkward shapes with every transpose. A kernel that computes wrong results is unloaded and the
 /// next weaker one tried; without OpenBLAS the portable blocked kernel runs. A user's own `OPENBLAS_CORETYPE` is
 /// tried first; `GLASSBOX_BLAS=portable` forces the portable kernel.
-public enum MatrixKernels {
-    public struct Selection: Codable, Sendable, Equatable {
+package enum MatrixKernels {
+    package struct Selection: Codable, Sendable, Equatable {
         /// "openblas" or "portable".
-        public var library: String
+        package var library: String
         /// The kernel family asked for ("SkylakeX", ...), or "portable".
-        public var requested: String
+        package var requested: String
         /// What OpenBLAS reports it runs ("SkylakeX", "Cooperlake", ...).
-        public var kernel: String
+        package var kernel: String
         /// Why this kernel: "cpu features", "OPENBLAS_CORETYPE", "GLASSBOX_BLAS", "fallback".
-        public var reason: String
-        public var libraryPath: String
-        public var libraryConfig: String
+        package var reason: String
+        package var libraryPath: String
+        package var libraryConfig: String
         /// Kernels tried and refused, with the reason.
-        public var rejected: [String]
+        package var rejected: [String]
 
         enum CodingKeys: String, CodingKey {
             case library, requested, kernel, reason, rejected
@@ -132,7 +132,7 @@ public enum MatrixKernels {
     }
 
     /// The kernel chosen for this CPU's features alone (nil: let the library decide, as on arm64).
-    public static func kernel(for cpu: CPUDescription) -> String? {
+    package static func kernel(for cpu: CPUDescription) -> String? {
         guard cpu.architecture == "x86_64" else { return nil }
         if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(cpu.has) { return "SkylakeX" }
         if cpu.has("avx2") && cpu.has("fma") { return "Haswell" }
@@ -148,7 +148,7 @@ public enum MatrixKernels {
     }
 
     /// The kernel in use (loading and checking it on first use).
-    public static let selection: Selection = {
+    package static let selection: Selection = {
         let env = ProcessInfo.processInfo.environment
         var rejected: [String] = []
         if env["GLASSBOX_BLAS"] == "portable" {
@@ -210,5 +210,5 @@ public enum MatrixKernels {
     }
 
     /// The machine's fp32 FMA peak on one core, in GFLOP/s (0 where unknown).
-    public static func fmaPeakPerCore() -> Double { gb_fma_peak_gflops() }
+    package static func fmaPeakPerCore() -> Double { gb_fma_peak_gflops() }
 }

@@ -1,11 +1,11 @@
 /// Autodiff gradients against central finite differences: how a differentiable op (or a model built from them) is
 /// checked, in this project's tests and by anyone writing a new op.
-public enum GradientCheck {
+package enum GradientCheck {
     /// For each input, the worst excess error max_i (|analytic_i − numeric_i| − rtol |numeric_i|) of the gradient
     /// of L = Σ w ⊙ f(inputs), with fixed random weights w (seeded), accumulated in Float64 so that the finite
     /// difference (L(x+h) − L(x−h)) / 2h is limited by the float32 forward only. Inputs are made to require
     /// gradients; their values are restored.
-    public static func excessErrors(_ inputs: [Tensor], h: Float = 1e-2, rtol: Double = 2e-2, seed: UInt64 = 99,
+    package static func excessErrors(_ inputs: [Tensor], h: Float = 1e-2, rtol: Double = 2e-2, seed: UInt64 = 99,
                                     _ f: ([Tensor]) -> Tensor) -> [Double] {
         for t in inputs { t.requiresGrad = true; t.grad = nil }
         let probe = GradMode.withoutGradients { f(inputs) }

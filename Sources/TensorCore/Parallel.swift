@@ -5,17 +5,17 @@ import Foundation
 /// Every region runs on one persistent `WorkerPool` (spinning workers that sleep when idle). OpenBLAS is kept
 /// single-threaded and our kernels split the work, so the total never exceeds the threads asked for (DESIGN
 /// rule 5: no oversubscription). Regions with too little work for more than one chunk run inline.
-public enum Parallel {
+package enum Parallel {
     nonisolated(unsafe) private static var current: WorkerPool = {
         WorkerPool(size: Swift.max(1, ProcessInfo.processInfo.activeProcessorCount))
     }()
     private static let lock = NSLock()
 
     /// The threads a region may use (the caller included).
-    public static var threads: Int { current.size }
+    package static var threads: Int { current.size }
 
     /// Uses `n` threads from now on (the old workers end). Call it between regions, not inside one.
-    public static func setThreads(_ n: Int) {
+    package static func setThreads(_ n: Int) {
         let n = Swift.max(1, n)
         lock.lock(); defer { lock.unlock() }
         if n == current.size { return }
@@ -27,7 +27,7 @@ public enum Parallel {
     /// Runs `body(chunkStart, chunkEnd)` over 0..<count split into at most `threads` chunks of at least
     /// `minChunk` items; inline when one chunk suffices.
     @inline(__always)
-    public static func forChunks(_ count: Int, minChunk: Int, _ body: (Int, Int) -> Void) {
+    package static func forChunks(_ count: Int, minChunk: Int, _ body: (Int, Int) -> Void) {
         let pool = current
         let chunks = min(pool.size, Swift.max(1, count / Swift.max(minChunk, 1)))
         if chunks <= 1 { body(0, count); return }
@@ -39,7 +39,7 @@ public enum Parallel {
 
     /// Runs `body(i)` for i in 0..<count across the threads (for independent items such as attention heads).
     @inline(__always)
-    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+    package static func forEach(_ count: Int, _ body: (Int) -> Void) {
         forChunks(count, minChunk: 1) { lo, hi in for i in lo..<hi { body(i) } }
     }
 }

@@ -1,10 +1,10 @@
 /// A seeded, serialisable pseudo-random generator (xoshiro256**), so runs are reproducible and resumable.
-public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatable {
-    public var state: [UInt64]
+package struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatable {
+    package var state: [UInt64]
     /// A second normal from Box–Muller, kept so the stream does not depend on call parity.
     var spareNormal: Float?
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         // splitmix64 expands the seed into the four words of state.
         var z = seed
         var s = [UInt64]()
@@ -18,7 +18,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         state = s
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotl(state[1] &* 5, 7) &* 9
         let t = state[1] << 17
         state[2] ^= state[0]
@@ -33,13 +33,13 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
     @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     /// Uniform in [0, 1) with 24 bits of precision.
-    public mutating func nextFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
+    package mutating func nextFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
 
     /// Uniform integer in 0..<bound.
-    public mutating func nextInt(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    package mutating func nextInt(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 
     /// Standard normal by Box–Muller (in Double for the log and trig).
-    public mutating func nextNormal() -> Float {
+    package mutating func nextNormal() -> Float {
         if let s = spareNormal { spareNormal = nil; return s }
         var u1 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
         if u1 < 1e-300 { u1 = 1e-300 }

@@ -4,9 +4,9 @@ import Foundation
 ///
 /// Buffers come from and go back to `BufferPool`, so a training loop that makes the same shapes every step
 /// allocates nothing after its first step (DESIGN: reuse buffers in training loops).
-public final class Storage: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<Float>
-    public let count: Int
+package final class Storage: @unchecked Sendable {
+    package let pointer: UnsafeMutablePointer<Float>
+    package let count: Int
 
     /// A buffer of `count` floats with unspecified contents.
     init(uninitializedCount count: Int) {
@@ -117,21 +117,21 @@ final class BufferPool: @unchecked Sendable {
 }
 
 /// The float buffers tensors recycle (`BufferPool`).
-public enum BufferMemory {
+package enum BufferMemory {
     /// Gives pooled buffers back to the system until at most `bytes` stay (the classes given back longest ago
     /// first). Analyses whose shapes change from pass to pass (a patching scan's batches grow layer by layer)
     /// call it between passes, so buffers of sizes that will not come again do not pile up to the pool's bound.
-    public static func trim(to bytes: Int) { BufferPool.shared.trim(to: bytes) }
+    package static func trim(to bytes: Int) { BufferPool.shared.trim(to: bytes) }
 
     /// Bytes of tensor storage in use at the most since the last `resetPeak` (e.g. a training step's activations,
     /// gradients and weights held as tensors; memory-mapped weights are not tensors and do not count).
-    public static var peakLiveBytes: Int { BufferPool.shared.peakLiveBytes }
-    public static func resetPeak() { BufferPool.shared.resetPeak() }
+    package static var peakLiveBytes: Int { BufferPool.shared.peakLiveBytes }
+    package static func resetPeak() { BufferPool.shared.resetPeak() }
 
     /// The process's peak resident set size (VmHWM, /proc/self/status), 0 where unknown.
-    public static func peakResidentBytes() -> Int { procStatus("VmHWM:") }
+    package static func peakResidentBytes() -> Int { procStatus("VmHWM:") }
     /// The process's resident set size now (VmRSS).
-    public static func residentBytes() -> Int { procStatus("VmRSS:") }
+    package static func residentBytes() -> Int { procStatus("VmRSS:") }
 
     static func procStatus(_ field: String) -> Int {
         // Documented default: a memory figure for reports, 0 where /proc is not there (not Linux).

@@ -4,20 +4,20 @@ import Dispatch
 /// Where numbers were measured: the CPU and its features, the matrix kernel in use, the threads, and the sgemm
 /// speed against the machine's FMA peak. Printed by `glassbox info --system` and included in every bench's JSON,
 /// so figures from different machines are never compared blindly.
-public struct SystemReport: Codable, Sendable {
-    public var cpu: CPUDescription
-    public var blas: MatrixKernels.Selection
+package struct SystemReport: Codable, Sendable {
+    package var cpu: CPUDescription
+    package var blas: MatrixKernels.Selection
     /// The quantised dot-product kernels in use for decode ("avx512", "avx2" or "portable").
-    public var quantKernel: String
-    public var threads: Int
+    package var quantKernel: String
+    package var threads: Int
     /// fp32 FMA peak of one core (a register-bound FMA loop at the widest vector width), GFLOP/s.
-    public var fmaPeakGflopsPerCore: Double
+    package var fmaPeakGflopsPerCore: Double
     /// `fmaPeakGflopsPerCore` × threads.
-    public var fmaPeakGflops: Double
+    package var fmaPeakGflops: Double
     /// Best of several 1024³ products through the engine's parallel `sgemm`, GFLOP/s (nil when not measured).
-    public var sgemmGflops: Double?
+    package var sgemmGflops: Double?
     /// sgemmGflops / fmaPeakGflops.
-    public var sgemmFractionOfPeak: Double?
+    package var sgemmFractionOfPeak: Double?
 
     enum CodingKeys: String, CodingKey {
         case cpu, blas, threads, quantKernel = "quant_kernel"
@@ -26,7 +26,7 @@ public struct SystemReport: Codable, Sendable {
     }
 
     /// Describes this machine; `measureSgemm` adds the 1024³ measurement (about a second).
-    public static func current(measureSgemm: Bool) -> SystemReport {
+    package static func current(measureSgemm: Bool) -> SystemReport {
         let perCore = MatrixKernels.fmaPeakPerCore()
         let peak = perCore * Double(Parallel.threads)
         let sgemm = measureSgemm ? MatrixKernels.measureSgemm() : nil
@@ -39,7 +39,7 @@ public struct SystemReport: Codable, Sendable {
 
 extension MatrixKernels {
     /// The best of several n³ products through the engine's parallel `sgemm`, in GFLOP/s.
-    public static func measureSgemm(n: Int = 1024, repeats: Int = 6) -> Double {
+    package static func measureSgemm(n: Int = 1024, repeats: Int = 6) -> Double {
         let a = Tensor.full([n, n], 0.5), b = Tensor.full([n, n], 0.25), c = Tensor.zeros([n, n])
         var best = 0.0
         for _ in 0..<repeats {

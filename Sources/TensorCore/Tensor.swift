@@ -4,18 +4,18 @@
 /// transpose are views; kernels that need contiguous memory call `contiguous()`, which copies only when needed.
 /// When gradients are enabled (`GradMode`) and an input `requiresGrad`, each operation records a `Node` whose
 /// backward closure (written beside the forward kernel) accumulates into the inputs' `grad`.
-public final class Tensor {
-    public let shape: [Int]
-    public let strides: [Int]
-    public let offset: Int
-    public let storage: Storage
+package final class Tensor {
+    package let shape: [Int]
+    package let strides: [Int]
+    package let offset: Int
+    package let storage: Storage
     /// Whether gradients flow to this tensor. Parameters set it; results inherit it from their inputs.
-    public var requiresGrad: Bool
+    package var requiresGrad: Bool
     /// d(loss)/d(self), filled by `backward()` for leaves (parameters) and kept; freed for intermediates.
-    public var grad: Tensor?
+    package var grad: Tensor?
     var node: Node?
 
-    public init(storage: Storage, shape: [Int], strides: [Int]? = nil, offset: Int = 0, requiresGrad: Bool = false) {
+    package init(storage: Storage, shape: [Int], strides: [Int]? = nil, offset: Int = 0, requiresGrad: Bool = false) {
         self.storage = storage
         self.shape = shape
         self.strides = strides ?? Tensor.contiguousStrides(shape)
@@ -24,23 +24,23 @@ public final class Tensor {
     }
 
     /// A new contiguous tensor with unspecified contents (every kernel that uses it writes all elements).
-    public convenience init(uninitialized shape: [Int]) {
+    package convenience init(uninitialized shape: [Int]) {
         self.init(storage: Storage(uninitializedCount: shape.reduce(1, *)), shape: shape)
     }
 
-    public static func zeros(_ shape: [Int], requiresGrad: Bool = false) -> Tensor {
+    package static func zeros(_ shape: [Int], requiresGrad: Bool = false) -> Tensor {
         let t = Tensor(storage: Storage(zeros: shape.reduce(1, *)), shape: shape)
         t.requiresGrad = requiresGrad
         return t
     }
 
-    public static func full(_ shape: [Int], _ value: Float) -> Tensor {
+    package static func full(_ shape: [Int], _ value: Float) -> Tensor {
         let t = Tensor(uninitialized: shape)
         t.storage.pointer.update(repeating: value, count: t.count)
         return t
     }
 
-    public convenience init(_ values: [Float], shape: [Int], requiresGrad: Bool = false) {
+    package convenience init(_ values: [Float], shape: [Int], requiresGrad: Bool = false) {
         precondition(values.count == shape.reduce(1, *), "Tensor: \(values.count) values do not fill shape \(shape)")
         self.init(uninitialized: shape)
         values.withUnsafeBufferPointer { if let base = $0.baseAddress { storage.pointer.update(from: base, count: values.count) } }
@@ -48,7 +48,7 @@ public final class Tensor {
     }
 
     /// Normal(mean, std) values drawn from `rng`.
-    public static func randn(_ shape: [Int], std: Float = 1, mean: Float = 0, rng: inout RandomGenerator) -> Tensor {
+    package static func randn(_ shape: [Int], std: Float = 1, mean: Float = 0, rng: inout RandomGenerator) -> Tensor {
         let t = Tensor(uninitialized: shape)
         let p = t.storage.pointer
         for i in 0..<t.count { p[i] = mean + std * rng.nextNormal() }
@@ -56,29 +56,29 @@ public final class Tensor {
     }
 
     /// Uniform values in [low, high) drawn from `rng`.
-    public static func uniform(_ shape: [Int], low: Float, high: Float, rng: inout RandomGenerator) -> Tensor {
+    package static func uniform(_ shape: [Int], low: Float, high: Float, rng: inout RandomGenerator) -> Tensor {
         let t = Tensor(uninitialized: shape)
         let p = t.storage.pointer
         for i in 0..<t.count { p[i] = low + (high - low) * rng.nextFloat() }
         return t
     }
 
-    public var count: Int { shape.reduce(1, *) }
-    public var rank: Int { shape.count }
+    package var count: Int { shape.reduce(1, *) }
+    package var rank: Int { shape.count }
 
-    public var isContiguous: Bool { strides == Tensor.contiguousStrides(shape) }
+    package var isContiguous: Bool { strides == Tensor.contiguousStrides(shape) }
 
     /// Pointer to the first element; valid for `count` elements only when the tensor is contiguous.
-    public var data: UnsafeMutablePointer<Float> { storage.pointer + offset }
+    package var data: UnsafeMutablePointer<Float> { storage.pointer + offset }
 
     /// The elements in row-major order (copies).
-    public var scalars: [Float] {
+    package var scalars: [Float] {
         let c = contiguousCopyIfNeeded()
         return Array(UnsafeBufferPointer(start: c.data, count: c.count))
     }
 
     /// The single value of a one-element tensor.
-    public var item: Float {
+    package var item: Float {
         precondition(count == 1, "item: tensor has \(count) elements")
         return storage.pointer[offset]
     }
@@ -106,18 +106,18 @@ public final class Tensor {
     }
 
     /// Drops the graph behind this tensor: a leaf again, with the same values.
-    public func detach() -> Tensor {
+    package func detach() -> Tensor {
         Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
     }
 
     /// Sets every element of a contiguous tensor in place (no autodiff).
-    public func fill(_ value: Float) {
+    package func fill(_ value: Float) {
         precondition(isContiguous)
         data.update(repeating: value, count: count)
     }
 
     /// Copies `other`'s values into this contiguous tensor in place (no autodiff).
-    public func copyValues(from other: Tensor) {
+    package func copyValues(from other: Tensor) {
         precondition(isContiguous && other.count == count, "copyValues: \(other.shape) into \(shape)")
         let o = other.contiguousCopyIfNeeded()
         data.update(from: o.data, count: count)

@@ -3,7 +3,7 @@
 /// exp(x) = 2^n * exp(r) with n = round(x / ln 2) and r = x - n ln 2 (Cody–Waite split of ln 2), |r| <= ln2/2,
 /// exp(r) by its degree-7 Taylor polynomial (truncation error < 2e-8 relative on that interval).
 @inline(__always)
-public func simdExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+package func simdExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     // Clamp with lane masks: `clamped(lowerBound:upperBound:)` is a generic, non-inlined call here.
     var clamped = x
     clamped.replace(with: -87.3, where: x .< -87.3)
@@ -34,7 +34,7 @@ public func simdExp(_ x: SIMD8<Float>) -> SIMD8<Float> {
 
 /// tanh(x) = 1 - 2 / (exp(2x) + 1), saturating cleanly at +-1.
 @inline(__always)
-public func simdTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
+package func simdTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let e = simdExp(2 * x)
     return 1 - 2 / (e + 1)
 }
@@ -66,7 +66,7 @@ func storeSIMD8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
 
 /// Sum of n floats with SIMD accumulators.
 @inline(__always)
-public func simdSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+package func simdSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     var a0 = SIMD8<Float>(repeating: 0), a1 = SIMD8<Float>(repeating: 0)
     var i = 0
     while i + 16 <= n { a0 += loadSIMD8(p + i); a1 += loadSIMD8(p + i + 8); i += 16 }
@@ -77,7 +77,7 @@ public func simdSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
 
 /// Dot product of n floats with SIMD accumulators.
 @inline(__always)
-public func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+package func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
     var a0 = SIMD8<Float>(repeating: 0), a1 = SIMD8<Float>(repeating: 0)
     var i = 0
     while i + 16 <= n {

@@ -1,9 +1,9 @@
 import Foundation
 
 /// The one public error of Tokenization.
-public struct TokenizerError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct TokenizerError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Byte-level BPE (GPT-2 / SmolLM2 style).
@@ -11,14 +11,14 @@ public struct TokenizerError: Error, CustomStringConvertible, Sendable {
 /// encode: special tokens are matched literally first; the text between them is pre-tokenized, each piece's
 /// UTF-8 bytes mapped to the byte alphabet, symbols missing from the vocabulary dropped, and adjacent pairs merged
 /// by lowest merge rank (all non-overlapping occurrences, left to right) until no pair has a rank.
-public final class BPETokenizer: @unchecked Sendable {
-    public let tokens: [String]
-    public let preTokenizer: PreTokenizer
+package final class BPETokenizer: @unchecked Sendable {
+    package let tokens: [String]
+    package let preTokenizer: PreTokenizer
     /// Ids of tokens matched literally inside text (control and user-defined special tokens).
-    public let specialIDs: [Int32]
-    public let bosID: Int32?
-    public let eosID: Int32?
-    public let addBOS: Bool
+    package let specialIDs: [Int32]
+    package let bosID: Int32?
+    package let eosID: Int32?
+    package let addBOS: Bool
     let tokenIndex: [String: Int32]
     /// (left id, right id) packed into one key -> (rank, merged id)
     let merges: [UInt64: (rank: Int32, id: Int32)]
@@ -27,9 +27,9 @@ public final class BPETokenizer: @unchecked Sendable {
     private var cache: [String: [Int32]] = [:]
     private let cacheLock = NSLock()
 
-    public var vocabularySize: Int { tokens.count }
+    package var vocabularySize: Int { tokens.count }
 
-    public init(tokens: [String], merges: [(String, String)], specialIDs: [Int32], preTokenizer: PreTokenizer,
+    package init(tokens: [String], merges: [(String, String)], specialIDs: [Int32], preTokenizer: PreTokenizer,
                 bos: Int32?, eos: Int32?, addBOS: Bool) throws {
         guard tokens.count <= 1 << 22 else { throw TokenizerError("vocabulary of \(tokens.count) tokens is too large (at most \(1 << 22))") }
         for (what, id) in [("BOS token id", bos), ("EOS token id", eos)] + specialIDs.map({ ("special token id", $0) }) {
@@ -65,7 +65,7 @@ public final class BPETokenizer: @unchecked Sendable {
     }
 
     /// Token ids of `text` (with BOS first when the model asks for it and `addSpecial` is true).
-    public func encode(_ text: String, addSpecial: Bool = true) -> [Int32] {
+    package func encode(_ text: String, addSpecial: Bool = true) -> [Int32] {
         var ids: [Int32] = []
         if addSpecial, addBOS, let bosID { ids.append(bosID) }
         let bytes = Array(text.utf8)
@@ -133,7 +133,7 @@ public final class BPETokenizer: @unchecked Sendable {
     }
 
     /// The raw bytes of `ids` (special tokens as their literal text).
-    public func decodeBytes(_ ids: [Int32]) -> [UInt8] {
+    package func decodeBytes(_ ids: [Int32]) -> [UInt8] {
         var out: [UInt8] = []
         for id in ids { appendBytes(of: id, to: &out) }
         return out
@@ -145,22 +145,22 @@ public final class BPETokenizer: @unchecked Sendable {
     }
 
     /// Text of `ids`; invalid UTF-8 becomes U+FFFD.
-    public func decode(_ ids: [Int32]) -> String { String(decoding: decodeBytes(ids), as: UTF8.self) }
+    package func decode(_ ids: [Int32]) -> String { String(decoding: decodeBytes(ids), as: UTF8.self) }
 
-    public func token(_ id: Int32) -> String { id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : "" }
+    package func token(_ id: Int32) -> String { id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : "" }
 
-    public func id(of token: String) -> Int32? { tokenIndex[token] }
+    package func id(of token: String) -> Int32? { tokenIndex[token] }
 }
 
 /// Turns a stream of token ids into text pieces, holding back bytes of a UTF-8 character split across tokens.
-public struct StreamingDecoder {
+package struct StreamingDecoder {
     let tokenizer: any TextTokenizer
     var pending: [UInt8] = []
 
-    public init(_ tokenizer: any TextTokenizer) { self.tokenizer = tokenizer }
+    package init(_ tokenizer: any TextTokenizer) { self.tokenizer = tokenizer }
 
     /// The text that became complete with this token ("" while a character is still incomplete).
-    public mutating func push(_ id: Int32) -> String {
+    package mutating func push(_ id: Int32) -> String {
         pending += tokenizer.decodeBytes([id])
         let keep = incompleteSuffixLength(pending)
         let ready = pending.count - keep
@@ -170,7 +170,7 @@ public struct StreamingDecoder {
     }
 
     /// What remains at the end of the stream (an incomplete character becomes U+FFFD).
-    public mutating func finish() -> String {
+    package mutating func finish() -> String {
         defer { pending.removeAll() }
         return String(decoding: pending, as: UTF8.self)
     }

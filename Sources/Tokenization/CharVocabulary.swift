@@ -1,7 +1,7 @@
 import Foundation
 
 /// How text becomes token ids for training from scratch.
-public enum TokenizerKind: String, Codable, Sendable, CaseIterable {
+package enum TokenizerKind: String, Codable, Sendable, CaseIterable {
     /// One id per distinct character of the corpus (sorted by code point).
     case char
     /// One id per byte (256 ids), any text.
@@ -9,14 +9,14 @@ public enum TokenizerKind: String, Codable, Sendable, CaseIterable {
 }
 
 /// A character- or byte-level vocabulary.
-public struct Vocabulary: Codable, Equatable, Sendable {
-    public let kind: TokenizerKind
+package struct Vocabulary: Codable, Equatable, Sendable {
+    package let kind: TokenizerKind
     /// For `.char`: the characters, id = index.
-    public let characters: [String]
+    package let characters: [String]
 
-    public var size: Int { kind == .byte ? 256 : characters.count }
+    package var size: Int { kind == .byte ? 256 : characters.count }
 
-    public static func build(_ kind: TokenizerKind, from text: String) -> Vocabulary {
+    package static func build(_ kind: TokenizerKind, from text: String) -> Vocabulary {
         switch kind {
         case .byte: return Vocabulary(kind: .byte, characters: [])
         case .char:
@@ -25,7 +25,7 @@ public struct Vocabulary: Codable, Equatable, Sendable {
         }
     }
 
-    public func encode(_ text: String) throws -> [Int32] {
+    package func encode(_ text: String) throws -> [Int32] {
         switch kind {
         case .byte: return text.utf8.map { Int32($0) }
         case .char:
@@ -37,7 +37,7 @@ public struct Vocabulary: Codable, Equatable, Sendable {
         }
     }
 
-    public func decode(_ ids: [Int32]) -> String {
+    package func decode(_ ids: [Int32]) -> String {
         switch kind {
         case .byte: return String(decoding: ids.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
         case .char: return ids.map { Int($0) < characters.count && $0 >= 0 ? characters[Int($0)] : "\u{FFFD}" }.joined()
@@ -45,20 +45,20 @@ public struct Vocabulary: Codable, Equatable, Sendable {
     }
 
     /// `vocab.json` as Hugging Face tokenizers write it: `{"token": id}` (bytes as "<0xNN>" for byte level).
-    public var vocabJSON: [String: Int] {
+    package var vocabJSON: [String: Int] {
         switch kind {
         case .char: return Dictionary(uniqueKeysWithValues: characters.enumerated().map { ($1, $0) })
         case .byte: return Dictionary(uniqueKeysWithValues: (0..<256).map { (String(format: "<0x%02X>", $0), $0) })
         }
     }
 
-    public init(kind: TokenizerKind, characters: [String]) {
+    package init(kind: TokenizerKind, characters: [String]) {
         self.kind = kind
         self.characters = characters
     }
 
     /// Reads a `vocab.json` written by `vocabJSON`.
-    public init(vocabJSON: [String: Int]) throws {
+    package init(vocabJSON: [String: Int]) throws {
         if vocabJSON.count == 256, vocabJSON["<0x00>"] == 0 {
             self.init(kind: .byte, characters: [])
             return

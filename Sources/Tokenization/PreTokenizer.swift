@@ -7,13 +7,13 @@
 /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`.
 /// `.qwen2`: the same with `\p{N}` (one digit a piece) in place of `\p{N}{1,3}` (Qwen2, Qwen2.5, Qwen3).
 /// Each pattern is written as a scanner over Unicode scalars with the same leftmost-alternative semantics.
-public enum PreTokenizer: String, Sendable {
+package enum PreTokenizer: String, Sendable {
     case gpt2
     case smollm
     case llama3
     case qwen2
 
-    public func split(_ text: String) -> [String] {
+    package func split(_ text: String) -> [String] {
         let scalars = Array(text.unicodeScalars)
         var pieces: [String] = []
         switch self {

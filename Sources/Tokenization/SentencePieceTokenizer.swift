@@ -8,21 +8,21 @@ import ModelFormats
 /// its spaces become `▁`, and it is split into characters; the adjacent pair whose concatenation is the
 /// highest-scoring token is merged (ties: leftmost) until no pair forms a token. A character that is not a token
 /// falls back to its UTF-8 bytes as `<0xHH>` tokens (or the unknown token without them).
-public final class SentencePieceTokenizer: @unchecked Sendable {
-    public let tokens: [String]
-    public let scores: [Float]
+package final class SentencePieceTokenizer: @unchecked Sendable {
+    package let tokens: [String]
+    package let scores: [Float]
     /// Ids of tokens matched literally inside text (control and user-defined tokens).
-    public let specialIDs: [Int32]
-    public let bosID: Int32?
-    public let eosID: Int32?
-    public let unknownID: Int32?
-    public let addBOS: Bool
-    public let addSpacePrefix: Bool
+    package let specialIDs: [Int32]
+    package let bosID: Int32?
+    package let eosID: Int32?
+    package let unknownID: Int32?
+    package let addBOS: Bool
+    package let addSpacePrefix: Bool
     /// Special tokens after which whitespace is dropped (llama.cpp's RSTRIP: Phi-3's chat tokens).
-    public let rstripIDs: Set<Int32>
+    package let rstripIDs: Set<Int32>
     /// Whether the space prefix also goes after each special token (llama.cpp, and transformers' "legacy"
     /// tokenizers) or only before the text (transformers' `legacy: false`).
-    public let spaceAfterSpecial: Bool
+    package let spaceAfterSpecial: Bool
     let tokenIndex: [String: Int32]
     /// The id of `<0xHH>` for each byte (-1 where the vocabulary has none).
     let byteIDs: [Int32]
@@ -31,11 +31,11 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
     let specialsByFirstByte: [[(bytes: [UInt8], id: Int32)]]
     let specialSet: Set<Int32>
 
-    public var vocabularySize: Int { tokens.count }
+    package var vocabularySize: Int { tokens.count }
 
     /// Token types follow GGUF's `tokenizer.ggml.token_type`: 1 normal, 2 unknown, 3 control, 4 user-defined,
     /// 5 unused, 6 byte.
-    public init(tokens: [String], scores: [Float], types: [Int], bos: Int32?, eos: Int32?, unknown: Int32?,
+    package init(tokens: [String], scores: [Float], types: [Int], bos: Int32?, eos: Int32?, unknown: Int32?,
                 addBOS: Bool, addSpacePrefix: Bool, rstripIDs: Set<Int32> = [], spaceAfterSpecial: Bool = true) throws {
         guard !tokens.isEmpty, tokens.count <= 1 << 22 else { throw TokenizerError("vocabulary of \(tokens.count) tokens is not in 1...\(1 << 22)") }
         guard scores.count == tokens.count else { throw TokenizerError("\(scores.count) scores for \(tokens.count) tokens") }
@@ -72,7 +72,7 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
     }
 
     /// From GGUF metadata (`tokenizer.ggml.*` with model `llama`).
-    public convenience init(gguf g: GGUFFile) throws {
+    package convenience init(gguf g: GGUFFile) throws {
         guard let tokens = g["tokenizer.ggml.tokens"]?.strings, !tokens.isEmpty else {
             throw TokenizerError("\(g.path): tokenizer.ggml.tokens is missing or empty")
         }
@@ -116,7 +116,7 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
     }
 
     /// Token ids of `text` (with BOS first when the model asks for it and `addSpecial` is true).
-    public func encode(_ text: String, addSpecial: Bool = true) -> [Int32] {
+    package func encode(_ text: String, addSpecial: Bool = true) -> [Int32] {
         var ids: [Int32] = []
         if addSpecial, addBOS, let bosID { ids.append(bosID) }
         let bytes = Array(text.utf8)
@@ -208,7 +208,7 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
     }
 
     /// The raw bytes of `ids`: `▁` as a space, byte tokens as their byte, special tokens as their literal text.
-    public func decodeBytes(_ ids: [Int32]) -> [UInt8] {
+    package func decodeBytes(_ ids: [Int32]) -> [UInt8] {
         var out: [UInt8] = []
         for id in ids where id >= 0 && Int(id) < tokens.count {
             let i = Int(id)
@@ -223,12 +223,12 @@ public final class SentencePieceTokenizer: @unchecked Sendable {
         return out
     }
 
-    public func token(_ id: Int32) -> String { id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : "" }
+    package func token(_ id: Int32) -> String { id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : "" }
 }
 
 extension SentencePieceTokenizer: TextTokenizer {
-    public func encodeText(_ text: String) throws -> [Int32] { encode(text) }
-    public func tokenString(_ id: Int32) -> String { token(id) }
+    package func encodeText(_ text: String) throws -> [Int32] { encode(text) }
+    package func tokenString(_ id: Int32) -> String { token(id) }
 }
 
 /// A max-heap of candidate merges (score, then the leftmost first).
@@ -272,7 +272,7 @@ extension SentencePieceTokenizer {
     /// From a Hugging Face folder's SentencePiece model (`tokenizer.model`, the protobuf `ModelProto`), with the
     /// tokens tokenizer.json adds after it (Phi-3's chat tokens) and tokenizer_config.json's BOS, EOS and add-BOS.
     /// Only BPE models are read (Llama 2, Mistral, Gemma, Phi-3); a unigram model is an error.
-    public convenience init(sentencePieceModel url: URL, added: [(id: Int, content: String, rstrip: Bool)],
+    package convenience init(sentencePieceModel url: URL, added: [(id: Int, content: String, rstrip: Bool)],
                             bosToken: String?, eosToken: String?, addBOS: Bool?, legacy: Bool = true) throws {
         let data: Data
         do { data = try JSONFile.data(url, maxBytes: 64 << 20) } catch { throw TokenizerError("\(error)") }
@@ -281,7 +281,7 @@ extension SentencePieceTokenizer {
     }
 
     /// From the bytes of a `tokenizer.model`; `source` names it in errors.
-    public convenience init(sentencePieceModel data: Data, source: String, added: [(id: Int, content: String, rstrip: Bool)] = [],
+    package convenience init(sentencePieceModel data: Data, source: String, added: [(id: Int, content: String, rstrip: Bool)] = [],
                             bosToken: String? = nil, eosToken: String? = nil, addBOS: Bool? = nil, legacy: Bool = true) throws {
         let model = try SentencePieceModel(Array(data), source: source)
         guard model.modelType == 2 else {

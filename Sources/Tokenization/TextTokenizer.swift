@@ -1,5 +1,5 @@
 /// What generation and inspection need from a tokenizer.
-public protocol TextTokenizer: Sendable {
+package protocol TextTokenizer: Sendable {
     var vocabularySize: Int { get }
     /// End of sequence (generation stops here), if the tokenizer has one.
     var eosID: Int32? { get }
@@ -16,26 +16,26 @@ public protocol TextTokenizer: Sendable {
 extension TextTokenizer {
     /// Token ids of `text` without the BOS the model puts before a prompt: what a word or a fragment of text is
     /// (a target, an answer, a steering word).
-    public func encodeFragment(_ text: String) throws -> [Int32] {
+    package func encodeFragment(_ text: String) throws -> [Int32] {
         let ids = try encodeText(text)
         guard let bos = bosID, ids.first == bos, !text.hasPrefix(tokenString(bos)) else { return ids }
         return Array(ids.dropFirst())
     }
 
     /// Text of ids; invalid UTF-8 becomes U+FFFD.
-    public func decodeText(_ ids: [Int32]) -> String { String(decoding: decodeBytes(ids), as: UTF8.self) }
+    package func decodeText(_ ids: [Int32]) -> String { String(decoding: decodeBytes(ids), as: UTF8.self) }
 }
 
 extension BPETokenizer: TextTokenizer {
-    public func encodeText(_ text: String) throws -> [Int32] { encode(text) }
-    public func tokenString(_ id: Int32) -> String { token(id) }
+    package func encodeText(_ text: String) throws -> [Int32] { encode(text) }
+    package func tokenString(_ id: Int32) -> String { token(id) }
 }
 
 extension Vocabulary: TextTokenizer {
-    public var vocabularySize: Int { size }
-    public var eosID: Int32? { nil }
-    public var bosID: Int32? { nil }
-    public func encodeText(_ text: String) throws -> [Int32] { try encode(text) }
-    public func decodeBytes(_ ids: [Int32]) -> [UInt8] { Array(decode(ids).utf8) }
-    public func tokenString(_ id: Int32) -> String { decode([id]) }
+    package var vocabularySize: Int { size }
+    package var eosID: Int32? { nil }
+    package var bosID: Int32? { nil }
+    package func encodeText(_ text: String) throws -> [Int32] { try encode(text) }
+    package func decodeBytes(_ ids: [Int32]) -> [UInt8] { Array(decode(ids).utf8) }
+    package func tokenString(_ id: Int32) -> String { decode([id]) }
 }

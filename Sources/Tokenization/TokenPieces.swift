@@ -6,27 +6,27 @@ import Foundation
 /// Each token's own bytes are shown as text when they are whole UTF-8 characters, and as byte escapes (`\xE5\x8C`)
 /// when they are a part of one; tokens whose bytes only together form whole characters are one `group`, and every
 /// token of the group carries the group's text.
-public struct TokenPiece: Codable, Sendable, Equatable {
+package struct TokenPiece: Codable, Sendable, Equatable {
     /// The token's bytes.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// The bytes as text when they are whole UTF-8 characters, else as `\xHH` escapes (e.g. `\xE4\xB8`).
-    public var shown: String
+    package var shown: String
     /// Whether the bytes are whole characters on their own.
-    public var complete: Bool
+    package var complete: Bool
     /// The position of the first token of this token's character group.
-    public var group: Int
+    package var group: Int
     /// The text the whole group forms (the same for every token in it).
-    public var groupText: String
+    package var groupText: String
 
     enum CodingKeys: String, CodingKey { case bytes, shown, complete, group, groupText = "group_text" }
 
     /// The pieces of `ids` (one per token).
-    public static func describe(_ ids: [Int32], tokenizer: any TextTokenizer) -> [TokenPiece] {
+    package static func describe(_ ids: [Int32], tokenizer: any TextTokenizer) -> [TokenPiece] {
         describe(ids.map { tokenizer.decodeBytes([$0]) })
     }
 
     /// The pieces of tokens given by their bytes.
-    public static func describe(_ tokens: [[UInt8]]) -> [TokenPiece] {
+    package static func describe(_ tokens: [[UInt8]]) -> [TokenPiece] {
         var out: [TokenPiece] = []
         out.reserveCapacity(tokens.count)
         var start = 0
@@ -50,12 +50,12 @@ public struct TokenPiece: Codable, Sendable, Equatable {
     }
 
     /// `\xHH` for every byte.
-    public static func escaped(_ bytes: [UInt8]) -> String {
+    package static func escaped(_ bytes: [UInt8]) -> String {
         bytes.map { String(format: "\\x%02X", $0) }.joined()
     }
 
     /// Whether `bytes` are whole, valid UTF-8 characters.
-    public static func isWholeUTF8(_ bytes: [UInt8]) -> Bool {
+    package static func isWholeUTF8(_ bytes: [UInt8]) -> Bool {
         String(validating: bytes, as: UTF8.self) != nil
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import ModelFormats
 
 /// The tokenizer a GGUF file describes: byte-level BPE (`tokenizer.ggml.model` gpt2) or SentencePiece (llama).
-public func ggufTokenizer(_ g: GGUFFile) throws -> any TextTokenizer {
+package func ggufTokenizer(_ g: GGUFFile) throws -> any TextTokenizer {
     switch g["tokenizer.ggml.model"]?.string {
     case "llama": return try SentencePieceTokenizer(gguf: g)
     default: return try BPETokenizer(gguf: g)
@@ -11,7 +11,7 @@ public func ggufTokenizer(_ g: GGUFFile) throws -> any TextTokenizer {
 
 extension BPETokenizer {
     /// From GGUF metadata (`tokenizer.ggml.*`).
-    public convenience init(gguf g: GGUFFile) throws {
+    package convenience init(gguf g: GGUFFile) throws {
         guard let model = g["tokenizer.ggml.model"]?.string else {
             throw TokenizerError("\(g.path): no tokenizer.ggml.model in the metadata")
         }
@@ -58,7 +58,7 @@ extension BPETokenizer {
     }
 
     /// From a Hugging Face `tokenizer.json` (byte-level BPE; `tokenizer_config.json` beside it may name BOS/EOS).
-    public convenience init(tokenizerJSON url: URL) throws {
+    package convenience init(tokenizerJSON url: URL) throws {
         let data: Data
         do { data = try JSONFile.data(url, maxBytes: 256 << 20) } catch { throw TokenizerError("\(error)") }
         // tokenizer_config.json is optional (without it there is no BOS/EOS); one that is there must be readable.
@@ -71,7 +71,7 @@ extension BPETokenizer {
     }
 
     /// From the bytes of a tokenizer.json (and of the tokenizer_config.json beside it, if any); `source` names it.
-    public convenience init(tokenizerJSON data: Data, source url: URL, config: Data?) throws {
+    package convenience init(tokenizerJSON data: Data, source url: URL, config: Data?) throws {
         let parsed: Any
         do { parsed = try JSONFile.parse(data, file: url.path) } catch { throw TokenizerError("\(error)") }
         guard let j = parsed as? [String: Any],
@@ -173,7 +173,7 @@ extension SentencePieceTokenizer {
     /// The SentencePiece tokenizer of a Hugging Face folder, or nil when the folder's tokenizer is not one: a
     /// `tokenizer.model` beside a tokenizer.json of SentencePiece's kind (byte fallback, `▁` spaces) or alone. The
     /// tokens tokenizer.json adds (with their rstrip flags) and tokenizer_config.json's BOS, EOS and add-BOS apply.
-    public static func huggingFace(folder: URL) throws -> SentencePieceTokenizer? {
+    package static func huggingFace(folder: URL) throws -> SentencePieceTokenizer? {
         let fm = FileManager.default
         let modelURL = folder.appendingPathComponent("tokenizer.model")
         guard fm.fileExists(atPath: modelURL.path) else { return nil }

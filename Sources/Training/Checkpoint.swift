@@ -7,12 +7,12 @@ import TensorCore
 
 /// A checkpoint folder a Hugging Face user recognises:
 /// `config.json`, `model.safetensors`, `vocab.json`, plus `optimizer.safetensors` and `trainer_state.json`.
-public enum Checkpoint {
+package enum Checkpoint {
     /// Writes the folder under a temporary name and renames it into place, so a crash never leaves a half
     /// checkpoint where a resume would look: the model's files (`writeModel` into the folder being made), the
     /// optimizer state and the trainer state, then — last, when every other file is complete — `manifest.json`
     /// with each file's size and SHA-256, which every read of the folder checks (`CheckpointManifest`).
-    public static func write<C: RunConfig>(to folder: URL, optimizer: any Optimizer, state: RunState<C>,
+    package static func write<C: RunConfig>(to folder: URL, optimizer: any Optimizer, state: RunState<C>,
                                            writeModel: (URL) throws -> Void) throws {
         let fm = FileManager.default
         let parent = folder.deletingLastPathComponent()
@@ -42,27 +42,27 @@ public enum Checkpoint {
 
     /// The optimizer state of a checkpoint folder (`optimizer.safetensors`), to be checked and loaded with
     /// `OptimizerState.restore`.
-    public static func readOptimizer(_ folder: URL) throws -> OptimizerState { try OptimizerState.read(folder: folder) }
+    package static func readOptimizer(_ folder: URL) throws -> OptimizerState { try OptimizerState.read(folder: folder) }
 
     /// Checks a checkpoint folder against its `manifest.json` (every file's size and SHA-256, no file missing or
     /// added): a flipped byte anywhere is an error naming the file, never a model or a state computed with.
     /// Folders from before manifests answer `.absent` and load unchecked (`manifestNotes` says so). Files in
     /// `skipHashing` (ones the caller does not read) are checked for presence and size only.
     @discardableResult
-    public static func verify(_ folder: URL, skipHashing: Set<String> = []) throws -> CheckpointManifest.Status {
+    package static func verify(_ folder: URL, skipHashing: Set<String> = []) throws -> CheckpointManifest.Status {
         do { return try CheckpointManifest.verify(folder: folder, skipHashing: skipHashing) } catch { throw TrainingError("\(error)") }
     }
 
     /// What a resume tells the user about the folder it continues from: one note when the folder has no manifest
     /// (written before checkpoints carried one), so its files could not be checked for corruption.
-    public static func manifestNotes(_ folder: URL) -> [String] {
+    package static func manifestNotes(_ folder: URL) -> [String] {
         let manifest = folder.appendingPathComponent(CheckpointManifest.fileName).path
         if FileManager.default.fileExists(atPath: manifest) { return [] }
         return ["\(folder.lastPathComponent) has no \(CheckpointManifest.fileName) (written before checkpoints carried one): its files were loaded without a corruption check"]
     }
 
     /// The step a checkpoint folder's name gives (`step-NNNNNN`), nil for other names.
-    public static func step(ofFolder folder: URL) -> Int? {
+    package static func step(ofFolder folder: URL) -> Int? {
         let name = folder.lastPathComponent
         guard name.hasPrefix("step-") else { return nil }
         return Int(name.dropFirst(5))
@@ -71,7 +71,7 @@ public enum Checkpoint {
     /// The trainer state of a checkpoint folder (`trainer_state.json`), after the folder is checked against its
     /// manifest; validated, and its step must be the folder's (a state copied from another checkpoint would
     /// resume at the wrong step with the wrong generators).
-    public static func readState<C: RunConfig>(_ folder: URL, as: C.Type) throws -> RunState<C> {
+    package static func readState<C: RunConfig>(_ folder: URL, as: C.Type) throws -> RunState<C> {
         try readState(folder, as: C.self, verifyManifest: true)
     }
 
@@ -97,18 +97,18 @@ public enum Checkpoint {
     }
 
     /// The newest complete checkpoint folder of a run directory (step-NNNNNN), if any.
-    public static func latest(in runDirectory: URL) throws -> URL? { try all(in: runDirectory).last }
+    package static func latest(in runDirectory: URL) throws -> URL? { try all(in: runDirectory).last }
 
     /// Every checkpoint folder of a run directory (step-NNNNNN), oldest first; none when the run has no
     /// `checkpoints` folder yet. A folder that is there but cannot be listed is an error, not "no checkpoints".
-    public static func all(in runDirectory: URL) throws -> [URL] {
+    package static func all(in runDirectory: URL) throws -> [URL] {
         let dir = runDirectory.appendingPathComponent("checkpoints")
         let names = try listing(dir)
         return names.filter { $0.hasPrefix("step-") && Int($0.dropFirst(5)) != nil }.sorted().map { dir.appendingPathComponent($0) }
     }
 
     /// A file a user puts in a checkpoint folder so that pruning never removes it.
-    public static let keepMarker = "KEEP"
+    package static let keepMarker = "KEEP"
 
     /// The names in `dir`; none when it does not exist.
     static func listing(_ dir: URL) throws -> [String] {
@@ -120,7 +120,7 @@ public enum Checkpoint {
 
     /// Removes the temporary folders that a killed writer left (`.tmp-step-NNNNNN-PID`). Returns one note a
     /// folder: removed, or why it could not be (a leftover is never read as a checkpoint, so the resume goes on).
-    public static func removeStrayTemporaries(in runDirectory: URL) -> [String] {
+    package static func removeStrayTemporaries(in runDirectory: URL) -> [String] {
         let dir = runDirectory.appendingPathComponent("checkpoints")
         let names: [String]
         do { names = try listing(dir) } catch { return ["could not look for unfinished checkpoint folders: \(error)"] }
@@ -137,7 +137,7 @@ public enum Checkpoint {
     /// Keeps the newest `keep` checkpoints (and every one holding a `KEEP` file, and `protected`); removes the
     /// rest. Returns the removed folders' names and, for each folder that could not be removed, why.
     @discardableResult
-    public static func prune(in runDirectory: URL, keep: Int, protected: URL?) throws -> (removed: [String], failures: [String]) {
+    package static func prune(in runDirectory: URL, keep: Int, protected: URL?) throws -> (removed: [String], failures: [String]) {
         guard keep > 0 else { return ([], []) }
         let fm = FileManager.default
         let folders = try all(in: runDirectory)
@@ -154,11 +154,11 @@ public enum Checkpoint {
         return (removed, failures)
     }
 
-    public static func folderName(step: Int) -> String { String(format: "step-%06d", step) }
+    package static func folderName(step: Int) -> String { String(format: "step-%06d", step) }
 
     /// Reads a checkpoint back: model, vocabulary, optimizer state and trainer state, each validated, and the
     /// folder checked against its manifest while they load (nothing is returned unless it passes).
-    public static func read(_ folder: URL) throws -> (model: GPT, vocabulary: Vocabulary, optimizer: OptimizerState, state: TrainerState) {
+    package static func read(_ folder: URL) throws -> (model: GPT, vocabulary: Vocabulary, optimizer: OptimizerState, state: TrainerState) {
         do {
             return try CheckpointManifest.verifying(folder: folder) { try readFiles(folder) }
         } catch let error as FormatError {

@@ -5,7 +5,7 @@ import TensorCore
 
 /// What data-parallel training needs of the processes it runs in: sums, a broadcast, an all-gather, and a way to
 /// end them all. `MPICollective` is the real one (`mpirun -np N glassbox train ...`).
-public protocol Collective: AnyObject {
+package protocol Collective: AnyObject {
     /// This process's index (0 records the run and writes checkpoints) and the number of processes.
     var rank: Int { get }
     var size: Int { get }
@@ -20,10 +20,10 @@ public protocol Collective: AnyObject {
 }
 
 extension Collective {
-    public var isLeader: Bool { rank == 0 }
+    package var isLeader: Bool { rank == 0 }
 
     /// Rank 0's bytes of `data` on every rank.
-    public func broadcast(_ data: [UInt8], from root: Int = 0) throws -> [UInt8] {
+    package func broadcast(_ data: [UInt8], from root: Int = 0) throws -> [UInt8] {
         var count = [Double(data.count)]
         count = try gather(count)[root]
         var buffer = rank == root ? data : [UInt8](repeating: 0, count: Int(count[0]))
@@ -32,24 +32,24 @@ extension Collective {
     }
 
     /// Rank 0's string on every rank (a new run's id, the folder a resumed run starts from).
-    public func broadcast(_ text: String, from root: Int = 0) throws -> String {
+    package func broadcast(_ text: String, from root: Int = 0) throws -> String {
         String(decoding: try broadcast(Array(text.utf8), from: root), as: UTF8.self)
     }
 }
 
 /// The job's processes through Open MPI, loaded at run time (`libmpi.so.40`): the binary needs no MPI to build or
 /// to run alone, as OpenBLAS is loaded the same way.
-public final class MPICollective: Collective {
-    public let rank: Int
-    public let size: Int
+package final class MPICollective: Collective {
+    package let rank: Int
+    package let size: Int
     /// Ranks on this machine (threads per rank default to the cores shared among them).
-    public let localSize: Int
+    package let localSize: Int
     /// The library's own version line (for summaries).
-    public let libraryVersion: String
+    package let libraryVersion: String
 
     /// The job this process belongs to, when started by `mpirun` with more than one process (nil otherwise: no
     /// MPI is loaded). `library` overrides the library's file (`GLASSBOX_MPI_LIBRARY`).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MPICollective? {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MPICollective? {
         guard let size = environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init), size > 1 else { return nil }
         let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? size
         return try MPICollective(library: environment["GLASSBOX_MPI_LIBRARY"], localSize: local)
@@ -79,7 +79,7 @@ public final class MPICollective: Collective {
         if rc != 0 { throw TrainingError("rank \(rank): \(what) failed: \(Self.describe(rc))") }
     }
 
-    public func sum(buckets: [UnsafeMutableBufferPointer<Float>]) throws {
+    package func sum(buckets: [UnsafeMutableBufferPointer<Float>]) throws {
         var requests = [UnsafeMutableRawPointer?](repeating: nil, count: buckets.count)
         for (i, b) in buckets.enumerated() where b.count > 0 {
             try check(gb_mpi_iallreduce_sum_float(b.baseAddress, Int32(b.count), &requests[i]), "the gradients' all-reduce")
@@ -89,7 +89,7 @@ public final class MPICollective: Collective {
         try check(gb_mpi_waitall(Int32(live.count), &live), "waiting for the gradients' all-reduce")
     }
 
-    public func gather(_ values: [Double]) throws -> [[Double]] {
+    package func gather(_ values: [Double]) throws -> [[Double]] {
         var received = [Double](repeating: 0, count: values.count * size)
         try values.withUnsafeBytes { sent in
             try received.withUnsafeMutableBytes { r in
@@ -99,7 +99,7 @@ public final class MPICollective: Collective {
         return (0..<size).map { Array(received[$0 * values.count..<($0 + 1) * values.count]) }
     }
 
-    public func broadcast(_ buffer: UnsafeMutableRawBufferPointer, from root: Int) throws {
+    package func broadcast(_ buffer: UnsafeMutableRawBufferPointer, from root: Int) throws {
         var offset = 0
         while offset < buffer.count {
             let n = min(buffer.count - offset, 1 << 30)
@@ -108,20 +108,20 @@ public final class MPICollective: Collective {
         }
     }
 
-    public func barrier() throws { try check(gb_mpi_barrier(), "a barrier") }
+    package func barrier() throws { try check(gb_mpi_barrier(), "a barrier") }
 
-    public func abort(_ code: Int32) -> Never {
+    package func abort(_ code: Int32) -> Never {
         fflush(stdout); fflush(stderr)
         gb_mpi_abort(code)
         exit(code)
     }
 
     /// MPI_Finalize at a normal end.
-    public func finish() { _ = gb_mpi_finalize() }
+    package func finish() { _ = gb_mpi_finalize() }
 }
 
 /// The part of `count` items that rank `part` of `parts` trains on: contiguous, sizes differing by at most one.
-public func shardRange(part: Int, of parts: Int, count: Int) -> Range<Int> {
+package func shardRange(part: Int, of parts: Int, count: Int) -> Range<Int> {
     (count * part / parts)..<(count * (part + 1) / parts)
 }
 

@@ -5,7 +5,7 @@ import TensorCore
 /// "23 Nov 2026", "11/23/2026", "Monday, November 23, 2026", ...) to ISO 8601 ("2026-11-23"). It needs
 /// alignment (the year, month and day move to other places, months are spelled out, days are words), which is
 /// what attention learns and what its heatmap shows.
-public enum DateTask {
+package enum DateTask {
     static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
     static let weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
     static let ones = ["", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
@@ -57,7 +57,7 @@ public enum DateTask {
     ]
 
     /// For formats 0 and 1, the input position each output character comes from (target "YYYY-MM-DD").
-    public static func alignment(format: Int) -> [Int?]? {
+    package static func alignment(format: Int) -> [Int?]? {
         switch format {
         case 0: return [0, 1, 2, 3, nil, 5, 6, nil, 8, 9]                 // YYYY/MM/DD
         case 1: return [6, 7, 8, 9, nil, 0, 1, nil, 3, 4]                 // MM/DD/YYYY
@@ -65,17 +65,17 @@ public enum DateTask {
         }
     }
 
-    public static var formatCount: Int { formats.count }
+    package static var formatCount: Int { formats.count }
 
     /// One example: a random date between 1950 and 2049 in format `format` (random when nil).
-    public static func example(_ rng: inout RandomGenerator, format: Int? = nil) -> (input: String, output: String, format: Int) {
+    package static func example(_ rng: inout RandomGenerator, format: Int? = nil) -> (input: String, output: String, format: Int) {
         let y = 1950 + rng.nextInt(100), m = 1 + rng.nextInt(12), d = 1 + rng.nextInt(daysIn(m, y))
         let f = format ?? rng.nextInt(formats.count)
         return (formats[f](y, m, d), String(format: "%04d-%02d-%02d", y, m, d), f)
     }
 
     /// `count` distinct held-out examples (seeded).
-    public static func heldOut(count: Int, seed: UInt64) -> [(input: String, output: String, format: Int)] {
+    package static func heldOut(count: Int, seed: UInt64) -> [(input: String, output: String, format: Int)] {
         var rng = RandomGenerator(seed: seed)
         var seen = Set<String>(), out: [(input: String, output: String, format: Int)] = []
         while out.count < count {

@@ -6,48 +6,48 @@ import TensorCore
 import Tokenization
 
 /// Every setting of a fine-tuning run (`glassbox finetune`).
-public struct FinetuneConfig: RunConfig {
-    public var kind = "finetune"
-    public var name: String?
+package struct FinetuneConfig: RunConfig {
+    package var kind = "finetune"
+    package var name: String?
     /// The base model: a .gguf file or a model folder (a GPT trained here is a checkpoint folder).
-    public var model: String
+    package var model: String
     /// The JSONL file of {"prompt", "response"} lines.
-    public var data: String
+    package var data: String
     /// lora (adapters on a Llama's projections, the base frozen) or full (every weight of a GPT trained here).
-    public var method = "lora"
-    public var rank = 8
-    public var alpha: Float = 16
+    package var method = "lora"
+    package var rank = 8
+    package var alpha: Float = 16
     /// Projections that get adapters (Hugging Face names).
-    public var targets = LoRAAdapter.attentionTargets
-    public var steps = 60
-    public var learningRate: Float = 1e-3
-    public var warmup = 5
+    package var targets = LoRAAdapter.attentionTargets
+    package var steps = 60
+    package var learningRate: Float = 1e-3
+    package var warmup = 5
     /// Examples per step.
-    public var batch = 4
+    package var batch = 4
     /// Examples longer than this (prompt and response tokens) are left out.
-    public var maxTokens = 256
+    package var maxTokens = 256
     /// Examples held out for the validation loss and the before/after answers.
-    public var validationExamples = 40
+    package var validationExamples = 40
     /// Held-out prompts answered by the base and the fine-tuned model at each checkpoint.
-    public var compare = 4
+    package var compare = 4
     /// Tokens of each of those answers at the most.
-    public var compareTokens = 40
-    public var weightDecay: Float = 0
-    public var gradClip: Float = 1
-    public var seed: UInt64 = 0
-    public var logInterval = 1
-    public var evalInterval = 20
-    public var sampleInterval = 20
-    public var checkpointInterval = 20
-    public var earlyStopPatience = 0
+    package var compareTokens = 40
+    package var weightDecay: Float = 0
+    package var gradClip: Float = 1
+    package var seed: UInt64 = 0
+    package var logInterval = 1
+    package var evalInterval = 20
+    package var sampleInterval = 20
+    package var checkpointInterval = 20
+    package var earlyStopPatience = 0
 
-    public init(model: String, data: String) { self.model = model; self.data = data }
+    package init(model: String, data: String) { self.model = model; self.data = data }
 
-    public var lrSchedule: LRSchedule {
+    package var lrSchedule: LRSchedule {
         .warmupCosine(peak: learningRate, warmup: min(warmup, steps), total: steps, minimum: learningRate * 0.1)
     }
 
-    public func validate() throws {
+    package func validate() throws {
         guard kind == "finetune" else { throw TrainingError("not a fine-tuning run's settings (kind '\(kind.prefix(20))')") }
         if let name { try TrainConfig.checkRunName(name) }
         guard ["lora", "full"].contains(method) else { throw TrainingError("unknown method '\(method.prefix(20))' (lora or full)") }
@@ -75,20 +75,20 @@ public struct FinetuneConfig: RunConfig {
 }
 
 /// A held-out prompt answered before and after fine-tuning (greedy decoding).
-public struct FinetuneComparison: Codable, Sendable {
-    public var prompt: String
+package struct FinetuneComparison: Codable, Sendable {
+    package var prompt: String
     /// The data set's response.
-    public var reference: String
-    public var base: String
-    public var tuned: String
+    package var reference: String
+    package var base: String
+    package var tuned: String
 }
 
 /// What a fine-tuning run records at each checkpoint (figure `finetune`).
-public struct FinetuneFigure: Codable, Sendable {
-    public var step: Int
-    public var method: String
-    public var baseValLoss: Double
-    public var examples: [FinetuneComparison]
+package struct FinetuneFigure: Codable, Sendable {
+    package var step: Int
+    package var method: String
+    package var baseValLoss: Double
+    package var examples: [FinetuneComparison]
 
     enum CodingKeys: String, CodingKey {
         case step, method, examples
@@ -102,37 +102,37 @@ public struct FinetuneFigure: Codable, Sendable {
 /// (quantised and memory-mapped for a GGUF file; the gradient reaches the adapters through the dequantised
 /// products, slab by slab, with no float copy of a matrix), and each checkpoint is a PEFT adapter folder. A GPT
 /// trained here is fine-tuned whole, and each checkpoint is a model folder like its training checkpoints.
-public final class FinetuneTask: TrainingTask {
-    public typealias Config = FinetuneConfig
-    public typealias Batch = [Int]
+package final class FinetuneTask: TrainingTask {
+    package typealias Config = FinetuneConfig
+    package typealias Batch = [Int]
 
-    public enum Network {
+    package enum Network {
         /// The base, the adapter, and the base with the adapter (what trains and answers).
         case lora(base: any LoRAAdaptable, adapter: LoRAAdapter, tuned: any TrainableLanguageModel)
         case full(any FullyTrainable)
     }
 
-    public let config: FinetuneConfig
-    public let network: Network
-    public let tokenizer: any TextTokenizer
-    public let format: InstructionData.Format
-    public let train: [EncodedExample]
-    public let validation: [EncodedExample]
+    package let config: FinetuneConfig
+    package let network: Network
+    package let tokenizer: any TextTokenizer
+    package let format: InstructionData.Format
+    package let train: [EncodedExample]
+    package let validation: [EncodedExample]
     /// The held-out examples as written (the before/after answers use the first `config.compare`).
-    public let heldOut: [InstructionExample]
+    package let heldOut: [InstructionExample]
     /// Examples left out for being longer than `config.maxTokens`.
-    public let skipped: Int
-    public let parameters: [(String, Tensor)]
-    public let optimizer: any Optimizer
+    package let skipped: Int
+    package let parameters: [(String, Tensor)]
+    package let optimizer: any Optimizer
     /// The validation loss of the model before fine-tuning.
-    public let baseValidationLoss: Double
+    package let baseValidationLoss: Double
     /// The base model's answers to the compared prompts.
-    public let baseAnswers: [String]
+    package let baseAnswers: [String]
     /// The base model's path as recorded in adapters.
     let baseName: String
 
     /// The task for `config` on the loaded base model; `checkpoint` (a folder of this run) continues from there.
-    public init(config: FinetuneConfig, base: LoadedModel, checkpoint: URL? = nil) throws {
+    package init(config: FinetuneConfig, base: LoadedModel, checkpoint: URL? = nil) throws {
         try config.validate()
         self.config = config
         tokenizer = base.tokenizer
@@ -201,21 +201,21 @@ public final class FinetuneTask: TrainingTask {
     }
 
     /// The model being fine-tuned.
-    public var tunedModel: any TrainableLanguageModel {
+    package var tunedModel: any TrainableLanguageModel {
         switch network {
         case .lora(_, _, let tuned): return tuned
         case .full(let model): return model
         }
     }
 
-    public var itemsPerStep: Int { config.batch }
+    package var itemsPerStep: Int { config.batch }
 
-    public func batch(rng: inout RandomGenerator) -> [Int] {
+    package func batch(rng: inout RandomGenerator) -> [Int] {
         (0..<config.batch).map { _ in rng.nextInt(train.count) }
     }
 
     /// A rank's examples of the batch; the loss averages the response tokens (with the end marker).
-    public func shard(_ batch: [Int], part: Int, of parts: Int) -> (batch: [Int], weight: Double) {
+    package func shard(_ batch: [Int], part: Int, of parts: Int) -> (batch: [Int], weight: Double) {
         let mine = Array(batch[shardRange(part: part, of: parts, count: batch.count)])
         return (mine, Double(mine.reduce(0) { $0 + train[$1].response.count }))
     }
@@ -244,12 +244,12 @@ public final class FinetuneTask: TrainingTask {
     }
 
     /// A batch's shape as trained: examples, padded length, and the response tokens that are targets.
-    public func shape(of batch: [Int]) -> (examples: Int, length: Int, targets: Int) {
+    package func shape(of batch: [Int]) -> (examples: Int, length: Int, targets: Int) {
         let p = Self.padded(batch.map { train[$0] })
         return (batch.count, p.T, p.targets.count)
     }
 
-    public func loss(_ batch: [Int], dropout: inout RandomGenerator) -> Tensor {
+    package func loss(_ batch: [Int], dropout: inout RandomGenerator) -> Tensor {
         // Buffers of lengths other than this step's go back to the system (a bound on the pool's hoard).
         BufferMemory.trim(to: 256 << 20)
         let (ids, rows, targets, T) = Self.padded(batch.map { train[$0] })
@@ -271,19 +271,19 @@ public final class FinetuneTask: TrainingTask {
         }
     }
 
-    public func validationLoss() -> Double {
+    package func validationLoss() -> Double {
         Self.meanLoss(validation, batch: 8) { Self.logits(tunedModel, $0, $1, rows: $2) }
     }
 
-    public func initialScalars() -> [(tag: String, value: Double)] { [("val/loss", baseValidationLoss)] }
+    package func initialScalars() -> [(tag: String, value: Double)] { [("val/loss", baseValidationLoss)] }
 
-    public func evaluationScalars() -> [(tag: String, value: Double)] {
+    package func evaluationScalars() -> [(tag: String, value: Double)] {
         [("memory/peak_rss_mb", Double(BufferMemory.peakResidentBytes()) / 1_048_576),
          ("memory/peak_tensor_mb", Double(BufferMemory.peakLiveBytes) / 1_048_576)]
     }
 
     /// Greedy answers of `model` to `prompts`, each up to `maxTokens` tokens, cut at the end of the turn.
-    public static func answers(_ model: any LanguageModel, tokenizer: any TextTokenizer, format: InstructionData.Format,
+    package static func answers(_ model: any LanguageModel, tokenizer: any TextTokenizer, format: InstructionData.Format,
                                prompts: [String], maxTokens: Int) throws -> [String] {
         var options = GenerationOptions()
         options.maxTokens = maxTokens
@@ -297,12 +297,12 @@ public final class FinetuneTask: TrainingTask {
     }
 
     /// The fine-tuned model's answers to the compared prompts now.
-    public func tunedAnswers() throws -> [String] {
+    package func tunedAnswers() throws -> [String] {
         try Self.answers(tunedModel, tokenizer: tokenizer, format: format, prompts: heldOut.prefix(config.compare).map(\.prompt),
                      maxTokens: config.compareTokens)
     }
 
-    public func figures(step: Int) throws -> [(name: String, document: String)] {
+    package func figures(step: Int) throws -> [(name: String, document: String)] {
         guard config.compare > 0 else { return [] }
         let tuned = try tunedAnswers()
         let examples = zip(heldOut.prefix(config.compare), zip(baseAnswers, tuned)).map { e, answers in
@@ -315,7 +315,7 @@ public final class FinetuneTask: TrainingTask {
         return [("finetune", String(decoding: data, as: UTF8.self))]
     }
 
-    public func writeModel(to folder: URL) throws {
+    package func writeModel(to folder: URL) throws {
         switch network {
         case .lora(let base, let adapter, _):
             try base.saveAdapter(adapter, folder: folder, baseModel: baseName)
@@ -335,7 +335,7 @@ public final class FinetuneTask: TrainingTask {
 
 extension TrainingRun where Task == FinetuneTask {
     /// A new fine-tuning run in `runsDirectory/<id>` on the loaded base model.
-    public convenience init(finetune config: FinetuneConfig, base: LoadedModel, runsDirectory: URL, id: String? = nil) throws {
+    package convenience init(finetune config: FinetuneConfig, base: LoadedModel, runsDirectory: URL, id: String? = nil) throws {
         let task = try FinetuneTask(config: config, base: base)
         let runID = id ?? Self.newRunID()
         self.init(task: task, state: RunState(run: runID, config: config), runDirectory: runsDirectory.appendingPathComponent(runID))
@@ -343,7 +343,7 @@ extension TrainingRun where Task == FinetuneTask {
 
     /// Continues a fine-tuning run from its newest readable checkpoint, up to `steps` (default: the run's own);
     /// the base model is loaded again from the path the run recorded.
-    public convenience init(resumeFinetune runDirectory: URL, steps: Int? = nil) throws {
+    package convenience init(resumeFinetune runDirectory: URL, steps: Int? = nil) throws {
         let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { folder -> (RunState<FinetuneConfig>, OptimizerState) in
             (try Checkpoint.readState(folder, as: FinetuneConfig.self), try Checkpoint.readOptimizer(folder))
         }

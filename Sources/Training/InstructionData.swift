@@ -3,23 +3,23 @@ import Models
 import Tokenization
 
 /// One instruction and the response to learn (`{"prompt": ..., "response": ...}` per line of a JSONL file).
-public struct InstructionExample: Codable, Sendable, Equatable {
-    public var prompt: String
-    public var response: String
-    public init(prompt: String, response: String) { self.prompt = prompt; self.response = response }
+package struct InstructionExample: Codable, Sendable, Equatable {
+    package var prompt: String
+    package var response: String
+    package init(prompt: String, response: String) { self.prompt = prompt; self.response = response }
 }
 
 /// An example as token ids: the prompt as the model is asked it (in the chat template when the model has one),
 /// then the response and its end marker. Only the response's tokens are trained on.
-public struct EncodedExample: Sendable {
+package struct EncodedExample: Sendable {
     /// The prompt's ids, ending where the answer starts (what generation is given).
-    public let prompt: [Int32]
+    package let prompt: [Int32]
     /// The response's ids, with the end marker (`<|im_end|>` in ChatML, a newline in the plain format).
-    public let response: [Int32]
-    public var count: Int { prompt.count + response.count }
+    package let response: [Int32]
+    package var count: Int { prompt.count + response.count }
 
     /// Inputs (all ids but the last) and targets (the next id at each response position, -1 elsewhere).
-    public var inputsAndTargets: (inputs: [Int32], targets: [Int32]) {
+    package var inputsAndTargets: (inputs: [Int32], targets: [Int32]) {
         let ids = prompt + response
         var targets = [Int32](repeating: -1, count: ids.count - 1)
         for i in (prompt.count - 1)..<(ids.count - 1) { targets[i] = ids[i + 1] }
@@ -28,13 +28,13 @@ public struct EncodedExample: Sendable {
 }
 
 /// Instruction data: reading a JSONL file (every problem named with its line), and the two prompt formats.
-public enum InstructionData {
+package enum InstructionData {
     /// The most a file may hold (it is read whole).
-    public static let maxFileBytes = 256 << 20
+    package static let maxFileBytes = 256 << 20
 
     /// Reads `{"prompt", "response"}` objects, one per line (blank lines skipped). Anything else is an error that
     /// names the file, the line and the problem.
-    public static func read(path: String) throws -> [InstructionExample] {
+    package static func read(path: String) throws -> [InstructionExample] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else {
             throw TrainingError("\(path): no such file (the data is a JSONL file of {\"prompt\": ..., \"response\": ...} lines)")
@@ -72,20 +72,20 @@ public enum InstructionData {
 
     /// How prompts are written for a model: in its chat template (ChatML for SmolLM2, Llama 3's, Gemma's, ...) when it
     /// has one, otherwise a plain `Question: …\nAnswer: ` line (models trained here).
-    public enum Format: Sendable, Equatable {
+    package enum Format: Sendable, Equatable {
         case chat(ChatTemplate)
         case plain
 
         /// The format of a loaded model: its chat template, or plain when it has none (an unknown template is an
         /// error, not a silent plain format).
-        public static func of(_ model: LoadedModel) throws -> Format {
+        package static func of(_ model: LoadedModel) throws -> Format {
             guard let template = try ChatTemplate.recognising(model.chatTemplate, tokenizer: model.tokenizer) else { return .plain }
             return .chat(template)
         }
 
-        public var isChat: Bool { if case .chat = self { true } else { false } }
+        package var isChat: Bool { if case .chat = self { true } else { false } }
 
-        public func promptText(_ prompt: String) -> String {
+        package func promptText(_ prompt: String) -> String {
             switch self {
             case .chat(let t): return t.render([ChatMessage(role: "user", content: prompt)])
             case .plain: return "Question: \(prompt)\nAnswer: "
@@ -93,7 +93,7 @@ public enum InstructionData {
         }
 
         /// What ends a response: the template's end of turn, or a newline.
-        public var endMarker: String {
+        package var endMarker: String {
             switch self {
             case .chat(let t): return t.endOfTurn
             case .plain: return "\n"
@@ -103,7 +103,7 @@ public enum InstructionData {
 
     /// Token ids of an example in `format`; an error names the example when the tokenizer cannot write it (a
     /// character-level model meeting a character it never saw).
-    public static func encode(_ e: InstructionExample, index: Int, format: Format, tokenizer: any TextTokenizer) throws -> EncodedExample {
+    package static func encode(_ e: InstructionExample, index: Int, format: Format, tokenizer: any TextTokenizer) throws -> EncodedExample {
         do {
             let prompt = try tokenizer.encodeText(format.promptText(e.prompt))
             let response = try tokenizer.encodeText(e.response + format.endMarker)

@@ -5,50 +5,50 @@ import NeuralNet
 import TensorCore
 
 /// Every setting of an MLP's run (`glassbox train mlp`).
-public struct MLPConfig: RunConfig {
-    public var kind = "mlp"
-    public var name: String?
+package struct MLPConfig: RunConfig {
+    package var kind = "mlp"
+    package var name: String?
     /// A generated task (`Table.tasks`), or nil with `csv`.
-    public var task: String?
+    package var task: String?
     /// A CSV file and its target column.
-    public var csv: String?
-    public var target: String?
+    package var csv: String?
+    package var target: String?
     /// For a CSV target: force classification (true) or regression (false); nil: decided from the values.
-    public var classification: Bool?
+    package var classification: Bool?
     /// A preset the settings came from ("overfit": a network far too large for too few points).
-    public var preset: String?
-    public var points = 1000
-    public var noise: Float = 0.1
-    public var validationFraction = 0.2
-    public var hidden = [64, 64]
-    public var activation = MLPNetwork.Activation.tanh
+    package var preset: String?
+    package var points = 1000
+    package var noise: Float = 0.1
+    package var validationFraction = 0.2
+    package var hidden = [64, 64]
+    package var activation = MLPNetwork.Activation.tanh
     /// gd (full-batch gradient descent), sgd (mini-batch), momentum (mini-batch SGD, momentum 0.9) or adam.
-    public var optimizer = "adam"
+    package var optimizer = "adam"
     /// ce (cross-entropy, classification) or mse (mean squared error; regression always).
-    public var loss = "ce"
+    package var loss = "ce"
     /// Examples per step (0: the whole training split).
-    public var batch = 0
-    public var steps = 2000
-    public var learningRate: Float = 0.01
-    public var momentum: Float = 0.9
-    public var weightDecay: Float = 0
-    public var gradClip: Float = 0
-    public var seed: UInt64 = 0
-    public var logInterval = 10
-    public var evalInterval = 50
-    public var sampleInterval = 500
-    public var checkpointInterval = 100
-    public var earlyStopPatience = 0
+    package var batch = 0
+    package var steps = 2000
+    package var learningRate: Float = 0.01
+    package var momentum: Float = 0.9
+    package var weightDecay: Float = 0
+    package var gradClip: Float = 0
+    package var seed: UInt64 = 0
+    package var logInterval = 10
+    package var evalInterval = 50
+    package var sampleInterval = 500
+    package var checkpointInterval = 100
+    package var earlyStopPatience = 0
     /// Cells per side of the decision-boundary grid.
-    public var grid = 64
+    package var grid = 64
 
-    public init() {}
+    package init() {}
 
-    public var lrSchedule: LRSchedule { .constant(learningRate) }
+    package var lrSchedule: LRSchedule { .constant(learningRate) }
 
     /// The settings of a preset: "overfit" (60 noisy moons, half of them held out, two layers of 256 ReLUs,
     /// Adam until the training loss is near zero: the validation loss turns up and the warning fires).
-    public mutating func apply(preset name: String) throws {
+    package mutating func apply(preset name: String) throws {
         switch name {
         case "overfit":
             task = "moons"; points = 60; noise = 0.35; validationFraction = 0.5
@@ -59,7 +59,7 @@ public struct MLPConfig: RunConfig {
         preset = name
     }
 
-    public func validate() throws {
+    package func validate() throws {
         guard kind == "mlp" else { throw TrainingError("not an MLP's settings (kind '\(kind.prefix(20))')") }
         if let name { try TrainConfig.checkRunName(name) }
         guard (task == nil) != (csv == nil) else { throw TrainingError("give a generated --task or a --csv file, not both") }
@@ -85,40 +85,40 @@ public struct MLPConfig: RunConfig {
     }
 
     /// The data the settings name: the generated task, or the CSV file.
-    public func table() throws -> Table {
+    package func table() throws -> Table {
         if let task { return try Table.generate(task, count: points, noise: noise, seed: seed &+ 0xDA7A) }
         return try Table.csv(path: csv ?? "", target: target ?? "", classification: classification)
     }
 }
 
 /// What an MLPNetwork checkpoint's `config.json` holds: the network, and what it needs to be used on raw inputs.
-public struct MLPCheckpointConfig: Codable, Sendable, Equatable {
-    public var architecture = "glassbox-mlp"
-    public var model: MLPNetwork.Config
-    public var features: [String]
-    public var target: String
-    public var classes: [String]?
-    public var standardizer: Standardizer
+package struct MLPCheckpointConfig: Codable, Sendable, Equatable {
+    package var architecture = "glassbox-mlp"
+    package var model: MLPNetwork.Config
+    package var features: [String]
+    package var target: String
+    package var classes: [String]?
+    package var standardizer: Standardizer
 }
 
 /// An MLPNetwork trained on a table: full-batch or mini-batch, cross-entropy or MSE, accuracy or MSE at each
 /// evaluation, and at each checkpoint a figure (`mlp`): the decision boundary (2 features) or the fitted
 /// function (1 feature), the features' importance and the first layer's weights.
-public final class MLPTask: TrainingTask {
-    public typealias Config = MLPConfig
-    public typealias Batch = [Int]?
+package final class MLPTask: TrainingTask {
+    package typealias Config = MLPConfig
+    package typealias Batch = [Int]?
 
-    public let config: MLPConfig
-    public let model: MLPNetwork
-    public let train: Table, validation: Table
-    public let standardizer: Standardizer
-    public let parameters: [(String, Tensor)]
-    public let optimizer: any Optimizer
+    package let config: MLPConfig
+    package let model: MLPNetwork
+    package let train: Table, validation: Table
+    package let standardizer: Standardizer
+    package let parameters: [(String, Tensor)]
+    package let optimizer: any Optimizer
     /// The standardised features of each split.
-    public let xTrain: Tensor, xVal: Tensor
+    package let xTrain: Tensor, xVal: Tensor
 
     /// A new task (a fresh model) on the data `config` names.
-    public convenience init(config: MLPConfig) throws {
+    package convenience init(config: MLPConfig) throws {
         try config.validate()
         let table = try config.table()
         let split = table.split(validation: config.validationFraction, seed: config.seed &+ 0x5917)
@@ -149,11 +149,11 @@ public final class MLPTask: TrainingTask {
         }
     }
 
-    public var isClassification: Bool { train.isClassification }
-    public var itemsPerStep: Int { config.batch == 0 ? train.rows : config.batch }
+    package var isClassification: Bool { train.isClassification }
+    package var itemsPerStep: Int { config.batch == 0 ? train.rows : config.batch }
 
     /// Nil: the whole training split; else `batch` rows drawn with replacement.
-    public func batch(rng: inout RandomGenerator) -> [Int]? {
+    package func batch(rng: inout RandomGenerator) -> [Int]? {
         guard config.batch > 0 else { return nil }
         return (0..<config.batch).map { _ in rng.nextInt(train.rows) }
     }
@@ -173,25 +173,25 @@ public final class MLPTask: TrainingTask {
         return out.mseLoss(Tensor(want, shape: out.shape))
     }
 
-    public func loss(_ batch: [Int]?, dropout: inout RandomGenerator) -> Tensor {
+    package func loss(_ batch: [Int]?, dropout: inout RandomGenerator) -> Tensor {
         guard let batch else { return loss(model.forward(xTrain), train.targets) }
         return loss(model.forward(rows(xTrain, batch)), batch.map { train.targets[$0] })
     }
 
     /// A rank's examples of the batch (of the whole training set when the batch is all of it).
-    public func shard(_ batch: [Int]?, part: Int, of parts: Int) -> (batch: [Int]?, weight: Double) {
+    package func shard(_ batch: [Int]?, part: Int, of parts: Int) -> (batch: [Int]?, weight: Double) {
         if parts == 1 { return (batch, Double(batch?.count ?? train.rows)) }
         let all = batch ?? Array(0..<train.rows)
         let part = Array(all[shardRange(part: part, of: parts, count: all.count)])
         return (part, Double(part.count))
     }
 
-    public func validationLoss() -> Double {
+    package func validationLoss() -> Double {
         GradMode.withoutGradients { Double(loss(model.forward(xVal), validation.targets).item) }
     }
 
     /// Accuracy (classification) or mean squared error of the model on a split.
-    public func score(_ x: Tensor, _ t: Table) -> Double {
+    package func score(_ x: Tensor, _ t: Table) -> Double {
         let out = GradMode.withoutGradients { model.forward(x) }
         let C = out.shape[1]
         if isClassification {
@@ -208,9 +208,9 @@ public final class MLPTask: TrainingTask {
         return s / Double(max(t.rows, 1))
     }
 
-    public var metricName: String { isClassification ? "accuracy" : "mse" }
+    package var metricName: String { isClassification ? "accuracy" : "mse" }
 
-    public func evaluationScalars() -> [(tag: String, value: Double)] {
+    package func evaluationScalars() -> [(tag: String, value: Double)] {
         [("val/\(metricName)", score(xVal, validation)), ("train/\(metricName)", score(xTrain, train))]
     }
 
@@ -218,7 +218,7 @@ public final class MLPTask: TrainingTask {
 
     /// Per feature: the drop in the validation metric when that feature's column is shuffled (accuracy falls,
     /// MSE rises: both reported as "worse by"), and the mean |gradient × input| of the predicted output.
-    public func importance() -> (permutation: [Double], gradientInput: [Double]) {
+    package func importance() -> (permutation: [Double], gradientInput: [Double]) {
         let w = validation.width, n = validation.rows
         let base = score(xVal, validation)
         var rng = RandomGenerator(seed: config.seed &+ 0x1A9)
@@ -251,7 +251,7 @@ public final class MLPTask: TrainingTask {
     }
 
     /// The model's figure at a checkpoint (one JSON document).
-    public func figure(step: Int) -> MLPFigure {
+    package func figure(step: Int) -> MLPFigure {
         let imp = importance()
         let first = model.layers[0]
         let W = first.weight.shape[0], I = first.weight.shape[1]
@@ -303,14 +303,14 @@ public final class MLPTask: TrainingTask {
         return fig
     }
 
-    public func figures(step: Int) throws -> [(name: String, document: String)] {
+    package func figures(step: Int) throws -> [(name: String, document: String)] {
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let data = try encoder.encode(figure(step: step))
         return [("mlp", String(decoding: data, as: UTF8.self))]
     }
 
-    public func writeModel(to folder: URL) throws {
+    package func writeModel(to folder: URL) throws {
         let c = MLPCheckpointConfig(model: model.config, features: train.featureNames, target: train.targetName,
                                     classes: train.classes, standardizer: standardizer)
         let encoder = JSONEncoder()
@@ -321,35 +321,35 @@ public final class MLPTask: TrainingTask {
 }
 
 /// An MLPNetwork at a checkpoint, as the studio and the HTML export draw it.
-public struct MLPFigure: Codable, Sendable {
-    public var step: Int
+package struct MLPFigure: Codable, Sendable {
+    package var step: Int
     /// boundary (2 features, classes: `cell_class`/`cell_confidence` on a grid over `x_range` × `y_range`, rows
     /// from the top), fit (1 feature, regression: `curve` of [x, prediction]) or table (the rest).
-    public var kind: String
-    public var features: [String]
-    public var target: String
-    public var classes: [String]?
+    package var kind: String
+    package var features: [String]
+    package var target: String
+    package var classes: [String]?
     /// accuracy or mse.
-    public var metric: String
-    public var trainMetric: Double
-    public var valMetric: Double
-    public var trainLoss: Double
-    public var valLoss: Double
+    package var metric: String
+    package var trainMetric: Double
+    package var valMetric: Double
+    package var trainLoss: Double
+    package var valLoss: Double
     /// Per feature: how much worse the validation metric gets when the feature is shuffled.
-    public var permutationImportance: [Double]
+    package var permutationImportance: [Double]
     /// Per feature: mean |∂ predicted output / ∂ input × input| over the validation split (standardised inputs).
-    public var gradientInput: [Double]
+    package var gradientInput: [Double]
     /// The first layer's weights [unit][feature] (on standardised inputs) and biases.
-    public var firstLayer: [[Float]]
-    public var firstLayerBias: [Float]
-    public var xRange: [Float]?
-    public var yRange: [Float]?
-    public var grid: Int?
-    public var cellClass: [Int]?
-    public var cellConfidence: [Float]?
-    public var curve: [[Float]]?
+    package var firstLayer: [[Float]]
+    package var firstLayerBias: [Float]
+    package var xRange: [Float]?
+    package var yRange: [Float]?
+    package var grid: Int?
+    package var cellClass: [Int]?
+    package var cellConfidence: [Float]?
+    package var curve: [[Float]]?
     /// [feature values..., target, split (0 training, 1 validation)], in the original units.
-    public var points: [[Float]]?
+    package var points: [[Float]]?
 
     enum CodingKeys: String, CodingKey {
         case step, kind, features, target, classes, metric, grid, curve, points
@@ -362,14 +362,14 @@ public struct MLPFigure: Codable, Sendable {
 
 extension TrainingRun where Task == MLPTask {
     /// A new MLPNetwork run in `runsDirectory/<id>`.
-    public convenience init(mlp config: MLPConfig, runsDirectory: URL, id: String? = nil) throws {
+    package convenience init(mlp config: MLPConfig, runsDirectory: URL, id: String? = nil) throws {
         let task = try MLPTask(config: config)
         let runID = id ?? Self.newRunID()
         self.init(task: task, state: RunState(run: runID, config: config), runDirectory: runsDirectory.appendingPathComponent(runID))
     }
 
     /// Continues an MLPNetwork run from its newest readable checkpoint, up to `steps` (default: the run's own).
-    public convenience init(resumeMLP runDirectory: URL, steps: Int? = nil) throws {
+    package convenience init(resumeMLP runDirectory: URL, steps: Int? = nil) throws {
         let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { folder -> (RunState<MLPConfig>, MLPNetwork, OptimizerState) in
             let state = try Checkpoint.readState(folder, as: MLPConfig.self)
             let data = FileManager.default.contents(atPath: folder.appendingPathComponent("config.json").path) ?? Data()

@@ -8,16 +8,16 @@ import NeuralNet
 /// `restore` is the only way into an optimizer: the state must be exactly the optimizer's — the same names,
 /// shapes and step as the trainer state, finite values — or the resume stops with an error naming the tensor.
 /// Loading a state for another model or another step would continue a different run without a word.
-public struct OptimizerState: Sendable {
+package struct OptimizerState: Sendable {
     /// The step recorded in the file's metadata (nil in files that have none).
-    public var step: Int?
-    public var tensors: [String: [Float]]
-    public var shapes: [String: [Int]]
+    package var step: Int?
+    package var tensors: [String: [Float]]
+    package var shapes: [String: [Int]]
     /// The file, for messages.
-    public var source: String
+    package var source: String
 
     /// Reads `optimizer.safetensors` of a checkpoint folder (each tensor as float32).
-    public static func read(folder: URL) throws -> OptimizerState {
+    package static func read(folder: URL) throws -> OptimizerState {
         let url = folder.appendingPathComponent("optimizer.safetensors")
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(path: url.path) } catch { throw TrainingError("optimizer state: \(error)") }
@@ -35,7 +35,7 @@ public struct OptimizerState: Sendable {
     }
 
     /// Checks the state against `optimizer` (its names and shapes) and the trainer state's `step`, then loads it.
-    public func restore(into optimizer: any Optimizer, step expectedStep: Int) throws {
+    package func restore(into optimizer: any Optimizer, step expectedStep: Int) throws {
         func fail(_ problem: String) -> TrainingError { TrainingError("\(source): \(problem)") }
         if let step, step != expectedStep {
             throw fail("the optimizer is at step \(step), but trainer_state.json at step \(expectedStep): the two files are not of one checkpoint")

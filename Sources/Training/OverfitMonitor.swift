@@ -1,15 +1,15 @@
 /// Watches evaluations for overfitting: validation loss rising while training loss falls.
-public struct OverfitMonitor: Codable, Equatable, Sendable {
-    public private(set) var lastValLoss: Double?
-    public private(set) var lastTrainLoss: Double?
+package struct OverfitMonitor: Codable, Equatable, Sendable {
+    package private(set) var lastValLoss: Double?
+    package private(set) var lastTrainLoss: Double?
     /// Evaluations in a row at which validation rose while training fell.
-    public private(set) var streak = 0
+    package private(set) var streak = 0
 
-    public init() {}
+    package init() {}
 
     /// Takes one evaluation (validation loss, mean training loss since the last one); returns a warning text
     /// when this evaluation looks like overfitting.
-    public mutating func observe(step: Int, valLoss: Double, trainLoss: Double) -> String? {
+    package mutating func observe(step: Int, valLoss: Double, trainLoss: Double) -> String? {
         defer { lastValLoss = valLoss; lastTrainLoss = trainLoss }
         guard let prevVal = lastValLoss, let prevTrain = lastTrainLoss else { return nil }
         guard valLoss > prevVal && trainLoss < prevTrain else { streak = 0; return nil }

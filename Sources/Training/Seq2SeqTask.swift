@@ -5,37 +5,37 @@ import NeuralNet
 import TensorCore
 
 /// Every setting of a sequence-to-sequence run (`glassbox train seq2seq`).
-public struct Seq2SeqConfig: RunConfig {
-    public var kind = "seq2seq"
-    public var name: String?
+package struct Seq2SeqConfig: RunConfig {
+    package var kind = "seq2seq"
+    package var name: String?
     /// dates (normalise written dates to ISO 8601), reverse or sort (strings of digits).
-    public var task = "dates"
+    package var task = "dates"
     /// lstm (with `attention`, `embedding`, `hidden`) or transformer (with `width`, `heads`, `layers`).
-    public var arch = "lstm"
-    public var attention = Seq2SeqLSTM.Attention.bahdanau
-    public var embedding = 32
-    public var hidden = 64
-    public var width = 64
-    public var heads = 4
-    public var layers = 2
-    public var batch = 64
-    public var steps = 3000
-    public var learningRate: Float = 0.003
-    public var gradClip: Float = 1
-    public var seed: UInt64 = 0
+    package var arch = "lstm"
+    package var attention = Seq2SeqLSTM.Attention.bahdanau
+    package var embedding = 32
+    package var hidden = 64
+    package var width = 64
+    package var heads = 4
+    package var layers = 2
+    package var batch = 64
+    package var steps = 3000
+    package var learningRate: Float = 0.003
+    package var gradClip: Float = 1
+    package var seed: UInt64 = 0
     /// Held-out inputs, never trained on, for the exact-match score.
-    public var heldOut = 1000
-    public var logInterval = 10
-    public var evalInterval = 250
-    public var sampleInterval = 500
-    public var checkpointInterval = 500
-    public var earlyStopPatience = 0
+    package var heldOut = 1000
+    package var logInterval = 10
+    package var evalInterval = 250
+    package var sampleInterval = 500
+    package var checkpointInterval = 500
+    package var earlyStopPatience = 0
 
-    public init() {}
+    package init() {}
 
-    public var lrSchedule: LRSchedule { .warmupCosine(peak: learningRate, warmup: min(100, steps), total: steps, minimum: learningRate / 10) }
+    package var lrSchedule: LRSchedule { .warmupCosine(peak: learningRate, warmup: min(100, steps), total: steps, minimum: learningRate / 10) }
 
-    public func validate() throws {
+    package func validate() throws {
         guard kind == "seq2seq" else { throw TrainingError("not a seq2seq run's settings (kind '\(kind.prefix(20))')") }
         if let name { try TrainConfig.checkRunName(name) }
         guard Seq2SeqData.tasks.contains(task) else { throw TrainingError("unknown task '\(task.prefix(40))' (\(Seq2SeqData.tasks.joined(separator: ", ")))") }
@@ -56,10 +56,10 @@ public struct Seq2SeqConfig: RunConfig {
 }
 
 /// The generated sequence tasks: (input, output) pairs of text.
-public enum Seq2SeqData {
-    public static let tasks = ["dates", "reverse", "sort"]
+package enum Seq2SeqData {
+    package static let tasks = ["dates", "reverse", "sort"]
 
-    public static func example(_ task: String, _ rng: inout RandomGenerator) -> (input: String, output: String, format: Int) {
+    package static func example(_ task: String, _ rng: inout RandomGenerator) -> (input: String, output: String, format: Int) {
         switch task {
         case "reverse", "sort":
             let n = 3 + rng.nextInt(10)
@@ -71,7 +71,7 @@ public enum Seq2SeqData {
     }
 
     /// `count` distinct held-out examples.
-    public static func heldOut(_ task: String, count: Int, seed: UInt64) -> [(input: String, output: String, format: Int)] {
+    package static func heldOut(_ task: String, count: Int, seed: UInt64) -> [(input: String, output: String, format: Int)] {
         if task == "dates" { return DateTask.heldOut(count: count, seed: seed) }
         var rng = RandomGenerator(seed: seed)
         var seen = Set<String>(), out: [(input: String, output: String, format: Int)] = []
@@ -86,32 +86,32 @@ public enum Seq2SeqData {
 }
 
 /// What a seq2seq checkpoint's `config.json` holds: one of the two models' settings.
-public struct Seq2SeqCheckpointConfig: Codable, Sendable, Equatable {
+package struct Seq2SeqCheckpointConfig: Codable, Sendable, Equatable {
     /// glassbox-seq2seq-lstm or glassbox-seq2seq-transformer.
-    public var architecture: String
-    public var task: String
-    public var lstm: Seq2SeqLSTM.Config?
-    public var transformer: Seq2SeqTransformer.Config?
-    public var alphabet: String
+    package var architecture: String
+    package var task: String
+    package var lstm: Seq2SeqLSTM.Config?
+    package var transformer: Seq2SeqTransformer.Config?
+    package var alphabet: String
 }
 
 /// An LSTM encoder-decoder trained on a generated task: batches drawn fresh each step (never a held-out input),
 /// teacher forcing, exact match on the held-out set at each evaluation, and at each checkpoint a figure
 /// (`seq2seq`): a few held-out inputs with their greedy outputs and attention.
-public final class Seq2SeqTask: TrainingTask {
-    public typealias Config = Seq2SeqConfig
-    public typealias Batch = (inputs: [[Int32]], targets: [[Int32]])
+package final class Seq2SeqTask: TrainingTask {
+    package typealias Config = Seq2SeqConfig
+    package typealias Batch = (inputs: [[Int32]], targets: [[Int32]])
 
-    public let config: Seq2SeqConfig
-    public let model: any Seq2SeqModel
-    public let parameters: [(String, Tensor)]
-    public let adam: Adam
-    public let heldOut: [(input: String, output: String, format: Int)]
+    package let config: Seq2SeqConfig
+    package let model: any Seq2SeqModel
+    package let parameters: [(String, Tensor)]
+    package let adam: Adam
+    package let heldOut: [(input: String, output: String, format: Int)]
     let heldOutInputs: Set<String>
     /// A fixed slice of the held-out set for the validation loss.
     let validationBatch: Batch
 
-    public init(config: Seq2SeqConfig, model: (any Seq2SeqModel)? = nil) throws {
+    package init(config: Seq2SeqConfig, model: (any Seq2SeqModel)? = nil) throws {
         try config.validate()
         self.config = config
         if let model {
@@ -135,10 +135,10 @@ public final class Seq2SeqTask: TrainingTask {
         validationBatch = (v.map { CharVocabulary.encode($0.input) }, v.map { CharVocabulary.encode($0.output) })
     }
 
-    public var optimizer: any Optimizer { adam }
-    public var itemsPerStep: Int { config.batch }
+    package var optimizer: any Optimizer { adam }
+    package var itemsPerStep: Int { config.batch }
 
-    public func batch(rng: inout RandomGenerator) -> Batch {
+    package func batch(rng: inout RandomGenerator) -> Batch {
         var inputs: [[Int32]] = [], targets: [[Int32]] = []
         while inputs.count < config.batch {
             let e = Seq2SeqData.example(config.task, &rng)
@@ -148,20 +148,20 @@ public final class Seq2SeqTask: TrainingTask {
         return (inputs, targets)
     }
 
-    public func loss(_ b: Batch, dropout: inout RandomGenerator) -> Tensor { model.loss(inputs: b.inputs, targets: b.targets) }
+    package func loss(_ b: Batch, dropout: inout RandomGenerator) -> Tensor { model.loss(inputs: b.inputs, targets: b.targets) }
 
     /// A rank's pairs of the batch; the loss averages every target character and each end marker.
-    public func shard(_ b: Batch, part: Int, of parts: Int) -> (batch: Batch, weight: Double) {
+    package func shard(_ b: Batch, part: Int, of parts: Int) -> (batch: Batch, weight: Double) {
         let r = shardRange(part: part, of: parts, count: b.inputs.count)
         return ((Array(b.inputs[r]), Array(b.targets[r])), Double(b.targets[r].reduce(0) { $0 + $1.count + 1 }))
     }
 
-    public func validationLoss() -> Double {
+    package func validationLoss() -> Double {
         GradMode.withoutGradients { Double(model.loss(inputs: validationBatch.inputs, targets: validationBatch.targets).item) }
     }
 
     /// Greedy outputs of the held-out set (in batches).
-    public func decodeHeldOut() -> [(ids: [Int32], attention: [[Float]])] {
+    package func decodeHeldOut() -> [(ids: [Int32], attention: [[Float]])] {
         var out: [(ids: [Int32], attention: [[Float]])] = []
         var start = 0
         while start < heldOut.count {
@@ -173,16 +173,16 @@ public final class Seq2SeqTask: TrainingTask {
     }
 
     /// The fraction of held-out inputs whose greedy output is exactly the target.
-    public func exactMatch() -> Double {
+    package func exactMatch() -> Double {
         let decoded = decodeHeldOut()
         let right = zip(decoded, heldOut).filter { CharVocabulary.decode($0.0.ids) == $0.1.output }.count
         return Double(right) / Double(max(heldOut.count, 1))
     }
 
-    public func evaluationScalars() -> [(tag: String, value: Double)] { [("val/exact_match", exactMatch())] }
+    package func evaluationScalars() -> [(tag: String, value: Double)] { [("val/exact_match", exactMatch())] }
 
     /// A few held-out inputs (one per format while there are formats) with the model's output.
-    public func sampleText(step: Int) -> String? {
+    package func sampleText(step: Int) -> String? {
         let picks = Array(heldOut.prefix(6))
         let decoded = model.greedy(picks.map { CharVocabulary.encode($0.input) }, maxLength: 24)
         return zip(picks, decoded).map { p, d in
@@ -192,7 +192,7 @@ public final class Seq2SeqTask: TrainingTask {
     }
 
     /// The attention of the first held-out inputs (with the formats whose alignment is known among them).
-    public func figure(step: Int, examples: Int = 8) -> Seq2SeqFigure {
+    package func figure(step: Int, examples: Int = 8) -> Seq2SeqFigure {
         var picks: [(input: String, output: String, format: Int)] = []
         for f in 0..<(config.task == "dates" ? DateTask.formatCount : 1) {
             if let e = heldOut.first(where: { $0.format == f }) { picks.append(e) }
@@ -215,13 +215,13 @@ public final class Seq2SeqTask: TrainingTask {
         })
     }
 
-    public func figures(step: Int) throws -> [(name: String, document: String)] {
+    package func figures(step: Int) throws -> [(name: String, document: String)] {
         guard config.arch == "transformer" || config.attention != .none else { return [] }
         let data = try JSONEncoder().encode(figure(step: step))
         return [("seq2seq", String(decoding: data, as: UTF8.self))]
     }
 
-    public func writeModel(to folder: URL) throws {
+    package func writeModel(to folder: URL) throws {
         let t = model as? Seq2SeqTransformer, l = model as? Seq2SeqLSTM
         let c = Seq2SeqCheckpointConfig(architecture: t != nil ? "glassbox-seq2seq-transformer" : "glassbox-seq2seq-lstm", task: config.task,
                                         lstm: l?.config, transformer: t?.config, alphabet: String(CharVocabulary.alphabet))
@@ -233,7 +233,7 @@ public final class Seq2SeqTask: TrainingTask {
 
     /// The model of a checkpoint folder, after the folder is checked against its manifest (`verifyManifest:
     /// false` only where the caller has just checked it).
-    public static func loadModel(_ folder: URL, verifyManifest: Bool = true) throws -> (any Seq2SeqModel, Seq2SeqCheckpointConfig) {
+    package static func loadModel(_ folder: URL, verifyManifest: Bool = true) throws -> (any Seq2SeqModel, Seq2SeqCheckpointConfig) {
         if verifyManifest { try Checkpoint.verify(folder, skipHashing: CheckpointManifest.trainingStateFiles) }
         let data = FileManager.default.contents(atPath: folder.appendingPathComponent("config.json").path) ?? Data()
         let c: Seq2SeqCheckpointConfig
@@ -259,42 +259,42 @@ public final class Seq2SeqTask: TrainingTask {
 }
 
 /// Held-out inputs with the model's outputs and attention at a checkpoint.
-public struct Seq2SeqFigure: Codable, Sendable {
-    public struct Example: Codable, Sendable {
-        public var input: String
-        public var target: String
-        public var output: String
-        public var inputTokens: [String]
+package struct Seq2SeqFigure: Codable, Sendable {
+    package struct Example: Codable, Sendable {
+        package var input: String
+        package var target: String
+        package var output: String
+        package var inputTokens: [String]
         /// The output characters and the end token.
-        public var outputTokens: [String]
+        package var outputTokens: [String]
         /// [output step][input position]: the attention weights (each row sums to 1); for a transformer the last
         /// layer's cross-attention averaged over its heads.
-        public var weights: [[Float]]
+        package var weights: [[Float]]
         /// A transformer's every pattern, per layer: [head][query][key].
-        public var layers: [Layer]?
+        package var layers: [Layer]?
         enum CodingKeys: String, CodingKey {
             case input, target, output, weights, layers, inputTokens = "input_tokens", outputTokens = "output_tokens"
         }
     }
-    public struct Layer: Codable, Sendable {
-        public var encoderSelf: [[[Float]]]
-        public var decoderSelf: [[[Float]]]
-        public var cross: [[[Float]]]
+    package struct Layer: Codable, Sendable {
+        package var encoderSelf: [[[Float]]]
+        package var decoderSelf: [[[Float]]]
+        package var cross: [[[Float]]]
         enum CodingKeys: String, CodingKey { case cross, encoderSelf = "encoder_self", decoderSelf = "decoder_self" }
     }
-    public var step: Int
-    public var attention: String
-    public var examples: [Example]
+    package var step: Int
+    package var attention: String
+    package var examples: [Example]
 }
 
 extension TrainingRun where Task == Seq2SeqTask {
-    public convenience init(seq2seq config: Seq2SeqConfig, runsDirectory: URL, id: String? = nil) throws {
+    package convenience init(seq2seq config: Seq2SeqConfig, runsDirectory: URL, id: String? = nil) throws {
         let task = try Seq2SeqTask(config: config)
         let runID = id ?? Self.newRunID()
         self.init(task: task, state: RunState(run: runID, config: config), runDirectory: runsDirectory.appendingPathComponent(runID))
     }
 
-    public convenience init(resumeSeq2Seq runDirectory: URL, steps: Int? = nil) throws {
+    package convenience init(resumeSeq2Seq runDirectory: URL, steps: Int? = nil) throws {
         let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { folder in
             // readState checks the folder against its manifest first: the model is not hashed twice.
             (try Checkpoint.readState(folder, as: Seq2SeqConfig.self), try Seq2SeqTask.loadModel(folder, verifyManifest: false).0,

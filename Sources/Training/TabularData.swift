@@ -3,28 +3,28 @@ import TensorCore
 
 /// A table of numeric examples: features (one row per example) and a target per row: a class index for
 /// classification, a value for regression.
-public struct Table: Sendable, Equatable {
-    public var featureNames: [String]
-    public var targetName: String
+package struct Table: Sendable, Equatable {
+    package var featureNames: [String]
+    package var targetName: String
     /// Class names for classification (targets are indices into them); nil for regression.
-    public var classes: [String]?
+    package var classes: [String]?
     /// Row-major, rows × featureNames.count.
-    public var features: [Float]
-    public var targets: [Float]
+    package var features: [Float]
+    package var targets: [Float]
 
-    public var rows: Int { targets.count }
-    public var width: Int { featureNames.count }
-    public var isClassification: Bool { classes != nil }
+    package var rows: Int { targets.count }
+    package var width: Int { featureNames.count }
+    package var isClassification: Bool { classes != nil }
 
-    public init(featureNames: [String], targetName: String, classes: [String]?, features: [Float], targets: [Float]) {
+    package init(featureNames: [String], targetName: String, classes: [String]?, features: [Float], targets: [Float]) {
         self.featureNames = featureNames; self.targetName = targetName; self.classes = classes
         self.features = features; self.targets = targets
     }
 
-    public func row(_ i: Int) -> ArraySlice<Float> { features[(i * width)..<((i + 1) * width)] }
+    package func row(_ i: Int) -> ArraySlice<Float> { features[(i * width)..<((i + 1) * width)] }
 
     /// The rows at `indices`, in that order.
-    public func subset(_ indices: [Int]) -> Table {
+    package func subset(_ indices: [Int]) -> Table {
         var f: [Float] = []
         f.reserveCapacity(indices.count * width)
         for i in indices { f += row(i) }
@@ -32,7 +32,7 @@ public struct Table: Sendable, Equatable {
     }
 
     /// A shuffled split (seeded): `fraction` of the rows (at least one) held out for validation.
-    public func split(validation fraction: Double, seed: UInt64) -> (train: Table, validation: Table) {
+    package func split(validation fraction: Double, seed: UInt64) -> (train: Table, validation: Table) {
         var rng = RandomGenerator(seed: seed)
         var order = Array(0..<rows)
         for i in stride(from: rows - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(i + 1)) }
@@ -43,7 +43,7 @@ public struct Table: Sendable, Equatable {
     // MARK: Generated tasks
 
     /// The generated tasks: name, what it is, whether it is classification, its default noise.
-    public static let tasks: [(name: String, about: String, classification: Bool, noise: Float)] = [
+    package static let tasks: [(name: String, about: String, classification: Bool, noise: Float)] = [
         ("spirals", "two interleaved spirals (2-D, 2 classes): the classic hard case for a small network", true, 0.03),
         ("moons", "two interleaving half circles (2-D, 2 classes)", true, 0.15),
         ("circles", "a disc inside a ring (2-D, 2 classes): not linearly separable", true, 0.05),
@@ -55,7 +55,7 @@ public struct Table: Sendable, Equatable {
 
     /// `count` examples of a generated task with Gaussian `noise` (standard deviation; for the regressions the
     /// noise on y, whose variance is the best validation MSE any model can reach).
-    public static func generate(_ task: String, count: Int, noise: Float, seed: UInt64) throws -> Table {
+    package static func generate(_ task: String, count: Int, noise: Float, seed: UInt64) throws -> Table {
         guard (4...1_000_000).contains(count) else { throw TrainingError("--points must be 4 to 1000000, got \(count)") }
         guard noise >= 0, noise.isFinite, noise <= 100 else { throw TrainingError("--noise must be a number in 0...100, got \(noise)") }
         var rng = RandomGenerator(seed: seed)
@@ -119,7 +119,7 @@ public struct Table: Sendable, Equatable {
     /// A CSV file with a header row, every column numeric. The target column: classes when `classification`
     /// (each distinct value a class, in sorted order; nil: classes when every value is a whole number and there
     /// are at most 20 distinct ones), else values. Errors name the row and the column.
-    public static func csv(path: String, target: String, classification: Bool? = nil) throws -> Table {
+    package static func csv(path: String, target: String, classification: Bool? = nil) throws -> Table {
         guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("\(path): no such file or not readable") }
         guard data.count <= 1 << 30 else { throw TrainingError("\(path): \(data.count) bytes is too large (at most 1 GiB)") }
         guard let text = String(data: data, encoding: .utf8) else { throw TrainingError("\(path): not UTF-8 text") }
@@ -170,11 +170,11 @@ public struct Table: Sendable, Equatable {
 }
 
 /// Per-feature standardisation (x − mean) / std, fitted on the training split only.
-public struct Standardizer: Codable, Sendable, Equatable {
-    public var mean: [Float]
-    public var std: [Float]
+package struct Standardizer: Codable, Sendable, Equatable {
+    package var mean: [Float]
+    package var std: [Float]
 
-    public init(fitting t: Table) {
+    package init(fitting t: Table) {
         let w = t.width, n = Double(max(t.rows, 1))
         var m = [Double](repeating: 0, count: w), s = [Double](repeating: 0, count: w)
         for i in 0..<t.rows { for (j, v) in t.row(i).enumerated() { m[j] += Double(v) } }
@@ -186,9 +186,9 @@ public struct Standardizer: Codable, Sendable, Equatable {
     }
 
     /// The rows of `t` standardised, as an (N, width) tensor.
-    public func apply(_ t: Table) -> Tensor { apply(t.features, rows: t.rows) }
+    package func apply(_ t: Table) -> Tensor { apply(t.features, rows: t.rows) }
 
-    public func apply(_ values: [Float], rows: Int) -> Tensor {
+    package func apply(_ values: [Float], rows: Int) -> Tensor {
         let w = mean.count, out = Tensor(uninitialized: [rows, w])
         for i in 0..<rows { for j in 0..<w { out.data[i * w + j] = (values[i * w + j] - mean[j]) / std[j] } }
         return out

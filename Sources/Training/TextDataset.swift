@@ -5,12 +5,12 @@ import Tokenization
 
 /// A tokenised corpus split 90/10 into training and validation ids, with batch sampling (nanoGPT style:
 /// random windows of `block + 1` tokens; targets are the inputs shifted by one).
-public struct TextDataset: Sendable {
-    public let vocabulary: Vocabulary
-    public let train: [Int32]
-    public let validation: [Int32]
+package struct TextDataset: Sendable {
+    package let vocabulary: Vocabulary
+    package let train: [Int32]
+    package let validation: [Int32]
 
-    public init(path: String, tokenizer: TokenizerKind, vocabulary: Vocabulary? = nil) throws {
+    package init(path: String, tokenizer: TokenizerKind, vocabulary: Vocabulary? = nil) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw TrainingError("corpus \(path): no such file") }
         guard let data = FileManager.default.contents(atPath: path) else { throw TrainingError("corpus \(path): cannot be read") }
         guard !data.isEmpty else { throw TrainingError("corpus \(path) is empty") }
@@ -18,7 +18,7 @@ public struct TextDataset: Sendable {
         try self.init(text: text, name: path, tokenizer: tokenizer, vocabulary: vocabulary)
     }
 
-    public init(text: String, name: String = "text", tokenizer: TokenizerKind, vocabulary: Vocabulary? = nil) throws {
+    package init(text: String, name: String = "text", tokenizer: TokenizerKind, vocabulary: Vocabulary? = nil) throws {
         guard !text.isEmpty else { throw TrainingError("corpus \(name) is empty") }
         let vocab = vocabulary ?? Vocabulary.build(tokenizer, from: text)
         let ids = try vocab.encode(text)
@@ -29,25 +29,25 @@ public struct TextDataset: Sendable {
     }
 
     /// Checks that windows of `block + 1` tokens fit in both splits.
-    public func check(block: Int) throws {
+    package func check(block: Int) throws {
         guard train.count > block + 1, validation.count > block + 1 else {
             throw TrainingError("block size \(block) is larger than the corpus allows (\(train.count) training and \(validation.count) validation tokens; need more than \(block + 1) in each)")
         }
     }
 
     /// How many times a run of `steps` steps reads the training split over (each step reads batch × block tokens).
-    public func epochs(steps: Int, batch: Int, block: Int) -> Double {
+    package func epochs(steps: Int, batch: Int, block: Int) -> Double {
         Double(steps) * Double(batch * block) / Double(max(train.count, 1))
     }
 
     /// A warning when the validation split is too small for its loss to mean much, else nil.
-    public func validationWarning(block: Int) -> String? {
+    package func validationWarning(block: Int) -> String? {
         guard validation.count < max(2_000, 20 * block) else { return nil }
         return "the validation split has only \(validation.count) tokens: its loss will be noisy and overfitting hard to see (a larger corpus helps)"
     }
 
     /// A batch of `batch` windows: inputs and targets, each batch x block ids row-major.
-    public func batch(from split: [Int32], batch: Int, block: Int, rng: inout RandomGenerator) -> (inputs: [Int32], targets: [Int32]) {
+    package func batch(from split: [Int32], batch: Int, block: Int, rng: inout RandomGenerator) -> (inputs: [Int32], targets: [Int32]) {
         var x = [Int32](), y = [Int32]()
         x.reserveCapacity(batch * block); y.reserveCapacity(batch * block)
         for _ in 0..<batch {

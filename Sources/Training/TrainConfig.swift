@@ -4,49 +4,49 @@ import Models
 import NeuralNet
 
 /// Every setting of a GPT's training run. Presets fill the model shape; each field can be overridden.
-public struct TrainConfig: RunConfig {
-    public var kind: String { "gpt" }
-    public var dataPath: String
+package struct TrainConfig: RunConfig {
+    package var kind: String { "gpt" }
+    package var dataPath: String
     /// A name the user gave the run (`--name`), shown beside its id; nil: the id is the name.
-    public var name: String?
-    public var tokenizer: TokenizerKind = .char
-    public var preset: String = "s"
-    public var layers: Int = 4
-    public var heads: Int = 4
-    public var width: Int = 128
-    public var block: Int = 128
-    public var batch: Int = 16
-    public var steps: Int = 500
-    public var learningRate: Float = 1e-3
-    public var minLearningRate: Float = 1e-4
+    package var name: String?
+    package var tokenizer: TokenizerKind = .char
+    package var preset: String = "s"
+    package var layers: Int = 4
+    package var heads: Int = 4
+    package var width: Int = 128
+    package var block: Int = 128
+    package var batch: Int = 16
+    package var steps: Int = 500
+    package var learningRate: Float = 1e-3
+    package var minLearningRate: Float = 1e-4
     /// "cosine" (linear warm-up then cosine decay to minLearningRate) or "constant".
-    public var schedule: String = "cosine"
-    public var warmupSteps: Int = 50
-    public var weightDecay: Float = 0.1
-    public var beta1: Float = 0.9
-    public var beta2: Float = 0.99
-    public var dropout: Float = 0
-    public var gradClip: Float = 1
-    public var seed: UInt64 = 0
+    package var schedule: String = "cosine"
+    package var warmupSteps: Int = 50
+    package var weightDecay: Float = 0.1
+    package var beta1: Float = 0.9
+    package var beta2: Float = 0.99
+    package var dropout: Float = 0
+    package var gradClip: Float = 1
+    package var seed: UInt64 = 0
     /// Log scalars every `logInterval` steps; evaluate validation loss every `evalInterval`.
-    public var logInterval: Int = 10
-    public var evalInterval: Int = 100
-    public var evalBatches: Int = 20
+    package var logInterval: Int = 10
+    package var evalInterval: Int = 100
+    package var evalBatches: Int = 20
     /// Histograms and a text sample every `sampleInterval` steps; a checkpoint every `checkpointInterval`.
-    public var sampleInterval: Int = 100
-    public var sampleLength: Int = 200
-    public var checkpointInterval: Int = 100
+    package var sampleInterval: Int = 100
+    package var sampleLength: Int = 200
+    package var checkpointInterval: Int = 100
     /// Stop when validation loss has risen at this many evaluations in a row while training loss fell (0: never).
-    public var earlyStopPatience: Int = 0
-    public var threads: Int = 0
+    package var earlyStopPatience: Int = 0
+    package var threads: Int = 0
     /// Probe prompts read out at every checkpoint (`--probe`; nil in runs recorded before probes existed).
-    public var probes: [String]? = nil
+    package var probes: [String]? = nil
 
-    public init(dataPath: String) { self.dataPath = dataPath }
+    package init(dataPath: String) { self.dataPath = dataPath }
 
     /// Applies a preset's model and batch shape: "s" (4 layers, 4 heads, 128 wide, block 128, batch 16) or
     /// "m" (6 layers, 6 heads, 384 wide, block 256, batch 16).
-    public mutating func apply(preset name: String) throws {
+    package mutating func apply(preset name: String) throws {
         switch name {
         case "s": layers = 4; heads = 4; width = 128; block = 128; batch = 16; learningRate = 1e-3
         case "m": layers = 6; heads = 6; width = 384; block = 256; batch = 16; learningRate = 6e-4
@@ -56,14 +56,14 @@ public struct TrainConfig: RunConfig {
     }
 
     /// A run name: 1 to 64 letters, digits, '-', '_' or '.', not starting with '.' (it names folders and URLs).
-    public static func checkRunName(_ name: String) throws {
+    package static func checkRunName(_ name: String) throws {
         guard !name.isEmpty, name.count <= 64 else { throw TrainingError("--name must be 1 to 64 characters, got \(name.count)") }
         guard !name.hasPrefix("."), name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }) else {
             throw TrainingError("--name '\(name.prefix(64))' may hold only letters, digits, '-', '_' and '.', and may not start with '.'")
         }
     }
 
-    public func validate() throws {
+    package func validate() throws {
         if let name { try TrainConfig.checkRunName(name) }
         guard steps > 0 else { throw TrainingError("--steps must be positive, got \(steps)") }
         guard layers > 0, heads > 0, width > 0, block > 0, batch > 0 else {
@@ -92,12 +92,12 @@ public struct TrainConfig: RunConfig {
         do { try modelConfig(vocabSize: 1).validate() } catch { throw TrainingError("\(error)") }
     }
 
-    public var lrSchedule: LRSchedule {
+    package var lrSchedule: LRSchedule {
         schedule == "constant" ? .constant(learningRate)
             : .warmupCosine(peak: learningRate, warmup: min(warmupSteps, steps), total: steps, minimum: minLearningRate)
     }
 
-    public func modelConfig(vocabSize: Int) -> GPTConfig {
+    package func modelConfig(vocabSize: Int) -> GPTConfig {
         GPTConfig(vocabSize: vocabSize, blockSize: block, nLayer: layers, nHead: heads, nEmbd: width, dropout: dropout)
     }
 }

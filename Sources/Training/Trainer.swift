@@ -6,23 +6,23 @@ import TensorCore
 import Tokenization
 
 /// A GPT's run: the generic trainer on `GPTTask` (its constructors below keep the names the commands and tests use).
-public typealias Trainer = TrainingRun<GPTTask>
-public typealias TrainerState = RunState<TrainConfig>
+package typealias Trainer = TrainingRun<GPTTask>
+package typealias TrainerState = RunState<TrainConfig>
 
 /// A GPT trained on a text corpus: random windows of `block + 1` tokens, next-token cross-entropy, AdamW
 /// (decay on matrices and embeddings), a text sample at each sample interval; checkpoints are Hugging Face GPT-2
 /// folders with the vocabulary.
-public final class GPTTask: TrainingTask {
-    public typealias Config = TrainConfig
-    public typealias Batch = (inputs: [Int32], targets: [Int32])
-    public let config: TrainConfig
-    public let dataset: TextDataset
-    public let model: GPT
-    public let adam: Adam
-    public let parameters: [(String, Tensor)]
+package final class GPTTask: TrainingTask {
+    package typealias Config = TrainConfig
+    package typealias Batch = (inputs: [Int32], targets: [Int32])
+    package let config: TrainConfig
+    package let dataset: TextDataset
+    package let model: GPT
+    package let adam: Adam
+    package let parameters: [(String, Tensor)]
     private let valBatches: [(inputs: [Int32], targets: [Int32])]
 
-    public init(config: TrainConfig, dataset: TextDataset, model: GPT) {
+    package init(config: TrainConfig, dataset: TextDataset, model: GPT) {
         self.config = config
         self.dataset = dataset
         self.model = model
@@ -34,16 +34,16 @@ public final class GPTTask: TrainingTask {
         valBatches = (0..<config.evalBatches).map { _ in dataset.batch(from: dataset.validation, batch: config.batch, block: config.block, rng: &rng) }
     }
 
-    public var optimizer: any Optimizer { adam }
-    public var itemsPerStep: Int { config.batch * config.block }
-    public var itemName: String { "tokens" }
-    public var flopsPerItem: Double? { model.config.trainingFlopsPerToken(parameterCount: model.parameterCount, context: config.block) }
+    package var optimizer: any Optimizer { adam }
+    package var itemsPerStep: Int { config.batch * config.block }
+    package var itemName: String { "tokens" }
+    package var flopsPerItem: Double? { model.config.trainingFlopsPerToken(parameterCount: model.parameterCount, context: config.block) }
 
-    public func batch(rng: inout RandomGenerator) -> (inputs: [Int32], targets: [Int32]) {
+    package func batch(rng: inout RandomGenerator) -> (inputs: [Int32], targets: [Int32]) {
         dataset.batch(from: dataset.train, batch: config.batch, block: config.block, rng: &rng)
     }
 
-    public func loss(_ b: (inputs: [Int32], targets: [Int32]), dropout: inout RandomGenerator) -> Tensor {
+    package func loss(_ b: (inputs: [Int32], targets: [Int32]), dropout: inout RandomGenerator) -> Tensor {
         let rows = b.inputs.count / config.block
         let logits = config.dropout > 0
             ? model.forward(b.inputs, batch: rows, time: config.block, dropoutRNG: &dropout)
@@ -52,13 +52,13 @@ public final class GPTTask: TrainingTask {
     }
 
     /// A rank's sequences of the batch (every position is a loss term).
-    public func shard(_ b: Batch, part: Int, of parts: Int) -> (batch: Batch, weight: Double) {
+    package func shard(_ b: Batch, part: Int, of parts: Int) -> (batch: Batch, weight: Double) {
         let T = config.block, r = shardRange(part: part, of: parts, count: b.inputs.count / T)
         return ((Array(b.inputs[r.lowerBound * T..<r.upperBound * T]), Array(b.targets[r.lowerBound * T..<r.upperBound * T])), Double(r.count * T))
     }
 
     /// Mean loss over the fixed validation batches (no graph recorded).
-    public func validationLoss() -> Double {
+    package func validationLoss() -> Double {
         GradMode.withoutGradients {
             var total = 0.0
             for b in valBatches {
@@ -70,10 +70,10 @@ public final class GPTTask: TrainingTask {
     }
 
     /// A text sample from the model (fixed seed per step, so it does not disturb training randomness).
-    public func sampleText(step: Int) -> String? { sampleText(step: step, length: nil) }
+    package func sampleText(step: Int) -> String? { sampleText(step: step, length: nil) }
 
     /// Through the one generator every language model uses (temperature 0.8, no truncation, a seed per step).
-    public func sampleText(step: Int, length: Int?) -> String {
+    package func sampleText(step: Int, length: Int?) -> String {
         var options = GenerationOptions()
         options.maxTokens = length ?? config.sampleLength
         options.sampling = SamplingOptions(temperature: 0.8, topK: 0, topP: 1, minP: 0)
@@ -86,7 +86,7 @@ public final class GPTTask: TrainingTask {
         return dataset.vocabulary.decode(result.ids)
     }
 
-    public func writeModel(to folder: URL) throws {
+    package func writeModel(to folder: URL) throws {
         try model.save(folder: folder)
         let vocab = try JSONSerialization.data(withJSONObject: dataset.vocabulary.vocabJSON, options: [.sortedKeys])
         try writeAtomically(vocab, to: folder.appendingPathComponent("vocab.json"))
@@ -95,7 +95,7 @@ public final class GPTTask: TrainingTask {
 
 extension TrainingRun where Task == GPTTask {
     /// A new run in `runsDirectory/<id>`.
-    public convenience init(config: TrainConfig, runsDirectory: URL, id: String? = nil) throws {
+    package convenience init(config: TrainConfig, runsDirectory: URL, id: String? = nil) throws {
         try config.validate()
         let dataset = try TextDataset(path: config.dataPath, tokenizer: config.tokenizer)
         try dataset.check(block: config.block)
@@ -109,7 +109,7 @@ extension TrainingRun where Task == GPTTask {
     /// Continues the run in `runDirectory` from its newest checkpoint that reads back whole, up to `steps`
     /// (default: the run's own). Newer checkpoints that do not read (a disk that filled, a hand edit) are skipped,
     /// and `notes` says so; temporary folders left by a killed writer are removed.
-    public convenience init(resume runDirectory: URL, steps: Int? = nil) throws {
+    package convenience init(resume runDirectory: URL, steps: Int? = nil) throws {
         let (folder, ck, notes) = try Self.newestReadable(in: runDirectory) { try Checkpoint.read($0) }
         var config = ck.state.config
         if let steps { config.steps = steps }
@@ -126,13 +126,13 @@ extension TrainingRun where Task == GPTTask {
         self.init(task: task, state: state, runDirectory: runDirectory, lastCheckpoint: folder, notes: notes + Checkpoint.manifestNotes(folder))
     }
 
-    public var model: GPT { task.model }
-    public var dataset: TextDataset { task.dataset }
-    public var optimizer: Adam { task.adam }
+    package var model: GPT { task.model }
+    package var dataset: TextDataset { task.dataset }
+    package var optimizer: Adam { task.adam }
 
     /// Mean loss over the fixed validation batches.
-    public func validationLoss() -> Double { task.validationLoss() }
+    package func validationLoss() -> Double { task.validationLoss() }
 
     /// A text sample from the model at the current step.
-    public func sampleText(length: Int? = nil) -> String { task.sampleText(step: state.step, length: length) }
+    package func sampleText(length: Int? = nil) -> String { task.sampleText(step: state.step, length: length) }
 }

@@ -4,7 +4,7 @@ import NeuralNet
 import TensorCore
 
 /// The settings of a run that the trainer itself reads, whatever it trains: part of every kind's config.
-public protocol RunConfig: Codable, Sendable, Equatable {
+package protocol RunConfig: Codable, Sendable, Equatable {
     /// What is trained: "gpt", "mlp", ... (the studio picks its views by it).
     var kind: String { get }
     /// A name the user gave the run, shown beside its id.
@@ -27,7 +27,7 @@ public protocol RunConfig: Codable, Sendable, Equatable {
 /// A model with its data, as the trainer sees it: one per kind of run (a GPT on a text file, an MLP on a table,
 /// ...). The trainer owns the loop (schedule, clipping, recording, checkpoints, exact resume, NaN handling,
 /// overfitting warning and early stop); the task owns what is particular to its model and data.
-public protocol TrainingTask: AnyObject {
+package protocol TrainingTask: AnyObject {
     associatedtype Config: RunConfig
     associatedtype Batch
     /// The trainable parameters, named as in checkpoints.
@@ -62,50 +62,50 @@ public protocol TrainingTask: AnyObject {
 }
 
 extension TrainingTask {
-    public var itemName: String { "examples" }
-    public func evaluationScalars() -> [(tag: String, value: Double)] { [] }
-    public func initialScalars() -> [(tag: String, value: Double)] { [] }
-    public var flopsPerItem: Double? { nil }
-    public func sampleText(step: Int) -> String? { nil }
-    public func figures(step: Int) throws -> [(name: String, document: String)] { [] }
+    package var itemName: String { "examples" }
+    package func evaluationScalars() -> [(tag: String, value: Double)] { [] }
+    package func initialScalars() -> [(tag: String, value: Double)] { [] }
+    package var flopsPerItem: Double? { nil }
+    package func sampleText(step: Int) -> String? { nil }
+    package func figures(step: Int) throws -> [(name: String, document: String)] { [] }
 }
 
 /// Everything besides the weights that a resumed run needs to continue exactly (`trainer_state.json`).
-public struct RunState<Config: RunConfig>: Codable, Sendable {
-    public var format = "glassbox-trainer-state-1"
-    public var run: String
-    public var step: Int
-    public var config: Config
-    public var dataRNG: RandomGenerator
-    public var dropoutRNG: RandomGenerator
+package struct RunState<Config: RunConfig>: Codable, Sendable {
+    package var format = "glassbox-trainer-state-1"
+    package var run: String
+    package var step: Int
+    package var config: Config
+    package var dataRNG: RandomGenerator
+    package var dropoutRNG: RandomGenerator
     /// Items (tokens, examples) consumed so far.
-    public var tokensSeen: Int
-    public var lastTrainLoss: Double?
-    public var lastValLoss: Double?
-    public var bestValLoss: Double?
-    public var overfit: OverfitMonitor
+    package var tokensSeen: Int
+    package var lastTrainLoss: Double?
+    package var lastValLoss: Double?
+    package var bestValLoss: Double?
+    package var overfit: OverfitMonitor
     /// Training losses since the last evaluation (their mean is compared at the next one).
-    public var lossesSinceEval: [Double] = []
+    package var lossesSinceEval: [Double] = []
     /// The step up to which every record of the run had committed to the run store when this checkpoint was written
     /// (the checkpoint waits for them): a resume checks that the store still has them. Nil with no store, and in
     /// checkpoints from before it was kept.
-    public var recordedThrough: Int?
+    package var recordedThrough: Int?
 
-    public init(run: String, step: Int, config: Config, dataRNG: RandomGenerator, dropoutRNG: RandomGenerator,
+    package init(run: String, step: Int, config: Config, dataRNG: RandomGenerator, dropoutRNG: RandomGenerator,
                 tokensSeen: Int, overfit: OverfitMonitor) {
         self.run = run; self.step = step; self.config = config; self.dataRNG = dataRNG; self.dropoutRNG = dropoutRNG
         self.tokensSeen = tokensSeen; self.overfit = overfit
     }
 
     /// A new run's state: the generators seeded from the config's seed.
-    public init(run: String, config: Config) {
+    package init(run: String, config: Config) {
         self.init(run: run, step: 0, config: config, dataRNG: RandomGenerator(seed: config.seed &+ 1),
                   dropoutRNG: RandomGenerator(seed: config.seed &+ 2), tokensSeen: 0, overfit: OverfitMonitor())
     }
 
     /// Reads and validates a `trainer_state.json` (untrusted: a hand edit or a disk error must give an error
     /// naming `source` and the field, never a trap later).
-    public static func decode(_ data: Data, source: String) throws -> RunState {
+    package static func decode(_ data: Data, source: String) throws -> RunState {
         func check(_ ok: Bool, _ problem: String) throws { if !ok { throw TrainingError("\(source): \(problem)") } }
         try check(data.count <= 64 << 20, "\(data.count) bytes is too large for a trainer state")
         let state: RunState
@@ -133,49 +133,49 @@ public struct RunState<Config: RunConfig>: Codable, Sendable {
 ///
 /// One step: draw a batch, loss, backward, clip the global gradient norm, optimizer update. All randomness comes
 /// from seeded generators saved in checkpoints, so a resumed run continues exactly.
-public final class TrainingRun<Task: TrainingTask> {
-    public let id: String
-    public let runDirectory: URL
-    public let task: Task
-    public internal(set) var state: RunState<Task.Config>
-    public var config: Task.Config { state.config }
-    public var sink: TrainingSink?
+package final class TrainingRun<Task: TrainingTask> {
+    package let id: String
+    package let runDirectory: URL
+    package let task: Task
+    package internal(set) var state: RunState<Task.Config>
+    package var config: Task.Config { state.config }
+    package var sink: TrainingSink?
     /// Called after every step.
-    public var onStep: ((StepReport) -> Void)?
+    package var onStep: ((StepReport) -> Void)?
     /// Called for warnings (e.g. overfitting).
-    public var onMessage: ((String) -> Void)?
+    package var onMessage: ((String) -> Void)?
     /// Called with each text sample (step, text).
-    public var onSample: ((Int, String) -> Void)?
+    package var onSample: ((Int, String) -> Void)?
     /// Checked after every step: return true to stop (and checkpoint), as on Ctrl-C.
-    public var shouldStop: () -> Bool = { false }
+    package var shouldStop: () -> Bool = { false }
     /// Called after each checkpoint is written (step, task): e.g. to record probe prompts' read-outs.
-    public var onCheckpoint: ((Int, Task) -> Void)?
+    package var onCheckpoint: ((Int, Task) -> Void)?
     /// For tests: runs between backward and the optimizer step.
-    public var afterBackward: ((Int, Task) -> Void)?
+    package var afterBackward: ((Int, Task) -> Void)?
     /// What resuming had to do (skipped unreadable checkpoints, removed temporary folders), for the user.
-    public internal(set) var notes: [String] = []
+    package internal(set) var notes: [String] = []
     /// Keep this many newest checkpoints (0: all); the newest (the last good one) and those holding a `KEEP` file
     /// are never removed.
-    public var keepCheckpoints = 0
+    package var keepCheckpoints = 0
     /// Stop after this step as if interrupted (the schedule still spans `config.steps`).
-    public var stopAt: Int?
+    package var stopAt: Int?
     /// The machine's peak FLOP/s for the threads in use: when set (and the task counts its FLOPs), `train/mfu`
     /// (model-FLOPs utilisation) is recorded with the other scalars.
-    public var peakFlops: Double?
+    package var peakFlops: Double?
     /// The checkpoint written last (or resumed from).
-    public internal(set) var lastCheckpoint: URL?
+    package internal(set) var lastCheckpoint: URL?
     /// Data-parallel training across processes (nil: this process alone). Every rank draws the same global batch
     /// from the same data generator and trains on its part; the gradients are summed across ranks before the
     /// update, so parameters and optimizer state stay equal on every rank and the data order does not depend on the
     /// number of ranks (a run resumes exactly on another number). Rank 0 alone evaluates, records and writes
     /// checkpoints (give the others no sink).
-    public var collective: Collective?
+    package var collective: Collective?
     /// With `collective`: compare the ranks' checksums of parameters and optimizer state every this many steps (and
     /// at each checkpoint).
-    public var checksumInterval = 50
+    package var checksumInterval = 50
 
     /// A new run (or, with `state` and `lastCheckpoint`, a resumed one) in `runDirectory`.
-    public init(task: Task, state: RunState<Task.Config>, runDirectory: URL, lastCheckpoint: URL? = nil, notes: [String] = []) {
+    package init(task: Task, state: RunState<Task.Config>, runDirectory: URL, lastCheckpoint: URL? = nil, notes: [String] = []) {
         self.id = state.run
         self.task = task
         self.state = state
@@ -184,9 +184,9 @@ public final class TrainingRun<Task: TrainingTask> {
         self.notes = notes
     }
 
-    public var parameterCount: Int { task.parameters.reduce(0) { $0 + $1.1.count } }
+    package var parameterCount: Int { task.parameters.reduce(0) { $0 + $1.1.count } }
 
-    public static func newRunID() -> String {
+    package static func newRunID() -> String {
         let f = DateFormatter()
         f.dateFormat = "yyyyMMdd-HHmmss"
         f.timeZone = TimeZone(identifier: "UTC")
@@ -195,7 +195,7 @@ public final class TrainingRun<Task: TrainingTask> {
 
     /// The newest checkpoint of `runDirectory` that `read` accepts, after removing temporary folders left by a
     /// killed writer; newer ones it rejects are set aside (`.unreadable-step-NNNNNN`) and named in the notes.
-    public static func newestReadable<T>(in runDirectory: URL, _ read: (URL) throws -> T) throws -> (folder: URL, value: T, notes: [String]) {
+    package static func newestReadable<T>(in runDirectory: URL, _ read: (URL) throws -> T) throws -> (folder: URL, value: T, notes: [String]) {
         let folders = try Checkpoint.all(in: runDirectory)
         guard !folders.isEmpty else {
             throw TrainingError("\(runDirectory.path): no checkpoint to resume from (expected \(runDirectory.path)/checkpoints/step-NNNNNN)")
@@ -233,7 +233,7 @@ public final class TrainingRun<Task: TrainingTask> {
 
     /// Runs until `config.steps` (or `stopAt`, or `shouldStop`). Throws on non-finite loss or gradients, keeping
     /// the last good checkpoint.
-    public func run() throws -> TrainSummary {
+    package func run() throws -> TrainSummary {
         let resumedAt = state.step > 0 ? state.step : nil
         // Ranks that cannot train together stop before anything is recorded.
         if let c = collective { try startTogether(c, params: task.parameters) }
@@ -457,7 +457,7 @@ public final class TrainingRun<Task: TrainingTask> {
 
     /// Writes `checkpoints/step-NNNNNN` (the task's model files, the optimizer state, the trainer state) and
     /// records it.
-    public func saveCheckpoint() throws {
+    package func saveCheckpoint() throws {
         let folder = runDirectory.appendingPathComponent("checkpoints").appendingPathComponent(Checkpoint.folderName(step: state.step))
         try Checkpoint.write(to: folder, optimizer: task.optimizer, state: state) { try task.writeModel(to: $0) }
         lastCheckpoint = folder
@@ -471,7 +471,7 @@ public final class TrainingRun<Task: TrainingTask> {
     }
 
     /// A problem that does not stop the training: on the run's page (the store's messages) and the terminal.
-    public func warn(step: Int, _ text: String) {
+    package func warn(step: Int, _ text: String) {
         sink?.message(step: step, level: "warning", text: text)
         onMessage?(text)
     }

@@ -6,50 +6,50 @@ import Tokenization
 
 /// Two models of the same shape and vocabulary (two checkpoints of a run, or a base model and its fine-tuned
 /// version) on one prompt: what changed inside (`/api/diff`, `glassbox diff`).
-public struct DiffDocument: Codable, Sendable {
-    public struct Side: Codable, Sendable {
-        public var model: ModelSummary
-        public var id: String
+package struct DiffDocument: Codable, Sendable {
+    package struct Side: Codable, Sendable {
+        package var model: ModelSummary
+        package var id: String
         /// The next-token distribution at the last position.
-        public var top: [RankedToken]
-        public var entropy: Float
+        package var top: [RankedToken]
+        package var entropy: Float
         /// The target's logit, and its direct logit attribution per layer (attention, MLP) and per head.
-        public var logit: Float
-        public var attention: [Float]
-        public var mlp: [Float]
-        public var heads: [[Float]]
+        package var logit: Float
+        package var attention: [Float]
+        package var mlp: [Float]
+        package var heads: [[Float]]
     }
-    public struct HeadChange: Codable, Sendable, Equatable {
-        public var layer: Int
-        public var head: Int
+    package struct HeadChange: Codable, Sendable, Equatable {
+        package var layer: Int
+        package var head: Int
         /// Mean and largest |A_b − A_a| over the head's pattern (query × key, causal part).
-        public var meanChange: Float
-        public var maxChange: Float
+        package var meanChange: Float
+        package var maxChange: Float
         /// DLA of the head in b minus in a.
-        public var dlaChange: Float
+        package var dlaChange: Float
         enum CodingKeys: String, CodingKey { case layer, head, meanChange = "mean_change", maxChange = "max_change", dlaChange = "dla_change" }
     }
-    public struct NeuronChange: Codable, Sendable, Equatable {
-        public var layer: Int
-        public var index: Int
+    package struct NeuronChange: Codable, Sendable, Equatable {
+        package var layer: Int
+        package var index: Int
         /// The activation (`mlp.hook_post`) at the last position in a and in b.
-        public var a: Float
-        public var b: Float
+        package var a: Float
+        package var b: Float
     }
-    public var tokens: [TokenInfo]
-    public var targetID: Int
-    public var targetText: String
-    public var a: Side
-    public var b: Side
+    package var tokens: [TokenInfo]
+    package var targetID: Int
+    package var targetText: String
+    package var a: Side
+    package var b: Side
     /// KL(a ‖ b) of the next-token distributions at the last position (nats).
-    public var klDivergence: Double
+    package var klDivergence: Double
     /// [layer][head]: b − a of each head's DLA, and the attention changes, most changed first in `heads`.
-    public var dlaHeadChange: [[Float]]
-    public var attentionChange: [[Float]]
-    public var heads: [HeadChange]
+    package var dlaHeadChange: [[Float]]
+    package var attentionChange: [[Float]]
+    package var heads: [HeadChange]
     /// The neurons whose activation at the last position changed most (by |b − a|).
-    public var neurons: [NeuronChange]
-    public var vocab: [String: String]
+    package var neurons: [NeuronChange]
+    package var vocab: [String: String]
 
     enum CodingKeys: String, CodingKey {
         case tokens, targetID = "target_id", targetText = "target_text", a, b, klDivergence = "kl_divergence"
@@ -60,7 +60,7 @@ public struct DiffDocument: Codable, Sendable {
 extension InspectService {
     /// Compares two models on one prompt (tokenised by a's tokenizer; both must have the same shape and
     /// vocabulary). The target is `target`'s first token, or a's prediction.
-    public static func diff(_ la: LoadedModel, id idA: String, _ lb: LoadedModel, id idB: String, prompt: String, target: String? = nil,
+    package static func diff(_ la: LoadedModel, id idA: String, _ lb: LoadedModel, id idB: String, prompt: String, target: String? = nil,
                             topK: Int = 5, neurons k: Int = 20, monitor: WorkMonitor? = nil) throws -> DiffDocument {
         guard let ma = la.model as? any InspectableModel, let mb = lb.model as? any InspectableModel else {
             throw InterpretabilityError("these models cannot be inspected", field: "model")

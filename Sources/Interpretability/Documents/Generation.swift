@@ -6,77 +6,80 @@ import Tokenization
 
 /// Edits given as text (CLI flags, query parameters): `head:L:H[:SCALE]`, `neuron:L:N[:SCALE]`, and a steering
 /// vector from two prompts at a layer.
-public struct InterventionRequest: Sendable, Equatable {
-    public var edits: [String] = []
-    public var steerLayer: Int?
-    public var steerFrom: String?
-    public var steerTo: String?
-    public var steerScale: Float = 4
-    public init() {}
-    public var isEmpty: Bool { edits.isEmpty && steerLayer == nil }
+package struct InterventionRequest: Sendable, Equatable {
+    package var edits: [String] = []
+    package var steerLayer: Int?
+    package var steerFrom: String?
+    package var steerTo: String?
+    package var steerScale: Float = 4
+    package init() {}
+    package var isEmpty: Bool { edits.isEmpty && steerLayer == nil }
 }
 
 /// What to generate: a prompt (wrapped in the chat template with `chat`), the sampling settings, the number of
 /// alternatives reported per token, and optional interventions applied while generating.
-public struct GenerateRequest: Sendable {
-    public var prompt: String
-    public var chat = false
-    public var system: String?
-    public var maxTokens = 64
-    public var sampling = SamplingOptions()
-    public var seed: UInt64 = 0
-    public var stop: [String] = []
-    public var alternatives = 5
-    public var interventions = InterventionRequest()
-    public init(prompt: String) { self.prompt = prompt }
+package struct GenerateRequest: Sendable {
+    package var prompt: String
+    package var chat = false
+    package var system: String?
+    /// A whole conversation to answer (with `chat`), instead of `system` and `prompt`: the last message is the
+    /// user's.
+    package var messages: [ChatMessage]?
+    package var maxTokens = 64
+    package var sampling = SamplingOptions()
+    package var seed: UInt64 = 0
+    package var stop: [String] = []
+    package var alternatives = 5
+    package var interventions = InterventionRequest()
+    package init(prompt: String) { self.prompt = prompt }
 }
 
 /// One applied edit, described for people.
-public struct AppliedIntervention: Codable, Sendable, Equatable {
-    public var kind: String
-    public var layer: Int
-    public var head: Int?
-    public var index: Int?
-    public var scale: Float
-    public var from: String?
-    public var to: String?
+package struct AppliedIntervention: Codable, Sendable, Equatable {
+    package var kind: String
+    package var layer: Int
+    package var head: Int?
+    package var index: Int?
+    package var scale: Float
+    package var from: String?
+    package var to: String?
     /// ‖steering vector‖ before scaling.
-    public var norm: Float?
-    public var description: String
+    package var norm: Float?
+    package var description: String
 }
 
 /// Original against intervened: the next-token distribution at the last position, the target's logit, and
 /// optionally a greedy continuation of each (`glassbox intervene --json`, `/api/intervene`).
-public struct InterventionDocument: Codable, Sendable {
-    public struct Prediction: Codable, Sendable, Equatable {
-        public var top: [RankedToken]
-        public var entropy: Float
+package struct InterventionDocument: Codable, Sendable {
+    package struct Prediction: Codable, Sendable, Equatable {
+        package var top: [RankedToken]
+        package var entropy: Float
     }
-    public struct Continuation: Codable, Sendable, Equatable {
-        public var ids: [Int]
-        public var text: String
+    package struct Continuation: Codable, Sendable, Equatable {
+        package var ids: [Int]
+        package var text: String
     }
-    public struct Logits: Codable, Sendable, Equatable {
-        public var original: Float
-        public var intervened: Float
+    package struct Logits: Codable, Sendable, Equatable {
+        package var original: Float
+        package var intervened: Float
     }
-    public struct Generations: Codable, Sendable, Equatable {
-        public var original: Continuation
-        public var intervened: Continuation
+    package struct Generations: Codable, Sendable, Equatable {
+        package var original: Continuation
+        package var intervened: Continuation
     }
-    public var model: ModelSummary
-    public var tokens: [TokenInfo]
-    public var interventions: [AppliedIntervention]
-    public var original: Prediction
-    public var intervened: Prediction
+    package var model: ModelSummary
+    package var tokens: [TokenInfo]
+    package var interventions: [AppliedIntervention]
+    package var original: Prediction
+    package var intervened: Prediction
     /// KL(original ‖ intervened) of the next-token distributions, in nats.
-    public var klDivergence: Double
-    public var targetID: Int
-    public var targetText: String
-    public var targetLogit: Logits
-    public var generation: Generations?
+    package var klDivergence: Double
+    package var targetID: Int
+    package var targetText: String
+    package var targetLogit: Logits
+    package var generation: Generations?
     /// The decoded text of every token id the document shows.
-    public var vocab: [String: String]
+    package var vocab: [String: String]
 
     enum CodingKeys: String, CodingKey {
         case model, tokens, interventions, original, intervened, klDivergence = "kl_divergence", targetID = "target_id"
@@ -85,53 +88,53 @@ public struct InterventionDocument: Codable, Sendable {
 }
 
 /// A model's architecture and weights (`glassbox info --json`'s big brother; `/api/models/ID/card`).
-public struct ModelCard: Codable, Sendable {
-    public struct Component: Codable, Sendable {
-        public var name: String
-        public var parameters: Int
-        public var shape: [Int]?
-        public var tied: Bool?
-        public var children: [Component]?
+package struct ModelCard: Codable, Sendable {
+    package struct Component: Codable, Sendable {
+        package var name: String
+        package var parameters: Int
+        package var shape: [Int]?
+        package var tied: Bool?
+        package var children: [Component]?
     }
-    public struct TypeShare: Codable, Sendable, Equatable {
-        public var type: String
-        public var parameters: Int
-        public var bytes: Int
+    package struct TypeShare: Codable, Sendable, Equatable {
+        package var type: String
+        package var parameters: Int
+        package var bytes: Int
     }
-    public struct Histogram: Codable, Sendable, Equatable {
-        public var lo: Float
-        public var hi: Float
-        public var counts: [Int]
+    package struct Histogram: Codable, Sendable, Equatable {
+        package var lo: Float
+        package var hi: Float
+        package var counts: [Int]
     }
-    public struct WeightStats: Codable, Sendable {
-        public var name: String
-        public var label: String
-        public var layer: Int?
-        public var kind: String
-        public var shape: [Int]
-        public var type: String
-        public var bytes: Int
-        public var parameters: Int
+    package struct WeightStats: Codable, Sendable {
+        package var name: String
+        package var label: String
+        package var layer: Int?
+        package var kind: String
+        package var shape: [Int]
+        package var type: String
+        package var bytes: Int
+        package var parameters: Int
         /// Frobenius norm, mean, standard deviation, extremes (after dequantisation).
-        public var norm: Double
-        public var mean: Double
-        public var std: Double
-        public var min: Float
-        public var max: Float
-        public var histogram: Histogram
+        package var norm: Double
+        package var mean: Double
+        package var std: Double
+        package var min: Float
+        package var max: Float
+        package var histogram: Histogram
     }
-    public var model: ModelSummary
-    public var fileBytes: Int
-    public var types: [TypeShare]
-    public var components: Component
-    public var weights: [WeightStats]
+    package var model: ModelSummary
+    package var fileBytes: Int
+    package var types: [TypeShare]
+    package var components: Component
+    package var weights: [WeightStats]
 
     enum CodingKeys: String, CodingKey { case model, fileBytes = "file_bytes", types, components, weights }
 }
 
 extension InspectService {
     /// The edits of `r`, checked against the model (a steering vector is computed from its two prompts).
-    public static func interventions(_ loaded: LoadedModel, _ r: InterventionRequest) throws -> ([Intervention], [AppliedIntervention]) {
+    package static func interventions(_ loaded: LoadedModel, _ r: InterventionRequest) throws -> ([Intervention], [AppliedIntervention]) {
         guard let model = loaded.model as? any InspectableModel else {
             throw InterpretabilityError("a \(loaded.architecture) model cannot be edited")
         }
@@ -187,7 +190,7 @@ extension InspectService {
     /// Generates from `r`, telling `onToken` of each token as it comes (return false to stop), and returns the
     /// document `glassbox generate --json --explain` prints. The model's own sampler and KV cache; interventions,
     /// if any, apply to every forward of the generation.
-    public static func generate(_ loaded: LoadedModel, _ r: GenerateRequest, monitor: WorkMonitor? = nil,
+    package static func generate(_ loaded: LoadedModel, _ r: GenerateRequest, monitor: WorkMonitor? = nil,
                                 onStart: ([Int32], String) -> Void = { _, _ in },
                                 onToken: (GenerationDocument.Token) -> Bool = { _ in true }) throws -> GenerationDocument {
         let tok = loaded.tokenizer
@@ -198,8 +201,15 @@ extension InspectService {
             do { template = try loaded.chatFormat() } catch let e as ChatTemplateError {
                 throw InterpretabilityError(e.description, field: "chat")
             }
-            text = template.render((r.system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
-                                   + [ChatMessage(role: "user", content: r.prompt)])
+            let messages = r.messages ?? (r.system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
+                + [ChatMessage(role: "user", content: r.prompt)]
+            if let bad = messages.first(where: { !["system", "user", "assistant"].contains($0.role) }) {
+                throw InterpretabilityError("a message's role is '\(bad.role.prefix(40))': system, user or assistant", field: "messages")
+            }
+            guard messages.last?.role == "user" else {
+                throw InterpretabilityError("a conversation to answer ends with the user's message", field: "messages")
+            }
+            text = template.render(messages)
             endOfTurn = [template.endOfTurn]
         }
         let ids = try tok.encodeText(text)
@@ -248,7 +258,7 @@ extension InspectService {
 
     /// The prompt run with and without the edits: the next-token distributions, the logit of the originally
     /// predicted token, and (with `generate` > 0) a greedy continuation of each.
-    public static func intervene(_ loaded: LoadedModel, prompt: String, _ r: InterventionRequest, generate: Int = 0, topK: Int = 5,
+    package static func intervene(_ loaded: LoadedModel, prompt: String, _ r: InterventionRequest, generate: Int = 0, topK: Int = 5,
                                  monitor: WorkMonitor? = nil) throws -> InterventionDocument {
         guard let model = loaded.model as? any InspectableModel else {
             throw InterpretabilityError("a \(loaded.architecture) model cannot be edited")
@@ -322,23 +332,23 @@ extension InspectService {
 }
 
 /// The `start` event of a streamed generation: the prompt as fed (after the chat template).
-public struct GenerationStart: Codable, Sendable {
-    public struct PromptToken: Codable, Sendable, Equatable {
-        public var id: Int
-        public var text: String
-        public var shown: String
-        public init(id: Int, text: String, shown: String) { self.id = id; self.text = text; self.shown = shown }
+package struct GenerationStart: Codable, Sendable {
+    package struct PromptToken: Codable, Sendable, Equatable {
+        package var id: Int
+        package var text: String
+        package var shown: String
+        package init(id: Int, text: String, shown: String) { self.id = id; self.text = text; self.shown = shown }
     }
-    public var promptIDs: [Int]
-    public var promptText: String
-    public var promptTokens: [PromptToken]
-    public init(promptIDs: [Int], promptText: String, promptTokens: [PromptToken]) {
+    package var promptIDs: [Int]
+    package var promptText: String
+    package var promptTokens: [PromptToken]
+    package init(promptIDs: [Int], promptText: String, promptTokens: [PromptToken]) {
         self.promptIDs = promptIDs; self.promptText = promptText; self.promptTokens = promptTokens
     }
     enum CodingKeys: String, CodingKey { case promptIDs = "prompt_ids", promptText = "prompt_text", promptTokens = "prompt_tokens" }
 
     /// The prompt `ids` (fed as `text`) with each token's decoded text and how it reads.
-    public init(ids: [Int32], text: String, tokenizer tok: any TextTokenizer) {
+    package init(ids: [Int32], text: String, tokenizer tok: any TextTokenizer) {
         let pieces = TokenPiece.describe(ids, tokenizer: tok)
         self.init(promptIDs: ids.map(Int.init), promptText: text,
                   promptTokens: zip(ids, pieces).map { PromptToken(id: Int($0), text: tok.decodeText([$0]), shown: $1.shown) })
@@ -347,16 +357,16 @@ public struct GenerationStart: Codable, Sendable {
 
 /// A `token` event: the explained token, its index in the generation and how it reads (`shown`: byte escapes for
 /// a part of a character).
-public struct GenerationTokenEvent: Encodable, Sendable {
-    public var index: Int
-    public var token: GenerationDocument.Token
-    public var shown: String
-    public init(index: Int, token: GenerationDocument.Token, tokenizer: any TextTokenizer) {
+package struct GenerationTokenEvent: Encodable, Sendable {
+    package var index: Int
+    package var token: GenerationDocument.Token
+    package var shown: String
+    package init(index: Int, token: GenerationDocument.Token, tokenizer: any TextTokenizer) {
         self.index = index; self.token = token
         shown = TokenPiece.describe([Int32(token.id)], tokenizer: tokenizer)[0].shown
     }
     enum CodingKeys: String, CodingKey { case index, shown }
-    public func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: Encoder) throws {
         try token.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(index, forKey: .index)

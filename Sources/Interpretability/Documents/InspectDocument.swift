@@ -10,7 +10,7 @@ public struct RankedToken: Codable, Sendable, Equatable {
     public var id: Int
     public var probability: Float
 
-    public init(id: Int, probability: Float) { self.id = id; self.probability = probability }
+    package init(id: Int, probability: Float) { self.id = id; self.probability = probability }
 
     public init(from decoder: Decoder) throws {
         var c = try decoder.unkeyedContainer()
@@ -28,7 +28,7 @@ public struct NeuronValue: Codable, Sendable, Equatable {
     public var index: Int
     public var activation: Float
 
-    public init(index: Int, activation: Float) { self.index = index; self.activation = activation }
+    package init(index: Int, activation: Float) { self.index = index; self.activation = activation }
 
     public init(from decoder: Decoder) throws {
         var c = try decoder.unkeyedContainer()
@@ -60,7 +60,7 @@ public struct ModelSummary: Codable, Sendable, Equatable {
         case mlpWidth = "mlp_width", vocab
     }
 
-    public init(_ loaded: LoadedModel, shape c: InspectShape, includeMLP: Bool = true) {
+    package init(_ loaded: LoadedModel, shape c: InspectShape, includeMLP: Bool = true) {
         path = loaded.path; name = URL(fileURLWithPath: loaded.path).lastPathComponent; architecture = loaded.architecture
         parameters = loaded.parameterCount; sizeClass = includeMLP ? loaded.sizeClass : nil
         layers = c.layers; heads = c.heads; kvHeads = c.kvHeads; dim = c.dim; mlpWidth = includeMLP ? c.mlpWidth : nil; vocab = c.vocab
@@ -267,52 +267,52 @@ public struct PatchDocument: Codable, Sendable {
 }
 
 /// The document of `glassbox generate --json` (with `--explain`, every new token explained).
-public struct GenerationDocument: Codable, Sendable {
+package struct GenerationDocument: Codable, Sendable {
     /// A generated token: its probability and rank under the distribution it was sampled from, the entropy of that
     /// distribution, and the most likely alternatives, each written as `[id, decoded text, probability]` (the text of
     /// an alternative that is a part of a character: its byte escapes, `\xE6\xB3`).
-    public struct Token: Codable, Sendable, Equatable {
-        public struct Alternative: Codable, Sendable, Equatable {
-            public var id: Int
-            public var text: String
-            public var probability: Float
-            public init(id: Int, text: String, probability: Float) { self.id = id; self.text = text; self.probability = probability }
-            public init(from decoder: Decoder) throws {
+    package struct Token: Codable, Sendable, Equatable {
+        package struct Alternative: Codable, Sendable, Equatable {
+            package var id: Int
+            package var text: String
+            package var probability: Float
+            package init(id: Int, text: String, probability: Float) { self.id = id; self.text = text; self.probability = probability }
+            package init(from decoder: Decoder) throws {
                 var c = try decoder.unkeyedContainer()
                 id = try c.decode(Int.self); text = try c.decode(String.self); probability = try c.decode(Float.self)
             }
-            public func encode(to encoder: Encoder) throws {
+            package func encode(to encoder: Encoder) throws {
                 var c = encoder.unkeyedContainer()
                 try c.encode(id); try c.encode(text); try c.encode(probability)
             }
         }
-        public var id: Int
-        public var text: String
-        public var token: String
-        public var probability: Float
-        public var rank: Int
-        public var entropy: Float
-        public var alternatives: [Alternative]
-        public init(id: Int, text: String, token: String, probability: Float, rank: Int, entropy: Float, alternatives: [Alternative]) {
+        package var id: Int
+        package var text: String
+        package var token: String
+        package var probability: Float
+        package var rank: Int
+        package var entropy: Float
+        package var alternatives: [Alternative]
+        package init(id: Int, text: String, token: String, probability: Float, rank: Int, entropy: Float, alternatives: [Alternative]) {
             self.id = id; self.text = text; self.token = token; self.probability = probability; self.rank = rank
             self.entropy = entropy; self.alternatives = alternatives
         }
     }
 
-    public var promptIDs: [Int]
-    public var ids: [Int]
-    public var text: String
-    public var stopReason: String
-    public var prefillTokensPerSecond: Double
-    public var decodeTokensPerSecond: Double
-    public var tokens: [Token]?
+    package var promptIDs: [Int]
+    package var ids: [Int]
+    package var text: String
+    package var stopReason: String
+    package var prefillTokensPerSecond: Double
+    package var decodeTokensPerSecond: Double
+    package var tokens: [Token]?
 
     enum CodingKeys: String, CodingKey {
         case promptIDs = "prompt_ids", ids, text, stopReason = "stop_reason", prefillTokensPerSecond = "prefill_tokens_per_s"
         case decodeTokensPerSecond = "decode_tokens_per_s", tokens
     }
 
-    public init(promptIDs: [Int], ids: [Int], text: String, stopReason: String, prefillTokensPerSecond: Double,
+    package init(promptIDs: [Int], ids: [Int], text: String, stopReason: String, prefillTokensPerSecond: Double,
                 decodeTokensPerSecond: Double, tokens: [Token]?) {
         self.promptIDs = promptIDs; self.ids = ids; self.text = text; self.stopReason = stopReason
         self.prefillTokensPerSecond = prefillTokensPerSecond; self.decodeTokensPerSecond = decodeTokensPerSecond; self.tokens = tokens
@@ -320,22 +320,22 @@ public struct GenerationDocument: Codable, Sendable {
 }
 
 /// How documents are written and read: keys as declared, non-finite numbers as strings.
-public enum DocumentCoding {
-    public static func encoder(sortedKeys: Bool = true) -> JSONEncoder {
+package enum DocumentCoding {
+    package static func encoder(sortedKeys: Bool = true) -> JSONEncoder {
         let e = JSONEncoder()
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         if sortedKeys { e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes] }
         return e
     }
 
-    public static func decoder() -> JSONDecoder {
+    package static func decoder() -> JSONDecoder {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return d
     }
 
     /// One line of JSON.
-    public static func line<T: Encodable>(_ value: T) throws -> String {
+    package static func line<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try encoder().encode(value), as: UTF8.self)
     }
 }

@@ -65,7 +65,7 @@ extension ModelCard {
 
 extension InspectService {
     /// The architecture, parameter counts per component, weight types and bytes, and per-weight statistics.
-    public static func modelCard(_ loaded: LoadedModel, monitor: WorkMonitor? = nil) throws -> ModelCard {
+    package static func modelCard(_ loaded: LoadedModel, monitor: WorkMonitor? = nil) throws -> ModelCard {
         guard let model = loaded.model as? any InspectableModel else {
             throw InterpretabilityError("a \(loaded.architecture) model has no card")
         }

@@ -2,44 +2,44 @@ import Foundation
 import Models
 
 /// What to inspect, as the CLI's flags and the studio's query parameters give it: text, not yet checked.
-public struct InspectRequest: Sendable {
-    public var prompt: String
+package struct InspectRequest: Sendable {
+    package var prompt: String
     /// Token ids to inspect instead of the prompt's text (e.g. a prompt and the tokens generated after it, exactly
     /// as they were fed: decoding and encoding again need not give the same ids).
-    public var ids: [Int]?
+    package var ids: [Int]?
     /// Attribute this text's first token (default: the predicted next token).
-    public var target: String?
-    public var targetID: Int?
+    package var target: String?
+    package var targetID: Int?
     /// Explain the target rather than this text's first token (or id): the logit difference is attributed.
-    public var contrast: String?
-    public var contrastID: Int?
+    package var contrast: String?
+    package var contrastID: Int?
     /// Layers whose full patterns go into the document (default: the first and the last).
-    public var attentionLayers: [Int]?
-    public var topK = 5
+    package var attentionLayers: [Int]?
+    package var topK = 5
     /// `mean+sinks`, `mean+first`, `zero`, `token:ID`, `token:ID+first`.
-    public var baseline = "mean+sinks"
-    public var steps = 64
+    package var baseline = "mean+sinks"
+    package var steps = 64
     /// The adaptive rule's limit when it goes on past `steps` to close the completeness gap (default 4 × steps).
-    public var maxSteps: Int?
+    package var maxSteps: Int?
     /// `adaptive`, `riemann` or `gauss`.
-    public var rule = "adaptive"
+    package var rule = "adaptive"
     /// `LAYER:INDEX`
-    public var neuron: String?
+    package var neuron: String?
     /// The analyses to compute; nil: `InspectPart.standard` (all, the contribution graph up to 128 tokens).
-    public var parts: Set<InspectPart>?
+    package var parts: Set<InspectPart>?
     /// Add what the HTML report needs (every layer's attention compressed, the text of every token shown).
-    public var forReport = false
+    package var forReport = false
 
-    public init(prompt: String) { self.prompt = prompt }
+    package init(prompt: String) { self.prompt = prompt }
 }
 
 /// What to patch: two prompts of the same number of tokens, the clean answer and the corrupted one.
-public struct PatchRequest: Sendable {
-    public var clean: String
-    public var corrupted: String
-    public var answer: String
-    public var wrong: String
-    public init(clean: String, corrupted: String, answer: String, wrong: String) {
+package struct PatchRequest: Sendable {
+    package var clean: String
+    package var corrupted: String
+    package var answer: String
+    package var wrong: String
+    package init(clean: String, corrupted: String, answer: String, wrong: String) {
         self.clean = clean; self.corrupted = corrupted; self.answer = answer; self.wrong = wrong
     }
 }
@@ -47,7 +47,7 @@ public struct PatchRequest: Sendable {
 /// The one place where requests become documents: the CLI, the HTML report and the studio all call these, so the
 /// same request gives the same document everywhere. Every check of the request happens here, with a message that
 /// names the field and the problem.
-public enum InspectService {
+package enum InspectService {
     /// Token ids given by a caller, each checked against the vocabulary.
     static func checkedIDs(_ ids: [Int], vocabulary V: Int) throws -> [Int32] {
         try ids.map { id in
@@ -56,7 +56,7 @@ public enum InspectService {
         }
     }
 
-    public static func inspect(_ loaded: LoadedModel, _ r: InspectRequest, monitor: WorkMonitor? = nil) throws -> InspectDocument {
+    package static func inspect(_ loaded: LoadedModel, _ r: InspectRequest, monitor: WorkMonitor? = nil) throws -> InspectDocument {
         guard let model = loaded.model as? any InspectableModel else {
             throw InterpretabilityError("a \(loaded.architecture) model cannot be inspected")
         }
@@ -119,7 +119,7 @@ public enum InspectService {
 
     /// The scan of `r`. Streaming: `onStart` gets the document before the scans run (tokens, answers, the metric
     /// on both prompts; both scans' `restored` empty), `onRows` each group of layers as it is done.
-    public static func patch(_ loaded: LoadedModel, _ r: PatchRequest, monitor: WorkMonitor? = nil,
+    package static func patch(_ loaded: LoadedModel, _ r: PatchRequest, monitor: WorkMonitor? = nil,
                              onStart: ((PatchDocument) -> Void)? = nil, onRows: ((PatchRows) -> Void)? = nil) throws -> PatchDocument {
         guard let model = loaded.model as? any InspectableModel else {
             throw InterpretabilityError("a \(loaded.architecture) model cannot be patched")
@@ -157,7 +157,7 @@ public enum InspectService {
 
 extension AttributionBaseline {
     /// `mean+sinks`, `mean+first`, `zero`, `token:ID` or `token:ID+first`.
-    public static func parse(_ s: String, vocabulary V: Int) throws -> AttributionBaseline {
+    package static func parse(_ s: String, vocabulary V: Int) throws -> AttributionBaseline {
         let choices = "mean+sinks, mean+first, zero, token:ID or token:ID+first"
         switch s {
         case "zero": return .zero
@@ -179,7 +179,7 @@ extension AttributionBaseline {
 
 extension IntegrationRule {
     /// `adaptive`, `riemann` or `gauss`.
-    public static func parse(_ s: String) throws -> IntegrationRule {
+    package static func parse(_ s: String) throws -> IntegrationRule {
         switch s {
         case "adaptive": return .adaptive
         case "riemann": return .rightRiemann

@@ -2,15 +2,15 @@ import Foundation
 import TensorCore
 
 /// The one public error of Interpretability: what was asked, and why it cannot be done.
-public struct InterpretabilityError: Error, CustomStringConvertible, Sendable, Equatable {
-    public let description: String
+package struct InterpretabilityError: Error, CustomStringConvertible, Sendable, Equatable {
+    package let description: String
     /// The request field at fault (as the API names it: `layers`, `top_k`, `baseline`, ...), if one is.
-    public let field: String?
-    public init(_ description: String, field: String? = nil) { self.description = description; self.field = field }
-    public static let cancelled = InterpretabilityError("cancelled")
+    package let field: String?
+    package init(_ description: String, field: String? = nil) { self.description = description; self.field = field }
+    package static let cancelled = InterpretabilityError("cancelled")
 
     /// The message with the command-line option at fault in front (`--top-k: ...`).
-    public var forCommandLine: String {
+    package var forCommandLine: String {
         field.map { "--" + $0.replacingOccurrences(of: "_", with: "-") + ": " + description } ?? description
     }
 }
@@ -26,38 +26,38 @@ func hook(_ cache: [String: Tensor], _ name: String) throws -> Tensor {
 
 /// Progress and cancellation of one long request (an inspection, a patching scan): the service reports each
 /// part's progress, and stops at the next check once `cancel()` was called (from any thread).
-public final class WorkMonitor: @unchecked Sendable {
+package final class WorkMonitor: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
     private let report: @Sendable (_ part: String, _ fraction: Double) -> Void
 
-    public init(report: @escaping @Sendable (_ part: String, _ fraction: Double) -> Void = { _, _ in }) { self.report = report }
+    package init(report: @escaping @Sendable (_ part: String, _ fraction: Double) -> Void = { _, _ in }) { self.report = report }
 
-    public func cancel() { lock.lock(); cancelled = true; lock.unlock() }
+    package func cancel() { lock.lock(); cancelled = true; lock.unlock() }
 
-    public var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
+    package var isCancelled: Bool { lock.lock(); defer { lock.unlock() }; return cancelled }
 
     /// Throws `InterpretabilityError.cancelled` once cancelled.
-    public func check() throws { if isCancelled { throw InterpretabilityError.cancelled } }
+    package func check() throws { if isCancelled { throw InterpretabilityError.cancelled } }
 
     /// `part` is `fraction` done (0...1).
-    public func progress(_ part: String, _ fraction: Double) { report(part, min(1, max(0, fraction))) }
+    package func progress(_ part: String, _ fraction: Double) { report(part, min(1, max(0, fraction))) }
 
     private var expected: [String: Double] = [:], done: [String: Double] = [:]
 
     /// `part` will take about `units` of work (reported with `advance`).
-    public func expect(_ part: String, units: Double) {
+    package func expect(_ part: String, units: Double) {
         lock.lock(); expected[part] = units; done[part] = 0; lock.unlock()
         report(part, 0)
     }
 
     /// `part` turned out to need `units` more than expected (e.g. a refinement that goes on).
-    public func extend(_ part: String, by units: Double) {
+    package func extend(_ part: String, by units: Double) {
         lock.lock(); expected[part, default: 0] += units; lock.unlock()
     }
 
     /// `units` more of `part` are done; the fraction reported stays below 1 until the part says it is finished.
-    public func advance(_ part: String, by units: Double) {
+    package func advance(_ part: String, by units: Double) {
         lock.lock()
         done[part, default: 0] += units
         let f = expected[part].map { $0 > 0 ? min(0.99, done[part, default: 0] / $0) : 0 } ?? 0

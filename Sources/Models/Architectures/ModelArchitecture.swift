@@ -7,15 +7,15 @@ import TensorCore
 ///
 /// Every architecture Glassbox opens is one entry of `ModelArchitecture.all`, defined in its own file of this folder;
 /// adding an architecture is that file plus one line in `all`.
-public struct ModelArchitecture: Sendable {
+package struct ModelArchitecture: Sendable {
     /// The name Glassbox shows (the GGUF name where the architecture has one).
-    public let name: String
+    package let name: String
     /// What distinguishes it, in a line (shown by `glassbox info --architectures`).
-    public let summary: String
+    package let summary: String
     /// GGUF `general.architecture` values this entry reads.
-    public let ggufNames: [String]
+    package let ggufNames: [String]
     /// Hugging Face config.json `model_type` values this entry reads.
-    public let huggingFaceTypes: [String]
+    package let huggingFaceTypes: [String]
     let gguf: (@Sendable (GGUFFile) throws -> Network)?
     let huggingFace: (@Sendable (URL, [String: Any]) throws -> Network)?
 
@@ -27,7 +27,7 @@ public struct ModelArchitecture: Sendable {
     }
 
     /// Every architecture Glassbox opens.
-    public static let all: [ModelArchitecture] = [.llama, .qwen2, .qwen3, .phi3, .gemma2, .gemma3, .gpt2]
+    package static let all: [ModelArchitecture] = [.llama, .qwen2, .qwen3, .phi3, .gemma2, .gemma3, .gpt2]
 
     static func gguf(named name: String) -> ModelArchitecture? {
         all.first { $0.gguf != nil && $0.ggufNames.contains(name) }

@@ -49,18 +49,18 @@ func siluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: U
 import Foundation
 
 /// The pointwise functions with their derivative written from the input x or the output y.
-public enum Pointwise: Sendable { case gelu, relu, silu, tanh, sigmoid, exp, log }
+package enum Pointwise: Sendable { case gelu, relu, silu, tanh, sigmoid, exp, log }
 
 extension Tensor {
-    public func gelu() -> Tensor { pointwise(.gelu) }
-    public func relu() -> Tensor { pointwise(.relu) }
-    public func silu() -> Tensor { pointwise(.silu) }
-    public func tanh() -> Tensor { pointwise(.tanh) }
-    public func sigmoid() -> Tensor { pointwise(.sigmoid) }
-    public func exp() -> Tensor { pointwise(.exp) }
-    public func log() -> Tensor { pointwise(.log) }
+    package func gelu() -> Tensor { pointwise(.gelu) }
+    package func relu() -> Tensor { pointwise(.relu) }
+    package func silu() -> Tensor { pointwise(.silu) }
+    package func tanh() -> Tensor { pointwise(.tanh) }
+    package func sigmoid() -> Tensor { pointwise(.sigmoid) }
+    package func exp() -> Tensor { pointwise(.exp) }
+    package func log() -> Tensor { pointwise(.log) }
 
-    public func pointwise(_ f: Pointwise) -> Tensor {
+    package func pointwise(_ f: Pointwise) -> Tensor {
         let x = contiguous()
         let y = Tensor(uninitialized: shape)
         let n = count

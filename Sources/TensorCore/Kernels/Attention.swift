@@ -20,19 +20,19 @@ struct HeadMatrix {
 /// What varies between the attention layers of the models Glassbox runs: the score scale (1/√hs unless given:
 /// Gemma's query_pre_attn_scalar), soft-capping of the scores (Gemma 2: s ← cap · tanh(s / cap), before the mask)
 /// and a sliding window (a query sees only the last `window` positions, itself included: Gemma's local layers).
-public struct AttentionOptions: Sendable, Equatable {
-    public var scale: Float?
-    public var softcap: Float?
-    public var window: Int?
-    public init(scale: Float? = nil, softcap: Float? = nil, window: Int? = nil) {
+package struct AttentionOptions: Sendable, Equatable {
+    package var scale: Float?
+    package var softcap: Float?
+    package var window: Int?
+    package init(scale: Float? = nil, softcap: Float? = nil, window: Int? = nil) {
         self.scale = scale; self.softcap = softcap; self.window = window
     }
-    public static let standard = AttentionOptions()
+    package static let standard = AttentionOptions()
 
     func scale(headSize hs: Int) -> Float { scale ?? 1 / Float(hs).squareRoot() }
 
     /// The first key a query that sees keys 0..<n may attend.
-    @inline(__always) public func firstKey(_ n: Int) -> Int { window.map { Swift.max(0, n - $0) } ?? 0 }
+    @inline(__always) package func firstKey(_ n: Int) -> Int { window.map { Swift.max(0, n - $0) } ?? 0 }
 
     /// Caps scores[lo..<n], softmaxes them, and zeroes the rest of the row of Tk.
     @inline(__always) func finishRow(_ row: UnsafeMutablePointer<Float>, n: Int, Tk: Int) {
@@ -229,14 +229,14 @@ func attentionBackward(q: HeadMatrix, k: HeadMatrix, v: HeadMatrix, dq: HeadMatr
 }
 
 /// The result of an attention op: the output and the softmax probabilities [B, nh, T, T] (no gradient).
-public struct AttentionOutput {
-    public let output: Tensor
-    public let probabilities: Tensor
+package struct AttentionOutput {
+    package let output: Tensor
+    package let probabilities: Tensor
 }
 
 extension Tensor {
     /// Causal self-attention over a fused [B, T, (nh + 2 nkv) hs] projection (q | k | v along the last axis).
-    public static func causalSelfAttention(qkv: Tensor, heads nh: Int, kvHeads nkv: Int? = nil) -> AttentionOutput {
+    package static func causalSelfAttention(qkv: Tensor, heads nh: Int, kvHeads nkv: Int? = nil) -> AttentionOutput {
         let x = qkv.contiguous()
         let nkv = nkv ?? nh
         let B = x.shape[0], T = x.shape[1], W = x.shape[2]
@@ -246,7 +246,7 @@ extension Tensor {
     }
 
     /// Causal attention with separate q [B, T, nh·hs], k and v [B, T, nkv·hs].
-    public static func causalAttention(q: Tensor, k: Tensor, v: Tensor, heads nh: Int, kvHeads nkv: Int,
+    package static func causalAttention(q: Tensor, k: Tensor, v: Tensor, heads nh: Int, kvHeads nkv: Int,
                                        options: AttentionOptions = .standard) -> AttentionOutput {
         let q = q.contiguous(), k = k.contiguous(), v = v.contiguous()
         let B = q.shape[0], T = q.shape[1], hs = q.shape[2] / nh
@@ -286,7 +286,7 @@ extension Tensor {
     /// Attention of the last Tq positions of B sequences of Tk positions each (no gradient): q [B, Tq, nh·hs],
     /// keys and values [B, Tk, nkv·hs]; query i sits at position Tk − Tq + i and sees keys 0...that position.
     /// (Batched suffixes that share a prefix computed elsewhere, e.g. a patching scan.)
-    public static func suffixAttention(q: Tensor, keys: Tensor, values: Tensor, heads nh: Int, kvHeads nkv: Int,
+    package static func suffixAttention(q: Tensor, keys: Tensor, values: Tensor, heads nh: Int, kvHeads nkv: Int,
                                        options: AttentionOptions = .standard) -> AttentionOutput {
         let q = q.contiguous(), keys = keys.contiguous(), values = values.contiguous()
         let B = q.shape[0], Tq = q.shape[1], hs = q.shape[2] / nh, Tk = keys.shape[1]
@@ -302,7 +302,7 @@ extension Tensor {
         return AttentionOutput(output: out, probabilities: probs)
     }
 
-    public static func cachedAttention(q: Tensor, keys: Tensor, values: Tensor, length Tk: Int, heads nh: Int,
+    package static func cachedAttention(q: Tensor, keys: Tensor, values: Tensor, length Tk: Int, heads nh: Int,
                                        kvHeads nkv: Int, options: AttentionOptions = .standard) -> AttentionOutput {
         let q = q.contiguous()
         let Tq = q.count / q.shape[q.rank - 1], hs = q.shape[q.rank - 1] / nh

@@ -1,5 +1,5 @@
 /// Broadcasting binary arithmetic (+, -, *, /) and scalar forms, forward and backward together.
-public enum BinaryOp: Sendable { case add, sub, mul, div }
+package enum BinaryOp: Sendable { case add, sub, mul, div }
 
 @inline(__always)
 func applyBinary(_ op: BinaryOp, _ a: Float, _ b: Float) -> Float {
@@ -115,25 +115,25 @@ func binaryBackward(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ g: Tensor) {
 }
 
 extension Tensor {
-    public func binary(_ op: BinaryOp, _ other: Tensor) -> Tensor {
+    package func binary(_ op: BinaryOp, _ other: Tensor) -> Tensor {
         let a = contiguous(), b = other.contiguous()
         let out = binaryForward(op, a, b, Broadcast.shape(a.shape, b.shape))
         out.record([a, b]) { g in binaryBackward(op, a, b, g) }
         return out
     }
 
-    public static func + (a: Tensor, b: Tensor) -> Tensor { a.binary(.add, b) }
-    public static func - (a: Tensor, b: Tensor) -> Tensor { a.binary(.sub, b) }
-    public static func * (a: Tensor, b: Tensor) -> Tensor { a.binary(.mul, b) }
-    public static func / (a: Tensor, b: Tensor) -> Tensor { a.binary(.div, b) }
-    public static func + (a: Tensor, s: Float) -> Tensor { a.binary(.add, Tensor([s], shape: [])) }
-    public static func - (a: Tensor, s: Float) -> Tensor { a.binary(.sub, Tensor([s], shape: [])) }
-    public static func * (a: Tensor, s: Float) -> Tensor { a.scaled(s) }
-    public static func / (a: Tensor, s: Float) -> Tensor { a.scaled(1 / s) }
-    public static prefix func - (a: Tensor) -> Tensor { a.scaled(-1) }
+    package static func + (a: Tensor, b: Tensor) -> Tensor { a.binary(.add, b) }
+    package static func - (a: Tensor, b: Tensor) -> Tensor { a.binary(.sub, b) }
+    package static func * (a: Tensor, b: Tensor) -> Tensor { a.binary(.mul, b) }
+    package static func / (a: Tensor, b: Tensor) -> Tensor { a.binary(.div, b) }
+    package static func + (a: Tensor, s: Float) -> Tensor { a.binary(.add, Tensor([s], shape: [])) }
+    package static func - (a: Tensor, s: Float) -> Tensor { a.binary(.sub, Tensor([s], shape: [])) }
+    package static func * (a: Tensor, s: Float) -> Tensor { a.scaled(s) }
+    package static func / (a: Tensor, s: Float) -> Tensor { a.scaled(1 / s) }
+    package static prefix func - (a: Tensor) -> Tensor { a.scaled(-1) }
 
     /// out = s * self.
-    public func scaled(_ s: Float) -> Tensor {
+    package func scaled(_ s: Float) -> Tensor {
         let a = contiguous()
         let out = Tensor(uninitialized: shape)
         let n = count, pa = a.data, po = out.data

@@ -1,7 +1,7 @@
 /// Embedding lookup: rows of a table gathered by id; backward scatters (adds) into those rows.
 extension Tensor {
     /// table [V, C] gathered at `ids` -> [ids.count, C], reshaped to `shape + [C]` when a shape is given.
-    public func embedding(_ ids: TokenIDs, shape idShape: [Int]? = nil) -> Tensor {
+    package func embedding(_ ids: TokenIDs, shape idShape: [Int]? = nil) -> Tensor {
         let table = contiguous()
         shapeCheck(rank == 2, "embedding table must be [V, C], got \(self.shape)")
         let V = self.shape[0], C = self.shape[1]
@@ -22,7 +22,7 @@ extension Tensor {
 
 /// Inverted dropout with a seeded generator: zero each element with probability p, scale the rest by 1/(1-p).
 extension Tensor {
-    public func dropout(_ p: Float, rng: inout RandomGenerator) -> Tensor {
+    package func dropout(_ p: Float, rng: inout RandomGenerator) -> Tensor {
         if p <= 0 { return self }
         let x = contiguous()
         let n = count

@@ -3,7 +3,7 @@ import Foundation
 /// Cross-entropy fused with log-softmax, and mean squared error.
 
 /// Token ids (or class indices) used by embedding lookups and losses; -1 in a target means "ignore".
-public typealias TokenIDs = [Int32]
+package typealias TokenIDs = [Int32]
 
 /// loss[r] = logsumexp(logits[r]) - logits[r, target[r]]; probs[r] = softmax(logits[r]) kept for backward.
 func crossEntropyForward(_ logits: UnsafePointer<Float>, _ targets: UnsafePointer<Int32>, _ probs: UnsafeMutablePointer<Float>,
@@ -40,7 +40,7 @@ func crossEntropyBackward(_ probs: UnsafePointer<Float>, _ targets: UnsafePointe
 
 extension Tensor {
     /// Mean cross-entropy of logits [..., V] against integer targets (one per row; -1 rows are ignored).
-    public func crossEntropy(targets: TokenIDs) -> Tensor {
+    package func crossEntropy(targets: TokenIDs) -> Tensor {
         let x = contiguous()
         let V = shape[rank - 1], rows = count / V
         shapeCheck(targets.count == rows && rows > 0, "crossEntropy: \(rows) rows, \(targets.count) targets")
@@ -67,7 +67,7 @@ extension Tensor {
     }
 
     /// Mean squared error against a target of the same shape (the target gets no gradient).
-    public func mseLoss(_ target: Tensor) -> Tensor {
+    package func mseLoss(_ target: Tensor) -> Tensor {
         let x = contiguous(), t = target.contiguous()
         shapeCheck(x.shape == t.shape, "mseLoss: \(shape) vs \(target.shape)")
         let n = count, xp = x.data, tp = t.data

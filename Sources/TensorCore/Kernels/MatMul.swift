@@ -29,7 +29,7 @@ struct MatrixOperand {
 
 extension Tensor {
     /// Matrix product over the last two axes, broadcasting the leading (batch) axes: [..., M, K] x [..., K, N].
-    public func matmul(_ other: Tensor) -> Tensor {
+    package func matmul(_ other: Tensor) -> Tensor {
         let a = MatrixOperand(self), b = MatrixOperand(other)
         shapeCheck(a.cols == b.rows, "matmul \(shape) x \(other.shape)")
         let M = a.rows, K = a.cols, N = b.cols
@@ -77,7 +77,7 @@ extension Tensor {
 }
 
 /// Weight layouts of a linear map.
-public enum WeightLayout: Sendable {
+package enum WeightLayout: Sendable {
     /// `[in, out]`, y = x W + b (Hugging Face GPT-2 `Conv1D`).
     case inOut
     /// `[out, in]`, y = x Wᵀ + b (`nn.Linear`, GGUF, tied embedding heads).
@@ -86,7 +86,7 @@ public enum WeightLayout: Sendable {
 
 extension Tensor {
     /// y = x W + b over the last axis of x: [..., in] -> [..., out]. One fused op (bias in the GEMM's C).
-    public func linear(_ weight: Tensor, bias: Tensor? = nil, layout: WeightLayout) -> Tensor {
+    package func linear(_ weight: Tensor, bias: Tensor? = nil, layout: WeightLayout) -> Tensor {
         let x = contiguous(), w = weight.contiguous()
         let inF = shape[rank - 1]
         let outF = layout == .inOut ? w.shape[1] : w.shape[0]

@@ -112,7 +112,7 @@ func rmsNormBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ rst
 
 extension Tensor {
     /// LayerNorm over the last axis with weight (and optional bias) of shape [C].
-    public func layerNorm(weight: Tensor, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
+    package func layerNorm(weight: Tensor, bias: Tensor?, eps: Float = 1e-5) -> Tensor {
         let x = contiguous()
         let C = shape[rank - 1], rows = count / C
         shapeCheck(weight.count == C && (bias?.count ?? C) == C, "layerNorm: \(shape) with weight \(weight.shape)")
@@ -133,7 +133,7 @@ extension Tensor {
     }
 
     /// RMSNorm over the last axis with weight of shape [C].
-    public func rmsNorm(weight: Tensor, eps: Float = 1e-5) -> Tensor {
+    package func rmsNorm(weight: Tensor, eps: Float = 1e-5) -> Tensor {
         let x = contiguous()
         let C = shape[rank - 1], rows = count / C
         shapeCheck(weight.count == C, "rmsNorm: \(shape) with weight \(weight.shape)")

@@ -9,28 +9,28 @@ import Foundation
 /// Dequantisation is exact (as the block formats define it), so results match float32 within summation order.
 
 /// Block formats with dedicated SIMD kernels; everything else goes through the matrix's `dequantizeRow`.
-public enum QuantFormat: Sendable { case f32, q4_0, q4_1, q8_0, other }
+package enum QuantFormat: Sendable { case f32, q4_0, q4_1, q8_0, other }
 
 /// A frozen [rows, cols] weight matrix in a quantised format, read in place (e.g. from a memory-mapped file).
-public struct QuantizedMatrix: @unchecked Sendable {
-    public let rows: Int
-    public let cols: Int
-    public let format: QuantFormat
-    public let data: UnsafeRawPointer
-    public let rowBytes: Int
+package struct QuantizedMatrix: @unchecked Sendable {
+    package let rows: Int
+    package let cols: Int
+    package let format: QuantFormat
+    package let data: UnsafeRawPointer
+    package let rowBytes: Int
     /// Dequantises `count` elements of one row (exactly, as the format defines it).
-    public let dequantizeRow: @Sendable (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void
+    package let dequantizeRow: @Sendable (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void
     /// Keeps the memory behind `data` alive.
     let owner: AnyObject
 
-    public init(rows: Int, cols: Int, format: QuantFormat, data: UnsafeRawPointer, rowBytes: Int, owner: AnyObject,
+    package init(rows: Int, cols: Int, format: QuantFormat, data: UnsafeRawPointer, rowBytes: Int, owner: AnyObject,
                 dequantizeRow: @escaping @Sendable (UnsafeRawPointer, UnsafeMutablePointer<Float>, Int) -> Void) {
         self.rows = rows; self.cols = cols; self.format = format; self.data = data; self.rowBytes = rowBytes
         self.owner = owner; self.dequantizeRow = dequantizeRow
     }
 
     /// Rows lo..<hi as a matrix of their own, read in place (a fused q/k/v or gate/up tensor split by rows).
-    public func rows(_ range: Range<Int>) -> QuantizedMatrix {
+    package func rows(_ range: Range<Int>) -> QuantizedMatrix {
         precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) of a \(rows)-row matrix")
         return QuantizedMatrix(rows: range.count, cols: cols, format: format, data: data + range.lowerBound * rowBytes,
                                rowBytes: rowBytes, owner: owner, dequantizeRow: dequantizeRow)
@@ -38,7 +38,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
 
     /// Rows lo..<hi dequantised into dst (row-major, `cols` per row): the SIMD kernels of CQuantKernels for
     /// Q4_0, Q4_1 and Q8_0 (bit-identical to the format's definition), the matrix's own function otherwise.
-    public func dequantize(rows lo: Int, _ hi: Int, into dst: UnsafeMutablePointer<Float>) {
+    package func dequantize(rows lo: Int, _ hi: Int, into dst: UnsafeMutablePointer<Float>) {
         let nb = cols / 32
         for r in lo..<hi {
             let src = data + r * rowBytes, y = dst + (r - lo) * cols
@@ -52,7 +52,7 @@ public struct QuantizedMatrix: @unchecked Sendable {
     }
 
     /// Bytes of the weights (what one pass over the matrix reads).
-    public var byteCount: Int { rows * rowBytes }
+    package var byteCount: Int { rows * rowBytes }
 }
 
 /// out[m * ldo + r] = dot(W row r, x row m) for rows r in lo..<hi and m in 0..<M (few rows of x: decode).
@@ -78,7 +78,7 @@ func quantizedRowsTimesX(_ w: QuantizedMatrix, _ x: UnsafePointer<Float>, M: Int
 }
 
 /// y[M, rows] = x[M, cols] · Wᵀ.
-public func quantizedMatMul(_ w: QuantizedMatrix, x: UnsafePointer<Float>, M: Int, y: UnsafeMutablePointer<Float>) {
+package func quantizedMatMul(_ w: QuantizedMatrix, x: UnsafePointer<Float>, M: Int, y: UnsafeMutablePointer<Float>) {
     if M <= 4 {
         quantizedMatVecGroup([w], x: x, M: M, ys: [y])
         return
@@ -117,22 +117,22 @@ let manyRows = 64
 /// once, on first use by a product with many rows, up to a byte budget; matrices beyond the budget are
 /// dequantised per product as before. The copies are freed when the scope ends, so a model held by a server
 /// keeps only its memory-mapped weights between requests.
-public final class DequantizedWeights: @unchecked Sendable {
+package final class DequantizedWeights: @unchecked Sendable {
     /// The scope's copies, seen by the products run on this task or thread.
-    @TaskLocal public static var current: DequantizedWeights?
+    @TaskLocal package static var current: DequantizedWeights?
 
     /// Bytes of float copies allowed (default 1 GiB: all of a 135M-parameter model's layers).
-    public let budgetBytes: Int
-    public private(set) var usedBytes = 0
+    package let budgetBytes: Int
+    package private(set) var usedBytes = 0
     private var copies: [UnsafeRawPointer: UnsafeMutablePointer<Float>] = [:]
     private let lock = NSLock()
 
-    public init(budgetBytes: Int = 1 << 30) { self.budgetBytes = budgetBytes }
+    package init(budgetBytes: Int = 1 << 30) { self.budgetBytes = budgetBytes }
 
     deinit { for p in copies.values { p.deallocate() } }
 
     /// Runs `body` with products of many rows reading float copies of the quantised weights.
-    public static func scope<R>(budgetBytes: Int = 1 << 30, _ body: () throws -> R) rethrows -> R {
+    package static func scope<R>(budgetBytes: Int = 1 << 30, _ body: () throws -> R) rethrows -> R {
         if current != nil { return try body() }          // nested: the outer scope's copies serve
         // The analysis's buffers go back to the system with its float copies (a server keeps only the model).
         defer { BufferMemory.trim(to: 0) }
@@ -232,7 +232,7 @@ func quantizedMatMulBackward(_ w: QuantizedMatrix, dy: UnsafePointer<Float>, M: 
 extension Tensor {
     /// x [..., cols] through several frozen quantised weights of the same input width: one result per weight
     /// (as `quantizedLinear` each), computed in one parallel region when x has few rows.
-    public func quantizedLinears(_ ws: [QuantizedMatrix]) -> [Tensor] {
+    package func quantizedLinears(_ ws: [QuantizedMatrix]) -> [Tensor] {
         let x = contiguous()
         let K = shape[rank - 1], M = count / K
         guard M <= 4, ws.count > 1 else { return ws.map { x.quantizedLinear($0) } }
@@ -251,7 +251,7 @@ extension Tensor {
     }
 
     /// x [..., cols] -> [..., rows] through a frozen quantised weight (gradient flows to x only).
-    public func quantizedLinear(_ w: QuantizedMatrix) -> Tensor {
+    package func quantizedLinear(_ w: QuantizedMatrix) -> Tensor {
         let x = contiguous()
         let K = shape[rank - 1]
         shapeCheck(K == w.cols, "quantizedLinear: input \(shape) with a [\(w.rows), \(w.cols)] weight")

@@ -11,7 +11,7 @@ import Foundation
 /// Split in two so that h' passes its gradient to c' through the graph: the next step's c' and h' both read c'.
 extension Tensor {
     /// c' = σ(a_f) ⊙ c + σ(a_i) ⊙ tanh(a_g), for gates (B, 4H) and cell state c (B, H).
-    public func lstmCellState(_ c: Tensor) -> Tensor {
+    package func lstmCellState(_ c: Tensor) -> Tensor {
         let a = contiguous(), c = c.contiguous()
         shapeCheck(a.rank == 2 && c.rank == 2 && a.shape[0] == c.shape[0] && a.shape[1] == 4 * c.shape[1],
                    "lstmCellState: gates \(a.shape), cell \(c.shape) (want (B, 4H) and (B, H))")
@@ -49,7 +49,7 @@ extension Tensor {
     }
 
     /// h' = σ(a_o) ⊙ tanh(c'), for gates (B, 4H) and the new cell state c' (B, H).
-    public func lstmCellOutput(_ c: Tensor) -> Tensor {
+    package func lstmCellOutput(_ c: Tensor) -> Tensor {
         let a = contiguous(), c = c.contiguous()
         shapeCheck(a.rank == 2 && c.rank == 2 && a.shape[0] == c.shape[0] && a.shape[1] == 4 * c.shape[1],
                    "lstmCellOutput: gates \(a.shape), cell \(c.shape) (want (B, 4H) and (B, H))")

@@ -1,19 +1,19 @@
 /// Sum, mean and max over one axis (or all elements). The input is viewed as [outer, n, inner] around the axis.
 extension Tensor {
     /// Sum of every element (a scalar tensor of shape []).
-    public func sum() -> Tensor { reshaped([count]).sum(axis: 0) }
+    package func sum() -> Tensor { reshaped([count]).sum(axis: 0) }
 
     /// Mean of every element.
-    public func mean() -> Tensor { sum().scaled(1 / Float(Swift.max(count, 1))) }
+    package func mean() -> Tensor { sum().scaled(1 / Float(Swift.max(count, 1))) }
 
-    public func sum(axis: Int, keepDims: Bool = false) -> Tensor { reduce(axis: axis, keepDims: keepDims, max: false) }
+    package func sum(axis: Int, keepDims: Bool = false) -> Tensor { reduce(axis: axis, keepDims: keepDims, max: false) }
 
-    public func mean(axis: Int, keepDims: Bool = false) -> Tensor {
+    package func mean(axis: Int, keepDims: Bool = false) -> Tensor {
         sum(axis: axis, keepDims: keepDims).scaled(1 / Float(shape[self.axis(axis)]))
     }
 
     /// Maximum over an axis; the gradient goes to the first position holding the maximum.
-    public func max(axis: Int, keepDims: Bool = false) -> Tensor { reduce(axis: axis, keepDims: keepDims, max: true) }
+    package func max(axis: Int, keepDims: Bool = false) -> Tensor { reduce(axis: axis, keepDims: keepDims, max: true) }
 
     private func reduce(axis ax: Int, keepDims: Bool, max isMax: Bool) -> Tensor {
         let a = self.axis(ax)

@@ -4,17 +4,17 @@ import Foundation
 ///
 /// Pair i of a head (i < hs/2) rotates by angle p · theta^(-2i/hs). `.adjacent` pairs dimensions (2i, 2i+1)
 /// (GGUF files, whose q/k rows llama.cpp permutes); `.halves` pairs (i, i + hs/2) (Hugging Face rotate_half).
-public enum RoPEPairing: Sendable { case adjacent, halves }
+package enum RoPEPairing: Sendable { case adjacent, halves }
 
 /// cos/sin tables for a list of positions: computed once per forward and shared by q and k of every layer.
-public struct RoPETable: Sendable {
-    public let positions: Int
-    public let headSize: Int
+package struct RoPETable: Sendable {
+    package let positions: Int
+    package let headSize: Int
     let cos: [Float], sin: [Float]
 
     /// `factors` (one per pair, hs/2) divide the frequencies: pair i turns by p · theta^(-2i/hs) / factors[i]
     /// (Llama 3's rope scaling, as llama.cpp's `rope_freqs` tensor holds it).
-    public init(positions: [Int], headSize: Int, theta: Float, factors: [Float]? = nil) {
+    package init(positions: [Int], headSize: Int, theta: Float, factors: [Float]? = nil) {
         precondition(factors == nil || factors!.count == headSize / 2, "rope factors: \(factors!.count) for head size \(headSize)")
         (cos, sin) = ropeTables(positions, hs: headSize, theta: theta, factors: factors)
         self.positions = positions.count
@@ -27,7 +27,7 @@ public struct RoPETable: Sendable {
 
     /// The table of the given rows of this one (rows may repeat): a batch of sequences at known positions
     /// without recomputing a sine per row.
-    public func gathering(_ rows: [Int]) -> RoPETable {
+    package func gathering(_ rows: [Int]) -> RoPETable {
         let half = headSize / 2
         var c = [Float](repeating: 0, count: rows.count * half), s = c
         for (k, r) in rows.enumerated() {
@@ -77,12 +77,12 @@ func ropeApply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, T: I
 
 extension Tensor {
     /// RoPE over x [..., T, heads·hs] at `positions` (one per row of T).
-    public func rope(positions: [Int], heads: Int, theta: Float, pairing: RoPEPairing) -> Tensor {
+    package func rope(positions: [Int], heads: Int, theta: Float, pairing: RoPEPairing) -> Tensor {
         rope(RoPETable(positions: positions, headSize: shape[rank - 1] / heads, theta: theta), heads: heads, pairing: pairing)
     }
 
     /// RoPE with precomputed tables (one row per row of x).
-    public func rope(_ table: RoPETable, heads: Int, pairing: RoPEPairing) -> Tensor {
+    package func rope(_ table: RoPETable, heads: Int, pairing: RoPEPairing) -> Tensor {
         let x = contiguous()
         let W = shape[rank - 1], hs = W / heads
         let T = count / W

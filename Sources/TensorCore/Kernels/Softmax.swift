@@ -22,7 +22,7 @@ func softmaxRowBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _
 
 extension Tensor {
     /// softmax over the last axis.
-    public func softmax() -> Tensor {
+    package func softmax() -> Tensor {
         let x = contiguous()
         let n = shape[rank - 1], rows = count / Swift.max(n, 1)
         let y = Tensor(uninitialized: shape)
@@ -41,7 +41,7 @@ extension Tensor {
     }
 
     /// log(softmax(x)) over the last axis, computed stably as x - max - log(sum(exp(x - max))).
-    public func logSoftmax() -> Tensor {
+    package func logSoftmax() -> Tensor {
         let x = contiguous()
         let n = shape[rank - 1], rows = count / Swift.max(n, 1)
         let y = Tensor(uninitialized: shape)
@@ -70,7 +70,7 @@ extension Tensor {
 
     /// Sets scores[..., i, j] to `value` (default -inf) where key j lies after query i. Over the last two axes
     /// [..., Tq, Tk], queries are the last Tq of the Tk positions (so a KV-cached step masks nothing).
-    public func causalMasked(value: Float = -.infinity) -> Tensor {
+    package func causalMasked(value: Float = -.infinity) -> Tensor {
         let x = contiguous()
         let tq = shape[rank - 2], tk = shape[rank - 1], mats = count / Swift.max(tq * tk, 1)
         let y = Tensor(uninitialized: shape)

@@ -1,7 +1,7 @@
 /// Shape views: reshape, transpose, contiguous, and slicing of the leading axis.
 extension Tensor {
     /// The same elements with another shape; a view when contiguous, a copy otherwise. One dimension may be -1.
-    public func reshaped(_ newShape: [Int]) -> Tensor {
+    package func reshaped(_ newShape: [Int]) -> Tensor {
         var s = newShape
         if let i = s.firstIndex(of: -1) {
             let known = s.enumerated().filter { $0.offset != i }.map(\.element).reduce(1, *)
@@ -17,7 +17,7 @@ extension Tensor {
     }
 
     /// Swaps two axes (a strided view, no copy).
-    public func transposed(_ a: Int = -2, _ b: Int = -1) -> Tensor {
+    package func transposed(_ a: Int = -2, _ b: Int = -1) -> Tensor {
         let a = axis(a), b = axis(b)
         var sh = shape, st = strides
         sh.swapAt(a, b); st.swapAt(a, b)
@@ -34,7 +34,7 @@ extension Tensor {
     }
 
     /// This tensor in contiguous memory: itself if already so, else a copy that passes gradients back.
-    public func contiguous() -> Tensor {
+    package func contiguous() -> Tensor {
         if isContiguous { return self }
         let out = Tensor(uninitialized: shape)
         stridedCopy(from: self, to: out.data)
@@ -46,7 +46,7 @@ extension Tensor {
     }
 
     /// Rows start..<start+length of the leading axis (a view for contiguous tensors).
-    public func narrow(start: Int, length: Int) -> Tensor {
+    package func narrow(start: Int, length: Int) -> Tensor {
         shapeCheck(start >= 0 && start + length <= shape[0], "narrow \(start)+\(length) of \(shape)")
         let base = contiguous()
         let rowSize = count / Swift.max(shape[0], 1)
@@ -68,7 +68,7 @@ func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>,
 
 extension Tensor {
     /// Tensors of one shape stacked along a new leading axis: n × S → (n, S...).
-    public static func stack(_ parts: [Tensor]) -> Tensor {
+    package static func stack(_ parts: [Tensor]) -> Tensor {
         precondition(!parts.isEmpty, "stack of no tensors")
         let shape = parts[0].shape
         for p in parts { shapeCheck(p.shape == shape, "stack: \(p.shape) vs \(shape)") }
@@ -84,7 +84,7 @@ extension Tensor {
     }
 
     /// Tensors joined along their last axis (every other axis equal): [..., a], [..., b] → [..., a + b].
-    public static func concatenate(lastAxis parts: [Tensor]) -> Tensor {
+    package static func concatenate(lastAxis parts: [Tensor]) -> Tensor {
         precondition(!parts.isEmpty, "concatenate of no tensors")
         let lead = Array(parts[0].shape.dropLast())
         for p in parts { shapeCheck(Array(p.shape.dropLast()) == lead, "concatenate: \(p.shape) vs \(parts[0].shape)") }
