@@ -22,17 +22,17 @@ struct StudioAPI: Sendable {
         router.get("/api/runs/:run/samples") { r, c in
             _ = try r.query([])
             let (db, id) = try self.lookup(c)
-            return JSONResponse.make(try db.samples(run: id).map { ["step": $0.step, "text": $0.text] as [String: Any] })
+            return try JSONResponse.encode(try RunDescriptions.samples(db, run: id))
         }
         router.get("/api/runs/:run/messages") { r, c in
             _ = try r.query([])
             let (db, id) = try self.lookup(c)
-            return JSONResponse.make(try db.messages(run: id).map { ["step": $0.step, "level": $0.level, "text": $0.text] as [String: Any] })
+            return try JSONResponse.encode(try RunDescriptions.messages(db, run: id))
         }
         router.get("/api/runs/:run/checkpoints") { r, c in
             _ = try r.query([])
             let (db, id) = try self.lookup(c)
-            return JSONResponse.make(try db.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] })
+            return try JSONResponse.encode(try RunDescriptions.checkpoints(db, run: id))
         }
         router.get("/api/runs/:run/events") { r, c in try self.events(r, c) }
         router.get("/api/runs/:run/probes") { r, c in
@@ -166,12 +166,15 @@ struct StudioAPI: Sendable {
         }
         let folder = URL(fileURLWithPath: ck.path)
         return try await models.run(r, c, job: nil) { _ in
-            let model: any Seq2SeqModel
-            do { model = try Seq2SeqTask.loadModel(folder).0 } catch { throw APIError(.unprocessableContent, "\(error)") }
-            let out = model.greedy([CharVocabulary.encode(text)], maxLength: 48)[0]
-            return JSONResponse.make(["input": text, "output": CharVocabulary.decode(out.ids), "step": ck.step,
-                                      "input_tokens": text.map(String.init), "output_tokens": out.ids.map(CharVocabulary.label) + ["</s>"],
-                                      "attention": out.attention.map { $0.map(Double.init) }] as [String: Any])
+            do {
+                return try JSONResponse.encode(try TranslationService.translate(checkpoint: folder, text: text, step: ck.step))
+            } catch let e as TrainingError {
+                throw APIError(.badRequest, e.description)
+            } catch let e as APIError {
+                throw e
+            } catch {
+                throw APIError(.unprocessableContent, "\(error)")
+            }
         }
     }
 
@@ -340,13 +343,10 @@ struct StudioAPI: Sendable {
 
     // MARK: Runs
 
-    static let headlineTags = ["train/loss", "val/loss", "train/tokens_per_s", "train/examples_per_s", "train/lr", "train/grad_norm",
-                               "val/accuracy", "val/mse", "val/exact_match"]
-
     func runs() throws -> Response {
         guard let db = try store.database() else { return JSONResponse.make([Any]()) }
         let records = try db.runs()
-        let last = try db.lastValues(tags: Self.headlineTags.filter { $0 != "train/loss" && $0 != "val/loss" })
+        let last = try db.lastValues(tags: RunDescriptions.headlineTags.filter { $0 != "train/loss" && $0 != "val/loss" })
         let encoder = JSONResponse.encoder()
         var out = Data("[".utf8)
         for (i, r) in records.enumerated() {
@@ -359,14 +359,7 @@ struct StudioAPI: Sendable {
 
     func run(_ c: StudioContext) throws -> Response {
         let (db, id) = try lookup(c)
-        let r = try db.run(id)
-        var last: [String: Double] = [:]
-        for s in try db.lastScalars(run: id) where Self.headlineTags.contains(s.tag) { last[s.tag] = s.value }
-        return try JSONResponse.encode(RunDetail(
-            summary: RunSummary(r, last: last), tags: try db.tags(run: id), histogramTags: try db.histogramTags(run: id),
-            checkpoints: try db.checkpoints(run: id).map { .init(step: $0.step, path: $0.path) },
-            messages: try db.messages(run: id).map { .init(step: $0.step, level: $0.level, text: $0.text) },
-            sampleCount: try db.sampleCount(run: id), figures: try db.figureNames(run: id).map { .init(name: $0.name, count: $0.count) }))
+        return try JSONResponse.encode(try RunDescriptions.detail(db, run: id))
     }
 
     // MARK: Series
@@ -496,15 +489,7 @@ func modelOrder(_ a: String, _ b: String) -> Bool {
         return 1
     }
     let ra = rank(a), rb = rank(b)
-    return ra != rb ? ra < rb : parameterOrder(a, b)
-}
-
-/// Orders "transformer.h.10.x" after "transformer.h.9.x" (numeric layer indices).
-func parameterOrder(_ a: String, _ b: String) -> Bool {
-    func key(_ s: String) -> [String] {
-        s.split(separator: ".").map { part in Int(part).map { String(format: "%06d", $0) } ?? String(part) }
-    }
-    return key(a).lexicographicallyPrecedes(key(b))
+    return ra != rb ? ra < rb : RunDescriptions.parameterOrder(a, b)
 }
 
 /// One `progress` event of a stream: `part` is `fraction` (0...1) done.

@@ -121,54 +121,46 @@ struct Generate: ParsableCommand {
     @OptionGroup(title: "Interventions") var edits: EditFlags
 
     func run() throws {
-        guard alternatives > 0 else { throw ValidationError("--alternatives must be positive") }
+        guard (1...50).contains(alternatives) else { throw ValidationError("--alternatives must be in 1...50, got \(alternatives)") }
         let loaded = try modelOptions.load()
-        var text = try input.text()
-        if chat {
-            text = try requireChatTemplate(loaded).render((system.map { [ChatMessage(role: "system", content: $0)] } ?? [])
-                                                          + [ChatMessage(role: "user", content: text)])
-        }
-        let ids = try loaded.tokenizer.encodeText(text)
-        guard !ids.isEmpty else { throw ValidationError("the prompt is empty: give some text to continue") }
-        guard ids.count < loaded.model.contextLength || loaded.model.slidesContext else {
-            throw ValidationError("the prompt has \(ids.count) tokens; the model's context is \(loaded.model.contextLength)")
-        }
-        let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
-        var options = try sampling.options(vocabulary: loaded.tokenizer.vocabularySize)
-        if explain { options.alternatives = alternatives }
+        // The service every front end uses (the studio's /api/generate, the library's generate and chat).
+        var r = GenerateRequest(prompt: try input.text())
+        r.chat = chat
+        r.system = system
+        r.maxTokens = sampling.maxTokens
+        r.sampling = sampling.options.sampling
+        r.seed = sampling.seed
+        r.stop = sampling.stop
+        r.alternatives = explain ? alternatives : 1
+        r.interventions = edits.request
         let tok = loaded.tokenizer
-        var explained: [GenerationDocument.Token] = []
-        func quoted(_ id: Int32) -> String { String(reflecting: tok.decodeText([id])) }
-        let hooks = try edits.hooks(loaded)
-        let session = loaded.model.makeSession(capacity: ids.count + options.maxTokens + 1, hooks: hooks)
-        let result = generator.generate(prompt: ids, options: options, session: session) { token in
-            if explain {
-                explained.append(GenerationDocument.Token(
-                    id: Int(token.id), text: token.text, token: tok.tokenString(token.id), probability: token.probability ?? 0,
-                    rank: token.rank ?? 0, entropy: token.entropy ?? 0,
-                    alternatives: token.alternatives.map { .init(id: Int($0.id), text: tok.decodeText([$0.id]), probability: $0.probability) }))
-                if !json {
+        func quoted(_ id: Int) -> String { String(reflecting: tok.decodeText([Int32(id)])) }
+        let doc: GenerationDocument
+        do {
+            doc = try InspectService.generate(loaded, r, onToken: { token in
+                if explain && !json {
                     let alts = token.alternatives.map { "\(quoted($0.id)) \(String(format: "%.3f", $0.probability))" }.joined(separator: "  ")
-                    print(Terminal.padded(quoted(token.id), 18) + String(format: " p %.3f  rank %-3d H %.2f  | ", token.probability ?? 0,
-                                 token.rank ?? 0, token.entropy ?? 0) + Terminal.dim(alts))
+                    print(Terminal.padded(quoted(token.id), 18) + String(format: " p %.3f  rank %-3d H %.2f  | ", token.probability,
+                                 token.rank, token.entropy) + Terminal.dim(alts))
                     fflush(stdout)
-                }
-            } else if !json { print(token.text, terminator: ""); fflush(stdout) }
-            return true
+                } else if !json { print(token.text, terminator: ""); fflush(stdout) }
+                return true
+            })
+        } catch let e as InterpretabilityError {
+            throw ValidationError(e.field == "chat" ? "\(e.description): use generate without --chat" : e.forCommandLine)
         }
         if json {
-            let doc = GenerationDocument(promptIDs: result.promptIDs.map(Int.init), ids: result.ids.map(Int.init), text: result.text,
-                                         stopReason: result.stopReason, prefillTokensPerSecond: result.prefillTokensPerSecond,
-                                         decodeTokensPerSecond: result.decodeTokensPerSecond, tokens: explain ? explained : nil)
-            print(try DocumentCoding.line(doc))
+            var out = doc
+            if !explain { out.tokens = nil }
+            print(try DocumentCoding.line(out))
         } else {
             print("")
             fflush(stdout)
             Terminal.err(Terminal.dim(String(format: "[%d prompt tokens at %.0f tok/s, %d new at %.1f tok/s, %@]",
-                                             result.promptIDs.count, result.prefillTokensPerSecond, result.ids.count,
-                                             result.decodeTokensPerSecond, result.stopReason)))
-            if result.stopReason == "max_tokens" {
-                Terminal.err(Terminal.yellow("(cut at --max-tokens \(options.maxTokens); raise it for a longer answer)"))
+                                             doc.promptIDs.count, doc.prefillTokensPerSecond, doc.ids.count,
+                                             doc.decodeTokensPerSecond, doc.stopReason)))
+            if doc.stopReason == "max_tokens" {
+                Terminal.err(Terminal.yellow("(cut at --max-tokens \(sampling.maxTokens); raise it for a longer answer)"))
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interpretability
 import RunStore
 
 struct Runs: ParsableCommand {
@@ -33,7 +34,7 @@ struct Runs: ParsableCommand {
         func run() throws {
             let runs = try options.database().runs()
             if options.json {
-                print(Terminal.jsonLine(runs.map(\.jsonObject)))
+                print(try DocumentCoding.line(try RunDescriptions.summaries(options.database())))
                 return
             }
             if runs.isEmpty { print("no runs yet"); return }
@@ -68,14 +69,7 @@ struct Runs: ParsableCommand {
             let messages = try db.messages(run: r.id)
             let checkpoints = try db.checkpoints(run: r.id)
             if options.json {
-                var o = r.jsonObject
-                o["train_loss"] = train.map { [$0.step, $0.value] }
-                o["val_loss"] = val.map { [$0.step, $0.value] }
-                o["last"] = Dictionary(uniqueKeysWithValues: last.map { ($0.tag, ["step": $0.step, "value": $0.value] as [String: Any]) })
-                o["samples"] = samples.map { ["step": $0.step, "text": $0.text] as [String: Any] }
-                o["messages"] = messages.map { ["step": $0.step, "level": $0.level, "text": $0.text] as [String: Any] }
-                o["checkpoints"] = checkpoints.map { ["step": $0.step, "path": $0.path] as [String: Any] }
-                print(Terminal.jsonLine(o))
+                print(try DocumentCoding.line(try RunDescriptions.report(db, run: r.id)))
                 return
             }
             print(Terminal.bold("run \(r.id)") + (r.name != r.id ? " (\(r.name))" : "") + "  \(r.displayStatus), step \(r.step)/\(r.totalSteps), \(r.parameterCount) parameters")
@@ -109,7 +103,7 @@ struct Runs: ParsableCommand {
             if !perParam.isEmpty {
                 print(Terminal.bold("\n" + "parameter".padding(toLength: 46, withPad: " ", startingAt: 0) + "   grad norm   update/weight"))
                 func cell(_ v: Double?) -> String { v.map { String(format: "%12.4g", $0) } ?? String(repeating: " ", count: 11) + "-" }
-                for name in perParam.keys.sorted(by: parameterOrder) {
+                for name in perParam.keys.sorted(by: RunDescriptions.parameterOrder) {
                     let v = perParam[name]!
                     print("  \(name.padding(toLength: 44, withPad: " ", startingAt: 0)) \(cell(v.grad))    \(cell(v.ratio))")
                 }
@@ -124,26 +118,3 @@ struct Runs: ParsableCommand {
     }
 }
 
-extension RunRecord {
-    var jsonObject: [String: Any] {
-        var o: [String: Any] = ["id": id, "name": name, "kind": kind, "status": displayStatus, "step": step, "total_steps": totalSteps,
-                                "parameter_count": parameterCount, "created_at": createdAt, "updated_at": updatedAt]
-        o["last_train_loss"] = lastTrainLoss ?? NSNull()
-        o["last_val_loss"] = lastValLoss ?? NSNull()
-        o["config"] = (try? JSONSerialization.jsonObject(with: Data(config.utf8))) ?? config
-        o["data_set"] = dataSet ?? NSNull()
-        o["tokenizer"] = tokenizer ?? NSNull()
-        o["host"] = host ?? NSNull()
-        o["user"] = user ?? NSNull()
-        o["ranks"] = ranks
-        return o
-    }
-}
-
-/// Orders "transformer.h.10.x" after "transformer.h.9.x" (numeric layer indices), embeddings first.
-func parameterOrder(_ a: String, _ b: String) -> Bool {
-    func key(_ s: String) -> [String] {
-        s.split(separator: ".").map { part in Int(part).map { String(format: "%06d", $0) } ?? String(part) }
-    }
-    return key(a).lexicographicallyPrecedes(key(b))
-}

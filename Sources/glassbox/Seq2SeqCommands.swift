@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interpretability
 import ModelFormats
 import Models
 import RunStore
@@ -120,32 +121,26 @@ struct Translate: ParsableCommand {
 
     func run() throws {
         let folder = try checkpointFolder()
-        let (model, _) = try Seq2SeqTask.loadModel(folder)
-        guard !text.isEmpty, text.count <= 200 else { throw ValidationError("the input must be 1 to 200 characters, got \(text.count)") }
-        let ids = CharVocabulary.encode(text)
-        let unknown = Set(text.filter { !CharVocabulary.alphabet.contains($0) })
-        let r = model.greedy([ids], maxLength: 48)[0]
-        let output = CharVocabulary.decode(r.ids)
-        let outTokens = r.ids.map(CharVocabulary.label) + ["</s>"]
-        let inTokens = text.map(String.init)
-        if let svg { try write(AttentionSVG.render(input: inTokens, output: outTokens, weights: r.attention), to: svg, option: "--svg") }
+        let doc: TranslationDocument
+        do { doc = try TranslationService.translate(checkpoint: folder, text: text) } catch let e as TrainingError { throw ValidationError(e.description) }
+        let (output, inTokens, outTokens, attention) = (doc.output, doc.inputTokens, doc.outputTokens, doc.attention)
+        if let svg { try write(AttentionSVG.render(input: inTokens, output: outTokens, weights: attention), to: svg, option: "--svg") }
         if let html {
-            let page = AttentionSVG.page(title: "\(text) → \(output)", input: inTokens, output: outTokens, weights: r.attention, model: folder.path)
+            let page = AttentionSVG.page(title: "\(text) → \(output)", input: inTokens, output: outTokens, weights: attention, model: folder.path)
             try write(page, to: html, option: "--html")
         }
         if json {
-            print(Terminal.jsonLine(["input": text, "output": output, "input_tokens": inTokens, "output_tokens": outTokens,
-                                     "attention": r.attention.map { $0.map(Double.init) }, "checkpoint": folder.path] as [String: Any]))
+            print(try DocumentCoding.line(doc))
             return
         }
         print(output)
-        if !unknown.isEmpty { Terminal.err("note: characters outside the model's alphabet read as unknown: \(String(unknown.sorted()))") }
-        if r.attention.isEmpty { print(Terminal.dim("(a model without attention: nothing to show)")); return }
+        if !doc.unknownCharacters.isEmpty { Terminal.err("note: characters outside the model's alphabet read as unknown: \(doc.unknownCharacters)") }
+        if attention.isEmpty { print(Terminal.dim("(a model without attention: nothing to show)")); return }
         // A text heatmap: one row per output character, the input along the top.
         let shades = [" ", "░", "▒", "▓", "█"]
         print(Terminal.dim("attention (rows: output, columns: input)"))
         print("      " + inTokens.map { $0 == " " ? "·" : $0 }.joined())
-        for (i, row) in r.attention.enumerated() {
+        for (i, row) in attention.enumerated() {
             let label = outTokens[i].padding(toLength: 5, withPad: " ", startingAt: 0)
             print(label + " " + row.map { shades[min(4, Int(($0 * 5).rounded(.down)))] }.joined())
         }
