@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo studio test fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-store bench-viewers bench-infer bench-studio clean
+.PHONY: setup model build install demo studio test example fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-store bench-viewers bench-infer bench-studio clean
 
 setup:
 	@scripts/setup.sh
@@ -42,6 +42,12 @@ test:
 	@scripts/fetch-model.sh >/dev/null
 	scripts/fuzz.sh 15
 	$(SWIFT) test -c release -Xswiftc -enable-testing
+	$(MAKE) example
+
+# The Swift library as a user's package sees it: Examples/ builds against the Glassbox product alone and runs.
+example: model
+	$(SWIFT) build -c release --package-path Examples
+	Examples/.build/release/quick-tour
 
 # Coverage-guided fuzzing of the file readers (libFuzzer + AddressSanitizer): FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 300

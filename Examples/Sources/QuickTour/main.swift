@@ -5,37 +5,39 @@
 import Foundation
 import Glassbox
 
+/// Writes to standard output unbuffered, so streamed tokens and lines come out in order.
+func say(_ text: String, terminator: String = "\n") { FileHandle.standardOutput.write(Data((text + terminator).utf8)) }
+
 let arguments = CommandLine.arguments.dropFirst()
 let model = try Model.load(arguments.first)    // nil: the bundled SmolLM2-135M-Instruct
-print("\(model.architecture) · \(model.parameterCount) parameters · context \(model.contextLength) · \(model.vocabularySize) tokens")
+say("\(model.architecture) · \(model.parameterCount) parameters · context \(model.contextLength) · \(model.vocabularySize) tokens")
 
 // 1. Chat, streamed token by token.
-print("\nuser> What is the capital of France?\nassistant> ", terminator: "")
+say("\nuser> What is the capital of France?\nassistant> ", terminator: "")
 let options = GenerateOptions(maxTokens: 40)
 let reply = try model.chat([.user("What is the capital of France?")], options: options) { token in
-    print(token.text, terminator: "")
-    fflush(stdout)
+    say(token.text, terminator: "")   // each token as it comes
     return true
 }
-print(String(format: "\n[%d tokens at %.1f tok/s, %@]", reply.tokens.count, reply.decodeTokensPerSecond, reply.stopReason.rawValue))
+say(String(format: "\n[%d tokens at %.1f tok/s, %@]", reply.tokens.count, reply.decodeTokensPerSecond, reply.stopReason.rawValue))
 
 // 2. What did the model consider at the first answer token?
 if let first = reply.tokens.first {
     let alternatives = first.alternatives.map { "\(String(reflecting: $0.text)) \(String(format: "%.2f", $0.probability))" }
-    print("first token \(String(reflecting: first.text)), p \(String(format: "%.2f", first.probability)); alternatives: \(alternatives.joined(separator: ", "))")
+    say("first token \(String(reflecting: first.text)), p \(String(format: "%.2f", first.probability)); alternatives: \(alternatives.joined(separator: ", "))")
 }
 
 // 3. Look inside: where in the layers does the prediction appear (the logit lens), and which earlier tokens feed it.
 let text = "The Eiffel Tower is in the city of"
 let inside = try model.inspect(text, options: InspectOptions(analyses: [.lens, .dla]))
 let predicted = inside.positions.last!.top[0]
-print("\n\(String(reflecting: text)) → \(String(reflecting: model.detokenize([predicted.id]))) (p \(String(format: "%.2f", predicted.probability)))")
+say("\n\(String(reflecting: text)) → \(String(reflecting: model.detokenize([predicted.id]))) (p \(String(format: "%.2f", predicted.probability)))")
 if let lens = inside.logitLens, let firstLayer = lens.first(where: { $0.top.first?.id == predicted.id }) {
-    print("the logit lens reads it first after layer \(firstLayer.layer) of \(lens.count - 1)")
+    say("the logit lens reads it first after layer \(firstLayer.layer) of \(lens.count - 1)")
 }
 if let dla = inside.directLogitAttribution {
     let strongest = dla.mlp.indices.max { dla.mlp[$0] < dla.mlp[$1] }!
-    print(String(format: "the MLP of layer %d writes the most of its logit (%+.2f of %.2f)", strongest, dla.mlp[strongest], dla.logit))
+    say(String(format: "the MLP of layer %d writes the most of its logit (%+.2f of %.2f)", strongest, dla.mlp[strongest], dla.logit))
 }
 
 // 4. Train a small GPT for a few steps on a text file (the corpus given, else a made-up one), recorded as a run.
@@ -51,9 +53,9 @@ var training = TrainingOptions(textFile: corpus, steps: 20)
 training.evaluationInterval = 10
 training.runsDirectory = runs
 let result = try train(training) { progress in
-    if progress.step % 5 == 0 { print(String(format: "step %3d  loss %.3f  %.0f tok/s", progress.step, progress.loss, progress.tokensPerSecond)) }
+    if progress.step % 10 == 0 { say(String(format: "step %3d  loss %.3f  %.0f tok/s", progress.step, progress.loss, progress.tokensPerSecond)) }
     return true
 }
-print("run \(result.run): \(result.status), loss \(String(format: "%.3f", result.finalLoss)); see it with  glassbox serve --runs-dir \(runs)")
+say("run \(result.run): \(result.status), loss \(String(format: "%.3f", result.finalLoss)); see it with  glassbox serve --runs-dir \(runs)")
 let trained = try Model.load(result.checkpoint!)
-print("the trained GPT continues \"To be\" with \(String(reflecting: try trained.generate("To be", options: GenerateOptions(maxTokens: 20)).text))")
+say("the trained GPT continues \"To be\" with \(String(reflecting: try trained.generate("To be", options: GenerateOptions(maxTokens: 20)).text))")
