@@ -93,19 +93,23 @@ package struct RunDetail: Encodable, Sendable {
     }
 }
 
-/// `glassbox runs show --json`: the run's detail, its loss curves as [step, value] pairs and its samples.
+/// `glassbox runs show --json`: the run's detail, its loss curves as [step, value] pairs, the newest value of every
+/// scalar (`scalars`: tag → step and value) and its samples.
 package struct RunReport: Encodable, Sendable {
+    package struct Scalar: Encodable, Sendable { package var step: Int; package var value: Double }
     package var detail: RunDetail
     package var trainLoss: [[Double]]
     package var valLoss: [[Double]]
+    package var scalars: [String: Scalar]
     package var samples: [RunDetail.Sample]
 
-    enum CodingKeys: String, CodingKey { case trainLoss = "train_loss", valLoss = "val_loss", samples }
+    enum CodingKeys: String, CodingKey { case trainLoss = "train_loss", valLoss = "val_loss", scalars, samples }
 
     package func encode(to encoder: Encoder) throws {
         try detail.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(trainLoss, forKey: .trainLoss); try c.encode(valLoss, forKey: .valLoss); try c.encode(samples, forKey: .samples)
+        try c.encode(trainLoss, forKey: .trainLoss); try c.encode(valLoss, forKey: .valLoss)
+        try c.encode(scalars.filter { $0.value.value.isFinite }, forKey: .scalars); try c.encode(samples, forKey: .samples)
     }
 }
 
@@ -135,7 +139,10 @@ package enum RunDescriptions {
         let d = try detail(db, run: id)
         let id = d.summary.id
         return RunReport(detail: d, trainLoss: try db.series(run: id, tag: "train/loss").map { [Double($0.step), $0.value] },
-                         valLoss: try db.series(run: id, tag: "val/loss").map { [Double($0.step), $0.value] }, samples: try samples(db, run: id))
+                         valLoss: try db.series(run: id, tag: "val/loss").map { [Double($0.step), $0.value] },
+                         scalars: Dictionary(try db.lastScalars(run: id).map { ($0.tag, RunReport.Scalar(step: $0.step, value: $0.value)) },
+                                             uniquingKeysWith: { a, _ in a }),
+                         samples: try samples(db, run: id))
     }
 
     package static func samples(_ db: any RunStorage, run id: String) throws -> [RunDetail.Sample] {

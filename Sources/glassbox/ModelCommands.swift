@@ -123,6 +123,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         guard (1...50).contains(alternatives) else { throw ValidationError("--alternatives must be in 1...50, got \(alternatives)") }
         let loaded = try modelOptions.load()
+        _ = try sampling.options(vocabulary: loaded.tokenizer.vocabularySize)   // the flag named as given
         // The service every front end uses (the studio's /api/generate, the library's generate and chat).
         var r = GenerateRequest(prompt: try input.text())
         r.chat = chat

@@ -98,7 +98,7 @@ struct DataParallelCLITests {
         #expect(ranks == ["one": 1, "two": 2, "moved": 1], "\(ranks)")
         #expect(all.allSatisfy { ($0["user"] as? String)?.isEmpty == false && ($0["host"] as? String)?.isEmpty == false })
         let show = try glassbox(["runs", "show", "two", "--runs-dir", runs, "--json"])
-        let last = (try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any])?["last"] as? [String: Any] ?? [:]
+        let last = (try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any])?["scalars"] as? [String: Any] ?? [:]
         for tag in ["rank/0/tokens_per_s", "rank/1/tokens_per_s", "train/allreduce_share"] {
             #expect(((last[tag] as? [String: Any])?["value"] as? Double ?? 0) > 0, "\(tag) in \(last.keys.sorted())")
         }
