@@ -62,7 +62,7 @@ struct StudioAPI: Sendable {
         router.get("/api/models/:model/card") { r, c in try await self.card(r, c) }
         router.get("/api/cancel") { r, _ in
             let job = try r.query(["job"]).required("job", limit: 64)
-            return JSONResponse.make(["job": job, "cancelled": self.models.cancel(job: job)] as [String: Any])
+            return try JSONResponse.encode(CancelDocument(job: job, cancelled: self.models.cancel(job: job)))
         }
         router.get("/api/**") { r, _ -> Response in
             throw APIError(.notFound, "no endpoint \(r.uri.path.prefix(200)) (see docs/studio-api.md)")
@@ -393,10 +393,9 @@ struct StudioAPI: Sendable {
         guard !all.isEmpty else { throw APIError(.notFound, "run \(id) has no histogram tag '\(tag.prefix(200))'") }
         // At most n steps, evenly chosen, always including the last.
         let picked = all.count <= n ? all : (0..<n).map { all[$0 * (all.count - 1) / (n - 1 == 0 ? 1 : n - 1)] }
-        return JSONResponse.make([
-            "run": id, "tag": tag,
-            "steps": picked.map { ["step": $0.step, "min": Double($0.histogram.min), "max": Double($0.histogram.max), "counts": $0.histogram.counts] as [String: Any] },
-        ] as [String: Any])
+        return try JSONResponse.encode(HistogramSeries(run: id, tag: tag, steps: picked.map {
+            .init(step: $0.step, min: Double($0.histogram.min), max: Double($0.histogram.max), counts: $0.histogram.counts)
+        }))
     }
 
     /// Parameter × step matrices of gradient norm and update ratio (each cell the bucket's maximum).
@@ -418,7 +417,7 @@ struct StudioAPI: Sendable {
                 series[kind + name] = cols
             }
         }
-        guard lo <= hi else { return JSONResponse.make(["run": id, "parameters": [String](), "steps": [Int](), "grad_norm": [Any](), "update_ratio": [Any]()] as [String: Any]) }
+        guard lo <= hi else { return try JSONResponse.encode(ParameterMatrices(run: id, parameters: [], steps: [], gradNorm: [], updateRatio: [])) }
         // Stored steps may span the whole 64-bit range (an imported event file): no arithmetic that could overflow.
         let span = hi.subtractingReportingOverflow(lo)
         let width = span.overflow || span.partialValue >= n ? n : span.partialValue + 1
@@ -428,7 +427,7 @@ struct StudioAPI: Sendable {
         for cols in series.values { for s in cols.steps { let b = bucket(s); lastStep[b] = max(lastStep[b] ?? s, s) } }
         let used = (0..<width).filter { lastStep[$0] != nil }
         let steps = used.map { lastStep[$0]! }
-        func matrix(_ kind: String) -> [[Any]] {
+        func matrix(_ kind: String) -> [[Double?]] {
             names.map { name in
                 var row = [Double?](repeating: nil, count: width)
                 if let cols = series[kind + name] {
@@ -437,11 +436,11 @@ struct StudioAPI: Sendable {
                         row[b] = max(row[b] ?? -Double.infinity, cols.values[i])
                     }
                 }
-                return used.map { row[$0].map { $0 as Any } ?? NSNull() }
+                return used.map { row[$0] }
             }
         }
-        return JSONResponse.make(["run": id, "parameters": names, "steps": steps,
-                                  "grad_norm": matrix("grad_norm/"), "update_ratio": matrix("update_ratio/")] as [String: Any])
+        return try JSONResponse.encode(ParameterMatrices(run: id, parameters: names, steps: steps, gradNorm: matrix("grad_norm/"),
+                                                         updateRatio: matrix("update_ratio/")))
     }
 
     // MARK: Live
@@ -490,6 +489,34 @@ func modelOrder(_ a: String, _ b: String) -> Bool {
     }
     let ra = rank(a), rb = rank(b)
     return ra != rb ? ra < rb : RunDescriptions.parameterOrder(a, b)
+}
+
+/// `GET /api/cancel?job=ID`.
+struct CancelDocument: Encodable { var job: String; var cancelled: Bool }
+
+/// `GET /api/runs/{run}/histograms?tag=…`: at most `buckets` steps of one histogram tag.
+struct HistogramSeries: Encodable {
+    struct Step: Encodable { var step: Int; var min: Double; var max: Double; var counts: [Int] }
+    var run: String
+    var tag: String
+    var steps: [Step]
+}
+
+/// `GET /api/runs/{run}/parameters`: parameter × step matrices (null where a bucket holds no finite value).
+struct ParameterMatrices: Encodable {
+    var run: String
+    var parameters: [String]
+    var steps: [Int]
+    var gradNorm: [[Double?]]
+    var updateRatio: [[Double?]]
+    enum CodingKeys: String, CodingKey { case run, parameters, steps, gradNorm = "grad_norm", updateRatio = "update_ratio" }
+
+    // Nulls are written (the heatmap's empty cells), not left out.
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(run, forKey: .run); try c.encode(parameters, forKey: .parameters); try c.encode(steps, forKey: .steps)
+        try c.encode(gradNorm, forKey: .gradNorm); try c.encode(updateRatio, forKey: .updateRatio)
+    }
 }
 
 /// One `progress` event of a stream: `part` is `fraction` (0...1) done.

@@ -106,3 +106,30 @@ package struct TrainSummary: Codable, Sendable {
         case finalTrainLoss = "final_train_loss", finalValLoss = "final_val_loss"
     }
 }
+
+/// A string coding key, for documents whose keys are data (`val_accuracy` or `val_mse`).
+package struct NamedKey: CodingKey {
+    package var stringValue: String
+    package var intValue: Int? { nil }
+    package init(_ name: String) { stringValue = name }
+    package init?(stringValue: String) { self.stringValue = stringValue }
+    package init?(intValue: Int) { nil }
+}
+
+/// What a training command prints last with `--json`: the run's summary (absent values as null) and what the kind of
+/// run adds, in one object.
+package struct RunEndDocument<Extra: Encodable>: Encodable {
+    package var summary: TrainSummary
+    package var extra: Extra
+
+    package init(_ summary: TrainSummary, _ extra: Extra) { self.summary = summary; self.extra = extra }
+
+    package func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: TrainSummary.CodingKeys.self)
+        try c.encode(summary.run, forKey: .run); try c.encode(summary.steps, forKey: .steps); try c.encode(summary.status, forKey: .status)
+        try c.encode(summary.finalTrainLoss, forKey: .finalTrainLoss)
+        try c.encode(summary.finalValLoss, forKey: .finalValLoss)   // null when there was no evaluation
+        try c.encode(summary.checkpoint, forKey: .checkpoint)
+        try extra.encode(to: encoder)
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interpretability
 import ModelFormats
 import Models
 import Reports
@@ -135,17 +136,36 @@ struct Finetune: ParsableCommand {
         }
         let mb = { (b: Int) in (Double(b) / 1_048_576 * 10).rounded() / 10 }
         if json {
-            var obj: [String: Any] = [
-                "run": summary.run, "steps": summary.steps, "status": summary.status, "method": c.method,
-                "base_val_loss": task.baseValidationLoss, "final_val_loss": summary.finalValLoss ?? NSNull(),
-                "final_train_loss": summary.finalTrainLoss, "checkpoint": summary.checkpoint ?? NSNull(),
-                "trainable_parameters": trainer.parameterCount, "train_examples": task.train.count, "val_examples": task.validation.count,
-                "skipped_examples": task.skipped, "steps_per_s": Double(summary.steps - startStep) / max(seconds, 1e-9),
-                "seconds": seconds, "peak_rss_mb": mb(peak), "rss_at_start_mb": mb(residentAtStart), "peak_tensor_mb": mb(tensors),
-                "model_file_mb": mb(modelBytes), "trainable_state_mb": mb(trainableBytes), "warnings": warnings, "examples": comparisons,
-            ]
-            obj[c.method == "lora" ? "adapter" : "model"] = summary.checkpoint ?? NSNull()
-            print(Terminal.jsonLine(obj))
+            struct Extra: Encodable {
+                var method: String, baseValLoss: Double, trainableParameters: Int, trainExamples: Int, valExamples: Int, skippedExamples: Int
+                var stepsPerSecond: Double, seconds: Double, peakRSS: Double, rssAtStart: Double, peakTensor: Double, modelFile: Double
+                var trainableState: Double, warnings: Int, examples: [[String: String]], output: String?
+                enum CodingKeys: String, CodingKey {
+                    case method, baseValLoss = "base_val_loss", trainableParameters = "trainable_parameters", trainExamples = "train_examples"
+                    case valExamples = "val_examples", skippedExamples = "skipped_examples", stepsPerSecond = "steps_per_s", seconds
+                    case peakRSS = "peak_rss_mb", rssAtStart = "rss_at_start_mb", peakTensor = "peak_tensor_mb", modelFile = "model_file_mb"
+                    case trainableState = "trainable_state_mb", warnings, examples
+                }
+                func encode(to encoder: Encoder) throws {
+                    var k = encoder.container(keyedBy: CodingKeys.self)
+                    try k.encode(method, forKey: .method); try k.encode(baseValLoss, forKey: .baseValLoss)
+                    try k.encode(trainableParameters, forKey: .trainableParameters); try k.encode(trainExamples, forKey: .trainExamples)
+                    try k.encode(valExamples, forKey: .valExamples); try k.encode(skippedExamples, forKey: .skippedExamples)
+                    try k.encode(stepsPerSecond, forKey: .stepsPerSecond); try k.encode(seconds, forKey: .seconds)
+                    try k.encode(peakRSS, forKey: .peakRSS); try k.encode(rssAtStart, forKey: .rssAtStart); try k.encode(peakTensor, forKey: .peakTensor)
+                    try k.encode(modelFile, forKey: .modelFile); try k.encode(trainableState, forKey: .trainableState)
+                    try k.encode(warnings, forKey: .warnings); try k.encode(examples, forKey: .examples)
+                    // The checkpoint under its kind's name: the adapter folder (LoRA) or the model folder (full).
+                    var named = encoder.container(keyedBy: NamedKey.self)
+                    try named.encode(output, forKey: NamedKey(method == "lora" ? "adapter" : "model"))
+                }
+            }
+            print(try DocumentCoding.line(RunEndDocument(summary, Extra(
+                method: c.method, baseValLoss: task.baseValidationLoss, trainableParameters: trainer.parameterCount,
+                trainExamples: task.train.count, valExamples: task.validation.count, skippedExamples: task.skipped,
+                stepsPerSecond: Double(summary.steps - startStep) / max(seconds, 1e-9), seconds: seconds, peakRSS: mb(peak),
+                rssAtStart: mb(residentAtStart), peakTensor: mb(tensors), modelFile: mb(modelBytes), trainableState: mb(trainableBytes),
+                warnings: warnings, examples: comparisons, output: summary.checkpoint))))
         } else {
             let val = summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a"
             print("\(summary.status == "finished" ? Terminal.green("done") : Terminal.yellow(summary.status)): \(summary.steps) steps, held-out loss \(String(format: "%.4f", task.baseValidationLoss)) → \(val)")

@@ -88,12 +88,13 @@ struct TrainSeq2Seq: ParsableCommand {
         }) else { return }
         let exact = trainer.task.exactMatch()
         if recorded.json {
-            var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
-                                      "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull(), "exact_match": exact,
-                                      "held_out": trainer.task.heldOut.count, "parameters": trainer.parameterCount, "arch": c.arch,
-                                      "attention": c.arch == "transformer" ? "transformer" : c.attention.rawValue]
-            obj["final_val_loss"] = summary.finalValLoss ?? NSNull()
-            print(Terminal.jsonLine(obj))
+            struct Extra: Encodable {
+                var exactMatch: Double, heldOut: Int, parameters: Int, arch: String, attention: String
+                enum CodingKeys: String, CodingKey { case exactMatch = "exact_match", heldOut = "held_out", parameters, arch, attention }
+            }
+            print(try DocumentCoding.line(RunEndDocument(summary, Extra(
+                exactMatch: exact, heldOut: trainer.task.heldOut.count, parameters: trainer.parameterCount, arch: c.arch,
+                attention: c.arch == "transformer" ? "transformer" : c.attention.rawValue))))
         } else {
             print("\(summary.status == "finished" ? Terminal.green("done") : Terminal.yellow(summary.status)): \(summary.steps) steps, exact match \(String(format: "%.1f%%", 100 * exact)) on \(trainer.task.heldOut.count) held-out inputs, val loss \(summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a")")
             if let ck = summary.checkpoint {

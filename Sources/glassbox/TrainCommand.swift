@@ -209,10 +209,8 @@ struct TrainGPT: ParsableCommand {
         let summary = try TrainingJob.runWatched(trainer, peers: peers, database: database) { progress.finishLine() }
         if let problem = events?.problem { Terminal.err("warning: \(problem)") }
         if json {
-            var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
-                                      "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull(), "ranks": job?.size ?? 1]
-            obj["final_val_loss"] = summary.finalValLoss ?? NSNull()
-            print(Terminal.jsonLine(obj))
+            struct Extra: Encodable { var ranks: Int }
+            print(try DocumentCoding.line(RunEndDocument(summary, Extra(ranks: job?.size ?? 1))))
         } else {
             let val = summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a"
             print("\(summary.status == "finished" ? Terminal.green("done") : Terminal.yellow(summary.status)): \(summary.steps) steps, train loss \(String(format: "%.4f", summary.finalTrainLoss)), val loss \(val)")

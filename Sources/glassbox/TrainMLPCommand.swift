@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interpretability
 import ModelFormats
 import Models
 import Reports
@@ -140,13 +141,22 @@ struct TrainMLP: ParsableCommand {
         let metric = task.metricName
         let valMetric = task.score(task.xVal, task.validation), trainMetric = task.score(task.xTrain, task.train)
         if recorded.json {
-            var obj: [String: Any] = ["run": summary.run, "steps": summary.steps, "final_train_loss": summary.finalTrainLoss,
-                                      "status": summary.status, "checkpoint": summary.checkpoint ?? NSNull(),
-                                      "val_\(metric)": valMetric, "train_\(metric)": trainMetric, "warnings": warnings,
-                                      "parameters": trainer.parameterCount, "train_examples": task.train.rows, "val_examples": task.validation.rows]
-            obj["final_val_loss"] = summary.finalValLoss ?? NSNull()
-            if metric == "mse", let t = c.task, t == "sine" || t == "linear" { obj["noise_variance"] = Double(c.noise * c.noise) }
-            print(Terminal.jsonLine(obj))
+            /// The metric's name is part of its keys (val_accuracy, train_mse).
+            struct Extra: Encodable {
+                var metric: String, val: Double, train: Double, warnings: Int, parameters: Int, trainExamples: Int, valExamples: Int
+                var noiseVariance: Double?
+                func encode(to encoder: Encoder) throws {
+                    var c = encoder.container(keyedBy: NamedKey.self)
+                    try c.encode(val, forKey: NamedKey("val_\(metric)")); try c.encode(train, forKey: NamedKey("train_\(metric)"))
+                    try c.encode(warnings, forKey: NamedKey("warnings")); try c.encode(parameters, forKey: NamedKey("parameters"))
+                    try c.encode(trainExamples, forKey: NamedKey("train_examples")); try c.encode(valExamples, forKey: NamedKey("val_examples"))
+                    try c.encodeIfPresent(noiseVariance, forKey: NamedKey("noise_variance"))
+                }
+            }
+            let noise = metric == "mse" && (c.task == "sine" || c.task == "linear") ? Double(c.noise * c.noise) : nil
+            print(try DocumentCoding.line(RunEndDocument(summary, Extra(
+                metric: metric, val: valMetric, train: trainMetric, warnings: warnings, parameters: trainer.parameterCount,
+                trainExamples: task.train.rows, valExamples: task.validation.rows, noiseVariance: noise))))
         } else {
             let shown = metric == "accuracy" ? String(format: "val accuracy %.1f%% (train %.1f%%)", 100 * valMetric, 100 * trainMetric)
                                              : String(format: "val MSE %.4g (train %.4g)", valMetric, trainMetric)
