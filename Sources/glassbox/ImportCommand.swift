@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interpretability
 import RunStore
 
 struct ImportTensorBoard: ParsableCommand {
@@ -26,9 +27,11 @@ struct ImportTensorBoard: ParsableCommand {
         let imported = try TensorBoardImport.importDirectory(URL(fileURLWithPath: directory), into: db) { Terminal.err("warning: \($0)") }
         let seconds = Date().timeIntervalSince(start)
         if json {
-            print(Terminal.jsonLine(["runs": imported.map { ["id": $0.id, "name": $0.name, "folder": $0.folder, "scalars": $0.scalars,
-                                                            "histograms": $0.histograms, "texts": $0.texts, "files": $0.files] as [String: Any] },
-                                     "seconds": seconds] as [String: Any]))
+            struct Run: Encodable { var id: String, name: String, folder: String, scalars: Int, histograms: Int, texts: Int, files: Int }
+            struct Imported: Encodable { var runs: [Run]; var seconds: Double }
+            print(try DocumentCoding.line(Imported(runs: imported.map {
+                Run(id: $0.id, name: $0.name, folder: $0.folder, scalars: $0.scalars, histograms: $0.histograms, texts: $0.texts, files: $0.files)
+            }, seconds: seconds)))
             return
         }
         if imported.isEmpty { print("no event files imported from \(directory)"); return }

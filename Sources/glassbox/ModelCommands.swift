@@ -261,9 +261,14 @@ struct Info: ParsableCommand {
         if architectures {
             let all = ModelArchitecture.all
             if json {
-                print(Terminal.jsonLine(["architectures": all.map {
-                    ["name": $0.name, "gguf": $0.ggufNames, "hugging_face": $0.huggingFaceTypes, "summary": $0.summary] as [String: Any]
-                }]))
+                struct Entry: Encodable {
+                    var name: String, gguf: [String], huggingFace: [String], summary: String
+                    enum CodingKeys: String, CodingKey { case name, gguf, huggingFace = "hugging_face", summary }
+                }
+                struct Listing: Encodable { var architectures: [Entry] }
+                print(try DocumentCoding.line(Listing(architectures: all.map {
+                    Entry(name: $0.name, gguf: $0.ggufNames, huggingFace: $0.huggingFaceTypes, summary: $0.summary)
+                })))
             } else {
                 for a in all {
                     let names = [a.ggufNames.isEmpty ? nil : "GGUF " + a.ggufNames.joined(separator: ", "),

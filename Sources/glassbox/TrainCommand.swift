@@ -249,10 +249,7 @@ final class ProgressPrinter {
     func step(_ r: StepReport) {
         if json {
             guard r.logged || r.valLoss != nil else { return }
-            var o: [String: Any] = ["step": r.step, "loss": r.loss, "lr": r.learningRate, "grad_norm": r.gradNorm,
-                                    "\(unit)_per_s": r.tokensPerSecond, "elapsed_s": r.elapsedSeconds]
-            if let v = r.valLoss { o["val_loss"] = v }
-            print(Terminal.jsonLine(o))
+            print((try? DocumentCoding.line(StepLine(report: r, unit: unit))) ?? "{}")
             fflush(stdout)
             return
         }
@@ -326,5 +323,21 @@ extension TrainGPT {
             // A store failure is kept in `sink.failure`, which the trainer checks (and stops on) after this call.
             try? trainer.sink?.flush()
         }
+    }
+}
+
+/// One `--json` line per logged step: the rate under its unit's name (tokens_per_s, examples_per_s); a value that is
+/// not a finite number is written as null.
+struct StepLine: Encodable {
+    var report: StepReport
+    var unit: String
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: NamedKey.self)
+        func put(_ v: Double?, _ key: String) throws { try c.encode(v.flatMap { $0.isFinite ? $0 : nil }, forKey: NamedKey(key)) }
+        try c.encode(report.step, forKey: NamedKey("step"))
+        try put(report.loss, "loss"); try put(report.learningRate, "lr"); try put(report.gradNorm, "grad_norm")
+        try put(report.tokensPerSecond, "\(unit)_per_s"); try put(report.elapsedSeconds, "elapsed_s")
+        if let v = report.valLoss { try put(v, "val_loss") }
     }
 }
