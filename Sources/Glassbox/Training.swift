@@ -90,6 +90,7 @@ public func train(_ options: TrainingOptions, onStep: ((TrainingProgress) -> Boo
     config.evalInterval = options.evaluationInterval
     config.sampleInterval = options.evaluationInterval
     config.checkpointInterval = options.evaluationInterval
+    if let name = options.name { try TrainConfig.checkRunName(name) }
     config.name = options.name
     let runs = URL(fileURLWithPath: options.runsDirectory)
     let store = try RunStores.open(url: nil, runsDirectory: runs)
@@ -111,6 +112,7 @@ extension Model {
         c.rank = options.rank
         c.alpha = Float(2 * options.rank)
         c.seed = options.seed
+        if let name = options.name { try TrainConfig.checkRunName(name) }
         c.name = options.name
         c.evalInterval = min(c.evalInterval, max(options.steps, 1))
         let runs = URL(fileURLWithPath: options.runsDirectory)

@@ -97,6 +97,8 @@ struct LibraryTests {
         let continued = try trained.generate("To be", options: GenerateOptions(maxTokens: 4))
         #expect(trained.architecture == "gpt2" && continued.tokens.count == 4)
         do { _ = try train(options); Issue.record("trained twice") } catch { #expect("\(error)".contains("already exists"), "\(error)") }
+        options.name = "../elsewhere"
+        do { _ = try train(options); Issue.record("trained with a path as its name") } catch { #expect("\(error)".contains("--name"), "\(error)") }
         // Stopping from the callback ends the run at the next step, with a checkpoint.
         options.name = nil
         let stopped = try train(options) { p in p.step < 2 }
