@@ -90,13 +90,9 @@ public func train(_ options: TrainingOptions, onStep: ((TrainingProgress) -> Boo
     config.evalInterval = options.evaluationInterval
     config.sampleInterval = options.evaluationInterval
     config.checkpointInterval = options.evaluationInterval
-    if let name = options.name { try TrainConfig.checkRunName(name) }
     config.name = options.name
     let runs = URL(fileURLWithPath: options.runsDirectory)
-    let store = try RunStores.open(url: nil, runsDirectory: runs)
-    if let name = options.name, let other = try store.runID(named: name) {
-        throw TrainingError("a run named '\(name)' already exists (\(other)) in \(store.location)")
-    }
+    let store = try openStore(runs, naming: options.name)
     return try recorded(try Trainer(config: config, runsDirectory: runs), store: store, onStep: onStep)
 }
 
@@ -112,15 +108,24 @@ extension Model {
         c.rank = options.rank
         c.alpha = Float(2 * options.rank)
         c.seed = options.seed
-        if let name = options.name { try TrainConfig.checkRunName(name) }
         c.name = options.name
         c.evalInterval = min(c.evalInterval, max(options.steps, 1))
         let runs = URL(fileURLWithPath: options.runsDirectory)
-        let store = try RunStores.open(url: nil, runsDirectory: runs)
+        let store = try openStore(runs, naming: options.name)
         return try serially {
             try recorded(try TrainingRun<FinetuneTask>(finetune: c, base: loaded, runsDirectory: runs), store: store, onStep: onStep)
         }
     }
+}
+
+/// The run store of `runs`, with `name` (if any) checked as `--name` is: its form, and that no run has it yet.
+func openStore(_ runs: URL, naming name: String?) throws -> any RunStorage {
+    if let name { try TrainConfig.checkRunName(name) }
+    let store = try RunStores.open(url: nil, runsDirectory: runs)
+    if let name, let other = try store.runID(named: name) {
+        throw TrainingError("a run named '\(name)' already exists (\(other)) in \(store.location)")
+    }
+    return store
 }
 
 func recorded<T: TrainingTask>(_ run: TrainingRun<T>, store: any RunStorage, onStep: ((TrainingProgress) -> Bool)?) throws -> TrainingResult {

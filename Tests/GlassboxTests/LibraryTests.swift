@@ -112,7 +112,9 @@ struct LibraryTests {
         try lines.joined(separator: "\n").write(to: data, atomically: true, encoding: .utf8)
         var ft = FineTuneOptions(data: data.path, steps: 3)
         ft.runsDirectory = options.runsDirectory
+        ft.name = "tuned"
         let tuned = try base.fineTune(ft)
+        do { _ = try base.fineTune(ft); Issue.record("fine-tuned twice under one name") } catch { #expect("\(error)".contains("already exists"), "\(error)") }
         #expect(tuned.steps == 3 && tuned.status == "finished")
         let adapter = try #require(tuned.checkpoint as String?)
         let adapted = try Model.load(Self.qwen, adapter: adapter)
