@@ -132,10 +132,10 @@ extension Model {
         }
     }
 
-    func run(_ r: GenerateRequest, onToken: ((GeneratedToken) -> Bool)?) throws -> Completion {
+    func run(_ r: GenerateRequest, cache: ConversationCache? = nil, onToken: ((GeneratedToken) -> Bool)?) throws -> Completion {
         try serially {
             var tokens: [GeneratedToken] = []
-            let doc = try InspectService.generate(loaded, r, onToken: { t in
+            let doc = try InspectService.generate(loaded, r, cache: cache, onToken: { t in
                 let token = GeneratedToken(t)
                 tokens.append(token)
                 return onToken?(token) ?? true
@@ -143,6 +143,61 @@ extension Model {
             return Completion(text: doc.text, tokens: tokens, promptTokens: doc.promptIDs.count,
                               stopReason: StopReason(rawValue: doc.stopReason) ?? .maxTokens,
                               prefillTokensPerSecond: doc.prefillTokensPerSecond, decodeTokensPerSecond: doc.decodeTokensPerSecond)
+        }
+    }
+}
+
+/// A conversation with a model, turn by turn: each reply answers everything said so far, in the model's chat
+/// template. The model's decoding state is kept between turns, so a turn reads only the new messages.
+///
+/// ```swift
+/// let conversation = Conversation(model, system: "Answer in one sentence.")
+/// let first = try conversation.send("What is the capital of France?")
+/// let second = try conversation.send("And of Italy?")
+/// ```
+public final class Conversation: @unchecked Sendable {
+    public let model: Model
+    private var history: [ChatMessage]
+    private let opening: [ChatMessage]
+    private let cache = ConversationCache()
+    private let lock = NSLock()
+
+    /// A new conversation, opened by `system` when given.
+    ///
+    /// - Throws: when the model has no chat template Glassbox recognises (see ``Model/canChat``).
+    public init(_ model: Model, system: String? = nil) throws {
+        _ = try model.loaded.chatFormat()
+        self.model = model
+        opening = system.map { [.system($0)] } ?? []
+        history = opening
+    }
+
+    /// Everything said so far, the system message first.
+    public var messages: [ChatMessage] { lock.withLock { history } }
+
+    /// Says `text` as the user and returns the model's answer, which joins the conversation.
+    ///
+    /// - Throws: when the conversation no longer fits the model's context (``reset()`` starts over), or an option
+    ///   is out of range; the conversation is then as it was.
+    public func send(_ text: String, options: GenerateOptions = GenerateOptions(),
+                     onToken: ((GeneratedToken) -> Bool)? = nil) throws -> Completion {
+        try lock.withLock {
+            let asked = history + [.user(text)]
+            var r = GenerateRequest(prompt: "")
+            r.chat = true
+            r.messages = asked.map { Models.ChatMessage(role: $0.role.rawValue, content: $0.content) }
+            r.apply(options)
+            let answer = try model.run(r, cache: cache, onToken: onToken)
+            history = asked + [.assistant(answer.text)]
+            return answer
+        }
+    }
+
+    /// Forgets every turn; the system message stays.
+    public func reset() {
+        lock.withLock {
+            history = opening
+            cache.reset()
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormats
 
 /// Self-contained HTML reports: one file with inline CSS, SVG and our own JavaScript, no network access.
 ///
@@ -11,14 +12,10 @@ package enum HTMLReport {
     package static func render<Document: Encodable>(kind: String, title: String, document: Document) throws -> String {
         let encoder = JSONEncoder()
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        let object = try JSONSerialization.jsonObject(with: try encoder.encode(document))
-        guard let dictionary = object as? [String: Any] else {
+        guard case .object(var doc) = rounded(try JSONDecoder().decode(JSONValue.self, from: encoder.encode(document))) else {
             throw CocoaError(.coderInvalidValue, userInfo: [NSLocalizedDescriptionKey: "a report's document must be a JSON object"])
         }
-        return try render(kind: kind, title: title, document: dictionary)
-    }
-
-    package static func render(kind: String, title: String, document: [String: Any]) throws -> String {
+        doc["kind"] = .string(kind)
         // The report's script and styles are real files (Resources/report.js, report.css), embedded in the binary
         // and inlined here so the page needs nothing else.
         // The same core.js and charts.js the studio serves, then the report's panels: one front end, two outputs.
@@ -32,9 +29,9 @@ package enum HTMLReport {
             styles.append(text)
         }
         let script = scripts.joined(separator: "\n;\n"), css = styles.joined(separator: "\n")
-        var doc = rounded(document) as! [String: Any]
-        doc["kind"] = kind
-        let data = try JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
+        let sorted = JSONEncoder()
+        sorted.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try sorted.encode(JSONValue.object(doc))
         // Safe inside <script>: no "</" can close the element early.
         let json = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
         return """
@@ -69,17 +66,16 @@ package enum HTMLReport {
     }
 
     /// Numbers rounded to 4 significant digits (the page shows 3): a 512-token report stays a few MB.
-    static func rounded(_ v: Any) -> Any {
+    static func rounded(_ v: JSONValue) -> JSONValue {
         switch v {
-        case let d as Double:
-            // Whole numbers are ids, counts and positions (a document read back from JSON holds them as numbers
-            // that also read as Double): never rounded.
-            guard d.isFinite, d != 0, d != d.rounded() || abs(d) >= 1e15 else { return d.isFinite ? d : 0 }
+        case .number(let d):
+            // Whole numbers are ids, counts and positions (read back from JSON they may still be Doubles): never
+            // rounded.
+            guard d.isFinite, d != 0, d != d.rounded() || abs(d) >= 1e15 else { return .number(d.isFinite ? d : 0) }
             let scale = Foundation.pow(10, 3 - Foundation.floor(Foundation.log10(abs(d))))
-            return (d * scale).rounded() / scale
-        case let a as [Double]: return a.map { rounded($0) }
-        case let a as [Any]: return a.map { rounded($0) }
-        case let o as [String: Any]: return o.mapValues { rounded($0) }
+            return .number((d * scale).rounded() / scale)
+        case .array(let a): return .array(a.map(rounded))
+        case .object(let o): return .object(o.mapValues(rounded))
         default: return v
         }
     }

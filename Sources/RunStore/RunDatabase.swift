@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormats
 import GRDB
 import Training
 
@@ -58,23 +59,23 @@ package struct RunRecord: Codable, Sendable {
     package var dataSet: String? {
         // A column of a list: a run whose settings do not parse shows none here; `settings` names the problem.
         guard let s = try? settings else { return nil }
-        return ((s["dataPath"] ?? s["csv"] ?? s["data"]) as? String).map { URL(fileURLWithPath: $0).lastPathComponent } ?? s["task"] as? String
+        return (s["dataPath"] ?? s["csv"] ?? s["data"])?.string.map { URL(fileURLWithPath: $0).lastPathComponent } ?? s["task"]?.string
     }
     package var tokenizer: String? {
         // A column of a list, like `dataSet`.
         guard let s = try? settings else { return nil }
-        return s["tokenizer"] as? String
+        return s["tokenizer"]?.string
     }
-    /// The run's settings (TrainConfig as JSON) as a dictionary; an error naming the run when they are not a JSON
-    /// object (a damaged store).
-    package var settings: [String: Any] {
+    /// The run's settings (TrainConfig as JSON); an error naming the run when they are not a JSON object (a
+    /// damaged store).
+    package var settings: JSONValue {
         get throws {
-            let parsed: Any
-            do { parsed = try JSONSerialization.jsonObject(with: Data(config.utf8)) } catch {
+            let parsed: JSONValue
+            do { parsed = try JSONValue(json: config) } catch {
                 throw RunStoreError("run \(id): its stored settings are not JSON (\(error.localizedDescription))")
             }
-            guard let object = parsed as? [String: Any] else { throw RunStoreError("run \(id): its stored settings are not a JSON object") }
-            return object
+            guard case .object = parsed else { throw RunStoreError("run \(id): its stored settings are not a JSON object") }
+            return parsed
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ModelFormats
 
 /// A run as the runs table and the run page's header show it (`GET /api/runs`, docs/studio-api.md).
 package struct RunSummary: Encodable, Sendable {
@@ -68,10 +69,19 @@ package struct RunSummary: Encodable, Sendable {
 
 /// One run with what its page needs besides the series (`GET /api/runs/{run}`).
 package struct RunDetail: Encodable, Sendable {
-    package struct Checkpoint: Encodable, Sendable { package var step: Int; package var path: String }
-    package struct Message: Encodable, Sendable { package var step: Int; package var level: String; package var text: String }
+    package struct Checkpoint: Encodable, Sendable {
+        package var step: Int; package var path: String
+        package init(step: Int, path: String) { self.step = step; self.path = path }
+    }
+    package struct Message: Encodable, Sendable {
+        package var step: Int; package var level: String; package var text: String
+        package init(step: Int, level: String, text: String) { self.step = step; self.level = level; self.text = text }
+    }
     package struct Figure: Encodable, Sendable { package var name: String; package var count: Int }
-    package struct Sample: Encodable, Sendable { package var step: Int; package var text: String }
+    package struct Sample: Encodable, Sendable {
+        package var step: Int; package var text: String
+        package init(step: Int, text: String) { self.step = step; self.text = text }
+    }
     package var summary: RunSummary
     package var tags: [String]
     package var histogramTags: [String]
@@ -163,5 +173,43 @@ package enum RunDescriptions {
             s.split(separator: ".").map { part in Int(part).map { String(format: "%06d", $0) } ?? String(part) }
         }
         return key(a).lexicographicallyPrecedes(key(b))
+    }
+}
+
+/// The document of a fine-tuning or MLP run's self-contained page (`finetune --html`, `train-mlp --html`): the
+/// run, every checkpoint's figure as recorded, and for fine-tuning the checkpoints, losses and peak memory.
+package struct RunPageDocument: Encodable, Sendable {
+    package struct Run: Encodable, Sendable {
+        package var id: String, name: String, status: String, step: Int, parameterCount: Int, config: JSONValue
+        enum CodingKeys: String, CodingKey { case id, name, status, step, parameterCount = "parameter_count", config }
+    }
+    package struct Point: Encodable, Sendable { package var step: Int; package var value: Double }
+    package struct Metrics: Encodable, Sendable {
+        package var val: [Point], train: [Point], peakRSSMB: Double?, peakTensorMB: Double?
+        enum CodingKeys: String, CodingKey { case val, train, peakRSSMB = "peak_rss_mb", peakTensorMB = "peak_tensor_mb" }
+    }
+    package var run: Run
+    /// Each checkpoint's figure document, as its task recorded it.
+    package var figures: [JSONValue]
+    package var checkpoints: [RunDetail.Checkpoint]?
+    package var metrics: Metrics?
+
+    /// The page of run `id` with its figures named `figure`; `config` replaces the stored settings where given.
+    package init(run id: String, figure: String, in store: any RunStorage, config: JSONValue? = nil, losses: Bool) throws {
+        let record = try store.run(id)
+        run = Run(id: record.id, name: record.name, status: record.status, step: record.step,
+                  parameterCount: record.parameterCount, config: try config ?? record.settings)
+        figures = try store.figures(run: id, name: figure).map { f in
+            do { return try JSONValue(json: f.document) } catch {
+                throw RunStoreError("run \(id): its \(figure) figure at step \(f.step) is not JSON (\(error.localizedDescription))")
+            }
+        }
+        guard losses else { return }
+        let points = { (tag: String) throws in try store.series(run: id, tag: tag) }
+        checkpoints = try store.checkpoints(run: id).map { RunDetail.Checkpoint(step: $0.step, path: $0.path) }
+        metrics = Metrics(val: try points("val/loss").map { Point(step: $0.step, value: $0.value) },
+                          train: try points("train/loss").map { Point(step: $0.step, value: $0.value) },
+                          peakRSSMB: try points("memory/peak_rss_mb").last?.value,
+                          peakTensorMB: try points("memory/peak_tensor_mb").last?.value)
     }
 }

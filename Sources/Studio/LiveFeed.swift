@@ -125,7 +125,7 @@ final class LiveFeed: @unchecked Sendable {
                     replay = Array(recent[(i + 1)...]); resumed = true
                 }
             }
-            let hello = Self.event("hello", ["run": run, "status": status, "step": step, "resumed": resumed], id: position)
+            let hello = Self.event("hello", FeedEvent.Hello(run: run, status: status, step: step, resumed: resumed), id: position)
             continuation.yield(hello)
             for f in replay.prefix(Self.bufferFrames - 1) { continuation.yield(f.bytes) }
             subscribers[nextID] = continuation
@@ -196,7 +196,7 @@ final class LiveFeed: @unchecked Sendable {
         if record.revision != start.revision {
             // Resumed: its tail was deleted and row ids may be reused; the viewers read it again from here.
             let next = FeedPosition(revision: record.revision, cursor: try db.cursor())
-            let bytes = Self.event("reset", ["run": run, "step": record.step], id: next)
+            let bytes = Self.event("reset", FeedEvent.Reset(run: run, step: record.step), id: next)
             lock.withLock {
                 position = next; recent.removeAll(); recentBytes = 0; recentStart = next
                 status = record.displayStatus; step = record.step
@@ -211,11 +211,11 @@ final class LiveFeed: @unchecked Sendable {
             cursor = ch.cursor
             var events: [String] = []
             if !ch.scalars.isEmpty {
-                events.append(Self.eventText("scalars", ["points": ch.scalars.map { ["tag": $0.tag, "step": $0.step, "wall_time": $0.wallTime, "value": $0.value] as [String: Any] }]))
+                events.append(Self.eventText("scalars", FeedEvent.Scalars(points: ch.scalars.map { FeedEvent.Point(tag: $0.tag, step: $0.step, wallTime: $0.wallTime, value: $0.value) })))
             }
-            for s in ch.samples { events.append(Self.eventText("sample", ["step": s.step, "text": s.text])) }
-            for m in ch.messages { events.append(Self.eventText("message", ["step": m.step, "level": m.level, "text": m.text])) }
-            for k in ch.checkpoints { events.append(Self.eventText("checkpoint", ["step": k.step, "path": k.path])) }
+            for s in ch.samples { events.append(Self.eventText("sample", RunDetail.Sample(step: s.step, text: s.text))) }
+            for m in ch.messages { events.append(Self.eventText("message", RunDetail.Message(step: m.step, level: m.level, text: m.text))) }
+            for k in ch.checkpoints { events.append(Self.eventText("checkpoint", RunDetail.Checkpoint(step: k.step, path: k.path))) }
             let after = FeedPosition(revision: start.revision, cursor: cursor)
             // The cursor moves only over this run's rows: no text, no move.
             if !events.isEmpty {
@@ -233,7 +233,7 @@ final class LiveFeed: @unchecked Sendable {
             return true
         }
         if changed {
-            let bytes = Self.event("status", ["status": record.displayStatus, "stored_status": record.status, "step": record.step], id: FeedPosition(revision: start.revision, cursor: cursor))
+            let bytes = Self.event("status", FeedEvent.Status(status: record.displayStatus, storedStatus: record.status, step: record.step), id: FeedPosition(revision: start.revision, cursor: cursor))
             broadcast(bytes, keep: nil)
             sent = true
         }
@@ -267,11 +267,11 @@ final class LiveFeed: @unchecked Sendable {
     }
 
     /// One event's lines, without the blank line that ends it.
-    static func eventText(_ name: String, _ object: [String: Any]) -> String {
-        // Strings, integers and finite numbers (clean turns the others to null) always encode; were one not to, the
-        // viewers would be told in the event itself.
+    static func eventText<Payload: Encodable>(_ name: String, _ payload: Payload) -> String {
+        // Strings, integers and finite numbers (the payloads write others as null) always encode; were one not to,
+        // the viewers would be told in the event itself.
         do {
-            let data = try JSONSerialization.data(withJSONObject: JSONResponse.clean(object))
+            let data = try JSONEncoder().encode(payload)
             return "event: \(name)\ndata: " + String(decoding: data, as: UTF8.self) + "\n"
         } catch {
             return "event: error\ndata: {\"error\": \"a \(name) event could not be encoded\"}\n"
@@ -279,7 +279,29 @@ final class LiveFeed: @unchecked Sendable {
     }
 
     /// One event with its id, as a frame of its own.
-    static func event(_ name: String, _ object: [String: Any], id: FeedPosition) -> ByteBuffer {
-        ByteBuffer(string: eventText(name, object) + "id: \(id.token)\n\n")
+    static func event<Payload: Encodable>(_ name: String, _ payload: Payload, id: FeedPosition) -> ByteBuffer {
+        ByteBuffer(string: eventText(name, payload) + "id: \(id.token)\n\n")
+    }
+}
+
+/// The payloads of the live feed's events (sample, message and checkpoint events are RunDetail's parts).
+enum FeedEvent {
+    struct Hello: Encodable { var run: String, status: String, step: Int, resumed: Bool }
+    struct Reset: Encodable { var run: String, step: Int }
+    struct Status: Encodable {
+        var status: String, storedStatus: String, step: Int
+        enum CodingKeys: String, CodingKey { case status, storedStatus = "stored_status", step }
+    }
+    struct Scalars: Encodable { var points: [Point] }
+    /// A scalar point; a value that is not finite is null.
+    struct Point: Encodable {
+        var tag: String, step: Int, wallTime: Double, value: Double
+        enum CodingKeys: String, CodingKey { case tag, step, wallTime = "wall_time", value }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(tag, forKey: .tag); try c.encode(step, forKey: .step)
+            try c.encode(wallTime.isFinite ? wallTime : nil, forKey: .wallTime)
+            try c.encode(value.isFinite ? value : nil, forKey: .value)
+        }
     }
 }

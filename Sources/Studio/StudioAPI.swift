@@ -344,7 +344,7 @@ struct StudioAPI: Sendable {
     // MARK: Runs
 
     func runs() throws -> Response {
-        guard let db = try store.database() else { return JSONResponse.make([Any]()) }
+        guard let db = try store.database() else { return try JSONResponse.encode([RunSummary]()) }
         let records = try db.runs()
         let last = try db.lastValues(tags: RunDescriptions.headlineTags.filter { $0 != "train/loss" && $0 != "val/loss" })
         let encoder = JSONResponse.encoder()

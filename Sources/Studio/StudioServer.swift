@@ -213,20 +213,6 @@ struct GuardMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 enum JSONResponse {
-    /// `object` (dictionaries, arrays, strings, numbers, NSNull) as JSON; non-finite numbers become null.
-    static func make(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let data: Data
-        do { data = try JSONSerialization.data(withJSONObject: clean(object), options: []) } catch {
-            // Only a value that is not JSON (a bug) gets here: a 500 that says so, never an empty answer.
-            let text = "the answer could not be encoded as JSON: \(error)".replacingOccurrences(of: "\"", with: "'")
-            return raw(Data("{\"error\": \"\(text)\", \"status\": 500}".utf8), status: .internalServerError)
-        }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json; charset=utf-8"
-        headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
     /// The documents' own encoder (non-finite numbers as strings), keys in declaration order.
     static func encoder() -> JSONEncoder { DocumentCoding.encoder(sortedKeys: false) }
 
@@ -243,18 +229,13 @@ enum JSONResponse {
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        make(["error": String(message.prefix(2000)), "status": status.code], status: status)
+        // An error document always encodes (a string and an integer).
+        let data = (try? JSONEncoder().encode(ErrorDocument(error: String(message.prefix(2000)), status: Int(status.code)))) ?? Data("{}".utf8)
+        return raw(data, status: status)
     }
 
-    static func clean(_ v: Any) -> Any {
-        switch v {
-        case let d as Double: return d.isFinite ? d : NSNull()
-        case let f as Float: return f.isFinite ? Double(f) : NSNull()
-        case let a as [Any]: return a.map(clean)
-        case let o as [String: Any]: return o.mapValues(clean)
-        default: return v
-        }
-    }
+    /// Every error the API answers: what went wrong, and the HTTP status again.
+    struct ErrorDocument: Codable { var error: String; var status: Int }
 }
 
 /// Opens the run store when it exists (a studio may start before the first training in its runs directory).

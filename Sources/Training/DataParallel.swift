@@ -58,7 +58,7 @@ package final class MPICollective: Collective {
     init(library: String?, localSize: Int) throws {
         var error = [CChar](repeating: 0, count: 512)
         if gb_mpi_open(library, &error, Int32(error.count)) != 0 {
-            throw TrainingError("started by mpirun, but \(String(cString: error))")
+            throw TrainingError("started by mpirun, but \(Self.text(error))")
         }
         var r: Int32 = 0, s: Int32 = 0
         let rc = gb_mpi_init(&r, &s)
@@ -66,13 +66,18 @@ package final class MPICollective: Collective {
         rank = Int(r); size = Int(s); self.localSize = max(1, localSize)
         var version = [CChar](repeating: 0, count: 256)
         gb_mpi_library_version(&version, Int32(version.count))
-        libraryVersion = String(cString: version)
+        libraryVersion = Self.text(version)
     }
 
     static func describe(_ code: Int32) -> String {
         var text = [CChar](repeating: 0, count: 512)
         gb_mpi_error_string(code, &text, Int32(text.count))
-        return String(cString: text)
+        return Self.text(text)
+    }
+
+    /// The text a C function wrote into `buffer`: the bytes up to its first NUL.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private func check(_ rc: Int32, _ what: String) throws {
@@ -111,7 +116,7 @@ package final class MPICollective: Collective {
     package func barrier() throws { try check(gb_mpi_barrier(), "a barrier") }
 
     package func abort(_ code: Int32) -> Never {
-        fflush(stdout); fflush(stderr)
+        fflush(nil)  // every output stream
         gb_mpi_abort(code)
         exit(code)
     }

@@ -39,7 +39,7 @@ package enum DateTask {
 
     /// The formats, each as a function of (year, month, day). The first ones write the numbers in the target's
     /// order or its reverse, where the alignment is known (`alignedFormats`).
-    static let formats: [(Int, Int, Int) -> String] = [
+    static let formats: [@Sendable (Int, Int, Int) -> String] = [
         { y, m, d in String(format: "%04d/%02d/%02d", y, m, d) },
         { y, m, d in String(format: "%02d/%02d/%04d", m, d, y) },
         { y, m, d in String(format: "%02d.%02d.%04d", d, m, y) },

@@ -62,13 +62,12 @@ struct BenchFinetune: ParsableCommand {
         let sorted = times.sorted()
         let median = sorted[sorted.count / 2]
         let tokens = shapes.reduce(0) { $0 + $1[0] * $1[1] }
-        let result: [String: Any] = [
-            "steps": steps, "batch": batch, "lora_rank": loraRank, "targets": c.targets, "threads": Parallel.threads,
-            "median_step_s": median, "steps_per_s": 1 / median, "tokens_per_s": Double(tokens) / times.reduce(0, +),
-            "trainable_parameters": task.parameters.reduce(0) { $0 + $1.1.count },
-            "peak_rss_mb": Double(BufferMemory.peakResidentBytes()) / 1_048_576, "rss_at_start_mb": Double(started) / 1_048_576,
-            "peak_tensor_mb": Double(BufferMemory.peakLiveBytes) / 1_048_576, "shapes": shapes,
-        ]
+        let result = BenchDocument.Finetune(
+            steps: steps, batch: batch, loraRank: loraRank, targets: c.targets, threads: Parallel.threads,
+            medianStepS: median, stepsPerS: 1 / median, tokensPerS: Double(tokens) / times.reduce(0, +),
+            trainableParameters: task.parameters.reduce(0) { $0 + $1.1.count },
+            peakRSSMB: Double(BufferMemory.peakResidentBytes()) / 1_048_576, rssAtStartMB: Double(started) / 1_048_576,
+            peakTensorMB: Double(BufferMemory.peakLiveBytes) / 1_048_576, shapes: shapes)
         if json { print(Terminal.jsonLine(result)); return }
         print(String(format: "LoRA fine-tuning, r %d on %@, batch %d: %.2f steps/s (median step %.2f s), %.0f tokens/s; peak resident %.0f MiB, tensors at most %.0f MiB",
                      loraRank, c.targets.joined(separator: " "), batch, 1 / median, median, Double(tokens) / times.reduce(0, +),
@@ -134,14 +133,11 @@ struct BenchTrain: ParsableCommand {
         let mfu = flopsPerToken * tokensPerSecond / (peak * 1e9)
         let phaseMedians = phases.map { $0.sorted()[$0.count / 2] }
         if json {
-            var extra: [String: Any] = [:]
-            if breakdown {
-                extra = ["forward_ms": phaseMedians[0], "backward_ms": phaseMedians[1], "optimizer_ms": phaseMedians[2]]
-            }
-            print(Terminal.jsonLine(extra.merging(["preset": preset, "tokens_per_s": tokensPerSecond, "mfu": mfu,
-                                     "sgemm_peak_gflops": peak, "threads": Parallel.threads, "system": system.jsonObject,
-                                     "step_ms_median": median * 1000, "parameters": model.parameterCount,
-                                     "flops_per_token": flopsPerToken]) { a, _ in a }))
+            print(Terminal.jsonLine(BenchDocument.Train(
+                preset: preset, tokensPerS: tokensPerSecond, mfu: mfu, sgemmPeakGflops: peak, threads: Parallel.threads, system: system,
+                stepMsMedian: median * 1000, parameters: model.parameterCount, flopsPerToken: flopsPerToken,
+                forwardMs: breakdown ? phaseMedians[0] : nil, backwardMs: breakdown ? phaseMedians[1] : nil,
+                optimizerMs: breakdown ? phaseMedians[2] : nil)))
         } else {
             print(String(format: "preset %@: %.0f tokens/s (median step %.1f ms over %d steps), MFU %.1f%% of %.1f GFLOP/s sgemm peak, %d threads",
                          preset, tokensPerSecond, median * 1000, n, mfu * 100, peak, Parallel.threads))
@@ -195,9 +191,9 @@ struct BenchInfer: ParsableCommand {
             return Double(decodeTokens) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         })
         if json {
-            print(Terminal.jsonLine(["prefill_128_tokens_per_s": p128, "prefill_512_tokens_per_s": p512,
-                                     "decode_tokens_per_s": decode, "threads": Parallel.threads, "model": loaded.path,
-                                     "system": SystemReport.current(measureSgemm: false).jsonObject]))
+            print(Terminal.jsonLine(BenchDocument.Infer(prefill128TokensPerS: p128, prefill512TokensPerS: p512, decodeTokensPerS: decode,
+                                                        threads: Parallel.threads, model: loaded.path,
+                                                        system: SystemReport.current(measureSgemm: false))))
         } else {
             print(String(format: "prefill 128: %.0f tok/s, prefill 512: %.0f tok/s, decode: %.1f tok/s (%d threads, medians of %d)",
                          p128, p512, decode, Parallel.threads, repeats))
@@ -245,9 +241,10 @@ struct BenchInspect: ParsableCommand {
         let cachedBytes = hooks.cache.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }
         let ids = Array(all.prefix(tokens))
         let modelBytes = try FileManager.default.attributesOfItem(atPath: loaded.path)[.size] as? Int ?? 0
+        let memory = BenchDocument.InspectMemory(memoryTokens: memoryTokens, cachedTensors: hooks.cache.count, cachedBytes: cachedBytes,
+                                                 peakResidentGrowthBytes: after - before, modelFileBytes: modelBytes)
         if memoryOnly && json {
-            print(Terminal.jsonLine(["memory_tokens": memoryTokens, "cached_tensors": hooks.cache.count, "cached_bytes": cachedBytes,
-                                     "peak_resident_growth_bytes": after - before, "model_file_bytes": modelBytes]))
+            print(Terminal.jsonLine(memory))
             return
         }
         if memoryOnly {
@@ -295,18 +292,13 @@ struct BenchInspect: ParsableCommand {
                 if rows.scan == .residual { seen += rows.layers.count; if seen == L { residualDone.append(t) } }
             })
         }
-        let doc: [String: Any] = [
-            "first_answer_s": firstAnswer, "first_answer_parts": firstOptions.parts.map(\.rawValue).sorted(),
-            "patch_tokens": patchIDs.count, "patch_scan_s": patchScan,
-            "patch_first_rows_s": median(firstRows), "patch_residual_s": median(residualDone),
-            "tokens": tokens, "plain_forward_s": plain, "cache_all_forward_s": cached, "cache_all_ratio": cached / plain,
-            "ig_zero_32_riemann_s": ig32, "ig_zero_32_ratio": ig32 / plain,
-            "ig_default_s": igDefault, "ig_default_ratio": igDefault / plain,
-            "ig_default_steps": lastDefault?.steps ?? 0, "ig_default_relative_gap": Double(lastDefault?.relativeGap ?? .nan),
-            "memory_tokens": memoryTokens, "cached_tensors": cachedCount, "cached_bytes": cachedBytes,
-            "peak_resident_growth_bytes": after - before, "model_file_bytes": modelBytes,
-            "threads": Parallel.threads, "system": SystemReport.current(measureSgemm: false).jsonObject,
-        ]
+        let doc = BenchDocument.Inspect(
+            memory: memory, firstAnswerS: firstAnswer, firstAnswerParts: firstOptions.parts.map(\.rawValue).sorted(),
+            patchTokens: patchIDs.count, patchScanS: patchScan, patchFirstRowsS: median(firstRows), patchResidualS: median(residualDone),
+            tokens: tokens, plainForwardS: plain, cacheAllForwardS: cached, cacheAllRatio: cached / plain,
+            igZero32RiemannS: ig32, igZero32Ratio: ig32 / plain, igDefaultS: igDefault, igDefaultRatio: igDefault / plain,
+            igDefaultSteps: lastDefault?.steps ?? 0, igDefaultRelativeGap: Double(lastDefault?.relativeGap ?? .nan),
+            threads: Parallel.threads, system: SystemReport.current(measureSgemm: false))
         if json { print(Terminal.jsonLine(doc)); return }
         print(String(format: "forward, %d tokens: plain %.3f s, caching every hook point %.3f s (%.2fx)", tokens, plain, cached, cached / plain))
         print(String(format: "integrated gradients: zero baseline, 32 Riemann steps %.2f s (%.1fx a forward); default %.2f s (%.1fx; %d gradient points, completeness gap %.1f%%)",

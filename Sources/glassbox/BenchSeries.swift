@@ -82,11 +82,11 @@ struct BenchSeries: ParsableCommand {
         let recordMicros = Date().timeIntervalSince(tr) / Double(loggedSteps) * 1e6
         let spikeKept = last.buckets.contains { $0.firstStep <= spike && spike <= $0.lastStep && $0.max == 100 }
         if json {
-            print(Terminal.jsonLine(["points": points, "buckets": last.buckets.count, "record_s": recordSeconds,
-                                     "record_points_per_s": Double(points) / recordSeconds, "cold_ms": cold.ms, "chunks": chunks,
-                                     "warm_ms_median": warm[warm.count / 2], "read_ms_median": readMs.sorted()[readMs.count / 2], "spike_step": spike, "spike_kept": spikeKept,
-                                     "record_us_per_logged_step": recordMicros, "scalars_per_logged_step": 4 + 2 * names.count,
-                                     "system": SystemReport.current(measureSgemm: false).jsonObject] as [String: Any]))
+            print(Terminal.jsonLine(BenchDocument.Series(
+                points: points, buckets: last.buckets.count, recordS: recordSeconds, recordPointsPerS: Double(points) / recordSeconds,
+                coldMs: cold.ms, chunks: chunks, warmMsMedian: warm[warm.count / 2], readMsMedian: readMs.sorted()[readMs.count / 2],
+                spikeStep: spike, spikeKept: spikeKept, recordUsPerLoggedStep: recordMicros, scalarsPerLoggedStep: 4 + 2 * names.count,
+                system: SystemReport.current(measureSgemm: false))))
         } else {
             print(String(format: "recorded %d points in %.2f s (%.0f points/s)", points, recordSeconds, Double(points) / recordSeconds))
             print(String(format: "reading the points from the store (%d packed chunks and the newest rows): %.1f ms (median)", chunks, readMs.sorted()[readMs.count / 2]))

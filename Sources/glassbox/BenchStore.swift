@@ -25,7 +25,7 @@ struct BenchStore: ParsableCommand {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-bench-store-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: scratch) }  // best effort: a scratch folder in the temporary directory
         let url = store
-        let open = { try RunStores.open(url: url, runsDirectory: scratch) }
+        let open: @Sendable () throws -> any RunStorage = { try RunStores.open(url: url, runsDirectory: scratch) }
         let first = try open()
         let prefix = "bench-\(UUID().uuidString.prefix(8).lowercased())"
         var settings = TrainConfig(dataPath: "bench")
@@ -76,12 +76,11 @@ struct BenchStore: ParsableCommand {
         flushMs.sort()
         readMs.sort()
         let kind = url.map { PostgresURL.isPostgres($0) ? "postgresql" : "sqlite" } ?? "sqlite"
-        let result: [String: Any] = [
-            "store": kind, "location": first.location, "writers": writers, "steps": steps, "tags": tags, "flush_every": flushEvery,
-            "rows": rows, "seconds": seconds, "rows_per_s": Double(rows) / seconds,
-            "flush_ms_median": flushMs[flushMs.count / 2], "flush_ms_p95": flushMs[min(flushMs.count - 1, flushMs.count * 95 / 100)],
-            "rows_per_flush": flushEvery * tags, "series_read_ms_median": readMs[readMs.count / 2], "series_points": steps,
-        ]
+        let result = BenchDocument.Store(
+            store: kind, location: first.location, writers: writers, steps: steps, tags: tags, flushEvery: flushEvery,
+            rows: rows, seconds: seconds, rowsPerS: Double(rows) / seconds,
+            flushMsMedian: flushMs[flushMs.count / 2], flushMsP95: flushMs[min(flushMs.count - 1, flushMs.count * 95 / 100)],
+            rowsPerFlush: flushEvery * tags, seriesReadMsMedian: readMs[readMs.count / 2], seriesPoints: steps)
         if json { print(Terminal.jsonLine(result)); return }
         print(String(format: "%@ (%@): %d writer%@ × %d steps × %d scalars = %d rows in %.2f s: %.0f rows/s; flush of %d rows: median %.1f ms, p95 %.1f ms; reading a %d-point series: %.1f ms",
                      kind, first.location, writers, writers == 1 ? "" : "s", steps, tags, rows, seconds, Double(rows) / seconds, flushEvery * tags,

@@ -196,22 +196,8 @@ struct Finetune: ParsableCommand {
 
     /// The run's page as one HTML file (kind "finetune"): its settings, every checkpoint's answers, the held-out losses.
     func writeReport(_ path: String, run id: String, database: any RunStorage) throws {
-        let record = try database.run(id)
-        let figures = try database.figures(run: id, name: "finetune").map { try JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
-        let points = { (tag: String) throws in try database.series(run: id, tag: tag) }
-        let val = try points("val/loss").map { ["step": $0.step, "value": $0.value] as [String: Any] }
-        let train = try points("train/loss").map { ["step": $0.step, "value": $0.value] as [String: Any] }
-        let peakRSS: Any = try points("memory/peak_rss_mb").last?.value ?? NSNull()
-        let peakTensors: Any = try points("memory/peak_tensor_mb").last?.value ?? NSNull()
-        let doc: [String: Any] = [
-            "run": ["id": record.id, "name": record.name, "status": record.status, "step": record.step,
-                    "parameter_count": record.parameterCount, "config": try record.settings],
-            "figures": figures,
-            "checkpoints": try database.checkpoints(run: id).map { ["step": $0.step, "path": $0.path] as [String: Any] },
-            "metrics": ["val": val, "train": train, "peak_rss_mb": peakRSS,
-                        "peak_tensor_mb": peakTensors],
-        ]
-        let page = try HTMLReport.render(kind: "finetune", title: "Glassbox — fine-tuning \(record.name)", document: doc)
+        let doc = try RunPageDocument(run: id, figure: "finetune", in: database, losses: true)
+        let page = try HTMLReport.render(kind: "finetune", title: "Glassbox — fine-tuning \(doc.run.name)", document: doc)
         do { try writeAtomically(Data(page.utf8), to: URL(fileURLWithPath: path)) } catch {
             throw ValidationError("--html \(path): cannot write (\(error))")
         }

@@ -54,6 +54,16 @@ struct SamplingFlags: ParsableArguments {
     @Option(help: "Stop when this text appears (repeatable).") var stop: [String] = []
 
     /// The options, checked against the model's vocabulary.
+    /// A request of the generation service with these settings.
+    func request(prompt: String) -> GenerateRequest {
+        var r = GenerateRequest(prompt: prompt)
+        r.maxTokens = maxTokens
+        r.sampling = options.sampling
+        r.seed = seed
+        r.stop = stop
+        return r
+    }
+
     func options(vocabulary: Int) throws -> GenerationOptions {
         guard topK <= vocabulary else { throw ValidationError("--top-k \(topK) is larger than the vocabulary of \(vocabulary)") }
         return options
@@ -125,13 +135,9 @@ struct Generate: ParsableCommand {
         let loaded = try modelOptions.load()
         _ = try sampling.options(vocabulary: loaded.tokenizer.vocabularySize)   // the flag named as given
         // The service every front end uses (the studio's /api/generate, the library's generate and chat).
-        var r = GenerateRequest(prompt: try input.text())
+        var r = sampling.request(prompt: try input.text())
         r.chat = chat
         r.system = system
-        r.maxTokens = sampling.maxTokens
-        r.sampling = sampling.options.sampling
-        r.seed = sampling.seed
-        r.stop = sampling.stop
         r.alternatives = explain ? alternatives : 1
         r.interventions = edits.request
         let tok = loaded.tokenizer
@@ -143,8 +149,8 @@ struct Generate: ParsableCommand {
                     let alts = token.alternatives.map { "\(quoted($0.id)) \(String(format: "%.3f", $0.probability))" }.joined(separator: "  ")
                     print(Terminal.padded(quoted(token.id), 18) + String(format: " p %.3f  rank %-3d H %.2f  | ", token.probability,
                                  token.rank, token.entropy) + Terminal.dim(alts))
-                    fflush(stdout)
-                } else if !json { print(token.text, terminator: ""); fflush(stdout) }
+                    Terminal.flush()
+                } else if !json { print(token.text, terminator: ""); Terminal.flush() }
                 return true
             })
         } catch let e as InterpretabilityError {
@@ -156,7 +162,7 @@ struct Generate: ParsableCommand {
             print(try DocumentCoding.line(out))
         } else {
             print("")
-            fflush(stdout)
+            Terminal.flush()
             Terminal.err(Terminal.dim(String(format: "[%d prompt tokens at %.0f tok/s, %d new at %.1f tok/s, %@]",
                                              doc.promptIDs.count, doc.prefillTokensPerSecond, doc.ids.count,
                                              doc.decodeTokensPerSecond, doc.stopReason)))
@@ -175,47 +181,50 @@ struct Chat: ParsableCommand {
 
     func run() throws {
         let loaded = try modelOptions.load()
-        let template = try requireChatTemplate(loaded)
-        let generator = Generator(model: loaded.model, tokenizer: loaded.tokenizer)
-        var messages: [ChatMessage] = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
-        let session = loaded.model.makeSession(capacity: loaded.model.contextLength)
-        var fed: [Int32] = []  // what the session's cache holds
-        var options = try sampling.options(vocabulary: loaded.tokenizer.vocabularySize)
-        options.stopStrings += [template.endOfTurn]
+        _ = try requireChatTemplate(loaded)
+        _ = try sampling.options(vocabulary: loaded.tokenizer.vocabularySize)   // the flag named as given
+        // Each turn is the service's chat generation over the whole conversation; the cache keeps the decoding
+        // state between turns, so only the new part of the conversation is fed.
+        let cache = ConversationCache()
+        let opening = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
+        var messages = opening
         print(Terminal.dim("chatting with \(URL(fileURLWithPath: loaded.path).lastPathComponent) — /reset clears the history, /exit quits"))
         while true {
             print(Terminal.bold("you> "), terminator: "")
-            fflush(stdout)
+            Terminal.flush()
             guard let line = readLine() else { print(""); break }
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
             if text == "/exit" || text == "/quit" { break }
             if text == "/reset" {
-                messages = system.map { [ChatMessage(role: "system", content: $0)] } ?? []
+                messages = opening
+                cache.reset()
                 print(Terminal.dim("(history cleared)"))
                 continue
             }
-            messages.append(ChatMessage(role: "user", content: text))
-            let prompt = try template.promptIDs(messages, tokenizer: loaded.tokenizer)
-            guard prompt.count + 8 < loaded.model.contextLength else {
-                print(Terminal.yellow("(the conversation no longer fits the context; /reset to start over)"))
-                messages.removeLast()
+            var r = sampling.request(prompt: "")
+            r.chat = true
+            r.messages = messages + [ChatMessage(role: "user", content: text)]
+            r.alternatives = 1
+            var started = false
+            let doc: GenerationDocument
+            do {
+                doc = try InspectService.generate(loaded, r, cache: cache, onToken: { t in
+                    if !started { print(Terminal.bold("assistant> "), terminator: ""); started = true }
+                    print(t.text, terminator: ""); Terminal.flush(); return true
+                })
+            } catch let e as InterpretabilityError where e.field == "prompt" {
+                print(Terminal.yellow("(the conversation no longer fits the context: \(e.description); /reset to start over)"))
                 continue
+            } catch let e as InterpretabilityError {
+                throw ValidationError(e.forCommandLine)
             }
-            // Reuse the cached prefix: only the part of the conversation the cache lacks is fed.
-            let common = zip(prompt, fed).prefix { $0 == $1 }.count
-            session.truncate(to: common)
-            print(Terminal.bold("assistant> "), terminator: "")
-            let result = generator.generate(prompt: Array(prompt[common...]), options: options, session: session) { t in
-                print(t.text, terminator: ""); fflush(stdout); return true
-            }
+            if !started { print(Terminal.bold("assistant> "), terminator: "") }
             print("")
-            var stats = String(format: "[%d tokens at %.1f tok/s]", result.ids.count, result.decodeTokensPerSecond)
-            if result.stopReason == "max_tokens" { stats += " (cut at --max-tokens \(options.maxTokens))" }
+            var stats = String(format: "[%d tokens at %.1f tok/s]", doc.ids.count, doc.decodeTokensPerSecond)
+            if doc.stopReason == "max_tokens" { stats += " (cut at --max-tokens \(r.maxTokens))" }
             print(Terminal.dim(stats))
-            messages.append(ChatMessage(role: "assistant", content: result.text))
-            // The cache holds the prompt and every generated id but the last (sampled, never fed).
-            fed = prompt + result.ids.dropLast()
+            messages = r.messages! + [ChatMessage(role: "assistant", content: doc.text)]
         }
     }
 }
@@ -232,8 +241,8 @@ struct Tokenize: ParsableCommand {
         let tokens = ids.map { loaded.tokenizer.tokenString($0) }
         let pieces = TokenPiece.describe(ids, tokenizer: loaded.tokenizer)
         if json {
-            print(Terminal.jsonLine(["ids": ids.map(Int.init), "tokens": tokens, "shown": pieces.map(\.shown),
-                                     "groups": pieces.map(\.group), "group_texts": pieces.map(\.groupText)]))
+            print(Terminal.jsonLine(TokenizeDocument(ids: ids.map(Int.init), tokens: tokens, shown: pieces.map(\.shown),
+                                                     groups: pieces.map(\.group), groupTexts: pieces.map(\.groupText))))
         } else {
             // The token's text; a part of a character as byte escapes, with the character its group forms.
             for (i, (id, p)) in zip(ids, pieces).enumerated() {
@@ -282,7 +291,7 @@ struct Info: ParsableCommand {
         if system {
             Parallel.setThreads(modelOptions.threads ?? Parallel.threads)
             let report = SystemReport.current(measureSgemm: true)
-            print(json ? Terminal.jsonLine(report.jsonObject) : report.text)
+            print(json ? Terminal.jsonLine(report) : report.text)
             return
         }
         let m = try modelOptions.load()
@@ -290,14 +299,12 @@ struct Info: ParsableCommand {
         // The decoding state at full context (a KV cache: 2 (K, V) x layers x context x kv width x 4 bytes).
         let kvBytes = m.model.sessionBytes(positions: m.model.contextLength)
         if json {
-            print(Terminal.jsonLine([
-                "path": m.path, "architecture": m.architecture, "size_class": m.sizeClass,
-                "hyper_parameters": Dictionary(uniqueKeysWithValues: m.hyperParameters),
-                "parameters": Dictionary(uniqueKeysWithValues: m.parameterCounts), "parameters_total": m.parameterCount,
-                "bytes_by_type": Dictionary(uniqueKeysWithValues: m.bytesByType), "weight_bytes": weightBytes,
-                "kv_cache_bytes_full_context": kvBytes, "memory_bytes": weightBytes + kvBytes,
-                "vocabulary_size": m.tokenizer.vocabularySize,
-            ]))
+            print(Terminal.jsonLine(ModelInfoDocument(
+                path: m.path, architecture: m.architecture, sizeClass: m.sizeClass,
+                hyperParameters: Dictionary(m.hyperParameters, uniquingKeysWith: { a, _ in a }),
+                parameters: Dictionary(m.parameterCounts, uniquingKeysWith: { a, _ in a }), parametersTotal: m.parameterCount,
+                bytesByType: Dictionary(m.bytesByType, uniquingKeysWith: { a, _ in a }), weightBytes: weightBytes,
+                kvCacheBytesFullContext: kvBytes, memoryBytes: weightBytes + kvBytes, vocabularySize: m.tokenizer.vocabularySize)))
             return
         }
         print(Terminal.bold("\(URL(fileURLWithPath: m.path).lastPathComponent)") + "  \(m.architecture), \(m.sizeClass) (\(m.parameterCount) parameters)")

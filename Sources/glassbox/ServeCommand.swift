@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
             watcher.start()
             try await options.serve(announce: { url in
                 print(StudioSupervisor.readyPrefix + url)
-                fflush(stdout)
+                Terminal.flush()
             })
             return
         }
@@ -73,7 +73,7 @@ struct StudioOptions: ParsableArguments {
             try await server.run(handleSignals: handleSignals) { url in
                 announce(url)
                 if openBrowser { Self.openBrowser(url) }
-                fflush(stdout)
+                Terminal.flush()
             }
         } catch {
             throw CommandFailure(Self.describe(error, host: host, port: port))

@@ -2,16 +2,6 @@ import Foundation
 import TensorCore
 
 extension SystemReport {
-    /// The report as a JSON object for the commands' `--json` lines.
-    var jsonObject: Any {
-        let encoder = JSONEncoder()
-        do { return try JSONSerialization.jsonObject(with: encoder.encode(self)) } catch {
-            // The report goes on without it, and says so.
-            Terminal.err("warning: the system report could not be encoded: \(error)")
-            return [:]
-        }
-    }
-
     /// "AMD EPYC · avx2 avx512f ... · OpenBLAS SkylakeX (cpu features) · 2 threads · sgemm 180 of 200 GFLOP/s".
     var oneLine: String {
         var parts = [cpu.model.isEmpty ? cpu.architecture : cpu.model, cpu.features.joined(separator: " ")]

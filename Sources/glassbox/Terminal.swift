@@ -71,23 +71,23 @@ enum Terminal {
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%02d:%02d", t / 60, t % 60)
     }
 
-    /// One JSON object on one line.
-    static func jsonLine(_ object: Any) -> String {
-        // JSON has no NaN or infinity (and Foundation traps on them): such numbers become null.
-        func clean(_ v: Any) -> Any {
-            if let d = v as? Double { return d.isFinite ? d : NSNull() }
-            if let f = v as? Float { return f.isFinite ? f : NSNull() }
-            if let a = v as? [Any] { return a.map(clean) }
-            if let o = v as? [String: Any] { return o.mapValues(clean) }
-            return v
-        }
-        let object = clean(object)
-        // What is not JSON here is a bug of the command: the line is empty and the terminal says so.
-        guard JSONSerialization.isValidJSONObject(object) else {
-            Terminal.err("warning: this --json line holds a value that is not JSON: printed as {}")
-            return "{}"
-        }
-        do { return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) } catch {
+    /// Sends what was printed on its way (a token, a progress line) now. `fflush(nil)` flushes every output
+    /// stream, stdout with them: the C global `stdout` is mutable state Swift 6 does not let a program touch.
+    static func flush() { fflush(nil) }
+
+    /// One JSON object on one line, keys sorted. JSON has no NaN or infinity: such numbers print as null.
+    static func jsonLine<Document: Encodable>(_ document: Document) -> String {
+        // The encoder writes a non-finite number as a marker string (a NUL no real text here holds, then its name),
+        // and each marker, quotes and all, becomes null.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "\u{0}inf", negativeInfinity: "\u{0}-inf", nan: "\u{0}nan")
+        do {
+            var text = String(decoding: try encoder.encode(document), as: UTF8.self)
+            for marker in [#""\u0000inf""#, #""\u0000-inf""#, #""\u0000nan""#] { text = text.replacingOccurrences(of: marker, with: "null") }
+            return text
+        } catch {
+            // What is not JSON here is a bug of the command: the line is {} and the terminal says so.
             Terminal.err("warning: this --json line could not be encoded (\(error)): printed as {}")
             return "{}"
         }

@@ -108,7 +108,7 @@ struct TrainGPT: ParsableCommand {
         let url = try studio.start()
         let runURL = url + "runs/\(id)"
         json ? Terminal.err("studio: \(runURL)") : print(Terminal.bold("studio: ") + runURL)
-        fflush(stdout)
+        Terminal.flush()
         return studio
     }
 
@@ -221,13 +221,13 @@ struct TrainGPT: ParsableCommand {
         if serve && interruptSignal == 0 {
             // The run is over; its pages stay up until Ctrl-C.
             print(Terminal.dim("still serving the studio · Ctrl-C to stop"))
-            fflush(stdout)
+            Terminal.flush()
             while !interruptRequested { usleep(100_000) }
             return
         }
         // Stopped by a signal: checkpointed and recorded as interrupted, then the conventional status 128 + signal.
         if summary.status == "interrupted" && interruptSignal != 0 {
-            fflush(stdout)
+            Terminal.flush()
             throw ExitCode(128 + interruptSignal)
         }
     }
@@ -250,7 +250,7 @@ final class ProgressPrinter {
         if json {
             guard r.logged || r.valLoss != nil else { return }
             print((try? DocumentCoding.line(StepLine(report: r, unit: unit))) ?? "{}")
-            fflush(stdout)
+            Terminal.flush()
             return
         }
         let rate = r.elapsedSeconds / Double(max(r.step, 1))
@@ -268,14 +268,14 @@ final class ProgressPrinter {
             let line = String(format: "%@ %d/%d  loss %.4f  %.0f %@  ETA %@", bar, r.step, total, r.loss,
                               r.tokensPerSecond, rateLabel, Terminal.duration(eta))
             print("\r\u{1B}[2K" + line, terminator: "")
-            fflush(stdout)
+            Terminal.flush()
             barShown = true
         } else if r.logged || r.valLoss != nil {
             var line = String(format: "step %d/%d  loss %.4f  lr %.2e  grad %.3f  %.0f %@  ETA %@", r.step, total, r.loss,
                               r.learningRate, r.gradNorm, r.tokensPerSecond, rateLabel, Terminal.duration(eta))
             if let v = r.valLoss { line += String(format: "  val %.4f", v) }
             print(line)
-            fflush(stdout)
+            Terminal.flush()
         }
     }
 

@@ -175,13 +175,9 @@ struct TrainMLP: ParsableCommand {
 
     /// The run's page as one HTML file (kind "mlp"): its settings and every checkpoint's figure.
     func writeReport(_ path: String, run id: String, database: any RunStorage, config: MLPConfig) throws {
-        let record = try database.run(id)
-        let figures = try database.figures(run: id, name: "mlp").map { try JSONSerialization.jsonObject(with: Data($0.document.utf8)) }
-        let settings = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config))
-        let doc: [String: Any] = ["run": ["id": record.id, "name": record.name, "status": record.status, "step": record.step,
-                                          "parameter_count": record.parameterCount, "config": settings],
-                                  "figures": figures]
-        let page = try HTMLReport.render(kind: "mlp", title: "Glassbox — MLP \(record.name)", document: doc)
+        let settings = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(config))
+        let doc = try RunPageDocument(run: id, figure: "mlp", in: database, config: settings, losses: false)
+        let page = try HTMLReport.render(kind: "mlp", title: "Glassbox — MLP \(doc.run.name)", document: doc)
         do { try writeAtomically(Data(page.utf8), to: URL(fileURLWithPath: path)) } catch {
             throw ValidationError("--html \(path): cannot write (\(error))")
         }
@@ -264,7 +260,7 @@ func runRecorded<T: TrainingTask>(_ trainer: TrainingRun<T>, database: any RunSt
 /// Stopped by a signal: checkpointed and recorded as interrupted, then the conventional status 128 + signal.
 func exitIfInterrupted(_ summary: TrainSummary) throws {
     if summary.status == "interrupted" && interruptSignal != 0 {
-        fflush(stdout)
+        Terminal.flush()
         throw ExitCode(128 + interruptSignal)
     }
 }

@@ -137,13 +137,16 @@ extension TrainingJob {
     static func watch<T: TrainingTask>(_ peers: [(rank: Int, pid: pid_t)], of job: MPICollective, database: any RunStorage, trainer: TrainingRun<T>) -> () -> Void {
         let id = trainer.id
         let checkpoints = trainer.runDirectory.appendingPathComponent("checkpoints")
-        nonisolated(unsafe) let trainer = trainer
+        let runDirectory = trainer.runDirectory
+        // The training thread is stuck in a collective: its step is read as it stands (through a non-generic box,
+        // so that the watch, a Sendable closure, holds no metatype).
+        let currentStep = StepReader { trainer.state.step }
+        let rank = job.rank, size = job.size
         return watch(peers, of: job) { reason in
-            // The training thread is stuck in a collective: its step is read as it stands.
-            let step = trainer.state.step
+            let step = currentStep.read()
             let last: String
             do {
-                last = try Checkpoint.all(in: trainer.runDirectory).last.map { "; the last checkpoint is \($0.path)" }
+                last = try Checkpoint.all(in: runDirectory).last.map { "; the last checkpoint is \($0.path)" }
                     ?? "; no checkpoint was written yet (\(checkpoints.path))"
             } catch {
                 last = "; the checkpoints could not be listed (\(error))"
@@ -152,8 +155,15 @@ extension TrainingJob {
             do { try database.recordFailure(run: id, step: step, text: text) } catch {
                 Terminal.err("warning: the run store could not record this failure: \(error)")
             }
-            Terminal.err("Error: rank \(job.rank) of \(job.size): \(text)")
+            Terminal.err("Error: rank \(rank) of \(size): \(text)")
             _exit(1)
         }
     }
+}
+
+/// Reads a training's step from another thread (the watch of a stuck data-parallel run), racing the trainer on
+/// purpose: what it reads is only reported.
+private final class StepReader: @unchecked Sendable {
+    let read: () -> Int
+    init(_ read: @escaping () -> Int) { self.read = read }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import RunStore
 
@@ -178,17 +179,14 @@ struct HardeningCLITests {
     @Test func fourTrainingsAtOnceOnANewRunsDirectory() throws {
         let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
         let runs = dir.appendingPathComponent("runs").path
-        let statuses = UnsafeMutablePointer<Int32>.allocate(capacity: 4)
-        let errors = UnsafeMutablePointer<String>.allocate(capacity: 4)
-        errors.initialize(repeating: "", count: 4)
-        defer { statuses.deallocate(); errors.deinitialize(count: 4); errors.deallocate() }
+        let results = Mutex<[Int: (status: Int32, err: String)]>([:])
         DispatchQueue.concurrentPerform(iterations: 4) { i in
             let r = try? glassbox(["train", "--data", corpus, "--steps", "2", "--layers", "1", "--width", "32", "--heads", "2",
                                    "--block", "16", "--batch", "4", "--runs-dir", runs, "--json", "--threads", "1"])
-            statuses[i] = r?.status ?? -1
-            errors[i] = r?.err ?? "not started"
+            results.withLock { $0[i] = (r?.status ?? -1, r?.err ?? "not started") }
         }
-        #expect((0..<4).allSatisfy { statuses[$0] == 0 }, "\((0..<4).map { statuses[$0] }): \((0..<4).map { errors[$0] })")
+        let done = results.withLock { $0 }
+        #expect((0..<4).allSatisfy { done[$0]?.status == 0 }, "\((0..<4).map { done[$0]?.status ?? -1 }): \((0..<4).map { done[$0]?.err ?? "" })")
         let list = try glassbox(["runs", "list", "--runs-dir", runs, "--json"])
         let all = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]] ?? []
         #expect(all.count == 4 && all.allSatisfy { $0["status"] as? String == "finished" })

@@ -46,6 +46,17 @@ struct LibraryTests {
         #expect(reply.stopReason == .endOfSequence || reply.stopReason == .stopText, "\(reply.stopReason)")
         #expect(reply.text.contains("Paris") && !reply.text.contains("<|im_end|>"), "\(reply.text)")
         #expect(reply.promptTokens > 20)
+        // A conversation, turn by turn: the second answer is the one a single chat call over the whole
+        // conversation gives, and the conversation holds both turns.
+        let conversation = try Conversation(model, system: "You answer in one word.")
+        let first = try conversation.send("What is the capital of France?", options: options)
+        #expect(first.text == reply.text)
+        let second = try conversation.send("And of Italy?", options: options)
+        let whole = try model.chat(conversation.messages.dropLast().map { $0 }, options: options)
+        #expect(second.text == whole.text && second.promptTokens == whole.promptTokens, "\(second.text) against \(whole.text)")
+        #expect(conversation.messages.map(\.role) == [.system, .user, .assistant, .user, .assistant])
+        conversation.reset()
+        #expect(conversation.messages == [.system("You answer in one word.")])
     }
 
     @Test func badRequestsAreNamed() throws {

@@ -6,7 +6,8 @@ import Models
 @testable import Interpretability
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-let model: Llama = try! Llama(gguf: GGUFFile(path: ModelLoader.bundledModelPath))
+/// Its forward only reads the weights, so the parallel tests share it.
+nonisolated(unsafe) let model: Llama = try! Llama(gguf: GGUFFile(path: ModelLoader.bundledModelPath))
 
 let tieGroups: [Set<Int32>] = {
     let s = try! JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent("summary.json"))) as! [String: Any]

@@ -149,4 +149,31 @@ struct GenerationDocumentTests {
         #expect(!texts.contains { $0.contains("\u{FFFD}") }, "\(texts)")
         #expect(texts.contains { $0.hasPrefix("\\x") }, "no partial character among \(texts)")
     }
+
+    /// A conversation's later turns reuse the decoding state of the earlier ones (the terminal chat): the answer
+    /// is the one a fresh generation over the whole conversation gives, with only the new messages fed.
+    @Test func laterTurnsReuseTheCacheAndAnswerAsAFreshGeneration() throws {
+        let loaded = try ModelLoader.load(nil)
+        let cache = ConversationCache()
+        func turn(_ messages: [ChatMessage], cache: ConversationCache?) throws -> GenerationDocument {
+            var r = GenerateRequest(prompt: "")
+            r.chat = true
+            r.messages = messages
+            r.maxTokens = 12
+            r.sampling.temperature = 0
+            return try InspectService.generate(loaded, r, cache: cache)
+        }
+        var messages = [ChatMessage(role: "user", content: "What is the capital of France?")]
+        let first = try turn(messages, cache: cache)
+        messages += [ChatMessage(role: "assistant", content: first.text), ChatMessage(role: "user", content: "And of Italy?")]
+        let second = try turn(messages, cache: cache)
+        // Only what the cache lacked was fed: at least the whole first prompt was reused.
+        #expect(cache.reused >= first.promptIDs.count && cache.reused < second.promptIDs.count, "\(cache.reused)")
+        let fresh = try turn(messages, cache: nil)
+        #expect(second.ids == fresh.ids && second.text == fresh.text, "\(second.text) against \(fresh.text)")
+        #expect(second.promptIDs == fresh.promptIDs)
+        cache.reset()
+        let again = try turn(Array(messages.prefix(1)), cache: cache)
+        #expect(again.ids == first.ids)
+    }
 }

@@ -14,7 +14,8 @@ func smolLM2Path() -> String {
 }
 
 /// One shared model for the suite (loading maps the file; nothing is copied).
-let smolLM2: Llama = try! Llama(gguf: GGUFFile(path: smolLM2Path()))
+/// Its forward only reads the weights, so the parallel tests share it.
+nonisolated(unsafe) let smolLM2: Llama = try! Llama(gguf: GGUFFile(path: smolLM2Path()))
 
 /// Token ids whose embedding rows are bit-identical: their logits tie exactly, so their order is arbitrary.
 let tieGroups: [Set<Int32>] = {

@@ -5,7 +5,8 @@ import Testing
 @Suite("HTML report document")
 struct HTMLReportTests {
     @Test func embeddedDataCannotCloseTheScriptElement() throws {
-        let doc: [String: Any] = ["tokens": [["id": 1, "text": "</script><script>alert(1)</script>", "decoded": "x"]]]
+        struct Token: Encodable { var id: Int, text: String, decoded: String }
+        let doc = ["tokens": [Token(id: 1, text: "</script><script>alert(1)</script>", decoded: "x")]]
         let html = try HTMLReport.render(kind: "inspect", title: "a <b> & \"c\"", document: doc)
         // Exactly the two script elements of the template.
         #expect(html.components(separatedBy: "</script>").count - 1 == 2)
@@ -32,7 +33,7 @@ struct HTMLReportTests {
     }
 
     @Test func noExternalResources() throws {
-        let html = try HTMLReport.render(kind: "patch", title: "t", document: [:])
+        let html = try HTMLReport.render(kind: "patch", title: "t", document: [String: String]())
         #expect(html.contains("default-src 'none'"))
         for needle in ["src=\"http", "href=\"http", "<link", "@import", "url(http"] { #expect(!html.contains(needle)) }
     }

@@ -12,14 +12,18 @@ let arguments = CommandLine.arguments.dropFirst()
 let model = try Model.load(arguments.first)    // nil: the bundled SmolLM2-135M-Instruct
 say("\(model.architecture) · \(model.parameterCount) parameters · context \(model.contextLength) · \(model.vocabularySize) tokens")
 
-// 1. Chat, streamed token by token.
-say("\nuser> What is the capital of France?\nassistant> ", terminator: "")
+// 1. Chat, streamed token by token; the conversation keeps the model's state between turns.
 let options = GenerateOptions(maxTokens: 40)
-let reply = try model.chat([.user("What is the capital of France?")], options: options) { token in
-    say(token.text, terminator: "")   // each token as it comes
-    return true
+let conversation = try Conversation(model)
+var reply: Completion!
+for question in ["What is the capital of France?", "And of Italy?"] {
+    say("\nuser> \(question)\nassistant> ", terminator: "")
+    reply = try conversation.send(question, options: options) { token in
+        say(token.text, terminator: "")   // each token as it comes
+        return true
+    }
+    say(String(format: "\n[%d tokens at %.1f tok/s, %@]", reply.tokens.count, reply.decodeTokensPerSecond, reply.stopReason.rawValue))
 }
-say(String(format: "\n[%d tokens at %.1f tok/s, %@]", reply.tokens.count, reply.decodeTokensPerSecond, reply.stopReason.rawValue))
 
 // 2. What did the model consider at the first answer token?
 if let first = reply.tokens.first {

@@ -34,6 +34,27 @@ package struct GenerateRequest: Sendable {
     package init(prompt: String) { self.prompt = prompt }
 }
 
+/// A conversation's decoding state between its turns: the KV cache and the ids it holds (`InspectService.generate`
+/// with `cache`; the terminal's `chat`). One conversation at a time: not for concurrent use.
+package final class ConversationCache {
+    fileprivate var kept: (any DecodingSession)?
+    fileprivate var fed: [Int32] = []
+    /// How many prompt tokens the last turn took from the cache instead of feeding them.
+    package fileprivate(set) var reused = 0
+    package init() {}
+
+    /// The session, made at the model's full context on first use.
+    fileprivate func session(for model: any LanguageModel) -> any DecodingSession {
+        if let kept { return kept }
+        let made = model.makeSession(capacity: model.contextLength)
+        kept = made; fed = []
+        return made
+    }
+
+    /// Forgets the conversation (the next turn is fed whole).
+    package func reset() { kept?.truncate(to: 0); fed = []; reused = 0 }
+}
+
 /// One applied edit, described for people.
 package struct AppliedIntervention: Codable, Sendable, Equatable {
     package var kind: String
@@ -190,7 +211,12 @@ extension InspectService {
     /// Generates from `r`, telling `onToken` of each token as it comes (return false to stop), and returns the
     /// document `glassbox generate --json --explain` prints. The model's own sampler and KV cache; interventions,
     /// if any, apply to every forward of the generation.
+    ///
+    /// With a `cache` (a conversation's turns, one after another), the decoding state is kept between calls and
+    /// only the part of the prompt it does not already hold is fed; a generation with interventions, or on a model
+    /// whose context slides, starts afresh.
     package static func generate(_ loaded: LoadedModel, _ r: GenerateRequest, monitor: WorkMonitor? = nil,
+                                cache: ConversationCache? = nil,
                                 onStart: ([Int32], String) -> Void = { _, _ in },
                                 onToken: (GenerationDocument.Token) -> Bool = { _ in true }) throws -> GenerationDocument {
         let tok = loaded.tokenizer
@@ -236,9 +262,21 @@ extension InspectService {
         options.alternatives = r.alternatives
         onStart(ids, text)
         let generator = Generator(model: model, tokenizer: tok)
-        let session = model.makeSession(capacity: ids.count + r.maxTokens + 1, hooks: hooks)
+        let session: any DecodingSession
+        var fed = ids
+        if let cache, hooks == nil, !model.slidesContext {
+            let kept = cache.session(for: model)
+            // The last prompt token is always fed: its logits start the answer.
+            let common = min(zip(ids, cache.fed).prefix { $0 == $1 }.count, ids.count - 1)
+            kept.truncate(to: common)
+            cache.reused = common
+            fed = Array(ids[common...])
+            session = kept
+        } else {
+            session = model.makeSession(capacity: ids.count + r.maxTokens + 1, hooks: hooks)
+        }
         var explained: [GenerationDocument.Token] = []
-        let result = generator.generate(prompt: ids, options: options, session: session) { token in
+        let result = generator.generate(prompt: fed, options: options, session: session) { token in
             let t = GenerationDocument.Token(
                 id: Int(token.id), text: token.text, token: tok.tokenString(token.id), probability: token.probability ?? 0,
                 rank: token.rank ?? 0, entropy: token.entropy ?? 0,
@@ -251,7 +289,9 @@ extension InspectService {
             monitor?.progress("generate", Double(explained.count) / Double(max(r.maxTokens, 1)))
             return onToken(t)
         }
-        return GenerationDocument(promptIDs: result.promptIDs.map(Int.init), ids: result.ids.map(Int.init), text: result.text,
+        // The session holds the prompt and every generated id but the last (sampled, never fed).
+        if let cache, session === cache.kept { cache.fed = ids + result.ids.dropLast() }
+        return GenerationDocument(promptIDs: ids.map(Int.init), ids: result.ids.map(Int.init), text: result.text,
                                   stopReason: result.stopReason, prefillTokensPerSecond: result.prefillTokensPerSecond,
                                   decodeTokensPerSecond: result.decodeTokensPerSecond, tokens: explained)
     }

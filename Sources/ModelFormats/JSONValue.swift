@@ -64,4 +64,20 @@ package enum JSONValue: Codable, Sendable, Equatable {
     }
 
     package var string: String? { if case .string(let s) = self { return s }; return nil }
+
+    /// The value for a line of text: a string as itself, a number or a boolean as written, an array or an object
+    /// as compact JSON.
+    package var text: String {
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return String(b)
+        case .int(let i): return String(i)
+        case .number(let d): return String(d)
+        case .string(let s): return s
+        case .array, .object:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+        }
+    }
 }
