@@ -1,3 +1,4 @@
+import Foundation
 import Tokenization
 
 /// A chat message.
@@ -14,7 +15,9 @@ package struct ChatMessage: Codable, Sendable, Equatable {
 /// - `.chatML` (SmolLM2, Qwen): `<|im_start|>role\ncontent<|im_end|>\n` per message, the template's default system
 ///   prompt when the conversation has none (Qwen3's template has none), `<|im_start|>assistant\n` to answer.
 /// - `.llama3`: `<|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>`, contents trimmed. Llama 3.1/3.2's
-///   templates also write a "Cutting Knowledge Date" system header, which this does not.
+///   templates open every conversation with a system turn that dates it ("Cutting Knowledge Date: December
+///   2023", "Today Date: 26 Jul 2024", or today's date where the template asks `strftime_now`), the system
+///   message after it (`dateHeader`).
 /// - `.gemma`: `<start_of_turn>user\ncontent<end_of_turn>\n`, the assistant's role named `model`, a system prompt
 ///   written at the head of the first user turn.
 /// - `.phi3`: `<|role|>\ncontent<|end|>\n`.
@@ -28,9 +31,17 @@ package struct ChatTemplate: Sendable, Equatable {
     package let defaultSystemPrompt: String?
     /// Whether the template writes the BOS token's text first (`{{ bos_token }}`).
     package let writesBOS: Bool
+    /// Llama 3.1/3.2's system turn: the model's knowledge date and the date of the conversation.
+    package let dateHeader: DateHeader?
 
-    package init(style: Style, defaultSystemPrompt: String? = nil, writesBOS: Bool = false) {
-        self.style = style; self.defaultSystemPrompt = defaultSystemPrompt; self.writesBOS = writesBOS
+    package struct DateHeader: Sendable, Equatable {
+        package var knowledge: String
+        package var today: String
+        package init(knowledge: String, today: String) { self.knowledge = knowledge; self.today = today }
+    }
+
+    package init(style: Style, defaultSystemPrompt: String? = nil, writesBOS: Bool = false, dateHeader: DateHeader? = nil) {
+        self.style = style; self.defaultSystemPrompt = defaultSystemPrompt; self.writesBOS = writesBOS; self.dateHeader = dateHeader
     }
 
     /// SmolLM2-Instruct's template: ChatML with its default system prompt.
@@ -39,7 +50,8 @@ package struct ChatTemplate: Sendable, Equatable {
 
     /// The template `source` describes. Without a source, ChatML with SmolLM2's system prompt where the vocabulary
     /// has its tokens (checkpoints trained from SmolLM2), else nil (the model has no chat format).
-    package static func recognising(_ source: String?, tokenizer: any TextTokenizer) throws -> ChatTemplate? {
+    /// `now` dates a conversation whose template asks for today's date.
+    package static func recognising(_ source: String?, tokenizer: any TextTokenizer, now: Date = Date()) throws -> ChatTemplate? {
         guard let source, !source.isEmpty else {
             guard let a = try? tokenizer.encodeText("<|im_start|>"), a.count == 1 else { return nil }
             return .smolLM2
@@ -48,13 +60,37 @@ package struct ChatTemplate: Sendable, Equatable {
         if source.contains("<|im_start|>") {
             return ChatTemplate(style: .chatML, defaultSystemPrompt: chatMLDefaultSystem(source), writesBOS: bos)
         }
-        if source.contains("<|start_header_id|>") { return ChatTemplate(style: .llama3, writesBOS: bos) }
+        if source.contains("<|start_header_id|>") {
+            return ChatTemplate(style: .llama3, writesBOS: bos, dateHeader: llama3DateHeader(source, now: now))
+        }
         if source.contains("<start_of_turn>") { return ChatTemplate(style: .gemma, writesBOS: bos) }
         if source.contains("<|end|>") && (source.contains("<|user|>") || source.contains("<|assistant|>")) {
             return ChatTemplate(style: .phi3, writesBOS: bos)
         }
         if source.contains("[INST]") { return ChatTemplate(style: .mistral, writesBOS: bos) }
         throw ChatTemplateError("the model's chat template is not one Glassbox knows (ChatML, Llama 3, Gemma, Phi-3 and Mistral [INST] are); it begins: \(source.prefix(120).debugDescription)")
+    }
+
+    /// The dated system turn of a Llama 3.1/3.2 template: its "Cutting Knowledge Date" literal, and the date the
+    /// template sets — `strftime_now("%d %b %Y")` (today, as transformers renders it) where it asks for it, else
+    /// its `date_string` default.
+    static func llama3DateHeader(_ source: String, now: Date) -> DateHeader? {
+        guard let k = source.range(of: "Cutting Knowledge Date: ") else { return nil }
+        let knowledge = source[k.upperBound...].prefix { $0 != "\\" && $0 != "\n" && $0 != "\"" && $0 != "'" }
+        let today: String
+        if source.contains("strftime_now") {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone.current
+            let c = calendar.dateComponents([.year, .month, .day], from: now)
+            let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+            today = String(format: "%02d %@ %04d", c.day ?? 1, months[(c.month ?? 1) - 1], c.year ?? 2024)
+        } else if let d = source.range(of: "date_string = \""),
+                  let end = source[d.upperBound...].firstIndex(of: "\"") {
+            today = String(source[d.upperBound..<end])
+        } else {
+            today = "26 Jul 2024"
+        }
+        return DateHeader(knowledge: String(knowledge), today: today)
     }
 
     /// The default system message a ChatML template writes: the text between `<|im_start|>system\n` and
@@ -97,6 +133,14 @@ package struct ChatTemplate: Sendable, Equatable {
             for m in messages { s += "<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n" }
             if addGenerationPrompt { s += "<|im_start|>assistant\n" }
         case .llama3:
+            var messages = messages[...]
+            if let header = dateHeader {
+                // The system turn is always written, dated; the system message (trimmed) follows the dates.
+                var system = ""
+                if messages.first?.role == "system" { system = messages.removeFirst().content.trimmingWhitespace() }
+                s += "<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: \(header.knowledge)\n"
+                    + "Today Date: \(header.today)\n\n\(system)<|eot_id|>"
+            }
             for m in messages {
                 s += "<|start_header_id|>\(m.role)<|end_header_id|>\n\n\(m.content.trimmingWhitespace())<|eot_id|>"
             }

@@ -39,4 +39,29 @@ struct ChatTemplateTests {
         #expect(throws: ChatTemplateError.self) { try ChatTemplate.recognising("{{ '### Human: ' + message }}", tokenizer: tokenizer) }
         #expect(try ChatTemplate.recognising(nil, tokenizer: tokenizer) == nil)
     }
+
+    /// Llama 3.1/3.2 templates open with a dated system turn: the knowledge date, then the template's default date
+    /// (3.1) or today's (3.2 asks `strftime_now`), then the system message, trimmed; it is written without one too.
+    @Test func llama3TemplatesDateTheConversation() throws {
+        let tokenizer = Vocabulary(kind: .char, characters: ["a"])
+        let head = #"{{- bos_token }}{%- if not date_string is defined %}"#
+        let body = #"{{- "<|start_header_id|>system<|end_header_id|>\n\n" }}{{- "Cutting Knowledge Date: December 2023\n" }}{{- "Today Date: " + date_string + "\n\n" }}"#
+        let fixed = try #require(try ChatTemplate.recognising(head + #"{%- set date_string = "26 Jul 2024" %}{%- endif %}"# + body, tokenizer: tokenizer))
+        #expect(fixed.dateHeader == ChatTemplate.DateHeader(knowledge: "December 2023", today: "26 Jul 2024"))
+        let messages = [ChatMessage(role: "system", content: "  Be brief. "), ChatMessage(role: "user", content: "Hi")]
+        #expect(fixed.render(messages, bos: "<|begin_of_text|>") == "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+                + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nBe brief.<|eot_id|>"
+                + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
+        #expect(fixed.render([messages[1]]).hasPrefix("<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n<|eot_id|><|start_header_id|>user"))
+        // strftime_now("%d %b %Y"): the day of `now`, zero-padded.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone.current
+        let day = try #require(calendar.date(from: DateComponents(year: 2026, month: 3, day: 5, hour: 12)))
+        let today = try #require(try ChatTemplate.recognising(head + #"{%- set date_string = strftime_now("%d %b %Y") %}{%- endif %}"# + body,
+                                                              tokenizer: tokenizer, now: day))
+        #expect(today.dateHeader?.today == "05 Mar 2026")
+        // Llama 3's first template writes no header.
+        let plain = try #require(try ChatTemplate.recognising(#"{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' }}"#, tokenizer: tokenizer))
+        #expect(plain.dateHeader == nil && plain.render([messages[1]]).hasPrefix("<|start_header_id|>user"))
+    }
 }
