@@ -141,6 +141,10 @@ extension Llama {
         }
         if gemma { try Self.gemmaConfig(&config, j, source: configPath) }
         let files = try SafeTensorsSet(folder: folder)
+        // The language model's weights: `model.…`, or in a multimodal folder `language_model.model.…`
+        // (transformers 4.50's layout) or `model.language_model.…` (later ones).
+        let base = ["model.", "language_model.model.", "model.language_model."].first { files.contains($0 + "embed_tokens.weight") } ?? "model."
+        let head = base == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight"
         /// A norm's weights (Gemma's stored as w for a scale of 1 + w).
         func norm(_ name: String, _ n: Int) throws -> Tensor {
             let w = try dense(name, [n])
@@ -157,7 +161,7 @@ extension Llama {
         }
         let kvw = config.kvHeads * config.headDim, qw = config.attentionWidth, hs = config.headDim, F = config.hiddenDim
         let layers = try (0..<config.layers).map { i -> LlamaLayer in
-            let p = "model.layers.\(i)."
+            let p = base + "layers.\(i)."
             // Phi-3's fused qkv_proj and gate_up_proj are split by rows.
             let wq: Weight, wk: Weight, wv: Weight, wGate: Weight, wUp: Weight
             if files.contains(p + "self_attn.qkv_proj.weight") {
@@ -185,9 +189,9 @@ extension Llama {
                               postAttentionNorm: gemma ? try norm(p + "post_attention_layernorm.weight", dim) : nil,
                               postMLPNorm: gemma ? try norm(p + "post_feedforward_layernorm.weight", dim) : nil)
         }
-        let embedding = Weight.dense(try dense("model.embed_tokens.weight", [config.vocabSize, dim]))
-        let output = config.tiedEmbeddings ? embedding : .dense(try dense("lm_head.weight", [config.vocabSize, dim]))
-        self.init(config: config, tokenEmbedding: embedding, layers: layers, outputNorm: try norm("model.norm.weight", dim),
+        let embedding = Weight.dense(try dense(base + "embed_tokens.weight", [config.vocabSize, dim]))
+        let output = config.tiedEmbeddings ? embedding : .dense(try dense(head, [config.vocabSize, dim]))
+        self.init(config: config, tokenEmbedding: embedding, layers: layers, outputNorm: try norm(base + "norm.weight", dim),
                   output: output, ropePairing: .halves)
     }
 

@@ -136,11 +136,24 @@ package enum ModelLoader {
                            bytesByType: [("F32", parameters * 4)], chatTemplate: try folderChatTemplate(folder))
     }
 
-    /// The chat template of a Hugging Face folder's tokenizer_config.json, if it has one.
+    /// The chat template of a Hugging Face folder: tokenizer_config.json's `chat_template` (a text, or a list of
+    /// named ones: the "default"), else the `chat_template.jinja` or `chat_template.json` later versions write
+    /// beside it; nil when it has none.
     static func folderChatTemplate(_ folder: URL) throws -> String? {
-        let url = folder.appendingPathComponent("tokenizer_config.json")
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        return try JSONFile.object(url)["chat_template"] as? String
+        func named(_ v: Any?) -> String? {
+            if let text = v as? String { return text }
+            let list = (v as? [[String: Any]]) ?? []
+            return (list.first { $0["name"] as? String == "default" } ?? list.first)?["template"] as? String
+        }
+        let config = folder.appendingPathComponent("tokenizer_config.json")
+        if FileManager.default.fileExists(atPath: config.path), let t = named(try JSONFile.object(config)["chat_template"]) { return t }
+        let jinja = folder.appendingPathComponent("chat_template.jinja")
+        if FileManager.default.fileExists(atPath: jinja.path) {
+            return String(decoding: try JSONFile.data(jinja), as: UTF8.self)
+        }
+        let json = folder.appendingPathComponent("chat_template.json")
+        if FileManager.default.fileExists(atPath: json.path) { return named(try JSONFile.object(json)["chat_template"]) }
+        return nil
     }
 
     static func folderTokenizer(_ folder: URL) throws -> any TextTokenizer {

@@ -172,4 +172,50 @@ struct ArchitectureFixtureTests {
             #expect(try hf.tokenizer.encodeText(text).map(Int.init) == (t["hf_ids"] as? [Int]), "\(name) folder: \(text.debugDescription.prefix(60))")
         }
     }
+
+    /// A multimodal Gemma 3 folder (Gemma3ForConditionalGeneration: 4B and up) opens as its language model: the
+    /// settings from `text_config` over Gemma3TextConfig's defaults, the weights under either prefix transformers
+    /// writes, a vision tower beside them unread, the chat template from chat_template.json. Made here from the
+    /// text fixture, it gives transformers' logits.
+    @Test(arguments: ["language_model.model.", "model.language_model."])
+    func gemma3MultimodalFolderOpensAsItsLanguageModel(prefix: String) throws {
+        guard ArchitectureFixture.cases.contains("gemma3") else { return }
+        let source = ArchitectureFixture.root.appendingPathComponent("gemma3/hf")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("glassbox-gemma3-mm-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for f in ["tokenizer.json", "tokenizer.model"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(f), to: folder.appendingPathComponent(f))
+        }
+        // The template moves to chat_template.json, as multimodal folders keep it.
+        var tokenizerConfig = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("tokenizer_config.json"))) as? [String: Any])
+        let template = try #require(tokenizerConfig.removeValue(forKey: "chat_template") as? String)
+        try JSONSerialization.data(withJSONObject: tokenizerConfig).write(to: folder.appendingPathComponent("tokenizer_config.json"))
+        try JSONSerialization.data(withJSONObject: ["chat_template": template]).write(to: folder.appendingPathComponent("chat_template.json"))
+        // text_config lists what differs from the defaults (here rms_norm_eps and the activation are the defaults).
+        var text = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("config.json"))) as? [String: Any])
+        for k in ["rms_norm_eps", "hidden_activation", "architectures"] { text.removeValue(forKey: k) }
+        let config: [String: Any] = ["architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3", "text_config": text,
+                                     "vision_config": ["model_type": "siglip_vision_model", "hidden_size": 8], "mm_tokens_per_image": 4]
+        try JSONSerialization.data(withJSONObject: config).write(to: folder.appendingPathComponent("config.json"))
+        let weights = try SafeTensorsFile(path: source.appendingPathComponent("model.safetensors").path)
+        var entries = try weights.names.map { name in
+            SafeTensorsEntry(name: name.hasPrefix("model.") ? prefix + name.dropFirst(6) : name,
+                             shape: try weights.info(name).shape, floats: try weights.floats(name))
+        }
+        entries.append(SafeTensorsEntry(name: "vision_tower.vision_model.embeddings.patch_embedding.weight", shape: [8, 3, 2, 2],
+                                        floats: [Float](repeating: 0.5, count: 96)))
+        try SafeTensorsWriter.write(entries, to: folder.appendingPathComponent("model.safetensors"))
+
+        let model = try ModelLoader.load(folder.path)
+        #expect(model.architecture == "gemma3")
+        let ref = try ArchitectureFixture.reference("gemma3")
+        let logits = try ArchitectureFixture.logits("gemma3")
+        for (k, p) in try #require(ref["prompts"] as? [[String: Any]]).enumerated() {
+            let ids = try #require(p["ids"] as? [Int]).map(Int32.init)
+            let d = ArchitectureFixture.maxAbsDiff(try ArchitectureFixture.allLogits(model, ids), try logits.floats("prompt\(k).transformers"))
+            #expect(d < 2e-3, "prompt \(k): the multimodal folder's logits differ from transformers by \(d)")
+        }
+        #expect(try model.chatFormat().style == .gemma)
+    }
 }

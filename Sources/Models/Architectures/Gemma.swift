@@ -13,11 +13,22 @@ extension ModelArchitecture {
 
     /// Gemma 3 (text): Gemma 2's block with q/k RMSNorm instead of score capping, five local layers in six, local
     /// layers turning at their own rotary base, and linear rope scaling of the global layers where the file says.
+    /// The multimodal folders (`gemma3`, 4B and up) open as their language model; the vision tower is not read.
     static let gemma3 = llamaFamily(
         name: "gemma3", summary: "Gemma 3: Gemma 2 with q/k norms, 5 local layers in 6 with their own rope base",
-        ggufNames: ["gemma3"], huggingFaceTypes: ["gemma3_text"], pairing: .halves, gemmaCheckpoints: true) { config, g in
+        ggufNames: ["gemma3"], huggingFaceTypes: ["gemma3_text", "gemma3"], pairing: .halves, gemmaCheckpoints: true,
+        textConfigDefaults: TextConfigDefaults { gemma3TextDefaults }) { config, g in
             try gemmaConfig(&config, g, arch: "gemma3", pattern: 6, defaultWindow: nil, bigLayers: 62)
         }
+
+    /// transformers' Gemma3TextConfig defaults: what a multimodal folder's `text_config` leaves out.
+    static var gemma3TextDefaults: [String: Any] {
+        ["model_type": "gemma3_text", "vocab_size": 262_208, "hidden_size": 2304, "intermediate_size": 9216,
+         "num_hidden_layers": 26, "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256,
+         "hidden_activation": "gelu_pytorch_tanh", "max_position_embeddings": 131_072, "rms_norm_eps": 1e-6,
+         "rope_theta": 1_000_000.0, "rope_local_base_freq": 10_000.0, "query_pre_attn_scalar": 256,
+         "sliding_window": 4096, "sliding_window_pattern": 6, "tie_word_embeddings": true]
+    }
 
     /// Gemma's pieces from GGUF metadata, with llama.cpp's defaults: a layer is local when l % pattern <
     /// pattern − 1 (unless the file lists the layers), scores are scaled by 1/√head size except in the 27B models

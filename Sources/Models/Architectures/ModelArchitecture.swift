@@ -49,6 +49,7 @@ extension ModelArchitecture {
     /// `configure` reads what the architecture adds from the GGUF metadata.
     static func llamaFamily(name: String, summary: String, ggufNames: [String], huggingFaceTypes: [String],
                             pairing: RoPEPairingName, gemmaCheckpoints: Bool = false,
+                            textConfigDefaults: TextConfigDefaults? = nil,
                             configure: @escaping @Sendable (inout LlamaConfig, GGUFFile) throws -> Void = { _, _ in }) -> ModelArchitecture {
         let gguf: @Sendable (GGUFFile) throws -> Network = { file in
             let model = try Llama(gguf: file, pairing: pairing.pairing, configure: configure)
@@ -56,12 +57,27 @@ extension ModelArchitecture {
                            parameterCounts: model.parameterCounts)
         }
         let huggingFace: @Sendable (URL, [String: Any]) throws -> Network = { folder, config in
+            var config = config
+            // A multimodal folder (Gemma 3 4B and up) keeps the language model's settings in `text_config`, which
+            // lists only what differs from the text model's defaults; its weights sit under a prefix.
+            if let text = config["text_config"] as? [String: Any] {
+                guard let textConfigDefaults else {
+                    throw FormatError(file: folder.appendingPathComponent("config.json").path,
+                                      "a text_config inside a '\(name)' model is not supported")
+                }
+                config = textConfigDefaults.values().merging(text) { _, given in given }
+            }
             let model = try Llama(huggingFace: folder, config: config, gemma: gemmaCheckpoints)
             return Network(model: model, hyperParameters: model.hyperParameters + [("rope_pairing", "halves (Hugging Face)")],
                            parameterCounts: model.parameterCounts)
         }
         return ModelArchitecture(name: name, summary: summary, ggufNames: ggufNames, huggingFaceTypes: huggingFaceTypes,
                                  gguf: gguf, huggingFace: huggingFaceTypes.isEmpty ? nil : huggingFace)
+    }
+
+    /// The settings a wrapped language model's `text_config` leaves out (its config class's defaults).
+    struct TextConfigDefaults: Sendable {
+        let values: @Sendable () -> [String: Any]
     }
 
     /// The rotary layouts by the names `glassbox info` prints.
