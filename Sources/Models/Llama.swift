@@ -37,6 +37,9 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
     package var globalRopeLinearFactor: Float? = nil
     /// The MLP's gate activation: silu (Llama) or GELU with the tanh approximation (Gemma).
     package var geluGate: Bool? = nil
+    /// Phi-3's files keep q, k, v in one projection and gate, up in another (split by rows when loaded): a LoRA
+    /// adapter adapts each of those as one module (PEFT's `qkv_proj`, `gate_up_proj`).
+    package var fusedProjections: Bool? = nil
 
     /// The attention's inner width, heads × head size: the width except where the head size is set apart (Qwen3).
     package var attentionWidth: Int { heads * headDim }

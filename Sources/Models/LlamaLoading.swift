@@ -62,6 +62,7 @@ extension Llama {
             config.ropeFrequencyFactors = factors.scalars
         }
         try configure(&config, g)
+        if g.contains(tensor: "blk.0.attn_qkv.weight") { config.fusedProjections = true }
         if g.contains(tensor: "rope_factors_long.weight") {
             throw FormatError(file: g.path, tensor: "rope_factors_long.weight", "long-context rope scaling (LongRoPE) is not supported")
         }
@@ -145,6 +146,7 @@ extension Llama {
         // (transformers 4.50's layout) or `model.language_model.…` (later ones).
         let base = ["model.", "language_model.model.", "model.language_model."].first { files.contains($0 + "embed_tokens.weight") } ?? "model."
         let head = base == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight"
+        if files.contains(base + "layers.0.self_attn.qkv_proj.weight") { config.fusedProjections = true }
         /// A norm's weights (Gemma's stored as w for a scale of 1 + w).
         func norm(_ name: String, _ n: Int) throws -> Tensor {
             let w = try dense(name, [n])

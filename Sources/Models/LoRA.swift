@@ -55,7 +55,10 @@ package final class LoRA {
 /// model with `PeftModel.from_pretrained`, and one trained there loads here.
 ///
 /// Keys: `base_model.model.model.layers.{l}.self_attn.{q,k,v,o}_proj.lora_{A,B}.weight` and
-/// `….mlp.{gate,up,down}_proj.lora_{A,B}.weight`; A is [r, in], B [out, r].
+/// `….mlp.{gate,up,down}_proj.lora_{A,B}.weight`; A is [r, in], B [out, r]. On a model whose files fuse q, k, v
+/// into one projection and gate, up into another (Phi-3), those are PEFT's modules `self_attn.qkv_proj` and
+/// `mlp.gate_up_proj`: one A for the group, and B's rows the members' in order. Here each member keeps its own
+/// part of B, and the group's members share the one A tensor (its gradient is the sum of theirs).
 ///
 /// A GGUF file stores the query and key rows of each head interleaved for llama.cpp's adjacent-pair rotary
 /// embedding (Hugging Face pairs the two halves of a head): an adapter of a GGUF model keeps B's query and key
@@ -73,6 +76,8 @@ package final class LoRAAdapter {
     package let layers: [Int]
     /// One LoRA per (layer, target).
     package let modules: [Key: LoRA]
+    /// Whether fused groups (`fusedGroups`) share one A, as PEFT's modules of a Phi-3 model do.
+    package let fused: Bool
 
     package struct Key: Hashable, Sendable {
         package let layer: Int
@@ -81,28 +86,59 @@ package final class LoRAAdapter {
 
     package var scale: Float { alpha / Float(rank) }
 
-    init(rank: Int, alpha: Float, targets: [String], layers: [Int], modules: [Key: LoRA]) {
+    init(rank: Int, alpha: Float, targets: [String], layers: [Int], modules: [Key: LoRA], fused: Bool) {
         self.rank = rank; self.alpha = alpha; self.targets = targets; self.layers = layers; self.modules = modules
+        self.fused = fused
+    }
+
+    /// PEFT's modules over a fused projection (Phi-3) and the projections each spans, in row order.
+    package static let fusedGroups: [(module: String, members: [String])] = [
+        ("qkv_proj", ["q_proj", "k_proj", "v_proj"]), ("gate_up_proj", ["gate_proj", "up_proj"]),
+    ]
+
+    /// The PEFT modules of `targets` (projection names, ordered): with `fused`, each fused group as one module.
+    package static func modules(of targets: [String], fused: Bool) -> [(module: String, members: [String])] {
+        var out: [(module: String, members: [String])] = [], done = Set<String>()
+        for t in ordered(targets) where !done.contains(t) {
+            if fused, let g = fusedGroups.first(where: { $0.members.contains(t) }) {
+                out.append(g); done.formUnion(g.members)
+            } else {
+                out.append((t, [t])); done.insert(t)
+            }
+        }
+        return out
+    }
+
+    /// On a model with fused projections a group is adapted whole (its members share A): all of it or none.
+    static func checkGroups(_ targets: [String], fused: Bool) throws {
+        guard fused else { return }
+        for g in fusedGroups where g.members.contains(where: targets.contains) && !g.members.allSatisfy(targets.contains) {
+            throw FormatError(file: "adapter", "this model keeps \(g.members.joined(separator: ", ")) in one projection (PEFT's \(g.module)): "
+                              + "target all of them or none")
+        }
     }
 
     /// A fresh adapter for `model`: A as PEFT initialises it (uniform in ±1/√in, Kaiming's with a = √5), B zero,
     /// so the adapted model starts equal to the base.
     package convenience init(model: Llama, rank: Int, alpha: Float, targets: [String], seed: UInt64) throws {
         try Self.check(rank: rank, alpha: alpha, targets: targets)
+        let fused = model.config.fusedProjections == true
+        try Self.checkGroups(targets, fused: fused)
         var rng = RandomGenerator(seed: seed)
         var modules: [Key: LoRA] = [:]
         let ordered = Self.ordered(targets)
         for l in model.layers.indices {
-            for t in ordered {
-                let w = Self.weight(model.layers[l], t)
-                let (out, inp) = (w.shape[0], w.shape[1])
+            for g in Self.modules(of: ordered, fused: fused) {
+                let inp = Self.weight(model.layers[l], g.members[0]).shape[1]
                 let bound = 1 / Float(inp).squareRoot()
                 let a = Tensor((0..<(rank * inp)).map { _ in (rng.nextFloat() * 2 - 1) * bound }, shape: [rank, inp], requiresGrad: true)
-                let b = Tensor.zeros([out, rank], requiresGrad: true)
-                modules[Key(layer: l, target: t)] = LoRA(a: a, b: b, scale: alpha / Float(rank))
+                for t in g.members {
+                    let b = Tensor.zeros([Self.weight(model.layers[l], t).shape[0], rank], requiresGrad: true)
+                    modules[Key(layer: l, target: t)] = LoRA(a: a, b: b, scale: alpha / Float(rank))
+                }
             }
         }
-        self.init(rank: rank, alpha: alpha, targets: ordered, layers: Array(model.layers.indices), modules: modules)
+        self.init(rank: rank, alpha: alpha, targets: ordered, layers: Array(model.layers.indices), modules: modules, fused: fused)
     }
 
     static func check(rank: Int, alpha: Float, targets: [String]) throws {
@@ -134,21 +170,25 @@ package final class LoRAAdapter {
 
     /// The PEFT key of a module's A or B.
     package static func key(layer: Int, target: String, _ matrix: String) -> String {
-        let block = attentionTargets.contains(target) ? "self_attn" : "mlp"
+        let block = attentionTargets.contains(target) || target == "qkv_proj" ? "self_attn" : "mlp"
         return "base_model.model.model.layers.\(layer).\(block).\(target).lora_\(matrix).weight"
     }
 
     /// The trainable tensors with their PEFT names (A then B of each module, layer by layer).
+    /// A fused group's shared A is listed once; its members' parts of B are named `…lora_B.weight[q_proj]`.
     package var parameters: [(String, Tensor)] {
         layers.flatMap { l in
-            targets.flatMap { t -> [(String, Tensor)] in
-                guard let m = modules[Key(layer: l, target: t)] else { return [] }
-                return [(Self.key(layer: l, target: t, "A"), m.a), (Self.key(layer: l, target: t, "B"), m.b)]
+            Self.modules(of: targets, fused: fused).flatMap { g -> [(String, Tensor)] in
+                let parts = g.members.compactMap { modules[Key(layer: l, target: $0)] }
+                guard parts.count == g.members.count else { return [] }
+                let b = Self.key(layer: l, target: g.module, "B")
+                return [(Self.key(layer: l, target: g.module, "A"), parts[0].a)]
+                    + zip(g.members, parts).map { (parts.count == 1 ? b : b + "[\($0.0)]", $0.1.b) }
             }
         }
     }
 
-    package var parameterCount: Int { modules.values.reduce(0) { $0 + $1.a.count + $1.b.count } }
+    package var parameterCount: Int { parameters.reduce(0) { $0 + $1.1.count } }
 
     // MARK: - Hugging Face row order of the query and key projections
 
@@ -180,21 +220,26 @@ package final class LoRAAdapter {
     package func save(folder: URL, model: Llama, baseModel: String) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var entries: [SafeTensorsEntry] = []
+        let peftModules = Self.modules(of: targets, fused: fused)
         for l in layers {
-            for t in targets {
-                guard let m = modules[Key(layer: l, target: t)] else { continue }
-                entries.append(SafeTensorsEntry(name: Self.key(layer: l, target: t, "A"), shape: m.a.shape, floats: m.a.scalars))
-                var b = m.b.scalars
-                if Self.needsReorder(t, model) {
-                    b = Self.reorderRows(b, rows: m.b.shape[0], cols: rank, headSize: model.config.headDim, toHuggingFace: true)
+            for g in peftModules {
+                let parts = g.members.compactMap { modules[Key(layer: l, target: $0)] }
+                guard parts.count == g.members.count else { continue }
+                entries.append(SafeTensorsEntry(name: Self.key(layer: l, target: g.module, "A"), shape: parts[0].a.shape, floats: parts[0].a.scalars))
+                // B: the members' rows one after another, each in Hugging Face's order.
+                var b: [Float] = []
+                for (t, m) in zip(g.members, parts) {
+                    b += Self.needsReorder(t, model)
+                        ? Self.reorderRows(m.b.scalars, rows: m.b.shape[0], cols: rank, headSize: model.config.headDim, toHuggingFace: true)
+                        : m.b.scalars
                 }
-                entries.append(SafeTensorsEntry(name: Self.key(layer: l, target: t, "B"), shape: m.b.shape, floats: b))
+                entries.append(SafeTensorsEntry(name: Self.key(layer: l, target: g.module, "B"), shape: [parts.reduce(0) { $0 + $1.b.shape[0] }, rank], floats: b))
             }
         }
         try SafeTensorsWriter.write(entries, metadata: ["format": "pt"], to: folder.appendingPathComponent("adapter_model.safetensors"))
         let config: [String: Any] = [
             "peft_type": "LORA", "task_type": "CAUSAL_LM", "base_model_name_or_path": baseModel,
-            "r": rank, "lora_alpha": Double(alpha), "lora_dropout": 0.0, "bias": "none", "target_modules": targets,
+            "r": rank, "lora_alpha": Double(alpha), "lora_dropout": 0.0, "bias": "none", "target_modules": peftModules.map(\.module),
             "fan_in_fan_out": false, "inference_mode": true, "init_lora_weights": true, "use_rslora": false, "use_dora": false,
             "layers_to_transform": NSNull(), "modules_to_save": NSNull(), "rank_pattern": [String: Any](), "alpha_pattern": [String: Any](),
             "revision": NSNull(),
@@ -219,10 +264,22 @@ package final class LoRAAdapter {
         }
         guard let rank = j["r"] as? Int else { throw FormatError(file: configPath, "'r' (the rank) is missing or not a whole number") }
         guard let alphaValue = j["lora_alpha"] as? Double else { throw FormatError(file: configPath, "'lora_alpha' is missing or not a number") }
-        let targets: [String]
-        if let list = j["target_modules"] as? [String] { targets = list }
-        else if let one = j["target_modules"] as? String { targets = [one] }
+        let named: [String]
+        if let list = j["target_modules"] as? [String] { named = list }
+        else if let one = j["target_modules"] as? String { named = [one] }
         else { throw FormatError(file: configPath, "'target_modules' is missing or not a list of module names") }
+        // PEFT's fused modules (Phi-3's qkv_proj, gate_up_proj) stand for their projections, which share A.
+        var targets: [String] = [], fused = false
+        for n in named {
+            if let g = fusedGroups.first(where: { $0.module == n }) {
+                guard model.config.fusedProjections == true else {
+                    throw FormatError(file: configPath, "target module '\(n)' is a fused projection this model does not have")
+                }
+                targets += g.members; fused = true
+            } else {
+                targets.append(n)
+            }
+        }
         for flag in ["use_rslora", "use_dora"] where (j[flag] as? Bool) == true {
             throw FormatError(file: configPath, "\(flag) is set: only plain LoRA (scale lora_alpha / r) is supported")
         }
@@ -243,34 +300,40 @@ package final class LoRAAdapter {
         }
         let file = try SafeTensorsFile(path: folder.appendingPathComponent("adapter_model.safetensors").path)
         let ordered = Self.ordered(targets)
+        do { try checkGroups(ordered, fused: fused) } catch let e as FormatError { throw FormatError(file: configPath, e.problem) }
         var modules: [Key: LoRA] = [:]
         for l in layerList {
-            for t in ordered {
-                let w = weight(model.layers[l], t)
+            for g in Self.modules(of: ordered, fused: fused) {
+                let weights = g.members.map { weight(model.layers[l], $0) }
+                let rows = weights.reduce(0) { $0 + $1.shape[0] }, inp = weights[0].shape[1]
                 func read(_ m: String, _ shape: [Int]) throws -> [Float] {
-                    let name = key(layer: l, target: t, m)
+                    let name = key(layer: l, target: g.module, m)
                     guard file.tensors[name] != nil else {
-                        throw FormatError(file: file.path, tensor: name, "missing (adapter_config.json targets \(t) in every adapted layer)")
+                        throw FormatError(file: file.path, tensor: name, "missing (adapter_config.json targets \(g.module) in every adapted layer)")
                     }
                     let info = try file.info(name)
                     guard info.shape == shape else {
-                        throw FormatError(file: file.path, tensor: name, "shape \(info.shape), expected \(shape) for rank \(rank) on the model's \(t) \(w.shape)")
+                        throw FormatError(file: file.path, tensor: name, "shape \(info.shape), expected \(shape) for rank \(rank) on the model's \(g.module) [\(rows), \(inp)]")
                     }
                     let v = try file.floats(name)
                     if let bad = v.firstIndex(where: { !$0.isFinite }) { throw FormatError(file: file.path, tensor: name, "non-finite value at element \(bad)") }
                     return v
                 }
-                let a = try read("A", [rank, w.shape[1]])
-                var b = try read("B", [w.shape[0], rank])
-                if needsReorder(t, model) {
-                    b = reorderRows(b, rows: w.shape[0], cols: rank, headSize: model.config.headDim, toHuggingFace: false)
+                let a = Tensor(try read("A", [rank, inp]), shape: [rank, inp], requiresGrad: trainable)
+                let b = try read("B", [rows, rank])
+                var start = 0
+                for (t, w) in zip(g.members, weights) {
+                    var part = Array(b[(start * rank)..<((start + w.shape[0]) * rank)])
+                    start += w.shape[0]
+                    if needsReorder(t, model) {
+                        part = reorderRows(part, rows: w.shape[0], cols: rank, headSize: model.config.headDim, toHuggingFace: false)
+                    }
+                    modules[Key(layer: l, target: t)] = LoRA(a: a, b: Tensor(part, shape: [w.shape[0], rank], requiresGrad: trainable),
+                                                             scale: Float(alphaValue) / Float(rank))
                 }
-                modules[Key(layer: l, target: t)] = LoRA(a: Tensor(a, shape: [rank, w.shape[1]], requiresGrad: trainable),
-                                                         b: Tensor(b, shape: [w.shape[0], rank], requiresGrad: trainable),
-                                                         scale: Float(alphaValue) / Float(rank))
             }
         }
-        return LoRAAdapter(rank: rank, alpha: Float(alphaValue), targets: ordered, layers: layerList, modules: modules)
+        return LoRAAdapter(rank: rank, alpha: Float(alphaValue), targets: ordered, layers: layerList, modules: modules, fused: fused)
     }
 }
 

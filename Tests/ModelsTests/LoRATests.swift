@@ -73,6 +73,69 @@ struct LoRATests {
         #expect(LoRAAdapter.reorderRows(there, rows: heads * d, cols: 2, headSize: d, toHuggingFace: false) == b)
     }
 
+    /// Phi-3 keeps q, k, v in one projection and gate, up in another: an adapter adapts each as PEFT's one module
+    /// (`qkv_proj`, `gate_up_proj`), whose members share A. Written with one A and the members' B rows stacked,
+    /// read back exactly, from the GGUF file and the Hugging Face folder alike; the shared A's gradient is the
+    /// loss's derivative (central differences), so training moves it as one.
+    @Test(arguments: ["model.f16.gguf", "hf"])
+    func phi3AdaptersUsePEFTsFusedModules(file: String) throws {
+        let path = ArchitectureFixture.root.appendingPathComponent("phi3/\(file)").path
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let model = try #require(try ModelLoader.load(path).model as? Llama)
+        #expect(model.config.fusedProjections == true)
+        #expect { _ = try LoRAAdapter(model: model, rank: 2, alpha: 4, targets: ["q_proj", "o_proj"], seed: 1) } throws: {
+            "\($0)".contains("qkv_proj") && "\($0)".contains("all of them or none")
+        }
+        let adapter = try LoRAAdapter(model: model, rank: 2, alpha: 4, targets: LoRAAdapter.attentionTargets + LoRAAdapter.mlpTargets, seed: 1)
+        let L = model.config.layers, c = model.config
+        // Per layer: qkv_proj's A and three parts of B, o_proj's A and B, gate_up_proj's A and two parts, down_proj's A and B.
+        #expect(adapter.fused && adapter.parameters.count == L * 11)
+        #expect(adapter.parameters[0].0 == "base_model.model.model.layers.0.self_attn.qkv_proj.lora_A.weight")
+        #expect(adapter.parameters[1].0 == "base_model.model.model.layers.0.self_attn.qkv_proj.lora_B.weight[q_proj]")
+        let q = adapter.modules[.init(layer: 0, target: "q_proj")]!, k = adapter.modules[.init(layer: 0, target: "k_proj")]!
+        #expect(q.a === k.a && q.b !== k.b)
+        var rng = RandomGenerator(seed: 4)
+        for (_, t) in adapter.parameters {
+            let r = Tensor.randn(t.shape, rng: &rng)
+            t.data.update(from: r.data, count: t.count)
+        }
+        let ids: [Int32] = [1, 17, 42, 99, 7, 250, 3]
+        let tuned = model.adapted(adapter)
+        let changed = GradMode.withoutGradients { tuned.forward(ids).scalars }
+        #expect(zip(changed, GradMode.withoutGradients { model.forward(ids).scalars }).map { abs($0 - $1) }.max()! > 1e-3)
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lora-phi3-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try adapter.save(folder: folder, model: model, baseModel: path)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("adapter_config.json"))) as! [String: Any]
+        #expect(config["target_modules"] as? [String] == ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"])
+        let saved = try SafeTensorsFile(path: folder.appendingPathComponent("adapter_model.safetensors").path)
+        #expect(saved.tensors.count == L * 8 && saved.tensors["base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"] == nil)
+        let qkvRows = c.attentionWidth + 2 * c.kvHeads * c.headDim
+        #expect(try saved.info("base_model.model.model.layers.1.self_attn.qkv_proj.lora_B.weight").shape == [qkvRows, 2])
+        #expect(try saved.info("base_model.model.model.layers.1.mlp.gate_up_proj.lora_B.weight").shape == [2 * c.hiddenDim, 2])
+        #expect(try saved.floats("base_model.model.model.layers.0.self_attn.qkv_proj.lora_B.weight")
+                == q.b.scalars + k.b.scalars + adapter.modules[.init(layer: 0, target: "v_proj")]!.b.scalars)
+        let back = try LoRAAdapter.load(folder: folder, for: model, trainable: true)
+        #expect(back.fused && back.targets == adapter.targets)
+        #expect(GradMode.withoutGradients { model.adapted(back).forward(ids).scalars } == changed)
+
+        // The shared A's gradient against central differences of the loss.
+        let targets = Array(ids.dropFirst()) + [5]
+        func loss() -> Float { GradMode.withoutGradients { tuned.forward(ids).crossEntropy(targets: targets).item } }
+        for (_, t) in adapter.parameters { t.grad = nil }
+        tuned.forward(ids).crossEntropy(targets: targets).backward()
+        let grad = try #require(q.a.grad).scalars
+        for i in [0, 7, q.a.count - 1] {
+            let keep = q.a.data[i], eps: Float = 1e-2
+            q.a.data[i] = keep + eps; let up = loss()
+            q.a.data[i] = keep - eps; let down = loss()
+            q.a.data[i] = keep
+            let numeric = (up - down) / (2 * eps)
+            #expect(abs(numeric - grad[i]) <= 2e-2 * max(1, abs(numeric)), "A[\(i)]: \(grad[i]) against \(numeric)")
+        }
+    }
+
     /// An adapter on the bundled model: starts as the base (B = 0); with random B it changes the logits; written in
     /// PEFT's layout and read back it gives the same logits; a wrong shape or setting is refused with the reason.
     @Test func adapterFilesRoundTrip() throws {
