@@ -2,7 +2,7 @@
 """Tiny random models of seven architectures, with references from transformers and from llama.cpp.
 
 Writes Tests/ModelsTests/Fixtures/architectures/<case>/ for the cases qwen2, qwen3, llama3, mistral, gemma2,
-gemma3, phi3 (see FORMAT.md there). For each case: train a small tokenizer on tinyshakespeare plus the Chinese
+gemma3, phi3, phi3_longrope (see FORMAT.md there). For each case: train a small tokenizer on tinyshakespeare plus the Chinese
 seed articles, build the transformers model (hidden 64, random weights, every parameter rounded to float16),
 save it as a Hugging Face folder, convert that folder with llama.cpp's own convert_hf_to_gguf.py to F16 and Q8_0,
 then record token ids, logits at every prompt position and greedy continuations from transformers (float32)
@@ -237,7 +237,27 @@ CASES = {
                "tokenizer: SentencePiece BPE like llama + added specials <|endoftext|> <|assistant|> <|system|>"
                " <|end|> <|user|>, add_bos"]),
 }
-DEFAULT_ORDER = ["qwen2", "qwen3", "llama3", "mistral", "gemma2", "gemma3", "phi3"]
+# Phi-3's 128k models (and Phi-3.5): LongRoPE. Each rotary frequency is divided by its own factor (the short ones up to
+# the original context; llama.cpp's reference runs at n_ctx 256 = that context, so both use the short ones) and cos/sin
+# are scaled by sqrt(1 + ln(max / original) / ln(original)).
+CASES["phi3_longrope"] = dict(
+    CASES["phi3"],
+    config=dict(CASES["phi3"]["config"], max_position_embeddings=1024, original_max_position_embeddings=256,
+                rope_parameters={"rope_type": "longrope", "rope_theta": 10000.0, "partial_rotary_factor": 1.0,
+                                 "original_max_position_embeddings": 256,
+                                 "short_factor": [1.0, 1.3, 1.7, 2.2, 2.9, 3.6, 4.4, 5.0],
+                                 "long_factor": [2.0, 3.0, 5.0, 8.0, 12.0, 18.0, 25.0, 30.0]}),
+    ablate={"longrope": {"rope_parameters": {"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 1.0}},
+            "attention_factor": {"rope_parameters": {
+                "rope_type": "longrope", "rope_theta": 10000.0, "partial_rotary_factor": 1.0, "attention_factor": 1.0,
+                "original_max_position_embeddings": 256, "short_factor": [1.0, 1.3, 1.7, 2.2, 2.9, 3.6, 4.4, 5.0],
+                "long_factor": [2.0, 3.0, 5.0, 8.0, 12.0, 18.0, 25.0, 30.0]}}},
+    notes=["phi3 with LongRoPE: max_position_embeddings 1024 over an original 256 (factor 4, attention factor"
+           " sqrt(1 + ln 4 / ln 256) = 1.118), short and long factors per rotary pair (8 of each, head size 16)",
+           "every prompt is within the original context: transformers (seq_len <= 256) and llama.cpp (n_ctx 256)"
+           " both use the short factors",
+           "otherwise as phi3: fused qkv and gate_up, GQA 4/2, untied lm_head, NEOX rope, SentencePiece tokenizer"])
+DEFAULT_ORDER = ["qwen2", "qwen3", "llama3", "mistral", "gemma2", "gemma3", "phi3", "phi3_longrope"]
 
 
 # ----------------------------------------------------------------------------------------------- helpers

@@ -40,6 +40,9 @@ package struct LlamaConfig: Codable, Equatable, Sendable {
     /// Phi-3's files keep q, k, v in one projection and gate, up in another (split by rows when loaded): a LoRA
     /// adapter adapts each of those as one module (PEFT's `qkv_proj`, `gate_up_proj`).
     package var fusedProjections: Bool? = nil
+    /// LongRoPE's attention factor (Phi-3 128k, Phi-3.5): cos and sin of the global layers' rotations scaled by it.
+    /// Its short factors are `ropeFrequencyFactors`, and the context is the original one they serve.
+    package var ropeAttentionFactor: Float? = nil
 
     /// The attention's inner width, heads × head size: the width except where the head size is set apart (Qwen3).
     package var attentionWidth: Int { heads * headDim }
@@ -172,7 +175,7 @@ package final class Llama {
         if let linear = c.globalRopeLinearFactor {
             factors = (factors ?? [Float](repeating: 1, count: c.headDim / 2)).map { $0 * linear }
         }
-        return RoPETable(positions: positions, headSize: c.headDim, theta: c.ropeTheta, factors: factors)
+        return RoPETable(positions: positions, headSize: c.headDim, theta: c.ropeTheta, factors: factors, scale: c.ropeAttentionFactor ?? 1)
     }
 
     /// The rotary tables of `positions` for each kind of layer: global, and local where local layers turn at

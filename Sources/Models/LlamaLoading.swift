@@ -63,8 +63,24 @@ extension Llama {
         }
         try configure(&config, g)
         if g.contains(tensor: "blk.0.attn_qkv.weight") { config.fusedProjections = true }
-        if g.contains(tensor: "rope_factors_long.weight") {
-            throw FormatError(file: g.path, tensor: "rope_factors_long.weight", "long-context rope scaling (LongRoPE) is not supported")
+        if g.contains(tensor: "rope_factors_long.weight") || g.contains(tensor: "rope_factors_short.weight") {
+            // LongRoPE (Phi-3 128k, Phi-3.5): run at the original context with the short factors, as llama.cpp
+            // does for a context no longer than it (and transformers for sequences no longer than it).
+            guard let short = try optionalVector("rope_factors_short.weight", config.headDim / 2) else {
+                throw FormatError(file: g.path, tensor: "rope_factors_short.weight", "missing (LongRoPE needs the short factors beside the long ones)")
+            }
+            if let bad = short.scalars.first(where: { !($0 > 0) }) {
+                throw FormatError(file: g.path, tensor: "rope_factors_short.weight", "factor \(bad) is not positive")
+            }
+            let factor = g["\(arch).rope.scaling.attn_factor"]?.double ?? 1
+            guard factor.isFinite, factor > 0, factor < 16 else {
+                throw FormatError(file: g.path, "metadata \(arch).rope.scaling.attn_factor is \(factor), not a positive factor")
+            }
+            let original = g["\(arch).rope.scaling.original_context_length"]?.int ?? config.contextLength
+            guard original > 0 else { throw FormatError(file: g.path, "metadata \(arch).rope.scaling.original_context_length is \(original)") }
+            config.ropeFrequencyFactors = short.scalars
+            config.ropeAttentionFactor = factor == 1 ? nil : Float(factor)
+            config.contextLength = min(config.contextLength, original)
         }
         let kvw = config.kvHeads * config.headDim, qw = config.attentionWidth, hs = config.headDim, F = config.hiddenDim
         let layers = try (0..<config.layers).map { i -> LlamaLayer in
@@ -135,10 +151,14 @@ extension Llama {
             tiedEmbeddings: (j["tie_word_embeddings"] as? Bool) ?? false)
         let scaling = (j["rope_scaling"] as? [String: Any]) ?? ropeParameters
         if !gemma, let scaling, let type = (scaling["rope_type"] ?? scaling["type"]) as? String, type != "default" {
-            guard type == "llama3" else {
-                throw FormatError(file: configPath, "rope_scaling type '\(type)' is not supported (llama3 is)")
+            switch type {
+            case "llama3":
+                config.ropeFrequencyFactors = try Self.llama3RopeFactors(scaling, headDim: config.headDim, theta: rope, source: configPath)
+            case "longrope", "su":
+                try Self.longRoPE(&config, scaling, j, source: configPath)
+            default:
+                throw FormatError(file: configPath, "rope_scaling type '\(type)' is not supported (llama3 and longrope are)")
             }
-            config.ropeFrequencyFactors = try Self.llama3RopeFactors(scaling, headDim: config.headDim, theta: rope, source: configPath)
         }
         if gemma { try Self.gemmaConfig(&config, j, source: configPath) }
         let files = try SafeTensorsSet(folder: folder)
@@ -243,6 +263,26 @@ extension Llama {
                 if c.localRopeTheta == nil { c.localRopeTheta = c.ropeTheta }
             }
         }
+    }
+
+    /// LongRoPE from a config.json (Phi-3 128k, Phi-3.5): the short factors divide the rotary frequencies, cos and
+    /// sin are scaled by the attention factor (given, or √(1 + ln(max / original) / ln original) as transformers
+    /// derives it), and the model runs at its original context, where the short factors apply.
+    static func longRoPE(_ c: inout LlamaConfig, _ s: [String: Any], _ j: [String: Any], source: String) throws {
+        func number(_ v: Any?) -> Double? { (v as? Double) ?? (v as? Int).map(Double.init) }
+        guard let short = (s["short_factor"] as? [Any])?.compactMap(number), short.count == c.headDim / 2,
+              short.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw FormatError(file: source, "LongRoPE needs short_factor: \(c.headDim / 2) positive numbers (one per rotary pair)")
+        }
+        guard let original = number(s["original_max_position_embeddings"] ?? j["original_max_position_embeddings"]), original >= 2, original < 1e9 else {
+            throw FormatError(file: source, "LongRoPE needs original_max_position_embeddings")
+        }
+        let factor = number(s["factor"]) ?? Double(c.contextLength) / original
+        let attention = number(s["attention_factor"]) ?? (factor <= 1 ? 1 : (1 + Foundation.log(factor) / Foundation.log(original)).squareRoot())
+        guard attention.isFinite, attention > 0, attention < 16 else { throw FormatError(file: source, "LongRoPE attention factor \(attention) is not a positive factor") }
+        c.ropeFrequencyFactors = short.map(Float.init)
+        c.ropeAttentionFactor = attention == 1 ? nil : Float(attention)
+        c.contextLength = min(c.contextLength, Int(original))
     }
 
     /// Llama 3.1/3.2's rope scaling as one divisor per rotary frequency (what llama.cpp's converter writes as

@@ -17,7 +17,7 @@ struct ArchitectureCLITests {
     }
 
     /// info, a chat answer and an inspection from each fixture's GGUF file and Hugging Face folder.
-    @Test(arguments: ["qwen2", "qwen3", "llama3", "mistral", "phi3", "gemma2", "gemma3"])
+    @Test(arguments: ["qwen2", "qwen3", "llama3", "mistral", "phi3", "phi3_longrope", "gemma2", "gemma3"])
     func infoChatAndInspect(name: String) throws {
         let dir = Self.root.appendingPathComponent(name)
         guard FileManager.default.fileExists(atPath: dir.appendingPathComponent("reference.json").path) else { return }

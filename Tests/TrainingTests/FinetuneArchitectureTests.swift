@@ -11,7 +11,7 @@ import TensorCore
 struct FinetuneArchitectureTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("ModelsTests/Fixtures/architectures")
-    static let cases = ["qwen2", "qwen3", "llama3", "mistral", "phi3", "gemma2", "gemma3"].filter {
+    static let cases = ["qwen2", "qwen3", "llama3", "mistral", "phi3", "phi3_longrope", "gemma2", "gemma3"].filter {
         FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/model.f16.gguf").path)
     }
 

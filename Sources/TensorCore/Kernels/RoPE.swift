@@ -13,10 +13,11 @@ package struct RoPETable: Sendable {
     let cos: [Float], sin: [Float]
 
     /// `factors` (one per pair, hs/2) divide the frequencies: pair i turns by p · theta^(-2i/hs) / factors[i]
-    /// (Llama 3's rope scaling, as llama.cpp's `rope_freqs` tensor holds it).
-    package init(positions: [Int], headSize: Int, theta: Float, factors: [Float]? = nil) {
+    /// (Llama 3's rope scaling, as llama.cpp's `rope_freqs` tensor holds it; LongRoPE's short factors). `scale`
+    /// multiplies cos and sin, so the rotated queries and keys (LongRoPE's attention factor).
+    package init(positions: [Int], headSize: Int, theta: Float, factors: [Float]? = nil, scale: Float = 1) {
         precondition(factors == nil || factors!.count == headSize / 2, "rope factors: \(factors!.count) for head size \(headSize)")
-        (cos, sin) = ropeTables(positions, hs: headSize, theta: theta, factors: factors)
+        (cos, sin) = ropeTables(positions, hs: headSize, theta: theta, factors: factors, scale: scale)
         self.positions = positions.count
         self.headSize = headSize
     }
@@ -39,7 +40,7 @@ package struct RoPETable: Sendable {
 }
 
 /// cos/sin tables [positions, hs/2], computed in Double and rounded once.
-func ropeTables(_ positions: [Int], hs: Int, theta: Float, factors: [Float]? = nil) -> (cos: [Float], sin: [Float]) {
+func ropeTables(_ positions: [Int], hs: Int, theta: Float, factors: [Float]? = nil, scale: Float = 1) -> (cos: [Float], sin: [Float]) {
     let half = hs / 2
     var c = [Float](repeating: 0, count: positions.count * half), s = c
     // Hugging Face computes inv_freq (and its scaled form) and the angle in float32; match its rounding.
@@ -50,7 +51,7 @@ func ropeTables(_ positions: [Int], hs: Int, theta: Float, factors: [Float]? = n
     for (k, p) in positions.enumerated() {
         for i in 0..<half {
             let angle = Float(Double(p) * Double(invFreqs[i]))
-            c[k * half + i] = Foundation.cos(angle); s[k * half + i] = Foundation.sin(angle)
+            c[k * half + i] = Foundation.cos(angle) * scale; s[k * half + i] = Foundation.sin(angle) * scale
         }
     }
     return (c, s)
