@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo studio test example fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-store bench-viewers bench-infer bench-studio clean
+.PHONY: setup model build install demo studio test example docs fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-store bench-viewers bench-infer bench-studio clean
 
 setup:
 	@scripts/setup.sh
@@ -48,6 +48,10 @@ test:
 example: model
 	$(SWIFT) build -c release --package-path Examples
 	Examples/.build/release/quick-tour
+
+# The Swift library's reference (DocC, every public symbol documented; warnings are errors): docs/Glassbox.doccarchive.
+docs:
+	scripts/docs.sh
 
 # Coverage-guided fuzzing of the file readers (libFuzzer + AddressSanitizer): FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 300

@@ -24,6 +24,7 @@ public struct GenerateOptions: Sendable, Equatable {
     /// The most likely alternatives reported with each token (1...50).
     public var alternatives = 5
 
+    /// Options with these settings; the rest keep their defaults.
     public init(maxTokens: Int = 128, temperature: Float = 0, seed: UInt64 = 0) {
         self.maxTokens = maxTokens; self.temperature = temperature; self.seed = seed
     }
@@ -31,21 +32,37 @@ public struct GenerateOptions: Sendable, Equatable {
 
 /// One message of a conversation.
 public struct ChatMessage: Sendable, Equatable, Codable {
-    public enum Role: String, Sendable, Codable { case system, user, assistant }
+    /// Who speaks.
+    public enum Role: String, Sendable, Codable {
+        /// Instructions for the whole conversation (first, at most once).
+        case system
+        /// The person.
+        case user
+        /// The model.
+        case assistant
+    }
+    /// Who speaks.
     public var role: Role
+    /// What is said.
     public var content: String
 
+    /// A message of `role` saying `content`.
     public init(role: Role, content: String) { self.role = role; self.content = content }
+    /// A system message.
     public static func system(_ text: String) -> ChatMessage { ChatMessage(role: .system, content: text) }
+    /// A message of the person.
     public static func user(_ text: String) -> ChatMessage { ChatMessage(role: .user, content: text) }
+    /// A message of the model (an earlier answer).
     public static func assistant(_ text: String) -> ChatMessage { ChatMessage(role: .assistant, content: text) }
 }
 
 /// A token as it was generated: its id, its text, how likely the model found it, and what else it considered.
 public struct GeneratedToken: Sendable, Equatable {
+    /// The token's id in the model's vocabulary.
     public var id: Int
     /// The text this token adds (empty while a character's bytes are incomplete).
     public var text: String
+    /// Its probability under the distribution it was drawn from.
     public var probability: Float
     /// Rank among the model's choices (0: the most likely).
     public var rank: Int
@@ -78,12 +95,15 @@ public enum StopReason: String, Sendable {
 public struct Completion: Sendable {
     /// The generated text, without the prompt and without a stop text.
     public var text: String
+    /// Every generated token, in order.
     public var tokens: [GeneratedToken]
     /// Tokens of the prompt as fed (the chat template applied).
     public var promptTokens: Int
+    /// Why the generation ended.
     public var stopReason: StopReason
-    /// Prompt tokens per second while the prompt was read, and new tokens per second after it.
+    /// Prompt tokens per second while the prompt was read.
     public var prefillTokensPerSecond: Double
+    /// New tokens per second after the prompt was read.
     public var decodeTokensPerSecond: Double
 }
 
@@ -156,6 +176,7 @@ extension Model {
 /// let second = try conversation.send("And of Italy?")
 /// ```
 public final class Conversation: @unchecked Sendable {
+    /// The model that answers.
     public let model: Model
     private var history: [ChatMessage]
     private let opening: [ChatMessage]

@@ -18,6 +18,7 @@ public struct InspectOptions: Sendable, Equatable {
     /// Integration steps of the integrated-gradients attributions.
     public var attributionSteps = 64
 
+    /// Options for the token `target` (against `contrast`) and the chosen analyses; the rest keep their defaults.
     public init(target: String? = nil, contrast: String? = nil, analyses: Set<InspectPart>? = nil) {
         self.target = target; self.contrast = contrast; self.analyses = analyses
     }

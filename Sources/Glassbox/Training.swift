@@ -6,13 +6,21 @@ import Training
 /// A GPT to train from scratch on a text file (character-level), recorded as a run the studio shows.
 public struct TrainingOptions: Sendable, Equatable {
     /// The model's size: small (4 layers × 128 wide, block 128, batch 16) or medium (6 × 384, block 256).
-    public enum Size: String, Sendable { case small = "s", medium = "m" }
+    public enum Size: String, Sendable {
+        /// 4 layers × 128 wide, block 128, batch 16 (`--preset s`): minutes on a laptop.
+        case small = "s"
+        /// 6 layers × 384 wide, block 256 (`--preset m`).
+        case medium = "m"
+    }
     /// The text to learn (UTF-8); a tenth is held out for validation.
     public var textFile: String
+    /// The model's size.
     public var size: Size = .small
+    /// Optimisation steps.
     public var steps = 300
     /// The peak learning rate (default: the size's own).
     public var learningRate: Float?
+    /// Seeds the weights and the batches: the same seed and data give the same run.
     public var seed: UInt64 = 0
     /// Validation loss, a sample and a checkpoint every so many steps.
     public var evaluationInterval = 100
@@ -21,6 +29,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// A name for the run, unique in its store.
     public var name: String?
 
+    /// Options for training on `textFile`; the rest keep their defaults.
     public init(textFile: String, size: Size = .small, steps: Int = 300) {
         self.textFile = textFile; self.size = size; self.steps = steps
     }
@@ -36,17 +45,24 @@ public enum FineTuneMethod: String, Sendable {
 
 /// A fine-tuning run on instruction data: a JSONL file of `{"prompt": …, "response": …}` lines.
 public struct FineTuneOptions: Sendable, Equatable {
+    /// The JSONL file of instructions; a held-out part measures the validation loss.
     public var data: String
     /// Default: LoRA for models that take adapters, full for a GPT trained here.
     public var method: FineTuneMethod?
+    /// Optimisation steps.
     public var steps = 60
+    /// AdamW's learning rate.
     public var learningRate: Float = 1e-3
     /// The adapters' rank (with LoRA); their alpha is twice the rank.
     public var rank = 8
+    /// Seeds the adapters and the batches.
     public var seed: UInt64 = 0
+    /// Where runs are kept (the run store the studio reads).
     public var runsDirectory = "runs"
+    /// A name for the run, unique in its store.
     public var name: String?
 
+    /// Options for fine-tuning on `data`; the rest keep their defaults.
     public init(data: String, method: FineTuneMethod? = nil, steps: Int = 60) {
         self.data = data; self.method = method; self.steps = steps
     }
@@ -54,13 +70,19 @@ public struct FineTuneOptions: Sendable, Equatable {
 
 /// One optimisation step, as it is reported.
 public struct TrainingProgress: Sendable, Equatable {
+    /// The step just taken, from 1.
     public var step: Int
+    /// The steps the run will take.
     public var totalSteps: Int
+    /// This step's training loss (cross-entropy, nats per token).
     public var loss: Double
     /// Set at the steps where the held-out loss was measured.
     public var validationLoss: Double?
+    /// The learning rate this step used (after warm-up and decay).
     public var learningRate: Double
+    /// Training speed over the step.
     public var tokensPerSecond: Double
+    /// Seconds since the run started.
     public var elapsedSeconds: Double
 }
 
@@ -68,8 +90,11 @@ public struct TrainingProgress: Sendable, Equatable {
 public struct TrainingResult: Sendable, Equatable {
     /// The run's id in its store.
     public var run: String
+    /// The steps taken.
     public var steps: Int
+    /// The last step's training loss.
     public var finalLoss: Double
+    /// The last measured held-out loss.
     public var finalValidationLoss: Double?
     /// The last checkpoint: a model folder ``Model/load(_:adapter:)`` opens (an adapter folder after LoRA).
     public var checkpoint: String?
