@@ -175,5 +175,13 @@ struct GenerationDocumentTests {
         cache.reset()
         let again = try turn(Array(messages.prefix(1)), cache: cache)
         #expect(again.ids == first.ids)
+
+        // A conversation that outgrows its cache gets a larger one (fed whole once) and answers the same.
+        let small = ConversationCache(initialCapacity: 8)
+        _ = try turn(Array(messages.prefix(1)), cache: small)
+        let grown = try turn(messages, cache: small)
+        #expect(small.reused == 0 && grown.ids == fresh.ids)
+        let third = try turn(messages + [ChatMessage(role: "assistant", content: grown.text), ChatMessage(role: "user", content: "Thanks.")], cache: small)
+        #expect(small.reused >= second.promptIDs.count && !third.ids.isEmpty)
     }
 }

@@ -38,15 +38,21 @@ package struct GenerateRequest: Sendable {
 /// with `cache`; the terminal's `chat`). One conversation at a time: not for concurrent use.
 package final class ConversationCache {
     fileprivate var kept: (any DecodingSession)?
+    fileprivate var capacity = 0
     fileprivate var fed: [Int32] = []
     /// How many prompt tokens the last turn took from the cache instead of feeding them.
     package fileprivate(set) var reused = 0
-    package init() {}
+    /// The fewest positions a session is made with.
+    let initialCapacity: Int
+    package init(initialCapacity: Int = 2048) { self.initialCapacity = max(1, initialCapacity) }
 
-    /// The session, made at the model's full context on first use.
-    fileprivate func session(for model: any LanguageModel) -> any DecodingSession {
-        if let kept { return kept }
-        let made = model.makeSession(capacity: model.contextLength)
+    /// A session with room for `needed` positions: the kept one, or (first, or when the conversation outgrows it) a
+    /// new one with room to spare, up to the model's context. A cache's memory is taken when it is made, so a model
+    /// of a 128k context does not get one of that size for a short conversation.
+    fileprivate func session(for model: any LanguageModel, holding needed: Int) -> any DecodingSession {
+        if let kept, needed <= capacity { return kept }
+        capacity = min(model.contextLength, max(needed, 2 * capacity, initialCapacity))
+        let made = model.makeSession(capacity: capacity)
         kept = made; fed = []
         return made
     }
@@ -265,7 +271,7 @@ extension InspectService {
         let session: any DecodingSession
         var fed = ids
         if let cache, hooks == nil, !model.slidesContext {
-            let kept = cache.session(for: model)
+            let kept = cache.session(for: model, holding: ids.count + r.maxTokens + 1)
             // The last prompt token is always fed: its logits start the answer.
             let common = min(zip(ids, cache.fed).prefix { $0 == $1 }.count, ids.count - 1)
             kept.truncate(to: common)
