@@ -75,10 +75,14 @@ struct Runs: ParsableCommand {
             print(Terminal.bold("run \(r.id)") + (r.name != r.id ? " (\(r.name))" : "") + "  \(r.displayStatus), step \(r.step)/\(r.totalSteps), \(r.parameterCount) parameters")
             let origin = [r.user.map { "by \($0)" }, r.host.map { "on \($0)" }, r.ranks > 1 ? "\(r.ranks) ranks (data-parallel)" : nil].compactMap { $0 }
             if !origin.isEmpty { print(Terminal.dim("  " + origin.joined(separator: " "))) }
-            if let cfg = try? r.settings {
+            do {
+                let cfg = try r.settings
                 let keys = ["dataPath", "tokenizer", "task", "csv", "target", "arch", "attention", "hidden", "activation", "optimizer", "loss",
                             "layers", "heads", "width", "block", "batch", "learningRate", "schedule", "weightDecay", "dropout", "seed"]
                 print(Terminal.dim("  " + keys.compactMap { k in cfg[k].map { "\(k)=\($0.text)" } }.joined(separator: " ")))
+            } catch {
+                // A damaged store: the rest of the run still shows, and the reader is told why its settings do not.
+                print(Terminal.yellow("  \(error)"))
             }
             if !train.isEmpty {
                 print("train loss " + Terminal.green(Terminal.sparkline(train.map(\.value)))
