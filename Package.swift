@@ -1,6 +1,35 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The front end's files (Sources/Reports/Resources: .js modules, .css, .html), every one embedded in the binary.
+// scripts/web-assets.py writes this list and WebAssets.swift's table from the folder; a test checks all three agree.
+let webAssets: [String] = [
+    "Resources/api.js",
+    "Resources/lib/charts.js",
+    "Resources/lib/colors.js",
+    "Resources/lib/dom.js",
+    "Resources/lib/download.js",
+    "Resources/lib/format.js",
+    "Resources/lib/storage.js",
+    "Resources/lib/theme.js",
+    "Resources/lib/tooltip.js",
+    "Resources/lib/ui.js",
+    "Resources/pages/generate-page.js",
+    "Resources/pages/inspect-page.js",
+    "Resources/pages/model-page.js",
+    "Resources/pages/run-page.js",
+    "Resources/pages/runs-page.js",
+    "Resources/panels/probe-timeline.js",
+    "Resources/report.css",
+    "Resources/report.js",
+    "Resources/studio.css",
+    "Resources/studio.html",
+    "Resources/studio.js",
+    "Resources/theme-boot.js",
+    "Resources/views/classic.js",
+    "Resources/views/report-views.js",
+]
+
 // One package. Dependencies point one way:
 // CBLAS (OpenBLAS, loaded at run time) -> TensorCore -> NeuralNet -> Training (and CMPI, Open MPI loaded at run time); ModelFormats feeds NeuralNet; RunStore and the CLI sit at the edge.
 // The numeric kernels are written for 8-wide SIMD: on x86-64 compile for AVX2 + FMA (x86-64-v3) rather than the
@@ -53,14 +82,7 @@ let package = Package(
                                                  .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                                                  .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log")]),
         // The front end: real .js/.css/.html files, embedded in the binary.
-        .target(name: "Reports", dependencies: ["ModelFormats"], resources: [
-            .embedInCode("Resources/studio.html"), .embedInCode("Resources/studio.css"), .embedInCode("Resources/core.js"),
-            .embedInCode("Resources/charts.js"), .embedInCode("Resources/studio-runs.js"), .embedInCode("Resources/studio-run.js"),
-            .embedInCode("Resources/studio.js"), .embedInCode("Resources/report.js"), .embedInCode("Resources/report.css"),
-            .embedInCode("Resources/studio-inspect.js"), .embedInCode("Resources/studio-generate.js"),
-            .embedInCode("Resources/studio-model.js"), .embedInCode("Resources/studio-probes.js"),
-            .embedInCode("Resources/classic.js"),
-        ]),
+        .target(name: "Reports", dependencies: ["ModelFormats"], resources: webAssets.map { .embedInCode($0) }),
         // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
         .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", "Models", "Interpretability", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),

@@ -16,19 +16,16 @@ package enum HTMLReport {
             throw CocoaError(.coderInvalidValue, userInfo: [NSLocalizedDescriptionKey: "a report's document must be a JSON object"])
         }
         doc["kind"] = .string(kind)
-        // The report's script and styles are real files (Resources/report.js, report.css), embedded in the binary
-        // and inlined here so the page needs nothing else.
-        // The same core.js and charts.js the studio serves, then the report's panels: one front end, two outputs.
-        var scripts: [String] = [], styles: [String] = []
-        for name in WebAssets.reportScripts {
-            guard let text = WebAssets.text(name) else { throw missing(name) }
-            scripts.append(text)
-        }
+        // The report's script and styles are real files (Resources/), embedded in the binary and inlined here so the
+        // page needs nothing else: the same modules the studio loads (report.js and what it imports), one front end,
+        // two outputs.
+        let script = try ModuleInliner.inline(entry: WebAssets.reportEntry, read: WebAssets.text)
+        var styles: [String] = []
         for name in WebAssets.reportStyles {
             guard let text = WebAssets.text(name) else { throw missing(name) }
             styles.append(text)
         }
-        let script = scripts.joined(separator: "\n;\n"), css = styles.joined(separator: "\n")
+        let css = styles.joined(separator: "\n")
         let sorted = JSONEncoder()
         sorted.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try sorted.encode(JSONValue.object(doc))

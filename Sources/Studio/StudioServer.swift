@@ -84,7 +84,7 @@ package struct StudioServer: Sendable {
         router.add(middleware: GuardMiddleware(token: options.token))
         let api = StudioAPI(store: store, models: models, feeds: LiveFeeds(pollInterval: options.pollInterval))
         api.register(router)
-        router.get("/assets/:file") { request, context in try Self.asset(request, context) }
+        router.get("/assets/**") { request, context in try Self.asset(request, context) }
         for page in ["/", "/compare", "/runs/:run", "/inspect", "/generate", "/models/:model"] {
             router.get(RouterPath(page)) { _, context -> Response in
                 if let run = context.parameters.get("run") { try StudioAPI.checkRunName(run) }
@@ -130,7 +130,8 @@ package struct StudioServer: Sendable {
     }
 
     static func asset(_ request: Request, _ context: StudioContext) throws -> Response {
-        let name = try context.parameters.require("file")
+        // A module's path under the front end's root ("lib/core.js"); only the embedded files' exact paths exist.
+        let name = context.parameters.getCatchAll().joined(separator: "/")
         guard let bytes = WebAssets.bytes(name) else { throw APIError(.notFound, "no asset '\(name.prefix(80))'") }
         // The content's hash names its version: a changed build gets a new ETag.
         var hash: UInt64 = 0xcbf29ce484222325
@@ -138,7 +139,8 @@ package struct StudioServer: Sendable {
         let etag = "\"\(String(hash, radix: 16))\""
         var headers = HTTPFields()
         headers[.eTag] = etag
-        headers[.cacheControl] = WebAssets.fromDisk ? "no-cache" : "public, max-age=3600"
+        // Revalidated on every load (a 304 when unchanged): a new build never runs beside modules of the old one.
+        headers[.cacheControl] = "no-cache"
         headers[.init("X-Content-Type-Options")!] = "nosniff"
         if request.headers[.ifNoneMatch] == etag { return Response(status: .notModified, headers: headers) }
         headers[.contentType] = WebAssets.contentType(name)
