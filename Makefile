@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE := $(SWIFT) build -c release
 GLASSBOX := .build/release/glassbox
 
-.PHONY: setup model build install demo studio test example docs fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-store bench-viewers bench-infer bench-studio clean
+.PHONY: setup model build install demo studio test js-check example docs fuzz asan bench-train bench-classics bench-finetune bench-parallel bench-store bench-viewers bench-infer bench-studio clean
 
 setup:
 	@scripts/setup.sh
@@ -36,13 +36,19 @@ studio: build
 	$(GLASSBOX) serve --runs-dir runs
 
 # Tests run in release mode: the numeric code is what users run, and debug builds are ~30x slower.
-# A short fuzzing pass of every file reader first (the long runs: make fuzz), then the test suite.
+# The front end's checks first (type check, lint, unit tests: make js-check), a short fuzzing pass of every file
+# reader (the long runs: make fuzz), then the test suite.
 test:
 	@scripts/setup.sh --test
 	@scripts/fetch-model.sh >/dev/null
+	scripts/js-check.sh
 	scripts/fuzz.sh 15
 	$(SWIFT) test -c release -Xswiftc -enable-testing
 	$(MAKE) example
+
+# The front end without a browser: tsc --checkJs, eslint, node --test (tests/js).
+js-check:
+	scripts/js-check.sh
 
 # The Swift library as a user's package sees it: Examples/ builds against the Glassbox product alone and runs.
 example: model

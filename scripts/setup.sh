@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Glassbox needs on a fresh Debian machine with Swift: OpenBLAS and SQLite headers, pkg-config.
-# With --test, also Chromium and its WebDriver (headless, for the report and studio browser tests), python3-venv
+# With --test, also Node, TypeScript's checker and ESLint (the front end's checks), Chromium and its WebDriver (headless, for the report and studio browser tests), python3-venv
 # (Selenium from PyPI goes into a venv), curl, Open MPI (openmpi-bin) for the data-parallel tests, and PostgreSQL
 # (postgresql, openssl) for the shared run store's tests.
 # Idempotent: does nothing when everything is present.
@@ -22,6 +22,10 @@ if [ "${1:-}" = "--test" ]; then
   # PostgreSQL's server: the run-store tests start their own on a free port (scripts/pg-test-server.sh).
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   command -v openssl >/dev/null || need+=(openssl)
+  # The front end's checks without a browser (scripts/js-check.sh): Node, TypeScript's checker and ESLint.
+  command -v node >/dev/null || need+=(nodejs)
+  command -v tsc >/dev/null || need+=(node-typescript)
+  command -v eslint >/dev/null || need+=(eslint)
   # A CJK font: the browser tests' screenshots show Chinese prompts.
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 fi

@@ -86,8 +86,9 @@ package enum Intervention: Sendable, Equatable {
         return Hooks(replacements: replacements)
     }
 
-    /// The residual stream entering `layer` at the last position of `a` minus that of `b`: the direction from
-    /// b to a (e.g. "Love" − "Hate"), to be scaled and added with `.steer`.
+    /// The residual stream entering `layer` at the last position of `b` minus that of `a`: the direction from a
+    /// to b (from "Hate" to "Love" is "Love" − "Hate"), to be scaled and added with `.steer`, which moves the model
+    /// away from `a` and towards `b`.
     package static func steeringVector(model: any InspectableModel, from a: [Int32], to b: [Int32], layer: Int) -> [Float] {
         let name = "blocks.\(layer).hook_resid_pre", D = model.shape.dim
         func last(_ ids: [Int32]) -> [Float] {
@@ -96,7 +97,7 @@ package enum Intervention: Sendable, Equatable {
             guard let r = hooks.cache[name]?.contiguous() else { return [Float](repeating: 0, count: D) }
             return Array(UnsafeBufferPointer(start: r.data + (ids.count - 1) * D, count: D))
         }
-        return zip(last(a), last(b)).map { $0 - $1 }
+        return zip(last(b), last(a)).map { $0 - $1 }
     }
 }
 

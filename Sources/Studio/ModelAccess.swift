@@ -14,6 +14,12 @@ struct ModelEntry: Codable, Sendable, Equatable {
     var path: String
     var run: String?
     var step: Int?
+    /// A checkpoint's run kind (gpt, finetune, ...).
+    var runKind: String?
+    /// Whether the path is a LoRA adapter folder (PEFT layout) over a base model, rather than a whole model.
+    var adapter: Bool?
+
+    enum CodingKeys: String, CodingKey { case id, name, kind, path, run, step, runKind = "run_kind", adapter }
 }
 
 /// Opens models once and keeps them (weights memory-mapped), one per file; runs the heavy analyses one at a time
@@ -44,7 +50,9 @@ final class ModelAccess: @unchecked Sendable {
         if let db = try store.database() {
             for r in try db.runs() {
                 for c in try db.checkpoints(run: r.id) where FileManager.default.fileExists(atPath: c.path) {
-                    out.append(.init(id: "\(r.id)@\(c.step)", name: "\(r.name) step \(c.step)", kind: "checkpoint", path: c.path, run: r.id, step: c.step))
+                    let adapter = FileManager.default.fileExists(atPath: URL(fileURLWithPath: c.path).appendingPathComponent("adapter_config.json").path)
+                    out.append(.init(id: "\(r.id)@\(c.step)", name: "\(r.name) step \(c.step)", kind: "checkpoint", path: c.path, run: r.id, step: c.step,
+                                     runKind: r.kind, adapter: adapter))
                 }
             }
         }

@@ -85,7 +85,7 @@ package struct StudioServer: Sendable {
         let api = StudioAPI(store: store, models: models, feeds: LiveFeeds(pollInterval: options.pollInterval))
         api.register(router)
         router.get("/assets/**") { request, context in try Self.asset(request, context) }
-        for page in ["/", "/compare", "/runs/:run", "/inspect", "/generate", "/models/:model"] {
+        for page in ["/", "/compare", "/runs/:run", "/inspect", "/generate", "/models", "/models/:model"] {
             router.get(RouterPath(page)) { _, context -> Response in
                 if let run = context.parameters.get("run") { try StudioAPI.checkRunName(run) }
                 return try Self.shell()
@@ -119,14 +119,17 @@ package struct StudioServer: Sendable {
         try await application(onRunning: onRunning).runService(gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [])
     }
 
-    static func shell() throws -> Response {
+    /// The page every address of the studio's pages returns (its scripts draw the page the address names); with
+    /// `.notFound` for an address that is no page, so that a person gets the studio's "no page here" with its way
+    /// back rather than a JSON error.
+    static func shell(status: HTTPResponse.Status = .ok) throws -> Response {
         guard let bytes = WebAssets.bytes("studio.html") else { throw APIError(.internalServerError, "the studio page is missing from this build") }
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-cache"
         headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
         headers[.init("X-Content-Type-Options")!] = "nosniff"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func asset(_ request: Request, _ context: StudioContext) throws -> Response {
@@ -158,6 +161,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if let after = e.retryAfter { response.headers[.retryAfter] = String(after) }
             return response
         } catch let e as HTTPError {
+            // An address that is no page: a person gets the studio's own 404 page (the API and assets keep JSON).
+            let path = request.uri.path
+            if e.status == .notFound, request.method == .get || request.method == .head, !path.hasPrefix("/api/"), !path.hasPrefix("/assets/"),
+               path != "/api", let page = try? StudioServer.shell(status: .notFound) {
+                return page
+            }
             let message = e.body ?? (e.status == .notFound ? "no such page or endpoint: \(request.uri.path.prefix(200))" : e.status.reasonPhrase)
             return JSONResponse.error(e.status, message)
         } catch let e as RunStoreError {

@@ -92,10 +92,10 @@ struct SamplingFlags: ParsableArguments {
 struct EditFlags: ParsableArguments {
     @Option(help: "Edit the model: head:LAYER:HEAD[:SCALE] or neuron:LAYER:INDEX[:SCALE] (scale 0, the default, removes it; repeatable).")
     var edit: [String] = []
-    @Option(help: "Add a steering vector at this layer: the residual stream of --steer-from minus that of --steer-to (last positions).")
+    @Option(help: "Add a steering vector at this layer: the residual stream of --steer-to minus that of --steer-from (last positions), which moves the model from the one text towards the other.")
     var steerLayer: Int?
-    @Option(help: "The text the steering vector points to.") var steerFrom: String?
-    @Option(help: "The text the steering vector points away from.") var steerTo: String?
+    @Option(help: "The text the steering vector points away from.") var steerFrom: String?
+    @Option(help: "The text the steering vector points towards.") var steerTo: String?
     @Option(help: "The steering vector's scale.") var steerScale: Float = 4
 
     var request: InterventionRequest {

@@ -59,6 +59,27 @@ struct InterventionTests {
         #expect(maxDiff(edited, logits(nil)) > 1e-2)
     }
 
+    /// Steering from one word to another makes the second likelier and the first less likely: the sign of the
+    /// vector is what its names say (a person steering "hate" → "love" once got "awful awful …").
+    @Test func steeringMovesTowardsTheToText() throws {
+        let tok = try ModelLoader.load(nil).tokenizer
+        let prompt = try tok.encodeText("I think that you are so"), hate = try tok.encodeText(" hate"), love = try tok.encodeText(" love")
+        let calm = try tok.encodeText(" calm"), angry = try tok.encodeText(" angry")
+        func probabilities(_ hooks: Hooks?) -> [Float] {
+            let z = GradMode.withoutGradients { model.forward(prompt, logits: .last, hooks: hooks).scalars }
+            let m = z.max()!, e = z.map { Foundation.exp($0 - m) }, s = e.reduce(0, +)
+            return e.map { $0 / s }
+        }
+        let plain = probabilities(nil)
+        for (from, to) in [(hate, love), (love, hate), (angry, calm), (calm, angry)] {
+            let v = Intervention.steeringVector(model: model, from: from, to: to, layer: 10)
+            let steered = probabilities(Intervention.hooks([.steer(layer: 10, vector: v.map { $0 * 4 })], shape: model.shape))
+            let t = Int(to[0]), f = Int(from[0])
+            #expect(steered[t] > plain[t], "steering towards \(to) lowered its probability")
+            #expect(steered[t] / steered[f] > plain[t] / plain[f], "steering from \(from) to \(to) did not favour \(to)")
+        }
+    }
+
     /// Edits given as text are checked against the model, with the field named.
     @Test func parsedEditsAreChecked() throws {
         #expect(try Intervention.parse("head:3:5", shape: model.shape) == .head(layer: 3, head: 5, scale: 0))

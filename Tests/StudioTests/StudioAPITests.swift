@@ -199,7 +199,8 @@ struct StudioAPITests {
             ("/api/runs/.hidden", .badRequest, "not a run name"),
             ("/api/runs/a%00b", .badRequest, "not a run name"),
             ("/api/nothing", .notFound, "no endpoint"),
-            ("/assets/../Package.swift", .notFound, "no such page"),
+            ("/assets/../Package.swift", .notFound, "no asset"),
+            ("/assets/lib/../../Package.swift", .notFound, "no asset"),
             ("/assets/secret.txt", .notFound, "no asset"),
             ("/runs/..%2F..", .badRequest, "not a run name"),
         ]
@@ -249,12 +250,28 @@ struct StudioAPITests {
                 }
             }
             var etag = ""
-            try await client.execute(uri: "/assets/core.js", method: .get) { r in
+            // Modules by their paths under the front end's root (an import is relative to its module).
+            try await client.execute(uri: "/assets/lib/format.js", method: .get) { r in
                 #expect(r.status == .ok && (r.headers[.contentType] ?? "").hasPrefix("text/javascript"))
-                #expect(r.headers[.cacheControl] != nil)
+                #expect(r.headers[.cacheControl] == "no-cache")
+                #expect(String(buffer: r.body).contains("export function compact"))
                 etag = r.headers[.eTag] ?? ""
             }
-            try await client.execute(uri: "/assets/core.js", method: .get, headers: [.ifNoneMatch: etag]) { r in #expect(r.status == .notModified) }
+            try await client.execute(uri: "/assets/lib/format.js", method: .get, headers: [.ifNoneMatch: etag]) { r in #expect(r.status == .notModified) }
+            try await client.execute(uri: "/assets/studio.js", method: .get) { r in #expect(r.status == .ok) }
+            // An address that is no page: the studio's 404 page for a person, JSON for the API and the assets.
+            for uri in ["/nothing-here", "/runs/alpha/extra", "/inspect/x"] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == .notFound, "\(uri)")
+                    #expect((r.headers[.contentType] ?? "").hasPrefix("text/html"), "\(uri)")
+                    #expect(String(buffer: r.body).contains("studio.js"), "\(uri)")
+                }
+            }
+            for uri in ["/api/nothing", "/assets/nothing.js"] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == .notFound && (r.headers[.contentType] ?? "").hasPrefix("application/json"), "\(uri)")
+                }
+            }
         }
     }
 

@@ -207,7 +207,7 @@ extension InspectService {
             let norm = v.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
             out.append(.steer(layer: l, vector: v.map { $0 * r.steerScale }))
             applied.append(.init(kind: "steer", layer: l, scale: r.steerScale, from: from, to: to, norm: norm,
-                                 description: "steer at L\(l) by ×\(r.steerScale) (\(String(reflecting: from)) − \(String(reflecting: to)))"))
+                                 description: "steer at L\(l) by ×\(r.steerScale) from \(String(reflecting: from)) to \(String(reflecting: to))"))
         } else if r.steerFrom != nil || r.steerTo != nil {
             throw InterpretabilityError("a steering vector needs its layer", field: "steer_layer")
         }

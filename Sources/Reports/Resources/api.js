@@ -81,7 +81,8 @@
  */
 
 /**
- * @typedef {{id: string, name: string, kind: string, path: string, run?: string, step?: number}} ModelEntry  GET /api/models
+ * @typedef {{id: string, name: string, kind: string, path: string, run?: string, step?: number, run_kind?: string,
+ *   adapter?: boolean}} ModelEntry  GET /api/models (kind: bundled, given or checkpoint)
  */
 
 /**

@@ -7,6 +7,7 @@ import { bindMenus, emptyState, errorBox, icon, ready } from "./lib/ui.js";
 import { generatePage } from "./pages/generate-page.js";
 import { inspectPage } from "./pages/inspect-page.js";
 import { modelPage } from "./pages/model-page.js";
+import { modelsPage } from "./pages/models-page.js";
 import { runPage } from "./pages/run-page.js";
 import { runsPage } from "./pages/runs-page.js";
 
@@ -23,7 +24,7 @@ function reportError(err) {
     app.prepend(box);
   }
   const msg = err.message || String(err);
-  if ([...box.children].some((c) => c.dataset.msg === msg)) return;
+  if ([...box.children].some((c) => /** @type {HTMLElement} */ (c).dataset.msg === msg)) return;
   const node = el("div", { class: "notice error", role: "alert", dataset: { msg } }, [
     el("span", { class: "notice-text", text: "Something went wrong in this page: " + msg }),
     el("button", { type: "button", class: "icon-btn", "aria-label": "Dismiss", title: "Dismiss", onclick: () => node.remove() }, icon("close")),
@@ -51,44 +52,58 @@ bindMenus();
 
 // ---------------------------------------------------------------- routing
 
+/** The page for an address that is none (the server answers it with 404): what was asked for, and the ways on. @param {string} path */
+function notFound(path) {
+  return el("div", { id: "not-found", class: "not-found" }, emptyState("There is no page at this address.", [
+    el("p", { class: "mono", text: path }),
+    el("p", {}, ["The studio's pages are ", el("a", { href: "/", text: "all runs" }), ", ", el("a", { href: "/models", text: "the models" }), ", ",
+      el("a", { href: "/inspect", text: "inspect" }), " and ", el("a", { href: "/generate", text: "generate" }), "."]),
+    el("p", {}, el("a", { class: "btn small", href: "/", text: "Back to all runs" })),
+  ]));
+}
+
+/** Decodes a path segment, keeping it as written when it is not valid percent-encoding. @param {string} s */
+function segment(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
+
+/**
+ * The studio's pages: an address pattern, the title, and what draws the page (returning its cleanup, if any).
+ * @type {{pattern: RegExp, title: (m: RegExpExecArray) => string, draw: (app: HTMLElement, m: RegExpExecArray) => any}[]}
+ */
+const ROUTES = [
+  { pattern: /^\/$/, title: () => "Runs", draw: (a) => runsPage(a) },
+  { pattern: /^\/runs\/([^/]+)$/, title: (m) => segment(m[1]), draw: (a, m) => runPage(a, [segment(m[1])], "run") },
+  { pattern: /^\/compare$/, title: () => "Compare", draw: (a) => runPage(a, compareList(), "compare") },
+  { pattern: /^\/inspect$/, title: () => "Inspect", draw: (a) => inspectPage(a) },
+  { pattern: /^\/generate$/, title: () => "Generate", draw: (a) => generatePage(a) },
+  { pattern: /^\/models$/, title: () => "Models", draw: (a) => modelsPage(a) },
+  { pattern: /^\/models\/([^/]+)$/, title: (m) => segment(m[1]) + " · model card", draw: (a, m) => modelPage(a, segment(m[1])) },
+];
+
+/** The runs of /compare?runs=a,b,c, each once. */
+function compareList() {
+  const list = (new URLSearchParams(location.search).get("runs") || "").split(",").map((s) => s.trim()).filter(Boolean);
+  return [...new Set(list)];
+}
+
+/** The top bar's link for a path: Runs for the runs, a run and compare; Models for the models and a card. @param {string} path */
+function section(path) {
+  if (path === "/" || path.startsWith("/runs/") || path === "/compare") return "/";
+  if (path.startsWith("/models")) return "/models";
+  return path;
+}
+
 function route() {
   const path = location.pathname.replace(/\/+$/, "") || "/";
-  const nav = document.querySelectorAll(".topnav a");
-  nav.forEach((a) => a.classList.toggle("active", a.getAttribute("href") === "/" ? path === "/" || path.startsWith("/runs/") || path === "/compare" : path === a.getAttribute("href")));
+  document.querySelectorAll(".topnav a").forEach((a) => a.classList.toggle("active", a.getAttribute("href") === section(path)));
   try {
-    if (path === "/") {
-      document.title = "Runs · Glassbox Studio";
-      return runsPage(app);
-    }
-    const m = /^\/runs\/([^/]+)$/.exec(path);
-    if (m) {
-      let id;
-      try { id = decodeURIComponent(m[1]); } catch (e) { id = m[1]; }
-      document.title = id + " · Glassbox Studio";
-      return runPage(app, [id], "run");
-    }
-    if (path === "/inspect") {
-      document.title = "Inspect · Glassbox Studio";
-      return inspectPage(app);
-    }
-    const mm = /^\/models\/([^/]+)$/.exec(path);
-    if (mm) {
-      let id;
-      try { id = decodeURIComponent(mm[1]); } catch (e) { id = mm[1]; }
-      document.title = id + " · model card · Glassbox Studio";
-      return modelPage(app, id);
-    }
-    if (path === "/generate") {
-      document.title = "Generate · Glassbox Studio";
-      return generatePage(app);
-    }
-    if (path === "/compare") {
-      const list = (new URLSearchParams(location.search).get("runs") || "").split(",").map((s) => s.trim()).filter(Boolean);
-      document.title = "Compare · Glassbox Studio";
-      return runPage(app, [...new Set(list)], "compare");
+    for (const r of ROUTES) {
+      const m = r.pattern.exec(path);
+      if (!m) continue;
+      document.title = r.title(m) + " · Glassbox Studio";
+      return r.draw(app, m);
     }
     document.title = "Not found · Glassbox Studio";
-    app.appendChild(emptyState("There is no page here.", [el("p", {}, ["See ", el("a", { href: "/", text: "all runs" }), "."])]));
+    app.appendChild(notFound(path));
     ready();
   } catch (err) {
     app.appendChild(errorBox(err));

@@ -4,6 +4,7 @@ import { cssVar } from "./colors.js";
 import { append, clear, el } from "./dom.js";
 import { downloadBlob, downloadCSV, downloadJSON, downloadText } from "./download.js";
 import { checksum, clockTime, compact, dateTime, int, isNum, num, slug } from "./format.js";
+import { linearTicks, logLabel, logTicks, niceStep, relLabel, tickLabels, timeTicks, uniqueTicks, valueRange } from "./axis.js";
 import { tooltip } from "./tooltip.js";
 import { icon } from "./ui.js";
 
@@ -23,6 +24,8 @@ function measure(text, font) {
 class CanvasPainter {
   /** scale: device pixels per CSS pixel (the screen's by default; downloads draw at 2). */
   constructor(canvas, w, h, scale) {
+    /** A text's width in CSS pixels. @type {(text: string, font?: string) => number} */
+    this.measure = (text, f) => measure(text, f);
     const dpr = scale || Math.max(1, window.devicePixelRatio || 1);
     const bw = Math.round(w * dpr), bh = Math.round(h * dpr);
     if (canvas.width !== bw) canvas.width = bw;
@@ -113,7 +116,11 @@ const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 const r2 = (v) => Math.round(v * 100) / 100;
 
 class SVGPainter {
-  constructor(w, h) { this.w = w; this.h = h; this.parts = []; this.clips = 0; this.open = 0; }
+  constructor(w, h) {
+    this.w = w; this.h = h; this.parts = []; this.clips = 0; this.open = 0;
+    /** A text's width in CSS pixels. @type {(text: string, font?: string) => number} */
+    this.measure = (text, font) => measure(text, font);
+  }
   rect(x, y, w, h, fill, alpha) {
     this.parts.push(`<rect x="${r2(x)}" y="${r2(y)}" width="${r2(w)}" height="${r2(h)}" fill="${esc(fill)}"${alpha !== undefined ? ` fill-opacity="${alpha}"` : ""}/>`);
   }
@@ -189,88 +196,6 @@ function theme() {
     accent: v("--accent") || "#36c", marker: v("--chart-marker") || "#888", empty: v("--cell-empty") || "#ddd",
     faint: v("--faint") || "#aaa", line: v("--line") || "#ddd",
   };
-}
-
-// ---------------------------------------------------------------- ticks
-
-function niceStep(range, count) {
-  const raw = range / Math.max(1, count);
-  const p = Math.pow(10, Math.floor(Math.log10(raw)));
-  const f = raw / p;
-  return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * p;
-}
-
-function linearTicks(lo, hi, count) {
-  if (!(hi > lo)) return [lo];
-  const step = niceStep(hi - lo, count);
-  // A range narrower than the numbers' precision (a series that barely moves, e.g. a peak memory of 896 MB at every
-  // step) has no step that moves t: its two ends, not an endless loop.
-  if (!(step > 0) || !isFinite(step) || lo + step === lo || hi + step === hi) return [lo, hi];
-  const out = [];
-  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9 && out.length < 1000; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
-  return out;
-}
-
-function logTicks(lo, hi) { // lo, hi are log10 values
-  const out = [];
-  const a = Math.floor(lo), b = Math.ceil(hi);
-  const mults = b - a <= 1 ? [1, 2, 3, 5, 7] : b - a <= 3 ? [1, 2, 5] : [1];
-  const stride = Math.max(1, Math.ceil((b - a) / 8));
-  for (let e = a; e <= b; e += mults.length === 1 ? stride : 1) {
-    for (const m of mults) {
-      const t = Math.log10(m) + e;
-      if (t >= lo - 1e-9 && t <= hi + 1e-9) out.push(t);
-    }
-  }
-  return out;
-}
-
-const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
-
-function timeTicks(lo, hi, count) {
-  const raw = (hi - lo) / Math.max(1, count);
-  let step = TIME_STEPS[TIME_STEPS.length - 1];
-  for (const s of TIME_STEPS) if (s >= raw) { step = s; break; }
-  const out = [];
-  const offset = step >= 3600 && step < 86400 ? new Date().getTimezoneOffset() * -60 : 0; // wall-clock hours line up locally
-  for (let t = Math.ceil((lo + offset) / step) * step - offset; t <= hi; t += step) out.push(t);
-  return { ticks: out, step };
-}
-
-function relLabel(s) {
-  const neg = s < 0; s = Math.abs(Math.round(s));
-  let out;
-  if (s < 60) out = s + "s";
-  else if (s < 3600) out = Math.floor(s / 60) + "m" + (s % 60 ? String(s % 60).padStart(2, "0") + "s" : "");
-  else out = Math.floor(s / 3600) + "h" + (Math.floor(s / 60) % 60 ? String(Math.floor(s / 60) % 60).padStart(2, "0") + "m" : "");
-  return (neg ? "−" : "") + out;
-}
-
-/** Labels for a whole set of linear ticks, in one style: fixed decimals, or mantissa-exponent when tiny or huge. */
-function tickLabels(ticks, step) {
-  const big = Math.max(...ticks.map(Math.abs));
-  if (big >= 1e6 || (big > 0 && big < 1e-2)) {
-    const e = Math.floor(Math.log10(step) + 1e-9);
-    const digits = Math.max(0, Math.floor(Math.log10(big) + 1e-9) - e);
-    return ticks.map((t) => (t === 0 ? "0" : sciLabel(t, Math.min(3, digits))));
-  }
-  if (big >= 1e4) return ticks.map((t) => compact(t));
-  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
-  return ticks.map((t) => (t === 0 ? "0" : t.toFixed(decimals)));
-}
-
-function sciLabel(v, digits) {
-  const [m, e] = v.toExponential(digits).split("e");
-  const mm = m.includes(".") ? m.replace(/\.?0+$/, "") : m;
-  return mm + "e" + (e.startsWith("+") ? e.slice(1) : e);
-}
-
-function logLabel(t) {
-  const v = Number(Math.pow(10, t).toPrecision(3));
-  const e = Math.round(t);
-  if (v >= 1e4) return compact(v);
-  if (v < 1e-3) return Math.abs(t - e) < 1e-9 ? "1e" + e : sciLabel(v, 0);
-  return num(v, 3);
 }
 
 // ---------------------------------------------------------------- the line chart
@@ -408,18 +333,28 @@ class LineChart {
     if (!isNum(ylo)) { ylo = this.logY ? -1 : 0; yhi = this.logY ? 1 : 1; }
     // yFromZero: a rate or a size compared across series reads honestly from zero (a gap of 5% looks like 5%)
     if (this.opts.yFromZero && !this.logY && ylo > 0) ylo = 0;
-    if (!(yhi > ylo)) { const pad = this.logY ? 0.5 : Math.abs(ylo) * 0.1 || 1; ylo -= pad; yhi += pad; }
-    const ypad = (yhi - ylo) * 0.06;
-    ylo -= ypad; yhi += ypad;
-    if (!this.logY && ylo < 0 && this.series.every((s) => (s.buckets || []).every((b) => !(b.min < 0)))) ylo = Math.max(ylo, 0);
+    let constant = null;
+    if (this.logY) {
+      if (!(yhi > ylo)) { ylo -= 0.5; yhi += 0.5; }
+      const ypad = (yhi - ylo) * 0.06;
+      ylo -= ypad; yhi += ypad;
+    } else {
+      // a constant series (a fixed learning rate) is a flat line in the middle with one tick at its value
+      const r = valueRange(ylo, yhi);
+      ylo = r.lo; yhi = r.hi; constant = r.constant;
+      if (ylo < 0 && constant === null && this.series.every((s) => (s.buckets || []).every((b) => !(b.min < 0)))) ylo = Math.max(ylo, 0);
+    }
 
     const ycount = Math.max(4, Math.round(h / 48));
     let yt, ylabels;
-    if (!this.logY) {
+    // yScale / ySuffix: the axis in other units than the values (a fraction as a percentage: 100, "%")
+    const k = this.opts.yScale || 1, suffix = this.opts.ySuffix || "";
+    if (constant !== null) {
+      yt = [constant];
+      ylabels = [num(constant * k) + suffix];
+    } else if (!this.logY) {
       yt = linearTicks(ylo, yhi, ycount);
-      // yScale / ySuffix: the axis in other units than the values (a fraction as a percentage: 100, "%")
-      const k = this.opts.yScale || 1;
-      ylabels = tickLabels(yt.map((v) => v * k), (yt.length > 1 ? yt[1] - yt[0] : 1) * k).map((l) => l + (this.opts.ySuffix || ""));
+      ylabels = tickLabels(yt.map((v) => v * k), (yt.length > 1 ? yt[1] - yt[0] : 1) * k).map((l) => l + suffix);
     } else {
       yt = logTicks(ylo, yhi);
       ylabels = yt.map(logLabel);
@@ -430,6 +365,7 @@ class LineChart {
         yt = vals.map((v) => Math.log10(v));
       }
     }
+    ({ ticks: yt, labels: ylabels } = uniqueTicks(yt, ylabels));
     const left = Math.ceil(Math.max(28, ...ylabels.map((l) => painter.measure(l)))) + 12;
     const plot = { x: left, y: 10, w: Math.max(10, w - left - 14), h: Math.max(10, h - 10 - 24) };
     const X = (x) => plot.x + ((x - xlo) / (xhi - xlo)) * plot.w;
@@ -449,6 +385,7 @@ class LineChart {
       xt = linearTicks(xlo, xhi, xcount).filter((t) => Number.isInteger(Math.round(t * 1e6) / 1e6));
       xlabels = xt.map((t) => (Math.abs(t) >= 1e5 ? compact(t) : String(Math.round(t))));
     }
+    ({ ticks: xt, labels: xlabels } = uniqueTicks(xt, xlabels));
     return { vis, plot, X, Y, Xinv, ys, xlo, xhi, ylo, yhi, yt, ylabels, xt, xlabels, n };
   }
 
@@ -600,7 +537,7 @@ class LineChart {
    * not take the link from under the pointer). */
   placeMarkerLinks() {
     const hits = (this.markerHits || []).filter((h) => h.m.href);
-    const old = new Map([...this.linkLayer.children].map((a) => [a.dataset.href, a]));
+    const old = new Map(/** @type {HTMLElement[]} */ ([...this.linkLayer.children]).map((a) => [a.dataset.href, a]));
     for (const h of hits) {
       let a = old.get(h.m.href);
       if (a) old.delete(h.m.href);
@@ -626,9 +563,9 @@ class LineChart {
     }
     for (const a of old.values()) { if (a === document.activeElement) tooltip.hide(); a.remove(); }
     // in the order of the steps, for the Tab key
-    const links = [...this.linkLayer.children];
+    const links = /** @type {HTMLElement[]} */ ([...this.linkLayer.children]);
     if (links.some((a, i) => i > 0 && +links[i - 1].dataset.step > +a.dataset.step)) {
-      links.sort((p, q) => p.dataset.step - q.dataset.step).forEach((a) => this.linkLayer.appendChild(a));
+      links.sort((p, q) => +p.dataset.step - +q.dataset.step).forEach((a) => this.linkLayer.appendChild(a));
     }
     this.root.dataset.markerLinks = String(hits.length);
   }
@@ -896,6 +833,7 @@ class Figure {
 // ---------------------------------------------------------------- colour scale for heatmaps
 
 // A perceptually ordered dark-blue → teal → yellow ramp (our own stops).
+/** @type {[number, number[]][]} */
 const RAMP = [[0.00, [40, 30, 90]], [0.20, [48, 70, 140]], [0.40, [34, 120, 150]], [0.60, [38, 165, 130]],
   [0.80, [140, 205, 80]], [1.00, [250, 230, 60]]];
 
@@ -1095,7 +1033,7 @@ class HistogramChart {
       el("header", { class: "chart-head" }, [this.titleNode, el("span", { class: "spacer" }), downloadMenu(this, ["png", "csv", "json"])]),
       el("div", { class: "chart-legend" }, [
         legendBand("min – max", 0.14), legendBand("10 – 90 %", 0.26), legendBand("25 – 75 %", 0.42), legendLine("median"),
-      ].map((n) => { n.querySelector(".swatch").style.setProperty("--c", this.color()); return n; })),
+      ].map((n) => { /** @type {HTMLElement} */ (n.querySelector(".swatch")).style.setProperty("--c", this.color()); return n; })),
       this.box,
     ]);
     this.canvas.addEventListener("pointermove", (e) => this.onMove(e));

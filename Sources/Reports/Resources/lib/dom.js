@@ -1,8 +1,15 @@
 /* Glassbox front end: building the DOM (el, append, clear, $). */
-/** el("div", {class: "x", text: "hi", onclick: fn, dataset: {a: 1}}, [children]) */
+/**
+ * el("div", {class: "x", text: "hi", onclick: fn, dataset: {a: 1}}, [children]); "svg:rect" makes an SVG element.
+ * @template {string} K
+ * @param {K} tag
+ * @param {Object<string, any>} [attrs]
+ * @param {any} [children]  a node, a string or number, or an array of them (nested; null, undefined and false skipped)
+ * @returns {K extends keyof HTMLElementTagNameMap ? HTMLElementTagNameMap[K] : HTMLElement}
+ */
 export function el(tag, attrs, children) {
   const svg = tag.startsWith("svg:");
-  const node = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4)) : document.createElement(tag);
+  const node = /** @type {any} */ (svg ? document.createElementNS("http://www.w3.org/2000/svg", tag.slice(4)) : document.createElement(tag));
   if (attrs) {
     for (const key of Object.keys(attrs)) {
       const v = attrs[key];

@@ -5,9 +5,15 @@ import { tooltip } from "./tooltip.js";
 /** Marks the page as drawn (tests wait for body[data-ready="1"]). */
 export function ready() { document.body.dataset.ready = "1"; }
 
+/**
+ * fn, run once `ms` after the last of a burst of calls (with that call's arguments); `.cancel()` drops a pending run.
+ * @template {(...args: any[]) => void} F
+ * @param {F} fn @param {number} ms
+ * @returns {F & {cancel: () => void}}
+ */
 export function debounce(fn, ms) {
   let t = null;
-  const d = function (...args) { clearTimeout(t); t = setTimeout(() => fn.apply(this, args), ms); };
+  const d = /** @type {any} */ ((...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); });
   d.cancel = () => clearTimeout(t);
   return d;
 }
@@ -85,12 +91,13 @@ export function bindMenus() {
   if (menusBound) return;
   menusBound = true;
   document.addEventListener("click", (e) => {
-    if (!e.target.isConnected) return; // a menu that redrew itself under the click stays open
-    for (const d of document.querySelectorAll("details.menu[open]")) if (!d.contains(e.target)) d.open = false;
+    const target = /** @type {Node} */ (e.target);
+    if (!target.isConnected) return; // a menu that redrew itself under the click stays open
+    for (const d of document.querySelectorAll("details.menu[open]")) if (!d.contains(target)) /** @type {HTMLDetailsElement} */ (d).open = false;
   });
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
-    for (const d of document.querySelectorAll("details.menu[open]")) { d.open = false; const s = d.querySelector("summary"); if (s) s.focus(); }
+    for (const d of /** @type {NodeListOf<HTMLDetailsElement>} */ (document.querySelectorAll("details.menu[open]"))) { d.open = false; const s = d.querySelector("summary"); if (s) s.focus(); }
     tooltip.hide();
   });
   window.addEventListener("scroll", () => tooltip.hide(), { passive: true });
