@@ -5,6 +5,10 @@ Run it after adding, moving or removing a front-end file; ReportsTests checks th
 import os, re, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
+# A build in progress must not see its inputs change under it: it writes this file while it runs.
+if os.path.exists(os.path.join(here, "..", ".build", "web-assets.lock")):
+    print("web-assets: a build is running (.build/web-assets.lock); run this again once it is done")
+    sys.exit(0)
 reports = os.path.join(here, "..", "Sources", "Reports")
 root = os.path.join(reports, "Resources")
 files = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs

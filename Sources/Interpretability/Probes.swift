@@ -84,7 +84,7 @@ package struct ProbeSnapshot: Codable, Sendable {
             vocab[String(id)] = TokenPiece.describe([Int32(id)], tokenizer: tok)[0].shown
         }
         return ProbeSnapshot(step: step, probe: probe, text: text, tokens: pieces.map(\.shown), answerID: Int(answer),
-                             answerText: tok.decodeText([answer]), loss: Float(loss / Double(T - 1)), top: ranked(final),
+                             answerText: TokenPiece.describe([answer], tokenizer: tok)[0].shown, loss: Float(loss / Double(T - 1)), top: ranked(final),
                              answerRank: final.chosenRank ?? -1, answerProbability: final.chosenProbability ?? 0, lens: lens,
                              headEntropy: entropy, vocab: vocab)
     }

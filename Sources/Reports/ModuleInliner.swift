@@ -18,7 +18,7 @@ package enum ModuleInliner {
     }
 
     /// One script holding `entry` and the modules it imports, transitively; `read` gives a module's text by its
-    /// path (relative to the front end's root, e.g. "lib/core.js").
+    /// path (relative to the front end's root, e.g. "lib/format.js").
     package static func inline(entry: String, read: (String) -> String?) throws -> String {
         var order: [String] = [], done: Set<String> = [], visiting: [String] = []
         var parsed: [String: Module] = [:]
@@ -51,7 +51,7 @@ package enum ModuleInliner {
 
     static func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
 
-    /// `path` resolved against the folder of `from` ("pages/run-page.js" + "../lib/core.js" → "lib/core.js").
+    /// `path` resolved against the folder of `from` ("pages/run-page.js" + "../lib/core.js" → "lib/format.js").
     static func resolve(_ path: String, from: String) throws -> String {
         guard path.hasPrefix("./") || path.hasPrefix("../") else {
             throw InlineError(description: "\(from) imports \"\(path)\": only relative paths (./ or ../) are supported")

@@ -91,7 +91,7 @@ struct StudioAPI: Sendable {
     /// [&baseline=mean+sinks][&steps=64][&rule=adaptive][&neuron=L:N]`: the document `glassbox inspect --json` prints
     /// for the same request (the same function computes both).
     static let inspectParameters: Set<String> = ["model", "prompt", "ids", "target", "target_id", "contrast", "contrast_id", "top_k", "layers",
-                                                 "baseline", "steps", "max_steps", "rule", "neuron", "report", "only", "job"]
+                                                 "baseline", "steps", "max_steps", "rule", "neuron", "report", "only", "job", "stream"]
 
     func inspect(_ r: Request, _ c: StudioContext) async throws -> Response {
         let q = try r.query(Self.inspectParameters)
@@ -114,8 +114,16 @@ struct StudioAPI: Sendable {
             do { request.parts = try InspectPart.parse(only) } catch let e as InterpretabilityError { throw APIError(.badRequest, e.description) }
         }
         let entry = try models.entry(try q.text("model", limit: 300))
-        let models = self.models
         let req = request
+        // stream=1: server-sent events, so that a page can show the real progress (attributions count their
+        // gradient evaluations, which an adaptive refinement may extend) and a time estimate: `progress`
+        // ({part, fraction, done, total, elapsed_s}), then `done` (the document) or `error`.
+        if try q.flag("stream") {
+            return try eventStream(c, job: try q.text("job", limit: 64) ?? "inspect-" + UUID().uuidString, progress: true) { models, monitor, send in
+                send("done", try InspectService.inspect(try models.model(entry), req, monitor: monitor))
+            }
+        }
+        let models = self.models
         return try await models.run(r, c, job: try q.text("job", limit: 64)) { monitor in
             let loaded = try models.model(entry)
             do { return try JSONResponse.encode(try InspectService.inspect(loaded, req, monitor: monitor)) } catch let e as InterpretabilityError where e != .cancelled {
@@ -255,9 +263,9 @@ struct StudioAPI: Sendable {
             }
         }
         // Progress events: each part at most every 0.2 s, and when it is done.
-        let throttle = Throttle(seconds: 0.2)
+        let throttle = Throttle(seconds: 0.2), box = MonitorBox()
         @Sendable func reportProgress(_ part: String, _ fraction: Double) {
-            if throttle.due(part, final: fraction >= 1) { send("progress", ProgressEvent(part: part, fraction: fraction)) }
+            if throttle.due(part, final: fraction >= 1) { send("progress", box.event(part, fraction)) }
         }
         let report: (@Sendable (String, Double) -> Void)? = progress ? reportProgress : nil
         // The place in the queue is taken now: a full queue is a 503, not a stream that waits.
@@ -265,6 +273,7 @@ struct StudioAPI: Sendable {
         Task {
             do {
                 _ = try await models.perform(ticket, context) { monitor -> Int in
+                    box.begin(monitor)
                     do { try body(models, monitor, send) } catch let e as InterpretabilityError where e != .cancelled { throw Self.apiError(e) }
                     return 0
                 }
@@ -312,16 +321,18 @@ struct StudioAPI: Sendable {
     /// `GET /api/diff?a=ID&b=ID&prompt=TEXT[&target=TEXT]`: two versions of one model (two checkpoints, a base
     /// and its fine-tuned version) on one prompt: per-head DLA and attention changes, the neurons that changed most.
     func diff(_ r: Request, _ c: StudioContext) async throws -> Response {
-        let q = try r.query(["a", "b", "prompt", "target", "job"])
+        let q = try r.query(["a", "b", "prompt", "target", "chat", "job"])
         let names = (a: try q.text("a", limit: 300, required: true), b: try q.text("b", limit: 300, required: true))
         let prompt = try q.text("prompt", required: true) ?? ""
         let target = try q.text("target", limit: 200)
+        // chat=1: in a's chat template (an error when it has none); chat=0: the raw text; absent: the template when a has one.
+        let chat: Bool? = q.has("chat") ? try q.flag("chat") : nil
         let a = try models.entry(names.a), b = try models.entry(names.b)
         let models = self.models
         return try await models.run(r, c, job: try q.text("job", limit: 64)) { monitor in
             let la = try models.model(a), lb = try models.model(b)
             do {
-                return try JSONResponse.encode(try InspectService.diff(la, id: a.id, lb, id: b.id, prompt: prompt, target: target, monitor: monitor))
+                return try JSONResponse.encode(try InspectService.diff(la, id: a.id, lb, id: b.id, prompt: prompt, target: target, chat: chat, monitor: monitor))
             } catch let e as InterpretabilityError where e != .cancelled { throw Self.apiError(e) }
         }
     }
@@ -519,10 +530,30 @@ struct ParameterMatrices: Encodable {
     }
 }
 
-/// One `progress` event of a stream: `part` is `fraction` (0...1) done.
+/// One `progress` event of a stream: `part` is `fraction` (0...1) done; where the part counts its work, `done` of
+/// `total` units (for attributions: gradient evaluations, a forward counting a third), `total` growing when an
+/// adaptive refinement goes on; `elapsed_s` since the work began (after any wait in the queue).
 struct ProgressEvent: Encodable {
     let part: String
     let fraction: Double
+    var done: Double? = nil
+    var total: Double? = nil
+    var elapsedS: Double? = nil
+
+    enum CodingKeys: String, CodingKey { case part, fraction, done, total, elapsedS = "elapsed_s" }
+}
+
+/// The monitor of a streamed job, once its work has begun (progress reports read its counts and start time).
+final class MonitorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var monitor: WorkMonitor?, started: DispatchTime?
+    func begin(_ m: WorkMonitor) { lock.withLock { monitor = m; started = .now() } }
+    func event(_ part: String, _ fraction: Double) -> ProgressEvent {
+        let (m, s) = lock.withLock { (monitor, started) }
+        let counts = m?.counts(part)
+        return ProgressEvent(part: part, fraction: fraction, done: counts.map { ($0.done * 10).rounded() / 10 }, total: counts.map { ($0.expected * 10).rounded() / 10 },
+                             elapsedS: s.map { Double(DispatchTime.now().uptimeNanoseconds - $0.uptimeNanoseconds) / 1e9 })
+    }
 }
 
 /// Lets a report through per key at most once every `seconds` (and always a final one).

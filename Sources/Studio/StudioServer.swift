@@ -133,7 +133,7 @@ package struct StudioServer: Sendable {
     }
 
     static func asset(_ request: Request, _ context: StudioContext) throws -> Response {
-        // A module's path under the front end's root ("lib/core.js"); only the embedded files' exact paths exist.
+        // A module's path under the front end's root ("lib/format.js"); only the embedded files' exact paths exist.
         let name = context.parameters.getCatchAll().joined(separator: "/")
         guard let bytes = WebAssets.bytes(name) else { throw APIError(.notFound, "no asset '\(name.prefix(80))'") }
         // The content's hash names its version: a changed build gets a new ETag.

@@ -36,6 +36,7 @@ extension Vocabulary: TextTokenizer {
     package var eosID: Int32? { nil }
     package var bosID: Int32? { nil }
     package func encodeText(_ text: String) throws -> [Int32] { try encode(text) }
-    package func decodeBytes(_ ids: [Int32]) -> [UInt8] { Array(decode(ids).utf8) }
+    /// A byte-level vocabulary's ids are the bytes themselves (a character's bytes may come one token at a time).
+    package func decodeBytes(_ ids: [Int32]) -> [UInt8] { kind == .byte ? ids.map { UInt8(truncatingIfNeeded: $0) } : Array(decode(ids).utf8) }
     package func tokenString(_ id: Int32) -> String { decode([id]) }
 }

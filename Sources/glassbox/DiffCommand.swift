@@ -12,6 +12,8 @@ struct Diff: ParsableCommand {
     @Option(help: "The other model (a .gguf file or a model folder, e.g. a later checkpoint).") var against: String
     @OptionGroup var input: PromptInput
     @Option(help: "Compare on this token's logit (its first token); default: the first model's prediction.") var target: String?
+    @Flag(inversion: .prefixedNo, help: "Ask the prompt as a user's message in the first model's chat template (the default when it has one; --no-chat: the raw text).")
+    var chat: Bool?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -20,7 +22,7 @@ struct Diff: ParsableCommand {
         do { b = try ModelLoader.load(against) } catch { throw ValidationError("--against: cannot open \(against): \(error)") }
         let doc: DiffDocument
         do {
-            doc = try InspectService.diff(a, id: a.path, b, id: b.path, prompt: try input.text(), target: target)
+            doc = try InspectService.diff(a, id: a.path, b, id: b.path, prompt: try input.text(), target: target, chat: chat)
         } catch let e as InterpretabilityError { throw ValidationError(e.forCommandLine) }
         if json { print(try DocumentCoding.line(doc)); return }
         let tok = a.tokenizer

@@ -82,5 +82,14 @@ struct ClassicCLITests {
         #expect(unknown.status != 0 && unknown.err.contains("nope"), "\(unknown.err)")
         let badAttention = try glassbox(["train", "seq2seq", "--attention", "cosine", "--runs-dir", runs])
         #expect(badAttention.status != 0 && badAttention.err.contains("--attention"))
+        // --quick is offered on the first screen of help, and sets its schedule (options given as well win).
+        let help = try glassbox(["train", "seq2seq", "--help"])
+        #expect(help.out.prefix(400).contains("--quick"), "\(help.out.prefix(400))")
+        let q = try glassbox(["train", "seq2seq", "--quick", "--steps", "20", "--runs-dir", runs, "--name", "q", "--no-tensorboard", "--json"])
+        #expect(q.status == 0, "\(q.err)")
+        #expect(lastJSON(q.out)["held_out"] as? Int == 500 && lastJSON(q.out)["steps"] as? Int == 20, "\(lastJSON(q.out))")
+        let shown = try glassbox(["runs", "show", "q", "--runs-dir", runs, "--json"])
+        let hp = (lastJSON(shown.out)["hyper_parameters"] as? [String: Any]) ?? [:]
+        #expect(hp["evalInterval"] as? Int == 100 && hp["checkpointInterval"] as? Int == 200, "\(hp)")
     }
 }

@@ -63,6 +63,13 @@ struct FinetuneCLITests {
         // What fine-tuning changed: the base model against its adapter, on one prompt.
         let d = try glassbox(["diff", "--against", adapter, "--json", prompt])
         #expect(d.status == 0 && d.out.contains("\"kl_divergence\""), "\(d.err.suffix(300))")
+        // A chat model is compared on the prompt as it is asked in use, in its chat template (on the raw text both
+        // models mostly predict the end of a turn); --no-chat compares on the raw text.
+        let templated = (try? JSONSerialization.jsonObject(with: Data(d.out.utf8))) as? [String: Any] ?? [:]
+        #expect(templated["chat"] as? Bool == true && (templated["prompt_text"] as? String ?? "").contains("<|im_start|>assistant"), "\(templated["prompt_text"] ?? "")")
+        #expect(templated["target_text"] as? String != "<|im_end|>", "\(templated["target_text"] ?? "")")
+        let raw = (try? JSONSerialization.jsonObject(with: Data(try glassbox(["diff", "--against", adapter, "--no-chat", "--json", prompt]).out.utf8))) as? [String: Any] ?? [:]
+        #expect(raw["chat"] as? Bool == false && raw["prompt_text"] as? String == prompt)
         let info = try glassbox(["info", "--adapter", adapter])
         #expect(info.status == 0 && info.out.contains("lora"), "\(info.out.suffix(400))")
         // Recorded like every run.

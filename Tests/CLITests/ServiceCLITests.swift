@@ -80,6 +80,28 @@ struct ServiceCLITests {
         let ue = String(decoding: uneven.body, as: UTF8.self)
         #expect(ue.contains("event: error") && ue.contains("tokens"), "\(ue.prefix(300))")
 
+        // Attributions streamed: progress that counts the real gradient evaluations (the adaptive rule refines past
+        // its steps while the completeness gap is large: the total grows, and the count reaches it), then the
+        // document the plain request gives.
+        let attrArgs = [("prompt", prompt), ("only", "attributions"), ("steps", "8")]
+        let plain = try get(base + "/api/inspect?" + query(attrArgs))
+        let st = String(decoding: try get(base + "/api/inspect?" + query(attrArgs + [("stream", "1")])).body, as: UTF8.self)
+        func streamed(_ name: String) -> [[String: Any]] {
+            st.components(separatedBy: "event: \(name)\ndata: ").dropFirst().compactMap {
+                try? JSONSerialization.jsonObject(with: Data(($0.components(separatedBy: "\n").first ?? "").utf8)) as? [String: Any]
+            }
+        }
+        let progress = streamed("progress").filter { $0["part"] as? String == "attributions" }
+        #expect(progress.count >= 2, "\(st.prefix(400))")
+        #expect(progress.allSatisfy { ($0["total"] as? Double ?? 0) >= 8 && $0["elapsed_s"] is Double })
+        let totals = progress.compactMap { $0["total"] as? Double }, dones = progress.compactMap { $0["done"] as? Double }
+        #expect(zip(dones, dones.dropFirst()).allSatisfy { $0 <= $1 }, "\(dones)")
+        #expect(zip(totals, totals.dropFirst()).allSatisfy { $0 <= $1 }, "\(totals)")
+        #expect(progress.last?["fraction"] as? Double == 1)
+        let used = ((try JSONSerialization.jsonObject(with: plain.body) as? [String: Any])?["attributions"] as? [String: Any])?["steps"] as? Int ?? 0
+        #expect(Double(used) <= (totals.last ?? 0), "the progress said \(totals.last ?? 0) evaluations, the attributions used \(used)")
+        #expect(streamed("done").first.map { NSDictionary(dictionary: $0) } == (try JSONSerialization.jsonObject(with: plain.body) as? NSDictionary))
+
         // Bad requests: a 4xx naming the problem, never a crash.
         for (q, status, needle) in [
             (query([("prompt", prompt), ("model", "../../etc/passwd")]), 404, "no model"),
@@ -189,6 +211,7 @@ struct ProbeCLITests {
         #expect(d.status == 0, "\(d.err)")
         let doc = try JSONSerialization.jsonObject(with: Data(d.out.utf8)) as? [String: Any]
         #expect(((doc?["kl_divergence"] as? Double) ?? 0) > 0 && (doc?["heads"] as? [Any])?.count == 4)
+        #expect(doc?["chat"] as? Bool == false && doc?["prompt_text"] as? String == "To be, or not")   // no chat template: the raw text
         #expect((doc?["attention_change"] as? [[Double]])?.map(\.count) == [2, 2] && (doc?["neurons"] as? [Any])?.isEmpty == false)
         let same = try JSONSerialization.jsonObject(with: Data(try glassbox(["diff", "--model", late, "--against", late, "To be", "--json"]).out.utf8)) as? [String: Any]
         #expect((same?["kl_divergence"] as? Double) == 0 && (same?["dla_head_change"] as? [[Double]])?.allSatisfy { $0.allSatisfy { $0 == 0 } } == true)

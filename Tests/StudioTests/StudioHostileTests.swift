@@ -86,7 +86,7 @@ struct StudioHostileTests {
             ("/api/generate?model=nope&prompt=hi", ["model", "prompt", "chat", "system", "max_tokens", "temperature", "top_k", "top_p", "min_p",
                                                      "repeat_penalty", "seed", "alternatives", "job"] + Array(StudioAPI.interventionParameters)),
             ("/api/intervene?model=nope&prompt=hi", ["model", "prompt", "generate", "top_k", "job"] + Array(StudioAPI.interventionParameters)),
-            ("/api/diff?a=nope&b=nope&prompt=hi", ["a", "b", "prompt", "target", "job"]),
+            ("/api/diff?a=nope&b=nope&prompt=hi", ["a", "b", "prompt", "target", "chat", "job"]),
             ("/api/models/nope/card", []),
         ]
         // Counted across the client's closures (one request at a time).

@@ -45,6 +45,11 @@ CHAT2 = "And of Italy?"
 CHINESE = "用一句话介绍北京。"
 
 
+def bad_text(text):
+    """Whether model text shows byte escapes or U+FFFD instead of characters."""
+    return "\\x" in (text or "") or "\ufffd" in (text or "")
+
+
 def api_generate(base, params, timeout=120):
     """The events of /api/generate, read straight from the server: [(event, data), ...]."""
     url = base + "/api/generate?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)  # a space as %20: '+' is a plus
@@ -337,8 +342,22 @@ def main():
         wait_for(lambda: b.page("phase") in ("done", "error", "cancelled"), 120, 0.1)
         cjk = b.js("const a = document.querySelector('.gen-bubble.assistant'); return a ? a.textContent : ''") or ""
         report(b.page("phase") == "done" and len(cjk) > 0, "a Chinese message gets an answer", cjk[:80])
-        b.d.find_element(By.CSS_SELECTOR, ".gen-bubble.assistant .gen-tok[data-i='1']").click()
+        # characters split into byte-level tokens are shown whole: the first token of a group shows the character,
+        # the others nothing (tok-cont); never "\x" escapes or U+FFFD
+        groups = b.js("""return [...document.querySelectorAll('.gen-bubble.assistant .gen-tok.tok-cont')].map(c => {
+            let f = c; while (f && f.classList.contains('tok-cont')) f = f.previousElementSibling;
+            return [+c.dataset.i, f ? f.textContent : null]; })""") or []
+        report(len(groups) > 0 and all(f for _, f in groups) and not bad_text(cjk),
+               "the Chinese answer shows characters, its split ones grouped (no \\x escapes, no U+FFFD)",
+               "%d continuation tokens, first of their groups %s; answer %r" % (len(groups), [f for _, f in groups][:6], cjk[:60]))
+        # token 1 may be the second half of a character (an empty element): a click on it still opens it
+        b.js("document.querySelector(\".gen-bubble.assistant .gen-tok[data-i='1']\").click()")
         wait_for(lambda: b.panel("lens") in ("shown", "error"), 60, 0.1)
+        inside = b.js("""const p = document.getElementById('token-panel'), s = document.getElementById('tok-attn');
+            return [p.textContent, s ? s.textContent : '', [...p.querySelectorAll('[title]')].map(n => n.title).join(' ')]""") or ["", "", ""]
+        report(b.panel("lens") == "shown" and "北京" in inside[1] and not any(bad_text(x) for x in inside),
+               "the prompt's tokens, the alternatives and the lens show Chinese characters (no \\x escapes, no U+FFFD)",
+               "lens=%s; prompt tokens %r" % (b.panel("lens"), inside[1][-40:]))
         b.screenshot("generate-chat-chinese-dark")
         b.panel_shot("generate-panel-chinese-dark")
         b.d.find_element(By.ID, "theme-toggle").click()
@@ -379,6 +398,10 @@ def main():
         b.type_into(steer + "-to", "I love Paris")
         b.set_value(steer + "-scale", 1)
         report(b.js("return document.getElementById('add-steer').disabled"), "one steering vector at a time")
+        labels = b.js("return [...document.querySelectorAll('.iv-edit[data-kind=steer] .iv-text .field-label')].map(x => x.textContent)")
+        hint = b.js("const h = document.querySelector('.iv-edit[data-kind=steer] .iv-steer-hint'); return h ? h.textContent : ''")
+        report(labels == ["From (away from)", "To (towards)"] and "from the first text to the second" in hint,
+               "the steering fields say which way they push: From (away from), To (towards)", "%s; %s" % (labels, hint))
         b.click("iv-compare")
         wait_for(lambda: b.page("intervene") in ("done", "error", "cancelled") and b.js("const k = document.getElementById('iv-kl'); return k && +k.dataset.kl !== %r" % kl0), args.slow, 0.2)
         kls = b.js("const k = document.getElementById('iv-kl'); return k ? +k.dataset.kl : null")

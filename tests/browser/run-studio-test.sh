@@ -10,7 +10,8 @@ source tests/browser/common.sh
 small=(--layers 1 --heads 2 --width 32 --block 32 --batch 8 --log-interval 2 --eval-interval 20 --sample-interval 40
        --checkpoint-interval 40 --threads 1 --runs-dir "$runs")
 "$bin" train "${small[@]}" --steps 160 --seed 1 --name compare-a >/dev/null
-"$bin" train "${small[@]}" --steps 160 --seed 2 --lr 0.003 --name compare-b >/dev/null
+# B keeps its learning rate constant: its chart is a flat line with one tick.
+"$bin" train "${small[@]}" --steps 160 --seed 2 --lr 0.003 --schedule constant --name compare-b >/dev/null
 serve_studio
 # A run that keeps recording while the pages are open (long enough for the whole test; killed at the end).
 "$bin" train --layers 2 --heads 2 --width 64 --block 64 --batch 8 --log-interval 1 --eval-interval 50 --sample-interval 100 \

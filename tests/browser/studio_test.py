@@ -203,6 +203,37 @@ def main():
                 report(bool(more), "the live loss chart keeps growing", "points %s → %s" % (n1, more and more["points"]))
             st.check_console("on the live run page")
 
+        # ------------------------------------------------------------ a constant learning rate: flat, one tick
+        st.open("/runs/" + urllib.parse.quote(b_id), theme="light")
+        ticks = wait_for(lambda: st.js("const c = document.getElementById('chart-lr'); return c && c.dataset.drawn === '1' ? c.dataset.yTicks : null"), 5)
+        labels = (ticks or "").split("|")
+        report(ticks is not None and len(labels) == 1 and labels[0] == "0.003", "a constant learning rate has one tick at its value", "ticks: %s" % ticks)
+        all_ticks = st.js("return [...document.querySelectorAll('[data-y-ticks]')].map(c => c.dataset.yTicks)") or []
+        dup = [t for t in all_ticks if len(t.split("|")) != len(set(t.split("|")))]
+        report(bool(all_ticks) and not dup, "no chart's axis shows one label twice", "%d charts; duplicated: %s" % (len(all_ticks), dup))
+
+        # ------------------------------------------------------------ every model, and a page that is not there
+        ready = st.open("/models", theme="light")
+        count = st.js("const p = document.getElementById('models-page'); return p ? +p.dataset.count : -1")
+        rows = st.js("""return [...document.querySelectorAll('#models-page tr.model-row')].map(r => ({id: r.dataset.model,
+            links: [...r.querySelectorAll('.model-links a')].map(a => a.getAttribute('href'))}))""") or []
+        ck = [r for r in rows if r["id"].startswith(a_id + "@")]
+        report(ready and count == len(rows) and len(ck) >= 1, "the models page lists every model, the runs' checkpoints included",
+               "%s models; %d checkpoints of %s" % (count, len(ck), a_name))
+        want = ["/models/", "/inspect?model=", "/generate?model="]
+        report(bool(ck) and all(any(l.startswith(w) for l in ck[0]["links"]) for w in want), "each model links its card, inspect and generate",
+               str(ck[0]["links"] if ck else None))
+        st.check_console("on the models page")
+        try:
+            urllib.request.urlopen(base + "/no/such/page", timeout=10)
+            status = 200
+        except urllib.error.HTTPError as e:
+            status = e.code
+        ready = st.open("/no/such/page", theme="light")
+        back = st.js("const n = document.getElementById('not-found'); return n ? [...n.querySelectorAll('a')].map(a => a.getAttribute('href')) : null")
+        report(status == 404 and ready and back is not None and "/" in back, "an unknown address is a 404 page with a way back",
+               "status %s, links %s" % (status, back))
+
         # ------------------------------------------------------------ screenshots, light and dark
         for theme in ("light", "dark"):
             for name, path in (("runs", "/"), ("run", "/runs/" + urllib.parse.quote(a_id)), ("compare", compare_path)):

@@ -50,20 +50,38 @@ package struct DiffDocument: Codable, Sendable {
     /// The neurons whose activation at the last position changed most (by |b − a|).
     package var neurons: [NeuronChange]
     package var vocab: [String: String]
+    /// The prompt as given, the text the models read (in a's chat template when `chat`), and whether it was templated.
+    package var prompt: String? = nil
+    package var promptText: String? = nil
+    package var chat: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
         case tokens, targetID = "target_id", targetText = "target_text", a, b, klDivergence = "kl_divergence"
         case dlaHeadChange = "dla_head_change", attentionChange = "attention_change", heads, neurons, vocab
+        case prompt, promptText = "prompt_text", chat
     }
 }
 
 extension InspectService {
     /// Compares two models on one prompt (tokenised by a's tokenizer; both must have the same shape and
     /// vocabulary). The target is `target`'s first token, or a's prediction.
-    package static func diff(_ la: LoadedModel, id idA: String, _ lb: LoadedModel, id idB: String, prompt: String, target: String? = nil,
-                            topK: Int = 5, neurons k: Int = 20, monitor: WorkMonitor? = nil) throws -> DiffDocument {
+    ///
+    /// `chat`: the prompt as a user's message in a's chat template, the assistant's turn about to begin (what a
+    /// chat model and its fine-tuned version are asked in use; on the raw text both mostly predict the end of a
+    /// turn); false: the raw text; nil: the template when a has one.
+    package static func diff(_ la: LoadedModel, id idA: String, _ lb: LoadedModel, id idB: String, prompt given: String, target: String? = nil,
+                            chat: Bool? = nil, topK: Int = 5, neurons k: Int = 20, monitor: WorkMonitor? = nil) throws -> DiffDocument {
         guard let ma = la.model as? any InspectableModel, let mb = lb.model as? any InspectableModel else {
             throw InterpretabilityError("these models cannot be inspected", field: "model")
+        }
+        var prompt = given, templated = false
+        if chat != false {
+            do {
+                prompt = try la.chatFormat().render([ChatMessage(role: "user", content: given)])
+                templated = true
+            } catch let e as ChatTemplateError {
+                if chat == true { throw InterpretabilityError(e.description, field: "chat") }
+            }
         }
         let c = ma.shape
         guard c == mb.shape else {
@@ -151,6 +169,6 @@ extension InspectService {
             },
             targetID: Int(targetID), targetText: tok.decodeText([targetID]), a: sideA, b: sideB, klDivergence: kl,
             dlaHeadChange: (0..<L).map { l in (0..<H).map { db.heads[l][$0] - da.heads[l][$0] } }, attentionChange: change,
-            heads: Array(heads.prefix(20)), neurons: neurons, vocab: vocab)
+            heads: Array(heads.prefix(20)), neurons: neurons, vocab: vocab, prompt: given, promptText: prompt, chat: templated)
     }
 }

@@ -85,6 +85,9 @@ package struct InterventionDocument: Codable, Sendable {
     package struct Continuation: Codable, Sendable, Equatable {
         package var ids: [Int]
         package var text: String
+        /// Each token as shown: its text, or `\xHH` escapes for a part of a character (so that a page can group a
+        /// character's tokens back; `text` has U+FFFD where the continuation stops inside one).
+        package var shown: [String]? = nil
     }
     package struct Logits: Codable, Sendable, Equatable {
         package var original: Float
@@ -342,7 +345,7 @@ extension InspectService {
                 try monitor?.check()
                 let session = loaded.model.makeSession(capacity: ids.count + generate + 1, hooks: hooks)
                 let g = generator.generate(prompt: ids, options: options, session: session) { _ in monitor?.isCancelled != true }
-                return .init(ids: g.ids.map(Int.init), text: g.text)
+                return .init(ids: g.ids.map(Int.init), text: g.text, shown: TokenPiece.describe(g.ids, tokenizer: tok).map(\.shown))
             }
             generation = .init(original: try run(nil), intervened: try run(hooks))
             try monitor?.check()

@@ -56,6 +56,15 @@ package final class WorkMonitor: @unchecked Sendable {
         lock.lock(); expected[part, default: 0] += units; lock.unlock()
     }
 
+    /// The units of `part` done so far and the units it is expected to take now (nil for a part that counts none):
+    /// what a progress bar says ("112 of 273 gradient evaluations"), the expectation growing when a refinement
+    /// goes on.
+    package func counts(_ part: String) -> (done: Double, expected: Double)? {
+        lock.lock(); defer { lock.unlock() }
+        guard let e = expected[part] else { return nil }
+        return (done[part, default: 0], e)
+    }
+
     /// `units` more of `part` are done; the fraction reported stays below 1 until the part says it is finished.
     package func advance(_ part: String, by units: Double) {
         lock.lock()

@@ -271,6 +271,14 @@ export function modelCard(id, signal) { return getJSON("/api/models/" + enc(id) 
 export function inspect(params, job) {
   return getJSON(withQuery("/api/inspect", Object.assign({}, params, { job: job ? job.id : undefined })), job ? { signal: job.signal } : undefined);
 }
+/**
+ * The inspect document, streamed: `progress` ({part, fraction, done, total, elapsed_s}: attributions count their
+ * gradient evaluations, and `total` grows when the adaptive rule refines), then `done` (the document) or `error`.
+ * @param {Params} params @param {Job} job @param {(event: string, data: any) => void} on
+ */
+export function inspectStream(params, job, on) {
+  return eventStream(withQuery("/api/inspect", Object.assign({}, params, { stream: "1", job: job.id })), job.signal, on);
+}
 /** The address of an inspect document, for a "JSON" link a person can open. @param {Params} params */
 export function inspectURL(params) { return withQuery("/api/inspect", params); }
 /** The diff document of two models on one prompt. @param {Params} params a, b, prompt, target @param {Job} [job] */

@@ -4,6 +4,7 @@
 import { redrawAll } from "./lib/charts.js";
 import { clear, el } from "./lib/dom.js";
 import { downloadJSON } from "./lib/download.js";
+import { exposeForInspection } from "./lib/inspector.js";
 import { themeToggle } from "./lib/theme.js";
 import { tooltip } from "./lib/tooltip.js";
 import { bindMenus, icon, logo } from "./lib/ui.js";
@@ -55,5 +56,6 @@ function boot(dataNode) {
   document.body.dataset.ready = "1";
 }
 
+exposeForInspection();
 const dataNode = document.getElementById("glassbox-data");
 if (dataNode) boot(dataNode);

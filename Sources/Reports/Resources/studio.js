@@ -1,6 +1,7 @@
 /* Glassbox Studio: the router (which page to draw), the theme toggle and error reporting. Plain ES2020. */
 import { redrawAll } from "./lib/charts.js";
 import { el } from "./lib/dom.js";
+import { exposeForInspection } from "./lib/inspector.js";
 import { bindThemeToggle } from "./lib/theme.js";
 import { tooltip } from "./lib/tooltip.js";
 import { bindMenus, emptyState, errorBox, icon, ready } from "./lib/ui.js";
@@ -112,6 +113,7 @@ function route() {
   return null;
 }
 
+exposeForInspection();
 const cleanup = route();
 window.addEventListener("pagehide", () => { if (typeof cleanup === "function") cleanup(); });
 // a page restored from the back-forward cache has closed its streams and timers: draw it afresh

@@ -525,6 +525,7 @@ class LineChart {
     const p = new CanvasPainter(this.canvas, w, h);
     const drawn = this.paint(p, w, h, false);
     this.root.dataset.points = String(this.L.n);
+    this.root.dataset.yTicks = this.L.ylabels.join("|");   // what the axis reads (tests: never one label twice)
     this.root.dataset.series = String(this.series.filter((s) => s.buckets && s.buckets.length).length);
     this.root.dataset.checksum = checksum(drawn);
     this.root.dataset.drawn = "1";

@@ -88,10 +88,11 @@ import { errorBox as baseErrorBox, icon } from "../../lib/ui.js";
  * @property {Live} live
  * @property {{turns: any[], last: Gen|null}} conv  the conversation (chat mode)
  * @property {HTMLElement} page  #generate-page
- * @property {any} form  the form's elements (generate-form.js)
- * @property {any} out  the output's elements (generate-output.js)
+ * @property {import("./generate-form.js").FormElements} form  the form's elements
+ * @property {import("./generate-output.js").OutputElements} out  the output's elements
  * @property {HTMLElement} panel  #token-panel
  * @property {HTMLElement} ivCard  #intervene
+ * @property {import("./generate-edits.js").Interventions} iv  the interventions card's elements and edits
  * @property {(key: string, value: any) => void} setData
  * @property {() => string} modelID
  * @property {() => void} generate

@@ -35,21 +35,22 @@ export const split = (grp) => grp.end > grp.start || !grp.complete || grp.tokens
 export const tokenQuoted = (shown) => (isPart(shown) ? tokenLabel(shown) : quoted(shown));
 
 /**
- * A candidate token at a step (an alternative, a logit-lens entry) as text: quoted when whole; a part of a
+ * A candidate token at a step (an alternative, a logit-lens entry) as text: a whole token quoted; a part of a
  * character as its bytes, and the character it completes after `pending`, the shown texts of the tokens before it
- * that left a character unfinished ("你 ‹A0›"). Returns [label, title].
- * @param {string[]} pending @param {string} shown @returns {[string, string]}
+ * that left a character unfinished ("你 ‹A0›"). Returns [label, title, plain]: plain is the label unquoted.
+ * @param {string[]} pending @param {string} shown @returns {[string, string, string]}
  */
 export function candidate(pending, shown) {
-  if (!isPart(shown)) return [quoted(shown), ""];
+  if (!isPart(shown)) return [quoted(shown), "", visible(shown)];
   const bytes = tokenLabel(shown);
   if (pending.length) {
     const groups = groupTokens(pending.concat([shown]));
     if (groups.length === 1 && groups[0].complete) {
-      return [groups[0].text + " " + bytes, "completes " + JSON.stringify(groups[0].text) + " after the bytes " + pending.map(tokenLabel).join(" ") + " before it"];
+      const label = groups[0].text + " " + bytes;
+      return [label, "completes " + JSON.stringify(groups[0].text) + " after the bytes " + pending.map(tokenLabel).join(" ") + " before it", label];
     }
   }
-  return [bytes, "a part of a character (its bytes)"];
+  return [bytes, "a part of a character (its bytes)", bytes];
 }
 
 /** The shown texts of the tokens of g before token i that belong to i's character group. @param {Gen} g @param {number} i */
@@ -109,7 +110,7 @@ export const emptyTokens = () => ({ tokens: [], shown: [], spans: [], groupOf: [
 /**
  * Chips for a sequence of prompt tokens (the attention and attribution strips): one element per token from
  * make(j, group), the first of a character's group showing the characters, the others none (tok-cont), each with
- * the group's tooltip after its own title. @param {string[]} shownList
+ * the group's tooltip after its own title; the tokens of a character the sequence ends inside show their bytes. @param {string[]} shownList
  * @param {(j: number, grp: TokenGroup) => {node: HTMLElement, title: string}} make @returns {HTMLElement[]}
  */
 export function tokenStrip(shownList, make) {
@@ -118,8 +119,10 @@ export function tokenStrip(shownList, make) {
     for (let j = grp.start; j <= grp.end; j++) {
       const { node, title } = make(j, grp);
       const first = j === grp.start;
-      node.textContent = first ? (grp.complete ? visible(grp.text) : "\u2026") : "";
-      if (!first) node.classList.add("tok-cont");
+      // an unfinished character at the end (its last bytes come with the token being explained): each token's bytes
+      if (!grp.complete) node.textContent = tokenLabel(shownList[j]);
+      else node.textContent = first ? visible(grp.text) : "";
+      if (!first && grp.complete) node.classList.add("tok-cont");
       node.title = title + (split(grp) ? "\n" + groupTitle(grp) : "");
       out.push(node);
     }
@@ -127,11 +130,12 @@ export function tokenStrip(shownList, make) {
   return out;
 }
 
-/** Prompt position j named for a list: "#3 "用"", or "#4 "你" (1/2)" for a token of a split character.
+/** Prompt position j named for a list: "#3 "用"", or "#4 "你" (1/2)" for a token of a split character ("#5 ‹E4 BD›"
+ * in a character the sequence ends inside).
  * @param {TokenGroup[]} groups @param {number[]} index  each position's group @param {number} j */
 export function positionLabel(groups, index, j) {
   const grp = groups[index[j]];
   if (!grp) return "#" + j;
-  const text = grp.complete ? quoted(grp.text) : "\u2026";
+  const text = grp.complete ? quoted(grp.text) : tokenLabel(grp.tokens[j - grp.start]);
   return "#" + j + " " + text + (grp.end > grp.start ? " (" + (j - grp.start + 1) + "/" + (grp.end - grp.start + 1) + ")" : "");
 }

@@ -1,0 +1,73 @@
+/* Glassbox Studio, inspect page: the three tabs (inspect a prompt, activation patching, compare models). A tab
+ * shows its panel, takes the model picker into its form, and puts what it last ran into the address; the arrow
+ * keys, Home and End move between them. */
+import { el } from "../../lib/dom.js";
+import { tooltip } from "../../lib/tooltip.js";
+import { TABS, diffAddress, inspectAddress, patchAddress, setAddress, setData, tabRun } from "./inspect-common.js";
+
+/** @typedef {import("./inspect-common.js").InspectContext} InspectContext */
+
+/**
+ * @typedef {Object} InspectTabs
+ * @property {HTMLElement} node  the tab list
+ * @property {Object<string, HTMLButtonElement>} buttons  by tab name
+ */
+
+/** @returns {InspectTabs} */
+export function inspectTabs() {
+  const button = (name, panel, text) => el("button", { type: "button", role: "tab", id: "tab-" + name, class: "ins-tab", "aria-controls": panel, text });
+  const buttons = {
+    inspect: button("inspect", "inspect-panel", "Inspect a prompt"),
+    patch: button("patch", "patch-panel", "Activation patching"),
+    diff: button("diff", "diff-panel", "Compare models"),
+  };
+  const node = el("div", { class: "ins-tabs", role: "tablist", "aria-label": "What to do" }, [buttons.inspect, buttons.patch, buttons.diff]);
+  return { node, buttons };
+}
+
+/** The tab's panel and form. @param {InspectContext} ctx @param {string} name @returns {{panel: HTMLElement, form: HTMLFormElement}} */
+function parts(ctx, name) {
+  return name === "patch" ? ctx.patchForm : name === "diff" ? ctx.diffForm : ctx.form;
+}
+
+/** Shows tab `name` (and focuses its button). @param {InspectContext} ctx @param {string} name @param {boolean} [focus] */
+export function showTab(ctx, name, focus) {
+  ctx.state.tab = name;
+  setData(ctx, "tab", name);
+  for (const key of TABS) {
+    const t = ctx.tabs.buttons[key], on = key === name;
+    t.setAttribute("aria-selected", on ? "true" : "false");
+    t.tabIndex = on ? 0 : -1;
+    t.classList.toggle("on", on);
+    parts(ctx, key).panel.hidden = !on;
+  }
+  // the one model picker serves the inspect and patch forms; the compare form has its two
+  if (name !== "diff") {
+    const row = parts(ctx, name).form.querySelector(".ins-row"), field = ctx.picker.field;
+    if (field.parentNode !== row) row.prepend(field);
+  }
+  if (focus) ctx.tabs.buttons[name].focus();
+  ctx.act.showSummary();
+  tooltip.hide();
+}
+
+/** The address of the tab shown: what it last ran (edits not run yet stay out of the address). @param {InspectContext} ctx */
+function tabAddress(ctx) {
+  const tab = ctx.state.tab, r = tabRun(ctx.live, tab);
+  const url = tab === "patch" ? (r ? patchAddress(r.s) : "/inspect?tab=patch") : tab === "diff" ? (r ? diffAddress(r.s) : "/inspect?tab=diff")
+    : r ? inspectAddress(r.s) : "/inspect";
+  setAddress(url, false);
+}
+
+/** Clicks and keys on the tabs. @param {InspectContext} ctx */
+export function bindTabs(ctx) {
+  for (const key of TABS) ctx.tabs.buttons[key].addEventListener("click", () => { showTab(ctx, key); tabAddress(ctx); });
+  ctx.tabs.node.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
+    e.preventDefault();
+    const i = TABS.indexOf(ctx.state.tab), n = TABS.length;
+    const next = e.key === "Home" ? TABS[0] : e.key === "End" ? TABS[n - 1] : TABS[(i + (e.key === "ArrowRight" ? 1 : n - 1)) % n];
+    showTab(ctx, next, true);
+    tabAddress(ctx);
+  });
+}
