@@ -550,8 +550,9 @@ final class MonitorBox: @unchecked Sendable {
     func begin(_ m: WorkMonitor) { lock.withLock { monitor = m; started = .now() } }
     func event(_ part: String, _ fraction: Double) -> ProgressEvent {
         let (m, s) = lock.withLock { (monitor, started) }
-        let counts = m?.counts(part)
-        return ProgressEvent(part: part, fraction: fraction, done: counts.map { ($0.done * 10).rounded() / 10 }, total: counts.map { ($0.expected * 10).rounded() / 10 },
+        // The total is never below the count (a scan that took more forwards than expected raises it too).
+        let counts = m?.counts(part).map { (done: $0.done, total: max($0.expected, $0.done)) }
+        return ProgressEvent(part: part, fraction: fraction, done: counts.map { ($0.done * 10).rounded() / 10 }, total: counts.map { ($0.total * 10).rounded() / 10 },
                              elapsedS: s.map { Double(DispatchTime.now().uptimeNanoseconds - $0.uptimeNanoseconds) / 1e9 })
     }
 }

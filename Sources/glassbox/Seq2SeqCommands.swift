@@ -101,7 +101,8 @@ struct TrainSeq2Seq: ParsableCommand {
                 exactMatch: exact, heldOut: trainer.task.heldOut.count, parameters: trainer.parameterCount, arch: c.arch,
                 attention: c.arch == "transformer" ? "transformer" : c.attention.rawValue))))
         } else {
-            print("\(summary.status == "finished" ? Terminal.green("done") : Terminal.yellow(summary.status)): \(summary.steps) steps, exact match \(String(format: "%.1f%%", 100 * exact)) on \(trainer.task.heldOut.count) held-out inputs, val loss \(summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a")")
+            // The metric and its name as the studio shows them (val/exact_match, "exact match (held-out)").
+            print("\(summary.status == "finished" ? Terminal.green("done") : Terminal.yellow(summary.status)): \(summary.steps) steps, exact match (held-out) \(String(format: "%.1f%%", 100 * exact)) on \(trainer.task.heldOut.count) inputs at step \(summary.steps), val loss \(summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a")")
             if let ck = summary.checkpoint {
                 print("checkpoint: \(ck)")
                 print(Terminal.dim("try it: glassbox translate --model \(ck) \"twenty-third of November 2026\""))

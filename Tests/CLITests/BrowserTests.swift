@@ -227,7 +227,7 @@ struct StudioBrowserTests {
     /// section (checkpoint player, example picker, alignment heatmap, exact-match chart, Try your own input and its
     /// errors), both themes, the attention-less run's note, the runs list's Seq2seq badge and exact match.
     @Test func seq2seqViewWorks() throws {
-        try runBrowserScript("run-seq2seq-test.sh", limit: 420)
+        try runBrowserScript("run-seq2seq-test.sh", limit: 600)
     }
 
     /// tests/browser/run-finetune-test.sh: a small LoRA fine-tuning run of the bundled model watched live; the run

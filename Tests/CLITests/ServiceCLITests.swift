@@ -97,6 +97,7 @@ struct ServiceCLITests {
         let totals = progress.compactMap { $0["total"] as? Double }, dones = progress.compactMap { $0["done"] as? Double }
         #expect(zip(dones, dones.dropFirst()).allSatisfy { $0 <= $1 }, "\(dones)")
         #expect(zip(totals, totals.dropFirst()).allSatisfy { $0 <= $1 }, "\(totals)")
+        #expect(zip(dones, totals).allSatisfy { $0 <= $1 }, "a count above its total: \(dones) of \(totals)")
         #expect(progress.last?["fraction"] as? Double == 1)
         let used = ((try JSONSerialization.jsonObject(with: plain.body) as? [String: Any])?["attributions"] as? [String: Any])?["steps"] as? Int ?? 0
         #expect(Double(used) <= (totals.last ?? 0), "the progress said \(totals.last ?? 0) evaluations, the attributions used \(used)")

@@ -14,54 +14,36 @@ What the pages expose for it: the run page's #checkpoint-table a.ck-diff (a row'
 probe timeline's #probe-cell-diff; the inspect page's #inspect-page[data-diff] (none | running | done | error |
 cancelled) and [data-tab], #tab-diff, #diff-run, #diff-a, #diff-b, #diff-swap, #diff-prompt, #diff-target,
 #diff-btn, #diff-busy(-cancel), #diff-cancelled, #diff-same, #diff-errors, #diff-empty .ins-example[data-run]; and
-report.js's GB.diffView: #diff-predictions (#diff-kl[data-kl], #diff-logit[data-a][data-b], #diff-top-a,
+views/report-views.js's diffView: #diff-predictions (#diff-kl[data-kl], #diff-logit[data-a][data-b], #diff-top-a,
 #diff-top-b), #diff-layers (#diff-dla-attention, #diff-dla-mlp with data-layers), #diff-heads (#diff-dla-heads and
 #diff-attn-heads with data-rows, data-cols, data-cells: the cells painted; #diff-heads-top rows with data-layer and
 data-head; #diff-head-zoom[data-state] with #diff-head-a, #diff-head-b, #diff-head-change), #diff-neurons
 (#diff-neuron-table), #diff-glossary.
 """
-import argparse
-import json
-import os
 import sys
 import time
-import urllib.error
 import urllib.parse
 
-from browsing import api, install_watchdog, Page, page_test_arguments, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import Select
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (By, Keys, Page, Select, begin, browser_session, check_bundled, fetch, fetch_models_and_run, page_test_parser, quote as q, report,
+                      start_browser, summary, wait_for)
 
 PROMPT = "ROMEO:\nWhat light"  # the tiny character-level run reads any text of its alphabet
+CHAT_PROMPT = "What is the capital of France?"  # the bundled chat model, compared with itself under another id
 CONTRAST = {"prompt": "The Eiffel Tower is located in the city of", "target": " Paris", "contrast": " Rome"}
 PANELS = ["diff-predictions", "diff-layers", "diff-heads", "diff-neurons"]
-q = lambda s: urllib.parse.quote(s, safe="")
 
 
 class Browser(Page):
     home = "/inspect"
-
-    def __init__(self, base, shots):
-        super().__init__(base, shots, load_timeout=60, script_timeout=20)
-
-    def screenshot(self, name):
-        return super().screenshot(name, max_height=6000, settle=0.8)
+    load_timeout, script_timeout = 60, 20
+    screenshot_height, screenshot_settle = 6000, 0.8
 
     def page(self, key):
-        return self.js("const p = document.getElementById('inspect-page'); return p ? p.dataset[arguments[0]] : null", key)
-
-    def value(self, element_id):
-        return self.js("const n = document.getElementById(arguments[0]); return n ? n.value : null", element_id)
+        return self.data("inspect-page", key)
 
     def heat(self, element_id):
         """A heat map's rows, columns and painted cells (drawn when it comes into view: brought there first)."""
-        self.js("const n = document.getElementById(arguments[0]); if (n) n.scrollIntoView({block: 'center'})", element_id)
+        self.scroll_to("#" + element_id)
         return wait_for(lambda: self.js("""const n = document.getElementById(arguments[0]);
             return n && n.dataset.drawn === '1' && +n.dataset.cells > 0 ? [+n.dataset.rows, +n.dataset.cols, +n.dataset.cells] : null""", element_id), 5)
 
@@ -75,17 +57,16 @@ class Browser(Page):
             box.send_keys(text)
         return box
 
+    def read(self):
+        """What the comparison says the models read (#diff-prompt-text), and the chat switch; None while hidden."""
+        return self.js("""const r = document.getElementById('diff-prompt-text');
+            return r && !document.getElementById('diff-read').hidden ? {chat: r.dataset.chat, open: r.open,
+              text: document.getElementById('diff-prompt-text-body').textContent, none: !!document.getElementById('diff-no-template'),
+              summary: r.querySelector('summary').textContent, checked: document.getElementById('diff-chat').checked} : null""")
+
     def wait_diff(self, timeout=120):
         wait_for(lambda: self.page("diff") in ("done", "error", "cancelled"), timeout, 0.2)
         return self.page("diff")
-
-    def record_requests(self):
-        """Keeps the URL of every request the page makes from now on (fetchJSON looks fetch up at each call)."""
-        self.js("""if (!window.__requests) { const f = window.fetch; window.__requests = [];
-                   window.fetch = function (u) { window.__requests.push(String(u)); return f.apply(this, arguments); }; }""")
-
-    def requests(self, part):
-        return [u for u in (self.js("return window.__requests || []") or []) if part in u]
 
 
 def check_compare(b, run_id, steps, doc):
@@ -104,7 +85,7 @@ def check_compare(b, run_id, steps, doc):
     tops = b.js("return ['a', 'b'].map(k => document.querySelectorAll('#diff-top-' + k + ' tbody tr').length)")
     report(tops == [len(doc["a"]["top"]), len(doc["b"]["top"])], "both next-token distributions side by side", "rows %s" % tops)
     for fig in ["diff-dla-attention", "diff-dla-mlp"]:
-        b.js("document.getElementById(arguments[0]).scrollIntoView({block: 'center'})", fig)
+        b.scroll_to("#" + fig)
         drawn = wait_for(lambda: b.js("""const n = document.getElementById(arguments[0]);
             return n && n.dataset.drawn === '1' ? [+n.dataset.layers, n.querySelectorAll('rect').length] : null""", fig), 5)
         report(bool(drawn) and drawn[0] == L and drawn[1] >= 2 * L, "per-layer DLA of a and b as paired bars (%s)" % fig, str(drawn))
@@ -113,8 +94,7 @@ def check_compare(b, run_id, steps, doc):
         report(got == [L, H, L * H], "an L \u00d7 H heat map of %s" % fig, "rows, cols, cells: %s for %d \u00d7 %d" % (got, L, H))
     ticks = b.js("return [...document.querySelectorAll('#diff-heads .v-ticks span')].map(s => s.textContent)") or []
     report(len(ticks) == 10 and ticks[2] == "0" and ticks[5] == "0", "both maps have a legend with numbers (the diverging one centred on 0)", ", ".join(ticks))
-    zero = b.js("""const card = getComputedStyle(document.querySelector('#diff-out .v-panel')).backgroundColor.replace(/ /g, '');
-        return [GB.colorScale('diverging').css(0), GB.colorScale('sequential').css(0), card]""")
+    zero = b.zero_colours("#diff-out .v-panel")
     report(zero[0] == zero[1] == zero[2], "a change of exactly 0 is drawn in the panel's colour", " / ".join(zero))
     ranked = b.js("return [...document.querySelectorAll('#diff-heads-top tbody tr')].map(r => [+r.dataset.layer, +r.dataset.head])") or []
     want = [[x["layer"], x["head"]] for x in doc["heads"]][:len(ranked)]
@@ -141,44 +121,27 @@ def check_compare(b, run_id, steps, doc):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of the studio's model comparison (needs a running glassbox serve).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap = page_test_parser("Browser test of the studio's model comparison (needs a running glassbox serve).", timeout=600)
     ap.add_argument("--run", required=True, help="a run (name or id) with three or more checkpoints")
-    page_test_arguments(ap, timeout=600)
-    args = ap.parse_args()
-
-    install_watchdog(args.timeout)
-
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
-    try:
-        models = api(base, "/api/models")
-        run = api(base, "/api/runs/" + q(args.run))
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        report(False, "server answers /api/models and /api/runs/" + args.run, str(e))
+    args, base = begin(ap)
+    if not (got := fetch_models_and_run(base, args.run)):
         return 1
-    run_id = run["id"]
-    steps = sorted(c["step"] for c in run.get("checkpoints") or [])
+    models, run, run_id, steps = got
     if not report(len(steps) >= 3, "the run has three checkpoints or more", str(steps)):
         return 1
     first, last = "%s@%d" % (run_id, steps[0]), "%s@%d" % (run_id, steps[-1])
-    try:
-        doc = api(base, "/api/diff?a=%s&b=%s&prompt=%s" % (q(first), q(last), q(PROMPT)), timeout=120)
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        report(False, "the server answers /api/diff", str(e))
+    got = fetch(base, "the server answers /api/diff", "/api/diff?a=%s&b=%s&prompt=%s" % (q(first), q(last), q(PROMPT)), timeout=120)
+    if not got:
         return 1
+    doc = got[0]
     report(all(k in doc for k in ["tokens", "a", "b", "kl_divergence", "dla_head_change", "attention_change", "heads", "neurons"]),
            "/api/diff answers with the diff document", ", ".join(sorted(doc)))
-    bundled = any(m.get("id") == "bundled" for m in models)
-    report(bundled, "the bundled model is available", "" if bundled else "no bundled model (scripts/fetch-model.sh)")
+    bundled = check_bundled(models, needed=False)
 
-    try:
-        b = Browser(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    b = start_browser(Browser, base, args.screenshots)
+    if not b:
         return 1
-
-    try:
+    with browser_session(b):
         # ------------------------------------------------------------ the ways in: the run page's checkpoints and probes
         b.open("/runs/" + q(args.run), theme="light")
         links = wait_for(lambda: b.js("return [...document.querySelectorAll('#checkpoint-table a.ck-diff')].map(a => a.getAttribute('href'))") or None, 10) or []
@@ -193,8 +156,8 @@ def main():
 
         # a checkpoint row's link: the compare tab with both models chosen, waiting for a prompt
         b.js("document.querySelectorAll('#checkpoint-table a.ck-diff')[0].click()")
-        wait_for(lambda: b.js("return location.pathname === '/inspect' && document.body.dataset.ready === '1'"), 20)
-        picked = [b.value("diff-a"), b.value("diff-b"), b.value("diff-run")]
+        wait_for(lambda: b.js("return location.pathname === '/inspect'") and b.wait_ready(0), 20)
+        picked = [b.field("diff-a"), b.field("diff-b"), b.field("diff-run")]
         report(b.page("tab") == "diff" and picked == ["%s@%d" % (run_id, steps[0]), "%s@%d" % (run_id, steps[1]), run_id] and b.page("diff") == "none"
                and b.js("return !!document.getElementById('diff-empty')"),
                "the link opens the compare tab with both checkpoints chosen", "tab=%s pickers=%s" % (b.page("tab"), picked))
@@ -203,13 +166,13 @@ def main():
         if probe:
             b.open(probe, theme="light")
             state = b.wait_diff()
-            report(state == "done" and b.value("diff-a") == "%s@%d" % (run_id, steps[-2]), "the probe's link compares the two checkpoints on the probe",
+            report(state == "done" and b.field("diff-a") == "%s@%d" % (run_id, steps[-2]), "the probe's link compares the two checkpoints on the probe",
                    "data-diff=%s; errors: %s" % (state, b.error_boxes()))
 
         # ------------------------------------------------------------ the empty tab: defaults, then a comparison typed in
         b.open("/inspect?tab=diff", theme="light")
         examples = b.js("return [...document.querySelectorAll('#diff-empty .ins-example')].map(e => e.dataset.run)") or []
-        picked = [b.value("diff-a"), b.value("diff-b"), b.value("diff-run")]
+        picked = [b.field("diff-a"), b.field("diff-b"), b.field("diff-run")]
         report(b.page("tab") == "diff" and picked == [first, last, run_id] and run_id in examples,
                "the compare tab starts on the first and the last checkpoint of a run", "pickers %s, examples %s" % (picked, examples))
         b.screenshot("diff-empty-light")
@@ -221,19 +184,19 @@ def main():
         # the same model twice: nothing to compare
         Select(b.d.find_element(By.ID, "diff-b")).select_by_value(first)
         b.fill("diff-prompt", PROMPT.split("\n")[0])
-        b.d.find_element(By.ID, "diff-btn").click()
+        b.click_id("diff-btn")
         same = wait_for(lambda: b.js("return !!document.getElementById('diff-same')"), 3)
         report(bool(same) and not b.requests("/api/diff"), "a and b the same model: the form asks for two", "requests: %s" % b.requests("/api/diff"))
         b.js("document.getElementById('diff-run').value = arguments[0]; document.getElementById('diff-run').dispatchEvent(new Event('change'))", run_id)
-        report([b.value("diff-a"), b.value("diff-b")] == [first, last], "choosing a run picks its first and last checkpoints again", str([b.value("diff-a"), b.value("diff-b")]))
-        b.d.find_element(By.ID, "diff-swap").click()
-        swapped = [b.value("diff-a"), b.value("diff-b")]
-        b.d.find_element(By.ID, "diff-swap").click()
+        report([b.field("diff-a"), b.field("diff-b")] == [first, last], "choosing a run picks its first and last checkpoints again", str([b.field("diff-a"), b.field("diff-b")]))
+        b.click_id("diff-swap")
+        swapped = [b.field("diff-a"), b.field("diff-b")]
+        b.click_id("diff-swap")
         report(swapped == [last, first], "the swap button exchanges a and b", str(swapped))
 
         b.fill("diff-prompt", PROMPT)
         t0 = time.time()
-        b.d.find_element(By.ID, "diff-btn").click()
+        b.click_id("diff-btn")
         state = b.wait_diff()
         report(state == "done", "Compare runs the two checkpoints on the prompt", "data-diff=%s in %.1f s; errors: %s" % (state, time.time() - t0, b.error_boxes()))
         addr = urllib.parse.parse_qs(urllib.parse.urlparse(b.d.current_url).query)
@@ -252,16 +215,30 @@ def main():
         b.heat("diff-dla-heads")
         fills = lambda: b.js("return [...document.querySelectorAll('#diff-attn-heads rect')].map(r => r.getAttribute('fill')).join()")
         light = fills()
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
         b.heat("diff-attn-heads")
         dark = wait_for(lambda: (lambda f: f if f != light else None)(fills()), 5)
-        zero = b.js("""const card = getComputedStyle(document.querySelector('#diff-out .v-panel')).backgroundColor.replace(/ /g, '');
-            return [GB.colorScale('diverging').css(0), card]""")
-        report(bool(dark) and b.js("return document.documentElement.dataset.scheme") == "dark" and zero[0] == zero[1],
+        zero = b.zero_colours("#diff-out .v-panel", ["diverging"])
+        report(bool(dark) and b.scheme() == "dark" and zero[0] == zero[1],
                "the theme switch repaints the maps, zero still the panel's colour", " / ".join(zero))
         b.screenshot("diff-dark")
         b.check_console("in the dark theme")
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
+
+        # ------------------------------------------------------------ what the models read; the chat template switch
+        seen = b.read()
+        report(bool(seen) and seen["checked"] and seen["chat"] == "0" and seen["text"] == PROMPT and seen["none"],
+               "above the comparison, the text the models read (a has no chat template: the raw text, and it says so)", str(seen)[:200])
+        report(len(reqs) == 1 and "chat=" not in reqs[0], "the chat template is the default: the request leaves chat out", str(reqs)[:160])
+        b.click_id("diff-chat")
+        raw = wait_for(lambda: b.requests("chat=0") and b.page("diff") == "done" and (lambda r: r if r and not r["checked"] and not r["none"] else None)(b.read()), 60, 0.2)
+        addr = urllib.parse.parse_qs(urllib.parse.urlparse(b.d.current_url).query)
+        report(bool(raw) and addr.get("chat") == ["0"] and "switched off" in raw["summary"],
+               "the switch off compares on the raw text at once, and the address keeps chat=0", "%s | %s" % (b.d.current_url, raw and raw["summary"]))
+        b.d.back()
+        again = wait_for(lambda: b.page("diff") == "done" and (lambda r: r if r and r["checked"] and r["none"] else None)(b.read()), 60, 0.2)
+        report(bool(again) and "chat=" not in b.d.current_url, "Back turns the switch on again and compares as before", b.d.current_url)
+        b.check_console("after the chat template switch")
 
         # ------------------------------------------------------------ cancel (the answer held back, so that Cancel comes first)
         b.js("""const f = window.fetch; window.fetch = function (u, o) {
@@ -269,7 +246,7 @@ def main():
                     if (o && o.signal) o.signal.addEventListener('abort', () => { clearTimeout(t); no(new DOMException('aborted', 'AbortError')); }); });
                   return f.apply(this, arguments); };""")
         b.fill("diff-target", "e")
-        b.d.find_element(By.ID, "diff-btn").click()
+        b.click_id("diff-btn")
         running = wait_for(lambda: b.page("diff") == "running" and b.js("return !!document.getElementById('diff-busy-cancel')"), 3)
         b.js("const c = document.getElementById('diff-busy-cancel'); if (c) c.click()")
         state = wait_for(lambda: (lambda s: s if s != "running" else None)(b.page("diff")), 5)
@@ -277,7 +254,7 @@ def main():
                "Cancel stops a comparison and says so", "data-diff=%s" % state)
         # Back: the comparison before, from the address
         b.d.back()
-        back = wait_for(lambda: b.page("diff") == "done" and b.value("diff-target") == "", 30, 0.2)
+        back = wait_for(lambda: b.page("diff") == "done" and b.field("diff-target") == "", 30, 0.2)
         report(bool(back), "Back shows the comparison before again", b.d.current_url)
         b.check_console("after cancelling")
 
@@ -285,8 +262,8 @@ def main():
         b.open("/inspect?tab=diff", theme="light")
         b.js("const x = document.querySelector('#diff-empty .ins-example[data-run]'); if (x) x.click()")
         state = b.wait_diff()
-        report(state == "done" and bool((b.value("diff-prompt") or "").strip()) and [b.value("diff-a"), b.value("diff-b")] == [first, last],
-               "the empty tab's example compares the run's first and last checkpoints on its probe", "data-diff=%s prompt=%r" % (state, b.value("diff-prompt")))
+        report(state == "done" and bool((b.field("diff-prompt") or "").strip()) and [b.field("diff-a"), b.field("diff-b")] == [first, last],
+               "the empty tab's example compares the run's first and last checkpoints on its probe", "data-diff=%s prompt=%r" % (state, b.field("diff-prompt")))
 
         # ------------------------------------------------------------ models that do not compare
         if bundled:
@@ -296,6 +273,26 @@ def main():
             err = b.js("const e = document.querySelector('#diff-errors .error-box'); return e ? e.textContent : ''") or ""
             report(state == "error" and "cannot be compared" in err, "models of different shapes: a plain error", err[:200])
             b.check_console("after a refused comparison")
+
+        # ------------------------------------------------------------ a chat model: compared in its chat template
+        path = next((m.get("path") for m in models if m["id"] == "bundled"), None)
+        twin = next((m["id"] for m in models if m["id"] != "bundled" and path and m.get("path") == path), None)  # serve --model <the bundled file>
+        if bundled and twin:
+            b.open("/inspect?tab=diff&a=bundled&b=%s&prompt=%s" % (q(twin), q(CHAT_PROMPT)), theme="light")
+            state = b.wait_diff(180)
+            seen = b.read() or {}
+            text = seen.get("text", "")
+            report(state == "done" and seen.get("chat") == "1" and seen.get("open") and text.startswith("<|im_start|>")
+                   and (CHAT_PROMPT + "<|im_end|>") in text and text.endswith("<|im_start|>assistant\n"),
+                   "a chat model is compared in its chat template by default, the templated text shown", repr(text)[:200])
+            target = b.js("const t = document.querySelector('#diff-tokens .tok.target'); return t ? t.textContent : ''") or ""
+            report(bool(target) and "im_end" not in target, "in the template the model answers rather than predicting the end of a turn", repr(target))
+            b.screenshot("diff-chat-light")
+            b.click_id("diff-chat")
+            raw = wait_for(lambda: b.page("diff") == "done" and (lambda r: r if r and r["chat"] == "0" else None)(b.read()), 180, 0.2)
+            target = b.js("const t = document.querySelector('#diff-tokens .tok.target'); return t ? t.textContent : ''") or ""
+            report(bool(raw) and raw["text"] == CHAT_PROMPT, "switched off, the raw prompt", "%r -> %r" % (raw and raw["text"], target))
+            b.check_console("comparing a chat model")
 
         # ------------------------------------------------------------ the contrast field on the inspect tab
         if bundled:
@@ -317,16 +314,7 @@ def main():
             dla = b.js("const p = document.getElementById('dla'); return p ? p.querySelector('.v-sub').textContent : ''") or ""
             report("Rome" in dla and "Paris" in dla and "#" not in dla, "the direct logit attribution reads logit(Paris) \u2212 logit(Rome)", dla[:240])
             b.check_console("after a contrastive inspection")
-            b.screenshot("inspect-contrast-light")
-            b.js("document.getElementById('tokens').scrollIntoView()")
-            b.d.find_element(By.ID, "theme-toggle").click()
-            b.screenshot("inspect-contrast-dark")
-            b.d.find_element(By.ID, "theme-toggle").click()
-        b.js("localStorage.removeItem('glassbox.theme')")
-    except WebDriverException as e:
-        report(False, "browser", str(e).splitlines()[0] if str(e) else repr(e))
-    finally:
-        b.quit()
+            b.screenshot_themes("inspect-contrast", between="document.getElementById('tokens').scrollIntoView()")
 
     return summary()
 

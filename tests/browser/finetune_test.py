@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Browser test of the fine-tuning view (classic.js: GB.finetuneView) against a running `glassbox serve`.
+"""Browser test of the fine-tuning view (views/classic.js's finetuneView) against a running `glassbox serve`.
 
 It starts a small `glassbox finetune` into the server's runs folder (tests/browser/run-finetune-test.sh serves it and
 passes the run's settings), opens the run page while the run trains, and once it has finished compares what the page
@@ -21,36 +21,21 @@ reference, links .ft-try and .ft-inside); the usage line #ft-usage-cmd (data-pat
 #ft-usage-prompt, #ft-usage-copy and #ft-usage-copied; the checkpoints table's .ck-show; the chart #chart-memory;
 the runs list's .kind-badge[data-kind=finetune] and .run-metric (.run-metric-drop).
 """
-import argparse
 import os
 import shlex
 import subprocess
 import sys
-import time
 import urllib.error
-import urllib.parse
 
-from browsing import api, begin, Page, page_test_arguments, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (Keys, Page, api, begin, browser_session, check_runs_list, check_show_button, page_test_parser, quote, report,
+                      start_browser, summary, wait_for)
 
 GLOSSARY_TERMS = ["checkpoint", "loss", "heldout", "greedy", "base", "reference", "adapter", "lora", "rank"]
 
 
 class Browser(Page):
-    def view(self, key):
-        return self.js("const v = document.querySelector('.ft-view'); return v ? (v.dataset[arguments[0]] ?? null) : null", key)
-
-    def data(self, element_id, key):
-        return self.js("const n = document.getElementById(arguments[0]); return n ? (n.dataset[arguments[1]] ?? null) : null", element_id, key)
-
-    def text(self, element_id):
-        return self.js("const n = document.getElementById(arguments[0]); return n ? n.textContent : null", element_id)
+    view_selector = ".ft-view"
+    element_height = 2400
 
     def rows(self):
         """The comparison table as the page shows it: per row its texts, its ✓ flags and marks, its links."""
@@ -63,21 +48,15 @@ class Browser(Page):
               tryHref: (tr.querySelector('.ft-try') || {}).href || '', insideHref: (tr.querySelector('.ft-inside') || {}).href || ''};
         })""")
 
-    def shot(self, element_id, name):
-        """A screenshot of one part of the page."""
-        return self.shot_element(element_id, name, height=2400)
-
 
 def same(a, ref):
     """An answer equal to the reference once leading and trailing whitespace is set aside (the page's rule)."""
     return isinstance(a, str) and isinstance(ref, str) and a.strip() == ref.strip()
 
 
-
-
 def scalars(base, run_id, tag, extra=""):
     try:
-        return api(base, "/api/runs/%s/scalars?tag=%s&buckets=10000%s" % (urllib.parse.quote(run_id, safe=""), urllib.parse.quote(tag, safe=""), extra))["buckets"]
+        return api(base, "/api/runs/%s/scalars?tag=%s&buckets=10000%s" % (quote(run_id), quote(tag), extra))["buckets"]
     except urllib.error.HTTPError:
         return []
 
@@ -113,26 +92,20 @@ def check_rows(b, fig, hp, where):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of the fine-tuning view (needs a running glassbox serve and the bundled model).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap = page_test_parser("Browser test of the fine-tuning view (needs a running glassbox serve and the bundled model).", timeout=190)
     ap.add_argument("--bin", required=True, help="the glassbox binary: fine-tunes while the page is open")
     ap.add_argument("--runs-dir", required=True, help="the server's runs folder")
     ap.add_argument("--name", default="ft", help="the run's name (default ft)")
     ap.add_argument("--finetune-args", default="--steps 6 --checkpoint-interval 3 --eval-interval 3 --compare 3 --compare-tokens 16 --validation 12 --batch 2",
                     help="the settings of the run (two checkpoints or more)")
-    page_test_arguments(ap, timeout=190)
-    args = ap.parse_args()
-
-    base = begin(args)
-    try:
-        b = Browser(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    args, base = begin(ap)
+    b = start_browser(Browser, base, args.screenshots)
+    if not b:
         return 1
 
     cmd = [args.bin, "finetune"] + shlex.split(args.finetune_args) + ["--runs-dir", args.runs_dir, "--name", args.name, "--no-tensorboard"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+    with browser_session(b, [proc]):
         # ---- the run's page while it trains
         b.open("/", theme="light")
         live = wait_for(lambda: next((r for r in api(base, "/api/runs") if r["name"] == args.name), None), 60, 0.2)
@@ -140,9 +113,9 @@ def main():
                       "%s; finetune: %s" % (live and {k: live.get(k) for k in ("kind", "status", "step")}, proc.poll() is None or proc.stderr.read().decode("utf-8", "replace")[-300:])):
             return 1
         run_id = live["id"]
-        ready = b.open("/runs/" + urllib.parse.quote(run_id, safe=""))
-        b.js("window.__notReloaded = 1")
-        state = wait_for(lambda: (lambda s: s if s in ("shown", "empty", "error") else None)(b.data("finetune", "state")), 15)
+        ready = b.open("/runs/" + quote(run_id))
+        b.mark_loaded()
+        state = b.wait_data("finetune", "state", ("shown", "empty", "error"), 15)
         at_open = int(b.data("finetune", "checkpoints") or 0)
         report(bool(ready) and state in ("shown", "empty") and b.js("return !!document.getElementById('ft-facts')"),
                "the run page opens during training with the section and its facts", "state=%s, %d checkpoints so far; errors: %s" % (state, at_open, b.error_boxes()))
@@ -153,15 +126,15 @@ def main():
             _, err = proc.communicate()
         if not report(proc.returncode == 0, "the fine-tuning finishes", (err or b"").decode("utf-8", "replace")[-300:]):
             return 1
-        run = api(base, "/api/runs/" + urllib.parse.quote(run_id, safe=""))
-        figs = sorted(api(base, "/api/runs/%s/figures?name=finetune" % urllib.parse.quote(run_id, safe="")), key=lambda f: f["step"])
+        run = api(base, "/api/runs/" + quote(run_id))
+        figs = sorted(api(base, "/api/runs/%s/figures?name=finetune" % quote(run_id)), key=lambda f: f["step"])
         hp, cks = run["hyper_parameters"], sorted(run["checkpoints"], key=lambda c: c["step"])
         if not report(len(figs) >= 2 and len(cks) == len(figs) and all(len(f["examples"]) == hp["compare"] for f in figs),
                       "the run has a figure per checkpoint, each with --compare examples", "%d figures, %d checkpoints" % (len(figs), len(cks))):
             return 1
         last = figs[-1]
         grown = wait_for(lambda: b.view("checkpoints") == str(len(figs)) and b.view("step") == str(last["step"]) and b.data("finetune", "state") == "shown", 20, 0.2)
-        report(bool(grown) and at_open < len(figs) and b.js("return window.__notReloaded") == 1,
+        report(bool(grown) and at_open < len(figs) and b.not_reloaded(),
                "the section follows the new checkpoints live (no reload)", "%d at opening → %s (API %d), view at step %s" % (
                    at_open, b.view("checkpoints"), len(figs), b.view("step")))
 
@@ -211,9 +184,7 @@ def main():
         report(close(line_loss, next((x["last"] for x in after if x["last_step"] == last["step"]), None)), "the player's line gives the held-out loss at the chosen step",
                b.text("ft-step-loss") or "")
 
-        slider = b.d.find_element(By.ID, "ft-slider")
-        b.js("arguments[0].scrollIntoView({block: 'center'})", slider)
-        slider.send_keys(Keys.HOME)
+        slider = b.press("#ft-slider", Keys.HOME)
         first = figs[0]
         moved = wait_for(lambda: b.view("index") == "0" and b.data("ft-table", "step") == str(first["step"]), 5)
         report(bool(moved) and (b.text("ft-step") or "").replace(",", "") == "step %d" % first["step"] and (b.text("ft-tuned-step") or "").replace(",", "") == "step %d" % first["step"],
@@ -225,32 +196,25 @@ def main():
                "step %d vs %d" % (first["step"], last["step"]))
         report(cks[0]["path"] in (b.text("ft-usage-cmd") or "") and b.data("ft-usage-cmd", "step") == str(first["step"]), "the usage line follows the player",
                b.text("ft-usage-cmd") or "")
-        b.js("document.getElementById('ft-play').focus()")
-        b.d.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+        b.press_focused("ft-play", Keys.ARROW_RIGHT)
         ok1 = wait_for(lambda: b.view("index") == "1" and b.data("ft-table", "step") == str(figs[1]["step"]), 5)
-        b.d.find_element(By.ID, "ft-prev").click()
+        b.click_id("ft-prev")
         ok2 = wait_for(lambda: b.view("index") == "0", 5)
         report(bool(ok1 and ok2), "→ in the player and the previous button step through the checkpoints", "index %s" % b.view("index"))
-        b.d.find_element(By.ID, "ft-play").click()
+        b.click_id("ft-play")
         ended = wait_for(lambda: b.data("ft-player", "playing") == "0" and b.view("index") == str(len(figs) - 1), 6)
         report(bool(ended) and b.data("ft-table", "step") == str(last["step"]), "play runs through the checkpoints and stops at the newest", "index %s" % b.view("index"))
 
         # the prompt in the usage line, and the copy button
-        pick = b.d.find_element(By.ID, "ft-usage-prompt")
-        b.js("arguments[0].scrollIntoView({block: 'center'}); arguments[0].value = '1'; arguments[0].dispatchEvent(new Event('change'))", pick)
+        b.js("arguments[0].value = '1'; arguments[0].dispatchEvent(new Event('change'))", b.scroll_to("#ft-usage-prompt"))
         p1 = last["examples"][1]["prompt"]
         report(p1 in (b.text("ft-usage-cmd") or ""), "the usage line takes the prompt picked", b.text("ft-usage-cmd") or "")
-        b.d.find_element(By.ID, "ft-usage-copy").click()
+        b.click_id("ft-usage-copy")
         copied = wait_for(lambda: b.text("ft-usage-copied"), 3)
         report(bool(copied), "the Copy button copies the command (or selects it)", repr(copied))
 
         # the checkpoints table's Show picks that checkpoint
-        show = b.d.find_elements(By.CSS_SELECTOR, "#checkpoint-table tr[data-step='%d'] .ck-show" % first["step"])
-        if show:
-            b.js("arguments[0].scrollIntoView({block: 'center'})", show[0])
-            show[0].click()
-        picked = wait_for(lambda: b.view("index") == "0" and b.data("ft-table", "step") == str(first["step"]), 5)
-        report(bool(show) and bool(picked), "a checkpoint's Show button picks it in the player", "index %s" % b.view("index"))
+        check_show_button(b, first["step"], lambda: b.view("index") == "0" and b.data("ft-table", "step") == str(first["step"]))
         terms = b.js("return [...new Set([...document.querySelectorAll('.ft-view .v-help')].map(b => b.dataset.term))]")
         report(all(t in terms for t in GLOSSARY_TERMS), "the panels' words open the glossary", str(terms))
         b.check_console("on the fine-tuning run page")
@@ -260,31 +224,18 @@ def main():
         slider.send_keys(Keys.END)
         wait_for(lambda: b.view("index") == str(len(figs) - 1), 3)
         light_bg = b.js("return getComputedStyle(document.querySelector('#ft-table .ft-base .ft-answer')).backgroundColor")
-        b.shot("finetune", "finetune-section-light")
-        b.js("window.scrollTo(0, 0)")
-        b.d.find_element(By.ID, "theme-toggle").click()
-        dark = wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "dark", 5)
+        b.shot_element("finetune", "finetune-section-light")
+        dark = b.switch_theme("dark")
         dark_bg = b.js("return getComputedStyle(document.querySelector('#ft-table .ft-base .ft-answer')).backgroundColor")
         report(bool(dark) and dark_bg != light_bg and b.view("probe") == "1", "the dark theme recolours the section (no redraw from scratch)", "%s → %s" % (light_bg, dark_bg))
-        b.shot("finetune", "finetune-section-dark")
+        b.shot_element("finetune", "finetune-section-dark")
         b.check_console("after switching to the dark theme")
 
         # ---- the runs list
-        b.open("/", theme="light")
-        wait_for(lambda: b.js("return document.querySelectorAll('#runs-table tbody tr').length >= 1"), 10)
-        badges = b.js("return [...document.querySelectorAll('#runs-table tr[data-run-id] .kind-badge[data-kind=\"finetune\"]')].map(n => [n.closest('tr').dataset.runId, n.textContent])")
-        report([run_id, "Fine-tune"] in badges, "the runs list marks the run Fine-tune", str(badges))
-        want = "held-out%.3f%s" % (run["last"]["val/loss"], want_drop)
-        metric = wait_for(lambda: (lambda m: m if want in m else None)(b.js("return [...document.querySelectorAll('#runs-table tr[data-run-id] .run-metric')].map(n => n.textContent)")), 5)
-        report(bool(metric), "the runs list shows the held-out loss and its drop from the base model", "%s (want %r)" % (
-            metric or b.js("return [...document.querySelectorAll('#runs-table .run-metric')].map(n => n.textContent)"), want))
-        b.check_console("on the runs list")
+        check_runs_list(b, "finetune", "Fine-tune", [run_id], "the runs list marks the run Fine-tune",
+                        "held-out%.3f%s" % (run["last"]["val/loss"], want_drop), "the runs list shows the held-out loss and its drop from the base model")
         b.open("/", theme="dark")
         b.check_console("on the runs list, dark")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        b.quit()
 
     return summary()
 

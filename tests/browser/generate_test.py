@@ -9,7 +9,7 @@ has a timeout, and a watchdog ends the whole script. Needs the bundled SmolLM2 (
 
 Screenshots go to --screenshots, else $GLASSBOX_SCREENSHOTS, else .build/studio-screenshots.
 
-What the page exposes for it (studio-generate.js): #generate-page with data-phase (empty | running | done | error |
+What the page exposes for it (pages/generate-page.js and panels/generate/): #generate-page with data-phase (empty | running | done | error |
 cancelled), data-count (tokens shown), data-ids (the done event's ids), data-stop (its stop_reason), data-mode (text |
 chat), data-intervene and data-pair (none | running | done | error | cancelled); the form #gen-prompt, #gen-system,
 #mode-text, #mode-chat, #set-max_tokens, #set-temperature, ..., #gen-btn, #gen-stop, #chat-reset; the output
@@ -20,34 +20,20 @@ the interventions #add-head, #add-neuron, #add-steer, inputs #edit-N-layer/-head
 #iv-compare, #iv-generate, #iv-result (data-changed, data-same) with #iv-kl[data-kl], #iv-errors, and #pair-result with
 #pair-plain and #pair-edited.
 """
-import argparse
 import json
-import os
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
-from browsing import api, install_watchdog, Page, page_test_arguments, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (By, Keys, Page, bad_text, begin, browser_session, check_bundled, fetch, page_test_parser, report, start_browser,
+                      summary, wait_for)
 
 PROMPT = "The capital of France is"
 TOKENS = 12
 CHAT = "What is the capital of France?"
 CHAT2 = "And of Italy?"
 CHINESE = "用一句话介绍北京。"
-
-
-def bad_text(text):
-    """Whether model text shows byte escapes or U+FFFD instead of characters."""
-    return "\\x" in (text or "") or "\ufffd" in (text or "")
 
 
 def api_generate(base, params, timeout=120):
@@ -72,34 +58,17 @@ def api_generate(base, params, timeout=120):
 
 class Browser(Page):
     home = "/generate"
-
-    def __init__(self, base, shots):
-        super().__init__(base, shots, load_timeout=30, script_timeout=20)
-
-    def open(self, path, theme=None, timeout=30):
-        return super().open(path, theme, timeout)
+    load_timeout, script_timeout, ready_timeout = 30, 20, 30
 
     def page(self, key):
-        return self.js("const p = document.getElementById('generate-page'); return p ? p.dataset[arguments[0]] : null", key)
+        return self.data("generate-page", key)
 
     def panel(self, key):
-        return self.js("const p = document.getElementById('token-panel'); return p ? p.dataset[arguments[0]] : null", key)
-
-    def type_into(self, element_id, text):
-        box = self.d.find_element(By.ID, element_id)
-        box.clear()
-        box.send_keys(text)
-        return box
+        return self.data("token-panel", key)
 
     def set_value(self, element_id, value):
         """A number field: cleared and typed, as a user would."""
         return self.type_into(element_id, str(value))
-
-    def click(self, element_id):
-        node = self.d.find_element(By.ID, element_id)
-        self.js("arguments[0].scrollIntoView({block: 'center'})", node)
-        node.click()
-        return node
 
     def tokens(self, within="#gen-output"):
         return self.js("return [...document.querySelectorAll(arguments[0] + ' .gen-tok[data-i]')].map(s => [+s.dataset.id, +s.dataset.v, s.style.backgroundColor])", within) or []
@@ -114,42 +83,16 @@ class Browser(Page):
 
     def panel_shot(self, name):
         """The side panel whole (its own scroll at the top, the window tall enough for all of it)."""
-        path = os.path.join(self.shots, name + ".png")
-        try:
-            self.d.set_window_size(1280, 2600)
-            self.js("const p = document.getElementById('token-panel'); p.scrollTop = 0; window.scrollTo(0, p.getBoundingClientRect().top + scrollY - 70)")
-            time.sleep(0.5)
-            self.d.find_element(By.ID, "token-panel").screenshot(path)
-            ok = os.path.getsize(path) > 10000
-        except WebDriverException as e:
-            ok = False
-            path += " (%s)" % str(e).splitlines()[0]
-        finally:
-            self.d.set_window_size(1280, 900)
-        return report(ok, "screenshot " + name, path)
-
-    def ids_of_requests(self):
-        return self.js("return (window.__requests || []).slice()") or []
+        self.js("const p = document.getElementById('token-panel'); if (p) p.scrollTop = 0")
+        return self.shot_element("token-panel", name, height=2600, min_bytes=10000, below=70, settle=0.5)
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of the studio's generate page (needs a running glassbox serve).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
-    page_test_arguments(ap, timeout=900)
+    ap = page_test_parser("Browser test of the studio's generate page (needs a running glassbox serve).", timeout=900)
     ap.add_argument("--slow", type=int, default=300, help="seconds to wait for one attribution or intervention request (default 300)")
-    args = ap.parse_args()
-
-    install_watchdog(args.timeout)
-
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
-    try:
-        models = api(base, "/api/models")
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        report(False, "server answers /api/models", str(e))
-        return 1
-    if not report(any(m.get("id") == "bundled" for m in models), "the bundled model is available",
-                  ", ".join(m["id"] for m in models) or "no models (scripts/fetch-model.sh)"):
+    args, base = begin(ap)
+    models = fetch(base, "server answers /api/models", "/api/models")
+    if not models or not check_bundled(models[0]):
         return 1
 
     # the reference: the same greedy request straight from the API
@@ -161,13 +104,10 @@ def main():
            "the API streams start, one token event per token, then done with the same ids",
            "%d tokens, stop %s" % (len(ref_tokens), ref_done and ref_done.get("stop_reason")))
 
-    try:
-        b = Browser(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    b = start_browser(Browser, base, args.screenshots)
+    if not b:
         return 1
-
-    try:
+    with browser_session(b):
         # ------------------------------------------------------------ the empty page
         ready = b.open("/generate", theme="light")
         report(ready and b.page("phase") == "empty", "generate page loads (data-ready) empty", "errors: %s" % b.error_boxes())
@@ -178,8 +118,7 @@ def main():
         b.check_console("on the empty generate page")
 
         # record the page's /api requests
-        b.js("""const f = window.fetch; window.__requests = [];
-                window.fetch = function (u) { if (String(u).startsWith('/api/')) window.__requests.push(String(u)); return f.apply(this, arguments); };""")
+        b.record_requests("/api/")
 
         # ------------------------------------------------------------ a greedy generation, streamed
         b.type_into("gen-prompt", PROMPT)
@@ -187,7 +126,7 @@ def main():
         b.set_value("set-temperature", 0)
         b.watch_tokens()
         t0 = time.time()
-        b.click("gen-btn")
+        b.click_id("gen-btn")
         running = wait_for(lambda: b.page("phase") != "empty", 5)
         stop_on = b.js("return !document.getElementById('gen-stop').disabled && document.getElementById('gen-btn').disabled")
         report(bool(running) and (stop_on or b.page("phase") == "done"), "Generate starts: Stop is offered while it runs", "phase=%s" % b.page("phase"))
@@ -216,8 +155,7 @@ def main():
 
         # ------------------------------------------------------------ click a token: alternatives, lens, attention
         k = min(3, count - 1)
-        b.js("arguments[0].scrollIntoView({block: 'center'})", b.d.find_element(By.CSS_SELECTOR, "#gen-output .gen-tok[data-i='%d']" % k))
-        b.d.find_element(By.CSS_SELECTOR, "#gen-output .gen-tok[data-i='%d']" % k).click()
+        b.click_on("#gen-output .gen-tok[data-i='%d']" % k)
         opened = wait_for(lambda: b.panel("state") == "shown" and b.panel("i") == str(k), 3)
         alts = b.js("return [...document.querySelectorAll('#tok-alts tr')].map(r => [r.className, r.querySelector('.t').textContent, +r.querySelector('.num').textContent])") or []
         chosen = [a for a in alts if "chosen" in a[0]]
@@ -230,7 +168,7 @@ def main():
         final_chosen = b.js("return !!document.querySelector('#tok-lens tr.final td:first-of-type .gen-lens-tok.chosen')")
         report(lens_on and b.panel("lens") == "shown" and rows >= 3 and final_chosen,
                "the logit lens of that step is shown; its last row's top token is the chosen one", "%s rows; errors %s" % (rows, b.error_boxes()))
-        inspect_url = next((u for u in b.ids_of_requests() if u.startswith("/api/inspect")), "")
+        inspect_url = next((u for u in b.requests() if u.startswith("/api/inspect")), "")
         q = urllib.parse.parse_qs(urllib.parse.urlparse(inspect_url).query)
         want = ",".join(str(i) for i in ref_start["prompt_ids"] + [t["id"] for t in ref_tokens[:k]])
         report(q.get("ids") == [want] and "lens" in (q.get("only") or [""])[0], "the step is inspected on the prompt ids and the tokens before it", inspect_url[:200])
@@ -262,7 +200,7 @@ def main():
         # ------------------------------------------------------------ attributions on demand
         b.d.find_element(By.CSS_SELECTOR, "#gen-output .gen-tok[data-i='%d']" % k).click()
         wait_for(lambda: b.panel("lens") in ("shown", "error"), 60, 0.1)
-        b.click("tok-attr-btn")
+        b.click_id("tok-attr-btn")
         busy = wait_for(lambda: b.js("return !!document.querySelector('#tok-attr-busy .progress.indeterminate')") or b.panel("attr") == "done", 5)
         report(bool(busy), "attributions show their progress (with Cancel)")
         t1 = time.time()
@@ -277,21 +215,21 @@ def main():
 
         # theme: the token shading follows
         before = b.tokens()[0][2]
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
         after = wait_for(lambda: (lambda c: c if c != before else None)(b.tokens()[0][2]), 3)
-        report(b.js("return document.documentElement.dataset.scheme") == "dark" and bool(after), "the theme switch repaints the tokens", "%s -> %s" % (before, after))
+        report(b.scheme() == "dark" and bool(after), "the theme switch repaints the tokens", "%s -> %s" % (before, after))
         b.screenshot("generate-dark")
         b.check_console("in the dark theme")
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
 
         # ------------------------------------------------------------ Stop
         b.type_into("gen-prompt", "Once upon a time")
         b.set_value("set-max_tokens", 400)
         b.set_value("set-temperature", 0.8)
         b.set_value("set-seed", 7)
-        b.click("gen-btn")
+        b.click_id("gen-btn")
         some = wait_for(lambda: int(b.page("count") or 0) >= 3, 60, 0.05)
-        b.click("gen-stop")
+        b.click_id("gen-stop")
         stopped = wait_for(lambda: b.page("phase") in ("cancelled", "done", "error"), 10, 0.1)
         n1 = int(b.page("count") or 0)
         time.sleep(1.0)
@@ -301,7 +239,7 @@ def main():
         b.check_console("after stopping")
 
         # ------------------------------------------------------------ chat: two turns
-        b.click("mode-chat")
+        b.click_id("mode-chat")
         report(b.page("mode") == "chat" and b.page("phase") == "empty" and b.js("return !document.getElementById('gen-system').closest('label').hidden"),
                "Chat mode shows the system prompt and an empty conversation")
         b.set_value("set-max_tokens", 24)
@@ -310,7 +248,7 @@ def main():
         b.type_into("gen-prompt", CHAT).send_keys(Keys.ENTER)
         wait_for(lambda: b.page("phase") in ("done", "error", "cancelled"), 120, 0.1)
         bubbles = b.js("return [...document.querySelectorAll('#gen-output .gen-bubble')].map(x => [x.dataset.role, x.querySelectorAll('.gen-tok').length, x.textContent])") or []
-        first_url = next((u for u in b.ids_of_requests() if u.startswith("/api/generate")), "")
+        first_url = next((u for u in b.requests() if u.startswith("/api/generate")), "")
         fq = urllib.parse.parse_qs(urllib.parse.urlparse(first_url).query)
         report(b.page("phase") == "done" and [x[0] for x in bubbles] == ["user", "assistant"] and bubbles[1][1] > 0 and fq.get("chat") == ["1"],
                "a chat message gets an answer bubble (chat=1: the server applies the template)",
@@ -320,7 +258,7 @@ def main():
         b.js("window.__requests = []")
         b.type_into("gen-prompt", CHAT2).send_keys(Keys.ENTER)
         wait_for(lambda: b.page("phase") in ("done", "error", "cancelled") and len(b.js("return document.querySelectorAll('.gen-bubble')")) == 4, 120, 0.1)
-        second_url = next((u for u in b.ids_of_requests() if u.startswith("/api/generate")), "")
+        second_url = next((u for u in b.requests() if u.startswith("/api/generate")), "")
         sq = urllib.parse.parse_qs(urllib.parse.urlparse(second_url).query)
         sp = (sq.get("prompt") or [""])[0]
         roles = b.js("return [...document.querySelectorAll('#gen-output .gen-bubble')].map(x => x.dataset.role)")
@@ -335,9 +273,9 @@ def main():
         b.check_console("in chat mode")
 
         # Chinese, dark
-        b.click("chat-reset")
+        b.click_id("chat-reset")
         report(b.js("return document.querySelectorAll('.gen-bubble').length") == 0, "New conversation clears the chat")
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
         b.type_into("gen-prompt", CHINESE).send_keys(Keys.ENTER)
         wait_for(lambda: b.page("phase") in ("done", "error", "cancelled"), 120, 0.1)
         cjk = b.js("const a = document.querySelector('.gen-bubble.assistant'); return a ? a.textContent : ''") or ""
@@ -360,25 +298,25 @@ def main():
                "lens=%s; prompt tokens %r" % (b.panel("lens"), inside[1][-40:]))
         b.screenshot("generate-chat-chinese-dark")
         b.panel_shot("generate-panel-chinese-dark")
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
         b.check_console("with a Chinese chat")
 
         # ------------------------------------------------------------ interventions
-        b.click("mode-text")
+        b.click_id("mode-text")
         b.type_into("gen-prompt", PROMPT)
         b.set_value("set-max_tokens", TOKENS)
-        b.click("add-head")
+        b.click_id("add-head")
         head = b.js("return document.querySelector('.iv-edit[data-kind=head]').id")
         b.set_value(head + "-layer", 3)
         b.set_value(head + "-head", 2)
         b.set_value(head + "-scale", 1)
-        b.click("add-neuron")
+        b.click_id("add-neuron")
         neuron = b.js("return document.querySelector('.iv-edit[data-kind=neuron]').id")
         b.set_value(neuron + "-layer", 2)
         b.set_value(neuron + "-index", 100)
         b.set_value(neuron + "-scale", 1)
         b.set_value("iv-tokens", 8)
-        b.click("iv-compare")
+        b.click_id("iv-compare")
         wait_for(lambda: b.page("intervene") in ("done", "error", "cancelled"), args.slow, 0.2)
         kl1 = b.js("const k = document.getElementById('iv-kl'); return k ? +k.dataset.kl : null")
         same1 = b.js("return document.getElementById('iv-result').dataset.same")
@@ -386,12 +324,12 @@ def main():
                "a head and a neuron at scale 1 change nothing: KL 0 and the same continuation", "KL=%s same=%s; errors %s" % (kl1, same1, b.error_boxes()))
         b.set_value(head + "-scale", 0)
         b.js("document.querySelector('.iv-edit[data-kind=neuron] .icon-btn').click()")
-        b.click("iv-compare")
+        b.click_id("iv-compare")
         wait_for(lambda: b.page("intervene") in ("done", "error", "cancelled") and b.js("const k = document.getElementById('iv-kl'); return k && +k.dataset.kl !== %r" % kl1), args.slow, 0.2)
         kl0 = b.js("const k = document.getElementById('iv-kl'); return k ? +k.dataset.kl : null")
         report(b.page("intervene") == "done" and kl0 is not None and kl0 > 0, "removing a head changes the distribution (KL > 0)", "KL=%s" % kl0)
         b.js("document.querySelector('.iv-edit[data-kind=head] .icon-btn').click()")
-        b.click("add-steer")
+        b.click_id("add-steer")
         steer = b.js("return document.querySelector('.iv-edit[data-kind=steer]').id")
         b.set_value(steer + "-layer", 6)
         b.type_into(steer + "-from", "I love Rome")
@@ -402,7 +340,7 @@ def main():
         hint = b.js("const h = document.querySelector('.iv-edit[data-kind=steer] .iv-steer-hint'); return h ? h.textContent : ''")
         report(labels == ["From (away from)", "To (towards)"] and "from the first text to the second" in hint,
                "the steering fields say which way they push: From (away from), To (towards)", "%s; %s" % (labels, hint))
-        b.click("iv-compare")
+        b.click_id("iv-compare")
         wait_for(lambda: b.page("intervene") in ("done", "error", "cancelled") and b.js("const k = document.getElementById('iv-kl'); return k && +k.dataset.kl !== %r" % kl0), args.slow, 0.2)
         kls = b.js("const k = document.getElementById('iv-kl'); return k ? +k.dataset.kl : null")
         changed = b.js("return document.getElementById('iv-result').dataset.changed")
@@ -416,29 +354,24 @@ def main():
         b.check_console("after comparing")
 
         # generate with the edits beside a plain generation
-        b.click("iv-generate")
+        b.click_id("iv-generate")
         wait_for(lambda: b.page("pair") in ("done", "error", "cancelled"), args.slow, 0.2)
         plain = len(b.tokens("#pair-plain"))
         edited = len(b.tokens("#pair-edited"))
-        pair_reqs = [u for u in b.ids_of_requests() if u.startswith("/api/generate")][-2:]
+        pair_reqs = [u for u in b.requests() if u.startswith("/api/generate")][-2:]
         report(b.page("pair") == "done" and plain > 0 and edited > 0 and len(pair_reqs) == 2 and "steer_layer" not in pair_reqs[0] and "steer_layer" in pair_reqs[1],
                "Generate with edits streams a plain and an edited generation side by side", "%s and %s tokens" % (plain, edited))
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
         b.screenshot("generate-intervene-dark")
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
 
         # a bad edit: the server's message
         b.set_value(steer + "-layer", 99)
         b.expected += ["status of 400", "status of 422"]  # the browser logs the refused request itself
-        b.click("iv-compare")
+        b.click_id("iv-compare")
         err = wait_for(lambda: b.js("const e = document.querySelector('#iv-errors .error-box'); return e ? e.textContent : ''"), 30)
         report(bool(err) and "99" in err and b.page("intervene") == "error", "a bad edit shows the server's message", (err or "")[:160])
         b.check_console("after a refused edit")
-        b.js("localStorage.removeItem('glassbox.theme')")
-    except WebDriverException as e:
-        report(False, "browser", str(e).splitlines()[0] if str(e) else repr(e))
-    finally:
-        b.quit()
 
     return summary()
 

@@ -10,11 +10,11 @@ has a timeout, and a watchdog ends the whole script. Needs the bundled SmolLM2 (
 
 Screenshots go to --screenshots, else $GLASSBOX_SCREENSHOTS, else .build/studio-screenshots.
 
-What the page exposes for it (studio-inspect.js): #inspect-page with data-phase (empty | running | shown | error |
+What the page exposes for it (pages/inspect-page.js and panels/inspect/): #inspect-page with data-phase (empty | running | shown | error |
 cancelled), data-attr (none | running | done | cancelled | error), data-patch and data-tab; the form #prompt-input,
 #target-input, #steps-select, #model-select; #attr-busy (with #attr-busy-cancel) while the attributions compute,
 #attr-cancelled after Cancel; the patch tab #tab-patch with #patch-clean, #patch-corrupted, #patch-answer,
-#patch-wrong, #patch-btn, #patch-errors; and report.js's views: #lens-table, #head-grid .thumb, #head-zoom.open,
+#patch-wrong, #patch-btn, #patch-errors; and views/report-views.js's views: #lens-table, #head-grid .thumb, #head-zoom.open,
 #head-view, #token-strip[data-attributed], #gap, #patch-residual-svg, #patch-heads-svg; the contribution graph
 #graph-canvas (data-edges: the edges drawn, data-probe: a point on a strong attention edge and the prediction's node),
 #graph-threshold, #graph-details[data-kind] with #graph-heads or #graph-lens and #graph-neurons, and the page's
@@ -22,26 +22,14 @@ data-graph (first | running | done | offered | ...); the glossary #glossary / #p
 buttons; .v-read (how to read each panel); .v-hook (a hook name with its meaning); #patch-heads-top (the heads that
 restore the most).
 """
-import argparse
 import json
-import os
 import re
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
-from browsing import api, install_watchdog, Page, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.actions.action_builder import ActionBuilder
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (ActionBuilder, By, Keys, Page, begin, browser_session, check_bundled, fetch, page_test_parser, report, start_browser,
+                      summary, wait_for)
 
 PROMPT = "The capital of France is"                 # 5 tokens: attributions in seconds, not minutes
 PROMPT2 = "The capital of Germany is"               # submitted while PROMPT's attributions compute
@@ -54,43 +42,20 @@ LONG = ("The history of the city begins with a small fishing village on the rive
         "founded, and scholars from many countries argued about stars, medicine and law in its halls. Wars came and went, the "
         "bridge fell twice, and each time the people built it again, a little wider and stronger than before. Today the old town "
         "is a quiet place, and visitors walk along the narrow streets to see the cathedral and the")  # 141 tokens in SmolLM2
-# The terms the glossary must explain (report.js GLOSSARY keys).
+# The terms the glossary must explain (views/report-views.js GLOSSARY keys).
 TERMS = ["token", "logit", "probability", "lens", "residual", "head", "pattern", "dla", "ig", "baseline", "gap", "neuron",
          "patching", "restored", "graph"]
 
 
 class Browser(Page):
     home = "/inspect"
-
-    def __init__(self, base, shots):
-        super().__init__(base, shots, load_timeout=30, script_timeout=20)
-
-    def open(self, path, theme=None, timeout=30):
-        return super().open(path, theme, timeout)
-
-    def screenshot(self, name):
-        # Panels draw when they come into view (next frames): a longer page and a longer pause than the run pages.
-        return super().screenshot(name, max_height=6000, settle=0.8)
+    load_timeout, script_timeout, ready_timeout = 30, 20, 30
+    # Panels draw when they come into view (next frames): a longer page and a longer pause than the run pages.
+    screenshot_height, screenshot_settle = 6000, 0.8
+    element_height, element_min_bytes = 2400, 10000  # the graph is taller than the window: the window grows for it
 
     def page(self, key):
-        return self.js("const p = document.getElementById('inspect-page'); return p ? p.dataset[arguments[0]] : null", key)
-
-    def canvas_ink(self, selector):
-        """Pixels of a canvas that differ from its first pixel (a blank canvas has none)."""
-        return self.js("""
-            const c = document.querySelector(arguments[0]);
-            if (!c || !c.width || !c.height) return 0;
-            // read a copy: reading the page's own canvas back again and again makes Chrome warn in the console
-            const copy = document.createElement('canvas');
-            copy.width = c.width; copy.height = c.height;
-            const g = copy.getContext('2d', {willReadFrequently: true});
-            g.drawImage(c, 0, 0);
-            const data = g.getImageData(0, 0, c.width, c.height).data;
-            const r0 = data[0], g0 = data[1], b0 = data[2];
-            let n = 0;
-            for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) > 30) n++;
-            return n;
-        """, selector)
+        return self.data("inspect-page", key)
 
     def lens_rows(self, timeout=10):
         """Rows of the logit-lens table (the panel draws when it comes into view: brought there first)."""
@@ -99,10 +64,6 @@ class Browser(Page):
 
     def lens_cell_colour(self):
         return self.js("const c = document.querySelector('#lens-table tbody td'); return c ? c.style.backgroundColor : ''")
-
-    def shot(self, element_id, name):
-        """A screenshot of one panel (the graph is taller than the window: the window grows for it)."""
-        return self.shot_element(element_id, name, height=2400, min_bytes=10000)
 
     def graph_edges(self):
         return int(self.js("const c = document.getElementById('graph-canvas'); return c ? +(c.dataset.edges || 0) : -1"))
@@ -127,46 +88,22 @@ class Browser(Page):
         actions.pointer_action.move_to_location(at[0], at[1]).click()
         actions.perform()
 
-    def type_into(self, element_id, text):
-        box = self.d.find_element(By.ID, element_id)
-        box.clear()
-        box.send_keys(text)
-        return box
-
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of the studio's inspect page (needs a running glassbox serve).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
-    ap.add_argument("--screenshots", default=os.environ.get("GLASSBOX_SCREENSHOTS") or ".build/studio-screenshots",
-                    help="folder for the PNG screenshots (default $GLASSBOX_SCREENSHOTS or .build/studio-screenshots)")
+    ap = page_test_parser("Browser test of the studio's inspect page (needs a running glassbox serve).", timeout=900)
     ap.add_argument("--checkpoint-run", default="", help="a run whose checkpoints the model picker must list as a group")
-    ap.add_argument("--timeout", type=int, default=900, help="the whole script's limit in seconds (default 900)")
     ap.add_argument("--slow", type=int, default=300, help="seconds to wait for one attribution or patching request (default 300)")
-    args = ap.parse_args()
-
-    install_watchdog(args.timeout)
-
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
-    try:
-        models = api(base, "/api/models")
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        report(False, "server answers /api/models", str(e))
-        return 1
-    bundled = [m for m in models if m.get("id") == "bundled"]
-    if not report(bool(bundled), "the bundled model is available", ", ".join(m["id"] for m in models) or "no models (scripts/fetch-model.sh)"):
+    args, base = begin(ap)
+    models = fetch(base, "server answers /api/models", "/api/models")
+    if not models or not check_bundled(models[0]):
         return 1
 
-    try:
-        b = Browser(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    b = start_browser(Browser, base, args.screenshots)
+    if not b:
         return 1
-
-    try:
+    with browser_session(b):
         # ------------------------------------------------------------ the empty page
-        ready = b.open("/inspect", theme="light")
-        report(ready, "inspect page loads (data-ready)", "" if ready else "errors: %s" % b.error_boxes())
+        ready = b.open_checked("/inspect", "inspect page loads (data-ready)")
         examples = b.js("return document.querySelectorAll('#inspect-empty .ins-example').length")
         report(b.page("phase") == "empty" and examples >= 3, "empty state explains the page with example prompts",
                "phase=%s examples=%s" % (b.page("phase"), examples))
@@ -179,8 +116,8 @@ def main():
         b.check_console("on the empty inspect page")
 
         # record the requests the page aborts (fetchJSON looks fetch up at each call)
-        b.js("""const f = window.fetch; window.__aborted = [];
-                window.fetch = function (u) { const p = f.apply(this, arguments);
+        b.js("""const f = window.fetch; window.__aborted = []; window.__fetched = [];
+                window.fetch = function (u) { window.__fetched.push(String(u)); const p = f.apply(this, arguments);
                   p.catch((e) => { if (e && e.name === 'AbortError') window.__aborted.push(String(u)); }); return p; };""")
 
         # Enter on an empty prompt asks for one; Shift+Enter adds a line and does not run
@@ -205,8 +142,12 @@ def main():
         url = b.d.current_url
         q = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
         report(q.get("prompt") == [PROMPT] and q.get("model") == ["bundled"], "the address holds the model and the prompt", url)
-        report(attr in ("running", "done") and (attr == "done" or b.js("return !!document.querySelector('#attr-busy .progress.indeterminate')")),
+        report(attr in ("running", "done") and (attr == "done" or b.js("return !!document.querySelector('#attr-busy .progress[role=progressbar]')")),
                "attributions computing after the first answer, with a progress bar", "attr=%s" % attr)
+        if attr == "running":
+            plan = b.js("const d = document.querySelector('#attr-busy .ins-busy-detail'); return d ? d.textContent : ''") or ""
+            report("64 to 256 gradient evaluations" in plan and "completeness gap" in plan,
+                   "the attributions say first how many gradient evaluations they may take", plan[:160])
         if attr == "running":
             plain = b.js("const s = document.getElementById('token-strip'); return s && s.dataset.attributed")
             report(plain == "0", "the prompt's tokens show before their attributions", "data-attributed=%s" % plain)
@@ -229,8 +170,13 @@ def main():
         if b.page("attr") == "running":
             box = b.type_into("prompt-input", PROMPT2)
             box.send_keys(Keys.ENTER)
-            aborted = wait_for(lambda: [u for u in (b.js("return window.__aborted") or []) if "only=attributions" in u], 5) or []
-            report(any(urllib.parse.quote(PROMPT) in u for u in aborted), "a new prompt aborts the running attributions request", "; ".join(aborted)[:200])
+            def dropped():
+                urls = b.js("return window.__fetched") or []
+                jobs = [urllib.parse.parse_qs(urllib.parse.urlparse(u).query).get("job", [""])[0] for u in urls
+                        if "only=attributions" in u and urllib.parse.quote(PROMPT) in u]
+                return [u for u in urls if "/api/cancel" in u and any(j and "job=" + j in u for j in jobs)]
+            aborted = wait_for(dropped, 5) or []
+            report(bool(aborted), "a new prompt aborts the running attributions (their job cancelled on the server)", "; ".join(aborted)[:200])
             new = wait_for(lambda: b.page("phase") == "shown" and "Germany" in (b.js(
                 "const s = document.getElementById('token-strip'); return s ? s.textContent : ''") or ""), 120, 0.25)
             report(bool(new), "the new prompt's analysis replaces the old one", "phase=%s" % b.page("phase"))
@@ -280,7 +226,7 @@ def main():
               neurons: document.querySelectorAll('#graph-neurons tr').length, hook: (d.querySelector('.v-hook') || {}).textContent || ''} : null"""), 3)
         report(bool(node) and "Logit lens" in node["lens"] and node["neurons"] >= 1 and "residual stream" in node["hook"],
                "clicking a node shows its logit lens, its neurons and its hook in words", json.dumps(node)[:240])
-        b.shot("contribution-graph", "graph-light")
+        b.shot_element("contribution-graph", "graph-light")
         b.check_console("after using the contribution graph")
 
         # ------------------------------------------------------------ reading help: the glossary, how-to-read lines, zero is white
@@ -294,16 +240,13 @@ def main():
         report(bool(shown_term), "a panel's ? button opens the glossary at its term")
         unread = b.js("return [...document.querySelectorAll('#inspect-out .v-panel:not(.v-glossary)')].filter(p => !p.querySelector(':scope > .v-read')).map(p => p.id)")
         report(not unread, "every panel has a plain-language line on how to read it", "without: %s" % unread)
-        zero = b.js("""const card = getComputedStyle(document.querySelector('#inspect-out .v-panel')).backgroundColor.replace(/ /g, '');
-            return [GB.colorScale('diverging').css(0), GB.colorScale('sequential').css(0), card]""")
+        zero = b.zero_colours("#inspect-out .v-panel")
         report(zero[0] == zero[1] == zero[2], "a value of exactly 0 is drawn in the panel's colour", " / ".join(zero))
         ticks = b.js("return [...document.querySelectorAll('#logit-lens .v-ticks span')].map(s => s.textContent)")
         report(len(ticks) >= 3 and ticks[0] == "0" and ticks[-1] == "1", "colour scales carry numbers", ", ".join(ticks))
 
         # ------------------------------------------------------------ a head, enlarged
-        thumb = b.d.find_element(By.CSS_SELECTOR, "#head-grid .thumb[data-head='1']")
-        b.js("arguments[0].scrollIntoView({block: 'center'})", thumb)
-        thumb.click()
+        b.click_on("#head-grid .thumb[data-head='1']")
         opened = wait_for(lambda: b.js("return !!document.querySelector('#head-zoom.open #head-view')"), 5)
         title = b.js("const h = document.querySelector('#head-zoom h3'); return h ? h.textContent : ''")
         hv_ink = wait_for(lambda: b.canvas_ink("canvas#head-view"), 3) or 0
@@ -322,18 +265,17 @@ def main():
         b.screenshot("inspect-light")
         b.lens_rows()
         light_cell = b.lens_cell_colour()
-        b.d.find_element(By.ID, "theme-toggle").click()
-        scheme = b.js("return document.documentElement.dataset.scheme")
+        b.toggle_theme()
+        scheme = b.scheme()
         b.lens_rows()  # a theme change redraws each panel as it next comes into view
         dark_cell = wait_for(lambda: (lambda c: c if c and c != light_cell else None)(b.lens_cell_colour()), 5) or b.lens_cell_colour()
         report(scheme == "dark" and light_cell != dark_cell, "the theme switch repaints the views", "%s: %s → %s" % (scheme, light_cell, dark_cell))
         b.screenshot("inspect-dark")
-        b.shot("contribution-graph", "graph-dark")
-        zero = b.js("""const card = getComputedStyle(document.querySelector('#inspect-out .v-panel')).backgroundColor.replace(/ /g, '');
-            return [GB.colorScale('diverging').css(0), card]""")
+        b.shot_element("contribution-graph", "graph-dark")
+        zero = b.zero_colours("#inspect-out .v-panel", ["diverging"])
         report(zero[0] == zero[1], "a value of exactly 0 is drawn in the dark panel's colour too", " / ".join(zero))
         b.check_console("in the dark theme")
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
 
         # the address is the state: Back shows the previous prompt again, twice Back the empty page
         b.d.back()
@@ -345,7 +287,7 @@ def main():
         report(back, "Back again returns to the empty page", b.d.current_url)
 
         # ------------------------------------------------------------ patching
-        b.d.find_element(By.ID, "tab-patch").click()
+        b.click_id("tab-patch")
         on = wait_for(lambda: b.js("return !document.getElementById('patch-panel').hidden && document.getElementById('inspect-panel').hidden"), 3)
         report(on and b.page("tab") == "patch", "the Patch tab shows the patching form", b.d.current_url)
         b.type_into("patch-clean", PATCH["clean"])
@@ -353,15 +295,18 @@ def main():
         b.type_into("patch-answer", PATCH["answer"])
         b.type_into("patch-wrong", " London")
         b.expected.append("status of 422")  # the browser logs the refused request itself
-        b.d.find_element(By.ID, "patch-btn").click()
+        b.click_id("patch-btn")
         err = wait_for(lambda: b.js("const e = document.querySelector('#patch-errors .error-box'); return e ? e.textContent : ''"), args.slow)
         report(bool(err) and "tokens" in err and b.page("patch") == "error", "uneven prompts show the server's 422 message", (err or "")[:200])
         b.type_into("patch-corrupted", PATCH["corrupted"])
         b.type_into("patch-wrong", PATCH["wrong"])
         t2 = time.time()
-        b.d.find_element(By.ID, "patch-btn").click()
+        b.click_id("patch-btn")
         busy = wait_for(lambda: b.js("return !!document.querySelector('#patch-busy .progress')") or b.page("patch") == "done", 5)
         report(busy, "patching shows its progress")
+        line = wait_for(lambda: b.js("const p = document.getElementById('patch-progress'); return p && p.dataset.total ? p.textContent : ''")
+                        or (b.page("patch") in ("done", "error") and "(finished before a count)"), 60, 0.1)
+        report(bool(line), "the scan's progress line counts the rows run", str(line)[:120])
         wait_for(lambda: b.page("patch") in ("done", "error"), args.slow, 0.25)
         figs = b.js("return ['patch-residual-svg', 'patch-heads-svg'].filter(id => document.getElementById(id)).length")
         report(b.page("patch") == "done" and figs == 2, "a patch draws the residual and head scans",
@@ -385,10 +330,7 @@ def main():
             for (const n of document.querySelectorAll('[id]')) { if (seen.has(n.id)) twice.add(n.id); seen.add(n.id); }
             return document.getElementById('patch-glossary') ? [...twice] : null""")
         report(dupes == [], "the patch view has its own glossary (no id twice on the page)", "twice: %s" % dupes)
-        b.screenshot("patch-light")
-        b.d.find_element(By.ID, "theme-toggle").click()
-        b.screenshot("patch-dark")
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.screenshot_themes("patch")
         b.check_console("on the patch tab")
 
         # ------------------------------------------------------------ cancel: a slow attribution (512 gradient points) from a link
@@ -398,14 +340,28 @@ def main():
         running = wait_for(lambda: b.page("attr") == "running" and b.js("return !!document.getElementById('attr-busy-cancel')"), 10)
         steps = b.js("return document.getElementById('steps-select').value")
         report(bool(ready and running) and steps == "512", "a link with steps=512 reproduces the view and starts the attributions", "steps=%s attr=%s" % (steps, b.page("attr")))
-        time.sleep(1.5)
         if running:
-            b.d.find_element(By.ID, "attr-busy-cancel").click()
+            plan = b.js("const d = document.querySelector('#attr-busy .ins-busy-detail'); return d ? d.textContent : ''") or ""
+            report("512 to 2048 gradient evaluations" in plan, "the attributions' plan follows the steps setting", plan[:120])
+            counted = wait_for(lambda: b.js("""const p = document.getElementById('attr-progress'), bar = document.querySelector('#attr-busy .progress');
+                return p && p.dataset.part === 'attributions' && +p.dataset.fraction >= 0.05 ? {done: +p.dataset.done, total: +p.dataset.total,
+                  fraction: +p.dataset.fraction, text: p.textContent, bar: bar.classList.contains('indeterminate') ? null : bar.getAttribute('aria-valuenow')} : null"""), 90, 0.25)
+            report(bool(counted) and counted["total"] >= 512 and 0 < counted["done"] <= counted["total"] and counted["bar"] is not None
+                   and re.search(r"attributions: \d+ of \d+ gradient evaluations \u00b7 .* so far \u00b7 about .* left", counted["text"]),
+                   "the attributions' progress counts gradient evaluations, with a bar, the time so far and an estimate", counted["text"] if counted else "no count")
+            b.click_id("attr-busy-cancel")
             cancelled = wait_for(lambda: b.page("attr") == "cancelled" and b.js("return !!document.getElementById('attr-cancelled')"), 5)
             text = b.js("const n = document.getElementById('attr-cancelled'); return n ? n.textContent : ''")
             report(bool(cancelled) and "cancelled" in text, "Cancel stops waiting and says so", text[:160])
             report(b.lens_rows() > 0 and b.js("return document.querySelectorAll('#head-grid .thumb').length") > 0, "the rest of the analysis stays after Cancel")
             b.screenshot("inspect-cancelled-light")
+            report("gradient evaluations" in text and b.js("return !!document.getElementById('attr-retry')"),
+                   "the cancelled attributions say how far they got and offer to compute them again", text[:160])
+            b.click_id("attr-retry")
+            again = wait_for(lambda: b.page("attr") == "running" and b.js("return !!document.getElementById('attr-busy-cancel')"), 10)
+            report(bool(again), "Compute them starts the attributions again", "attr=%s" % b.page("attr"))
+            b.js("const c = document.getElementById('attr-busy-cancel'); if (c) c.click()")
+            wait_for(lambda: b.page("attr") == "cancelled", 5)
         b.check_console("after cancelling")
 
         # ------------------------------------------------------------ over 128 tokens: the graph is offered, not asked for
@@ -421,14 +377,9 @@ def main():
 
         # the empty page in the dark theme
         ready = b.open("/inspect", theme="dark")
-        report(ready and b.page("phase") == "empty" and b.js("return document.documentElement.dataset.scheme") == "dark", "the empty page in the dark theme")
+        report(ready and b.page("phase") == "empty" and b.scheme() == "dark", "the empty page in the dark theme")
         b.screenshot("inspect-empty-dark")
         b.check_console("on the dark empty page")
-        b.js("localStorage.removeItem('glassbox.theme')")
-    except WebDriverException as e:
-        report(False, "browser", str(e).splitlines()[0] if str(e) else repr(e))
-    finally:
-        b.quit()
 
     return summary()
 

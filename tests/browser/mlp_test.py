@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Browser test of the MLP views (classic.js) against a running `glassbox serve` and a `train mlp --html` file.
+"""Browser test of the MLP view (views/classic.js's mlpView) against a running `glassbox serve` and a
+`train mlp --html` file.
 
 The caller trains a classification run on two inputs (a decision boundary) and a regression run on one (a fitted
 function), writes the first as an HTML file and starts the server (tests/browser/run-mlp-test.sh does); this script
@@ -19,102 +20,25 @@ charts #mlp-metric-chart and #mlp-loss-chart (data-points); the importance table
 tr[data-feature][data-method] with a .mlp-bar); the first layer's canvas #mlp-first-layer-map (data-units,
 data-inputs); the runs list's .kind-badge[data-kind=mlp]. The exported file shows the same view in #app.
 """
-import argparse
 import os
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.parse
 
-from browsing import api, begin, Page, page_test_arguments, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.common.action_chains import ActionChains
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (API_ERRORS, Keys, Page, api, begin, browser_session, check_show_button, page_test_parser, pct, quote, report, resume_arguments,
+                      resume_run, start_browser, summary, wait_for)
 
 GLOSSARY_TERMS = ["boundary", "validation", "overfitting", "standardisation", "permutation", "gradxinput", "activation"]
+STATES = ("shown", "empty", "error")
 
 
 class Browser(Page):
-    def view(self, key):
-        return self.js("const v = document.querySelector('.mlp-view'); return v ? (v.dataset[arguments[0]] ?? null) : null", key)
-
-    def data(self, element_id, key):
-        return self.js("const n = document.getElementById(arguments[0]); return n ? (n.dataset[arguments[1]] ?? null) : null", element_id, key)
-
-    def text(self, element_id):
-        return self.js("const n = document.getElementById(arguments[0]); return n ? n.textContent : null", element_id)
-
-    def class_pixels(self, selector):
-        """Per class: the canvas pixels in that class's colour (GB.color(k)) blended with the background, any strength
-        (the map's cells, pale or strong, and the points); None when there is no canvas."""
-        return self.js("""
-            const c = document.querySelector(arguments[0]);
-            if (!c || !c.width) return null;
-            const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-            const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
-            const d = x.getImageData(0, 0, c.width, c.height).data;
-            const hex = (h) => { const n = parseInt(h.slice(1), 16); return [(n >> 16) & 255, (n >> 8) & 255, n & 255]; };
-            const bgText = GB.chartTheme().bg, m = /^#/.test(bgText) ? hex(bgText) : (bgText.match(/\\d+/g) || [255, 255, 255]).map(Number);
-            const K = arguments[1], out = new Array(K).fill(0);
-            const cols = []; for (let k = 0; k < K; k++) cols.push(hex(GB.color(k)));
-            for (let i = 0; i < d.length; i += 4) {
-              for (let k = 0; k < K; k++) {
-                const v = [cols[k][0] - m[0], cols[k][1] - m[1], cols[k][2] - m[2]];
-                const p = [d[i] - m[0], d[i + 1] - m[1], d[i + 2] - m[2]];
-                const vv = v[0] * v[0] + v[1] * v[1] + v[2] * v[2];
-                const t = (p[0] * v[0] + p[1] * v[1] + p[2] * v[2]) / vv;
-                if (t < 0.15 || t > 1.05) continue;
-                const r = Math.hypot(p[0] - t * v[0], p[1] - t * v[1], p[2] - t * v[2]);
-                if (r < 9) { out[k]++; break; }
-              }
-            }
-            return out;
-        """, selector, 2)
-
-    def pixel_hash(self, selector):
-        """A hash of a canvas's pixels (changes when the picture does)."""
-        return self.js("""
-            const c = document.querySelector(arguments[0]);
-            if (!c || !c.width) return null;
-            const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-            const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
-            const d = x.getImageData(0, 0, c.width, c.height).data;
-            let h = 2166136261 >>> 0;
-            for (let i = 0; i < d.length; i += 12) { h ^= d[i] + 3 * d[i + 1] + 7 * d[i + 2]; h = Math.imul(h, 16777619) >>> 0; }
-            return h.toString(16);
-        """, selector)
-
-    def canvas_ink(self, selector):
-        """Pixels of a canvas that differ from its first pixel (a blank canvas has none)."""
-        return self.js("""
-            const c = document.querySelector(arguments[0]);
-            if (!c || !c.width || !c.height) return 0;
-            const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-            const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
-            const d = x.getImageData(0, 0, c.width, c.height).data;
-            let n = 0;
-            for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 30) n++;
-            return n;
-        """, selector)
-
-    def shot(self, element_id, name):
-        """A screenshot of one part of the page."""
-        return self.shot_element(element_id, name, height=2200)
+    view_selector = ".mlp-view"
+    element_height = 2200
 
 
 def figures(base, run):
-    r = api(base, "/api/runs/" + urllib.parse.quote(run, safe=""))
-    return r, api(base, "/api/runs/" + urllib.parse.quote(r["id"], safe="") + "/figures?name=mlp")
-
-
-def pct(v):
-    return "%.1f%%" % (100 * v)
+    r = api(base, "/api/runs/" + quote(run))
+    return r, api(base, "/api/runs/" + quote(r["id"]) + "/figures?name=mlp")
 
 
 def check_player_and_map(b, figs, where):
@@ -122,7 +46,7 @@ def check_player_and_map(b, figs, where):
     n, last = len(figs), figs[-1]
     drawn = wait_for(lambda: b.data("mlp-boundary", "step") == str(last["step"]), 10)
     report(bool(drawn), "%s: the boundary map is drawn at the newest checkpoint" % where, "data-step=%s, want %d" % (b.data("mlp-boundary", "step"), last["step"]))
-    px = wait_for(lambda: (lambda c: c if c and min(c) > 800 else None)(b.class_pixels("#mlp-boundary")), 5) or b.class_pixels("#mlp-boundary")
+    px = wait_for(lambda: (lambda c: c if c and min(c) > 800 else None)(b.class_pixels("#mlp-boundary", 2)), 5) or b.class_pixels("#mlp-boundary", 2)
     report(bool(px) and min(px) > 800, "%s: both class colours are painted on the map" % where, "pixels per class: %s" % px)
     report(b.data("mlp-boundary", "classes") == "2", "%s: the map's cells hold both classes" % where, "data-classes=%s" % b.data("mlp-boundary", "classes"))
     smax = b.js("return document.getElementById('mlp-slider').max")
@@ -135,9 +59,7 @@ def check_player_and_map(b, figs, where):
 
     # the slider moves every panel: Home goes to the first checkpoint
     before_hash, before_sum = b.pixel_hash("#mlp-boundary"), b.data("mlp-boundary", "checksum")
-    slider = b.d.find_element(By.ID, "mlp-slider")
-    b.js("arguments[0].scrollIntoView({block: 'center'})", slider)
-    slider.send_keys(Keys.HOME)
+    slider = b.press("#mlp-slider", Keys.HOME)
     first = figs[0]
     moved = wait_for(lambda: b.data("mlp-boundary", "step") == str(first["step"]), 5)
     after_hash = b.pixel_hash("#mlp-boundary")
@@ -147,10 +69,9 @@ def check_player_and_map(b, figs, where):
     # the arrow keys: on the slider (native) and anywhere else in the player
     slider.send_keys(Keys.ARROW_RIGHT)
     ok1 = wait_for(lambda: b.view("index") == "1", 5)
-    b.js("document.getElementById('mlp-play').focus()")
-    b.d.switch_to.active_element.send_keys(Keys.ARROW_RIGHT)
+    b.press_focused("mlp-play", Keys.ARROW_RIGHT)
     ok2 = wait_for(lambda: b.view("index") == "2", 5)
-    b.d.find_element(By.ID, "mlp-prev").click()
+    b.click_id("mlp-prev")
     # (the map redraws just after the index changes: wait for both)
     ok3 = wait_for(lambda: b.view("index") == "1" and b.data("mlp-boundary", "step") == str(figs[1]["step"]), 5)
     report(bool(ok1 and ok2 and ok3) and b.data("mlp-boundary", "step") == str(figs[1]["step"]),
@@ -160,7 +81,7 @@ def check_player_and_map(b, figs, where):
     b.js("arguments[0].focus()", slider)
     slider.send_keys(Keys.HOME)
     wait_for(lambda: b.view("index") == "0", 3)
-    b.d.find_element(By.ID, "mlp-play").click()
+    b.click_id("mlp-play")
     started = wait_for(lambda: b.data("mlp-player", "playing") == "1" and int(b.view("index") or 0) >= 2, 4)
     ended = wait_for(lambda: b.data("mlp-player", "playing") == "0" and b.view("index") == str(n - 1), 6)
     report(bool(started) and bool(ended) and b.data("mlp-boundary", "step") == str(last["step"]),
@@ -171,7 +92,7 @@ def check_panels(b, figs, where):
     """The metrics charts, the importance bars and the first layer."""
     n, last = len(figs), figs[-1]
     for cid in ["mlp-metric-chart", "mlp-loss-chart"]:
-        pts = wait_for(lambda: (lambda v: v if v == str(2 * n) else None)(b.data(cid, "points")), 5)
+        pts = b.wait_data(cid, "points", [str(2 * n)])
         report(bool(pts) and b.data(cid, "drawn") == "1", "%s: %s draws training and validation at every checkpoint" % (where, cid), "data-points=%s (want %d)" % (b.data(cid, "points"), 2 * n))
     bars = b.js("""return [...document.querySelectorAll('#mlp-importance-table tr[data-feature]')].map(tr =>
         [tr.dataset.feature, tr.dataset.method, parseFloat(tr.querySelector('.mlp-bar').style.width) || 0, tr.querySelector('td.num').textContent])""")
@@ -181,7 +102,7 @@ def check_panels(b, figs, where):
            and all(any(x[2] > 5 for x in bars if x[1] == m) for m in methods),
            "%s: importance bars for x1 and x2 by both methods, with numbers" % where, str(bars))
     # pictures are drawn when they come into view
-    b.js("document.getElementById('mlp-first-layer-map').scrollIntoView({block: 'center'})")
+    b.scroll_to("#mlp-first-layer-map")
     wait_for(lambda: b.data("mlp-first-layer-map", "units"), 5)
     units, inputs = b.data("mlp-first-layer-map", "units"), b.data("mlp-first-layer-map", "inputs")
     ink = b.canvas_ink("#mlp-first-layer-map")
@@ -193,22 +114,16 @@ def check_panels(b, figs, where):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of the MLP views (needs a running glassbox serve).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap = page_test_parser("Browser test of the MLP views (needs a running glassbox serve).", timeout=240)
     ap.add_argument("--boundary-run", required=True, help="a finished train mlp run on two inputs with classes (name or id)")
     ap.add_argument("--fit-run", required=True, help="a finished train mlp run on one input, regression (name or id)")
     ap.add_argument("--html", default="", help="the --html file of the boundary run")
-    ap.add_argument("--bin", default="", help="the glassbox binary: resumes the boundary run while its page is open (live updates)")
-    ap.add_argument("--runs-dir", default="", help="the server's runs folder (with --bin)")
-    ap.add_argument("--resume-steps", type=int, default=0, help="resume the boundary run up to this many steps (with --bin)")
-    page_test_arguments(ap, timeout=240)
-    args = ap.parse_args()
-
-    base = begin(args)
+    resume_arguments(ap, "the boundary run")
+    args, base = begin(ap)
     try:
         run, figs = figures(base, args.boundary_run)
         frun, ffigs = figures(base, args.fit_run)
-    except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+    except API_ERRORS as e:
         report(False, "server answers the runs and their figures", str(e))
         return 1
     if not report(run.get("kind") == "mlp" and len(figs) >= 3 and figs[-1]["kind"] == "boundary" and ffigs and ffigs[-1]["kind"] == "fit",
@@ -216,17 +131,13 @@ def main():
                   "kind %s, %d boundary figures, %d fit figures" % (run.get("kind"), len(figs), len(ffigs))):
         return 1
 
-    try:
-        b = Browser(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    b = start_browser(Browser, base, args.screenshots)
+    if not b:
         return 1
-
-    try:
+    with browser_session(b):
         # ---- the boundary run's page
-        ready = b.open("/runs/" + urllib.parse.quote(run["id"], safe=""), theme="light")
-        report(ready, "run page loads (data-ready)", "" if ready else "errors: %s" % b.error_boxes())
-        state = wait_for(lambda: (lambda s: s if s in ("shown", "empty", "error") else None)(b.data("mlp", "state")), 10)
+        ready = b.open_checked("/runs/" + quote(run["id"]), "run page loads (data-ready)")
+        state = b.wait_data("mlp", "state", STATES, 10)
         title = b.text("mlp-title") or ""
         report(state == "shown" and title == "Decision boundary across training" and b.view("figure") == "boundary",
                "the run page has the section with the boundary view", "state=%s title=%r; errors: %s" % (state, title, b.error_boxes()))
@@ -239,51 +150,35 @@ def main():
         report(("predicted" in tip and "confidence" in tip) or "point" in tip, "hovering the map reads out the inputs, the class and the confidence", tip[:160])
         check_panels(b, figs, "run page")
         b.check_console("on the MLP run page")
-        b.shot("mlp", "mlp-section-light")
+        b.shot_element("mlp", "mlp-section-light")
         b.screenshot("mlp-run-light", max_height=5000, settle=0.8)
 
         # dark theme: the map repaints on the dark panel, both classes still there
-        light_hash = b.pixel_hash("#mlp-boundary")
-        b.js("window.scrollTo(0, 0)")
-        b.d.find_element(By.ID, "theme-toggle").click()
-        dark = wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "dark" and b.pixel_hash("#mlp-boundary") != light_hash, 5)
-        px = b.class_pixels("#mlp-boundary")
+        dark = b.switch_theme("dark", "#mlp-boundary")
+        px = b.class_pixels("#mlp-boundary", 2)
         report(bool(dark) and bool(px) and min(px) > 800, "the theme switch repaints the map (both classes on the dark panel)", "pixels per class: %s" % px)
         report(b.canvas_ink("#mlp-first-layer-map") > 2000, "the first layer draws in the dark theme")
-        b.shot("mlp", "mlp-section-dark")
+        b.shot_element("mlp", "mlp-section-dark")
         b.check_console("after switching to the dark theme")
 
         # live: the run resumes for more checkpoints while the page is open; the view follows the newest
         if args.bin and args.runs_dir and args.resume_steps:
-            b.js("window.__notReloaded = 1")
-            proc = subprocess.run([args.bin, "train", "mlp", "--resume", run["id"], "--steps", str(args.resume_steps), "--runs-dir", args.runs_dir],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
-            report(proc.returncode == 0, "resume the run to step %d" % args.resume_steps, proc.stderr.decode("utf-8", "replace")[-300:])
+            b.mark_loaded()
+            resume_run(args, run["id"], kind=["mlp"], timeout=120)
             _, figs2 = figures(base, run["id"])
             grown = wait_for(lambda: b.view("checkpoints") == str(len(figs2)) and b.data("mlp-boundary", "step") == str(figs2[-1]["step"]), 20, 0.2)
-            report(bool(grown) and len(figs2) > len(figs) and b.js("return window.__notReloaded") == 1 and b.js("return document.getElementById('mlp-slider').max") == str(len(figs2) - 1),
+            report(bool(grown) and len(figs2) > len(figs) and b.not_reloaded() and b.js("return document.getElementById('mlp-slider').max") == str(len(figs2) - 1),
                    "the view follows the new checkpoints live (no reload)", "%d → %s checkpoints (API %d), map at step %s" % (
                        len(figs), b.view("checkpoints"), len(figs2), b.data("mlp-boundary", "step")))
             b.check_console("after the live update")
 
         # the checkpoints table: Show picks that checkpoint in the player
         # (the table is drawn anew as the run's live updates land: a button found just before may be gone, so find it again)
-        show = []
-        for _ in range(5):
-            show = b.d.find_elements(By.CSS_SELECTOR, "#checkpoint-table tr[data-step='%d'] .ck-show" % figs[1]["step"])
-            try:
-                if show:
-                    b.js("arguments[0].scrollIntoView({block: 'center'})", show[0])
-                    show[0].click()
-                break
-            except WebDriverException:
-                time.sleep(0.3)
-        picked = wait_for(lambda: b.view("index") == "1" and b.data("mlp-boundary", "step") == str(figs[1]["step"]), 5)
-        report(bool(show) and bool(picked), "a checkpoint's Show button picks it in the player", "index %s" % b.view("index"))
+        check_show_button(b, figs[1]["step"], lambda: b.view("index") == "1" and b.data("mlp-boundary", "step") == str(figs[1]["step"]))
 
         # ---- the fit run's page
-        ready = b.open("/runs/" + urllib.parse.quote(frun["id"], safe=""), theme="dark")
-        state = wait_for(lambda: (lambda s: s if s in ("shown", "empty", "error") else None)(b.data("mlp", "state")), 10)
+        ready = b.open("/runs/" + quote(frun["id"]), theme="dark")
+        state = b.wait_data("mlp", "state", STATES, 10)
         title = b.text("mlp-title") or ""
         report(bool(ready) and state == "shown" and title == "Fitted function across training" and b.view("figure") == "fit",
                "the regression run's page shows the fitted function", "state=%s title=%r" % (state, title))
@@ -292,21 +187,19 @@ def main():
         report(bool(drawn) and b.data("mlp-fit", "curve") == str(len(fl["curve"])) and b.data("mlp-fit", "points") == str(len(fl["points"]))
                and b.canvas_ink("#mlp-fit") > 3000, "the fit draws the curve over the points", "curve=%s points=%s ink=%d" % (b.data("mlp-fit", "curve"), b.data("mlp-fit", "points"), b.canvas_ink("#mlp-fit")))
         before = b.data("mlp-fit", "checksum")
-        slider = b.d.find_element(By.ID, "mlp-slider")
-        b.js("arguments[0].scrollIntoView({block: 'center'})", slider)
-        slider.send_keys(Keys.HOME)
+        b.press("#mlp-slider", Keys.HOME)
         moved = wait_for(lambda: b.data("mlp-fit", "step") == str(ffigs[0]["step"]) and b.data("mlp-fit", "checksum") != before, 5)
         report(bool(moved), "the fit follows the slider", "step %s" % b.data("mlp-fit", "step"))
         mse = b.text("mlp-val-metric")
         report(mse and mse != "–" and b.data("mlp-loss-chart", "points") == str(2 * len(ffigs)), "the fit's error and loss are shown", "validation MSE %s" % mse)
         b.check_console("on the regression run page")
-        b.shot("mlp", "mlp-fit-dark")
+        b.shot_element("mlp", "mlp-fit-dark")
 
         # ---- the runs list
         ready = b.open("/", theme="light")
-        wait_for(lambda: b.js("return document.querySelectorAll('#runs-table tbody tr').length >= 2"), 10)
-        badges = b.js("return [...document.querySelectorAll('#runs-table tr[data-run-id] .kind-badge[data-kind=\"mlp\"]')].map(n => n.closest('tr').dataset.runId)")
-        metrics = b.js("return [...document.querySelectorAll('#runs-table .run-metric')].map(n => n.textContent)")
+        b.wait_runs(2)
+        badges = [r for r, _ in b.kind_badges("mlp")]
+        metrics = b.run_metrics(listed=False)
         report(run["id"] in badges and frun["id"] in badges, "the runs list marks the MLP runs", str(badges))
         report(any("val acc" in m for m in metrics) and any("val MSE" in m for m in metrics), "the runs list shows validation accuracy or MSE for MLP runs", str(metrics))
         b.check_console("on the runs list")
@@ -314,27 +207,23 @@ def main():
         # ---- the exported file, opened from disk
         if args.html:
             b.d.get("file://" + os.path.abspath(args.html))
-            ready = wait_for(lambda: b.js("return document.body.dataset.ready === '1'"), 15)
+            ready = b.wait_ready()
             line = b.text("model-line") or ""
             report(bool(ready) and b.js("return !!document.querySelector('#app .mlp-view')") and "2 → 64 → 64 → 2" in line and "spirals" in line,
                    "the exported HTML opens with the view and the network in its header", "ready=%s header %r" % (ready, line[:120]))
             b.js("localStorage.setItem('glassbox.theme', JSON.stringify('light'))")
             b.d.refresh()
-            wait_for(lambda: b.js("return document.body.dataset.ready === '1'"), 15)
+            b.wait_ready()
             check_player_and_map(b, figs, "exported file")
             check_panels(b, figs, "exported file")
             b.check_console("in the exported file")
             b.screenshot("mlp-export-light", max_height=5000, settle=0.8)
-            b.js("window.scrollTo(0, 0)")
-            b.d.find_element(By.CSS_SELECTOR, "#top .theme-toggle").click()
-            dark = wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "dark", 3)
+            dark = b.switch_theme("dark", timeout=3, selector="#top .theme-toggle")
             time.sleep(0.4)
-            px = b.class_pixels("#mlp-boundary")
+            px = b.class_pixels("#mlp-boundary", 2)
             report(bool(dark) and bool(px) and min(px) > 800, "the exported file's theme switch repaints the map", "pixels per class: %s" % px)
             b.screenshot("mlp-export-dark", max_height=5000, settle=0.8)
             b.check_console("in the exported file, dark")
-    finally:
-        b.quit()
 
     return summary()
 

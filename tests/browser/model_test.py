@@ -12,71 +12,38 @@ bundled model's card needs the bundled SmolLM2 (scripts/fetch-model.sh).
 
 What the pages expose for it: the run page's loss chart (#chart-loss, data-marker-links) with one
 a.chart-marker-link per checkpoint (data-step; it opens /inspect?model=RUN@STEP) and #checkpoint-table; the inspect
-page's #model-select, #model-card-link and #inspect-page[data-phase]; the model page (studio-model.js) #model-page
+page's #model-select, #model-card-link and #inspect-page[data-phase]; the model page (pages/model-page.js) #model-page
 [data-state], #size-class[data-class], .sc-item, #param-split, #arch-diagram, #arch-tree, #types-table, #weight-grid
 td.wg-cell[data-name], #weight-metric, #weight-detail[data-name], #weight-dequant, canvas#weight-hist, #weights-table.
 """
-import argparse
-import os
 import sys
 import time
-import urllib.error
 import urllib.parse
 
-from browsing import api, install_watchdog, Page, page_test_arguments, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import Select
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (ActionChains, By, Keys, Page, Select, api, begin, browser_session, check_bundled, fetch_models_and_run, page_test_parser, quote, report,
+                      start_browser, summary, wait_for)
 
 PROMPT = "ROMEO:\nWhat light"  # the tiny character-level run reads any text
 
 
 class Browser(Page):
-    def __init__(self, base, shots):
-        super().__init__(base, shots, load_timeout=60, script_timeout=20)
-
-    def screenshot(self, name):
-        return super().screenshot(name, max_height=6000, settle=0.8)
+    load_timeout, script_timeout = 60, 20
+    screenshot_height, screenshot_settle = 6000, 0.8
 
     def state(self):
-        return self.js("const p = document.getElementById('model-page'); return p ? p.dataset.state : null")
-
-    def canvas_ink(self, selector):
-        """Pixels of a canvas that differ from its first pixel (a blank canvas has none)."""
-        return self.js("""
-            const c = document.querySelector(arguments[0]);
-            if (!c || !c.width || !c.height) return 0;
-            const copy = document.createElement('canvas');
-            copy.width = c.width; copy.height = c.height;
-            const g = copy.getContext('2d', {willReadFrequently: true});
-            g.drawImage(c, 0, 0);
-            const data = g.getImageData(0, 0, c.width, c.height).data;
-            const r0 = data[0], g0 = data[1], b0 = data[2];
-            let n = 0;
-            for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) > 30) n++;
-            return n;
-        """, selector)
-
-    def tooltip(self):
-        return self.js("const t = document.querySelector('.gb-tooltip.on'); return t ? t.textContent : ''") or ""
+        return self.data("model-page", "state")
 
     def detail(self):
-        return self.js("const d = document.getElementById('weight-detail'); return d ? d.dataset.name : ''") or ""
+        return self.data("weight-detail", "name") or ""
 
     def click(self, element):
         """A real click in the middle of the element (scrolled to the middle of the window first)."""
-        self.js("arguments[0].scrollIntoView({block: 'center'})", element)
+        self.scroll_to(element)
         time.sleep(0.2)
         ActionChains(self.d).move_to_element(element).click().perform()
 
     def open_card(self, model_id, theme=None, timeout=180):
-        ok = self.open("/models/" + urllib.parse.quote(model_id, safe=""), theme, timeout)
+        ok = self.open("/models/" + quote(model_id), theme, timeout)
         wait_for(lambda: self.state() in ("shown", "error"), timeout, 0.2)
         return ok and self.state() == "shown"
 
@@ -87,7 +54,7 @@ def check_card(b, model_id, label, want_class, want_type, layers, theme_name):
     report(shown, "the model card of %s is drawn" % label, "state=%s; errors: %s" % (b.state(), b.error_boxes()))
     if not shown:
         return 0
-    card = api(b.base, "/api/models/" + urllib.parse.quote(model_id, safe="") + "/card", timeout=300)
+    card = api(b.base, "/api/models/" + quote(model_id) + "/card", timeout=300)
     cls = b.js("const n = document.getElementById('size-class'); return n ? n.dataset.class : ''")
     items = b.js("return [...document.querySelectorAll('.sc-item')].map(n => [n.dataset.class, n.classList.contains('on')])") or []
     report(cls == want_class == card["model"]["size_class"] and [c for c, on in items if on] == [want_class] and len(items) == 4,
@@ -129,9 +96,7 @@ def check_card(b, model_id, label, want_class, want_type, layers, theme_name):
     q = urllib.parse.parse_qs(urllib.parse.urlparse(b.d.current_url).query)
     report(q.get("weight") == [name], "%s: the address names the chosen weight" % label, b.d.current_url)
     # a hover on the histogram says how many weights fall in the bin
-    hist = b.d.find_element(By.ID, "weight-hist")
-    ActionChains(b.d).move_to_element(hist).perform()
-    tip = wait_for(b.tooltip, 2) or ""
+    tip = b.hover("#weight-hist", timeout=2)
     report("weights" in tip, "%s: hovering the histogram tells the count of a bin" % label, tip[:120])
 
     # the keyboard: arrows move within the grid, Enter shows the matrix
@@ -163,14 +128,14 @@ def check_card(b, model_id, label, want_class, want_type, layers, theme_name):
 
     # the dark theme repaints the grid
     light = b.js("return document.querySelector('#weight-grid td.wg-cell[data-name]').style.background")
-    b.d.find_element(By.ID, "theme-toggle").click()
+    b.toggle_theme()
     dark = wait_for(lambda: (lambda c: c if c != light else None)(b.js("return document.querySelector('#weight-grid td.wg-cell[data-name]').style.background")), 3)
-    report(bool(dark) and b.js("return document.documentElement.dataset.scheme") == "dark", "%s: the theme switch repaints the heatmap" % label, "%s → %s" % (light, dark))
+    report(bool(dark) and b.scheme() == "dark", "%s: the theme switch repaints the heatmap" % label, "%s → %s" % (light, dark))
     b.js("document.getElementById('weight-hist').scrollIntoView({block: 'center'})")
     report((wait_for(lambda: b.canvas_ink("#weight-hist"), 3) or 0) > 200, "%s: the histogram is drawn in the dark theme" % label)
     b.screenshot("model-%s-dark" % theme_name)
     b.check_console("on the dark model card of " + label)
-    b.d.find_element(By.ID, "theme-toggle").click()
+    b.toggle_theme()
     if tree:
         b.js("document.getElementById('tree-expand').click()")
         opened = b.js("return document.querySelectorAll('#arch-tree details:not([open])').length")
@@ -181,40 +146,24 @@ def check_card(b, model_id, label, want_class, want_type, layers, theme_name):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of the studio's model cards and checkpoint links (needs a running glassbox serve).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap = page_test_parser("Browser test of the studio's model cards and checkpoint links (needs a running glassbox serve).", timeout=600)
     ap.add_argument("--run", required=True, help="a run (name or id) with two or more checkpoints")
-    page_test_arguments(ap, timeout=600)
-    args = ap.parse_args()
-
-    install_watchdog(args.timeout)
-
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
-    try:
-        models = api(base, "/api/models")
-        run = api(base, "/api/runs/" + urllib.parse.quote(args.run, safe=""))
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        report(False, "server answers /api/models and /api/runs/" + args.run, str(e))
+    args, base = begin(ap)
+    if not (got := fetch_models_and_run(base, args.run)):
         return 1
-    run_id = run["id"]
-    steps = sorted(c["step"] for c in run.get("checkpoints") or [])
+    models, run, run_id, steps = got
     listed = [m for m in models if m.get("kind") == "checkpoint" and m.get("run") == run_id]
     if not report(len(steps) >= 2 and len(listed) == len(steps), "the run has checkpoints, each listed as a model",
                   "steps %s; models %s" % (steps, [m["id"] for m in listed])):
         return 1
-    bundled = any(m.get("id") == "bundled" for m in models)
-    report(bundled, "the bundled model is available", "" if bundled else "no bundled model (scripts/fetch-model.sh)")
+    bundled = check_bundled(models, needed=False)
 
-    try:
-        b = Browser(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    b = start_browser(Browser, base, args.screenshots)
+    if not b:
         return 1
-
-    try:
+    with browser_session(b):
         # ------------------------------------------------------------ the run page: checkpoints on the loss curve
-        ready = b.open("/runs/" + urllib.parse.quote(args.run, safe=""), theme="light")
+        ready = b.open("/runs/" + quote(args.run), theme="light")
         links = wait_for(lambda: (lambda n: n if n >= len(steps) else None)(int(b.js(
             "const c = document.getElementById('chart-loss'); return c ? +(c.dataset.markerLinks || 0) : 0") or 0)), 10) or 0
         hrefs = b.js("return [...document.querySelectorAll('#chart-loss a.chart-marker-link')].map(a => [+a.dataset.step, a.getAttribute('href'), a.getAttribute('aria-label')])") or []
@@ -222,7 +171,7 @@ def main():
         report(ready and links == len(steps) and [h[:2] for h in hrefs] == [w[:2] for w in want] and all(h[2] for h in hrefs),
                "the loss chart marks each checkpoint with a link to the inspect page", "%s" % hrefs)
         marker = b.d.find_elements(By.CSS_SELECTOR, "#chart-loss a.chart-marker-link")[1]
-        b.js("arguments[0].scrollIntoView({block: 'center'})", marker)
+        b.scroll_to(marker)
         time.sleep(0.3)
         tip = ""
         for _ in range(3):  # the pointer comes from elsewhere each time: the marker sees it enter
@@ -262,7 +211,7 @@ def main():
         b.check_console("on the inspect page of a checkpoint")
 
         # the keyboard: Tab reaches a marker, Enter follows it
-        b.open("/runs/" + urllib.parse.quote(args.run, safe=""), theme="dark")
+        b.open("/runs/" + quote(args.run), theme="dark")
         wait_for(lambda: int(b.js("const c = document.getElementById('chart-loss'); return c ? +(c.dataset.markerLinks || 0) : 0") or 0) >= len(steps), 10)
         b.js("document.querySelector('#chart-loss canvas').focus()")
         ActionChains(b.d).send_keys(Keys.TAB).perform()
@@ -301,11 +250,6 @@ def main():
         err = b.js("const e = document.querySelector('.error-box'); return e ? e.textContent : ''") or ""
         report(b.state() == "error" and "no-such-model" in err, "a model that is not there gets a plain error", err[:160])
         b.check_console("on a missing model's page")
-        b.js("localStorage.removeItem('glassbox.theme')")
-    except WebDriverException as e:
-        report(False, "browser", str(e).splitlines()[0] if str(e) else repr(e))
-    finally:
-        b.quit()
 
     return summary()
 

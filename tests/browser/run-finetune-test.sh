@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fine-tuning view (classic.js: GB.finetuneView) in a real browser: serves an empty runs folder, then
+# The fine-tuning view (views/classic.js's finetuneView) in a real browser: serves an empty runs folder, then
 # tests/browser/finetune_test.py (Selenium + Debian's chromium and chromium-driver) starts a small `glassbox finetune`
 # of the bundled SmolLM2-135M (LoRA, 6 steps, a checkpoint and an evaluation every 3, 3 held-out prompts compared)
 # and opens its run page while it trains, then checks the section "Fine-tuning": the facts (method, trainable
@@ -22,6 +22,5 @@ source tests/browser/common.sh
 serve_studio
 # The test starts the run itself (and opens its page while it trains): two checkpoints, three evaluations (step 0 is
 # the base model), the same three held-out prompts answered at each checkpoint.
-"$python" tests/browser/finetune_test.py --url "http://127.0.0.1:$port" --bin "$bin" --runs-dir "$runs" --name ft \
-  --finetune-args "--steps 6 --checkpoint-interval 3 --eval-interval 3 --compare 3 --compare-tokens 16 --validation 12 --batch 2" \
-  --screenshots "$shots"
+page_test finetune --bin "$bin" --runs-dir "$runs" --name ft \
+  --finetune-args "--steps 6 --checkpoint-interval 3 --eval-interval 3 --compare 3 --compare-tokens 16 --validation 12 --batch 2"

@@ -8,8 +8,6 @@
 # Needs the bundled SmolLM2 (scripts/fetch-model.sh), chromium, chromium-driver and python3-venv
 # (scripts/setup.sh --test); Selenium goes into a venv at ~/.cache/glassbox-browser-venv (from PyPI) on first use.
 # A CJK font (fonts-wqy-microhei) makes the Chinese chat readable in the screenshots.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/browser/common.sh
+source "$(dirname "$0")/common.sh"
 serve_studio /api/models
-"$python" tests/browser/generate_test.py --url "http://127.0.0.1:$port" --screenshots "$shots" || { status=$?; tail -n 20 "$runs/serve.log" >&2; exit $status; }
+page_test generate || { status=$?; tail -n 20 "$runs/serve.log" >&2; exit $status; }

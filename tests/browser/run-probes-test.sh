@@ -9,13 +9,9 @@
 #     .build/studio-screenshots; GLASSBOX_STUDIO_ASSETS (optional) serves the pages' files from that folder.
 # Needs chromium, chromium-driver and python3-venv (scripts/setup.sh --test); Selenium goes into a venv at
 # ~/.cache/glassbox-browser-venv (from PyPI) on first use. No pretrained model needed.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/browser/common.sh
+source "$(dirname "$0")/common.sh"
 # 60 steps, a checkpoint every 15: four read-outs of each probe; the test resumes it to 90 (six).
-"$bin" train --layers 2 --heads 2 --width 32 --block 32 --batch 8 --steps 60 --lr 0.01 --log-interval 5 --eval-interval 30 \
-  --sample-interval 60 --checkpoint-interval 15 --threads 1 --runs-dir "$runs" --name probed \
-  --probe "ROMEO: I will go" --probe "To be, or not to be" >/dev/null
+train_gpt probed --layers 2 --steps 60 --lr 0.01 --log-interval 5 --eval-interval 30 --sample-interval 60 --checkpoint-interval 15 \
+  --probe "ROMEO: I will go" --probe "To be, or not to be"
 serve_studio
-"$python" tests/browser/probes_test.py --url "http://127.0.0.1:$port" --run probed --screenshots "$shots" \
-  --bin "$bin" --runs-dir "$runs" --resume-steps 90
+page_test probes --run probed --bin "$bin" --runs-dir "$runs" --resume-steps 90

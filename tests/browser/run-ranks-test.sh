@@ -24,8 +24,7 @@ source tests/browser/common.sh
 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none \
   mpirun --oversubscribe -np 2 "$bin" train --preset s --steps 40 --log-interval 5 --data "$repo/data/tinyshakespeare.txt" \
   --runs-dir "$runs" --name pair --json > "$runs/pair.log" 2>&1 || { tail -20 "$runs/pair.log"; exit 1; }
-"$bin" train --layers 1 --heads 2 --width 32 --block 32 --batch 8 --steps 20 --log-interval 5 --threads 1 \
-  --data "$repo/data/tinyshakespeare.txt" --runs-dir "$runs" --name solo >/dev/null
+train_gpt solo --layers 1 --steps 20 --log-interval 5 --data "$repo/data/tinyshakespeare.txt"
 # A run from another machine: the two-rank run copied as "quad", trained by ana on gpu-box-2 with 4 ranks, its
 # ranks 2 and 3 made from rank 0's throughput (rank 3 at 60%: the slow one).
 python3 - "$runs/glassbox.sqlite" <<'EOF'
@@ -45,5 +44,4 @@ for rank, scale in [(2, 0.97), (3, 0.6)]:
 db.commit()
 EOF
 serve_studio
-"$python" tests/browser/ranks_test.py --url "http://127.0.0.1:$port" --pair pair --solo solo --remote quad \
-  --remote-host gpu-box-2 --remote-user ana --remote-ranks 4 --slow-rank 3 --screenshots "$shots"
+page_test ranks --pair pair --solo solo --remote quad --remote-host gpu-box-2 --remote-user ana --remote-ranks 4 --slow-rank 3

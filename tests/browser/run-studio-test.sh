@@ -4,14 +4,11 @@
 #   tests/browser/run-studio-test.sh [SCREENSHOT_DIR]      (GLASSBOX_BIN: the binary, default .build/release/glassbox)
 # Needs chromium, chromium-driver and python3-venv (scripts/setup.sh --test); Selenium goes into a venv at
 # ~/.cache/glassbox-browser-venv (from PyPI) on first use.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tests/browser/common.sh
-small=(--layers 1 --heads 2 --width 32 --block 32 --batch 8 --log-interval 2 --eval-interval 20 --sample-interval 40
-       --checkpoint-interval 40 --threads 1 --runs-dir "$runs")
-"$bin" train "${small[@]}" --steps 160 --seed 1 --name compare-a >/dev/null
+source "$(dirname "$0")/common.sh"
+small=(--layers 1 --log-interval 2 --eval-interval 20 --sample-interval 40 --checkpoint-interval 40 --steps 160)
+train_gpt compare-a "${small[@]}" --seed 1
 # B keeps its learning rate constant: its chart is a flat line with one tick.
-"$bin" train "${small[@]}" --steps 160 --seed 2 --lr 0.003 --schedule constant --name compare-b >/dev/null
+train_gpt compare-b "${small[@]}" --seed 2 --lr 0.003 --schedule constant
 serve_studio
 # A run that keeps recording while the pages are open (long enough for the whole test; killed at the end).
 "$bin" train --layers 2 --heads 2 --width 64 --block 64 --batch 8 --log-interval 1 --eval-interval 50 --sample-interval 100 \
@@ -22,5 +19,4 @@ for _ in $(seq 600); do
   curl -sf "http://127.0.0.1:$port/api/runs/live-run/scalars?tag=train/loss&buckets=1" >/dev/null && break
   sleep 0.1
 done
-"$python" tests/browser/studio_test.py --url "http://127.0.0.1:$port" --screenshots "$shots" \
-  --live-run live-run --runs compare-a,compare-b
+page_test studio --live-run live-run --runs compare-a,compare-b

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Browser test of the encoder-decoder view (classic.js: GB.seq2seqView) against a running `glassbox serve`.
+"""Browser test of the encoder-decoder view (views/classic.js's seq2seqView) against a running `glassbox serve`.
 
 The caller trains a seq2seq run with attention on the dates task (several checkpoints and evaluations) and one with
 --attention none, and starts the server (tests/browser/run-seq2seq-test.sh does); this script looks through headless
@@ -27,98 +27,30 @@ data-checksum), the enlarged head #s2s-zoom (.open, data-layer, data-head, data-
 #s2s-zoom-heat (as #s2s-heat, plus data-cell, data-left, data-top), the note #s2s-layers-note with the button
 #s2s-layers-first, and the picker's .s2s-ex[data-layers] with their .s2s-ex-tag.
 """
-import argparse
-import os
 import re
 import sys
-import time
-import urllib.error
-import urllib.parse
 
-from browsing import api, begin, Page, page_test_arguments, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.common.action_chains import ActionChains
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (API_ERRORS, Keys, Page, api, begin, browser_session, check_runs_list, check_show_button, page_test_parser,
+                      pct, quote, report, start_browser, summary, wait_for)
 
 GLOSSARY_TERMS = ["checkpoint", "attention", "alignment", "encoder", "decoder", "exact", "teacher", "heldout"]
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+STATES = ("shown", "empty", "error")
 
 
 class Browser(Page):
-    def view(self, key):
-        return self.js("const v = document.querySelector('.s2s-view'); return v ? (v.dataset[arguments[0]] ?? null) : null", key)
-
-    def data(self, element_id, key):
-        return self.js("const n = document.getElementById(arguments[0]); return n ? (n.dataset[arguments[1]] ?? null) : null", element_id, key)
-
-    def text(self, element_id):
-        return self.js("const n = document.getElementById(arguments[0]); return n ? n.textContent : null", element_id)
-
-    def pixel_hash(self, selector):
-        """A hash of a canvas's pixels (changes when the picture does)."""
-        return self.js("""
-            const c = document.querySelector(arguments[0]);
-            if (!c || !c.width) return null;
-            const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-            const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
-            const d = x.getImageData(0, 0, c.width, c.height).data;
-            let h = 2166136261 >>> 0;
-            for (let i = 0; i < d.length; i += 12) { h ^= d[i] + 3 * d[i + 1] + 7 * d[i + 2]; h = Math.imul(h, 16777619) >>> 0; }
-            return h.toString(16);
-        """, selector)
-
-    def scale_pixels(self, selector):
-        """Pixels of a canvas in the strong half of the theme's sequential scale (the heatmap's high weights), and
-        pixels that differ from the background at all."""
-        return self.js("""
-            const c = document.querySelector(arguments[0]);
-            if (!c || !c.width) return null;
-            const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-            const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
-            const d = x.getImageData(0, 0, c.width, c.height).data;
-            const sc = GB.colorScale('sequential'), strong = [0.5, 0.7, 0.9, 1].map((t) => sc.rgb(t));
-            let n = 0, ink = 0;
-            for (let i = 0; i < d.length; i += 4) {
-              if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 30) ink++;
-              for (const s of strong) if (Math.abs(d[i] - s[0]) + Math.abs(d[i + 1] - s[1]) + Math.abs(d[i + 2] - s[2]) < 40) { n++; break; }
-            }
-            return [n, ink];
-        """, selector)
-
-    def shot(self, element_id, name):
-        """A screenshot of one part of the page."""
-        return self.shot_element(element_id, name, height=2400)
-
-    def click(self, selector):
-        """Scrolls an element to the middle of the window (clear of the sticky top bar) and clicks it."""
-        node = self.d.find_element(By.CSS_SELECTOR, selector)
-        self.js("arguments[0].scrollIntoView({block: 'center'})", node)
-        node.click()
-        return node
+    view_selector = ".s2s-view"
+    element_height = 2400
 
     def try_input(self, text):
         """Types text into "Try your own input" and presses Enter; returns the result's state once it settles."""
-        field = self.d.find_element(By.ID, "s2s-input")
-        self.js("arguments[0].scrollIntoView({block: 'center'})", field)
+        field = self.scroll_to("#s2s-input")
         field.clear()
         if text:
             field.send_keys(text)
         self.js("document.getElementById('s2s-try-out').dataset.state = 'asked'")  # the view sets it again when it answers
         field.send_keys(Keys.ENTER)
-        return wait_for(lambda: (lambda s: s if s in ("shown", "error") else None)(self.data("s2s-try-out", "state")), 10)
-
-
-def quote(s):
-    return urllib.parse.quote(s, safe="")
-
-
-def pct(v):
-    return "%.1f%%" % (100 * v)
+        return self.wait_data("s2s-try-out", "state", ("shown", "error"), 10)
 
 
 KINDS = ["encoder_self", "decoder_self", "cross"]
@@ -138,7 +70,7 @@ def check_transformer(b, base, name):
         run = api(base, "/api/runs/" + quote(name))
         rid = run["id"]
         figs = api(base, "/api/runs/" + quote(rid) + "/figures?name=seq2seq")
-    except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+    except API_ERRORS as e:
         report(False, "server answers the transformer run and its figures", str(e))
         return
     last, first = figs[-1], figs[0]
@@ -155,7 +87,7 @@ def check_transformer(b, base, name):
     report(upper == 0, "the API's decoder self-attention is causal (all zero above the diagonal)", "%d non-zero cells above it" % upper)
 
     ready = b.open("/runs/" + quote(rid), theme="light")
-    state = wait_for(lambda: (lambda s: s if s in ("shown", "empty", "error") else None)(b.data("s2s", "state")), 10)
+    state = b.wait_data("s2s", "state", STATES, 10)
     report(bool(ready) and state == "shown", "the transformer run page shows the section", "state %s; errors: %s" % (state, b.error_boxes()))
     if state != "shown":
         return
@@ -176,9 +108,7 @@ def check_transformer(b, base, name):
     report(panel == ["Every layer and head", "1"], "the panel \"Every layer and head\" shows the first example", str(panel))
     sums = {}
     for kind in KINDS:
-        btn = b.d.find_element(By.ID, "s2s-kind-" + kind)
-        b.js("arguments[0].scrollIntoView({block: 'center'})", btn)
-        btn.click()
+        b.click_id("s2s-kind-" + kind)
         got = wait_for(lambda: b.data("s2s-heads", "kind") == kind, 3)
         th = b.js("return [...document.querySelectorAll('#s2s-heads .s2s-thumb')].map(t => [t.dataset.layer, t.dataset.head, t.dataset.rows, t.dataset.cols, t.dataset.above, t.dataset.checksum, t.querySelector('canvas').width > 0])")
         r, c = dims(E0, kind)
@@ -195,24 +125,19 @@ def check_transformer(b, base, name):
     report(len(set(sums.values())) == 3, "switching kinds changes the thumbnails", str(sums))
 
     # enlarge a decoder self-attention head: its cells above the diagonal are the panel colour
-    b.click("#s2s-kind-decoder_self")
+    b.click_on("#s2s-kind-decoder_self")
     wait_for(lambda: b.data("s2s-heads", "kind") == "decoder_self", 3)
-    thumb = b.d.find_element(By.CSS_SELECTOR, "#s2s-heads .s2s-thumb[data-layer='%d'][data-head='1']" % (L - 1))
-    b.js("arguments[0].scrollIntoView({block: 'center'})", thumb)
-    thumb.click()
+    b.click_on("#s2s-heads .s2s-thumb[data-layer='%d'][data-head='1']" % (L - 1))
     opened = wait_for(lambda: b.js("const z = document.getElementById('s2s-zoom'); return z && z.classList.contains('open') && z.dataset.layer === arguments[0] && z.dataset.head === '1'", str(L - 1))
                       and b.data("s2s-zoom-heat", "drawn") == "1", 4)
     n = len(E0["output_tokens"])
     report(bool(opened) and b.data("s2s-zoom-heat", "rows") == str(n) and b.data("s2s-zoom-heat", "cols") == str(n) and b.data("s2s-zoom-heat", "input") == "<s>" + E0["output"],
            "clicking a thumbnail enlarges it (decoder self-attention: rows the output, columns start + the output)",
            "rows %s cols %s keys %r" % (b.data("s2s-zoom-heat", "rows"), b.data("s2s-zoom-heat", "cols"), b.data("s2s-zoom-heat", "input")))
-    px = b.js("""
-        const c = document.getElementById('s2s-zoom-heat'), d = c.dataset, s = c.width / c.clientWidth;
-        const g = document.createElement('canvas'); g.width = c.width; g.height = c.height;
-        const x = g.getContext('2d', {willReadFrequently: true}); x.drawImage(c, 0, 0);
-        const img = x.getImageData(0, 0, c.width, c.height).data;
-        const at = (X, Y) => { const i = 4 * (Math.round(Y * s) * c.width + Math.round(X * s)); return [img[i], img[i + 1], img[i + 2]]; };
-        const bg = at(2, 2), n = +d.rows, cell = +d.cell, L = +d.left, T = +d.top;
+    px = b.canvas_js("""
+        const s = c.width / c.clientWidth;
+        const at = (X, Y) => { const i = 4 * (Math.round(Y * s) * c.width + Math.round(X * s)); return [d[i], d[i + 1], d[i + 2]]; };
+        const bg = at(2, 2), n = +c.dataset.rows, cell = +c.dataset.cell, L = +c.dataset.left, T = +c.dataset.top;
         let above = 0, aboveBg = 0, below = 0, belowInk = 0;
         for (let r = 0; r < n; r++) for (let k = 0; k < n; k++) {
           const p = at(L + (k + 0.5) * cell - cell * 0.3, T + (r + 0.5) * cell - cell * 0.3); // off the centre: clear of the printed numbers
@@ -220,19 +145,18 @@ def check_transformer(b, base, name):
           if (k > r) { above++; if (same) aboveBg++; } else { below++; if (!same) belowInk++; }
         }
         return [above, aboveBg, below, belowInk];
-    """)
+    """, "#s2s-zoom-heat")
     report(bool(px) and px[0] > 0 and px[0] == px[1] and px[3] >= px[2] // 2, "the enlarged decoder self-attention has nothing painted above the diagonal",
            "cells above %d, of the panel colour %d; on and below %d, painted %d" % tuple(px) if px else "no pixels")
     tip = b.tooltip_at("s2s-zoom-heat", 0.3, 0.8)
     report("←" in tip and "weight" in tip and ":" in tip, "hovering the enlarged head reads out query ← key: weight", tip[:140])
     # the keyboard: Enter on a focused thumbnail
-    t2 = b.d.find_element(By.CSS_SELECTOR, "#s2s-heads .s2s-thumb[data-layer='0'][data-head='%d']" % (H - 1))
-    b.js("arguments[0].focus()", t2)
+    b.js("document.querySelector(arguments[0]).focus()", "#s2s-heads .s2s-thumb[data-layer='0'][data-head='%d']" % (H - 1))
     b.d.switch_to.active_element.send_keys(Keys.ENTER)
     report(bool(wait_for(lambda: b.data("s2s-zoom", "layer") == "0" and b.data("s2s-zoom", "head") == str(H - 1), 3)), "Enter on a focused thumbnail enlarges it",
            "zoom layer %s head %s" % (b.data("s2s-zoom", "layer"), b.data("s2s-zoom", "head")))
     # the cross-attention head follows the kind switch, and the glossary has the new words
-    b.click("#s2s-kind-cross")
+    b.click_on("#s2s-kind-cross")
     ok = wait_for(lambda: b.data("s2s-zoom", "kind") == "cross" and b.data("s2s-zoom-heat", "cols") == str(len(E0["input_tokens"])), 3)
     report(bool(ok), "the enlarged head follows the kind switch", "zoom kind %s cols %s" % (b.data("s2s-zoom", "kind"), b.data("s2s-zoom-heat", "cols")))
     terms = b.js("return [...new Set([...document.querySelectorAll('#s2s-layers .v-help')].map(b => b.dataset.term))]")
@@ -241,61 +165,65 @@ def check_transformer(b, base, name):
 
     # the player: an earlier checkpoint has its own patterns
     before = b.data("s2s-heads", "checksum")
-    slider = b.d.find_element(By.ID, "s2s-slider")
-    b.js("arguments[0].scrollIntoView({block: 'center'})", slider)
-    slider.send_keys(Keys.HOME)
+    slider = b.press("#s2s-slider", Keys.HOME)
     moved = wait_for(lambda: b.view("step") == str(first["step"]) and b.data("s2s-heads", "checksum") != before, 4)
     report(bool(moved) and str(first["step"]) in (b.js("return document.querySelector('#s2s-layers .v-caption').textContent") or "").replace(",", ""),
            "the thumbnails follow the checkpoint player", "step %s" % b.view("step"))
     slider.send_keys(Keys.END)
     wait_for(lambda: b.view("step") == str(last["step"]), 4)
     b.check_console("on the transformer run page")
-    b.shot("s2s-layers", "seq2seq-transformer-layers-light")
-    b.shot("s2s", "seq2seq-transformer-section-light")
+    b.shot_element("s2s-layers", "seq2seq-transformer-layers-light")
+    b.shot_element("s2s", "seq2seq-transformer-section-light")
 
     # dark theme: the thumbnails repaint
-    thumb_hash = b.pixel_hash("#s2s-heads .s2s-thumb canvas")
-    b.js("window.scrollTo(0, 0)")
-    b.d.find_element(By.ID, "theme-toggle").click()
-    dark = wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "dark" and b.pixel_hash("#s2s-heads .s2s-thumb canvas") != thumb_hash, 5)
+    dark = b.switch_theme("dark", "#s2s-heads .s2s-thumb canvas")
     report(bool(dark), "the theme switch repaints the thumbnails")
-    b.shot("s2s-layers", "seq2seq-transformer-layers-dark")
+    b.shot_element("s2s-layers", "seq2seq-transformer-layers-dark")
 
     # an example without layers: the note
     k = len(last["examples"]) - 1
-    btn = b.d.find_element(By.CSS_SELECTOR, "#s2s-examples .s2s-ex[data-index='%d']" % k)
-    b.js("arguments[0].scrollIntoView({block: 'center'})", btn)
-    btn.click()
+    b.click_on("#s2s-examples .s2s-ex[data-index='%d']" % k)
     wait_for(lambda: b.view("example") == str(k), 3)
     note = b.js("const n = document.getElementById('s2s-layers-note'); return n && !n.hidden ? n.textContent : ''")
     report("first 3 examples" in note and b.js("return document.querySelector('#s2s-layers .s2s-layers-body').hidden && !document.getElementById('s2s-zoom').classList.contains('open')"),
            "an example without layers shows the note and no thumbnails", repr(note[:100]))
-    b.shot("s2s-layers", "seq2seq-transformer-no-layers-dark")
-    b.click("#s2s-layers-first")
+    b.shot_element("s2s-layers", "seq2seq-transformer-no-layers-dark")
+    b.click_on("#s2s-layers-first")
     report(bool(wait_for(lambda: b.view("example") == "0" and b.data("s2s-layers", "layers") == "1", 3)), "the note's button goes back to an example with layers")
     b.check_console("after the transformer checks")
-    b.js("window.scrollTo(0, 0)")
-    b.d.find_element(By.ID, "theme-toggle").click()
-    wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "light", 3)
+    b.switch_theme("light", timeout=3)
+
+
+def check_waiting(b, live):
+    """A live run before its first checkpoint: the section says what it waits for (no error), then shows the view
+    when the checkpoint arrives, without a reload."""
+    b.open_checked("/runs/" + quote(live), "the live run's page loads (data-ready)")
+    state = b.wait_data("s2s", "state", ("waiting", "shown", "empty", "error"), 10)
+    note = b.text("s2s-waiting", trim=True) or ""
+    report(state == "waiting" and "Waiting for the first checkpoint (every 300 steps)" in note and not b.error_boxes(),
+           "before its first checkpoint, a live run's section says what it waits for", "state=%s note=%r errors=%s" % (state, note[:120], b.error_boxes()))
+    b.mark_loaded()
+    shown = b.wait_data("s2s", "state", ("shown",), 150, 0.5)
+    report(shown == "shown" and b.js("return !!document.querySelector('#s2s .s2s-view') && !document.getElementById('s2s-waiting')")
+           and b.not_reloaded() and not b.error_boxes(),
+           "the view appears when the first checkpoint arrives, without a reload", "state=%s errors=%s" % (b.data("s2s", "state"), b.error_boxes()))
+    b.check_console("on the live seq2seq run's page")
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of the seq2seq view (needs a running glassbox serve).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
+    ap = page_test_parser("Browser test of the seq2seq view (needs a running glassbox serve).", timeout=480)
     ap.add_argument("--run", required=True, help="a finished train seq2seq run with attention on the dates task, several checkpoints (name or id)")
     ap.add_argument("--plain-run", default="", help="a finished train seq2seq run with --attention none (name or id)")
     ap.add_argument("--tf-run", default="", help="a finished train seq2seq --arch transformer run with two checkpoints or more (name or id)")
-    page_test_arguments(ap, timeout=330)
-    args = ap.parse_args()
-
-    base = begin(args)
+    ap.add_argument("--live-run", default="", help="a train seq2seq run recording now, before its first checkpoint (name or id)")
+    args, base = begin(ap)
     try:
         run = api(base, "/api/runs/" + quote(args.run))
         rid = run["id"]
         figs = api(base, "/api/runs/" + quote(rid) + "/figures?name=seq2seq")
         exact = api(base, "/api/runs/" + quote(rid) + "/scalars?tag=" + quote("val/exact_match") + "&buckets=500")["buckets"]
         plain = api(base, "/api/runs/" + quote(args.plain_run)) if args.plain_run else None
-    except (urllib.error.URLError, OSError, ValueError, KeyError) as e:
+    except API_ERRORS as e:
         report(False, "server answers the runs, their figures and scalars", str(e))
         return 1
     if not report(run.get("kind") == "seq2seq" and len(figs) >= 3 and all(len(f["examples"]) >= 4 for f in figs) and len(exact) >= 2,
@@ -304,17 +232,15 @@ def main():
         return 1
     n, first, last = len(figs), figs[0], figs[-1]
 
-    try:
-        b = Browser(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    b = start_browser(Browser, base, args.screenshots)
+    if not b:
         return 1
-
-    try:
+    with browser_session(b):
+        if args.live_run:
+            check_waiting(b, args.live_run)
         # ---- the run page: the section, the header, the charts
-        ready = b.open("/runs/" + quote(rid), theme="light")
-        report(ready, "run page loads (data-ready)", "" if ready else "errors: %s" % b.error_boxes())
-        state = wait_for(lambda: (lambda s: s if s in ("shown", "empty", "error") else None)(b.data("s2s", "state")), 10)
+        ready = b.open_checked("/runs/" + quote(rid), "run page loads (data-ready)")
+        state = b.wait_data("s2s", "state", STATES, 10)
         title = b.text("s2s-title") or ""
         report(state == "shown" and title == "Attention across training" and b.js("return !!document.querySelector('#s2s .s2s-view')"),
                "the run page has the section \"Attention across training\" with the view", "state=%s title=%r; errors: %s" % (state, title, b.error_boxes()))
@@ -323,14 +249,14 @@ def main():
         head = b.js("return document.querySelector('.run-head .stats').textContent")
         report("dates" in head and "LSTM, bahdanau attention" in head and "Tokenizer" not in head, "the run's header shows its task and model", head[:160])
         for cid, want in [("chart-exact", len(exact)), ("chart-throughput", 1)]:
-            got = wait_for(lambda: (lambda v: v if v and int(v) >= want else None)(b.data(cid, "points")), 8)
+            got = b.wait_data(cid, "points", lambda v: v and int(v) >= want, 8)
             report(bool(got) and b.data(cid, "drawn") == "1", "the run page's %s chart is drawn" % cid, "data-points=%s (want %s%d)" % (b.data(cid, "points"), "" if cid == "chart-exact" else "≥", want))
         sub = b.js("const n = document.querySelector('#chart-throughput .chart-sub'); return n ? n.textContent : ''")
         report(sub == "train/examples_per_s", "throughput is in examples per second", repr(sub))
         report(b.js("return !!document.getElementById('samples')"), "the samples panel stays on the page")
 
         # ---- the heatmap at the newest checkpoint, example 0
-        b.js("document.getElementById('s2s-heat').scrollIntoView({block: 'center'})")
+        b.scroll_to("#s2s-heat")
         E0 = last["examples"][0]
         drawn = wait_for(lambda: b.data("s2s-heat", "drawn") == "1" and b.data("s2s-heat", "step") == str(last["step"]), 10)
         report(bool(drawn) and b.data("s2s-heat", "rows") == str(len(E0["output_tokens"])) and b.data("s2s-heat", "cols") == str(len(E0["input_tokens"]))
@@ -352,21 +278,18 @@ def main():
 
         # ---- the player moves the heatmap
         before_hash, before_sum = b.pixel_hash("#s2s-heat"), b.data("s2s-heat", "checksum")
-        slider = b.d.find_element(By.ID, "s2s-slider")
-        b.js("arguments[0].scrollIntoView({block: 'center'})", slider)
-        slider.send_keys(Keys.HOME)
+        slider = b.press("#s2s-slider", Keys.HOME)
         moved = wait_for(lambda: b.data("s2s-heat", "step") == str(first["step"]) and b.pixel_hash("#s2s-heat") != before_hash, 5)
         report(bool(moved) and (b.text("s2s-step") or "").replace(",", "") == "step %d" % first["step"] and b.data("s2s-heat", "checksum") != before_sum,
                "the slider changes the step and the heatmap", "step %s, checksum %s → %s" % (b.text("s2s-step"), before_sum, b.data("s2s-heat", "checksum")))
-        b.d.find_element(By.ID, "s2s-next").click()
+        b.click_id("s2s-next")
         ok1 = wait_for(lambda: b.view("index") == "1" and b.data("s2s-heat", "step") == str(figs[1]["step"]), 5)
-        b.js("document.getElementById('s2s-play').focus()")
-        b.d.switch_to.active_element.send_keys(Keys.END)
+        b.press_focused("s2s-play", Keys.END)
         ok2 = wait_for(lambda: b.view("index") == str(n - 1), 5)
         report(bool(ok1 and ok2), "the buttons and keys step through the checkpoints", "next %s, End %s" % (bool(ok1), bool(ok2)))
         slider.send_keys(Keys.HOME)
         wait_for(lambda: b.view("index") == "0", 3)
-        b.d.find_element(By.ID, "s2s-play").click()
+        b.click_id("s2s-play")
         ended = wait_for(lambda: b.data("s2s-player", "playing") == "0" and b.view("index") == str(n - 1), 8)
         report(bool(ended) and b.data("s2s-heat", "step") == str(last["step"]), "play runs through the checkpoints and stops at the newest", "index %s" % b.view("index"))
 
@@ -374,9 +297,7 @@ def main():
         k = len(last["examples"]) - 1
         Ek = last["examples"][k]
         before_hash = b.pixel_hash("#s2s-heat")
-        btn = b.d.find_element(By.CSS_SELECTOR, "#s2s-examples .s2s-ex[data-index='%d']" % k)
-        b.js("arguments[0].scrollIntoView({block: 'center'})", btn)
-        btn.click()
+        btn = b.click_on("#s2s-examples .s2s-ex[data-index='%d']" % k)
         switched = wait_for(lambda: b.data("s2s-heat", "input") == Ek["input"] and b.pixel_hash("#s2s-heat") != before_hash, 5)
         report(bool(switched) and b.view("example") == str(k) and b.data("s2s-heat", "cols") == str(len(Ek["input_tokens"])) and btn.get_attribute("aria-selected") == "true"
                and Ek["output"] in (b.text("s2s-compare") or ""), "the picker switches the example (heatmap, output and target)",
@@ -387,9 +308,7 @@ def main():
         wrongs = [j for j, E in enumerate(last["examples"]) if E["output"] != E["target"]]
         j = wrongs[0] if wrongs else k - 1
         Ej = last["examples"][j]
-        pick = b.d.find_element(By.CSS_SELECTOR, "#s2s-examples .s2s-ex[data-index='%d']" % j)
-        b.js("arguments[0].scrollIntoView({block: 'center'})", pick)
-        pick.click()
+        b.click_on("#s2s-examples .s2s-ex[data-index='%d']" % j)
         wait_for(lambda: b.view("example") == str(j), 3)
         bad = b.js("return document.querySelectorAll('#s2s-compare .s2s-ch.bad').length")
         ok = b.js("const n = document.querySelector('#s2s-compare .s2s-lines'); return n ? n.dataset.ok : null")
@@ -398,7 +317,7 @@ def main():
 
         # ---- exact match across training
         value = b.text("s2s-exact-value")
-        pts = wait_for(lambda: (lambda v: v if v == str(len(exact)) else None)(b.data("s2s-exact-chart", "points")), 5)
+        pts = b.wait_data("s2s-exact-chart", "points", [str(len(exact))])
         report(bool(pts) and b.data("s2s-exact-chart", "drawn") == "1" and value == pct(exact[-1]["last"]),
                "the exact-match chart draws every evaluation and the value at the chosen checkpoint", "points %s (want %d), value %s (want %s)" % (
                    b.data("s2s-exact-chart", "points"), len(exact), value, pct(exact[-1]["last"])))
@@ -416,13 +335,10 @@ def main():
         px = b.scale_pixels("#s2s-try-heat")
         report(bool(px) and px[1] > 5000 and b.data("s2s-try-heat", "cols") == "11" and b.data("s2s-try-heat", "rows") == str(len(want["output_tokens"])),
                "and its heatmap is painted", "cols %s rows %s pixels %s" % (b.data("s2s-try-heat", "cols"), b.data("s2s-try-heat", "rows"), px))
-        b.js("document.getElementById('s2s-slider').scrollIntoView({block: 'center'})")
-        b.d.find_element(By.ID, "s2s-slider").send_keys(Keys.HOME)
+        b.press("#s2s-slider", Keys.HOME)
         again = wait_for(lambda: b.data("s2s-try-out", "step") == str(first["step"]) and b.data("s2s-try-out", "state") == "shown", 6)
         report(bool(again), "moving the player asks the chosen checkpoint again", "step %s" % b.data("s2s-try-out", "step"))
-        chip = b.d.find_element(By.CSS_SELECTOR, "#s2s-chips .s2s-chip")
-        b.js("arguments[0].scrollIntoView({block: 'center'})", chip)
-        chip.click()
+        b.click_on("#s2s-chips .s2s-chip")
         chip = wait_for(lambda: b.data("s2s-try-out", "state") == "shown" and (b.data("s2s-try-heat", "cols") == str(len("twenty-third of November 2026"))), 6)
         report(bool(chip) and b.js("return document.getElementById('s2s-input').value") == "twenty-third of November 2026", "a chip fills the field and translates it",
                "cols %s" % b.data("s2s-try-heat", "cols"))
@@ -431,8 +347,7 @@ def main():
         report(st == "error" and "text is required" in err, "an empty input shows the server's error", repr(err[:120]))
         st = b.try_input("11/23/2026")
         report(st == "shown" and ISO_DATE.match(b.data("s2s-try-heat", "output") or "") is not None, "a new input after the error works again", repr(b.data("s2s-try-heat", "output")))
-        b.js("document.getElementById('s2s-slider').scrollIntoView({block: 'center'})")
-        b.d.find_element(By.ID, "s2s-slider").send_keys(Keys.END)
+        b.press("#s2s-slider", Keys.END)
         wait_for(lambda: b.view("index") == str(n - 1) and b.data("s2s-try-out", "step") == str(last["step"]), 6)
 
         terms = b.js("return [...new Set([...document.querySelectorAll('.s2s-view .v-help')].map(b => b.dataset.term))]")
@@ -440,26 +355,18 @@ def main():
         reads = b.js("return document.querySelectorAll('.s2s-view .v-read').length")
         report(all(t in terms and t in gloss for t in GLOSSARY_TERMS) and reads >= 4, "each panel says how to read it, with glossary terms", "%d how-to lines; terms %s" % (reads, terms))
         b.check_console("on the seq2seq run page")
-        b.shot("s2s", "seq2seq-section-light")
+        b.shot_element("s2s", "seq2seq-section-light")
         b.screenshot("seq2seq-run-light", max_height=5000, settle=0.8)
 
         # ---- dark theme: the heatmaps repaint on the dark panel
-        light_hash = b.pixel_hash("#s2s-heat")
-        b.js("window.scrollTo(0, 0)")
-        b.d.find_element(By.ID, "theme-toggle").click()
-        dark = wait_for(lambda: b.js("return document.documentElement.dataset.scheme") == "dark" and b.pixel_hash("#s2s-heat") != light_hash, 5)
+        dark = b.switch_theme("dark", "#s2s-heat")
         px = b.scale_pixels("#s2s-heat")
         report(bool(dark) and bool(px) and px[0] > 800, "the theme switch repaints the heatmap in the dark scale", "pixels %s" % (px,))
-        b.shot("s2s", "seq2seq-section-dark")
+        b.shot_element("s2s", "seq2seq-section-dark")
         b.check_console("after switching to the dark theme")
 
         # ---- the checkpoints table: Show picks that checkpoint in the player
-        show = b.d.find_elements(By.CSS_SELECTOR, "#checkpoint-table tr[data-step='%d'] .ck-show" % figs[1]["step"])
-        if show:
-            b.js("arguments[0].scrollIntoView({block: 'center'})", show[0])
-            show[0].click()
-        picked = wait_for(lambda: b.view("index") == "1" and b.data("s2s-heat", "step") == str(figs[1]["step"]), 5)
-        report(bool(show) and bool(picked), "a checkpoint's Show button picks it in the player", "index %s" % b.view("index"))
+        check_show_button(b, figs[1]["step"], lambda: b.view("index") == "1" and b.data("s2s-heat", "step") == str(figs[1]["step"]))
 
         # ---- a run without attention: a note, no section
         if plain:
@@ -470,23 +377,15 @@ def main():
             report(bool(ready) and "no attention" in note.lower() and not b.js("return !!document.getElementById('s2s') || !!document.querySelector('.s2s-view')")
                    and "LSTM, no attention" in head, "the attention-less run shows the note and no attention section", "note %r; header %r" % (note[:80], head[:120]))
             b.check_console("on the attention-less run page")
-            b.shot("s2s-note", "seq2seq-no-attention")
+            b.shot_element("s2s-note", "seq2seq-no-attention")
 
         # ---- a transformer run: its words, and every layer and head
         if args.tf_run:
             check_transformer(b, base, args.tf_run)
 
         # ---- the runs list
-        b.open("/", theme="light")
-        wait_for(lambda: b.js("return document.querySelectorAll('#runs-table tbody tr').length >= 1"), 10)
-        badges = b.js("return [...document.querySelectorAll('#runs-table tr[data-run-id] .kind-badge[data-kind=\"seq2seq\"]')].map(n => [n.closest('tr').dataset.runId, n.textContent])")
-        report([rid, "Seq2seq"] in badges and (not plain or [plain["id"], "Seq2seq"] in badges), "the runs list marks the seq2seq runs", str(badges))
-        want = "exact" + pct(exact[-1]["last"])
-        metric = wait_for(lambda: (lambda m: m if want in m else None)(b.js("return [...document.querySelectorAll('#runs-table tr[data-run-id] .run-metric')].map(n => n.textContent)")), 5)
-        report(bool(metric), "the runs list shows the held-out exact match", "%s (want %r)" % (metric or b.js("return [...document.querySelectorAll('#runs-table .run-metric')].map(n => n.textContent)"), want))
-        b.check_console("on the runs list")
-    finally:
-        b.quit()
+        check_runs_list(b, "seq2seq", "Seq2seq", [rid] + ([plain["id"]] if plain else []), "the runs list marks the seq2seq runs",
+                        "exact" + pct(exact[-1]["last"]), "the runs list shows the held-out exact match")
 
     return summary()
 

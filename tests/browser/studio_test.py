@@ -17,22 +17,14 @@ data-checksum (a hash of the drawn line values) and data-live-points (points app
 the smoothing slider #smoothing; #run-legend .legend-chip per compared run; #hp-table tr.differs for
 hyper-parameters that differ; #theme-toggle and html[data-theme].
 """
-import argparse
-import json
-import os
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from browsing import api, install_watchdog, Page, report, summary, wait_for
-
-try:
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.common.by import By
-except ImportError:  # pragma: no cover (browsing.py says what is missing)
-    sys.exit(2)
+from browsing import (API_ERRORS, ActionChains, By, Page, api, begin, browser_session, page_test_parser, report, start_browser, summary,
+                      wait_for)
 
 
 class Studio(Page):
@@ -44,20 +36,9 @@ class Studio(Page):
                     live: +c.dataset.livePoints || 0, drawn: c.dataset.drawn === '1'};
         """, cid)
 
-    def canvas_ink(self, cid):
-        """How many pixels of the chart's canvas differ from its background (a blank canvas has none)."""
-        return self.js("""
-            const c = document.querySelector('#' + arguments[0] + ' canvas');
-            if (!c || !c.width || !c.height) return 0;
-            const ctx = c.getContext('2d');
-            const data = ctx.getImageData(0, 0, c.width, c.height).data;
-            const r0 = data[0], g0 = data[1], b0 = data[2];
-            let n = 0;
-            for (let i = 0; i < data.length; i += 4 * 7) {
-                if (Math.abs(data[i] - r0) + Math.abs(data[i + 1] - g0) + Math.abs(data[i + 2] - b0) > 60) n++;
-            }
-            return n;
-        """, cid)
+    def chart_ink(self, cid):
+        """How many pixels of the chart's canvas differ from its background (a blank canvas has none): every 7th."""
+        return self.canvas_ink("#%s canvas" % cid, threshold=60, every=7)
 
 
 def resolve(base, spec):
@@ -67,18 +48,10 @@ def resolve(base, spec):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="Browser test of Glassbox Studio (needs a running glassbox serve).")
-    ap.add_argument("--url", required=True, help="the studio, e.g. http://127.0.0.1:8765")
-    ap.add_argument("--screenshots", required=True, help="folder for the PNG screenshots")
+    ap = page_test_parser("Browser test of Glassbox Studio (needs a running glassbox serve).", timeout=240)
     ap.add_argument("--live-run", required=True, help="a run that is recording now (id, name or id prefix)")
     ap.add_argument("--runs", required=True, help="two finished runs A,B with some differing hyper-parameter")
-    ap.add_argument("--timeout", type=int, default=240, help="the whole script's limit in seconds (default 240)")
-    args = ap.parse_args()
-
-    install_watchdog(args.timeout)
-
-    base = args.url.rstrip("/")
-    os.makedirs(args.screenshots, exist_ok=True)
+    args, base = begin(ap)
     specs = [s for s in args.runs.split(",") if s]
     if len(specs) < 2:
         print("FAIL arguments: --runs needs two runs, A,B")
@@ -90,18 +63,15 @@ def main():
         a_id, a_name, _ = resolve(base, specs[0])
         b_id, b_name, _ = resolve(base, specs[1])
         live_id, live_name, live = resolve(base, args.live_run)
-    except (urllib.error.URLError, OSError, KeyError, ValueError) as e:
+    except API_ERRORS as e:
         report(False, "server and runs", str(e))
         return 1
     report(True, "server and runs", "%d runs; A=%s B=%s live=%s (%s)" % (len(runs), a_name, b_name, live_name, live.get("status")))
 
-    try:
-        st = Studio(base, args.screenshots)
-    except WebDriverException as e:
-        report(False, "start headless chromium", str(e).splitlines()[0])
+    st = start_browser(Studio, base, args.screenshots)
+    if not st:
         return 1
-
-    try:
+    with browser_session(st):
         # ------------------------------------------------------------ runs page
         ready = st.open("/", theme="light")
         report(ready, "runs page loads (data-ready)", "" if ready else "body[data-ready] never set; errors: %s" % st.error_boxes())
@@ -114,18 +84,17 @@ def main():
 
         # theme toggle flips the theme and remembers it
         before = st.js("return document.documentElement.dataset.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')")
-        st.d.find_element(By.ID, "theme-toggle").click()
+        st.toggle_theme()
         after = st.js("return document.documentElement.dataset.theme || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')")
         stored = st.js("return localStorage.getItem('glassbox.theme')")
         report(before != after, "theme toggle switches the theme", "%s → %s (stored %s)" % (before, after, stored))
-        st.d.find_element(By.ID, "theme-toggle").click()
+        st.toggle_theme()
 
         # ------------------------------------------------------------ run page of A
-        ready = st.open("/runs/" + urllib.parse.quote(a_id), theme="light")
-        report(ready, "run page of %s loads (data-ready)" % a_name, "" if ready else "errors: %s" % st.error_boxes())
+        ready = st.open_checked("/runs/" + urllib.parse.quote(a_id), "run page of %s loads (data-ready)" % a_name)
         for cid in ["chart-loss", "chart-lr", "chart-grad_norm", "chart-throughput"]:
             info = wait_for(lambda: (lambda c: c if c and c["points"] > 0 else None)(st.chart(cid)), 5) or st.chart(cid)
-            ink = st.canvas_ink(cid) if info else 0
+            ink = st.chart_ink(cid) if info else 0
             report(bool(info) and info["points"] > 0 and ink > 50, "run page draws " + cid,
                    "points=%s series=%s ink=%s" % (info and info["points"], info and info["series"], ink))
         loss = st.chart("chart-loss")
@@ -148,7 +117,6 @@ def main():
         if samples:
             box = st.js("const r = document.querySelector('#chart-loss canvas').getBoundingClientRect(); return [r.left, r.top, r.width, r.height]")
             st.js("window.scrollTo(0, 0)")
-            from selenium.webdriver.common.action_chains import ActionChains
             canvas = st.d.find_element(By.CSS_SELECTOR, "#chart-loss canvas")
             ActionChains(st.d).move_to_element_with_offset(canvas, int(-box[2] * 0.3), 0).click().perform()
             step = wait_for(lambda: st.js("return document.getElementById('samples').dataset.step"), 3)
@@ -160,20 +128,18 @@ def main():
         st.js("localStorage.removeItem('glassbox.runs.selected')")
         st.open("/")
         for rid in (a_id, b_id):
-            box = st.d.find_element(By.CSS_SELECTOR, '#runs-table tr[data-run-id="%s"] input.select-run' % rid)
-            st.js("arguments[0].scrollIntoView({block: 'center'})", box)
-            box.click()
+            st.click_on('#runs-table tr[data-run-id="%s"] input.select-run' % rid)
         btn = st.d.find_element(By.ID, "compare-btn")
         enabled = wait_for(lambda: btn.is_enabled(), 3)
         report(bool(enabled), "ticking two runs enables Compare selected")
         btn.click()
         wait_for(lambda: "/compare" in st.d.current_url, 5)
-        ready = bool(wait_for(lambda: st.js("return document.body.dataset.ready === '1'"), 15))
+        ready = st.wait_ready()
         report(ready and "/compare" in st.d.current_url, "compare page loads", st.d.current_url)
         chips = wait_for(lambda: st.js("return [...document.querySelectorAll('#run-legend .legend-chip')].map(c => c.dataset.runId)"), 5) or []
         report(a_id in chips and b_id in chips, "compare page lists both runs in the legend", ", ".join(chips))
         loss = wait_for(lambda: (lambda c: c if c and c["series"] >= 2 else None)(st.chart("chart-loss")), 5) or st.chart("chart-loss")
-        report(bool(loss) and loss["series"] >= 2 and st.canvas_ink("chart-loss") > 50, "compare page overlays both runs on the loss chart",
+        report(bool(loss) and loss["series"] >= 2 and st.chart_ink("chart-loss") > 50, "compare page overlays both runs on the loss chart",
                "series=%s points=%s" % (loss and loss["series"], loss and loss["points"]))
         differs = st.js("return [...document.querySelectorAll('#hp-table tr.differs')].map(r => r.dataset.key)") or []
         report(len(differs) > 0, "compare page highlights the differing hyper-parameters", ", ".join(differs))
@@ -185,8 +151,7 @@ def main():
         if live_now.get("status") != "live":
             report(False, "live run is recording", "%s is %s" % (live_name, live_now.get("status")))
         else:
-            ready = st.open("/runs/" + urllib.parse.quote(live_id), theme="light")
-            report(ready, "run page of the live run loads", "" if ready else "errors: %s" % st.error_boxes())
+            ready = st.open_checked("/runs/" + urllib.parse.quote(live_id), "run page of the live run loads")
             start = st.chart("chart-loss") or {"points": 0, "live": 0}
             # the first point pushed by the event stream (training writes one every --log-interval steps)
             first = wait_for(lambda: (lambda c: c if c and c["live"] > 0 else None)(st.chart("chart-loss")), 30, 0.02)
@@ -212,6 +177,18 @@ def main():
         dup = [t for t in all_ticks if len(t.split("|")) != len(set(t.split("|")))]
         report(bool(all_ticks) and not dup, "no chart's axis shows one label twice", "%d charts; duplicated: %s" % (len(all_ticks), dup))
 
+        # ------------------------------------------------------------ the charts' view lives in the address
+        st.open("/runs/" + urllib.parse.quote(a_id) + "?from=40&to=120&x=relative&smoothing=0", theme="light")
+        view = st.js("""return [document.getElementById('x-axis').value, document.getElementById('smoothing').value,
+                                document.getElementById('reset-zoom').disabled]""")
+        report(view == ["relative", "0", False], "a run page's address sets its charts' view (x axis, smoothing, zoom)", str(view))
+        st.click_id("reset-zoom")
+        unzoomed = wait_for(lambda: "from=" not in st.d.current_url and st.js("return document.getElementById('reset-zoom').disabled"), 5)
+        st.d.back()
+        rezoomed = wait_for(lambda: "from=40" in st.d.current_url and st.js("return !document.getElementById('reset-zoom').disabled"), 5)
+        report(bool(unzoomed) and bool(rezoomed), "Reset zoom is a step Back undoes", "after Back: %s" % st.d.current_url)
+        st.check_console("on the run page with its view in the address")
+
         # ------------------------------------------------------------ every model, and a page that is not there
         ready = st.open("/models", theme="light")
         count = st.js("const p = document.getElementById('models-page'); return p ? +p.dataset.count : -1")
@@ -233,22 +210,12 @@ def main():
         back = st.js("const n = document.getElementById('not-found'); return n ? [...n.querySelectorAll('a')].map(a => a.getAttribute('href')) : null")
         report(status == 404 and ready and back is not None and "/" in back, "an unknown address is a 404 page with a way back",
                "status %s, links %s" % (status, back))
+        # the browser logs the 404 itself (the page's own status): expected here, and only here
+        rest = [p for p in st.console_problems() if "/no/such/page" not in p.get("message", "")]
+        report(not rest, "no other console errors on the 404 page", "; ".join(p["message"][:200] for p in rest[:3]))
 
         # ------------------------------------------------------------ screenshots, light and dark
-        for theme in ("light", "dark"):
-            for name, path in (("runs", "/"), ("run", "/runs/" + urllib.parse.quote(a_id)), ("compare", compare_path)):
-                ready = st.open(path, theme=theme)
-                applied = st.js("return document.documentElement.dataset.theme")
-                if not ready or applied != theme:
-                    report(False, "%s page in the %s theme" % (name, theme), "ready=%s theme=%s" % (ready, applied))
-                time.sleep(0.3)
-                st.screenshot("%s-%s" % (name, theme))
-            st.check_console("on the %s-theme pages" % theme)
-        st.js("localStorage.removeItem('glassbox.theme')")
-    except WebDriverException as e:
-        report(False, "browser", str(e).splitlines()[0] if str(e) else repr(e))
-    finally:
-        st.quit()
+        st.screenshot_pages([("runs", "/"), ("run", "/runs/" + urllib.parse.quote(a_id)), ("compare", compare_path)])
 
     return summary()
 

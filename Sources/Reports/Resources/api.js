@@ -231,15 +231,20 @@ export function runs() { return getJSON("/api/runs"); }
 export function run(run) { return getJSON(runPath(run)); }
 /** The figures of one name recorded at a run's checkpoints (mlp, seq2seq, finetune). @param {string} run @param {string} name */
 export function figures(run, name) { return getJSON(withQuery(runPath(run) + "/figures", { name })); }
-/** @param {string} run @param {string} text @param {number} [step] @returns {Promise<Translation>} */
-export function translate(run, text, step) { return getJSON(withQuery(runPath(run) + "/translate", { text, step })); }
+/** A seq2seq checkpoint on any text (an empty text is sent as it is: the server says what is wrong with it).
+ * @param {string} run @param {string} text @param {number} [step] @returns {Promise<Translation>} */
+export function translate(run, text, step) {
+  const rest = query({ step });
+  return getJSON(runPath(run) + "/translate?text=" + enc(text) + (rest ? "&" + rest : ""));
+}
 /**
- * One tag's series reduced to buckets. @param {string} run @param {string} tag
- * @param {{buckets?: number, from?: number, to?: number, smoothing?: number}} [options] @returns {Promise<ScalarSeries>}
+ * One tag's series reduced to buckets; `signal` drops a request a newer one has superseded. @param {string} run @param {string} tag
+ * @param {{buckets?: number, from?: number, to?: number, smoothing?: number, signal?: AbortSignal}} [options] @returns {Promise<ScalarSeries>}
  */
 export function scalars(run, tag, options) {
   const o = options || {};
-  return getJSON(withQuery(runPath(run) + "/scalars", { tag, buckets: o.buckets, from: o.from, to: o.to, smoothing: o.smoothing }));
+  return getJSON(withQuery(runPath(run) + "/scalars", { tag, buckets: o.buckets, from: o.from, to: o.to, smoothing: o.smoothing }),
+    o.signal ? { signal: o.signal } : undefined);
 }
 /** @param {string} run @param {string} tag @param {number} [buckets] @returns {Promise<HistogramSeries>} */
 export function histograms(run, tag, buckets) { return getJSON(withQuery(runPath(run) + "/histograms", { tag, buckets })); }

@@ -1,15 +1,20 @@
 /* Glassbox Studio: the inspect page (/inspect?model=ID&prompt=TEXT[&target=TEXT][&contrast=TEXT][&steps=N], with
- * tab=patch&clean=..&corrupted=..&answer=..&wrong=.. the patching form, with tab=diff&a=ID&b=ID&prompt=..[&target=..]
- * the comparison of two models: two checkpoints of a run). The page asks the server for the quick analyses first
- * (one forward pass: logit lens, attention, direct logit attribution, neurons, the contribution graph) and draws them
- * at once with report-views.js's views, then asks for the integrated-gradient attributions (the slow part) and
- * colours the prompt when they come. This module builds the state from the address and mounts the panels of
- * panels/inspect/: the head, the model picker, the tabs and each tab's form, progress and output.
+ * tab=patch&clean=..&corrupted=..&answer=..&wrong=.. the patching form, with
+ * tab=diff&a=ID&b=ID&prompt=..[&target=..][&chat=0] the comparison of two models: two checkpoints of a run, in model
+ * a's chat template unless chat=0). The page asks the server for the quick analyses first (one forward pass: logit
+ * lens, attention, direct logit attribution, neurons, the contribution graph) and draws them at once with
+ * report-views.js's views, then streams the integrated-gradient attributions (the slow part: their real progress
+ * and an estimate of the time left show as they compute) and colours the prompt when they come. This module builds
+ * the state from the address and mounts the panels of panels/inspect/: the head, the model picker, the tabs and
+ * each tab's form, progress and output.
  *
  * For tests: #inspect-page carries data-phase (empty | running | shown | error | cancelled), data-attr (none |
  * running | done | cancelled | error), data-graph (none | first | running | done | offered | error | cancelled: how
  * the contribution graph came), data-patch (none | running | streaming | done | error | cancelled) with
- * data-patch-rows (the groups of layers drawn as they came), data-diff (none | running | done | error | cancelled) and data-tab. */
+ * data-patch-rows (the groups of layers drawn as they came), data-diff (none | running | done | error | cancelled) and
+ * data-tab. A streamed analysis's progress line (#attr-progress, #graph-progress, #patch-progress) carries
+ * data-part, data-done, data-total and data-fraction; the diff tab's switch is #diff-chat and what the models read
+ * #diff-prompt-text[data-chat]. */
 import { clear, el } from "../lib/dom.js";
 import { ready } from "../lib/ui.js";
 import { fromAddress } from "../panels/inspect/inspect-address.js";

@@ -9,6 +9,7 @@ import { chooseCharts } from "../panels/run/run-chart-defs.js";
 import { addMoreChart, makeChart, recolorLegends, updateMarkers } from "../panels/run/run-charts.js";
 import { renderCheckpoints } from "../panels/run/run-checkpoints.js";
 import { renderLegend } from "../panels/run/run-compare.js";
+import { bindAddress } from "../panels/run/run-address.js";
 import { buildControls, setZoom } from "../panels/run/run-controls.js";
 import { buildFT, loadFT } from "../panels/run/run-finetune.js";
 import { renderHead, tickDuration } from "../panels/run/run-head.js";
@@ -146,8 +147,14 @@ async function start(S, ctx, ids) {
  * @param {HTMLElement} app @param {string[]} ids @param {string} mode */
 export function runPage(app, ids, mode) {
   const S = createRunState(mode);
+  // the charts' view (smoothing, x axis, log y, zoom) lives in the address: linkable, and Back undoes a zoom
+  const address = bindAddress(S, (z) => setZoom(S, z));
   /** @type {RunContext} */
-  const ctx = { setZoom: (z) => setZoom(S, z), showSampleNear: (step) => showSampleNear(S, step) };
+  const ctx = {
+    setZoom: (z) => { setZoom(S, z); address.save(true); },
+    saveView: () => address.save(false),
+    showSampleNear: (step) => showSampleNear(S, step),
+  };
   S.ui.page = el("div", { class: ["page", S.compare ? "compare-page" : "run-page"] });
   S.ui.errors = el("div", { class: "page-errors", "aria-live": "polite" });
   app.appendChild(S.ui.page);
@@ -164,5 +171,6 @@ export function runPage(app, ids, mode) {
     if (S.abort) S.abort.abort();
     for (const M of [S.sections.mlp, S.sections.s2s, S.sections.ft]) if (M && M.view) M.view.destroy();
     document.removeEventListener("gb-theme", onTheme);
+    address.destroy();
   };
 }

@@ -22,6 +22,7 @@ function diffFromAddress(ctx, s, first) {
   syncDiffRun(ctx);
   f.prompt.value = s.prompt;
   f.target.value = s.target;
+  f.chat.checked = s.chat;
   if (s.a && s.b && s.prompt.trim()) {
     const r = ctx.live.diff;
     if (first || !r || JSON.stringify(r.s) !== JSON.stringify(readDiffForm(ctx))) ctx.act.diff(false);

@@ -17,7 +17,7 @@ export const STEP_CHOICES = [16, 32, 64, 128, 256, 512, 1024];
 // Query parameters handed on to the analysis as they are (links from `glassbox inspect` users): to the first
 // request, to the attributions request.
 export const PASS_FIRST = ["layers", "top_k", "neuron"];
-export const PASS_ATTR = ["baseline", "rule", "top_k"];
+export const PASS_ATTR = ["baseline", "rule", "top_k", "max_steps"];
 export const TABS = ["inspect", "patch", "diff"];
 
 /**
@@ -35,6 +35,7 @@ export const TABS = ["inspect", "patch", "diff"];
  * @property {string} wrong
  * @property {string} a
  * @property {string} b
+ * @property {boolean} chat  (diff) the prompt in model a's chat template (the address says chat=0 when not)
  */
 
 /**
@@ -43,6 +44,8 @@ export const TABS = ["inspect", "patch", "diff"];
  * @property {() => void} stop
  * @property {(f: number) => void} fraction
  * @property {(text: string) => void} detail
+ * @property {(p: import("../../lib/progress.js").ProgressEvent, unit: string, toBar?: boolean) => void} progress  a streamed
+ *   progress event: the progress line (done of total, time so far and left) and, unless toBar is false, the bar
  */
 
 /**
@@ -57,6 +60,7 @@ export const TABS = ["inspect", "patch", "diff"];
  * @property {any} [doc]
  * @property {number} [firstMs]
  * @property {number} [attrMs]
+ * @property {import("../../lib/progress.js").ProgressEvent} [attrProgress]  the attributions' last progress event
  * @property {HTMLElement} [pending]  where the attributions' progress goes (in the analysis drawn)
  * @property {(() => void)|null} [pendingStop]
  * @property {HTMLElement|null} [graphPending]  where the graph's progress goes, when the first answer has none
@@ -137,7 +141,7 @@ export function readURL() {
     steps: Number.isInteger(steps) && steps > 0 ? steps : DEFAULT_STEPS,
     pass,
     clean: p.get("clean") || "", corrupted: p.get("corrupted") || "", answer: p.get("answer") || "", wrong: p.get("wrong") || "",
-    a: p.get("a") || "", b: p.get("b") || "",
+    a: p.get("a") || "", b: p.get("b") || "", chat: p.get("chat") !== "0",
   };
 }
 
@@ -163,9 +167,9 @@ export function inspectAddress(s) {
 export function patchAddress(s) {
   return "/inspect?" + query([["tab", "patch"], ["model", s.model], ["clean", s.clean], ["corrupted", s.corrupted], ["answer", s.answer], ["wrong", s.wrong]]);
 }
-/** @param {{a: string, b: string, prompt: string, target: string}} s */
+/** chat=0 only when the chat template is switched off (the default needs no word). @param {{a: string, b: string, prompt: string, target: string, chat: boolean}} s */
 export function diffAddress(s) {
-  return "/inspect?" + query([["tab", "diff"], ["a", s.a], ["b", s.b], ["prompt", s.prompt], ["target", s.target]]);
+  return "/inspect?" + query([["tab", "diff"], ["a", s.a], ["b", s.b], ["prompt", s.prompt], ["target", s.target], ["chat", s.chat ? null : "0"]]);
 }
 /** Puts url in the address bar: a new history entry (push) or in place of the current one. @param {string} url @param {boolean} push */
 export function setAddress(url, push) {
@@ -196,7 +200,7 @@ export function retryBox(err, title, retry) {
   return box;
 }
 
-/** A warning line (a missing field, a cancelled run). @param {string} id @param {string} text @param {string} [role] */
+/** A warning line (a missing field, a cancelled run). @param {string|null} id @param {string} text @param {string} [role] */
 export function notice(id, text, role) {
   return el("div", { class: "notice warn", role: role || "alert", id: id || null }, el("span", { class: "notice-text", text }));
 }
@@ -211,7 +215,7 @@ export function enterSubmits(area, form) {
   });
 }
 
-/** The text of a label with an input under it. @param {string} cls @param {string} label @param {HTMLElement} input */
+/** A form field: a label holding its text and its input. @param {string} cls @param {string} label @param {HTMLElement} input */
 export function field(cls, label, input) {
   return el("label", { class: cls }, [el("span", { class: "field-label", text: label }), input]);
 }

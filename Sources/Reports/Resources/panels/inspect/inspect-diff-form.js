@@ -1,6 +1,7 @@
 /* Glassbox Studio, inspect page: the compare tab's panel. The form (two models, a and b, with a picker of the runs
- * that have two checkpoints or more; one prompt and the token to explain), where its errors and progress go, and
- * what shows before the first comparison (what it shows, the runs to try). */
+ * that have two checkpoints or more; one prompt, the token to explain, and whether the prompt goes in model a's chat
+ * template), where its errors and progress go, the text the models read (#diff-read), and what shows before the
+ * first comparison (what it shows, the runs to try). */
 import { el } from "../../lib/dom.js";
 import { int } from "../../lib/format.js";
 import { enterSubmits, field } from "./inspect-common.js";
@@ -18,8 +19,10 @@ import { diffExample, pickRun, syncDiffRun } from "./inspect-diff-models.js";
  * @property {HTMLSelectElement} b
  * @property {HTMLTextAreaElement} prompt
  * @property {HTMLInputElement} target
+ * @property {HTMLInputElement} chat  #diff-chat: the prompt as a user's message in a's chat template (checked by default)
  * @property {HTMLElement} errors
  * @property {HTMLElement} status
+ * @property {HTMLElement} read  #diff-read: the text the models read, above the comparison
  * @property {HTMLElement} out  where the comparison is drawn
  */
 
@@ -39,6 +42,11 @@ export function diffForm(ctx) {
     placeholder: "A prompt both models read: they predict the token after it" });
   const target = el("input", { id: "diff-target", class: "input mono", type: "text", spellcheck: "false", autocomplete: "off", placeholder: "a's prediction",
     title: "The token whose logit the comparison explains (its first token; mind the leading space). Empty: model a's own prediction." });
+  const chat = el("input", { type: "checkbox", id: "diff-chat", checked: true });
+  const chatField = el("label", { class: "control check ins-chat", id: "diff-chat-field", style: { alignSelf: "center", paddingTop: "18px" },
+    title: "Ask the prompt as a user's message in model a's chat template, the assistant's turn about to begin: how a chat model and its " +
+      "fine-tuned version are used (on the raw text both mostly predict the end of a turn). Off: the raw text. A model without a template reads the raw text." },
+  [chat, el("span", { text: "In the chat template" })]);
   const runField = el("label", { class: "field ins-narrow", id: "diff-run-field" }, [el("span", { class: "field-label", text: "Checkpoints of" }), run]);
   const form = el("form", { class: "card ins-form", id: "diff-form", novalidate: true }, [
     el("div", { class: "ins-row ins-diff-models" }, [runField, sideField("a", "Before", a), swap, sideField("b", "After", b)]),
@@ -50,18 +58,22 @@ export function diffForm(ctx) {
       prompt]),
     el("div", { class: "ins-row", id: "diff-row" }, [
       field("field ins-target", "Explain which token? (optional)", target),
+      chatField,
       el("span", { class: "spacer" }),
       el("button", { type: "submit", class: "btn primary", id: "diff-btn" }, "Compare"),
     ]),
   ]);
   const errors = el("div", { class: "page-errors", id: "diff-errors" });
   const status = el("div", { class: "ins-status", id: "diff-status", role: "status", "aria-live": "polite" });
+  const read = el("div", { class: "ins-out ins-read", id: "diff-read", hidden: true });
   const out = el("div", { class: "ins-out", id: "diff-out" });
-  const panel = el("section", { id: "diff-panel", role: "tabpanel", "aria-labelledby": "tab-diff", hidden: true }, [form, errors, status, out]);
-  const self = { panel, form, run, runField, a, b, prompt, target, errors, status, out };
+  const panel = el("section", { id: "diff-panel", role: "tabpanel", "aria-labelledby": "tab-diff", hidden: true }, [form, errors, status, read, out]);
+  const self = { panel, form, run, runField, a, b, prompt, target, chat, errors, status, read, out };
   run.addEventListener("change", () => { if (run.value) pickRun(ctx, run.value); });
   a.addEventListener("change", () => syncDiffRun(ctx));
   b.addEventListener("change", () => syncDiffRun(ctx));
+  // a comparison shown (or running) is asked again with the other text
+  chat.addEventListener("change", () => { if (ctx.live.diff && prompt.value.trim()) ctx.act.diff(true); });
   swap.addEventListener("click", () => { const x = a.value; a.value = b.value; b.value = x; syncDiffRun(ctx); });
   enterSubmits(prompt, form);
   form.addEventListener("submit", (e) => { e.preventDefault(); ctx.act.diff(true); });
@@ -71,7 +83,7 @@ export function diffForm(ctx) {
 /** The form's values. @param {InspectContext} ctx */
 export function readDiffForm(ctx) {
   const f = ctx.diffForm;
-  return { a: f.a.value, b: f.b.value, prompt: f.prompt.value, target: f.target.value };
+  return { a: f.a.value, b: f.b.value, prompt: f.prompt.value, target: f.target.value, chat: f.chat.checked };
 }
 
 /** Before the first comparison: what it shows, and the runs to try (their first and last checkpoints). @param {InspectContext} ctx */

@@ -1,11 +1,13 @@
-/* Glassbox Studio, inspect page: running a comparison of two models on one prompt, drawn by report-views.js's
- * diff view; a head the person opens there asks for its attention in both models. */
+/* Glassbox Studio, inspect page: running a comparison of two models on one prompt (in model a's chat template
+ * unless the form's switch is off), drawn by report-views.js's diff view under the text the models read; a head the
+ * person opens there asks for its attention in both models, on the tokens the models read. */
 import { Job, diff, inspect } from "../../api.js";
 import { clear } from "../../lib/dom.js";
 import { diffView } from "../../views/report-views.js";
 import { busy } from "./inspect-busy.js";
 import { diffAddress, notice, retryBox, setAddress, setData } from "./inspect-common.js";
 import { diffEmpty, readDiffForm } from "./inspect-diff-form.js";
+import { showDiffRead } from "./inspect-diff-read.js";
 
 /** @typedef {import("./inspect-common.js").InspectContext} InspectContext */
 /** @typedef {import("./inspect-common.js").OtherRun} OtherRun */
@@ -24,6 +26,7 @@ export function stopDiff(ctx) {
 export function clearDiff(ctx) {
   const { live, diffForm: f } = ctx;
   if (live.diffView) { live.diffView.destroy(); live.diffView = null; }
+  showDiffRead(ctx, null);
   clear(f.out).appendChild(diffEmpty(ctx));
   f.out.classList.remove("ins-stale");
 }
@@ -47,8 +50,10 @@ async function headPatterns(r, l, h) {
   if (r.headJob) r.headJob.abort();
   const job = new Job();
   r.headJob = job;
+  // in the chat template the models read other tokens than the prompt's: those of the document, as they are
+  const read = r.doc && r.doc.chat && Array.isArray(r.doc.tokens) ? { ids: r.doc.tokens.map((t) => t.id).join(",") } : { prompt: r.s.prompt };
   const one = async (model) => {
-    const d = await inspect({ model, prompt: r.s.prompt, only: "attention", layers: String(l) }, job);
+    const d = await inspect(Object.assign({ model, only: "attention", layers: String(l) }, read), job);
     const entry = (d.attention || []).find((e) => e.layer === l);
     if (!entry || !entry.pattern[h]) throw new Error("the answer holds no attention for layer " + l + " head " + h);
     return entry.pattern[h];
@@ -103,11 +108,13 @@ export async function runDiff(ctx, push) {
   live.diff = r;
   setData(ctx, "diff", "running");
   f.out.classList.add("ins-stale");
-  r.busy = busy(live.timers, "Comparing\u2026", "Both models run once on the prompt.", () => r.job.abort(), "diff-busy");
+  f.read.classList.add("ins-stale");
+  r.busy = busy(live.timers, "Comparing\u2026", s.chat ? "Both models run once on the prompt, as a user's message in a's chat template when it has one."
+    : "Both models run once on the raw prompt (the chat template is switched off).", () => r.job.abort(), "diff-busy");
   clear(f.status).appendChild(r.busy.node);
   let doc;
   try {
-    doc = await diff(s, r.job);
+    doc = await diff({ a: s.a, b: s.b, prompt: s.prompt, target: s.target, chat: s.chat ? null : "0" }, r.job);
   } catch (err) {
     r.busy.stop();
     if (live.diff === r && !r.dead) diffFailed(ctx, err);
@@ -120,6 +127,7 @@ export async function runDiff(ctx, push) {
   r.doc = doc;
   if (live.diffView) live.diffView.destroy();
   f.out.classList.remove("ins-stale");
+  showDiffRead(ctx, doc, s.chat);
   try {
     live.diffView = diffView.render(f.out, doc, { loadHead: (l, h) => headPatterns(r, l, h) });
   } catch (err) {

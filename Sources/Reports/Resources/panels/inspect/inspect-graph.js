@@ -1,10 +1,12 @@
 /* Glassbox Studio, inspect page: the contribution graph when the first answer did not bring it. For a short
  * prompt it is asked for at once; for a long one (its tables grow with the square of the prompt) a button offers
- * it. Its progress, cancellation and errors show in the graph's panel of the inspect view. */
-import { Job, inspect } from "../../api.js";
+ * it. It is streamed: its progress (the forward pass, then the graph), cancellation and errors show in the graph's
+ * panel of the inspect view. */
+import { Job } from "../../api.js";
 import { clear, el } from "../../lib/dom.js";
 import { busy } from "./inspect-busy.js";
 import { GRAPH_TOKENS, requestParams, retryBox, setData } from "./inspect-common.js";
+import { streamDocument, wasCancelled } from "./inspect-stream.js";
 
 /** @typedef {import("./inspect-common.js").InspectContext} InspectContext */
 /** @typedef {import("./inspect-common.js").InspectRun} InspectRun */
@@ -21,7 +23,7 @@ export function offerGraph(ctx, r, T) {
 
 /** The graph's request failed or was cancelled. @param {InspectContext} ctx @param {InspectRun} r @param {any} err */
 function graphFailed(ctx, r, err) {
-  if (err.name === "AbortError") {
+  if (wasCancelled(err)) {
     setData(ctx, "graph", "cancelled");
     clear(r.graphPending).appendChild(el("div", { class: "notice warn ins-cancelled", role: "status" }, [
       el("span", { class: "notice-text", text: "Contribution graph cancelled." }),
@@ -43,7 +45,10 @@ export async function graph(ctx, r) {
   clear(r.graphPending).appendChild(b.node);
   let got;
   try {
-    got = await inspect(requestParams(r.s, "graph"), job);
+    got = await streamDocument(requestParams(r.s, "graph"), job, (p) => {
+      if (live.run !== r || r.dead || job.aborted) return;
+      b.progress(Object.assign({}, p, { part: p.part === "forward" ? "forward pass" : p.part === "graph" ? "contribution graph" : p.part }), "", p.part === "graph");
+    });
   } catch (err) {
     b.stop();
     if (live.run === r && !r.dead) graphFailed(ctx, r, err);

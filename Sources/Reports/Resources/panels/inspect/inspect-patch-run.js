@@ -1,7 +1,7 @@
 /* Glassbox Studio, inspect page: running an activation patching scan. The scan streams in (`start`: the document
  * with empty maps, each `rows` a group of layers, `progress`, then `done` with the whole document) and
  * report-views.js's patch view is drawn again as each group of layers comes; #inspect-page[data-patch-rows]
- * counts them. */
+ * counts them. The progress line (#patch-progress) says how much is done and about how long is left. */
 import { HTTPError, Job, patchStream } from "../../api.js";
 import { clear } from "../../lib/dom.js";
 import { patchView } from "../../views/report-views.js";
@@ -66,7 +66,8 @@ async function stream(ctx, r) {
       page.dataset.patchRows = String(+(page.dataset.patchRows || 0) + 1);
       draw(ctx, doc);
     } else if (event === "progress") {
-      r.busy.fraction(d.fraction);
+      // rows: a patched variant run through one layer (the count behind the server's fraction)
+      r.busy.progress(d, "rows run", true);
     } else if (event === "done") {
       final = d;
     } else if (event === "error") {

@@ -19,7 +19,7 @@ function partsBar(c, shown) {
       return seg;
     }));
   tooltip.attach(bar, (e) => {
-    const seg = /** @type {HTMLElement} */ (e.target).closest(".ps-seg");
+    const seg = /** @type {HTMLElement} */ (/** @type {HTMLElement} */ (e.target).closest(".ps-seg"));
     if (!seg) return null;
     const p = PARTS.find((q) => q.key === seg.dataset.part), n = parts.get(p.key).total;
     return tooltip.content(p.label, [["parameters", int(n)], ["share", pctText(pct(n, counted))]], [c.whatOf(p)]);

@@ -20,7 +20,7 @@ function typesBar(types, allBytes, colours) {
       return seg;
     }));
   tooltip.attach(bar, (e) => {
-    const seg = /** @type {HTMLElement} */ (e.target).closest(".ps-seg");
+    const seg = /** @type {HTMLElement} */ (/** @type {HTMLElement} */ (e.target).closest(".ps-seg"));
     const t = seg && types.find((q) => q.type === seg.dataset.type);
     return t ? tooltip.content(t.type, [["bytes", bytes(t.bytes)], ["share of the bytes", pctText(pct(t.bytes, allBytes))], ["parameters", compact(t.parameters)]], [TYPE_INFO[t.type] || ""]) : null;
   });

@@ -29,7 +29,7 @@ export function makeChart(S, def, ctx) {
     legendItems: compare && def.tags.length > 1 ? tagLegend(def) : undefined,
   });
   chart.root.id = "chart-" + slug(def.key.replace(":", "-"));
-  chart.setOptions({ xMode: S.xMode, logY: S.logY, smoothing: S.smoothing });
+  chart.setOptions({ xMode: S.xMode, logY: S.logY, smoothing: S.smoothing, zoom: S.zoom });
   const entry = { def, chart, root: chart.root };
   S.charts.set(def.key, entry);
   return entry;

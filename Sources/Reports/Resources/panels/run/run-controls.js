@@ -17,6 +17,7 @@ export function buildControls(S, ctx) {
   const applySmoothing = debounce(() => {
     S.smoothing = clampSmoothing(Number(smoothingInput.value));
     store.set("smoothing", S.smoothing);
+    ctx.saveView();
     loadSeries(S);
   }, 150);
   smoothingInput.addEventListener("input", () => { smoothingOut.textContent = Number(smoothingInput.value).toFixed(2); applySmoothing(); });
@@ -27,14 +28,16 @@ export function buildControls(S, ctx) {
   xSelect.addEventListener("change", () => {
     S.xMode = xSelect.value;
     store.set("xmode", S.xMode);
+    ctx.saveView();
     setChartOptions(S, { xMode: S.xMode });
   });
   const logYBox = el("input", { type: "checkbox", id: "log-y", checked: S.logY });
   logYBox.addEventListener("change", () => {
     S.logY = logYBox.checked;
+    ctx.saveView();
     setChartOptions(S, { logY: S.logY });
   });
-  S.ui.resetBtn = el("button", { type: "button", id: "reset-zoom", class: "btn small", disabled: true, title: "Drag across a chart to zoom; double-click it or press this to see every step", onclick: () => ctx.setZoom(null) }, [icon("reset"), "Reset zoom"]);
+  S.ui.resetBtn = el("button", { type: "button", id: "reset-zoom", class: ["btn small", S.zoom ? "primary" : null], disabled: !S.zoom, title: "Drag across a chart to zoom; double-click it or press this to see every step", onclick: () => ctx.setZoom(null) }, [icon("reset"), "Reset zoom"]);
   S.ui.live = el("span", { class: "live-indicator", id: "live-indicator", "aria-live": "polite" });
 
   /** @type {HTMLElement[]} */

@@ -24,7 +24,7 @@ function seriesTasks(S, signal) {
           // a newer load has begun: its requests go first
           if (signal.aborted) return null;
           try {
-            const res = await api.scalars(r.id, tag, { buckets: n, smoothing: W, from: zoom ? zoom.from : undefined, to: zoom ? zoom.to : undefined });
+            const res = await api.scalars(r.id, tag, { buckets: n, smoothing: W, from: zoom ? zoom.from : undefined, to: zoom ? zoom.to : undefined, signal });
             return { key: dkey(r.id, tag), res };
           } catch (err) {
             if (err.name === "AbortError") return null;

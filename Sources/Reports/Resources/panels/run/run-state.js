@@ -113,6 +113,7 @@ import { icon } from "../../lib/ui.js";
 /**
  * @typedef {Object} RunContext  what a panel may ask of the page (the edges that would otherwise be import cycles)
  * @property {(zoom: {from: number, to: number}|null) => void} setZoom
+ * @property {() => void} saveView  writes the charts' view (smoothing, x axis, log y) into the address
  * @property {(step: number) => void} showSampleNear
  */
 

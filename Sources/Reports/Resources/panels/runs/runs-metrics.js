@@ -33,10 +33,6 @@ function onceEach(read) {
 /** the run id in a key "RUN@STEP" @param {string} key */
 const runOf = (key) => key.slice(0, key.lastIndexOf("@"));
 
-// a seq2seq run's newest held-out exact match, when the run document's `last` lacks it: read once per run and step
-const exactMatch = onceEach((key) => scalars(runOf(key), "val/exact_match", { buckets: 1 })
-  .then((res) => { const b = res && res.buckets && res.buckets[res.buckets.length - 1]; return b && isNum(b.last) ? b.last : null; }));
-
 // a fine-tuning run's held-out loss before any training (val/loss at step 0, the base model): read once per run
 const baseLoss = onceEach((key) => scalars(runOf(key), "val/loss", { from: 0, to: 0, buckets: 1 })
   .then((res) => { const b = res && res.buckets && res.buckets[0]; return b && b.first_step === 0 && isNum(b.last) ? b.last : null; }));
@@ -62,13 +58,10 @@ function finetuneCell(r) {
 /** A seq2seq run: exact match on the held-out set. @param {RunSummary} r */
 function exactCell(r) {
   const node = el("span", { class: "run-metric", title: "exact match on the held-out set at the last evaluation (whole outputs right)" });
+  // the run document's `last` holds the newest val/exact_match; absent, the run has not been evaluated yet
   const v = last(r, "val/exact_match");
-  if (v !== null) { node.append(el("span", { class: "muted", text: "exact" }), fixed(100 * v, 1) + "%"); return node; }
-  node.append(el("span", { class: "muted", text: "exact" }), "…");
-  exactMatch(r.id + "@" + r.step, (x) => {
-    node.textContent = "";
-    node.append(el("span", { class: "muted", text: "exact" }), x === null ? "–" : fixed(100 * x, 1) + "%");
-  });
+  node.append(el("span", { class: "muted", text: "exact" }), v === null ? "\u2013" : fixed(100 * v, 1) + "%");
+  if (v === null) node.title = "not evaluated yet";
   return node;
 }
 
