@@ -12,6 +12,7 @@ let webAssets: [String] = [
     "Resources/lib/download.js",
     "Resources/lib/format.js",
     "Resources/lib/inspector.js",
+    "Resources/lib/model-groups.js",
     "Resources/lib/progress.js",
     "Resources/lib/storage.js",
     "Resources/lib/theme.js",

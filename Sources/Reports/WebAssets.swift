@@ -17,6 +17,7 @@ package enum WebAssets {
         "lib/download.js": PackageResources.download_js,
         "lib/format.js": PackageResources.format_js,
         "lib/inspector.js": PackageResources.inspector_js,
+        "lib/model-groups.js": PackageResources.model_groups_js,
         "lib/progress.js": PackageResources.progress_js,
         "lib/storage.js": PackageResources.storage_js,
         "lib/theme.js": PackageResources.theme_js,

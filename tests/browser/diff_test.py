@@ -120,6 +120,18 @@ def check_compare(b, run_id, steps, doc):
                "clicking a ranked head shows its attention in a, in b and the difference", "state=%s marked=%s rects=%s" % (state, marked, figs))
 
 
+def check_sides(b, a, bb):
+    """Model a and model b keep one colour and one name in every panel and legend of the comparison."""
+    chips = b.js("""return [...document.querySelectorAll('.v-side')].map(n => ({k: n.textContent.trim(),
+        colour: getComputedStyle(n).backgroundColor, name: n.title}))""") or []
+    by = {k: [c for c in chips if c["k"] == k] for k in ("a", "b")}
+    colours = {k: {c["colour"] for c in by[k]} for k in by}
+    names = {k: {c["name"] for c in by[k]} for k in by}
+    report(len(by["a"]) >= 2 and len(by["b"]) >= 2 and len(colours["a"]) == 1 and len(colours["b"]) == 1 and colours["a"] != colours["b"],
+           "a and b keep one colour each in every panel", "%d a chips %s, %d b chips %s" % (len(by["a"]), colours["a"], len(by["b"]), colours["b"]))
+    report(names["a"] == {a} and names["b"] == {bb}, "a and b keep one name each (their model ids)", "a: %s, b: %s" % (names["a"], names["b"]))
+
+
 def main():
     ap = page_test_parser("Browser test of the studio's model comparison (needs a running glassbox serve).", timeout=600)
     ap.add_argument("--run", required=True, help="a run (name or id) with three or more checkpoints")
@@ -208,6 +220,7 @@ def main():
         report(first in title and last in title and "compared in" in title, "the title line names a and b and the time taken", title[:160])
         if state == "done":
             check_compare(b, run_id, steps, doc)
+            check_sides(b, first, last)
         b.check_console("after a comparison")
         b.screenshot("diff-light")
 

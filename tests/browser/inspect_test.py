@@ -28,7 +28,7 @@ import sys
 import time
 import urllib.parse
 
-from browsing import (ActionBuilder, By, Keys, Page, begin, browser_session, check_bundled, fetch, page_test_parser, report, start_browser,
+from browsing import (ActionBuilder, By, Keys, Page, bad_text, begin, browser_session, check_bundled, fetch, page_test_parser, report, start_browser,
                       summary, wait_for)
 
 PROMPT = "The capital of France is"                 # 5 tokens: attributions in seconds, not minutes
@@ -87,6 +87,40 @@ class Browser(Page):
         actions = ActionBuilder(self.d)
         actions.pointer_action.move_to_location(at[0], at[1]).click()
         actions.perform()
+
+
+CHINESE = "注意力机制是什么？"
+
+
+def check_chinese(b):
+    """A Chinese prompt (most characters split over two or three byte-level tokens): the token strip, the lens and
+    the attention grid's labels show its characters, no byte escape and no U+FFFD; every head's thumbnail says its
+    layer and head, an order by a named statistic is offered and says which is in force."""
+    ready = b.open("/inspect?model=bundled&steps=16&prompt=" + urllib.parse.quote(CHINESE), theme="light")
+    wait_for(lambda: b.page("phase") in ("shown", "error"), 120, 0.25)
+    strip = b.js("const s = document.getElementById('token-strip'); return s ? s.textContent : ''") or ""
+    joined = "".join(strip.split())
+    conts = b.js("return document.querySelectorAll('#token-strip .tok.tok-cont').length")
+    report(ready and CHINESE in joined and not bad_text(strip) and conts > 0,
+           "a Chinese prompt's tokens show its characters (split ones grouped), no byte escape or U+FFFD",
+           "strip %r, %s continuation tokens" % (joined[:60], conts))
+    lens_head = b.js("const t = document.querySelector('#lens-table thead'); return t ? t.textContent : ''") or ""
+    report(bool(lens_head) and not bad_text(lens_head) and "注" in lens_head, "the logit lens names the prompt's characters", lens_head[:80])
+    names = b.js("return [...document.querySelectorAll('#head-grid .v-head-name')].map(n => n.textContent)") or []
+    thumbs = b.js("return document.querySelectorAll('#head-grid .thumb').length")
+    report(len(names) == thumbs and thumbs > 0 and names[0] == "L0 H0" and len(set(names)) == len(names),
+           "every attention thumbnail says its layer and head", "%d labels for %d thumbnails: %s" % (len(names), thumbs, names[:3]))
+    before = names[:5]
+    b.js("const s = document.getElementById('head-order'); s.value = 'entropy'; s.dispatchEvent(new Event('change', {bubbles: true}))")
+    order = wait_for(lambda: b.js("const g = document.getElementById('head-grid'); return g && g.dataset.order === 'entropy' ? g.dataset.order : null"), 5)
+    after = b.js("return [...document.querySelectorAll('#head-grid .v-head-name')].slice(0, 5).map(n => n.textContent)") or []
+    note = b.text("head-order-note", trim=True) or ""
+    report(order == "entropy" and after != before and "entropy" in note, "the thumbnails can be ordered by a named statistic, which the page names",
+           "first heads %s → %s; note %r" % (before, after, note[:80]))
+    b.js("const c = document.getElementById('attr-busy-cancel'); if (c) c.click()")
+    wait_for(lambda: b.page("attr") in ("cancelled", "done", "error"), 10)
+    b.screenshot("inspect-chinese-light")
+    b.check_console("with a Chinese prompt")
 
 
 def main():
@@ -374,6 +408,9 @@ def main():
         b.js("const c = document.getElementById('attr-busy-cancel'); if (c) c.click()")  # the server drops the long attributions
         wait_for(lambda: b.page("attr") in ("cancelled", "done", "error"), 10)
         b.check_console("with a long prompt")
+
+        # ------------------------------------------------------------ a Chinese prompt: characters, never bytes
+        check_chinese(b)
 
         # the empty page in the dark theme
         ready = b.open("/inspect", theme="dark")

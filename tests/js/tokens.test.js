@@ -67,3 +67,13 @@ test("groupTitle lists the tokens and their bytes", () => {
   assert.match(t, /token 1: bytes A8/);
   assert.equal(groupTitle(groupTokens(["意"])[0]), '"意"');
 });
+
+test("vocabulary strings give their bytes (GPT-2's byte alphabet, SentencePiece's byte tokens)", async () => {
+  const { vocabBytes, shownFromVocab } = await import("../../Sources/Reports/Resources/lib/tokens.js");
+  assert.deepEqual(vocabBytes("\u0120Paris"), [0x20, 0x50, 0x61, 0x72, 0x69, 0x73]);
+  assert.deepEqual(vocabBytes("<0xE6>"), [0xe6]);
+  assert.equal(vocabBytes("注"), null);                       // a character-level vocabulary's entry
+  assert.equal(shownFromVocab("\u0120Paris"), " Paris");
+  assert.equal(shownFromVocab("\u00e6\u00b3"), "\\xE6\\xB3");      // "æ³": the first two bytes of 注
+  assert.equal(shownFromVocab("注"), "注");
+});

@@ -136,3 +136,37 @@ export function partTitle(shown) {
 export function groupedText(shownList) {
   return groupTokens(shownList).map((g) => (g.complete ? g.text : "\u2026")).join("");
 }
+
+// GPT-2's byte alphabet (a printable character for every byte), reversed: the bytes of a byte-level vocabulary string
+// such as "\u0120Paris", for a document that gives a token's vocabulary string but not its shown text.
+const BYTE_OF = (() => {
+  const m = new Map();
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    const printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
+    m.set(printable ? b : 256 + n++, b);
+  }
+  return m;
+})();
+
+/** The bytes of a vocabulary string (GPT-2's byte alphabet, or SentencePiece's byte token "<0xE6>"); null for a
+ * string of another vocabulary (a character-level model's). @param {string} s @returns {number[]|null} */
+export function vocabBytes(s) {
+  const text = String(s === undefined || s === null ? "" : s), piece = /^<0x([0-9A-Fa-f]{2})>$/.exec(text);
+  if (piece) return [parseInt(piece[1], 16)];
+  const bytes = [];
+  for (const ch of text) {
+    const b = BYTE_OF.get(ch.codePointAt(0));
+    if (b === undefined) return null;
+    bytes.push(b);
+  }
+  return bytes;
+}
+
+/** A token's shown text from its vocabulary string: the text when its bytes are whole characters, else the bytes
+ * as "\xHH" escapes; a string of another vocabulary as it is. @param {string} s */
+export function shownFromVocab(s) {
+  const bytes = vocabBytes(s);
+  if (!bytes) return String(s);
+  try { return new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(bytes)); } catch (e) { return bytes.map((b) => "\\x" + hex([b])).join(""); }
+}

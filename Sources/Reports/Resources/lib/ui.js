@@ -1,5 +1,5 @@
 /* Glassbox front end: small shared pieces of pages: the ready mark, status badges, error boxes, empty states, icons, menus. */
-import { el } from "./dom.js";
+import { clear, el } from "./dom.js";
 import { tooltip } from "./tooltip.js";
 
 /** Marks the page as drawn (tests wait for body[data-ready="1"]). */
@@ -45,6 +45,19 @@ export function errorBox(err, title) {
       el("a", { class: "btn small ghost", href: "/", text: "All runs" }),
     ]),
   ]);
+}
+
+/** errorBox with "Try again" (calling retry) in place of the page-wide actions, or no action without retry.
+ * @param {any} err @param {string} title @param {() => void} [retry] */
+export function retryBox(err, title, retry) {
+  const box = errorBox(err, title);
+  const actions = box.querySelector(".error-actions");
+  if (actions) {
+    clear(actions);
+    if (retry) actions.appendChild(el("button", { type: "button", class: "btn small", text: "Try again", onclick: retry }));
+    else actions.remove();
+  }
+  return box;
 }
 
 export function emptyState(title, lines) {

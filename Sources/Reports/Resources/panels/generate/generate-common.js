@@ -2,9 +2,9 @@
  * (its types), small formatters, the colour shading of token chips, bar lists, colour legends, progress blocks with
  * Cancel, error boxes with "Try again" and notices. */
 import { colorScale } from "../../lib/colors.js";
-import { clear, el } from "../../lib/dom.js";
+import { el } from "../../lib/dom.js";
 import { fixed, num } from "../../lib/format.js";
-import { errorBox as baseErrorBox, icon } from "../../lib/ui.js";
+import { icon, retryBox } from "../../lib/ui.js";
 
 /**
  * @typedef {import("../../api.js").Job} Job
@@ -212,17 +212,7 @@ export function busy(text, detail, onCancel, id, timers) {
   return { node, stop: ticker(clock, performance.now(), timers) };
 }
 
-/** errorBox with "Try again" (or nothing) in place of the page-wide actions. @param {any} err @param {string} title @param {() => void} [retry] */
-export function errorBox(err, title, retry) {
-  const box = baseErrorBox(err, title);
-  const actions = box.querySelector(".error-actions");
-  if (actions) {
-    clear(actions);
-    if (retry) actions.appendChild(el("button", { type: "button", class: "btn small", text: "Try again", onclick: retry }));
-    else actions.remove();
-  }
-  return box;
-}
+export { retryBox as errorBox };
 
 /** A notice line (warn unless kind says otherwise). @param {string} text @param {string} id @param {string} [kind] */
 export const note = (text, id, kind) => el("div", { class: "notice " + (kind || "warn"), role: "status", id }, el("span", { class: "notice-text", text }));

@@ -4,8 +4,8 @@
  * settings that differ from the defaults. */
 import { models, query } from "../../api.js";
 import { clear, el } from "../../lib/dom.js";
-import { int } from "../../lib/format.js";
 import { icon } from "../../lib/ui.js";
+import { modelGroups } from "../../lib/model-groups.js";
 import { SETTINGS, errorBox, note } from "./generate-common.js";
 
 /** @typedef {import("./generate-common.js").GenerateContext} GenerateContext */
@@ -89,21 +89,6 @@ export function buildForm(ctx) {
   return f;
 }
 
-/** The model list as option groups: [label, [[id, text], ...]]. @param {import("./generate-common.js").ModelEntry[]} list */
-function modelGroups(list) {
-  /** @type {{label: string, items: [string, string][]}[]} */
-  const groups = [];
-  const group = (label) => { let g = groups.find((x) => x.label === label); if (!g) { g = { label, items: [] }; groups.push(g); } return g; };
-  for (const m of list) {
-    if (m.kind === "bundled") group("Bundled").items.push([m.id, String(m.name).replace(/\.gguf$/i, "")]);
-    else if (m.kind === "given") group("Given to glassbox serve").items.push([m.id, String(m.name).replace(/\.gguf$/i, "")]);
-    else {
-      const run = String(m.name).replace(/ step \d+$/, "") || m.run || "run";
-      group("Run " + run + " \u00b7 checkpoints").items.push([m.id, m.step !== undefined && m.step !== null ? "step " + int(m.step) : m.name]);
-    }
-  }
-  return groups;
-}
 
 /** Fills the model picker (as on the inspect page): the address's model, else the bundled one, else the first.
  * @param {GenerateContext} ctx */

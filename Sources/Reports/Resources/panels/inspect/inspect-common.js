@@ -2,8 +2,8 @@
  * flight (`live`), the context object the page hands every panel (`InspectContext`), the page addresses of the
  * three tabs, and small helpers (the "12 s" clock text, Enter submits a form, an error box with "Try again"). */
 import { query } from "../../api.js";
-import { clear, el } from "../../lib/dom.js";
-import { errorBox } from "../../lib/ui.js";
+import { el } from "../../lib/dom.js";
+import { retryBox } from "../../lib/ui.js";
 
 /** @typedef {import("../../api.js").Job} Job */
 /** @typedef {import("../../api.js").ModelEntry} ModelEntry */
@@ -188,17 +188,7 @@ export function setData(ctx, key, value) { ctx.page.dataset[key] = value; }
 
 // ---------------------------------------------------------------- small helpers
 
-/** errorBox with "Try again" in place of the page-wide actions. @param {any} err @param {string} title @param {() => void} [retry] */
-export function retryBox(err, title, retry) {
-  const box = errorBox(err, title);
-  const actions = box.querySelector(".error-actions");
-  if (actions) {
-    clear(actions);
-    if (retry) actions.appendChild(el("button", { type: "button", class: "btn small", text: "Try again", onclick: retry }));
-    else actions.remove();
-  }
-  return box;
-}
+export { retryBox };
 
 /** A warning line (a missing field, a cancelled run). @param {string|null} id @param {string} text @param {string} [role] */
 export function notice(id, text, role) {

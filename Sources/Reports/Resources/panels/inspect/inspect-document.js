@@ -2,36 +2,9 @@
  * older server leaves out (every layer's attention, the token texts of `vocab`) and adds the texts of the tokens
  * the attributions explain. Token texts are kept in the documents' "shown" form (byte escapes for a part of a
  * character), which the views turn into characters (lib/tokens.js). */
+import { shownFromVocab } from "../../lib/tokens.js";
 
-// GPT-2's byte alphabet (a printable character for every byte), reversed: for a vocabulary string such as
-// "\u0120Paris" where the document brings no decoded text (a server without report=1).
-const BYTE_OF = (() => {
-  const m = new Map();
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    const printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
-    m.set(printable ? b : 256 + n++, b);
-  }
-  return m;
-})();
-
-/** A token's text in the "shown" form from its vocabulary string: the text when its bytes are whole characters,
- * else its bytes as "\xHH" escapes (a part of a character; lib/tokens.js shows it readably). A vocabulary that is
- * not byte-level (a character-level model) gives the string as it is. @param {string} s */
-export function shownFromVocab(s) {
-  s = String(s);
-  const bytes = [];
-  for (const ch of s) {
-    const b = BYTE_OF.get(ch.codePointAt(0));
-    if (b === undefined) return s;
-    bytes.push(b);
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(bytes));
-  } catch (e) {
-    return bytes.map((b) => "\\x" + b.toString(16).toUpperCase().padStart(2, "0")).join("");
-  }
-}
+export { shownFromVocab };
 
 /**
  * Attention of the layers the document holds in full (`attention`: H x T x T each), in the compressed form the

@@ -3,12 +3,12 @@
  * the address names missing, the list that could not be read). */
 import { models } from "../../api.js";
 import { clear, el } from "../../lib/dom.js";
-import { int } from "../../lib/format.js";
 import { modelID, retryBox } from "./inspect-common.js";
+import { modelGroups } from "../../lib/model-groups.js";
 
 /** @typedef {import("./inspect-common.js").InspectContext} InspectContext */
 /** @typedef {import("../../api.js").ModelEntry} ModelEntry */
-/** @typedef {{label: string, items: [string, string][]}} ModelGroup  a group of the pickers: [id, text] */
+/** @typedef {import("../../lib/model-groups.js").ModelGroup} ModelGroup */
 
 /**
  * @typedef {Object} ModelPicker
@@ -34,21 +34,6 @@ export function modelPicker(ctx) {
   return { select, cardLink, field, notes, syncCardLink };
 }
 
-/** The pickers' groups: bundled, given to the server, and each run's checkpoints. @param {ModelEntry[]} list @returns {ModelGroup[]} */
-export function modelGroups(list) {
-  /** @type {ModelGroup[]} */
-  const groups = [];
-  const group = (label) => { let g = groups.find((x) => x.label === label); if (!g) { g = { label, items: [] }; groups.push(g); } return g; };
-  for (const m of list) {
-    if (m.kind === "bundled") group("Bundled").items.push([m.id, String(m.name).replace(/\.gguf$/i, "")]);
-    else if (m.kind === "given") group("Given to glassbox serve").items.push([m.id, String(m.name).replace(/\.gguf$/i, "")]);
-    else {
-      const run = String(m.name).replace(/ step \d+$/, "") || m.run || "run";
-      group("Run " + run + " · checkpoints").items.push([m.id, m.step !== undefined && m.step !== null ? "step " + int(m.step) : m.name]);
-    }
-  }
-  return groups;
-}
 
 /**
  * Lists the server's models in the picker (live.models) and notes what is missing. Returns the groups, or null

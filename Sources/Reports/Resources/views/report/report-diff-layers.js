@@ -3,9 +3,9 @@
  * (#diff-dla-attention) and one for the MLPs (#diff-dla-mlp). */
 import { linearTicks, measureText } from "../../lib/charts.js";
 import { el } from "../../lib/dom.js";
-import { fixed, isNum, num } from "../../lib/format.js";
+import { fixed, isNum } from "../../lib/format.js";
 import { tooltip } from "../../lib/tooltip.js";
-import { background, figHead, signed } from "./report-kit.js";
+import { background, figHead, paintYGrid, signed } from "./report-kit.js";
 import { sideText, sidesLegend } from "./report-diff-sides.js";
 import { tokenQuoted } from "./report-tokens.js";
 
@@ -33,11 +33,7 @@ function pairChart(v, key, title, L) {
     size: () => [W, H],
     paint(pt, w, h) {
       const c = background(pt, w, h);
-      for (const t of yt) {
-        const y = Math.round(Y(t)) + 0.5;
-        pt.line([[box.x, y], [box.x + box.w, y]], { color: t === 0 ? c.axis : c.grid, width: 1, alpha: t === 0 ? 0.7 : 1 });
-        pt.text(t === 0 ? "0" : num(t, 3), box.x - 8, y, { color: c.axis, align: "right", baseline: "middle" });
-      }
+      paintYGrid(pt, c, yt, box, Y);
       const bw = box.w / L, bar = Math.max(1, Math.min(bw / 2 - 2, 20));
       for (let l = 0; l < L; l++) {
         const x0 = box.x + l * bw + bw / 2 - bar - 1;

@@ -4,9 +4,9 @@
 import { linearTicks, measureText } from "../../lib/charts.js";
 import { color, colorScale } from "../../lib/colors.js";
 import { el } from "../../lib/dom.js";
-import { fixed, num } from "../../lib/format.js";
+import { fixed } from "../../lib/format.js";
 import { tooltip } from "../../lib/tooltip.js";
-import { background, figHead, frame, signed, themedLegend } from "./report-kit.js";
+import { background, figHead, paintYGrid, frame, signed, themedLegend } from "./report-kit.js";
 import { tokenQuoted } from "./report-tokens.js";
 
 export function dlaPanel(v) {
@@ -51,11 +51,7 @@ function dlaBars(v, Q) {
     size: () => [W, H],
     paint(pt, w, h) {
       const c = background(pt, w, h);
-      for (const t of yt) {
-        const y = Math.round(Y(t)) + 0.5;
-        pt.line([[box.x, y], [box.x + box.w, y]], { color: t === 0 ? c.axis : c.grid, width: 1, alpha: t === 0 ? 0.7 : 1 });
-        pt.text(t === 0 ? "0" : num(t, 3), box.x - 8, y, { color: c.axis, align: "right", baseline: "middle" });
-      }
+      paintYGrid(pt, c, yt, box, Y);
       for (let l = 0; l < L; l++) {
         const bar = Math.max(1, Math.min(bw / 2 - 3, 22)), x0 = box.x + l * bw + bw / 2 - bar - 1; // a pair, centred in its slot
         [Q.attention[l], Q.mlp[l]].forEach((val, k) => {

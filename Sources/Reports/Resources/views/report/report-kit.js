@@ -140,6 +140,17 @@ export function themedLegend(v, name, max, note, fmt) {
 
 /** Painter helpers shared by the pictures below. */
 export function background(p, w, h) { const c = chartTheme(); p.rect(0, 0, w, h, c.bg); return c; }
+
+/** A bar chart's horizontal grid: a line and a label per tick (zero drawn as the axis), left of `box`.
+ * @param {any} pt a painter @param {any} c the chart theme @param {number[]} ticks @param {{x: number, w: number}} box
+ * @param {(v: number) => number} Y the value's y */
+export function paintYGrid(pt, c, ticks, box, Y) {
+  for (const t of ticks) {
+    const y = Math.round(Y(t)) + 0.5;
+    pt.line([[box.x, y], [box.x + box.w, y]], { color: t === 0 ? c.axis : c.grid, width: 1, alpha: t === 0 ? 0.7 : 1 });
+    pt.text(t === 0 ? "0" : num(t, 3), box.x - 8, y, { color: c.axis, align: "right", baseline: "middle" });
+  }
+}
 /** A hairline around a heat map: its cells of 0 are the background colour. */
 export function frame(p, x, y, w, h, c) { p.poly([[x - 0.5, y - 0.5], [x + w + 0.5, y - 0.5], [x + w + 0.5, y + h + 0.5], [x - 0.5, y + h + 0.5]], { stroke: c.line, width: 1 }); }
 export function legendPaint(p, scale, x, y, w, lo, hi, c) {

@@ -4,7 +4,7 @@
  * others nothing (class tok-cont), and a tooltip gives the tokens and their bytes; a token on its own (a vocabulary
  * entry: an alternative, a lens cell, the target) shows a part of a character as its bytes, ‹E6 B3›. */
 import { el } from "../../lib/dom.js";
-import { groupIndex, groupTitle, groupTokens, isPartial, tokenLabel } from "../../lib/tokens.js";
+import { groupIndex, groupTitle, groupTokens, isPartial, tokenLabel, vocabBytes } from "../../lib/tokens.js";
 
 /** @typedef {import("../../lib/tokens.js").TokenGroup} TokenGroup */
 
@@ -21,18 +21,6 @@ export const tokenShown = (s) => (isPartial(s) ? tokenLabel(s) : visible(s));
 /** The same in quotes (" Paris"); a part of a character as its bytes, ‹E6 B3›, unquoted. @param {string} s */
 export const tokenQuoted = (s) => (isPartial(s) ? tokenLabel(s) : JSON.stringify(visible(s)));
 
-// GPT-2's byte alphabet (a printable character for every byte), reversed: a document without `shown` (a patch
-// document, an older inspect document) gives each token's vocabulary string and its decoded text, which is U+FFFD
-// inside a character split over several tokens.
-const BYTE_OF = (() => {
-  const m = new Map();
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    const printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
-    m.set(printable ? b : 256 + n++, b);
-  }
-  return m;
-})();
 const hex2 = (b) => "\\x" + b.toString(16).toUpperCase().padStart(2, "0");
 
 /** A token in the "shown" form (byte escapes for a part of a character): its decoded text where
@@ -41,14 +29,8 @@ const hex2 = (b) => "\\x" + b.toString(16).toUpperCase().padStart(2, "0");
 export function shownOf(vocab, decoded) {
   const d = String(decoded === undefined || decoded === null ? "" : decoded);
   if (!d.includes("\ufffd")) return d;
-  const s = String(vocab === undefined || vocab === null ? "" : vocab), piece = /^<0x([0-9A-Fa-f]{2})>$/.exec(s);
-  if (piece) return hex2(parseInt(piece[1], 16));
-  const bytes = [];
-  for (const ch of s) {
-    const b = BYTE_OF.get(ch.codePointAt(0));
-    if (b === undefined) return d;
-    bytes.push(b);
-  }
+  const bytes = vocabBytes(vocab);
+  if (!bytes) return d;
   try { return new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(bytes)); } catch (e) { return bytes.map(hex2).join(""); }
 }
 
