@@ -16,7 +16,7 @@ if [ "${1:-}" = "--test" ]; then
   python3 -c "import ensurepip, venv" 2>/dev/null || need+=(python3-venv)
   command -v curl >/dev/null || need+=(curl)
   # The studio API is also called as Python programs call it (requests encodes a space as +).
-  python3 -c "import requests" 2>/dev/null || need+=(python3-requests)
+  /usr/bin/python3 -c "import requests" 2>/dev/null || need+=(python3-requests)
   # Open MPI's launcher and library: the data-parallel training tests run mpirun -np 2.
   command -v mpirun >/dev/null || need+=(openmpi-bin)
   # PostgreSQL's server: the run-store tests start their own on a free port (scripts/pg-test-server.sh).

@@ -88,6 +88,9 @@ struct ClassicCLITests {
         let q = try glassbox(["train", "seq2seq", "--quick", "--steps", "20", "--runs-dir", runs, "--name", "q", "--no-tensorboard", "--json"])
         #expect(q.status == 0, "\(q.err)")
         #expect(lastJSON(q.out)["held_out"] as? Int == 500 && lastJSON(q.out)["steps"] as? Int == 20, "\(lastJSON(q.out))")
+        // The terminal names the metric as the studio does, for the same split and step.
+        let plain = try glassbox(["train", "seq2seq", "--steps", "10", "--held-out", "50", "--eval-interval", "10", "--runs-dir", runs, "--no-tensorboard"])
+        #expect(plain.status == 0 && plain.out.contains("exact match (held-out)") && plain.out.contains("on 50 inputs at step 10"), "\(plain.out.suffix(300))")
         let shown = try glassbox(["runs", "show", "q", "--runs-dir", runs, "--json"])
         let hp = (lastJSON(shown.out)["hyper_parameters"] as? [String: Any]) ?? [:]
         #expect(hp["evalInterval"] as? Int == 100 && hp["checkpointInterval"] as? Int == 200, "\(hp)")

@@ -126,7 +126,7 @@ def check_sides(b, a, bb):
         colour: getComputedStyle(n).backgroundColor, name: n.title}))""") or []
     by = {k: [c for c in chips if c["k"] == k] for k in ("a", "b")}
     colours = {k: {c["colour"] for c in by[k]} for k in by}
-    names = {k: {c["name"] for c in by[k]} for k in by}
+    names = {k: {c["name"] for c in by[k] if c["name"]} for k in by}     # legend swatches carry no title
     report(len(by["a"]) >= 2 and len(by["b"]) >= 2 and len(colours["a"]) == 1 and len(colours["b"]) == 1 and colours["a"] != colours["b"],
            "a and b keep one colour each in every panel", "%d a chips %s, %d b chips %s" % (len(by["a"]), colours["a"], len(by["b"]), colours["b"]))
     report(names["a"] == {a} and names["b"] == {bb}, "a and b keep one name each (their model ids)", "a: %s, b: %s" % (names["a"], names["b"]))

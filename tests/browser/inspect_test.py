@@ -104,6 +104,7 @@ def check_chinese(b):
     report(ready and CHINESE in joined and not bad_text(strip) and conts > 0,
            "a Chinese prompt's tokens show its characters (split ones grouped), no byte escape or U+FFFD",
            "strip %r, %s continuation tokens" % (joined[:60], conts))
+    b.lens_rows()
     lens_head = b.js("const t = document.querySelector('#lens-table thead'); return t ? t.textContent : ''") or ""
     report(bool(lens_head) and not bad_text(lens_head) and "注" in lens_head, "the logit lens names the prompt's characters", lens_head[:80])
     names = b.js("return [...document.querySelectorAll('#head-grid .v-head-name')].map(n => n.textContent)") or []

@@ -321,6 +321,8 @@ def main():
         report(bool(pts) and b.data("s2s-exact-chart", "drawn") == "1" and value == pct(exact[-1]["last"]),
                "the exact-match chart draws every evaluation and the value at the chosen checkpoint", "points %s (want %d), value %s (want %s)" % (
                    b.data("s2s-exact-chart", "points"), len(exact), value, pct(exact[-1]["last"])))
+        where = b.text("s2s-exact-where", trim=True) or ""
+        report(where.startswith("exact match (held-out)"), "the metric has the terminal's name, exact match (held-out)", where[:100])
 
         # ---- try your own input, at the chosen checkpoint
         b.expected.append("translate?text=&step")  # the empty input below: the browser logs the server's 400
