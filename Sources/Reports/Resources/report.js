@@ -17,7 +17,7 @@ const { modelFacts } = views;
 function boot(dataNode) {
   const doc = JSON.parse(dataNode.textContent);
   const kind = doc.kind === "patch" ? "patch" : doc.kind === "diff" || (doc.a && doc.b && doc.dla_head_change) ? "diff"
-    : doc.kind === "mlp" && mlpView ? "mlp" : doc.kind === "finetune" && finetuneView ? "finetune" : "inspect";
+    : doc.kind === "mlp" ? "mlp" : doc.kind === "finetune" ? "finetune" : "inspect";
   bindMenus();
   const stale = document.getElementById("tooltip"); // the page's old tooltip box: tooltip makes its own
   if (stale) stale.remove();

@@ -62,7 +62,6 @@ export async function loadFT(S) {
     M.metrics = metrics;
     if (M.view) M.view.setMetrics(metrics);
     const list = got || [];
-    if (!finetuneView) throw new Error("this studio has no classic.js (the fine-tuning view)");
     if (list.length === M.count && M.view) return;
     M.count = list.length;
     S.ftFigures = list;

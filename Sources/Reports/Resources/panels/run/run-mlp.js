@@ -35,7 +35,6 @@ export async function loadMLP(S) {
   try {
     const got = await figuresOrNone(S, "mlp");
     if (S.stopped || seq !== M.seq) return;
-    if (!mlpView) throw new Error("this studio has no classic.js (the MLP view)");
     if (!got) {
       if (!M.view) showNoFigures(S, M, { prefix: "mlp", appear: "the network's pictures appear here", none: "No checkpoints with pictures in this run. ",
         records: "records what the network predicts then; they appear here as they are written." });

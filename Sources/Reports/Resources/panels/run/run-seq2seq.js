@@ -37,7 +37,6 @@ export async function loadS2S(S) {
   try {
     const got = await figuresOrNone(S, "seq2seq");
     if (S.stopped || seq !== M.seq) return;
-    if (!seq2seqView) throw new Error("this studio has no classic.js (the seq2seq view)");
     if (!got) {
       if (!M.view) showNoFigures(S, M, { prefix: "s2s", appear: "the attention maps appear here", none: "No checkpoints with attention in this run. ",
         records: "records where the model looks on a few held-out examples; they appear here as they are written." });
