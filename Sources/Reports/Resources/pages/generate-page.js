@@ -33,7 +33,7 @@ import { closePanel, select } from "../panels/generate/generate-token-panel.js";
 
 /** The page's panels, in order: the head, the notes about the models, the form, the errors, the output beside the
  * chosen token's panel, the interventions. */
-const PANELS = [headPanel, modelNotesPanel, formPanel, errorsPanel, mainPanel, interventionsPanel];
+export const PANELS = [headPanel, modelNotesPanel, formPanel, errorsPanel, mainPanel, interventionsPanel];
 
 /** The page's context before its panels exist: what runs, the conversation and the actions, which call the panels'
  * functions with it (each panel stores its parts on it as it renders). */

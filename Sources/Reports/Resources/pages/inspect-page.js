@@ -37,7 +37,7 @@ import { showTab, tabsPanel } from "../panels/inspect/inspect-tabs.js";
 /** @typedef {import("../panels/inspect/inspect-common.js").InspectContext} InspectContext */
 
 /** The page's panels, in the order it reads. */
-const PANELS = [headPanel, modelPickerPanel, tabsPanel, inspectFormPanel, patchFormPanel, diffFormPanel];
+export const PANELS = [headPanel, modelPickerPanel, tabsPanel, inspectFormPanel, patchFormPanel, diffFormPanel];
 
 /** The page's context: its state (the address's, from the page's one urlStore), what runs, and its actions; mounting
  * the panels adds their parts. @returns {{ctx: InspectContext, store: ReturnType<typeof urlStore>}} */

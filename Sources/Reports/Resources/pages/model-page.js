@@ -44,7 +44,7 @@ export const MODEL_ADDRESS = { weight: { type: "string", default: "" } };
  */
 
 /** The page's panels, in the order it reads. */
-const PANELS = [crumbsPanel, headPanel, statusPanel, cardPanel];
+export const PANELS = [crumbsPanel, headPanel, statusPanel, cardPanel];
 
 /** Stops what the panels drawn last left running. @param {ModelPageContext} ctx */
 function unmount(ctx) {

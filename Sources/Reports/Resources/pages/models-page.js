@@ -13,7 +13,7 @@ import { modelsListPanel } from "../panels/models/models-list.js";
 /** @typedef {import("../panels/models/models-list.js").ModelsState} ModelsState */
 
 /** The page, top to bottom. */
-const PANELS = [modelsHeadPanel, modelsListPanel];
+export const PANELS = [modelsHeadPanel, modelsListPanel];
 
 /** Draws the page into app; returns its cleanup. @param {HTMLElement} app */
 export function modelsPage(app) {

@@ -31,7 +31,7 @@ import { createRunState, errorsPanel } from "../panels/run/run-state.js";
 /** @typedef {import("../panels/run/run-state.js").RunContext} RunContext */
 
 /** The page, top to bottom: each panel says when it applies (a kind of run, the compare page) and what it needs. */
-const PANELS = [
+export const PANELS = [
   crumbsPanel, headPanel, errorsPanel,
   mlpPanel, seq2seqPanel, finetunePanel,
   controlsPanel, legendPanel, chartsPanel,

@@ -19,7 +19,7 @@ import { runsToolbarPanel } from "../panels/runs/runs-toolbar.js";
 /** @typedef {import("../panels/runs/runs-state.js").RunsContext} RunsContext */
 
 /** The page, top to bottom. */
-const PANELS = [runsHeadPanel, runsErrorsPanel, runsToolbarPanel, runsFilterHintPanel, runsTablePanel];
+export const PANELS = [runsHeadPanel, runsErrorsPanel, runsToolbarPanel, runsFilterHintPanel, runsTablePanel];
 
 /** A new run list: redraws the quick filters, and the columns when they changed, then the rows.
  * @param {RunsContext} ctx @param {import("../panels/runs/runs-state.js").ListedRun[]} list */
