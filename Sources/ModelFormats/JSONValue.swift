@@ -81,3 +81,10 @@ package enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 }
+
+/// Literals for building documents: `["object": "list", "index": 0]`.
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(integerLiteral value: Int) { self = .int(value) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+}

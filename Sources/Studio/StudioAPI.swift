@@ -53,6 +53,7 @@ struct StudioAPI: Sendable {
             return JSONResponse.raw(Data(("[" + figures.map(\.document).joined(separator: ",") + "]").utf8))
         }
         router.get("/api/runs/:run/translate") { r, c in try await self.translate(r, c) }
+        registerOpenAI(router)
         router.get("/api/models") { r, _ in _ = try r.query([]); return try JSONResponse.encode(try self.models.entries()) }
         router.get("/api/inspect") { r, c in try await self.inspect(r, c) }
         router.get("/api/patch") { r, c in try await self.patch(r, c) }
@@ -249,13 +250,17 @@ struct StudioAPI: Sendable {
     /// A response of server-sent events fed by `body`, run as a heavy job `job` (after the requests before it):
     /// `body` sends its events; a failure ends the stream with an `error` event ({"error": message}); a client
     /// that goes away cancels the job.
-    func eventStream(_ context: StudioContext, job: String, progress: Bool = false,
+    ///
+    /// With `framing: .openAI` the events are OpenAI's: `data: JSON` lines without names, an error as
+    /// `data: {"error": {...}}`, and `data: [DONE]` at the end.
+    func eventStream(_ context: StudioContext, job: String, progress: Bool = false, framing: StreamFraming = .named,
                      _ body: @escaping @Sendable (ModelAccess, WorkMonitor, _ send: @escaping @Sendable (String, any Encodable) -> Void) throws -> Void) throws -> Response {
         let models = self.models
         let (events, sink) = AsyncStream.makeStream(of: String.self)
         @Sendable func send(_ name: String, _ body: any Encodable) {
             do {
-                sink.yield("event: \(name)\ndata: " + (try DocumentCoding.line(body)) + "\n\n")
+                let line = try DocumentCoding.line(body)
+                sink.yield(framing == .openAI ? "data: " + line + "\n\n" : "event: \(name)\ndata: " + line + "\n\n")
             } catch {
                 // Said, not swallowed: the page shows it as the stream's error.
                 let text = "the \(name) event could not be encoded: \(error)".replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\n", with: " ")
@@ -277,11 +282,14 @@ struct StudioAPI: Sendable {
                     do { try body(models, monitor, send) } catch let e as InterpretabilityError where e != .cancelled { throw Self.apiError(e) }
                     return 0
                 }
-            } catch let e as APIError {
+            } catch let e as APIError where framing == .named {
                 send("error", ["error": e.message])
-            } catch {
+            } catch where framing == .named {
                 send("error", ["error": "\(error)"])
+            } catch {
+                sink.yield("data: " + String(decoding: OpenAIError.from(error).json, as: UTF8.self) + "\n\n")
             }
+            if framing == .openAI { sink.yield("data: [DONE]\n\n") }
             sink.finish()
         }
         var headers = HTTPFields()
@@ -571,3 +579,7 @@ final class Throttle: @unchecked Sendable {
         }
     }
 }
+
+/// How a stream of events is written: the studio's named events (`event: NAME` + `data:`), or OpenAI's (`data:`
+/// only, ending with `data: [DONE]`).
+enum StreamFraming: Sendable { case named, openAI }

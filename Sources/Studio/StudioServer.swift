@@ -156,6 +156,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch where request.uri.path == "/v1" || request.uri.path.hasPrefix("/v1/") {
+            // The OpenAI-compatible endpoints answer errors in OpenAI's shape, which its clients read.
+            var response = OpenAIError.from(error).response
+            if let e = error as? APIError, let after = e.retryAfter { response.headers[.retryAfter] = String(after) }
+            return response
         } catch let e as APIError {
             var response = JSONResponse.error(e.status, e.message)
             if let after = e.retryAfter { response.headers[.retryAfter] = String(after) }
@@ -177,17 +182,31 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Only GET and HEAD; no request bodies; the token when one is set (header, cookie, or `?token=` which sets the
+/// Only GET and HEAD, and POST with a JSON body to the OpenAI-compatible completions; no other request bodies; the
+/// token when one is set (header, cookie, or `?token=` which sets the
 /// cookie and redirects to the address without it).
 struct GuardMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .get || request.method == .head else {
-            throw APIError(.methodNotAllowed, "method \(request.method) is not allowed: the studio only reads (GET)")
-        }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > 0 {
-            throw APIError(.contentTooLarge, "request bodies are not accepted (got \(length) bytes)")
+        let path = request.uri.path
+        if request.method == .post, ["/v1/chat/completions", "/v1/completions"].contains(path) {
+            // The OpenAI-compatible endpoints take a JSON body. Only as application/json: a page of another site
+            // cannot send that without the browser asking first (and the studio answers no cross-origin request).
+            let type = request.headers[.contentType]?.lowercased() ?? ""
+            guard type.hasPrefix("application/json") else {
+                throw APIError(.unsupportedMediaType, "\(path) takes a JSON body: send Content-Type: application/json")
+            }
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > CompletionRequest.maxBody {
+                throw APIError(.contentTooLarge, "the request body is \(length) bytes; at most \(CompletionRequest.maxBody) are accepted")
+            }
+        } else {
+            guard request.method == .get || request.method == .head else {
+                throw APIError(.methodNotAllowed, "method \(request.method) is not allowed here: the studio only reads (GET); POST goes to /v1/chat/completions and /v1/completions")
+            }
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > 0 {
+                throw APIError(.contentTooLarge, "request bodies are not accepted (got \(length) bytes)")
+            }
         }
         guard let token else { return try await next(request, context) }
         // Decoded as the routes decode it (a malformed query is a 400 here too, before anything else reads it).

@@ -30,6 +30,17 @@ func glassbox(_ args: [String], stdin: String? = nil, cwd: URL? = nil, environme
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
+/// Reads `out` until a line matching `pattern` appears (or 90 s pass); returns the match.
+func waitFor(_ pattern: String, in out: Pipe, of p: Process, seconds: Double = 90) -> String? {
+    var text = ""
+    let deadline = Date().addingTimeInterval(seconds)
+    while p.isRunning && Date() < deadline {
+        text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+        if let r = text.range(of: pattern, options: .regularExpression) { return String(text[r]) }
+    }
+    return nil
+}
+
 let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("data/tinyshakespeare.txt").path
 

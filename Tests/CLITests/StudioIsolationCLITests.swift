@@ -29,17 +29,6 @@ struct StudioIsolationCLITests {
         return (Int(text[text.index(after: split)...]) ?? 0, String(text[..<split]), seconds)
     }
 
-    /// Reads `out` until a line matching `pattern` appears (or 90 s pass); returns the match.
-    func waitFor(_ pattern: String, in out: Pipe, of p: Process, seconds: Double = 90) -> String? {
-        var text = ""
-        let deadline = Date().addingTimeInterval(seconds)
-        while p.isRunning && Date() < deadline {
-            text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
-            if let r = text.range(of: pattern, options: .regularExpression) { return String(text[r]) }
-        }
-        return nil
-    }
-
     @Test
     func trainingOutlivesItsStudio() throws {
         let dir = scratch(); defer { try? FileManager.default.removeItem(at: dir) }
