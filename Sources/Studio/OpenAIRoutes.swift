@@ -39,9 +39,10 @@ extension StudioAPI {
     func completion(_ r: Request, _ c: StudioContext, kind: CompletionRequest.Kind) async throws -> Response {
         _ = try r.query([])
         let body = try await r.body.collect(upTo: CompletionRequest.maxBody)
-        let request = try CompletionRequest(kind: kind, body: Data(buffer: body))
+        let request = try CompletionRequest(kind: kind, body: Data(body.readableBytesView))
         let entry = try models.entry(request.model)
-        let run = OpenAIRun(request: request, entry: entry, generate: request.generateRequest(), link: Self.studioLink(r, entry, request))
+        let generate = request.generateRequest()
+        let run = OpenAIRun(request: request, entry: entry, generate: generate, link: Self.studioLink(r, entry, request, seed: generate.seed))
         if request.stream {
             return try eventStream(c, job: "v1-" + UUID().uuidString, framing: .openAI) { models, monitor, send in
                 try run.stream(try models.model(entry), monitor: monitor) { send("chunk", $0) }
@@ -55,9 +56,8 @@ extension StudioAPI {
 
     /// The studio's generate page with this request's model, prompt and settings (the same seed gives the same
     /// text); a conversation opens with its system prompt and last user message.
-    static func studioLink(_ r: Request, _ entry: ModelEntry, _ q: CompletionRequest) -> String {
-        let host = r.head.authority ?? r.headers[.host] ?? "127.0.0.1"
-        let g = q.generateRequest()
+    static func studioLink(_ r: Request, _ entry: ModelEntry, _ q: CompletionRequest, seed: UInt64) -> String {
+        let host = r.head.authority ?? "127.0.0.1"
         var items: [(String, String)] = [("model", entry.id)]
         if q.kind == .chat {
             items.append(("chat", "1"))
@@ -67,7 +67,7 @@ extension StudioAPI {
             items.append(("prompt", q.prompt))
         }
         items += [("max_tokens", String(q.maxTokens)), ("temperature", String(q.temperature)), ("top_k", "0"), ("top_p", String(q.topP)),
-                  ("min_p", "0"), ("repeat_penalty", "1"), ("seed", String(g.seed))]
+                  ("min_p", "0"), ("repeat_penalty", "1"), ("seed", String(seed))]
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let query = items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
@@ -117,8 +117,7 @@ struct OpenAIRun: Sendable {
         }
         if !internals.isEmpty { choice["glassbox"] = .object(["tokens": .array(internals)]) }
         return .object(["id": .string(id), "object": .string(object), "created": .int(created), "model": .string(request.model),
-                        "system_fingerprint": "glassbox", "choices": .array([.object(choice)]), "usage": usage(doc),
-                        "glassbox": .object(["studio_url": .string(link), "seed": .int(Int(generate.seed))])])
+                        "system_fingerprint": "glassbox", "choices": .array([.object(choice)]), "usage": usage(doc), "glassbox": about])
     }
 
     /// The generation as chunks (`stream: true`): the role first (chat), a chunk per token, the finish reason,
@@ -126,7 +125,7 @@ struct OpenAIRun: Sendable {
     func stream(_ loaded: LoadedModel, monitor: WorkMonitor, send: (JSONValue) -> Void) throws {
         var prefix: [Int] = []
         var failure: (any Error)?
-        if request.kind == .chat { send(chunk(["role": "assistant", "content": ""], extra: ["glassbox": .object(["studio_url": .string(link), "seed": .int(Int(generate.seed))])])) }
+        if request.kind == .chat { send(chunk(["role": "assistant", "content": ""], top: about)) }
         let doc = try InspectService.generate(loaded, generate, monitor: monitor, onStart: { ids, _ in prefix = ids.map(Int.init) }, onToken: { t in
             var extra: [String: JSONValue] = [:]
             if request.logprobs { extra["logprobs"] = logprobs([t], tokenizer: loaded.tokenizer) }
@@ -142,7 +141,7 @@ struct OpenAIRun: Sendable {
         })
         if let failure { throw failure }
         try monitor.check()
-        send(chunk([:], text: "", finish: finishReason(doc.stopReason)))
+        send(chunk([:], text: "", finish: finishReason(doc.stopReason), top: about))
         if request.includeUsage {
             send(.object(["id": .string(id), "object": .string(chunkObject), "created": .int(created), "model": .string(request.model),
                           "system_fingerprint": "glassbox", "choices": .array([]), "usage": usage(doc)]))
@@ -151,14 +150,18 @@ struct OpenAIRun: Sendable {
 
     var chunkObject: String { request.kind == .chat ? "chat.completion.chunk" : "text_completion" }
 
-    /// A chunk of one choice: a delta (chat) or a piece of text (completions).
-    func chunk(_ delta: [String: JSONValue], text: String = "", finish: String? = nil, extra: [String: JSONValue] = [:]) -> JSONValue {
+    /// The answer's link to the studio and its seed (the first chunk of a streamed chat, the last of every stream).
+    var about: JSONValue { .object(["studio_url": .string(link), "seed": .int(Int(Int64(bitPattern: generate.seed)))]) }
+
+    /// A chunk of one choice: a delta (chat) or a piece of text (completions); `extra` goes into the choice
+    /// (logprobs, the token's internals), `top` beside the choices.
+    func chunk(_ delta: [String: JSONValue], text: String = "", finish: String? = nil, extra: [String: JSONValue] = [:], top: JSONValue? = nil) -> JSONValue {
         var choice: [String: JSONValue] = ["index": 0, "finish_reason": finish.map(JSONValue.string) ?? .null, "logprobs": .null]
         if request.kind == .chat { choice["delta"] = .object(delta) } else { choice["text"] = .string(text) }
-        for (k, v) in extra where k != "glassbox" || request.kind != .chat || delta["role"] == nil { choice[k] = v }
+        for (k, v) in extra { choice[k] = v }
         var out: [String: JSONValue] = ["id": .string(id), "object": .string(chunkObject), "created": .int(created), "model": .string(request.model),
                                         "system_fingerprint": "glassbox", "choices": .array([.object(choice)])]
-        if let g = extra["glassbox"], request.kind == .chat, delta["role"] != nil { out["glassbox"] = g }
+        if let top { out["glassbox"] = top }
         return .object(out)
     }
 
@@ -173,7 +176,8 @@ struct OpenAIRun: Sendable {
     /// A token's text and bytes as OpenAI gives them: the text when its bytes are whole UTF-8, else their escapes.
     static func piece(_ id: Int, tokenizer: any TextTokenizer) -> (String, [Int]) {
         let bytes = tokenizer.decodeBytes([Int32(id)])
-        let text = String(validating: bytes, as: UTF8.self) ?? bytes.map { String(format: "\\x%02X", $0) }.joined()
+        let hex = { (b: UInt8) in "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16, uppercase: true) }
+        let text = String(validating: bytes, as: UTF8.self) ?? bytes.map(hex).joined()
         return (text, bytes.map(Int.init))
     }
 

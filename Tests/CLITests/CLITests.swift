@@ -41,6 +41,35 @@ func waitFor(_ pattern: String, in out: Pipe, of p: Process, seconds: Double = 9
     return nil
 }
 
+/// Runs `script` with bash (standard output and error together), killing its process group after `limit` seconds
+/// (an issue is recorded then), without holding a thread while it runs; returns its exit status and what it printed.
+func runScript(_ script: URL, _ args: [String], environment: [String: String] = [:], cwd: URL? = nil, limit: Double) async throws -> (status: Int32, log: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = [script.path] + args
+    if let cwd { p.currentDirectoryURL = cwd }
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = "1"
+    env.merge(environment) { _, new in new }
+    p.environment = env
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    final class Output: @unchecked Sendable { var data = Data() }
+    let text = Output()
+    let reader = Thread { text.data = out.fileHandleForReading.readDataToEndOfFile() }
+    reader.start()
+    if await !waitForExit(p, limit: limit) {
+        kill(-p.processIdentifier, SIGKILL)
+        p.terminate()
+        Issue.record("\(script.lastPathComponent) ran over \(Int(limit)) s")
+        _ = await waitForExit(p, limit: 30)
+    }
+    while !reader.isFinished { try await Task.sleep(nanoseconds: 10_000_000) }
+    return (p.terminationStatus, String(decoding: text.data, as: UTF8.self))
+}
+
 let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("data/tinyshakespeare.txt").path
 
