@@ -42,3 +42,11 @@ test("mergeQuery keeps the address's other parameters", async () => {
   assert.equal(mergeQuery("?runs=a,b&from=3", { smoothing: 0.5, from: null, to: null }, view), "runs=a%2Cb&smoothing=0.5");
   assert.equal(mergeQuery("", { smoothing: null, from: 10, to: 90 }, view), "from=10&to=90");
 });
+
+test("a bool whose default is true is written as 0 when false, and read back", () => {
+  const s = { chat: { type: "bool", default: true } };
+  assert.equal(stateQuery({ chat: true }, s), "");
+  assert.equal(stateQuery({ chat: false }, s), "chat=0");
+  assert.deepEqual(parseState("?chat=0", s), { chat: false });
+  assert.deepEqual(parseState("", s), { chat: true });
+});

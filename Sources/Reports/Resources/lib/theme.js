@@ -5,7 +5,7 @@ import { icon } from "./ui.js";
 
 // ---------------------------------------------------------------- theme (applied as early as possible: core.js loads in <head>)
 
-export const themeQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+export const themeQuery = typeof window !== "undefined" && window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
 export function systemTheme() { return themeQuery && themeQuery.matches ? "dark" : "light"; }
 export function currentTheme() { return document.documentElement.dataset.theme || systemTheme(); }
 /** `data-theme` holds the user's choice (absent: follow the system); `data-scheme` the theme in force, which
@@ -16,7 +16,7 @@ export function applyTheme(choice) {
   else delete root.dataset.theme;
   root.dataset.scheme = root.dataset.theme || systemTheme();
 }
-applyTheme(store.get("theme", null));
+if (typeof document !== "undefined") applyTheme(store.get("theme", null));
 // Registered before any page's listener: the scheme follows the system first, then pages redraw.
 if (themeQuery && themeQuery.addEventListener) themeQuery.addEventListener("change", () => applyTheme(store.get("theme", null)));
 

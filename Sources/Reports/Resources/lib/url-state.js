@@ -56,7 +56,8 @@ export function stateQuery(state, schema) {
   for (const key of Object.keys(schema)) {
     const f = schema[key], v = state[key];
     if (isDefault(f, v) || v === null) continue;
-    if (f.type === "bool") { if (v) q.set(key, "1"); continue; }
+    // a bool is written only when it is not its default: "1", or "0" for a field whose default is true
+    if (f.type === "bool") { q.set(key, v ? "1" : "0"); continue; }
     q.set(key, f.type === "list" ? v.join(",") : String(v));
   }
   return q.toString();

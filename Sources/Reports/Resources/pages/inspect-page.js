@@ -4,9 +4,11 @@
  * a's chat template unless chat=0). The page asks the server for the quick analyses first (one forward pass: logit
  * lens, attention, direct logit attribution, neurons, the contribution graph) and draws them at once with
  * report-views.js's views, then streams the integrated-gradient attributions (the slow part: their real progress
- * and an estimate of the time left show as they compute) and colours the prompt when they come. This module builds
- * the state from the address and mounts the panels of panels/inspect/: the head, the model picker, the tabs and
- * each tab's form, progress and output.
+ * and an estimate of the time left show as they compute) and colours the prompt when they come. This module holds
+ * the state (the address in one lib/url-state.js store: INSPECT_ADDRESS in panels/inspect/inspect-common.js; a run
+ * pushes a history entry, and Back and Forward show what the address names) and mounts the panels of
+ * panels/inspect/ in order (PANELS): the head, the model picker's notes, the tabs and each tab's form, progress and
+ * output.
  *
  * For tests: #inspect-page carries data-phase (empty | running | shown | error | cancelled), data-attr (none |
  * running | done | cancelled | error), data-graph (none | first | running | done | offered | error | cancelled: how
@@ -16,46 +18,56 @@
  * data-part, data-done, data-total and data-fraction; the diff tab's switch is #diff-chat and what the models read
  * #diff-prompt-text[data-chat]. */
 import { clear, el } from "../lib/dom.js";
+import { mountPanels } from "../lib/panels.js";
 import { ready } from "../lib/ui.js";
+import { parseState, urlStore } from "../lib/url-state.js";
 import { fromAddress } from "../panels/inspect/inspect-address.js";
-import { readURL } from "../panels/inspect/inspect-common.js";
-import { diffEmpty, diffForm } from "../panels/inspect/inspect-diff-form.js";
+import { INSPECT_ADDRESS, addressState } from "../panels/inspect/inspect-common.js";
+import { diffEmpty, diffFormPanel } from "../panels/inspect/inspect-diff-form.js";
 import { diffDefaults, diffModelsUnknown, fillDiffModels } from "../panels/inspect/inspect-diff-models.js";
 import { runDiff, stopDiff } from "../panels/inspect/inspect-diff-run.js";
-import { inspectEmpty, inspectForm } from "../panels/inspect/inspect-form.js";
-import { inspectHead, showSummary } from "../panels/inspect/inspect-head.js";
-import { loadModels, modelPicker } from "../panels/inspect/inspect-model-picker.js";
-import { patchEmpty, patchForm } from "../panels/inspect/inspect-patch-form.js";
+import { inspectFormPanel } from "../panels/inspect/inspect-form.js";
+import { headPanel, showSummary } from "../panels/inspect/inspect-head.js";
+import { loadModels, modelPickerPanel } from "../panels/inspect/inspect-model-picker.js";
+import { patchFormPanel } from "../panels/inspect/inspect-patch-form.js";
 import { runPatch, stopPatch } from "../panels/inspect/inspect-patch-run.js";
 import { runInspect, stopRun } from "../panels/inspect/inspect-run.js";
-import { bindTabs, inspectTabs, showTab } from "../panels/inspect/inspect-tabs.js";
+import { showTab, tabsPanel } from "../panels/inspect/inspect-tabs.js";
 
 /** @typedef {import("../panels/inspect/inspect-common.js").InspectContext} InspectContext */
 
-/** The page's context: its state, what runs, and its panels' parts (filled in by inspectPage). @returns {InspectContext} */
+/** The page's panels, in the order it reads. */
+export const PANELS = [headPanel, modelPickerPanel, tabsPanel, inspectFormPanel, patchFormPanel, diffFormPanel];
+
+/** The page's context: its state (the address's, from the page's one urlStore), what runs, and its actions; mounting
+ * the panels adds their parts. @returns {{ctx: InspectContext, store: ReturnType<typeof urlStore>}} */
 function context() {
-  const state = readURL();
   const live = { run: null, patch: null, diff: null, view: null, patchView: null, diffView: null, models: [], runs: null, timers: new Set(), stopped: false };
-  const ctx = /** @type {InspectContext} */ ({ state, live });
+  const ctx = /** @type {InspectContext} */ ({ live });
+  // Back and Forward show what the address names
+  const store = urlStore(INSPECT_ADDRESS, (fields) => { if (!live.stopped) fromAddress(ctx, addressState(fields), false); });
+  ctx.state = addressState(store.get());
   ctx.act = {
     inspect: (push) => { runInspect(ctx, push); },
     patch: (push) => { runPatch(ctx, push); },
     diff: (push) => { runDiff(ctx, push); },
     showSummary: () => showSummary(ctx),
     showTab: (name, focus) => showTab(ctx, name, focus),
+    // a tab's fields, every other one at its default: the address names that run alone
+    address: (fields, push) => { store.set(Object.assign(parseState("", INSPECT_ADDRESS), fields), { push, silent: true }); },
   };
-  return ctx;
+  return { ctx, store };
 }
 
-/** The models listed, the address shown. @param {InspectContext} ctx */
-async function start(ctx) {
+/** The models listed, the address shown. @param {InspectContext} ctx @param {ReturnType<typeof urlStore>} store */
+async function start(ctx, store) {
   const { state, live } = ctx;
   const groups = await loadModels(ctx);
   if (groups) fillDiffModels(ctx, groups); else diffModelsUnknown(ctx);
   if (live.stopped) return;
   diffDefaults(ctx);
   if (!live.diff) clear(ctx.diffForm.out).appendChild(diffEmpty(ctx)); // now with the runs to try
-  fromAddress(ctx, true);
+  fromAddress(ctx, addressState(store.get()), true);
   ctx.picker.syncCardLink();
   ready();
   if (!state.prompt && state.tab === "inspect") ctx.form.prompt.focus({ preventScroll: true });
@@ -64,37 +76,17 @@ async function start(ctx) {
 
 /** Draws the inspect page into app; returns what ends it. @param {HTMLElement} app */
 export function inspectPage(app) {
-  const ctx = context();
+  const { ctx, store } = context();
   const { state, live } = ctx;
-  ctx.head = inspectHead(ctx);
-  ctx.picker = modelPicker(ctx);
-  ctx.tabs = inspectTabs();
-  ctx.form = inspectForm(ctx);
-  ctx.patchForm = patchForm(ctx);
-  ctx.diffForm = diffForm(ctx);
-  ctx.page = el("div", { class: "page inspect-page", id: "inspect-page", dataset: { phase: "empty", attr: "none", graph: "none", patch: "none", diff: "none", tab: state.tab } }, [
-    ctx.head.node, ctx.picker.notes, ctx.tabs.node, ctx.form.panel, ctx.patchForm.panel, ctx.diffForm.panel,
-  ]);
+  ctx.page = el("div", { class: "page inspect-page", id: "inspect-page", dataset: { phase: "empty", attr: "none", graph: "none", patch: "none", diff: "none", tab: state.tab } });
+  mountPanels(ctx.page, PANELS, state, ctx);
   clear(app).appendChild(ctx.page);
-  bindTabs(ctx);
-  // a prompt typed in the inspect tab goes along to an empty compare form
-  ctx.tabs.buttons.diff.addEventListener("click", () => {
-    const f = ctx.diffForm;
-    if (!f.prompt.value.trim() && ctx.form.prompt.value.trim()) { f.prompt.value = ctx.form.prompt.value; if (!f.target.value) f.target.value = ctx.form.target.value; }
-  });
-  const onPop = () => fromAddress(ctx, false);
-  window.addEventListener("popstate", onPop);
-
-  ctx.form.out.appendChild(inspectEmpty(ctx));
-  ctx.patchForm.out.appendChild(patchEmpty(ctx));
-  ctx.diffForm.out.appendChild(diffEmpty(ctx));
   showTab(ctx, state.tab);
-  if (state.tab !== "diff") ctx.form.prompt.value = state.prompt;
-  start(ctx);
+  start(ctx, store);
 
   return () => {
     live.stopped = true;
-    window.removeEventListener("popstate", onPop);
+    store.destroy();
     stopRun(live.run);
     stopPatch(ctx);
     stopDiff(ctx);

@@ -1,87 +1,114 @@
 /* Glassbox Studio: the model page (/models/{id}), a model's card: its size class, where its parameters are, its
  * architecture (a diagram and a tree), how its weights are stored (types and bytes) and statistics of every weight
  * matrix (a layers × kind heatmap; a click shows that matrix's histogram). The document is the model's card
- * (api.js modelCard; docs/studio-api.md). This module fetches it and frames the panels of panels/model/
- * (model-card.js draws them).
+ * (api.js modelCard; docs/studio-api.md). This module holds the page's state (the weight shown lives in the address:
+ * ?weight=NAME, a new history entry per choice, so that Back and Forward show the weights chosen before), reads the
+ * card and the list of models, and mounts the panels of panels/model/ in order (model-card.js mounts the card's).
  *
  * For tests: #model-page carries data-state (loading | shown | error); #size-class[data-class], #param-split,
  * #arch-diagram, #arch-tree (details.mt-node), #types-table, #weight-grid (td.wg-cell[data-name]), #weight-detail
  * [data-name], #weight-hist (a canvas; data-drawn, data-bins), #weights-table. */
 import { modelCard as fetchCard } from "../api.js";
 import { clear, el } from "../lib/dom.js";
-import { downloadJSON } from "../lib/download.js";
-import { compact, slug } from "../lib/format.js";
+import { mountPanels } from "../lib/panels.js";
 import { errorBox, ready } from "../lib/ui.js";
-import { views } from "../views/report-views.js";
+import { urlStore } from "../lib/url-state.js";
 import { SIZE_CLASSES, partOf } from "../panels/model/model-card-common.js";
-import { renderCard } from "../panels/model/model-card.js";
-import { loadModels, modelHead, readingBusy, setCrumbs } from "../panels/model/model-page-head.js";
+import { cardPanel, renderCard } from "../panels/model/model-card.js";
+import { crumbsPanel } from "../panels/model/model-crumbs.js";
+import { fetchModels, headPanel, modelEntry, modelName } from "../panels/model/model-head.js";
+import { statusPanel } from "../panels/model/model-status.js";
 
 /** The card's drawing, for other pages: render(root, card, opts) returns {select(name), destroy()}. */
 export const modelCard = { render: renderCard, SIZE_CLASSES, partOf };
 
-/** Names the page after the model and fills the facts under the title. @param {any} head @param {string} id @param {any} entry @param {any} card */
-function showTitle(head, id, entry, card) {
-  const m = card.model || {};
-  const name = entry ? (entry.kind === "checkpoint" ? entry.name : String(entry.name || m.name).replace(/\.gguf$/i, "")) : m.name || id;
-  head.title.textContent = name;
-  document.title = name + " · model card · Glassbox Studio";
-  clear(head.summary);
-  if (views && views.modelFacts) head.summary.appendChild(el("span", { class: "ins-facts" }, views.modelFacts(Object.assign({}, m, { name: null }))));
-  else head.summary.textContent = [m.architecture, compact(m.parameters) + " parameters", m.layers + " layers"].join(" · ");
-  head.dataBtn.hidden = false;
-  head.dataBtn.onclick = () => downloadJSON(slug("model-card-" + name) + ".json", card);
+/** The page's address: the weight shown ("" or absent: the first layer's query matrix). @type {import("../lib/url-state.js").Schema} */
+export const MODEL_ADDRESS = { weight: { type: "string", default: "" } };
+
+/**
+ * @typedef {Object} ModelPageState
+ * @property {string} id  the model
+ * @property {string} weight  the weight the address names ("" for the first)
+ * @property {"loading"|"shown"|"error"} phase
+ * @property {number} started  when the card was asked for (performance.now())
+ * @property {import("../api.js").ModelEntry[]|null} models  the server's models (null until read, or unreadable)
+ * @property {import("../api.js").ModelEntry|null} entry  this model's among them
+ * @property {import("../panels/model/model-card-common.js").ModelCardDoc|null} card
+ * @property {any} error  why the card could not be read
+ */
+/**
+ * @typedef {Object} ModelPageContext
+ * @property {(name: string) => void} onSelect  the person chose a weight
+ * @property {{node: HTMLElement, stop: () => void}|null} busy  the progress line (model/status)
+ * @property {import("../panels/model/model-card.js").CardView|null} view  the card (model/card)
+ */
+
+/** The page's panels, in the order it reads. */
+export const PANELS = [crumbsPanel, headPanel, statusPanel, cardPanel];
+
+/** Stops what the panels drawn last left running. @param {ModelPageContext} ctx */
+function unmount(ctx) {
+  if (ctx.busy) { ctx.busy.stop(); ctx.busy = null; }
+  if (ctx.view) { ctx.view.destroy(); ctx.view = null; }
+}
+
+/** Reads the list of models and the card (drawing the page as each arrives). @param {ModelPageState} state
+ * @param {() => void} draw @param {AbortSignal} signal @param {() => boolean} stopped */
+async function load(state, draw, signal, stopped) {
+  draw();
+  const listed = fetchModels(signal).then((list) => {
+    state.models = list;
+    state.entry = modelEntry(list, state.id);
+    if (!stopped() && state.phase === "loading") draw(); // the picker and a checkpoint's crumbs, before the card
+  });
+  const [, doc] = await Promise.all([listed, fetchCard(state.id, signal).catch((err) => ({ error: err }))]);
+  if (stopped()) return;
+  if (doc.error) {
+    if (doc.error.name === "AbortError") return;
+    Object.assign(state, { phase: "error", error: doc.error });
+    draw();
+    ready();
+    return;
+  }
+  Object.assign(state, { phase: "shown", card: doc });
+  document.title = modelName(state.id, state.entry, doc) + " · model card · Glassbox Studio";
+  draw();
+  requestAnimationFrame(() => requestAnimationFrame(() => ready()));
 }
 
 /** Draws model id's card into app; returns what ends it. @param {HTMLElement} app @param {string} id */
 export function modelPage(app, id) {
-  const live = { stopped: false, view: null };
+  let stopped = false;
   const ctrl = new AbortController();
-  const head = modelHead(id);
-  const status = el("div", { class: "ins-status", id: "model-status", role: "status", "aria-live": "polite" });
-  const out = el("div", { class: "mc-out", id: "model-out" });
-  const page = el("div", { class: "page model-page", id: "model-page", dataset: { state: "loading", model: id } }, [head.crumbs, head.node, status, out]);
+  // Back and Forward show the weight the address names (the card's first when it names none)
+  const store = urlStore(MODEL_ADDRESS, (a) => { state.weight = a.weight; if (ctx.view) ctx.view.select(a.weight); });
+  /** @type {ModelPageState} */
+  const state = { id, weight: store.get().weight, phase: "loading", started: performance.now(), models: null, entry: null, card: null, error: null };
+  /** @type {ModelPageContext} */
+  const ctx = {
+    busy: null, view: null,
+    onSelect: (name) => { state.weight = name; store.set({ weight: name }, { push: true, silent: true }); },
+  };
+  const page = el("div", { class: "page model-page", id: "model-page", dataset: { state: "loading", model: id } });
   clear(app).appendChild(page);
+  const draw = () => {
+    unmount(ctx);
+    clear(page).dataset.state = state.phase;
+    mountPanels(page, PANELS, state, ctx);
+  };
 
-  async function start() {
-    const b = readingBusy();
-    status.appendChild(b.node);
-    const [entry, card] = await Promise.all([loadModels(head, id, ctrl.signal), fetchCard(id, ctrl.signal).catch((err) => ({ error: err }))]);
-    b.stop();
-    if (live.stopped) return;
-    clear(status);
-    setCrumbs(head, id, entry);
-    if (card.error) {
-      const err = card.error;
-      if (err.name === "AbortError") return;
-      page.dataset.state = "error";
-      status.appendChild(errorBox(err, err.status === 404 ? "There is no model '" + id + "' here" : "Could not read this model's card"));
-      ready();
-      return;
-    }
-    showTitle(head, id, entry, card);
-    live.view = renderCard(out, card, {
-      weight: new URLSearchParams(location.search).get("weight") || "",
-      onSelect(w) {
-        const q = new URLSearchParams(location.search);
-        q.set("weight", w);
-        history.replaceState(null, "", location.pathname + "?" + q.toString());
-      },
-    });
-    page.dataset.state = "shown";
-    requestAnimationFrame(() => requestAnimationFrame(() => ready()));
-  }
-
-  start().catch((err) => {
-    if (live.stopped || (err && err.name === "AbortError")) return;
+  load(state, draw, ctrl.signal, () => stopped).catch((err) => {
+    if (stopped || (err && err.name === "AbortError")) return;
+    unmount(ctx);
     page.dataset.state = "error";
-    status.appendChild(errorBox(err));
+    page.appendChild(errorBox(err));
     ready();
   });
 
   return () => {
-    live.stopped = true;
+    stopped = true;
     ctrl.abort();
-    if (live.view) live.view.destroy();
+    unmount(ctx);
+    store.destroy();
   };
 }

@@ -1,106 +1,48 @@
 /* Glassbox Studio: the run page (/runs/{run}) and the compare page (/compare?runs=a,b,c). Loads the runs, builds the
- * page's state, mounts its panels (panels/run/) and wires the live event streams. Plain ES2020. */
+ * page's state, mounts its panels (PANELS: panels/run/, each declared with lib/panels.js's definePanel) and wires
+ * the live event streams. Plain ES2020. */
 import * as api from "../api.js";
 import { color } from "../lib/colors.js";
 import { el } from "../lib/dom.js";
+import { mountPanels } from "../lib/panels.js";
 import { emptyState, errorBox, ready } from "../lib/ui.js";
-import { probeTimeline } from "../panels/probe-timeline.js";
-import { chooseCharts } from "../panels/run/run-chart-defs.js";
-import { addMoreChart, makeChart, recolorLegends, updateMarkers } from "../panels/run/run-charts.js";
-import { renderCheckpoints } from "../panels/run/run-checkpoints.js";
-import { renderLegend } from "../panels/run/run-compare.js";
+import { probesPanel } from "../panels/probe-timeline.js";
 import { bindAddress } from "../panels/run/run-address.js";
-import { buildControls, setZoom } from "../panels/run/run-controls.js";
-import { buildFT, loadFT } from "../panels/run/run-finetune.js";
-import { renderHead, tickDuration } from "../panels/run/run-head.js";
-import { renderHistograms } from "../panels/run/run-histograms.js";
-import { renderHP } from "../panels/run/run-hyper-parameters.js";
+import { chooseCharts } from "../panels/run/run-chart-defs.js";
+import { moreScalarsPanel, recolorLegends, updateMarkers } from "../panels/run/run-charts.js";
+import { checkpointsPanel } from "../panels/run/run-checkpoints.js";
+import { legendPanel, renderLegend } from "../panels/run/run-compare.js";
+import { controlsPanel, setZoom } from "../panels/run/run-controls.js";
+import { finetunePanel, loadFT } from "../panels/run/run-finetune.js";
+import { crumbsPanel, headPanel, tickDuration } from "../panels/run/run-head.js";
+import { histogramsPanel } from "../panels/run/run-histograms.js";
+import { hyperParametersPanel } from "../panels/run/run-hyper-parameters.js";
 import { openStreams } from "../panels/run/run-live.js";
-import { renderMessages } from "../panels/run/run-messages.js";
-import { buildMLP, loadMLP } from "../panels/run/run-mlp.js";
-import { loadParameters } from "../panels/run/run-parameters.js";
-import { buildRanks } from "../panels/run/run-ranks.js";
-import { loadSamples, renderSamples, showSampleNear } from "../panels/run/run-samples.js";
-import { buildS2S, loadS2S, noAttentionNote } from "../panels/run/run-seq2seq.js";
+import { chartsPanel } from "../panels/run/run-main-charts.js";
+import { loadMLP, mlpPanel } from "../panels/run/run-mlp.js";
+import { loadParameters, parametersPanel } from "../panels/run/run-parameters.js";
+import { ranksPanel } from "../panels/run/run-ranks.js";
+import { loadSamples, showSampleNear } from "../panels/run/run-samples.js";
+import { loadS2S, seq2seqPanel } from "../panels/run/run-seq2seq.js";
 import { loadSeries } from "../panels/run/run-series.js";
-import { createRunState, hasAttention, isMoreTag } from "../panels/run/run-state.js";
+import { createRunState, errorsPanel } from "../panels/run/run-state.js";
 
 /** @typedef {import("../panels/run/run-state.js").RunState} RunState */
 /** @typedef {import("../panels/run/run-state.js").RunContext} RunContext */
 
-/** The breadcrumbs: Runs / this run (or the comparison). @param {RunState} S */
-function crumbs(S) {
-  return el("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, [
-    el("a", { href: "/", text: "Runs" }), el("span", { class: "crumb-sep", "aria-hidden": "true", text: "/" }),
-    el("span", { text: S.compare ? "Compare " + S.runs.length + " runs" : S.runs[0].name }),
-  ]);
-}
+/** The page, top to bottom: each panel says when it applies (a kind of run, the compare page) and what it needs. */
+export const PANELS = [
+  crumbsPanel, headPanel, errorsPanel,
+  mlpPanel, seq2seqPanel, finetunePanel,
+  controlsPanel, legendPanel, chartsPanel,
+  ranksPanel, checkpointsPanel, probesPanel,
+  moreScalarsPanel, parametersPanel, histogramsPanel, hyperParametersPanel,
+];
 
-/** The section of a classic view (MLP, seq2seq, fine-tuning) that comes before the charts; null for a GPT run.
- * @param {RunState} S */
-function classicPanel(S) {
-  if (S.compare) return null;
-  // an MLP run: its decision boundary (or fitted function) across the checkpoints
-  if (S.mlp) return buildMLP(S);
-  // a seq2seq run: where its decoder looks, across the checkpoints (or why there is nothing to show)
-  if (S.s2s) return hasAttention(S.runs[0].detail) ? buildS2S(S) : noAttentionNote();
-  // a fine-tuning run: the base model's answers and the fine-tuned ones, across the checkpoints
-  if (S.ft) return buildFT(S);
-  return null;
-}
-
-/** The main charts: the loss (on the run page beside the text sample and the messages), then the smaller ones.
- * @param {RunState} S @param {RunContext} ctx */
-function mainCharts(S, ctx) {
-  const loss = makeChart(S, S.defs[0], ctx);
-  const small = el("div", { class: "charts-grid four" });
-  for (const def of S.defs.slice(1)) small.appendChild(makeChart(S, def, ctx).root);
-  if (S.compare) return el("section", { class: "section" }, [el("div", { class: "charts-grid" }, loss.root), small]);
-  // an MLP writes no text samples, a fine-tuning run has its answers above: their side holds the messages only
-  S.ui.samples = S.mlp || S.ft ? null : el("section", { class: "card samples", id: "samples" });
-  S.ui.messages = el("section", { class: "card messages", id: "messages" });
-  const top = el("div", { class: "loss-row" }, [loss.root, el("div", { class: "side" }, [S.ui.samples, S.ui.messages])]);
-  return el("section", { class: "section" }, [top, small]);
-}
-
-/** Builds the page's panels in order. @param {RunState} S @param {RunContext} ctx */
+/** Mounts the page's panels in order, then the parts that read several (legend, markers). @param {RunState} S @param {RunContext} ctx */
 function mount(S, ctx) {
-  const page = S.ui.page, compare = S.compare;
-  S.ui.head = el("div", { class: "page-head run-head" });
-  renderHead(S);
-  const controls = buildControls(S, ctx);
-  S.ui.moreGrid = el("div", { class: "charts-grid three" });
-  S.ui.moreSection = el("section", { class: "section", hidden: true }, [el("h2", { class: "section-title", text: "More scalars" }), S.ui.moreGrid]);
-  page.appendChild(crumbs(S));
-  page.appendChild(S.ui.head);
-  page.appendChild(S.ui.errors);
-  const classic = classicPanel(S);
-  if (classic) page.appendChild(classic);
-  page.appendChild(controls);
-  if (compare) page.appendChild(S.ui.legend = el("div", { class: "run-legend", id: "run-legend" }));
-  page.appendChild(mainCharts(S, ctx));
-  if (!compare) {
-    renderSamples(S);
-    renderMessages(S);
-    // a data-parallel run: each process's throughput and the time spent summing gradients
-    if (S.rk) page.appendChild(buildRanks(S, ctx));
-    page.appendChild(S.ui.checkpoints = el("section", { class: "section checkpoints", id: "checkpoints" }));
-    renderCheckpoints(S);
-    // the probe timeline: what the model makes of fixed prompts at each checkpoint (an MLP reads no prompts)
-    if (!S.mlp && !S.s2s && !S.ft) { const probes = el("section", { class: "section", id: "probes" }); page.appendChild(probes); probeTimeline(probes, S.runs[0].id); }
-  }
-  page.appendChild(S.ui.moreSection);
-  const moreTags = new Set();
-  for (const r of S.runs) for (const t of r.detail.tags || []) if (isMoreTag(S, t)) moreTags.add(t);
-  for (const t of [...moreTags].sort()) addMoreChart(S, t, ctx);
-  if (!compare) {
-    page.appendChild(S.ui.params = el("section", { class: "section params", id: "parameters" }));
-    page.appendChild(S.ui.hists = el("section", { class: "section hists", id: "histograms" }));
-    renderHistograms(S);
-  }
-  page.appendChild(S.ui.hp = el("section", { class: "section hp-section", id: "hyper-parameters" }));
-  renderHP(S);
-  if (compare) renderLegend(S);
+  mountPanels(S.ui.page, PANELS, S, ctx);
+  if (S.compare) renderLegend(S);
   updateMarkers(S);
 }
 
@@ -170,6 +112,7 @@ export function runPage(app, ids, mode) {
     for (const t of S.timers) { clearTimeout(t); clearInterval(t); }
     if (S.abort) S.abort.abort();
     for (const M of [S.sections.mlp, S.sections.s2s, S.sections.ft]) if (M && M.view) M.view.destroy();
+    if (S.probeView) S.probeView.destroy();
     document.removeEventListener("gb-theme", onTheme);
     address.destroy();
   };

@@ -1,18 +1,25 @@
-/* Glassbox Studio: the runs page (/), every run as a sortable, filterable table. The page holds the state and the
- * polling of the run list; its panels are in panels/runs/: the filter bar, the Columns menu, the table and the
- * comparison selection. */
+/* Glassbox Studio: the runs page (/), every run as a sortable, filterable table. The page holds the state (its
+ * filters in the address: one lib/url-state.js store, panels/runs/runs-address.js), mounts its panels
+ * (PANELS: panels/runs/, each declared with lib/panels.js's definePanel) and polls the run list. */
 import { runs } from "../api.js";
-import { append, clear, el } from "../lib/dom.js";
+import { clear, el } from "../lib/dom.js";
+import { mountPanels } from "../lib/panels.js";
 import { errorBox, ready } from "../lib/ui.js";
+import { urlStore } from "../lib/url-state.js";
+import { addressOf, applyAddress, RUNS_ADDRESS } from "../panels/runs/runs-address.js";
 import { buildColumns, columnsSignature } from "../panels/runs/runs-columns.js";
-import { runsColumnsMenu } from "../panels/runs/runs-columns-menu.js";
-import { runsFilterBar } from "../panels/runs/runs-filter-bar.js";
+import { runsErrorsPanel } from "../panels/runs/runs-errors.js";
 import { parseHPFilter } from "../panels/runs/runs-filter.js";
-import { runsCompareButton } from "../panels/runs/runs-selection.js";
+import { runsFilterHintPanel } from "../panels/runs/runs-filter-hint.js";
+import { runsHeadPanel } from "../panels/runs/runs-head.js";
 import { runsState } from "../panels/runs/runs-state.js";
-import { runsTable } from "../panels/runs/runs-table.js";
+import { runsTablePanel } from "../panels/runs/runs-table.js";
+import { runsToolbarPanel } from "../panels/runs/runs-toolbar.js";
 
 /** @typedef {import("../panels/runs/runs-state.js").RunsContext} RunsContext */
+
+/** The page, top to bottom. */
+export const PANELS = [runsHeadPanel, runsErrorsPanel, runsToolbarPanel, runsFilterHintPanel, runsTablePanel];
 
 /** A new run list: redraws the quick filters, and the columns when they changed, then the rows.
  * @param {RunsContext} ctx @param {import("../panels/runs/runs-state.js").ListedRun[]} list */
@@ -35,9 +42,9 @@ function takeRuns(ctx, list) {
 }
 
 /** Reads the run list now and again (every 2 s while a run is live, else 8 s; 10 s in a hidden tab); a failure
- * after the first read shows a notice and retries. @param {RunsContext} ctx @param {HTMLElement} errors */
-function poll(ctx, errors) {
-  const state = ctx.state;
+ * after the first read shows a notice and retries (in the errors panel, ctx.errors). @param {RunsContext} ctx */
+function poll(ctx) {
+  const state = ctx.state, errors = ctx.errors;
   const schedule = () => {
     if (state.stopped) return;
     clearTimeout(state.timer);
@@ -71,31 +78,30 @@ function poll(ctx, errors) {
 /** Draws the runs page into app; returns the function that stops it. @param {HTMLElement} app */
 export function runsPage(app) {
   /** @type {RunsContext} */
-  const ctx = /** @type {any} */ ({ state: runsState(location.search) });
-  const state = ctx.state;
-  const filters = runsFilterBar(ctx);
-  const columnsMenu = runsColumnsMenu(ctx);
-  const compareButton = runsCompareButton(ctx);
-  const table = runsTable(ctx);
-  const errors = el("div", { class: "page-errors" });
+  const ctx = /** @type {any} */ ({});
+  // Back and Forward: the filters the address names, shown again
+  const address = urlStore(RUNS_ADDRESS, (a) => {
+    applyAddress(state, a);
+    ctx.showFilters();
+    ctx.render();
+  });
+  const state = ctx.state = runsState(address.get());
+  ctx.saveQuery = () => address.set(addressOf(state), { silent: true });
 
-  append(app, el("div", { class: "page runs-page" }, [
-    el("div", { class: "page-head" }, [
-      el("div", {}, [el("h1", { text: "Runs" }), table.summary]),
-      el("span", { class: "spacer" }),
-      compareButton,
-    ]),
-    errors,
-    el("div", { class: "toolbar runs-toolbar" }, [filters.search, filters.host, filters.user, filters.hp, columnsMenu]),
-    filters.hint,
-    table.tableWrap,
-    table.empty,
-  ]));
+  const page = el("div", { class: "page runs-page" });
+  mountPanels(page, PANELS, state, ctx);
+  app.appendChild(page);
 
-  const load = poll(ctx, errors);
-  document.addEventListener("visibilitychange", () => { if (!document.hidden && !state.stopped) { clearTimeout(state.timer); load(); } });
+  const load = poll(ctx);
+  const onVisible = () => { if (!document.hidden && !state.stopped) { clearTimeout(state.timer); load(); } };
+  document.addEventListener("visibilitychange", onVisible);
   load();
-  return () => { state.stopped = true; clearTimeout(state.timer); };
+  return () => {
+    state.stopped = true;
+    clearTimeout(state.timer);
+    document.removeEventListener("visibilitychange", onVisible);
+    address.destroy();
+  };
 }
 
 export { parseHPFilter };

@@ -7,6 +7,7 @@
 import { append, clear, el } from "../lib/dom.js";
 import { tooltip } from "../lib/tooltip.js";
 import { icon } from "../lib/ui.js";
+import { definePanel } from "../lib/panels.js";
 import { renderCell } from "./probes/probe-cell.js";
 import { probeCharts, renderCharts, renderMarkers } from "./probes/probe-charts.js";
 import { selectionOf } from "./probes/probe-data.js";
@@ -144,3 +145,16 @@ export function probeTimeline(container, runId) {
   load().then(() => { if (!S.stopped) followRun(ctx, load); });
   return { refresh: load, destroy, root: container };
 }
+
+/** The run page's probe timeline (an MLP, a seq2seq model and a fine-tuning run read no probe prompts). */
+export const probesPanel = definePanel({
+  id: "run/probes", title: "What the model makes of fixed prompts at each checkpoint", needs: ["runs"],
+  /** @param {import("./run/run-state.js").RunState} S */
+  when: (S) => !S.compare && !S.mlp && !S.s2s && !S.ft,
+  /** @param {import("./run/run-state.js").RunState} S */
+  render(S) {
+    const section = el("section", { class: "section", id: "probes" });
+    S.probeView = probeTimeline(section, S.runs[0].id);
+    return section;
+  },
+});

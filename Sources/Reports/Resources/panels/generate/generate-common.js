@@ -83,11 +83,14 @@ import { icon, retryBox } from "../../lib/ui.js";
 
 /**
  * @typedef {Object} GenerateContext  the page's state, its elements and what its panels do, passed to every panel
- * @property {URLSearchParams} params  the address's parameters when the page opened
+ * @property {import("./generate-address.js").AddressStore} store  the page's address (model, mode, prompt, settings)
  * @property {"text"|"chat"} mode
  * @property {Live} live
  * @property {{turns: any[], last: Gen|null}} conv  the conversation (chat mode)
  * @property {HTMLElement} page  #generate-page
+ * @property {HTMLElement} summary  #gen-summary, in the head
+ * @property {HTMLElement} modelNotes  #model-notes: the notes about the models (none listed, the address's one missing)
+ * @property {HTMLElement} genErrors  #gen-errors: why a generation did not start or failed
  * @property {import("./generate-form.js").FormElements} form  the form's elements
  * @property {import("./generate-output.js").OutputElements} out  the output's elements
  * @property {HTMLElement} panel  #token-panel

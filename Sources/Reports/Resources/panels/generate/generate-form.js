@@ -1,11 +1,11 @@
 /* Glassbox Studio, generate page: the form. The model picker (the bundled model, models given to glassbox serve,
  * run checkpoints), the mode (continue text or chat), the prompt or message, the system prompt (chat), Generate /
- * Stop / New conversation, and the sampling settings; the address keeps the model, the mode, the prompt and the
- * settings that differ from the defaults. */
-import { models, query } from "../../api.js";
+ * Stop / New conversation, and the sampling settings, filled from the address (generate-address.js). */
+import { models } from "../../api.js";
 import { clear, el } from "../../lib/dom.js";
 import { icon } from "../../lib/ui.js";
 import { modelGroups } from "../../lib/model-groups.js";
+import { definePanel } from "../../lib/panels.js";
 import { SETTINGS, errorBox, note } from "./generate-common.js";
 
 /** @typedef {import("./generate-common.js").GenerateContext} GenerateContext */
@@ -93,8 +93,8 @@ export function buildForm(ctx) {
 /** Fills the model picker (as on the inspect page): the address's model, else the bundled one, else the first.
  * @param {GenerateContext} ctx */
 export async function loadModels(ctx) {
-  const { modelSelect } = ctx.form, notes = ctx.out.modelNotes;
-  const wanted = ctx.params.get("model") || "";
+  const { modelSelect } = ctx.form, notes = ctx.modelNotes;
+  const wanted = ctx.store.get().model || "";
   let list;
   try {
     list = await models();
@@ -148,22 +148,16 @@ export function readSettings(inputs) {
 /** A setting's value among query pairs, or null. @param {[string, string][]} pairs @param {string} key */
 export function setting(pairs, key) { const p = pairs.find(([k]) => k === key); return p ? Number(p[1]) : null; }
 
-/** The address keeps the model, the mode, the prompt and the settings that differ from the defaults.
- * @param {GenerateContext} ctx @param {string} prompt */
-export function saveAddress(ctx, prompt) {
-  /** @type {[string, string|null][]} */
-  const pairs = [["model", ctx.modelID()], ["chat", ctx.mode === "chat" ? "1" : null], ["prompt", prompt]];
-  for (const s of SETTINGS) { const v = ctx.form.inputs[s.key].value.trim(); if (v !== "" && Number(v) !== s.def) pairs.push([s.key, v]); }
-  const url = "/generate?" + query(pairs);
-  if (url !== location.pathname + location.search) history.replaceState(null, "", url);
-}
-
-/** The prompt, the system prompt and the settings from the address. @param {GenerateContext} ctx */
-export function fromAddress(ctx) {
-  const { params } = ctx, f = ctx.form;
-  f.promptInput.value = params.get("prompt") || "";
-  f.systemInput.value = params.get("system") || "";
-  for (const s of SETTINGS) if (params.has(s.key)) f.inputs[s.key].value = params.get(s.key);
+/** Shows an address's prompt, system prompt and settings in the form (generate-address.js reads the address).
+ * @param {FormElements} f @param {Object<string, any>} state */
+export function fillForm(f, state) {
+  f.promptInput.value = state.prompt || "";
+  f.systemInput.value = state.system || "";
+  for (const s of SETTINGS) {
+    const v = state[s.key];
+    f.inputs[s.key].value = v === null || v === undefined ? "" : String(v);
+    f.inputs[s.key].classList.remove("invalid");
+  }
 }
 
 /** Switches between continuing text and chat (the output starts empty). @param {GenerateContext} ctx
@@ -184,3 +178,16 @@ export function setMode(ctx, m, focus, first) {
   if (focus) f.promptInput.focus();
   ctx.showIvPrompt();
 }
+
+/** The form: the model, the mode, the prompt (or message) and system prompt, the buttons and the sampling settings,
+ * filled from the address. */
+export const formPanel = definePanel({
+  id: "generate/form",
+  title: "The model, the mode, the prompt and the sampling settings",
+  needs: ["prompt", "system"].concat(SETTINGS.map((s) => s.key)),
+  render: (state, ctx) => {
+    ctx.form = buildForm(ctx);
+    fillForm(ctx.form, state);
+    return ctx.form.form;
+  },
+});

@@ -6,10 +6,11 @@
  * away from the first text and towards the second ("from hate to love" = towards love). */
 import { Job, intervene } from "../../api.js";
 import { clear, el } from "../../lib/dom.js";
+import { definePanel } from "../../lib/panels.js";
 import { busy, errorBox, note, refused } from "./generate-common.js";
 import { drawComparison } from "./generate-comparison.js";
 import { STEER_TITLE, addEdit, ivBegin, syncEdits } from "./generate-edits.js";
-import { generatePair } from "./generate-pair.js";
+import { bindPairTooltip, generatePair } from "./generate-pair.js";
 
 /** @typedef {import("./generate-common.js").GenerateContext} GenerateContext */
 /** @typedef {import("./generate-edits.js").Interventions} Interventions */
@@ -91,3 +92,16 @@ async function compare(ctx) {
   }
   ctx.setData("intervene", "done");
 }
+
+/** The interventions card (#intervene). */
+export const interventionsPanel = definePanel({
+  id: "generate/interventions",
+  title: "Interventions: edits of the model's computation against the plain model",
+  needs: [],
+  render: (state, /** @type {GenerateContext} */ ctx) => {
+    ctx.ivCard = el("section", { class: "card gen-iv", id: "intervene", "aria-labelledby": "iv-title" });
+    ctx.iv = buildInterventions(ctx);
+    bindPairTooltip(ctx);
+    return ctx.ivCard;
+  },
+});

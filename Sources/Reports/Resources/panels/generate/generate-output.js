@@ -4,6 +4,7 @@
  * colour legend; empty, it explains the page and offers examples. */
 import { clear, el } from "../../lib/dom.js";
 import { compact, fixed, int, isNum } from "../../lib/format.js";
+import { definePanel } from "../../lib/panels.js";
 import { tooltip } from "../../lib/tooltip.js";
 import { EXAMPLES, scaleLegend } from "./generate-common.js";
 import { split, titleOf, tokenQuoted } from "./generate-token-text.js";
@@ -13,9 +14,6 @@ import { split, titleOf, tokenQuoted } from "./generate-token-text.js";
 
 /**
  * @typedef {Object} OutputElements
- * @property {HTMLElement} summary
- * @property {HTMLElement} modelNotes
- * @property {HTMLElement} genErrors
  * @property {HTMLElement} outTitle
  * @property {HTMLElement} stats
  * @property {HTMLElement} output  #gen-output
@@ -66,12 +64,9 @@ function bindTokens(ctx, output) {
   });
 }
 
-/** Builds the output card and the page's notices. @param {GenerateContext} ctx @returns {OutputElements} */
+/** Builds the output card. @param {GenerateContext} ctx @returns {OutputElements} */
 export function buildOutput(ctx) {
   const o = /** @type {OutputElements} */ ({});
-  o.summary = el("div", { class: "summary ins-summary", id: "gen-summary", "aria-live": "polite" }, "Watch a model write, token by token, and look inside any step.");
-  o.modelNotes = el("div", { class: "page-errors", id: "model-notes" });
-  o.genErrors = el("div", { class: "page-errors", id: "gen-errors" });
   o.outTitle = el("h2", { id: "gen-out-title", text: "Output" });
   o.stats = el("span", { class: "gen-stats", id: "gen-stats", "aria-live": "polite" });
   o.output = el("div", { class: "gen-output", id: "gen-output" });
@@ -137,3 +132,11 @@ export function showStats(stats, g) {
   }
   stats.append(...parts);
 }
+
+/** The output card: the streamed text or conversation, its speed, stop reason and colour legend. */
+export const outputPanel = definePanel({
+  id: "generate/output",
+  title: "The generated text, token by token",
+  needs: [],
+  render: (state, /** @type {GenerateContext} */ ctx) => (ctx.out = buildOutput(ctx)).outCard,
+});

@@ -5,8 +5,9 @@
  * answer, then the new user turn. Stop asks the server to end the job, and drops the stream if that takes long. */
 import { Job, cancel, generateStream } from "../../api.js";
 import { clear, el } from "../../lib/dom.js";
+import { saveAddress } from "./generate-address.js";
 import { ALTERNATIVES, CHAT_END, STOPS, errorBox, note, refused } from "./generate-common.js";
-import { readSettings, saveAddress } from "./generate-form.js";
+import { readSettings } from "./generate-form.js";
 import { showStats } from "./generate-output.js";
 import { addToken, emptyTokens } from "./generate-token-text.js";
 
@@ -70,7 +71,7 @@ function request(ctx, message, settings) {
 /** The prompt and the settings, checked (a notice names what is missing or wrong); null when they are not fit.
  * @param {GenerateContext} ctx */
 function checkedInput(ctx) {
-  const message = ctx.form.promptInput.value, errors = ctx.out.genErrors;
+  const message = ctx.form.promptInput.value, errors = ctx.genErrors;
   clear(errors);
   if (!message.trim()) {
     errors.appendChild(el("div", { class: "notice warn", role: "alert", id: "prompt-missing" }, el("span", { class: "notice-text",
@@ -182,7 +183,7 @@ function failed(ctx, g, err, message) {
     return;
   }
   ctx.setData("phase", "error");
-  out.genErrors.appendChild(errorBox(err, refused(err) ? "The model cannot take this request" : "Could not generate", () => ctx.generate()));
+  ctx.genErrors.appendChild(errorBox(err, refused(err) ? "The model cannot take this request" : "Could not generate", () => ctx.generate()));
   if (!g.tokens.length && ctx.mode === "chat") {
     if (g.bubble) { g.bubble.previousSibling.remove(); g.bubble.remove(); }
     ctx.conv.turns.pop();

@@ -4,6 +4,7 @@
  * attributions on request (generate-attributions.js). Empty, it says what a click on a token shows. */
 import { clear, el } from "../../lib/dom.js";
 import { fixed, int } from "../../lib/format.js";
+import { definePanel } from "../../lib/panels.js";
 import { icon } from "../../lib/ui.js";
 import { barList, paint } from "./generate-common.js";
 import { offerAttributions } from "./generate-attributions.js";
@@ -131,3 +132,11 @@ export function select(ctx, g, i, keepFocus) {
   lens(ctx, sel, inside, null);
   offerAttributions(ctx, sel, attrBox);
 }
+
+/** The side panel of the chosen token (beside the output, in generate-main.js). */
+export const tokenPanel = definePanel({
+  id: "generate/token-panel",
+  title: "Inside one step: the chosen token's alternatives, lens, attention and attributions",
+  needs: [],
+  render: (state, /** @type {GenerateContext} */ ctx) => (ctx.panel = buildPanel(ctx)),
+});

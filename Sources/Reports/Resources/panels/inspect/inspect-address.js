@@ -1,8 +1,9 @@
 /* Glassbox Studio, inspect page: the address is the state. A link (first load) or Back and Forward (later) show
- * what the address names: its tab, its forms filled in, and its analysis run unless it is the one shown. An inspect
- * address leaves the other tabs as they are, and so do a patch and a compare address. */
+ * what the address names (the page's store reads it: INSPECT_ADDRESS in inspect-common.js): its tab, its forms
+ * filled in, and its analysis run unless it is the one shown. An inspect address leaves the other tabs as they are,
+ * and so do a patch and a compare address. */
 import { el } from "../../lib/dom.js";
-import { modelID, readURL } from "./inspect-common.js";
+import { modelID } from "./inspect-common.js";
 import { readDiffForm } from "./inspect-diff-form.js";
 import { setPicker, syncDiffRun } from "./inspect-diff-models.js";
 import { resetDiff } from "./inspect-diff-run.js";
@@ -61,9 +62,9 @@ function inspectFromAddress(ctx, s, first) {
   }
 }
 
-/** Shows what the address names (first: the page's first load). @param {InspectContext} ctx @param {boolean} first */
-export function fromAddress(ctx, first) {
-  const s = readURL();
+/** Shows what the address names (s: the state its fields give; first: the page's first load).
+ * @param {InspectContext} ctx @param {InspectState} s @param {boolean} first */
+export function fromAddress(ctx, s, first) {
   if (s.model && ctx.live.models.some((m) => m.id === s.model)) ctx.picker.select.value = s.model;
   ctx.act.showTab(s.tab);
   if (s.tab === "diff") diffFromAddress(ctx, s, first);

@@ -1,7 +1,7 @@
-/* Glassbox Studio, inspect page: what its panels share. The page's state as the address holds it, the runs in
- * flight (`live`), the context object the page hands every panel (`InspectContext`), the page addresses of the
- * three tabs, and small helpers (the "12 s" clock text, Enter submits a form, an error box with "Try again"). */
-import { query } from "../../api.js";
+/* Glassbox Studio, inspect page: what its panels share. The page's address (its fields, for lib/url-state.js's
+ * store) and the state it gives, the runs in flight (`live`), the context object the page hands every panel
+ * (`InspectContext`), the address fields of what each tab ran, and small helpers (the "12 s" clock text, Enter
+ * submits a form, an error box with "Try again"). */
 import { el } from "../../lib/dom.js";
 import { retryBox } from "../../lib/ui.js";
 
@@ -99,6 +99,8 @@ export const TABS = ["inspect", "patch", "diff"];
  * @property {(push: boolean) => void} diff
  * @property {() => void} showSummary
  * @property {(name: string, focus?: boolean) => void} showTab
+ * @property {(fields: Object<string, any>, push: boolean) => void} address  puts a tab's fields (inspectFields,
+ *   patchFields, diffFields; the others at their defaults) in the address: a new history entry (push) or in place
  */
 
 /**
@@ -125,23 +127,37 @@ export function roughTokens(text) {
   return (String(text).match(/[A-Za-z]+|[0-9]|[^\sA-Za-z0-9]/g) || []).length;
 }
 
-/** The page's state as the address holds it. @returns {InspectState} */
-export function readURL() {
-  const p = new URLSearchParams(location.search);
-  const steps = parseInt(p.get("steps") || "", 10);
+/**
+ * The page's address: every parameter with its type and default (lib/url-state.js). A tab's run writes its own
+ * fields and leaves the others at their defaults (left out): /inspect?model=&prompt=&target=&contrast=&steps= and the
+ * options a link brought (PASS_FIRST, PASS_ATTR); tab=patch&model=&clean=&corrupted=&answer=&wrong=;
+ * tab=diff&a=&b=&prompt=&target=&chat=0 (chat=0 only when the chat template is switched off).
+ * @type {import("../../lib/url-state.js").Schema}
+ */
+export const INSPECT_ADDRESS = Object.assign({
+  tab: { type: "string", choices: TABS, default: "inspect" },
+  model: { type: "string", default: "" },
+  a: { type: "string", default: "" },
+  b: { type: "string", default: "" },
+  prompt: { type: "string", default: "" },
+  target: { type: "string", default: "" },
+  contrast: { type: "string", default: "" },
+  steps: { type: "int", min: 1, default: DEFAULT_STEPS },
+  clean: { type: "string", default: "" },
+  corrupted: { type: "string", default: "" },
+  answer: { type: "string", default: "" },
+  wrong: { type: "string", default: "" },
+  chat: { type: "string", choices: ["0"], default: "" },
+}, Object.fromEntries([...new Set(PASS_FIRST.concat(PASS_ATTR))].map((k) => [k, /** @type {import("../../lib/url-state.js").Field} */ ({ type: "string", default: null })])));
+
+/** The page's state from the address's fields (the store's state). @param {Object<string, any>} a @returns {InspectState} */
+export function addressState(a) {
   /** @type {Object<string, string>} */
   const pass = {};
-  for (const k of new Set(PASS_FIRST.concat(PASS_ATTR))) if (p.has(k)) pass[k] = p.get(k);
+  for (const k of new Set(PASS_FIRST.concat(PASS_ATTR))) if (a[k] !== null && a[k] !== undefined) pass[k] = a[k];
   return {
-    tab: TABS.includes(p.get("tab")) ? p.get("tab") : "inspect",
-    model: p.get("model") || "",
-    prompt: p.get("prompt") || "",
-    target: p.get("target") || "",
-    contrast: p.get("contrast") || "",
-    steps: Number.isInteger(steps) && steps > 0 ? steps : DEFAULT_STEPS,
-    pass,
-    clean: p.get("clean") || "", corrupted: p.get("corrupted") || "", answer: p.get("answer") || "", wrong: p.get("wrong") || "",
-    a: p.get("a") || "", b: p.get("b") || "", chat: p.get("chat") !== "0",
+    tab: a.tab, model: a.model, prompt: a.prompt, target: a.target, contrast: a.contrast, steps: a.steps, pass,
+    clean: a.clean, corrupted: a.corrupted, answer: a.answer, wrong: a.wrong, a: a.a, b: a.b, chat: a.chat !== "0",
   };
 }
 
@@ -156,25 +172,19 @@ export function requestParams(s, only) {
     only === "attributions" ? { steps: s.steps } : {}, Object.fromEntries(pass));
 }
 
-// ---------------------------------------------------------------- the page's addresses
+// ---------------------------------------------------------------- what each tab puts in the address
 
-/** @param {InspectRun["s"]} s */
-export function inspectAddress(s) {
-  return "/inspect?" + query(/** @type {[string, any][]} */ ([["model", s.model], ["prompt", s.prompt], ["target", s.target], ["contrast", s.contrast || null],
-    ["steps", s.steps !== DEFAULT_STEPS ? s.steps : null]]).concat(Object.entries(s.pass || {})));
+/** The address fields of an inspect run. @param {InspectRun["s"]} s @returns {Object<string, any>} */
+export function inspectFields(s) {
+  return Object.assign({ model: s.model, prompt: s.prompt, target: s.target, contrast: s.contrast || "", steps: s.steps }, s.pass || {});
 }
-/** @param {{model: string, clean: string, corrupted: string, answer: string, wrong: string}} s */
-export function patchAddress(s) {
-  return "/inspect?" + query([["tab", "patch"], ["model", s.model], ["clean", s.clean], ["corrupted", s.corrupted], ["answer", s.answer], ["wrong", s.wrong]]);
+/** The address fields of a patch scan. @param {{model: string, clean: string, corrupted: string, answer: string, wrong: string}} s */
+export function patchFields(s) {
+  return { tab: "patch", model: s.model, clean: s.clean, corrupted: s.corrupted, answer: s.answer, wrong: s.wrong };
 }
-/** chat=0 only when the chat template is switched off (the default needs no word). @param {{a: string, b: string, prompt: string, target: string, chat: boolean}} s */
-export function diffAddress(s) {
-  return "/inspect?" + query([["tab", "diff"], ["a", s.a], ["b", s.b], ["prompt", s.prompt], ["target", s.target], ["chat", s.chat ? null : "0"]]);
-}
-/** Puts url in the address bar: a new history entry (push) or in place of the current one. @param {string} url @param {boolean} push */
-export function setAddress(url, push) {
-  if (url === location.pathname + location.search) return;
-  if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+/** The address fields of a comparison. @param {{a: string, b: string, prompt: string, target: string, chat: boolean}} s */
+export function diffFields(s) {
+  return { tab: "diff", a: s.a, b: s.b, prompt: s.prompt, target: s.target, chat: s.chat ? "" : "0" };
 }
 
 /** What a tab last ran (its address names it). @param {InspectLive} live @param {string} name @returns {InspectRun|OtherRun|null} */

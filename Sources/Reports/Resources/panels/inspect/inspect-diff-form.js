@@ -4,6 +4,7 @@
  * first comparison (what it shows, the runs to try). */
 import { el } from "../../lib/dom.js";
 import { int } from "../../lib/format.js";
+import { definePanel } from "../../lib/panels.js";
 import { enterSubmits, field } from "./inspect-common.js";
 import { diffExample, pickRun, syncDiffRun } from "./inspect-diff-models.js";
 
@@ -109,3 +110,15 @@ export function diffEmpty(ctx) {
         ". Any two models of the same shape and vocabulary compare too."]),
   ]);
 }
+
+/** The compare tab (#diff-panel): its form, and what shows before the first comparison. */
+export const diffFormPanel = definePanel({
+  id: "inspect/diff-form",
+  title: "compare models: the form, the text the models read, its progress and the comparison",
+  needs: ["a", "b", "prompt", "target", "chat"],
+  render: (state, ctx) => {
+    ctx.diffForm = diffForm(ctx);
+    ctx.diffForm.out.appendChild(diffEmpty(ctx));
+    return ctx.diffForm.panel;
+  },
+});

@@ -5,7 +5,7 @@ import { Job, diff, inspect } from "../../api.js";
 import { clear } from "../../lib/dom.js";
 import { diffView } from "../../views/report-views.js";
 import { busy } from "./inspect-busy.js";
-import { diffAddress, notice, retryBox, setAddress, setData } from "./inspect-common.js";
+import { diffFields, notice, retryBox, setData } from "./inspect-common.js";
 import { diffEmpty, readDiffForm } from "./inspect-diff-form.js";
 import { showDiffRead } from "./inspect-diff-read.js";
 
@@ -101,7 +101,7 @@ export async function runDiff(ctx, push) {
   const s = readDiffForm(ctx);
   clear(f.errors);
   if (!checkForm(ctx, s)) return;
-  setAddress(diffAddress(s), push);
+  ctx.act.address(diffFields(s), push);
   stopDiff(ctx);
   /** @type {OtherRun} */
   const r = { s, job: new Job(), t0: performance.now() };

@@ -2,6 +2,7 @@
  * explain it against, the attribution steps, the options a link brought), where its errors and progress go, and
  * what shows before the first run (what the analysis shows, examples to try). */
 import { clear, el } from "../../lib/dom.js";
+import { definePanel } from "../../lib/panels.js";
 import { icon } from "../../lib/ui.js";
 import { DEFAULT_STEPS, STEP_CHOICES, enterSubmits, field, modelID } from "./inspect-common.js";
 
@@ -112,3 +113,16 @@ export function inspectEmpty(ctx) {
     } }, [el("span", { class: "ins-example-text", text: x.prompt }), el("span", { class: "ins-example-note", text: x.note })]))),
   ]);
 }
+
+/** The inspect tab (#inspect-panel): its form, and what shows before the first run. */
+export const inspectFormPanel = definePanel({
+  id: "inspect/form",
+  title: "inspect a prompt: the form, its progress and the analysis",
+  needs: ["prompt", "target", "contrast", "steps", "pass"],
+  render: (state, ctx) => {
+    ctx.form = inspectForm(ctx);
+    ctx.form.out.appendChild(inspectEmpty(ctx));
+    if (state.tab !== "diff") ctx.form.prompt.value = state.prompt;
+    return ctx.form.panel;
+  },
+});

@@ -2,6 +2,7 @@
  * its parts took (or what the tab is for), and the Data button that downloads the shown tab's document. */
 import { clear, el } from "../../lib/dom.js";
 import { downloadJSON } from "../../lib/download.js";
+import { definePanel } from "../../lib/panels.js";
 import { icon } from "../../lib/ui.js";
 import { views } from "../../views/report-views.js";
 import { seconds, tabRun } from "./inspect-common.js";
@@ -55,3 +56,11 @@ export function showSummary(ctx) {
     ]);
   summary.append(el("span", { class: "ins-facts" }, d.model ? views.modelFacts(d.model) : []), timing);
 }
+
+/** The head: the title, the model and timing of the shown tab's analysis, the Data button. */
+export const headPanel = definePanel({
+  id: "inspect/head",
+  title: "the title, the shown analysis's model and timing, and its Data button",
+  needs: ["tab"],
+  render: (state, ctx) => (ctx.head = inspectHead(ctx)).node,
+});

@@ -3,6 +3,7 @@
  * the address names missing, the list that could not be read). */
 import { models } from "../../api.js";
 import { clear, el } from "../../lib/dom.js";
+import { definePanel } from "../../lib/panels.js";
 import { modelID, retryBox } from "./inspect-common.js";
 import { modelGroups } from "../../lib/model-groups.js";
 
@@ -70,3 +71,11 @@ export async function loadModels(ctx) {
   select.value = state.model || (live.models.find((m) => m.id === "bundled") || live.models[0] || { id: "bundled" }).id;
   return groups;
 }
+
+/** The notes about the models (#model-notes); the picker itself moves into the form of the tab shown. */
+export const modelPickerPanel = definePanel({
+  id: "inspect/model-picker",
+  title: "the model picker of the inspect and patch forms, and the notes about the models",
+  needs: ["model"],
+  render: (state, ctx) => (ctx.picker = modelPicker(ctx)).notes,
+});

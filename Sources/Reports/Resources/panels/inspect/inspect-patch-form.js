@@ -2,6 +2,7 @@
  * the clean answer and the wrong one), where its errors and progress go, and what shows before the first scan
  * (what patching measures, examples to try). */
 import { el } from "../../lib/dom.js";
+import { definePanel } from "../../lib/panels.js";
 import { enterSubmits, field, modelID } from "./inspect-common.js";
 
 /** @typedef {import("./inspect-common.js").InspectContext} InspectContext */
@@ -82,3 +83,15 @@ export function patchEmpty(ctx) {
       el("span", { class: "ins-example-note", text: "vs " + x.corrupted + " \u2192 " + JSON.stringify(x.wrong) + " · " + x.note })]))),
   ]);
 }
+
+/** The activation patching tab (#patch-panel): its form, and what shows before the first scan. */
+export const patchFormPanel = definePanel({
+  id: "inspect/patch-form",
+  title: "activation patching: the form, its progress and the scan",
+  needs: ["clean", "corrupted", "answer", "wrong"],
+  render: (state, ctx) => {
+    ctx.patchForm = patchForm(ctx);
+    ctx.patchForm.out.appendChild(patchEmpty(ctx));
+    return ctx.patchForm.panel;
+  },
+});

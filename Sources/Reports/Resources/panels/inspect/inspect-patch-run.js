@@ -6,7 +6,7 @@ import { HTTPError, Job, patchStream } from "../../api.js";
 import { clear } from "../../lib/dom.js";
 import { patchView } from "../../views/report-views.js";
 import { busy } from "./inspect-busy.js";
-import { notice, patchAddress, retryBox, setAddress, setData } from "./inspect-common.js";
+import { notice, patchFields, retryBox, setData } from "./inspect-common.js";
 import { patchEmpty, readPatchForm } from "./inspect-patch-form.js";
 
 /** @typedef {import("./inspect-common.js").InspectContext} InspectContext */
@@ -104,7 +104,7 @@ export async function runPatch(ctx, push) {
     return;
   }
   ctx.state.model = s.model;
-  setAddress(patchAddress(s), push);
+  ctx.act.address(patchFields(s), push);
   stopPatch(ctx);
   /** @type {OtherRun} */
   const r = { s, job: new Job(), t0: performance.now() };

@@ -7,7 +7,7 @@ import { clear, el } from "../../lib/dom.js";
 import { inspectView } from "../../views/report-views.js";
 import { attributions } from "./inspect-attributions.js";
 import { busy } from "./inspect-busy.js";
-import { FIRST, GRAPH_TOKENS, inspectAddress, notice, requestParams, retryBox, roughTokens, setAddress, setData } from "./inspect-common.js";
+import { FIRST, GRAPH_TOKENS, inspectFields, notice, requestParams, retryBox, roughTokens, setData } from "./inspect-common.js";
 import { prepare } from "./inspect-document.js";
 import { inspectEmpty, readInspectForm } from "./inspect-form.js";
 import { graph, offerGraph } from "./inspect-graph.js";
@@ -100,7 +100,7 @@ export async function runInspect(ctx, push) {
     return;
   }
   ctx.state.model = s.model;
-  setAddress(inspectAddress(s), push);
+  ctx.act.address(inspectFields(s), push);
   stopRun(live.run);
   /** @type {InspectRun} */
   const r = { s, job: new Job(), attrJob: null, t0: performance.now() };

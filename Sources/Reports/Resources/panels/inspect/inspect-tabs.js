@@ -2,8 +2,9 @@
  * shows its panel, takes the model picker into its form, and puts what it last ran into the address; the arrow
  * keys, Home and End move between them. */
 import { el } from "../../lib/dom.js";
+import { definePanel } from "../../lib/panels.js";
 import { tooltip } from "../../lib/tooltip.js";
-import { TABS, diffAddress, inspectAddress, patchAddress, setAddress, setData, tabRun } from "./inspect-common.js";
+import { TABS, diffFields, inspectFields, patchFields, setData, tabRun } from "./inspect-common.js";
 
 /** @typedef {import("./inspect-common.js").InspectContext} InspectContext */
 
@@ -54,14 +55,21 @@ export function showTab(ctx, name, focus) {
 /** The address of the tab shown: what it last ran (edits not run yet stay out of the address). @param {InspectContext} ctx */
 function tabAddress(ctx) {
   const tab = ctx.state.tab, r = tabRun(ctx.live, tab);
-  const url = tab === "patch" ? (r ? patchAddress(r.s) : "/inspect?tab=patch") : tab === "diff" ? (r ? diffAddress(r.s) : "/inspect?tab=diff")
-    : r ? inspectAddress(r.s) : "/inspect";
-  setAddress(url, false);
+  const fields = tab === "patch" ? (r ? patchFields(r.s) : { tab }) : tab === "diff" ? (r ? diffFields(r.s) : { tab })
+    : r ? inspectFields(/** @type {import("./inspect-common.js").InspectRun} */ (r).s) : {};
+  ctx.act.address(fields, false);
+}
+
+/** A prompt typed in the inspect tab goes along to an empty compare form. @param {InspectContext} ctx */
+function carryPrompt(ctx) {
+  const f = ctx.diffForm;
+  if (!f.prompt.value.trim() && ctx.form.prompt.value.trim()) { f.prompt.value = ctx.form.prompt.value; if (!f.target.value) f.target.value = ctx.form.target.value; }
 }
 
 /** Clicks and keys on the tabs. @param {InspectContext} ctx */
-export function bindTabs(ctx) {
+function bindTabs(ctx) {
   for (const key of TABS) ctx.tabs.buttons[key].addEventListener("click", () => { showTab(ctx, key); tabAddress(ctx); });
+  ctx.tabs.buttons.diff.addEventListener("click", () => carryPrompt(ctx));
   ctx.tabs.node.addEventListener("keydown", (e) => {
     if (e.key !== "ArrowLeft" && e.key !== "ArrowRight" && e.key !== "Home" && e.key !== "End") return;
     e.preventDefault();
@@ -71,3 +79,15 @@ export function bindTabs(ctx) {
     tabAddress(ctx);
   });
 }
+
+/** The tab list (its clicks and keys bound: they act on the forms, which the page mounts after it). */
+export const tabsPanel = definePanel({
+  id: "inspect/tabs",
+  title: "the three tabs: inspect a prompt, activation patching, compare models",
+  needs: ["tab"],
+  render: (state, ctx) => {
+    ctx.tabs = inspectTabs();
+    bindTabs(ctx);
+    return ctx.tabs.node;
+  },
+});

@@ -3,9 +3,11 @@
  * and a tree of the components with their parameters and shapes (#arch-tree, details.mt-node), expandable. */
 import { el } from "../../lib/dom.js";
 import { compact, int, isNum } from "../../lib/format.js";
+import { definePanel } from "../../lib/panels.js";
 import { findTied, panel, partColor, pct, pctText, shapeText } from "./model-card-common.js";
 
 /** @typedef {import("./model-card-common.js").CardContext} CardContext */
+/** @typedef {import("./model-card-common.js").CardState} CardState */
 /** @typedef {import("./model-card-common.js").CardComponent} CardComponent */
 
 /** A box of the diagram: a part of the model (coloured) or what goes in and out.
@@ -95,8 +97,8 @@ function tree(c) {
   return node;
 }
 
-/** @param {CardContext} c */
-export function architecturePanel(c) {
+/** The panel (#arch-panel). @param {CardContext} c */
+export function architectureSection(c) {
   const treeNodeEl = tree(c);
   const setAll = (open) => {
     for (const d of treeNodeEl.querySelectorAll("details")) d.open = open || d.dataset.depth === "0";
@@ -110,3 +112,10 @@ export function architecturePanel(c) {
       (c.gpt2 ? " (GPT-2: inputs × outputs)." : " (outputs × inputs)."),
     el("div", { class: "arch-body" }, [diagram(c), el("div", { class: "mt-wrap" }, [treeNodeEl])]), tools);
 }
+
+/** The architecture: the diagram and the tree. */
+export const architecturePanel = definePanel({
+  id: "model/architecture", title: "The architecture: the forward pass as a diagram, the components as a tree", needs: ["card"],
+  /** @param {CardState} s @param {CardContext} c */
+  render: (s, c) => architectureSection(c),
+});

@@ -26,6 +26,7 @@ import { store } from "../../lib/storage.js";
  */
 /** @typedef {{name: string, parameters: number, shape?: number[], tied?: boolean, children?: CardComponent[]}} CardComponent */
 /** @typedef {{model: any, file_bytes?: number, types?: {type: string, parameters: number, bytes: number}[], components?: CardComponent, weights: CardWeight[]}} ModelCardDoc */
+/** @typedef {{card: ModelCardDoc, weight: string}} CardState  what the card's panels are mounted with: the document and the weight shown first */
 
 /**
  * @typedef {Object} CardContext  the card's facts, its view settings and the nodes its panels share

@@ -3,10 +3,12 @@
  * count per layer and what it is. */
 import { el } from "../../lib/dom.js";
 import { compact, int } from "../../lib/format.js";
+import { definePanel } from "../../lib/panels.js";
 import { tooltip } from "../../lib/tooltip.js";
 import { PARTS, findTied, panel, partColor, pct, pctText } from "./model-card-common.js";
 
 /** @typedef {import("./model-card-common.js").CardContext} CardContext */
+/** @typedef {import("./model-card-common.js").CardState} CardState */
 
 /** The bar, a segment per part, with a tooltip. @param {CardContext} c @param {typeof PARTS} shown */
 function partsBar(c, shown) {
@@ -27,8 +29,8 @@ function partsBar(c, shown) {
   return bar;
 }
 
-/** @param {CardContext} c */
-export function partsPanel(c) {
+/** The panel (#split-panel). @param {CardContext} c */
+export function partsSection(c) {
   const { parts, counted, firstLayer } = c;
   const shown = PARTS.filter((p) => parts.get(p.key).total > 0);
   const tied = findTied(c.card.components);
@@ -58,3 +60,10 @@ export function partsPanel(c) {
           el("th", { class: "num", scope: "col", text: firstLayer !== null ? "Per layer" : "" }), el("th", { scope: "col", text: "What it is" })])),
         el("tbody", {}, rows)])]));
 }
+
+/** Where the parameters are, beside the size class. */
+export const partsPanel = definePanel({
+  id: "model/parts", title: "Where the parameters are: embedding, attention, MLP, norms, unembedding", needs: ["card"],
+  /** @param {CardState} s @param {CardContext} c */
+  render: (s, c) => partsSection(c),
+});

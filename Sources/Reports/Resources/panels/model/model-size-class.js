@@ -2,9 +2,11 @@
  * it sits on a scale of the four classes (small, medium, large, very large), and what each class means. */
 import { el } from "../../lib/dom.js";
 import { compact, int } from "../../lib/format.js";
+import { definePanel } from "../../lib/panels.js";
 import { SIZE_CLASSES, panel } from "./model-card-common.js";
 
 /** @typedef {import("./model-card-common.js").CardContext} CardContext */
+/** @typedef {import("./model-card-common.js").CardState} CardState */
 
 /** The scale of the four classes with a marker at the count. @param {number} total @param {string} cls @param {number} i its class */
 function sizeScale(total, cls, i) {
@@ -27,8 +29,8 @@ function sizeScale(total, cls, i) {
   return el("div", { class: "sc-scale-wrap" }, [scale, ticks]);
 }
 
-/** @param {CardContext} c */
-export function sizePanel(c) {
+/** The panel (#size-panel). @param {CardContext} c */
+export function sizeSection(c) {
   const { m, total } = c;
   const cls = m.size_class || SIZE_CLASSES.find((k) => total <= k.upTo).key;
   const i = Math.max(0, SIZE_CLASSES.findIndex((k) => k.key === cls));
@@ -48,3 +50,10 @@ export function sizePanel(c) {
       list,
     ]));
 }
+
+/** The size class, beside where the parameters are. */
+export const sizeClassPanel = definePanel({
+  id: "model/size-class", title: "The size class: the parameter count among the four classes, and what each means", needs: ["card"],
+  /** @param {CardState} s @param {CardContext} c */
+  render: (s, c) => sizeSection(c),
+});

@@ -4,10 +4,12 @@
 import { color } from "../../lib/colors.js";
 import { el } from "../../lib/dom.js";
 import { compact, int, num } from "../../lib/format.js";
+import { definePanel } from "../../lib/panels.js";
 import { tooltip } from "../../lib/tooltip.js";
 import { TYPE_INFO, bytes, isQuantised, panel, pct, pctText } from "./model-card-common.js";
 
 /** @typedef {import("./model-card-common.js").CardContext} CardContext */
+/** @typedef {import("./model-card-common.js").CardState} CardState */
 /** @typedef {{type: string, parameters: number, bytes: number}} TypeEntry */
 
 /** The bar of bytes by type. @param {TypeEntry[]} types @param {number} allBytes @param {Map<string, string>} colours */
@@ -48,8 +50,8 @@ function typesTable(types, allBytes, colours) {
     el("tbody", {}, rows)]);
 }
 
-/** @param {CardContext} c */
-export function typesPanel(c) {
+/** The panel (#types-panel). @param {CardContext} c */
+export function typesSection(c) {
   const card = c.card;
   const types = (card.types || []).slice().sort((a, b) => b.bytes - a.bytes);
   const allBytes = types.reduce((a, t) => a + t.bytes, 0);
@@ -65,3 +67,10 @@ export function typesPanel(c) {
     "a type is how the numbers are stored. F32 spends 32 bits on every number; quantised types such as Q4_1 store blocks of 32 numbers as small integer codes plus a scale, so the file is several times smaller at a small cost in precision. The model turns them back into floats (dequantises) when it computes.",
     el("div", { class: "types-body" }, [facts, typesBar(types, allBytes, colours), typesTable(types, allBytes, colours)]));
 }
+
+/** How the weights are stored. */
+export const typesPanel = definePanel({
+  id: "model/types", title: "Weight types and bytes: how the weights are stored", needs: ["card"],
+  /** @param {CardState} s @param {CardContext} c */
+  render: (s, c) => typesSection(c),
+});

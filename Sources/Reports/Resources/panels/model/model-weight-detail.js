@@ -3,11 +3,13 @@
  * statistics) and how to read them. */
 import { append, clear, el } from "../../lib/dom.js";
 import { int } from "../../lib/format.js";
+import { definePanel } from "../../lib/panels.js";
 import { KIND_TITLE, TYPE_INFO, bytes, isQuantised, shapeText, stat } from "./model-card-common.js";
 import { histogramFigure } from "./model-histogram.js";
 
 /** @typedef {import("./model-card-common.js").CardContext} CardContext */
 /** @typedef {import("./model-card-common.js").CardWeight} CardWeight */
+/** @typedef {import("./model-card-common.js").CardState} CardState */
 
 /**
  * @typedef {Object} WeightDetail
@@ -82,3 +84,11 @@ export function weightDetail(c) {
     destroy: () => { if (fig) fig.destroy(); },
   };
 }
+
+/** The chosen weight's detail, beside the heatmap (the weights panel mounts it); sets c.detail. The card shows
+ * its first weight once every panel is mounted. */
+export const weightDetailPanel = definePanel({
+  id: "model/weight-detail", title: "The chosen weight: its histogram (linear or log counts), facts and how to read them", needs: ["card", "weight"],
+  /** @param {CardState} s @param {CardContext} c */
+  render: (s, c) => (c.detail = weightDetail(c)).node,
+});

@@ -5,13 +5,15 @@
 import { colorScale } from "../../lib/colors.js";
 import { append, clear, el } from "../../lib/dom.js";
 import { isNum, num } from "../../lib/format.js";
+import { definePanel, mountPanels } from "../../lib/panels.js";
 import { store } from "../../lib/storage.js";
 import { tooltip } from "../../lib/tooltip.js";
 import { KIND_LABEL, KIND_ORDER, KIND_TITLE, METRICS, kindLabel, panel, partColor, partOf, shapeText, stat } from "./model-card-common.js";
-import { weightDetail } from "./model-weight-detail.js";
+import { weightDetailPanel } from "./model-weight-detail.js";
 
 /** @typedef {import("./model-card-common.js").CardContext} CardContext */
 /** @typedef {import("./model-card-common.js").CardWeight} CardWeight */
+/** @typedef {import("./model-card-common.js").CardState} CardState */
 
 /**
  * @typedef {Object} WeightGrid
@@ -160,20 +162,27 @@ function controls(c, repaint) {
   ]);
 }
 
-/** The panel; sets c.grid and c.detail. @param {CardContext} c */
-export function weightsPanel(c) {
+/** The panel (#weights-panel), the chosen weight's detail mounted beside the heatmap; sets c.grid (and, through the
+ * detail's panel, c.detail). @param {CardContext} c @param {CardState} s */
+export function weightsSection(c, s) {
   const { cols, cell, tail } = gridLayout(c.weights);
   /** @type {WeightGrid} */
   const g = { node: gridTable(c, cols, cell), legend: el("div", { class: "wg-legend", id: "weight-legend" }), cols, cell, paint: () => paintGrid(c, g) };
   c.grid = g;
-  c.detail = weightDetail(c);
   const body = el("div", { class: "wg-body" }, [
     el("div", { class: "wg-left" }, [controls(c, g.paint), c.layerIds.length ? el("div", { class: "wg-scroll" }, g.node) : el("p", { class: "muted", text: "This model has no per-layer weights." }),
       g.legend, outsideChips(c, tail)]),
-    c.detail.node,
   ]);
+  mountPanels(body, [weightDetailPanel], s, c);
   g.paint();
   return panel("weights-panel", "Weights, layer by layer",
     "each cell is one weight matrix: a row per layer, a column per kind. The darker the cell, the larger the chosen statistic, compared within its column, so a layer that stands out is easy to spot. Click a cell (or move with the arrow keys and press Enter) to see how its numbers are spread.",
     body);
 }
+
+/** The weights layer by layer, with the chosen one's detail. */
+export const weightsGridPanel = definePanel({
+  id: "model/weights-grid", title: "The weights layer by layer: a heatmap of a chosen statistic, the chosen matrix beside it", needs: ["card", "weight"],
+  /** @param {CardState} s @param {CardContext} c */
+  render: (s, c) => weightsSection(c, s),
+});

@@ -3,10 +3,12 @@
  * histogram in the weights panel above. */
 import { clear, el } from "../../lib/dom.js";
 import { int } from "../../lib/format.js";
+import { definePanel } from "../../lib/panels.js";
 import { debounce } from "../../lib/ui.js";
 import { bytes, panel, shapeText, stat } from "./model-card-common.js";
 
 /** @typedef {import("./model-card-common.js").CardContext} CardContext */
+/** @typedef {import("./model-card-common.js").CardState} CardState */
 /** @typedef {import("./model-card-common.js").CardWeight} CardWeight */
 /** @typedef {{key: string, label: string, of: (w: CardWeight) => any, numeric?: boolean}} Column */
 
@@ -35,8 +37,8 @@ function row(w, selected) {
   ]);
 }
 
-/** The panel; sets c.weightsTable. @param {CardContext} c */
-export function weightsTablePanel(c) {
+/** The panel (#table-panel); sets c.weightsTable. @param {CardContext} c */
+export function weightsTableSection(c) {
   const weights = c.weights;
   const filter = el("input", { type: "search", class: "input", id: "weights-filter", placeholder: "Filter: a name, a kind, a layer…", "aria-label": "Filter the weights" });
   const count = el("span", { class: "muted wt-count" });
@@ -80,3 +82,10 @@ export function weightsTablePanel(c) {
     "one row per tensor as the file names it, with its shape, how it is stored and its statistics (after dequantisation for quantised types). Sort by a column's title; a row shows its histogram above.",
     el("div", {}, [el("div", { class: "toolbar wt-tools" }, [filter, count]), el("div", { class: "wt-scroll" }, c.weightsTable)]));
 }
+
+/** Every weight tensor as a table. */
+export const weightsTablePanel = definePanel({
+  id: "model/weights-table", title: "Every weight tensor as a table, filtered and sorted; a row shows its histogram", needs: ["card"],
+  /** @param {CardState} s @param {CardContext} c */
+  render: (s, c) => weightsTableSection(c),
+});

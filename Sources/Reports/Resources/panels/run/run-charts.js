@@ -5,7 +5,9 @@ import { LineChart } from "../../lib/charts.js";
 import { color, cssVar } from "../../lib/colors.js";
 import { int, slug } from "../../lib/format.js";
 import { aggregate, grouping } from "./run-grouping.js";
-import { dkey, inspectHref, isLive } from "./run-state.js";
+import { dkey, inspectHref, isLive, isMoreTag } from "./run-state.js";
+import { el } from "../../lib/dom.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 /** @typedef {import("./run-state.js").RunContext} RunContext */
@@ -142,3 +144,17 @@ export function recolorLegends(S) {
     if (chart.opts.legendItems) { chart.opts.legendItems = tagLegend(def); chart.legendSig = null; chart.renderLegend(); }
   }
 }
+
+/** "More scalars": a chart per other tag (hidden until one exists; live tags add theirs). */
+export const moreScalarsPanel = definePanel({
+  id: "run/more-scalars", title: "A chart for every other scalar tag", needs: ["runs", "mainTags"],
+  /** @param {RunState} S @param {RunContext} ctx */
+  render(S, ctx) {
+    S.ui.moreGrid = el("div", { class: "charts-grid three" });
+    S.ui.moreSection = el("section", { class: "section", hidden: true }, [el("h2", { class: "section-title", text: "More scalars" }), S.ui.moreGrid]);
+    const tags = new Set();
+    for (const r of S.runs) for (const t of r.detail.tags || []) if (isMoreTag(S, t)) tags.add(t);
+    for (const t of [...tags].sort()) addMoreChart(S, t, ctx);
+    return S.ui.moreSection;
+  },
+});

@@ -7,6 +7,7 @@ import { showFT } from "./run-finetune.js";
 import { showMLP } from "./run-mlp.js";
 import { showS2S } from "./run-seq2seq.js";
 import { cardHref, diffHref, inspectHref, isLive } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 /** @typedef {import("./run-state.js").Checkpoint} Checkpoint */
@@ -71,3 +72,15 @@ export function renderCheckpoints(S) {
   if (S.ft && S.sections.ft && S.sections.ft.view) S.sections.ft.view.setCheckpoints(list);
   section.appendChild(table(["Open", "Compare"], modelRows(S, list)));
 }
+
+/** The checkpoints: each with links to inspect it, its card and what changed since the one before. */
+export const checkpointsPanel = definePanel({
+  id: "run/checkpoints", title: "The run's checkpoints with links to inspect, card and diff", needs: ["runs", "checkpoints"],
+  /** @param {RunState} S */
+  when: (S) => !S.compare,
+  render(S) {
+    S.ui.checkpoints = el("section", { class: "section checkpoints", id: "checkpoints" });
+    renderCheckpoints(S);
+    return S.ui.checkpoints;
+  },
+});

@@ -5,6 +5,7 @@ import { icon, statusBadge } from "../../lib/ui.js";
 import { redrawAll } from "./run-charts.js";
 import { allHPKeys, differingKeys, grouping } from "./run-grouping.js";
 import { HP_NOT_MODEL } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 
@@ -88,3 +89,11 @@ export function renderLegend(S) {
       others.length >= 2 ? el("a", { class: "chip-remove", href: "/compare?runs=" + others.map(enc).join(","), title: "Remove " + r.name + " from the comparison", "aria-label": "Remove " + r.name }, icon("close")) : null]));
   }
 }
+
+/** The compare page's legend of runs (or groups). */
+export const legendPanel = definePanel({
+  id: "run/legend", title: "The compared runs (or groups): colour, link and status", needs: ["runs"],
+  /** @param {RunState} S */
+  when: (S) => S.compare,
+  render: (S) => (S.ui.legend = el("div", { class: "run-legend", id: "run-legend" })),
+});

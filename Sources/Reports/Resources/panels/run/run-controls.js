@@ -7,6 +7,7 @@ import { setChartOptions } from "./run-charts.js";
 import { renderGroupMenu } from "./run-compare.js";
 import { loadSeries } from "./run-series.js";
 import { clampSmoothing } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 
@@ -75,3 +76,9 @@ export function setLiveText(S) {
   node.classList.toggle("on", open > 0 && live > 0);
   node.textContent = open > 0 && live > 0 ? (S.compare ? live + " live" : "live: updating") : "";
 }
+
+/** The chart controls. */
+export const controlsPanel = definePanel({
+  id: "run/controls", title: "Smoothing, x axis, log scale, zoom reset, grouping and the live indicator", needs: ["smoothing", "xMode"],
+  render: (S, ctx) => buildControls(S, ctx),
+});

@@ -6,6 +6,7 @@ import { isNum } from "../../lib/format.js";
 import { finetuneView } from "../../views/classic.js";
 import { classicSection, figuresOrNone, scheduleClassic, showInPlayer } from "./run-classic.js";
 import { showError } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 /** @typedef {import("./run-state.js").RunDetail} RunDetail */
@@ -95,3 +96,11 @@ export function ftPoints(S, points) {
 
 /** A checkpoint row's Show: that checkpoint in the player. @param {RunState} S @param {number} step */
 export function showFT(S, step) { showInPlayer(S.sections.ft, (S.ftFigures || []).slice().sort((a, b) => a.step - b.step), step); }
+
+/** A fine-tuning run: the base model's answers and the fine-tuned ones across the checkpoints. */
+export const finetunePanel = definePanel({
+  id: "run/finetune", title: "The base and fine-tuned models' answers across the checkpoints", needs: ["runs", "sections"],
+  /** @param {RunState} S */
+  when: (S) => !S.compare && S.ft,
+  render: (S) => buildFT(S),
+});

@@ -6,6 +6,7 @@ import { compact, dateTime, duration, int, relTime } from "../../lib/format.js";
 import { statusBadge } from "../../lib/ui.js";
 import { finetuneView, mlpView, seq2seqView } from "../../views/classic.js";
 import { differingKeys } from "./run-grouping.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 /** @typedef {import("./run-state.js").RunDetail} RunDetail */
@@ -140,3 +141,24 @@ export function showStep(d) {
   const fill = /** @type {HTMLElement|null} */ (document.querySelector(".run-head .progress-fill"));
   if (fill && d.total_steps) fill.style.width = (Math.min(1, d.step / d.total_steps) * 100).toFixed(1) + "%";
 }
+
+/** The breadcrumbs: Runs / this run (or the comparison). */
+export const crumbsPanel = definePanel({
+  id: "run/crumbs", title: "Where the page is: Runs / this run or comparison", needs: ["runs"],
+  /** @param {RunState} S */
+  render: (S) => el("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, [
+    el("a", { href: "/", text: "Runs" }), el("span", { class: "crumb-sep", "aria-hidden": "true", text: "/" }),
+    el("span", { text: S.compare ? "Compare " + S.runs.length + " runs" : S.runs[0].name }),
+  ]),
+});
+
+/** The header (S.ui.head), redrawn by renderHead when the run's status or checkpoints change. */
+export const headPanel = definePanel({
+  id: "run/head", title: "The run's name, status and facts (or the compared runs')", needs: ["runs", "checkpoints"],
+  /** @param {RunState} S */
+  render(S) {
+    S.ui.head = el("div", { class: "page-head run-head" });
+    renderHead(S);
+    return S.ui.head;
+  },
+});

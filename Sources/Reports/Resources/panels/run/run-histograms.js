@@ -7,6 +7,7 @@ import { clear, el } from "../../lib/dom.js";
 import { store } from "../../lib/storage.js";
 import { emptyState } from "../../lib/ui.js";
 import { isLive, later, showError } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 
@@ -75,3 +76,15 @@ async function loadHistogram(S) {
     S.hist.chart.setData(res.steps || []);
   } catch (err) { showError(S, err, "Could not load the histogram " + tag); }
 }
+
+/** The histograms of one weight across the checkpoints. */
+export const histogramsPanel = definePanel({
+  id: "run/histograms", title: "A weight's histogram across the checkpoints", needs: ["runs"],
+  /** @param {RunState} S */
+  when: (S) => !S.compare,
+  render(S) {
+    S.ui.hists = el("section", { class: "section hists", id: "histograms" });
+    renderHistograms(S);
+    return S.ui.hists;
+  },
+});

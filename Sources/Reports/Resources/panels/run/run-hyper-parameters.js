@@ -5,6 +5,7 @@ import { store } from "../../lib/storage.js";
 import { swatch } from "./run-compare.js";
 import { allHPKeys, differingKeys } from "./run-grouping.js";
 import { hpText } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 
@@ -45,3 +46,14 @@ export function renderHP(S) {
   ]);
   node.appendChild(el("div", { class: "card table-wrap" }, table));
 }
+
+/** The hyper-parameters (a column per run on the compare page). */
+export const hyperParametersPanel = definePanel({
+  id: "run/hyper-parameters", title: "The hyper-parameters, the differing ones marked when comparing", needs: ["runs"],
+  /** @param {RunState} S */
+  render(S) {
+    S.ui.hp = el("section", { class: "section hp-section", id: "hyper-parameters" });
+    renderHP(S);
+    return S.ui.hp;
+  },
+});

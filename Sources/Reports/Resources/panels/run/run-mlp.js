@@ -4,6 +4,7 @@ import { mlpView } from "../../views/classic.js";
 import { classicSection, figuresOrNone, scheduleClassic, showInPlayer, showNoFigures } from "./run-classic.js";
 import { renderHead } from "./run-head.js";
 import { showError } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 
@@ -61,3 +62,11 @@ export function scheduleMLP(S) { scheduleClassic(S, S.sections.mlp, () => loadML
 
 /** A checkpoint row's Show. @param {RunState} S @param {number} step */
 export function showMLP(S, step) { showInPlayer(S.sections.mlp, S.mlpFigures, step); }
+
+/** An MLP run: its decision boundary (or fitted function) across the checkpoints. */
+export const mlpPanel = definePanel({
+  id: "run/mlp", title: "An MLP's decision boundary or fitted function across the checkpoints", needs: ["runs", "sections"],
+  /** @param {RunState} S */
+  when: (S) => !S.compare && S.mlp,
+  render: (S) => buildMLP(S),
+});

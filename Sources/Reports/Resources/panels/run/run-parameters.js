@@ -5,6 +5,7 @@ import { Heatmap } from "../../lib/charts.js";
 import { append, el } from "../../lib/dom.js";
 import { isNum } from "../../lib/format.js";
 import { isLive, later, showError } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 
@@ -56,3 +57,11 @@ export async function loadParameters(S) {
     ratio.setData({ rows: names, cols: steps.filter((_, j) => keep[j]), values: pick(ur) });
   } catch (err) { showError(S, err, "Could not load the per-parameter statistics"); }
 }
+
+/** The per-parameter statistics (filled by loadParameters once the page is drawn). */
+export const parametersPanel = definePanel({
+  id: "run/parameters", title: "Gradient norm and update ratio per parameter over the steps", needs: ["runs", "heat"],
+  /** @param {RunState} S */
+  when: (S) => !S.compare,
+  render: (S) => (S.ui.params = el("section", { class: "section params", id: "parameters" })),
+});

@@ -6,6 +6,7 @@ import { clear, el } from "../../lib/dom.js";
 import { compact, fixed, int, isNum, num } from "../../lib/format.js";
 import { makeChart } from "./run-charts.js";
 import { ALLREDUCE_TAG, dkey, isLive } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 
@@ -92,3 +93,11 @@ export function renderRanks(S) {
       : [el("span", { class: "muted", text: "No all-reduce time recorded" + (isLive(S) ? " yet." : ".") })]));
   if (share) node.dataset.allreduce = share.mean.toFixed(4);
 }
+
+/** A data-parallel run: each process's throughput and the time spent summing gradients. */
+export const ranksPanel = definePanel({
+  id: "run/ranks", title: "A data-parallel run's throughput per rank and all-reduce share", needs: ["runs", "rk"],
+  /** @param {RunState} S */
+  when: (S) => !S.compare && S.rk !== null,
+  render: (S, ctx) => buildRanks(S, ctx),
+});

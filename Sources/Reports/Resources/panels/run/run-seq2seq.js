@@ -5,7 +5,8 @@ import * as api from "../../api.js";
 import { el } from "../../lib/dom.js";
 import { seq2seqView } from "../../views/classic.js";
 import { classicSection, figuresOrNone, scheduleClassic, showInPlayer, showNoFigures } from "./run-classic.js";
-import { showError } from "./run-state.js";
+import { hasAttention, showError } from "./run-state.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("./run-state.js").RunState} RunState */
 
@@ -65,3 +66,11 @@ export function scheduleS2S(S) { scheduleClassic(S, S.sections.s2s, () => loadS2
 
 /** A checkpoint row's Show. @param {RunState} S @param {number} step */
 export function showS2S(S, step) { showInPlayer(S.sections.s2s, S.s2sFigures, step); }
+
+/** A seq2seq run: where its decoder looks across the checkpoints (or why there is nothing to show). */
+export const seq2seqPanel = definePanel({
+  id: "run/seq2seq", title: "A seq2seq model's attention across the checkpoints", needs: ["runs", "sections"],
+  /** @param {RunState} S */
+  when: (S) => !S.compare && S.s2s,
+  render: (S) => (hasAttention(S.runs[0].detail) ? buildS2S(S) : noAttentionNote()),
+});

@@ -4,6 +4,7 @@ import { store } from "../../lib/storage.js";
 import { isNum, num } from "../../lib/format.js";
 import { el } from "../../lib/dom.js";
 import { icon } from "../../lib/ui.js";
+import { definePanel } from "../../lib/panels.js";
 
 /** @typedef {import("../../api.js").RunDetail} RunDetail */
 /** @typedef {import("../../api.js").Checkpoint} Checkpoint */
@@ -104,6 +105,7 @@ import { icon } from "../../lib/ui.js";
  * @property {{mlp: ClassicSection|null, s2s: ClassicSection|null, ft: ClassicSection|null,
  *   ranks: {node: HTMLElement, readout: HTMLElement, render: () => void}|null}} sections
  * @property {{grad: any, ratio: any}} heat  the per-parameter heatmaps (lib/charts.js's Heatmap)
+ * @property {{destroy: () => void}|null} probeView  the probe timeline (panels/probe-timeline.js), when shown
  * @property {{chart: any, select: HTMLSelectElement|null, seq: number}} hist  the histogram chart and its tensor
  * @property {{params: any, hists: any, refetch: any, reconnect: any}} pending  the scheduled reloads
  * @property {{at: number, dur: number}|null} durationBase  a live run's duration, counted up from the last status
@@ -132,7 +134,7 @@ export function createRunState(mode) {
     defs: [], mainTags: new Set(),
     mlp: false, mlpFigures: null, s2s: false, s2sFigures: null, ft: false, ftFigures: null, rk: null,
     sections: { mlp: null, s2s: null, ft: null, ranks: null },
-    heat: { grad: null, ratio: null },
+    heat: { grad: null, ratio: null }, probeView: null,
     hist: { chart: null, select: null, seq: 0 },
     pending: { params: null, hists: null, refetch: null, reconnect: null },
     durationBase: null,
@@ -265,3 +267,10 @@ export async function pool(tasks, limit) {
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   return results;
 }
+
+/** The notices above the page (showError's; S.ui.errors exists from the start, for errors before the panels). */
+export const errorsPanel = definePanel({
+  id: "run/errors", title: "Errors and notices", needs: ["errors"],
+  /** @param {RunState} S */
+  render: (S) => S.ui.errors,
+});

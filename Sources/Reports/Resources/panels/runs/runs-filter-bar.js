@@ -1,6 +1,6 @@
 /* Glassbox Studio, runs page: the filter bar. The search box (#run-filter), the host and user selects (#host-filter,
- * #user-filter: shown when the runs come from more than one machine or person), the hyper-parameter filter
- * (#hp-filter) with its hint (#hp-filter-hint), all mirrored in the URL (?q=, ?hp=, ?host=, ?user=). */
+ * #user-filter: shown when the runs come from more than one machine or person) and the hyper-parameter filter
+ * (#hp-filter; its hint is runs-filter-hint.js), all kept in the address (?q=, ?hp=, ?host=, ?user=: ctx.saveQuery). */
 import { clear, el } from "../../lib/dom.js";
 import { debounce } from "../../lib/ui.js";
 import { hostOf, NONE, userOf } from "./runs-filter.js";
@@ -55,8 +55,8 @@ function hpFilterInput(value) {
 }
 
 /**
- * Builds the filter bar and registers on ctx: renderQuickFilters, saveQuery, clearFilters, showFilterErrors.
- * @param {RunsContext} ctx @returns {{search: HTMLElement, host: HTMLElement, user: HTMLElement, hp: HTMLElement, hint: HTMLElement}}
+ * Builds the filter bar and registers on ctx: renderQuickFilters, showFilters, clearFilters, hpInput.
+ * @param {RunsContext} ctx @returns {{search: HTMLElement, host: HTMLElement, user: HTMLElement, hp: HTMLElement}}
  */
 export function runsFilterBar(ctx) {
   const state = ctx.state;
@@ -64,31 +64,22 @@ export function runsFilterBar(ctx) {
   // quick filters by machine and by person: shown when the runs come from more than one (renderQuickFilters)
   const host = quickSelect("host-filter", "Host", "Show the runs of one host");
   const user = quickSelect("user-filter", "User", "Show the runs of one user");
-  const hpHint = el("div", { class: "filter-hint", id: "hp-filter-hint", "aria-live": "polite" });
+  ctx.hpInput = hpInput;
 
   ctx.renderQuickFilters = () => {
     fillQuickFilter(host, state.runs, hostOf, state.host, "host");
     fillQuickFilter(user, state.runs, userOf, state.user, "user");
   };
-  ctx.saveQuery = () => {
-    const p = new URLSearchParams();
-    if (state.text) p.set("q", state.text);
-    if (state.hpText) p.set("hp", state.hpText);
-    if (state.host) p.set("host", state.host);
-    if (state.user) p.set("user", state.user);
-    const qs = p.toString();
-    history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
+  ctx.showFilters = () => {
+    search.value = state.text;
+    hpInput.value = state.hpText;
+    ctx.renderQuickFilters();
   };
   ctx.clearFilters = () => {
-    search.value = hpInput.value = state.text = state.hpText = state.host = state.user = "";
-    ctx.renderQuickFilters();
+    state.text = state.hpText = state.host = state.user = "";
+    ctx.showFilters();
     ctx.saveQuery();
     ctx.render();
-  };
-  ctx.showFilterErrors = (errors, known) => {
-    hpHint.textContent = errors.length ? errors.join("; ") + (errors.some((e) => e.startsWith("no hyper")) ? ". Known: " + [...known].sort().join(", ") : "") : "";
-    hpHint.classList.toggle("on", errors.length > 0);
-    hpInput.classList.toggle("invalid", errors.length > 0);
   };
 
   const refilter = debounce(() => { ctx.saveQuery(); ctx.render(); }, 80);
@@ -101,6 +92,5 @@ export function runsFilterBar(ctx) {
     search: el("label", { class: "field grow" }, [el("span", { class: "field-label", text: "Search" }), search]),
     host: host.field, user: user.field,
     hp: el("label", { class: "field grow" }, [el("span", { class: "field-label", text: "Hyper-parameters" }), hpInput]),
-    hint: hpHint,
   };
 }

@@ -1,6 +1,7 @@
 /* Glassbox Studio, runs page: the page's state (what the filters, the sort, the columns and the selection hold, read
- * from the URL and the browser's storage) and the context its panels share. */
+ * from the address and the browser's storage) and the context its panels share. */
 import { store } from "../../lib/storage.js";
+import { applyAddress, storedSort } from "./runs-address.js";
 
 /** @typedef {import("../../api.js").RunSummary} RunSummary */
 /** @typedef {RunSummary & {_json?: string}} ListedRun  a run of the list, with its JSON (a row's signature) */
@@ -46,22 +47,27 @@ import { store } from "../../lib/storage.js";
  * @property {() => void} renderHead  draws the header row (runs-table.js)
  * @property {() => void} renderColumnsMenu  (runs-columns-menu.js)
  * @property {() => void} renderQuickFilters  the host and user selects (runs-filter-bar.js)
- * @property {() => void} saveQuery  mirrors the filters in the URL (runs-filter-bar.js)
+ * @property {() => void} saveQuery  writes the filters into the address (the page's URL store)
+ * @property {() => void} showFilters  shows the state's filters in the filter bar (Back and Forward; runs-filter-bar.js)
  * @property {() => void} selectionChanged  stores the selection, updates the compare button and the select-all box (runs-selection.js)
  * @property {() => void} syncSelectAll  the select-all box: ticked, unticked or in between (runs-table.js)
  * @property {() => void} clearFilters  empties every filter (runs-filter-bar.js)
- * @property {(errors: string[], known: Set<string>) => void} showFilterErrors  (runs-filter-bar.js)
+ * @property {(errors: string[], known: Set<string>) => void} showFilterErrors  (runs-filter-hint.js)
+ * @property {HTMLInputElement} hpInput  the hyper-parameter filter's box (runs-filter-bar.js)
+ * @property {HTMLElement} summary  the summary line in the head (runs-head.js), written by the table
+ * @property {HTMLElement} errors  where the page's errors go (runs-errors.js)
  */
 
-/** The page's state: the filters from the URL's query, the sort, columns and selection from storage.
- * @param {string} search  location.search @returns {RunsState} */
-export function runsState(search) {
-  const params = new URLSearchParams(search);
-  return {
-    runs: [], text: params.get("q") || "", hpText: params.get("hp") || "", host: params.get("host") || "", user: params.get("user") || "",
+/** The page's state: the filters from the address (runs-address.js), the sort, the columns and the selection from
+ * storage. @param {Object<string, any>} address  the page's URL store's state @returns {RunsState} */
+export function runsState(address) {
+  /** @type {RunsState} */
+  const state = {
+    runs: [], text: "", hpText: "", host: "", user: "", sort: storedSort(),
     selected: new Set(store.get("runs.selected", [])),
-    sort: store.get("runs.sort", { key: "started", dir: -1 }),
     colPrefs: store.get("runs.columns", {}),
     columns: [], rowCache: new Map(), shownIds: [], timer: null, stopped: false, errorNode: null, lastJSON: "", loaded: false,
   };
+  applyAddress(state, address);
+  return state;
 }

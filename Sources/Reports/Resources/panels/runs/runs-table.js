@@ -1,10 +1,13 @@
 /* Glassbox Studio, runs page: the runs table (#runs-table). A header row of sort buttons (aria-sort) with a box that
  * selects every shown run, one row per run that passes the filters (tr[data-run-id][data-status], a box to select it
- * for comparison), the summary line (#runs-summary) and what to say when there is no run or none matches. Rows are
- * kept while their run has not changed (and redrawn each minute, for the relative times). */
+ * for comparison), and what to say when there is no run or none matches; it writes the head's summary line
+ * (#runs-summary) as it draws. Rows are kept while their run has not changed (and redrawn each minute, for the
+ * relative times). A header's click sorts (again: the other way), remembered in the browser. */
 import { clear, el } from "../../lib/dom.js";
+import { definePanel } from "../../lib/panels.js";
 import { store } from "../../lib/storage.js";
 import { emptyState } from "../../lib/ui.js";
+import { firstDir } from "./runs-address.js";
 import { knownKeys, matchesRun, parseHPFilter, searchWords, sortRuns } from "./runs-filter.js";
 
 /** @typedef {import("./runs-state.js").RunsContext} RunsContext */
@@ -35,7 +38,7 @@ function headerCell(ctx, c) {
   const active = state.sort.key === c.key;
   return el("th", { class: [c.num ? "num" : "", c.hp ? "hp" : "", "col-" + c.key.replace(/[^a-z0-9_-]/gi, "_")], "aria-sort": active ? (state.sort.dir > 0 ? "ascending" : "descending") : "none", scope: "col" },
     el("button", { type: "button", class: ["sort", active ? "active" : ""], title: "Sort by " + c.label, onclick: () => {
-      state.sort = state.sort.key === c.key ? { key: c.key, dir: -state.sort.dir } : { key: c.key, dir: c.key === "started" ? -1 : 1 };
+      state.sort = state.sort.key === c.key ? { key: c.key, dir: -state.sort.dir } : { key: c.key, dir: firstDir(c.key) };
       store.set("runs.sort", state.sort);
       ctx.renderHead();
       ctx.render();
@@ -75,12 +78,11 @@ function renderEmpty(ctx, empty, shown) {
 }
 
 /**
- * Builds the table and registers on ctx: render, renderHead, syncSelectAll.
- * @param {RunsContext} ctx @returns {{tableWrap: HTMLElement, summary: HTMLElement, empty: HTMLElement}}
+ * Builds the table and registers on ctx: render, renderHead, syncSelectAll. The summary line is the head's
+ * (ctx.summary). @param {RunsContext} ctx @returns {{tableWrap: HTMLElement, empty: HTMLElement}}
  */
 export function runsTable(ctx) {
   const state = ctx.state;
-  const summary = el("div", { class: "summary", id: "runs-summary", "aria-live": "polite" });
   const thead = el("thead"), tbody = el("tbody");
   const tableWrap = el("div", { class: "table-wrap card" }, el("table", { id: "runs-table", class: "runs-table" }, [thead, tbody]));
   const empty = el("div", { class: "runs-empty" });
@@ -125,7 +127,7 @@ export function runsTable(ctx) {
       tbody.replaceChildren(frag);
     }
     state.shownIds = shown.map((r) => r.id);
-    summary.textContent = summaryText(state.runs, shown.length);
+    if (ctx.summary) ctx.summary.textContent = summaryText(state.runs, shown.length);
     tableWrap.hidden = state.runs.length === 0;
     renderEmpty(ctx, empty, shown.length);
     ctx.selectionChanged();
@@ -139,5 +141,16 @@ export function runsTable(ctx) {
     row.classList.toggle("selected", box.checked);
     ctx.selectionChanged();
   });
-  return { tableWrap, summary, empty };
+  return { tableWrap, empty };
 }
+
+/** The table and, in place of rows, what to say when there is no run or none matches. */
+export const runsTablePanel = definePanel({
+  id: "runs/table", title: "Every run that passes the filters, sortable, with boxes to select runs to compare",
+  needs: ["runs", "columns", "sort", "selected", "rowCache", "shownIds", "text", "hpText", "host", "user"],
+  /** @param {any} state @param {RunsContext} ctx */
+  render(state, ctx) {
+    const table = runsTable(ctx);
+    return el("div", { class: "runs-table-panel" }, [table.tableWrap, table.empty]);
+  },
+});
