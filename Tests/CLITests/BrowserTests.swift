@@ -186,55 +186,55 @@ struct StudioBrowserTests {
     /// Selenium driving Chromium through the runs, run and compare pages (charts drawn, smoothing, comparison with
     /// differing hyper-parameters highlighted, live points within a second, no console errors); screenshots of
     /// every page in both themes land in .build/studio-screenshots.
-    @Test func runsRunAndComparePagesWork() throws {
-        try runBrowserScript("run-studio-test.sh", limit: 300)
+    @Test func runsRunAndComparePagesWork() async throws {
+        try await runBrowserScript("run-studio-test.sh", limit: 300)
     }
 
     /// tests/browser/run-inspect-test.sh: the inspect page over the bundled SmolLM2: a prompt typed, the first parts
     /// (one forward) on screen before the attributions, a second prompt that cancels the first, a head opened, a
     /// patching scan, a cancelled attribution, no console errors; screenshots in both themes.
-    @Test func inspectPageWorks() throws {
-        try runBrowserScript("run-inspect-test.sh", limit: 400)
+    @Test func inspectPageWorks() async throws {
+        try await runBrowserScript("run-inspect-test.sh", limit: 400)
     }
 
     /// tests/browser/run-generate-test.sh: the generate page: tokens streamed and coloured by probability, a token
     /// opened (alternatives, its logit lens and attention row, attributions on demand), Stop, a two-turn chat,
     /// interventions compared with the original; no console errors; screenshots in both themes.
-    @Test func generatePageWorks() throws {
-        try runBrowserScript("run-generate-test.sh", limit: 420)
+    @Test func generatePageWorks() async throws {
+        try await runBrowserScript("run-generate-test.sh", limit: 420)
     }
 
     /// tests/browser/run-model-test.sh: a checkpoint clicked on a run's loss curve opens the inspect page on it; the
     /// model card of the bundled model and of a checkpoint (tree, size class, types, weight heatmap, histograms).
-    @Test func modelPageAndCheckpointLinksWork() throws {
-        try runBrowserScript("run-model-test.sh", limit: 300)
+    @Test func modelPageAndCheckpointLinksWork() async throws {
+        try await runBrowserScript("run-model-test.sh", limit: 300)
     }
 
     /// tests/browser/run-probes-test.sh: a short run with two probes; the probe timeline on the run page (lens
     /// heatmap across checkpoints, heads forming, first step at rank 1), a step opened on the inspect page.
-    @Test func probeTimelineWorks() throws {
-        try runBrowserScript("run-probes-test.sh", limit: 300)
+    @Test func probeTimelineWorks() async throws {
+        try await runBrowserScript("run-probes-test.sh", limit: 300)
     }
 
     /// tests/browser/run-mlp-test.sh: two small MLP runs (spirals, sine); the run page's section (checkpoint player,
     /// decision boundary in both class colours, fitted function, metrics, importance, first layer), both themes, live
     /// updates on resume, the runs list's MLP badge, the exported --html file.
-    @Test func mlpViewsWork() throws {
-        try runBrowserScript("run-mlp-test.sh", limit: 300)
+    @Test func mlpViewsWork() async throws {
+        try await runBrowserScript("run-mlp-test.sh", limit: 300)
     }
 
     /// tests/browser/run-seq2seq-test.sh: a seq2seq run on the dates task and one without attention; the run page's
     /// section (checkpoint player, example picker, alignment heatmap, exact-match chart, Try your own input and its
     /// errors), both themes, the attention-less run's note, the runs list's Seq2seq badge and exact match.
-    @Test func seq2seqViewWorks() throws {
-        try runBrowserScript("run-seq2seq-test.sh", limit: 600)
+    @Test func seq2seqViewWorks() async throws {
+        try await runBrowserScript("run-seq2seq-test.sh", limit: 600)
     }
 
     /// tests/browser/run-finetune-test.sh: a small LoRA fine-tuning run of the bundled model watched live; the run
     /// page's section (facts against the API, the before/after answers at each checkpoint with the player, ✓ marks,
     /// the usage line), both themes, the runs list's Fine-tune badge.
-    @Test func finetuneViewWorks() throws {
-        try runBrowserScript("run-finetune-test.sh", limit: 300)
+    @Test func finetuneViewWorks() async throws {
+        try await runBrowserScript("run-finetune-test.sh", limit: 300)
     }
 
     /// tests/browser/run-ranks-test.sh: a GPT trained on two ranks (mpirun -np 2), a one-process run, and a copy of the
@@ -243,19 +243,19 @@ struct StudioBrowserTests {
     /// run pages' ranks fact, "by USER on HOST" and Ranks section (a line per rank, the slowest named, the all-reduce
     /// share), both themes. Skipped where Open MPI is not installed.
     @Test(.enabled(if: mpirunPath != nil, "needs Open MPI's mpirun (Debian: openmpi-bin)"))
-    func ranksViewWorks() throws {
-        try runBrowserScript("run-ranks-test.sh", limit: 300)
+    func ranksViewWorks() async throws {
+        try await runBrowserScript("run-ranks-test.sh", limit: 300)
     }
 
     /// tests/browser/run-diff-test.sh: two checkpoints of a run compared on one prompt (predictions, per-layer and
     /// per-head DLA changes, attention changes, neurons), reached from the run page; the contrast field.
-    @Test func diffViewWorks() throws {
-        try runBrowserScript("run-diff-test.sh", limit: 300)
+    @Test func diffViewWorks() async throws {
+        try await runBrowserScript("run-diff-test.sh", limit: 300)
     }
 
     /// Runs tests/browser/SCRIPT with this build's `glassbox` (screenshots into .build/studio-screenshots), kills
     /// it after `limit` seconds, and expects it to pass.
-    func runBrowserScript(_ script: String, limit: Int) throws {
+    func runBrowserScript(_ script: String, limit: Int) async throws {
         guard Browser.executable != nil else { throw BrowserMissing() }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
@@ -275,14 +275,13 @@ struct StudioBrowserTests {
         let text = Output()
         let reader = Thread { text.data = out.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { p.waitUntilExit(); done.signal() }
-        if done.wait(timeout: .now() + .seconds(limit)) == .timedOut {
+        if await !waitForExit(p, limit: Double(limit)) {
             kill(-p.processIdentifier, SIGKILL)
             p.terminate()
             Issue.record("tests/browser/\(script) ran over \(limit) s")
+            _ = await waitForExit(p, limit: 30)
         }
-        while !reader.isFinished { usleep(10_000) }
+        while !reader.isFinished { try await Task.sleep(nanoseconds: 10_000_000) }
         let log = String(decoding: text.data, as: UTF8.self)
         print(log)
         #expect(p.terminationStatus == 0, "\(log.suffix(4000))")
