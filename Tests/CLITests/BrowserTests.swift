@@ -259,32 +259,10 @@ struct StudioBrowserTests {
         guard Browser.executable != nil else { throw BrowserMissing() }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [root.appendingPathComponent("tests/browser/" + script).path, root.appendingPathComponent(".build/studio-screenshots").path]
-        p.currentDirectoryURL = root
-        var env = ProcessInfo.processInfo.environment
-        env["GLASSBOX_BIN"] = exe.path
-        env["NO_COLOR"] = "1"
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        final class Output: @unchecked Sendable { var data = Data() }
-        let text = Output()
-        let reader = Thread { text.data = out.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        if await !waitForExit(p, limit: Double(limit)) {
-            kill(-p.processIdentifier, SIGKILL)
-            p.terminate()
-            Issue.record("tests/browser/\(script) ran over \(limit) s")
-            _ = await waitForExit(p, limit: 30)
-        }
-        while !reader.isFinished { try await Task.sleep(nanoseconds: 10_000_000) }
-        let log = String(decoding: text.data, as: UTF8.self)
+        let (status, log) = try await runScript(root.appendingPathComponent("tests/browser/" + script), [root.appendingPathComponent(".build/studio-screenshots").path],
+                                                environment: ["GLASSBOX_BIN": exe.path], cwd: root, limit: Double(limit))
         print(log)
-        #expect(p.terminationStatus == 0, "\(log.suffix(4000))")
+        #expect(status == 0, "\(log.suffix(4000))")
     }
 
 }

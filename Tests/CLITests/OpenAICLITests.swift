@@ -17,26 +17,9 @@ struct OpenAICLITests {
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("glassbox")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [root.appendingPathComponent("tests/openai/check.sh").path, base, exe.path]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        final class Output: @unchecked Sendable { var data = Data() }
-        let text = Output()
-        let reader = Thread { text.data = pipe.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        if await !waitForExit(p, limit: 900) {
-            p.terminate()
-            Issue.record("tests/openai/check.sh ran over 900 s")
-            _ = await waitForExit(p, limit: 30)
-        }
-        while !reader.isFinished { try await Task.sleep(nanoseconds: 10_000_000) }
-        let log = String(decoding: text.data, as: UTF8.self)
+        let (status, log) = try await runScript(root.appendingPathComponent("tests/openai/check.sh"), [base, exe.path], limit: 900)
         print(log)
-        #expect(p.terminationStatus == 0, "\(log.suffix(4000))")
+        #expect(status == 0, "\(log.suffix(4000))")
         #expect(log.contains("PASS streamed chat: identical to glassbox generate with the same seed"), "\(log.suffix(2000))")
     }
 }
