@@ -68,13 +68,14 @@ struct CompletionRequest: Sendable {
     /// changes nothing (n = 1, a zero penalty, echo = false, ...) are accepted at that value only.
     static let chatFields: Set<String> = ["model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "seed",
                                           "stream", "stream_options", "logprobs", "top_logprobs", "n", "presence_penalty", "frequency_penalty",
-                                          "user", "glassbox"]
+                                          "user", "safety_identifier", "glassbox"]
     static let textFields: Set<String> = ["model", "prompt", "max_tokens", "temperature", "top_p", "stop", "seed", "stream", "stream_options",
-                                          "logprobs", "n", "presence_penalty", "frequency_penalty", "user", "echo", "suffix", "best_of", "glassbox"]
+                                          "logprobs", "n", "presence_penalty", "frequency_penalty", "user", "safety_identifier", "echo", "suffix", "best_of", "glassbox"]
     /// Fields of the OpenAI API that this engine does not implement: named as such rather than as unknown.
     static let unsupported: Set<String> = ["tools", "tool_choice", "functions", "function_call", "parallel_tool_calls", "response_format",
                                            "logit_bias", "audio", "modalities", "prediction", "reasoning_effort", "service_tier", "store",
-                                           "metadata", "web_search_options"]
+                                           "metadata", "web_search_options", "verbosity", "moderation", "prompt_cache_key",
+                                           "prompt_cache_options", "prompt_cache_retention"]
     /// The largest body read, in bytes.
     static let maxBody = 4 << 20
 
@@ -139,6 +140,7 @@ struct CompletionRequest: Sendable {
         if try f.bool("echo") == true { throw OpenAIError(.badRequest, "echo is not supported", param: "echo", code: "unsupported_parameter") }
         if let s = try f.string("suffix"), !s.isEmpty { throw OpenAIError(.badRequest, "suffix (insertion) is not supported", param: "suffix", code: "unsupported_parameter") }
         _ = try f.string("user")
+        _ = try f.string("safety_identifier")
     }
 
     /// `"glassbox": {"internals": ["lens", "attention", "dla"], "top_k": 5, "layers": [0, 29]}`.

@@ -8,7 +8,9 @@ import math
 import subprocess
 import sys
 
-import httpx
+import urllib.error
+import urllib.request
+
 import openai
 
 base, glassbox = sys.argv[1].rstrip("/"), sys.argv[2]
@@ -157,8 +159,14 @@ check("internals while streaming: each token's chunk carries its lens", len(stre
       len(streamed_internals))
 
 # --- a raw request without JSON: a 415 in OpenAI's shape
-raw = httpx.post(base + "/v1/chat/completions", content="model=bundled", headers={"Content-Type": "application/x-www-form-urlencoded"})
-check("a form post is refused (415), in OpenAI's shape", raw.status_code == 415 and "message" in raw.json().get("error", {}), raw.text[:200])
+form = urllib.request.Request(base + "/v1/chat/completions", data=b"model=bundled", method="POST",
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+try:
+    urllib.request.urlopen(form, timeout=30)
+    check("a form post is refused (415)", False, "accepted")
+except urllib.error.HTTPError as e:
+    body = json.loads(e.read() or b"{}")
+    check("a form post is refused (415), in OpenAI's shape", e.code == 415 and "message" in body.get("error", {}), body)
 
 print(f"{failed} failed", flush=True)
 sys.exit(1 if failed else 0)
