@@ -235,7 +235,7 @@ let package = Package(
         // The front end: real .js/.css/.html files, embedded in the binary.
         .target(name: "Reports", dependencies: ["ModelFormats"], resources: webAssets.map { .embedInCode($0) }),
         // The studio: Hummingbird routes, the JSON API and server-sent events over the run store.
-        .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", "Models", "ModelFormats", "Interpretability", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Studio", dependencies: ["RunStore", "Reports", "Training", "Models", "ModelFormats", "Tokenization", "Interpretability", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .target(name: "Glassbox", dependencies: ["Models", "Interpretability", "Training", "RunStore", "Tokenization", "NeuralNet"]),
         .executableTarget(

@@ -211,7 +211,7 @@ struct CompletionRequest: Sendable {
     static func prompt(_ value: JSONValue?) throws -> String {
         if let s = value?.string, !s.isEmpty { return s }
         if case .array(let list)? = value, list.count == 1, let s = list[0].string, !s.isEmpty { return s }
-        if case .array(let list)? = value, list.count > 1 { throw OpenAIError(.badRequest, "one prompt per request (a list of \(list.count) was given)", param: "prompt", code: "unsupported_parameter") }
+        if case .array(let list)? = value, list.count > 1, list.allSatisfy({ $0.string != nil }) { throw OpenAIError(.badRequest, "one prompt per request (a list of \(list.count) was given)", param: "prompt", code: "unsupported_parameter") }
         throw OpenAIError(.badRequest, "prompt must be a non-empty string (token-id prompts are not supported)", param: "prompt")
     }
 

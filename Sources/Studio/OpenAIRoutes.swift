@@ -4,6 +4,7 @@ import Interpretability
 import ModelFormats
 import Models
 import NIOCore
+import Tokenization
 
 /// The OpenAI-compatible endpoints (docs/openai-api.md): `GET /v1/models`, `POST /v1/chat/completions` and
 /// `POST /v1/completions`, streamed (server-sent `data:` chunks ending with `data: [DONE]`) or not, on the studio's

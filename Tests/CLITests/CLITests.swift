@@ -68,6 +68,8 @@ func runScript(_ script: URL, _ args: [String], environment: [String: String] = 
     }
     while !reader.isFinished { try await Task.sleep(nanoseconds: 10_000_000) }
     return (p.terminationStatus, String(decoding: text.data, as: UTF8.self))
+}
+
 /// Waits for `p` to end, at most `limit` seconds (false when it is still running then), without holding a thread:
 /// the tests of all suites share the cooperative pool (two threads on a 2-core machine), and a test that blocked
 /// one for the minutes a browser script runs would starve the others' tasks.

@@ -81,12 +81,12 @@ struct OpenAIAPITests {
     /// With a token, the OpenAI clients' `Authorization: Bearer` opens the endpoints; without it they are closed.
     @Test func tokenIsTheAPIKey() async throws {
         let (dir, _, _) = try makeRuns(); defer { try? FileManager.default.removeItem(at: dir) }
-        try await app(dir, token: "s3cret").test(.router) { client in
+        try await app(dir, token: "s3cret-key").test(.router) { client in
             try await client.execute(uri: "/v1/models", method: .get) { r in
                 #expect(r.status == .unauthorized)
                 #expect(openAIError(r)?["message"] != nil, "\(String(buffer: r.body))")
             }
-            try await client.execute(uri: "/v1/models", method: .get, headers: [.authorization: "Bearer s3cret"]) { r in
+            try await client.execute(uri: "/v1/models", method: .get, headers: [.authorization: "Bearer s3cret-key"]) { r in
                 #expect(r.status == .ok)
             }
         }

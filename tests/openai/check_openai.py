@@ -61,6 +61,13 @@ extra = r.model_extra or {}
 check("chat completion: a link to the studio's generate page", "/generate?" in extra.get("glassbox", {}).get("studio_url", ""), extra)
 ref = reference(question, True, seed, temperature, top_p, max_tokens)
 check("chat completion: the text of glassbox generate with the same seed", ref.get("text") == text, (ref.get("text"), text))
+# the studio link's page generates through /api/generate with the link's query: the same text
+link = extra.get("glassbox", {}).get("studio_url", "")
+query = link.split("/generate?", 1)[-1]
+with urllib.request.urlopen(base + "/api/generate?" + query, timeout=300) as events:
+    lines = events.read().decode().splitlines()
+done = [json.loads(l[6:]) for i, l in enumerate(lines) if l.startswith("data: ") and i > 0 and lines[i - 1] == "event: done"]
+check("the studio link's settings generate the same text in the studio", bool(done) and done[0].get("text") == text, (done[0].get("text") if done else lines[-3:], text))
 
 # --- chat, streamed
 stream = client.chat.completions.create(model="bundled", messages=[{"role": "user", "content": question}], seed=seed,
